@@ -1,0 +1,37 @@
+import { Command, CommanderError } from "commander";
+import { DROVER_VERSION } from "../shared/version.js";
+
+/** Nomad users type single-dash long flags (`-dev`, `-server`); commander wants two dashes. */
+export function normalizeArgs(argv: readonly string[]): string[] {
+  return argv.map((arg) => (/^-[a-z][a-z0-9-]+(=.*)?$/.test(arg) ? `-${arg}` : arg));
+}
+
+export function buildProgram(): Command {
+  const program = new Command("drover")
+    .description("Drover: a cluster scheduler in the shape of HashiCorp Nomad")
+    .version(DROVER_VERSION, "-v, --version", "print the version")
+    .showHelpAfterError();
+
+  program
+    .command("version")
+    .description("print the Drover version")
+    .action(() => {
+      process.stdout.write(`Drover v${DROVER_VERSION}\n`);
+    });
+
+  return program;
+}
+
+async function main(): Promise<void> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(normalizeArgs(process.argv.slice(2)), { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) process.exit(error.exitCode);
+    process.stderr.write(`drover: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
+await main();

@@ -1,0 +1,64 @@
+import type {
+  Allocation,
+  Deployment,
+  Evaluation,
+  Job,
+  JobSummary,
+  Node,
+  SchedulerConfiguration,
+  Variable,
+} from "./structs.js";
+
+/**
+ * A read-only, immutable view of the replicated state at one Raft index: what schedulers,
+ * the plan applier, RPC reads and the API see. Taking one is O(1) (structural sharing); it never
+ * changes after later writes. Implemented by the state store's snapshots (state-store.ts).
+ *
+ * Returned arrays and objects are frozen by convention: never mutate them.
+ */
+export interface StateReader {
+  /** The Raft index this view reflects (the latest applied index when it was taken). */
+  readonly index: number;
+
+  jobByID(namespace: string, id: string): Job | undefined;
+  /** A specific version of a job (current or historical); allocations reference these. */
+  jobByVersion(namespace: string, id: string, version: number): Job | undefined;
+  /** All stored versions of a job, newest first. */
+  jobVersions(namespace: string, id: string): readonly Job[];
+  jobs(): Iterable<Job>;
+  jobsByType(type: Job["Type"]): Iterable<Job>;
+  /** Jobs whose ParentID is `parentId` (periodic launches, dispatched children). */
+  jobsByParent(namespace: string, parentId: string): Iterable<Job>;
+  jobSummary(namespace: string, id: string): JobSummary | undefined;
+
+  nodeByID(id: string): Node | undefined;
+  nodes(): Iterable<Node>;
+  nodesByClass(computedClass: string): Iterable<Node>;
+  nodeCount(): number;
+
+  allocByID(id: string): Allocation | undefined;
+  allocs(): Iterable<Allocation>;
+  allocsByNode(nodeId: string): readonly Allocation[];
+  /** Every allocation of the job, of all versions, terminal ones included. */
+  allocsByJob(namespace: string, jobId: string): readonly Allocation[];
+  allocsByEval(evalId: string): readonly Allocation[];
+  allocCount(): number;
+
+  evalByID(id: string): Evaluation | undefined;
+  evals(): Iterable<Evaluation>;
+  evalsByJob(namespace: string, jobId: string): readonly Evaluation[];
+
+  deploymentByID(id: string): Deployment | undefined;
+  deployments(): Iterable<Deployment>;
+  /** The most recently created deployment of the job, if any. */
+  latestDeploymentByJob(namespace: string, jobId: string): Deployment | undefined;
+
+  variable(namespace: string, path: string): Variable | undefined;
+  /** Variables whose path starts with `prefix`, in path order. */
+  variablesByPrefix(namespace: string, prefix: string): Iterable<Variable>;
+
+  schedulerConfig(): SchedulerConfiguration;
+
+  /** The index at which the named table last changed ("jobs", "nodes", "allocs", "evals", …). */
+  tableIndex(table: string): number;
+}
