@@ -1,0 +1,39 @@
+import type { Entry, LogIndex, Term } from "./core/types.js";
+
+/**
+ * The application that Raft replicates (Drover's FSM, or a test key/value store). The driver
+ * (raft-node.ts) is its only caller: it applies committed entries strictly in log order, takes
+ * snapshots for log compaction and restores snapshots received from a leader.
+ *
+ * Determinism (ARCHITECTURE.md invariant 2): `apply` must depend only on the entries and the
+ * state built by earlier entries, so that every server reaches the same state (Raft §5.3).
+ */
+export interface StateMachine {
+  /**
+   * Index of the last entry applied and durably recorded (restart replays only later entries).
+   * Called once when the driver starts, and after each restore.
+   */
+  appliedIndex(): LogIndex;
+
+  /**
+   * Applies committed entries in log order and returns one result per entry, which the driver
+   * hands to the proposer's promise. Every committed entry is passed, so the applied index is
+   * exact: entries with `type !== "normal"` (membership changes, which the driver applies to
+   * Raft itself) and entries with empty `data` (a new leader's no-op, §5.4.2) must only advance
+   * the applied index (result `undefined`). May be async for persistence, but the driver never
+   * calls it again before the previous call has settled, and never with a gap.
+   */
+  apply(entries: readonly Entry[]): Promise<unknown[]>;
+
+  /**
+   * A consistent snapshot of the state at `index` (= appliedIndex() at the call) as a byte
+   * stream. The state must not change while the stream is read (take an immutable view first).
+   */
+  snapshot(): Promise<{ index: LogIndex; term?: Term; chunks: AsyncIterable<Uint8Array> }>;
+
+  /**
+   * Replaces all state atomically from a snapshot stream taken at `index`: either the whole new
+   * state becomes visible (and durable) or the old state stays intact (crash mid-restore).
+   */
+  restore(index: LogIndex, chunks: AsyncIterable<Uint8Array>): Promise<void>;
+}
