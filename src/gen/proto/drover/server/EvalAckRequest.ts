@@ -1,0 +1,12 @@
+// Original file: /work/main/proto/server.proto
+
+
+export interface EvalAckRequest {
+  'evalId'?: (string);
+  'token'?: (string);
+}
+
+export interface EvalAckRequest__Output {
+  'evalId': (string);
+  'token': (string);
+}

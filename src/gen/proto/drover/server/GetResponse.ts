@@ -1,0 +1,15 @@
+// Original file: /work/main/proto/server.proto
+
+import type { QueryMeta as _drover_server_QueryMeta, QueryMeta__Output as _drover_server_QueryMeta__Output } from '../../drover/server/QueryMeta.js';
+
+export interface GetResponse {
+  'found'?: (boolean);
+  'item'?: (Buffer | Uint8Array | string);
+  'meta'?: (_drover_server_QueryMeta | null);
+}
+
+export interface GetResponse__Output {
+  'found': (boolean);
+  'item': (Buffer);
+  'meta': (_drover_server_QueryMeta__Output | null);
+}

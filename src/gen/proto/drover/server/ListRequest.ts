@@ -1,0 +1,11 @@
+// Original file: /work/main/proto/server.proto
+
+import type { QueryOptions as _drover_server_QueryOptions, QueryOptions__Output as _drover_server_QueryOptions__Output } from '../../drover/server/QueryOptions.js';
+
+export interface ListRequest {
+  'query'?: (_drover_server_QueryOptions | null);
+}
+
+export interface ListRequest__Output {
+  'query': (_drover_server_QueryOptions__Output | null);
+}

@@ -1,0 +1,13 @@
+// Original file: /work/main/proto/server.proto
+
+import type { QueryMeta as _drover_server_QueryMeta, QueryMeta__Output as _drover_server_QueryMeta__Output } from '../../drover/server/QueryMeta.js';
+
+export interface ListResponse {
+  'items'?: (Buffer | Uint8Array | string);
+  'meta'?: (_drover_server_QueryMeta | null);
+}
+
+export interface ListResponse__Output {
+  'items': (Buffer);
+  'meta': (_drover_server_QueryMeta__Output | null);
+}

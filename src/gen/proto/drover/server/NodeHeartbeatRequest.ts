@@ -1,0 +1,12 @@
+// Original file: /work/main/proto/server.proto
+
+
+export interface NodeHeartbeatRequest {
+  'nodeId'?: (string);
+  'secretId'?: (string);
+}
+
+export interface NodeHeartbeatRequest__Output {
+  'nodeId': (string);
+  'secretId': (string);
+}

@@ -1,0 +1,10 @@
+// Original file: /work/main/proto/server.proto
+
+
+export interface NodeRegisterRequest {
+  'node'?: (Buffer | Uint8Array | string);
+}
+
+export interface NodeRegisterRequest__Output {
+  'node': (Buffer);
+}

@@ -1,0 +1,12 @@
+// Original file: /work/main/proto/server.proto
+
+
+export interface NodeUpdateEligibilityRequest {
+  'nodeId'?: (string);
+  'eligibility'?: (string);
+}
+
+export interface NodeUpdateEligibilityRequest__Output {
+  'nodeId': (string);
+  'eligibility': (string);
+}

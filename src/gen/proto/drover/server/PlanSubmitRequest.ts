@@ -1,0 +1,10 @@
+// Original file: /work/main/proto/server.proto
+
+
+export interface PlanSubmitRequest {
+  'plan'?: (Buffer | Uint8Array | string);
+}
+
+export interface PlanSubmitRequest__Output {
+  'plan': (Buffer);
+}

@@ -1,0 +1,13 @@
+// Original file: /work/main/proto/server.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface PlanSubmitResponse {
+  'result'?: (Buffer | Uint8Array | string);
+  'index'?: (number | string | Long);
+}
+
+export interface PlanSubmitResponse__Output {
+  'result': (Buffer);
+  'index': (number);
+}

@@ -1,0 +1,12 @@
+// Original file: /work/main/proto/server.proto
+
+
+export interface StatusLeaderResponse {
+  'leaderId'?: (string);
+  'leaderRpcAddress'?: (string);
+}
+
+export interface StatusLeaderResponse__Output {
+  'leaderId': (string);
+  'leaderRpcAddress': (string);
+}
