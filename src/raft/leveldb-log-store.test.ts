@@ -1,0 +1,158 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ClassicLevel } from "classic-level";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { silentLogger } from "../shared/log.js";
+import type { Entry } from "./core/types.js";
+import { encodeEntry, entryKey } from "./entry-record.js";
+import { LevelDbLogStore } from "./leveldb-log-store.js";
+import { CompactedError, CorruptLogError, UnavailableError } from "./storage-errors.js";
+
+const entry = (index: number, term: number, text = `e${index}`): Entry => ({
+  index,
+  term,
+  type: "normal",
+  data: new TextEncoder().encode(text),
+});
+const range = (lo: number, hi: number, term: number): Entry[] =>
+  Array.from({ length: hi - lo + 1 }, (_, i) => entry(lo + i, term));
+const texts = (entries: readonly Entry[]): string[] => entries.map((e) => new TextDecoder().decode(e.data));
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "drover-logstore-"));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function reopen(store: LevelDbLogStore): Promise<LevelDbLogStore> {
+  await store.close();
+  return LevelDbLogStore.open(dir, silentLogger());
+}
+
+describe("LevelDbLogStore", () => {
+  it("starts empty", async () => {
+    const store = await LevelDbLogStore.open(dir, silentLogger());
+    expect(store.firstIndex()).toBe(1);
+    expect(store.lastIndex()).toBe(0);
+    expect(store.term(0)).toBe(0);
+    expect(store.initialState().hardState).toEqual({ term: 0, vote: "", commit: 0 });
+    await store.close();
+  });
+
+  it("keeps entries, hard state and membership across a reopen", async () => {
+    let store = await LevelDbLogStore.open(dir, silentLogger());
+    await store.persist({ entries: range(1, 5, 1), hardState: { term: 1, vote: "s1", commit: 3 } });
+    await store.persist({
+      membership: {
+        confState: { voters: ["s1", "s2"], learners: ["s3"], votersOutgoing: [] },
+        index: 2,
+        addresses: { s1: "127.0.0.1:1", s2: "127.0.0.1:2", s3: "127.0.0.1:3" },
+      },
+    });
+    store = await reopen(store);
+    expect(store.lastIndex()).toBe(5);
+    expect(store.term(5)).toBe(1);
+    expect(texts(store.entries(2, 5))).toEqual(["e2", "e3", "e4"]);
+    expect(store.initialState()).toEqual({
+      hardState: { term: 1, vote: "s1", commit: 3 },
+      confState: { voters: ["s1", "s2"], learners: ["s3"], votersOutgoing: [] },
+    });
+    expect(store.currentMembership().addresses["s3"]).toBe("127.0.0.1:3");
+    await store.close();
+  });
+
+  it("replaces a conflicting suffix and forgets the entries after it (§5.3)", async () => {
+    let store = await LevelDbLogStore.open(dir, silentLogger());
+    await store.persist({ entries: range(1, 10, 1) });
+    await store.persist({ entries: [entry(6, 2, "new6"), entry(7, 2, "new7")] });
+    expect(store.lastIndex()).toBe(7);
+    store = await reopen(store);
+    expect(store.lastIndex()).toBe(7);
+    expect(store.term(6)).toBe(2);
+    expect(texts(store.entries(5, 8))).toEqual(["e5", "new6", "new7"]);
+    expect(() => store.term(8)).toThrow(UnavailableError);
+    await store.close();
+  });
+
+  it("limits entries() by bytes but always returns at least one", async () => {
+    const store = await LevelDbLogStore.open(dir, silentLogger());
+    await store.persist({ entries: range(1, 10, 1) });
+    expect(store.entries(1, 11, 1)).toHaveLength(1);
+    expect(store.entries(1, 11, 60)).toHaveLength(2);
+    expect(store.entries(1, 11)).toHaveLength(10);
+    await store.close();
+  });
+
+  it("compacts up to a point, keeping the term of the compaction point", async () => {
+    let store = await LevelDbLogStore.open(dir, silentLogger());
+    await store.persist({ entries: [...range(1, 5, 1), ...range(6, 20, 2)] });
+    const conf = { voters: ["s1"], learners: [], votersOutgoing: [] };
+    await store.compact({ index: 15, term: 2, confState: conf }, 12);
+    store = await reopen(store);
+    expect(store.firstIndex()).toBe(13);
+    expect(store.term(12)).toBe(2);
+    expect(() => store.term(11)).toThrow(CompactedError);
+    expect(() => store.entries(12, 14)).toThrow(CompactedError);
+    expect(texts(store.entries(13, 16))).toEqual(["e13", "e14", "e15"]);
+    expect(store.snapshot().metadata.index).toBe(15);
+    await store.close();
+  });
+
+  it("installs a received snapshot, dropping the whole old log", async () => {
+    let store = await LevelDbLogStore.open(dir, silentLogger());
+    await store.persist({ entries: range(1, 5, 1) });
+    const conf = { voters: ["s1", "s2", "s3"], learners: [], votersOutgoing: [] };
+    await store.persist({
+      snapshot: { index: 100, term: 7, confState: conf },
+      hardState: { term: 7, vote: "", commit: 100 },
+    });
+    store = await reopen(store);
+    expect(store.firstIndex()).toBe(101);
+    expect(store.lastIndex()).toBe(100);
+    expect(store.term(100)).toBe(7);
+    expect(store.initialState().confState).toEqual(conf);
+    await store.persist({ entries: [entry(101, 7)] });
+    expect(store.lastIndex()).toBe(101);
+    await store.close();
+  });
+
+  it("truncates a torn last record instead of handing it out", async () => {
+    let store = await LevelDbLogStore.open(dir, silentLogger());
+    await store.persist({ entries: range(1, 5, 1) });
+    await store.close();
+    const db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: "buffer", valueEncoding: "buffer" });
+    const torn = encodeEntry(entry(6, 1, "a record that was half written"));
+    await db.put(entryKey(6), torn.subarray(0, torn.length - 5));
+    await db.close();
+    store = await LevelDbLogStore.open(dir, silentLogger());
+    expect(store.lastIndex()).toBe(5);
+    await store.persist({ entries: [entry(6, 2, "fresh")] });
+    store = await reopen(store);
+    expect(texts(store.entries(6, 7))).toEqual(["fresh"]);
+    await store.close();
+  });
+
+  it("refuses to start when a record in the middle is corrupt", async () => {
+    const store = await LevelDbLogStore.open(dir, silentLogger());
+    await store.persist({ entries: range(1, 5, 1) });
+    await store.close();
+    const db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: "buffer", valueEncoding: "buffer" });
+    const flipped = encodeEntry(entry(3, 1));
+    const last = flipped.length - 1;
+    flipped.writeUInt8(flipped.readUInt8(last) ^ 0xff, last);
+    await db.put(entryKey(3), flipped);
+    await db.close();
+    await expect(LevelDbLogStore.open(dir, silentLogger())).rejects.toThrow(CorruptLogError);
+  });
+
+  it("rejects an append that would leave a gap", async () => {
+    const store = await LevelDbLogStore.open(dir, silentLogger());
+    await store.persist({ entries: range(1, 3, 1) });
+    await expect(store.persist({ entries: [entry(5, 1)] })).rejects.toThrow(/gap/);
+    expect(store.lastIndex()).toBe(3);
+    await store.close();
+  });
+});

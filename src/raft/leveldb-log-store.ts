@@ -1,0 +1,331 @@
+import { ClassicLevel } from "classic-level";
+import { pack, unpack } from "msgpackr";
+import { assert } from "../shared/assert.js";
+import type { Logger } from "../shared/log.js";
+import type {
+  ConfState,
+  Entry,
+  HardState,
+  LogIndex,
+  RaftId,
+  Snapshot,
+  SnapshotMetadata,
+  Term,
+} from "./core/types.js";
+import { NONE } from "./core/types.js";
+import {
+  decodeEntry,
+  ENTRY_KEY_END,
+  ENTRY_KEY_MIN,
+  encodeEntry,
+  entryKey,
+  entrySize,
+  indexOfEntryKey,
+  isEntryKey,
+} from "./entry-record.js";
+import { CompactedError, CorruptLogError, UnavailableError } from "./storage-errors.js";
+
+/**
+ * Raft's durable state in LevelDB (classic-level): the log, the hard state (term, vote, commit),
+ * the membership and the metadata of the latest snapshot.
+ *
+ * Reads are synchronous, as the pure core wants them: every entry after the compaction point is
+ * also kept in memory (compaction by threshold bounds that window). Writes go through `persist`,
+ * one atomic LevelDB batch with `sync: true` per Ready, so that many proposals share one fsync
+ * (group commit) and nothing is acknowledged before it is durable (Raft Figure 2, "persistent
+ * state ... updated on stable storage before responding to RPCs").
+ *
+ * Memory is updated only after the batch is durable, so the core never reads back a state that a
+ * crash could still take away.
+ */
+
+const KEY_HARD_STATE = Buffer.from("m/hardstate");
+const KEY_CONF = Buffer.from("m/conf");
+const KEY_SNAPSHOT = Buffer.from("m/snapshot");
+const KEY_COMPACTED = Buffer.from("m/compacted");
+
+const EMPTY_CONF: ConfState = { voters: [], learners: [], votersOutgoing: [] };
+const EMPTY_HARD_STATE: HardState = { term: 0, vote: NONE, commit: 0 };
+
+/** Membership as last applied by the driver, with the servers' addresses (from ConfChange contexts). */
+export interface Membership {
+  readonly confState: ConfState;
+  /** Log index of the last configuration change reflected in `confState` (0 = none). */
+  readonly index: LogIndex;
+  readonly addresses: Readonly<Record<RaftId, string>>;
+}
+
+/** Everything that must be durable before the messages of one Ready are sent. */
+export interface PersistBatch {
+  readonly hardState?: HardState | undefined;
+  readonly entries?: readonly Entry[] | undefined;
+  /** A snapshot received from the leader: replaces the whole log up to its index. */
+  readonly snapshot?: SnapshotMetadata | undefined;
+  readonly membership?: Membership | undefined;
+}
+
+export interface InitialState {
+  readonly hardState: HardState;
+  readonly confState: ConfState;
+}
+
+export class LevelDbLogStore {
+  /** Index and term of the last entry dropped by compaction (or of the snapshot that replaced the log). */
+  private compactedIndex: LogIndex = 0;
+  private compactedTerm: Term = 0;
+  /** Entries compactedIndex+1 .. lastIndex, contiguous: tail[i].index === compactedIndex + 1 + i. */
+  private tail: Entry[] = [];
+  private tailBytes = 0;
+  private hardState: HardState = EMPTY_HARD_STATE;
+  private membership: Membership = { confState: EMPTY_CONF, index: 0, addresses: {} };
+  private snapshotMeta: SnapshotMetadata = { index: 0, term: 0, confState: EMPTY_CONF };
+  private writing = false;
+
+  private constructor(
+    private readonly db: ClassicLevel<Buffer, Buffer>,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * Opens (or creates) the store at `path` and loads it into memory. A record whose checksum does
+   * not match is a torn write at the tail (never fsynced, so never acknowledged): it and anything
+   * after it are deleted. A bad record followed by good ones is real corruption: refuse to start.
+   */
+  static async open(path: string, log: Logger): Promise<LevelDbLogStore> {
+    const db = new ClassicLevel<Buffer, Buffer>(path, { keyEncoding: "buffer", valueEncoding: "buffer" });
+    await db.open();
+    const store = new LevelDbLogStore(db, log);
+    try {
+      await store.load();
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+    return store;
+  }
+
+  private async load(): Promise<void> {
+    const hs = await this.db.get(KEY_HARD_STATE);
+    if (hs !== undefined) this.hardState = unpack(hs) as HardState;
+    const conf = await this.db.get(KEY_CONF);
+    if (conf !== undefined) this.membership = unpack(conf) as Membership;
+    const snap = await this.db.get(KEY_SNAPSHOT);
+    if (snap !== undefined) this.snapshotMeta = unpack(snap) as SnapshotMetadata;
+    const compacted = await this.db.get(KEY_COMPACTED);
+    if (compacted !== undefined) {
+      [this.compactedIndex, this.compactedTerm] = unpack(compacted) as [LogIndex, Term];
+    }
+
+    const records: Array<{ index: LogIndex; entry: Entry | undefined }> = [];
+    for await (const [key, value] of this.db.iterator({ gte: ENTRY_KEY_MIN, lt: ENTRY_KEY_END })) {
+      assert(isEntryKey(key), "malformed entry key");
+      const index = indexOfEntryKey(key);
+      // Entries at or below the compaction point may be left over by an interrupted compaction.
+      if (index > this.compactedIndex) records.push({ index, entry: decodeEntry(index, value) });
+    }
+    let good = 0;
+    for (const record of records) {
+      if (record.entry === undefined || record.index !== this.compactedIndex + 1 + good) break;
+      this.tail.push(record.entry);
+      this.tailBytes += entrySize(record.entry);
+      good++;
+    }
+    const bad = records[good];
+    if (bad !== undefined) {
+      // Only the last record may be bad: that is a torn write, never fsynced, so never
+      // acknowledged and safe to drop. Anything else is corruption we must not paper over.
+      if (good !== records.length - 1 || bad.index !== this.compactedIndex + 1 + good) {
+        throw new CorruptLogError(
+          `log record ${bad.index} is corrupt or out of place with ${records.length - good - 1} records after it`,
+        );
+      }
+      this.log.warn({ index: bad.index }, "truncating torn log tail record");
+      await this.db.batch([{ type: "del", key: entryKey(bad.index) }], { sync: true });
+    }
+    if (this.hardState.commit > this.lastIndex()) {
+      // The commit index is volatile state in Raft (Figure 2); only entries we hold can be
+      // committed from our point of view. Entries and hard state share one batch, so this only
+      // happens after real data loss, which the leader repairs by re-sending.
+      this.log.warn({ commit: this.hardState.commit, last: this.lastIndex() }, "commit index beyond log");
+      this.hardState = { ...this.hardState, commit: this.lastIndex() };
+    }
+  }
+
+  // ─────────────── RaftStorage: synchronous reads for the core ───────────────
+
+  initialState(): InitialState {
+    return { hardState: this.hardState, confState: this.membership.confState };
+  }
+
+  /** Entries [lo, hi), at least one if any, then up to `maxBytes` in total. */
+  entries(lo: LogIndex, hi: LogIndex, maxBytes: number = Number.POSITIVE_INFINITY): Entry[] {
+    if (lo <= this.compactedIndex) throw new CompactedError(lo, this.compactedIndex);
+    assert(hi <= this.lastIndex() + 1, () => `entries(${lo}, ${hi}) beyond last index ${this.lastIndex()}`);
+    const out: Entry[] = [];
+    let bytes = 0;
+    for (let i = lo; i < hi; i++) {
+      const entry = this.tail[i - this.compactedIndex - 1] as Entry;
+      bytes += entrySize(entry);
+      if (out.length > 0 && bytes > maxBytes) break;
+      out.push(entry);
+    }
+    return out;
+  }
+
+  term(index: LogIndex): Term {
+    if (index === this.compactedIndex) return this.compactedTerm;
+    if (index < this.compactedIndex) throw new CompactedError(index, this.compactedIndex);
+    const entry = this.tail[index - this.compactedIndex - 1];
+    if (entry === undefined) throw new UnavailableError(index, this.lastIndex());
+    return entry.term;
+  }
+
+  firstIndex(): LogIndex {
+    return this.compactedIndex + 1;
+  }
+
+  lastIndex(): LogIndex {
+    return this.compactedIndex + this.tail.length;
+  }
+
+  /** The latest snapshot's metadata; its bytes live in the snapshot store, so `data` is empty. */
+  snapshot(): Snapshot {
+    return { metadata: this.snapshotMeta, data: new Uint8Array(0) };
+  }
+
+  // ─────────────── driver-side API ───────────────
+
+  currentHardState(): HardState {
+    return this.hardState;
+  }
+
+  currentMembership(): Membership {
+    return this.membership;
+  }
+
+  /** Bytes of entries held after the compaction point (for byte-based compaction thresholds). */
+  retainedBytes(): number {
+    return this.tailBytes;
+  }
+
+  /**
+   * Makes one Ready's state durable in a single atomic, fsynced batch. Entries may overwrite a
+   * conflicting suffix (a follower's log reconciled with the leader's, §5.3): everything after
+   * the last new entry is deleted in the same batch. Calls must not overlap.
+   */
+  async persist(batch: PersistBatch): Promise<void> {
+    assert(!this.writing, "persist calls overlap");
+    this.writing = true;
+    try {
+      const ops: Array<{ type: "put"; key: Buffer; value: Buffer } | { type: "del"; key: Buffer }> = [];
+      let snapshotMeta = this.snapshotMeta;
+      let compactedIndex = this.compactedIndex;
+      let compactedTerm = this.compactedTerm;
+      let tail = this.tail;
+      let dropAfter: LogIndex | undefined;
+
+      if (batch.snapshot !== undefined) {
+        const meta = batch.snapshot;
+        // A snapshot received from the leader replaces our log up to its index (§7). Entries after
+        // it that agree with it may stay; etcd drops them all, which is simpler and equally safe.
+        snapshotMeta = meta;
+        compactedIndex = meta.index;
+        compactedTerm = meta.term;
+        tail = [];
+        ops.push({ type: "put", key: KEY_SNAPSHOT, value: pack(meta) });
+        ops.push({ type: "put", key: KEY_COMPACTED, value: pack([meta.index, meta.term]) });
+        dropAfter = 0;
+      }
+
+      const entries = batch.entries ?? [];
+      const first = entries[0];
+      if (first !== undefined) {
+        const last = entries[entries.length - 1] as Entry;
+        assert(first.index > compactedIndex, () => `append at ${first.index} into compacted log`);
+        assert(
+          first.index <= compactedIndex + tail.length + 1,
+          () => `append at ${first.index} leaves a gap after ${compactedIndex + tail.length}`,
+        );
+        tail = tail.slice(0, first.index - compactedIndex - 1);
+        for (const entry of entries) {
+          assert(entry.index === compactedIndex + tail.length + 1, "appended entries are not contiguous");
+          tail.push(entry);
+          ops.push({ type: "put", key: entryKey(entry.index), value: encodeEntry(entry) });
+        }
+        const previousLast = this.compactedIndex + this.tail.length;
+        if (previousLast > last.index) dropAfter = Math.min(dropAfter ?? last.index, last.index);
+      }
+      if (dropAfter !== undefined) {
+        const from = Math.max(dropAfter, this.compactedIndex) + 1;
+        for (let i = from; i <= this.compactedIndex + this.tail.length; i++) {
+          ops.push({ type: "del", key: entryKey(i) });
+        }
+      }
+
+      const hardState = batch.hardState ?? this.hardState;
+      if (batch.hardState !== undefined) {
+        ops.push({ type: "put", key: KEY_HARD_STATE, value: pack(batch.hardState) });
+      }
+      let membership = this.membership;
+      if (batch.membership !== undefined) {
+        membership = batch.membership;
+        ops.push({ type: "put", key: KEY_CONF, value: pack(membership) });
+      } else if (batch.snapshot !== undefined) {
+        membership = { ...this.membership, confState: batch.snapshot.confState, index: batch.snapshot.index };
+        ops.push({ type: "put", key: KEY_CONF, value: pack(membership) });
+      }
+
+      if (ops.length > 0) await this.db.batch(ops, { sync: true });
+
+      this.snapshotMeta = snapshotMeta;
+      this.compactedIndex = compactedIndex;
+      this.compactedTerm = compactedTerm;
+      this.tail = tail;
+      this.tailBytes = tail.reduce((sum, e) => sum + entrySize(e), 0);
+      this.hardState = hardState;
+      this.membership = membership;
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  /**
+   * Records that a snapshot of the state machine at `meta.index` is durable (its bytes are in the
+   * snapshot store), and drops log entries up to `compactTo` (≤ meta.index), keeping a trailing
+   * window so that slightly slow followers still catch up from the log instead of a snapshot.
+   */
+  async compact(meta: SnapshotMetadata, compactTo: LogIndex): Promise<void> {
+    assert(compactTo <= meta.index, "compaction beyond the snapshot");
+    assert(meta.index <= this.lastIndex(), "snapshot beyond the log");
+    assert(!this.writing, "compact overlaps persist");
+    this.writing = true;
+    try {
+      const to = Math.max(compactTo, this.compactedIndex);
+      const ops: Array<{ type: "put"; key: Buffer; value: Buffer } | { type: "del"; key: Buffer }> = [
+        { type: "put", key: KEY_SNAPSHOT, value: pack(meta) },
+      ];
+      const term = to === this.compactedIndex ? this.compactedTerm : this.term(to);
+      if (to > this.compactedIndex) {
+        ops.push({ type: "put", key: KEY_COMPACTED, value: pack([to, term]) });
+      }
+      // The compaction point is written first in the same batch; the deletes are garbage
+      // collection, which load() tolerates if a crash leaves some behind.
+      await this.db.batch(ops, { sync: true });
+      if (to > this.compactedIndex) {
+        await this.db.clear({ gte: ENTRY_KEY_MIN, lt: entryKey(to + 1) });
+      }
+      const dropped = to - this.compactedIndex;
+      this.tail = this.tail.slice(dropped);
+      this.tailBytes = this.tail.reduce((sum, e) => sum + entrySize(e), 0);
+      this.compactedIndex = to;
+      this.compactedTerm = term;
+      this.snapshotMeta = meta;
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}
