@@ -1,0 +1,17 @@
+// Original file: /work/main/proto/raft.proto
+
+import type { ServerInfo as _drover_raft_ServerInfo, ServerInfo__Output as _drover_raft_ServerInfo__Output } from '../../drover/raft/ServerInfo.js';
+
+export interface DiscoverResponse {
+  'self'?: (_drover_raft_ServerInfo | null);
+  'known'?: (_drover_raft_ServerInfo)[];
+  'inCluster'?: (boolean);
+  'leader'?: (_drover_raft_ServerInfo | null);
+}
+
+export interface DiscoverResponse__Output {
+  'self': (_drover_raft_ServerInfo__Output | null);
+  'known': (_drover_raft_ServerInfo__Output)[];
+  'inCluster': (boolean);
+  'leader': (_drover_raft_ServerInfo__Output | null);
+}

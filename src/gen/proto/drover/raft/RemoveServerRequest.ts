@@ -1,0 +1,10 @@
+// Original file: /work/main/proto/raft.proto
+
+
+export interface RemoveServerRequest {
+  'id'?: (string);
+}
+
+export interface RemoveServerRequest__Output {
+  'id': (string);
+}

@@ -1,0 +1,12 @@
+// Original file: /work/main/proto/raft.proto
+
+
+export interface ServerInfo {
+  'id'?: (string);
+  'address'?: (string);
+}
+
+export interface ServerInfo__Output {
+  'id': (string);
+  'address': (string);
+}

@@ -1,0 +1,10 @@
+// Original file: /work/main/proto/raft.proto
+
+
+export interface SnapshotAck {
+  'ok'?: (boolean);
+}
+
+export interface SnapshotAck__Output {
+  'ok': (boolean);
+}

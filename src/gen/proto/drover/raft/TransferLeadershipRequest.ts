@@ -1,0 +1,10 @@
+// Original file: /work/main/proto/raft.proto
+
+
+export interface TransferLeadershipRequest {
+  'targetId'?: (string);
+}
+
+export interface TransferLeadershipRequest__Output {
+  'targetId': (string);
+}
