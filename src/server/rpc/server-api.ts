@@ -1,0 +1,160 @@
+import type {
+  Allocation,
+  DrainStrategy,
+  Evaluation,
+  Job,
+  JobSummary,
+  Node,
+  NodeStatus,
+  Plan,
+  PlanResult,
+  SchedulerType,
+  SchedulingEligibility,
+  Variable,
+} from "../../fsm/index.js";
+
+/**
+ * The server RPC surface as TypeScript sees it: what proto/server.proto carries, with the
+ * msgpackr `bytes` already decoded into Drover structs. Implemented by the local endpoints of a
+ * server (endpoints.ts, which forward to the leader when needed) and by the gRPC client
+ * (server-client.ts), so that the HTTP API, workers and the node simulator are written once
+ * against either.
+ */
+export interface QueryOptions {
+  /** Allow a follower to answer from its own state (no ReadIndex barrier, no forwarding). */
+  stale?: boolean;
+  /** Blocking query: wait until the relevant table's index exceeds this. */
+  minIndex?: number;
+  maxWaitMs?: number;
+  namespace?: string;
+  prefix?: string;
+}
+
+export interface QueryMeta {
+  /** X-Nomad-Index: the index of the data served. */
+  index: number;
+  knownLeader: boolean;
+  lastContactMs: number;
+}
+
+export interface QueryResult<T> {
+  value: T;
+  meta: QueryMeta;
+}
+
+export interface ServerAddress {
+  id: string;
+  rpcAddress: string;
+}
+
+export interface NodeUpdateResult {
+  heartbeatTtlMs: number;
+  evalIds: string[];
+  evalCreateIndex: number;
+  nodeModifyIndex: number;
+  index: number;
+  leaderRpcAddress: string;
+  servers: ServerAddress[];
+}
+
+export interface JobRegisterResult {
+  evalId: string;
+  evalCreateIndex: number;
+  jobModifyIndex: number;
+  index: number;
+  warnings: string;
+}
+
+export interface JobRegisterOptions {
+  /** Register only if the job's JobModifyIndex equals `jobModifyIndex` (0: only if absent). */
+  enforceIndex?: boolean;
+  jobModifyIndex?: number;
+}
+
+/** One message of a node's alloc watch (see ClientAllocsUpdate in proto/server.proto). */
+export interface ClientAllocsUpdate {
+  index: number;
+  full: boolean;
+  allocs: Allocation[];
+  jobs: Job[];
+  removedAllocIds: string[];
+}
+
+/** A running watch; `closed` settles when the stream ends (rejects on error, resolves on cancel). */
+export interface AllocWatch {
+  cancel(): void;
+  readonly closed: Promise<void>;
+}
+
+export interface DequeueResult {
+  /** undefined when the timeout passed with nothing ready. */
+  eval: Evaluation | undefined;
+  token: string;
+  waitIndex: number;
+}
+
+export interface VarResult {
+  /** False when absent (get) or when a CAS check failed (put, delete). */
+  ok: boolean;
+  variable: Variable | undefined;
+  conflict: boolean;
+  meta: QueryMeta;
+}
+
+/** Client-owned fields of an allocation that the client reports (AllocClientUpdate). */
+export type AllocClientFields = Pick<Allocation, "ID" | "NodeID" | "ClientStatus" | "ClientDescription"> &
+  Partial<Pick<Allocation, "TaskStates" | "DeploymentStatus" | "ModifyTime">>;
+
+export type JobRelated = "allocations" | "evaluations" | "summary";
+
+/** A list entry of `/v1/vars`: a variable without its items. */
+export type VariableMetadata = Omit<Variable, "Items">;
+
+export interface ServerApi {
+  nodeRegister(node: Node): Promise<NodeUpdateResult>;
+  nodeUpdateStatus(nodeId: string, secretId: string, status: NodeStatus): Promise<NodeUpdateResult>;
+  nodeHeartbeat(nodeId: string, secretId: string): Promise<NodeUpdateResult>;
+  nodeDeregister(nodeId: string): Promise<number>;
+  nodeUpdateDrain(nodeId: string, drain: DrainStrategy | null, markEligible: boolean): Promise<number>;
+  nodeUpdateEligibility(nodeId: string, eligibility: SchedulingEligibility): Promise<number>;
+  watchClientAllocs(
+    request: { nodeId: string; secretId: string; minIndex: number; stale: boolean },
+    onUpdate: (update: ClientAllocsUpdate) => void,
+  ): AllocWatch;
+  nodeList(query: QueryOptions): Promise<QueryResult<Node[]>>;
+  nodeGet(id: string, query: QueryOptions): Promise<QueryResult<Node | undefined>>;
+
+  allocClientUpdate(allocs: AllocClientFields[], nodeSecretId: string): Promise<number>;
+  allocList(query: QueryOptions): Promise<QueryResult<Allocation[]>>;
+  allocGet(id: string, query: QueryOptions): Promise<QueryResult<Allocation | undefined>>;
+
+  jobRegister(job: Job, options: JobRegisterOptions): Promise<JobRegisterResult>;
+  jobDeregister(namespace: string, jobId: string, purge: boolean): Promise<JobRegisterResult>;
+  jobList(query: QueryOptions): Promise<QueryResult<Job[]>>;
+  jobGet(id: string, query: QueryOptions): Promise<QueryResult<Job | undefined>>;
+  jobAllocations(id: string, query: QueryOptions): Promise<QueryResult<Allocation[]>>;
+  jobEvaluations(id: string, query: QueryOptions): Promise<QueryResult<Evaluation[]>>;
+  jobSummary(id: string, query: QueryOptions): Promise<QueryResult<JobSummary | undefined>>;
+
+  evalList(query: QueryOptions): Promise<QueryResult<Evaluation[]>>;
+  evalGet(id: string, query: QueryOptions): Promise<QueryResult<Evaluation | undefined>>;
+
+  evalDequeue(schedulers: readonly SchedulerType[], timeoutMs: number): Promise<DequeueResult>;
+  evalAck(evalId: string, token: string): Promise<void>;
+  evalNack(evalId: string, token: string): Promise<void>;
+  evalUpsert(evals: Evaluation[], token: string, reblock: boolean): Promise<number>;
+  planSubmit(plan: Plan): Promise<PlanResult>;
+
+  statusLeader(): Promise<{ leaderId: string; leaderRpcAddress: string }>;
+  statusPeers(): Promise<ServerAddress[]>;
+
+  varGet(namespace: string, path: string, query: QueryOptions): Promise<VarResult>;
+  varPut(
+    namespace: string,
+    path: string,
+    items: Record<string, string>,
+    casIndex: number | undefined,
+  ): Promise<VarResult>;
+  varDelete(namespace: string, path: string, casIndex: number | undefined): Promise<VarResult>;
+  varList(query: QueryOptions): Promise<QueryResult<VariableMetadata[]>>;
+}

@@ -1,0 +1,439 @@
+import { type CallOptions, type ClientReadableStream, credentials, Metadata } from "@grpc/grpc-js";
+import type {
+  Allocation,
+  DrainStrategy,
+  Evaluation,
+  Job,
+  JobSummary,
+  Node,
+  NodeStatus,
+  Plan,
+  PlanResult,
+  SchedulerType,
+  SchedulingEligibility,
+  Variable,
+} from "../../fsm/index.js";
+import type { ClientAllocsUpdate__Output } from "../../gen/proto/drover/server/ClientAllocsUpdate.js";
+import type { GetResponse__Output } from "../../gen/proto/drover/server/GetResponse.js";
+import type { ListResponse__Output } from "../../gen/proto/drover/server/ListResponse.js";
+import type { NodeUpdateResponse__Output } from "../../gen/proto/drover/server/NodeUpdateResponse.js";
+import type { QueryMeta__Output } from "../../gen/proto/drover/server/QueryMeta.js";
+import type { QueryOptions as QueryOptionsProto } from "../../gen/proto/drover/server/QueryOptions.js";
+import type { ServerClient } from "../../gen/proto/drover/server/Server.js";
+import type { VarResponse__Output } from "../../gen/proto/drover/server/VarResponse.js";
+import type { ProtoGrpcType } from "../../gen/proto/server.js";
+import { loadProto } from "../../shared/proto.js";
+import { EMPTY, packValue, unpackOptional, unpackValue } from "./codec.js";
+import type * as P from "./proto-types.js";
+import { fromGrpcError, type GrpcErrorLike } from "./rpc-status.js";
+import type {
+  AllocClientFields,
+  AllocWatch,
+  ClientAllocsUpdate,
+  DequeueResult,
+  JobRegisterOptions,
+  JobRegisterResult,
+  NodeUpdateResult,
+  QueryMeta,
+  QueryOptions,
+  QueryResult,
+  ServerAddress,
+  ServerApi,
+  VariableMetadata,
+  VarResult,
+} from "./server-api.js";
+
+export function serverProto(): ProtoGrpcType {
+  return loadProto("server.proto") as unknown as ProtoGrpcType;
+}
+
+type Callback<T> = (error: GrpcErrorLike | null, value?: T) => void;
+type UnaryMethod<Req, Res> = (
+  request: Req,
+  metadata: Metadata,
+  options: CallOptions,
+  callback: Callback<Res>,
+) => unknown;
+
+export function queryToProto(query: QueryOptions): QueryOptionsProto {
+  return {
+    stale: query.stale ?? false,
+    minIndex: query.minIndex ?? 0,
+    maxWaitMs: query.maxWaitMs ?? 0,
+    namespace: query.namespace ?? "",
+    prefix: query.prefix ?? "",
+  };
+}
+
+export function metaFromProto(meta: QueryMeta__Output | null): QueryMeta {
+  return {
+    index: meta?.index ?? 0,
+    knownLeader: meta?.knownLeader ?? false,
+    lastContactMs: meta?.lastContactMs ?? 0,
+  };
+}
+
+function nodeUpdateFromProto(res: NodeUpdateResponse__Output): NodeUpdateResult {
+  return {
+    heartbeatTtlMs: res.heartbeatTtlMs,
+    evalIds: res.evalIds,
+    evalCreateIndex: res.evalCreateIndex,
+    nodeModifyIndex: res.nodeModifyIndex,
+    index: res.index,
+    leaderRpcAddress: res.leaderRpcAddress,
+    servers: res.servers.map((s) => ({ id: s.id, rpcAddress: s.rpcAddress })),
+  };
+}
+
+function varFromProto(res: VarResponse__Output): VarResult {
+  return {
+    ok: res.ok,
+    variable: unpackOptional<Variable>(res.variable),
+    conflict: res.conflict,
+    meta: metaFromProto(res.meta),
+  };
+}
+
+export function allocsUpdateFromProto(message: ClientAllocsUpdate__Output): ClientAllocsUpdate {
+  return {
+    index: message.index,
+    full: message.full,
+    allocs: message.allocs.length === 0 ? [] : unpackValue<Allocation[]>(message.allocs),
+    jobs: message.jobs.length === 0 ? [] : unpackValue<Job[]>(message.jobs),
+    removedAllocIds: message.removedAllocIds,
+  };
+}
+
+export interface ServerRpcClientOptions {
+  /** Deadline of a unary call unless it blocks longer by design (blocking queries, dequeue). */
+  defaultDeadlineMs?: number;
+}
+
+/**
+ * A typed client of one server's `drover.server.Server` service. Errors come back as the typed
+ * errors the server raised (NotLeaderError, ValidationError, …; see rpc-status.ts).
+ */
+export class ServerRpcClient implements ServerApi {
+  private readonly client: ServerClient;
+  private readonly defaultDeadlineMs: number;
+
+  constructor(
+    readonly address: string,
+    options: ServerRpcClientOptions = {},
+  ) {
+    const Ctor = serverProto().drover.server.Server;
+    this.client = new Ctor(address, credentials.createInsecure(), {
+      "grpc.max_receive_message_length": 256 * 1024 * 1024,
+      "grpc.max_send_message_length": 256 * 1024 * 1024,
+      "grpc.keepalive_time_ms": 10_000,
+    });
+    this.defaultDeadlineMs = options.defaultDeadlineMs ?? 30_000;
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  private unary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, extraMs = 0): Promise<Res> {
+    const deadline = Date.now() + this.defaultDeadlineMs + extraMs;
+    return new Promise<Res>((resolve, reject) => {
+      method.call(this.client, request, new Metadata(), { deadline }, (error, value) => {
+        if (error !== null) reject(fromGrpcError(error));
+        else if (value === undefined) reject(new Error("rpc answered neither a value nor an error"));
+        else resolve(value);
+      });
+    });
+  }
+
+  private async list<T>(
+    method: UnaryMethod<{ query: QueryOptionsProto }, ListResponse__Output>,
+    query: QueryOptions,
+  ): Promise<QueryResult<T[]>> {
+    const res = await this.unary<{ query: QueryOptionsProto }, ListResponse__Output>(
+      method,
+      { query: queryToProto(query) },
+      query.maxWaitMs ?? 0,
+    );
+    return {
+      value: res.items.length === 0 ? [] : unpackValue<T[]>(res.items),
+      meta: metaFromProto(res.meta),
+    };
+  }
+
+  private async get<T>(
+    method: UnaryMethod<{ id: string; query: QueryOptionsProto }, GetResponse__Output>,
+    id: string,
+    query: QueryOptions,
+  ): Promise<QueryResult<T | undefined>> {
+    const res = await this.unary<{ id: string; query: QueryOptionsProto }, GetResponse__Output>(
+      method,
+      { id, query: queryToProto(query) },
+      query.maxWaitMs ?? 0,
+    );
+    return { value: res.found ? unpackValue<T>(res.item) : undefined, meta: metaFromProto(res.meta) };
+  }
+
+  private async related<T>(
+    id: string,
+    what: string,
+    query: QueryOptions,
+  ): Promise<QueryResult<T | undefined>> {
+    const res = await this.unary<P.JobRelatedRequest, P.GetResponse__Output>(
+      this.client.jobRelated,
+      { jobId: id, what, query: queryToProto(query) },
+      query.maxWaitMs ?? 0,
+    );
+    return { value: res.found ? unpackValue<T>(res.item) : undefined, meta: metaFromProto(res.meta) };
+  }
+
+  // ── nodes ──
+
+  async nodeRegister(node: Node): Promise<NodeUpdateResult> {
+    return nodeUpdateFromProto(
+      await this.unary<P.NodeRegisterRequest, P.NodeUpdateResponse__Output>(this.client.nodeRegister, {
+        node: packValue(node),
+      }),
+    );
+  }
+
+  async nodeUpdateStatus(nodeId: string, secretId: string, status: NodeStatus): Promise<NodeUpdateResult> {
+    return nodeUpdateFromProto(
+      await this.unary<P.NodeUpdateStatusRequest, P.NodeUpdateResponse__Output>(
+        this.client.nodeUpdateStatus,
+        { nodeId, secretId, status },
+      ),
+    );
+  }
+
+  async nodeHeartbeat(nodeId: string, secretId: string): Promise<NodeUpdateResult> {
+    return nodeUpdateFromProto(
+      await this.unary<P.NodeHeartbeatRequest, P.NodeUpdateResponse__Output>(this.client.nodeHeartbeat, {
+        nodeId,
+        secretId,
+      }),
+    );
+  }
+
+  async nodeDeregister(nodeId: string): Promise<number> {
+    return (
+      await this.unary<P.NodeDeregisterRequest, P.WriteResponse__Output>(this.client.nodeDeregister, {
+        nodeId,
+      })
+    ).index;
+  }
+
+  async nodeUpdateDrain(nodeId: string, drain: DrainStrategy | null, markEligible: boolean): Promise<number> {
+    const drainStrategy = drain === null ? EMPTY : packValue(drain);
+    return (
+      await this.unary<P.NodeUpdateDrainRequest, P.WriteResponse__Output>(this.client.nodeUpdateDrain, {
+        nodeId,
+        drainStrategy,
+        markEligible,
+      })
+    ).index;
+  }
+
+  async nodeUpdateEligibility(nodeId: string, eligibility: SchedulingEligibility): Promise<number> {
+    return (
+      await this.unary<P.NodeUpdateEligibilityRequest, P.WriteResponse__Output>(
+        this.client.nodeUpdateEligibility,
+        { nodeId, eligibility },
+      )
+    ).index;
+  }
+
+  watchClientAllocs(
+    request: { nodeId: string; secretId: string; minIndex: number; stale: boolean },
+    onUpdate: (update: ClientAllocsUpdate) => void,
+  ): AllocWatch {
+    const call: ClientReadableStream<ClientAllocsUpdate__Output> = this.client.nodeGetClientAllocs(request);
+    let cancelled = false;
+    const closed = new Promise<void>((resolve, reject) => {
+      call.on("data", (message: ClientAllocsUpdate__Output) => {
+        onUpdate(allocsUpdateFromProto(message));
+      });
+      call.on("error", (error: GrpcErrorLike) => {
+        if (cancelled) resolve();
+        else reject(fromGrpcError(error));
+      });
+      call.on("end", () => resolve());
+    });
+    return {
+      cancel: () => {
+        cancelled = true;
+        call.cancel();
+      },
+      closed,
+    };
+  }
+
+  nodeList(query: QueryOptions): Promise<QueryResult<Node[]>> {
+    return this.list<Node>(this.client.nodeList, query);
+  }
+
+  nodeGet(id: string, query: QueryOptions): Promise<QueryResult<Node | undefined>> {
+    return this.get<Node>(this.client.nodeGet, id, query);
+  }
+
+  // ── allocations ──
+
+  async allocClientUpdate(allocs: AllocClientFields[], nodeSecretId: string): Promise<number> {
+    return (
+      await this.unary<P.AllocClientUpdateRequest, P.WriteResponse__Output>(this.client.allocClientUpdate, {
+        allocs: packValue(allocs),
+        nodeSecretId,
+      })
+    ).index;
+  }
+
+  allocList(query: QueryOptions): Promise<QueryResult<Allocation[]>> {
+    return this.list<Allocation>(this.client.allocList, query);
+  }
+
+  allocGet(id: string, query: QueryOptions): Promise<QueryResult<Allocation | undefined>> {
+    return this.get<Allocation>(this.client.allocGet, id, query);
+  }
+
+  // ── jobs ──
+
+  async jobRegister(job: Job, options: JobRegisterOptions): Promise<JobRegisterResult> {
+    const res = await this.unary<P.JobRegisterRequest, P.JobRegisterResponse__Output>(
+      this.client.jobRegister,
+      {
+        job: packValue(job),
+        enforceIndex: options.enforceIndex ?? false,
+        jobModifyIndex: options.jobModifyIndex ?? 0,
+      },
+    );
+    return { ...res };
+  }
+
+  async jobDeregister(namespace: string, jobId: string, purge: boolean): Promise<JobRegisterResult> {
+    const res = await this.unary<P.JobDeregisterRequest, P.JobRegisterResponse__Output>(
+      this.client.jobDeregister,
+      { namespace, jobId, purge },
+    );
+    return { ...res };
+  }
+
+  jobList(query: QueryOptions): Promise<QueryResult<Job[]>> {
+    return this.list<Job>(this.client.jobList, query);
+  }
+
+  jobGet(id: string, query: QueryOptions): Promise<QueryResult<Job | undefined>> {
+    return this.get<Job>(this.client.jobGet, id, query);
+  }
+
+  async jobAllocations(id: string, query: QueryOptions): Promise<QueryResult<Allocation[]>> {
+    const res = await this.related<Allocation[]>(id, "allocations", query);
+    return { value: res.value ?? [], meta: res.meta };
+  }
+
+  async jobEvaluations(id: string, query: QueryOptions): Promise<QueryResult<Evaluation[]>> {
+    const res = await this.related<Evaluation[]>(id, "evaluations", query);
+    return { value: res.value ?? [], meta: res.meta };
+  }
+
+  jobSummary(id: string, query: QueryOptions): Promise<QueryResult<JobSummary | undefined>> {
+    return this.related<JobSummary>(id, "summary", query);
+  }
+
+  // ── evaluations ──
+
+  evalList(query: QueryOptions): Promise<QueryResult<Evaluation[]>> {
+    return this.list<Evaluation>(this.client.evalList, query);
+  }
+
+  evalGet(id: string, query: QueryOptions): Promise<QueryResult<Evaluation | undefined>> {
+    return this.get<Evaluation>(this.client.evalGet, id, query);
+  }
+
+  // ── scheduler workers ──
+
+  async evalDequeue(schedulers: readonly SchedulerType[], timeoutMs: number): Promise<DequeueResult> {
+    const res = await this.unary<P.EvalDequeueRequest, P.EvalDequeueResponse__Output>(
+      this.client.evalDequeue,
+      { schedulers: [...schedulers], timeoutMs },
+      timeoutMs,
+    );
+    return { eval: unpackOptional<Evaluation>(res.eval), token: res.token, waitIndex: res.waitIndex };
+  }
+
+  async evalAck(evalId: string, token: string): Promise<void> {
+    await this.unary<P.EvalAckRequest, P.Empty__Output>(this.client.evalAck, { evalId, token });
+  }
+
+  async evalNack(evalId: string, token: string): Promise<void> {
+    await this.unary<P.EvalAckRequest, P.Empty__Output>(this.client.evalNack, { evalId, token });
+  }
+
+  async evalUpsert(evals: Evaluation[], token: string, reblock: boolean): Promise<number> {
+    return (
+      await this.unary<P.EvalUpsertRequest, P.WriteResponse__Output>(this.client.evalUpsert, {
+        evals: packValue(evals),
+        token,
+        reblock,
+      })
+    ).index;
+  }
+
+  async planSubmit(plan: Plan): Promise<PlanResult> {
+    const res = await this.unary<P.PlanSubmitRequest, P.PlanSubmitResponse__Output>(this.client.planSubmit, {
+      plan: packValue(plan),
+    });
+    return unpackValue<PlanResult>(res.result);
+  }
+
+  // ── status ──
+
+  async statusLeader(): Promise<{ leaderId: string; leaderRpcAddress: string }> {
+    const res = await this.unary<P.Empty, P.StatusLeaderResponse__Output>(this.client.statusLeader, {});
+    return { leaderId: res.leaderId, leaderRpcAddress: res.leaderRpcAddress };
+  }
+
+  async statusPeers(): Promise<ServerAddress[]> {
+    const res = await this.unary<P.Empty, P.StatusPeersResponse__Output>(this.client.statusPeers, {});
+    return res.peers.map((p) => ({ id: p.id, rpcAddress: p.rpcAddress }));
+  }
+
+  // ── variables ──
+
+  async varGet(namespace: string, path: string, query: QueryOptions): Promise<VarResult> {
+    const res = await this.unary<P.VarGetRequest, P.VarResponse__Output>(
+      this.client.varGet,
+      { namespace, path, query: queryToProto(query) },
+      query.maxWaitMs ?? 0,
+    );
+    return varFromProto(res);
+  }
+
+  async varPut(
+    namespace: string,
+    path: string,
+    items: Record<string, string>,
+    casIndex: number | undefined,
+  ): Promise<VarResult> {
+    const res = await this.unary<P.VarPutRequest, P.VarResponse__Output>(this.client.varPut, {
+      namespace,
+      path,
+      items,
+      hasCas: casIndex !== undefined,
+      casIndex: casIndex ?? 0,
+    });
+    return varFromProto(res);
+  }
+
+  async varDelete(namespace: string, path: string, casIndex: number | undefined): Promise<VarResult> {
+    const res = await this.unary<P.VarDeleteRequest, P.VarResponse__Output>(this.client.varDelete, {
+      namespace,
+      path,
+      hasCas: casIndex !== undefined,
+      casIndex: casIndex ?? 0,
+    });
+    return varFromProto(res);
+  }
+
+  varList(query: QueryOptions): Promise<QueryResult<VariableMetadata[]>> {
+    return this.list<VariableMetadata>(this.client.varList, query);
+  }
+}
