@@ -1,0 +1,239 @@
+import { DEFAULT_NAMESPACE } from "../fsm/index.js";
+import { jobFromInput } from "../server/rpc/job-input.js";
+import type { QueryMeta, ServerApi } from "../server/rpc/server-api.js";
+import { NotFoundError, ValidationError } from "../shared/errors.js";
+import type { AgentMetrics } from "../shared/metrics.js";
+import { allocStub, jobStub, nodeStub, publicNode } from "./api-shapes.js";
+import { HttpError } from "./http-error.js";
+import type { ApiRequest, ApiResponse, Handler } from "./http-server.js";
+import { flagParam, intParam, queryOptions } from "./query-params.js";
+import { Router } from "./router.js";
+
+/** What `/v1/agent/self` and friends say about the agent serving the request. */
+export interface AgentInfo {
+  name: string;
+  region: string;
+  datacenter: string;
+  rpcAddress: string;
+  httpAddress: string;
+  server: boolean;
+  /** The effective configuration (flags and config file merged). */
+  config: Record<string, unknown>;
+}
+
+export interface V1Deps {
+  api: ServerApi;
+  agent: AgentInfo;
+  metrics: AgentMetrics;
+  /** Nanoseconds since the Unix epoch; the submit time of registered jobs. */
+  nowNs: () => number;
+}
+
+function found<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new NotFoundError(`${what} not found`);
+  return value;
+}
+
+function namespaceOf(req: ApiRequest): string {
+  return req.query.get("namespace") || DEFAULT_NAMESPACE;
+}
+
+function ok(body: unknown, meta?: QueryMeta): ApiResponse {
+  return meta === undefined ? { body } : { body, meta };
+}
+
+function bodyObject(req: ApiRequest): Record<string, unknown> {
+  const body = req.body;
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new ValidationError("expected a JSON object", "request body");
+  }
+  return body as Record<string, unknown>;
+}
+
+function varItems(value: unknown): Record<string, string> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ValidationError("Items must be an object of strings", "request body");
+  }
+  const items: Record<string, string> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (typeof item !== "string") throw new ValidationError(`Items.${key} must be a string`, "request body");
+    items[key] = item;
+  }
+  return items;
+}
+
+/** The Nomad-compatible `/v1/...` routes of an agent. */
+export function v1Router(deps: V1Deps): Router<Handler> {
+  const { api } = deps;
+  const router = new Router<Handler>();
+
+  // ── status and agent ──
+  router.add("GET", "/v1/status/leader", async () => ok((await api.statusLeader()).leaderRpcAddress));
+  router.add("GET", "/v1/status/peers", async () => ok((await api.statusPeers()).map((p) => p.rpcAddress)));
+  router.add("GET", "/v1/agent/self", async () => {
+    const leader = await api.statusLeader();
+    return ok({
+      config: deps.agent.config,
+      member: {
+        Name: deps.agent.name,
+        Addr: deps.agent.rpcAddress,
+        Tags: {
+          role: deps.agent.server ? "server" : "client",
+          region: deps.agent.region,
+          dc: deps.agent.datacenter,
+        },
+        Status: "alive",
+      },
+      stats: {
+        nomad: {
+          server: String(deps.agent.server),
+          leader: String(leader.leaderId === deps.agent.name),
+          known_leader: String(leader.leaderId !== ""),
+        },
+      },
+    });
+  });
+  router.add("GET", "/v1/agent/health", async () => {
+    const leader = await api.statusLeader();
+    const healthy = leader.leaderId !== "";
+    const server = { ok: healthy, message: healthy ? "ok" : "no known leader" };
+    return { status: healthy ? 200 : 500, body: { server } };
+  });
+  router.add("GET", "/v1/metrics", async () => ({
+    text: await deps.metrics.text(),
+    contentType: deps.metrics.contentType,
+  }));
+
+  // ── jobs ──
+  router.add("GET", "/v1/jobs", async (req) => {
+    const res = await api.jobList(queryOptions(req.query));
+    return ok(res.value.map(jobStub), res.meta);
+  });
+  const register = async (req: ApiRequest): Promise<ApiResponse> => {
+    const body = bodyObject(req);
+    const job = jobFromInput(body["Job"], deps.nowNs());
+    if (req.params["id"] !== undefined && req.params["id"] !== job.ID) {
+      throw new ValidationError(`Job.ID ${JSON.stringify(job.ID)} does not match the path`, "request body");
+    }
+    const enforceIndex = body["EnforceIndex"] === true;
+    const jobModifyIndex = typeof body["JobModifyIndex"] === "number" ? body["JobModifyIndex"] : 0;
+    const res = await api.jobRegister(job, { enforceIndex, jobModifyIndex });
+    return ok({
+      EvalID: res.evalId,
+      EvalCreateIndex: res.evalCreateIndex,
+      JobModifyIndex: res.jobModifyIndex,
+      Warnings: res.warnings,
+      Index: res.index,
+    });
+  };
+  router.add("POST", "/v1/jobs", register);
+  router.add("PUT", "/v1/jobs", register);
+  router.add("POST", "/v1/job/:id", register);
+  router.add("PUT", "/v1/job/:id", register);
+  router.add("GET", "/v1/job/:id", async (req) => {
+    const res = await api.jobGet(req.params["id"] as string, {
+      ...queryOptions(req.query),
+      namespace: namespaceOf(req),
+    });
+    return ok(found(res.value, `job ${req.params["id"]}`), res.meta);
+  });
+  router.add("DELETE", "/v1/job/:id", async (req) => {
+    const res = await api.jobDeregister(
+      namespaceOf(req),
+      req.params["id"] as string,
+      flagParam(req.query, "purge"),
+    );
+    return ok({
+      EvalID: res.evalId,
+      EvalCreateIndex: res.evalCreateIndex,
+      JobModifyIndex: res.jobModifyIndex,
+      Index: res.index,
+    });
+  });
+  router.add("GET", "/v1/job/:id/allocations", async (req) => {
+    const res = await api.jobAllocations(req.params["id"] as string, {
+      ...queryOptions(req.query),
+      namespace: namespaceOf(req),
+    });
+    return ok(res.value.map(allocStub), res.meta);
+  });
+  router.add("GET", "/v1/job/:id/evaluations", async (req) => {
+    const res = await api.jobEvaluations(req.params["id"] as string, {
+      ...queryOptions(req.query),
+      namespace: namespaceOf(req),
+    });
+    return ok(res.value, res.meta);
+  });
+  router.add("GET", "/v1/job/:id/summary", async (req) => {
+    const res = await api.jobSummary(req.params["id"] as string, {
+      ...queryOptions(req.query),
+      namespace: namespaceOf(req),
+    });
+    return ok(found(res.value, `job ${req.params["id"]}`), res.meta);
+  });
+
+  // ── nodes ──
+  router.add("GET", "/v1/nodes", async (req) => {
+    const res = await api.nodeList(queryOptions(req.query));
+    return ok(res.value.map(nodeStub), res.meta);
+  });
+  router.add("GET", "/v1/node/:id", async (req) => {
+    const res = await api.nodeGet(req.params["id"] as string, queryOptions(req.query));
+    return ok(publicNode(found(res.value, `node ${req.params["id"]}`)), res.meta);
+  });
+
+  // ── allocations and evaluations ──
+  router.add("GET", "/v1/allocations", async (req) => {
+    const res = await api.allocList(queryOptions(req.query));
+    return ok(res.value.map(allocStub), res.meta);
+  });
+  router.add("GET", "/v1/allocation/:id", async (req) => {
+    const res = await api.allocGet(req.params["id"] as string, queryOptions(req.query));
+    return ok(found(res.value, `allocation ${req.params["id"]}`), res.meta);
+  });
+  router.add("GET", "/v1/evaluations", async (req) => {
+    const res = await api.evalList(queryOptions(req.query));
+    return ok(res.value, res.meta);
+  });
+  router.add("GET", "/v1/evaluation/:id", async (req) => {
+    const res = await api.evalGet(req.params["id"] as string, queryOptions(req.query));
+    return ok(found(res.value, `evaluation ${req.params["id"]}`), res.meta);
+  });
+
+  // ── variables ──
+  router.add("GET", "/v1/vars", async (req) => {
+    const res = await api.varList({ ...queryOptions(req.query), namespace: namespaceOf(req) });
+    return ok(res.value, res.meta);
+  });
+  router.add("GET", "/v1/var/:path*", async (req) => {
+    const res = await api.varGet(namespaceOf(req), req.params["path"] as string, queryOptions(req.query));
+    return ok(found(res.variable, `variable ${req.params["path"]}`), res.meta);
+  });
+  // The write path the Raft benchmark measures: parse → propose → respond, nothing else.
+  const putVar = async (req: ApiRequest): Promise<ApiResponse> => {
+    const path = req.params["path"] as string;
+    const body = bodyObject(req);
+    if (body["Path"] !== undefined && body["Path"] !== path) {
+      throw new ValidationError(
+        `Path ${JSON.stringify(body["Path"])} does not match the URL path`,
+        "request body",
+      );
+    }
+    const res = await api.varPut(namespaceOf(req), path, varItems(body["Items"]), intParam(req.query, "cas"));
+    if (res.conflict) throw new HttpError(409, "cas conflict", res.variable ?? null);
+    return ok(res.variable, res.meta);
+  };
+  router.add("PUT", "/v1/var/:path*", putVar);
+  router.add("POST", "/v1/var/:path*", putVar);
+  router.add("DELETE", "/v1/var/:path*", async (req) => {
+    const res = await api.varDelete(
+      namespaceOf(req),
+      req.params["path"] as string,
+      intParam(req.query, "cas"),
+    );
+    if (res.conflict) throw new HttpError(409, "cas conflict", res.variable ?? null);
+    return ok(null, res.meta);
+  });
+
+  return router;
+}

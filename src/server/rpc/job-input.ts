@@ -1,0 +1,250 @@
+import {
+  type Affinity,
+  type Constraint,
+  DEFAULT_NAMESPACE,
+  DEFAULT_NODE_POOL,
+  DEFAULT_REGION,
+  JOB_TYPES,
+  type Job,
+  type JobType,
+  type NetworkResource,
+  type Resources,
+  type RestartPolicy,
+  type Spread,
+  type Task,
+  type TaskGroup,
+} from "../../fsm/index.js";
+import { ValidationError } from "../../shared/errors.js";
+
+/**
+ * Turns a job as it arrives from outside (HTTP JSON, an RPC's msgpack) into a complete `Job`:
+ * Nomad's API accepts partial jobs and fills defaults server-side, so this does the same, and it
+ * rejects what cannot be scheduled with an error that says what and where. It is deliberately
+ * small (the job-file parser in src/jobspec/ owns the full specification); the server checks
+ * here only what it needs to store and schedule the job without harm (invariant 7).
+ */
+type Obj = Record<string, unknown>;
+
+const ID_RE = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}$/;
+
+function isObj(value: unknown): value is Obj {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function str(o: Obj, key: string, where: string, fallback?: string): string {
+  const value = o[key];
+  if (value === undefined || value === null) {
+    if (fallback !== undefined) return fallback;
+    throw new ValidationError(`missing ${key}`, where);
+  }
+  if (typeof value !== "string") throw new ValidationError(`${key} must be a string`, where);
+  return value;
+}
+
+function num(
+  o: Obj,
+  key: string,
+  where: string,
+  fallback: number,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  const value = o[key];
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || !Number.isInteger(value)) {
+    throw new ValidationError(`${key} must be an integer`, where);
+  }
+  if (value < min || value > max)
+    throw new ValidationError(`${key} must be in [${min}, ${max}], got ${value}`, where);
+  return value;
+}
+
+function bool(o: Obj, key: string, where: string, fallback: boolean): boolean {
+  const value = o[key];
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== "boolean") throw new ValidationError(`${key} must be a boolean`, where);
+  return value;
+}
+
+function arr(o: Obj, key: string, where: string): unknown[] {
+  const value = o[key];
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new ValidationError(`${key} must be a list`, where);
+  return value;
+}
+
+function strMap(o: Obj, key: string, where: string): Record<string, string> {
+  const value = o[key];
+  if (value === undefined || value === null) return {};
+  if (!isObj(value)) throw new ValidationError(`${key} must be a map of strings`, where);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v !== "string") throw new ValidationError(`${key}.${k} must be a string`, where);
+    out[k] = v;
+  }
+  return out;
+}
+
+function list<T>(o: Obj, key: string, where: string, each: (v: unknown, at: string) => T): T[] {
+  return arr(o, key, where).map((v, i) => each(v, `${where}.${key}[${i}]`));
+}
+
+function passthrough<T>(v: unknown, at: string): T {
+  if (!isObj(v)) throw new ValidationError("must be an object", at);
+  return v as T;
+}
+
+function constraint(v: unknown, at: string): Constraint {
+  if (!isObj(v)) throw new ValidationError("constraint must be an object", at);
+  return {
+    LTarget: str(v, "LTarget", at, ""),
+    RTarget: str(v, "RTarget", at, ""),
+    Operand: str(v, "Operand", at, "="),
+  };
+}
+
+function resources(value: unknown, where: string): Resources {
+  const o = value === undefined || value === null ? {} : value;
+  if (!isObj(o)) throw new ValidationError("Resources must be an object", where);
+  const memory = num(o, "MemoryMB", where, 300, 10);
+  return {
+    CPU: num(o, "CPU", where, 100, 1),
+    Cores: num(o, "Cores", where, 0),
+    MemoryMB: memory,
+    MemoryMaxMB: num(o, "MemoryMaxMB", where, 0),
+    DiskMB: num(o, "DiskMB", where, 0),
+    Networks: list<NetworkResource>(o, "Networks", where, passthrough),
+  };
+}
+
+const DEFAULT_TASK_RESTART: RestartPolicy = { Attempts: 2, Interval: 30 * 60e9, Delay: 15e9, Mode: "fail" };
+
+function task(value: unknown, where: string): Task {
+  if (!isObj(value)) throw new ValidationError("task must be an object", where);
+  const name = str(value, "Name", where);
+  if (name === "") throw new ValidationError("Name must not be empty", where);
+  const driver = str(value, "Driver", where);
+  const config = value["Config"] ?? {};
+  if (!isObj(config)) throw new ValidationError("Config must be an object", where);
+  return {
+    Name: name,
+    Driver: driver,
+    User: str(value, "User", where, ""),
+    Config: config,
+    Env: strMap(value, "Env", where),
+    Resources: resources(value["Resources"], `${where}.Resources`),
+    Meta: strMap(value, "Meta", where),
+    Constraints: list(value, "Constraints", where, constraint),
+    Affinities: list<Affinity>(value, "Affinities", where, passthrough),
+    RestartPolicy: isObj(value["RestartPolicy"])
+      ? (value["RestartPolicy"] as unknown as RestartPolicy)
+      : null,
+    KillTimeout: num(value, "KillTimeout", where, 5e9),
+    KillSignal: str(value, "KillSignal", where, ""),
+    Leader: bool(value, "Leader", where, false),
+    LogConfig: isObj(value["LogConfig"])
+      ? {
+          MaxFiles: num(value["LogConfig"], "MaxFiles", where, 10, 1),
+          MaxFileSizeMB: num(value["LogConfig"], "MaxFileSizeMB", where, 10, 1),
+        }
+      : { MaxFiles: 10, MaxFileSizeMB: 10 },
+  };
+}
+
+function group(value: unknown, where: string): TaskGroup {
+  if (!isObj(value)) throw new ValidationError("task group must be an object", where);
+  const name = str(value, "Name", where);
+  if (name === "") throw new ValidationError("Name must not be empty", where);
+  const tasks = list(value, "Tasks", where, task);
+  if (tasks.length === 0) throw new ValidationError("a task group needs at least one task", where);
+  const names = new Set<string>();
+  for (const t of tasks) {
+    if (names.has(t.Name)) throw new ValidationError(`duplicate task name ${JSON.stringify(t.Name)}`, where);
+    names.add(t.Name);
+  }
+  const disk = value["EphemeralDisk"];
+  return {
+    Name: name,
+    Count: num(value, "Count", where, 1, 0, 100_000),
+    Constraints: list(value, "Constraints", where, constraint),
+    Affinities: list<Affinity>(value, "Affinities", where, passthrough),
+    Spreads: list<Spread>(value, "Spreads", where, passthrough),
+    Tasks: tasks,
+    RestartPolicy: isObj(value["RestartPolicy"])
+      ? (value["RestartPolicy"] as unknown as RestartPolicy)
+      : DEFAULT_TASK_RESTART,
+    ReschedulePolicy: isObj(value["ReschedulePolicy"]) ? passthrough(value["ReschedulePolicy"], where) : null,
+    Update: isObj(value["Update"]) ? passthrough(value["Update"], where) : null,
+    Migrate: isObj(value["Migrate"]) ? passthrough(value["Migrate"], where) : null,
+    EphemeralDisk: isObj(disk)
+      ? {
+          Sticky: bool(disk, "Sticky", where, false),
+          SizeMB: num(disk, "SizeMB", where, 300),
+          Migrate: bool(disk, "Migrate", where, false),
+        }
+      : { Sticky: false, SizeMB: 300, Migrate: false },
+    Networks: list<NetworkResource>(value, "Networks", where, passthrough),
+    Meta: strMap(value, "Meta", where),
+    StopAfterClientDisconnect: null,
+    MaxClientDisconnect: null,
+  };
+}
+
+/** A complete, validated Job from outside input. Server-owned fields (indexes, status) are reset. */
+export function jobFromInput(input: unknown, submitTime: number): Job {
+  const where = "Job";
+  if (!isObj(input)) throw new ValidationError("must be an object", where);
+  const id = str(input, "ID", where);
+  if (!ID_RE.test(id))
+    throw new ValidationError(`ID ${JSON.stringify(id)} must match ${ID_RE.source}`, where);
+  const type = str(input, "Type", where, "service");
+  if (!JOB_TYPES.includes(type as JobType)) {
+    throw new ValidationError(
+      `Type must be one of ${JOB_TYPES.join(", ")}, got ${JSON.stringify(type)}`,
+      where,
+    );
+  }
+  const groups = list(input, "TaskGroups", where, group);
+  if (groups.length === 0) throw new ValidationError("a job needs at least one task group", where);
+  const names = new Set<string>();
+  for (const g of groups) {
+    if (names.has(g.Name))
+      throw new ValidationError(`duplicate task group name ${JSON.stringify(g.Name)}`, where);
+    names.add(g.Name);
+  }
+  const datacenters = list(input, "Datacenters", where, (v, at) => {
+    if (typeof v !== "string") throw new ValidationError("must be a string", at);
+    return v;
+  });
+  return {
+    Region: str(input, "Region", where, DEFAULT_REGION) || DEFAULT_REGION,
+    Namespace: str(input, "Namespace", where, DEFAULT_NAMESPACE) || DEFAULT_NAMESPACE,
+    ID: id,
+    Name: str(input, "Name", where, id) || id,
+    Type: type as JobType,
+    Priority: num(input, "Priority", where, 50, 1, 100),
+    AllAtOnce: bool(input, "AllAtOnce", where, false),
+    Datacenters: datacenters.length === 0 ? ["*"] : datacenters,
+    NodePool: str(input, "NodePool", where, DEFAULT_NODE_POOL) || DEFAULT_NODE_POOL,
+    Constraints: list(input, "Constraints", where, constraint),
+    Affinities: list<Affinity>(input, "Affinities", where, passthrough),
+    Spreads: list<Spread>(input, "Spreads", where, passthrough),
+    TaskGroups: groups,
+    Update: isObj(input["Update"]) ? passthrough(input["Update"], where) : null,
+    Periodic: isObj(input["Periodic"]) ? passthrough(input["Periodic"], where) : null,
+    ParameterizedJob: isObj(input["ParameterizedJob"]) ? passthrough(input["ParameterizedJob"], where) : null,
+    ParentID: str(input, "ParentID", where, ""),
+    Dispatched: bool(input, "Dispatched", where, false),
+    Payload: str(input, "Payload", where, ""),
+    Meta: strMap(input, "Meta", where),
+    Stop: bool(input, "Stop", where, false),
+    Status: "pending",
+    StatusDescription: "",
+    Stable: false,
+    Version: 0,
+    SubmitTime: submitTime,
+    CreateIndex: 0,
+    ModifyIndex: 0,
+    JobModifyIndex: 0,
+  };
+}
