@@ -1,0 +1,158 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { afterEach, describe, expect, it } from "vitest";
+import { silentLogger } from "../shared/log.js";
+import { type Message, message } from "./core/types.js";
+import { GrpcTransport, raftChannelOptions, type TransportHandler } from "./grpc-transport.js";
+import { SnapshotStore } from "./snapshot-store.js";
+
+interface Endpoint {
+  transport: GrpcTransport;
+  server: grpc.Server;
+  address: string;
+  received: Message[];
+  unreachable: string[];
+  snapshotStatus: Array<[string, boolean]>;
+  snapshots: SnapshotStore;
+  waiters: Array<() => void>;
+}
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function endpoint(id: string): Promise<Endpoint> {
+  const dir = mkdtempSync(join(tmpdir(), `drover-transport-${id}-`));
+  const snapshots = await SnapshotStore.open(dir);
+  const transport = new GrpcTransport({
+    id,
+    log: silentLogger(),
+    openSnapshot: (ref) => snapshots.read(ref),
+  });
+  const server = new grpc.Server(raftChannelOptions());
+  transport.addToServer(server);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, bound) =>
+      error === null ? resolve(bound) : reject(error),
+    ),
+  );
+  const ep: Endpoint = {
+    transport,
+    server,
+    address: `127.0.0.1:${port}`,
+    received: [],
+    unreachable: [],
+    snapshotStatus: [],
+    snapshots,
+    waiters: [],
+  };
+  const wake = (): void => {
+    for (const waiter of ep.waiters.splice(0)) waiter();
+  };
+  const handler: TransportHandler = {
+    onMessage: (m) => {
+      ep.received.push(m);
+      wake();
+    },
+    receiveSnapshot: async (m, chunks) => {
+      const meta = m.snapshot?.metadata;
+      if (meta === undefined) throw new Error("no metadata");
+      await snapshots.write({ index: meta.index, term: meta.term }, chunks);
+      ep.received.push(m);
+      wake();
+    },
+    onUnreachable: (peer) => {
+      ep.unreachable.push(peer);
+      wake();
+    },
+    onSnapshotStatus: (peer, ok) => {
+      ep.snapshotStatus.push([peer, ok]);
+      wake();
+    },
+    onInboundStreamLost: () => undefined,
+  };
+  transport.setHandler(handler);
+  cleanups.push(() => {
+    transport.close();
+    server.forceShutdown();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return ep;
+}
+
+async function until(ep: Endpoint, condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise<void>((resolve) => ep.waiters.push(resolve));
+}
+
+const app = (from: string, to: string, index: number): Message =>
+  message({
+    type: "app",
+    from,
+    to,
+    term: 3,
+    index,
+    logTerm: 3,
+    commit: index,
+    entries: [{ index: index + 1, term: 3, type: "normal", data: new TextEncoder().encode(`v${index}`) }],
+  });
+
+describe("GrpcTransport", () => {
+  it("delivers pipelined appends in order and votes by unary call, fields intact", async () => {
+    const a = await endpoint("a");
+    const b = await endpoint("b");
+    a.transport.setPeer("b", b.address);
+    for (let i = 0; i < 200; i++) a.transport.send([app("a", "b", i)]);
+    a.transport.send([message({ type: "vote", from: "a", to: "b", term: 4, logTerm: 3, index: 200 })]);
+    await until(b, () => b.received.length === 201);
+    const appends = b.received.filter((m) => m.type === "app");
+    expect(appends.map((m) => m.index)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    expect(appends[7]).toEqual(app("a", "b", 7));
+    expect(b.received.find((m) => m.type === "vote")?.term).toBe(4);
+  });
+
+  it("streams a snapshot in chunks and reports success to the sender", async () => {
+    const a = await endpoint("a");
+    const b = await endpoint("b");
+    a.transport.setPeer("b", b.address);
+    const bytes = new Uint8Array(3 * 1024 * 1024 + 17).map((_, i) => i % 251);
+    async function* source(): AsyncIterable<Uint8Array> {
+      yield bytes;
+    }
+    await a.snapshots.write({ index: 50, term: 2 }, source());
+    const confState = { voters: ["a", "b"], learners: [], votersOutgoing: [] };
+    a.transport.send([
+      message({
+        type: "snap",
+        from: "a",
+        to: "b",
+        term: 2,
+        snapshot: { metadata: { index: 50, term: 2, confState }, data: new Uint8Array(0) },
+      }),
+    ]);
+    await until(a, () => a.snapshotStatus.length === 1);
+    expect(a.snapshotStatus).toEqual([["b", true]]);
+    expect(b.received[0]?.snapshot?.metadata).toEqual({ index: 50, term: 2, confState });
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of b.snapshots.read({ index: 50, term: 2 })) chunks.push(chunk);
+    expect(Buffer.concat(chunks).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it("drops messages across an injected partition and reports an unreachable peer", async () => {
+    const a = await endpoint("a");
+    const b = await endpoint("b");
+    a.transport.setPeer("b", b.address);
+    a.transport.faults.partition(["b"]);
+    a.transport.send([app("a", "b", 1)]);
+    a.transport.faults.heal();
+    a.transport.send([app("a", "b", 2)]);
+    await until(b, () => b.received.length === 1);
+    expect(b.received.map((m) => m.index)).toEqual([2]);
+
+    a.transport.setPeer("c", "127.0.0.1:1"); // nothing listens there
+    a.transport.send([message({ type: "vote", from: "a", to: "c", term: 1 })]);
+    await until(a, () => a.unreachable.includes("c"));
+  });
+});

@@ -1,0 +1,395 @@
+import * as grpc from "@grpc/grpc-js";
+import type { MessageBatch__Output } from "../gen/proto/drover/raft/MessageBatch.js";
+import type { RaftMessage } from "../gen/proto/drover/raft/RaftMessage.js";
+import type { RaftTransportClient } from "../gen/proto/drover/raft/RaftTransport.js";
+import type { SnapshotAck } from "../gen/proto/drover/raft/SnapshotAck.js";
+import type { SnapshotChunk, SnapshotChunk__Output } from "../gen/proto/drover/raft/SnapshotChunk.js";
+import type { ProtoGrpcType } from "../gen/proto/raft.js";
+import { assert } from "../shared/assert.js";
+import type { Logger } from "../shared/log.js";
+import { loadProto } from "../shared/proto.js";
+import type { Message, RaftId } from "./core/types.js";
+import { FaultInjector } from "./fault-injector.js";
+import { decodeMessage, encodeMessage } from "./message-codec.js";
+import type { SnapshotRef } from "./snapshot-store.js";
+
+/**
+ * Raft messages between servers over gRPC (proto/raft.proto).
+ *
+ * - AppendEntries, heartbeats and all responses ride one long-lived client stream per peer,
+ *   pipelined: one `MessageBatch` per Ready per peer, no waiting for replies (replies come back
+ *   as messages on the peer's own stream to us).
+ * - Votes, pre-votes and TimeoutNow go as unary calls so they never wait behind a backlog.
+ * - InstallSnapshot streams the snapshot file in chunks; a failure is reported to the core,
+ *   which retries later from the beginning.
+ * - A broken stream is reopened on the next send after a backoff (50 ms doubling to 1 s);
+ *   messages meanwhile are dropped, which Raft tolerates (it retransmits), and the peer is
+ *   reported unreachable so the core stops pipelining to it (etcd's MsgUnreachable).
+ */
+
+/** What the transport hands to the driver. */
+export interface TransportHandler {
+  /** A message from a peer, to be stepped into the core. */
+  onMessage(message: Message): void;
+  /**
+   * A `snap` message and the snapshot's bytes: store them durably, then step the message.
+   * Rejecting (or a broken `chunks`) reports the failure to the sender.
+   */
+  receiveSnapshot(message: Message, chunks: AsyncIterable<Uint8Array>): Promise<void>;
+  /** A peer could not be reached (core: reportUnreachable). */
+  onUnreachable(peer: RaftId): void;
+  /** A snapshot send finished (core: reportSnapshot). */
+  onSnapshotStatus(peer: RaftId, ok: boolean): void;
+  /** The stream a peer keeps to us broke: if it is the leader, it may be gone. */
+  onInboundStreamLost(peer: RaftId): void;
+}
+
+export interface GrpcTransportOptions {
+  readonly id: RaftId;
+  readonly log: Logger;
+  /** The bytes of a local snapshot, to send to a peer that needs it. */
+  readonly openSnapshot: (ref: SnapshotRef) => AsyncIterable<Uint8Array>;
+  readonly faults?: FaultInjector;
+  /** Upper bound on one gRPC message (a batch of entries); default 64 MiB. */
+  readonly maxMessageBytes?: number;
+  /** Batches waiting for a blocked stream to drain before new ones are dropped; default 1024. */
+  readonly maxQueuedBatches?: number;
+  /** Deadline of a unary vote/TimeoutNow call; default 1 s. */
+  readonly unaryTimeoutMs?: number;
+}
+
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 << 20;
+
+/** Channel options for every Raft connection (also what a gRPC server hosting the service should use). */
+export function raftChannelOptions(maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES): grpc.ChannelOptions {
+  return {
+    "grpc.max_receive_message_length": maxMessageBytes,
+    "grpc.max_send_message_length": maxMessageBytes,
+    // grpc-js defaults to 1 s initial / 120 s maximum reconnect backoff: far too slow to notice a
+    // restarted peer on a LAN.
+    "grpc.initial_reconnect_backoff_ms": 50,
+    "grpc.max_reconnect_backoff_ms": 1000,
+    "grpc.keepalive_time_ms": 10_000,
+    "grpc.keepalive_timeout_ms": 5_000,
+  };
+}
+
+const URGENT: ReadonlySet<Message["type"]> = new Set([
+  "vote",
+  "preVote",
+  "voteResp",
+  "preVoteResp",
+  "timeoutNow",
+]);
+
+let protoCache: ProtoGrpcType | undefined;
+export function raftProto(): ProtoGrpcType {
+  protoCache ??= loadProto("raft.proto") as unknown as ProtoGrpcType;
+  return protoCache;
+}
+
+export class GrpcTransport {
+  readonly faults: FaultInjector;
+  private handler: TransportHandler | undefined;
+  private readonly peers = new Map<RaftId, Peer>();
+  private closed = false;
+
+  constructor(private readonly options: GrpcTransportOptions) {
+    this.faults = options.faults ?? new FaultInjector();
+  }
+
+  get id(): RaftId {
+    return this.options.id;
+  }
+
+  setHandler(handler: TransportHandler): void {
+    this.handler = handler;
+  }
+
+  /** Registers the RaftTransport service on a gRPC server (the caller binds and starts it). */
+  addToServer(server: grpc.Server): void {
+    server.addService(raftProto().drover.raft.RaftTransport.service, {
+      Stream: (
+        call: grpc.ServerReadableStream<MessageBatch__Output, object>,
+        callback: grpc.sendUnaryData<object>,
+      ) => this.serveStream(call, callback),
+      Send: (
+        call: grpc.ServerUnaryCall<MessageBatch__Output, object>,
+        callback: grpc.sendUnaryData<object>,
+      ) => {
+        this.deliverBatch(call.request);
+        callback(null, {});
+      },
+      InstallSnapshot: (
+        call: grpc.ServerReadableStream<SnapshotChunk__Output, SnapshotAck>,
+        callback: grpc.sendUnaryData<SnapshotAck>,
+      ) => {
+        this.serveSnapshot(call).then(
+          () => callback(null, { ok: true }),
+          (error: unknown) => {
+            this.options.log.warn({ err: error }, "snapshot receive failed");
+            callback({ code: grpc.status.ABORTED, details: `snapshot receive failed: ${String(error)}` });
+          },
+        );
+      },
+    });
+  }
+
+  /** Adds or re-addresses a peer; connections open lazily on the first send. */
+  setPeer(id: RaftId, address: string): void {
+    if (id === this.options.id) return;
+    const existing = this.peers.get(id);
+    if (existing !== undefined && existing.address === address) return;
+    existing?.close();
+    this.peers.set(id, new Peer(id, address, this.options, () => this.requireHandler()));
+  }
+
+  removePeer(id: RaftId): void {
+    this.peers.get(id)?.close();
+    this.peers.delete(id);
+  }
+
+  peerAddress(id: RaftId): string | undefined {
+    return this.peers.get(id)?.address;
+  }
+
+  /** Sends one Ready's messages: one batch per peer on its stream, urgent ones as unary calls. */
+  send(messages: readonly Message[]): void {
+    if (this.closed) return;
+    const byPeer = new Map<RaftId, Message[]>();
+    for (const message of messages) {
+      if (!this.faults.passes(message.to)) continue;
+      const peer = this.peers.get(message.to);
+      if (peer === undefined) {
+        this.options.log.debug({ to: message.to, type: message.type }, "no address for peer; dropped");
+        this.requireHandler().onUnreachable(message.to);
+        continue;
+      }
+      if (message.type === "snap") {
+        peer.sendSnapshot(message);
+      } else if (URGENT.has(message.type)) {
+        peer.sendUnary(message);
+      } else {
+        const list = byPeer.get(message.to);
+        if (list === undefined) byPeer.set(message.to, [message]);
+        else list.push(message);
+      }
+    }
+    for (const [id, list] of byPeer) this.peers.get(id)?.sendOnStream(list);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const peer of this.peers.values()) peer.close();
+    this.peers.clear();
+  }
+
+  private requireHandler(): TransportHandler {
+    assert(this.handler !== undefined, "transport used before setHandler()");
+    return this.handler;
+  }
+
+  private deliver(message: Message): void {
+    if (this.closed || !this.faults.passes(message.from)) return;
+    assert(message.to === this.options.id, () => `message for ${message.to} delivered to ${this.options.id}`);
+    const delay = this.faults.delay();
+    if (delay > 0) {
+      setTimeout(() => this.requireHandler().onMessage(message), delay);
+    } else {
+      this.requireHandler().onMessage(message);
+    }
+  }
+
+  private deliverBatch(batch: MessageBatch__Output): void {
+    for (const wire of batch.messages) this.deliver(decodeMessage(wire));
+  }
+
+  private serveStream(
+    call: grpc.ServerReadableStream<MessageBatch__Output, object>,
+    callback: grpc.sendUnaryData<object>,
+  ): void {
+    // Tell the client at once that the stream is up, so it can reset its backoff.
+    call.sendMetadata(new grpc.Metadata());
+    let from: RaftId | undefined;
+    let lost = false;
+    const onLost = (): void => {
+      if (lost) return;
+      lost = true;
+      if (from !== undefined && !this.closed) this.requireHandler().onInboundStreamLost(from);
+    };
+    call.on("data", (batch: MessageBatch__Output) => {
+      from ??= batch.messages[0]?.from;
+      this.deliverBatch(batch);
+    });
+    call.on("end", () => {
+      onLost();
+      callback(null, {});
+    });
+    call.on("error", onLost);
+    call.on("cancelled", onLost);
+  }
+
+  private async serveSnapshot(
+    call: grpc.ServerReadableStream<SnapshotChunk__Output, SnapshotAck>,
+  ): Promise<void> {
+    const iterator = (call as AsyncIterable<SnapshotChunk__Output>)[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    if (first.done === true || first.value.message === null) {
+      throw new Error("InstallSnapshot stream without a leading message");
+    }
+    const message = decodeMessage(first.value.message);
+    assert(
+      message.type === "snap" && message.snapshot !== undefined,
+      "InstallSnapshot's first chunk is not a snap",
+    );
+    if (!this.faults.passes(message.from)) throw new Error("dropped by fault injection");
+    const firstData = first.value.data;
+    async function* chunks(): AsyncIterable<Uint8Array> {
+      if (firstData.length > 0) yield firstData;
+      for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) {
+        yield next.value.data;
+      }
+    }
+    await this.requireHandler().receiveSnapshot(message, chunks());
+  }
+}
+
+/** One peer's connection: a client, the long-lived stream and its backoff. */
+class Peer {
+  private readonly client: RaftTransportClient;
+  private stream: grpc.ClientWritableStream<{ messages: RaftMessage[] }> | undefined;
+  private blocked = false;
+  private readonly queue: Array<{ messages: RaftMessage[] }> = [];
+  private backoffMs = 0;
+  private retryAt = 0;
+  private sendingSnapshot = false;
+  private closed = false;
+
+  constructor(
+    readonly id: RaftId,
+    readonly address: string,
+    private readonly options: GrpcTransportOptions,
+    private readonly handler: () => TransportHandler,
+  ) {
+    const Client = raftProto().drover.raft.RaftTransport;
+    this.client = new Client(
+      address,
+      grpc.credentials.createInsecure(),
+      raftChannelOptions(options.maxMessageBytes),
+    );
+  }
+
+  sendOnStream(messages: readonly Message[]): void {
+    const batch = { messages: messages.map(encodeMessage) };
+    const stream = this.openStream();
+    if (stream === undefined) {
+      this.handler().onUnreachable(this.id);
+      return;
+    }
+    if (this.blocked) {
+      if (this.queue.length >= (this.options.maxQueuedBatches ?? 1024)) {
+        // The peer is not keeping up; dropping is safe (Raft retransmits) and bounds memory.
+        this.handler().onUnreachable(this.id);
+        return;
+      }
+      this.queue.push(batch);
+      return;
+    }
+    if (!stream.write(batch)) this.blocked = true;
+  }
+
+  sendUnary(message: Message): void {
+    const deadline = Date.now() + (this.options.unaryTimeoutMs ?? 1000);
+    this.client.Send({ messages: [encodeMessage(message)] }, { deadline }, (error) => {
+      if (error !== null && !this.closed) {
+        this.options.log.debug(
+          { peer: this.id, type: message.type, err: error.message },
+          "unary send failed",
+        );
+        this.handler().onUnreachable(this.id);
+      }
+    });
+  }
+
+  sendSnapshot(message: Message): void {
+    if (this.sendingSnapshot) return; // the core asks again if this one fails
+    this.sendingSnapshot = true;
+    this.streamSnapshot(message).then(
+      () => {
+        this.sendingSnapshot = false;
+        if (!this.closed) this.handler().onSnapshotStatus(this.id, true);
+      },
+      (error: unknown) => {
+        this.sendingSnapshot = false;
+        this.options.log.warn({ peer: this.id, err: String(error) }, "snapshot send failed");
+        if (!this.closed) this.handler().onSnapshotStatus(this.id, false);
+      },
+    );
+  }
+
+  private async streamSnapshot(message: Message): Promise<void> {
+    assert(message.snapshot !== undefined, "snap message without a snapshot");
+    const meta = message.snapshot.metadata;
+    this.options.log.info({ peer: this.id, index: meta.index, term: meta.term }, "sending snapshot");
+    let call: grpc.ClientWritableStream<SnapshotChunk> | undefined;
+    const acked = new Promise<void>((resolve, reject) => {
+      call = this.client.InstallSnapshot((error, ack) => {
+        if (error !== null) reject(error);
+        else if (ack?.ok !== true) reject(new Error("peer refused the snapshot"));
+        else resolve();
+      });
+    });
+    assert(call !== undefined, "InstallSnapshot call not created");
+    const stream = call;
+    try {
+      stream.write({ message: encodeMessage(message), data: new Uint8Array(0) });
+      for await (const data of this.options.openSnapshot({ index: meta.index, term: meta.term })) {
+        if (this.closed) throw new Error("transport closed");
+        if (!stream.write({ data })) await new Promise<void>((resolve) => stream.once("drain", resolve));
+      }
+      stream.end();
+    } catch (error) {
+      stream.cancel();
+      await acked.catch(() => undefined);
+      throw error;
+    }
+    await acked;
+  }
+
+  private openStream(): grpc.ClientWritableStream<{ messages: RaftMessage[] }> | undefined {
+    if (this.closed) return undefined;
+    if (this.stream !== undefined) return this.stream;
+    const now = Date.now();
+    if (now < this.retryAt) return undefined;
+    const stream = this.client.Stream((error) => {
+      if (this.stream !== stream) return;
+      this.stream = undefined;
+      this.blocked = false;
+      this.queue.length = 0;
+      if (this.closed) return;
+      this.backoffMs = Math.min(1000, Math.max(50, this.backoffMs * 2));
+      this.retryAt = Date.now() + this.backoffMs;
+      this.options.log.debug({ peer: this.id, err: error?.message }, "raft stream closed");
+      this.handler().onUnreachable(this.id);
+    });
+    stream.on("metadata", () => {
+      this.backoffMs = 0;
+    });
+    stream.on("drain", () => {
+      this.blocked = false;
+      while (!this.blocked && this.queue.length > 0) {
+        const next = this.queue.shift() as { messages: RaftMessage[] };
+        if (!stream.write(next)) this.blocked = true;
+      }
+    });
+    this.stream = stream;
+    return stream;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.stream?.cancel();
+    this.stream = undefined;
+    this.client.close();
+  }
+}
