@@ -1,0 +1,43 @@
+import { randomUUID } from "node:crypto";
+import type { Evaluation, Nanos } from "../fsm/structs.js";
+
+/** The fields every new evaluation must be given; the rest take Nomad's defaults. */
+export type NewEvaluationFields = Pick<
+  Evaluation,
+  "Namespace" | "Priority" | "Type" | "TriggeredBy" | "JobID"
+> &
+  Partial<Evaluation>;
+
+/**
+ * A new pending evaluation created by the leader's duties (preemption, node down, periodic
+ * launches, failed follow-ups, core GC). The ID and times are chosen here, before proposing, so
+ * that the FSM's apply stays deterministic (invariant 2); the FSM sets CreateIndex/ModifyIndex.
+ */
+export function newEvaluation(fields: NewEvaluationFields, now: Nanos): Evaluation {
+  return {
+    ID: randomUUID(),
+    JobModifyIndex: 0,
+    NodeID: "",
+    NodeModifyIndex: 0,
+    DeploymentID: "",
+    Status: "pending",
+    StatusDescription: "",
+    Wait: 0,
+    WaitUntil: 0,
+    NextEval: "",
+    PreviousEval: "",
+    BlockedEval: "",
+    FailedTGAllocs: {},
+    ClassEligibility: {},
+    EscapedComputedClass: false,
+    QuotaLimitReached: "",
+    AnnotatePlan: false,
+    QueuedAllocations: {},
+    SnapshotIndex: 0,
+    CreateIndex: 0,
+    ModifyIndex: 0,
+    CreateTime: now,
+    ModifyTime: now,
+    ...fields,
+  };
+}
