@@ -56,10 +56,8 @@ describe("LevelDbLogStore", () => {
     expect(store.lastIndex()).toBe(5);
     expect(store.term(5)).toBe(1);
     expect(texts(store.entries(2, 5))).toEqual(["e2", "e3", "e4"]);
-    expect(store.initialState()).toEqual({
-      hardState: { term: 1, vote: "s1", commit: 3 },
-      confState: { voters: ["s1", "s2"], learners: ["s3"], votersOutgoing: [] },
-    });
+    expect(store.initialState().hardState).toEqual({ term: 1, vote: "s1", commit: 3 });
+    expect(store.currentMembership().confState.learners).toEqual(["s3"]);
     expect(store.currentMembership().addresses["s3"]).toBe("127.0.0.1:3");
     await store.close();
   });
@@ -82,7 +80,8 @@ describe("LevelDbLogStore", () => {
     await store.persist({ entries: range(1, 10, 1) });
     expect(store.entries(1, 11, 1)).toHaveLength(1);
     expect(store.entries(1, 11, 60)).toHaveLength(2);
-    expect(store.entries(1, 11)).toHaveLength(10);
+    expect(store.entries(1, 11, Number.POSITIVE_INFINITY)).toHaveLength(10);
+    expect(() => store.entries(1, 12, 100)).toThrow(UnavailableError);
     await store.close();
   });
 

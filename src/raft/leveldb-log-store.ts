@@ -2,6 +2,7 @@ import { ClassicLevel } from "classic-level";
 import { pack, unpack } from "msgpackr";
 import { assert } from "../shared/assert.js";
 import type { Logger } from "../shared/log.js";
+import type { RaftStorage } from "./core/storage.js";
 import type {
   ConfState,
   Entry,
@@ -69,7 +70,7 @@ export interface InitialState {
   readonly confState: ConfState;
 }
 
-export class LevelDbLogStore {
+export class LevelDbLogStore implements RaftStorage {
   /** Index and term of the last entry dropped by compaction (or of the snapshot that replaced the log). */
   private compactedIndex: LogIndex = 0;
   private compactedTerm: Term = 0;
@@ -153,14 +154,19 @@ export class LevelDbLogStore {
 
   // ─────────────── RaftStorage: synchronous reads for the core ───────────────
 
+  /**
+   * The hard state and the membership as of the latest snapshot: the core replays the conf
+   * changes after the snapshot from the log (the driver restarts it with `applied` = the
+   * snapshot's index and skips re-applying to the state machine what it already holds).
+   */
   initialState(): InitialState {
-    return { hardState: this.hardState, confState: this.membership.confState };
+    return { hardState: this.hardState, confState: this.snapshotMeta.confState };
   }
 
   /** Entries [lo, hi), at least one if any, then up to `maxBytes` in total. */
   entries(lo: LogIndex, hi: LogIndex, maxBytes: number = Number.POSITIVE_INFINITY): Entry[] {
     if (lo <= this.compactedIndex) throw new CompactedError(lo, this.compactedIndex);
-    assert(hi <= this.lastIndex() + 1, () => `entries(${lo}, ${hi}) beyond last index ${this.lastIndex()}`);
+    if (hi > this.lastIndex() + 1) throw new UnavailableError(hi - 1, this.lastIndex());
     const out: Entry[] = [];
     let bytes = 0;
     for (let i = lo; i < hi; i++) {
