@@ -1,6 +1,9 @@
 // The generated message types of proto/server.proto under one namespace import (`import type * as P`),
 // so that RPC code names them `P.JobRegisterRequest` rather than importing forty files.
-export type { AllocClientUpdateRequest } from "../../gen/proto/drover/server/AllocClientUpdateRequest.js";
+export type {
+  AllocClientUpdateRequest,
+  AllocClientUpdateRequest__Output,
+} from "../../gen/proto/drover/server/AllocClientUpdateRequest.js";
 export type {
   ClientAllocsUpdate,
   ClientAllocsUpdate__Output,

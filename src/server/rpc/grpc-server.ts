@@ -1,0 +1,237 @@
+import type {
+  handleServerStreamingCall,
+  handleUnaryCall,
+  Server,
+  ServerUnaryCall,
+  ServerWritableStream,
+  sendUnaryData,
+} from "@grpc/grpc-js";
+import { status } from "@grpc/grpc-js";
+import type {
+  DrainStrategy,
+  Evaluation,
+  Job,
+  Node,
+  NodeStatus,
+  Plan,
+  SchedulerType,
+  SchedulingEligibility,
+} from "../../fsm/index.js";
+import type { Logger } from "../../shared/log.js";
+import { EMPTY, packValue, unpackOptional, unpackValue } from "./codec.js";
+import type * as P from "./proto-types.js";
+import { toGrpcError } from "./rpc-status.js";
+import type { AllocClientFields, QueryMeta, QueryOptions, ServerApi } from "./server-api.js";
+import { serverProto } from "./server-client.js";
+
+function queryFromProto(q: P.QueryOptions__Output | null): QueryOptions {
+  if (q === null) return {};
+  const out: QueryOptions = { stale: q.stale };
+  if (q.minIndex > 0) {
+    out.minIndex = q.minIndex;
+    out.maxWaitMs = q.maxWaitMs;
+  }
+  if (q.namespace !== "") out.namespace = q.namespace;
+  if (q.prefix !== "") out.prefix = q.prefix;
+  return out;
+}
+
+function metaToProto(meta: QueryMeta): P.QueryMeta {
+  return { index: meta.index, knownLeader: meta.knownLeader, lastContactMs: meta.lastContactMs };
+}
+
+/**
+ * Serves a ServerApi (the local endpoints) as the `drover.server.Server` gRPC service on the
+ * agent's gRPC server, next to the Raft transport. Every handler answers errors as gRPC statuses
+ * (rpc-status.ts), never throws into grpc-js.
+ */
+export function addServerService(server: Server, api: ServerApi, logger: Logger): void {
+  const unary = <Req, Res>(fn: (req: Req) => Promise<Res>): handleUnaryCall<Req, Res> => {
+    return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+      let promise: Promise<Res>;
+      try {
+        promise = fn(call.request);
+      } catch (error) {
+        promise = Promise.reject(error);
+      }
+      promise.then(
+        (value) => callback(null, value),
+        (error: unknown) => {
+          const grpcError = toGrpcError(error);
+          if (grpcError.details !== undefined && grpcError.code === status.INTERNAL) {
+            logger.error({ err: error }, "rpc: internal error");
+          }
+          callback(grpcError, null);
+        },
+      );
+    };
+  };
+
+  const list = <T>(fn: (q: QueryOptions) => Promise<{ value: T[]; meta: QueryMeta }>) =>
+    unary<P.ListRequest__Output, P.ListResponse>(async (req) => {
+      const res = await fn(queryFromProto(req.query));
+      return { items: packValue(res.value), meta: metaToProto(res.meta) };
+    });
+
+  const get = <T>(fn: (id: string, q: QueryOptions) => Promise<{ value: T | undefined; meta: QueryMeta }>) =>
+    unary<P.GetRequest__Output, P.GetResponse>(async (req) => {
+      const res = await fn(req.id, queryFromProto(req.query));
+      return {
+        found: res.value !== undefined,
+        item: res.value === undefined ? EMPTY : packValue(res.value),
+        meta: metaToProto(res.meta),
+      };
+    });
+
+  const nodeUpdate = (res: Awaited<ReturnType<ServerApi["nodeRegister"]>>): P.NodeUpdateResponse => ({
+    ...res,
+  });
+
+  const watch: handleServerStreamingCall<P.NodeGetClientAllocsRequest__Output, P.ClientAllocsUpdate> = (
+    call: ServerWritableStream<P.NodeGetClientAllocsRequest__Output, P.ClientAllocsUpdate>,
+  ) => {
+    const req = call.request;
+    try {
+      const handle = api.watchClientAllocs(
+        { nodeId: req.nodeId, secretId: req.secretId, minIndex: req.minIndex, stale: req.stale },
+        (update) => {
+          call.write({
+            index: update.index,
+            full: update.full,
+            allocs: packValue(update.allocs),
+            jobs: update.jobs.length === 0 ? EMPTY : packValue(update.jobs),
+            removedAllocIds: update.removedAllocIds,
+          });
+        },
+      );
+      call.on("cancelled", () => handle.cancel());
+      call.on("close", () => handle.cancel());
+      handle.closed.then(
+        () => call.end(),
+        (error: unknown) => call.destroy(Object.assign(new Error(String(error)), toGrpcError(error))),
+      );
+    } catch (error) {
+      call.destroy(Object.assign(new Error(String(error)), toGrpcError(error)));
+    }
+  };
+
+  const handlers: P.ServerHandlers = {
+    NodeRegister: unary(async (req: P.NodeRegisterRequest__Output) =>
+      nodeUpdate(await api.nodeRegister(unpackValue<Node>(req.node))),
+    ),
+    NodeUpdateStatus: unary(async (req: P.NodeUpdateStatusRequest__Output) =>
+      nodeUpdate(await api.nodeUpdateStatus(req.nodeId, req.secretId, req.status as NodeStatus)),
+    ),
+    NodeHeartbeat: unary(async (req: P.NodeHeartbeatRequest__Output) =>
+      nodeUpdate(await api.nodeHeartbeat(req.nodeId, req.secretId)),
+    ),
+    NodeDeregister: unary(async (req: P.NodeDeregisterRequest__Output) => ({
+      index: await api.nodeDeregister(req.nodeId),
+    })),
+    NodeUpdateDrain: unary(async (req: P.NodeUpdateDrainRequest__Output) => ({
+      index: await api.nodeUpdateDrain(
+        req.nodeId,
+        unpackOptional<DrainStrategy>(req.drainStrategy) ?? null,
+        req.markEligible,
+      ),
+    })),
+    NodeUpdateEligibility: unary(async (req: P.NodeUpdateEligibilityRequest__Output) => ({
+      index: await api.nodeUpdateEligibility(req.nodeId, req.eligibility as SchedulingEligibility),
+    })),
+    NodeGetClientAllocs: watch,
+    NodeList: list((q) => api.nodeList(q)),
+    NodeGet: get((id, q) => api.nodeGet(id, q)),
+
+    AllocClientUpdate: unary(async (req: P.AllocClientUpdateRequest__Output) => ({
+      index: await api.allocClientUpdate(unpackValue<AllocClientFields[]>(req.allocs), req.nodeSecretId),
+    })),
+    AllocList: list((q) => api.allocList(q)),
+    AllocGet: get((id, q) => api.allocGet(id, q)),
+
+    JobRegister: unary(async (req: P.JobRegisterRequest__Output) => ({
+      ...(await api.jobRegister(unpackValue<Job>(req.job), {
+        enforceIndex: req.enforceIndex,
+        jobModifyIndex: req.jobModifyIndex,
+      })),
+    })),
+    JobDeregister: unary(async (req: P.JobDeregisterRequest__Output) => ({
+      ...(await api.jobDeregister(req.namespace, req.jobId, req.purge)),
+    })),
+    JobList: list((q) => api.jobList(q)),
+    JobGet: get((id, q) => api.jobGet(id, q)),
+    JobRelated: unary(async (req: P.JobRelatedRequest__Output) => {
+      const q = queryFromProto(req.query);
+      const res =
+        req.what === "allocations"
+          ? await api.jobAllocations(req.jobId, q)
+          : req.what === "evaluations"
+            ? await api.jobEvaluations(req.jobId, q)
+            : req.what === "summary"
+              ? await api.jobSummary(req.jobId, q)
+              : undefined;
+      if (res === undefined) throw new Error(`JobRelated: unknown what ${JSON.stringify(req.what)}`);
+      return {
+        found: res.value !== undefined,
+        item: res.value === undefined ? EMPTY : packValue(res.value),
+        meta: metaToProto(res.meta),
+      };
+    }),
+
+    EvalList: list((q) => api.evalList(q)),
+    EvalGet: get((id, q) => api.evalGet(id, q)),
+
+    EvalDequeue: unary(async (req: P.EvalDequeueRequest__Output) => {
+      const res = await api.evalDequeue(req.schedulers as SchedulerType[], req.timeoutMs);
+      return {
+        eval: res.eval === undefined ? EMPTY : packValue(res.eval),
+        token: res.token,
+        waitIndex: res.waitIndex,
+      };
+    }),
+    EvalAck: unary(async (req: P.EvalAckRequest__Output) => {
+      await api.evalAck(req.evalId, req.token);
+      return {};
+    }),
+    EvalNack: unary(async (req: P.EvalAckRequest__Output) => {
+      await api.evalNack(req.evalId, req.token);
+      return {};
+    }),
+    EvalUpsert: unary(async (req: P.EvalUpsertRequest__Output) => ({
+      index: await api.evalUpsert(unpackValue<Evaluation[]>(req.evals), req.token, req.reblock),
+    })),
+    PlanSubmit: unary(async (req: P.PlanSubmitRequest__Output) => {
+      const result = await api.planSubmit(unpackValue<Plan>(req.plan));
+      return { result: packValue(result), index: result.AllocIndex };
+    }),
+
+    StatusLeader: unary(async () => api.statusLeader()),
+    StatusPeers: unary(async () => ({ peers: await api.statusPeers() })),
+
+    VarGet: unary(async (req: P.VarGetRequest__Output) => {
+      const res = await api.varGet(req.namespace, req.path, queryFromProto(req.query));
+      return {
+        ...res,
+        variable: res.variable === undefined ? EMPTY : packValue(res.variable),
+        meta: metaToProto(res.meta),
+      };
+    }),
+    VarPut: unary(async (req: P.VarPutRequest__Output) => {
+      const res = await api.varPut(req.namespace, req.path, req.items, req.hasCas ? req.casIndex : undefined);
+      return {
+        ...res,
+        variable: res.variable === undefined ? EMPTY : packValue(res.variable),
+        meta: metaToProto(res.meta),
+      };
+    }),
+    VarDelete: unary(async (req: P.VarDeleteRequest__Output) => {
+      const res = await api.varDelete(req.namespace, req.path, req.hasCas ? req.casIndex : undefined);
+      return {
+        ...res,
+        variable: res.variable === undefined ? EMPTY : packValue(res.variable),
+        meta: metaToProto(res.meta),
+      };
+    }),
+    VarList: list((q) => api.varList(q)),
+  };
+  server.addService(serverProto().drover.server.Server.service, handlers);
+}
