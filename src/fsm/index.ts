@@ -1,3 +1,10 @@
 // Public surface of src/fsm. Other modules import from here.
+export * from "./command-codec.js";
+export * from "./commands.js";
+export * from "./errors.js";
+export * from "./mock.js";
 export * from "./state-reader.js";
+export { StateSnapshot } from "./state-snapshot.js";
+export { type Commit, type EntryOutcome, StateStore, type WatchKey } from "./state-store.js";
 export * from "./structs.js";
+export { isTableName, nsKey, TABLES, type TableName } from "./tables.js";

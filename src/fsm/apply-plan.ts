@@ -1,0 +1,146 @@
+import { writeAlloc } from "./alloc-write.js";
+import { applyDeploymentStatusUpdate } from "./apply-deployment-status.js";
+import { upsertEvals } from "./apply-eval.js";
+import type { PlanApplyCommand, PlanApplyResult } from "./commands.js";
+import { InvalidCommandError } from "./errors.js";
+import type { StateTxn } from "./state-txn.js";
+import type { Allocation, Deployment } from "./structs.js";
+
+/**
+ * Commits a plan result in one entry (Nomad upsertPlanResults): the deployment and its status
+ * updates first (placed allocs count against it), then stops, preemptions and placements. Every
+ * written allocation carries this entry's index as ModifyIndex and AllocModifyIndex.
+ */
+export function applyPlan(txn: StateTxn, command: PlanApplyCommand): PlanApplyResult {
+  if (command.Deployment !== null) upsertDeployment(txn, command.Deployment);
+  for (const update of command.DeploymentUpdates) applyDeploymentStatusUpdate(txn, update);
+  if (command.EvalID !== "") {
+    // Nomad bumps the eval's ModifyIndex so that watchers see the plan happened.
+    const evaluation = txn.evaluation(command.EvalID);
+    if (evaluation !== undefined) txn.putEval({ ...evaluation, ModifyIndex: txn.index });
+  }
+  let written = 0;
+  for (const allocs of Object.values(command.NodeUpdate)) {
+    for (const diff of allocs) written += stopAlloc(txn, diff, command.Now) ? 1 : 0;
+  }
+  for (const allocs of Object.values(command.NodePreemptions)) {
+    for (const diff of allocs) written += preemptAlloc(txn, diff, command.Now) ? 1 : 0;
+  }
+  for (const [nodeId, allocs] of Object.entries(command.NodeAllocation)) {
+    for (const alloc of allocs) {
+      placeAlloc(txn, nodeId, alloc, command.Now);
+      written += 1;
+    }
+  }
+  upsertEvals(txn, command.Evals);
+  return { AllocIndex: written > 0 ? txn.index : 0, AllocsWritten: written };
+}
+
+export function upsertDeployment(txn: StateTxn, deployment: Deployment): void {
+  const existing = txn.deployment(deployment.ID);
+  txn.putDeployment({
+    ...deployment,
+    CreateIndex: existing?.CreateIndex ?? txn.index,
+    ModifyIndex: txn.index,
+  });
+}
+
+function stopAlloc(txn: StateTxn, diff: Allocation, now: number): boolean {
+  const existing = txn.alloc(diff.ID);
+  // Garbage collected meanwhile: nothing left to stop.
+  if (existing === undefined) return false;
+  const lostOrUnknown = diff.ClientStatus === "lost" || diff.ClientStatus === "unknown";
+  const stopped: Allocation = {
+    ...existing,
+    DesiredStatus: diff.DesiredStatus === "run" ? "stop" : diff.DesiredStatus,
+    DesiredDescription: diff.DesiredDescription,
+    ClientStatus: lostOrUnknown ? diff.ClientStatus : existing.ClientStatus,
+    ClientDescription: lostOrUnknown ? diff.ClientDescription : existing.ClientDescription,
+    FollowupEvalID: diff.FollowupEvalID === "" ? existing.FollowupEvalID : diff.FollowupEvalID,
+    ModifyIndex: txn.index,
+    AllocModifyIndex: txn.index,
+    ModifyTime: now,
+  };
+  writeAlloc(txn, stopped, existing);
+  return true;
+}
+
+function preemptAlloc(txn: StateTxn, diff: Allocation, now: number): boolean {
+  const existing = txn.alloc(diff.ID);
+  if (existing === undefined) return false;
+  writeAlloc(
+    txn,
+    {
+      ...existing,
+      DesiredStatus: "evict",
+      DesiredDescription:
+        diff.DesiredDescription === ""
+          ? `Preempted by alloc ID ${diff.PreemptedByAllocation}`
+          : diff.DesiredDescription,
+      PreemptedByAllocation: diff.PreemptedByAllocation,
+      ModifyIndex: txn.index,
+      AllocModifyIndex: txn.index,
+      ModifyTime: now,
+    },
+    existing,
+  );
+  return true;
+}
+
+function placeAlloc(txn: StateTxn, nodeId: string, alloc: Allocation, now: number): void {
+  checkAlloc(alloc, nodeId);
+  const existing = txn.alloc(alloc.ID);
+  let stored: Allocation;
+  if (existing === undefined) {
+    if (txn.job(alloc.Namespace, alloc.JobID) === undefined) {
+      // Nomad refuses too: the job was purged after the plan was made; the worker will refresh.
+      throw new InvalidCommandError(
+        `allocation ${alloc.ID} references unknown job ${JSON.stringify(alloc.JobID)}`,
+      );
+    }
+    stored = {
+      ...alloc,
+      DeploymentStatus:
+        alloc.DeploymentStatus === null ? null : { ...alloc.DeploymentStatus, ModifyIndex: txn.index },
+      CreateIndex: txn.index,
+      ModifyIndex: txn.index,
+      AllocModifyIndex: txn.index,
+      CreateTime: now,
+      ModifyTime: now,
+    };
+  } else {
+    // An in-place update: the client stays the authority on what it reported.
+    const keepClient = alloc.ClientStatus !== "lost" && alloc.ClientStatus !== "unknown";
+    stored = {
+      ...alloc,
+      TaskStates: existing.TaskStates,
+      ClientStatus: keepClient ? existing.ClientStatus : alloc.ClientStatus,
+      ClientDescription: keepClient ? existing.ClientDescription : alloc.ClientDescription,
+      CreateIndex: existing.CreateIndex,
+      ModifyIndex: txn.index,
+      AllocModifyIndex: txn.index,
+      CreateTime: existing.CreateTime,
+      ModifyTime: now,
+    };
+  }
+  writeAlloc(txn, stored, existing);
+}
+
+const ALLOC_STRING_FIELDS = ["ID", "Namespace", "EvalID", "NodeID", "JobID", "TaskGroup", "Name"] as const;
+
+function checkAlloc(alloc: Allocation, nodeId: string): void {
+  for (const field of ALLOC_STRING_FIELDS) {
+    if (typeof alloc[field] !== "string") {
+      throw new InvalidCommandError(`allocation ${String(alloc.ID)}: ${field} is not a string`);
+    }
+  }
+  if (alloc.ID === "") throw new InvalidCommandError("allocation without an ID");
+  if (alloc.NodeID !== nodeId) {
+    throw new InvalidCommandError(
+      `allocation ${alloc.ID} is on node ${alloc.NodeID} but listed under ${nodeId}`,
+    );
+  }
+  if (typeof alloc.ClientStatus !== "string" || typeof alloc.DesiredStatus !== "string") {
+    throw new InvalidCommandError(`allocation ${alloc.ID}: statuses missing`);
+  }
+}

@@ -1,0 +1,119 @@
+import { Packr } from "msgpackr";
+import type { Command, CommandType } from "./commands.js";
+import { CorruptCommandError, UnknownCommandError } from "./errors.js";
+
+/**
+ * The wire form of FSM commands inside Raft entries: msgpack (msgpackr). Records (msgpackr's
+ * repeated-structure encoding) keep a plan of 1,000 allocations compact; each message carries its
+ * own record definitions, so any server decodes any entry without shared codec state.
+ */
+const packr = new Packr({ useRecords: true, mapsAsObjects: true, moreTypes: false });
+
+export function encodeCommand(command: Command): Uint8Array {
+  return packr.pack(command);
+}
+
+/**
+ * Decodes and shape-checks an entry's bytes. Throws CorruptCommandError (undecodable or missing
+ * fields) or UnknownCommandError; never returns something apply() would choke on half-way.
+ */
+export function decodeCommand(data: Uint8Array): Command {
+  let value: unknown;
+  try {
+    value = packr.unpack(data);
+  } catch (error) {
+    throw new CorruptCommandError(`undecodable command (${data.length} bytes): ${(error as Error).message}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new CorruptCommandError(`command is not an object (${data.length} bytes)`);
+  }
+  const type = (value as { type?: unknown }).type;
+  if (typeof type !== "string" || !Object.hasOwn(SHAPES, type)) throw new UnknownCommandError(type);
+  checkShape(value as Record<string, unknown>, SHAPES[type as CommandType]);
+  return value as Command;
+}
+
+type Kind = "string" | "number" | "boolean" | "array" | "object" | "object?" | "number?";
+type Shape = Readonly<Record<string, Kind>>;
+
+/** The top-level fields each command must carry (nested objects are checked where they are used). */
+const SHAPES: Readonly<Record<CommandType, Shape>> = {
+  "job-register": { Job: "object", Eval: "object?" },
+  "job-deregister": {
+    Namespace: "string",
+    JobID: "string",
+    Purge: "boolean",
+    SubmitTime: "number",
+    Eval: "object?",
+  },
+  "eval-upsert": { Evals: "array" },
+  "eval-delete": { EvalIDs: "array", AllocIDs: "array" },
+  "plan-apply": {
+    EvalID: "string",
+    NodeUpdate: "object",
+    NodeAllocation: "object",
+    NodePreemptions: "object",
+    Deployment: "object?",
+    DeploymentUpdates: "array",
+    Evals: "array",
+    Now: "number",
+  },
+  "node-register": { Nodes: "array", Evals: "array" },
+  "node-deregister": { NodeIDs: "array", Evals: "array" },
+  "node-status": { Updates: "array", Evals: "array" },
+  "node-drain": { Updates: "array", Evals: "array" },
+  "node-eligibility": { Updates: "array", Evals: "array" },
+  "alloc-client-update": { Allocs: "array", Evals: "array" },
+  "alloc-desired-transition": { Transitions: "object", Evals: "array" },
+  "deployment-status": { Update: "object", Job: "object?", Eval: "object?" },
+  "deployment-promote": { DeploymentID: "string", All: "boolean", Groups: "array", Eval: "object?" },
+  "deployment-alloc-health": {
+    DeploymentID: "string",
+    HealthyAllocationIDs: "array",
+    UnhealthyAllocationIDs: "array",
+    Timestamp: "number",
+    DeploymentUpdate: "object?",
+    Job: "object?",
+    Eval: "object?",
+  },
+  "scheduler-config": { Config: "object", CAS: "number?" },
+  "var-put": { Var: "object", CAS: "number?", Now: "number" },
+  "var-delete": { Namespace: "string", Path: "string", CAS: "number?" },
+  "gc-delete": {
+    EvalIDs: "array",
+    AllocIDs: "array",
+    Jobs: "array",
+    NodeIDs: "array",
+    DeploymentIDs: "array",
+  },
+};
+
+function checkShape(value: Record<string, unknown>, shape: Shape): void {
+  for (const [field, kind] of Object.entries(shape)) {
+    const got = value[field];
+    if (!matches(got, kind)) {
+      throw new CorruptCommandError(
+        `${String(value["type"])}: field ${field} should be ${kind}, got ${got === null ? "null" : typeof got}`,
+      );
+    }
+  }
+}
+
+function matches(value: unknown, kind: Kind): boolean {
+  switch (kind) {
+    case "string":
+      return typeof value === "string";
+    case "number":
+      return typeof value === "number" && Number.isFinite(value);
+    case "boolean":
+      return typeof value === "boolean";
+    case "array":
+      return Array.isArray(value);
+    case "object":
+      return typeof value === "object" && value !== null && !Array.isArray(value);
+    case "object?":
+      return value === null || (typeof value === "object" && !Array.isArray(value));
+    case "number?":
+      return value === null || (typeof value === "number" && Number.isFinite(value));
+  }
+}

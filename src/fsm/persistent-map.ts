@@ -1,0 +1,327 @@
+import { assert } from "../shared/assert.js";
+
+/**
+ * A persistent (immutable) hash array mapped trie keyed by strings, after Bagwell's HAMT and
+ * Clojure's PersistentHashMap. Every `set`/`delete` returns a new map that shares all untouched
+ * nodes with the old one, so keeping an old version (a state snapshot) costs O(1) and later writes
+ * never show in it.
+ *
+ * Edit tokens ("transients"): a write given an `owner` may mutate in place the nodes that were
+ * created under that same owner. A state-store transaction creates one fresh owner, so a batch of
+ * 1,000 inserts copies each touched path once instead of 1,000 times; once the transaction
+ * commits its owner is never used again, which makes every node it created immutable from then
+ * on. Callers must never hand an owner to code that holds a version they still read.
+ *
+ * Iteration order is canonical: it depends only on the set of keys (by hash, then by key within a
+ * full-hash collision), never on insertion order or history, so two stores holding the same data
+ * iterate — and therefore serialise — identically.
+ */
+
+export type Owner = object;
+
+const BITS = 5;
+const MASK = 0x1f;
+/** The deepest shift with hash bits left (32-bit hash: shifts 0, 5, …, 30). */
+const MAX_SHIFT = 30;
+
+class BitmapNode {
+  /** Pairs: [key, value] for a leaf, [undefined, child node] for a sub-trie. */
+  constructor(
+    public bitmap: number,
+    public array: unknown[],
+    public owner: Owner | null,
+  ) {}
+}
+
+/** Keys whose full 32-bit hashes are equal, kept sorted by key (canonical order). */
+class CollisionNode {
+  constructor(
+    readonly hash: number,
+    public array: unknown[],
+    public owner: Owner | null,
+  ) {}
+}
+
+type TrieNode = BitmapNode | CollisionNode;
+
+/** FNV-1a over UTF-16 code units; good enough spread for UUIDs and paths. */
+export function hashString(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  // Final avalanche so that keys differing only at the end spread over the first levels too.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h >>> 0;
+}
+
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
+}
+
+// Set by insert/remove to report whether the size changed (Clojure's "Box").
+let sizeDelta = 0;
+
+function editableBitmap(node: BitmapNode, owner: Owner | null): BitmapNode {
+  if (owner !== null && node.owner === owner) return node;
+  return new BitmapNode(node.bitmap, node.array.slice(), owner);
+}
+
+function editableCollision(node: CollisionNode, owner: Owner | null): CollisionNode {
+  if (owner !== null && node.owner === owner) return node;
+  return new CollisionNode(node.hash, node.array.slice(), owner);
+}
+
+function pairNode(
+  shift: number,
+  k1: string,
+  v1: unknown,
+  h1: number,
+  k2: string,
+  v2: unknown,
+  h2: number,
+  owner: Owner | null,
+): TrieNode {
+  if (h1 === h2) {
+    return new CollisionNode(h1, k1 < k2 ? [k1, v1, k2, v2] : [k2, v2, k1, v1], owner);
+  }
+  assert(shift <= MAX_SHIFT, "hamt: distinct hashes ran out of bits");
+  const c1 = (h1 >>> shift) & MASK;
+  const c2 = (h2 >>> shift) & MASK;
+  if (c1 === c2) {
+    return new BitmapNode(1 << c1, [undefined, pairNode(shift + BITS, k1, v1, h1, k2, v2, h2, owner)], owner);
+  }
+  return new BitmapNode((1 << c1) | (1 << c2), c1 < c2 ? [k1, v1, k2, v2] : [k2, v2, k1, v1], owner);
+}
+
+function getIn(root: TrieNode, hash: number, key: string): unknown {
+  let node: TrieNode = root;
+  let shift = 0;
+  for (;;) {
+    if (node instanceof BitmapNode) {
+      const bit = 1 << ((hash >>> shift) & MASK);
+      if ((node.bitmap & bit) === 0) return undefined;
+      const at = 2 * popcount(node.bitmap & (bit - 1));
+      const k = node.array[at];
+      const v = node.array[at + 1];
+      if (k === undefined) {
+        node = v as TrieNode;
+        shift += BITS;
+        continue;
+      }
+      return k === key ? v : undefined;
+    }
+    if (node.hash !== hash) return undefined;
+    const arr = node.array;
+    for (let i = 0; i < arr.length; i += 2) if (arr[i] === key) return arr[i + 1];
+    return undefined;
+  }
+}
+
+function insert(
+  node: TrieNode,
+  shift: number,
+  hash: number,
+  key: string,
+  value: unknown,
+  owner: Owner | null,
+): TrieNode {
+  if (node instanceof CollisionNode) {
+    if (node.hash === hash) {
+      const arr = node.array;
+      let i = 0;
+      while (i < arr.length && (arr[i] as string) < key) i += 2;
+      if (i < arr.length && arr[i] === key) {
+        if (arr[i + 1] === value) return node;
+        const edit = editableCollision(node, owner);
+        edit.array[i + 1] = value;
+        return edit;
+      }
+      const edit = editableCollision(node, owner);
+      edit.array.splice(i, 0, key, value);
+      sizeDelta = 1;
+      return edit;
+    }
+    // A different hash reached a collision node: put the collision node under a bitmap node.
+    const wrapper = new BitmapNode(1 << ((node.hash >>> shift) & MASK), [undefined, node], owner);
+    return insert(wrapper, shift, hash, key, value, owner);
+  }
+  const bit = 1 << ((hash >>> shift) & MASK);
+  const at = 2 * popcount(node.bitmap & (bit - 1));
+  if ((node.bitmap & bit) === 0) {
+    const edit = editableBitmap(node, owner);
+    edit.array.splice(at, 0, key, value);
+    edit.bitmap |= bit;
+    sizeDelta = 1;
+    return edit;
+  }
+  const k = node.array[at];
+  const v = node.array[at + 1];
+  if (k === undefined) {
+    const child = insert(v as TrieNode, shift + BITS, hash, key, value, owner);
+    if (child === v) return node;
+    const edit = editableBitmap(node, owner);
+    edit.array[at + 1] = child;
+    return edit;
+  }
+  if (k === key) {
+    if (v === value) return node;
+    const edit = editableBitmap(node, owner);
+    edit.array[at + 1] = value;
+    return edit;
+  }
+  const sub = pairNode(shift + BITS, k as string, v, hashString(k as string), key, value, hash, owner);
+  sizeDelta = 1;
+  const edit = editableBitmap(node, owner);
+  edit.array[at] = undefined;
+  edit.array[at + 1] = sub;
+  return edit;
+}
+
+/** Returns the node without `key`, or null when the node became empty. */
+function remove(
+  node: TrieNode,
+  shift: number,
+  hash: number,
+  key: string,
+  owner: Owner | null,
+): TrieNode | null {
+  if (node instanceof CollisionNode) {
+    if (node.hash !== hash) return node;
+    const arr = node.array;
+    for (let i = 0; i < arr.length; i += 2) {
+      if (arr[i] !== key) continue;
+      sizeDelta = -1;
+      if (arr.length === 2) return null;
+      const edit = editableCollision(node, owner);
+      edit.array.splice(i, 2);
+      return edit;
+    }
+    return node;
+  }
+  const bit = 1 << ((hash >>> shift) & MASK);
+  if ((node.bitmap & bit) === 0) return node;
+  const at = 2 * popcount(node.bitmap & (bit - 1));
+  const k = node.array[at];
+  const v = node.array[at + 1];
+  if (k === undefined) {
+    const child = remove(v as TrieNode, shift + BITS, hash, key, owner);
+    if (child === v) return node;
+    if (child === null) return withoutSlot(node, bit, at, owner);
+    const edit = editableBitmap(node, owner);
+    const single = singleLeaf(child);
+    if (single === undefined) {
+      edit.array[at + 1] = child;
+    } else {
+      // Pull a lone leaf up so that deletes leave no chains of one-entry nodes behind.
+      edit.array[at] = single[0];
+      edit.array[at + 1] = single[1];
+    }
+    return edit;
+  }
+  if (k !== key) return node;
+  sizeDelta = -1;
+  return withoutSlot(node, bit, at, owner);
+}
+
+function withoutSlot(node: BitmapNode, bit: number, at: number, owner: Owner | null): BitmapNode | null {
+  if (node.bitmap === bit) return null;
+  const edit = editableBitmap(node, owner);
+  edit.array.splice(at, 2);
+  edit.bitmap &= ~bit;
+  return edit;
+}
+
+function singleLeaf(node: TrieNode): [string, unknown] | undefined {
+  if (node.array.length !== 2) return undefined;
+  const k = node.array[0];
+  if (k === undefined) return undefined;
+  return [k as string, node.array[1]];
+}
+
+function forEachIn(node: TrieNode, fn: (value: unknown, key: string) => void): void {
+  const arr = node.array;
+  for (let i = 0; i < arr.length; i += 2) {
+    const k = arr[i];
+    if (k === undefined) forEachIn(arr[i + 1] as TrieNode, fn);
+    else fn(arr[i + 1], k as string);
+  }
+}
+
+function* entriesIn(node: TrieNode): Generator<[string, unknown]> {
+  const arr = node.array;
+  for (let i = 0; i < arr.length; i += 2) {
+    const k = arr[i];
+    if (k === undefined) yield* entriesIn(arr[i + 1] as TrieNode);
+    else yield [k as string, arr[i + 1]];
+  }
+}
+
+const EMPTY_ROOT = new BitmapNode(0, [], null);
+
+export class PMap<V> {
+  private static readonly EMPTY = new PMap<never>(EMPTY_ROOT, 0);
+
+  private constructor(
+    private readonly root: TrieNode,
+    readonly size: number,
+  ) {}
+
+  static empty<V>(): PMap<V> {
+    return PMap.EMPTY as PMap<V>;
+  }
+
+  get(key: string): V | undefined {
+    return getIn(this.root, hashString(key), key) as V | undefined;
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  /** A map with `key` bound to `value`. With an owner, nodes made under it are edited in place. */
+  set(key: string, value: V, owner: Owner | null = null): PMap<V> {
+    assert(value !== undefined, "hamt: undefined values are not stored");
+    sizeDelta = 0;
+    const root = insert(this.root, 0, hashString(key), key, value, owner);
+    if (root === this.root && sizeDelta === 0) return this;
+    return new PMap<V>(root, this.size + sizeDelta);
+  }
+
+  delete(key: string, owner: Owner | null = null): PMap<V> {
+    sizeDelta = 0;
+    const root = remove(this.root, 0, hashString(key), key, owner);
+    if (root === this.root && sizeDelta === 0) return this;
+    return root === null ? PMap.empty<V>() : new PMap<V>(root, this.size + sizeDelta);
+  }
+
+  forEach(fn: (value: V, key: string) => void): void {
+    forEachIn(this.root, fn as (value: unknown, key: string) => void);
+  }
+
+  *entries(): Generator<[string, V]> {
+    yield* entriesIn(this.root) as Generator<[string, V]>;
+  }
+
+  *values(): Generator<V> {
+    for (const [, value] of entriesIn(this.root)) yield value as V;
+  }
+
+  *keys(): Generator<string> {
+    for (const [key] of entriesIn(this.root)) yield key;
+  }
+
+  toArray(): V[] {
+    const out: V[] = [];
+    this.forEach((value) => {
+      out.push(value);
+    });
+    return out;
+  }
+}

@@ -1,0 +1,162 @@
+import type { PMap } from "./persistent-map.js";
+import type { StateReader } from "./state-reader.js";
+import type {
+  Allocation,
+  Deployment,
+  Evaluation,
+  Job,
+  JobSummary,
+  Node,
+  SchedulerConfiguration,
+  Variable,
+} from "./structs.js";
+import { isTableName, nsKey, type Tables } from "./tables.js";
+
+const NO_ALLOCS: readonly Allocation[] = Object.freeze([]);
+const NO_EVALS: readonly Evaluation[] = Object.freeze([]);
+const NO_JOBS: readonly Job[] = Object.freeze([]);
+
+/**
+ * The StateReader over one immutable `Tables` version. Creating one is O(1). Array answers
+ * (allocsByNode, …) are materialised on first use and memoised: the view never changes, and
+ * schedulers ask for the same node's allocations many times per evaluation.
+ */
+export class StateSnapshot implements StateReader {
+  private readonly memo = new Map<string, readonly unknown[]>();
+
+  constructor(readonly tables: Tables) {}
+
+  get index(): number {
+    return this.tables.index;
+  }
+
+  jobByID(namespace: string, id: string): Job | undefined {
+    return this.tables.jobs.get(nsKey(namespace, id));
+  }
+
+  jobByVersion(namespace: string, id: string, version: number): Job | undefined {
+    const versions = this.tables.jobVersions.get(nsKey(namespace, id));
+    return versions?.find((job) => job.Version === version);
+  }
+
+  jobVersions(namespace: string, id: string): readonly Job[] {
+    return this.tables.jobVersions.get(nsKey(namespace, id)) ?? NO_JOBS;
+  }
+
+  jobs(): Iterable<Job> {
+    return this.tables.jobs.values();
+  }
+
+  jobsByType(type: Job["Type"]): Iterable<Job> {
+    return this.tables.jobsByType.get(type)?.values() ?? NO_JOBS;
+  }
+
+  jobsByParent(namespace: string, parentId: string): Iterable<Job> {
+    return this.tables.jobsByParent.get(nsKey(namespace, parentId))?.values() ?? NO_JOBS;
+  }
+
+  jobSummary(namespace: string, id: string): JobSummary | undefined {
+    return this.tables.jobSummaries.get(nsKey(namespace, id));
+  }
+
+  nodeByID(id: string): Node | undefined {
+    return this.tables.nodes.get(id);
+  }
+
+  nodes(): Iterable<Node> {
+    return this.tables.nodes.values();
+  }
+
+  nodesByClass(computedClass: string): Iterable<Node> {
+    return this.tables.nodesByClass.get(computedClass)?.values() ?? [];
+  }
+
+  nodeCount(): number {
+    return this.tables.nodes.size;
+  }
+
+  allocByID(id: string): Allocation | undefined {
+    return this.tables.allocs.get(id);
+  }
+
+  allocs(): Iterable<Allocation> {
+    return this.tables.allocs.values();
+  }
+
+  allocsByNode(nodeId: string): readonly Allocation[] {
+    return this.memoised("n", nodeId, this.tables.allocsByNode, NO_ALLOCS);
+  }
+
+  allocsByJob(namespace: string, jobId: string): readonly Allocation[] {
+    return this.memoised("j", nsKey(namespace, jobId), this.tables.allocsByJob, NO_ALLOCS);
+  }
+
+  allocsByEval(evalId: string): readonly Allocation[] {
+    return this.memoised("e", evalId, this.tables.allocsByEval, NO_ALLOCS);
+  }
+
+  allocCount(): number {
+    return this.tables.allocs.size;
+  }
+
+  evalByID(id: string): Evaluation | undefined {
+    return this.tables.evals.get(id);
+  }
+
+  evals(): Iterable<Evaluation> {
+    return this.tables.evals.values();
+  }
+
+  evalsByJob(namespace: string, jobId: string): readonly Evaluation[] {
+    return this.memoised("v", nsKey(namespace, jobId), this.tables.evalsByJob, NO_EVALS);
+  }
+
+  deploymentByID(id: string): Deployment | undefined {
+    return this.tables.deployments.get(id);
+  }
+
+  deployments(): Iterable<Deployment> {
+    return this.tables.deployments.values();
+  }
+
+  latestDeploymentByJob(namespace: string, jobId: string): Deployment | undefined {
+    let latest: Deployment | undefined;
+    this.tables.deploymentsByJob.get(nsKey(namespace, jobId))?.forEach((d) => {
+      if (latest === undefined || d.CreateIndex > latest.CreateIndex) latest = d;
+    });
+    return latest;
+  }
+
+  variable(namespace: string, path: string): Variable | undefined {
+    return this.tables.variables.get(nsKey(namespace, path));
+  }
+
+  variablesByPrefix(namespace: string, prefix: string): Iterable<Variable> {
+    // Variables are few (configuration, not data): a filtered sort per query is cheaper than
+    // keeping a persistent ordered index in step with every write.
+    const out: Variable[] = [];
+    this.tables.variables.forEach((v) => {
+      if (v.Namespace === namespace && v.Path.startsWith(prefix)) out.push(v);
+    });
+    return out.sort((a, b) => (a.Path < b.Path ? -1 : a.Path > b.Path ? 1 : 0));
+  }
+
+  schedulerConfig(): SchedulerConfiguration {
+    return this.tables.schedulerConfig;
+  }
+
+  tableIndex(table: string): number {
+    if (!isTableName(table)) return 0;
+    return this.tables.tableIndexes[table];
+  }
+
+  private memoised<T>(kind: string, key: string, index: PMap<PMap<T>>, empty: readonly T[]): readonly T[] {
+    const memoKey = `${kind}${key}`;
+    const hit = this.memo.get(memoKey);
+    if (hit !== undefined) return hit as readonly T[];
+    const inner = index.get(key);
+    const list = inner === undefined ? empty : inner.toArray();
+    this.memo.set(memoKey, list);
+    return list;
+  }
+}

@@ -1,0 +1,229 @@
+import { AssertionError, assert } from "../shared/assert.js";
+import { applyCommand } from "./apply-command.js";
+import { decodeCommand } from "./command-codec.js";
+import type { Command, CommandResult, ResultOf } from "./commands.js";
+import { CommandRejectedError, InvalidCommandError } from "./errors.js";
+import { StateSnapshot } from "./state-snapshot.js";
+import { type ChangeSet, StateTxn } from "./state-txn.js";
+import { emptyTables, isTableName, type TableName, type Tables } from "./tables.js";
+import { WatchRegistry } from "./watch-registry.js";
+
+/** One object-level watch: a table and a key in it (see WatchRegistry for the index keys). */
+export interface WatchKey {
+  table: TableName;
+  key: string;
+}
+
+/** What one applied entry changed, handed to the persistence layer. */
+export interface Commit {
+  readonly index: number;
+  readonly changes: ChangeSet;
+  readonly tableIndexes: Readonly<Record<TableName, number>>;
+}
+
+/** The outcome of applying one Raft entry's bytes: a result, a rejection, or nothing (no-op). */
+export type EntryOutcome = CommandResult | CommandRejectedError | undefined;
+
+/**
+ * The replicated state: the current immutable `Tables`, replaced by a new version per applied
+ * entry. Reads take `snapshot()` (O(1), never changes afterwards). Writes are `apply(index,
+ * command)`, synchronous and deterministic (no clock, no randomness, no I/O), called in Raft log
+ * order with strictly increasing indexes.
+ */
+export class StateStore {
+  private current: Tables;
+  private readonly watches = new WatchRegistry();
+  private indexWaiters: Array<{ index: number; wake: () => void }> = [];
+  private readonly commitListeners: Array<(commit: Commit) => void> = [];
+
+  constructor(initial: Tables = emptyTables()) {
+    this.current = initial;
+  }
+
+  /** The index of the last applied entry. */
+  get index(): number {
+    return this.current.index;
+  }
+
+  snapshot(): StateSnapshot {
+    return new StateSnapshot(this.current);
+  }
+
+  /** The current immutable tables (for the snapshot writer and tests). */
+  tables(): Tables {
+    return this.current;
+  }
+
+  /** Called after every commit, synchronously, in index order (the LevelDB layer listens). */
+  onCommit(listener: (commit: Commit) => void): void {
+    this.commitListeners.push(listener);
+  }
+
+  /**
+   * Applies one command at Raft index `index`. Throws a CommandRejectedError (and keeps the state,
+   * index included, exactly as it was) when the command cannot apply.
+   */
+  apply<C extends Command>(index: number, command: C): ResultOf<C> {
+    this.checkIndex(index);
+    const txn = new StateTxn(this.current, index);
+    let result: CommandResult;
+    try {
+      result = applyCommand(txn, command);
+    } catch (error) {
+      throw asRejection(error, command.type);
+    }
+    this.publish(txn.commit(), txn.changes, txn.touched);
+    return result as ResultOf<C>;
+  }
+
+  /**
+   * Applies a Raft entry's bytes. Empty data is a no-op (a new leader's entry, Raft §5.4.2) and
+   * only advances the index; so does a rejected command, whose rejection is returned (every
+   * server rejects the same entry the same way, so the applied index stays exact everywhere).
+   */
+  applyEntry(index: number, data: Uint8Array): EntryOutcome {
+    if (data.length === 0) {
+      this.advance(index);
+      return undefined;
+    }
+    try {
+      return this.apply(index, decodeCommand(data));
+    } catch (error) {
+      if (!(error instanceof CommandRejectedError)) throw error;
+      this.advance(index);
+      return error;
+    }
+  }
+
+  /** Moves the applied index without changing any table (no-op and membership entries). */
+  advance(index: number): void {
+    this.checkIndex(index);
+    this.publish({ ...this.current, index }, new Map(), new Set());
+  }
+
+  /** Replaces the whole state (restore, load). Every watcher wakes. */
+  replace(tables: Tables): void {
+    this.current = tables;
+    const touched = new Set<string>([...Object.keys(tables.tableIndexes)]);
+    this.watches.fire(touched);
+    this.wakeIndexWaiters();
+  }
+
+  /** Resolves with a snapshot at or after `index`; rejects with the signal's reason on abort. */
+  waitForIndex(index: number, signal?: AbortSignal): Promise<StateSnapshot> {
+    if (this.current.index >= index) return Promise.resolve(this.snapshot());
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        index,
+        wake: () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve(this.snapshot());
+        },
+      };
+      const onAbort = (): void => {
+        this.indexWaiters = this.indexWaiters.filter((w) => w !== waiter);
+        reject(signal?.reason);
+      };
+      if (signal?.aborted === true) {
+        reject(signal.reason);
+        return;
+      }
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.indexWaiters.push(waiter);
+    });
+  }
+
+  /**
+   * Blocking-query wait: resolves with the highest index of `tables` once any of them passes
+   * `afterIndex`. On abort (the query's wait time is over) it resolves with the current value —
+   * possibly still ≤ afterIndex — because a timed-out blocking query answers the current state.
+   */
+  watch(tables: readonly string[], afterIndex: number, signal?: AbortSignal): Promise<number> {
+    for (const table of tables)
+      assert(isTableName(table), () => `watch: unknown table ${JSON.stringify(table)}`);
+    const indexOf = (): number =>
+      Math.max(0, ...tables.map((t) => this.current.tableIndexes[t as TableName]));
+    return this.waitOn([...tables], indexOf, afterIndex, signal);
+  }
+
+  /**
+   * Object-level wait: resolves once a commit after `afterIndex` touches one of the keys (or, on
+   * abort, with the state index). Resolves with the index of the waking commit.
+   */
+  watchKeys(keys: readonly WatchKey[], afterIndex: number, signal?: AbortSignal): Promise<number> {
+    let woke = 0;
+    const names = keys.map((k) => `${k.table}:${k.key}`);
+    return this.waitOn(
+      names,
+      () => woke,
+      afterIndex,
+      signal,
+      (index) => {
+        woke = index;
+      },
+    );
+  }
+
+  private waitOn(
+    keys: string[],
+    indexOf: () => number,
+    afterIndex: number,
+    signal: AbortSignal | undefined,
+    onWake?: (index: number) => void,
+  ): Promise<number> {
+    const now = indexOf();
+    if (now > afterIndex || signal?.aborted === true) return Promise.resolve(now);
+    return new Promise((resolve) => {
+      const onAbort = (): void => {
+        remove();
+        resolve(onWake === undefined ? indexOf() : this.current.index);
+      };
+      const wakeAndCheck = (): void => {
+        onWake?.(this.current.index);
+        const index = indexOf();
+        if (index > afterIndex) {
+          signal?.removeEventListener("abort", onAbort);
+          resolve(index);
+          return;
+        }
+        remove = this.watches.add(keys, wakeAndCheck);
+      };
+      let remove = this.watches.add(keys, wakeAndCheck);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  private publish(next: Tables, changes: ChangeSet, touched: ReadonlySet<string>): void {
+    this.current = next;
+    const commit: Commit = { index: next.index, changes, tableIndexes: next.tableIndexes };
+    for (const listener of this.commitListeners) listener(commit);
+    if (changes.size > 0) this.watches.fire([...changes.keys(), ...touched]);
+    this.wakeIndexWaiters();
+  }
+
+  private wakeIndexWaiters(): void {
+    if (this.indexWaiters.length === 0) return;
+    const ready = this.indexWaiters.filter((w) => w.index <= this.current.index);
+    if (ready.length === 0) return;
+    this.indexWaiters = this.indexWaiters.filter((w) => w.index > this.current.index);
+    for (const waiter of ready) waiter.wake();
+  }
+
+  private checkIndex(index: number): void {
+    assert(
+      Number.isSafeInteger(index) && index > this.current.index,
+      () => `apply at index ${index} after ${this.current.index}: entries must be applied in order, once`,
+    );
+  }
+}
+
+/**
+ * Anything a command throws while applying is a rejection of that command — except broken
+ * invariants, which are bugs and must stay loud. Malformed nested data (a TypeError deep in a
+ * command) is bad input like any other (ARCHITECTURE.md invariant 7).
+ */
+function asRejection(error: unknown, type: string): Error {
+  if (error instanceof CommandRejectedError || error instanceof AssertionError) return error;
+  if (error instanceof Error) return new InvalidCommandError(`${type}: malformed command: ${error.message}`);
+  return new InvalidCommandError(`${type}: malformed command: ${String(error)}`);
+}

@@ -1,0 +1,360 @@
+import { assert } from "../shared/assert.js";
+import type { Owner, PMap } from "./persistent-map.js";
+import { PMap as PersistentMap } from "./persistent-map.js";
+import {
+  type Allocation,
+  allocTerminal,
+  type Deployment,
+  type Evaluation,
+  isTerminalEvalStatus,
+  type Job,
+  type JobSummary,
+  type Node,
+  type SchedulerConfiguration,
+  type Variable,
+} from "./structs.js";
+import { nsKey, SCHEDULER_CONFIG_KEY, type TableName, type Tables } from "./tables.js";
+
+/** A changed record of one transaction: the new value, or null for a deletion. */
+export type ChangeSet = Map<TableName, Map<string, unknown>>;
+
+/**
+ * A write transaction over one `Tables` version: the only code that changes tables. It keeps the
+ * secondary indexes and per-job counters in step with the primary tables, records every changed
+ * record (for LevelDB) and every touched watch key, and publishes a new immutable `Tables` on
+ * `commit()`. Nothing is visible to readers before that, and a transaction that throws is simply
+ * dropped, which is how a rejected command leaves the state untouched.
+ *
+ * All writes of one transaction share one HAMT edit owner (see persistent-map.ts), so a batch of
+ * N writes copies each trie path once; the owner dies with the transaction.
+ */
+export class StateTxn {
+  private readonly owner: Owner = {};
+  readonly changes: ChangeSet = new Map();
+  /** Watch keys touched: "<table>" style keys are implied; see watchKeyOf* below. */
+  readonly touched = new Set<string>();
+  /** Jobs (nsKey) whose status may need recomputing at the end of the command. */
+  readonly touchedJobs = new Set<string>();
+
+  private jobs: PMap<Job>;
+  private jobVersions: PMap<readonly Job[]>;
+  private jobSummaries: PMap<JobSummary>;
+  private jobsByType: PMap<PMap<Job>>;
+  private jobsByParent: PMap<PMap<Job>>;
+  private nodes: PMap<Node>;
+  private nodesByClass: PMap<PMap<Node>>;
+  private allocs: PMap<Allocation>;
+  private allocsByNode: PMap<PMap<Allocation>>;
+  private allocsByJob: PMap<PMap<Allocation>>;
+  private allocsByEval: PMap<PMap<Allocation>>;
+  private liveAllocsByJob: PMap<number>;
+  private evals: PMap<Evaluation>;
+  private evalsByJob: PMap<PMap<Evaluation>>;
+  private liveEvalsByJob: PMap<number>;
+  private deployments: PMap<Deployment>;
+  private deploymentsByJob: PMap<PMap<Deployment>>;
+  private variables: PMap<Variable>;
+  private schedulerConfigValue: SchedulerConfiguration;
+
+  constructor(
+    private readonly base: Tables,
+    /** The Raft index every write of this transaction carries. */
+    readonly index: number,
+  ) {
+    assert(index >= base.index, () => `txn index ${index} below state index ${base.index}`);
+    this.jobs = base.jobs;
+    this.jobVersions = base.jobVersions;
+    this.jobSummaries = base.jobSummaries;
+    this.jobsByType = base.jobsByType;
+    this.jobsByParent = base.jobsByParent;
+    this.nodes = base.nodes;
+    this.nodesByClass = base.nodesByClass;
+    this.allocs = base.allocs;
+    this.allocsByNode = base.allocsByNode;
+    this.allocsByJob = base.allocsByJob;
+    this.allocsByEval = base.allocsByEval;
+    this.liveAllocsByJob = base.liveAllocsByJob;
+    this.evals = base.evals;
+    this.evalsByJob = base.evalsByJob;
+    this.liveEvalsByJob = base.liveEvalsByJob;
+    this.deployments = base.deployments;
+    this.deploymentsByJob = base.deploymentsByJob;
+    this.variables = base.variables;
+    this.schedulerConfigValue = base.schedulerConfig;
+  }
+
+  // ───────────── reads (see this transaction's own writes) ─────────────
+
+  job(namespace: string, id: string): Job | undefined {
+    return this.jobs.get(nsKey(namespace, id));
+  }
+  jobVersionList(namespace: string, id: string): readonly Job[] {
+    return this.jobVersions.get(nsKey(namespace, id)) ?? [];
+  }
+  summary(namespace: string, id: string): JobSummary | undefined {
+    return this.jobSummaries.get(nsKey(namespace, id));
+  }
+  jobsWithParent(namespace: string, parentId: string): Job[] {
+    return this.jobsByParent.get(nsKey(namespace, parentId))?.toArray() ?? [];
+  }
+  node(id: string): Node | undefined {
+    return this.nodes.get(id);
+  }
+  alloc(id: string): Allocation | undefined {
+    return this.allocs.get(id);
+  }
+  allocsOfJob(namespace: string, jobId: string): Allocation[] {
+    return this.allocsByJob.get(nsKey(namespace, jobId))?.toArray() ?? [];
+  }
+  hasAllocsOfJob(namespace: string, jobId: string): boolean {
+    return this.allocsByJob.has(nsKey(namespace, jobId));
+  }
+  liveAllocCount(namespace: string, jobId: string): number {
+    return this.liveAllocsByJob.get(nsKey(namespace, jobId)) ?? 0;
+  }
+  evaluation(id: string): Evaluation | undefined {
+    return this.evals.get(id);
+  }
+  evalsOfJob(namespace: string, jobId: string): Evaluation[] {
+    return this.evalsByJob.get(nsKey(namespace, jobId))?.toArray() ?? [];
+  }
+  hasEvalsOfJob(namespace: string, jobId: string): boolean {
+    return this.evalsByJob.has(nsKey(namespace, jobId));
+  }
+  liveEvalCount(namespace: string, jobId: string): number {
+    return this.liveEvalsByJob.get(nsKey(namespace, jobId)) ?? 0;
+  }
+  deployment(id: string): Deployment | undefined {
+    return this.deployments.get(id);
+  }
+  deploymentsOfJob(namespace: string, jobId: string): Deployment[] {
+    return this.deploymentsByJob.get(nsKey(namespace, jobId))?.toArray() ?? [];
+  }
+  variable(namespace: string, path: string): Variable | undefined {
+    return this.variables.get(nsKey(namespace, path));
+  }
+  schedulerConfig(): SchedulerConfiguration {
+    return this.schedulerConfigValue;
+  }
+
+  // ───────────── writes ─────────────
+
+  putJob(job: Job): void {
+    const key = nsKey(job.Namespace, job.ID);
+    const old = this.jobs.get(key);
+    if (old !== undefined) this.unindexJob(key, old);
+    this.jobs = this.jobs.set(key, job, this.owner);
+    this.jobsByType = this.setIn(this.jobsByType, job.Type, key, job);
+    if (job.ParentID !== "")
+      this.jobsByParent = this.setIn(this.jobsByParent, nsKey(job.Namespace, job.ParentID), key, job);
+    this.record("jobs", key, job);
+  }
+
+  deleteJob(namespace: string, id: string): void {
+    const key = nsKey(namespace, id);
+    const old = this.jobs.get(key);
+    if (old === undefined) return;
+    this.unindexJob(key, old);
+    this.jobs = this.jobs.delete(key, this.owner);
+    this.record("jobs", key, null);
+    if (this.jobVersions.has(key)) {
+      this.jobVersions = this.jobVersions.delete(key, this.owner);
+      this.record("job_versions", key, null);
+    }
+    if (this.jobSummaries.has(key)) {
+      this.jobSummaries = this.jobSummaries.delete(key, this.owner);
+      this.record("job_summary", key, null);
+    }
+  }
+
+  private unindexJob(key: string, old: Job): void {
+    this.jobsByType = this.deleteIn(this.jobsByType, old.Type, key);
+    if (old.ParentID !== "")
+      this.jobsByParent = this.deleteIn(this.jobsByParent, nsKey(old.Namespace, old.ParentID), key);
+  }
+
+  putJobVersions(namespace: string, id: string, versions: readonly Job[]): void {
+    const key = nsKey(namespace, id);
+    this.jobVersions = this.jobVersions.set(key, versions, this.owner);
+    this.record("job_versions", key, versions);
+  }
+
+  putSummary(summary: JobSummary): void {
+    const key = nsKey(summary.Namespace, summary.JobID);
+    this.jobSummaries = this.jobSummaries.set(key, summary, this.owner);
+    this.record("job_summary", key, summary);
+  }
+
+  putNode(node: Node): void {
+    const old = this.nodes.get(node.ID);
+    if (old !== undefined) this.nodesByClass = this.deleteIn(this.nodesByClass, old.ComputedClass, node.ID);
+    this.nodes = this.nodes.set(node.ID, node, this.owner);
+    this.nodesByClass = this.setIn(this.nodesByClass, node.ComputedClass, node.ID, node);
+    this.record("nodes", node.ID, node);
+  }
+
+  deleteNode(id: string): void {
+    const old = this.nodes.get(id);
+    if (old === undefined) return;
+    this.nodesByClass = this.deleteIn(this.nodesByClass, old.ComputedClass, id);
+    this.nodes = this.nodes.delete(id, this.owner);
+    this.record("nodes", id, null);
+  }
+
+  putAlloc(alloc: Allocation): void {
+    const old = this.allocs.get(alloc.ID);
+    if (old !== undefined) this.unindexAlloc(old);
+    this.allocs = this.allocs.set(alloc.ID, alloc, this.owner);
+    const jobKey = nsKey(alloc.Namespace, alloc.JobID);
+    this.allocsByNode = this.setIn(this.allocsByNode, alloc.NodeID, alloc.ID, alloc);
+    this.allocsByJob = this.setIn(this.allocsByJob, jobKey, alloc.ID, alloc);
+    this.allocsByEval = this.setIn(this.allocsByEval, alloc.EvalID, alloc.ID, alloc);
+    if (!allocTerminal(alloc)) this.liveAllocsByJob = this.bump(this.liveAllocsByJob, jobKey, 1);
+    this.record("allocs", alloc.ID, alloc);
+    this.touched.add(`allocs:node:${alloc.NodeID}`);
+    this.touched.add(`allocs:job:${jobKey}`);
+    this.touchedJobs.add(jobKey);
+  }
+
+  deleteAlloc(id: string): void {
+    const old = this.allocs.get(id);
+    if (old === undefined) return;
+    this.unindexAlloc(old);
+    this.allocs = this.allocs.delete(id, this.owner);
+    this.record("allocs", id, null);
+    this.touched.add(`allocs:node:${old.NodeID}`);
+    this.touched.add(`allocs:job:${nsKey(old.Namespace, old.JobID)}`);
+  }
+
+  private unindexAlloc(old: Allocation): void {
+    const jobKey = nsKey(old.Namespace, old.JobID);
+    this.allocsByNode = this.deleteIn(this.allocsByNode, old.NodeID, old.ID);
+    this.allocsByJob = this.deleteIn(this.allocsByJob, jobKey, old.ID);
+    this.allocsByEval = this.deleteIn(this.allocsByEval, old.EvalID, old.ID);
+    if (!allocTerminal(old)) this.liveAllocsByJob = this.bump(this.liveAllocsByJob, jobKey, -1);
+    if (old.NodeID !== "") this.touched.add(`allocs:node:${old.NodeID}`);
+  }
+
+  putEval(evaluation: Evaluation): void {
+    const old = this.evals.get(evaluation.ID);
+    if (old !== undefined) this.unindexEval(old);
+    const jobKey = nsKey(evaluation.Namespace, evaluation.JobID);
+    this.evals = this.evals.set(evaluation.ID, evaluation, this.owner);
+    this.evalsByJob = this.setIn(this.evalsByJob, jobKey, evaluation.ID, evaluation);
+    if (!isTerminalEvalStatus(evaluation.Status))
+      this.liveEvalsByJob = this.bump(this.liveEvalsByJob, jobKey, 1);
+    this.record("evals", evaluation.ID, evaluation);
+    this.touchedJobs.add(jobKey);
+  }
+
+  deleteEval(id: string): void {
+    const old = this.evals.get(id);
+    if (old === undefined) return;
+    this.unindexEval(old);
+    this.evals = this.evals.delete(id, this.owner);
+    this.record("evals", id, null);
+  }
+
+  private unindexEval(old: Evaluation): void {
+    const jobKey = nsKey(old.Namespace, old.JobID);
+    this.evalsByJob = this.deleteIn(this.evalsByJob, jobKey, old.ID);
+    if (!isTerminalEvalStatus(old.Status)) this.liveEvalsByJob = this.bump(this.liveEvalsByJob, jobKey, -1);
+  }
+
+  putDeployment(deployment: Deployment): void {
+    const jobKey = nsKey(deployment.Namespace, deployment.JobID);
+    const old = this.deployments.get(deployment.ID);
+    if (old !== undefined) {
+      this.deploymentsByJob = this.deleteIn(this.deploymentsByJob, nsKey(old.Namespace, old.JobID), old.ID);
+    }
+    this.deployments = this.deployments.set(deployment.ID, deployment, this.owner);
+    this.deploymentsByJob = this.setIn(this.deploymentsByJob, jobKey, deployment.ID, deployment);
+    this.record("deployments", deployment.ID, deployment);
+  }
+
+  deleteDeployment(id: string): void {
+    const old = this.deployments.get(id);
+    if (old === undefined) return;
+    this.deploymentsByJob = this.deleteIn(this.deploymentsByJob, nsKey(old.Namespace, old.JobID), id);
+    this.deployments = this.deployments.delete(id, this.owner);
+    this.record("deployments", id, null);
+  }
+
+  putVariable(variable: Variable): void {
+    const key = nsKey(variable.Namespace, variable.Path);
+    this.variables = this.variables.set(key, variable, this.owner);
+    this.record("variables", key, variable);
+  }
+
+  deleteVariable(namespace: string, path: string): void {
+    const key = nsKey(namespace, path);
+    if (!this.variables.has(key)) return;
+    this.variables = this.variables.delete(key, this.owner);
+    this.record("variables", key, null);
+  }
+
+  putSchedulerConfig(config: SchedulerConfiguration): void {
+    this.schedulerConfigValue = config;
+    this.record("scheduler_config", SCHEDULER_CONFIG_KEY, config);
+  }
+
+  /** Publishes the new immutable version. The transaction must not be used afterwards. */
+  commit(): Tables {
+    const tableIndexes = { ...this.base.tableIndexes };
+    for (const table of this.changes.keys()) tableIndexes[table] = this.index;
+    return {
+      index: this.index,
+      tableIndexes,
+      jobs: this.jobs,
+      jobVersions: this.jobVersions,
+      jobSummaries: this.jobSummaries,
+      jobsByType: this.jobsByType,
+      jobsByParent: this.jobsByParent,
+      nodes: this.nodes,
+      nodesByClass: this.nodesByClass,
+      allocs: this.allocs,
+      allocsByNode: this.allocsByNode,
+      allocsByJob: this.allocsByJob,
+      allocsByEval: this.allocsByEval,
+      liveAllocsByJob: this.liveAllocsByJob,
+      evals: this.evals,
+      evalsByJob: this.evalsByJob,
+      liveEvalsByJob: this.liveEvalsByJob,
+      deployments: this.deployments,
+      deploymentsByJob: this.deploymentsByJob,
+      variables: this.variables,
+      schedulerConfig: this.schedulerConfigValue,
+    };
+  }
+
+  // ───────────── helpers ─────────────
+
+  private record(table: TableName, key: string, value: unknown): void {
+    let changed = this.changes.get(table);
+    if (changed === undefined) {
+      changed = new Map();
+      this.changes.set(table, changed);
+    }
+    changed.set(key, value);
+    this.touched.add(`${table}:${key}`);
+  }
+
+  private setIn<T>(index: PMap<PMap<T>>, outer: string, inner: string, value: T): PMap<PMap<T>> {
+    const map = index.get(outer) ?? PersistentMap.empty<T>();
+    return index.set(outer, map.set(inner, value, this.owner), this.owner);
+  }
+
+  private deleteIn<T>(index: PMap<PMap<T>>, outer: string, inner: string): PMap<PMap<T>> {
+    const map = index.get(outer);
+    if (map === undefined) return index;
+    const next = map.delete(inner, this.owner);
+    if (next === map) return index;
+    return next.size === 0 ? index.delete(outer, this.owner) : index.set(outer, next, this.owner);
+  }
+
+  private bump(counts: PMap<number>, key: string, delta: number): PMap<number> {
+    const next = (counts.get(key) ?? 0) + delta;
+    assert(next >= 0, () => `counter for ${JSON.stringify(key)} went negative`);
+    return next === 0 ? counts.delete(key, this.owner) : counts.set(key, next, this.owner);
+  }
+}

@@ -1,0 +1,114 @@
+import { PMap } from "./persistent-map.js";
+import {
+  type Allocation,
+  DEFAULT_SCHEDULER_CONFIGURATION,
+  type Deployment,
+  type Evaluation,
+  type Job,
+  type JobSummary,
+  type Node,
+  type SchedulerConfiguration,
+  type Variable,
+} from "./structs.js";
+
+/**
+ * The names of the replicated tables: what `tableIndex()` and `watch()` take, and the record
+ * kinds of LevelDB and of snapshot streams. Secondary indexes are not tables: they are rebuilt
+ * from these on load.
+ */
+export const TABLES = [
+  "jobs",
+  "job_versions",
+  "job_summary",
+  "nodes",
+  "allocs",
+  "evals",
+  "deployments",
+  "variables",
+  "scheduler_config",
+] as const;
+export type TableName = (typeof TABLES)[number];
+
+export function isTableName(name: string): name is TableName {
+  return (TABLES as readonly string[]).includes(name);
+}
+
+/** The key of a namespaced object (job, summary, versions, variable): namespace NUL id. */
+export function nsKey(namespace: string, id: string): string {
+  return `${namespace}\u0000${id}`;
+}
+
+/** The one key of the scheduler_config table. */
+export const SCHEDULER_CONFIG_KEY = "config";
+
+/**
+ * One immutable version of the whole state. Every field is a persistent map (or a frozen value),
+ * so holding a `Tables` is holding a snapshot; the store publishes a new one per applied entry.
+ *
+ * Invariants (checked by tests): every secondary index holds exactly the objects of its primary
+ * table under the object's current key values; `liveAllocsByJob`/`liveEvalsByJob` count the
+ * non-terminal allocs/evals of each job (absent when 0).
+ */
+export interface Tables {
+  readonly index: number;
+  readonly tableIndexes: Readonly<Record<TableName, number>>;
+
+  readonly jobs: PMap<Job>;
+  /** nsKey(job) → stored versions, newest first (at most JOB_TRACKED_VERSIONS). */
+  readonly jobVersions: PMap<readonly Job[]>;
+  readonly jobSummaries: PMap<JobSummary>;
+  readonly jobsByType: PMap<PMap<Job>>;
+  /** nsKey(namespace, ParentID) → nsKey(job) → job. */
+  readonly jobsByParent: PMap<PMap<Job>>;
+
+  readonly nodes: PMap<Node>;
+  readonly nodesByClass: PMap<PMap<Node>>;
+
+  readonly allocs: PMap<Allocation>;
+  readonly allocsByNode: PMap<PMap<Allocation>>;
+  /** nsKey(namespace, JobID) → alloc ID → alloc. */
+  readonly allocsByJob: PMap<PMap<Allocation>>;
+  readonly allocsByEval: PMap<PMap<Allocation>>;
+  readonly liveAllocsByJob: PMap<number>;
+
+  readonly evals: PMap<Evaluation>;
+  readonly evalsByJob: PMap<PMap<Evaluation>>;
+  readonly liveEvalsByJob: PMap<number>;
+
+  readonly deployments: PMap<Deployment>;
+  readonly deploymentsByJob: PMap<PMap<Deployment>>;
+
+  /** nsKey(namespace, path) → variable. */
+  readonly variables: PMap<Variable>;
+  readonly schedulerConfig: SchedulerConfiguration;
+}
+
+/** Nomad keeps the last six versions of each job. */
+export const JOB_TRACKED_VERSIONS = 6;
+
+export function emptyTables(): Tables {
+  const tableIndexes = Object.fromEntries(TABLES.map((t) => [t, 0])) as Record<TableName, number>;
+  return {
+    index: 0,
+    tableIndexes,
+    jobs: PMap.empty(),
+    jobVersions: PMap.empty(),
+    jobSummaries: PMap.empty(),
+    jobsByType: PMap.empty(),
+    jobsByParent: PMap.empty(),
+    nodes: PMap.empty(),
+    nodesByClass: PMap.empty(),
+    allocs: PMap.empty(),
+    allocsByNode: PMap.empty(),
+    allocsByJob: PMap.empty(),
+    allocsByEval: PMap.empty(),
+    liveAllocsByJob: PMap.empty(),
+    evals: PMap.empty(),
+    evalsByJob: PMap.empty(),
+    liveEvalsByJob: PMap.empty(),
+    deployments: PMap.empty(),
+    deploymentsByJob: PMap.empty(),
+    variables: PMap.empty(),
+    schedulerConfig: DEFAULT_SCHEDULER_CONFIGURATION,
+  };
+}
