@@ -474,7 +474,7 @@ export class ServerEndpoints implements ServerApi {
 
   // ───────────────────────── allocations ─────────────────────────
 
-  allocClientUpdate(allocs: AllocClientFields[], nodeSecretId: string): Promise<number> {
+  allocClientUpdate(allocs: AllocClientFields[], nodeSecrets: Record<string, string>): Promise<number> {
     if (!Array.isArray(allocs)) throw new ValidationError("allocs must be a list", "AllocClientUpdate");
     return this.write(
       () => {
@@ -488,7 +488,7 @@ export class ServerEndpoints implements ServerApi {
           const stored = state.allocByID(a.ID);
           if (stored === undefined) continue; // garbage collected meanwhile: nothing to update
           const node = state.nodeByID(stored.NodeID);
-          if (node === undefined || node.SecretID !== nodeSecretId) {
+          if (node === undefined || node.SecretID !== nodeSecrets[node.ID]) {
             throw new PreconditionError(`${where}: alloc ${a.ID} does not belong to the calling node`);
           }
           updates.push({
@@ -502,7 +502,7 @@ export class ServerEndpoints implements ServerApi {
         }
         return updates.length === 0 ? Promise.resolve(state.index) : this.allocUpdates.add(updates);
       },
-      (c) => c.allocClientUpdate(allocs, nodeSecretId),
+      (c) => c.allocClientUpdate(allocs, nodeSecrets),
       true,
     );
   }

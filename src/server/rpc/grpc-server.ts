@@ -143,7 +143,7 @@ export function addServerService(server: Server, api: ServerApi, logger: Logger)
     NodeGet: get((id, q) => api.nodeGet(id, q)),
 
     AllocClientUpdate: unary(async (req: P.AllocClientUpdateRequest__Output) => ({
-      index: await api.allocClientUpdate(unpackValue<AllocClientFields[]>(req.allocs), req.nodeSecretId),
+      index: await api.allocClientUpdate(unpackValue<AllocClientFields[]>(req.allocs), req.nodeSecrets),
     })),
     AllocList: list((q) => api.allocList(q)),
     AllocGet: get((id, q) => api.allocGet(id, q)),

@@ -124,7 +124,8 @@ export interface ServerApi {
   nodeList(query: QueryOptions): Promise<QueryResult<Node[]>>;
   nodeGet(id: string, query: QueryOptions): Promise<QueryResult<Node | undefined>>;
 
-  allocClientUpdate(allocs: AllocClientFields[], nodeSecretId: string): Promise<number>;
+  /** `nodeSecrets`: node ID → SecretID of every node whose allocations are reported. */
+  allocClientUpdate(allocs: AllocClientFields[], nodeSecrets: Record<string, string>): Promise<number>;
   allocList(query: QueryOptions): Promise<QueryResult<Allocation[]>>;
   allocGet(id: string, query: QueryOptions): Promise<QueryResult<Allocation | undefined>>;
 

@@ -277,11 +277,11 @@ export class ServerRpcClient implements ServerApi {
 
   // ── allocations ──
 
-  async allocClientUpdate(allocs: AllocClientFields[], nodeSecretId: string): Promise<number> {
+  async allocClientUpdate(allocs: AllocClientFields[], nodeSecrets: Record<string, string>): Promise<number> {
     return (
       await this.unary<P.AllocClientUpdateRequest, P.WriteResponse__Output>(this.client.allocClientUpdate, {
         allocs: packValue(allocs),
-        nodeSecretId,
+        nodeSecrets,
       })
     ).index;
   }

@@ -3,10 +3,10 @@
 
 export interface AllocClientUpdateRequest {
   'allocs'?: (Buffer | Uint8Array | string);
-  'nodeSecretId'?: (string);
+  'nodeSecrets'?: ({[key: string]: string});
 }
 
 export interface AllocClientUpdateRequest__Output {
   'allocs': (Buffer);
-  'nodeSecretId': (string);
+  'nodeSecrets': ({[key: string]: string});
 }

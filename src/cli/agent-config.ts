@@ -1,0 +1,247 @@
+import { readFile } from "node:fs/promises";
+import { parseDurationMs } from "../shared/duration.js";
+import { ValidationError } from "../shared/errors.js";
+
+/**
+ * The effective configuration of one `drover agent`: defaults, then `--config FILE`, then flags
+ * (a flag beats the file, as in Nomad). Field names are the flags' meanings; units are last.
+ */
+export interface AgentConfig {
+  server: boolean;
+  client: boolean;
+  dev: boolean;
+  nodeName: string;
+  /** undefined only in --dev (a temporary directory is used). */
+  dataDir: string | undefined;
+  bind: string;
+  httpPort: number;
+  rpcPort: number;
+  region: string;
+  datacenter: string;
+  bootstrapExpect: number;
+  /** host:port of other servers' gRPC listeners. */
+  join: string[];
+  /** For clients: host:port of servers. */
+  servers: string[];
+  minHeartbeatTtlMs: number;
+  heartbeatGraceMs: number;
+  raftMultiplier: number;
+  numSchedulers: number;
+  nodeClass: string;
+  nodePool: string;
+  meta: Record<string, string>;
+  cpuTotalComputeMhz: number | undefined;
+  memoryTotalMb: number | undefined;
+  driverEnable: string[];
+}
+
+export function defaultAgentConfig(): AgentConfig {
+  return {
+    server: false,
+    client: false,
+    dev: false,
+    nodeName: "",
+    dataDir: undefined,
+    bind: "127.0.0.1",
+    httpPort: 4646,
+    rpcPort: 4647,
+    region: "global",
+    datacenter: "dc1",
+    bootstrapExpect: 1,
+    join: [],
+    servers: [],
+    minHeartbeatTtlMs: 10_000,
+    heartbeatGraceMs: 10_000,
+    raftMultiplier: 1,
+    numSchedulers: 2,
+    nodeClass: "",
+    nodePool: "default",
+    meta: {},
+    cpuTotalComputeMhz: undefined,
+    memoryTotalMb: undefined,
+    driverEnable: [],
+  };
+}
+
+/** Flag values as commander hands them over (strings, booleans, repeated lists). */
+export interface AgentFlags {
+  server?: boolean;
+  client?: boolean;
+  dev?: boolean;
+  node?: string;
+  dataDir?: string;
+  bind?: string;
+  httpPort?: string;
+  rpcPort?: string;
+  region?: string;
+  dc?: string;
+  bootstrapExpect?: string;
+  join?: string;
+  servers?: string;
+  minHeartbeatTtl?: string;
+  heartbeatGrace?: string;
+  raftMultiplier?: string;
+  numSchedulers?: string;
+  nodeClass?: string;
+  nodePool?: string;
+  meta?: string[];
+  cpuTotalCompute?: string;
+  memoryTotalMb?: string;
+  driverEnable?: string;
+  config?: string;
+}
+
+function intValue(text: string, where: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text.trim()))
+    throw new ValidationError(`expected an integer, got ${JSON.stringify(text)}`, where);
+  const value = Number(text);
+  if (value < min || value > max)
+    throw new ValidationError(`must be in [${min}, ${max}], got ${value}`, where);
+  return value;
+}
+
+function hostPortList(text: string, where: string): string[] {
+  const list = text
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  for (const entry of list) {
+    if (!/^[^\s:]+:\d{1,5}$/.test(entry))
+      throw new ValidationError(`expected host:port, got ${JSON.stringify(entry)}`, where);
+  }
+  return list;
+}
+
+function metaPairs(pairs: readonly string[], where: string): Record<string, string> {
+  const meta: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new ValidationError(`expected key=value, got ${JSON.stringify(pair)}`, where);
+    meta[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return meta;
+}
+
+type Obj = Record<string, unknown>;
+
+/** hcl2json renders each block as a list of bodies; JSON configs use plain objects. */
+function block(o: Obj, key: string): Obj {
+  const value = o[key];
+  if (Array.isArray(value)) return (value[0] ?? {}) as Obj;
+  if (typeof value === "object" && value !== null) return value as Obj;
+  return {};
+}
+
+function fileValue(o: Obj, key: string, where: string): string | number | boolean | undefined {
+  const value = o[key];
+  if (value === undefined) return undefined;
+  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") return value;
+  if (Array.isArray(value) && value.every((v) => typeof v === "string")) return value.join(",");
+  throw new ValidationError(`${key} has an unsupported value`, where);
+}
+
+/** Reads `--config FILE` (HCL or JSON, Nomad's agent-config block names) into flag form. */
+export async function readConfigFile(path: string): Promise<AgentFlags> {
+  const text = await readFile(path, "utf8");
+  let doc: Obj;
+  if (path.endsWith(".json")) {
+    try {
+      doc = JSON.parse(text) as Obj;
+    } catch (error) {
+      throw new ValidationError(`invalid JSON: ${(error as Error).message}`, path);
+    }
+  } else {
+    const { parse } = await import("@cdktf/hcl2json");
+    try {
+      doc = (await parse(path, text)) as Obj;
+    } catch (error) {
+      throw new ValidationError(`invalid HCL: ${(error as Error).message}`, path);
+    }
+  }
+  const flags: AgentFlags = {};
+  const set = <K extends keyof AgentFlags>(key: K, value: string | number | boolean | undefined): void => {
+    if (value === undefined) return;
+    (flags as Record<string, unknown>)[key] = typeof value === "boolean" ? value : String(value);
+  };
+  set("dataDir", fileValue(doc, "data_dir", path));
+  set("bind", fileValue(doc, "bind_addr", path));
+  set("node", fileValue(doc, "name", path));
+  set("region", fileValue(doc, "region", path));
+  set("dc", fileValue(doc, "datacenter", path));
+  const ports = block(doc, "ports");
+  set("httpPort", fileValue(ports, "http", `${path}: ports`));
+  set("rpcPort", fileValue(ports, "rpc", `${path}: ports`));
+  const server = block(doc, "server");
+  set("server", fileValue(server, "enabled", `${path}: server`));
+  set("bootstrapExpect", fileValue(server, "bootstrap_expect", `${path}: server`));
+  set("numSchedulers", fileValue(server, "num_schedulers", `${path}: server`));
+  set("heartbeatGrace", fileValue(server, "heartbeat_grace", `${path}: server`));
+  set("minHeartbeatTtl", fileValue(server, "min_heartbeat_ttl", `${path}: server`));
+  set("raftMultiplier", fileValue(server, "raft_multiplier", `${path}: server`));
+  const retryJoin = block(server, "server_join");
+  set("join", fileValue(retryJoin, "retry_join", `${path}: server.server_join`));
+  const client = block(doc, "client");
+  set("client", fileValue(client, "enabled", `${path}: client`));
+  set("servers", fileValue(client, "servers", `${path}: client`));
+  set("nodeClass", fileValue(client, "node_class", `${path}: client`));
+  set("nodePool", fileValue(client, "node_pool", `${path}: client`));
+  const meta = block(client, "meta");
+  if (Object.keys(meta).length > 0) flags.meta = Object.entries(meta).map(([k, v]) => `${k}=${String(v)}`);
+  return flags;
+}
+
+/** Merges flags (and the config file they name) over the defaults, validating every value. */
+export async function resolveAgentConfig(flags: AgentFlags): Promise<AgentConfig> {
+  const fromFile = flags.config === undefined ? {} : await readConfigFile(flags.config);
+  const f: AgentFlags = { ...fromFile, ...stripUndefined(flags) };
+  const c = defaultAgentConfig();
+  c.dev = f.dev ?? false;
+  c.server = (f.server ?? false) || c.dev;
+  c.client = (f.client ?? false) || c.dev;
+  if (!c.server && !c.client)
+    throw new ValidationError("one of --server, --client or --dev is required", "agent");
+  if (f.node !== undefined) c.nodeName = f.node;
+  if (f.dataDir !== undefined) c.dataDir = f.dataDir;
+  if (f.bind !== undefined) c.bind = f.bind;
+  if (f.httpPort !== undefined) c.httpPort = intValue(f.httpPort, "--http-port", 0, 65535);
+  if (f.rpcPort !== undefined) c.rpcPort = intValue(f.rpcPort, "--rpc-port", 0, 65535);
+  if (f.region !== undefined) c.region = f.region;
+  if (f.dc !== undefined) c.datacenter = f.dc;
+  if (f.bootstrapExpect !== undefined)
+    c.bootstrapExpect = intValue(f.bootstrapExpect, "--bootstrap-expect", 1, 9);
+  if (f.join !== undefined) c.join = hostPortList(f.join, "--join");
+  if (f.servers !== undefined) c.servers = hostPortList(f.servers, "--servers");
+  if (f.minHeartbeatTtl !== undefined)
+    c.minHeartbeatTtlMs = parseDurationMs(f.minHeartbeatTtl, "--min-heartbeat-ttl");
+  if (f.heartbeatGrace !== undefined)
+    c.heartbeatGraceMs = parseDurationMs(f.heartbeatGrace, "--heartbeat-grace");
+  if (f.raftMultiplier !== undefined)
+    c.raftMultiplier = intValue(f.raftMultiplier, "--raft-multiplier", 1, 10);
+  if (f.numSchedulers !== undefined) c.numSchedulers = intValue(f.numSchedulers, "--num-schedulers", 0, 64);
+  if (f.nodeClass !== undefined) c.nodeClass = f.nodeClass;
+  if (f.nodePool !== undefined) c.nodePool = f.nodePool;
+  if (f.meta !== undefined) c.meta = metaPairs(f.meta, "--meta");
+  if (f.cpuTotalCompute !== undefined)
+    c.cpuTotalComputeMhz = intValue(f.cpuTotalCompute, "--cpu-total-compute", 1, 10_000_000);
+  if (f.memoryTotalMb !== undefined)
+    c.memoryTotalMb = intValue(f.memoryTotalMb, "--memory-total-mb", 1, 100_000_000);
+  if (f.driverEnable !== undefined)
+    c.driverEnable = f.driverEnable
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "");
+  if (c.nodeName === "") c.nodeName = c.dev ? "dev" : `${c.bind}:${c.rpcPort}`;
+  if (!c.dev && c.dataDir === undefined)
+    throw new ValidationError("--data-dir is required (or use --dev)", "agent");
+  if (c.server && c.bootstrapExpect > 1 && c.join.length === 0) {
+    throw new ValidationError(
+      `--bootstrap-expect ${c.bootstrapExpect} needs --join with the other servers`,
+      "agent",
+    );
+  }
+  return c;
+}
+
+function stripUndefined(flags: AgentFlags): AgentFlags {
+  return Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) as AgentFlags;
+}
