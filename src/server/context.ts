@@ -1,13 +1,10 @@
+import type { Command } from "../fsm/commands.js";
 import type { StateReader } from "../fsm/state-reader.js";
 import type { Logger } from "../shared/log.js";
 import type { AgentMetrics } from "../shared/metrics.js";
 import type { Clock } from "./clock.js";
 
-/**
- * The FSM command union. Until src/fsm/commands.ts lands this is its minimal shape (every command
- * is a discriminated union member on `type`); it will become `import type { Command }` from there.
- */
-export type Command = { readonly type: string };
+export type { Command };
 
 /** What a committed proposal gives back: its Raft index and the FSM's result at that index. */
 export interface ProposeResult {

@@ -1,0 +1,324 @@
+import type { Command } from "../fsm/commands.js";
+import type { Evaluation } from "../fsm/structs.js";
+import { allocClientTerminal, isTerminalEvalStatus } from "../fsm/structs.js";
+import { SeededRandom } from "../shared/rand.js";
+import { BlockedEvals } from "./blocked-evals.js";
+import type { CancelTimer } from "./clock.js";
+import { commandEffects } from "./command-effects.js";
+import type { ServerContext } from "./context.js";
+import {
+  DEFAULT_EVAL_BROKER_CONFIG,
+  EvalBroker,
+  type EvalBrokerConfig,
+  FAILED_QUEUE,
+} from "./eval-broker.js";
+import { DEFAULT_HEARTBEAT_CONFIG, type HeartbeatConfig, HeartbeatTimers } from "./heartbeats.js";
+import { LocalLeaderClient } from "./local-leader-client.js";
+import { newEvaluation } from "./new-evaluation.js";
+import { PeriodicDispatcher } from "./periodic.js";
+import { PlanApplier } from "./plan-applier.js";
+import { PlanQueue } from "./plan-queue.js";
+
+export interface LeaderConfig {
+  broker: EvalBrokerConfig;
+  heartbeat: HeartbeatConfig;
+  /** Follow-up evals for failed evals wait a random time in [min, max] (Nomad: 1–6 min). */
+  failedFollowUpMinMs: number;
+  failedFollowUpMaxMs: number;
+  /** How often evals blocked by max plan attempts are retried (Nomad: 1 min). */
+  failedUnblockIntervalMs: number;
+  /** How often core GC evals are enqueued (0 disables). */
+  gcIntervalMs: number;
+  /** Core jobs (the core scheduler's JobIDs) enqueued each GC interval. */
+  coreJobs: readonly string[];
+  /** Largest batch of evals cancelled in one Raft entry. */
+  cancelBatchSize: number;
+}
+
+export const DEFAULT_LEADER_CONFIG: LeaderConfig = {
+  broker: DEFAULT_EVAL_BROKER_CONFIG,
+  heartbeat: DEFAULT_HEARTBEAT_CONFIG,
+  failedFollowUpMinMs: 60_000,
+  failedFollowUpMaxMs: 360_000,
+  failedUnblockIntervalMs: 60_000,
+  gcIntervalMs: 300_000,
+  coreJobs: ["eval-gc", "job-gc", "node-gc", "deployment-gc"],
+  cancelBatchSize: 1_000,
+};
+
+/** Nomad's CoreJobPriority: above every user job's priority (1..100). */
+export const CORE_JOB_PRIORITY = 200;
+
+/**
+ * The leader's duties (Nomad's leader.go establishLeadership/revokeLeadership). The agent
+ * constructs one Leader per server at start (components and metrics live for the process) and
+ * calls `establish()` when Raft makes this server leader and `revoke()` when it stops being one.
+ *
+ * On establish: a Raft barrier (the FSM has applied everything committed before leadership),
+ * then, in one synchronous step, the broker and blocked evals are rebuilt from that state and the
+ * applied-command hook goes live, so no eval falls between the restore and the hook. Then the
+ * plan applier, heartbeat timers (failover TTL for every node), periodic launches, the failed-eval
+ * reaper, the cancel reaper and the GC timer start. On revoke all of it stops and is flushed.
+ */
+export class Leader {
+  readonly broker: EvalBroker;
+  readonly blocked: BlockedEvals;
+  readonly plans: PlanQueue;
+  readonly applier: PlanApplier;
+  readonly heartbeats: HeartbeatTimers;
+  readonly periodic: PeriodicDispatcher;
+  /** The broker and plan queue as workers (local, or via the agent's gRPC endpoints) use them. */
+  readonly client: LocalLeaderClient;
+
+  private active = false;
+  /** Bumped on every establish/revoke so that a stale establish stops after its barrier. */
+  private generation = 0;
+  private readonly random = new SeededRandom(0x5eed);
+  private timers: CancelTimer[] = [];
+  private failedReaper: { abort: AbortController; done: Promise<void> } | undefined;
+  private cancelling = false;
+
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly config: LeaderConfig = DEFAULT_LEADER_CONFIG,
+  ) {
+    this.broker = new EvalBroker(ctx.clock, config.broker, ctx.metrics);
+    this.blocked = new BlockedEvals(this.broker, ctx.metrics);
+    this.plans = new PlanQueue(ctx.metrics);
+    this.applier = new PlanApplier(ctx, this.plans, (id, token) => this.broker.outstanding(id) === token);
+    this.heartbeats = new HeartbeatTimers(ctx, config.heartbeat);
+    this.periodic = new PeriodicDispatcher(ctx);
+    this.client = new LocalLeaderClient(ctx, this.broker, this.plans);
+    this.broker.setCancelableListener(() => this.scheduleCancel());
+    this.blocked.setDuplicateListener(() => this.scheduleCancel());
+    ctx.onApplied((index, command) => this.onApplied(index, command));
+  }
+
+  /** True between a completed establish() and the next revoke(). */
+  isActive(): boolean {
+    return this.active;
+  }
+
+  /** Takes up the leader's duties; resolves once they run (or when revoked meanwhile). */
+  async establish(): Promise<void> {
+    const generation = ++this.generation;
+    await this.ctx.barrier();
+    if (generation !== this.generation) return;
+    // Synchronous from here to `active = true`: no command can apply in between, so the restored
+    // state and the hook together see every eval exactly once.
+    this.restore();
+    this.active = true;
+    this.scheduleCancel();
+    this.applier.start();
+    this.heartbeats.setEnabled(true);
+    this.periodic.setEnabled(true);
+    this.startFailedReaper();
+    this.every(this.config.failedUnblockIntervalMs, () => this.blocked.unblockFailed());
+    if (this.config.gcIntervalMs > 0) this.every(this.config.gcIntervalMs, () => this.enqueueCoreEvals());
+    this.ctx.logger.info(
+      { index: this.ctx.state().index, ...this.broker.stats(), blocked: this.blocked.stats().blocked },
+      "leader duties established",
+    );
+  }
+
+  /** Gives up the leader's duties: everything stops and is flushed (the next leader rebuilds). */
+  async revoke(): Promise<void> {
+    this.generation++;
+    const wasActive = this.active;
+    this.active = false;
+    for (const cancel of this.timers) cancel();
+    this.timers = [];
+    this.broker.setEnabled(false);
+    this.blocked.setEnabled(false);
+    this.plans.setEnabled(false);
+    this.heartbeats.setEnabled(false);
+    this.periodic.setEnabled(false);
+    const reaper = this.failedReaper;
+    this.failedReaper = undefined;
+    reaper?.abort.abort();
+    await this.applier.stop();
+    await reaper?.done;
+    if (wasActive) this.ctx.logger.info("leader duties revoked");
+  }
+
+  /** Rebuilds the broker and blocked evals from the latest state. */
+  private restore(): void {
+    const state = this.ctx.state();
+    this.broker.setEnabled(true);
+    this.blocked.setEnabled(true);
+    this.plans.setEnabled(true);
+    // Capacity that appeared before this leader took over counts for missed-unblock detection.
+    for (const node of state.nodes()) {
+      if (node.Status === "ready" && node.SchedulingEligibility === "eligible") {
+        this.blocked.noteCapacity(node.ComputedClass, node.ModifyIndex);
+      }
+    }
+    for (const alloc of state.allocs()) {
+      if (!allocClientTerminal(alloc) && alloc.DesiredStatus === "run") continue;
+      const node = state.nodeByID(alloc.NodeID);
+      if (node !== undefined) this.blocked.noteCapacity(node.ComputedClass, alloc.ModifyIndex);
+    }
+    const evals = [...state.evals()].sort((a, b) => a.CreateIndex - b.CreateIndex);
+    for (const e of evals) this.route(e);
+  }
+
+  private onApplied(index: number, command: Command): void {
+    if (!this.active) return;
+    const state = this.ctx.state();
+    const effects = commandEffects(command, state);
+    for (const id of effects.evalIds) {
+      const stored = state.evalByID(id);
+      if (stored !== undefined) this.route(stored);
+    }
+    for (const nodeId of effects.capacityNodeIds) {
+      const node = state.nodeByID(nodeId);
+      if (node !== undefined && node.Status === "ready" && node.SchedulingEligibility === "eligible") {
+        this.blocked.unblock(node.ComputedClass, index);
+      }
+    }
+    for (const { namespace, id } of effects.registeredJobs) {
+      const job = state.jobByID(namespace, id);
+      if (job === undefined) continue;
+      if (job.Stop) {
+        this.periodic.remove(namespace, id);
+        this.blocked.untrackJob(namespace, id);
+      } else {
+        this.periodic.add(job);
+      }
+    }
+    for (const { namespace, id } of effects.deregisteredJobs) {
+      this.periodic.remove(namespace, id);
+      this.blocked.untrackJob(namespace, id);
+    }
+    for (const nodeId of effects.forgottenNodeIds) this.heartbeats.clearHeartbeatTimer(nodeId);
+  }
+
+  /** Sends an eval where its status says it belongs. */
+  private route(e: Evaluation): void {
+    if (e.Status === "pending") {
+      this.broker.enqueue(e);
+    } else if (e.Status === "blocked") {
+      this.blocked.block(e);
+    } else if (isTerminalEvalStatus(e.Status)) {
+      this.blocked.untrack(e.ID);
+    }
+  }
+
+  /** Cancels superseded evals (broker pending, blocked duplicates) in batches through Raft. */
+  private scheduleCancel(): void {
+    if (this.cancelling || !this.active) return;
+    this.cancelling = true;
+    setImmediate(() => {
+      this.cancelBatches().then(
+        () => {
+          this.cancelling = false;
+        },
+        (error: unknown) => {
+          this.cancelling = false;
+          this.ctx.logger.warn({ err: error }, "could not cancel superseded evals");
+        },
+      );
+    });
+  }
+
+  private async cancelBatches(): Promise<void> {
+    for (;;) {
+      if (!this.active) return;
+      const batch = [
+        ...this.broker.takeCancelable(this.config.cancelBatchSize),
+        ...this.blocked.takeDuplicates(this.config.cancelBatchSize),
+      ];
+      if (batch.length === 0) return;
+      const now = this.ctx.clock.now();
+      const evals = batch.map((e) => ({
+        ...e,
+        Status: "canceled" as const,
+        StatusDescription: "canceled: superseded by a more recent evaluation of the job",
+        ModifyTime: now,
+      }));
+      await this.ctx.propose({ type: "eval-upsert", Evals: evals });
+    }
+  }
+
+  /**
+   * Evals that reached the delivery limit: marked failed, with a follow-up eval some minutes
+   * later so that the job is retried without a storm (Nomad's reapFailedEvaluations).
+   */
+  private startFailedReaper(): void {
+    const abort = new AbortController();
+    const done = (async () => {
+      while (!abort.signal.aborted) {
+        const got = await this.broker.dequeue([FAILED_QUEUE], 60_000, abort.signal);
+        if (got === null) continue;
+        const now = this.ctx.clock.now();
+        const waitMs =
+          this.config.failedFollowUpMinMs +
+          this.random.next() * (this.config.failedFollowUpMaxMs - this.config.failedFollowUpMinMs);
+        const failed = got.eval;
+        const followUp = newEvaluation(
+          {
+            Namespace: failed.Namespace,
+            Priority: failed.Priority,
+            Type: failed.Type,
+            TriggeredBy: "failed-follow-up",
+            JobID: failed.JobID,
+            JobModifyIndex: failed.JobModifyIndex,
+            PreviousEval: failed.ID,
+            Wait: waitMs * 1e6,
+            WaitUntil: now + waitMs * 1e6,
+          },
+          now,
+        );
+        const update: Evaluation = {
+          ...failed,
+          Status: "failed",
+          StatusDescription: `evaluation reached the delivery limit (${this.config.broker.deliveryLimit})`,
+          NextEval: followUp.ID,
+          ModifyTime: now,
+        };
+        try {
+          await this.ctx.propose({ type: "eval-upsert", Evals: [update, followUp] });
+          this.broker.ack(failed.ID, got.token);
+        } catch (error) {
+          this.ctx.logger.warn({ evalId: failed.ID, err: error }, "could not record a failed eval");
+        }
+      }
+    })();
+    this.failedReaper = { abort, done };
+  }
+
+  /** Core GC evals are not written to Raft (as in Nomad): they go straight to the broker. */
+  private enqueueCoreEvals(): void {
+    const state = this.ctx.state();
+    const now = this.ctx.clock.now();
+    for (const jobId of this.config.coreJobs) {
+      this.broker.enqueue(
+        newEvaluation(
+          {
+            Namespace: "-",
+            Priority: CORE_JOB_PRIORITY,
+            Type: "_core",
+            TriggeredBy: "scheduled",
+            JobID: jobId,
+            SnapshotIndex: state.index,
+            CreateIndex: state.index,
+            ModifyIndex: state.index,
+          },
+          now,
+        ),
+      );
+    }
+  }
+
+  private every(ms: number, fn: () => void): void {
+    const slot = this.timers.length;
+    const arm = (): void => {
+      this.timers[slot] = this.ctx.clock.setTimeout(() => {
+        if (!this.active) return;
+        fn();
+        arm();
+      }, ms);
+    };
+    arm();
+  }
+}

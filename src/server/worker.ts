@@ -1,0 +1,223 @@
+import { performance } from "node:perf_hooks";
+import type { Histogram } from "prom-client";
+import type { StateReader } from "../fsm/state-reader.js";
+import type { Evaluation, Nanos, Plan, SchedulerType } from "../fsm/structs.js";
+import { NotLeaderError } from "../shared/errors.js";
+import type { ServerContext } from "./context.js";
+import { StaleEvalTokenError } from "./eval-broker.js";
+import type { BrokerClient, PlanSubmitter, WorkItem } from "./leader-client.js";
+import { newEvaluation } from "./new-evaluation.js";
+import { StalePlanError } from "./plan-applier.js";
+
+/** The scheduler's entry point as the worker calls it (src/scheduler/index.ts `schedule`). */
+export type ScheduleFn = (
+  reader: StateReader,
+  evaluation: Evaluation,
+  options: { now: Nanos; seed: number },
+) => { plan: Plan | null; eval: Evaluation; createEvals: Evaluation[] };
+
+export interface WorkerConfig {
+  /** Scheduler types this worker runs. */
+  schedulers: readonly SchedulerType[];
+  /** Long-poll timeout of one dequeue. */
+  dequeueTimeoutMs: number;
+  /** Plan submissions per eval before giving up (Nomad: 5 for service and batch). */
+  maxPlanAttempts: number;
+  /** Pause after a failed dequeue (no leader reachable) before trying again. */
+  retryBackoffMs: number;
+}
+
+export const DEFAULT_WORKER_CONFIG: WorkerConfig = {
+  schedulers: ["service", "batch", "system", "sysbatch", "_core"],
+  dequeueTimeoutMs: 5_000,
+  maxPlanAttempts: 5,
+  retryBackoffMs: 200,
+};
+
+/** A stable 32-bit seed from the eval id and the attempt, so a replayed eval plans the same way. */
+export function evalSeed(evalId: string, attempt: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < evalId.length; i++) hash = Math.imul(hash ^ evalId.charCodeAt(i), 0x01000193);
+  return (hash + attempt * 0x9e3779b1) >>> 0;
+}
+
+/**
+ * A scheduler worker (Nomad's worker.go), one of `numSchedulers` on every server, the leader
+ * included: dequeue an eval from the leader's broker, wait until the local FSM has reached the
+ * eval's wait index, run the scheduler against a snapshot, submit the plan to the leader, refresh
+ * and retry on partial rejection, write the eval's update and the evals it created, ack.
+ *
+ * The scheduler is synchronous CPU work; the worker yields to the event loop between evals (and
+ * between plan attempts, which await the leader) so that Raft keeps its timing (invariant 6).
+ */
+export class Worker {
+  private readonly scheduleSeconds: Histogram;
+  private running: Promise<void> | undefined;
+  private abort: AbortController | undefined;
+  private processed = 0;
+
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly broker: BrokerClient,
+    private readonly planner: PlanSubmitter,
+    private readonly schedule: ScheduleFn,
+    private readonly config: WorkerConfig = DEFAULT_WORKER_CONFIG,
+    scheduleSeconds?: Histogram,
+  ) {
+    // Several workers share one histogram: the caller creates it once per agent (workerMetrics).
+    this.scheduleSeconds = scheduleSeconds ?? workerScheduleHistogram(ctx);
+  }
+
+  /** Evals this worker finished (acked), for tests and status. */
+  get evalsProcessed(): number {
+    return this.processed;
+  }
+
+  start(): void {
+    if (this.running !== undefined) return;
+    const abort = new AbortController();
+    this.abort = abort;
+    this.running = this.loop(abort.signal);
+  }
+
+  /** Stops after the current eval; resolves when the loop has ended. */
+  async stop(): Promise<void> {
+    this.abort?.abort();
+    const running = this.running;
+    this.running = undefined;
+    this.abort = undefined;
+    await running;
+  }
+
+  private async loop(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      let item: WorkItem | null;
+      try {
+        item = await this.broker.dequeue(this.config.schedulers, this.config.dequeueTimeoutMs, signal);
+      } catch (error) {
+        this.ctx.logger.warn({ err: error }, "worker: dequeue failed; retrying");
+        await this.sleep(this.config.retryBackoffMs, signal);
+        continue;
+      }
+      if (item === null) continue;
+      await this.process(item, signal);
+      await yieldToEventLoop();
+    }
+  }
+
+  /** Runs one eval to its ack (or nack); never throws for the failures a leader change causes. */
+  async process(item: WorkItem, signal?: AbortSignal): Promise<void> {
+    const evaluation = item.eval;
+    try {
+      await this.ctx.waitForIndex(item.waitIndex, signal);
+      const updates = await this.scheduleWithRetries(item);
+      if (updates.length > 0) await this.planner.upsertEvals(updates, item.token);
+      await this.broker.ack(evaluation.ID, item.token);
+      this.processed++;
+    } catch (error) {
+      if (isLostDelivery(error) || signal?.aborted === true) {
+        // The eval is no longer ours (nack timeout, leader change): whoever holds it now, or the
+        // next leader restoring it from state, schedules it.
+        this.ctx.logger.info({ evalId: evaluation.ID, err: error }, "worker: eval delivery lost");
+        return;
+      }
+      this.ctx.logger.error({ evalId: evaluation.ID, err: error }, "worker: eval failed; nacking");
+      try {
+        await this.broker.nack(evaluation.ID, item.token);
+      } catch (nackError) {
+        this.ctx.logger.warn({ evalId: evaluation.ID, err: nackError }, "worker: nack failed");
+      }
+    }
+  }
+
+  /**
+   * Schedules the eval, submitting plans until one commits fully or attempts run out; returns the
+   * evals to write (the eval's own update first, then the evals the scheduler created).
+   */
+  private async scheduleWithRetries(item: WorkItem): Promise<Evaluation[]> {
+    let reader = this.ctx.state();
+    for (let attempt = 0; ; attempt++) {
+      const started = performance.now();
+      const scheduled = this.schedule(reader, item.eval, {
+        now: this.ctx.clock.now(),
+        seed: evalSeed(item.eval.ID, attempt),
+      });
+      this.scheduleSeconds.observe({ scheduler: item.eval.Type }, (performance.now() - started) / 1000);
+      const evals = item.eval.Type === "_core" ? [] : [scheduled.eval, ...scheduled.createEvals];
+      if (scheduled.plan === null) return evals;
+      const result = await this.planner.submitPlan({ ...scheduled.plan, EvalToken: item.token });
+      if (result.RefreshIndex === 0) return evals;
+      if (attempt + 1 >= this.config.maxPlanAttempts) return this.giveUp(scheduled.eval, reader);
+      // Part of the plan did not fit the latest state: catch up to it and plan again.
+      await this.ctx.waitForIndex(result.RefreshIndex);
+      reader = this.ctx.state();
+    }
+  }
+
+  /**
+   * Out of plan attempts (Nomad's max-plan-attempts): the eval fails, and a blocked eval takes
+   * over; the blocked-evals tracker retries it periodically, so the job is not left behind.
+   */
+  private giveUp(evaluation: Evaluation, reader: StateReader): Evaluation[] {
+    const now = this.ctx.clock.now();
+    const blocked = newEvaluation(
+      {
+        Namespace: evaluation.Namespace,
+        Priority: evaluation.Priority,
+        Type: evaluation.Type,
+        TriggeredBy: "max-plan-attempts",
+        JobID: evaluation.JobID,
+        JobModifyIndex: evaluation.JobModifyIndex,
+        Status: "blocked",
+        StatusDescription: "created after reaching the maximum number of plan attempts",
+        PreviousEval: evaluation.ID,
+        EscapedComputedClass: true,
+        SnapshotIndex: reader.index,
+      },
+      now,
+    );
+    const failed: Evaluation = {
+      ...evaluation,
+      Status: "failed",
+      StatusDescription: `maximum of ${this.config.maxPlanAttempts} plan attempts reached`,
+      BlockedEval: blocked.ID,
+      ModifyTime: now,
+    };
+    return [failed, blocked];
+  }
+
+  private sleep(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (signal.aborted) {
+        resolve();
+        return;
+      }
+      const cancel = this.ctx.clock.setTimeout(done, ms);
+      signal.addEventListener("abort", done, { once: true });
+      function done(): void {
+        cancel();
+        signal.removeEventListener("abort", done);
+        resolve();
+      }
+    });
+  }
+}
+
+/** The per-agent histogram of schedule() time, labelled by scheduler type. */
+export function workerScheduleHistogram(ctx: ServerContext): Histogram {
+  return ctx.metrics.histogram(
+    "drover_worker_schedule_seconds",
+    "Time one schedule() call took, by scheduler type",
+    ["scheduler"],
+  );
+}
+
+function isLostDelivery(error: unknown): boolean {
+  return (
+    error instanceof StaleEvalTokenError || error instanceof StalePlanError || error instanceof NotLeaderError
+  );
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
