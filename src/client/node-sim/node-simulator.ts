@@ -1,0 +1,325 @@
+import { randomUUID } from "node:crypto";
+import type { Allocation, AllocClientStatus } from "../../fsm/index.js";
+import type { AllocClientFields, AllocWatch, ClientAllocsUpdate } from "../../server/rpc/server-api.js";
+import { ServerRpcClient } from "../../server/rpc/server-client.js";
+import { NotFoundError } from "../../shared/errors.js";
+import type { Logger } from "../../shared/log.js";
+import { SeededRandom } from "../../shared/rand.js";
+import { type SimNodeSpec, simNode } from "./sim-node-spec.js";
+
+export interface NodeSimulatorOptions {
+  /** host:port of server gRPC listeners; any one is enough, the others are failover. */
+  servers: string[];
+  logger: Logger;
+  namePrefix?: string;
+  datacenter?: string;
+  nodeClass?: string;
+  nodePool?: string;
+  cpuMhz?: number;
+  memoryMb?: number;
+  diskMb?: number;
+  /** Registrations in flight at once. */
+  registerConcurrency?: number;
+  /** Window in which alloc status reports of all nodes are batched into one RPC. */
+  reportWindowMs?: number;
+  /** Decides the status a new allocation is reported with (default: running). */
+  outcome?: (alloc: Allocation) => "running" | "failed";
+  seed?: number;
+}
+
+interface SimNodeState {
+  spec: SimNodeSpec;
+  /** False once the node was told to go silent (stop heartbeating and watching). */
+  alive: boolean;
+  heartbeatTimer: NodeJS.Timeout | undefined;
+  watch: AllocWatch | undefined;
+  /** What this node last reported for each allocation it holds. */
+  reported: Map<string, AllocClientStatus>;
+  /** The server-side view of each allocation (latest message of the watch). */
+  allocs: Map<string, Allocation>;
+}
+
+export interface NodeSimulatorStats {
+  nodes: number;
+  aliveNodes: number;
+  allocsRunning: number;
+  reportsSent: number;
+  heartbeats: number;
+  rpcErrors: number;
+}
+
+/**
+ * Simulates client nodes in one process over the REAL client RPCs (proto/server.proto):
+ * each node registers, heartbeats within its TTL, watches its allocations with a
+ * NodeGetClientAllocs stream, and reports new allocations running (or failed, per `outcome`)
+ * and stopped ones complete. Reports of all nodes are batched into one AllocClientUpdate per
+ * window, as a busy real client batches its own. Used by cluster tests and bench/cluster.ts.
+ */
+export class NodeSimulator {
+  private readonly nodes = new Map<string, SimNodeState>();
+  private readonly clients: ServerRpcClient[];
+  private serverCursor = 0;
+  private readonly rand: SeededRandom;
+  private pendingReports: Array<{ nodeId: string; update: AllocClientFields }> = [];
+  private reportTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly counters = { reportsSent: 0, heartbeats: 0, rpcErrors: 0 };
+
+  constructor(private readonly options: NodeSimulatorOptions) {
+    if (options.servers.length === 0) throw new Error("NodeSimulator: no servers given");
+    this.clients = options.servers.map(
+      (address) => new ServerRpcClient(address, { defaultDeadlineMs: 20_000 }),
+    );
+    this.rand = new SeededRandom(options.seed ?? 1);
+  }
+
+  /** The client of the server currently used; rotates on errors (failover). */
+  private client(): ServerRpcClient {
+    return this.clients[this.serverCursor % this.clients.length] as ServerRpcClient;
+  }
+
+  private failover(error: unknown, what: string): void {
+    this.counters.rpcErrors++;
+    this.serverCursor++;
+    this.options.logger.debug({ err: error, what }, "node-sim: rpc failed; failing over");
+  }
+
+  /** Creates and registers `count` nodes; resolves once all are registered. Returns their IDs. */
+  async addNodes(count: number): Promise<string[]> {
+    const start = this.nodes.size;
+    const specs: SimNodeSpec[] = [];
+    for (let i = 0; i < count; i++) {
+      const n = start + i;
+      specs.push({
+        id: randomUUID(),
+        secretId: randomUUID(),
+        name: `${this.options.namePrefix ?? "sim"}-${n}`,
+        datacenter: this.options.datacenter ?? "dc1",
+        nodeClass: this.options.nodeClass ?? "",
+        nodePool: this.options.nodePool ?? "default",
+        cpuMhz: this.options.cpuMhz ?? 4000,
+        memoryMb: this.options.memoryMb ?? 8192,
+        diskMb: this.options.diskMb ?? 100_000,
+        meta: {},
+      });
+    }
+    const concurrency = this.options.registerConcurrency ?? 32;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < specs.length && !this.closed) {
+        const spec = specs[next++] as SimNodeSpec;
+        const state: SimNodeState = {
+          spec,
+          alive: true,
+          heartbeatTimer: undefined,
+          watch: undefined,
+          reported: new Map(),
+          allocs: new Map(),
+        };
+        this.nodes.set(spec.id, state);
+        await this.register(state);
+        this.startWatch(state);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, specs.length) }, worker));
+    return specs.map((s) => s.id);
+  }
+
+  private async register(state: SimNodeState): Promise<void> {
+    for (let attempt = 0; !this.closed && state.alive; attempt++) {
+      try {
+        const res = await this.client().nodeRegister(simNode(state.spec, Date.now() * 1e6));
+        this.scheduleHeartbeat(state, res.heartbeatTtlMs);
+        return;
+      } catch (error) {
+        this.failover(error, "register");
+        await sleep(Math.min(2000, 100 * 2 ** attempt));
+      }
+    }
+  }
+
+  private scheduleHeartbeat(state: SimNodeState, ttlMs: number): void {
+    if (this.closed || !state.alive) return;
+    // Beat at 40–60 % of the TTL: early enough to survive a slow RPC or a failover, spread so
+    // thousands of nodes do not beat in step.
+    const delay = Math.max(50, ttlMs * (0.4 + 0.2 * this.rand.next()));
+    state.heartbeatTimer = setTimeout(() => {
+      this.heartbeat(state).catch((error: unknown) =>
+        this.options.logger.error({ err: error }, "node-sim: heartbeat loop"),
+      );
+    }, delay);
+  }
+
+  private async heartbeat(state: SimNodeState): Promise<void> {
+    if (this.closed || !state.alive) return;
+    try {
+      const res = await this.client().nodeHeartbeat(state.spec.id, state.spec.secretId);
+      this.counters.heartbeats++;
+      this.scheduleHeartbeat(state, res.heartbeatTtlMs);
+    } catch (error) {
+      if (error instanceof NotFoundError) {
+        await this.register(state);
+        return;
+      }
+      this.failover(error, "heartbeat");
+      this.scheduleHeartbeat(state, 1000);
+    }
+  }
+
+  private startWatch(state: SimNodeState, attempt = 0): void {
+    if (this.closed || !state.alive) return;
+    let watch: AllocWatch;
+    try {
+      watch = this.client().watchClientAllocs(
+        { nodeId: state.spec.id, secretId: state.spec.secretId, minIndex: 0, stale: true },
+        (update) => this.onAllocs(state, update),
+      );
+    } catch (error) {
+      this.failover(error, "watch");
+      setTimeout(() => this.startWatch(state, attempt + 1), Math.min(2000, 100 * 2 ** attempt));
+      return;
+    }
+    state.watch = watch;
+    watch.closed.then(
+      () => {
+        // The server ended the stream (shutdown): reconnect unless we cancelled it.
+        if (state.watch === watch && state.alive && !this.closed)
+          setTimeout(() => this.startWatch(state, 0), 100);
+      },
+      (error: unknown) => {
+        this.failover(error, "watch");
+        if (state.watch === watch) {
+          setTimeout(() => this.startWatch(state, attempt + 1), Math.min(2000, 100 * 2 ** attempt));
+        }
+      },
+    );
+  }
+
+  private onAllocs(state: SimNodeState, update: ClientAllocsUpdate): void {
+    if (!state.alive) return;
+    if (update.full) {
+      const present = new Set(update.allocs.map((a) => a.ID));
+      for (const id of state.allocs.keys()) if (!present.has(id)) state.allocs.delete(id);
+    }
+    for (const id of update.removedAllocIds) {
+      state.allocs.delete(id);
+      state.reported.delete(id);
+    }
+    for (const alloc of update.allocs) {
+      state.allocs.set(alloc.ID, alloc);
+      const wanted = this.clientStatusFor(alloc);
+      if (wanted === undefined) continue;
+      if (state.reported.get(alloc.ID) === wanted || alloc.ClientStatus === wanted) {
+        state.reported.set(alloc.ID, wanted);
+        continue;
+      }
+      state.reported.set(alloc.ID, wanted);
+      this.queueReport(state.spec.id, {
+        ID: alloc.ID,
+        NodeID: state.spec.id,
+        ClientStatus: wanted,
+        ClientDescription: wanted === "running" ? "simulated task running" : `simulated ${wanted}`,
+        ModifyTime: Date.now() * 1e6,
+      });
+    }
+  }
+
+  /** What a client would report for the allocation now; undefined when nothing changes. */
+  private clientStatusFor(alloc: Allocation): AllocClientStatus | undefined {
+    const terminal =
+      alloc.ClientStatus === "complete" || alloc.ClientStatus === "failed" || alloc.ClientStatus === "lost";
+    if (terminal) return undefined;
+    if (alloc.DesiredStatus !== "run") return "complete";
+    if (alloc.ClientStatus === "pending") return (this.options.outcome ?? (() => "running"))(alloc);
+    return undefined;
+  }
+
+  private queueReport(nodeId: string, update: AllocClientFields): void {
+    this.pendingReports.push({ nodeId, update });
+    if (this.reportTimer === undefined) {
+      this.reportTimer = setTimeout(() => {
+        this.reportTimer = undefined;
+        this.flushReports().catch((error: unknown) =>
+          this.options.logger.error({ err: error }, "node-sim: report loop"),
+        );
+      }, this.options.reportWindowMs ?? 20);
+    }
+  }
+
+  private async flushReports(): Promise<void> {
+    const batch = this.pendingReports;
+    this.pendingReports = [];
+    if (batch.length === 0 || this.closed) return;
+    const secrets: Record<string, string> = {};
+    for (const { nodeId } of batch) {
+      const node = this.nodes.get(nodeId);
+      if (node !== undefined) secrets[nodeId] = node.spec.secretId;
+    }
+    try {
+      await this.client().allocClientUpdate(
+        batch.map((b) => b.update),
+        secrets,
+      );
+      this.counters.reportsSent += batch.length;
+    } catch (error) {
+      this.failover(error, "alloc update");
+      // Put them back in front: reports keep their order per allocation.
+      this.pendingReports = [...batch, ...this.pendingReports];
+      await sleep(200);
+      if (this.reportTimer === undefined && !this.closed) {
+        this.reportTimer = setTimeout(() => {
+          this.reportTimer = undefined;
+          this.flushReports().catch((e: unknown) =>
+            this.options.logger.error({ err: e }, "node-sim: report loop"),
+          );
+        }, 0);
+      }
+    }
+  }
+
+  /** Makes a node go silent, as if its machine died: no heartbeats, no watch, no reports. */
+  silence(nodeId: string): void {
+    const state = this.nodes.get(nodeId);
+    if (state === undefined) throw new Error(`node-sim: unknown node ${nodeId}`);
+    state.alive = false;
+    if (state.heartbeatTimer !== undefined) clearTimeout(state.heartbeatTimer);
+    const watch = state.watch;
+    state.watch = undefined;
+    watch?.cancel();
+  }
+
+  nodeIds(): string[] {
+    return [...this.nodes.keys()];
+  }
+
+  nodeName(nodeId: string): string | undefined {
+    return this.nodes.get(nodeId)?.spec.name;
+  }
+
+  stats(): NodeSimulatorStats {
+    let alive = 0;
+    let running = 0;
+    for (const node of this.nodes.values()) {
+      if (node.alive) alive++;
+      for (const status of node.reported.values()) if (status === "running") running++;
+    }
+    return { nodes: this.nodes.size, aliveNodes: alive, allocsRunning: running, ...this.counters };
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.reportTimer !== undefined) clearTimeout(this.reportTimer);
+    for (const node of this.nodes.values()) {
+      node.alive = false;
+      if (node.heartbeatTimer !== undefined) clearTimeout(node.heartbeatTimer);
+      const watch = node.watch;
+      node.watch = undefined;
+      watch?.cancel();
+    }
+    for (const client of this.clients) client.close();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
