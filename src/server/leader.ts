@@ -1,5 +1,5 @@
 import type { Command } from "../fsm/commands.js";
-import type { Evaluation } from "../fsm/structs.js";
+import type { Evaluation, Plan, PlanResult } from "../fsm/structs.js";
 import { allocClientTerminal, isTerminalEvalStatus } from "../fsm/structs.js";
 import { SeededRandom } from "../shared/rand.js";
 import { BlockedEvals } from "./blocked-evals.js";
@@ -139,6 +139,48 @@ export class Leader {
     await this.applier.stop();
     await reaper?.done;
     if (wasActive) this.ctx.logger.info("leader duties revoked");
+  }
+
+  // ── The leader's duties as the RPC endpoints use them (structurally rpc/endpoints.ts LeaderDuties) ──
+
+  /** Long-polls the broker; never fails because of a leader change (null at the timeout). */
+  dequeue(
+    schedulers: readonly string[],
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<{ eval: Evaluation; token: string } | null> {
+    return this.broker.dequeue(schedulers, timeoutMs, signal);
+  }
+
+  /** Throws StaleEvalTokenError when `token` is not the eval's outstanding delivery. */
+  ack(evalId: string, token: string): void {
+    this.broker.ack(evalId, token);
+  }
+
+  nack(evalId: string, token: string): void {
+    this.broker.nack(evalId, token);
+  }
+
+  holds(evalId: string, token: string): boolean {
+    return this.broker.outstanding(evalId) === token;
+  }
+
+  /**
+   * Puts a re-blocked eval back into the blocked set. Upserting an eval with status "blocked"
+   * already does this through the applied-command hook; calling it again is harmless.
+   */
+  reblock(evaluation: Evaluation, _token: string): void {
+    if (evaluation.Status === "blocked") this.blocked.block(evaluation);
+  }
+
+  /** Queues a plan for the applier (token checked, nack timer paused while queued). */
+  submitPlan(plan: Plan): Promise<PlanResult> {
+    return this.client.submitPlan(plan);
+  }
+
+  /** Resets the node's heartbeat timer; answers its TTL in ms. Throws NotLeaderError off the leader. */
+  heartbeat(nodeId: string): number {
+    return this.heartbeats.resetHeartbeatTimer(nodeId);
   }
 
   /** Rebuilds the broker and blocked evals from the latest state. */

@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import { mockAlloc, mockId, mockJob, mockNode } from "../fsm/mock.js";
+import { StateStore } from "../fsm/state-store.js";
+import { NotLeaderError } from "../shared/errors.js";
+import { DEFAULT_HEARTBEAT_CONFIG, HeartbeatTimers } from "./heartbeats.js";
+import { InProcessContext } from "./in-process-context.js";
+import { ManualClock } from "./manual-clock.js";
+
+const config = {
+  ...DEFAULT_HEARTBEAT_CONFIG,
+  minHeartbeatTtlMs: 1_000,
+  heartbeatGraceMs: 500,
+  failoverHeartbeatTtlMs: 10_000,
+};
+
+function setup() {
+  const clock = new ManualClock();
+  const ctx = new InProcessContext(new StateStore(), clock);
+  const nodes = [mockNode({ ID: mockId(1, 1) }), mockNode({ ID: mockId(2, 1) })];
+  ctx.applyNow({ type: "node-register", Nodes: nodes, Evals: [] });
+  ctx.applyNow({ type: "job-register", Job: mockJob({ ID: "web" }), Eval: null });
+  ctx.applyNow({ type: "job-register", Job: mockJob({ ID: "agent", Type: "system" }), Eval: null });
+  ctx.applyNow({
+    type: "plan-apply",
+    EvalID: "",
+    NodeUpdate: {},
+    NodeAllocation: {
+      [mockId(1, 1)]: [mockAlloc({ ID: mockId(1, 0xa), JobID: "web", NodeID: mockId(1, 1) })],
+    },
+    NodePreemptions: {},
+    Deployment: null,
+    DeploymentUpdates: [],
+    Evals: [],
+    Now: clock.now(),
+  });
+  const timers = new HeartbeatTimers(ctx, config, 7);
+  return { clock, ctx, timers };
+}
+
+describe("HeartbeatTimers", () => {
+  it("marks a node down after TTL + grace, with evals for its jobs and every system job", async () => {
+    const { clock, ctx, timers } = setup();
+    timers.setEnabled(true);
+    const ttl = timers.resetHeartbeatTimer(mockId(1, 1));
+    expect(ttl).toBeGreaterThanOrEqual(1_000);
+    expect(ttl).toBeLessThanOrEqual(2_000);
+    clock.advance(ttl + 499);
+    await ctx.barrier();
+    expect(ctx.state().nodeByID(mockId(1, 1))?.Status).toBe("ready");
+    clock.advance(1);
+    await ctx.barrier();
+    const node = ctx.state().nodeByID(mockId(1, 1));
+    expect(node?.Status).toBe("down");
+    const evals = [...ctx.state().evals()];
+    expect(evals.map((e) => e.JobID).sort()).toEqual(["agent", "web"]);
+    expect(evals.every((e) => e.NodeID === mockId(1, 1) && e.TriggeredBy === "node-update")).toBe(true);
+    expect(timers.active).toBe(1);
+  });
+
+  it("keeps a node that heartbeats in time", async () => {
+    const { clock, ctx, timers } = setup();
+    timers.setEnabled(true);
+    for (let i = 0; i < 20; i++) {
+      const ttl = timers.resetHeartbeatTimer(mockId(1, 1));
+      clock.advance(ttl);
+    }
+    await ctx.barrier();
+    expect(ctx.state().nodeByID(mockId(1, 1))?.Status).toBe("ready");
+  });
+
+  it("gives every node the failover TTL on gaining leadership, and stops all timers on losing it", async () => {
+    const { clock, ctx, timers } = setup();
+    timers.setEnabled(true);
+    expect(timers.active).toBe(2);
+    clock.advance(9_999);
+    await ctx.barrier();
+    expect([...ctx.state().nodes()].every((n) => n.Status === "ready")).toBe(true);
+    timers.setEnabled(false);
+    expect(timers.active).toBe(0);
+    clock.advance(60_000);
+    await ctx.barrier();
+    expect([...ctx.state().nodes()].every((n) => n.Status === "ready")).toBe(true);
+    expect(() => timers.resetHeartbeatTimer(mockId(1, 1))).toThrow(NotLeaderError);
+  });
+
+  it("scales the TTL with the number of nodes to stay near the target heartbeat rate", () => {
+    const { timers } = setup();
+    timers.setEnabled(true);
+    for (let i = 0; i < 1_000; i++) timers.resetHeartbeatTimer(mockId(100 + i, 1));
+    // 1,002 nodes at 50 heartbeats/s: at least 20 s, staggered up to twice that.
+    const ttl = timers.nextTtlMs();
+    expect(ttl).toBeGreaterThanOrEqual(20_040);
+    expect(ttl).toBeLessThanOrEqual(40_080);
+  });
+});
