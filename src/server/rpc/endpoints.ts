@@ -18,6 +18,7 @@ import {
 import { computeNodeClass } from "../../scheduler/computed-class.js";
 import { NotFoundError, NotLeaderError, ValidationError } from "../../shared/errors.js";
 import type { ServerContext } from "../context.js";
+import { StaleEvalTokenError } from "../eval-broker.js";
 import type { Forwarder, LeaderView } from "../forward.js";
 import { newEvaluation } from "../new-evaluation.js";
 import type { AllocWatchHub } from "./alloc-watch-hub.js";
@@ -714,16 +715,21 @@ export class ServerEndpoints implements ServerApi {
 
   // ───────────────────────── scheduler workers ─────────────────────────
 
-  evalDequeue(schedulers: readonly SchedulerType[], timeoutMs: number): Promise<DequeueResult> {
+  evalDequeue(
+    schedulers: readonly SchedulerType[],
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<DequeueResult> {
     return this.write(
       async () => {
-        const got = await this.leaderDuties().dequeue(schedulers, timeoutMs);
+        const got = await this.leaderDuties().dequeue(schedulers, timeoutMs, signal);
         if (got === null) return { eval: undefined, token: "", waitIndex: 0 };
-        // The worker's snapshot must include the eval itself and what it was created for.
-        const waitIndex = Math.max(got.eval.ModifyIndex, got.eval.SnapshotIndex, got.eval.JobModifyIndex);
+        // The worker must see everything the leader has applied: the eval itself, its job, and
+        // the plans of the job's earlier evals (acked only after their plans were applied here).
+        const waitIndex = Math.max(got.eval.ModifyIndex, this.o.ctx.state().index);
         return { eval: got.eval, token: got.token, waitIndex };
       },
-      (c) => c.evalDequeue(schedulers, timeoutMs),
+      (c) => c.evalDequeue(schedulers, timeoutMs, signal),
       true,
     );
   }
@@ -749,10 +755,8 @@ export class ServerEndpoints implements ServerApi {
       async () => {
         const duties = this.leaderDuties();
         // A worker may update the eval it holds and create evals that follow from it.
-        for (const e of evals) {
-          if (!duties.holds(e.ID, token) && !duties.holds(e.PreviousEval, token)) {
-            throw new PreconditionError(`eval ${e.ID}: token does not hold it or its previous eval`);
-          }
+        if (!evals.some((e) => duties.holds(e.ID, token))) {
+          throw new StaleEvalTokenError(evals[0]?.ID ?? "", "eval upsert without an outstanding token");
         }
         const { index } = await this.propose({ type: "eval-upsert", Evals: evals });
         if (reblock) {

@@ -1,5 +1,7 @@
 import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { NotFoundError, NotLeaderError, TimeoutError, ValidationError } from "../../shared/errors.js";
+import { StaleEvalTokenError } from "../eval-broker.js";
+import { StalePlanError } from "../plan-applier.js";
 
 /**
  * How typed errors cross the wire. The server turns an error into a gRPC status (plus a
@@ -9,6 +11,7 @@ import { NotFoundError, NotLeaderError, TimeoutError, ValidationError } from "..
 const KIND_KEY = "drover-error";
 const LEADER_ID_KEY = "drover-leader-id";
 const LEADER_ADDR_KEY = "drover-leader-address";
+const EVAL_ID_KEY = "drover-eval-id";
 
 /** A request that conflicts with the current state (wrong node secret, stale eval token). */
 export class PreconditionError extends Error {
@@ -49,6 +52,11 @@ export function toGrpcError(error: unknown): Partial<ServiceError> {
   if (err instanceof ValidationError) return withKind(status.INVALID_ARGUMENT, "validation");
   if (err instanceof NotFoundError) return withKind(status.NOT_FOUND, "not-found");
   if (err instanceof PreconditionError) return withKind(status.FAILED_PRECONDITION, "precondition");
+  if (err instanceof StaleEvalTokenError || err instanceof StalePlanError) {
+    // The worker treats both as "this delivery is no longer mine"; the eval id travels along.
+    if (err instanceof StaleEvalTokenError) metadata.set(EVAL_ID_KEY, err.evalId);
+    return withKind(status.FAILED_PRECONDITION, "stale-token");
+  }
   if (err instanceof TimeoutError) return withKind(status.DEADLINE_EXCEEDED, "timeout");
   return withKind(status.INTERNAL, "internal");
 }
@@ -72,6 +80,8 @@ export function fromGrpcError(error: GrpcErrorLike): Error {
       return new NotFoundError(error.details);
     case "precondition":
       return new PreconditionError(error.details);
+    case "stale-token":
+      return new StaleEvalTokenError(metaString(error.metadata, EVAL_ID_KEY) ?? "", error.details);
     case "timeout":
       return new TimeoutError(error.details);
     default: {

@@ -140,7 +140,11 @@ export interface ServerApi {
   evalList(query: QueryOptions): Promise<QueryResult<Evaluation[]>>;
   evalGet(id: string, query: QueryOptions): Promise<QueryResult<Evaluation | undefined>>;
 
-  evalDequeue(schedulers: readonly SchedulerType[], timeoutMs: number): Promise<DequeueResult>;
+  evalDequeue(
+    schedulers: readonly SchedulerType[],
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<DequeueResult>;
   evalAck(evalId: string, token: string): Promise<void>;
   evalNack(evalId: string, token: string): Promise<void>;
   evalUpsert(evals: Evaluation[], token: string, reblock: boolean): Promise<number>;

@@ -134,14 +134,24 @@ export class ServerRpcClient implements ServerApi {
     this.client.close();
   }
 
-  private unary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, extraMs = 0): Promise<Res> {
+  private unary<Req, Res>(
+    method: UnaryMethod<Req, Res>,
+    request: Req,
+    extraMs = 0,
+    signal?: AbortSignal,
+  ): Promise<Res> {
     const deadline = Date.now() + this.defaultDeadlineMs + extraMs;
     return new Promise<Res>((resolve, reject) => {
-      method.call(this.client, request, new Metadata(), { deadline }, (error, value) => {
+      const call = method.call(this.client, request, new Metadata(), { deadline }, (error, value) => {
+        signal?.removeEventListener("abort", cancel);
         if (error !== null) reject(fromGrpcError(error));
         else if (value === undefined) reject(new Error("rpc answered neither a value nor an error"));
         else resolve(value);
-      });
+      }) as { cancel(): void };
+      function cancel(): void {
+        call.cancel();
+      }
+      signal?.addEventListener("abort", cancel, { once: true });
     });
   }
 
@@ -350,11 +360,16 @@ export class ServerRpcClient implements ServerApi {
 
   // ── scheduler workers ──
 
-  async evalDequeue(schedulers: readonly SchedulerType[], timeoutMs: number): Promise<DequeueResult> {
+  async evalDequeue(
+    schedulers: readonly SchedulerType[],
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<DequeueResult> {
     const res = await this.unary<P.EvalDequeueRequest, P.EvalDequeueResponse__Output>(
       this.client.evalDequeue,
       { schedulers: [...schedulers], timeoutMs },
       timeoutMs,
+      signal,
     );
     return { eval: unpackOptional<Evaluation>(res.eval), token: res.token, waitIndex: res.waitIndex };
   }
