@@ -8,6 +8,7 @@ import type { EvalAckRequest as _drover_server_EvalAckRequest, EvalAckRequest__O
 import type { EvalDequeueRequest as _drover_server_EvalDequeueRequest, EvalDequeueRequest__Output as _drover_server_EvalDequeueRequest__Output } from './drover/server/EvalDequeueRequest.js';
 import type { EvalDequeueResponse as _drover_server_EvalDequeueResponse, EvalDequeueResponse__Output as _drover_server_EvalDequeueResponse__Output } from './drover/server/EvalDequeueResponse.js';
 import type { EvalUpsertRequest as _drover_server_EvalUpsertRequest, EvalUpsertRequest__Output as _drover_server_EvalUpsertRequest__Output } from './drover/server/EvalUpsertRequest.js';
+import type { GcCommitRequest as _drover_server_GcCommitRequest, GcCommitRequest__Output as _drover_server_GcCommitRequest__Output } from './drover/server/GcCommitRequest.js';
 import type { GetRequest as _drover_server_GetRequest, GetRequest__Output as _drover_server_GetRequest__Output } from './drover/server/GetRequest.js';
 import type { GetResponse as _drover_server_GetResponse, GetResponse__Output as _drover_server_GetResponse__Output } from './drover/server/GetResponse.js';
 import type { JobDeregisterRequest as _drover_server_JobDeregisterRequest, JobDeregisterRequest__Output as _drover_server_JobDeregisterRequest__Output } from './drover/server/JobDeregisterRequest.js';
@@ -52,6 +53,7 @@ export interface ProtoGrpcType {
       EvalDequeueRequest: MessageTypeDefinition<_drover_server_EvalDequeueRequest, _drover_server_EvalDequeueRequest__Output>
       EvalDequeueResponse: MessageTypeDefinition<_drover_server_EvalDequeueResponse, _drover_server_EvalDequeueResponse__Output>
       EvalUpsertRequest: MessageTypeDefinition<_drover_server_EvalUpsertRequest, _drover_server_EvalUpsertRequest__Output>
+      GcCommitRequest: MessageTypeDefinition<_drover_server_GcCommitRequest, _drover_server_GcCommitRequest__Output>
       GetRequest: MessageTypeDefinition<_drover_server_GetRequest, _drover_server_GetRequest__Output>
       GetResponse: MessageTypeDefinition<_drover_server_GetResponse, _drover_server_GetResponse__Output>
       JobDeregisterRequest: MessageTypeDefinition<_drover_server_JobDeregisterRequest, _drover_server_JobDeregisterRequest__Output>

@@ -1,4 +1,5 @@
 import type { Evaluation, Plan, PlanResult, SchedulerType } from "../../fsm/index.js";
+import type { GcRequest } from "../../scheduler/schedule-types.js";
 import { TimeoutError } from "../../shared/errors.js";
 import type { BrokerClient, PlanSubmitter, WorkItem } from "../leader-client.js";
 import type { ServerApi } from "./server-api.js";
@@ -38,6 +39,10 @@ export class ApiLeaderClient implements BrokerClient, PlanSubmitter {
 
   submitPlan(plan: Plan): Promise<PlanResult> {
     return this.api.planSubmit(plan);
+  }
+
+  collectGarbage(request: GcRequest, evalId: string, token: string): Promise<number> {
+    return this.api.gcCommit(request, evalId, token);
   }
 
   upsertEvals(evals: Evaluation[], token: string): Promise<number> {

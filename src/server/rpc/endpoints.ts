@@ -16,6 +16,7 @@ import {
   type Variable,
 } from "../../fsm/index.js";
 import { computeNodeClass } from "../../scheduler/computed-class.js";
+import type { GcRequest } from "../../scheduler/schedule-types.js";
 import { NotFoundError, NotLeaderError, ValidationError } from "../../shared/errors.js";
 import type { ServerContext } from "../context.js";
 import { StaleEvalTokenError } from "../eval-broker.js";
@@ -62,6 +63,8 @@ export interface LeaderDuties {
   /** Puts an eval the worker re-blocked back into the blocked set. */
   reblock(evaluation: Evaluation, token: string): void;
   submitPlan(plan: Plan): Promise<PlanResult>;
+  /** Commits a core eval's garbage collection (checks the token). */
+  collectGarbage(request: GcRequest, evalId: string, token: string): Promise<number>;
   /** Resets the node's heartbeat timer; answers the TTL (ms) within which it must beat again. */
   heartbeat(nodeId: string): number;
 }
@@ -772,6 +775,13 @@ export class ServerEndpoints implements ServerApi {
     return this.write(
       () => this.leaderDuties().submitPlan(plan),
       (c) => c.planSubmit(plan),
+    );
+  }
+
+  gcCommit(request: GcRequest, evalId: string, token: string): Promise<number> {
+    return this.write(
+      () => this.leaderDuties().collectGarbage(request, evalId, token),
+      (c) => c.gcCommit(request, evalId, token),
     );
   }
 

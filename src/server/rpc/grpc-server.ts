@@ -17,6 +17,7 @@ import type {
   SchedulerType,
   SchedulingEligibility,
 } from "../../fsm/index.js";
+import type { GcRequest } from "../../scheduler/schedule-types.js";
 import type { Logger } from "../../shared/log.js";
 import { EMPTY, packValue, unpackOptional, unpackValue } from "./codec.js";
 import type * as P from "./proto-types.js";
@@ -203,6 +204,10 @@ export function addServerService(server: Server, api: ServerApi, logger: Logger)
       const result = await api.planSubmit(unpackValue<Plan>(req.plan));
       return { result: packValue(result), index: result.AllocIndex };
     }),
+
+    GcCommit: unary(async (req: P.GcCommitRequest__Output) => ({
+      index: await api.gcCommit(unpackValue<GcRequest>(req.request), req.evalId, req.token),
+    })),
 
     StatusLeader: unary(async () => api.statusLeader()),
     StatusPeers: unary(async () => ({ peers: await api.statusPeers() })),

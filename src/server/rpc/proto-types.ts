@@ -22,6 +22,10 @@ export type {
   EvalUpsertRequest,
   EvalUpsertRequest__Output,
 } from "../../gen/proto/drover/server/EvalUpsertRequest.js";
+export type {
+  GcCommitRequest,
+  GcCommitRequest__Output,
+} from "../../gen/proto/drover/server/GcCommitRequest.js";
 export type { GetRequest, GetRequest__Output } from "../../gen/proto/drover/server/GetRequest.js";
 export type { GetResponse, GetResponse__Output } from "../../gen/proto/drover/server/GetResponse.js";
 export type {

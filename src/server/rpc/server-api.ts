@@ -12,6 +12,7 @@ import type {
   SchedulingEligibility,
   Variable,
 } from "../../fsm/index.js";
+import type { GcRequest } from "../../scheduler/schedule-types.js";
 
 /**
  * The server RPC surface as TypeScript sees it: what proto/server.proto carries, with the
@@ -149,6 +150,8 @@ export interface ServerApi {
   evalNack(evalId: string, token: string): Promise<void>;
   evalUpsert(evals: Evaluation[], token: string, reblock: boolean): Promise<number>;
   planSubmit(plan: Plan): Promise<PlanResult>;
+  /** Commits a core eval's garbage collection for the worker holding `token` for `evalId`. */
+  gcCommit(request: GcRequest, evalId: string, token: string): Promise<number>;
 
   statusLeader(): Promise<{ leaderId: string; leaderRpcAddress: string }>;
   statusPeers(): Promise<ServerAddress[]>;

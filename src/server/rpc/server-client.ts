@@ -22,6 +22,7 @@ import type { QueryOptions as QueryOptionsProto } from "../../gen/proto/drover/s
 import type { ServerClient } from "../../gen/proto/drover/server/Server.js";
 import type { VarResponse__Output } from "../../gen/proto/drover/server/VarResponse.js";
 import type { ProtoGrpcType } from "../../gen/proto/server.js";
+import type { GcRequest } from "../../scheduler/schedule-types.js";
 import { loadProto } from "../../shared/proto.js";
 import { EMPTY, packValue, unpackOptional, unpackValue } from "./codec.js";
 import type * as P from "./proto-types.js";
@@ -397,6 +398,15 @@ export class ServerRpcClient implements ServerApi {
       plan: packValue(plan),
     });
     return unpackValue<PlanResult>(res.result);
+  }
+
+  async gcCommit(request: GcRequest, evalId: string, token: string): Promise<number> {
+    const res = await this.unary<P.GcCommitRequest, P.WriteResponse__Output>(this.client.gcCommit, {
+      request: packValue(request),
+      evalId,
+      token,
+    });
+    return res.index;
   }
 
   // ── status ──

@@ -9,6 +9,7 @@ import type { EvalAckRequest as _drover_server_EvalAckRequest, EvalAckRequest__O
 import type { EvalDequeueRequest as _drover_server_EvalDequeueRequest, EvalDequeueRequest__Output as _drover_server_EvalDequeueRequest__Output } from '../../drover/server/EvalDequeueRequest.js';
 import type { EvalDequeueResponse as _drover_server_EvalDequeueResponse, EvalDequeueResponse__Output as _drover_server_EvalDequeueResponse__Output } from '../../drover/server/EvalDequeueResponse.js';
 import type { EvalUpsertRequest as _drover_server_EvalUpsertRequest, EvalUpsertRequest__Output as _drover_server_EvalUpsertRequest__Output } from '../../drover/server/EvalUpsertRequest.js';
+import type { GcCommitRequest as _drover_server_GcCommitRequest, GcCommitRequest__Output as _drover_server_GcCommitRequest__Output } from '../../drover/server/GcCommitRequest.js';
 import type { GetRequest as _drover_server_GetRequest, GetRequest__Output as _drover_server_GetRequest__Output } from '../../drover/server/GetRequest.js';
 import type { GetResponse as _drover_server_GetResponse, GetResponse__Output as _drover_server_GetResponse__Output } from '../../drover/server/GetResponse.js';
 import type { JobDeregisterRequest as _drover_server_JobDeregisterRequest, JobDeregisterRequest__Output as _drover_server_JobDeregisterRequest__Output } from '../../drover/server/JobDeregisterRequest.js';
@@ -116,6 +117,15 @@ export interface ServerClient extends grpc.Client {
   evalUpsert(argument: _drover_server_EvalUpsertRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
   evalUpsert(argument: _drover_server_EvalUpsertRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
   evalUpsert(argument: _drover_server_EvalUpsertRequest, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
+  
+  GcCommit(argument: _drover_server_GcCommitRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
+  GcCommit(argument: _drover_server_GcCommitRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
+  GcCommit(argument: _drover_server_GcCommitRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
+  GcCommit(argument: _drover_server_GcCommitRequest, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
+  gcCommit(argument: _drover_server_GcCommitRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
+  gcCommit(argument: _drover_server_GcCommitRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
+  gcCommit(argument: _drover_server_GcCommitRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
+  gcCommit(argument: _drover_server_GcCommitRequest, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
   
   JobDeregister(argument: _drover_server_JobDeregisterRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
   JobDeregister(argument: _drover_server_JobDeregisterRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
@@ -323,6 +333,8 @@ export interface ServerHandlers extends grpc.UntypedServiceImplementation {
   
   EvalUpsert: grpc.handleUnaryCall<_drover_server_EvalUpsertRequest__Output, _drover_server_WriteResponse>;
   
+  GcCommit: grpc.handleUnaryCall<_drover_server_GcCommitRequest__Output, _drover_server_WriteResponse>;
+  
   JobDeregister: grpc.handleUnaryCall<_drover_server_JobDeregisterRequest__Output, _drover_server_JobRegisterResponse>;
   
   JobGet: grpc.handleUnaryCall<_drover_server_GetRequest__Output, _drover_server_GetResponse>;
@@ -377,6 +389,7 @@ export interface ServerDefinition extends grpc.ServiceDefinition {
   EvalList: MethodDefinition<_drover_server_ListRequest, _drover_server_ListResponse, _drover_server_ListRequest__Output, _drover_server_ListResponse__Output>
   EvalNack: MethodDefinition<_drover_server_EvalAckRequest, _drover_server_Empty, _drover_server_EvalAckRequest__Output, _drover_server_Empty__Output>
   EvalUpsert: MethodDefinition<_drover_server_EvalUpsertRequest, _drover_server_WriteResponse, _drover_server_EvalUpsertRequest__Output, _drover_server_WriteResponse__Output>
+  GcCommit: MethodDefinition<_drover_server_GcCommitRequest, _drover_server_WriteResponse, _drover_server_GcCommitRequest__Output, _drover_server_WriteResponse__Output>
   JobDeregister: MethodDefinition<_drover_server_JobDeregisterRequest, _drover_server_JobRegisterResponse, _drover_server_JobDeregisterRequest__Output, _drover_server_JobRegisterResponse__Output>
   JobGet: MethodDefinition<_drover_server_GetRequest, _drover_server_GetResponse, _drover_server_GetRequest__Output, _drover_server_GetResponse__Output>
   JobList: MethodDefinition<_drover_server_ListRequest, _drover_server_ListResponse, _drover_server_ListRequest__Output, _drover_server_ListResponse__Output>
