@@ -1,0 +1,105 @@
+import type { StateReader } from "../fsm/state-reader.js";
+import type { Job, Node, Spread, TaskGroup } from "../fsm/structs.js";
+import type { PlanBuilder } from "./plan-builder.js";
+import { PropertyCounts } from "./property-counts.js";
+
+/** The target name Nomad uses for "every value not listed" in a spread with targets. */
+const IMPLICIT_TARGET = "*";
+
+interface SpreadState {
+  spread: Spread;
+  counts: PropertyCounts;
+  /** Desired allocation count per value; null for an even spread (no targets). */
+  desired: Map<string, number> | null;
+  /** For even spreads, the min and max of the non-zero counts, refreshed per selection. */
+  min: number;
+  max: number;
+}
+
+/**
+ * Spread blocks (Nomad's SpreadIterator). With targets, a node scores by how far its value's count
+ * (with this placement) is below the desired count, weighted by the spread's share of all spread
+ * weights; a value with no target (and no implicit "*") gets the maximum penalty, −1. Without
+ * targets, allocations are spread evenly: values below the least-used count get a boost, values at
+ * an even distribution a penalty. Counts are of the group's live allocations, plan included.
+ */
+export class SpreadScorer {
+  private readonly spreads: SpreadState[] = [];
+  private readonly totalWeight: number;
+
+  constructor(reader: StateReader, builder: PlanBuilder, job: Job, group: TaskGroup) {
+    const all = [...job.Spreads, ...group.Spreads];
+    this.totalWeight = all.reduce((sum, s) => sum + s.Weight, 0);
+    for (const spread of all) {
+      const counts = new PropertyCounts(reader, spread.Attribute, job.Namespace, job.ID, group.Name, builder);
+      this.spreads.push({ spread, counts, desired: desiredCounts(spread, group.Count), min: 0, max: 0 });
+    }
+  }
+
+  get active(): boolean {
+    return this.spreads.length > 0;
+  }
+
+  /** Call once before scoring the candidates of one placement. */
+  beginSelect(): void {
+    for (const state of this.spreads) {
+      if (state.desired !== null) continue;
+      let min = 0;
+      let max = 0;
+      for (const count of state.counts.counts.values()) {
+        if (min === 0 || count < min) min = count;
+        if (count > max) max = count;
+      }
+      state.min = min;
+      state.max = max;
+    }
+  }
+
+  score(node: Node): number {
+    let total = 0;
+    for (const state of this.spreads) {
+      const value = state.counts.valueOf(node);
+      if (state.desired === null) {
+        total += evenSpreadBoost(state, value);
+        continue;
+      }
+      if (value === null) {
+        total -= 1;
+        continue;
+      }
+      const desired = state.desired.get(value) ?? state.desired.get(IMPLICIT_TARGET);
+      if (desired === undefined || desired <= 0) {
+        total -= 1;
+        continue;
+      }
+      const used = state.counts.countOf(value) + 1;
+      const weight = this.totalWeight > 0 ? state.spread.Weight / this.totalWeight : 0;
+      total += ((desired - used) / desired) * weight;
+    }
+    return total;
+  }
+}
+
+function desiredCounts(spread: Spread, count: number): Map<string, number> | null {
+  if (spread.SpreadTarget.length === 0) return null;
+  const desired = new Map<string, number>();
+  let percentSum = 0;
+  for (const target of spread.SpreadTarget) {
+    desired.set(target.Value, (target.Percent / 100) * count);
+    percentSum += target.Percent;
+  }
+  if (percentSum < 100 && !desired.has(IMPLICIT_TARGET)) {
+    desired.set(IMPLICIT_TARGET, ((100 - percentSum) / 100) * count);
+  }
+  return desired;
+}
+
+function evenSpreadBoost(state: SpreadState, value: string | null): number {
+  if (state.counts.counts.size === 0) return 0;
+  if (value === null) return -1;
+  const current = state.counts.countOf(value);
+  const { min, max } = state;
+  if (current !== min) return (min - current) / min;
+  if (min === max) return -1;
+  return (max - current) / min;
+}
