@@ -322,6 +322,8 @@ export class Raft {
       if (this.checkQuorum) this.stepLeaderCheckQuorum();
       // A transfer that did not finish within an election timeout is abandoned.
       if (this.role === "leader" && this.leadTransferee !== NONE) this.leadTransferee = NONE;
+      // A removed leader keeps trying to hand over until another leader deposes it.
+      if (this.role === "leader" && !this.tracker.voters.has(this.id)) this.transferFromRemovedLeader();
     }
     if (this.role !== "leader") return;
     if (this.heartbeatElapsed >= this.heartbeatTimeout) {
@@ -531,7 +533,7 @@ export class Raft {
 
   private stepLeaderProp(m: Message): void {
     assert(m.entries.length > 0, () => `${this.id}: empty proposal`);
-    if (!this.tracker.progress.has(this.id)) {
+    if (!this.tracker.voters.has(this.id)) {
       this.dropProposal(m, "leader was removed from the cluster");
       return;
     }
@@ -860,21 +862,13 @@ export class Raft {
     this.isLearner = this.tracker.learners.has(this.id);
     if (this.role !== "leader") return;
     if (!this.tracker.voters.has(this.id)) {
-      // The leader was removed (or demoted). Let the most up-to-date remaining voter campaign at
-      // once instead of waiting an election timeout, then stop leading: a leader outside the
-      // configuration must not keep counting itself toward quorums.
-      let best: RaftId = NONE;
-      let bestMatch = -1;
-      for (const id of this.tracker.voters) {
-        const pr = this.tracker.get(id);
-        if (pr.match > bestMatch) {
-          best = id;
-          bestMatch = pr.match;
-        }
-      }
-      this.bcastHeartbeat();
-      if (best !== NONE) this.sendTimeoutNow(best);
-      this.becomeFollower(this.term, NONE);
+      // The leader was removed. It stays on as a lame duck: it no longer counts itself toward any
+      // quorum (commit is decided by the new voters alone) and accepts no proposals, but keeps
+      // replicating so the remaining voters learn that its removal committed, and hands
+      // leadership to the most up-to-date of them. Stepping down at once could strand them: a
+      // voter that has not yet learned the removal committed still needs the old leader's vote,
+      // which the old leader would refuse if its log is longer.
+      this.transferFromRemovedLeader();
       return;
     }
     if (this.maybeCommit()) {
@@ -884,6 +878,21 @@ export class Raft {
     }
     if (this.leadTransferee !== NONE && !this.tracker.voters.has(this.leadTransferee))
       this.leadTransferee = NONE;
+  }
+
+  /** A removed leader hands over to the remaining voter with the longest matching log. */
+  private transferFromRemovedLeader(): void {
+    let best: RaftId = NONE;
+    let bestMatch = -1;
+    for (const id of this.tracker.voters) {
+      const pr = this.tracker.get(id);
+      if (pr.match > bestMatch) {
+        best = id;
+        bestMatch = pr.match;
+      }
+    }
+    if (best === NONE) return;
+    this.stepLeaderTransfer(best, this.tracker.get(best));
   }
 
   /** Followers only: forget the leader so we may grant (pre-)votes at once (see RawNode). */

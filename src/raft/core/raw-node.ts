@@ -38,12 +38,14 @@ import {
   type ConfChange,
   type ConfState,
   type HardState,
+  type LogIndex,
   type Message,
   message,
   NONE,
   type RaftId,
   type Ready,
   type SoftState,
+  type Term,
 } from "./types.js";
 
 export type { RaftConfig, RaftLogger } from "./config.js";
@@ -239,6 +241,17 @@ export class RawNode {
 
   status(): RaftStatus {
     return this.raft.status();
+  }
+
+  /** Term of log entry i (stable or not), or undefined if compacted or beyond the end. For
+   *  observers (the simulator's invariant checks, debugging); never needed to drive the node. */
+  logTerm(i: LogIndex): Term | undefined {
+    return this.raft.log.termOrUndefined(i);
+  }
+
+  /** First index still in the log (entries before it are in the snapshot). */
+  firstIndex(): LogIndex {
+    return this.raft.log.firstIndex();
   }
 }
 

@@ -1,0 +1,175 @@
+/**
+ * The safety properties of Raft (Figure 3 of the paper), checked incrementally after every step
+ * of a simulation. Each check throws InvariantViolation with what broke and where.
+ *
+ *  - Election Safety: at most one leader per term.
+ *  - Log Matching: same (index, term) ⇒ same entry and same preceding entry (so, by induction, the
+ *    same log prefix). Checked on every persisted entry against the first copy seen anywhere.
+ *  - Leader Completeness: a new leader's log holds every entry committed before its term.
+ *  - State Machine Safety: every node applies the same entry at each index; the application
+ *    state is a hash chain over applied entries, so snapshots are checked too.
+ *  - Commit index never decreases (in memory while up; persisted across restarts).
+ *  - Persisted term never decreases; a persisted vote never changes within a term.
+ *  - Linearizable reads: a ReadIndex answer is at least the commit index when the read was issued.
+ */
+import type { Entry, HardState, LogIndex, RaftId, Term } from "../core/types.js";
+import { NONE } from "../core/types.js";
+
+export class InvariantViolation extends Error {
+  override name = "InvariantViolation";
+}
+
+function fail(msg: string): never {
+  throw new InvariantViolation(msg);
+}
+
+/** FNV-1a over an entry, chained: the application state after applying `e` on top of `prev`. */
+export function chainHash(prev: number, e: Entry): number {
+  let h = (prev ^ 0x811c9dc5) >>> 0;
+  const mix = (b: number): void => {
+    h ^= b & 0xff;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  };
+  for (const n of [e.index, e.term, e.type === "normal" ? 1 : 2]) {
+    mix(n);
+    mix(n >>> 8);
+    mix(n >>> 16);
+    mix(n >>> 24);
+  }
+  for (let i = 0; i < e.data.byteLength; i++) mix(e.data[i] as number);
+  return h;
+}
+
+function entryKey(e: Entry): string {
+  return `${e.type}:${Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength).toString("latin1")}`;
+}
+
+interface LogEntryRecord {
+  prevTerm: Term;
+  key: string;
+}
+
+export interface LogView {
+  logTerm(i: LogIndex): Term | undefined;
+  firstIndex(): LogIndex;
+}
+
+export class InvariantChecker {
+  private readonly leaderOfTerm = new Map<Term, RaftId>();
+  private readonly entries = new Map<string, LogEntryRecord>();
+  /** Term of the committed entry at each index, as learned from any node's persisted commit. */
+  private readonly committedTerm: Term[] = [];
+  private maxCommitted = 0;
+  /** Application state hash after applying each index. */
+  private readonly stateAt: number[] = [];
+  private readonly memCommit = new Map<RaftId, LogIndex>();
+  private readonly reads = new Map<string, LogIndex>();
+  checks = 0;
+
+  /** Call after every step for each live node that is leader. */
+  onLeader(id: RaftId, term: Term, log: LogView): void {
+    const known = this.leaderOfTerm.get(term);
+    if (known === undefined) {
+      this.leaderOfTerm.set(term, id);
+      this.checkLeaderCompleteness(id, term, log);
+    } else if (known !== id) {
+      fail(`election safety: ${known} and ${id} are both leaders of term ${term}`);
+    }
+  }
+
+  private checkLeaderCompleteness(id: RaftId, term: Term, log: LogView): void {
+    const from = Math.max(log.firstIndex(), 1);
+    for (let i = from; i <= this.maxCommitted; i++) {
+      const want = this.committedTerm[i];
+      if (want === undefined) continue;
+      const have = log.logTerm(i);
+      if (have !== want) {
+        fail(
+          `leader completeness: new leader ${id} (term ${term}) has term ${have} at committed index ${i}, want ${want}`,
+        );
+      }
+    }
+  }
+
+  /** Call after a node persisted `ents`; `termAt` reads its durable log. */
+  onPersistEntries(id: RaftId, ents: readonly Entry[], termAt: (i: LogIndex) => Term | undefined): void {
+    for (const e of ents) {
+      const prevTerm = e.index === 1 ? 0 : termAt(e.index - 1);
+      if (prevTerm === undefined) fail(`${id}: persisted entry ${e.index} has no predecessor in its log`);
+      const key = `${e.index}@${e.term}`;
+      const rec = this.entries.get(key);
+      const mine = { prevTerm, key: entryKey(e) };
+      if (rec === undefined) {
+        this.entries.set(key, mine);
+      } else if (rec.prevTerm !== mine.prevTerm || rec.key !== mine.key) {
+        fail(
+          `log matching: ${id} has entry ${e.index} term ${e.term} (prev term ${prevTerm}) differing from another copy (prev term ${rec.prevTerm})`,
+        );
+      }
+    }
+    this.checks++;
+  }
+
+  /** Call when a node persists a new hard state (after its entries of the same Ready). */
+  onPersistHardState(
+    id: RaftId,
+    prev: HardState,
+    next: HardState,
+    lastIndex: LogIndex,
+    termAt: (i: LogIndex) => Term | undefined,
+  ): void {
+    if (next.term < prev.term) fail(`${id}: persisted term went back from ${prev.term} to ${next.term}`);
+    if (next.term === prev.term && prev.vote !== NONE && next.vote !== prev.vote) {
+      fail(`${id}: persisted vote changed from ${prev.vote} to ${next.vote} in term ${next.term}`);
+    }
+    if (next.commit < prev.commit)
+      fail(`${id}: persisted commit went back from ${prev.commit} to ${next.commit}`);
+    if (next.commit > lastIndex)
+      fail(`${id}: persisted commit ${next.commit} beyond its durable log ${lastIndex}`);
+    for (let i = prev.commit + 1; i <= next.commit; i++) {
+      const t = termAt(i);
+      if (t === undefined) continue; // covered by a snapshot
+      const known = this.committedTerm[i];
+      if (known === undefined) this.committedTerm[i] = t;
+      else if (known !== t)
+        fail(`${id}: committed entry ${i} has term ${t}, another node committed term ${known}`);
+    }
+    this.maxCommitted = Math.max(this.maxCommitted, next.commit);
+  }
+
+  /** Call after every step with a live node's in-memory commit index. */
+  onCommit(id: RaftId, commit: LogIndex): void {
+    const prev = this.memCommit.get(id) ?? 0;
+    if (commit < prev) fail(`${id}: commit index went back from ${prev} to ${commit}`);
+    this.memCommit.set(id, commit);
+  }
+
+  onCrash(id: RaftId): void {
+    this.memCommit.delete(id);
+  }
+
+  /** Call when a node applied the entry at `index`, reaching application state `hash`. */
+  onApply(id: RaftId, index: LogIndex, hash: number): void {
+    const known = this.stateAt[index];
+    if (known === undefined) this.stateAt[index] = hash;
+    else if (known !== hash) fail(`state machine safety: ${id} applied a different entry at index ${index}`);
+  }
+
+  onReadIssued(ctx: string): void {
+    this.reads.set(ctx, this.maxCommitted);
+  }
+
+  onReadState(id: RaftId, ctx: string, index: LogIndex): void {
+    const atIssue = this.reads.get(ctx);
+    if (atIssue === undefined) return;
+    if (index < atIssue) {
+      fail(
+        `linearizable read: ${id} answered read ${ctx} at index ${index}, but ${atIssue} was committed before it was issued`,
+      );
+    }
+  }
+
+  get committedIndex(): LogIndex {
+    return this.maxCommitted;
+  }
+}

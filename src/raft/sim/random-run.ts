@@ -1,0 +1,268 @@
+/**
+ * One seeded random simulation run: a cluster under a random schedule of message deliveries,
+ * Ready handling, ticks, proposals, reads, leadership transfers, membership changes, compactions,
+ * partitions (symmetric and asymmetric), message loss and duplication, crashes (sometimes between
+ * ready() and the fsync) and restarts. Invariants are checked after every step; at the end the
+ * faults stop and the cluster must elect a leader and commit a new entry everywhere (liveness).
+ *
+ * Same seed, same run: a failure message carries the seed and the command that replays it.
+ */
+import { SeededRandom } from "../../shared/rand.js";
+import { ConfChangeRejectedError, ProposalDroppedError } from "../core/errors.js";
+import type { ConfChange, RaftId } from "../core/types.js";
+import { EMPTY_BYTES } from "../core/types.js";
+import { type ClusterOptions, SimCluster } from "./sim-cluster.js";
+
+export interface RunOptions {
+  steps: number;
+}
+
+export interface RunResult {
+  seed: number;
+  steps: number;
+  committed: number;
+  leaders: number;
+  confChanges: number;
+  crashes: number;
+  snapshotsSent: number;
+}
+
+export class SimulationFailure extends Error {
+  override name = "SimulationFailure";
+  constructor(
+    readonly seed: number,
+    readonly step: number,
+    readonly failure: unknown,
+  ) {
+    const why = failure instanceof Error ? `${failure.name}: ${failure.message}` : String(failure);
+    super(
+      `raft simulation failed: seed ${seed}, step ${step}: ${why}\n` +
+        `  replay: RAFT_SIM_SEED=${seed} npx vitest run test/sim/raft-sim.test.ts`,
+    );
+  }
+}
+
+function randomOptions(seed: number, rand: SeededRandom): ClusterOptions {
+  const checkQuorum = rand.next() < 0.7;
+  return {
+    seed,
+    preVote: rand.next() < 0.7,
+    checkQuorum,
+    // Lease reads are only as good as bounded clock drift, which independent simulated clocks do
+    // not have; the random runs check the safe (heartbeat-confirmed) reads.
+    readOnlyOption: "safe",
+    maxInflightMsgs: 1 + rand.int(8),
+    maxSizePerMsg: 32 + rand.int(256),
+    electionTick: 10,
+    heartbeatTick: 1 + rand.int(3),
+    disableProposalForwarding: rand.next() < 0.3,
+  };
+}
+
+export function runSeed(seed: number, options: RunOptions): RunResult {
+  const rand = new SeededRandom(seed ^ 0x5eed);
+  const cluster = new SimCluster(randomOptions(seed, rand));
+  cluster.reportUnreachableRate = 0.5;
+  const founders = Array.from({ length: rand.next() < 0.6 ? 3 : 5 }, (_, i) => `n${i + 1}`);
+  cluster.addFounders(founders);
+  let nextId = founders.length + 1;
+  let step = 0;
+  const stats = { committed: 0, leaders: 0, confChanges: 0, crashes: 0, snapshotsSent: 0 };
+  let proposals = 0;
+  let reads = 0;
+
+  const pick = <T>(xs: readonly T[]): T | undefined =>
+    xs.length === 0 ? undefined : xs[rand.int(xs.length)];
+  const upIds = (): RaftId[] => cluster.upIds();
+  const members = (): RaftId[] => {
+    const l = cluster.leader();
+    return l === undefined ? [] : [...cluster.node(l).rawNode().status().config.voters];
+  };
+  const refused = (error: unknown): boolean =>
+    error instanceof ProposalDroppedError || error instanceof ConfChangeRejectedError;
+
+  const doOne = (): void => {
+    const r = rand.next();
+    if (r < 0.4) {
+      const m = cluster.network.takeRandom();
+      if (m !== undefined) {
+        if (m.type === "snap") stats.snapshotsSent++;
+        cluster.deliver(m);
+      }
+    } else if (r < 0.62) {
+      const id = pick(upIds());
+      // Now and then the machine dies between ready() and the fsync: that Ready is lost entirely.
+      if (id !== undefined) cluster.processReady(id, rand.next() < 0.003);
+    } else if (r < 0.82) {
+      const id = pick(upIds());
+      if (id !== undefined) cluster.node(id).rawNode().tick();
+    } else if (r < 0.91) {
+      const id = pick(upIds());
+      if (id === undefined) return;
+      try {
+        cluster
+          .node(id)
+          .rawNode()
+          .propose(new TextEncoder().encode(`p${seed}-${proposals++}`));
+      } catch (error) {
+        if (!refused(error)) throw error;
+      }
+    } else if (r < 0.94) {
+      const id = pick(upIds());
+      if (id === undefined) return;
+      const ctx = `r${reads++}`;
+      cluster.checker.onReadIssued(ctx);
+      try {
+        cluster.node(id).rawNode().readIndex(new TextEncoder().encode(ctx));
+      } catch (error) {
+        if (!refused(error)) throw error;
+      }
+    } else {
+      fault();
+    }
+  };
+
+  const fault = (): void => {
+    const r = rand.next();
+    const all = cluster.ids();
+    if (r < 0.12) {
+      const id = pick(upIds());
+      if (id !== undefined && upIds().length > 1) {
+        cluster.crash(id);
+        stats.crashes++;
+      }
+    } else if (r < 0.3) {
+      const down = all.filter((id) => !cluster.node(id).up);
+      const id = pick(down);
+      if (id !== undefined) cluster.restart(id);
+    } else if (r < 0.38) {
+      const shuffled = rand.shuffle([...all]);
+      const cut = 1 + rand.int(Math.max(1, shuffled.length - 1));
+      cluster.network.partition([shuffled.slice(0, cut), shuffled.slice(cut)]);
+    } else if (r < 0.44) {
+      const a = pick(all);
+      const b = pick(all);
+      if (a !== undefined && b !== undefined && a !== b) cluster.network.cutLink(a, b);
+    } else if (r < 0.58) {
+      cluster.network.heal();
+    } else if (r < 0.64) {
+      cluster.network.faults = { dropRate: rand.next() * 0.2, duplicateRate: rand.next() * 0.1 };
+    } else if (r < 0.78) {
+      confChange();
+    } else if (r < 0.88) {
+      const id = pick(upIds());
+      if (id === undefined) return;
+      const node = cluster.node(id);
+      const applied = node.app.applied;
+      const snap = node.storage.snapshot().metadata.index;
+      if (applied > snap) node.compact(snap + 1 + rand.int(applied - snap));
+    } else {
+      const l = cluster.leader();
+      const target = pick(members());
+      if (l !== undefined && target !== undefined) cluster.node(l).rawNode().transferLeadership(target);
+    }
+  };
+
+  const confChange = (): void => {
+    const l = cluster.leader();
+    if (l === undefined) return;
+    const leader = cluster.node(l).rawNode();
+    const cfg = leader.status().config;
+    const r = rand.next();
+    let cc: ConfChange;
+    const size = cfg.voters.length + cfg.learners.length;
+    if (r < 0.35 && size < 7) {
+      const id = `n${nextId++}`;
+      cluster.addJoiner(id);
+      cc = { type: rand.next() < 0.5 ? "addLearner" : "addVoter", nodeId: id, context: EMPTY_BYTES };
+    } else if (r < 0.6 && cfg.learners.length > 0) {
+      cc = { type: "addVoter", nodeId: pick(cfg.learners) as RaftId, context: EMPTY_BYTES };
+    } else if (cfg.voters.length > 2 || (cfg.voters.length === 2 && r > 0.9)) {
+      cc = {
+        type: "removeNode",
+        nodeId: pick([...cfg.voters, ...cfg.learners]) as RaftId,
+        context: EMPTY_BYTES,
+      };
+    } else {
+      return;
+    }
+    try {
+      leader.proposeConfChange(cc);
+      stats.confChanges++;
+    } catch (error) {
+      if (!refused(error)) throw error;
+    }
+  };
+
+  const seenLeaders = new Set<string>();
+  const check = (): void => {
+    cluster.checkInvariants();
+    const l = cluster.leader();
+    if (l !== undefined) seenLeaders.add(`${l}@${cluster.node(l).rawNode().status().term}`);
+  };
+
+  try {
+    for (; step < options.steps; step++) {
+      doOne();
+      check();
+    }
+    step = options.steps;
+    liveness(cluster, rand, seed, () => check());
+  } catch (error) {
+    throw new SimulationFailure(seed, step, error);
+  }
+  stats.leaders = seenLeaders.size;
+  stats.committed = cluster.checker.committedIndex;
+  return { seed, steps: options.steps, ...stats };
+}
+
+/**
+ * After the faults stop (network healed, no loss, every member restarted) the cluster must elect a
+ * leader and commit a fresh entry on every live voter within a bounded number of ticks.
+ */
+function liveness(cluster: SimCluster, rand: SeededRandom, seed: number, check: () => void): void {
+  cluster.network.heal();
+  cluster.network.faults = { dropRate: 0, duplicateRate: 0 };
+  for (const id of cluster.ids()) if (!cluster.node(id).up) cluster.restart(id);
+  const marker = new TextEncoder().encode(`final-${seed}`);
+  let proposedAt: number | undefined;
+  let proposedTerm = -1;
+  for (let round = 0; round < 400; round++) {
+    for (const id of cluster.upIds()) cluster.node(id).rawNode().tick();
+    cluster.stabilize();
+    check();
+    const l = cluster.leader();
+    if (l === undefined) continue;
+    const leader = cluster.node(l);
+    const status = leader.rawNode().status();
+    // (Re-)propose under each new leader: an entry of a deposed leader may be overwritten.
+    if (status.term !== proposedTerm) {
+      try {
+        leader.rawNode().propose(marker);
+        cluster.stabilize();
+        proposedAt = status.lastIndex + 1;
+        proposedTerm = status.term;
+      } catch (error) {
+        if (!(error instanceof ProposalDroppedError)) throw error;
+      }
+      continue;
+    }
+    if (proposedAt === undefined) continue;
+    const voters = leader.rawNode().status().config.voters;
+    const done = voters.every((v) => {
+      const n = cluster.nodes.get(v);
+      return n?.up === true && n.app.applied >= (proposedAt as number);
+    });
+    if (done) return;
+  }
+  void rand;
+  const lines = cluster.ids().map((id) => {
+    const raw = cluster.node(id).raw;
+    if (raw === undefined) return `${id}: down`;
+    const s = raw.status();
+    return `${id}: ${s.role} term=${s.term} lead=${s.lead} commit=${s.commit} last=${s.lastIndex} voters=${s.config.voters.join(",")} learners=${s.config.learners.join(",")}`;
+  });
+  throw new Error(
+    `liveness: no leader committed a new entry on all voters after the faults stopped\n${lines.join("\n")}`,
+  );
+}
