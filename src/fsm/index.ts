@@ -1,8 +1,11 @@
 // Public surface of src/fsm. Other modules import from here.
 export * from "./command-codec.js";
 export * from "./commands.js";
+export { DroverFsm } from "./drover-fsm.js";
 export * from "./errors.js";
+export { LevelState, type LevelStateOptions } from "./leveldb-state.js";
 export * from "./mock.js";
+export { writeSnapshotStream } from "./snapshot-stream.js";
 export * from "./state-reader.js";
 export { StateSnapshot } from "./state-snapshot.js";
 export { type Commit, type EntryOutcome, StateStore, type WatchKey } from "./state-store.js";

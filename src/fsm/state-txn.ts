@@ -60,6 +60,8 @@ export class StateTxn {
     private readonly base: Tables,
     /** The Raft index every write of this transaction carries. */
     readonly index: number,
+    /** False when bulk-loading (restore, startup): nothing to persist or wake, so keep no log. */
+    private readonly tracking = true,
   ) {
     assert(index >= base.index, () => `txn index ${index} below state index ${base.index}`);
     this.jobs = base.jobs;
@@ -211,6 +213,7 @@ export class StateTxn {
     this.allocsByEval = this.setIn(this.allocsByEval, alloc.EvalID, alloc.ID, alloc);
     if (!allocTerminal(alloc)) this.liveAllocsByJob = this.bump(this.liveAllocsByJob, jobKey, 1);
     this.record("allocs", alloc.ID, alloc);
+    if (!this.tracking) return;
     this.touched.add(`allocs:node:${alloc.NodeID}`);
     this.touched.add(`allocs:job:${jobKey}`);
     this.touchedJobs.add(jobKey);
@@ -298,9 +301,12 @@ export class StateTxn {
     this.record("scheduler_config", SCHEDULER_CONFIG_KEY, config);
   }
 
-  /** Publishes the new immutable version. The transaction must not be used afterwards. */
-  commit(): Tables {
-    const tableIndexes = { ...this.base.tableIndexes };
+  /**
+   * Publishes the new immutable version. The transaction must not be used afterwards. A bulk
+   * load passes the table indexes it read; otherwise every changed table moves to this index.
+   */
+  commit(loadedTableIndexes?: Readonly<Record<TableName, number>>): Tables {
+    const tableIndexes = { ...(loadedTableIndexes ?? this.base.tableIndexes) };
     for (const table of this.changes.keys()) tableIndexes[table] = this.index;
     return {
       index: this.index,
@@ -330,6 +336,7 @@ export class StateTxn {
   // ───────────── helpers ─────────────
 
   private record(table: TableName, key: string, value: unknown): void {
+    if (!this.tracking) return;
     let changed = this.changes.get(table);
     if (changed === undefined) {
       changed = new Map();

@@ -1,0 +1,83 @@
+import type { Entry, LogIndex } from "../raft/core/types.js";
+import type { StateMachine } from "../raft/state-machine.js";
+import { assert } from "../shared/assert.js";
+import { CorruptSnapshotError } from "./errors.js";
+import { LevelState, type LevelStateOptions } from "./leveldb-state.js";
+import { tablesFromSnapshot, writeSnapshotStream } from "./snapshot-stream.js";
+import { type Commit, type EntryOutcome, StateStore } from "./state-store.js";
+
+/**
+ * Drover's replicated state machine as the Raft driver sees it (src/raft/state-machine.ts): a
+ * StateStore (the in-memory tables every reader uses) plus, on servers, its LevelDB copy.
+ *
+ * apply() results, one per entry: the command's result (see CommandResults in commands.ts),
+ * `undefined` for no-op and membership entries, or a CommandRejectedError instance for a command
+ * the FSM refused (state untouched, index advanced). Proposers check `instanceof
+ * CommandRejectedError`.
+ */
+export class DroverFsm implements StateMachine {
+  private pending: Commit[] = [];
+
+  private constructor(
+    readonly store: StateStore,
+    private readonly level: LevelState | null,
+  ) {
+    store.onCommit((commit) => {
+      if (this.level !== null) this.pending.push(commit);
+    });
+  }
+
+  /** A durable FSM in `dir`: loads the stored state (Raft replays entries after its index). */
+  static async open(dir: string, options: LevelStateOptions = {}): Promise<DroverFsm> {
+    const { level, tables } = await LevelState.open(dir, options);
+    return new DroverFsm(new StateStore(tables), level);
+  }
+
+  /** An FSM kept only in memory (simulation and unit tests). */
+  static inMemory(store: StateStore = new StateStore()): DroverFsm {
+    return new DroverFsm(store, null);
+  }
+
+  appliedIndex(): LogIndex {
+    return this.level === null ? this.store.index : this.level.appliedIndex;
+  }
+
+  async apply(entries: readonly Entry[]): Promise<EntryOutcome[]> {
+    const outcomes: EntryOutcome[] = [];
+    for (const entry of entries) {
+      if (entry.type !== "normal") {
+        // Membership changes are Raft's business; the FSM only keeps its index exact.
+        this.store.advance(entry.index);
+        outcomes.push(undefined);
+        continue;
+      }
+      outcomes.push(this.store.applyEntry(entry.index, entry.data));
+    }
+    if (this.level !== null && entries.length > 0) {
+      const commits = this.pending;
+      this.pending = [];
+      const tables = this.store.tables();
+      await this.level.write(commits, tables.index, tables.tableIndexes);
+    }
+    return outcomes;
+  }
+
+  async snapshot(): Promise<{ index: LogIndex; chunks: AsyncIterable<Uint8Array> }> {
+    // The immutable view taken here is what gets streamed, however long the stream takes.
+    const tables = this.store.tables();
+    return { index: tables.index, chunks: writeSnapshotStream(tables) };
+  }
+
+  async restore(index: LogIndex, chunks: AsyncIterable<Uint8Array>): Promise<void> {
+    assert(this.pending.length === 0, "restore while an apply is persisting");
+    const tables =
+      this.level === null ? await tablesFromSnapshot(chunks) : await this.level.restore(index, chunks);
+    if (tables.index !== index)
+      throw new CorruptSnapshotError(`snapshot is at index ${tables.index}, expected ${index}`);
+    this.store.replace(tables);
+  }
+
+  async close(): Promise<void> {
+    await this.level?.close();
+  }
+}

@@ -1,0 +1,210 @@
+import { Packr } from "msgpackr";
+import { CorruptSnapshotError } from "./errors.js";
+import { SCHEDULER_CONFIG_KEY, TABLES, type TableName, type Tables } from "./tables.js";
+import { TablesBuilder } from "./tables-builder.js";
+
+/**
+ * The FSM's Raft snapshot: a byte stream of framed msgpack messages taken from one immutable
+ * `Tables` version, so the state cannot change while it is read (the Raft driver may stream it
+ * to a follower while new entries keep applying).
+ *
+ *   frame  := u32 big-endian payload length, payload (msgpack)
+ *   stream := header frame, record frames…, end frame
+ *   header := { format: "drover-fsm", version: 1, index, tableIndexes }
+ *   records:= { table, records: [[key, value], …] }   (≤ RECORDS_PER_FRAME per frame)
+ *   end    := { end: true, records: total }
+ *
+ * Records come in canonical order (tables in TABLES order; HAMT order within a table), so two
+ * stores with the same state produce the same bytes. The end frame's count catches truncation.
+ * Chunk boundaries carry no meaning: the reader reassembles frames across any re-chunking.
+ */
+const FORMAT = "drover-fsm";
+const VERSION = 1;
+const RECORDS_PER_FRAME = 512;
+const CHUNK_BYTES = 1 << 20;
+/** A frame larger than this is corruption, not data (one frame holds ≤ 512 records). */
+const MAX_FRAME_BYTES = 256 << 20;
+
+interface Header {
+  format: string;
+  version: number;
+  index: number;
+  tableIndexes: Record<TableName, number>;
+}
+
+export async function* writeSnapshotStream(tables: Tables): AsyncGenerator<Uint8Array> {
+  // A fresh codec per stream: record definitions then depend only on the data, not on history.
+  const packr = new Packr({ useRecords: true, mapsAsObjects: true, moreTypes: false });
+  const pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  const frame = (message: unknown): void => {
+    const payload = packr.pack(message);
+    const head = new Uint8Array(4);
+    new DataView(head.buffer).setUint32(0, payload.length);
+    pending.push(head, payload);
+    pendingBytes += 4 + payload.length;
+  };
+  const flush = (): Uint8Array => {
+    const out = Buffer.concat(pending, pendingBytes);
+    pending.length = 0;
+    pendingBytes = 0;
+    return out;
+  };
+
+  frame({
+    format: FORMAT,
+    version: VERSION,
+    index: tables.index,
+    tableIndexes: tables.tableIndexes,
+  } satisfies Header);
+  let total = 0;
+  for (const table of TABLES) {
+    let batch: Array<[string, unknown]> = [];
+    for (const record of tableRecords(tables, table)) {
+      batch.push(record);
+      if (batch.length === RECORDS_PER_FRAME) {
+        frame({ table, records: batch });
+        total += batch.length;
+        batch = [];
+        if (pendingBytes >= CHUNK_BYTES) yield flush();
+      }
+    }
+    if (batch.length > 0) {
+      frame({ table, records: batch });
+      total += batch.length;
+    }
+  }
+  frame({ end: true, records: total });
+  yield flush();
+}
+
+function tableRecords(tables: Tables, table: TableName): Iterable<[string, unknown]> {
+  switch (table) {
+    case "jobs":
+      return tables.jobs.entries();
+    case "job_versions":
+      return tables.jobVersions.entries();
+    case "job_summary":
+      return tables.jobSummaries.entries();
+    case "nodes":
+      return tables.nodes.entries();
+    case "allocs":
+      return tables.allocs.entries();
+    case "evals":
+      return tables.evals.entries();
+    case "deployments":
+      return tables.deployments.entries();
+    case "variables":
+      return tables.variables.entries();
+    case "scheduler_config":
+      return [[SCHEDULER_CONFIG_KEY, tables.schedulerConfig]];
+  }
+}
+
+/** Every record of a `Tables` version, in canonical order (used by the LevelDB writer too). */
+export function* allRecords(tables: Tables): Generator<[TableName, string, unknown]> {
+  for (const table of TABLES) {
+    for (const [key, value] of tableRecords(tables, table)) yield [table, key, value];
+  }
+}
+
+/** Reassembles frames from arbitrarily cut chunks and decodes them. */
+async function* frames(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<unknown> {
+  const packr = new Packr({ useRecords: true, mapsAsObjects: true, moreTypes: false });
+  let buffer: Buffer = Buffer.alloc(0);
+  for await (const chunk of chunks) {
+    buffer = buffer.length === 0 ? Buffer.from(chunk) : Buffer.concat([buffer, chunk]);
+    let offset = 0;
+    while (buffer.length - offset >= 4) {
+      const length = buffer.readUInt32BE(offset);
+      if (length > MAX_FRAME_BYTES) throw new CorruptSnapshotError(`frame of ${length} bytes`);
+      if (buffer.length - offset - 4 < length) break;
+      const payload = buffer.subarray(offset + 4, offset + 4 + length);
+      offset += 4 + length;
+      try {
+        yield packr.unpack(payload);
+      } catch (error) {
+        throw new CorruptSnapshotError(`undecodable frame: ${(error as Error).message}`);
+      }
+    }
+    buffer = buffer.subarray(offset);
+  }
+  if (buffer.length > 0)
+    throw new CorruptSnapshotError(`${buffer.length} trailing bytes after the last frame`);
+}
+
+/**
+ * Reads a snapshot stream, handing each record to `onRecord` (the LevelDB writer, or a
+ * TablesBuilder), and returns the header. Throws CorruptSnapshotError on any damage, including a
+ * stream that ends early.
+ */
+export async function readSnapshotStream(
+  chunks: AsyncIterable<Uint8Array>,
+  onHeader: (index: number, tableIndexes: Record<TableName, number>) => void | Promise<void>,
+  onRecords: (table: string, records: ReadonlyArray<readonly [string, unknown]>) => void | Promise<void>,
+): Promise<{ index: number; records: number }> {
+  let header: Header | undefined;
+  let seen = 0;
+  let ended = false;
+  for await (const message of frames(chunks)) {
+    if (ended) throw new CorruptSnapshotError("frames after the end frame");
+    if (header === undefined) {
+      header = checkHeader(message);
+      await onHeader(header.index, header.tableIndexes);
+      continue;
+    }
+    const m = message as { end?: unknown; records?: unknown; table?: unknown };
+    if (m.end === true) {
+      if (m.records !== seen)
+        throw new CorruptSnapshotError(`end frame counts ${String(m.records)} records, read ${seen}`);
+      ended = true;
+      continue;
+    }
+    if (typeof m.table !== "string" || !Array.isArray(m.records))
+      throw new CorruptSnapshotError("malformed record frame");
+    for (const record of m.records as unknown[]) {
+      if (!Array.isArray(record) || record.length !== 2 || typeof record[0] !== "string") {
+        throw new CorruptSnapshotError(`malformed record in table ${m.table}`);
+      }
+    }
+    seen += m.records.length;
+    await onRecords(m.table, m.records as Array<[string, unknown]>);
+  }
+  if (header === undefined) throw new CorruptSnapshotError("empty snapshot stream");
+  if (!ended) throw new CorruptSnapshotError("snapshot stream ended early (no end frame)");
+  return { index: header.index, records: seen };
+}
+
+function checkHeader(message: unknown): Header {
+  const h = message as Partial<Header> | null;
+  if (h === null || typeof h !== "object" || h.format !== FORMAT)
+    throw new CorruptSnapshotError("not a drover FSM snapshot");
+  if (h.version !== VERSION)
+    throw new CorruptSnapshotError(`snapshot format version ${String(h.version)} unsupported`);
+  if (typeof h.index !== "number" || typeof h.tableIndexes !== "object" || h.tableIndexes === null) {
+    throw new CorruptSnapshotError("malformed snapshot header");
+  }
+  for (const table of TABLES) {
+    if (typeof h.tableIndexes[table] !== "number")
+      throw new CorruptSnapshotError(`header lacks table index of ${table}`);
+  }
+  return h as Header;
+}
+
+/** Builds in-memory tables from a snapshot stream (restore without LevelDB, and tests). */
+export async function tablesFromSnapshot(chunks: AsyncIterable<Uint8Array>): Promise<Tables> {
+  let builder: TablesBuilder | undefined;
+  await readSnapshotStream(
+    chunks,
+    (index, tableIndexes) => {
+      builder = new TablesBuilder(index, tableIndexes);
+    },
+    (table, records) => {
+      // readSnapshotStream reads the header (which made the builder) before any record.
+      const target = builder as TablesBuilder;
+      for (const [key, value] of records) target.add(table, key, value);
+    },
+  );
+  if (builder === undefined) throw new CorruptSnapshotError("no header");
+  return builder.finish();
+}

@@ -1,0 +1,82 @@
+import { CorruptSnapshotError } from "./errors.js";
+import { StateTxn } from "./state-txn.js";
+import type {
+  Allocation,
+  Deployment,
+  Evaluation,
+  Job,
+  JobSummary,
+  Node,
+  SchedulerConfiguration,
+  Variable,
+} from "./structs.js";
+import { emptyTables, isTableName, SCHEDULER_CONFIG_KEY, type TableName, type Tables } from "./tables.js";
+
+/**
+ * Rebuilds a `Tables` version from stored records (a LevelDB load or a snapshot stream), record by
+ * record, with the secondary indexes and counters derived as they go. No command semantics run:
+ * the records are the state.
+ */
+export class TablesBuilder {
+  private readonly txn: StateTxn;
+  private count = 0;
+
+  constructor(
+    readonly index: number,
+    private readonly tableIndexes: Readonly<Record<TableName, number>>,
+  ) {
+    this.txn = new StateTxn(emptyTables(), index, false);
+  }
+
+  get records(): number {
+    return this.count;
+  }
+
+  add(table: string, key: string, value: unknown): void {
+    if (!isTableName(table)) throw new CorruptSnapshotError(`unknown table ${JSON.stringify(table)}`);
+    if (typeof value !== "object" || value === null) {
+      throw new CorruptSnapshotError(`${table}/${key}: record is not an object`);
+    }
+    this.count += 1;
+    switch (table) {
+      case "jobs":
+        this.txn.putJob(value as Job);
+        return;
+      case "job_versions": {
+        if (!Array.isArray(value)) throw new CorruptSnapshotError(`job_versions/${key}: not a list`);
+        const versions = value as Job[];
+        const first = versions[0];
+        if (first === undefined) throw new CorruptSnapshotError(`job_versions/${key}: empty`);
+        this.txn.putJobVersions(first.Namespace, first.ID, versions);
+        return;
+      }
+      case "job_summary":
+        this.txn.putSummary(value as JobSummary);
+        return;
+      case "nodes":
+        this.txn.putNode(value as Node);
+        return;
+      case "allocs":
+        this.txn.putAlloc(value as Allocation);
+        return;
+      case "evals":
+        this.txn.putEval(value as Evaluation);
+        return;
+      case "deployments":
+        this.txn.putDeployment(value as Deployment);
+        return;
+      case "variables":
+        this.txn.putVariable(value as Variable);
+        return;
+      case "scheduler_config":
+        if (key !== SCHEDULER_CONFIG_KEY)
+          throw new CorruptSnapshotError(`scheduler_config/${key}: unknown key`);
+        this.txn.putSchedulerConfig(value as SchedulerConfiguration);
+        return;
+    }
+  }
+
+  finish(): Tables {
+    return this.txn.commit(this.tableIndexes);
+  }
+}
