@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { DROVER_VERSION } from "../shared/version.js";
+import { addAgentCommand } from "./agent-command.js";
 
 /** Nomad users type single-dash long flags (`-dev`, `-server`); commander wants two dashes. */
 export function normalizeArgs(argv: readonly string[]): string[] {
@@ -19,6 +20,8 @@ export function buildProgram(): Command {
       process.stdout.write(`Drover v${DROVER_VERSION}\n`);
     });
 
+  addAgentCommand(program);
+
   return program;
 }
 
@@ -27,6 +30,9 @@ async function main(): Promise<void> {
   program.exitOverride();
   try {
     await program.parseAsync(normalizeArgs(process.argv.slice(2)), { from: "user" });
+    // Stragglers (keep-alive sockets, unref'd timers of closed components) must not hold a
+    // cleanly stopped agent open.
+    process.exit(0);
   } catch (error) {
     if (error instanceof CommanderError) process.exit(error.exitCode);
     process.stderr.write(`drover: ${(error as Error).message}\n`);

@@ -127,6 +127,10 @@ export class ServerRpcClient implements ServerApi {
       "grpc.max_receive_message_length": 256 * 1024 * 1024,
       "grpc.max_send_message_length": 256 * 1024 * 1024,
       "grpc.keepalive_time_ms": 10_000,
+      // grpc-js waits 1 s, then up to 120 s, before reconnecting: far too slow to find a restarted
+      // server or a new leader on a LAN.
+      "grpc.initial_reconnect_backoff_ms": 100,
+      "grpc.max_reconnect_backoff_ms": 1000,
     });
     this.defaultDeadlineMs = options.defaultDeadlineMs ?? 30_000;
   }

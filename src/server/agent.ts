@@ -1,0 +1,246 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { Gauge } from "prom-client";
+import { DroverFsm } from "../fsm/drover-fsm.js";
+import { raftChannelOptions } from "../raft/grpc-transport.js";
+import { type RaftServer, startRaftServer } from "../raft/raft-server.js";
+import type { Logger } from "../shared/log.js";
+import { AgentMetrics } from "../shared/metrics.js";
+import { SystemClock } from "./clock.js";
+import { Forwarder } from "./forward.js";
+import { DEFAULT_HEARTBEAT_CONFIG } from "./heartbeats.js";
+import { DEFAULT_LEADER_CONFIG, Leader } from "./leader.js";
+import { ObservedFsm, RaftServerContext } from "./raft-context.js";
+import { AllocWatchHub } from "./rpc/alloc-watch-hub.js";
+import { ApiLeaderClient } from "./rpc/api-leader-client.js";
+import { type LeaderDuties, ServerEndpoints } from "./rpc/endpoints.js";
+import { addServerService } from "./rpc/grpc-server.js";
+import { DEFAULT_WORKER_CONFIG, type ScheduleFn, Worker, workerScheduleHistogram } from "./worker.js";
+
+/** What a server agent is configured with (the CLI maps flags and config files onto it). */
+export interface ServerAgentConfig {
+  /** The agent's name: its Raft id and node name in `/v1/agent/self`. */
+  name: string;
+  dataDir: string;
+  bind: string;
+  /** 0 picks a free port. */
+  rpcPort: number;
+  region: string;
+  datacenter: string;
+  bootstrapExpect: number;
+  join: readonly string[];
+  minHeartbeatTtlMs: number;
+  heartbeatGraceMs: number;
+  raftMultiplier: number;
+  numSchedulers: number;
+  /** How long a request on a follower waits for a leader (Nomad's rpc_hold_timeout, 5 s). */
+  forwardDeadlineMs?: number;
+}
+
+export interface ServerAgentOptions {
+  config: ServerAgentConfig;
+  logger: Logger;
+  /** The scheduler entry point the workers run (src/scheduler). */
+  schedule: ScheduleFn;
+}
+
+/**
+ * One Drover server process: the FSM in LevelDB, the Raft node on the agent's gRPC server, the
+ * leader's duties while it leads, scheduler workers (on every server), and the server RPC
+ * endpoints (forwarding to the leader) on the same gRPC server. The HTTP API is served over
+ * `endpoints` by the caller (src/api may import src/server, not the other way around).
+ */
+export class ServerAgent {
+  private transitions: Promise<void> = Promise.resolve();
+  private leading = false;
+  private stopped = false;
+
+  private constructor(
+    readonly config: ServerAgentConfig,
+    readonly logger: Logger,
+    readonly metrics: AgentMetrics,
+    readonly rpcAddress: string,
+    readonly endpoints: ServerEndpoints,
+    readonly context: RaftServerContext,
+    readonly leader: Leader,
+    private readonly workers: Worker[],
+    private readonly raft: RaftServer,
+    private readonly grpcServer: grpc.Server,
+    private readonly fsm: DroverFsm,
+    private readonly forwarder: Forwarder,
+  ) {}
+
+  static async start(options: ServerAgentOptions): Promise<ServerAgent> {
+    const { config, logger } = options;
+    const metrics = new AgentMetrics(config.name);
+    const clock = new SystemClock();
+    await mkdir(config.dataDir, { recursive: true });
+    const fsm = await DroverFsm.open(join(config.dataDir, "fsm"));
+    const observed = new ObservedFsm(fsm);
+
+    const grpcServer = new grpc.Server(raftChannelOptions());
+    const port = await new Promise<number>((resolve, reject) => {
+      grpcServer.bindAsync(
+        `${config.bind}:${config.rpcPort}`,
+        grpc.ServerCredentials.createInsecure(),
+        (error, bound) => (error === null ? resolve(bound) : reject(error)),
+      );
+    });
+    const rpcAddress = `${config.bind}:${port}`;
+    logger.info({ rpcAddress }, "gRPC listening");
+
+    const raft = await startRaftServer({
+      id: config.name,
+      address: rpcAddress,
+      dataDir: join(config.dataDir, "raft"),
+      stateMachine: observed,
+      grpcServer,
+      bootstrapExpect: config.bootstrapExpect,
+      join: config.join,
+      log: logger,
+      metrics,
+      raftMultiplier: config.raftMultiplier,
+    });
+    const context = new RaftServerContext(
+      raft.node,
+      observed,
+      { id: config.name, rpcAddress },
+      logger.child({ component: "server" }),
+      metrics,
+      clock,
+    );
+    const leader = new Leader(context, {
+      ...DEFAULT_LEADER_CONFIG,
+      heartbeat: {
+        ...DEFAULT_HEARTBEAT_CONFIG,
+        minHeartbeatTtlMs: config.minHeartbeatTtlMs,
+        heartbeatGraceMs: config.heartbeatGraceMs,
+        // After a leader change every node gets a long TTL to find the new leader (Nomad: 5 min).
+        // An operator who shortens the TTL (tests do) wants failures noticed sooner, so it scales.
+        failoverHeartbeatTtlMs: Math.min(
+          DEFAULT_HEARTBEAT_CONFIG.failoverHeartbeatTtlMs,
+          Math.max(3 * (config.minHeartbeatTtlMs + config.heartbeatGraceMs), 5_000),
+        ),
+      },
+    });
+    const hub = new AllocWatchHub();
+    context.onApplied((_index, command) => hub.applied(command, context.state()));
+    const duties: LeaderDuties = {
+      dequeue: (schedulers, timeoutMs, signal) => leader.dequeue(schedulers, timeoutMs, signal),
+      ack: (evalId, token) => leader.ack(evalId, token),
+      nack: (evalId, token) => leader.nack(evalId, token),
+      holds: (evalId, token) => leader.holds(evalId, token),
+      reblock: (evaluation, token) => leader.reblock(evaluation, token),
+      submitPlan: (plan) => leader.submitPlan(plan),
+      heartbeat: (nodeId) => leader.heartbeat(nodeId),
+      collectGarbage: (request, evalId, token) => leader.client.collectGarbage(request, evalId, token),
+    };
+    const forwarder = new Forwarder(context);
+    const endpoints = new ServerEndpoints({
+      ctx: context,
+      cluster: context,
+      forwarder,
+      duties: () => (leader.isActive() ? duties : undefined),
+      hub,
+      forwardDeadlineMs: config.forwardDeadlineMs ?? 5_000,
+    });
+    addServerService(grpcServer, endpoints, logger.child({ component: "rpc" }));
+
+    const leaderClient = new ApiLeaderClient(endpoints);
+    const histogram = workerScheduleHistogram(context);
+    const workers = Array.from(
+      { length: config.numSchedulers },
+      () =>
+        new Worker(context, leaderClient, leaderClient, options.schedule, DEFAULT_WORKER_CONFIG, histogram),
+    );
+    const agent = new ServerAgent(
+      config,
+      logger,
+      metrics,
+      rpcAddress,
+      endpoints,
+      context,
+      leader,
+      workers,
+      raft,
+      grpcServer,
+      fsm,
+      forwarder,
+    );
+    agent.registerStateMetrics();
+    raft.node.onLeaderChange(({ isSelf }) => agent.leadershipChanged(isSelf));
+    agent.leadershipChanged(raft.node.isLeader());
+    for (const worker of workers) worker.start();
+    logger.info({ name: config.name, rpcAddress, outcome: raft.outcome.kind }, "server agent started");
+    return agent;
+  }
+
+  /**
+   * Leadership transitions run one at a time, in the order Raft reported them, so that a quick
+   * lose-and-regain never overlaps an establish with a revoke.
+   */
+  private leadershipChanged(isSelf: boolean): void {
+    if (isSelf === this.leading || this.stopped) return;
+    this.leading = isSelf;
+    this.transitions = this.transitions
+      .then(() => (isSelf ? this.leader.establish() : this.leader.revoke()))
+      .catch((error: unknown) => {
+        this.logger.error({ err: error, isSelf }, "leadership transition failed");
+      });
+  }
+
+  /** drover_nodes{status} and drover_allocs{client_status}, computed from the state on scrape. */
+  private registerStateMetrics(): void {
+    const context = this.context;
+    new Gauge({
+      name: "drover_nodes",
+      help: "Nodes by status, in this server's state",
+      labelNames: ["status"],
+      registers: [this.metrics.registry],
+      collect() {
+        const counts: Record<string, number> = { initializing: 0, ready: 0, down: 0, disconnected: 0 };
+        for (const node of context.state().nodes()) counts[node.Status] = (counts[node.Status] ?? 0) + 1;
+        for (const [status, count] of Object.entries(counts)) this.set({ status }, count);
+      },
+    });
+    new Gauge({
+      name: "drover_allocs",
+      help: "Allocations by client status, in this server's state",
+      labelNames: ["client_status"],
+      registers: [this.metrics.registry],
+      collect() {
+        const counts: Record<string, number> = {
+          pending: 0,
+          running: 0,
+          complete: 0,
+          failed: 0,
+          lost: 0,
+          unknown: 0,
+        };
+        for (const alloc of context.state().allocs())
+          counts[alloc.ClientStatus] = (counts[alloc.ClientStatus] ?? 0) + 1;
+        for (const [status, count] of Object.entries(counts)) this.set({ client_status: status }, count);
+      },
+    });
+  }
+
+  /** Stops everything, in the reverse order of start. Safe to call twice. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await Promise.all(this.workers.map((w) => w.stop()));
+    await this.transitions;
+    await this.leader.revoke();
+    this.endpoints.close();
+    this.forwarder.close();
+    await this.raft.stop();
+    await new Promise<void>((resolve) => {
+      this.grpcServer.tryShutdown(() => resolve());
+      // Streams (client alloc watches) would hold a graceful shutdown open forever.
+      setTimeout(() => this.grpcServer.forceShutdown(), 1000).unref();
+    });
+    await this.fsm.close();
+    this.logger.info("server agent stopped");
+  }
+}

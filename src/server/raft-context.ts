@@ -1,0 +1,161 @@
+import { decodeCommand, encodeCommand } from "../fsm/command-codec.js";
+import type { Command } from "../fsm/commands.js";
+import type { DroverFsm } from "../fsm/drover-fsm.js";
+import { CommandRejectedError } from "../fsm/errors.js";
+import type { StateReader } from "../fsm/state-reader.js";
+import type { Entry, LogIndex } from "../raft/core/types.js";
+import type { RaftNode } from "../raft/raft-node.js";
+import type { StateMachine } from "../raft/state-machine.js";
+import { assert } from "../shared/assert.js";
+import { ValidationError } from "../shared/errors.js";
+import type { Logger } from "../shared/log.js";
+import type { AgentMetrics } from "../shared/metrics.js";
+import type { Clock } from "./clock.js";
+import type { AppliedListener, ProposeResult, ServerContext } from "./context.js";
+import type { ClusterView } from "./rpc/endpoints.js";
+import type { ServerAddress } from "./rpc/server-api.js";
+
+/** What the Raft driver hands back for one proposal: the entry's index and the FSM's result. */
+interface IndexedOutcome {
+  readonly index: LogIndex;
+  readonly outcome: unknown;
+}
+
+/**
+ * The StateMachine Raft drives: Drover's FSM, with two additions the server needs. Each result
+ * carries its entry's index (a proposer must know where its write landed: X-Nomad-Index, plan
+ * refresh indexes), and the applied-command listeners (eval broker, blocked evals, alloc watches)
+ * run in log order right after each batch is applied and persisted, before any proposer hears back.
+ */
+export class ObservedFsm implements StateMachine {
+  private readonly listeners = new Set<AppliedListener>();
+
+  constructor(readonly fsm: DroverFsm) {}
+
+  onApplied(listener: AppliedListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  appliedIndex(): LogIndex {
+    return this.fsm.appliedIndex();
+  }
+
+  async apply(entries: readonly Entry[]): Promise<unknown[]> {
+    const outcomes = await this.fsm.apply(entries);
+    assert(outcomes.length === entries.length, "FSM returned a result count that differs from the entries");
+    const results: IndexedOutcome[] = [];
+    for (const [i, entry] of entries.entries()) {
+      const outcome = outcomes[i];
+      results.push({ index: entry.index, outcome });
+      if (entry.type !== "normal" || entry.data.length === 0 || outcome instanceof CommandRejectedError)
+        continue;
+      if (this.listeners.size === 0) continue;
+      // Decoded a second time (the FSM decoded it to apply): listeners want the command itself.
+      const command = decodeCommand(entry.data);
+      for (const listener of this.listeners) listener(entry.index, command, outcome);
+    }
+    return results;
+  }
+
+  snapshot(): ReturnType<StateMachine["snapshot"]> {
+    return this.fsm.snapshot();
+  }
+
+  restore(index: LogIndex, chunks: AsyncIterable<Uint8Array>): Promise<void> {
+    return this.fsm.restore(index, chunks);
+  }
+}
+
+/**
+ * The ServerContext (context.ts) and ClusterView (rpc/endpoints.ts) of a server agent, over the
+ * real Raft node and FSM: proposals go through Raft and resolve once applied here; `barrier` is a
+ * ReadIndex (Raft thesis §6.4), so a deposed leader never answers a read from old state.
+ */
+export class RaftServerContext implements ServerContext, ClusterView {
+  private leaderWaiters = new Set<() => void>();
+
+  constructor(
+    private readonly node: RaftNode,
+    private readonly observed: ObservedFsm,
+    readonly self: ServerAddress,
+    readonly logger: Logger,
+    readonly metrics: AgentMetrics,
+    readonly clock: Clock,
+  ) {
+    node.onLeaderChange(() => {
+      const waiters = this.leaderWaiters;
+      this.leaderWaiters = new Set();
+      for (const wake of waiters) wake();
+    });
+  }
+
+  get selfId(): string {
+    return this.self.id;
+  }
+
+  // ── ServerContext ──
+
+  state(): StateReader {
+    return this.observed.fsm.store.snapshot();
+  }
+
+  async waitForIndex(index: number, signal?: AbortSignal): Promise<void> {
+    await this.observed.fsm.store.waitForIndex(index, signal);
+  }
+
+  async propose(command: Command): Promise<ProposeResult> {
+    const raw = (await this.node.propose(encodeCommand(command))) as IndexedOutcome;
+    if (raw.outcome instanceof CommandRejectedError) {
+      // The FSM refused the command (state untouched): bad input that slipped past validation.
+      throw new ValidationError(raw.outcome.message, command.type);
+    }
+    return { index: raw.index, result: raw.outcome };
+  }
+
+  async barrier(): Promise<number> {
+    const index = await this.node.readBarrier();
+    await this.observed.fsm.store.waitForIndex(index);
+    return index;
+  }
+
+  onApplied(listener: AppliedListener): () => void {
+    return this.observed.onApplied(listener);
+  }
+
+  // ── ClusterView ──
+
+  leader(): ServerAddress | undefined {
+    const id = this.node.leaderId();
+    if (id === undefined || id === "") return undefined;
+    const rpcAddress = id === this.self.id ? this.self.rpcAddress : this.node.leaderAddress();
+    if (rpcAddress === undefined) return undefined;
+    return { id, rpcAddress };
+  }
+
+  leaderChanged(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, Math.max(0, timeoutMs));
+      const waiters = this.leaderWaiters;
+      function done(): void {
+        clearTimeout(timer);
+        waiters.delete(done);
+        resolve();
+      }
+      waiters.add(done);
+    });
+  }
+
+  lastContactMs(): number {
+    // The driver does not expose the time since the leader's last message yet; a known leader
+    // is in contact as far as this server can tell.
+    return 0;
+  }
+
+  peers(): ServerAddress[] {
+    return this.node
+      .configuration()
+      .servers.filter((s) => s.voter)
+      .map((s) => ({ id: s.id, rpcAddress: s.address }));
+  }
+}
