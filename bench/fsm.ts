@@ -1,0 +1,321 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { encodeCommand } from "../src/fsm/command-codec.js";
+import type { Command } from "../src/fsm/commands.js";
+import { DroverFsm } from "../src/fsm/drover-fsm.js";
+import { mockEval, mockJob, mockNode } from "../src/fsm/mock.js";
+import type { Allocation, AllocMetric, Job, Node } from "../src/fsm/structs.js";
+import type { Entry } from "../src/raft/core/types.js";
+import { SeededRandom } from "../src/shared/rand.js";
+import type { BenchResult } from "./harness.js";
+
+/**
+ * `npm run bench -- fsm [--allocs N] [--sync false]`: applies plan entries of 1,000 allocations
+ * (decode + apply + one LevelDB write per entry, fsync on) until the store holds N (default
+ * 1,000,000) allocations on 5,000 nodes; times O(1) snapshots along the way; then restarts in a
+ * fresh process that loads everything from LevelDB and reports load time and resident memory.
+ */
+
+const NODES = 5000;
+const PLAN_SIZE = 1000;
+const NOW = 1_700_000_000_000_000_000;
+
+function uuid(rand: SeededRandom): string {
+  const hex = (n: number): string =>
+    Array.from({ length: n }, () => "0123456789abcdef"[rand.int(16)] as string).join("");
+  return `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
+}
+
+function benchNode(rand: SeededRandom, i: number): Node {
+  return mockNode({
+    ID: uuid(rand),
+    Name: `client-${String(i).padStart(5, "0")}`,
+    ComputedClass: `v1:${i % 7}`,
+    Attributes: {
+      "kernel.name": "linux",
+      "cpu.arch": "amd64",
+      "unique.hostname": `client-${i}`,
+      "unique.network.ip-address": `10.0.${Math.floor(i / 250)}.${i % 250}`,
+      "driver.exec": "1",
+      "nomad.version": "1.7.0",
+    },
+  });
+}
+
+function benchJob(i: number): Job {
+  const base = mockJob({ ID: `service-${String(i).padStart(4, "0")}` });
+  const group = base.TaskGroups[0];
+  if (group === undefined) throw new Error("mock job without a group");
+  return { ...base, TaskGroups: [{ ...group, Name: "web", Count: PLAN_SIZE }] };
+}
+
+/** What Nomad's scheduler attaches to a placement: counts and the top node scores. */
+function placementMetrics(rand: SeededRandom, nodeIds: readonly string[]): AllocMetric {
+  return {
+    NodesEvaluated: 5000,
+    NodesFiltered: rand.int(20),
+    NodesInPool: 5000,
+    NodesAvailable: { dc1: 5000 },
+    ClassFiltered: {},
+    ConstraintFiltered: {},
+    NodesExhausted: rand.int(3),
+    ClassExhausted: {},
+    DimensionExhausted: {},
+    QuotaExhausted: [],
+    ScoreMetaData: [0, 1].map((k) => ({
+      NodeID: nodeIds[rand.int(nodeIds.length)] as string,
+      Scores: { binpack: 0.3 + k / 10, "job-anti-affinity": 0 },
+      NormScore: 0.3 + k / 10,
+    })),
+    AllocationTime: 150_000 + rand.int(100_000),
+    CoalescedFailures: 0,
+  };
+}
+
+function benchAlloc(
+  rand: SeededRandom,
+  job: Job,
+  evalId: string,
+  index: number,
+  node: Node,
+  nodeIds: readonly string[],
+): Allocation {
+  const port = 20000 + rand.int(12000);
+  return {
+    ID: uuid(rand),
+    Namespace: job.Namespace,
+    EvalID: evalId,
+    Name: `${job.ID}.web[${index}]`,
+    NodeID: node.ID,
+    NodeName: node.Name,
+    JobID: job.ID,
+    JobVersion: 0,
+    TaskGroup: "web",
+    AllocatedResources: {
+      Tasks: {
+        web: { Cpu: { CpuShares: 500 }, Memory: { MemoryMB: 256, MemoryMaxMB: 0 }, Networks: [] },
+      },
+      Shared: {
+        DiskMB: 150,
+        Networks: [
+          {
+            Mode: "host",
+            Device: "",
+            CIDR: "",
+            IP: "10.0.0.1",
+            MBits: 0,
+            ReservedPorts: [],
+            DynamicPorts: [{ Label: "http", Value: port, To: 8080, HostNetwork: "default" }],
+          },
+        ],
+        Ports: [{ Label: "http", Value: port, To: 8080, HostIP: "10.0.0.1" }],
+      },
+    },
+    DesiredStatus: "run",
+    DesiredDescription: "",
+    DesiredTransition: { Migrate: false, Reschedule: false, ForceReschedule: false },
+    ClientStatus: "pending",
+    ClientDescription: "",
+    TaskStates: {},
+    DeploymentID: "",
+    DeploymentStatus: null,
+    RescheduleTracker: null,
+    NextAllocation: "",
+    PreviousAllocation: "",
+    FollowupEvalID: "",
+    PreemptedAllocations: [],
+    PreemptedByAllocation: "",
+    Metrics: placementMetrics(rand, nodeIds),
+    CreateIndex: 0,
+    ModifyIndex: 0,
+    AllocModifyIndex: 0,
+    CreateTime: 0,
+    ModifyTime: 0,
+  };
+}
+
+function gc(): void {
+  setFlagsFromString("--expose-gc");
+  (runInNewContext("gc") as () => void)();
+}
+
+function parseArgs(args: readonly string[]): { allocs: number; sync: boolean } {
+  let allocs = 1_000_000;
+  let sync = true;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--allocs") allocs = Number(args[++i]);
+    else if (args[i] === "--sync") sync = args[++i] !== "false";
+  }
+  return { allocs, sync };
+}
+
+function ms(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+export async function run(args: string[]): Promise<BenchResult> {
+  const { allocs: target, sync } = parseArgs(args);
+  const dir = mkdtempSync(join(tmpdir(), "drover-bench-fsm-"));
+  try {
+    const fsm = await DroverFsm.open(dir, { sync });
+    const rand = new SeededRandom(42);
+    let index = 0;
+    const entry = (command: Command): Entry => ({
+      term: 1,
+      index: ++index,
+      type: "normal",
+      data: encodeCommand(command),
+    });
+
+    const nodes = Array.from({ length: NODES }, (_, i) => benchNode(rand, i));
+    const nodeIds = nodes.map((n) => n.ID);
+    for (let i = 0; i < NODES; i += 500) {
+      await fsm.apply([entry({ type: "node-register", Nodes: nodes.slice(i, i + 500), Evals: [] })]);
+    }
+
+    const plans = Math.ceil(target / PLAN_SIZE);
+    let applyMs = 0;
+    let encodeMs = 0;
+    let bytes = 0;
+    let snapshotMsMax = 0;
+    let snapshots = 0;
+    let placed = 0;
+    for (let p = 0; p < plans; p++) {
+      const job = benchJob(p);
+      const evalId = uuid(rand);
+      await fsm.apply([
+        entry({
+          type: "job-register",
+          Job: job,
+          Eval: mockEval({ ID: evalId, JobID: job.ID, CreateTime: NOW, ModifyTime: NOW }),
+        }),
+      ]);
+      const byNode: Record<string, Allocation[]> = {};
+      const count = Math.min(PLAN_SIZE, target - placed);
+      for (let i = 0; i < count; i++) {
+        const node = nodes[(p * 37 + i) % NODES] as Node;
+        const list = byNode[node.ID] ?? [];
+        list.push(benchAlloc(rand, job, evalId, i, node, nodeIds));
+        byNode[node.ID] = list;
+      }
+      const encodeStart = process.hrtime.bigint();
+      const planEntry = entry({
+        type: "plan-apply",
+        EvalID: evalId,
+        NodeUpdate: {},
+        NodeAllocation: byNode,
+        NodePreemptions: {},
+        Deployment: null,
+        DeploymentUpdates: [],
+        Evals: [],
+        Now: NOW + p,
+      });
+      encodeMs += ms(encodeStart);
+      bytes += planEntry.data.length;
+      const applyStart = process.hrtime.bigint();
+      await fsm.apply([planEntry]);
+      applyMs += ms(applyStart);
+      placed += count;
+
+      if (p % 10 === 0 || p === plans - 1) {
+        const snapStart = process.hrtime.bigint();
+        const view = fsm.store.snapshot();
+        const stream = await fsm.snapshot();
+        const took = ms(snapStart);
+        if (view.allocCount() !== placed || stream.index !== index) throw new Error("snapshot out of step");
+        snapshotMsMax = Math.max(snapshotMsMax, took);
+        snapshots += 1;
+      }
+    }
+    if (fsm.store.snapshot().allocCount() !== placed) throw new Error("lost allocations");
+    gc();
+    const heapAfterApply = process.memoryUsage().heapUsed;
+    await fsm.close();
+
+    const restart = restartInChild(dir, placed);
+    const allocUpsertsPerS = placed / (applyMs / 1000);
+    return {
+      metrics: {
+        alloc_upserts_per_s: Math.round(allocUpsertsPerS),
+        snapshot_ms_max: snapshotMsMax,
+        bytes_per_alloc: Math.round(restart.rssBytesPerAlloc),
+        restart_s: restart.seconds,
+      },
+      rows: [
+        { metric: "alloc_upserts_per_s", value: Math.round(allocUpsertsPerS), goal: ">= 100000" },
+        { metric: "snapshot_ms_max", value: snapshotMsMax, goal: "<= 1" },
+        {
+          metric: "bytes_per_alloc (RSS, fresh process)",
+          value: Math.round(restart.rssBytesPerAlloc),
+          goal: "<= 2048",
+        },
+        { metric: "restart_s", value: restart.seconds, goal: "<= 20" },
+        {
+          metric: "heap_bytes_per_alloc (fresh process)",
+          value: Math.round(restart.heapBytesPerAlloc),
+          goal: "",
+        },
+        {
+          metric: "heap_bytes_per_alloc (after apply)",
+          value: Math.round(heapAfterApply / placed),
+          goal: "",
+        },
+        { metric: "plan_entry_bytes_avg", value: Math.round(bytes / plans), goal: "" },
+        { metric: "encode_ms_per_plan (proposer side, not counted)", value: encodeMs / plans, goal: "" },
+      ],
+      notes: [
+        `${placed} allocations in ${plans} plan entries of ${PLAN_SIZE} on ${NODES} nodes; LevelDB sync=${sync}`,
+        `apply time counts decode + apply + one atomic LevelDB write per entry; ${snapshots} snapshots timed`,
+        "restart: a fresh process opens LevelDB, loads every record and rebuilds the indexes",
+      ],
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface RestartReport {
+  seconds: number;
+  rssBytesPerAlloc: number;
+  heapBytesPerAlloc: number;
+}
+
+/** Runs `loadPhase` in a fresh Node process, so that memory and load time start from nothing. */
+function restartInChild(dir: string, allocs: number): RestartReport {
+  const self = fileURLToPath(import.meta.url);
+  const script = `import(${JSON.stringify(`file://${self}`)}).then((m) => m.loadPhase(${JSON.stringify(dir)}, ${allocs}))`;
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+    encoding: "utf8",
+    maxBuffer: 1 << 20,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return JSON.parse(out.trim().split("\n").at(-1) as string) as RestartReport;
+}
+
+/** The child side of the restart measurement: prints one JSON line. */
+export async function loadPhase(dir: string, allocs: number): Promise<void> {
+  gc();
+  const rssBefore = process.memoryUsage().rss;
+  const heapBefore = process.memoryUsage().heapUsed;
+  const start = process.hrtime.bigint();
+  const fsm = await DroverFsm.open(dir);
+  const snap = fsm.store.snapshot();
+  // "Ready to serve": the indexes answer queries.
+  if (snap.allocCount() !== allocs || snap.nodeCount() !== NODES) throw new Error("restart lost records");
+  snap.allocsByNode(snap.nodes()[Symbol.iterator]().next().value?.ID ?? "");
+  const seconds = ms(start) / 1000;
+  gc();
+  const usage = process.memoryUsage();
+  const report: RestartReport = {
+    seconds,
+    rssBytesPerAlloc: (usage.rss - rssBefore) / allocs,
+    heapBytesPerAlloc: (usage.heapUsed - heapBefore) / allocs,
+  };
+  await fsm.close();
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+}
