@@ -1,11 +1,11 @@
 import type { StateReader } from "../fsm/state-reader.js";
 import type { Allocation, AllocMetric, Deployment, Evaluation, Job, Node } from "../fsm/structs.js";
-import { SeededRandom } from "../shared/rand.js";
+import type { SeededRandom } from "../shared/rand.js";
 import { newAllocation } from "./alloc-factory.js";
 import { type CandidateNodes, candidateNodes } from "./candidate-nodes.js";
 import { childEval } from "./eval-factory.js";
 import { JobFeasibility } from "./feasibility.js";
-import { generateUuid } from "./ids.js";
+import { generateUuid, schedulingRandom } from "./ids.js";
 import { PlanBuilder } from "./plan-builder.js";
 import { assignPorts } from "./port-assign.js";
 import { preemptionEnabled, tryPreemption } from "./preemption.js";
@@ -28,7 +28,7 @@ export function scheduleGeneric(
   evaluation: Evaluation,
   options: ScheduleOptions,
 ): ScheduleResult {
-  const rng = new SeededRandom(options.seed);
+  const rng = schedulingRandom(options.seed, evaluation.ID, reader.index);
   const newId = (): string => generateUuid(rng);
   const now = options.now;
   const job = reader.jobByID(evaluation.Namespace, evaluation.JobID) ?? null;
@@ -83,7 +83,6 @@ export function scheduleGeneric(
   const failed: Record<string, AllocMetric> = {};
   const queued: Record<string, number> = {};
   for (const group of job?.TaskGroups ?? []) queued[group.Name] = 0;
-  const placedCanaries = new Map<string, string[]>();
   let feasibility: JobFeasibility | null = null;
   if (job !== null && rec.placements.length > 0) {
     const candidates = candidateNodes(reader, job);
@@ -141,15 +140,11 @@ export function scheduleGeneric(
         createEvals.push(...preemptionEvals(reader, evaluation, preempted, newId, now));
       }
       builder.appendAlloc(alloc);
-      if (placement.canary) {
-        const list = placedCanaries.get(groupName) ?? [];
-        list.push(alloc.ID);
-        placedCanaries.set(groupName, list);
-      }
     }
   }
 
-  builder.plan.Deployment = planDeployment(rec.deployment, rec.currentDeployment, placedCanaries);
+  // The store counts placed allocations and canaries into the deployment as it writes them.
+  builder.plan.Deployment = rec.deployment;
 
   const updated: Evaluation = {
     ...evaluation,
@@ -229,23 +224,6 @@ function rescheduleDelay(previous: Allocation, now: number): number {
 function fillNodeCounts(metric: AllocMetric, candidates: CandidateNodes): void {
   metric.NodesInPool = candidates.inPool;
   metric.NodesAvailable = { ...candidates.byDatacenter };
-}
-
-/** The deployment to put in the plan: the reconciler's, with the canaries placed now recorded. */
-function planDeployment(
-  changed: Deployment | null,
-  current: Deployment | null,
-  placedCanaries: ReadonlyMap<string, string[]>,
-): Deployment | null {
-  if (placedCanaries.size === 0) return changed;
-  const base = changed ?? current;
-  if (base === null) return null;
-  const groups = { ...base.TaskGroups };
-  for (const [group, ids] of placedCanaries) {
-    const state = groups[group];
-    if (state !== undefined) groups[group] = { ...state, PlacedCanaries: [...state.PlacedCanaries, ...ids] };
-  }
-  return { ...base, TaskGroups: groups };
 }
 
 /**

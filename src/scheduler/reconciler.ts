@@ -310,10 +310,18 @@ function reconcileGroup(ctx: GroupContext, group: TaskGroup, allocs: readonly Al
   }
 
   // 2. Scale down: drop the least useful slots first, highest index first within a kind.
+  // An old allocation whose name a current one already holds (a promoted canary took it) goes
+  // before any other untainted allocation.
+  const currentNames = new Set(
+    slots
+      .filter((s) => s.kind === "untainted" && s.alloc.JobVersion === job.Version)
+      .map((s) => s.alloc.Name),
+  );
   const rank = (slot: Slot): number => {
-    const order = { lost: 0, rescheduleNow: 1, migrate: 2, untainted: 3, done: 5 } as const;
-    const base = order[slot.kind];
-    return slot.kind === "untainted" && slot.alloc.JobVersion === job.Version ? base + 1 : base;
+    const order = { lost: 0, rescheduleNow: 1, migrate: 2, untainted: 4, done: 7 } as const;
+    if (slot.kind !== "untainted") return order[slot.kind];
+    if (slot.alloc.JobVersion === job.Version) return 5;
+    return currentNames.has(slot.alloc.Name) ? 3 : 4;
   };
   let excess = slots.length - group.Count;
   if (excess > 0) {

@@ -1,7 +1,6 @@
 import type { StateReader } from "../fsm/state-reader.js";
 import type { Allocation, AllocMetric, Evaluation, Job, Node, TaskGroup } from "../fsm/structs.js";
 import { allocName } from "../fsm/structs.js";
-import { SeededRandom } from "../shared/rand.js";
 import { newAllocation } from "./alloc-factory.js";
 import { MetricRecorder } from "./alloc-metric.js";
 import { candidateNodes, jobNodePool, nodeInPool } from "./candidate-nodes.js";
@@ -10,7 +9,7 @@ import { childEval } from "./eval-factory.js";
 import { JobFeasibility } from "./feasibility.js";
 import { preemptionEvals } from "./generic-scheduler.js";
 import { groupAsk } from "./group-ask.js";
-import { generateUuid } from "./ids.js";
+import { generateUuid, schedulingRandom } from "./ids.js";
 import { PlanBuilder } from "./plan-builder.js";
 import { assignPorts } from "./port-assign.js";
 import { chooseVictims, PREEMPTION_PRIORITY_DELTA, preemptionEnabled } from "./preemption.js";
@@ -41,7 +40,7 @@ export function scheduleSystem(
   evaluation: Evaluation,
   options: ScheduleOptions,
 ): ScheduleResult {
-  const rng = new SeededRandom(options.seed);
+  const rng = schedulingRandom(options.seed, evaluation.ID, reader.index);
   const newId = (): string => generateUuid(rng);
   const now = options.now;
   const job = reader.jobByID(evaluation.Namespace, evaluation.JobID) ?? null;
