@@ -13,6 +13,7 @@ interface Endpoint {
   server: grpc.Server;
   address: string;
   received: Message[];
+  told: string[];
   unreachable: string[];
   snapshotStatus: Array<[string, boolean]>;
   snapshots: SnapshotStore;
@@ -27,23 +28,25 @@ afterEach(async () => {
 async function endpoint(id: string): Promise<Endpoint> {
   const dir = mkdtempSync(join(tmpdir(), `drover-transport-${id}-`));
   const snapshots = await SnapshotStore.open(dir);
-  const transport = new GrpcTransport({
-    id,
-    log: silentLogger(),
-    openSnapshot: (ref) => snapshots.read(ref),
-  });
   const server = new grpc.Server(raftChannelOptions());
-  transport.addToServer(server);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, bound) =>
       error === null ? resolve(bound) : reject(error),
     ),
   );
+  const transport = new GrpcTransport({
+    id,
+    address: `127.0.0.1:${port}`,
+    log: silentLogger(),
+    openSnapshot: (ref) => snapshots.read(ref),
+  });
+  transport.addToServer(server);
   const ep: Endpoint = {
     transport,
     server,
     address: `127.0.0.1:${port}`,
     received: [],
+    told: [],
     unreachable: [],
     snapshotStatus: [],
     snapshots,
@@ -73,6 +76,9 @@ async function endpoint(id: string): Promise<Endpoint> {
       wake();
     },
     onInboundStreamLost: () => undefined,
+    onPeerAddress: (peer, address) => {
+      ep.told.push(`${peer}=${address}`);
+    },
   };
   transport.setHandler(handler);
   cleanups.push(() => {
@@ -111,6 +117,7 @@ describe("GrpcTransport", () => {
     expect(appends.map((m) => m.index)).toEqual(Array.from({ length: 200 }, (_, i) => i));
     expect(appends[7]).toEqual(app("a", "b", 7));
     expect(b.received.find((m) => m.type === "vote")?.term).toBe(4);
+    expect(b.told).toContain(`a=${a.address}`);
   });
 
   it("streams a snapshot in chunks and reports success to the sender", async () => {

@@ -42,10 +42,20 @@ export interface TransportHandler {
   onSnapshotStatus(peer: RaftId, ok: boolean): void;
   /** The stream a peer keeps to us broke: if it is the leader, it may be gone. */
   onInboundStreamLost(peer: RaftId): void;
+  /**
+   * A peer told us where it listens (every call carries the sender's id and address), so that a
+   * server that joins with an empty configuration can answer the leader before it learns the
+   * membership from a snapshot.
+   */
+  onPeerAddress(peer: RaftId, address: string): void;
 }
+
+const FROM_METADATA_KEY = "x-drover-raft-from";
 
 export interface GrpcTransportOptions {
   readonly id: RaftId;
+  /** Where this server listens for Raft RPCs (told to peers with every call). */
+  readonly address: string;
   readonly log: Logger;
   /** The bytes of a local snapshot, to send to a peer that needs it. */
   readonly openSnapshot: (ref: SnapshotRef) => AsyncIterable<Uint8Array>;
@@ -117,6 +127,7 @@ export class GrpcTransport {
         call: grpc.ServerUnaryCall<MessageBatch__Output, object>,
         callback: grpc.sendUnaryData<object>,
       ) => {
+        this.notePeerAddress(call.metadata);
         this.deliverBatch(call.request);
         callback(null, {});
       },
@@ -189,6 +200,14 @@ export class GrpcTransport {
     return this.handler;
   }
 
+  private notePeerAddress(metadata: grpc.Metadata): void {
+    const value = metadata.get(FROM_METADATA_KEY)[0];
+    if (typeof value !== "string" || this.closed) return;
+    const at = value.indexOf("=");
+    if (at <= 0) return;
+    this.requireHandler().onPeerAddress(value.slice(0, at), value.slice(at + 1));
+  }
+
   private deliver(message: Message): void {
     if (this.closed || !this.faults.passes(message.from)) return;
     assert(message.to === this.options.id, () => `message for ${message.to} delivered to ${this.options.id}`);
@@ -210,6 +229,7 @@ export class GrpcTransport {
   ): void {
     // Tell the client at once that the stream is up, so it can reset its backoff.
     call.sendMetadata(new grpc.Metadata());
+    this.notePeerAddress(call.metadata);
     let from: RaftId | undefined;
     let lost = false;
     const onLost = (): void => {
@@ -232,6 +252,7 @@ export class GrpcTransport {
   private async serveSnapshot(
     call: grpc.ServerReadableStream<SnapshotChunk__Output, SnapshotAck>,
   ): Promise<void> {
+    this.notePeerAddress(call.metadata);
     const iterator = (call as AsyncIterable<SnapshotChunk__Output>)[Symbol.asyncIterator]();
     const first = await iterator.next();
     if (first.done === true || first.value.message === null) {
@@ -257,6 +278,7 @@ export class GrpcTransport {
 /** One peer's connection: a client, the long-lived stream and its backoff. */
 class Peer {
   private readonly client: RaftTransportClient;
+  private readonly from: grpc.Metadata;
   private stream: grpc.ClientWritableStream<{ messages: RaftMessage[] }> | undefined;
   private blocked = false;
   private readonly queue: Array<{ messages: RaftMessage[] }> = [];
@@ -271,6 +293,8 @@ class Peer {
     private readonly options: GrpcTransportOptions,
     private readonly handler: () => TransportHandler,
   ) {
+    this.from = new grpc.Metadata();
+    this.from.set(FROM_METADATA_KEY, `${options.id}=${options.address}`);
     const Client = raftProto().drover.raft.RaftTransport;
     this.client = new Client(
       address,
@@ -300,7 +324,7 @@ class Peer {
 
   sendUnary(message: Message): void {
     const deadline = Date.now() + (this.options.unaryTimeoutMs ?? 1000);
-    this.client.Send({ messages: [encodeMessage(message)] }, { deadline }, (error) => {
+    this.client.Send({ messages: [encodeMessage(message)] }, this.from, { deadline }, (error) => {
       if (error !== null && !this.closed) {
         this.options.log.debug(
           { peer: this.id, type: message.type, err: error.message },
@@ -333,7 +357,7 @@ class Peer {
     this.options.log.info({ peer: this.id, index: meta.index, term: meta.term }, "sending snapshot");
     let call: grpc.ClientWritableStream<SnapshotChunk> | undefined;
     const acked = new Promise<void>((resolve, reject) => {
-      call = this.client.InstallSnapshot((error, ack) => {
+      call = this.client.InstallSnapshot(this.from, (error, ack) => {
         if (error !== null) reject(error);
         else if (ack?.ok !== true) reject(new Error("peer refused the snapshot"));
         else resolve();
@@ -361,7 +385,7 @@ class Peer {
     if (this.stream !== undefined) return this.stream;
     const now = Date.now();
     if (now < this.retryAt) return undefined;
-    const stream = this.client.Stream((error) => {
+    const stream = this.client.Stream(this.from, (error) => {
       if (this.stream !== stream) return;
       this.stream = undefined;
       this.blocked = false;

@@ -34,6 +34,8 @@ export interface StateMachine {
   /**
    * Replaces all state atomically from a snapshot stream taken at `index`: either the whole new
    * state becomes visible (and durable) or the old state stays intact (crash mid-restore).
+   * An empty stream (zero bytes) means the empty initial state: a server added to a young
+   * cluster may receive the bootstrap snapshot (index 1), which holds no application state.
    */
   restore(index: LogIndex, chunks: AsyncIterable<Uint8Array>): Promise<void>;
 }

@@ -1,0 +1,153 @@
+import * as grpc from "@grpc/grpc-js";
+import type { AddServerRequest__Output } from "../gen/proto/drover/raft/AddServerRequest.js";
+import type { Configuration } from "../gen/proto/drover/raft/Configuration.js";
+import type { DiscoverRequest__Output } from "../gen/proto/drover/raft/DiscoverRequest.js";
+import type { DiscoverResponse } from "../gen/proto/drover/raft/DiscoverResponse.js";
+import type {
+  OperatorResponse,
+  OperatorResponse__Output,
+} from "../gen/proto/drover/raft/OperatorResponse.js";
+import type { RaftOperatorClient } from "../gen/proto/drover/raft/RaftOperator.js";
+import type { RemoveServerRequest__Output } from "../gen/proto/drover/raft/RemoveServerRequest.js";
+import type { TransferLeadershipRequest__Output } from "../gen/proto/drover/raft/TransferLeadershipRequest.js";
+import { NotLeaderError, TimeoutError } from "../shared/errors.js";
+import type { Logger } from "../shared/log.js";
+import type { Discovery } from "./bootstrap.js";
+import { ConfChangeRejectedError } from "./core/index.js";
+import { raftChannelOptions, raftProto } from "./grpc-transport.js";
+import type { RaftNode } from "./raft-node.js";
+
+/**
+ * The RaftOperator gRPC service (proto/raft.proto): bootstrap discovery and the membership
+ * operations. A follower forwards membership calls to the leader it knows (one hop), so callers
+ * may use any server.
+ */
+export function addRaftOperatorService(
+  server: grpc.Server,
+  node: RaftNode,
+  discovery: Discovery,
+  log: Logger,
+): void {
+  const forwarder = new LeaderForwarder();
+  const run = <Req>(
+    call: grpc.ServerUnaryCall<Req, OperatorResponse>,
+    callback: grpc.sendUnaryData<OperatorResponse>,
+    local: () => Promise<number>,
+    remote: (client: RaftOperatorClient, done: grpc.requestCallback<OperatorResponse__Output>) => void,
+  ): void => {
+    local().then(
+      (index) => callback(null, { index, leader: leaderInfo(node) }),
+      (error: unknown) => {
+        const forwarded = call.metadata.get("x-drover-forwarded").length > 0;
+        if (error instanceof NotLeaderError && error.leaderAddress !== undefined && !forwarded) {
+          remote(forwarder.client(error.leaderAddress), (fwdError, response) => {
+            if (fwdError !== null) callback(fwdError);
+            else callback(null, response);
+          });
+          return;
+        }
+        log.warn({ err: error }, "operator call failed");
+        callback(toStatus(error));
+      },
+    );
+  };
+  const forwardMeta = (): grpc.Metadata => {
+    const m = new grpc.Metadata();
+    m.set("x-drover-forwarded", "1");
+    return m;
+  };
+  server.addService(raftProto().drover.raft.RaftOperator.service, {
+    Discover: (
+      call: grpc.ServerUnaryCall<DiscoverRequest__Output, DiscoverResponse>,
+      callback: grpc.sendUnaryData<DiscoverResponse>,
+    ) => {
+      callback(null, discovery.answer(call.request));
+    },
+    AddServer: (
+      call: grpc.ServerUnaryCall<AddServerRequest__Output, OperatorResponse>,
+      callback: grpc.sendUnaryData<OperatorResponse>,
+    ) => {
+      const { id, address } = call.request;
+      run(
+        call,
+        callback,
+        () => node.addServer(id, address),
+        (client, done) => client.AddServer({ id, address }, forwardMeta(), done),
+      );
+    },
+    RemoveServer: (
+      call: grpc.ServerUnaryCall<RemoveServerRequest__Output, OperatorResponse>,
+      callback: grpc.sendUnaryData<OperatorResponse>,
+    ) => {
+      const { id } = call.request;
+      run(
+        call,
+        callback,
+        () => node.removeServer(id),
+        (client, done) => client.RemoveServer({ id }, forwardMeta(), done),
+      );
+    },
+    TransferLeadership: (
+      call: grpc.ServerUnaryCall<TransferLeadershipRequest__Output, OperatorResponse>,
+      callback: grpc.sendUnaryData<OperatorResponse>,
+    ) => {
+      const target = call.request.targetId === "" ? undefined : call.request.targetId;
+      run(
+        call,
+        callback,
+        async () => {
+          await node.transferLeadership(target);
+          return 0;
+        },
+        (client, done) => client.TransferLeadership({ targetId: call.request.targetId }, forwardMeta(), done),
+      );
+    },
+    GetConfiguration: (
+      _call: grpc.ServerUnaryCall<object, Configuration>,
+      callback: grpc.sendUnaryData<Configuration>,
+    ) => {
+      const conf = node.configuration();
+      callback(null, { index: conf.index, servers: conf.servers.map((s) => ({ ...s })) });
+    },
+  });
+}
+
+function leaderInfo(node: RaftNode): { id: string; address: string } | null {
+  const id = node.leaderId();
+  return id === undefined ? null : { id, address: node.leaderAddress() ?? "" };
+}
+
+function toStatus(error: unknown): grpc.ServiceError {
+  const message = error instanceof Error ? error.message : String(error);
+  const code =
+    error instanceof NotLeaderError
+      ? error.leaderId === undefined
+        ? grpc.status.UNAVAILABLE
+        : grpc.status.FAILED_PRECONDITION
+      : error instanceof ConfChangeRejectedError
+        ? grpc.status.FAILED_PRECONDITION
+        : error instanceof TimeoutError
+          ? grpc.status.DEADLINE_EXCEEDED
+          : grpc.status.INTERNAL;
+  return Object.assign(new Error(message), { code, details: message, metadata: new grpc.Metadata() });
+}
+
+/** Operator clients by address, created on first use. */
+export class LeaderForwarder {
+  private readonly clients = new Map<string, RaftOperatorClient>();
+
+  client(address: string): RaftOperatorClient {
+    let client = this.clients.get(address);
+    if (client === undefined) {
+      const Client = raftProto().drover.raft.RaftOperator;
+      client = new Client(address, grpc.credentials.createInsecure(), raftChannelOptions());
+      this.clients.set(address, client);
+    }
+    return client;
+  }
+
+  close(): void {
+    for (const client of this.clients.values()) client.close();
+    this.clients.clear();
+  }
+}

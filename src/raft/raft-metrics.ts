@@ -1,0 +1,28 @@
+import type { Counter, Gauge, Histogram } from "prom-client";
+import type { AgentMetrics } from "../shared/metrics.js";
+
+/** The Raft metrics of /work/shared/INTERFACES.md, registered on the agent's registry. */
+export class RaftMetrics {
+  readonly leader: Gauge;
+  readonly term: Gauge;
+  readonly commitIndex: Gauge;
+  readonly appliedIndex: Gauge;
+  readonly leaderChanges: Counter;
+  /** From propose to applied on the proposing server (what a client waits for). */
+  readonly commitSeconds: Histogram;
+
+  constructor(metrics: AgentMetrics) {
+    this.leader = metrics.gauge("drover_raft_leader", "1 while this server is the Raft leader, else 0");
+    this.term = metrics.gauge("drover_raft_term", "Current Raft term");
+    this.commitIndex = metrics.gauge("drover_raft_commit_index", "Highest log index known committed");
+    this.appliedIndex = metrics.gauge("drover_raft_applied_index", "Highest log index applied to the FSM");
+    this.leaderChanges = metrics.counter(
+      "drover_raft_leader_changes_total",
+      "Times this server observed a new leader (or lost the known one)",
+    );
+    this.commitSeconds = metrics.histogram(
+      "drover_raft_commit_seconds",
+      "Seconds from proposal to applied, on the proposing server",
+    );
+  }
+}

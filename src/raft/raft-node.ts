@@ -1,0 +1,949 @@
+import { join } from "node:path";
+import { assert } from "../shared/assert.js";
+import { NotLeaderError, TimeoutError } from "../shared/errors.js";
+import type { Logger } from "../shared/log.js";
+import type { AgentMetrics } from "../shared/metrics.js";
+import { SeededRandom } from "../shared/rand.js";
+import {
+  BOOTSTRAP_HARD_STATE,
+  bootstrapSnapshot,
+  ConfChangeRejectedError,
+  decodeConfChange,
+  ProposalDroppedError,
+  type RaftStatus,
+  RawNode,
+} from "./core/index.js";
+import {
+  type ConfChange,
+  type ConfState,
+  type Entry,
+  type LogIndex,
+  type Message,
+  NONE,
+  type RaftId,
+  type Ready,
+  type SnapshotMetadata,
+  type SoftState,
+  type StateRole,
+  type Term,
+} from "./core/types.js";
+import type { GrpcTransport, TransportHandler } from "./grpc-transport.js";
+import { LevelDbLogStore, type Membership } from "./leveldb-log-store.js";
+import { decodeProposal, encodeProposal, type ProposalId, proposalKey } from "./proposal-id.js";
+import { RaftMetrics } from "./raft-metrics.js";
+import { frameSnapshot, unframeSnapshot } from "./snapshot-frame.js";
+import { type SnapshotRef, SnapshotStore } from "./snapshot-store.js";
+import type { StateMachine } from "./state-machine.js";
+
+/**
+ * The Raft driver: owns time, disk, network and the state machine around the pure core.
+ *
+ * One timer ticks the core (tick = 100 ms × raftMultiplier; heartbeat 1 tick, election 10 ticks).
+ * Each Ready is handled in the order of etcd's doc.go: persist (one fsynced LevelDB batch), send,
+ * apply, advance. The leader sends its appends BEFORE its own fsync finishes (thesis §10.2.1), but
+ * caps the commit index in those messages at what it has durably written, so no server ever learns
+ * a commit that counted the leader's not-yet-durable copy. Proposals that arrive while an fsync is
+ * in flight pile up in the core and share the next batch (group commit).
+ *
+ * Committed entries are applied by a separate, strictly sequential apply loop, so a slow state
+ * machine delays neither persistence nor replication.
+ */
+
+export interface RaftNodeOptions {
+  readonly id: RaftId;
+  /** The RPC address peers reach this server at (host:port). */
+  readonly address: string;
+  /** Raft's own files live under `<dataDir>/raft/`. */
+  readonly dataDir: string;
+  readonly stateMachine: StateMachine;
+  readonly transport: GrpcTransport;
+  readonly log: Logger;
+  readonly metrics?: AgentMetrics | undefined;
+  /** Scales every Raft timing (Nomad's raft_multiplier): tick = 100 ms × m. Default 1. */
+  readonly raftMultiplier?: number | undefined;
+  /** Take a snapshot and compact once this many entries were applied since the last one. */
+  readonly snapshotThresholdEntries?: number | undefined;
+  /** … or once the retained log holds this many bytes. */
+  readonly snapshotThresholdBytes?: number | undefined;
+  /** Entries kept behind a snapshot for slow followers. */
+  readonly trailingLogs?: number | undefined;
+  /** Default deadline of a proposal or read barrier. */
+  readonly requestTimeoutMs?: number | undefined;
+  readonly maxSizePerMsg?: number | undefined;
+  readonly maxInflightMsgs?: number | undefined;
+  /** Seed of the election-timeout randomness (default: derived from the id and the clock). */
+  readonly seed?: number | undefined;
+}
+
+export interface ServerEntry {
+  readonly id: RaftId;
+  readonly address: string;
+  readonly voter: boolean;
+  readonly leader: boolean;
+}
+
+export interface RaftConfiguration {
+  /** Log index of the last membership change applied (0: the bootstrap configuration). */
+  readonly index: LogIndex;
+  readonly servers: readonly ServerEntry[];
+}
+
+export type LeaderObserver = (leader: { id: RaftId | undefined; isSelf: boolean; term: Term }) => void;
+
+interface PendingProposal {
+  readonly resolve: (result: unknown) => void;
+  readonly reject: (error: Error) => void;
+  readonly startedAt: bigint;
+  readonly deadline: number;
+  /** The log index it was appended at, once known (leader only). */
+  index: LogIndex;
+}
+
+interface Waiter<T> {
+  readonly resolve: (value: T) => void;
+  readonly reject: (error: Error) => void;
+  readonly deadline: number;
+}
+
+interface ConfWaiter extends Waiter<LogIndex> {
+  readonly done: (conf: ConfState) => boolean;
+}
+
+type ApplyTask =
+  | { readonly kind: "entries"; readonly entries: readonly Entry[] }
+  | { readonly kind: "snapshot"; readonly metadata: SnapshotMetadata };
+
+const HEARTBEAT_TICKS = 1;
+const ELECTION_TICKS = 10;
+const BASE_TICK_MS = 100;
+
+export class RaftNode {
+  private core: RawNode | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly tickMs: number;
+  private readonly requestTimeoutMs: number;
+  private readonly metrics: RaftMetrics | undefined;
+  private readonly random: SeededRandom;
+  private readonly incarnation = Date.now();
+  private seq = 0;
+
+  private soft: SoftState = { lead: NONE, role: "follower" };
+  private term: Term = 0;
+  private commit: LogIndex = 0;
+  /** Highest index applied to the state machine (or covered by the installed snapshot). */
+  private applied: LogIndex = 0;
+  /** Highest index whose effect the state machine holds durably (it skips entries ≤ this). */
+  private fsmApplied: LogIndex;
+  /** The membership as of `applied`, with the servers' addresses. */
+  private membership: Membership;
+
+  private readonly pending = new Map<string, PendingProposal>();
+  /** Our own proposals by the index the leader appended them at, to detect overwritten ones. */
+  private readonly pendingByIndex = new Map<LogIndex, string>();
+  private readonly readQueue: Array<Waiter<LogIndex>> = [];
+  private readInFlight: { ctx: string; waiters: Array<Waiter<LogIndex>> } | undefined;
+  private readsAwaitingApply: Array<{ index: LogIndex; waiters: Array<Waiter<LogIndex>> }> = [];
+  private readCounter = 0;
+  private confWaiters: ConfWaiter[] = [];
+  private leaderWaiters: Array<Waiter<RaftId> & { readonly done: (lead: RaftId) => boolean }> = [];
+  private readonly observers = new Set<LeaderObserver>();
+
+  private inReady = false;
+  private readyScheduled = false;
+  private readonly applyQueue: ApplyTask[] = [];
+  private applying = false;
+  private storeChain: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private failure: Error | undefined;
+
+  private constructor(
+    private readonly options: RaftNodeOptions,
+    private readonly store: LevelDbLogStore,
+    private readonly snapshots: SnapshotStore,
+  ) {
+    const multiplier = options.raftMultiplier ?? 1;
+    assert(multiplier > 0, "raftMultiplier must be positive");
+    this.tickMs = BASE_TICK_MS * multiplier;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.metrics = options.metrics === undefined ? undefined : new RaftMetrics(options.metrics);
+    this.random = new SeededRandom(options.seed ?? hashSeed(`${options.id}/${Date.now()}`));
+    this.fsmApplied = options.stateMachine.appliedIndex();
+    this.membership = store.currentMembership();
+  }
+
+  /**
+   * Opens Raft's stores under `<dataDir>/raft/` and brings the state machine up to the latest
+   * local snapshot if it is behind it (a crash between installing a received snapshot and
+   * restoring the state machine). Call `bootstrap` (founding member of a new cluster) or nothing
+   * (restart, or a server waiting to be added), then `start`.
+   */
+  static async open(options: RaftNodeOptions): Promise<RaftNode> {
+    const store = await LevelDbLogStore.open(join(options.dataDir, "raft", "log"), options.log);
+    const snapshots = await SnapshotStore.open(join(options.dataDir, "raft", "snapshots"));
+    const node = new RaftNode(options, store, snapshots);
+    await node.recoverStateMachine();
+    return node;
+  }
+
+  /** True once this server holds Raft state (bootstrapped, restarted, or added by a leader). */
+  isInitialized(): boolean {
+    const hs = this.store.currentHardState();
+    return hs.term > 0 || this.store.lastIndex() > 0 || this.store.snapshot().metadata.index > 0;
+  }
+
+  /**
+   * Writes the initial configuration of a new cluster: every founding server writes the very same
+   * snapshot (index 1, term 1, the sorted voters), so their logs agree at index 1 and the first
+   * election proceeds as in any cluster. Two clusters cannot form as long as every founder is
+   * given the same server set (bootstrap.ts makes sure of that).
+   */
+  async bootstrap(servers: ReadonlyArray<{ id: RaftId; address: string }>): Promise<void> {
+    assert(!this.isInitialized(), "bootstrap of a server that already holds Raft state");
+    assert(this.core === undefined, "bootstrap after start");
+    const ids = servers.map((s) => s.id).sort();
+    assert(ids.includes(this.options.id), "bootstrap configuration without this server");
+    assert(new Set(ids).size === ids.length, "duplicate server ids in the bootstrap configuration");
+    const addresses = Object.fromEntries(servers.map((s) => [s.id, s.address]));
+    const snapshot = bootstrapSnapshot(ids);
+    await this.snapshots.write(snapshot.metadata, frameSnapshot({ addresses }, (async function* () {})()));
+    await this.store.persist({
+      snapshot: snapshot.metadata,
+      hardState: BOOTSTRAP_HARD_STATE,
+      membership: { confState: snapshot.metadata.confState, index: 0, addresses },
+    });
+    this.membership = this.store.currentMembership();
+    this.options.log.info({ voters: ids }, "bootstrapped a new cluster");
+  }
+
+  /** Creates the core from the stored state and starts ticking and serving messages. */
+  start(): void {
+    assert(this.core === undefined, "start called twice");
+    const snapshotIndex = this.store.snapshot().metadata.index;
+    this.applied = Math.max(this.fsmApplied, snapshotIndex);
+    this.commit = this.store.currentHardState().commit;
+    this.term = this.store.currentHardState().term;
+    this.core = new RawNode({
+      id: this.options.id,
+      electionTick: ELECTION_TICKS,
+      heartbeatTick: HEARTBEAT_TICKS,
+      storage: this.store,
+      // The core replays every entry after the snapshot (membership changes must be re-applied to
+      // it); the driver skips the state machine for entries it already holds (≤ fsmApplied).
+      applied: snapshotIndex,
+      maxSizePerMsg: this.options.maxSizePerMsg ?? 1 << 20,
+      maxInflightMsgs: this.options.maxInflightMsgs ?? 256,
+      checkQuorum: true,
+      preVote: true,
+      readOnlyOption: "safe",
+      disableProposalForwarding: true,
+      random: () => this.random.next(),
+      logger: {
+        debug: (msg) => this.options.log.debug(msg),
+        info: (msg) => this.options.log.info(msg),
+        warn: (msg) => this.options.log.warn(msg),
+      },
+    });
+    for (const [id, address] of Object.entries(this.membership.addresses)) {
+      this.options.transport.setPeer(id, address);
+    }
+    this.options.transport.setHandler(this.transportHandler());
+    this.updateGauges();
+    this.timer = setInterval(() => this.onTick(), this.tickMs);
+    this.kick();
+  }
+
+  // ─────────────────────────── public API ───────────────────────────
+
+  get id(): RaftId {
+    return this.options.id;
+  }
+
+  get address(): string {
+    return this.options.address;
+  }
+
+  isLeader(): boolean {
+    return this.soft.role === "leader";
+  }
+
+  role(): StateRole {
+    return this.soft.role;
+  }
+
+  leaderId(): RaftId | undefined {
+    return this.soft.lead === NONE ? undefined : this.soft.lead;
+  }
+
+  /** The leader's RPC address, if known. */
+  leaderAddress(): string | undefined {
+    const lead = this.leaderId();
+    return lead === undefined ? undefined : this.membership.addresses[lead];
+  }
+
+  currentTerm(): Term {
+    return this.term;
+  }
+
+  appliedIndex(): LogIndex {
+    return this.applied;
+  }
+
+  commitIndex(): LogIndex {
+    return this.commit;
+  }
+
+  status(): RaftStatus {
+    return this.requireCore().status();
+  }
+
+  /** Calls `observer` on every change of the known leader; returns an unsubscribe function. */
+  onLeaderChange(observer: LeaderObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
+  /**
+   * Replicates `payload` and resolves with the state machine's result for it once applied here.
+   * Rejects with NotLeaderError (leader id and address, when known) on a follower or when the
+   * entry was replaced by another leader's, TimeoutError after `timeoutMs` (the entry may still
+   * commit later: the outcome is then unknown).
+   */
+  propose(payload: Uint8Array, timeoutMs = this.requestTimeoutMs): Promise<unknown> {
+    this.throwIfFailed();
+    const core = this.requireCore();
+    if (!this.isLeader()) return Promise.reject(this.notLeader());
+    const id: ProposalId = { node: this.options.id, incarnation: this.incarnation, seq: this.seq++ };
+    const key = proposalKey(id);
+    return new Promise<unknown>((resolve, reject) => {
+      try {
+        core.propose(encodeProposal(id, payload));
+      } catch (error) {
+        reject(error instanceof ProposalDroppedError ? this.notLeader() : (error as Error));
+        return;
+      }
+      this.pending.set(key, {
+        resolve,
+        reject,
+        startedAt: process.hrtime.bigint(),
+        deadline: Date.now() + timeoutMs,
+        index: 0,
+      });
+      this.kick();
+    });
+  }
+
+  /**
+   * A linearizable read point (ReadIndex, thesis §6.4): resolves with an applied index at least
+   * as high as every write acknowledged before the call, after the leader has confirmed with a
+   * quorum that it still leads. Read local state after it resolves.
+   */
+  readBarrier(timeoutMs = this.requestTimeoutMs): Promise<LogIndex> {
+    this.throwIfFailed();
+    if (!this.isLeader()) return Promise.reject(this.notLeader());
+    return new Promise<LogIndex>((resolve, reject) => {
+      this.readQueue.push({ resolve, reject, deadline: Date.now() + timeoutMs });
+      this.issueRead();
+    });
+  }
+
+  /**
+   * Adds a server: first as a learner (non-voter), then, once it has caught up, as a voter (the
+   * leader promotes it on its own). Resolves when it is a voter. Leader only.
+   */
+  async addServer(id: RaftId, address: string, timeoutMs = 6 * this.requestTimeoutMs): Promise<LogIndex> {
+    this.requireLeader();
+    const conf = this.membership.confState;
+    if (!conf.voters.includes(id) && !conf.learners.includes(id)) {
+      this.proposeConfChange({ type: "addLearner", nodeId: id, context: new TextEncoder().encode(address) });
+    }
+    return this.waitForConf((c) => c.voters.includes(id), timeoutMs);
+  }
+
+  /** Removes a server (voter or learner). Leader only; to remove the leader, transfer first. */
+  async removeServer(id: RaftId, timeoutMs = this.requestTimeoutMs): Promise<LogIndex> {
+    this.requireLeader();
+    if (id === this.options.id) {
+      // A leader does not remove itself: it hands leadership over, and the caller retries the
+      // removal on the new leader (the operator service forwards on NotLeaderError).
+      const successor = await this.transferLeadership();
+      throw new NotLeaderError(successor, this.membership.addresses[successor]);
+    }
+    const conf = this.membership.confState;
+    if (conf.voters.includes(id) || conf.learners.includes(id)) {
+      this.proposeConfChange({ type: "removeNode", nodeId: id, context: new Uint8Array(0) });
+    }
+    return this.waitForConf((c) => !c.voters.includes(id) && !c.learners.includes(id), timeoutMs);
+  }
+
+  /** Hands leadership to `target` (default: the most caught-up other voter). Leader only. */
+  async transferLeadership(target?: RaftId, timeoutMs = 3 * ELECTION_TICKS * this.tickMs): Promise<RaftId> {
+    this.requireLeader();
+    const core = this.requireCore();
+    const to = target ?? this.bestTransferTarget();
+    assert(to !== undefined, "no other voter to transfer leadership to");
+    const done = new Promise<RaftId>((resolve, reject) => {
+      this.leaderWaiters.push({
+        resolve,
+        reject,
+        deadline: Date.now() + timeoutMs,
+        done: (lead) => lead === to,
+      });
+    });
+    core.transferLeadership(to);
+    this.kick();
+    return done;
+  }
+
+  /** A local snapshot's bytes (header frame included), for the transport to send to a peer. */
+  readSnapshot(ref: SnapshotRef): AsyncIterable<Uint8Array> {
+    return this.snapshots.read(ref);
+  }
+
+  configuration(): RaftConfiguration {
+    const conf = this.membership.confState;
+    const entry = (id: RaftId, voter: boolean): ServerEntry => ({
+      id,
+      address: this.membership.addresses[id] ?? "",
+      voter,
+      leader: id === this.soft.lead,
+    });
+    return {
+      index: this.membership.index,
+      servers: [...conf.voters.map((id) => entry(id, true)), ...conf.learners.map((id) => entry(id, false))],
+    };
+  }
+
+  /** Stops ticking, fails everything pending, closes the stores. The transport is the caller's. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.failAll(new NotLeaderError(undefined));
+    while (this.inReady || this.applying) await new Promise((resolve) => setTimeout(resolve, 5));
+    await this.storeChain;
+    await this.store.close();
+  }
+
+  // ─────────────────────────── the Ready loop ───────────────────────────
+
+  private kick(): void {
+    if (this.readyScheduled || this.stopped) return;
+    this.readyScheduled = true;
+    // setImmediate, not a microtask: lets proposals that arrive in the same turn join one batch.
+    setImmediate(() => {
+      this.readyScheduled = false;
+      this.readyLoop().catch((error: unknown) => this.fail(error));
+    });
+  }
+
+  private async readyLoop(): Promise<void> {
+    if (this.inReady || this.core === undefined) return;
+    this.inReady = true;
+    try {
+      while (!this.stopped && this.core.hasReady()) {
+        // Copy the arrays at once: the core may hand out its live unstable-entries array, which
+        // proposals arriving during our await would extend; advance() must see exactly what we
+        // persisted, or it would mark never-written entries stable.
+        const live = this.core.ready();
+        const rd: Ready = {
+          ...live,
+          entries: [...live.entries],
+          committedEntries: [...live.committedEntries],
+          messages: [...live.messages],
+          readStates: [...live.readStates],
+        };
+        await this.handleReady(rd);
+        this.core.advance(rd);
+      }
+    } finally {
+      this.inReady = false;
+    }
+  }
+
+  private async handleReady(rd: Ready): Promise<void> {
+    if (rd.softState !== undefined) this.onSoftState(rd.softState);
+    const durable = this.store.currentHardState();
+    const termOrVoteChanged =
+      rd.hardState !== undefined &&
+      (rd.hardState.term !== durable.term || rd.hardState.vote !== durable.vote);
+    const sendEarly = this.soft.role === "leader" && !termOrVoteChanged && rd.snapshot === undefined;
+    if (sendEarly) {
+      // Thesis §10.2.1: the leader may write its log in parallel with replicating it. Commit
+      // indexes in these messages are capped at our durable log so that no follower learns of a
+      // commit that counted our own not-yet-durable copy.
+      const durableLast = this.store.lastIndex();
+      this.options.transport.send(
+        rd.messages.map((m) => (m.commit > durableLast ? { ...m, commit: durableLast } : m)),
+      );
+    }
+    if (rd.hardState !== undefined || rd.entries.length > 0 || rd.snapshot !== undefined) {
+      await this.withStore(() =>
+        this.store.persist({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot?.metadata }),
+      );
+    }
+    if (!sendEarly) this.options.transport.send(rd.messages);
+    if (rd.hardState !== undefined) {
+      this.term = rd.hardState.term;
+      this.commit = rd.hardState.commit;
+    }
+    if (this.soft.role === "leader") this.notePendingIndexes(rd.entries);
+    if (rd.snapshot !== undefined) this.enqueueApply({ kind: "snapshot", metadata: rd.snapshot.metadata });
+    if (rd.committedEntries.length > 0) this.enqueueApply({ kind: "entries", entries: rd.committedEntries });
+    for (const rs of rd.readStates) this.onReadState(Buffer.from(rs.requestCtx).toString("hex"), rs.index);
+    this.updateGauges();
+  }
+
+  private onSoftState(soft: SoftState): void {
+    const previous = this.soft;
+    this.soft = soft;
+    if (previous.lead !== soft.lead) {
+      this.metrics?.leaderChanges.inc();
+      this.options.log.info({ leader: soft.lead, role: soft.role, term: this.term }, "leader changed");
+      const info = { id: this.leaderId(), isSelf: soft.lead === this.options.id, term: this.term };
+      for (const observer of this.observers) observer(info);
+      this.leaderWaiters = this.leaderWaiters.filter((w) => {
+        if (!w.done(soft.lead)) return true;
+        w.resolve(soft.lead);
+        return false;
+      });
+    }
+    if (previous.role === "leader" && soft.role !== "leader") {
+      // Reads not yet confirmed cannot be served by a deposed leader. Proposals stay pending: they
+      // may still commit under the new leader (or are rejected when overwritten, or time out).
+      const waiters = [...this.readQueue.splice(0), ...(this.readInFlight?.waiters ?? [])];
+      this.readInFlight = undefined;
+      for (const w of waiters) w.reject(this.notLeader());
+      for (const w of this.confWaiters.splice(0)) w.reject(this.notLeader());
+    }
+  }
+
+  private notePendingIndexes(entries: readonly Entry[]): void {
+    for (const entry of entries) {
+      if (entry.type !== "normal" || entry.data.byteLength === 0) continue;
+      const { id } = decodeProposal(entry.data);
+      if (id.node !== this.options.id || id.incarnation !== this.incarnation) continue;
+      const key = proposalKey(id);
+      const pending = this.pending.get(key);
+      if (pending === undefined) continue;
+      pending.index = entry.index;
+      this.pendingByIndex.set(entry.index, key);
+    }
+  }
+
+  // ─────────────────────────── applying ───────────────────────────
+
+  private enqueueApply(task: ApplyTask): void {
+    this.applyQueue.push(task);
+    if (!this.applying) {
+      this.applying = true;
+      this.applyLoop().then(
+        () => {
+          this.applying = false;
+        },
+        (error: unknown) => {
+          this.applying = false;
+          this.fail(error);
+        },
+      );
+    }
+  }
+
+  private async applyLoop(): Promise<void> {
+    for (let task = this.applyQueue.shift(); task !== undefined; task = this.applyQueue.shift()) {
+      if (this.stopped) return;
+      if (task.kind === "snapshot") await this.restoreSnapshot(task.metadata);
+      else await this.applyEntries(task.entries);
+      await this.maybeSnapshot();
+    }
+  }
+
+  private async applyEntries(entries: readonly Entry[]): Promise<void> {
+    const core = this.requireCore();
+    const forFsm: Entry[] = [];
+    const originals: Entry[] = [];
+    for (const entry of entries) {
+      if (entry.index <= this.applied) {
+        // Replayed after a restart: the state machine holds it; membership changes must still be
+        // re-applied to the core, which restarted from the snapshot's configuration.
+        if (entry.type === "confChange") core.applyConfChange(decodeConfChange(entry.data));
+        continue;
+      }
+      if (entry.type === "confChange") await this.applyConfChange(entry);
+      originals.push(entry);
+      forFsm.push(
+        entry.type === "normal" && entry.data.byteLength > 0
+          ? { ...entry, data: decodeProposal(entry.data).payload }
+          : entry,
+      );
+    }
+    if (forFsm.length === 0) {
+      this.markApplied(entries);
+      return;
+    }
+    const results = await this.options.stateMachine.apply(forFsm);
+    assert(results.length === forFsm.length, "state machine returned a result count unlike its entries");
+    this.fsmApplied = (forFsm[forFsm.length - 1] as Entry).index;
+    const now = process.hrtime.bigint();
+    for (let i = 0; i < originals.length; i++) {
+      const entry = originals[i] as Entry;
+      if (entry.type === "normal") this.settleProposal(entry, results[i], now);
+    }
+    this.markApplied(entries);
+  }
+
+  private settleProposal(entry: Entry, result: unknown, now: bigint): void {
+    const ours = this.pendingByIndex.get(entry.index);
+    if (ours !== undefined) this.pendingByIndex.delete(entry.index);
+    if (entry.data.byteLength > 0) {
+      const { id } = decodeProposal(entry.data);
+      if (id.node === this.options.id && id.incarnation === this.incarnation) {
+        const key = proposalKey(id);
+        const pending = this.pending.get(key);
+        if (pending !== undefined) {
+          this.pending.delete(key);
+          this.metrics?.commitSeconds.observe(Number(now - pending.startedAt) / 1e9);
+          pending.resolve(result);
+        }
+        if (ours === key) return;
+      }
+    }
+    if (ours !== undefined) {
+      // Another leader's entry took the index our proposal had (§5.3): ours is gone for good.
+      const pending = this.pending.get(ours);
+      if (pending !== undefined) {
+        this.pending.delete(ours);
+        pending.reject(this.notLeader());
+      }
+    }
+  }
+
+  private markApplied(entries: readonly Entry[]): void {
+    const last = entries[entries.length - 1];
+    if (last !== undefined && last.index > this.applied) this.applied = last.index;
+    this.metrics?.appliedIndex.set(this.applied);
+    this.serveReads();
+  }
+
+  private async applyConfChange(entry: Entry): Promise<void> {
+    const cc = decodeConfChange(entry.data);
+    const confState = this.requireCore().applyConfChange(cc);
+    const addresses = { ...this.membership.addresses };
+    if (cc.type === "removeNode") {
+      delete addresses[cc.nodeId];
+      if (cc.nodeId !== this.options.id) this.options.transport.removePeer(cc.nodeId);
+    } else if (cc.context.byteLength > 0) {
+      const address = new TextDecoder().decode(cc.context);
+      addresses[cc.nodeId] = address;
+      this.options.transport.setPeer(cc.nodeId, address);
+    }
+    const membership: Membership = { confState, index: entry.index, addresses };
+    await this.withStore(() => this.store.persist({ membership }));
+    this.membership = membership;
+    this.options.log.info(
+      { change: cc.type, server: cc.nodeId, index: entry.index, confState },
+      "membership changed",
+    );
+    this.confWaiters = this.confWaiters.filter((w) => {
+      if (!w.done(confState)) return true;
+      w.resolve(entry.index);
+      return false;
+    });
+  }
+
+  // ─────────────────────────── snapshots ───────────────────────────
+
+  private async recoverStateMachine(): Promise<void> {
+    const meta = this.store.snapshot().metadata;
+    if (meta.index <= this.fsmApplied) return;
+    this.options.log.info(
+      { index: meta.index, fsmApplied: this.fsmApplied },
+      "restoring state machine from snapshot",
+    );
+    await this.restoreFromFile(meta);
+  }
+
+  private async restoreSnapshot(meta: SnapshotMetadata): Promise<void> {
+    await this.restoreFromFile(meta);
+    this.applied = meta.index;
+    this.metrics?.appliedIndex.set(this.applied);
+    this.serveReads();
+  }
+
+  private async restoreFromFile(meta: SnapshotMetadata): Promise<void> {
+    const { header, body } = await unframeSnapshot(this.snapshots.read(meta));
+    await this.options.stateMachine.restore(meta.index, body);
+    this.fsmApplied = meta.index;
+    for (const [id, address] of Object.entries(header.addresses)) this.options.transport.setPeer(id, address);
+    const membership: Membership = {
+      confState: meta.confState,
+      index: meta.index,
+      addresses: header.addresses,
+    };
+    await this.withStore(() => this.store.persist({ membership }));
+    this.membership = membership;
+    await this.snapshots.prune(meta);
+  }
+
+  /** Snapshot + compaction when the log passes a threshold; runs inside the apply loop. */
+  private async maybeSnapshot(): Promise<void> {
+    const last = this.store.snapshot().metadata;
+    const sinceEntries = this.fsmApplied - last.index;
+    const entriesThreshold = this.options.snapshotThresholdEntries ?? 8192;
+    const bytesThreshold = this.options.snapshotThresholdBytes ?? 64 << 20;
+    if (sinceEntries <= 0) return;
+    if (sinceEntries < entriesThreshold && this.store.retainedBytes() < bytesThreshold) return;
+    if (this.fsmApplied > this.store.lastIndex()) return;
+    const snap = await this.options.stateMachine.snapshot();
+    assert(snap.index === this.fsmApplied, () => `snapshot at ${snap.index}, applied ${this.fsmApplied}`);
+    const meta: SnapshotMetadata = {
+      index: snap.index,
+      term: this.store.term(snap.index),
+      confState: this.membership.confState,
+    };
+    await this.snapshots.write(meta, frameSnapshot({ addresses: this.membership.addresses }, snap.chunks));
+    const compactTo = Math.max(0, meta.index - (this.options.trailingLogs ?? 1024));
+    await this.withStore(() => this.store.compact(meta, compactTo));
+    await this.snapshots.prune(meta);
+    this.options.log.info({ index: meta.index, compactTo }, "snapshot taken, log compacted");
+  }
+
+  // ─────────────────────────── reads ───────────────────────────
+
+  private issueRead(): void {
+    if (this.readInFlight !== undefined || this.readQueue.length === 0) return;
+    const core = this.requireCore();
+    const ctx = Buffer.alloc(12);
+    ctx.writeDoubleBE(this.incarnation, 0);
+    ctx.writeUInt32BE(this.readCounter++ >>> 0, 8);
+    this.readInFlight = { ctx: ctx.toString("hex"), waiters: this.readQueue.splice(0) };
+    core.readIndex(ctx);
+    this.kick();
+  }
+
+  private onReadState(ctx: string, index: LogIndex): void {
+    if (this.readInFlight === undefined || this.readInFlight.ctx !== ctx) return;
+    this.readsAwaitingApply.push({ index, waiters: this.readInFlight.waiters });
+    this.readInFlight = undefined;
+    this.serveReads();
+    this.issueRead();
+  }
+
+  private serveReads(): void {
+    if (this.readsAwaitingApply.length === 0) return;
+    this.readsAwaitingApply = this.readsAwaitingApply.filter((r) => {
+      if (r.index > this.applied) return true;
+      for (const w of r.waiters) w.resolve(this.applied);
+      return false;
+    });
+  }
+
+  // ─────────────────────────── time ───────────────────────────
+
+  private onTick(): void {
+    if (this.stopped) return;
+    try {
+      this.requireCore().tick();
+      this.expireRequests();
+      if (this.isLeader()) this.promoteCaughtUpLearners();
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    this.kick();
+  }
+
+  private expireRequests(): void {
+    const now = Date.now();
+    for (const [key, p] of this.pending) {
+      if (p.deadline > now) continue;
+      this.pending.delete(key);
+      if (p.index > 0) this.pendingByIndex.delete(p.index);
+      p.reject(new TimeoutError(`proposal not applied within its deadline (index ${p.index || "unknown"})`));
+    }
+    const live = (w: { deadline: number; reject: (error: Error) => void }): boolean => {
+      if (w.deadline > now) return true;
+      w.reject(new TimeoutError("raft request timed out"));
+      return false;
+    };
+    this.confWaiters = this.confWaiters.filter(live);
+    this.leaderWaiters = this.leaderWaiters.filter(live);
+    const inFlight = this.readInFlight;
+    if (inFlight?.waiters.every((w) => w.deadline <= now)) {
+      for (const w of inFlight.waiters) w.reject(new TimeoutError("read barrier timed out"));
+      this.readInFlight = undefined;
+      this.issueRead();
+    }
+  }
+
+  /** A learner is promoted once its log is within one batch of the leader's (Raft thesis §4.2.1). */
+  private promoteCaughtUpLearners(): void {
+    const learners = this.membership.confState.learners;
+    if (learners.length === 0) return;
+    const status = this.requireCore().status();
+    for (const id of learners) {
+      const progress = status.progress.get(id);
+      if (progress === undefined || progress.state !== "replicate") continue;
+      if (status.lastIndex - progress.match > 64) continue;
+      try {
+        this.requireCore().proposeConfChange({
+          type: "addVoter",
+          nodeId: id,
+          context: new TextEncoder().encode(this.membership.addresses[id] ?? ""),
+        });
+        this.options.log.info({ server: id, match: progress.match }, "promoting caught-up learner");
+      } catch (error) {
+        // Another change is still pending: expected, retried next tick.
+        if (!(error instanceof ConfChangeRejectedError)) throw error;
+      }
+      return;
+    }
+  }
+
+  // ─────────────────────────── transport events ───────────────────────────
+
+  private transportHandler(): TransportHandler {
+    return {
+      onMessage: (message: Message) => {
+        if (this.stopped) return;
+        this.requireCore().step(message);
+        this.kick();
+      },
+      receiveSnapshot: async (message, chunks) => {
+        assert(message.snapshot !== undefined, "snap message without metadata");
+        await this.snapshots.write(message.snapshot.metadata, chunks);
+        if (this.stopped) return;
+        this.requireCore().step(message);
+        this.kick();
+      },
+      onUnreachable: (peer) => {
+        if (this.stopped) return;
+        this.requireCore().reportUnreachable(peer);
+      },
+      onSnapshotStatus: (peer, ok) => {
+        if (this.stopped) return;
+        this.requireCore().reportSnapshot(peer, ok ? "finish" : "failure");
+        this.kick();
+      },
+      onPeerAddress: (peer, address) => {
+        if (this.membership.addresses[peer] === undefined) this.options.transport.setPeer(peer, address);
+      },
+      onInboundStreamLost: (peer) => {
+        if (this.stopped || peer !== this.soft.lead || this.soft.role !== "follower") return;
+        // The leader's stream broke: it may be dead. Pre-vote at once (harmless if it is alive:
+        // the others still hear from it and refuse). A random stagger keeps two followers that
+        // saw the same reset from splitting the vote.
+        const delay = this.random.next() * 2 * this.tickMs;
+        setTimeout(() => {
+          if (this.stopped || this.soft.lead !== peer || this.soft.role !== "follower") return;
+          this.options.log.info({ leader: peer }, "leader stream lost; starting a pre-vote");
+          this.requireCore().forgetLeaderAndPreVote();
+          this.kick();
+        }, delay);
+      },
+    };
+  }
+
+  // ─────────────────────────── helpers ───────────────────────────
+
+  private proposeConfChange(cc: ConfChange): void {
+    this.requireCore().proposeConfChange(cc);
+    this.kick();
+  }
+
+  private waitForConf(done: (conf: ConfState) => boolean, timeoutMs: number): Promise<LogIndex> {
+    if (done(this.membership.confState)) return Promise.resolve(this.membership.index);
+    return new Promise<LogIndex>((resolve, reject) => {
+      this.confWaiters.push({ resolve, reject, deadline: Date.now() + timeoutMs, done });
+    });
+  }
+
+  private bestTransferTarget(): RaftId | undefined {
+    const status = this.requireCore().status();
+    let best: RaftId | undefined;
+    let bestMatch = -1;
+    for (const id of this.membership.confState.voters) {
+      if (id === this.options.id) continue;
+      const match = status.progress.get(id)?.match ?? 0;
+      if (match > bestMatch) {
+        best = id;
+        bestMatch = match;
+      }
+    }
+    return best;
+  }
+
+  private withStore(write: () => Promise<void>): Promise<void> {
+    const next = this.storeChain.then(write);
+    this.storeChain = next.catch(() => undefined);
+    return next;
+  }
+
+  private requireCore(): RawNode {
+    assert(this.core !== undefined, "raft node not started");
+    return this.core;
+  }
+
+  private requireLeader(): void {
+    this.throwIfFailed();
+    if (!this.isLeader()) throw this.notLeader();
+  }
+
+  private notLeader(): NotLeaderError {
+    return new NotLeaderError(this.leaderId(), this.leaderAddress());
+  }
+
+  private updateGauges(): void {
+    if (this.metrics === undefined) return;
+    this.metrics.leader.set(this.isLeader() ? 1 : 0);
+    this.metrics.term.set(this.term);
+    this.metrics.commitIndex.set(this.commit);
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private failAll(error: Error): void {
+    for (const p of this.pending.values()) p.reject(error);
+    this.pending.clear();
+    this.pendingByIndex.clear();
+    const reads = [
+      ...this.readQueue.splice(0),
+      ...(this.readInFlight?.waiters ?? []),
+      ...this.readsAwaitingApply.flatMap((r) => r.waiters),
+    ];
+    this.readInFlight = undefined;
+    this.readsAwaitingApply = [];
+    for (const w of reads) w.reject(error);
+    for (const w of this.confWaiters.splice(0)) w.reject(error);
+    for (const w of this.leaderWaiters.splice(0)) w.reject(error);
+  }
+
+  /**
+   * A failed persist, apply or invariant: this server must not go on (it could ack what is not
+   * durable, or diverge). Stop ticking and fail everything; the agent exits on `onFatal`.
+   */
+  private fail(error: unknown): void {
+    const err = error instanceof Error ? error : new Error(String(error));
+    if (this.failure !== undefined) return;
+    this.failure = err;
+    this.options.log.fatal({ err }, "raft node failed; stopping");
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.stopped = true;
+    this.failAll(err);
+    for (const handler of this.fatalHandlers) handler(err);
+  }
+
+  private readonly fatalHandlers = new Set<(error: Error) => void>();
+
+  /** Called once if the node hits a fatal error (disk failure, broken invariant). */
+  onFatal(handler: (error: Error) => void): void {
+    this.fatalHandlers.add(handler);
+  }
+}
+
+function hashSeed(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}

@@ -1,0 +1,115 @@
+import type * as grpc from "@grpc/grpc-js";
+import type { Logger } from "../shared/log.js";
+import type { AgentMetrics } from "../shared/metrics.js";
+import { Discovery, type DiscoveryOutcome } from "./bootstrap.js";
+import type { RaftId } from "./core/types.js";
+import { FaultInjector } from "./fault-injector.js";
+import { GrpcTransport } from "./grpc-transport.js";
+import { addRaftOperatorService } from "./operator-service.js";
+import { RaftNode } from "./raft-node.js";
+import type { StateMachine } from "./state-machine.js";
+
+/**
+ * Everything a server agent needs to run Raft, wired together: the LevelDB-backed node, the gRPC
+ * transport and operator services on the agent's (already bound) gRPC server, discovery and
+ * bootstrap or join. The agent owns the gRPC server and the state machine.
+ */
+export interface RaftServerOptions {
+  readonly id: RaftId;
+  /** The RPC address peers reach this server at (host:port of `grpcServer`). */
+  readonly address: string;
+  readonly dataDir: string;
+  readonly stateMachine: StateMachine;
+  /** A gRPC server bound to `address` (create it with `raftChannelOptions()`); services are added here. */
+  readonly grpcServer: grpc.Server;
+  readonly bootstrapExpect: number;
+  readonly join: readonly string[];
+  readonly log: Logger;
+  readonly metrics?: AgentMetrics | undefined;
+  readonly raftMultiplier?: number | undefined;
+  readonly snapshotThresholdEntries?: number | undefined;
+  readonly snapshotThresholdBytes?: number | undefined;
+  readonly trailingLogs?: number | undefined;
+  readonly requestTimeoutMs?: number | undefined;
+  readonly faults?: FaultInjector | undefined;
+}
+
+export interface RaftServer {
+  readonly node: RaftNode;
+  readonly transport: GrpcTransport;
+  readonly faults: FaultInjector;
+  /** How this server started (restart, founder, listed member, or joiner). */
+  readonly outcome: DiscoveryOutcome;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Raft. Resolves once the node runs: immediately on a restart, after discovery for a new
+ * server. A joining server resolves before it has been added (that continues in the background;
+ * watch `node.configuration()`).
+ */
+export async function startRaftServer(options: RaftServerOptions): Promise<RaftServer> {
+  const faults = options.faults ?? new FaultInjector();
+  let node: RaftNode | undefined;
+  const transport = new GrpcTransport({
+    id: options.id,
+    address: options.address,
+    log: options.log.child({ component: "raft-transport" }),
+    faults,
+    openSnapshot: (ref) => {
+      if (node === undefined) throw new Error("raft node not open");
+      return node.readSnapshot(ref);
+    },
+  });
+  node = await RaftNode.open({
+    id: options.id,
+    address: options.address,
+    dataDir: options.dataDir,
+    stateMachine: options.stateMachine,
+    transport,
+    log: options.log.child({ component: "raft" }),
+    metrics: options.metrics,
+    raftMultiplier: options.raftMultiplier,
+    snapshotThresholdEntries: options.snapshotThresholdEntries,
+    snapshotThresholdBytes: options.snapshotThresholdBytes,
+    trailingLogs: options.trailingLogs,
+    requestTimeoutMs: options.requestTimeoutMs,
+  });
+  const discovery = new Discovery({
+    self: { id: options.id, address: options.address },
+    bootstrapExpect: options.bootstrapExpect,
+    join: options.join.filter((address) => address !== options.address),
+    node,
+    log: options.log.child({ component: "raft-discovery" }),
+  });
+  transport.addToServer(options.grpcServer);
+  addRaftOperatorService(
+    options.grpcServer,
+    node,
+    discovery,
+    options.log.child({ component: "raft-operator" }),
+  );
+
+  const outcome = await discovery.discover();
+  if (outcome.kind === "bootstrap") await node.bootstrap(outcome.servers);
+  node.start();
+  const started = node;
+  let joining: Promise<void> = Promise.resolve();
+  if (outcome.kind === "join") {
+    joining = discovery.join(outcome.via).catch((error: unknown) => {
+      options.log.error({ err: error }, "joining the cluster failed");
+    });
+  }
+  return {
+    node: started,
+    transport,
+    faults,
+    outcome,
+    stop: async () => {
+      discovery.close();
+      await joining;
+      await started.stop();
+      transport.close();
+    },
+  };
+}
