@@ -391,6 +391,19 @@ export class Raft {
 
   // ───────────────────────── stepping ─────────────────────────
 
+  /** True while stepping a message that came from this node's own caller (RawNode.propose etc.). */
+  private steppingLocal = false;
+
+  /** Steps a message from the local caller: refusals throw typed errors instead of being dropped. */
+  stepLocal(m: Message): void {
+    this.steppingLocal = true;
+    try {
+      this.step(m);
+    } finally {
+      this.steppingLocal = false;
+    }
+  }
+
   step(m: Message): void {
     if (m.term === 0) {
       // Local message (or a forwarded proposal / read request).
@@ -462,7 +475,8 @@ export class Raft {
 
   private dropProposal(m: Message, reason: string): void {
     // Only a local caller can be told; a forwarded proposal is dropped and its client times out.
-    if (m.from === this.id || m.from === NONE) {
+    // (`from` does not tell: a proposal forwarded in a loop between confused followers comes back.)
+    if (this.steppingLocal) {
       throw new ProposalDroppedError(
         this.lead === NONE || this.lead === this.id ? undefined : this.lead,
         reason,
@@ -693,8 +707,7 @@ export class Raft {
         return;
       case "readIndex":
         if (this.lead === NONE) {
-          if (m.from === this.id || m.from === NONE)
-            throw new ProposalDroppedError(undefined, "read index: no leader");
+          if (this.steppingLocal) throw new ProposalDroppedError(undefined, "read index: no leader");
           return;
         }
         this.send({ ...m, from: this.id, to: this.lead });
@@ -714,8 +727,7 @@ export class Raft {
         this.dropProposal(m, "no leader (election in progress)");
         return;
       case "readIndex":
-        if (m.from === this.id || m.from === NONE)
-          throw new ProposalDroppedError(undefined, "read index: no leader");
+        if (this.steppingLocal) throw new ProposalDroppedError(undefined, "read index: no leader");
         return;
       case "app":
         this.becomeFollower(m.term, m.from);

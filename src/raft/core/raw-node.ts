@@ -84,7 +84,7 @@ export class RawNode {
    *  when the proposal cannot be accepted or forwarded. Acceptance is not commitment: the driver
    *  learns the outcome when the entry shows up in committedEntries (match it by index/term). */
   propose(data: Uint8Array): void {
-    this.raft.step(
+    this.raft.stepLocal(
       message({
         type: "prop",
         from: this.raft.id,
@@ -97,7 +97,7 @@ export class RawNode {
   /** Proposes a batch of entries in one step (cheaper than one propose per entry). */
   proposeBatch(datas: readonly Uint8Array[]): void {
     if (datas.length === 0) return;
-    this.raft.step(
+    this.raft.stepLocal(
       message({
         type: "prop",
         from: this.raft.id,
@@ -125,7 +125,7 @@ export class RawNode {
     }
     const invalid = validateConfChange(r.tracker.confState(), cc);
     if (invalid !== undefined) throw new ConfChangeRejectedError(r.id, invalid);
-    r.step(
+    r.stepLocal(
       message({
         type: "prop",
         from: r.id,
@@ -144,7 +144,9 @@ export class RawNode {
 
   /** Requests a linearizable read. The answer arrives as a ReadState with the same context. */
   readIndex(requestCtx: Uint8Array): void {
-    this.raft.step(message({ type: "readIndex", from: this.raft.id, to: this.raft.id, context: requestCtx }));
+    this.raft.stepLocal(
+      message({ type: "readIndex", from: this.raft.id, to: this.raft.id, context: requestCtx }),
+    );
   }
 
   /** Asks the leader (this node, or forwarded) to hand leadership to `to`. */

@@ -19,6 +19,10 @@
  *   tick ID N                   N ticks on ID (its Readies are handled by the next stabilize)
  *   tick-all N                  N rounds of: one tick on every live node, then stabilize
  *   drop-all                    lose every message in flight
+ *   deliver ID                  deliver (FIFO) the messages in flight addressed to ID, nothing else
+ *   process ID                  ID handles one Ready (persist, send, apply, advance)
+ *   process-crash ID            ID takes a Ready and crashes before persisting it
+ *   log ID                      ID's log as index/term pairs
  *   stabilize                   deliver messages and handle Readies until nothing moves
  *   status                      one line per node
  *   expect-leader ID | expect-no-leader | expect-commit ID N | expect-role ID ROLE   assertions
@@ -26,6 +30,7 @@
 import { assert } from "../../shared/assert.js";
 import type { ConfChange, RaftId } from "../core/types.js";
 import { EMPTY_BYTES } from "../core/types.js";
+import { formatMessage } from "./format.js";
 import { type ClusterOptions, DEFAULT_CLUSTER_OPTIONS, SimCluster } from "./sim-cluster.js";
 
 export class ScenarioError extends Error {
@@ -57,7 +62,10 @@ export function runScenario(script: string, options: Partial<ClusterOptions> = {
         runCommand(cluster, command, lines);
       }
     } catch (error) {
-      if (error instanceof ScenarioError) throw new ScenarioError(`line ${lineNo}: ${error.message}`);
+      if (error instanceof ScenarioError) {
+        const tail = [...out, ...lines].slice(-60).join("\n");
+        throw new ScenarioError(`line ${lineNo}: ${error.message}\n--- trace so far (tail) ---\n${tail}`);
+      }
       throw error;
     }
     out.push(...lines, "");
@@ -213,6 +221,30 @@ function runCommand(c: SimCluster, command: string, out: string[]): void {
     case "stabilize":
       c.stabilize();
       return;
+    case "deliver": {
+      const ms = c.network.takeAddressedTo(arg(0));
+      for (const m of ms) {
+        out.push(`  deliver ${formatMessage(m)}`);
+        c.deliver(m);
+      }
+      c.checkInvariants();
+      return;
+    }
+    case "process":
+      if (!c.processReady(arg(0))) out.push(`${arg(0)} has no Ready`);
+      c.checkInvariants();
+      return;
+    case "process-crash":
+      c.processReady(arg(0), true);
+      return;
+    case "log": {
+      const n = c.node(arg(0));
+      const raw = n.rawNode();
+      const terms: string[] = [];
+      for (let i = raw.firstIndex() - 1; i <= raw.status().lastIndex; i++) terms.push(`${i}/${raw.logTerm(i)}`);
+      out.push(`${arg(0)} log: ${terms.join(" ")} (first ${raw.firstIndex()})`);
+      return;
+    }
     case "status":
       for (const id of c.ids()) out.push(statusLine(c, id));
       return;

@@ -54,6 +54,13 @@ export class SimNetwork {
     return this.inflight.shift();
   }
 
+  /** Removes and returns (in send order) the messages in flight addressed to `to`. */
+  takeAddressedTo(to: RaftId): Message[] {
+    const mine = this.inflight.filter((m) => m.to === to);
+    this.inflight = this.inflight.filter((m) => m.to !== to);
+    return mine;
+  }
+
   /** Removes and returns a random message in flight (reordering and delay). A message whose link
    *  was cut after it was sent is dropped instead (the partition caught it on the wire). */
   takeRandom(): Message | undefined {
