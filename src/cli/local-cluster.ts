@@ -1,0 +1,246 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream, existsSync, type WriteStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** One `drover agent --server` child process of a LocalCluster. */
+export interface ServerProcess {
+  readonly name: string;
+  readonly httpPort: number;
+  readonly rpcPort: number;
+  readonly dataDir: string;
+  readonly logFile: string;
+  readonly rpcAddress: string;
+  readonly httpUrl: string;
+  proc: ChildProcess | undefined;
+}
+
+export interface LocalClusterOptions {
+  servers?: number;
+  bind?: string;
+  /** Extra flags for every server (e.g. ["--min-heartbeat-ttl", "1s"]). */
+  extraArgs?: readonly string[];
+  /** Root for data dirs and logs; a temporary directory by default (removed on stop). */
+  baseDir?: string;
+  logLevel?: string;
+}
+
+/** Free TCP ports on the loopback: bound and released, so the next bind gets them. */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<{ port: number; close: () => Promise<void> }>((resolvePort, reject) => {
+          const server = createServer();
+          server.once("error", reject);
+          server.listen(0, "127.0.0.1", () => {
+            const address = server.address();
+            if (address === null || typeof address === "string") {
+              reject(new Error("no port"));
+              return;
+            }
+            resolvePort({ port: address.port, close: () => new Promise((r) => server.close(() => r())) });
+          });
+        }),
+    ),
+  );
+  await Promise.all(servers.map((s) => s.close()));
+  return servers.map((s) => s.port);
+}
+
+/** bin/drover.js of this checkout, found by walking up from this module (src/ or dist/src/). */
+function droverBin(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(dir, "bin", "drover.js");
+    if (existsSync(candidate) && existsSync(join(dir, "package.json"))) return candidate;
+    dir = dirname(dir);
+  }
+  throw new Error("bin/drover.js not found above the running module");
+}
+
+/**
+ * N Drover servers as real child processes on loopback (free ports, own data directories, logs
+ * in files), bootstrapped as one cluster with --bootstrap-expect N --join. Used by `npm start`,
+ * the cluster tests and bench/cluster.ts. kill -9 and restart keep a server's data directory.
+ */
+export class LocalCluster {
+  readonly servers: ServerProcess[] = [];
+  private readonly logs = new Map<string, WriteStream>();
+  private exits = new Map<string, Promise<void>>();
+
+  private constructor(
+    private readonly baseDir: string,
+    private readonly ownsBaseDir: boolean,
+    private readonly options: LocalClusterOptions,
+  ) {}
+
+  static async start(options: LocalClusterOptions = {}): Promise<LocalCluster> {
+    const count = options.servers ?? 3;
+    const baseDir = options.baseDir ?? (await mkdtemp(join(tmpdir(), "drover-cluster-")));
+    const cluster = new LocalCluster(baseDir, options.baseDir === undefined, options);
+    const bind = options.bind ?? "127.0.0.1";
+    const ports = await freePorts(2 * count);
+    for (let i = 0; i < count; i++) {
+      const name = `s${i + 1}`;
+      const httpPort = ports[2 * i] as number;
+      const rpcPort = ports[2 * i + 1] as number;
+      cluster.servers.push({
+        name,
+        httpPort,
+        rpcPort,
+        dataDir: join(baseDir, name),
+        logFile: join(baseDir, `${name}.log`),
+        rpcAddress: `${bind}:${rpcPort}`,
+        httpUrl: `http://${bind}:${httpPort}`,
+        proc: undefined,
+      });
+    }
+    for (const server of cluster.servers) cluster.spawn(server);
+    return cluster;
+  }
+
+  get dir(): string {
+    return this.baseDir;
+  }
+
+  rpcAddresses(): string[] {
+    return this.servers.map((s) => s.rpcAddress);
+  }
+
+  server(name: string): ServerProcess {
+    const server = this.servers.find((s) => s.name === name);
+    if (server === undefined) throw new Error(`no server ${name}`);
+    return server;
+  }
+
+  private spawn(server: ServerProcess): void {
+    const bind = this.options.bind ?? "127.0.0.1";
+    const others = this.servers.filter((s) => s !== server).map((s) => s.rpcAddress);
+    const args = [
+      droverBin(),
+      "agent",
+      "--server",
+      "--node",
+      server.name,
+      "--data-dir",
+      server.dataDir,
+      "--bind",
+      bind,
+      "--http-port",
+      String(server.httpPort),
+      "--rpc-port",
+      String(server.rpcPort),
+      "--bootstrap-expect",
+      String(this.servers.length),
+      ...(others.length > 0 ? ["--join", others.join(",")] : []),
+      ...(this.options.extraArgs ?? []),
+    ];
+    let log = this.logs.get(server.name);
+    if (log === undefined) {
+      log = createWriteStream(server.logFile, { flags: "a" });
+      this.logs.set(server.name, log);
+    }
+    const proc = spawn(process.execPath, args, {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, DROVER_LOG_LEVEL: this.options.logLevel ?? "info" },
+    });
+    proc.stdout?.pipe(log, { end: false });
+    proc.stderr?.pipe(log, { end: false });
+    server.proc = proc;
+    this.exits.set(
+      server.name,
+      new Promise((resolveExit) => {
+        proc.once("exit", () => resolveExit());
+      }),
+    );
+  }
+
+  /** Kills a server (SIGKILL by default: a crash) and waits until the process is gone. */
+  async kill(name: string, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+    const server = this.server(name);
+    if (server.proc === undefined) return;
+    server.proc.kill(signal);
+    await this.exits.get(name);
+    server.proc = undefined;
+  }
+
+  /** Starts a killed server again with the same name, ports and data directory. */
+  restart(name: string): void {
+    const server = this.server(name);
+    if (server.proc !== undefined) throw new Error(`${name} is still running`);
+    this.spawn(server);
+  }
+
+  running(): ServerProcess[] {
+    return this.servers.filter((s) => s.proc !== undefined);
+  }
+
+  /** GET/PUT/POST/DELETE against one server's HTTP API. */
+  async http<T = unknown>(
+    server: ServerProcess,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T; index: number }> {
+    const res = await fetch(`${server.httpUrl}${path}`, {
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await res.text();
+    return {
+      status: res.status,
+      body: (text === "" ? null : JSON.parse(text)) as T,
+      index: Number(res.headers.get("x-nomad-index") ?? "0"),
+    };
+  }
+
+  /** Waits until every running server names the same leader; returns it. */
+  async waitForLeader(timeoutMs = 30_000): Promise<ServerProcess> {
+    const deadline = Date.now() + timeoutMs;
+    let last = "";
+    while (Date.now() < deadline) {
+      const answers = await Promise.all(
+        this.running().map((s) =>
+          this.http<string>(s, "GET", "/v1/status/leader").then(
+            (r) => (r.status === 200 ? r.body : ""),
+            () => "",
+          ),
+        ),
+      );
+      const first = answers[0] ?? "";
+      if (first !== "" && answers.every((a) => a === first)) {
+        const leader = this.servers.find((s) => s.rpcAddress === first && s.proc !== undefined);
+        if (leader !== undefined) return leader;
+      }
+      last = answers.join(",");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(
+      `no agreed leader within ${timeoutMs} ms (last answers: ${last}); logs in ${this.baseDir}`,
+    );
+  }
+
+  /** Stops every server (SIGTERM, then SIGKILL after `graceMs`) and removes temporary data. */
+  async stop(graceMs = 5_000): Promise<void> {
+    await Promise.all(
+      this.running().map(async (s) => {
+        const exited = this.exits.get(s.name);
+        s.proc?.kill("SIGTERM");
+        const timer = setTimeout(() => s.proc?.kill("SIGKILL"), graceMs);
+        await exited;
+        clearTimeout(timer);
+        s.proc = undefined;
+      }),
+    );
+    for (const log of this.logs.values()) log.end();
+    if (this.ownsBaseDir && process.env["DROVER_KEEP_CLUSTER"] === undefined) {
+      await rm(this.baseDir, { recursive: true, force: true });
+    }
+  }
+}
