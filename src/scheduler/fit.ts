@@ -55,6 +55,8 @@ export interface AllocUsage {
 }
 
 const capacityCache = new WeakMap<Node, NodeCapacity>();
+/** Most nodes share a reserved-ports spec ("22"); they share its parsed set, which nobody mutates. */
+const reservedSetCache = new Map<string, ReadonlySet<number>>();
 
 /** The node's allocatable capacity (memoized per node object: stored nodes are frozen). */
 export function nodeCapacity(node: Node): NodeCapacity {
@@ -62,11 +64,21 @@ export function nodeCapacity(node: Node): NodeCapacity {
   if (cached !== undefined) return cached;
   const resources = node.NodeResources;
   const reserved = node.ReservedResources;
-  const reservedPorts = new Set<number>(
-    parsePortSpec(reserved.Networks.ReservedHostPorts, `node ${node.ID} reserved host ports`),
+  let reservedPorts: ReadonlySet<number> | undefined = reservedSetCache.get(
+    reserved.Networks.ReservedHostPorts,
   );
-  for (const network of resources.Networks) {
-    for (const port of network.ReservedPorts) if (port.Value > 0) reservedPorts.add(port.Value);
+  if (reservedPorts === undefined) {
+    reservedPorts = new Set(
+      parsePortSpec(reserved.Networks.ReservedHostPorts, `node ${node.ID} reserved host ports`),
+    );
+    if (reservedSetCache.size > 1000) reservedSetCache.clear();
+    reservedSetCache.set(reserved.Networks.ReservedHostPorts, reservedPorts);
+  }
+  const networkReserved = resources.Networks.flatMap((n) => n.ReservedPorts.filter((p) => p.Value > 0));
+  if (networkReserved.length > 0) {
+    const merged = new Set(reservedPorts);
+    for (const port of networkReserved) merged.add(port.Value);
+    reservedPorts = merged;
   }
   const capacity: NodeCapacity = {
     cpu: resources.Cpu.CpuShares - reserved.Cpu.CpuShares,

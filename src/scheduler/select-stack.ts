@@ -52,7 +52,15 @@ interface GroupRanking {
   affinity: AffinityScorer;
   spread: SpreadScorer;
   limit: number;
+  /**
+   * Static feasibility per candidate position (undefined: not checked yet; null: feasible; else
+   * the reason). Static checks cannot change within an eval, so each node is checked once.
+   */
+  verdicts: Array<string | null | undefined>;
 }
+
+/** How many top nodes ScoreMetaData keeps. */
+const TOP_SCORES = 5;
 
 /**
  * Chooses a node for one allocation: walks the eval's candidate nodes (shuffled once, with a
@@ -60,11 +68,15 @@ interface GroupRanking {
  * filters by static feasibility (class-cached), distinct_* and resources, scores feasible nodes
  * (fit, job anti-affinity, reschedule penalty, affinity, spread; the final score is their mean),
  * stops after `scoreLimit` scored nodes and returns the best. Nomad's GenericStack, flattened into
- * one loop that allocates nothing per candidate.
+ * one loop that allocates nothing per candidate (this loop is the scheduler's hot path).
  */
 export class SelectStack {
   private cursor = 0;
   private readonly groups = new Map<string, GroupRanking>();
+  /** NodeUsage per candidate position (the builder's objects, cached to skip its map lookup). */
+  private readonly usages: Array<NodeUsage | undefined>;
+  private readonly topIndex = new Int32Array(TOP_SCORES);
+  private readonly topScore = new Float64Array(TOP_SCORES);
 
   constructor(
     private readonly builder: PlanBuilder,
@@ -73,7 +85,9 @@ export class SelectStack {
     private readonly nodes: readonly Node[],
     private readonly algorithm: "binpack" | "spread",
     private readonly batch: boolean,
-  ) {}
+  ) {
+    this.usages = new Array<NodeUsage | undefined>(nodes.length);
+  }
 
   private ranking(group: TaskGroup): GroupRanking {
     let ranking = this.groups.get(group.Name);
@@ -87,6 +101,7 @@ export class SelectStack {
         affinity,
         spread,
         limit: scoreLimit(this.nodes.length, this.batch, affinity.active || spread.active),
+        verdicts: new Array<string | null | undefined>(this.nodes.length),
       };
       this.groups.set(group.Name, ranking);
     }
@@ -95,29 +110,54 @@ export class SelectStack {
 
   select(group: TaskGroup, options: SelectOptions = {}): SelectResult {
     const recorder = new MetricRecorder();
+    const metric = recorder.metric;
     const ranking = this.ranking(group);
-    const { ask, key, distinct, affinity, spread, limit } = ranking;
-    const penalty = options.penaltyNodes;
+    const { ask, key, distinct, affinity, spread, limit, verdicts } = ranking;
+    const penalty =
+      options.penaltyNodes !== undefined && options.penaltyNodes.size > 0 ? options.penaltyNodes : null;
     const useAffinity = affinity.active;
     const useSpread = spread.active;
+    const useDistinct = distinct.active;
     if (useSpread) spread.beginSelect();
     const nodes = this.nodes;
+    const usages = this.usages;
     const total = nodes.length;
     const binpack = this.algorithm === "binpack";
-    let best: Selection | null = null;
+    const countDivisor = Math.max(group.Count, 1);
+    const topIndex = this.topIndex;
+    const topScore = this.topScore;
+    let topCount = 0;
+    let bestIndex = -1;
+    let bestScore = 0;
     let scored = 0;
-    const skipped: Selection[] = [];
+    // Nodes set aside for scoring below the threshold (positions and scores), at most MAX_SKIP.
+    let skip0 = -1;
+    let skip1 = -1;
+    let skip2 = -1;
+    let skipScore0 = 0;
+    let skipScore1 = 0;
+    let skipScore2 = 0;
+    let skipped = 0;
     for (let visited = 0; visited < total && scored < limit; visited++) {
-      const node = nodes[this.cursor] as Node;
-      this.cursor = this.cursor + 1 === total ? 0 : this.cursor + 1;
-      recorder.evaluateNode();
-      const verdict = this.feasibility.check(node, group.Name);
+      const at = this.cursor;
+      this.cursor = at + 1 === total ? 0 : at + 1;
+      const node = nodes[at] as Node;
+      metric.NodesEvaluated++;
+      let verdict = verdicts[at];
+      if (verdict === undefined) {
+        verdict = this.feasibility.check(node, group.Name);
+        verdicts[at] = verdict;
+      }
       if (verdict !== null) {
         recorder.filterNode(node, verdict);
         continue;
       }
-      const usage = this.builder.usageOf(node);
-      if (distinct.active) {
+      let usage = usages[at];
+      if (usage === undefined) {
+        usage = this.builder.usageOf(node);
+        usages[at] = usage;
+      }
+      if (useDistinct) {
         const reason = distinct.check(node, usage);
         if (reason !== null) {
           recorder.filterNode(node, reason);
@@ -129,66 +169,117 @@ export class SelectStack {
         recorder.exhaustNode(node, exhausted);
         continue;
       }
-      const fit = binpack ? binpackScore(usage, ask) : spreadFitScore(usage, ask);
-      let sum = fit;
+      let sum = binpack ? binpackScore(usage, ask) : spreadFitScore(usage, ask);
       let parts = 1;
       const collisions = usage.count(key);
-      const antiAffinity = collisions > 0 ? -(collisions + 1) / Math.max(group.Count, 1) : 0;
       if (collisions > 0) {
-        sum += antiAffinity;
+        sum -= (collisions + 1) / countDivisor;
         parts++;
       }
-      const penalized = penalty?.has(node.ID) === true;
-      if (penalized) {
+      if (penalty !== null && penalty.has(node.ID)) {
         sum -= 1;
         parts++;
       }
-      const affinityScore = useAffinity ? affinity.score(node) : 0;
-      if (affinityScore !== 0) {
-        sum += affinityScore;
-        parts++;
+      if (useAffinity) {
+        const a = affinity.score(node);
+        if (a !== 0) {
+          sum += a;
+          parts++;
+        }
       }
-      const spreadScore = useSpread ? spread.score(node) : 0;
-      if (spreadScore !== 0) {
-        sum += spreadScore;
-        parts++;
+      if (useSpread) {
+        const sp = spread.score(node);
+        if (sp !== 0) {
+          sum += sp;
+          parts++;
+        }
       }
       const score = sum / parts;
-      const candidate: Selection = { node, usage, score };
-      if (score < SKIP_SCORE_THRESHOLD && skipped.length < MAX_SKIP) {
-        skipped.push(candidate);
+      if (score < SKIP_SCORE_THRESHOLD && skipped < MAX_SKIP) {
+        if (skipped === 0) {
+          skip0 = at;
+          skipScore0 = score;
+        } else if (skipped === 1) {
+          skip1 = at;
+          skipScore1 = score;
+        } else {
+          skip2 = at;
+          skipScore2 = score;
+        }
+        skipped++;
         continue;
       }
       scored++;
-      if (best === null || score > best.score) best = candidate;
-      recordScore(recorder, node, score, fit, antiAffinity, penalized, affinityScore, spreadScore);
+      if (bestIndex < 0 || score > bestScore) {
+        bestIndex = at;
+        bestScore = score;
+      }
+      topCount = insertTop(topIndex, topScore, topCount, at, score);
     }
-    for (const candidate of skipped) {
-      if (scored >= limit) break;
+    // Set-aside nodes count only when too few others were found (Nomad's LimitIterator).
+    const skips = [skip0, skip1, skip2];
+    const skipScores = [skipScore0, skipScore1, skipScore2];
+    for (let i = 0; i < skipped && scored < limit; i++) {
+      const at = skips[i] as number;
+      const score = skipScores[i] as number;
       scored++;
-      if (best === null || candidate.score > best.score) best = candidate;
-      recorder.scoreNode(candidate.node, { "normalized-score": candidate.score }, candidate.score);
+      if (bestIndex < 0 || score > bestScore) {
+        bestIndex = at;
+        bestScore = score;
+      }
+      topCount = insertTop(topIndex, topScore, topCount, at, score);
     }
-    return { selection: best, metric: recorder.metric };
+    for (let i = 0; i < topCount; i++) {
+      const at = topIndex[i] as number;
+      const node = nodes[at] as Node;
+      metric.ScoreMetaData.push({
+        NodeID: node.ID,
+        Scores: this.components(ranking, node, usages[at] as NodeUsage, group, penalty),
+        NormScore: topScore[i] as number,
+      });
+    }
+    if (bestIndex < 0) return { selection: null, metric };
+    const node = nodes[bestIndex] as Node;
+    return { selection: { node, usage: usages[bestIndex] as NodeUsage, score: bestScore }, metric };
+  }
+
+  /** The score components of one node, for ScoreMetaData (recomputed for the top nodes only). */
+  private components(
+    ranking: GroupRanking,
+    node: Node,
+    usage: NodeUsage,
+    group: TaskGroup,
+    penalty: ReadonlySet<string> | null,
+  ): Record<string, number> {
+    const scores: Record<string, number> = {
+      [this.algorithm === "binpack" ? "binpack" : "spread"]:
+        this.algorithm === "binpack" ? binpackScore(usage, ranking.ask) : spreadFitScore(usage, ranking.ask),
+    };
+    const collisions = usage.count(ranking.key);
+    if (collisions > 0) scores["job-anti-affinity"] = -(collisions + 1) / Math.max(group.Count, 1);
+    if (penalty?.has(node.ID) === true) scores["node-reschedule-penalty"] = -1;
+    if (ranking.affinity.active) {
+      const a = ranking.affinity.score(node);
+      if (a !== 0) scores["node-affinity"] = a;
+    }
+    if (ranking.spread.active) {
+      const sp = ranking.spread.score(node);
+      if (sp !== 0) scores["allocation-spread"] = sp;
+    }
+    return scores;
   }
 }
 
-function recordScore(
-  recorder: MetricRecorder,
-  node: Node,
-  score: number,
-  fit: number,
-  antiAffinity: number,
-  penalized: boolean,
-  affinity: number,
-  spread: number,
-): void {
-  const list = recorder.metric.ScoreMetaData;
-  if (list.length >= 5 && (list[list.length - 1]?.NormScore ?? 0) >= score) return;
-  const scores: Record<string, number> = { binpack: fit };
-  if (antiAffinity !== 0) scores["job-anti-affinity"] = antiAffinity;
-  if (penalized) scores["node-reschedule-penalty"] = -1;
-  if (affinity !== 0) scores["node-affinity"] = affinity;
-  if (spread !== 0) scores["allocation-spread"] = spread;
-  recorder.scoreNode(node, scores, score);
+/** Keeps the best TOP_SCORES (position, score) pairs sorted by score, best first. */
+function insertTop(index: Int32Array, score: Float64Array, count: number, at: number, value: number): number {
+  if (count === TOP_SCORES && value <= (score[TOP_SCORES - 1] as number)) return count;
+  let i = count < TOP_SCORES ? count : TOP_SCORES - 1;
+  while (i > 0 && (score[i - 1] as number) < value) {
+    index[i] = index[i - 1] as number;
+    score[i] = score[i - 1] as number;
+    i--;
+  }
+  index[i] = at;
+  score[i] = value;
+  return count < TOP_SCORES ? count + 1 : count;
 }

@@ -14,6 +14,8 @@ interface SpreadState {
   /** For even spreads, the min and max of the non-zero counts, refreshed per selection. */
   min: number;
   max: number;
+  /** Boost per attribute value, valid for the current placement only. */
+  boosts: Map<string, number>;
 }
 
 /**
@@ -32,7 +34,14 @@ export class SpreadScorer {
     this.totalWeight = all.reduce((sum, s) => sum + s.Weight, 0);
     for (const spread of all) {
       const counts = new PropertyCounts(reader, spread.Attribute, job.Namespace, job.ID, group.Name, builder);
-      this.spreads.push({ spread, counts, desired: desiredCounts(spread, group.Count), min: 0, max: 0 });
+      this.spreads.push({
+        spread,
+        counts,
+        desired: desiredCounts(spread, group.Count),
+        min: 0,
+        max: 0,
+        boosts: new Map(),
+      });
     }
   }
 
@@ -43,6 +52,7 @@ export class SpreadScorer {
   /** Call once before scoring the candidates of one placement. */
   beginSelect(): void {
     for (const state of this.spreads) {
+      state.boosts.clear();
       if (state.desired !== null) continue;
       let min = 0;
       let max = 0;
@@ -55,30 +65,38 @@ export class SpreadScorer {
     }
   }
 
+  /**
+   * The spread component for `node`. Every term depends only on the node's attribute value, so
+   * within one placement each value is scored once and reused for every node that has it.
+   */
   score(node: Node): number {
     let total = 0;
     for (const state of this.spreads) {
       const value = state.counts.valueOf(node);
-      if (state.desired === null) {
-        total += evenSpreadBoost(state, value);
-        continue;
+      const key = value ?? NO_VALUE;
+      let boost = state.boosts.get(key);
+      if (boost === undefined) {
+        boost = this.boost(state, value);
+        state.boosts.set(key, boost);
       }
-      if (value === null) {
-        total -= 1;
-        continue;
-      }
-      const desired = state.desired.get(value) ?? state.desired.get(IMPLICIT_TARGET);
-      if (desired === undefined || desired <= 0) {
-        total -= 1;
-        continue;
-      }
-      const used = state.counts.countOf(value) + 1;
-      const weight = this.totalWeight > 0 ? state.spread.Weight / this.totalWeight : 0;
-      total += ((desired - used) / desired) * weight;
+      total += boost;
     }
     return total;
   }
+
+  private boost(state: SpreadState, value: string | null): number {
+    if (state.desired === null) return evenSpreadBoost(state, value);
+    if (value === null) return -1;
+    const desired = state.desired.get(value) ?? state.desired.get(IMPLICIT_TARGET);
+    if (desired === undefined || desired <= 0) return -1;
+    const used = state.counts.countOf(value) + 1;
+    const weight = this.totalWeight > 0 ? state.spread.Weight / this.totalWeight : 0;
+    return ((desired - used) / desired) * weight;
+  }
 }
+
+/** Key of "the node lacks the attribute" in the per-placement boost memo. */
+const NO_VALUE = "\u0000none";
 
 function desiredCounts(spread: Spread, count: number): Map<string, number> | null {
   if (spread.SpreadTarget.length === 0) return null;
