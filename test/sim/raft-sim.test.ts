@@ -10,7 +10,7 @@
 import { describe, expect, it } from "vitest";
 import { runSeed } from "../../src/raft/sim/random-run.js";
 
-const STEPS = Number(process.env["RAFT_SIM_STEPS"] ?? 600);
+const STEPS = Number(process.env["RAFT_SIM_STEPS"] ?? 2000);
 const single = process.env["RAFT_SIM_SEED"];
 const seedCount = Number(process.env["RAFT_SIM_SEEDS"] ?? 2000);
 const firstSeed = Number(process.env["RAFT_SIM_FIRST_SEED"] ?? 1);

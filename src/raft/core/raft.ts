@@ -75,6 +75,8 @@ export class Raft {
    *  entry so a new leader first commits an entry of its own term — the one-at-a-time fix). */
   pendingConfIndex: LogIndex = 0;
   private uncommittedSize = 0;
+  /** A TimeoutNow arrived while conf changes were committed but not applied (see hup). */
+  private campaignWhenApplied = false;
   private readonly readOnly: ReadOnly;
   /** ReadIndex requests that arrived before the leader committed an entry of its term. */
   private pendingReadIndexMessages: Message[] = [];
@@ -247,6 +249,7 @@ export class Raft {
     }
     this.pendingConfIndex = 0;
     this.uncommittedSize = 0;
+    this.campaignWhenApplied = false;
     this.readOnly.reset();
     this.pendingReadIndexMessages = [];
   }
@@ -290,12 +293,13 @@ export class Raft {
     this.lead = this.id;
     this.role = "leader";
     this.tracker.get(this.id).becomeReplicate();
-    // Conf changes are refused until the entry below is applied: the new leader must commit an
-    // entry of its own term before changing membership (one-at-a-time fix, see confchange.ts).
-    this.pendingConfIndex = this.log.lastIndex();
     // §5.4.2 / Figure 8: earlier-term entries commit only indirectly, so append one of our own.
     const ok = this.appendEntry([{ term: 0, index: 0, type: "normal", data: EMPTY_BYTES }]);
     assert(ok, "empty entry must be accepted");
+    // Conf changes are refused until that empty entry is applied: a new leader must commit an
+    // entry of its own term before changing membership (the one-at-a-time fix, see confchange.ts;
+    // etcd sets this to the index before the empty entry, which is not enough for that fix).
+    this.pendingConfIndex = this.log.lastIndex();
     this.logger?.info(`${this.id}: became leader at term ${this.term}`);
   }
 
@@ -343,9 +347,22 @@ export class Raft {
     if (this.role === "leader") return;
     if (!this.promotable()) return;
     // A committed but unapplied conf change may change whether we are a voter, or who is; wait.
-    if (this.hasUnappliedConfChanges()) return;
+    // A TimeoutNow is remembered and acted on once they are applied (see afterApplied): a removed
+    // leader hands over right after the removal commits, when the target may not have applied it.
+    if (this.hasUnappliedConfChanges()) {
+      if (kind === "transfer") this.campaignWhenApplied = true;
+      return;
+    }
     if (kind === "transfer") this.campaign("transfer");
     else this.campaign(this.preVote ? "preElection" : "election");
+  }
+
+  /** Called by RawNode after the application applied entries. */
+  afterApplied(): void {
+    if (this.campaignWhenApplied && !this.hasUnappliedConfChanges()) {
+      this.campaignWhenApplied = false;
+      this.hup("transfer");
+    }
   }
 
   private hasUnappliedConfChanges(): boolean {

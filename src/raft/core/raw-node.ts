@@ -222,6 +222,7 @@ export class RawNode {
     if (lastCommitted !== undefined) {
       r.log.appliedTo(lastCommitted.index);
       r.reduceUncommittedSize(rd.committedEntries);
+      r.afterApplied();
     }
   }
 

@@ -8,6 +8,7 @@
  *   add-nodes N                 N founding voters 1..N (first time) or N empty joiners after that
  *   campaign ID                 ID starts an election now
  *   prevote-now ID              ID forgets its leader and starts a (pre-)vote at once
+ *   forget-leader ID            ID (a follower) forgets its leader, so it grants votes at once
  *   propose ID DATA             ID proposes DATA (forwarded if ID is a follower)
  *   read-index ID CTX           ID requests a linearizable read tagged CTX
  *   transfer ID TARGET          ID (the leader, or forwarded) transfers leadership to TARGET
@@ -116,6 +117,9 @@ function runCommand(c: SimCluster, command: string, out: string[]): void {
     }
     case "campaign":
       c.node(arg(0)).rawNode().campaign();
+      return;
+    case "forget-leader":
+      c.node(arg(0)).rawNode().forgetLeader();
       return;
     case "prevote-now":
       c.node(arg(0)).rawNode().forgetLeaderAndPreVote();
@@ -241,7 +245,8 @@ function runCommand(c: SimCluster, command: string, out: string[]): void {
       const n = c.node(arg(0));
       const raw = n.rawNode();
       const terms: string[] = [];
-      for (let i = raw.firstIndex() - 1; i <= raw.status().lastIndex; i++) terms.push(`${i}/${raw.logTerm(i)}`);
+      for (let i = raw.firstIndex() - 1; i <= raw.status().lastIndex; i++)
+        terms.push(`${i}/${raw.logTerm(i)}`);
       out.push(`${arg(0)} log: ${terms.join(" ")} (first ${raw.firstIndex()})`);
       return;
     }
