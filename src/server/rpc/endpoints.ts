@@ -136,7 +136,7 @@ export class ServerEndpoints implements ServerApi {
 
   private meta(index: number): QueryMeta {
     return {
-      index: Math.max(1, index),
+      index,
       knownLeader: this.o.cluster.leader() !== undefined,
       lastContactMs: this.o.cluster.lastContactMs(),
     };
@@ -193,7 +193,9 @@ export class ServerEndpoints implements ServerApi {
     const deadline = performance.now() + (query.maxWaitMs ?? 0);
     for (;;) {
       const state = this.o.ctx.state();
-      const index = Math.max(0, ...tables.map((t) => state.tableIndex(t)));
+      // A table never written reports the state's index: any later write passes it. (Nomad floors
+      // it at 1 instead, which would hide a first write at index 1 from a blocked reader.)
+      const index = Math.max(0, ...tables.map((t) => state.tableIndex(t))) || state.index;
       const remaining = deadline - performance.now();
       if (minIndex === 0 || index > minIndex || remaining <= 0) {
         return { value: compute(state), meta: this.meta(index) };

@@ -1,0 +1,309 @@
+import * as grpc from "@grpc/grpc-js";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { mockAlloc, mockJob, mockNode } from "../../fsm/mock.js";
+import { StateStore } from "../../fsm/state-store.js";
+import type { Allocation } from "../../fsm/structs.js";
+import { NotFoundError, TimeoutError, ValidationError } from "../../shared/errors.js";
+import { SystemClock } from "../clock.js";
+import { Forwarder } from "../forward.js";
+import { InProcessContext } from "../in-process-context.js";
+import { DEFAULT_LEADER_CONFIG, Leader } from "../leader.js";
+import { AllocWatchHub } from "./alloc-watch-hub.js";
+import { type ClusterView, type LeaderDuties, ServerEndpoints } from "./endpoints.js";
+import { addServerService } from "./grpc-server.js";
+import { PreconditionError } from "./rpc-status.js";
+import type { ClientAllocsUpdate, ServerAddress } from "./server-api.js";
+import { ServerRpcClient } from "./server-client.js";
+
+/**
+ * The endpoints over gRPC against one real StateStore and the real Leader (InProcessContext:
+ * no replication), plus a second "follower" endpoints instance that must forward to it.
+ */
+interface Harness {
+  ctx: InProcessContext;
+  leader: Leader;
+  leaderClient: ServerRpcClient;
+  followerClient: ServerRpcClient;
+  setFollowerKnowsLeader(known: boolean): void;
+  close(): Promise<void>;
+}
+
+async function serve(endpoints: ServerEndpoints): Promise<{ server: grpc.Server; address: string }> {
+  const server = new grpc.Server();
+  addServerService(server, endpoints, (await import("../../shared/log.js")).silentLogger());
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) =>
+      e ? reject(e) : resolve(p),
+    ),
+  );
+  return { server, address: `127.0.0.1:${port}` };
+}
+
+function view(self: ServerAddress, leader: () => ServerAddress | undefined): ClusterView {
+  return {
+    self,
+    selfId: self.id,
+    leader,
+    leaderChanged: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 20))),
+    lastContactMs: () => 0,
+    peers: () => [self],
+  };
+}
+
+async function harness(): Promise<Harness> {
+  const ctx = new InProcessContext(new StateStore(), new SystemClock());
+  const leader = new Leader(ctx, {
+    ...DEFAULT_LEADER_CONFIG,
+    heartbeat: { ...DEFAULT_LEADER_CONFIG.heartbeat, minHeartbeatTtlMs: 60_000 },
+    gcIntervalMs: 0,
+  });
+  await leader.establish();
+  const hub = new AllocWatchHub();
+  ctx.onApplied((_i, command) => hub.applied(command, ctx.state()));
+  const duties: LeaderDuties = {
+    dequeue: (s, t, sig) => leader.dequeue(s, t, sig),
+    ack: (e, t) => leader.ack(e, t),
+    nack: (e, t) => leader.nack(e, t),
+    holds: (e, t) => leader.holds(e, t),
+    reblock: (e, t) => leader.reblock(e, t),
+    submitPlan: (p) => leader.submitPlan(p),
+    heartbeat: (n) => leader.heartbeat(n),
+    collectGarbage: (r, e, t) => leader.client.collectGarbage(r, e, t),
+  };
+  let leaderAddress: ServerAddress = { id: "s1", rpcAddress: "" };
+  const leaderView = view(leaderAddress, () => leaderAddress);
+  const leaderForwarder = new Forwarder(leaderView);
+  const leaderEndpoints = new ServerEndpoints({
+    ctx,
+    cluster: leaderView,
+    forwarder: leaderForwarder,
+    duties: () => duties,
+    hub,
+    forwardDeadlineMs: 2_000,
+    allocUpdateWindowMs: 5,
+  });
+  const a = await serve(leaderEndpoints);
+  leaderAddress = { id: "s1", rpcAddress: a.address };
+
+  let followerKnowsLeader = true;
+  const followerView = view({ id: "s2", rpcAddress: "" }, () =>
+    followerKnowsLeader ? leaderAddress : undefined,
+  );
+  const followerForwarder = new Forwarder(followerView);
+  const followerEndpoints = new ServerEndpoints({
+    ctx,
+    cluster: followerView,
+    forwarder: followerForwarder,
+    duties: () => undefined,
+    hub,
+    forwardDeadlineMs: 2_000,
+  });
+  const b = await serve(followerEndpoints);
+  const leaderClient = new ServerRpcClient(a.address);
+  const followerClient = new ServerRpcClient(b.address);
+  return {
+    ctx,
+    leader,
+    leaderClient,
+    followerClient,
+    setFollowerKnowsLeader: (known) => {
+      followerKnowsLeader = known;
+    },
+    close: async () => {
+      leaderClient.close();
+      followerClient.close();
+      leaderForwarder.close();
+      followerForwarder.close();
+      leaderEndpoints.close();
+      followerEndpoints.close();
+      await leader.revoke();
+      a.server.forceShutdown();
+      b.server.forceShutdown();
+    },
+  };
+}
+
+describe("server endpoints over gRPC", () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await harness();
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it("registers a node, hides its secret, heartbeats with a TTL and refuses a wrong secret", async () => {
+    const node = mockNode({ ID: "n1", SecretID: "secret-1", Name: "n1", ComputedClass: "" });
+    const reg = await h.followerClient.nodeRegister(node);
+    expect(reg.heartbeatTtlMs).toBeGreaterThanOrEqual(60_000);
+    expect(reg.index).toBeGreaterThan(0);
+    const listed = await h.followerClient.nodeList({});
+    expect(listed.value.map((n) => n.ID)).toEqual(["n1"]);
+    expect(listed.value[0]?.SecretID).toBe("");
+    expect(listed.value[0]?.ComputedClass).not.toBe("");
+    const beat = await h.followerClient.nodeHeartbeat("n1", "secret-1");
+    expect(beat.heartbeatTtlMs).toBeGreaterThan(0);
+    await expect(h.followerClient.nodeHeartbeat("n1", "wrong")).rejects.toBeInstanceOf(PreconditionError);
+    await expect(h.followerClient.nodeHeartbeat("nope", "x")).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("brings a down node back to ready on its next heartbeat, with node evals", async () => {
+    h.ctx.applyNow({ type: "job-register", Job: mockJob({ ID: "sys", Type: "system" }), Eval: null });
+    await h.leaderClient.nodeRegister(mockNode({ ID: "n1", SecretID: "s", Name: "n1" }));
+    h.ctx.applyNow({
+      type: "node-status",
+      Updates: [{ NodeID: "n1", Status: "down", StatusDescription: "test", UpdatedAt: 1 }],
+      Evals: [],
+    });
+    const beat = await h.followerClient.nodeHeartbeat("n1", "s");
+    expect(h.ctx.state().nodeByID("n1")?.Status).toBe("ready");
+    expect(beat.evalIds.length).toBe(1);
+    expect(h.ctx.state().evalByID(beat.evalIds[0] as string)?.JobID).toBe("sys");
+  });
+
+  it("streams a node's allocations: full set first, then changes, without echoing client reports", async () => {
+    const node = mockNode({ ID: "n1", SecretID: "s", Name: "n1" });
+    await h.leaderClient.nodeRegister(node);
+    const job = mockJob({ ID: "web" });
+    h.ctx.applyNow({ type: "job-register", Job: job, Eval: null });
+    const stored = h.ctx.state().jobByID(job.Namespace, "web");
+    const updates: ClientAllocsUpdate[] = [];
+    const watch = h.followerClient.watchClientAllocs(
+      { nodeId: "n1", secretId: "s", minIndex: 0, stale: true },
+      (u) => updates.push(u),
+    );
+    await expect.poll(() => updates.length).toBe(1);
+    expect(updates[0]?.full).toBe(true);
+    expect(updates[0]?.allocs).toEqual([]);
+    const alloc: Allocation = mockAlloc({
+      ID: "a1",
+      NodeID: "n1",
+      JobID: "web",
+      Namespace: job.Namespace,
+      JobVersion: stored?.Version ?? 0,
+      TaskGroup: job.TaskGroups[0]?.Name ?? "web",
+      Name: "web.web[0]",
+      ClientStatus: "pending",
+    });
+    h.ctx.applyNow({
+      type: "plan-apply",
+      EvalID: "",
+      NodeUpdate: {},
+      NodeAllocation: { n1: [alloc] },
+      NodePreemptions: {},
+      Deployment: null,
+      DeploymentUpdates: [],
+      Evals: [],
+      Now: 1,
+    });
+    await expect.poll(() => updates.length).toBe(2);
+    expect(updates[1]?.full).toBe(false);
+    expect(updates[1]?.allocs.map((a) => a.ID)).toEqual(["a1"]);
+    expect(updates[1]?.jobs.map((j) => j.ID)).toEqual(["web"]);
+    const index = await h.followerClient.allocClientUpdate(
+      [{ ID: "a1", NodeID: "n1", ClientStatus: "running", ClientDescription: "up" }],
+      { n1: "s" },
+    );
+    expect(index).toBeGreaterThan(0);
+    expect(h.ctx.state().allocByID("a1")?.ClientStatus).toBe("running");
+    await expect(
+      h.followerClient.allocClientUpdate(
+        [{ ID: "a1", NodeID: "n1", ClientStatus: "failed", ClientDescription: "" }],
+        {
+          n1: "wrong",
+        },
+      ),
+    ).rejects.toBeInstanceOf(PreconditionError);
+    // A server-side change (stop) is pushed; the client's own report was not.
+    h.ctx.applyNow({
+      type: "plan-apply",
+      EvalID: "",
+      NodeUpdate: { n1: [{ ...alloc, DesiredStatus: "stop", DesiredDescription: "stopped" }] },
+      NodeAllocation: {},
+      NodePreemptions: {},
+      Deployment: null,
+      DeploymentUpdates: [],
+      Evals: [],
+      Now: 2,
+    });
+    await expect.poll(() => updates.length).toBe(3);
+    expect(updates[2]?.allocs[0]?.DesiredStatus).toBe("stop");
+    expect(updates[2]?.jobs).toEqual([]);
+    watch.cancel();
+    await watch.closed;
+  });
+
+  it("registers a job through the follower with its eval, and enforces the job modify index", async () => {
+    const res = await h.followerClient.jobRegister(mockJob({ ID: "batchy", Type: "batch" }), {});
+    expect(res.evalId).not.toBe("");
+    const evaluation = h.ctx.state().evalByID(res.evalId);
+    expect(evaluation?.JobID).toBe("batchy");
+    expect(evaluation?.TriggeredBy).toBe("job-register");
+    const got = await h.followerClient.jobGet("batchy", {});
+    expect(got.value?.Type).toBe("batch");
+    await expect(
+      h.followerClient.jobRegister(mockJob({ ID: "batchy", Type: "batch" }), {
+        enforceIndex: true,
+        jobModifyIndex: 0,
+      }),
+    ).rejects.toBeInstanceOf(PreconditionError);
+    await expect(
+      h.followerClient.jobRegister(mockJob({ ID: "bad id!", Type: "batch" }), {}),
+    ).rejects.toBeInstanceOf(ValidationError);
+    const stopped = await h.followerClient.jobDeregister("default", "batchy", false);
+    expect(h.ctx.state().jobByID("default", "batchy")?.Stop).toBe(true);
+    expect(stopped.evalId).not.toBe("");
+  });
+
+  it("variables: put, check-and-set conflict with the current value, delete", async () => {
+    const put = await h.followerClient.varPut("default", "a/b", { k: "1" }, undefined);
+    expect(put.ok).toBe(true);
+    const modify = put.variable?.ModifyIndex ?? 0;
+    const conflict = await h.followerClient.varPut("default", "a/b", { k: "2" }, modify + 100);
+    expect(conflict.conflict).toBe(true);
+    expect(conflict.variable?.Items).toEqual({ k: "1" });
+    const absentOnly = await h.followerClient.varPut("default", "a/b", { k: "3" }, 0);
+    expect(absentOnly.conflict).toBe(true);
+    const ok = await h.followerClient.varPut("default", "a/b", { k: "4" }, modify);
+    expect(ok.variable?.Items).toEqual({ k: "4" });
+    const list = await h.followerClient.varList({ prefix: "a/" });
+    expect(list.value.map((v) => v.Path)).toEqual(["a/b"]);
+    expect("Items" in (list.value[0] ?? {})).toBe(false);
+    expect((await h.followerClient.varDelete("default", "a/b", undefined)).ok).toBe(true);
+    expect((await h.followerClient.varGet("default", "a/b", {})).ok).toBe(false);
+  });
+
+  it("a blocking query returns once the table passes the index", async () => {
+    const first = await h.leaderClient.nodeList({});
+    const waiting = h.followerClient.nodeList({ stale: true, minIndex: first.meta.index, maxWaitMs: 10_000 });
+    await h.leaderClient.nodeRegister(mockNode({ ID: "late", SecretID: "s", Name: "late" }));
+    const answered = await waiting;
+    expect(answered.value.map((n) => n.ID)).toContain("late");
+    expect(answered.meta.index).toBeGreaterThan(first.meta.index);
+  });
+
+  it("a blocking query that sees no change returns at its wait time with the same index", async () => {
+    const first = await h.leaderClient.nodeList({});
+    const again = await h.followerClient.nodeList({
+      stale: true,
+      minIndex: first.meta.index,
+      maxWaitMs: 100,
+    });
+    expect(again.meta.index).toBe(first.meta.index);
+  });
+
+  it("without a leader a forwarded write waits, and succeeds once one is known", async () => {
+    h.setFollowerKnowsLeader(false);
+    const pending = h.followerClient.varPut("default", "wait/for/leader", { k: "v" }, undefined);
+    setTimeout(() => h.setFollowerKnowsLeader(true), 300);
+    const res = await pending;
+    expect(res.ok).toBe(true);
+  });
+
+  it("without a leader until the deadline a write fails with a timeout", async () => {
+    h.setFollowerKnowsLeader(false);
+    await expect(h.followerClient.varPut("default", "never", { k: "v" }, undefined)).rejects.toBeInstanceOf(
+      TimeoutError,
+    );
+  });
+});
