@@ -2,7 +2,9 @@ import { decodeCommand, encodeCommand } from "../fsm/command-codec.js";
 import type { Command } from "../fsm/commands.js";
 import type { DroverFsm } from "../fsm/drover-fsm.js";
 import { CommandRejectedError } from "../fsm/errors.js";
+import { writeSnapshotStream } from "../fsm/snapshot-stream.js";
 import type { StateReader } from "../fsm/state-reader.js";
+import { emptyTables } from "../fsm/tables.js";
 import type { Entry, LogIndex } from "../raft/core/types.js";
 import type { RaftNode } from "../raft/raft-node.js";
 import type { StateMachine } from "../raft/state-machine.js";
@@ -62,8 +64,25 @@ export class ObservedFsm implements StateMachine {
     return this.fsm.snapshot();
   }
 
-  restore(index: LogIndex, chunks: AsyncIterable<Uint8Array>): Promise<void> {
-    return this.fsm.restore(index, chunks);
+  /**
+   * Raft's bootstrap snapshot (index 1, written by the founders, sent by a leader to a founder
+   * that started late) carries the membership only, no FSM bytes. The FSM state at index 1 is
+   * the empty state, so an empty stream at index ≤ 1 restores exactly that; anywhere else an
+   * empty stream is corrupt and the FSM says so.
+   */
+  async restore(index: LogIndex, chunks: AsyncIterable<Uint8Array>): Promise<void> {
+    const iterator = chunks[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    if (first.done === true && index <= 1) {
+      await this.fsm.restore(index, writeSnapshotStream({ ...emptyTables(), index }));
+      return;
+    }
+    async function* replay(): AsyncGenerator<Uint8Array> {
+      if (first.done !== true) yield first.value;
+      for (let next = await iterator.next(); next.done !== true; next = await iterator.next())
+        yield next.value;
+    }
+    await this.fsm.restore(index, replay());
   }
 }
 
