@@ -23,6 +23,9 @@ export class Progress {
   pendingSnapshot: LogIndex = 0;
   /** Heard from this follower since the last check-quorum round (leader only). */
   recentActive = false;
+  /** The highest commit index sent to the follower (in an append or heartbeat); used to push a
+   *  new commit index to a follower that would otherwise learn it only at the next heartbeat. */
+  sentCommit: LogIndex = 0;
   /** In probe state: one append was sent and we wait for its answer (or a heartbeat response). */
   probeSent = false;
   readonly inflights: Inflights;
@@ -143,6 +146,7 @@ export class Progress {
     this.match = match;
     this.next = next;
     this.recentActive = false;
+    this.sentCommit = 0;
     this.checkInvariant();
   }
 }

@@ -182,6 +182,7 @@ export class Raft {
       }),
     );
     pr.sentEntries(ents.length, prevIndex + ents.length, bytes);
+    pr.sentCommit = Math.max(pr.sentCommit, this.log.committed);
     return true;
   }
 
@@ -210,7 +211,9 @@ export class Raft {
   private sendHeartbeat(to: RaftId, ctx: Uint8Array): void {
     // Never tell a follower of a commit index beyond what it is known to have: it may not have
     // those entries (or may have different ones) yet.
-    const commit = Math.min(this.tracker.get(to).match, this.log.committed);
+    const pr = this.tracker.get(to);
+    const commit = Math.min(pr.match, this.log.committed);
+    pr.sentCommit = Math.max(pr.sentCommit, commit);
     this.send(message({ type: "heartbeat", from: this.id, to, commit, context: ctx }));
   }
 
@@ -636,8 +639,9 @@ export class Raft {
       this.releasePendingReadIndexMessages();
       this.bcastAppend();
     }
-    // The window may have opened: send as much as it allows.
-    while (this.maybeSendAppend(m.from, false)) {
+    // The window may have opened: send as much as it allows, and at least the commit index if
+    // the follower has not been told it yet (else it would wait for the next heartbeat to apply).
+    while (this.maybeSendAppend(m.from, pr.sentCommit < this.log.committed)) {
       // keep sending
     }
     if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) this.sendTimeoutNow(m.from);
