@@ -374,12 +374,12 @@ function reconcileGroup(ctx: GroupContext, group: TaskGroup, allocs: readonly Al
   }
   const migrating = slots.filter((s) => s.kind === "migrate");
   if (migrating.length > 0) {
+    // Replacements of migrated allocations that have not started yet count against max_parallel.
+    const migrated = new Set(
+      input.allocs.filter((a) => a.DesiredDescription === ALLOC_MIGRATING).map((a) => a.ID),
+    );
     const inFlight = allocs.filter(
-      (a) =>
-        a.DesiredStatus === "run" &&
-        a.ClientStatus === "pending" &&
-        a.PreviousAllocation !== "" &&
-        input.allocs.some((p) => p.ID === a.PreviousAllocation && p.DesiredDescription === ALLOC_MIGRATING),
+      (a) => a.DesiredStatus === "run" && a.ClientStatus === "pending" && migrated.has(a.PreviousAllocation),
     ).length;
     let budget = Math.max(0, (group.Migrate?.MaxParallel ?? 1) - inFlight);
     migrating.sort((a, b) => allocIndexFromName(a.alloc.Name) - allocIndexFromName(b.alloc.Name));
@@ -403,6 +403,18 @@ function reconcileGroup(ctx: GroupContext, group: TaskGroup, allocs: readonly Al
 
   // 4. Updates of untainted allocations of older versions.
   const destructive: Allocation[] = [];
+  // One comparison per old version, not per allocation.
+  const inPlaceByVersion = new Map<number, boolean>();
+  const canUpdateInPlace = (version: number): boolean => {
+    let answer = inPlaceByVersion.get(version);
+    if (answer === undefined) {
+      const old = input.jobVersion(version);
+      const oldGroup = old?.TaskGroups.find((g) => g.Name === group.Name);
+      answer = old !== undefined && oldGroup !== undefined && !tasksUpdated(old, oldGroup, job, group);
+      inPlaceByVersion.set(version, answer);
+    }
+    return answer;
+  };
   for (const slot of slots) {
     if (slot.kind !== "untainted") continue;
     const alloc = slot.alloc;
@@ -410,9 +422,7 @@ function reconcileGroup(ctx: GroupContext, group: TaskGroup, allocs: readonly Al
       desired.ignore++;
       continue;
     }
-    const old = input.jobVersion(alloc.JobVersion);
-    const oldGroup = old?.TaskGroups.find((g) => g.Name === group.Name);
-    if (old !== undefined && oldGroup !== undefined && !tasksUpdated(old, oldGroup, job, group)) {
+    if (canUpdateInPlace(alloc.JobVersion)) {
       result.inPlace.push(alloc);
       desired.inPlace++;
     } else {
@@ -496,6 +506,9 @@ function reconcileGroup(ctx: GroupContext, group: TaskGroup, allocs: readonly Al
   const changing = destructive.length > 0 || (placeNew && missing > 0) || canariesToPlace > 0;
   if (rolling && deployment === null && ctx.newDeployment === null && changing) {
     ctx.newDeployment = newDeployment(input, job);
+  }
+  if (ctx.newDeployment !== null && wantCanaries && !update.AutoPromote) {
+    ctx.newDeployment.StatusDescription = DEPLOYMENT_RUNNING_CANARIES;
   }
   const target = ctx.newDeployment ?? deployment;
   if (rolling && target !== null && target.TaskGroups[group.Name] === undefined) {
