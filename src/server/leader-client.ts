@@ -1,4 +1,5 @@
 import type { Evaluation, Plan, PlanResult, SchedulerType } from "../fsm/structs.js";
+import type { GcRequest } from "../scheduler/schedule-types.js";
 
 /** An eval handed to a worker: the eval, the token that proves the delivery, and the state index
  * the worker's local FSM must reach before it schedules (so it sees the job and earlier plans). */
@@ -32,4 +33,9 @@ export interface PlanSubmitter {
    * worker holding `token`; resolves with the Raft index of the write.
    */
   upsertEvals(evals: Evaluation[], token: string): Promise<number>;
+  /**
+   * Commits what a core (GC) eval found to delete (the fsm's gc-delete command) for the worker
+   * holding `token` for core eval `evalId`; resolves with the Raft index.
+   */
+  collectGarbage(request: GcRequest, evalId: string, token: string): Promise<number>;
 }

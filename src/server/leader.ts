@@ -1,6 +1,7 @@
 import type { Command } from "../fsm/commands.js";
 import type { Evaluation, Plan, PlanResult } from "../fsm/structs.js";
 import { allocClientTerminal, isTerminalEvalStatus } from "../fsm/structs.js";
+import type { GcRequest } from "../scheduler/schedule-types.js";
 import { SeededRandom } from "../shared/rand.js";
 import { BlockedEvals } from "./blocked-evals.js";
 import type { CancelTimer } from "./clock.js";
@@ -176,6 +177,11 @@ export class Leader {
   /** Queues a plan for the applier (token checked, nack timer paused while queued). */
   submitPlan(plan: Plan): Promise<PlanResult> {
     return this.client.submitPlan(plan);
+  }
+
+  /** Commits a core eval's garbage (the fsm's gc-delete) for the worker holding it. */
+  collectGarbage(request: GcRequest, evalId: string, token: string): Promise<number> {
+    return this.client.collectGarbage(request, evalId, token);
   }
 
   /** Resets the node's heartbeat timer; answers its TTL in ms. Throws NotLeaderError off the leader. */

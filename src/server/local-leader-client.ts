@@ -1,4 +1,5 @@
 import type { Evaluation, Plan, PlanResult, SchedulerType } from "../fsm/structs.js";
+import type { GcRequest } from "../scheduler/schedule-types.js";
 import type { ServerContext } from "./context.js";
 import { type EvalBroker, StaleEvalTokenError } from "./eval-broker.js";
 import type { BrokerClient, PlanSubmitter, WorkItem } from "./leader-client.js";
@@ -59,6 +60,14 @@ export class LocalLeaderClient implements BrokerClient, PlanSubmitter {
     const held = evals.some((e) => this.broker.outstanding(e.ID) === token);
     if (!held) throw new StaleEvalTokenError(evals[0]?.ID ?? "", "eval upsert without an outstanding token");
     const committed = await this.ctx.propose({ type: "eval-upsert", Evals: evals });
+    return committed.index;
+  }
+
+  /** Rejects with StaleEvalTokenError when the core eval is not held with `token`. */
+  async collectGarbage(request: GcRequest, evalId: string, token: string): Promise<number> {
+    if (this.broker.outstanding(evalId) !== token)
+      throw new StaleEvalTokenError(evalId, "gc without an outstanding token");
+    const committed = await this.ctx.propose({ type: "gc-delete", ...request });
     return committed.index;
   }
 }

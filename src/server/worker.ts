@@ -1,27 +1,29 @@
 import { performance } from "node:perf_hooks";
 import type { Histogram } from "prom-client";
 import type { StateReader } from "../fsm/state-reader.js";
-import type { Evaluation, Nanos, Plan, SchedulerType } from "../fsm/structs.js";
+import type { Evaluation, SchedulerType } from "../fsm/structs.js";
+import type { ScheduleOptions, ScheduleResult } from "../scheduler/schedule-types.js";
 import { NotLeaderError } from "../shared/errors.js";
+import type { AgentMetrics } from "../shared/metrics.js";
 import type { ServerContext } from "./context.js";
 import { StaleEvalTokenError } from "./eval-broker.js";
 import type { BrokerClient, PlanSubmitter, WorkItem } from "./leader-client.js";
 import { newEvaluation } from "./new-evaluation.js";
 import { StalePlanError } from "./plan-applier.js";
 
-/** The scheduler's entry point as the worker calls it (src/scheduler/index.ts `schedule`). */
+/** The scheduler's entry point as the worker calls it (src/scheduler `schedule`). */
 export type ScheduleFn = (
   reader: StateReader,
   evaluation: Evaluation,
-  options: { now: Nanos; seed: number },
-) => { plan: Plan | null; eval: Evaluation; createEvals: Evaluation[] };
+  options: ScheduleOptions,
+) => ScheduleResult;
 
 export interface WorkerConfig {
   /** Scheduler types this worker runs. */
   schedulers: readonly SchedulerType[];
   /** Long-poll timeout of one dequeue. */
   dequeueTimeoutMs: number;
-  /** Plan submissions per eval before giving up (Nomad: 5 for service and batch). */
+  /** Plan submissions that commit nothing, per eval, before giving up (Nomad: 5 attempts). */
   maxPlanAttempts: number;
   /** Pause after a failed dequeue (no leader reachable) before trying again. */
   retryBackoffMs: number;
@@ -64,7 +66,6 @@ export class Worker {
     private readonly config: WorkerConfig = DEFAULT_WORKER_CONFIG,
     scheduleSeconds?: Histogram,
   ) {
-    // Several workers share one histogram: the caller creates it once per agent (workerMetrics).
     this.scheduleSeconds = scheduleSeconds ?? workerScheduleHistogram(ctx);
   }
 
@@ -136,18 +137,38 @@ export class Worker {
    */
   private async scheduleWithRetries(item: WorkItem): Promise<Evaluation[]> {
     let reader = this.ctx.state();
+    // Only plans that commit nothing count against maxPlanAttempts: under contention (workers
+    // racing for the same nodes) a partially committed plan is progress, and giving up on it
+    // would leave the job to a slow retry (Nomad's plan-rejection pain point).
+    let fruitless = 0;
     for (let attempt = 0; ; attempt++) {
       const started = performance.now();
       const scheduled = this.schedule(reader, item.eval, {
         now: this.ctx.clock.now(),
         seed: evalSeed(item.eval.ID, attempt),
+        evalToken: item.token,
       });
       this.scheduleSeconds.observe({ scheduler: item.eval.Type }, (performance.now() - started) / 1000);
-      const evals = item.eval.Type === "_core" ? [] : [scheduled.eval, ...scheduled.createEvals];
+      // Core (GC) evals live only in the broker, never in state (as in Nomad): nothing to write
+      // for them but the garbage they found.
+      if (item.eval.Type === "_core") {
+        if (scheduled.gc !== null) await this.planner.collectGarbage(scheduled.gc, item.eval.ID, item.token);
+        return [];
+      }
+      // As Nomad's worker does: a blocked eval records the index of the snapshot it was blocked
+      // at, so that capacity appearing after that index (a missed unblock) releases it at once,
+      // and capacity before it does not release it again in a loop.
+      const snapshotIndex = reader.index;
+      const evals = [scheduled.eval, ...scheduled.createEvals].map((e) =>
+        e.Status === "blocked" && e.SnapshotIndex < snapshotIndex
+          ? { ...e, SnapshotIndex: snapshotIndex }
+          : e,
+      );
       if (scheduled.plan === null) return evals;
       const result = await this.planner.submitPlan({ ...scheduled.plan, EvalToken: item.token });
       if (result.RefreshIndex === 0) return evals;
-      if (attempt + 1 >= this.config.maxPlanAttempts) return this.giveUp(scheduled.eval, reader);
+      if (result.AllocIndex === 0) fruitless++;
+      if (fruitless >= this.config.maxPlanAttempts) return this.giveUp(scheduled.eval, reader);
       // Part of the plan did not fit the latest state: catch up to it and plan again.
       await this.ctx.waitForIndex(result.RefreshIndex);
       reader = this.ctx.state();
@@ -203,13 +224,20 @@ export class Worker {
   }
 }
 
-/** The per-agent histogram of schedule() time, labelled by scheduler type. */
+const scheduleHistograms = new WeakMap<AgentMetrics, Histogram>();
+
+/** The per-agent histogram of schedule() time, labelled by scheduler type (shared by its workers). */
 export function workerScheduleHistogram(ctx: ServerContext): Histogram {
-  return ctx.metrics.histogram(
-    "drover_worker_schedule_seconds",
-    "Time one schedule() call took, by scheduler type",
-    ["scheduler"],
-  );
+  let histogram = scheduleHistograms.get(ctx.metrics);
+  if (histogram === undefined) {
+    histogram = ctx.metrics.histogram(
+      "drover_worker_schedule_seconds",
+      "Time one schedule() call took, by scheduler type",
+      ["scheduler"],
+    );
+    scheduleHistograms.set(ctx.metrics, histogram);
+  }
+  return histogram;
 }
 
 function isLostDelivery(error: unknown): boolean {

@@ -1,0 +1,251 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { AllocClientUpdate } from "../fsm/commands.js";
+import { mockId, mockJob, mockNode, mockTask, mockTaskGroup } from "../fsm/mock.js";
+import { StateStore } from "../fsm/state-store.js";
+import { allocTerminal, type Job, type Node } from "../fsm/structs.js";
+import { computeNodeClass } from "../scheduler/computed-class.js";
+import { allocsFit } from "../scheduler/fit.js";
+import { schedule } from "../scheduler/index.js";
+import { InProcessContext } from "./in-process-context.js";
+import { DEFAULT_LEADER_CONFIG, Leader } from "./leader.js";
+import { ManualClock } from "./manual-clock.js";
+import { newEvaluation } from "./new-evaluation.js";
+import { DEFAULT_WORKER_CONFIG, Worker } from "./worker.js";
+
+/**
+ * The leader's machinery end to end in one process: the real state store (the FSM, without
+ * replication), the broker, blocked evals, plan queue and applier, heartbeats, and N workers
+ * running the real schedulers, racing each other. Time moves only with the manual clock.
+ */
+class Harness {
+  readonly clock = new ManualClock();
+  readonly ctx = new InProcessContext(new StateStore(), this.clock);
+  readonly leader = new Leader(this.ctx, { ...DEFAULT_LEADER_CONFIG, gcIntervalMs: 0 });
+  readonly workers: Worker[] = [];
+
+  async start(workers: number): Promise<void> {
+    await this.leader.establish();
+    for (let i = 0; i < workers; i++) {
+      const worker = new Worker(this.ctx, this.leader.client, this.leader.client, schedule, {
+        ...DEFAULT_WORKER_CONFIG,
+        schedulers: ["service", "batch", "system", "sysbatch"],
+      });
+      worker.start();
+      this.workers.push(worker);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.leader.revoke();
+    await Promise.all(this.workers.map((w) => w.stop()));
+  }
+
+  registerNodes(nodes: Node[]): void {
+    this.ctx.applyNow({ type: "node-register", Nodes: nodes, Evals: [] });
+  }
+
+  async registerJob(job: Job): Promise<void> {
+    const evaluation = newEvaluation(
+      {
+        Namespace: job.Namespace,
+        Priority: job.Priority,
+        Type: job.Type,
+        TriggeredBy: "job-register",
+        JobID: job.ID,
+      },
+      this.clock.now(),
+    );
+    await this.ctx.propose({ type: "job-register", Job: job, Eval: evaluation });
+  }
+
+  /** The clients' part: every pending allocation that should run reports running. */
+  async runPendingAllocs(): Promise<void> {
+    const updates: AllocClientUpdate[] = [];
+    for (const alloc of this.ctx.state().allocs()) {
+      if (alloc.ClientStatus !== "pending" || alloc.DesiredStatus !== "run") continue;
+      updates.push({
+        ID: alloc.ID,
+        ClientStatus: "running",
+        ClientDescription: "",
+        TaskStates: {},
+        DeploymentStatus: null,
+        ModifyTime: this.clock.now(),
+      });
+    }
+    if (updates.length > 0)
+      await this.ctx.propose({ type: "alloc-client-update", Allocs: updates, Evals: [] });
+  }
+
+  /** Turns the event loop (never the clock) until `cond` holds; fails if it never does. */
+  async until(cond: () => boolean, what: string, maxTurns = 20_000): Promise<void> {
+    for (let turn = 0; turn < maxTurns; turn++) {
+      if (cond()) return;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const evals = [...this.ctx.state().evals()].map(
+      (e) => `${e.JobID}:${e.Status}:${e.TriggeredBy}:${e.StatusDescription}`,
+    );
+    throw new Error(
+      `never reached: ${what} (broker ${JSON.stringify(this.leader.broker.stats())}, blocked ${JSON.stringify(this.leader.blocked.stats())}, evals not complete: ${evals.filter((e) => !e.includes(":complete:")).join(" | ")})`,
+    );
+  }
+
+  /** True when no eval is waiting or being scheduled. */
+  idle(): boolean {
+    const stats = this.leader.broker.stats();
+    return stats.ready === 0 && stats.unacked === 0 && stats.pending === 0 && this.leader.plans.depth === 0;
+  }
+
+  liveAllocs(jobId: string) {
+    return this.ctx
+      .state()
+      .allocsByJob("default", jobId)
+      .filter((a) => !allocTerminal(a));
+  }
+
+  assertNoOverCommit(): void {
+    const state = this.ctx.state();
+    for (const node of state.nodes()) {
+      const live = state.allocsByNode(node.ID).filter((a) => !allocTerminal(a));
+      expect(allocsFit(node, live).fit, `node ${node.Name} over-committed`).toBe(true);
+    }
+  }
+
+  assertNoDuplicateNames(): void {
+    const names = new Set<string>();
+    for (const alloc of this.ctx.state().allocs()) {
+      if (allocTerminal(alloc)) continue;
+      expect(names.has(alloc.Name), `duplicate live allocation ${alloc.Name}`).toBe(false);
+      names.add(alloc.Name);
+    }
+  }
+}
+
+/** A node with room for exactly `slots` allocations of the test jobs (1000 MHz, 1000 MB each). */
+function node(n: number, slots: number): Node {
+  const base = mockNode({
+    ID: mockId(n, 1),
+    Name: `node-${n}`,
+    NodeResources: {
+      Cpu: { CpuShares: 1000 * slots, TotalCpuCores: slots },
+      Memory: { MemoryMB: 1000 * slots },
+      Disk: { DiskMB: 100_000 },
+      Networks: [],
+      MinDynamicPort: 20000,
+      MaxDynamicPort: 32000,
+    },
+    ReservedResources: {
+      Cpu: { CpuShares: 0 },
+      Memory: { MemoryMB: 0 },
+      Disk: { DiskMB: 0 },
+      Networks: { ReservedHostPorts: "" },
+    },
+  });
+  return { ...base, ComputedClass: computeNodeClass(base) };
+}
+
+function job(id: string, count: number): Job {
+  return mockJob({
+    ID: id,
+    TaskGroups: [
+      mockTaskGroup({
+        Name: "web",
+        Count: count,
+        EphemeralDisk: { Sticky: false, SizeMB: 10, Migrate: false },
+        Tasks: [
+          mockTask({
+            Name: "web",
+            Resources: { CPU: 1000, Cores: 0, MemoryMB: 1000, MemoryMaxMB: 0, DiskMB: 0, Networks: [] },
+          }),
+        ],
+      }),
+    ],
+  });
+}
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.stop();
+  harness = undefined;
+});
+
+describe("leader machinery with real schedulers (in-process)", () => {
+  it("converges 50 jobs × count 20 with 4 racing workers, never over-committing", async () => {
+    const h = new Harness();
+    harness = h;
+    // 1,000 allocations on 110 nodes × 10 slots: tight enough that workers collide.
+    h.registerNodes(Array.from({ length: 110 }, (_, i) => node(i + 1, 10)));
+    await h.start(4);
+    await Promise.all(Array.from({ length: 50 }, (_, i) => h.registerJob(job(`job-${i}`, 20))));
+    await h.until(
+      () =>
+        h.idle() &&
+        Array.from({ length: 50 }, (_, i) => h.liveAllocs(`job-${i}`).length).every((n) => n === 20),
+      "every job has 20 allocations",
+    );
+    await h.runPendingAllocs();
+    expect(h.ctx.state().allocCount()).toBe(1_000);
+    h.assertNoOverCommit();
+    h.assertNoDuplicateNames();
+    for (const e of h.ctx.state().evals()) expect(["complete", "canceled"]).toContain(e.Status);
+  });
+
+  it("two workers racing for the last capacity never over-commit; the loser blocks, then places when a node joins", async () => {
+    const h = new Harness();
+    harness = h;
+    h.registerNodes([node(1, 1)]);
+    await h.start(2);
+    await Promise.all([h.registerJob(job("a", 1)), h.registerJob(job("b", 1))]);
+    await h.until(() => h.idle() && h.leader.blocked.stats().blocked === 1, "one job placed, one blocked");
+    h.assertNoOverCommit();
+    const placed = h.liveAllocs("a").length + h.liveAllocs("b").length;
+    expect(placed).toBe(1);
+    const text = await h.ctx.metrics.text();
+    expect(text).toMatch(/drover_plan_rejected_nodes_total\{agent="in-process"\} [1-9]/);
+    // A node joins: the blocked eval is released and the job places there.
+    h.registerNodes([node(2, 1)]);
+    await h.until(
+      () => h.idle() && h.liveAllocs("a").length === 1 && h.liveAllocs("b").length === 1,
+      "both jobs placed after the node joined",
+    );
+    expect(h.leader.blocked.stats().blocked).toBe(0);
+    h.assertNoOverCommit();
+  });
+
+  it("marks a node down when it misses its TTL and replaces its allocations elsewhere", async () => {
+    const h = new Harness();
+    harness = h;
+    const nodes = [node(1, 4), node(2, 4), node(3, 4)];
+    h.registerNodes(nodes);
+    await h.start(2);
+    await h.registerJob(job("web", 6));
+    await h.until(() => h.idle() && h.liveAllocs("web").length === 6, "6 allocations placed");
+    await h.runPendingAllocs();
+    const victim = nodes.find((n) => h.ctx.state().allocsByNode(n.ID).length > 0);
+    if (victim === undefined) throw new Error("no node got allocations");
+    const survivors = nodes.filter((n) => n !== victim);
+    // Everyone heartbeats; then the victim goes silent while the others keep beating.
+    for (const n of nodes) h.leader.heartbeat(n.ID);
+    for (let step = 0; step < 40 && h.ctx.state().nodeByID(victim.ID)?.Status !== "down"; step++) {
+      for (const n of survivors) h.leader.heartbeat(n.ID);
+      h.clock.advance(1_000);
+      await h.ctx.barrier();
+    }
+    expect(h.ctx.state().nodeByID(victim.ID)?.Status).toBe("down");
+    await h.until(
+      () =>
+        h.idle() &&
+        h.liveAllocs("web").length === 6 &&
+        h.liveAllocs("web").every((a) => a.NodeID !== victim.ID),
+      "allocations replaced on the surviving nodes",
+    );
+    const lost = h.ctx
+      .state()
+      .allocsByNode(victim.ID)
+      .filter((a) => a.JobID === "web");
+    expect(lost.length).toBeGreaterThan(0);
+    expect(lost.every((a) => a.ClientStatus === "lost" && a.DesiredStatus === "stop")).toBe(true);
+    h.assertNoOverCommit();
+    h.assertNoDuplicateNames();
+  });
+});
