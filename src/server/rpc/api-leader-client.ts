@@ -21,8 +21,9 @@ export class ApiLeaderClient implements BrokerClient, PlanSubmitter {
     try {
       res = await this.api.evalDequeue(schedulers, timeoutMs, signal);
     } catch (error) {
-      // No leader within the forwarding deadline: an empty poll, as the contract asks.
-      if (error instanceof TimeoutError) return null;
+      // No leader within the forwarding deadline: an empty poll, as the contract asks. A worker
+      // that is stopping cancelled the call itself: also just an empty poll.
+      if (error instanceof TimeoutError || signal?.aborted === true) return null;
       throw error;
     }
     if (res.eval === undefined) return null;

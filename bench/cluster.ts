@@ -1,0 +1,181 @@
+/**
+ * `npm run bench -- cluster [--nodes 5000] [--jobs 100] [--count 1000] [--cpu 50] [--mem 30]`
+ *
+ * 3 Drover server processes on loopback and this process simulating the client nodes over the
+ * real client RPCs (register, heartbeat, alloc watch, batched running reports). Submits the jobs
+ * (Nomad's C2M shape: cpu 50, memory 30) and measures placements/s end to end: from the first
+ * submission until every allocation is running in the leader's state. Also reports plan
+ * rejections, leader changes (must be 0) and the worst event-loop lag seen on any server.
+ */
+import { LocalCluster, type ServerProcess } from "../src/cli/local-cluster.js";
+import { NodeSimulator } from "../src/client/node-sim/node-simulator.js";
+import { createLogger } from "../src/shared/log.js";
+import type { BenchResult } from "./harness.js";
+
+interface Args {
+  nodes: number;
+  jobs: number;
+  count: number;
+  cpu: number;
+  mem: number;
+  schedulers: number;
+  timeoutS: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { nodes: 5000, jobs: 100, count: 1000, cpu: 50, mem: 30, schedulers: 2, timeoutS: 900 };
+  for (let i = 0; i < argv.length; i += 2) {
+    const key = argv[i]?.replace(/^--?/, "") as keyof Args;
+    const value = Number(argv[i + 1]);
+    if (!(key in args) || !Number.isFinite(value))
+      throw new Error(`bench cluster: bad argument ${argv[i]} ${argv[i + 1]}`);
+    args[key] = value;
+  }
+  return args;
+}
+
+/** Parses Prometheus text into name{labels} → value. */
+function parseMetrics(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    if (line === "" || line.startsWith("#")) continue;
+    const space = line.lastIndexOf(" ");
+    out.set(
+      line
+        .slice(0, space)
+        .replace(/,?agent="[^"]*"/, "")
+        .replace("{}", ""),
+      Number(line.slice(space + 1)),
+    );
+  }
+  return out;
+}
+
+async function scrape(server: ServerProcess): Promise<Map<string, number>> {
+  const res = await fetch(`${server.httpUrl}/v1/metrics?format=prometheus`, {
+    signal: AbortSignal.timeout(10_000),
+  });
+  return parseMetrics(await res.text());
+}
+
+async function scrapeAll(cluster: LocalCluster): Promise<Map<string, Map<string, number>>> {
+  const out = new Map<string, Map<string, number>>();
+  await Promise.all(
+    cluster.running().map(async (s) => {
+      try {
+        out.set(s.name, await scrape(s));
+      } catch {
+        // A server busy past the scrape timeout: skip this sample.
+      }
+    }),
+  );
+  return out;
+}
+
+function job(id: string, a: Args): unknown {
+  return {
+    Job: {
+      ID: id,
+      Type: "service",
+      Datacenters: ["dc1"],
+      TaskGroups: [
+        {
+          Name: "g",
+          Count: a.count,
+          Tasks: [{ Name: "t", Driver: "mock", Resources: { CPU: a.cpu, MemoryMB: a.mem } }],
+        },
+      ],
+    },
+  };
+}
+
+export async function run(argv: string[]): Promise<BenchResult> {
+  const a = parseArgs(argv);
+  const logger = createLogger("bench-cluster", { level: "warn" });
+  const cluster = await LocalCluster.start({
+    servers: 3,
+    extraArgs: ["--num-schedulers", String(a.schedulers)],
+    logLevel: "warn",
+  });
+  const sim = new NodeSimulator({
+    servers: cluster.rpcAddresses(),
+    logger,
+    namePrefix: "bench",
+    cpuMhz: 4000,
+    memoryMb: 8192,
+    registerConcurrency: 64,
+  });
+  const notes: string[] = [];
+  try {
+    const leader = await cluster.waitForLeader(60_000);
+    const regStart = performance.now();
+    await sim.addNodes(a.nodes);
+    const registerS = (performance.now() - regStart) / 1000;
+    notes.push(`${a.nodes} nodes registered in ${registerS.toFixed(1)} s`);
+
+    const before = await scrapeAll(cluster);
+    const total = a.jobs * a.count;
+    let maxLagS = 0;
+    const t0 = performance.now();
+    let next = 0;
+    const submitter = async (): Promise<void> => {
+      while (next < a.jobs) {
+        const id = `c2m-${next++}`;
+        const res = await cluster.http(leader, "POST", "/v1/jobs", job(id, a));
+        if (res.status !== 200) throw new Error(`submit ${id}: ${res.status} ${JSON.stringify(res.body)}`);
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, submitter));
+    const submittedS = (performance.now() - t0) / 1000;
+    let running = 0;
+    let lastProgress = performance.now();
+    let lastRunning = -1;
+    for (;;) {
+      const samples = await scrapeAll(cluster);
+      for (const metrics of samples.values()) {
+        maxLagS = Math.max(maxLagS, metrics.get("nodejs_eventloop_lag_max_seconds") ?? 0);
+      }
+      running = samples.get(leader.name)?.get('drover_allocs{client_status="running"}') ?? running;
+      if (running >= total) break;
+      if (running !== lastRunning) {
+        lastRunning = running;
+        lastProgress = performance.now();
+      }
+      if (performance.now() - lastProgress > 120_000 || performance.now() - t0 > a.timeoutS * 1000) {
+        notes.push(`stopped waiting: ${running}/${total} running`);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const elapsedS = (performance.now() - t0) / 1000;
+    const after = await scrapeAll(cluster);
+    const delta = (name: string, metric: string): number =>
+      (after.get(name)?.get(metric) ?? 0) - (before.get(name)?.get(metric) ?? 0);
+    const leaderChanges = Math.max(
+      ...cluster.servers.map((s) => delta(s.name, "drover_raft_leader_changes_total")),
+    );
+    const rejected = Math.max(
+      ...cluster.servers.map((s) => delta(s.name, "drover_plan_rejected_nodes_total")),
+    );
+    notes.push(
+      `submitted ${a.jobs} jobs in ${submittedS.toFixed(1)} s; all running after ${elapsedS.toFixed(1)} s`,
+    );
+    const stats = sim.stats();
+    notes.push(
+      `simulator: ${stats.reportsSent} reports, ${stats.heartbeats} heartbeats, ${stats.rpcErrors} rpc errors`,
+    );
+    return {
+      metrics: {
+        placements_per_s: running / elapsedS,
+        plan_rejected_nodes: rejected,
+        leader_changes: leaderChanges,
+        max_event_loop_lag_ms: maxLagS * 1000,
+        allocs_running: running,
+      },
+      notes,
+    };
+  } finally {
+    sim.close();
+    await cluster.stop();
+  }
+}
