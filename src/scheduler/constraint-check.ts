@@ -96,7 +96,7 @@ function regexpMatches(value: string, pattern: string): boolean {
     if (regexpCache.size > 10_000) regexpCache.clear();
     regexpCache.set(pattern, re);
   }
-  return re !== null && re.test(value);
+  return re?.test(value) === true;
 }
 
 function splitSet(text: string): string[] {

@@ -89,7 +89,7 @@ const key = (namespace: string, id: string): string => `${namespace}\u0000${id}`
 function jobGc(reader: StateReader, now: Nanos, t: GcThresholds, gc: GcRequest, gcJobs: Set<string>): void {
   for (const job of reader.jobs()) {
     if (!(job.Stop || job.Status === "dead")) continue;
-    if ((job.Periodic !== null && job.Periodic.Enabled) || job.ParameterizedJob !== null) {
+    if (job.Periodic?.Enabled === true || job.ParameterizedJob !== null) {
       if (!job.Stop) continue;
     }
     if (now - job.SubmitTime < t.jobGcThreshold) continue;

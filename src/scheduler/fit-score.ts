@@ -31,5 +31,5 @@ function freeTotal(usage: NodeUsage, ask: GroupAsk): number {
 }
 
 function clamp(raw: number): number {
-  return raw > MAX_FIT_SCORE ? MAX_FIT_SCORE : raw < 0 ? 0 : raw;
+  return Math.min(MAX_FIT_SCORE, Math.max(0, raw));
 }

@@ -336,7 +336,7 @@ describe("service scheduler: feasibility", () => {
         ? {}
         : {
             Drivers: {
-              exec: { ...mockNode("x").Drivers["exec"]!, Healthy: i === 2 ? false : true },
+              exec: { ...mockNode("x").Drivers["exec"]!, Healthy: i !== 2 },
               docker: mockNode("x").Drivers["exec"]!,
             },
           },

@@ -1,5 +1,5 @@
 import type { StateReader } from "../fsm/state-reader.js";
-import type { Allocation, AllocMetric, Deployment, Evaluation, Job, Node } from "../fsm/structs.js";
+import type { Allocation, AllocMetric, Evaluation, Job, Node } from "../fsm/structs.js";
 import type { SeededRandom } from "../shared/rand.js";
 import { newAllocation } from "./alloc-factory.js";
 import { type CandidateNodes, candidateNodes } from "./candidate-nodes.js";

@@ -114,7 +114,7 @@ describe("scheduler properties", () => {
           noOvercommit(h);
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 100 },
     );
   });
 
@@ -141,7 +141,7 @@ describe("scheduler properties", () => {
           noOvercommit(h);
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 100 },
     );
   });
 
@@ -173,7 +173,7 @@ describe("scheduler properties", () => {
           noOvercommit(h);
         },
       ),
-      { numRuns: 50 },
+      { numRuns: 100 },
     );
   });
 
@@ -193,7 +193,7 @@ describe("scheduler properties", () => {
           expect(plans[0]).toEqual(plans[1]);
         },
       ),
-      { numRuns: 50 },
+      { numRuns: 100 },
     );
   });
 });

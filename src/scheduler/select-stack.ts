@@ -176,7 +176,7 @@ export class SelectStack {
         sum -= (collisions + 1) / countDivisor;
         parts++;
       }
-      if (penalty !== null && penalty.has(node.ID)) {
+      if (penalty?.has(node.ID) === true) {
         sum -= 1;
         parts++;
       }
