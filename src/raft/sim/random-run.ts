@@ -52,7 +52,8 @@ function randomOptions(seed: number, rand: SeededRandom): ClusterOptions {
     // not have; the random runs check the safe (heartbeat-confirmed) reads.
     readOnlyOption: "safe",
     maxInflightMsgs: 1 + rand.int(8),
-    maxSizePerMsg: 32 + rand.int(256),
+    // Sometimes one entry per message, so replication can stop between any two entries.
+    maxSizePerMsg: rand.next() < 0.3 ? 1 : 32 + rand.int(256),
     electionTick: 10,
     heartbeatTick: 1 + rand.int(3),
     disableProposalForwarding: rand.next() < 0.3,
@@ -195,10 +196,25 @@ export function runSeed(seed: number, options: RunOptions): RunResult {
   };
 
   const seenLeaders = new Set<string>();
+  let nemesis = true;
   const check = (): void => {
     cluster.checkInvariants();
     const l = cluster.leader();
-    if (l !== undefined) seenLeaders.add(`${l}@${cluster.node(l).rawNode().status().term}`);
+    if (l === undefined) return;
+    const key = `${l}@${cluster.node(l).rawNode().status().term}`;
+    if (seenLeaders.has(key)) return;
+    seenLeaders.add(key);
+    // Nemesis: a brand-new leader is often crashed or cut off before its first entries spread.
+    // That leaves leaders of intermediate terms with unreplicated entries — the shape of Raft's
+    // Figure 8, where committing an earlier-term entry by counting replicas would lose it.
+    if (!nemesis) return;
+    const r = rand.next();
+    if (r < 0.15 && upIds().length > 1) {
+      cluster.crash(l);
+      stats.crashes++;
+    } else if (r < 0.3) {
+      cluster.network.isolate(l, cluster.ids());
+    }
   };
 
   try {
@@ -207,6 +223,7 @@ export function runSeed(seed: number, options: RunOptions): RunResult {
       check();
     }
     step = options.steps;
+    nemesis = false;
     liveness(cluster, rand, seed, () => check());
   } catch (error) {
     throw new SimulationFailure(seed, step, error);
