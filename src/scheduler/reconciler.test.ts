@@ -214,3 +214,45 @@ describe("reconcile", () => {
     });
   });
 });
+
+describe("reconcile with deployments", () => {
+  const update = {
+    Stagger: 0,
+    MaxParallel: 1,
+    HealthCheck: "checks" as const,
+    MinHealthyTime: 0,
+    HealthyDeadline: 0,
+    ProgressDeadline: 0,
+    AutoRevert: false,
+    AutoPromote: false,
+    Canary: 0,
+  };
+  const v1 = { ...v1Destructive, TaskGroups: [{ ...v1Destructive.TaskGroups[0]!, Update: update }] };
+  const deployment = (status: Deployment["Status"]): Deployment =>
+    ({
+      ID: "d1",
+      Status: status,
+      JobVersion: 1,
+      JobCreateIndex: 0,
+      TaskGroups: { web: { Promoted: false, DesiredTotal: 5 } },
+    }) as unknown as Deployment;
+
+  it.each<[Deployment["Status"], number, boolean]>([
+    ["running", 1, false],
+    ["paused", 0, false],
+    ["failed", 0, false],
+    ["successful", 1, true],
+  ])(
+    "a %s deployment of this version allows %d destructive updates (new deployment: %s)",
+    (status, destructive, fresh) => {
+      const result = run({
+        job: v1,
+        allocs: allocs(v0, 5),
+        jobVersion: () => v0,
+        deployment: deployment(status),
+      });
+      expect(result.desired["web"]?.destructive).toBe(destructive);
+      expect(result.deployment !== null && result.deployment.ID !== "d1").toBe(fresh);
+    },
+  );
+});

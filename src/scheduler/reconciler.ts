@@ -143,6 +143,11 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   // Only a deployment of this job version paces the update. It is copied because stored objects
   // are frozen and the reconciler may add a group's state to it.
   if (deployment !== null && (stopped || deployment.JobVersion !== job.Version)) deployment = null;
+  // A finished deployment paces nothing (a new change starts a new one); a failed one stays and
+  // holds further destructive updates of this version back, as in Nomad.
+  if (deployment !== null && (deployment.Status === "successful" || deployment.Status === "cancelled")) {
+    deployment = null;
+  }
   if (deployment !== null) deployment = { ...deployment, TaskGroups: { ...deployment.TaskGroups } };
 
   const byGroup = new Map<string, Allocation[]>();
