@@ -153,6 +153,7 @@ export function scheduleGeneric(
     FailedTGAllocs: failed,
     QueuedAllocations: queued,
     ModifyTime: now,
+    SnapshotIndex: reader.index,
   };
   if (Object.keys(failed).length > 0 && job !== null) {
     const classes = feasibility?.classEligibility() ?? {};

@@ -62,6 +62,7 @@ export function scheduleSystem(
     FailedTGAllocs: {},
     QueuedAllocations: {},
     ModifyTime: now,
+    SnapshotIndex: reader.index,
   };
 
   if (job === null || job.Stop) {
