@@ -1,8 +1,10 @@
+import { allocCompactor } from "./alloc-compactor.js";
 import { writeAlloc } from "./alloc-write.js";
 import { applyDeploymentStatusUpdate } from "./apply-deployment-status.js";
 import { upsertEvals } from "./apply-eval.js";
 import type { PlanApplyCommand, PlanApplyResult } from "./commands.js";
 import { InvalidCommandError } from "./errors.js";
+import { placedAlloc } from "./placed-alloc.js";
 import type { StateTxn } from "./state-txn.js";
 import type { Allocation, Deployment } from "./structs.js";
 
@@ -90,7 +92,6 @@ function preemptAlloc(txn: StateTxn, diff: Allocation, now: number): boolean {
 function placeAlloc(txn: StateTxn, nodeId: string, alloc: Allocation, now: number): void {
   checkAlloc(alloc, nodeId);
   const existing = txn.alloc(alloc.ID);
-  let stored: Allocation;
   if (existing === undefined) {
     if (txn.job(alloc.Namespace, alloc.JobID) === undefined) {
       // Nomad refuses too: the job was purged after the plan was made; the worker will refresh.
@@ -98,32 +99,23 @@ function placeAlloc(txn: StateTxn, nodeId: string, alloc: Allocation, now: numbe
         `allocation ${alloc.ID} references unknown job ${JSON.stringify(alloc.JobID)}`,
       );
     }
-    stored = {
-      ...alloc,
-      DeploymentStatus:
-        alloc.DeploymentStatus === null ? null : { ...alloc.DeploymentStatus, ModifyIndex: txn.index },
-      CreateIndex: txn.index,
-      ModifyIndex: txn.index,
-      AllocModifyIndex: txn.index,
-      CreateTime: now,
-      ModifyTime: now,
-    };
-  } else {
-    // An in-place update: the client stays the authority on what it reported.
-    const keepClient = alloc.ClientStatus !== "lost" && alloc.ClientStatus !== "unknown";
-    stored = {
-      ...alloc,
-      TaskStates: existing.TaskStates,
-      ClientStatus: keepClient ? existing.ClientStatus : alloc.ClientStatus,
-      ClientDescription: keepClient ? existing.ClientDescription : alloc.ClientDescription,
-      CreateIndex: existing.CreateIndex,
-      ModifyIndex: txn.index,
-      AllocModifyIndex: txn.index,
-      CreateTime: existing.CreateTime,
-      ModifyTime: now,
-    };
+    writeAlloc(txn, placedAlloc(alloc, txn.index, now), undefined, true);
+    return;
   }
-  writeAlloc(txn, stored, existing);
+  // An in-place update: the client stays the authority on what it reported.
+  const keepClient = alloc.ClientStatus !== "lost" && alloc.ClientStatus !== "unknown";
+  const stored: Allocation = {
+    ...alloc,
+    TaskStates: existing.TaskStates,
+    ClientStatus: keepClient ? existing.ClientStatus : alloc.ClientStatus,
+    ClientDescription: keepClient ? existing.ClientDescription : alloc.ClientDescription,
+    CreateIndex: existing.CreateIndex,
+    ModifyIndex: txn.index,
+    AllocModifyIndex: txn.index,
+    CreateTime: existing.CreateTime,
+    ModifyTime: now,
+  };
+  writeAlloc(txn, allocCompactor.compact(stored), existing);
 }
 
 const ALLOC_STRING_FIELDS = ["ID", "Namespace", "EvalID", "NodeID", "JobID", "TaskGroup", "Name"] as const;

@@ -38,6 +38,7 @@ export class DroverFsm implements StateMachine {
     return new DroverFsm(store, null);
   }
 
+  /** The durable applied index (in-memory state may be ahead; Raft replays from here on restart). */
   appliedIndex(): LogIndex {
     return this.level === null ? this.store.index : this.level.appliedIndex;
   }
@@ -65,7 +66,15 @@ export class DroverFsm implements StateMachine {
   async snapshot(): Promise<{ index: LogIndex; chunks: AsyncIterable<Uint8Array> }> {
     // The immutable view taken here is what gets streamed, however long the stream takes.
     const tables = this.store.tables();
+    // Raft may compact its log up to this index once it has the snapshot; the entries it drops
+    // must then be durable here too (LevelDB writes trail the in-memory state; see LevelState).
+    await this.level?.flush();
     return { index: tables.index, chunks: writeSnapshotStream(tables) };
+  }
+
+  /** Waits until every applied entry is durable in LevelDB. */
+  async flush(): Promise<void> {
+    await this.level?.flush();
   }
 
   async restore(index: LogIndex, chunks: AsyncIterable<Uint8Array>): Promise<void> {

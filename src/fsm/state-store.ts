@@ -5,6 +5,7 @@ import type { Command, CommandResult, ResultOf } from "./commands.js";
 import { CommandRejectedError, InvalidCommandError } from "./errors.js";
 import { StateSnapshot } from "./state-snapshot.js";
 import { type ChangeSet, StateTxn } from "./state-txn.js";
+import type { Allocation } from "./structs.js";
 import { emptyTables, isTableName, type TableName, type Tables } from "./tables.js";
 import { WatchRegistry } from "./watch-registry.js";
 
@@ -19,7 +20,15 @@ export interface Commit {
   readonly index: number;
   readonly changes: ChangeSet;
   readonly tableIndexes: Readonly<Record<TableName, number>>;
+  /** New allocations placed from the entry's plan, as stored (see placed-alloc.ts). */
+  readonly placedFromEntry: ReadonlyMap<string, Allocation>;
+  /** Allocations deleted, with their last value. */
+  readonly deletedAllocs: ReadonlyMap<string, Allocation>;
+  /** The entry's bytes, when the command came from them (applyEntry). */
+  readonly entryData: Uint8Array | undefined;
 }
+
+const NO_ALLOCS: ReadonlyMap<string, Allocation> = new Map();
 
 /** The outcome of applying one Raft entry's bytes: a result, a rejection, or nothing (no-op). */
 export type EntryOutcome = CommandResult | CommandRejectedError | undefined;
@@ -64,6 +73,14 @@ export class StateStore {
    * index included, exactly as it was) when the command cannot apply.
    */
   apply<C extends Command>(index: number, command: C): ResultOf<C> {
+    return this.applyAt(index, command, undefined);
+  }
+
+  private applyAt<C extends Command>(
+    index: number,
+    command: C,
+    entryData: Uint8Array | undefined,
+  ): ResultOf<C> {
     this.checkIndex(index);
     const txn = new StateTxn(this.current, index);
     let result: CommandResult;
@@ -72,7 +89,11 @@ export class StateStore {
     } catch (error) {
       throw asRejection(error, command.type);
     }
-    this.publish(txn.commit(), txn.changes, txn.touched);
+    this.publish(txn.commit(), txn.changes, txn.touched, {
+      placedFromEntry: txn.placedFromEntry,
+      deletedAllocs: txn.deletedAllocs,
+      entryData,
+    });
     return result as ResultOf<C>;
   }
 
@@ -87,7 +108,7 @@ export class StateStore {
       return undefined;
     }
     try {
-      return this.apply(index, decodeCommand(data));
+      return this.applyAt(index, decodeCommand(data), data);
     } catch (error) {
       if (!(error instanceof CommandRejectedError)) throw error;
       this.advance(index);
@@ -98,7 +119,11 @@ export class StateStore {
   /** Moves the applied index without changing any table (no-op and membership entries). */
   advance(index: number): void {
     this.checkIndex(index);
-    this.publish({ ...this.current, index }, new Map(), new Set());
+    this.publish({ ...this.current, index }, new Map(), new Set(), {
+      placedFromEntry: NO_ALLOCS,
+      deletedAllocs: NO_ALLOCS,
+      entryData: undefined,
+    });
   }
 
   /** Replaces the whole state (restore, load). Every watcher wakes. */
@@ -193,9 +218,14 @@ export class StateStore {
     });
   }
 
-  private publish(next: Tables, changes: ChangeSet, touched: ReadonlySet<string>): void {
+  private publish(
+    next: Tables,
+    changes: ChangeSet,
+    touched: ReadonlySet<string>,
+    allocs: Pick<Commit, "placedFromEntry" | "deletedAllocs" | "entryData">,
+  ): void {
     this.current = next;
-    const commit: Commit = { index: next.index, changes, tableIndexes: next.tableIndexes };
+    const commit: Commit = { index: next.index, changes, tableIndexes: next.tableIndexes, ...allocs };
     for (const listener of this.commitListeners) listener(commit);
     if (changes.size > 0) this.watches.fire([...changes.keys(), ...touched]);
     this.wakeIndexWaiters();

@@ -35,6 +35,13 @@ export class StateTxn {
   readonly touched = new Set<string>();
   /** Jobs (nsKey) whose status may need recomputing at the end of the command. */
   readonly touchedJobs = new Set<string>();
+  /**
+   * Allocations this entry created from the plan it carries, as first stored (see
+   * placed-alloc.ts): LevelDB keeps the entry's bytes instead of re-encoding each of them.
+   */
+  readonly placedFromEntry = new Map<string, Allocation>();
+  /** Allocations deleted by this entry, with their last value (LevelDB needs their CreateIndex). */
+  readonly deletedAllocs = new Map<string, Allocation>();
 
   private jobs: PMap<Job>;
   private jobVersions: PMap<readonly Job[]>;
@@ -203,7 +210,9 @@ export class StateTxn {
     this.record("nodes", id, null);
   }
 
-  putAlloc(alloc: Allocation): void {
+  /** `fromEntry`: a new allocation placed by the entry's plan, stored exactly as placedAlloc() makes it. */
+  putAlloc(alloc: Allocation, fromEntry = false): void {
+    if (fromEntry && this.tracking) this.placedFromEntry.set(alloc.ID, alloc);
     const old = this.allocs.get(alloc.ID);
     if (old !== undefined) this.unindexAlloc(old);
     this.allocs = this.allocs.set(alloc.ID, alloc, this.owner);
@@ -224,6 +233,7 @@ export class StateTxn {
     if (old === undefined) return;
     this.unindexAlloc(old);
     this.allocs = this.allocs.delete(id, this.owner);
+    if (this.tracking) this.deletedAllocs.set(id, old);
     this.record("allocs", id, null);
     this.touched.add(`allocs:node:${old.NodeID}`);
     this.touched.add(`allocs:job:${nsKey(old.Namespace, old.JobID)}`);

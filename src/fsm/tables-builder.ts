@@ -1,3 +1,4 @@
+import { allocCompactor } from "./alloc-compactor.js";
 import { CorruptSnapshotError } from "./errors.js";
 import { StateTxn } from "./state-txn.js";
 import type {
@@ -57,7 +58,7 @@ export class TablesBuilder {
         this.txn.putNode(value as Node);
         return;
       case "allocs":
-        this.txn.putAlloc(value as Allocation);
+        this.txn.putAlloc(allocCompactor.compact(value as Allocation));
         return;
       case "evals":
         this.txn.putEval(value as Evaluation);
@@ -74,6 +75,12 @@ export class TablesBuilder {
         this.txn.putSchedulerConfig(value as SchedulerConfiguration);
         return;
     }
+  }
+
+  /** An allocation already in its stored, compact form (placedAlloc output). */
+  addPlacedAlloc(alloc: Allocation): void {
+    this.count += 1;
+    this.txn.putAlloc(alloc);
   }
 
   finish(): Tables {

@@ -1,0 +1,175 @@
+import type {
+  AllocatedResources,
+  AllocatedTaskResources,
+  Allocation,
+  AllocMetric,
+  NetworkResource,
+  Port,
+} from "./structs.js";
+
+/**
+ * Compact in-memory form of stored allocations. A store holds up to millions of allocations, and
+ * objects fresh from msgpack are wasteful: every alloc carries its own copies of the same
+ * strings (job, node, eval ids), of the same task resources (identical for every alloc of a group
+ * version), and of many empty `{}`/`[]`. The compactor rebuilds each stored alloc with one fixed
+ * shape (one V8 hidden class), interns repeated strings, and shares identical small sub-objects —
+ * frozen, since they now belong to many allocations.
+ *
+ * It only changes object identity, never values: snapshots, encodings and apply results are the
+ * same with or without it. Its caches are bounded and may be dropped at any time.
+ */
+
+const MAX_STRINGS = 200_000;
+const MAX_SHARED = 50_000;
+
+const EMPTY_OBJECT: Readonly<Record<string, never>> = Object.freeze({});
+// Typed as mutable so that it fits the structs' array fields; it is frozen, so writes still fail.
+const EMPTY_ARRAY = Object.freeze([]) as unknown as never[];
+
+export class AllocCompactor {
+  private strings = new Map<string, string>();
+  private shared = new Map<string, unknown>();
+
+  /** The alloc rebuilt compactly (a new object; the input is not changed). */
+  compact(a: Allocation): Allocation {
+    return {
+      ID: a.ID,
+      Namespace: this.str(a.Namespace),
+      EvalID: this.str(a.EvalID),
+      Name: a.Name,
+      NodeID: this.str(a.NodeID),
+      NodeName: this.str(a.NodeName),
+      JobID: this.str(a.JobID),
+      JobVersion: a.JobVersion,
+      TaskGroup: this.str(a.TaskGroup),
+      AllocatedResources: this.resources(a.AllocatedResources),
+      DesiredStatus: a.DesiredStatus,
+      DesiredDescription: this.str(a.DesiredDescription),
+      DesiredTransition: this.share(a.DesiredTransition),
+      ClientStatus: a.ClientStatus,
+      ClientDescription: this.str(a.ClientDescription),
+      TaskStates: isEmpty(a.TaskStates) ? EMPTY_OBJECT : a.TaskStates,
+      DeploymentID: this.str(a.DeploymentID),
+      DeploymentStatus: a.DeploymentStatus,
+      RescheduleTracker: a.RescheduleTracker,
+      NextAllocation: a.NextAllocation,
+      PreviousAllocation: a.PreviousAllocation,
+      FollowupEvalID: this.str(a.FollowupEvalID),
+      PreemptedAllocations: a.PreemptedAllocations.length === 0 ? EMPTY_ARRAY : a.PreemptedAllocations,
+      PreemptedByAllocation: a.PreemptedByAllocation,
+      Metrics: a.Metrics === null ? null : this.metrics(a.Metrics),
+      CreateIndex: a.CreateIndex,
+      ModifyIndex: a.ModifyIndex,
+      AllocModifyIndex: a.AllocModifyIndex,
+      CreateTime: a.CreateTime,
+      ModifyTime: a.ModifyTime,
+    };
+  }
+
+  private resources(r: AllocatedResources): AllocatedResources {
+    return {
+      // Identical for every alloc of one job version's group: share one copy.
+      Tasks: this.share(r.Tasks) as Record<string, AllocatedTaskResources>,
+      Shared: {
+        DiskMB: r.Shared.DiskMB,
+        Networks:
+          r.Shared.Networks.length === 0 ? EMPTY_ARRAY : r.Shared.Networks.map((n) => this.network(n)),
+        Ports:
+          r.Shared.Ports.length === 0
+            ? EMPTY_ARRAY
+            : r.Shared.Ports.map((p) => ({
+                Label: this.str(p.Label),
+                Value: p.Value,
+                To: p.To,
+                HostIP: this.str(p.HostIP),
+              })),
+      },
+    };
+  }
+
+  private network(n: NetworkResource): NetworkResource {
+    return {
+      Mode: this.str(n.Mode),
+      Device: this.str(n.Device),
+      CIDR: this.str(n.CIDR),
+      IP: this.str(n.IP),
+      MBits: n.MBits,
+      ReservedPorts: this.ports(n.ReservedPorts),
+      DynamicPorts: this.ports(n.DynamicPorts),
+    };
+  }
+
+  private ports(ports: Port[]): Port[] {
+    if (ports.length === 0) return EMPTY_ARRAY as Port[];
+    return ports.map((p) => ({
+      Label: this.str(p.Label),
+      Value: p.Value,
+      To: p.To,
+      HostNetwork: this.str(p.HostNetwork),
+    }));
+  }
+
+  private metrics(m: AllocMetric): AllocMetric {
+    return {
+      NodesEvaluated: m.NodesEvaluated,
+      NodesFiltered: m.NodesFiltered,
+      NodesInPool: m.NodesInPool,
+      NodesAvailable: this.share(m.NodesAvailable),
+      ClassFiltered: this.share(m.ClassFiltered),
+      ConstraintFiltered: this.share(m.ConstraintFiltered),
+      NodesExhausted: m.NodesExhausted,
+      ClassExhausted: this.share(m.ClassExhausted),
+      DimensionExhausted: this.share(m.DimensionExhausted),
+      QuotaExhausted: m.QuotaExhausted.length === 0 ? EMPTY_ARRAY : m.QuotaExhausted,
+      ScoreMetaData:
+        m.ScoreMetaData.length === 0
+          ? EMPTY_ARRAY
+          : m.ScoreMetaData.map((s) => ({
+              NodeID: this.str(s.NodeID),
+              Scores: s.Scores,
+              NormScore: s.NormScore,
+            })),
+      AllocationTime: m.AllocationTime,
+      CoalescedFailures: m.CoalescedFailures,
+    };
+  }
+
+  private str(s: string): string {
+    if (s.length === 0) return "";
+    const known = this.strings.get(s);
+    if (known !== undefined) return known;
+    if (this.strings.size >= MAX_STRINGS) this.strings = new Map();
+    this.strings.set(s, s);
+    return s;
+  }
+
+  /** One frozen copy per distinct small value (by its JSON text). */
+  private share<T extends object>(value: T): T {
+    if (isEmpty(value)) return (Array.isArray(value) ? EMPTY_ARRAY : EMPTY_OBJECT) as T;
+    const key = JSON.stringify(value);
+    const known = this.shared.get(key);
+    if (known !== undefined) return known as T;
+    if (this.shared.size >= MAX_SHARED) this.shared = new Map();
+    // Freeze a copy: the caller may still own (and change) the object it passed in.
+    const frozen = deepFreeze(structuredClone(value));
+    this.shared.set(key, frozen);
+    return frozen;
+  }
+}
+
+function isEmpty(value: object): boolean {
+  if (Array.isArray(value)) return value.length === 0;
+  for (const _ in value) return false;
+  return true;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** The process-wide compactor: a cache of immutable values, shared by every store. */
+export const allocCompactor = new AllocCompactor();

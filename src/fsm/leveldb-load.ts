@@ -1,0 +1,126 @@
+import { decodeCommand } from "./command-codec.js";
+import { CorruptSnapshotError } from "./errors.js";
+import {
+  type Db,
+  genPrefix,
+  metaKey,
+  planIdsKey,
+  planKey,
+  prefixRange,
+  recordPrefix,
+  tombstonePrefix,
+} from "./leveldb-layout.js";
+import { placedAlloc } from "./placed-alloc.js";
+import type { RecordCodec } from "./record-codec.js";
+import type { Allocation } from "./structs.js";
+import { emptyTables, isTableName, TABLES, type TableName, type Tables } from "./tables.js";
+import { TablesBuilder } from "./tables-builder.js";
+
+const LOAD_BATCH = 2000;
+
+export interface Loaded {
+  tables: Tables;
+  /** Live plan entries → how many allocations they created are still stored. */
+  planRefs: Map<number, number>;
+  /** Plan entries (with their tombstones) that no longer back any allocation: to delete. */
+  deadPlans: number[];
+}
+
+/**
+ * Loads generation `generation`: allocations created by stored plan entries (rebuilt with the
+ * same placedAlloc() apply used), minus tombstoned ones, overridden by individual records, which
+ * are always newer (any later change of an allocation is stored as its own record).
+ */
+export async function loadGeneration(db: Db, generation: number, codec: RecordCodec): Promise<Loaded> {
+  const applied = await db.get(metaKey(generation, "applied"));
+  const storedTables = await db.get(metaKey(generation, "tables"));
+  if (applied === undefined || storedTables === undefined) {
+    return { tables: emptyTables(), planRefs: new Map(), deadPlans: [] };
+  }
+  const index = codec.unpack(applied) as number;
+  const tableIndexes = codec.unpack(storedTables) as Record<TableName, number>;
+  for (const table of TABLES) {
+    if (typeof tableIndexes[table] !== "number")
+      throw new CorruptSnapshotError(`stored state lacks table index of ${table}`);
+  }
+  const prefix = genPrefix(generation);
+
+  // 1. Allocations created by plan entries, in index order (a later creation of an id wins).
+  const planIds = new Map<number, string[]>();
+  await scan(db, `${prefix}q:`, (key, value) => {
+    planIds.set(Number.parseInt(key, 16), codec.unpack(value) as string[]);
+  });
+  const candidates = new Map<string, Allocation>();
+  await scan(db, `${prefix}p:`, (key, value) => {
+    const planIndex = Number.parseInt(key, 16);
+    const ids = new Set(planIds.get(planIndex) ?? []);
+    const command = decodeCommand(value);
+    if (command.type !== "plan-apply")
+      throw new CorruptSnapshotError(`stored plan ${planIndex} is a ${command.type}`);
+    for (const allocs of Object.values(command.NodeAllocation)) {
+      for (const alloc of allocs) {
+        if (ids.has(alloc.ID)) candidates.set(alloc.ID, placedAlloc(alloc, planIndex, command.Now));
+      }
+    }
+  });
+  // 2. Tombstones remove the creation they name.
+  const orphanTombstones = new Set<number>();
+  await scan(db, `${prefix}t:`, (key, value) => {
+    const sep = key.indexOf(":");
+    const planIndex = Number.parseInt(key.slice(0, sep), 16);
+    if (!planIds.has(planIndex)) orphanTombstones.add(planIndex);
+    const id = key.slice(sep + 1);
+    if (candidates.get(id)?.CreateIndex === planIndex) candidates.delete(id);
+    codec.unpack(value);
+  });
+  // 3. Records: the latest value of everything they hold.
+  const builder = new TablesBuilder(index, tableIndexes);
+  await scan(db, recordPrefix(generation), (rest, value) => {
+    const sep = rest.indexOf(":");
+    const table = rest.slice(0, sep);
+    if (sep < 0 || !isTableName(table))
+      throw new CorruptSnapshotError(`stored record with bad key ${JSON.stringify(rest)}`);
+    const key = rest.slice(sep + 1);
+    if (table === "allocs") candidates.delete(key);
+    builder.add(table, key, codec.unpack(value));
+  });
+  for (const alloc of candidates.values()) builder.addPlacedAlloc(alloc);
+  const tables = builder.finish();
+
+  const planRefs = new Map<number, number>();
+  const deadPlans = [...orphanTombstones];
+  for (const [planIndex, ids] of planIds) {
+    const live = ids.filter((id) => tables.allocs.get(id)?.CreateIndex === planIndex).length;
+    if (live > 0) planRefs.set(planIndex, live);
+    else deadPlans.push(planIndex);
+  }
+  return { tables, planRefs, deadPlans };
+}
+
+/** Deletes dead plan entries with their ids and tombstones (idempotent). */
+export async function deletePlans(db: Db, generation: number, plans: readonly number[]): Promise<void> {
+  for (const planIndex of plans) {
+    await db.batch([
+      { type: "del", key: planKey(generation, planIndex) },
+      { type: "del", key: planIdsKey(generation, planIndex) },
+    ]);
+    await db.clear(prefixRange(tombstonePrefix(generation, planIndex)));
+  }
+}
+
+async function scan(
+  db: Db,
+  prefix: string,
+  onRecord: (rest: string, value: Uint8Array) => void,
+): Promise<void> {
+  const iterator = db.iterator(prefixRange(prefix));
+  try {
+    for (;;) {
+      const batch = await iterator.nextv(LOAD_BATCH);
+      if (batch.length === 0) break;
+      for (const [key, value] of batch) onRecord(key.slice(prefix.length), value);
+    }
+  } finally {
+    await iterator.close();
+  }
+}

@@ -1,0 +1,21 @@
+import { allocCompactor } from "./alloc-compactor.js";
+import type { Allocation } from "./structs.js";
+
+/**
+ * A new allocation as a plan entry at `index` stores it. A pure function of the plan's alloc, the
+ * index and the plan's `Now`: apply uses it, and so does the LevelDB loader, which rebuilds new
+ * allocations from the stored plan entry instead of storing each one again (leveldb-state.ts).
+ * The two must never diverge: that is why this is the only place that knows the rule.
+ */
+export function placedAlloc(alloc: Allocation, index: number, now: number): Allocation {
+  return allocCompactor.compact({
+    ...alloc,
+    DeploymentStatus:
+      alloc.DeploymentStatus === null ? null : { ...alloc.DeploymentStatus, ModifyIndex: index },
+    CreateIndex: index,
+    ModifyIndex: index,
+    AllocModifyIndex: index,
+    CreateTime: now,
+    ModifyTime: now,
+  });
+}
