@@ -20,8 +20,8 @@ interface PropertyLimit {
 export class DistinctChecker {
   private readonly jobHosts: boolean;
   private readonly groupHosts: boolean;
-  private readonly jobKey: string;
-  private readonly groupKey: string;
+  private readonly jobKey: number;
+  private readonly groupKey: number;
   private readonly properties: PropertyLimit[] = [];
 
   constructor(reader: StateReader, builder: PlanBuilder, job: Job, group: TaskGroup) {

@@ -12,14 +12,31 @@ import {
 } from "./fit.js";
 import type { GroupAsk } from "./group-ask.js";
 
+/**
+ * Job and group keys are interned to small integers: the selection loop looks a count up for every
+ * candidate node, and an integer-keyed map is much cheaper there than a string-keyed one. Ids are
+ * never reused for another job or group, so the table only grows: one short string per job and
+ * group ever scheduled by this process.
+ */
+const interned = new Map<string, number>();
+
+function internKey(text: string): number {
+  let id = interned.get(text);
+  if (id === undefined) {
+    id = interned.size + 1;
+    interned.set(text, id);
+  }
+  return id;
+}
+
 /** Key of a job's allocations in `NodeUsage.jobCounts`. */
-export function jobKey(namespace: string, jobId: string): string {
-  return `${namespace}\u0000${jobId}`;
+export function jobKey(namespace: string, jobId: string): number {
+  return internKey(`${namespace}\u0000${jobId}`);
 }
 
 /** Key of a job's task group's allocations in `NodeUsage.jobCounts`. */
-export function groupKey(namespace: string, jobId: string, group: string): string {
-  return `${namespace}\u0000${jobId}\u0000${group}`;
+export function groupKey(namespace: string, jobId: string, group: string): number {
+  return internKey(`${namespace}\u0000${jobId}\u0000${group}`);
 }
 
 /**
@@ -36,7 +53,7 @@ export class NodeUsage {
   /** Used ports inside the node's dynamic range, node-reserved ones included. */
   dynamicUsed = 0;
   /** Allocation counts by jobKey() and groupKey(). */
-  readonly jobCounts = new Map<string, number>();
+  readonly jobCounts = new Map<number, number>();
   /** The allocations counted here, by ID (so a stop of an uncounted one changes nothing). */
   readonly counted = new Map<string, Allocation>();
 
@@ -81,7 +98,7 @@ export class NodeUsage {
     bump(this.jobCounts, groupKey(alloc.Namespace, alloc.JobID, alloc.TaskGroup), -1);
   }
 
-  count(key: string): number {
+  count(key: number): number {
     return this.jobCounts.get(key) ?? 0;
   }
 
@@ -108,7 +125,7 @@ export class NodeUsage {
   }
 }
 
-function bump(map: Map<string, number>, key: string, delta: number): void {
+function bump(map: Map<number, number>, key: number, delta: number): void {
   const next = (map.get(key) ?? 0) + delta;
   if (next === 0) map.delete(key);
   else map.set(key, next);

@@ -47,7 +47,7 @@ export interface SelectResult {
 /** Per-group state that survives across the placements of one eval. */
 interface GroupRanking {
   ask: GroupAsk;
-  key: string;
+  key: number;
   distinct: DistinctChecker;
   affinity: AffinityScorer;
   spread: SpreadScorer;
@@ -93,7 +93,7 @@ export class SelectStack {
     let ranking = this.groups.get(group.Name);
     if (ranking === undefined) {
       const affinity = new AffinityScorer(this.job, group);
-      const spread = new SpreadScorer(this.builder.reader, this.builder, this.job, group);
+      const spread = new SpreadScorer(this.builder.reader, this.builder, this.job, group, this.nodes.length);
       ranking = {
         ask: groupAsk(group),
         key: groupKey(this.job.Namespace, this.job.ID, group.Name),
@@ -188,7 +188,7 @@ export class SelectStack {
         }
       }
       if (useSpread) {
-        const sp = spread.score(node);
+        const sp = spread.scoreAt(at, node);
         if (sp !== 0) {
           sum += sp;
           parts++;

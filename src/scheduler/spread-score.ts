@@ -16,6 +16,13 @@ interface SpreadState {
   max: number;
   /** Boost per attribute value, valid for the current placement only. */
   boosts: Map<string, number>;
+  /** Per candidate position: 0 not looked up yet, else 1 + index into `values` (-1: no value). */
+  positions: Int32Array;
+  values: Array<string | null>;
+  valueIds: Map<string | null, number>;
+  /** Boost per value index for the current placement, valid where `stamps` equals the generation. */
+  boostByValue: number[];
+  stamps: number[];
 }
 
 /**
@@ -29,7 +36,10 @@ export class SpreadScorer {
   private readonly spreads: SpreadState[] = [];
   private readonly totalWeight: number;
 
-  constructor(reader: StateReader, builder: PlanBuilder, job: Job, group: TaskGroup) {
+  private generation = 0;
+
+  /** `candidates` is how many candidate positions `scoreAt` may be asked about. */
+  constructor(reader: StateReader, builder: PlanBuilder, job: Job, group: TaskGroup, candidates = 0) {
     const all = [...job.Spreads, ...group.Spreads];
     this.totalWeight = all.reduce((sum, s) => sum + s.Weight, 0);
     for (const spread of all) {
@@ -41,6 +51,11 @@ export class SpreadScorer {
         min: 0,
         max: 0,
         boosts: new Map(),
+        positions: new Int32Array(candidates),
+        values: [],
+        valueIds: new Map(),
+        boostByValue: [],
+        stamps: [],
       });
     }
   }
@@ -51,6 +66,7 @@ export class SpreadScorer {
 
   /** Call once before scoring the candidates of one placement. */
   beginSelect(): void {
+    this.generation++;
     for (const state of this.spreads) {
       state.boosts.clear();
       if (state.desired !== null) continue;
@@ -80,6 +96,35 @@ export class SpreadScorer {
         state.boosts.set(key, boost);
       }
       total += boost;
+    }
+    return total;
+  }
+
+  /**
+   * `score` for the candidate at `position` (0 ≤ position < candidates): the node's value is looked
+   * up once per eval and its boost once per placement, so a candidate costs two array reads.
+   */
+  scoreAt(position: number, node: Node): number {
+    let total = 0;
+    const generation = this.generation;
+    for (const state of this.spreads) {
+      let id = (state.positions[position] as number) - 1;
+      if (id < 0) {
+        const value = state.counts.valueOf(node);
+        let known = state.valueIds.get(value);
+        if (known === undefined) {
+          known = state.values.length;
+          state.values.push(value);
+          state.valueIds.set(value, known);
+        }
+        id = known;
+        state.positions[position] = id + 1;
+      }
+      if (state.stamps[id] !== generation) {
+        state.boostByValue[id] = this.boost(state, state.values[id] as string | null);
+        state.stamps[id] = generation;
+      }
+      total += state.boostByValue[id] as number;
     }
     return total;
   }
