@@ -155,6 +155,8 @@ export class RaftNode {
   private storeChain: Promise<void> = Promise.resolve();
   private stopped = false;
   private failure: Error | undefined;
+  private snapshotsTaken = 0;
+  private snapshotsInstalled = 0;
 
   private constructor(
     private readonly options: RaftNodeOptions,
@@ -392,6 +394,15 @@ export class RaftNode {
     core.transferLeadership(to);
     this.kick();
     return done;
+  }
+
+  /** Counters since this process started, for operators and tests. */
+  snapshotStats(): { taken: number; installed: number; firstLogIndex: LogIndex } {
+    return {
+      taken: this.snapshotsTaken,
+      installed: this.snapshotsInstalled,
+      firstLogIndex: this.store.firstIndex(),
+    };
   }
 
   /** A local snapshot's bytes (header frame included), for the transport to send to a peer. */
@@ -664,6 +675,7 @@ export class RaftNode {
 
   private async restoreSnapshot(meta: SnapshotMetadata): Promise<void> {
     await this.restoreFromFile(meta);
+    this.snapshotsInstalled++;
     this.applied = meta.index;
     this.metrics?.appliedIndex.set(this.applied);
     this.serveReads();
@@ -704,6 +716,7 @@ export class RaftNode {
     const compactTo = Math.max(0, meta.index - (this.options.trailingLogs ?? 1024));
     await this.withStore(() => this.store.compact(meta, compactTo));
     await this.snapshots.prune(meta);
+    this.snapshotsTaken++;
     this.options.log.info({ index: meta.index, compactTo }, "snapshot taken, log compacted");
   }
 
