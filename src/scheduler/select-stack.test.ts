@@ -56,3 +56,20 @@ describe("reschedule penalty", () => {
     expect(scores.find((s) => s.NodeID === fullest)?.Scores["node-reschedule-penalty"]).toBe(-1);
   });
 });
+
+describe("job anti-affinity", () => {
+  it("spreads a group's allocations over equal nodes despite bin-packing", () => {
+    const h = new SchedulerHarness();
+    h.registerNodes(mockNode("a"), mockNode("b"));
+    const job = h.registerJob(mockJob("j", { TaskGroups: [mockGroup("web", { Count: 2 })] }));
+    const result = h.process(h.evalFor(job));
+    expect(new Set(h.liveAllocs(job).map((a) => a.NodeID))).toEqual(new Set(["a", "b"]));
+    // The second placement saw the first's node penalized: −(1+1)/2 = −1.
+    const second = Object.values(result.plan!.NodeAllocation)
+      .flat()
+      .find((a) => a.Name === "j.web[1]");
+    const scores = second?.Metrics?.ScoreMetaData ?? [];
+    const penalized = scores.find((s) => s.Scores["job-anti-affinity"] !== undefined);
+    expect(penalized?.Scores["job-anti-affinity"]).toBe(-1);
+  });
+});
