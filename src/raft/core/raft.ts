@@ -456,6 +456,9 @@ export class Raft {
       return;
     }
 
+    if ((m.type === "voteResp" || m.type === "preVoteResp") && m.reject && m.rejectHint > 0) {
+      this.learnCommitFromVoteRejection(m);
+    }
     switch (m.type) {
       case "hup":
         this.hup(bytesEqual(m.context, CAMPAIGN_TRANSFER) ? "transfer" : "election");
@@ -487,10 +490,34 @@ export class Raft {
         this.vote = m.from;
       }
     } else {
+      // Tell the candidate how far we know the log is committed (at an index it has, with our
+      // term there): it may be stuck behind a committed conf change it never learned was committed
+      // — e.g. the removal of a leader that crashed before passing the word — and without that it
+      // keeps asking a configuration that no longer exists.
+      const hint = Math.min(this.log.committed, m.index);
+      const hintTerm = this.log.termOrUndefined(hint) ?? 0;
       this.send(
-        message({ type: voteRespType(m.type), from: this.id, to: m.from, term: this.term, reject: true }),
+        message({
+          type: voteRespType(m.type),
+          from: this.id,
+          to: m.from,
+          term: this.term,
+          reject: true,
+          rejectHint: hintTerm === 0 ? 0 : hint,
+          rejectTerm: hintTerm,
+        }),
       );
     }
+  }
+
+  /**
+   * A voter's rejection carries an index it knows is committed and its term there. By Log
+   * Matching, if our entry at that index has the same term, our log up to it is the committed
+   * prefix, so we may commit it (committed is a fact about the cluster, whoever reports it).
+   */
+  private learnCommitFromVoteRejection(m: Message): void {
+    if (m.rejectHint <= this.log.committed || m.rejectHint > this.log.lastIndex()) return;
+    if (this.log.matchTerm(m.rejectHint, m.rejectTerm)) this.log.commitTo(m.rejectHint);
   }
 
   private dropProposal(m: Message, reason: string): void {
