@@ -168,6 +168,8 @@ export function scheduleGeneric(
         JobModifyIndex: job.JobModifyIndex,
         ClassEligibility: classes,
         EscapedComputedClass: escaped,
+        // The blocked-evals tracker compares this with capacity changes seen since.
+        SnapshotIndex: reader.index,
       });
       createEvals.push(blocked);
       updated.BlockedEval = blocked.ID;
