@@ -18,4 +18,6 @@ export * from "./plan-applier.js";
 export * from "./plan-overlay.js";
 export * from "./plan-queue.js";
 export * from "./plan-verify.js";
+export * from "./scheduler-runner.js";
+export * from "./thread-scheduler-runner.js";
 export * from "./worker.js";

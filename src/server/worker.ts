@@ -1,8 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type { Histogram } from "prom-client";
-import type { StateReader } from "../fsm/state-reader.js";
 import type { Evaluation, SchedulerType } from "../fsm/structs.js";
-import type { ScheduleOptions, ScheduleResult } from "../scheduler/schedule-types.js";
 import { NotLeaderError } from "../shared/errors.js";
 import type { AgentMetrics } from "../shared/metrics.js";
 import type { ServerContext } from "./context.js";
@@ -10,13 +8,10 @@ import { StaleEvalTokenError } from "./eval-broker.js";
 import type { BrokerClient, PlanSubmitter, WorkItem } from "./leader-client.js";
 import { newEvaluation } from "./new-evaluation.js";
 import { StalePlanError } from "./plan-applier.js";
+import { InlineSchedulerRunner, type ScheduleFn, type SchedulerRunner } from "./scheduler-runner.js";
 
-/** The scheduler's entry point as the worker calls it (src/scheduler `schedule`). */
-export type ScheduleFn = (
-  reader: StateReader,
-  evaluation: Evaluation,
-  options: ScheduleOptions,
-) => ScheduleResult;
+/** Kept here too for callers that import it from the worker. */
+export type { ScheduleFn };
 
 export interface WorkerConfig {
   /** Scheduler types this worker runs. */
@@ -54,6 +49,7 @@ export function evalSeed(evalId: string, attempt: number): number {
  */
 export class Worker {
   private readonly scheduleSeconds: Histogram;
+  private readonly runner: SchedulerRunner;
   private running: Promise<void> | undefined;
   private abort: AbortController | undefined;
   private processed = 0;
@@ -62,11 +58,13 @@ export class Worker {
     private readonly ctx: ServerContext,
     private readonly broker: BrokerClient,
     private readonly planner: PlanSubmitter,
-    private readonly schedule: ScheduleFn,
+    /** schedule() itself (run inline), or a runner (e.g. ThreadSchedulerRunner). */
+    scheduler: ScheduleFn | SchedulerRunner,
     private readonly config: WorkerConfig = DEFAULT_WORKER_CONFIG,
     scheduleSeconds?: Histogram,
   ) {
     this.scheduleSeconds = scheduleSeconds ?? workerScheduleHistogram(ctx);
+    this.runner = typeof scheduler === "function" ? new InlineSchedulerRunner(ctx, scheduler) : scheduler;
   }
 
   /** Evals this worker finished (acked), for tests and status. */
@@ -110,8 +108,7 @@ export class Worker {
   async process(item: WorkItem, signal?: AbortSignal): Promise<void> {
     const evaluation = item.eval;
     try {
-      await this.ctx.waitForIndex(item.waitIndex, signal);
-      const updates = await this.scheduleWithRetries(item);
+      const updates = await this.scheduleWithRetries(item, signal);
       if (updates.length > 0) await this.planner.upsertEvals(updates, item.token);
       await this.broker.ack(evaluation.ID, item.token);
       this.processed++;
@@ -135,19 +132,25 @@ export class Worker {
    * Schedules the eval, submitting plans until one commits fully or attempts run out; returns the
    * evals to write (the eval's own update first, then the evals the scheduler created).
    */
-  private async scheduleWithRetries(item: WorkItem): Promise<Evaluation[]> {
-    let reader = this.ctx.state();
+  private async scheduleWithRetries(item: WorkItem, signal?: AbortSignal): Promise<Evaluation[]> {
+    let minIndex = item.waitIndex;
     // Only plans that commit nothing count against maxPlanAttempts: under contention (workers
     // racing for the same nodes) a partially committed plan is progress, and giving up on it
     // would leave the job to a slow retry (Nomad's plan-rejection pain point).
     let fruitless = 0;
     for (let attempt = 0; ; attempt++) {
       const started = performance.now();
-      const scheduled = this.schedule(reader, item.eval, {
+      const options = {
         now: this.ctx.clock.now(),
         seed: evalSeed(item.eval.ID, attempt),
         evalToken: item.token,
-      });
+      };
+      const { result: scheduled, snapshotIndex } = await this.runner.run(
+        item.eval,
+        minIndex,
+        options,
+        signal,
+      );
       this.scheduleSeconds.observe({ scheduler: item.eval.Type }, (performance.now() - started) / 1000);
       // Core (GC) evals live only in the broker, never in state (as in Nomad): nothing to write
       // for them but the garbage they found.
@@ -158,7 +161,6 @@ export class Worker {
       // As Nomad's worker does: a blocked eval records the index of the snapshot it was blocked
       // at, so that capacity appearing after that index (a missed unblock) releases it at once,
       // and capacity before it does not release it again in a loop.
-      const snapshotIndex = reader.index;
       const evals = [scheduled.eval, ...scheduled.createEvals].map((e) =>
         e.Status === "blocked" && e.SnapshotIndex < snapshotIndex
           ? { ...e, SnapshotIndex: snapshotIndex }
@@ -168,10 +170,9 @@ export class Worker {
       const result = await this.planner.submitPlan({ ...scheduled.plan, EvalToken: item.token });
       if (result.RefreshIndex === 0) return evals;
       if (result.AllocIndex === 0) fruitless++;
-      if (fruitless >= this.config.maxPlanAttempts) return this.giveUp(scheduled.eval, reader);
-      // Part of the plan did not fit the latest state: catch up to it and plan again.
-      await this.ctx.waitForIndex(result.RefreshIndex);
-      reader = this.ctx.state();
+      if (fruitless >= this.config.maxPlanAttempts) return this.giveUp(scheduled.eval, snapshotIndex);
+      // Part of the plan did not fit the latest state: plan again on state at least that new.
+      minIndex = result.RefreshIndex;
     }
   }
 
@@ -179,7 +180,7 @@ export class Worker {
    * Out of plan attempts (Nomad's max-plan-attempts): the eval fails, and a blocked eval takes
    * over; the blocked-evals tracker retries it periodically, so the job is not left behind.
    */
-  private giveUp(evaluation: Evaluation, reader: StateReader): Evaluation[] {
+  private giveUp(evaluation: Evaluation, snapshotIndex: number): Evaluation[] {
     const now = this.ctx.clock.now();
     const blocked = newEvaluation(
       {
@@ -193,7 +194,7 @@ export class Worker {
         StatusDescription: "created after reaching the maximum number of plan attempts",
         PreviousEval: evaluation.ID,
         EscapedComputedClass: true,
-        SnapshotIndex: reader.index,
+        SnapshotIndex: snapshotIndex,
       },
       now,
     );

@@ -1,0 +1,80 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { mockId, mockJob, mockNode } from "../fsm/mock.js";
+import { StateStore } from "../fsm/state-store.js";
+import type { Evaluation } from "../fsm/structs.js";
+import { computeNodeClass } from "../scheduler/computed-class.js";
+import { schedule } from "../scheduler/index.js";
+import { InProcessContext } from "./in-process-context.js";
+import { ManualClock } from "./manual-clock.js";
+import { newEvaluation } from "./new-evaluation.js";
+import { InlineSchedulerRunner } from "./scheduler-runner.js";
+import { ThreadSchedulerRunner } from "./thread-scheduler-runner.js";
+
+// The scheduler thread runs the compiled module: `npx tsc -p .` must have run (as for cluster tests).
+
+function setup() {
+  const clock = new ManualClock();
+  const ctx = new InProcessContext(new StateStore(), clock);
+  const nodes = Array.from({ length: 20 }, (_, i) => {
+    const n = mockNode({ ID: mockId(i + 1, 1), Name: `n${i}` });
+    return { ...n, ComputedClass: computeNodeClass(n) };
+  });
+  ctx.applyNow({ type: "node-register", Nodes: nodes, Evals: [] });
+  return { clock, ctx };
+}
+
+async function register(ctx: InProcessContext, id: string): Promise<Evaluation> {
+  const evaluation = newEvaluation(
+    { Namespace: "default", Priority: 50, Type: "service", TriggeredBy: "job-register", JobID: id },
+    0,
+  );
+  await ctx.propose({ type: "job-register", Job: mockJob({ ID: id }), Eval: evaluation });
+  const stored = ctx.state().evalByID(evaluation.ID);
+  if (stored === undefined) throw new Error("eval not stored");
+  return stored;
+}
+
+let runner: ThreadSchedulerRunner | undefined;
+afterEach(async () => {
+  await runner?.close();
+  runner = undefined;
+});
+
+describe("ThreadSchedulerRunner", () => {
+  it("plans exactly what schedule() plans inline, on a replica kept up to date by applied commands", async () => {
+    const { ctx } = setup();
+    runner = new ThreadSchedulerRunner(ctx, ctx.store);
+    const inline = new InlineSchedulerRunner(ctx, schedule);
+    // Registered after the runner started: the replica learns them through the applied hook.
+    for (const id of ["a", "b", "c"]) {
+      const evaluation = await register(ctx, id);
+      const options = { now: 1_700_000_000_000_000_000, seed: 42 };
+      const inThread = await runner.run(evaluation, evaluation.ModifyIndex, options);
+      const here = await inline.run(evaluation, evaluation.ModifyIndex, options);
+      expect(inThread.snapshotIndex).toBe(here.snapshotIndex);
+      expect(inThread.result).toEqual(here.result);
+      expect(Object.values(inThread.result.plan?.NodeAllocation ?? {}).flat()).toHaveLength(10);
+    }
+  });
+
+  it("notices a replica that drifted (state replaced without commands) and resends the state", async () => {
+    const { ctx } = setup();
+    runner = new ThreadSchedulerRunner(ctx, ctx.store);
+    const first = await register(ctx, "a");
+    await runner.run(first, first.ModifyIndex, { now: 1, seed: 1 });
+    // A Raft snapshot restore replaces the state wholesale: no applied hook runs for it.
+    const other = new StateStore();
+    const otherCtx = new InProcessContext(other, new ManualClock());
+    otherCtx.applyNow({ type: "node-register", Nodes: [...ctx.state().nodes()], Evals: [] });
+    for (let i = 0; i < 5; i++)
+      otherCtx.applyNow({ type: "job-register", Job: mockJob({ ID: `x${i}` }), Eval: null });
+    const restored = await register(otherCtx, "after-restore");
+    ctx.store.replace(other.tables());
+    const run = await runner.run(restored, restored.ModifyIndex, { now: 1, seed: 1 });
+    const here = await new InlineSchedulerRunner(ctx, schedule).run(restored, restored.ModifyIndex, {
+      now: 1,
+      seed: 1,
+    });
+    expect(run.result).toEqual(here.result);
+  });
+});

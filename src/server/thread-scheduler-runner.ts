@@ -1,0 +1,189 @@
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Worker as Thread } from "node:worker_threads";
+import { encodeCommand } from "../fsm/command-codec.js";
+import { writeSnapshotStream } from "../fsm/snapshot-stream.js";
+import type { StateReader } from "../fsm/state-reader.js";
+import type { StateStore } from "../fsm/state-store.js";
+import type { Evaluation } from "../fsm/structs.js";
+import { TABLES } from "../fsm/tables.js";
+import type { ScheduleOptions } from "../scheduler/schedule-types.js";
+import type { ServerContext } from "./context.js";
+import type { ScheduleRun, SchedulerRunner } from "./scheduler-runner.js";
+import { replicaFingerprint, type ThreadRequest, type ThreadResponse } from "./scheduler-thread-protocol.js";
+
+interface Waiting {
+  resolve: (run: ScheduleRun | "drift") => void;
+  reject: (error: Error) => void;
+}
+
+/** Event-loop turns to wait for the applied-command hook to catch up before resyncing. */
+const MAX_CATCH_UP_TURNS = 1_000;
+
+/**
+ * Runs schedule() in a worker thread that keeps its own replica of the state (scheduler-thread.ts),
+ * so that a schedule() of hundreds of milliseconds (a count-1,000 job on 5,000 nodes) never stalls
+ * the agent's event loop and with it Raft's heartbeats and elections (invariant 6).
+ *
+ * The replica starts from a snapshot stream of the agent's state and is then fed every applied
+ * command (re-encoded) through the context's applied hook, in order. A schedule request names the
+ * agent's index and a fingerprint of its state; the replica first steps over the indexes that
+ * carried no command (no-ops, membership changes), then checks the fingerprint, and answers
+ * "drift" instead of scheduling on a state that differs (e.g. after the agent restored a Raft
+ * snapshot); the runner then sends the whole state again.
+ */
+export class ThreadSchedulerRunner implements SchedulerRunner {
+  private readonly thread: Thread;
+  private readonly waiting = new Map<number, Waiting>();
+  private nextId = 1;
+  /** Highest index whose command has been posted to the replica (or covered by its init). */
+  private postedIndex = 0;
+  private readonly unsubscribe: () => void;
+  private closed = false;
+
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly store: Pick<StateStore, "tables">,
+  ) {
+    this.thread = new Thread(threadEntry());
+    this.thread.unref();
+    this.thread.on("message", (message: ThreadResponse) => this.onResponse(message));
+    this.thread.on("error", (error: Error) => this.failAll(error));
+    this.thread.on("exit", (code) => this.failAll(new Error(`scheduler thread exited with code ${code}`)));
+    // Subscribe and send the initial state in one synchronous step: no command falls between.
+    this.unsubscribe = ctx.onApplied((index, command) => {
+      if (index <= this.postedIndex) return;
+      this.post({ type: "apply", index, data: encodeCommand(command) });
+      this.postedIndex = index;
+    });
+    this.sendInit();
+  }
+
+  async run(
+    evaluation: Evaluation,
+    minIndex: number,
+    options: ScheduleOptions,
+    signal?: AbortSignal,
+  ): Promise<ScheduleRun> {
+    await this.ctx.waitForIndex(minIndex, signal);
+    for (let attempt = 0; ; attempt++) {
+      const reader = await this.caughtUp(signal);
+      const id = this.nextId++;
+      const answer = new Promise<ScheduleRun | "drift">((resolve, reject) =>
+        this.waiting.set(id, { resolve, reject }),
+      );
+      this.post({
+        type: "schedule",
+        id,
+        evaluation,
+        options,
+        mainIndex: reader.index,
+        fingerprint: replicaFingerprint(reader),
+      });
+      const got = await answer;
+      if (got !== "drift") return got;
+      if (attempt >= 2) throw new Error("scheduler thread: replica keeps drifting from the agent's state");
+      this.ctx.logger.warn({ index: reader.index }, "scheduler thread replica drifted; resending the state");
+      this.sendInit();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribe();
+    await this.thread.terminate();
+  }
+
+  /**
+   * The agent's latest state once every command it applied has been posted: while a table index
+   * is newer than the last posted command, the hook has not run for it yet (the FSM applies a
+   * batch before it calls the listeners), so wait a turn; if it never catches up (the state was
+   * replaced by a snapshot restore, which runs no hook), resend the whole state.
+   */
+  private async caughtUp(signal?: AbortSignal): Promise<StateReader> {
+    for (let turn = 0; ; turn++) {
+      const reader = this.ctx.state();
+      let newest = 0;
+      for (const table of TABLES) newest = Math.max(newest, reader.tableIndex(table));
+      if (newest <= this.postedIndex) return reader;
+      if (signal?.aborted === true) throw signal.reason;
+      if (turn >= MAX_CATCH_UP_TURNS) {
+        this.sendInit();
+        continue;
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /**
+   * Sends the agent's whole state. Inits are posted in order, and every other message waits
+   * behind them: an apply queued meanwhile is either covered by the latest init (its index is not
+   * above the init's, so the replica skips it) or follows it.
+   */
+  private sendInit(): void {
+    const tables = this.store.tables();
+    this.postedIndex = tables.index;
+    this.initsPending++;
+    this.initChain = this.initChain
+      .then(async () => {
+        const chunks: Uint8Array[] = [];
+        for await (const chunk of writeSnapshotStream(tables)) chunks.push(chunk);
+        this.thread.postMessage({ type: "init", chunks } satisfies ThreadRequest);
+        this.initsPending--;
+        if (this.initsPending > 0) return;
+        const queued = this.queued;
+        this.queued = [];
+        for (const message of queued) this.thread.postMessage(message);
+      })
+      .catch((error: unknown) => this.failAll(error instanceof Error ? error : new Error(String(error))));
+  }
+
+  private initsPending = 0;
+  private initChain: Promise<void> = Promise.resolve();
+  private queued: ThreadRequest[] = [];
+
+  private post(message: ThreadRequest): void {
+    if (this.initsPending > 0) {
+      this.queued.push(message);
+      return;
+    }
+    this.thread.postMessage(message);
+  }
+
+  private onResponse(message: ThreadResponse): void {
+    const waiting = this.waiting.get(message.id);
+    if (waiting === undefined) return;
+    this.waiting.delete(message.id);
+    if (message.type === "result")
+      waiting.resolve({ result: message.result, snapshotIndex: message.snapshotIndex });
+    else if (message.type === "drift") waiting.resolve("drift");
+    else waiting.reject(new Error(`scheduler thread: ${message.message}`));
+  }
+
+  private failAll(error: Error): void {
+    const waiting = [...this.waiting.values()];
+    this.waiting.clear();
+    for (const w of waiting) w.reject(error);
+  }
+}
+
+/**
+ * The compiled thread module. Under vitest this file runs from source (.ts), which a worker thread
+ * cannot load; the thread then runs the compiled copy in dist/ (run `npx tsc -p .` first).
+ */
+function threadEntry(): URL {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith(".js")) return new URL("./scheduler-thread.js", import.meta.url);
+  let dir = dirname(here);
+  for (let i = 0; i < 6; i++) {
+    const compiled = join(dir, "dist", "src", "server", "scheduler-thread.js");
+    if (existsSync(join(dir, "package.json"))) {
+      if (!existsSync(compiled)) throw new Error(`${compiled} missing: run \`npx tsc -p .\` first`);
+      return pathToFileURL(compiled);
+    }
+    dir = dirname(dir);
+  }
+  throw new Error("scheduler thread: package root not found");
+}
