@@ -1,0 +1,444 @@
+/**
+ * `npm run bench -- raft [--duration-s 10] [--failovers 5] [--skip-etcd] [--skip-drover]`
+ *
+ * Drover's replicated write path against etcd 3.4, side by side in one run, both as 3 servers
+ * on loopback with fsync on, both driven through their client-facing HTTP APIs with keep-alive:
+ *  - etcd: `POST /v3/kv/put` (the v3 JSON gateway) with a 1 KiB value;
+ *  - Drover: `PUT /v1/var/bench/<n>` (Nomad variables) with one 1 KiB item.
+ * For each: writes/s and latency at 1 and 64 outstanding requests for `duration` seconds each,
+ * sent to the leader; then kill -9 of the leader `failovers` times, measuring the time until a
+ * write through a surviving server succeeds. Drover also reports leader changes observed while
+ * nothing failed (from drover_raft_leader_changes_total on every server).
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync } from "node:fs";
+import { Agent, request } from "node:http";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type BenchResult, percentile } from "./harness.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, "..", "..");
+const VALUE_1K = "x".repeat(1024);
+
+interface Member {
+  readonly name: string;
+  readonly httpUrl: string;
+  readonly args: readonly string[];
+  readonly command: string;
+  process: ChildProcess | undefined;
+}
+
+/** What the load generator needs from a system under test. */
+interface Target {
+  readonly name: string;
+  readonly members: Member[];
+  start(): Promise<void>;
+  /** Index into `members` of the current leader (waits for one). */
+  leader(timeoutMs: number): Promise<number>;
+  put(agent: Agent, member: Member, n: number, timeoutMs: number): Promise<void>;
+  healthy(): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+interface LoadResult {
+  writesPerS: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+// ───────────────────────── HTTP ─────────────────────────
+
+function http(
+  agent: Agent,
+  url: string,
+  method: string,
+  body: string | undefined,
+  timeoutMs: number,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const req = request(url, { method, agent, headers: { "content-type": "application/json" } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () =>
+        resolvePromise({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+      );
+      res.on("error", reject);
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`timeout after ${timeoutMs} ms`)));
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+async function ok(agent: Agent, url: string, method: string, body: string | undefined, timeoutMs: number) {
+  const res = await http(agent, url, method, body, timeoutMs);
+  if (res.status < 200 || res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${res.body}`);
+  return res.body;
+}
+
+// ───────────────────────── processes ─────────────────────────
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolvePromise(typeof address === "object" && address !== null ? address.port : 0));
+    });
+  });
+}
+
+function startMember(member: Member, logFile: string): void {
+  const out = openSync(logFile, "a");
+  member.process = spawn(member.command, [...member.args], { stdio: ["ignore", out, out] });
+  const child = member.process;
+  child.once("exit", () => {
+    if (member.process === child) member.process = undefined;
+  });
+}
+
+async function kill9(member: Member): Promise<void> {
+  const child = member.process;
+  if (child === undefined) return;
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  child.kill("SIGKILL");
+  await exited;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+// ───────────────────────── etcd ─────────────────────────
+
+async function etcdTarget(dir: string): Promise<Target> {
+  mkdirSync(dir, { recursive: true });
+  const ports = await Promise.all(Array.from({ length: 6 }, freePort));
+  const names = ["e1", "e2", "e3"];
+  const peer = (i: number): string => `http://127.0.0.1:${ports[3 + i]}`;
+  const client = (i: number): string => `http://127.0.0.1:${ports[i]}`;
+  const initialCluster = names.map((n, i) => `${n}=${peer(i)}`).join(",");
+  const members: Member[] = names.map((name, i) => ({
+    name,
+    httpUrl: client(i),
+    command: "etcd",
+    args: [
+      "--name",
+      name,
+      "--data-dir",
+      join(dir, name),
+      "--listen-client-urls",
+      client(i),
+      "--advertise-client-urls",
+      client(i),
+      "--listen-peer-urls",
+      peer(i),
+      "--initial-advertise-peer-urls",
+      peer(i),
+      "--initial-cluster",
+      initialCluster,
+      "--initial-cluster-token",
+      "drover-bench",
+      "--initial-cluster-state",
+      "new",
+      "--log-level",
+      "error",
+    ],
+    process: undefined,
+  }));
+  const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+  const status = async (m: Member): Promise<{ id: string; leader: string }> => {
+    const body = JSON.parse(await ok(agent, `${m.httpUrl}/v3/maintenance/status`, "POST", "{}", 500)) as {
+      header: { member_id: string };
+      leader: string;
+    };
+    return { id: body.header.member_id, leader: body.leader };
+  };
+  return {
+    name: "etcd",
+    members,
+    start: async () => {
+      for (const m of members) startMember(m, join(dir, `${m.name}.log`));
+    },
+    leader: (timeoutMs) =>
+      until("an etcd leader", timeoutMs, async () => {
+        for (let i = 0; i < members.length; i++) {
+          const m = members[i] as Member;
+          if (m.process === undefined) continue;
+          const s = await status(m).catch(() => undefined);
+          if (s !== undefined && s.leader !== "0" && s.id === s.leader) return i;
+        }
+        return undefined;
+      }),
+    put: async (a, m, n, timeoutMs) => {
+      const key = Buffer.from(`bench/${n}`).toString("base64");
+      const value = Buffer.from(VALUE_1K).toString("base64");
+      await ok(a, `${m.httpUrl}/v3/kv/put`, "POST", JSON.stringify({ key, value }), timeoutMs);
+    },
+    healthy: async () => {
+      const all = await Promise.all(members.map((m) => status(m).catch(() => undefined)));
+      return all.every((s) => s !== undefined && s.leader !== "0");
+    },
+    stop: async () => {
+      agent.destroy();
+      await Promise.all(members.map(kill9));
+    },
+  };
+}
+
+// ───────────────────────── Drover ─────────────────────────
+
+async function droverTarget(dir: string): Promise<Target> {
+  mkdirSync(dir, { recursive: true });
+  const http = await Promise.all(Array.from({ length: 3 }, freePort));
+  const rpc = await Promise.all(Array.from({ length: 3 }, freePort));
+  const names = ["s1", "s2", "s3"];
+  const bin = join(repoRoot, "bin", "drover.js");
+  const members: Member[] = names.map((name, i) => ({
+    name,
+    httpUrl: `http://127.0.0.1:${http[i]}`,
+    command: process.execPath,
+    args: [
+      bin,
+      "agent",
+      "--server",
+      "--node",
+      name,
+      "--data-dir",
+      join(dir, name),
+      "--bind",
+      "127.0.0.1",
+      "--http-port",
+      String(http[i]),
+      "--rpc-port",
+      String(rpc[i]),
+      "--bootstrap-expect",
+      "3",
+      "--join",
+      rpc
+        .filter((_, j) => j !== i)
+        .map((p) => `127.0.0.1:${p}`)
+        .join(","),
+    ],
+    process: undefined,
+  }));
+  const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+  const leaderRpc = async (m: Member): Promise<string> =>
+    JSON.parse(await ok(agent, `${m.httpUrl}/v1/status/leader`, "GET", undefined, 500)) as string;
+  return {
+    name: "drover",
+    members,
+    start: async () => {
+      for (const m of members) startMember(m, join(dir, `${m.name}.log`));
+    },
+    leader: (timeoutMs) =>
+      until("a Drover leader", timeoutMs, async () => {
+        for (const m of members) {
+          if (m.process === undefined) continue;
+          const address = await leaderRpc(m).catch(() => "");
+          const index = rpc.findIndex((p) => address === `127.0.0.1:${p}`);
+          if (index >= 0 && members[index]?.process !== undefined) return index;
+        }
+        return undefined;
+      }),
+    put: async (a, m, n, timeoutMs) => {
+      const body = JSON.stringify({ Path: `bench/${n}`, Items: { v: VALUE_1K } });
+      await ok(a, `${m.httpUrl}/v1/var/bench/${n}`, "PUT", body, timeoutMs);
+    },
+    healthy: async () => {
+      const all = await Promise.all(members.map((m) => leaderRpc(m).catch(() => "")));
+      return all.every((address) => address !== "" && address === all[0]);
+    },
+    stop: async () => {
+      agent.destroy();
+      await Promise.all(members.map(kill9));
+    },
+  };
+}
+
+async function droverLeaderChanges(target: Target): Promise<number> {
+  const agent = new Agent({ keepAlive: false });
+  let max = 0;
+  for (const m of target.members) {
+    const text = await ok(agent, `${m.httpUrl}/v1/metrics?format=prometheus`, "GET", undefined, 2000);
+    const line = text.split("\n").find((l) => l.startsWith("drover_raft_leader_changes_total"));
+    const value = line === undefined ? Number.NaN : Number(line.split(" ").at(-1));
+    max = Math.max(max, value);
+  }
+  return max;
+}
+
+// ───────────────────────── measurements ─────────────────────────
+
+async function load(target: Target, concurrency: number, durationMs: number): Promise<LoadResult> {
+  const leader = target.members[await target.leader(30_000)] as Member;
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const latencies: number[] = [];
+  let errors = 0;
+  let n = 0;
+  const warmupEnd = Date.now() + 1000;
+  while (Date.now() < warmupEnd) await target.put(agent, leader, n++, 5000);
+  const started = process.hrtime.bigint();
+  const end = Date.now() + durationMs;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < end) {
+        const t0 = process.hrtime.bigint();
+        try {
+          await target.put(agent, leader, n++, 5000);
+          latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        } catch {
+          errors++; // counted and reported; a healthy cluster has none
+        }
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  agent.destroy();
+  return {
+    writesPerS: latencies.length / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors,
+  };
+}
+
+/** kill -9 the leader, time until a write through a survivor succeeds, restart the victim. */
+async function failovers(target: Target, rounds: number, logDir: string): Promise<number[]> {
+  const times: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    await until(`${target.name} healthy`, 60_000, async () => ((await target.healthy()) ? true : undefined));
+    await sleep(1500);
+    const victimIndex = await target.leader(30_000);
+    const victim = target.members[victimIndex] as Member;
+    const survivors = target.members.filter((m) => m !== victim);
+    const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+    // Connections to the survivors are open before the kill, as a running client's would be.
+    await Promise.all(survivors.map((m, i) => target.put(agent, m, 1e9 + round * 10 + i, 5000)));
+    const killedAt = process.hrtime.bigint();
+    await kill9(victim);
+    let elapsedMs = Number.NaN;
+    for (let attempt = 0; Number.isNaN(elapsedMs); attempt++) {
+      const m = survivors[attempt % survivors.length] as Member;
+      try {
+        await target.put(agent, m, 2e9 + round * 1000 + attempt, 300);
+        elapsedMs = Number(process.hrtime.bigint() - killedAt) / 1e6;
+      } catch {
+        if (Number(process.hrtime.bigint() - killedAt) / 1e6 > 60_000)
+          throw new Error("no write within 60 s");
+      }
+    }
+    agent.destroy();
+    times.push(elapsedMs);
+    startMember(victim, join(logDir, `${victim.name}.log`));
+  }
+  return times;
+}
+
+function argValue(args: readonly string[], name: string, fallback: number): number {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : fallback;
+}
+
+export async function run(args: string[]): Promise<BenchResult> {
+  const durationMs = argValue(args, "--duration-s", 10) * 1000;
+  const rounds = argValue(args, "--failovers", 5);
+  const metrics: Record<string, number> = {};
+  const rows: Array<Record<string, string | number>> = [];
+  const notes: string[] = [];
+  const dir = mkdtempSync(join(tmpdir(), "drover-bench-raft-"));
+
+  const measure = async (target: Target, prefix: string): Promise<void> => {
+    await target.start();
+    try {
+      await until(`${target.name} healthy`, 60_000, async () =>
+        (await target.healthy()) ? true : undefined,
+      );
+      const changesBefore = prefix === "drover" ? await droverLeaderChanges(target) : 0;
+      const c1 = await load(target, 1, durationMs);
+      const c64 = await load(target, 64, durationMs);
+      if (prefix === "drover")
+        metrics["drover_leader_changes_steady"] = (await droverLeaderChanges(target)) - changesBefore;
+      metrics[`${prefix}_writes_per_s_c1`] = c1.writesPerS;
+      metrics[`${prefix}_p50_ms_c1`] = c1.p50;
+      metrics[`${prefix}_p99_ms_c1`] = c1.p99;
+      metrics[`${prefix}_writes_per_s_c64`] = c64.writesPerS;
+      metrics[`${prefix}_p50_ms_c64`] = c64.p50;
+      metrics[`${prefix}_p99_ms_c64`] = c64.p99;
+      rows.push({
+        system: target.name,
+        outstanding: 1,
+        "writes/s": c1.writesPerS,
+        p50_ms: c1.p50,
+        p99_ms: c1.p99,
+        errors: c1.errors,
+      });
+      rows.push({
+        system: target.name,
+        outstanding: 64,
+        "writes/s": c64.writesPerS,
+        p50_ms: c64.p50,
+        p99_ms: c64.p99,
+        errors: c64.errors,
+      });
+      const times = await failovers(target, rounds, join(dir, target.name));
+      metrics[`${prefix}_failover_median_ms`] = percentile(times, 50);
+      metrics[`${prefix}_failover_max_ms`] = Math.max(...times);
+      rows.push({
+        system: target.name,
+        outstanding: "failover",
+        "writes/s": "",
+        p50_ms: percentile(times, 50),
+        p99_ms: Math.max(...times),
+        errors: 0,
+      });
+      notes.push(`${target.name} failover times (ms): ${times.map((t) => t.toFixed(0)).join(", ")}`);
+    } finally {
+      await target.stop();
+    }
+  };
+
+  try {
+    if (!args.includes("--skip-etcd")) {
+      if (spawnSync("etcd", ["--version"]).status !== 0) {
+        notes.push(
+          "etcd skipped: the etcd binary is not installed (apt-get install -y etcd-server etcd-client)",
+        );
+      } else {
+        const etcdDir = join(dir, "etcd");
+        await measure(await etcdTarget(etcdDir), "etcd");
+      }
+    }
+    if (!args.includes("--skip-drover")) {
+      if (!existsSync(join(repoRoot, "dist", "src", "cli", "main.js"))) {
+        notes.push("Drover skipped: dist/ is not built");
+      } else {
+        await measure(await droverTarget(join(dir, "drover")), "drover").catch((error: unknown) => {
+          notes.push(`Drover side failed: ${(error as Error).message}`);
+        });
+      }
+    }
+    const d = metrics["drover_writes_per_s_c64"];
+    const e = metrics["etcd_writes_per_s_c64"];
+    if (d !== undefined && e !== undefined) metrics["ratio_writes_c64"] = d / e;
+    notes.push(
+      "both systems: 3 servers on loopback, fsync on, 1 KiB values, HTTP keep-alive, requests sent to the leader",
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { metrics, rows, notes };
+}
