@@ -99,7 +99,7 @@ function placeAlloc(txn: StateTxn, nodeId: string, alloc: Allocation, now: numbe
         `allocation ${alloc.ID} references unknown job ${JSON.stringify(alloc.JobID)}`,
       );
     }
-    writeAlloc(txn, placedAlloc(alloc, txn.index, now), undefined, true);
+    writeAlloc(txn, placedAlloc(alloc, txn.index, now, txn.ownsCommand), undefined, true);
     return;
   }
   // An in-place update: the client stays the authority on what it reported.
@@ -115,7 +115,11 @@ function placeAlloc(txn: StateTxn, nodeId: string, alloc: Allocation, now: numbe
     CreateTime: existing.CreateTime,
     ModifyTime: now,
   };
-  writeAlloc(txn, allocCompactor.compact(stored), existing);
+  writeAlloc(
+    txn,
+    txn.ownsCommand ? allocCompactor.compactOwned(stored) : allocCompactor.compact(stored),
+    existing,
+  );
 }
 
 const ALLOC_STRING_FIELDS = ["ID", "Namespace", "EvalID", "NodeID", "JobID", "TaskGroup", "Name"] as const;

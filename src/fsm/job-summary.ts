@@ -58,26 +58,19 @@ export function updateSummaryWithAlloc(
   existing: Allocation | undefined,
 ): void {
   if (existing !== undefined && existing.ClientStatus === alloc.ClientStatus) return;
-  const summary = txn.summary(alloc.Namespace, alloc.JobID);
-  if (summary === undefined) return;
-  const group = summary.Summary[alloc.TaskGroup];
+  if (existing === undefined && alloc.ClientStatus !== "pending") return;
+  // A private copy for this transaction: a plan of 1,000 allocs copies the summary once.
+  const group = txn.summaryDraft(alloc.Namespace, alloc.JobID)?.Summary[alloc.TaskGroup];
   if (group === undefined) return;
-  const next = { ...group };
   if (existing === undefined) {
     // Only a fresh pending placement counts: it consumed one queued placement.
-    if (alloc.ClientStatus !== "pending") return;
-    next.Starting += 1;
-    if (next.Queued > 0) next.Queued -= 1;
+    group.Starting += 1;
+    if (group.Queued > 0) group.Queued -= 1;
   } else {
-    next[BIN[alloc.ClientStatus]] += 1;
+    group[BIN[alloc.ClientStatus]] += 1;
     const from = BIN[existing.ClientStatus];
-    if (next[from] > 0) next[from] -= 1;
+    if (group[from] > 0) group[from] -= 1;
   }
-  txn.putSummary({
-    ...summary,
-    Summary: { ...summary.Summary, [alloc.TaskGroup]: next },
-    ModifyIndex: txn.index,
-  });
 }
 
 /** Sets Queued from a completed scheduling pass (Nomad nestedUpsertEval). */

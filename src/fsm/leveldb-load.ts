@@ -59,7 +59,7 @@ export async function loadGeneration(db: Db, generation: number, codec: RecordCo
       throw new CorruptSnapshotError(`stored plan ${planIndex} is a ${command.type}`);
     for (const allocs of Object.values(command.NodeAllocation)) {
       for (const alloc of allocs) {
-        if (ids.has(alloc.ID)) candidates.set(alloc.ID, placedAlloc(alloc, planIndex, command.Now));
+        if (ids.has(alloc.ID)) candidates.set(alloc.ID, placedAlloc(alloc, planIndex, command.Now, true));
       }
     }
   });

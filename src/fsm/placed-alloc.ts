@@ -6,16 +6,18 @@ import type { Allocation } from "./structs.js";
  * index and the plan's `Now`: apply uses it, and so does the LevelDB loader, which rebuilds new
  * allocations from the stored plan entry instead of storing each one again (leveldb-state.ts).
  * The two must never diverge: that is why this is the only place that knows the rule.
+ * `owned`: the caller owns `alloc` (decoded from bytes) and lets it be compacted in place.
  */
-export function placedAlloc(alloc: Allocation, index: number, now: number): Allocation {
-  return allocCompactor.compact({
-    ...alloc,
-    DeploymentStatus:
-      alloc.DeploymentStatus === null ? null : { ...alloc.DeploymentStatus, ModifyIndex: index },
+export function placedAlloc(alloc: Allocation, index: number, now: number, owned: boolean): Allocation {
+  const stamp = {
     CreateIndex: index,
     ModifyIndex: index,
     AllocModifyIndex: index,
     CreateTime: now,
     ModifyTime: now,
-  });
+  };
+  const placed = owned ? allocCompactor.compactOwned(alloc, stamp) : allocCompactor.compact(alloc, stamp);
+  if (placed.DeploymentStatus !== null)
+    placed.DeploymentStatus = { ...placed.DeploymentStatus, ModifyIndex: index };
+  return placed;
 }

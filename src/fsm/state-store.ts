@@ -82,7 +82,7 @@ export class StateStore {
     entryData: Uint8Array | undefined,
   ): ResultOf<C> {
     this.checkIndex(index);
-    const txn = new StateTxn(this.current, index);
+    const txn = new StateTxn(this.current, index, true, entryData !== undefined);
     let result: CommandResult;
     try {
       result = applyCommand(txn, command);

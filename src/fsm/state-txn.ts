@@ -9,6 +9,7 @@ import {
   isTerminalEvalStatus,
   type Job,
   type JobSummary,
+  type JobTaskGroupSummary,
   type Node,
   type SchedulerConfiguration,
   type Variable,
@@ -30,6 +31,7 @@ export type ChangeSet = Map<TableName, Map<string, unknown>>;
  */
 export class StateTxn {
   private readonly owner: Owner = {};
+  private readonly summaryDrafts = new Map<string, JobSummary>();
   readonly changes: ChangeSet = new Map();
   /** Watch keys touched: "<table>" style keys are implied; see watchKeyOf* below. */
   readonly touched = new Set<string>();
@@ -69,6 +71,8 @@ export class StateTxn {
     readonly index: number,
     /** False when bulk-loading (restore, startup): nothing to persist or wake, so keep no log. */
     private readonly tracking = true,
+    /** The command's objects were decoded for this transaction alone and may be reused in place. */
+    readonly ownsCommand = false,
   ) {
     assert(index >= base.index, () => `txn index ${index} below state index ${base.index}`);
     this.jobs = base.jobs;
@@ -101,7 +105,8 @@ export class StateTxn {
     return this.jobVersions.get(nsKey(namespace, id)) ?? [];
   }
   summary(namespace: string, id: string): JobSummary | undefined {
-    return this.jobSummaries.get(nsKey(namespace, id));
+    const key = nsKey(namespace, id);
+    return this.summaryDrafts.get(key) ?? this.jobSummaries.get(key);
   }
   jobsWithParent(namespace: string, parentId: string): Job[] {
     return this.jobsByParent.get(nsKey(namespace, parentId))?.toArray() ?? [];
@@ -188,8 +193,33 @@ export class StateTxn {
     this.record("job_versions", key, versions);
   }
 
+  /**
+   * A mutable copy of a job's summary owned by this transaction (created on first use, stored
+   * on commit), for the per-alloc counter updates of big plans. Undefined when the job has none.
+   */
+  summaryDraft(namespace: string, id: string): JobSummary | undefined {
+    const key = nsKey(namespace, id);
+    const draft = this.summaryDrafts.get(key);
+    if (draft !== undefined) return draft;
+    const stored = this.jobSummaries.get(key);
+    if (stored === undefined) return undefined;
+    const summary: Record<string, JobTaskGroupSummary> = {};
+    for (const [name, group] of Object.entries(stored.Summary)) summary[name] = { ...group };
+    const copy: JobSummary = { ...stored, Summary: summary, ModifyIndex: this.index };
+    this.summaryDrafts.set(key, copy);
+    return copy;
+  }
+
+  private flushSummaryDrafts(): void {
+    const drafts = [...this.summaryDrafts.values()];
+    this.summaryDrafts.clear();
+    for (const draft of drafts) this.putSummary(draft);
+  }
+
   putSummary(summary: JobSummary): void {
     const key = nsKey(summary.Namespace, summary.JobID);
+    // A direct write supersedes the draft: it was built from summary(), which returns the draft.
+    this.summaryDrafts.delete(key);
     this.jobSummaries = this.jobSummaries.set(key, summary, this.owner);
     this.record("job_summary", key, summary);
   }
@@ -316,6 +346,7 @@ export class StateTxn {
    * load passes the table indexes it read; otherwise every changed table moves to this index.
    */
   commit(loadedTableIndexes?: Readonly<Record<TableName, number>>): Tables {
+    this.flushSummaryDrafts();
     const tableIndexes = { ...(loadedTableIndexes ?? this.base.tableIndexes) };
     for (const table of this.changes.keys()) tableIndexes[table] = this.index;
     return {
