@@ -245,8 +245,19 @@ interface Slot {
 
 /** Reconciles one group; returns whether the group's part of the deployment is complete. */
 function reconcileGroup(ctx: GroupContext, group: TaskGroup, allocs: readonly Allocation[]): boolean {
-  const { input, job, result } = ctx;
-  const desired: DesiredChanges = {
+  return new GroupReconciler(ctx, group, allocs).run();
+}
+
+/**
+ * The steps for one task group, in order: classify the allocations, scale down, replace lost and
+ * failed ones, migrate off draining nodes, split updates into in-place and destructive, pace the
+ * destructive ones (deployment, canaries), place missing ones, and ask for follow-up evals.
+ */
+class GroupReconciler {
+  private readonly input: ReconcileInput;
+  private readonly job: Job;
+  private readonly result: ReconcileResult;
+  private readonly desired: DesiredChanges = {
     place: 0,
     stop: 0,
     inPlace: 0,
@@ -255,293 +266,340 @@ function reconcileGroup(ctx: GroupContext, group: TaskGroup, allocs: readonly Al
     canary: 0,
     ignore: 0,
   };
-  result.desired[group.Name] = desired;
-  const policy = reschedulePolicy(group, job.Type);
-  const update: UpdateStrategy | null = input.batch ? null : (group.Update ?? job.Update);
-  const rolling = update !== null && update.MaxParallel > 0;
-  const deployment = ctx.deployment;
-  const dstate = deployment?.TaskGroups[group.Name];
+  private readonly update: UpdateStrategy | null;
+  private readonly deployment: Deployment | null;
+  private readonly promoted: boolean;
+  private slots: Slot[] = [];
+  /** Unpromoted canaries of the current deployment (extra to the count). */
+  private readonly canaries: Allocation[] = [];
+  private readonly later: Array<{ alloc: Allocation; time: Nanos }> = [];
+  private readonly destructive: Allocation[] = [];
 
-  // 1. Classify.
-  const slots: Slot[] = [];
-  const canaries: Allocation[] = [];
-  const later: Array<{ alloc: Allocation; time: Nanos }> = [];
-  for (const alloc of allocs) {
-    if (alloc.DesiredStatus !== "run") continue;
-    const tainted = input.taintedNodes.has(alloc.NodeID);
-    const node = input.taintedNodes.get(alloc.NodeID) ?? null;
-    if (alloc.ClientStatus === "complete") {
-      // A finished batch allocation has done its work and keeps its slot; a service one ended
-      // and is replaced.
-      if (input.batch) slots.push({ alloc, kind: "done" });
-      continue;
-    }
-    if (alloc.ClientStatus === "failed") {
-      if (alloc.NextAllocation !== "") continue;
-      const decision = rescheduleDecision(alloc, policy);
-      const forced = alloc.DesiredTransition.ForceReschedule;
-      const followUpNow = alloc.FollowupEvalID !== "" && alloc.FollowupEvalID === input.evalId;
-      if (forced || (decision.eligible && (decision.time <= input.now + RESCHEDULE_WINDOW || followUpNow))) {
-        slots.push({ alloc, kind: "rescheduleNow" });
-      } else {
-        if (decision.eligible && alloc.FollowupEvalID === "") later.push({ alloc, time: decision.time });
-        // A failed allocation that is not (yet) replaced keeps its slot, so no fresh one is placed.
-        slots.push({ alloc, kind: "done" });
-      }
-      continue;
-    }
-    if (isLost(alloc, input.taintedNodes)) {
-      slots.push({ alloc, kind: "lost" });
-      continue;
-    }
-    if (tainted && node !== null && node.Status === "disconnected" && group.MaxClientDisconnect === null) {
-      slots.push({ alloc, kind: "lost" });
-      continue;
-    }
-    if (tainted && alloc.DesiredTransition.Migrate) {
-      slots.push({ alloc, kind: "migrate" });
-      continue;
-    }
-    const isCanary = alloc.DeploymentStatus?.Canary === true;
-    if (isCanary && !(dstate?.Promoted ?? false)) {
-      if (deployment !== null && alloc.DeploymentID === deployment.ID) canaries.push(alloc);
-      else {
-        result.stops.push({ alloc, description: ALLOC_OLD_CANARY });
-        desired.stop++;
-      }
-      continue;
-    }
-    slots.push({ alloc, kind: "untainted" });
+  constructor(
+    private readonly ctx: GroupContext,
+    private readonly group: TaskGroup,
+    private readonly allocs: readonly Allocation[],
+  ) {
+    this.input = ctx.input;
+    this.job = ctx.job;
+    this.result = ctx.result;
+    this.result.desired[group.Name] = this.desired;
+    const update = this.input.batch ? null : (group.Update ?? this.job.Update);
+    this.update = update !== null && update.MaxParallel > 0 ? update : null;
+    this.deployment = ctx.deployment;
+    this.promoted = this.deployment?.TaskGroups[group.Name]?.Promoted ?? false;
   }
 
-  // 2. Scale down: drop the least useful slots first, highest index first within a kind.
-  // An old allocation whose name a current one already holds (a promoted canary took it) goes
-  // before any other untainted allocation.
-  const currentNames = new Set(
-    slots
-      .filter((s) => s.kind === "untainted" && s.alloc.JobVersion === job.Version)
-      .map((s) => s.alloc.Name),
-  );
-  const rank = (slot: Slot): number => {
-    const order = { lost: 0, rescheduleNow: 1, migrate: 2, untainted: 4, done: 7 } as const;
-    if (slot.kind !== "untainted") return order[slot.kind];
-    if (slot.alloc.JobVersion === job.Version) return 5;
-    return currentNames.has(slot.alloc.Name) ? 3 : 4;
-  };
-  let excess = slots.length - group.Count;
-  if (excess > 0) {
-    const removable = slots
+  run(): boolean {
+    this.classify();
+    this.scaleDown();
+    this.replaceLostAndFailed();
+    this.migrate();
+    this.splitUpdates();
+    const pacing = this.pace();
+    this.placeMissing(pacing);
+    this.placeCanaries(pacing);
+    for (const alloc of this.destructive.slice(0, pacing.destructiveNow)) {
+      this.place(alloc.Name, alloc, { description: ALLOC_UPDATING });
+    }
+    this.ensureDeployment(pacing);
+    batchFollowUps(this.result, this.later);
+    return this.deploymentComplete(pacing);
+  }
+
+  private place(
+    name: string,
+    previous: Allocation | null,
+    stopPrevious: Placement["stopPrevious"],
+    extra: Partial<Pick<Placement, "reschedule" | "canary" | "penaltyNodes">> = {},
+  ): void {
+    this.result.placements.push({
+      group: this.group,
+      name,
+      previous,
+      stopPrevious,
+      reschedule: extra.reschedule ?? false,
+      canary: extra.canary ?? false,
+      penaltyNodes: extra.penaltyNodes ?? [],
+    });
+  }
+
+  /** 1. Each allocation that servers still want running gets a role. */
+  private classify(): void {
+    const { input, group } = this;
+    const policy = reschedulePolicy(group, this.job.Type);
+    for (const alloc of this.allocs) {
+      if (alloc.DesiredStatus !== "run") continue;
+      const tainted = input.taintedNodes.has(alloc.NodeID);
+      const node = input.taintedNodes.get(alloc.NodeID) ?? null;
+      if (alloc.ClientStatus === "complete") {
+        // A finished batch allocation has done its work and keeps its slot; a service one ended
+        // and is replaced.
+        if (input.batch) this.slots.push({ alloc, kind: "done" });
+        continue;
+      }
+      if (alloc.ClientStatus === "failed") {
+        this.classifyFailed(alloc, policy);
+        continue;
+      }
+      const disconnected = tainted && node?.Status === "disconnected" && group.MaxClientDisconnect === null;
+      if (isLost(alloc, input.taintedNodes) || disconnected) {
+        this.slots.push({ alloc, kind: "lost" });
+      } else if (tainted && alloc.DesiredTransition.Migrate) {
+        this.slots.push({ alloc, kind: "migrate" });
+      } else if (alloc.DeploymentStatus?.Canary === true && !this.promoted) {
+        if (this.deployment !== null && alloc.DeploymentID === this.deployment.ID) this.canaries.push(alloc);
+        else {
+          this.result.stops.push({ alloc, description: ALLOC_OLD_CANARY });
+          this.desired.stop++;
+        }
+      } else {
+        this.slots.push({ alloc, kind: "untainted" });
+      }
+    }
+  }
+
+  private classifyFailed(alloc: Allocation, policy: ReturnType<typeof reschedulePolicy>): void {
+    if (alloc.NextAllocation !== "") return;
+    const decision = rescheduleDecision(alloc, policy);
+    const forced = alloc.DesiredTransition.ForceReschedule;
+    const followUpNow = alloc.FollowupEvalID !== "" && alloc.FollowupEvalID === this.input.evalId;
+    const due = decision.time <= this.input.now + RESCHEDULE_WINDOW || followUpNow;
+    if (forced || (decision.eligible && due)) {
+      this.slots.push({ alloc, kind: "rescheduleNow" });
+      return;
+    }
+    if (decision.eligible && alloc.FollowupEvalID === "") this.later.push({ alloc, time: decision.time });
+    // A failed allocation that is not (yet) replaced keeps its slot, so no fresh one is placed.
+    this.slots.push({ alloc, kind: "done" });
+  }
+
+  /**
+   * 2. Drop the least useful slots first, highest index first within a kind. An old allocation
+   * whose name a current one already holds (a promoted canary took it) goes before any other
+   * untainted allocation.
+   */
+  private scaleDown(): void {
+    let excess = this.slots.length - this.group.Count;
+    if (excess <= 0) return;
+    const version = this.job.Version;
+    const currentNames = new Set(
+      this.slots
+        .filter((s) => s.kind === "untainted" && s.alloc.JobVersion === version)
+        .map((s) => s.alloc.Name),
+    );
+    const rank = (slot: Slot): number => {
+      const order = { lost: 0, rescheduleNow: 1, migrate: 2, untainted: 4, done: 7 } as const;
+      if (slot.kind !== "untainted") return order[slot.kind];
+      if (slot.alloc.JobVersion === version) return 5;
+      return currentNames.has(slot.alloc.Name) ? 3 : 4;
+    };
+    const removable = this.slots
       .filter((s) => s.kind !== "done")
       .sort(
         (a, b) => rank(a) - rank(b) || allocIndexFromName(b.alloc.Name) - allocIndexFromName(a.alloc.Name),
       );
+    const removed = new Set<Slot>();
     for (const slot of removable) {
       if (excess <= 0) break;
       excess--;
-      slots.splice(slots.indexOf(slot), 1);
-      desired.stop++;
-      if (slot.kind === "lost")
-        result.stops.push({ alloc: slot.alloc, description: ALLOC_LOST, clientStatus: "lost" });
-      else result.stops.push({ alloc: slot.alloc, description: ALLOC_NOT_NEEDED });
+      removed.add(slot);
+      this.desired.stop++;
+      if (slot.kind === "lost") {
+        this.result.stops.push({ alloc: slot.alloc, description: ALLOC_LOST, clientStatus: "lost" });
+      } else {
+        this.result.stops.push({ alloc: slot.alloc, description: ALLOC_NOT_NEEDED });
+      }
+    }
+    this.slots = this.slots.filter((s) => !removed.has(s));
+  }
+
+  /** 3. Lost allocations are marked lost and replaced; failed ones due now are rescheduled. */
+  private replaceLostAndFailed(): void {
+    for (const slot of this.slots) {
+      if (slot.kind === "lost") {
+        // A lost allocation is marked lost whether or not its replacement finds a node.
+        this.desired.place++;
+        this.result.stops.push({ alloc: slot.alloc, description: ALLOC_LOST, clientStatus: "lost" });
+        this.place(slot.alloc.Name, slot.alloc, null);
+      } else if (slot.kind === "rescheduleNow") {
+        this.desired.place++;
+        this.place(
+          slot.alloc.Name,
+          slot.alloc,
+          { description: ALLOC_RESCHEDULED },
+          {
+            reschedule: true,
+            penaltyNodes: penaltyNodes(slot.alloc),
+          },
+        );
+      }
     }
   }
 
-  // 3. Replace lost and failed allocations; migrate off draining nodes within migrate.max_parallel.
-  const used = new Set<number>(slots.map((s) => allocIndexFromName(s.alloc.Name)));
-  for (const canary of canaries) used.add(allocIndexFromName(canary.Name));
-  const place = (p: Omit<Placement, "group">): void => {
-    result.placements.push({ group, ...p });
-  };
-  for (const slot of slots) {
-    if (slot.kind === "lost") {
-      // A lost allocation is marked lost whether or not its replacement finds a node.
-      desired.place++;
-      result.stops.push({ alloc: slot.alloc, description: ALLOC_LOST, clientStatus: "lost" });
-      place({
-        name: slot.alloc.Name,
-        previous: slot.alloc,
-        stopPrevious: null,
-        reschedule: false,
-        canary: false,
-        penaltyNodes: [],
-      });
-    } else if (slot.kind === "rescheduleNow") {
-      desired.place++;
-      place({
-        name: slot.alloc.Name,
-        previous: slot.alloc,
-        stopPrevious: { description: ALLOC_RESCHEDULED },
-        reschedule: true,
-        canary: false,
-        penaltyNodes: penaltyNodes(slot.alloc),
-      });
-    }
-  }
-  const migrating = slots.filter((s) => s.kind === "migrate");
-  if (migrating.length > 0) {
-    // Replacements of migrated allocations that have not started yet count against max_parallel.
+  /**
+   * 4. Migrate marked allocations off draining nodes, migrate.max_parallel at a time; replacements
+   * of earlier migrations that have not started yet count against it.
+   */
+  private migrate(): void {
+    const migrating = this.slots.filter((s) => s.kind === "migrate");
+    if (migrating.length === 0) return;
     const migrated = new Set(
-      input.allocs.filter((a) => a.DesiredDescription === ALLOC_MIGRATING).map((a) => a.ID),
+      this.input.allocs.filter((a) => a.DesiredDescription === ALLOC_MIGRATING).map((a) => a.ID),
     );
-    const inFlight = allocs.filter(
+    const inFlight = this.allocs.filter(
       (a) => a.DesiredStatus === "run" && a.ClientStatus === "pending" && migrated.has(a.PreviousAllocation),
     ).length;
-    let budget = Math.max(0, (group.Migrate?.MaxParallel ?? 1) - inFlight);
+    let budget = Math.max(0, (this.group.Migrate?.MaxParallel ?? 1) - inFlight);
     migrating.sort((a, b) => allocIndexFromName(a.alloc.Name) - allocIndexFromName(b.alloc.Name));
     for (const slot of migrating) {
       if (budget <= 0) {
-        desired.ignore++;
+        this.desired.ignore++;
         continue;
       }
       budget--;
-      desired.migrate++;
-      place({
-        name: slot.alloc.Name,
-        previous: slot.alloc,
-        stopPrevious: { description: ALLOC_MIGRATING },
-        reschedule: false,
-        canary: false,
-        penaltyNodes: [],
-      });
+      this.desired.migrate++;
+      this.place(slot.alloc.Name, slot.alloc, { description: ALLOC_MIGRATING });
     }
   }
 
-  // 4. Updates of untainted allocations of older versions.
-  const destructive: Allocation[] = [];
-  // One comparison per old version, not per allocation.
-  const inPlaceByVersion = new Map<number, boolean>();
-  const canUpdateInPlace = (version: number): boolean => {
-    let answer = inPlaceByVersion.get(version);
-    if (answer === undefined) {
-      const old = input.jobVersion(version);
-      const oldGroup = old?.TaskGroups.find((g) => g.Name === group.Name);
-      answer = old !== undefined && oldGroup !== undefined && !tasksUpdated(old, oldGroup, job, group);
-      inPlaceByVersion.set(version, answer);
-    }
-    return answer;
-  };
-  for (const slot of slots) {
-    if (slot.kind !== "untainted") continue;
-    const alloc = slot.alloc;
-    if (alloc.JobVersion === job.Version) {
-      desired.ignore++;
-      continue;
-    }
-    if (canUpdateInPlace(alloc.JobVersion)) {
-      result.inPlace.push(alloc);
-      desired.inPlace++;
-    } else {
-      destructive.push(alloc);
-    }
-  }
-  destructive.sort((a, b) => allocIndexFromName(a.Name) - allocIndexFromName(b.Name));
-
-  // 5. Deployment pacing.
-  const promoted = dstate?.Promoted ?? false;
-  const paused = deployment !== null && (deployment.Status === "paused" || deployment.Status === "pending");
-  const failed = deployment?.Status === "failed";
-  const wantCanaries = rolling && update.Canary > 0 && destructive.length > 0 && !promoted;
-  let canariesToPlace = 0;
-  if (wantCanaries && !paused) canariesToPlace = Math.max(0, update.Canary - canaries.length);
-  const canarying = wantCanaries || (canaries.length > 0 && !promoted);
-  const missing = Math.max(0, group.Count - slots.length);
-
-  let destructiveNow = destructive.length;
-  if (rolling && destructive.length > 0) {
-    if (paused || failed || canarying) destructiveNow = 0;
-    else if (deployment === null) destructiveNow = Math.min(destructive.length, update.MaxParallel);
-    else {
-      let limit = update.MaxParallel;
-      for (const alloc of allocs) {
-        if (alloc.DeploymentID !== deployment.ID || alloc.DesiredStatus !== "run") continue;
-        if (alloc.ClientStatus === "complete" || alloc.ClientStatus === "failed") continue;
-        if (alloc.DeploymentStatus?.Healthy === false) {
-          limit = 0;
-          break;
-        }
-        if (alloc.DeploymentStatus?.Healthy !== true) limit--;
+  /** 5. Untainted allocations of older versions: in place when nothing placement-relevant changed. */
+  private splitUpdates(): void {
+    const { input, job, group } = this;
+    // One comparison per old version, not per allocation.
+    const inPlaceByVersion = new Map<number, boolean>();
+    const canUpdateInPlace = (version: number): boolean => {
+      let answer = inPlaceByVersion.get(version);
+      if (answer === undefined) {
+        const old = input.jobVersion(version);
+        const oldGroup = old?.TaskGroups.find((g) => g.Name === group.Name);
+        answer = old !== undefined && oldGroup !== undefined && !tasksUpdated(old, oldGroup, job, group);
+        inPlaceByVersion.set(version, answer);
       }
-      destructiveNow = Math.min(destructive.length, Math.max(0, limit));
+      return answer;
+    };
+    for (const slot of this.slots) {
+      if (slot.kind !== "untainted") continue;
+      const alloc = slot.alloc;
+      if (alloc.JobVersion === job.Version) {
+        this.desired.ignore++;
+      } else if (canUpdateInPlace(alloc.JobVersion)) {
+        this.result.inPlace.push(alloc);
+        this.desired.inPlace++;
+      } else {
+        this.destructive.push(alloc);
+      }
     }
+    this.destructive.sort((a, b) => allocIndexFromName(a.Name) - allocIndexFromName(b.Name));
   }
-  desired.destructive = destructiveNow;
-  desired.ignore += destructive.length - destructiveNow;
 
-  // New slots: while canaries are unpromoted or the deployment is paused, only replacements go out.
-  const placeNew = !(rolling && (paused || failed || canarying));
-  const nextIndex = indexAllocator(used);
-  if (placeNew) {
+  /**
+   * 6. How much of the update may happen now (Nomad's computeUnderProvisionedBy): everything
+   * without a rolling update; otherwise max_parallel minus the deployment's allocations not yet
+   * healthy, nothing while canaries wait for promotion, the deployment is paused or failed, or one
+   * of its allocations is unhealthy.
+   */
+  private pace(): Pacing {
+    const { update, deployment, destructive } = this;
+    const paused = deployment !== null && (deployment.Status === "paused" || deployment.Status === "pending");
+    const failed = deployment?.Status === "failed";
+    const wantCanaries = update !== null && update.Canary > 0 && destructive.length > 0 && !this.promoted;
+    const canariesToPlace =
+      update !== null && wantCanaries && !paused ? Math.max(0, update.Canary - this.canaries.length) : 0;
+    const canarying = wantCanaries || (this.canaries.length > 0 && !this.promoted);
+    let destructiveNow = destructive.length;
+    if (update !== null && destructive.length > 0) {
+      if (paused || failed || canarying) destructiveNow = 0;
+      else if (deployment === null) destructiveNow = Math.min(destructive.length, update.MaxParallel);
+      else destructiveNow = Math.min(destructive.length, this.deploymentBudget(deployment, update));
+    }
+    this.desired.destructive = destructiveNow;
+    this.desired.ignore += destructive.length - destructiveNow;
+    // While canaries are unpromoted or the deployment is paused, only replacements go out.
+    const placeNew = !(update !== null && (paused || failed || canarying));
+    return { wantCanaries, canariesToPlace, canarying, destructiveNow, placeNew };
+  }
+
+  private deploymentBudget(deployment: Deployment, update: UpdateStrategy): number {
+    let limit = update.MaxParallel;
+    for (const alloc of this.allocs) {
+      if (alloc.DeploymentID !== deployment.ID || alloc.DesiredStatus !== "run") continue;
+      if (alloc.ClientStatus === "complete" || alloc.ClientStatus === "failed") continue;
+      if (alloc.DeploymentStatus?.Healthy === false) return 0;
+      if (alloc.DeploymentStatus?.Healthy !== true) limit--;
+    }
+    return Math.max(0, limit);
+  }
+
+  /** 7. New allocations for missing slots, with the lowest free name indexes. */
+  private placeMissing(pacing: Pacing): void {
+    if (!pacing.placeNew) return;
+    const used = new Set<number>(this.slots.map((s) => allocIndexFromName(s.alloc.Name)));
+    for (const canary of this.canaries) used.add(allocIndexFromName(canary.Name));
+    const nextIndex = indexAllocator(used);
+    const missing = Math.max(0, this.group.Count - this.slots.length);
     for (let i = 0; i < missing; i++) {
-      desired.place++;
-      place({
-        name: allocName(job.ID, group.Name, nextIndex()),
-        previous: null,
-        stopPrevious: null,
-        reschedule: false,
-        canary: false,
-        penaltyNodes: [],
-      });
+      this.desired.place++;
+      this.place(allocName(this.job.ID, this.group.Name, nextIndex()), null, null);
     }
   }
-  for (let i = 0; i < canariesToPlace; i++) {
-    desired.canary++;
-    // Canaries borrow the names of the allocations they would replace (Nomad's NextCanaries).
-    const borrowed = destructive[(canaries.length + i) % destructive.length] as Allocation;
-    place({
-      name: borrowed.Name,
-      previous: null,
-      stopPrevious: null,
-      reschedule: false,
-      canary: true,
-      penaltyNodes: [],
-    });
-  }
-  for (const alloc of destructive.slice(0, destructiveNow)) {
-    place({
-      name: alloc.Name,
-      previous: alloc,
-      stopPrevious: { description: ALLOC_UPDATING },
-      reschedule: false,
-      canary: false,
-      penaltyNodes: [],
-    });
+
+  /** Canaries borrow the names of the allocations they would replace (Nomad's NextCanaries). */
+  private placeCanaries(pacing: Pacing): void {
+    for (let i = 0; i < pacing.canariesToPlace; i++) {
+      this.desired.canary++;
+      const borrowed = this.destructive[(this.canaries.length + i) % this.destructive.length] as Allocation;
+      this.place(borrowed.Name, null, null, { canary: true });
+    }
   }
 
-  // 6. Create the deployment when a rolling update starts.
-  const changing = destructive.length > 0 || (placeNew && missing > 0) || canariesToPlace > 0;
-  if (rolling && deployment === null && ctx.newDeployment === null && changing) {
-    ctx.newDeployment = newDeployment(input, job);
-  }
-  if (ctx.newDeployment !== null && wantCanaries && !update.AutoPromote) {
-    ctx.newDeployment.StatusDescription = DEPLOYMENT_RUNNING_CANARIES;
-  }
-  const target = ctx.newDeployment ?? deployment;
-  if (rolling && target !== null && target.TaskGroups[group.Name] === undefined) {
-    target.TaskGroups[group.Name] = deploymentState(
-      update,
-      group,
-      wantCanaries ? update.Canary : 0,
-      input.now,
-    );
-    if (target === deployment) ctx.deploymentChanged = true;
+  /** 8. A rolling update that starts gets a deployment; a group new to it gets its state. */
+  private ensureDeployment(pacing: Pacing): void {
+    const { ctx, update, deployment } = this;
+    if (update === null) return;
+    const missing = this.group.Count - this.slots.length;
+    const changing =
+      this.destructive.length > 0 || (pacing.placeNew && missing > 0) || pacing.canariesToPlace > 0;
+    if (deployment === null && ctx.newDeployment === null && changing) {
+      ctx.newDeployment = newDeployment(this.input, this.job);
+    }
+    if (ctx.newDeployment !== null && pacing.wantCanaries && !update.AutoPromote) {
+      ctx.newDeployment.StatusDescription = DEPLOYMENT_RUNNING_CANARIES;
+    }
+    const target = ctx.newDeployment ?? deployment;
+    if (target !== null && target.TaskGroups[this.group.Name] === undefined) {
+      const canaries = pacing.wantCanaries ? update.Canary : 0;
+      target.TaskGroups[this.group.Name] = deploymentState(update, this.group, canaries, this.input.now);
+      if (target === deployment) ctx.deploymentChanged = true;
+    }
   }
 
-  // 7. Follow-up evals for failed allocations that are not due yet.
-  batchFollowUps(result, later);
+  /** The group's deployment work is complete when nothing changes and all its allocations are healthy. */
+  private deploymentComplete(pacing: Pacing): boolean {
+    const deployment = this.deployment;
+    if (deployment === null) return true;
+    const busy =
+      this.result.placements.some((p) => p.group === this.group) ||
+      this.destructive.length > 0 ||
+      pacing.canarying ||
+      !pacing.placeNew;
+    if (busy) return false;
+    const state = deployment.TaskGroups[this.group.Name];
+    if (state === undefined) return true;
+    const healthy = this.allocs.filter(
+      (a) =>
+        a.DeploymentID === deployment.ID && a.DesiredStatus === "run" && a.DeploymentStatus?.Healthy === true,
+    ).length;
+    return healthy >= state.DesiredTotal;
+  }
+}
 
-  // The group's deployment work is complete when nothing changes and every allocation of the
-  // deployment is healthy.
-  if (deployment === null) return true;
-  const busy =
-    result.placements.some((p) => p.group === group) || destructive.length > 0 || canarying || !placeNew;
-  if (busy) return false;
-  const state = deployment.TaskGroups[group.Name];
-  if (state === undefined) return true;
-  const healthy = allocs.filter(
-    (a) =>
-      a.DeploymentID === deployment.ID && a.DesiredStatus === "run" && a.DeploymentStatus?.Healthy === true,
-  ).length;
-  return healthy >= state.DesiredTotal;
+interface Pacing {
+  wantCanaries: boolean;
+  canariesToPlace: number;
+  canarying: boolean;
+  destructiveNow: number;
+  placeNew: boolean;
 }
 
 /** The nodes where this allocation's reschedule chain failed, to score them down. */
