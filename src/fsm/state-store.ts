@@ -129,8 +129,7 @@ export class StateStore {
   /** Replaces the whole state (restore, load). Every watcher wakes. */
   replace(tables: Tables): void {
     this.current = tables;
-    const touched = new Set<string>([...Object.keys(tables.tableIndexes)]);
-    this.watches.fire(touched);
+    this.watches.fireAll();
     this.wakeIndexWaiters();
   }
 

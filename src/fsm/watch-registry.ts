@@ -41,6 +41,11 @@ export class WatchRegistry {
     }
   }
 
+  /** Wakes every waiter (the whole state was replaced). */
+  fireAll(): void {
+    this.fire([...this.byKey.keys()]);
+  }
+
   get size(): number {
     return this.byKey.size;
   }
