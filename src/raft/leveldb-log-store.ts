@@ -281,7 +281,16 @@ export class LevelDbLogStore implements RaftStorage {
         ops.push({ type: "put", key: KEY_CONF, value: pack(membership) });
       }
 
-      if (ops.length > 0) await this.db.batch(ops, { sync: true });
+      // A batch that only moves the commit index needs no fsync: the commit index is volatile
+      // state in Raft (Figure 2) and is re-learned from the leader after a crash. Everything
+      // else (entries, term, vote, snapshot, membership) must be durable before we answer.
+      const commitOnly =
+        entries.length === 0 &&
+        batch.snapshot === undefined &&
+        batch.membership === undefined &&
+        hardState.term === this.hardState.term &&
+        hardState.vote === this.hardState.vote;
+      if (ops.length > 0) await this.db.batch(ops, { sync: !commitOnly });
 
       this.snapshotMeta = snapshotMeta;
       this.compactedIndex = compactedIndex;

@@ -138,6 +138,8 @@ export class RaftNode {
   private membership: Membership;
 
   private readonly pending = new Map<string, PendingProposal>();
+  /** Proposals accepted by propose() and not yet handed to the core (see flushProposals). */
+  private proposalQueue: Array<{ key: string; data: Uint8Array }> = [];
   /** Our own proposals by the index the leader appended them at, to detect overwritten ones. */
   private readonly pendingByIndex = new Map<LogIndex, string>();
   private readonly readQueue: Array<Waiter<LogIndex>> = [];
@@ -312,17 +314,12 @@ export class RaftNode {
    */
   propose(payload: Uint8Array, timeoutMs = this.requestTimeoutMs): Promise<unknown> {
     this.throwIfFailed();
-    const core = this.requireCore();
+    this.requireCore();
     if (!this.isLeader()) return Promise.reject(this.notLeader());
     const id: ProposalId = { node: this.options.id, incarnation: this.incarnation, seq: this.seq++ };
     const key = proposalKey(id);
     return new Promise<unknown>((resolve, reject) => {
-      try {
-        core.propose(encodeProposal(id, payload));
-      } catch (error) {
-        reject(error instanceof ProposalDroppedError ? this.notLeader() : (error as Error));
-        return;
-      }
+      this.proposalQueue.push({ key, data: encodeProposal(id, payload) });
       this.pending.set(key, {
         resolve,
         reject,
@@ -332,6 +329,25 @@ export class RaftNode {
       });
       this.kick();
     });
+  }
+
+  /**
+   * Hands every queued proposal to the core in one step, so that one append message per follower
+   * carries them all (instead of one message per proposal).
+   */
+  private flushProposals(core: RawNode): void {
+    if (this.proposalQueue.length === 0) return;
+    const batch = this.proposalQueue.splice(0);
+    try {
+      core.proposeBatch(batch.map((p) => p.data));
+    } catch (error) {
+      if (!(error instanceof ProposalDroppedError)) throw error;
+      for (const { key } of batch) {
+        const pending = this.pending.get(key);
+        this.pending.delete(key);
+        pending?.reject(this.notLeader());
+      }
+    }
   }
 
   /**
@@ -451,6 +467,7 @@ export class RaftNode {
     if (this.inReady || this.core === undefined) return;
     this.inReady = true;
     try {
+      this.flushProposals(this.core);
       while (!this.stopped && this.core.hasReady()) {
         // Copy the arrays at once: the core may hand out its live unstable-entries array, which
         // proposals arriving during our await would extend; advance() must see exactly what we
@@ -465,6 +482,7 @@ export class RaftNode {
         };
         await this.handleReady(rd);
         this.core.advance(rd);
+        this.flushProposals(this.core);
       }
     } finally {
       this.inReady = false;
