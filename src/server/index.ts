@@ -4,6 +4,7 @@ export * from "./blocked-evals.js";
 export * from "./clock.js";
 export * from "./command-effects.js";
 export * from "./context.js";
+export * from "./deployment-watcher.js";
 export * from "./dispatch.js";
 export * from "./eval-broker.js";
 export * from "./heartbeats.js";

@@ -7,6 +7,7 @@ import { BlockedEvals } from "./blocked-evals.js";
 import type { CancelTimer } from "./clock.js";
 import { commandEffects } from "./command-effects.js";
 import type { ServerContext } from "./context.js";
+import { DeploymentWatcher } from "./deployment-watcher.js";
 import {
   DEFAULT_EVAL_BROKER_CONFIG,
   EvalBroker,
@@ -68,6 +69,7 @@ export class Leader {
   readonly applier: PlanApplier;
   readonly heartbeats: HeartbeatTimers;
   readonly periodic: PeriodicDispatcher;
+  readonly deployments: DeploymentWatcher;
   /** The broker and plan queue as workers (local, or via the agent's gRPC endpoints) use them. */
   readonly client: LocalLeaderClient;
 
@@ -89,6 +91,7 @@ export class Leader {
     this.applier = new PlanApplier(ctx, this.plans, (id, token) => this.broker.outstanding(id) === token);
     this.heartbeats = new HeartbeatTimers(ctx, config.heartbeat);
     this.periodic = new PeriodicDispatcher(ctx);
+    this.deployments = new DeploymentWatcher(ctx);
     this.client = new LocalLeaderClient(ctx, this.broker, this.plans);
     this.broker.setCancelableListener(() => this.scheduleCancel());
     this.blocked.setDuplicateListener(() => this.scheduleCancel());
@@ -113,6 +116,7 @@ export class Leader {
     this.applier.start();
     this.heartbeats.setEnabled(true);
     this.periodic.setEnabled(true);
+    this.deployments.setEnabled(true);
     this.startFailedReaper();
     this.every(this.config.failedUnblockIntervalMs, () => this.blocked.unblockFailed());
     if (this.config.gcIntervalMs > 0) this.every(this.config.gcIntervalMs, () => this.enqueueCoreEvals());
@@ -134,6 +138,7 @@ export class Leader {
     this.plans.setEnabled(false);
     this.heartbeats.setEnabled(false);
     this.periodic.setEnabled(false);
+    this.deployments.setEnabled(false);
     const reaper = this.failedReaper;
     this.failedReaper = undefined;
     reaper?.abort.abort();
@@ -239,6 +244,7 @@ export class Leader {
       this.blocked.untrackJob(namespace, id);
     }
     for (const nodeId of effects.forgottenNodeIds) this.heartbeats.clearHeartbeatTimer(nodeId);
+    this.deployments.applied(command, state);
   }
 
   /** Sends an eval where its status says it belongs. */
