@@ -96,6 +96,8 @@ export async function run(argv: string[]): Promise<BenchResult> {
     servers: 3,
     extraArgs: ["--num-schedulers", String(a.schedulers)],
     logLevel: "warn",
+    // DROVER_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the servers.
+    nodeArgs: (process.env["DROVER_BENCH_NODE_ARGS"] ?? "").split(" ").filter((s) => s !== ""),
   });
   const sim = new NodeSimulator({
     servers: cluster.rpcAddresses(),
@@ -116,6 +118,7 @@ export async function run(argv: string[]): Promise<BenchResult> {
     const before = await scrapeAll(cluster);
     const total = a.jobs * a.count;
     let maxLagS = 0;
+    const lagByServer = new Map<string, number>();
     const t0 = performance.now();
     let next = 0;
     const submitter = async (): Promise<void> => {
@@ -132,8 +135,10 @@ export async function run(argv: string[]): Promise<BenchResult> {
     let lastRunning = -1;
     for (;;) {
       const samples = await scrapeAll(cluster);
-      for (const metrics of samples.values()) {
-        maxLagS = Math.max(maxLagS, metrics.get("nodejs_eventloop_lag_max_seconds") ?? 0);
+      for (const [name, metrics] of samples) {
+        const lag = metrics.get("nodejs_eventloop_lag_max_seconds") ?? 0;
+        maxLagS = Math.max(maxLagS, lag);
+        lagByServer.set(name, Math.max(lagByServer.get(name) ?? 0, lag));
       }
       running = samples.get(leader.name)?.get('drover_allocs{client_status="running"}') ?? running;
       if (running >= total) break;
@@ -145,7 +150,7 @@ export async function run(argv: string[]): Promise<BenchResult> {
         notes.push(`stopped waiting: ${running}/${total} running`);
         break;
       }
-      await new Promise((r) => setTimeout(r, 500));
+      await new Promise((r) => setTimeout(r, 1000));
     }
     const elapsedS = (performance.now() - t0) / 1000;
     const after = await scrapeAll(cluster);
@@ -159,6 +164,9 @@ export async function run(argv: string[]): Promise<BenchResult> {
     );
     notes.push(
       `submitted ${a.jobs} jobs in ${submittedS.toFixed(1)} s; all running after ${elapsedS.toFixed(1)} s`,
+    );
+    notes.push(
+      `max event-loop lag by server (leader ${leader.name}): ${[...lagByServer].map(([n, l]) => `${n} ${(l * 1000).toFixed(0)} ms`).join(", ")}`,
     );
     const stats = sim.stats();
     notes.push(

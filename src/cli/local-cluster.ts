@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, existsSync, type WriteStream } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -26,6 +26,8 @@ export interface LocalClusterOptions {
   /** Root for data dirs and logs; a temporary directory by default (removed on stop). */
   baseDir?: string;
   logLevel?: string;
+  /** Node.js flags for the server processes (e.g. ["--cpu-prof"] to profile them). */
+  nodeArgs?: readonly string[];
 }
 
 /** Free TCP ports on the loopback: bound and released, so the next bind gets them. */
@@ -82,6 +84,7 @@ export class LocalCluster {
   static async start(options: LocalClusterOptions = {}): Promise<LocalCluster> {
     const count = options.servers ?? 3;
     const baseDir = options.baseDir ?? (await mkdtemp(join(tmpdir(), "drover-cluster-")));
+    await mkdir(baseDir, { recursive: true });
     const cluster = new LocalCluster(baseDir, options.baseDir === undefined, options);
     const bind = options.bind ?? "127.0.0.1";
     const ports = await freePorts(2 * count);
@@ -122,6 +125,7 @@ export class LocalCluster {
     const bind = this.options.bind ?? "127.0.0.1";
     const others = this.servers.filter((s) => s !== server).map((s) => s.rpcAddress);
     const args = [
+      ...(this.options.nodeArgs ?? []),
       droverBin(),
       "agent",
       "--server",

@@ -206,20 +206,25 @@ export class ServerAgent {
     });
     new Gauge({
       name: "drover_allocs",
-      help: "Allocations by client status, in this server's state",
+      help: "Allocations of current jobs by client status, in this server's state (from job summaries)",
       labelNames: ["client_status"],
       registers: [this.metrics.registry],
       collect() {
-        const counts: Record<string, number> = {
-          pending: 0,
-          running: 0,
-          complete: 0,
-          failed: 0,
-          lost: 0,
-          unknown: 0,
-        };
-        for (const alloc of context.state().allocs())
-          counts[alloc.ClientStatus] = (counts[alloc.ClientStatus] ?? 0) + 1;
+        // From the job summaries (one per job), not by walking every allocation on each scrape.
+        const counts = { pending: 0, running: 0, complete: 0, failed: 0, lost: 0, unknown: 0 };
+        const state = context.state();
+        for (const job of state.jobs()) {
+          const summary = state.jobSummary(job.Namespace, job.ID);
+          if (summary === undefined) continue;
+          for (const group of Object.values(summary.Summary)) {
+            counts.pending += group.Starting;
+            counts.running += group.Running;
+            counts.complete += group.Complete;
+            counts.failed += group.Failed;
+            counts.lost += group.Lost;
+            counts.unknown += group.Unknown;
+          }
+        }
         for (const [status, count] of Object.entries(counts)) this.set({ client_status: status }, count);
       },
     });

@@ -29,6 +29,8 @@ export interface NodeSimulatorOptions {
 
 interface SimNodeState {
   spec: SimNodeSpec;
+  /** Index of the server this node talks to (spread over all servers, as real clients pick one). */
+  server: number;
   /** False once the node was told to go silent (stop heartbeating and watching). */
   alive: boolean;
   heartbeatTimer: NodeJS.Timeout | undefined;
@@ -73,14 +75,17 @@ export class NodeSimulator {
     this.rand = new SeededRandom(options.seed ?? 1);
   }
 
-  /** The client of the server currently used; rotates on errors (failover). */
-  private client(): ServerRpcClient {
-    return this.clients[this.serverCursor % this.clients.length] as ServerRpcClient;
+  /** The server a node talks to (or, without a node, the one used for batched reports). */
+  private client(state?: SimNodeState): ServerRpcClient {
+    const index = state === undefined ? this.serverCursor : state.server;
+    return this.clients[index % this.clients.length] as ServerRpcClient;
   }
 
-  private failover(error: unknown, what: string): void {
+  /** A failed call moves the node (or the report batcher) to the next server. */
+  private failover(error: unknown, what: string, state?: SimNodeState): void {
     this.counters.rpcErrors++;
-    this.serverCursor++;
+    if (state === undefined) this.serverCursor++;
+    else state.server++;
     this.options.logger.debug({ err: error, what }, "node-sim: rpc failed; failing over");
   }
 
@@ -110,6 +115,7 @@ export class NodeSimulator {
         const spec = specs[next++] as SimNodeSpec;
         const state: SimNodeState = {
           spec,
+          server: this.nodes.size,
           alive: true,
           heartbeatTimer: undefined,
           watch: undefined,
@@ -128,11 +134,11 @@ export class NodeSimulator {
   private async register(state: SimNodeState): Promise<void> {
     for (let attempt = 0; !this.closed && state.alive; attempt++) {
       try {
-        const res = await this.client().nodeRegister(simNode(state.spec, Date.now() * 1e6));
+        const res = await this.client(state).nodeRegister(simNode(state.spec, Date.now() * 1e6));
         this.scheduleHeartbeat(state, res.heartbeatTtlMs);
         return;
       } catch (error) {
-        this.failover(error, "register");
+        this.failover(error, "register", state);
         await sleep(Math.min(2000, 100 * 2 ** attempt));
       }
     }
@@ -153,7 +159,7 @@ export class NodeSimulator {
   private async heartbeat(state: SimNodeState): Promise<void> {
     if (this.closed || !state.alive) return;
     try {
-      const res = await this.client().nodeHeartbeat(state.spec.id, state.spec.secretId);
+      const res = await this.client(state).nodeHeartbeat(state.spec.id, state.spec.secretId);
       this.counters.heartbeats++;
       this.scheduleHeartbeat(state, res.heartbeatTtlMs);
     } catch (error) {
@@ -161,7 +167,7 @@ export class NodeSimulator {
         await this.register(state);
         return;
       }
-      this.failover(error, "heartbeat");
+      this.failover(error, "heartbeat", state);
       this.scheduleHeartbeat(state, 1000);
     }
   }
@@ -170,12 +176,12 @@ export class NodeSimulator {
     if (this.closed || !state.alive) return;
     let watch: AllocWatch;
     try {
-      watch = this.client().watchClientAllocs(
+      watch = this.client(state).watchClientAllocs(
         { nodeId: state.spec.id, secretId: state.spec.secretId, minIndex: 0, stale: true },
         (update) => this.onAllocs(state, update),
       );
     } catch (error) {
-      this.failover(error, "watch");
+      this.failover(error, "watch", state);
       setTimeout(() => this.startWatch(state, attempt + 1), Math.min(2000, 100 * 2 ** attempt));
       return;
     }
@@ -187,7 +193,7 @@ export class NodeSimulator {
           setTimeout(() => this.startWatch(state, 0), 100);
       },
       (error: unknown) => {
-        this.failover(error, "watch");
+        this.failover(error, "watch", state);
         if (state.watch === watch) {
           setTimeout(() => this.startWatch(state, attempt + 1), Math.min(2000, 100 * 2 ** attempt));
         }

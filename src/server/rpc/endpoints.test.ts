@@ -233,6 +233,14 @@ describe("server endpoints over gRPC", () => {
     await watch.closed;
   });
 
+  it("a watch for a node the server does not know ends with NotFoundError (the client retries elsewhere)", async () => {
+    const watch = h.followerClient.watchClientAllocs(
+      { nodeId: "ghost", secretId: "s", minIndex: 0, stale: true },
+      () => {},
+    );
+    await expect(watch.closed).rejects.toBeInstanceOf(NotFoundError);
+  });
+
   it("registers a job through the follower with its eval, and enforces the job modify index", async () => {
     const res = await h.followerClient.jobRegister(mockJob({ ID: "batchy", Type: "batch" }), {});
     expect(res.evalId).not.toBe("");

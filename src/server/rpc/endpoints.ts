@@ -415,7 +415,8 @@ export class ServerEndpoints implements ServerApi {
           continue;
         }
         sent.set(alloc.ID, version);
-        changed.push(alloc);
+        // Placement metrics (scores of every node considered) are for operators, not clients.
+        changed.push(alloc.Metrics === null ? alloc : { ...alloc, Metrics: null });
       }
       const removed: string[] = [];
       for (const id of sent.keys()) {

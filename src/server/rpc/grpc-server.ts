@@ -92,6 +92,11 @@ export function addServerService(server: Server, api: ServerApi, logger: Logger)
     call: ServerWritableStream<P.NodeGetClientAllocsRequest__Output, P.ClientAllocsUpdate>,
   ) => {
     const req = call.request;
+    // grpc-js sends a stream's status when 'error' is emitted on it; destroy() would drop the
+    // stream without a status and leave the client waiting forever.
+    const fail = (error: unknown): void => {
+      call.emit("error", Object.assign(new Error(String(error)), toGrpcError(error)));
+    };
     try {
       const handle = api.watchClientAllocs(
         { nodeId: req.nodeId, secretId: req.secretId, minIndex: req.minIndex, stale: req.stale },
@@ -109,10 +114,10 @@ export function addServerService(server: Server, api: ServerApi, logger: Logger)
       call.on("close", () => handle.cancel());
       handle.closed.then(
         () => call.end(),
-        (error: unknown) => call.destroy(Object.assign(new Error(String(error)), toGrpcError(error))),
+        (error: unknown) => fail(error),
       );
     } catch (error) {
-      call.destroy(Object.assign(new Error(String(error)), toGrpcError(error)));
+      fail(error);
     }
   };
 
