@@ -1,6 +1,7 @@
 import type { StateReader } from "../fsm/state-reader.js";
 import type { Allocation, AllocMetric, Evaluation, Job, Node, TaskGroup } from "../fsm/structs.js";
 import { allocName } from "../fsm/structs.js";
+import type { SeededRandom } from "../shared/rand.js";
 import { newAllocation } from "./alloc-factory.js";
 import { MetricRecorder } from "./alloc-metric.js";
 import { candidateNodes, jobNodePool, nodeInPool } from "./candidate-nodes.js";
@@ -8,8 +9,9 @@ import { datacenterMatches } from "./datacenter-match.js";
 import { childEval } from "./eval-factory.js";
 import { JobFeasibility } from "./feasibility.js";
 import { preemptionEvals } from "./generic-scheduler.js";
-import { groupAsk } from "./group-ask.js";
+import { type GroupAsk, groupAsk } from "./group-ask.js";
 import { generateUuid, schedulingRandom } from "./ids.js";
+import type { NodeUsage } from "./node-usage.js";
 import { PlanBuilder } from "./plan-builder.js";
 import { assignPorts } from "./port-assign.js";
 import { chooseVictims, PREEMPTION_PRIORITY_DELTA, preemptionEnabled } from "./preemption.js";
@@ -40,104 +42,196 @@ export function scheduleSystem(
   evaluation: Evaluation,
   options: ScheduleOptions,
 ): ScheduleResult {
-  const rng = schedulingRandom(options.seed, evaluation.ID, reader.index);
-  const newId = (): string => generateUuid(rng);
-  const now = options.now;
-  const job = reader.jobByID(evaluation.Namespace, evaluation.JobID) ?? null;
-  const sysbatch = (job?.Type ?? evaluation.Type) === "sysbatch";
-  const allocs = reader.allocsByJob(evaluation.Namespace, evaluation.JobID);
-  const builder = new PlanBuilder(reader, {
-    EvalID: evaluation.ID,
-    EvalToken: options.evalToken ?? "",
-    Priority: job?.Priority ?? evaluation.Priority,
-    AllAtOnce: job?.AllAtOnce ?? false,
-    JobID: evaluation.JobID,
-    Namespace: evaluation.Namespace,
-  });
-  const createEvals: Evaluation[] = [];
-  const updated: Evaluation = {
-    ...evaluation,
-    Status: "complete",
-    StatusDescription: "",
-    FailedTGAllocs: {},
-    QueuedAllocations: {},
-    ModifyTime: now,
-    SnapshotIndex: reader.index,
-  };
+  return new SystemScheduler(reader, evaluation, options).run();
+}
 
-  if (job === null || job.Stop) {
-    for (const alloc of allocs) stopIfLive(reader, builder, alloc, ALLOC_JOB_STOPPED);
-    return { plan: builder.isEmpty() ? null : builder.plan, eval: updated, createEvals, gc: null };
+interface Destructive {
+  alloc: Allocation;
+  group: TaskGroup;
+  node: Node;
+}
+
+class SystemScheduler {
+  private readonly rng: SeededRandom;
+  private readonly now: number;
+  private readonly job: Job | null;
+  private readonly sysbatch: boolean;
+  private readonly builder: PlanBuilder;
+  private readonly createEvals: Evaluation[] = [];
+  private readonly failed: Record<string, AllocMetric> = {};
+  private readonly queued: Record<string, number> = {};
+  /** Per group, the nodes that already have (or had, for sysbatch) their allocation. */
+  private readonly covered = new Map<string, Set<string>>();
+
+  constructor(
+    private readonly reader: StateReader,
+    private readonly evaluation: Evaluation,
+    options: ScheduleOptions,
+  ) {
+    this.rng = schedulingRandom(options.seed, evaluation.ID, reader.index);
+    this.now = options.now;
+    this.job = reader.jobByID(evaluation.Namespace, evaluation.JobID) ?? null;
+    this.sysbatch = (this.job?.Type ?? evaluation.Type) === "sysbatch";
+    this.builder = new PlanBuilder(reader, {
+      EvalID: evaluation.ID,
+      EvalToken: options.evalToken ?? "",
+      Priority: this.job?.Priority ?? evaluation.Priority,
+      AllAtOnce: this.job?.AllAtOnce ?? false,
+      JobID: evaluation.JobID,
+      Namespace: evaluation.Namespace,
+    });
   }
 
-  const feasibility = new JobFeasibility(job);
-  const candidates = candidateNodes(reader, job);
-  const pool = jobNodePool(job);
-  const preempt = preemptionEnabled(reader.schedulerConfig(), job.Type);
-  const groups = new Map(job.TaskGroups.map((g) => [g.Name, g]));
-  const rollingLimit = job.Update !== null && job.Update.MaxParallel > 0 ? job.Update.MaxParallel : Infinity;
-  let destructiveBudget = rollingLimit;
-  let deferred = false;
+  private newId(): string {
+    return generateUuid(this.rng);
+  }
 
-  // Existing allocations: keep one live allocation per node and group, stop what must go.
-  const covered = new Map<string, Set<string>>(); // group → nodes already served
-  for (const group of job.TaskGroups) covered.set(group.Name, new Set());
-  const destructive: Array<{ alloc: Allocation; group: TaskGroup; node: Node }> = [];
-  for (const alloc of [...allocs].sort((a, b) => b.CreateIndex - a.CreateIndex)) {
-    if (alloc.DesiredStatus !== "run") continue;
-    const group = groups.get(alloc.TaskGroup);
-    if (group === undefined) {
-      stopIfLive(reader, builder, alloc, ALLOC_NOT_NEEDED);
-      continue;
+  run(): ScheduleResult {
+    const { reader, job } = this;
+    const allocs = reader.allocsByJob(this.evaluation.Namespace, this.evaluation.JobID);
+    const updated: Evaluation = {
+      ...this.evaluation,
+      Status: "complete",
+      StatusDescription: "",
+      FailedTGAllocs: this.failed,
+      QueuedAllocations: this.queued,
+      ModifyTime: this.now,
+      SnapshotIndex: reader.index,
+    };
+    if (job === null || job.Stop) {
+      for (const alloc of allocs) stopIfLive(reader, this.builder, alloc, ALLOC_JOB_STOPPED);
+      return this.result(updated);
     }
-    const served = covered.get(group.Name) as Set<string>;
-    const node = reader.nodeByID(alloc.NodeID);
-    const clientDone = alloc.ClientStatus === "complete" || alloc.ClientStatus === "failed";
-    if (clientDone) {
-      // A finished sysbatch allocation of a compatible version means the node has done its run.
-      if (sysbatch && !served.has(alloc.NodeID) && compatible(reader, job, group, alloc))
-        served.add(alloc.NodeID);
-      continue;
+    const feasibility = new JobFeasibility(job);
+    const candidates = candidateNodes(reader, job);
+    for (const group of job.TaskGroups) {
+      this.covered.set(group.Name, new Set());
+      this.queued[group.Name] = 0;
     }
-    if (node === undefined || node.Status === "down" || alloc.ClientStatus === "lost") {
-      if (alloc.ClientStatus !== "lost" || node === undefined || node.Status === "down") {
-        builder.appendStop(alloc, ALLOC_LOST, "lost");
+    const destructive = this.diffExisting(job, feasibility, allocs);
+    const deferred = this.rollDestructive(job, feasibility, destructive);
+    for (const group of job.TaskGroups) {
+      const served = this.covered.get(group.Name) as Set<string>;
+      const recorder = new MetricRecorder();
+      recorder.metric.NodesInPool = candidates.inPool;
+      recorder.metric.NodesAvailable = { ...candidates.byDatacenter };
+      for (const node of candidates.nodes) {
+        if (!served.has(node.ID)) this.placeOn(job, feasibility, group, node, null, recorder);
       }
-      continue;
     }
-    if (served.has(alloc.NodeID)) {
-      builder.appendStop(alloc, ALLOC_NOT_NEEDED);
-      continue;
+    for (const metric of Object.values(this.failed)) {
+      if (metric.NodesInPool === 0) metric.NodesInPool = candidates.inPool;
     }
-    if (node.DrainStrategy !== null && !node.DrainStrategy.IgnoreSystemJobs) {
-      builder.appendStop(alloc, ALLOC_MIGRATING);
-      continue;
+    if (deferred) {
+      const stagger = job.Update?.Stagger ?? 0;
+      const next = childEval(this.evaluation, this.newId(), "rolling-update", this.now, {
+        Wait: stagger,
+        WaitUntil: this.now + stagger,
+        StatusDescription: ROLLING_EVAL_DESCRIPTION,
+      });
+      this.createEvals.push(next);
+      updated.NextEval = next.ID;
     }
-    if (
-      !datacenterMatches(node.Datacenter, job.Datacenters) ||
-      !nodeInPool(node, pool) ||
-      feasibility.check(node, group.Name) !== null
-    ) {
-      builder.appendStop(alloc, ALLOC_NODE_INFEASIBLE);
-      continue;
-    }
-    served.add(alloc.NodeID);
-    if (alloc.JobVersion === job.Version) continue;
-    if (compatible(reader, job, group, alloc)) {
-      builder.appendAlloc({ ...alloc, EvalID: evaluation.ID, JobVersion: job.Version, ModifyTime: now });
-    } else {
-      destructive.push({ alloc, group, node });
-    }
+    return this.result(updated);
   }
 
-  const failed: Record<string, AllocMetric> = {};
-  const queued: Record<string, number> = {};
-  const placeOn = (
+  private result(updated: Evaluation): ScheduleResult {
+    const plan = this.builder.isEmpty() ? null : this.builder.plan;
+    return { plan, eval: updated, createEvals: this.createEvals, gc: null };
+  }
+
+  /**
+   * Existing allocations: keep one live allocation per node and group, stop what must go (lost,
+   * duplicate, draining, no longer feasible), update compatible ones in place, and return the
+   * ones that need a destructive update.
+   */
+  private diffExisting(job: Job, feasibility: JobFeasibility, allocs: readonly Allocation[]): Destructive[] {
+    const { reader, builder } = this;
+    const groups = new Map(job.TaskGroups.map((g) => [g.Name, g]));
+    const pool = jobNodePool(job);
+    const destructive: Destructive[] = [];
+    for (const alloc of [...allocs].sort((a, b) => b.CreateIndex - a.CreateIndex)) {
+      if (alloc.DesiredStatus !== "run") continue;
+      const group = groups.get(alloc.TaskGroup);
+      if (group === undefined) {
+        stopIfLive(reader, builder, alloc, ALLOC_NOT_NEEDED);
+        continue;
+      }
+      const served = this.covered.get(group.Name) as Set<string>;
+      const node = reader.nodeByID(alloc.NodeID);
+      if (alloc.ClientStatus === "complete" || alloc.ClientStatus === "failed") {
+        // A finished sysbatch allocation of a compatible version means the node has done its run.
+        if (this.sysbatch && !served.has(alloc.NodeID) && compatible(reader, job, group, alloc)) {
+          served.add(alloc.NodeID);
+        }
+        continue;
+      }
+      if (node === undefined || node.Status === "down" || alloc.ClientStatus === "lost") {
+        if (alloc.ClientStatus !== "lost" || node === undefined || node.Status === "down") {
+          builder.appendStop(alloc, ALLOC_LOST, "lost");
+        }
+        continue;
+      }
+      if (served.has(alloc.NodeID)) {
+        builder.appendStop(alloc, ALLOC_NOT_NEEDED);
+        continue;
+      }
+      if (node.DrainStrategy !== null && !node.DrainStrategy.IgnoreSystemJobs) {
+        builder.appendStop(alloc, ALLOC_MIGRATING);
+        continue;
+      }
+      const eligible =
+        datacenterMatches(node.Datacenter, job.Datacenters) &&
+        nodeInPool(node, pool) &&
+        feasibility.check(node, group.Name) === null;
+      if (!eligible) {
+        builder.appendStop(alloc, ALLOC_NODE_INFEASIBLE);
+        continue;
+      }
+      served.add(alloc.NodeID);
+      if (alloc.JobVersion === job.Version) continue;
+      if (compatible(reader, job, group, alloc)) {
+        builder.appendAlloc({
+          ...alloc,
+          EvalID: this.evaluation.ID,
+          JobVersion: job.Version,
+          ModifyTime: this.now,
+        });
+      } else {
+        destructive.push({ alloc, group, node });
+      }
+    }
+    return destructive;
+  }
+
+  /** Destructive updates, `update.max_parallel` per eval; true when some had to wait. */
+  private rollDestructive(job: Job, feasibility: JobFeasibility, destructive: Destructive[]): boolean {
+    let budget = job.Update !== null && job.Update.MaxParallel > 0 ? job.Update.MaxParallel : Infinity;
+    destructive.sort((a, b) => (a.node.ID < b.node.ID ? -1 : a.node.ID > b.node.ID ? 1 : 0));
+    let deferred = false;
+    for (const { alloc, group, node } of destructive) {
+      if (budget <= 0) {
+        deferred = true;
+        continue;
+      }
+      budget--;
+      this.builder.appendStop(alloc, ALLOC_UPDATING);
+      if (!this.placeOn(job, feasibility, group, node, alloc, new MetricRecorder()))
+        this.builder.undoStop(alloc);
+    }
+    return deferred;
+  }
+
+  /** Places one allocation of `group` on `node`, preempting lower-priority work if allowed. */
+  private placeOn(
+    job: Job,
+    feasibility: JobFeasibility,
     group: TaskGroup,
     node: Node,
     previous: Allocation | null,
     recorder: MetricRecorder,
-  ): boolean => {
+  ): boolean {
+    const { builder } = this;
     recorder.evaluateNode();
     const verdict = feasibility.check(node, group.Name);
     if (verdict !== null) {
@@ -149,39 +243,29 @@ export function scheduleSystem(
     let victims: Allocation[] = [];
     const exhausted = usage.fits(ask);
     if (exhausted !== null) {
-      const found = preempt
-        ? chooseVictims(
-            builder.liveAllocsOn(node),
-            usage,
-            ask,
-            (a) =>
-              (reader.jobByID(a.Namespace, a.JobID)?.Priority ?? 50) <=
-              job.Priority - PREEMPTION_PRIORITY_DELTA,
-            (a) => reader.jobByID(a.Namespace, a.JobID)?.Priority ?? 50,
-          )
-        : null;
+      const found = this.victims(job, node, usage, ask);
       if (found === null) {
         recorder.exhaustNode(node, exhausted);
-        queued[group.Name] = (queued[group.Name] ?? 0) + 1;
-        const earlier = failed[group.Name];
-        if (earlier === undefined) failed[group.Name] = recorder.metric;
+        this.queued[group.Name] = (this.queued[group.Name] ?? 0) + 1;
+        const earlier = this.failed[group.Name];
+        if (earlier === undefined) this.failed[group.Name] = recorder.metric;
         else if (earlier !== recorder.metric) earlier.CoalescedFailures++;
         return false;
       }
       victims = found;
     }
-    const id = newId();
+    const id = this.newId();
     for (const victim of victims) builder.appendPreemption(victim, id);
     const alloc = newAllocation({
       id,
-      evalId: evaluation.ID,
+      evalId: this.evaluation.ID,
       job,
       group,
       node,
       name: previous?.Name ?? allocName(job.ID, group.Name, 0),
-      networks: assignPorts(group, node, usage, rng),
+      networks: assignPorts(group, node, usage, this.rng),
       metric: null,
-      now,
+      now: this.now,
       deploymentId: "",
       canary: false,
       previous,
@@ -189,55 +273,26 @@ export function scheduleSystem(
     });
     if (victims.length > 0) {
       alloc.PreemptedAllocations = victims.map((v) => v.ID);
-      createEvals.push(...preemptionEvals(reader, evaluation, victims, newId, now));
+      this.createEvals.push(
+        ...preemptionEvals(this.reader, this.evaluation, victims, () => this.newId(), this.now),
+      );
     }
     builder.appendAlloc(alloc);
     return true;
-  };
-
-  // Destructive updates, paced by update.max_parallel.
-  destructive.sort((a, b) => (a.node.ID < b.node.ID ? -1 : a.node.ID > b.node.ID ? 1 : 0));
-  for (const { alloc, group, node } of destructive) {
-    if (destructiveBudget <= 0) {
-      deferred = true;
-      continue;
-    }
-    destructiveBudget--;
-    builder.appendStop(alloc, ALLOC_UPDATING);
-    const recorder = new MetricRecorder();
-    if (!placeOn(group, node, alloc, recorder)) builder.undoStop(alloc);
   }
 
-  // New placements on every eligible node not yet served.
-  for (const group of job.TaskGroups) {
-    queued[group.Name] ??= 0;
-    const served = covered.get(group.Name) as Set<string>;
-    const recorder = new MetricRecorder();
-    recorder.metric.NodesInPool = candidates.inPool;
-    recorder.metric.NodesAvailable = { ...candidates.byDatacenter };
-    for (const node of candidates.nodes) {
-      if (served.has(node.ID)) continue;
-      placeOn(group, node, null, recorder);
-    }
+  /** Allocations to evict on `node` so `ask` fits, or null (none allowed or none enough). */
+  private victims(job: Job, node: Node, usage: NodeUsage, ask: GroupAsk): Allocation[] | null {
+    if (!preemptionEnabled(this.reader.schedulerConfig(), job.Type)) return null;
+    const priorityOf = (a: Allocation): number => this.reader.jobByID(a.Namespace, a.JobID)?.Priority ?? 50;
+    return chooseVictims(
+      this.builder.liveAllocsOn(node),
+      usage,
+      ask,
+      (a) => priorityOf(a) <= job.Priority - PREEMPTION_PRIORITY_DELTA,
+      priorityOf,
+    );
   }
-  for (const [name, metric] of Object.entries(failed)) {
-    if (metric.NodesInPool === 0) metric.NodesInPool = candidates.inPool;
-    failed[name] = metric;
-  }
-  updated.FailedTGAllocs = failed;
-  updated.QueuedAllocations = queued;
-
-  if (deferred) {
-    const stagger = job.Update?.Stagger ?? 0;
-    const next = childEval(evaluation, newId(), "rolling-update", now, {
-      Wait: stagger,
-      WaitUntil: now + stagger,
-      StatusDescription: ROLLING_EVAL_DESCRIPTION,
-    });
-    createEvals.push(next);
-    updated.NextEval = next.ID;
-  }
-  return { plan: builder.isEmpty() ? null : builder.plan, eval: updated, createEvals, gc: null };
 }
 
 function stopIfLive(reader: StateReader, builder: PlanBuilder, alloc: Allocation, why: string): void {
