@@ -17,6 +17,7 @@ import { emptyTables, isTableName, TABLES, type TableName, type Tables } from ".
 import { TablesBuilder } from "./tables-builder.js";
 
 const LOAD_BATCH = 2000;
+const PLAN_BATCH = 4;
 
 export interface Loaded {
   tables: Tables;
@@ -47,11 +48,12 @@ export async function loadGeneration(db: Db, generation: number, codec: RecordCo
 
   // 1. Allocations created by plan entries, in index order (a later creation of an id wins).
   const planIds = new Map<number, string[]>();
-  await scan(db, `${prefix}q:`, (key, value) => {
+  await scan(db, `${prefix}q:`, LOAD_BATCH, (key, value) => {
     planIds.set(Number.parseInt(key, 16), codec.unpack(value) as string[]);
   });
   const candidates = new Map<string, Allocation>();
-  await scan(db, `${prefix}p:`, (key, value) => {
+  // Plan entries are large (~0.5 MB for 1,000 allocations): read them a few at a time.
+  await scan(db, `${prefix}p:`, PLAN_BATCH, (key, value) => {
     const planIndex = Number.parseInt(key, 16);
     const ids = new Set(planIds.get(planIndex) ?? []);
     const command = decodeCommand(value);
@@ -65,7 +67,7 @@ export async function loadGeneration(db: Db, generation: number, codec: RecordCo
   });
   // 2. Tombstones remove the creation they name.
   const orphanTombstones = new Set<number>();
-  await scan(db, `${prefix}t:`, (key, value) => {
+  await scan(db, `${prefix}t:`, LOAD_BATCH, (key, value) => {
     const sep = key.indexOf(":");
     const planIndex = Number.parseInt(key.slice(0, sep), 16);
     if (!planIds.has(planIndex)) orphanTombstones.add(planIndex);
@@ -75,7 +77,7 @@ export async function loadGeneration(db: Db, generation: number, codec: RecordCo
   });
   // 3. Records: the latest value of everything they hold.
   const builder = new TablesBuilder(index, tableIndexes);
-  await scan(db, recordPrefix(generation), (rest, value) => {
+  await scan(db, recordPrefix(generation), LOAD_BATCH, (rest, value) => {
     const sep = rest.indexOf(":");
     const table = rest.slice(0, sep);
     if (sep < 0 || !isTableName(table))
@@ -111,12 +113,13 @@ export async function deletePlans(db: Db, generation: number, plans: readonly nu
 async function scan(
   db: Db,
   prefix: string,
+  batchSize: number,
   onRecord: (rest: string, value: Uint8Array) => void,
 ): Promise<void> {
   const iterator = db.iterator(prefixRange(prefix));
   try {
     for (;;) {
-      const batch = await iterator.nextv(LOAD_BATCH);
+      const batch = await iterator.nextv(batchSize);
       if (batch.length === 0) break;
       for (const [key, value] of batch) onRecord(key.slice(prefix.length), value);
     }
