@@ -9,7 +9,7 @@ import { generateUuid, schedulingRandom } from "./ids.js";
 import { PlanBuilder } from "./plan-builder.js";
 import { assignPorts } from "./port-assign.js";
 import { preemptionEnabled, tryPreemption } from "./preemption.js";
-import { type Placement, reconcile } from "./reconciler.js";
+import { type Placement, type ReconcileResult, reconcile } from "./reconciler.js";
 import type { ScheduleOptions, ScheduleResult } from "./schedule-types.js";
 import { type Selection, SelectStack } from "./select-stack.js";
 
@@ -28,154 +28,222 @@ export function scheduleGeneric(
   evaluation: Evaluation,
   options: ScheduleOptions,
 ): ScheduleResult {
-  const rng = schedulingRandom(options.seed, evaluation.ID, reader.index);
-  const newId = (): string => generateUuid(rng);
-  const now = options.now;
-  const job = reader.jobByID(evaluation.Namespace, evaluation.JobID) ?? null;
-  const batch = (job?.Type ?? evaluation.Type) === "batch";
-  const allocs = reader.allocsByJob(evaluation.Namespace, evaluation.JobID);
-  const rec = reconcile({
-    job,
-    allocs,
-    deployment: reader.latestDeploymentByJob(evaluation.Namespace, evaluation.JobID) ?? null,
-    taintedNodes: taintedNodes(reader, allocs),
-    jobVersion: (version) => reader.jobByVersion(evaluation.Namespace, evaluation.JobID, version),
-    batch,
-    now,
-    evalId: evaluation.ID,
-    newId,
-  });
+  return new GenericScheduler(reader, evaluation, options).run();
+}
 
-  const builder = new PlanBuilder(reader, {
-    EvalID: evaluation.ID,
-    EvalToken: options.evalToken ?? "",
-    Priority: job?.Priority ?? evaluation.Priority,
-    AllAtOnce: job?.AllAtOnce ?? false,
-    JobID: evaluation.JobID,
-    Namespace: evaluation.Namespace,
-  });
-  const createEvals: Evaluation[] = [];
-  for (const stop of rec.stops) builder.appendStop(stop.alloc, stop.description, stop.clientStatus);
-  builder.plan.DeploymentUpdates.push(...rec.deploymentUpdates);
-  const deploymentId = rec.currentDeployment?.ID ?? "";
-  if (job !== null) {
-    for (const alloc of rec.inPlace) {
-      builder.appendAlloc({
-        ...alloc,
-        EvalID: evaluation.ID,
-        JobVersion: job.Version,
-        DeploymentID: alloc.DeploymentID === "" ? deploymentId : alloc.DeploymentID,
-        ModifyTime: now,
-      });
+class GenericScheduler {
+  private readonly rng: SeededRandom;
+  private readonly now: number;
+  private readonly job: Job | null;
+  private readonly builder: PlanBuilder;
+  private readonly createEvals: Evaluation[] = [];
+  private readonly failed: Record<string, AllocMetric> = {};
+  private readonly queued: Record<string, number> = {};
+  private feasibility: JobFeasibility | null = null;
+
+  constructor(
+    private readonly reader: StateReader,
+    private readonly evaluation: Evaluation,
+    options: ScheduleOptions,
+  ) {
+    this.rng = schedulingRandom(options.seed, evaluation.ID, reader.index);
+    this.now = options.now;
+    this.job = reader.jobByID(evaluation.Namespace, evaluation.JobID) ?? null;
+    this.builder = new PlanBuilder(reader, {
+      EvalID: evaluation.ID,
+      EvalToken: options.evalToken ?? "",
+      Priority: this.job?.Priority ?? evaluation.Priority,
+      AllAtOnce: this.job?.AllAtOnce ?? false,
+      JobID: evaluation.JobID,
+      Namespace: evaluation.Namespace,
+    });
+    for (const group of this.job?.TaskGroups ?? []) this.queued[group.Name] = 0;
+  }
+
+  private newId(): string {
+    return generateUuid(this.rng);
+  }
+
+  run(): ScheduleResult {
+    const { reader, evaluation, job } = this;
+    const allocs = reader.allocsByJob(evaluation.Namespace, evaluation.JobID);
+    const rec = reconcile({
+      job,
+      allocs,
+      deployment: reader.latestDeploymentByJob(evaluation.Namespace, evaluation.JobID) ?? null,
+      taintedNodes: taintedNodes(reader, allocs),
+      jobVersion: (version) => reader.jobByVersion(evaluation.Namespace, evaluation.JobID, version),
+      batch: (job?.Type ?? evaluation.Type) === "batch",
+      now: this.now,
+      evalId: evaluation.ID,
+      newId: () => this.newId(),
+    });
+    this.applyDecisions(rec);
+    if (job !== null && rec.placements.length > 0) this.placeAll(job, rec);
+    // The store counts placed allocations and canaries into the deployment as it writes them.
+    this.builder.plan.Deployment = rec.deployment;
+    const updated = this.finishEval();
+    const plan = this.builder.isEmpty() ? null : this.builder.plan;
+    return { plan, eval: updated, createEvals: this.createEvals, gc: null };
+  }
+
+  /** Stops, deployment updates, in-place updates and follow-up evals: everything but placements. */
+  private applyDecisions(rec: ReconcileResult): void {
+    const { builder, evaluation, job, now } = this;
+    for (const stop of rec.stops) builder.appendStop(stop.alloc, stop.description, stop.clientStatus);
+    builder.plan.DeploymentUpdates.push(...rec.deploymentUpdates);
+    const deploymentId = rec.currentDeployment?.ID ?? "";
+    if (job !== null) {
+      for (const alloc of rec.inPlace) {
+        builder.appendAlloc({
+          ...alloc,
+          EvalID: evaluation.ID,
+          JobVersion: job.Version,
+          DeploymentID: alloc.DeploymentID === "" ? deploymentId : alloc.DeploymentID,
+          ModifyTime: now,
+        });
+      }
+    }
+    for (const followUp of rec.followUps) {
+      const id = this.newId();
+      this.createEvals.push(
+        childEval(evaluation, id, "failed-follow-up", now, {
+          WaitUntil: followUp.waitUntil,
+          StatusDescription: FOLLOWUP_EVAL_DESCRIPTION,
+        }),
+      );
+      for (const alloc of followUp.allocs) builder.appendAlloc({ ...alloc, FollowupEvalID: id });
     }
   }
-  for (const followUp of rec.followUps) {
-    const id = newId();
-    createEvals.push(
-      childEval(evaluation, id, "failed-follow-up", now, {
-        WaitUntil: followUp.waitUntil,
-        StatusDescription: FOLLOWUP_EVAL_DESCRIPTION,
-      }),
-    );
-    for (const alloc of followUp.allocs) builder.appendAlloc({ ...alloc, FollowupEvalID: id });
-  }
 
-  const failed: Record<string, AllocMetric> = {};
-  const queued: Record<string, number> = {};
-  for (const group of job?.TaskGroups ?? []) queued[group.Name] = 0;
-  let feasibility: JobFeasibility | null = null;
-  if (job !== null && rec.placements.length > 0) {
-    const candidates = candidateNodes(reader, job);
-    feasibility = new JobFeasibility(job);
+  private placeAll(job: Job, rec: ReconcileResult): void {
+    const candidates = candidateNodes(this.reader, job);
+    const feasibility = new JobFeasibility(job);
+    this.feasibility = feasibility;
     const stack = new SelectStack(
-      builder,
+      this.builder,
       job,
       feasibility,
-      rng.shuffle(candidates.nodes.slice()),
-      reader.schedulerConfig().SchedulerAlgorithm,
-      batch,
+      this.rng.shuffle(candidates.nodes.slice()),
+      this.reader.schedulerConfig().SchedulerAlgorithm,
+      job.Type === "batch",
     );
-    const preempt = preemptionEnabled(reader.schedulerConfig(), job.Type);
+    const context: PlacementContext = {
+      job,
+      candidates,
+      feasibility,
+      stack,
+      preempt: preemptionEnabled(this.reader.schedulerConfig(), job.Type),
+      deploymentId: rec.currentDeployment?.ID ?? "",
+    };
     for (const placement of rec.placements) {
       const groupName = placement.group.Name;
-      const earlier = failed[groupName];
+      const earlier = this.failed[groupName];
       if (earlier !== undefined) {
         // Nomad coalesces: once a group failed to place, its other placements fail the same way.
         earlier.CoalescedFailures++;
-        queued[groupName] = (queued[groupName] ?? 0) + 1;
+        this.queued[groupName] = (this.queued[groupName] ?? 0) + 1;
         continue;
       }
-      if (placement.stopPrevious !== null && placement.previous !== null) {
-        builder.appendStop(
-          placement.previous,
-          placement.stopPrevious.description,
-          placement.stopPrevious.clientStatus,
-        );
-      }
-      const penaltyNodes = new Set(placement.penaltyNodes);
-      const { selection: found, metric } = stack.select(placement.group, { penaltyNodes });
-      let selection: Selection | null = found;
-      let preempted: Allocation[] = [];
-      if (selection === null && preempt) {
-        const attempt = tryPreemption(builder, job, placement.group, candidates.nodes, feasibility);
-        if (attempt !== null) {
-          selection = attempt.selection;
-          preempted = attempt.victims;
-        }
-      }
-      fillNodeCounts(metric, candidates);
-      if (selection === null) {
-        failed[groupName] = metric;
-        queued[groupName] = (queued[groupName] ?? 0) + 1;
-        if (placement.stopPrevious !== null && placement.previous !== null)
-          builder.undoStop(placement.previous);
-        continue;
-      }
-      const id = newId();
-      // Evictions first, so that the new allocation's ports may reuse theirs.
-      for (const victim of preempted) builder.appendPreemption(victim, id);
-      const alloc = place(job, placement, selection, metric, rng, id, evaluation.ID, now, deploymentId);
-      if (preempted.length > 0) {
-        alloc.PreemptedAllocations = preempted.map((v) => v.ID);
-        createEvals.push(...preemptionEvals(reader, evaluation, preempted, newId, now));
-      }
-      builder.appendAlloc(alloc);
+      this.placeOne(context, placement);
     }
   }
 
-  // The store counts placed allocations and canaries into the deployment as it writes them.
-  builder.plan.Deployment = rec.deployment;
+  /**
+   * One placement: stop what it replaces (so its room can be reused), select a node (or a node
+   * with lower-priority allocations to preempt), and place; on failure take the stop back.
+   */
+  private placeOne(ctx: PlacementContext, placement: Placement): void {
+    const { builder } = this;
+    const replaces = placement.stopPrevious !== null ? placement.previous : null;
+    if (replaces !== null && placement.stopPrevious !== null) {
+      builder.appendStop(replaces, placement.stopPrevious.description, placement.stopPrevious.clientStatus);
+    }
+    const { selection: found, metric } = ctx.stack.select(placement.group, {
+      penaltyNodes: new Set(placement.penaltyNodes),
+    });
+    let selection: Selection | null = found;
+    let preempted: Allocation[] = [];
+    if (selection === null && ctx.preempt) {
+      const attempt = tryPreemption(builder, ctx.job, placement.group, ctx.candidates.nodes, ctx.feasibility);
+      if (attempt !== null) {
+        selection = attempt.selection;
+        preempted = attempt.victims;
+      }
+    }
+    fillNodeCounts(metric, ctx.candidates);
+    const groupName = placement.group.Name;
+    if (selection === null) {
+      this.failed[groupName] = metric;
+      this.queued[groupName] = (this.queued[groupName] ?? 0) + 1;
+      if (replaces !== null) builder.undoStop(replaces);
+      return;
+    }
+    const id = this.newId();
+    // Evictions first, so that the new allocation's ports may reuse theirs.
+    for (const victim of preempted) builder.appendPreemption(victim, id);
+    const alloc = place(
+      ctx.job,
+      placement,
+      selection,
+      metric,
+      this.rng,
+      id,
+      this.evaluation.ID,
+      this.now,
+      ctx.deploymentId,
+    );
+    if (preempted.length > 0) {
+      alloc.PreemptedAllocations = preempted.map((v) => v.ID);
+      this.createEvals.push(
+        ...preemptionEvals(this.reader, this.evaluation, preempted, () => this.newId(), this.now),
+      );
+    }
+    builder.appendAlloc(alloc);
+  }
 
-  const updated: Evaluation = {
-    ...evaluation,
-    Status: "complete",
-    StatusDescription: "",
-    FailedTGAllocs: failed,
-    QueuedAllocations: queued,
-    ModifyTime: now,
-    SnapshotIndex: reader.index,
-  };
-  if (Object.keys(failed).length > 0 && job !== null) {
-    const classes = feasibility?.classEligibility() ?? {};
-    const escaped = feasibility?.escaped ?? false;
+  /**
+   * The eval's outcome: complete, with failures explained and a blocked eval asked for; a blocked
+   * eval that still cannot place everything is re-blocked instead.
+   */
+  private finishEval(): Evaluation {
+    const { evaluation, job, reader } = this;
+    const updated: Evaluation = {
+      ...evaluation,
+      Status: "complete",
+      StatusDescription: "",
+      FailedTGAllocs: this.failed,
+      QueuedAllocations: this.queued,
+      ModifyTime: this.now,
+      SnapshotIndex: reader.index,
+    };
+    if (Object.keys(this.failed).length === 0 || job === null) return updated;
+    const classes = this.feasibility?.classEligibility() ?? {};
+    const escaped = this.feasibility?.escaped ?? false;
     if (evaluation.Status === "blocked") {
-      // A blocked eval that still cannot place everything goes back to the blocked set.
-      Object.assign(updated, { Status: "blocked", ClassEligibility: classes, EscapedComputedClass: escaped });
-    } else {
-      const blocked = childEval(evaluation, newId(), "queued-allocs", now, {
-        Status: "blocked",
-        StatusDescription: BLOCKED_EVAL_DESCRIPTION,
-        JobModifyIndex: job.JobModifyIndex,
-        ClassEligibility: classes,
-        EscapedComputedClass: escaped,
-        // The blocked-evals tracker compares this with capacity changes seen since.
-        SnapshotIndex: reader.index,
-      });
-      createEvals.push(blocked);
-      updated.BlockedEval = blocked.ID;
+      return { ...updated, Status: "blocked", ClassEligibility: classes, EscapedComputedClass: escaped };
     }
+    const blocked = childEval(evaluation, this.newId(), "queued-allocs", this.now, {
+      Status: "blocked",
+      StatusDescription: BLOCKED_EVAL_DESCRIPTION,
+      JobModifyIndex: job.JobModifyIndex,
+      ClassEligibility: classes,
+      EscapedComputedClass: escaped,
+      // The blocked-evals tracker compares this with capacity changes seen since.
+      SnapshotIndex: reader.index,
+    });
+    this.createEvals.push(blocked);
+    return { ...updated, BlockedEval: blocked.ID };
   }
-  return { plan: builder.isEmpty() ? null : builder.plan, eval: updated, createEvals, gc: null };
+}
+
+interface PlacementContext {
+  job: Job;
+  candidates: CandidateNodes;
+  feasibility: JobFeasibility;
+  stack: SelectStack;
+  preempt: boolean;
+  deploymentId: string;
 }
 
 function place(
