@@ -157,6 +157,8 @@ export class RaftNode {
   private storeChain: Promise<void> = Promise.resolve();
   private stopped = false;
   private failure: Error | undefined;
+  /** When (Date.now()) the last message from the current leader arrived. */
+  private lastLeaderContact = 0;
   private snapshotsTaken = 0;
   private snapshotsInstalled = 0;
 
@@ -410,6 +412,16 @@ export class RaftNode {
     core.transferLeadership(to);
     this.kick();
     return done;
+  }
+
+  /**
+   * Milliseconds since this server last heard from the leader (Nomad's X-Nomad-LastContact):
+   * 0 on the leader, Infinity while no leader is known.
+   */
+  lastContactMs(): number {
+    if (this.isLeader()) return 0;
+    if (this.soft.lead === NONE || this.lastLeaderContact === 0) return Number.POSITIVE_INFINITY;
+    return Date.now() - this.lastLeaderContact;
   }
 
   /** Counters since this process started, for operators and tests. */
@@ -836,6 +848,7 @@ export class RaftNode {
     return {
       onMessage: (message: Message) => {
         if (this.stopped) return;
+        if (message.from === this.soft.lead) this.lastLeaderContact = Date.now();
         this.requireCore().step(message);
         this.kick();
       },
