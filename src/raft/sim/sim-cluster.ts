@@ -255,7 +255,11 @@ export class SimCluster {
       if (raw === undefined) continue;
       const s = raw.status();
       this.checker.onCommit(id, s.commit);
-      if (s.role === "leader") this.checker.onLeader(id, s.term, raw);
+      // A leadership counts once the vote that made it is durable: a single voter elects itself
+      // in memory, and if it crashes before persisting that, nobody ever saw it lead (everything
+      // it could emit — messages, committed entries, reads — waits for the same Ready's fsync).
+      const hs = n.storage.hardStateNow();
+      if (s.role === "leader" && hs.term === s.term && hs.vote === id) this.checker.onLeader(id, s.term, raw);
     }
   }
 }
