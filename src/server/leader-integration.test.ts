@@ -22,7 +22,12 @@ import { DEFAULT_WORKER_CONFIG, Worker } from "./worker.js";
 class Harness {
   readonly clock = new ManualClock();
   readonly ctx = new InProcessContext(new StateStore(), this.clock);
-  readonly leader = new Leader(this.ctx, { ...DEFAULT_LEADER_CONFIG, gcIntervalMs: 0 });
+  readonly leader: Leader;
+
+  /** `gcIntervalMs` 0: no core GC evals unless a test asks for them. */
+  constructor(gcIntervalMs = 0) {
+    this.leader = new Leader(this.ctx, { ...DEFAULT_LEADER_CONFIG, gcIntervalMs, coreJobs: ["eval-gc"] });
+  }
   readonly workers: Worker[] = [];
   private runner: ThreadSchedulerRunner | undefined;
 
@@ -33,7 +38,7 @@ class Harness {
     for (let i = 0; i < workers; i++) {
       const worker = new Worker(this.ctx, this.leader.client, this.leader.client, this.runner ?? schedule, {
         ...DEFAULT_WORKER_CONFIG,
-        schedulers: ["service", "batch", "system", "sysbatch"],
+        schedulers: ["service", "batch", "system", "sysbatch", "_core"],
       });
       worker.start();
       this.workers.push(worker);
@@ -86,7 +91,7 @@ class Harness {
    * Turns the event loop (never the manual clock) until `cond` holds. The wall-clock limit only
    * guards against a hang (a scheduler thread works in real time); nothing asserts on speed.
    */
-  async until(cond: () => boolean, what: string, hangGuardMs = 60_000): Promise<void> {
+  async until(cond: () => boolean, what: string, hangGuardMs = 30_000): Promise<void> {
     const giveUpAt = performance.now() + hangGuardMs;
     while (performance.now() < giveUpAt) {
       if (cond()) return;
@@ -263,5 +268,43 @@ describe("leader machinery with real schedulers (in-process)", () => {
     expect(lost.every((a) => a.ClientStatus === "lost" && a.DesiredStatus === "stop")).toBe(true);
     h.assertNoOverCommit();
     h.assertNoDuplicateNames();
+  });
+
+  it("garbage-collects old terminal evals through core evals on the leader's GC timer", async () => {
+    const h = new Harness(60_000);
+    harness = h;
+    h.registerNodes([node(1, 4)]);
+    await h.start(1);
+    await h.registerJob(job("web", 1));
+    await h.until(() => h.idle() && h.liveAllocs("web").length === 1, "job placed");
+    const stop = newEvaluation(
+      { Namespace: "default", Priority: 50, Type: "service", TriggeredBy: "job-deregister", JobID: "web" },
+      h.clock.now(),
+    );
+    await h.ctx.propose({
+      type: "job-deregister",
+      Namespace: "default",
+      JobID: "web",
+      Purge: false,
+      SubmitTime: h.clock.now(),
+      Eval: stop,
+    });
+    await h.until(() => h.idle() && h.liveAllocs("web").length === 0, "job stopped");
+    const done = [...h.ctx.state().evals()];
+    expect(done.every((e) => e.Status === "complete")).toBe(true);
+    // Two hours later (the node heartbeating all along) the evals and their stopped allocations
+    // are past Nomad's 1 h eval GC threshold.
+    for (let elapsedMs = 0; elapsedMs < 2 * 3_600_000; elapsedMs += 5_000) {
+      h.leader.heartbeat(mockId(1, 1));
+      h.clock.advance(5_000);
+      await h.ctx.barrier();
+    }
+    await h.until(
+      () => h.idle() && done.every((e) => h.ctx.state().evalByID(e.ID) === undefined),
+      "old evals collected",
+    );
+    expect(h.ctx.state().allocsByJob("default", "web")).toHaveLength(0);
+    // Core evals are never written to the state.
+    expect([...h.ctx.state().evals()].filter((e) => e.Type === "_core")).toHaveLength(0);
   });
 });

@@ -281,7 +281,8 @@ export class Leader {
       const batch = [
         ...this.broker.takeCancelable(this.config.cancelBatchSize),
         ...this.blocked.takeDuplicates(this.config.cancelBatchSize),
-      ];
+        // Core evals live only in the broker: a superseded one is simply dropped.
+      ].filter((e) => e.Type !== "_core");
       if (batch.length === 0) return;
       const now = this.ctx.clock.now();
       const evals = batch.map((e) => ({
