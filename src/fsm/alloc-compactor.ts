@@ -30,6 +30,7 @@ const EMPTY_ARRAY = Object.freeze([]) as unknown as never[];
 export class AllocCompactor {
   private strings = new Map<string, string>();
   private shared = new Map<string, unknown>();
+  private readonly lastStrings: string[] = ["", "", "", "", ""];
 
   /**
    * The alloc rebuilt compactly (a new object; the input is not changed), with `stamp`'s index
@@ -39,14 +40,14 @@ export class AllocCompactor {
     if (!hasAllocShape(a)) return { ...a, ...stamp };
     const out: Allocation = {
       ID: a.ID,
-      Namespace: this.str(a.Namespace),
-      EvalID: this.str(a.EvalID),
+      Namespace: this.strAt(0, a.Namespace),
+      EvalID: this.strAt(1, a.EvalID),
       Name: a.Name,
       NodeID: this.str(a.NodeID),
       NodeName: this.str(a.NodeName),
-      JobID: this.str(a.JobID),
+      JobID: this.strAt(2, a.JobID),
       JobVersion: a.JobVersion,
-      TaskGroup: this.str(a.TaskGroup),
+      TaskGroup: this.strAt(3, a.TaskGroup),
       AllocatedResources: this.resources(a.AllocatedResources),
       DesiredStatus: a.DesiredStatus,
       DesiredDescription: this.str(a.DesiredDescription),
@@ -54,7 +55,7 @@ export class AllocCompactor {
       ClientStatus: a.ClientStatus,
       ClientDescription: this.str(a.ClientDescription),
       TaskStates: isEmpty(a.TaskStates) ? EMPTY_OBJECT : a.TaskStates,
-      DeploymentID: this.str(a.DeploymentID),
+      DeploymentID: this.strAt(4, a.DeploymentID),
       DeploymentStatus: a.DeploymentStatus,
       RescheduleTracker: a.RescheduleTracker,
       NextAllocation: a.NextAllocation,
@@ -78,12 +79,12 @@ export class AllocCompactor {
    */
   compactOwned(a: Allocation, stamp: Partial<Pick<Allocation, StampField>> = {}): Allocation {
     if (!hasAllocShape(a)) return this.compact(a, stamp);
-    a.Namespace = this.str(a.Namespace);
-    a.EvalID = this.str(a.EvalID);
+    a.Namespace = this.strAt(0, a.Namespace);
+    a.EvalID = this.strAt(1, a.EvalID);
     a.NodeID = this.str(a.NodeID);
     a.NodeName = this.str(a.NodeName);
-    a.JobID = this.str(a.JobID);
-    a.TaskGroup = this.str(a.TaskGroup);
+    a.JobID = this.strAt(2, a.JobID);
+    a.TaskGroup = this.strAt(3, a.TaskGroup);
     const resources = a.AllocatedResources;
     resources.Tasks = this.share(resources.Tasks, taskResourcesKey(resources.Tasks));
     const shared = resources.Shared;
@@ -100,7 +101,7 @@ export class AllocCompactor {
     a.DesiredTransition = this.transition(a.DesiredTransition);
     a.ClientDescription = this.str(a.ClientDescription);
     if (isEmpty(a.TaskStates)) a.TaskStates = EMPTY_OBJECT;
-    a.DeploymentID = this.str(a.DeploymentID);
+    a.DeploymentID = this.strAt(4, a.DeploymentID);
     a.FollowupEvalID = this.str(a.FollowupEvalID);
     if (a.PreemptedAllocations.length === 0) a.PreemptedAllocations = EMPTY_ARRAY;
     if (a.Metrics !== null) a.Metrics = this.metrics(a.Metrics);
@@ -187,6 +188,18 @@ export class AllocCompactor {
       AllocationTime: m.AllocationTime,
       CoalescedFailures: m.CoalescedFailures,
     };
+  }
+
+  /**
+   * `str` with a one-entry cache per call site: the allocations of one plan share their job,
+   * eval, group and namespace, and comparing with the last string beats hashing a fresh one.
+   */
+  private strAt(site: number, s: string): string {
+    const last = this.lastStrings[site];
+    if (last === s) return last;
+    const interned = this.str(s);
+    this.lastStrings[site] = interned;
+    return interned;
   }
 
   private str(s: string): string {

@@ -1,6 +1,6 @@
 import { assert } from "../shared/assert.js";
+import { CounterDraft, IndexDraft } from "./index-draft.js";
 import type { Owner, PMap } from "./persistent-map.js";
-import { PMap as PersistentMap } from "./persistent-map.js";
 import {
   type Allocation,
   allocTerminal,
@@ -48,20 +48,20 @@ export class StateTxn {
   private jobs: PMap<Job>;
   private jobVersions: PMap<readonly Job[]>;
   private jobSummaries: PMap<JobSummary>;
-  private jobsByType: PMap<PMap<Job>>;
-  private jobsByParent: PMap<PMap<Job>>;
+  private readonly jobsByType: IndexDraft<Job>;
+  private readonly jobsByParent: IndexDraft<Job>;
   private nodes: PMap<Node>;
-  private nodesByClass: PMap<PMap<Node>>;
+  private readonly nodesByClass: IndexDraft<Node>;
   private allocs: PMap<Allocation>;
-  private allocsByNode: PMap<PMap<Allocation>>;
-  private allocsByJob: PMap<PMap<Allocation>>;
-  private allocsByEval: PMap<PMap<Allocation>>;
-  private liveAllocsByJob: PMap<number>;
+  private readonly allocsByNode: IndexDraft<Allocation>;
+  private readonly allocsByJob: IndexDraft<Allocation>;
+  private readonly allocsByEval: IndexDraft<Allocation>;
+  private readonly liveAllocsByJob: CounterDraft;
   private evals: PMap<Evaluation>;
-  private evalsByJob: PMap<PMap<Evaluation>>;
-  private liveEvalsByJob: PMap<number>;
+  private readonly evalsByJob: IndexDraft<Evaluation>;
+  private readonly liveEvalsByJob: CounterDraft;
   private deployments: PMap<Deployment>;
-  private deploymentsByJob: PMap<PMap<Deployment>>;
+  private readonly deploymentsByJob: IndexDraft<Deployment>;
   private variables: PMap<Variable>;
   private schedulerConfigValue: SchedulerConfiguration;
 
@@ -78,20 +78,20 @@ export class StateTxn {
     this.jobs = base.jobs;
     this.jobVersions = base.jobVersions;
     this.jobSummaries = base.jobSummaries;
-    this.jobsByType = base.jobsByType;
-    this.jobsByParent = base.jobsByParent;
+    this.jobsByType = new IndexDraft(base.jobsByType, this.owner);
+    this.jobsByParent = new IndexDraft(base.jobsByParent, this.owner);
     this.nodes = base.nodes;
-    this.nodesByClass = base.nodesByClass;
+    this.nodesByClass = new IndexDraft(base.nodesByClass, this.owner);
     this.allocs = base.allocs;
-    this.allocsByNode = base.allocsByNode;
-    this.allocsByJob = base.allocsByJob;
-    this.allocsByEval = base.allocsByEval;
-    this.liveAllocsByJob = base.liveAllocsByJob;
+    this.allocsByNode = new IndexDraft(base.allocsByNode, this.owner);
+    this.allocsByJob = new IndexDraft(base.allocsByJob, this.owner);
+    this.allocsByEval = new IndexDraft(base.allocsByEval, this.owner);
+    this.liveAllocsByJob = new CounterDraft(base.liveAllocsByJob, this.owner);
     this.evals = base.evals;
-    this.evalsByJob = base.evalsByJob;
-    this.liveEvalsByJob = base.liveEvalsByJob;
+    this.evalsByJob = new IndexDraft(base.evalsByJob, this.owner);
+    this.liveEvalsByJob = new CounterDraft(base.liveEvalsByJob, this.owner);
     this.deployments = base.deployments;
-    this.deploymentsByJob = base.deploymentsByJob;
+    this.deploymentsByJob = new IndexDraft(base.deploymentsByJob, this.owner);
     this.variables = base.variables;
     this.schedulerConfigValue = base.schedulerConfig;
   }
@@ -124,7 +124,7 @@ export class StateTxn {
     return this.allocsByJob.has(nsKey(namespace, jobId));
   }
   liveAllocCount(namespace: string, jobId: string): number {
-    return this.liveAllocsByJob.get(nsKey(namespace, jobId)) ?? 0;
+    return this.liveAllocsByJob.get(nsKey(namespace, jobId));
   }
   evaluation(id: string): Evaluation | undefined {
     return this.evals.get(id);
@@ -136,7 +136,7 @@ export class StateTxn {
     return this.evalsByJob.has(nsKey(namespace, jobId));
   }
   liveEvalCount(namespace: string, jobId: string): number {
-    return this.liveEvalsByJob.get(nsKey(namespace, jobId)) ?? 0;
+    return this.liveEvalsByJob.get(nsKey(namespace, jobId));
   }
   deployment(id: string): Deployment | undefined {
     return this.deployments.get(id);
@@ -158,9 +158,8 @@ export class StateTxn {
     const old = this.jobs.get(key);
     if (old !== undefined) this.unindexJob(key, old);
     this.jobs = this.jobs.set(key, job, this.owner);
-    this.jobsByType = this.setIn(this.jobsByType, job.Type, key, job);
-    if (job.ParentID !== "")
-      this.jobsByParent = this.setIn(this.jobsByParent, nsKey(job.Namespace, job.ParentID), key, job);
+    this.jobsByType.set(job.Type, key, job);
+    if (job.ParentID !== "") this.jobsByParent.set(nsKey(job.Namespace, job.ParentID), key, job);
     this.record("jobs", key, job);
   }
 
@@ -182,9 +181,8 @@ export class StateTxn {
   }
 
   private unindexJob(key: string, old: Job): void {
-    this.jobsByType = this.deleteIn(this.jobsByType, old.Type, key);
-    if (old.ParentID !== "")
-      this.jobsByParent = this.deleteIn(this.jobsByParent, nsKey(old.Namespace, old.ParentID), key);
+    this.jobsByType.delete(old.Type, key);
+    if (old.ParentID !== "") this.jobsByParent.delete(nsKey(old.Namespace, old.ParentID), key);
   }
 
   putJobVersions(namespace: string, id: string, versions: readonly Job[]): void {
@@ -226,16 +224,16 @@ export class StateTxn {
 
   putNode(node: Node): void {
     const old = this.nodes.get(node.ID);
-    if (old !== undefined) this.nodesByClass = this.deleteIn(this.nodesByClass, old.ComputedClass, node.ID);
+    if (old !== undefined) this.nodesByClass.delete(old.ComputedClass, node.ID);
     this.nodes = this.nodes.set(node.ID, node, this.owner);
-    this.nodesByClass = this.setIn(this.nodesByClass, node.ComputedClass, node.ID, node);
+    this.nodesByClass.set(node.ComputedClass, node.ID, node);
     this.record("nodes", node.ID, node);
   }
 
   deleteNode(id: string): void {
     const old = this.nodes.get(id);
     if (old === undefined) return;
-    this.nodesByClass = this.deleteIn(this.nodesByClass, old.ComputedClass, id);
+    this.nodesByClass.delete(old.ComputedClass, id);
     this.nodes = this.nodes.delete(id, this.owner);
     this.record("nodes", id, null);
   }
@@ -247,10 +245,10 @@ export class StateTxn {
     if (old !== undefined) this.unindexAlloc(old);
     this.allocs = this.allocs.set(alloc.ID, alloc, this.owner);
     const jobKey = nsKey(alloc.Namespace, alloc.JobID);
-    this.allocsByNode = this.setIn(this.allocsByNode, alloc.NodeID, alloc.ID, alloc);
-    this.allocsByJob = this.setIn(this.allocsByJob, jobKey, alloc.ID, alloc);
-    this.allocsByEval = this.setIn(this.allocsByEval, alloc.EvalID, alloc.ID, alloc);
-    if (!allocTerminal(alloc)) this.liveAllocsByJob = this.bump(this.liveAllocsByJob, jobKey, 1);
+    this.allocsByNode.set(alloc.NodeID, alloc.ID, alloc);
+    this.allocsByJob.set(jobKey, alloc.ID, alloc);
+    this.allocsByEval.set(alloc.EvalID, alloc.ID, alloc);
+    if (!allocTerminal(alloc)) this.liveAllocsByJob.add(jobKey, 1);
     this.record("allocs", alloc.ID, alloc);
     if (!this.tracking) return;
     this.touched.add(`allocs:node:${alloc.NodeID}`);
@@ -271,10 +269,10 @@ export class StateTxn {
 
   private unindexAlloc(old: Allocation): void {
     const jobKey = nsKey(old.Namespace, old.JobID);
-    this.allocsByNode = this.deleteIn(this.allocsByNode, old.NodeID, old.ID);
-    this.allocsByJob = this.deleteIn(this.allocsByJob, jobKey, old.ID);
-    this.allocsByEval = this.deleteIn(this.allocsByEval, old.EvalID, old.ID);
-    if (!allocTerminal(old)) this.liveAllocsByJob = this.bump(this.liveAllocsByJob, jobKey, -1);
+    this.allocsByNode.delete(old.NodeID, old.ID);
+    this.allocsByJob.delete(jobKey, old.ID);
+    this.allocsByEval.delete(old.EvalID, old.ID);
+    if (!allocTerminal(old)) this.liveAllocsByJob.add(jobKey, -1);
     if (old.NodeID !== "") this.touched.add(`allocs:node:${old.NodeID}`);
   }
 
@@ -283,9 +281,8 @@ export class StateTxn {
     if (old !== undefined) this.unindexEval(old);
     const jobKey = nsKey(evaluation.Namespace, evaluation.JobID);
     this.evals = this.evals.set(evaluation.ID, evaluation, this.owner);
-    this.evalsByJob = this.setIn(this.evalsByJob, jobKey, evaluation.ID, evaluation);
-    if (!isTerminalEvalStatus(evaluation.Status))
-      this.liveEvalsByJob = this.bump(this.liveEvalsByJob, jobKey, 1);
+    this.evalsByJob.set(jobKey, evaluation.ID, evaluation);
+    if (!isTerminalEvalStatus(evaluation.Status)) this.liveEvalsByJob.add(jobKey, 1);
     this.record("evals", evaluation.ID, evaluation);
     this.touchedJobs.add(jobKey);
   }
@@ -300,25 +297,25 @@ export class StateTxn {
 
   private unindexEval(old: Evaluation): void {
     const jobKey = nsKey(old.Namespace, old.JobID);
-    this.evalsByJob = this.deleteIn(this.evalsByJob, jobKey, old.ID);
-    if (!isTerminalEvalStatus(old.Status)) this.liveEvalsByJob = this.bump(this.liveEvalsByJob, jobKey, -1);
+    this.evalsByJob.delete(jobKey, old.ID);
+    if (!isTerminalEvalStatus(old.Status)) this.liveEvalsByJob.add(jobKey, -1);
   }
 
   putDeployment(deployment: Deployment): void {
     const jobKey = nsKey(deployment.Namespace, deployment.JobID);
     const old = this.deployments.get(deployment.ID);
     if (old !== undefined) {
-      this.deploymentsByJob = this.deleteIn(this.deploymentsByJob, nsKey(old.Namespace, old.JobID), old.ID);
+      this.deploymentsByJob.delete(nsKey(old.Namespace, old.JobID), old.ID);
     }
     this.deployments = this.deployments.set(deployment.ID, deployment, this.owner);
-    this.deploymentsByJob = this.setIn(this.deploymentsByJob, jobKey, deployment.ID, deployment);
+    this.deploymentsByJob.set(jobKey, deployment.ID, deployment);
     this.record("deployments", deployment.ID, deployment);
   }
 
   deleteDeployment(id: string): void {
     const old = this.deployments.get(id);
     if (old === undefined) return;
-    this.deploymentsByJob = this.deleteIn(this.deploymentsByJob, nsKey(old.Namespace, old.JobID), id);
+    this.deploymentsByJob.delete(nsKey(old.Namespace, old.JobID), id);
     this.deployments = this.deployments.delete(id, this.owner);
     this.record("deployments", id, null);
   }
@@ -355,20 +352,20 @@ export class StateTxn {
       jobs: this.jobs,
       jobVersions: this.jobVersions,
       jobSummaries: this.jobSummaries,
-      jobsByType: this.jobsByType,
-      jobsByParent: this.jobsByParent,
+      jobsByType: this.jobsByType.finish(),
+      jobsByParent: this.jobsByParent.finish(),
       nodes: this.nodes,
-      nodesByClass: this.nodesByClass,
+      nodesByClass: this.nodesByClass.finish(),
       allocs: this.allocs,
-      allocsByNode: this.allocsByNode,
-      allocsByJob: this.allocsByJob,
-      allocsByEval: this.allocsByEval,
-      liveAllocsByJob: this.liveAllocsByJob,
+      allocsByNode: this.allocsByNode.finish(),
+      allocsByJob: this.allocsByJob.finish(),
+      allocsByEval: this.allocsByEval.finish(),
+      liveAllocsByJob: this.liveAllocsByJob.finish(),
       evals: this.evals,
-      evalsByJob: this.evalsByJob,
-      liveEvalsByJob: this.liveEvalsByJob,
+      evalsByJob: this.evalsByJob.finish(),
+      liveEvalsByJob: this.liveEvalsByJob.finish(),
       deployments: this.deployments,
-      deploymentsByJob: this.deploymentsByJob,
+      deploymentsByJob: this.deploymentsByJob.finish(),
       variables: this.variables,
       schedulerConfig: this.schedulerConfigValue,
     };
@@ -385,24 +382,5 @@ export class StateTxn {
     }
     changed.set(key, value);
     this.touched.add(`${table}:${key}`);
-  }
-
-  private setIn<T>(index: PMap<PMap<T>>, outer: string, inner: string, value: T): PMap<PMap<T>> {
-    const map = index.get(outer) ?? PersistentMap.empty<T>();
-    return index.set(outer, map.set(inner, value, this.owner), this.owner);
-  }
-
-  private deleteIn<T>(index: PMap<PMap<T>>, outer: string, inner: string): PMap<PMap<T>> {
-    const map = index.get(outer);
-    if (map === undefined) return index;
-    const next = map.delete(inner, this.owner);
-    if (next === map) return index;
-    return next.size === 0 ? index.delete(outer, this.owner) : index.set(outer, next, this.owner);
-  }
-
-  private bump(counts: PMap<number>, key: string, delta: number): PMap<number> {
-    const next = (counts.get(key) ?? 0) + delta;
-    assert(next >= 0, () => `counter for ${JSON.stringify(key)} went negative`);
-    return next === 0 ? counts.delete(key, this.owner) : counts.set(key, next, this.owner);
   }
 }

@@ -1,0 +1,75 @@
+import { assert } from "../shared/assert.js";
+import { type Owner, PMap } from "./persistent-map.js";
+
+/**
+ * A secondary index (outer key → inner map) being changed by one transaction. The inner maps it
+ * touches are kept in a plain Map until `finish()`, so a plan of 1,000 allocations of one eval
+ * writes the outer trie once instead of 1,000 times. Reads see the pending changes.
+ */
+export class IndexDraft<T> {
+  private readonly dirty = new Map<string, PMap<T>>();
+
+  constructor(
+    private outer: PMap<PMap<T>>,
+    private readonly owner: Owner,
+  ) {}
+
+  get(key: string): PMap<T> | undefined {
+    const pending = this.dirty.get(key);
+    if (pending !== undefined) return pending.size === 0 ? undefined : pending;
+    return this.outer.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  set(key: string, inner: string, value: T): void {
+    this.dirty.set(key, (this.get(key) ?? PMap.empty<T>()).set(inner, value, this.owner));
+  }
+
+  delete(key: string, inner: string): void {
+    const map = this.get(key);
+    if (map === undefined) return;
+    const next = map.delete(inner, this.owner);
+    if (next !== map) this.dirty.set(key, next);
+  }
+
+  /** The index with every pending change; empty inner maps are dropped. */
+  finish(): PMap<PMap<T>> {
+    for (const [key, map] of this.dirty) {
+      this.outer = map.size === 0 ? this.outer.delete(key, this.owner) : this.outer.set(key, map, this.owner);
+    }
+    this.dirty.clear();
+    return this.outer;
+  }
+}
+
+/** Per-key counts (absent = 0) changed by one transaction, written back on `finish()`. */
+export class CounterDraft {
+  private readonly dirty = new Map<string, number>();
+
+  constructor(
+    private counts: PMap<number>,
+    private readonly owner: Owner,
+  ) {}
+
+  get(key: string): number {
+    return this.dirty.get(key) ?? this.counts.get(key) ?? 0;
+  }
+
+  add(key: string, delta: number): void {
+    const next = this.get(key) + delta;
+    assert(next >= 0, () => `counter for ${JSON.stringify(key)} went negative`);
+    this.dirty.set(key, next);
+  }
+
+  finish(): PMap<number> {
+    for (const [key, count] of this.dirty) {
+      this.counts =
+        count === 0 ? this.counts.delete(key, this.owner) : this.counts.set(key, count, this.owner);
+    }
+    this.dirty.clear();
+    return this.counts;
+  }
+}
