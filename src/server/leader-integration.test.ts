@@ -211,6 +211,30 @@ describe("leader machinery with real schedulers (in-process)", () => {
     },
   );
 
+  it("loses and regains leadership mid-scheduling; every job still converges with no duplicate names", async () => {
+    const h = new Harness();
+    harness = h;
+    h.registerNodes(Array.from({ length: 40 }, (_, i) => node(i + 1, 10)));
+    await h.start(3);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => h.registerJob(job(`job-${i}`, 15))));
+    // Let some plans land, then depose the leader while workers are mid-eval.
+    await h.until(() => h.ctx.state().allocCount() > 0, "first placements");
+    expect(h.leader.broker.stats().unacked).toBeGreaterThan(0);
+    h.ctx.setLeader(false);
+    await h.leader.revoke();
+    expect(h.leader.broker.stats().ready).toBe(0);
+    h.ctx.setLeader(true);
+    await h.leader.establish();
+    await h.until(
+      () =>
+        h.idle() &&
+        Array.from({ length: 20 }, (_, i) => h.liveAllocs(`job-${i}`).length).every((n) => n === 15),
+      "every job has 15 allocations after the leader change",
+    );
+    h.assertNoOverCommit();
+    h.assertNoDuplicateNames();
+  });
+
   it("two workers racing for the last capacity never over-commit; the loser blocks, then places when a node joins", async () => {
     const h = new Harness();
     harness = h;

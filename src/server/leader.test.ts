@@ -153,4 +153,20 @@ describe("Leader", () => {
     await leader.revoke();
     expect(leader.heartbeats.active).toBe(0);
   });
+
+  it("retries evals blocked by max plan attempts on its timer", async () => {
+    const { clock, ctx, leader } = setup();
+    await leader.establish();
+    await ctx.propose({
+      type: "eval-upsert",
+      Evals: [evalFor(1, { Status: "blocked", TriggeredBy: "max-plan-attempts", SnapshotIndex: 1_000 })],
+    });
+    expect(leader.blocked.stats().blocked).toBe(1);
+    clock.advance(config.failedUnblockIntervalMs - 1);
+    expect(leader.blocked.stats().blocked).toBe(1);
+    clock.advance(1);
+    expect(leader.blocked.stats().blocked).toBe(0);
+    expect((await leader.client.dequeue(["service"], 0))?.eval.ID).toBe(mockId(1, 0xe));
+    await leader.revoke();
+  });
 });
