@@ -28,7 +28,8 @@ describe("raft random simulation", () => {
   //         by committed-index hints in vote rejections).
   //  29753: a single voter elected itself in memory and crashed before persisting its vote; the
   //         checker now counts a leadership only once its vote is durable.
-  for (const seed of [24309, 29753]) {
+  //  45444: a candidate applied its own removal, then won with votes still arriving.
+  for (const seed of [24309, 29753, 45444]) {
     it(`regression seed ${seed}`, () => {
       expect(runSeed(seed, { steps: STEPS }).seed).toBe(seed);
     });

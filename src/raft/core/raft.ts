@@ -920,6 +920,13 @@ export class Raft {
   private switchToConfig(cs: ConfState): void {
     this.tracker.applyConfState(cs, this.log.lastIndex());
     this.isLearner = this.tracker.learners.has(this.id);
+    if (this.role === "candidate" || this.role === "preCandidate") {
+      // Removed while campaigning: it must not win an election of a configuration it left (votes
+      // still arriving would otherwise make it leader). Remaining candidates count the votes of
+      // the new voter set from the next response on.
+      if (!this.tracker.voters.has(this.id)) this.becomeFollower(this.term, NONE);
+      return;
+    }
     if (this.role !== "leader") return;
     if (!this.tracker.voters.has(this.id)) {
       // The leader was removed. It stays on as a lame duck: it no longer counts itself toward any
