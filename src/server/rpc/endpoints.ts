@@ -1,6 +1,7 @@
 import type { AllocClientUpdate, Command, ResultOf } from "../../fsm/commands.js";
 import {
   type Allocation,
+  type AllocClientStatus,
   DEFAULT_NAMESPACE,
   type DrainStrategy,
   type Evaluation,
@@ -92,6 +93,14 @@ export interface EndpointsOptions {
 const VAR_PATH_RE = /^[a-zA-Z0-9\-_~/]{1,128}$/;
 const VAR_MAX_BYTES = 64 * 1024;
 const NODE_STATUSES: readonly NodeStatus[] = ["initializing", "ready", "down", "disconnected"];
+const CLIENT_STATUSES: readonly AllocClientStatus[] = [
+  "pending",
+  "running",
+  "complete",
+  "failed",
+  "lost",
+  "unknown",
+];
 
 function withoutSecret(node: Node): Node {
   return node.SecretID === "" ? node : { ...node, SecretID: "" };
@@ -483,35 +492,61 @@ export class ServerEndpoints implements ServerApi {
 
   allocClientUpdate(allocs: AllocClientFields[], nodeSecrets: Record<string, string>): Promise<number> {
     if (!Array.isArray(allocs)) throw new ValidationError("allocs must be a list", "AllocClientUpdate");
+    for (const [i, a] of allocs.entries()) {
+      if (typeof a?.ID !== "string") throw new ValidationError("ID must be a string", `allocs[${i}]`);
+      if (!CLIENT_STATUSES.includes(a.ClientStatus)) {
+        throw new ValidationError(
+          `ClientStatus must be one of ${CLIENT_STATUSES.join(", ")}`,
+          `allocs[${i}]`,
+        );
+      }
+    }
     return this.write(
-      () => {
+      async () => {
         this.leaderDuties();
-        const state = this.o.ctx.state();
-        const now = this.now();
-        const updates: AllocClientUpdate[] = [];
-        for (const [i, a] of allocs.entries()) {
-          const where = `allocs[${i}]`;
-          if (typeof a?.ID !== "string") throw new ValidationError("ID must be a string", where);
-          const stored = state.allocByID(a.ID);
-          if (stored === undefined) continue; // garbage collected meanwhile: nothing to update
-          const node = state.nodeByID(stored.NodeID);
-          if (node === undefined || node.SecretID !== nodeSecrets[node.ID]) {
-            throw new PreconditionError(`${where}: alloc ${a.ID} does not belong to the calling node`);
-          }
-          updates.push({
-            ID: a.ID,
-            ClientStatus: a.ClientStatus,
-            ClientDescription: a.ClientDescription ?? "",
-            TaskStates: a.TaskStates ?? stored.TaskStates,
-            DeploymentStatus: a.DeploymentStatus ?? null,
-            ModifyTime: a.ModifyTime ?? now,
-          });
+        let built = this.clientUpdates(allocs, nodeSecrets, this.o.ctx.state());
+        if (built.missing > 0) {
+          // The client may have learned of an alloc from a follower that applied its plan before
+          // this leader's (asynchronous) apply did: catch up to everything committed, then look
+          // again. What is still missing was garbage collected: nothing to update.
+          await this.o.ctx.barrier();
+          built = this.clientUpdates(allocs, nodeSecrets, this.o.ctx.state());
         }
-        return updates.length === 0 ? Promise.resolve(state.index) : this.allocUpdates.add(updates);
+        return built.updates.length === 0 ? this.o.ctx.state().index : this.allocUpdates.add(built.updates);
       },
       (c) => c.allocClientUpdate(allocs, nodeSecrets),
       true,
     );
+  }
+
+  private clientUpdates(
+    allocs: readonly AllocClientFields[],
+    nodeSecrets: Record<string, string>,
+    state: StateReader,
+  ): { updates: AllocClientUpdate[]; missing: number } {
+    const now = this.now();
+    const updates: AllocClientUpdate[] = [];
+    let missing = 0;
+    for (const [i, a] of allocs.entries()) {
+      const stored = state.allocByID(a.ID);
+      if (stored === undefined) {
+        missing++;
+        continue;
+      }
+      const node = state.nodeByID(stored.NodeID);
+      if (node === undefined || node.SecretID !== nodeSecrets[node.ID]) {
+        throw new PreconditionError(`allocs[${i}]: alloc ${a.ID} does not belong to the calling node`);
+      }
+      updates.push({
+        ID: a.ID,
+        ClientStatus: a.ClientStatus,
+        ClientDescription: a.ClientDescription ?? "",
+        TaskStates: a.TaskStates ?? stored.TaskStates,
+        DeploymentStatus: a.DeploymentStatus ?? null,
+        ModifyTime: a.ModifyTime ?? now,
+      });
+    }
+    return { updates, missing };
   }
 
   /** One Raft entry for a window of client updates, with evals for jobs whose allocs failed. */
