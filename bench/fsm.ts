@@ -184,6 +184,9 @@ export async function run(args: string[]): Promise<BenchResult> {
 
     const plans = Math.ceil(target / PLAN_SIZE);
     let applyMs = 0;
+    // Process CPU time (all threads: GC helpers and LevelDB's too) spent in apply calls: a
+    // figure less distorted than wall time when the machine is shared.
+    let applyCpuUs = 0;
     let encodeMs = 0;
     let bytes = 0;
     let snapshotMsMax = 0;
@@ -222,8 +225,11 @@ export async function run(args: string[]): Promise<BenchResult> {
       encodeMs += ms(encodeStart);
       bytes += planEntry.data.length;
       const applyStart = process.hrtime.bigint();
+      const cpuStart = process.cpuUsage();
       await fsm.apply([planEntry]);
       applyMs += ms(applyStart);
+      const cpu = process.cpuUsage(cpuStart);
+      applyCpuUs += cpu.user + cpu.system;
       placed += count;
 
       if (p % 10 === 0 || p === plans - 1) {
@@ -275,6 +281,8 @@ export async function run(args: string[]): Promise<BenchResult> {
           value: Math.round(heapAfterApply / placed),
           goal: "",
         },
+        { metric: "apply_cpu_us_per_alloc (process CPU in apply)", value: applyCpuUs / placed, goal: "" },
+        { metric: "restart_cpu_s (process CPU of the load)", value: restart.cpuSeconds, goal: "" },
         { metric: "plan_entry_bytes_avg", value: Math.round(bytes / plans), goal: "" },
         { metric: "encode_ms_per_plan (proposer side, not counted)", value: encodeMs / plans, goal: "" },
       ],
@@ -291,6 +299,7 @@ export async function run(args: string[]): Promise<BenchResult> {
 
 interface RestartReport {
   seconds: number;
+  cpuSeconds: number;
   rssBytesPerAlloc: number;
   heapBytesPerAlloc: number;
 }
@@ -313,16 +322,19 @@ export async function loadPhase(dir: string, allocs: number): Promise<void> {
   const rssBefore = process.memoryUsage().rss;
   const heapBefore = process.memoryUsage().heapUsed;
   const start = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
   const fsm = await DroverFsm.open(dir);
   const snap = fsm.store.snapshot();
   // "Ready to serve": the indexes answer queries.
   if (snap.allocCount() !== allocs || snap.nodeCount() !== NODES) throw new Error("restart lost records");
   snap.allocsByNode(snap.nodes()[Symbol.iterator]().next().value?.ID ?? "");
   const seconds = ms(start) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
   gc();
   const usage = process.memoryUsage();
   const report: RestartReport = {
     seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
     rssBytesPerAlloc: (usage.rss - rssBefore) / allocs,
     heapBytesPerAlloc: (usage.heapUsed - heapBefore) / allocs,
   };
