@@ -33,11 +33,12 @@ export class SimulationFailure extends Error {
     readonly seed: number,
     readonly step: number,
     readonly failure: unknown,
+    readonly steps: number,
   ) {
     const why = failure instanceof Error ? `${failure.name}: ${failure.message}` : String(failure);
     super(
       `raft simulation failed: seed ${seed}, step ${step}: ${why}\n` +
-        `  replay: RAFT_SIM_SEED=${seed} npx vitest run test/sim/raft-sim.test.ts`,
+        `  replay: RAFT_SIM_SEED=${seed} RAFT_SIM_STEPS=${steps} npx vitest run test/sim/raft-sim.test.ts`,
     );
   }
 }
@@ -226,7 +227,7 @@ export function runSeed(seed: number, options: RunOptions): RunResult {
     nemesis = false;
     liveness(cluster, rand, seed, () => check());
   } catch (error) {
-    throw new SimulationFailure(seed, step, error);
+    throw new SimulationFailure(seed, step, error, options.steps);
   }
   stats.leaders = seenLeaders.size;
   stats.committed = cluster.checker.committedIndex;
