@@ -11,7 +11,7 @@
  * nothing failed (from drover_raft_leader_changes_total on every server).
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -320,7 +320,9 @@ async function load(target: Target, concurrency: number, durationMs: number): Pr
 async function failovers(target: Target, rounds: number, logDir: string): Promise<number[]> {
   const times: number[] = [];
   for (let round = 0; round < rounds; round++) {
-    await until(`${target.name} healthy`, 60_000, async () => ((await target.healthy()) ? true : undefined));
+    await until(`${target.name} healthy before failover ${round + 1}`, 120_000, async () =>
+      (await target.healthy()) ? true : undefined,
+    );
     await sleep(1500);
     const victimIndex = await target.leader(30_000);
     const victim = target.members[victimIndex] as Member;
@@ -428,6 +430,11 @@ export async function run(args: string[]): Promise<BenchResult> {
       } else {
         await measure(await droverTarget(join(dir, "drover")), "drover").catch((error: unknown) => {
           notes.push(`Drover side failed: ${(error as Error).message}`);
+          for (const name of ["s1", "s2", "s3"]) {
+            const file = join(dir, "drover", `${name}.log`);
+            const tail = existsSync(file) ? readFileSync(file, "utf8").trim().split("\n").slice(-4) : [];
+            for (const line of tail) notes.push(`  ${name}: ${line.slice(0, 300)}`);
+          }
         });
       }
     }

@@ -227,8 +227,8 @@ export class LevelDbLogStore implements RaftStorage {
       let snapshotMeta = this.snapshotMeta;
       let compactedIndex = this.compactedIndex;
       let compactedTerm = this.compactedTerm;
-      let tail = this.tail;
-      let dropAfter: LogIndex | undefined;
+      /** How many entries of the current tail survive this batch. */
+      let keep = this.tail.length;
 
       if (batch.snapshot !== undefined) {
         const meta = batch.snapshot;
@@ -237,35 +237,30 @@ export class LevelDbLogStore implements RaftStorage {
         snapshotMeta = meta;
         compactedIndex = meta.index;
         compactedTerm = meta.term;
-        tail = [];
+        keep = 0;
         ops.push({ type: "put", key: KEY_SNAPSHOT, value: pack(meta) });
         ops.push({ type: "put", key: KEY_COMPACTED, value: pack([meta.index, meta.term]) });
-        dropAfter = 0;
       }
 
       const entries = batch.entries ?? [];
       const first = entries[0];
       if (first !== undefined) {
-        const last = entries[entries.length - 1] as Entry;
+        const keptLast = compactedIndex + keep;
         assert(first.index > compactedIndex, () => `append at ${first.index} into compacted log`);
-        assert(
-          first.index <= compactedIndex + tail.length + 1,
-          () => `append at ${first.index} leaves a gap after ${compactedIndex + tail.length}`,
-        );
-        tail = tail.slice(0, first.index - compactedIndex - 1);
-        for (const entry of entries) {
-          assert(entry.index === compactedIndex + tail.length + 1, "appended entries are not contiguous");
-          tail.push(entry);
+        assert(first.index <= keptLast + 1, () => `append at ${first.index} leaves a gap after ${keptLast}`);
+        keep = Math.min(keep, first.index - compactedIndex - 1);
+        for (let i = 0; i < entries.length; i++) {
+          const entry = entries[i] as Entry;
+          assert(entry.index === first.index + i, "appended entries are not contiguous");
           ops.push({ type: "put", key: entryKey(entry.index), value: encodeEntry(entry) });
         }
-        const previousLast = this.compactedIndex + this.tail.length;
-        if (previousLast > last.index) dropAfter = Math.min(dropAfter ?? last.index, last.index);
       }
-      if (dropAfter !== undefined) {
-        const from = Math.max(dropAfter, this.compactedIndex) + 1;
-        for (let i = from; i <= this.compactedIndex + this.tail.length; i++) {
-          ops.push({ type: "del", key: entryKey(i) });
-        }
+      // Stored entries past the new end of the log (a replaced suffix, §5.3, or a log replaced by
+      // a snapshot) are deleted in the same atomic batch.
+      const newLast = first === undefined ? compactedIndex + keep : first.index + entries.length - 1;
+      const oldLast = this.compactedIndex + this.tail.length;
+      for (let i = Math.max(newLast, this.compactedIndex) + 1; i <= oldLast; i++) {
+        ops.push({ type: "del", key: entryKey(i) });
       }
 
       const hardState = batch.hardState ?? this.hardState;
@@ -292,11 +287,16 @@ export class LevelDbLogStore implements RaftStorage {
         hardState.vote === this.hardState.vote;
       if (ops.length > 0) await this.db.batch(ops, { sync: !commitOnly });
 
+      // Durable: now update memory, in place (the tail can hold many thousand entries).
       this.snapshotMeta = snapshotMeta;
       this.compactedIndex = compactedIndex;
       this.compactedTerm = compactedTerm;
-      this.tail = tail;
-      this.tailBytes = tail.reduce((sum, e) => sum + entrySize(e), 0);
+      for (let i = keep; i < this.tail.length; i++) this.tailBytes -= entrySize(this.tail[i] as Entry);
+      this.tail.length = keep;
+      for (const entry of entries) {
+        this.tail.push(entry);
+        this.tailBytes += entrySize(entry);
+      }
       this.hardState = hardState;
       this.membership = membership;
     } finally {
@@ -330,8 +330,8 @@ export class LevelDbLogStore implements RaftStorage {
         await this.db.clear({ gte: ENTRY_KEY_MIN, lt: entryKey(to + 1) });
       }
       const dropped = to - this.compactedIndex;
+      for (let i = 0; i < dropped; i++) this.tailBytes -= entrySize(this.tail[i] as Entry);
       this.tail = this.tail.slice(dropped);
-      this.tailBytes = this.tail.reduce((sum, e) => sum + entrySize(e), 0);
       this.compactedIndex = to;
       this.compactedTerm = term;
       this.snapshotMeta = meta;

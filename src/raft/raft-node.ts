@@ -517,6 +517,20 @@ export class RaftNode {
         rd.messages.map((m) => (m.commit > durableLast ? { ...m, commit: durableLast } : m)),
       );
     }
+    if (this.soft.role === "leader") this.notePendingIndexes(rd.entries);
+    // Committed entries we already hold durably are applied at once, in parallel with this
+    // Ready's fsync; the rest (entries that arrive and commit in the same Ready, or the leader's
+    // own not-yet-durable tail) wait for it. Applying before the local copy is durable would let
+    // a client see a write that a crash of this server could still help to lose.
+    let applyNow: readonly Entry[] = [];
+    let applyLater: readonly Entry[] = rd.committedEntries;
+    if (rd.snapshot === undefined) {
+      const durableLast = this.store.lastIndex();
+      const split = rd.committedEntries.findIndex((e) => e.index > durableLast);
+      applyNow = split === -1 ? rd.committedEntries : rd.committedEntries.slice(0, split);
+      applyLater = split === -1 ? [] : rd.committedEntries.slice(split);
+    }
+    if (applyNow.length > 0) this.enqueueApply({ kind: "entries", entries: applyNow });
     if (rd.hardState !== undefined || rd.entries.length > 0 || rd.snapshot !== undefined) {
       await this.withStore(() =>
         this.store.persist({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot?.metadata }),
@@ -527,9 +541,8 @@ export class RaftNode {
       this.term = rd.hardState.term;
       this.commit = rd.hardState.commit;
     }
-    if (this.soft.role === "leader") this.notePendingIndexes(rd.entries);
     if (rd.snapshot !== undefined) this.enqueueApply({ kind: "snapshot", metadata: rd.snapshot.metadata });
-    if (rd.committedEntries.length > 0) this.enqueueApply({ kind: "entries", entries: rd.committedEntries });
+    if (applyLater.length > 0) this.enqueueApply({ kind: "entries", entries: applyLater });
     for (const rs of rd.readStates) this.onReadState(Buffer.from(rs.requestCtx).toString("hex"), rs.index);
     this.updateGauges();
   }
