@@ -86,6 +86,7 @@ export class AllocCompactor {
     a.JobID = this.strAt(2, a.JobID);
     a.TaskGroup = this.strAt(3, a.TaskGroup);
     const resources = a.AllocatedResources;
+    if (fieldCount(resources) !== 2 || fieldCount(resources.Shared) !== 3) return this.compact(a, stamp);
     resources.Tasks = this.share(resources.Tasks, taskResourcesKey(resources.Tasks));
     const shared = resources.Shared;
     if (shared.Networks.length === 0) shared.Networks = EMPTY_ARRAY;
@@ -114,6 +115,7 @@ export class AllocCompactor {
   }
 
   private networkInPlace(n: NetworkResource): void {
+    if (fieldCount(n) !== 7) return;
     n.Mode = this.str(n.Mode);
     n.Device = this.str(n.Device);
     n.CIDR = this.str(n.CIDR);
@@ -123,6 +125,7 @@ export class AllocCompactor {
   }
 
   private resources(r: AllocatedResources): AllocatedResources {
+    if (fieldCount(r) !== 2 || fieldCount(r.Shared) !== 3) return structuredClone(r);
     return {
       // Identical for every alloc of one job version's group: share one copy.
       Tasks: this.share(r.Tasks, taskResourcesKey(r.Tasks)),
@@ -133,17 +136,17 @@ export class AllocCompactor {
         Ports:
           r.Shared.Ports.length === 0
             ? EMPTY_ARRAY
-            : r.Shared.Ports.map((p) => ({
-                Label: this.str(p.Label),
-                Value: p.Value,
-                To: p.To,
-                HostIP: this.str(p.HostIP),
-              })),
+            : r.Shared.Ports.map((p) =>
+                fieldCount(p) === 4
+                  ? { Label: this.str(p.Label), Value: p.Value, To: p.To, HostIP: this.str(p.HostIP) }
+                  : structuredClone(p),
+              ),
       },
     };
   }
 
   private network(n: NetworkResource): NetworkResource {
+    if (fieldCount(n) !== 7) return structuredClone(n);
     return {
       Mode: this.str(n.Mode),
       Device: this.str(n.Device),
@@ -157,6 +160,7 @@ export class AllocCompactor {
 
   private ports(ports: Port[]): Port[] {
     if (ports.length === 0) return EMPTY_ARRAY as Port[];
+    if (ports.some((p) => fieldCount(p) !== 4)) return structuredClone(ports);
     return ports.map((p) => ({
       Label: this.str(p.Label),
       Value: p.Value,
@@ -166,6 +170,8 @@ export class AllocCompactor {
   }
 
   private metrics(m: AllocMetric): AllocMetric {
+    // Rebuild only the shape we know; anything else is kept as it came (values never change).
+    if (fieldCount(m) !== 13) return m;
     return {
       NodesEvaluated: m.NodesEvaluated,
       NodesFiltered: m.NodesFiltered,
@@ -235,9 +241,13 @@ export class AllocCompactor {
 const ALLOC_FIELDS = 30;
 
 function hasAllocShape(a: Allocation): boolean {
+  return fieldCount(a) === ALLOC_FIELDS;
+}
+
+function fieldCount(value: object): number {
   let count = 0;
-  for (const _ in a) count += 1;
-  return count === ALLOC_FIELDS;
+  for (const _ in value) count += 1;
+  return count;
 }
 
 type StampField = "CreateIndex" | "ModifyIndex" | "AllocModifyIndex" | "CreateTime" | "ModifyTime";
