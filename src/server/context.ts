@@ -15,9 +15,11 @@ export interface ProposeResult {
 /**
  * Called after the local FSM applied `command` at `index`, synchronously and in log order, on
  * every server (like Nomad's FSM hooks into the broker and blocked evals). The listener must not
- * throw and must not await: it only records work for the leader's duties to do.
+ * throw and must not await: it only records work for the leader's duties to do. `data`, when the
+ * implementation has it, is the command's encoded form (the Raft entry's bytes), which saves
+ * re-encoding it (the scheduler thread's replica is fed these bytes).
  */
-export type AppliedListener = (index: number, command: Command, result: unknown) => void;
+export type AppliedListener = (index: number, command: Command, result: unknown, data?: Uint8Array) => void;
 
 /**
  * Everything the leader's machinery (broker, blocked evals, plan applier, heartbeats, periodic

@@ -52,9 +52,10 @@ export class ThreadSchedulerRunner implements SchedulerRunner {
     this.thread.on("error", (error: Error) => this.failAll(error));
     this.thread.on("exit", (code) => this.failAll(new Error(`scheduler thread exited with code ${code}`)));
     // Subscribe and send the initial state in one synchronous step: no command falls between.
-    this.unsubscribe = ctx.onApplied((index, command) => {
+    this.unsubscribe = ctx.onApplied((index, command, _result, data) => {
       if (index <= this.postedIndex) return;
-      this.post({ type: "apply", index, data: encodeCommand(command) });
+      // slice(): a view into a larger buffer would otherwise post the whole buffer.
+      this.post({ type: "apply", index, data: data === undefined ? encodeCommand(command) : data.slice() });
       this.postedIndex = index;
     });
     this.sendInit();
