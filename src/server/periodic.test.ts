@@ -74,6 +74,23 @@ describe("PeriodicDispatcher", () => {
     expect([...ctx.state().jobsByParent("default", "report")]).toHaveLength(1);
   });
 
+  it("launches a cron time missed during a leader change once, on gaining leadership", async () => {
+    // Submitted 10 minutes before the clock's start: the 22:10 launch was due and never made.
+    const { clock, ctx, periodic } = setup(periodicJob({ SubmitTime: (START_MS - 600_000) * 1e6 }));
+    periodic.setEnabled(true);
+    await ctx.barrier();
+    const missed = periodicChildId("report", START_MS - 200_000);
+    expect([...ctx.state().jobsByParent("default", "report")].map((j) => j.ID)).toEqual([missed]);
+    // Leadership lost and regained: the missed launch is not repeated.
+    periodic.setEnabled(false);
+    periodic.setEnabled(true);
+    await ctx.barrier();
+    expect([...ctx.state().jobsByParent("default", "report")]).toHaveLength(1);
+    clock.advance(100_000);
+    await ctx.barrier();
+    expect([...ctx.state().jobsByParent("default", "report")]).toHaveLength(2);
+  });
+
   it("stops launching when disabled or when the job is removed", async () => {
     const { clock, ctx, periodic } = setup(periodicJob());
     periodic.setEnabled(true);

@@ -58,7 +58,26 @@ export class PeriodicDispatcher {
     for (const t of this.tracked.values()) t.cancel();
     this.tracked.clear();
     if (!enabled) return;
-    for (const job of this.ctx.state().jobs()) this.add(job);
+    for (const job of this.ctx.state().jobs()) {
+      this.add(job);
+      this.catchUp(job);
+    }
+  }
+
+  /**
+   * On gaining leadership (Nomad's periodic force-run): if the job's latest cron time passed while
+   * no leader launched it (a leader change at the wrong moment), launch it now, once.
+   */
+  private catchUp(job: Job): void {
+    const tracked = this.tracked.get(jobKey(job.Namespace, job.ID));
+    if (tracked === undefined) return;
+    const nowMs = this.ctx.clock.now() / 1e6;
+    const previous = tracked.cron.previousRuns(1, new Date(nowMs))[0];
+    if (previous === undefined) return;
+    const launchMs = previous.getTime();
+    // Only launches due after the job was submitted, and not already made.
+    if (launchMs * 1e6 < job.SubmitTime) return;
+    this.launch(job, launchMs);
   }
 
   /** Tracks (or re-tracks after an update) a job; ignores jobs that are not periodic or are stopped. */
@@ -129,6 +148,14 @@ export class PeriodicDispatcher {
     }
     const childId = periodicChildId(parent.ID, launchMs);
     if (state.jobByID(parent.Namespace, childId) !== undefined) return;
+    // A child launched at this time or later means this launch was made (or superseded).
+    for (const child of state.jobsByParent(parent.Namespace, parent.ID)) {
+      if (
+        child.ID.startsWith(`${parent.ID}/periodic-`) &&
+        Number(child.ID.slice(parent.ID.length + 10)) * 1000 >= launchMs
+      )
+        return;
+    }
     const now = this.ctx.clock.now();
     const command = childJobCommand(parent, childId, now, "periodic-job", {});
     this.launches++;
