@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { resolveAgentConfig } from "./agent-config.js";
+
+const dir = mkdtempSync(join(tmpdir(), "drover-agent-config-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("resolveAgentConfig", () => {
+  it("maps server flags, durations and lists", async () => {
+    const c = await resolveAgentConfig({
+      server: true,
+      node: "s1",
+      dataDir: "/tmp/s1",
+      httpPort: "4646",
+      rpcPort: "4647",
+      bootstrapExpect: "3",
+      join: "127.0.0.1:4747, 127.0.0.1:4847",
+      minHeartbeatTtl: "1s",
+      heartbeatGrace: "500ms",
+      numSchedulers: "4",
+    });
+    expect(c).toMatchObject({
+      server: true,
+      client: false,
+      nodeName: "s1",
+      bootstrapExpect: 3,
+      join: ["127.0.0.1:4747", "127.0.0.1:4847"],
+      minHeartbeatTtlMs: 1000,
+      heartbeatGraceMs: 500,
+      numSchedulers: 4,
+    });
+  });
+
+  it("--dev needs no data dir and runs server and client", async () => {
+    const c = await resolveAgentConfig({ dev: true });
+    expect(c).toMatchObject({ dev: true, server: true, client: true, dataDir: undefined, nodeName: "dev" });
+  });
+
+  it("reads Nomad's agent config blocks from HCL, and flags win over the file", async () => {
+    const file = join(dir, "agent.hcl");
+    writeFileSync(
+      file,
+      `data_dir = "/var/lib/drover"\nname = "from-file"\nports {\n  http = 5646\n  rpc = 5647\n}\nserver {\n  enabled = true\n  bootstrap_expect = 1\n}\n`,
+    );
+    const c = await resolveAgentConfig({ config: file, node: "from-flag" });
+    expect(c).toMatchObject({
+      server: true,
+      dataDir: "/var/lib/drover",
+      httpPort: 5646,
+      rpcPort: 5647,
+      bootstrapExpect: 1,
+      nodeName: "from-flag",
+    });
+  });
+
+  it("reads JSON config files too", async () => {
+    const file = join(dir, "agent.json");
+    writeFileSync(file, JSON.stringify({ data_dir: "/d", server: { enabled: true, num_schedulers: 3 } }));
+    expect((await resolveAgentConfig({ config: file })).numSchedulers).toBe(3);
+  });
+
+  it.each([
+    [{}, /one of --server, --client or --dev/],
+    [{ server: true }, /--data-dir is required/],
+    [{ server: true, dataDir: "/d", httpPort: "http" }, /--http-port: expected an integer/],
+    [{ server: true, dataDir: "/d", join: "nohost" }, /--join: expected host:port/],
+    [{ server: true, dataDir: "/d", bootstrapExpect: "3" }, /needs --join/],
+    [{ server: true, dataDir: "/d", heartbeatGrace: "soon" }, /--heartbeat-grace: invalid duration/],
+  ])("rejects %j with a clear message", async (flags, message) => {
+    await expect(resolveAgentConfig(flags)).rejects.toThrow(message);
+  });
+
+  it("rejects a broken config file with its path", async () => {
+    const file = join(dir, "broken.hcl");
+    writeFileSync(file, "server {\n  enabled = \n");
+    await expect(resolveAgentConfig({ config: file })).rejects.toThrow(/broken\.hcl/);
+  });
+});
