@@ -1,0 +1,127 @@
+import { describe, expect, it } from "vitest";
+import { mockId, mockJob, mockNode, mockTask, mockTaskGroup } from "../fsm/mock.js";
+import { StateStore } from "../fsm/state-store.js";
+import { allocTerminal, type Job, type Node } from "../fsm/structs.js";
+import { computeNodeClass } from "../scheduler/computed-class.js";
+import { schedule } from "../scheduler/index.js";
+import { InProcessContext } from "./in-process-context.js";
+import { DEFAULT_LEADER_CONFIG, Leader } from "./leader.js";
+import { ManualClock } from "./manual-clock.js";
+import { newEvaluation } from "./new-evaluation.js";
+import { DEFAULT_WORKER_CONFIG, evalSeed, Worker } from "./worker.js";
+
+function node(n: number, slots: number): Node {
+  const base = mockNode({
+    ID: mockId(n, 1),
+    Name: `node-${n}`,
+    NodeResources: {
+      Cpu: { CpuShares: 1000 * slots, TotalCpuCores: slots },
+      Memory: { MemoryMB: 1000 * slots },
+      Disk: { DiskMB: 100_000 },
+      Networks: [],
+      MinDynamicPort: 20000,
+      MaxDynamicPort: 32000,
+    },
+    ReservedResources: {
+      Cpu: { CpuShares: 0 },
+      Memory: { MemoryMB: 0 },
+      Disk: { DiskMB: 0 },
+      Networks: { ReservedHostPorts: "" },
+    },
+  });
+  return { ...base, ComputedClass: computeNodeClass(base) };
+}
+
+function job(id: string): Job {
+  return mockJob({
+    ID: id,
+    TaskGroups: [
+      mockTaskGroup({
+        Count: 1,
+        EphemeralDisk: { Sticky: false, SizeMB: 10, Migrate: false },
+        Tasks: [
+          mockTask({
+            Resources: { CPU: 1000, Cores: 0, MemoryMB: 1000, MemoryMaxMB: 0, DiskMB: 0, Networks: [] },
+          }),
+        ],
+      }),
+    ],
+  });
+}
+
+async function setup(nodes: Node[]) {
+  const clock = new ManualClock();
+  const ctx = new InProcessContext(new StateStore(), clock);
+  ctx.applyNow({ type: "node-register", Nodes: nodes, Evals: [] });
+  const leader = new Leader(ctx, { ...DEFAULT_LEADER_CONFIG, gcIntervalMs: 0 });
+  await leader.establish();
+  const register = async (j: Job): Promise<string> => {
+    const evaluation = newEvaluation(
+      { Namespace: "default", Priority: 50, Type: "service", TriggeredBy: "job-register", JobID: j.ID },
+      clock.now(),
+    );
+    await ctx.propose({ type: "job-register", Job: j, Eval: evaluation });
+    return evaluation.ID;
+  };
+  const turns = async (n: number): Promise<void> => {
+    for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+  };
+  return { clock, ctx, leader, register, turns };
+}
+
+const live = (ctx: InProcessContext) => [...ctx.state().allocs()].filter((a) => !allocTerminal(a));
+
+describe("Worker", () => {
+  it("gives up after fruitless plans: the eval fails and a max-plan-attempts blocked eval takes over", async () => {
+    const { ctx, leader, register, turns } = await setup([node(1, 1)]);
+    const config = { ...DEFAULT_WORKER_CONFIG, schedulers: ["service" as const], maxPlanAttempts: 1 };
+    const workers = [0, 1].map(() => new Worker(ctx, leader.client, leader.client, schedule, config));
+    for (const w of workers) w.start();
+    const ids = await Promise.all([register(job("a")), register(job("b"))]);
+    for (let i = 0; i < 200 && workers[0]!.evalsProcessed + workers[1]!.evalsProcessed < 2; i++)
+      await turns(1);
+    await ctx.barrier();
+    expect(live(ctx)).toHaveLength(1);
+    const statuses = ids.map((id) => ctx.state().evalByID(id));
+    const failed = statuses.find((e) => e?.Status === "failed");
+    expect(failed?.StatusDescription).toBe("maximum of 1 plan attempts reached");
+    const blocked = ctx.state().evalByID(failed?.BlockedEval ?? "");
+    expect(blocked?.TriggeredBy).toBe("max-plan-attempts");
+    expect(leader.blocked.has(blocked?.ID ?? "")).toBe(true);
+    // Capacity appears: the blocked eval (escaped: any change may help) places the job.
+    ctx.applyNow({ type: "node-register", Nodes: [node(2, 1)], Evals: [] });
+    for (let i = 0; i < 200 && live(ctx).length < 2; i++) await turns(1);
+    expect(live(ctx)).toHaveLength(2);
+    await leader.revoke();
+    await Promise.all(workers.map((w) => w.stop()));
+  });
+
+  it("drops an eval whose delivery it lost (nack timeout) without committing its plan", async () => {
+    const { clock, ctx, leader, register, turns } = await setup([node(1, 4)]);
+    const id = await register(job("a"));
+    const item = await leader.client.dequeue(["service"], 0);
+    expect(item?.eval.ID).toBe(id);
+    // The worker stalls past the nack timeout: the broker takes the eval back.
+    clock.advance(DEFAULT_LEADER_CONFIG.broker.nackTimeoutMs);
+    const worker = new Worker(ctx, leader.client, leader.client, schedule, DEFAULT_WORKER_CONFIG);
+    if (item === null) throw new Error("no eval");
+    await worker.process(item);
+    await turns(3);
+    expect(ctx.state().allocCount()).toBe(0);
+    expect(worker.evalsProcessed).toBe(0);
+    // Another delivery after the nack delay schedules it normally.
+    clock.advance(DEFAULT_LEADER_CONFIG.broker.initialNackDelayMs);
+    const again = await leader.client.dequeue(["service"], 0);
+    if (again === null) throw new Error("eval not redelivered");
+    await worker.process(again);
+    expect(live(ctx)).toHaveLength(1);
+    expect(ctx.state().evalByID(id)?.Status).toBe("complete");
+    await leader.revoke();
+  });
+
+  it("derives a stable seed per eval and attempt", () => {
+    expect(evalSeed("abc", 0)).toBe(evalSeed("abc", 0));
+    expect(evalSeed("abc", 0)).not.toBe(evalSeed("abc", 1));
+    expect(evalSeed("abc", 0)).not.toBe(evalSeed("abd", 0));
+  });
+});
