@@ -124,8 +124,16 @@ export async function run(argv: string[]): Promise<BenchResult> {
     const submitter = async (): Promise<void> => {
       while (next < a.jobs) {
         const id = `c2m-${next++}`;
-        const res = await cluster.http(leader, "POST", "/v1/jobs", job(id, a));
-        if (res.status !== 200) throw new Error(`submit ${id}: ${res.status} ${JSON.stringify(res.body)}`);
+        // Any server takes a job (followers forward); a 503 during a leader change is retried.
+        for (let attempt = 0; ; attempt++) {
+          const server = cluster.running()[attempt % cluster.running().length] ?? leader;
+          const res = await cluster
+            .http(server, "POST", "/v1/jobs", job(id, a))
+            .catch((error: unknown) => ({ status: 0, body: String(error), index: 0 }));
+          if (res.status === 200) break;
+          if (attempt >= 30) throw new Error(`submit ${id}: ${res.status} ${JSON.stringify(res.body)}`);
+          await new Promise((r) => setTimeout(r, 1000));
+        }
       }
     };
     await Promise.all(Array.from({ length: 8 }, submitter));
@@ -140,7 +148,10 @@ export async function run(argv: string[]): Promise<BenchResult> {
         maxLagS = Math.max(maxLagS, lag);
         lagByServer.set(name, Math.max(lagByServer.get(name) ?? 0, lag));
       }
-      running = samples.get(leader.name)?.get('drover_allocs{client_status="running"}') ?? running;
+      // Every server's state converges; the highest count is the leader's (or ahead of a lagging one).
+      for (const metrics of samples.values()) {
+        running = Math.max(running, metrics.get('drover_allocs{client_status="running"}') ?? 0);
+      }
       if (running >= total) break;
       if (running !== lastRunning) {
         lastRunning = running;

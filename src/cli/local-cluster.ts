@@ -156,6 +156,12 @@ export class LocalCluster {
     proc.stdout?.pipe(log, { end: false });
     proc.stderr?.pipe(log, { end: false });
     server.proc = proc;
+    // Children must not outlive a harness that exits abruptly (a failed test, an uncaught error).
+    const killOnExit = (): void => {
+      proc.kill("SIGKILL");
+    };
+    process.once("exit", killOnExit);
+    proc.once("exit", () => process.off("exit", killOnExit));
     this.exits.set(
       server.name,
       new Promise((resolveExit) => {
