@@ -73,6 +73,7 @@ class GenericScheduler {
       deployment: reader.latestDeploymentByJob(evaluation.Namespace, evaluation.JobID) ?? null,
       taintedNodes: taintedNodes(reader, allocs),
       jobVersion: (version) => reader.jobByVersion(evaluation.Namespace, evaluation.JobID, version),
+      deploymentByID: (id) => reader.deploymentByID(id),
       batch: (job?.Type ?? evaluation.Type) === "batch",
       now: this.now,
       evalId: evaluation.ID,

@@ -49,6 +49,8 @@ export interface ReconcileInput {
   taintedNodes: ReadonlyMap<string, Node | null>;
   /** Looks up an older version of the job (to tell in-place from destructive updates). */
   jobVersion: (version: number) => Job | undefined;
+  /** Looks up a deployment (to know whether an older canary was promoted); absent: none known. */
+  deploymentByID?: (id: string) => Deployment | undefined;
   batch: boolean;
   now: Nanos;
   evalId: string;
@@ -292,6 +294,7 @@ class GroupReconciler {
 
   run(): boolean {
     this.classify();
+    this.dropReplaced();
     this.scaleDown();
     this.replaceLostAndFailed();
     this.migrate();
@@ -332,6 +335,12 @@ class GroupReconciler {
       if (alloc.DesiredStatus !== "run") continue;
       const tainted = input.taintedNodes.has(alloc.NodeID);
       const node = input.taintedNodes.get(alloc.NodeID) ?? null;
+      const disconnected = tainted && node?.Status === "disconnected" && group.MaxClientDisconnect === null;
+      const lost = isLost(alloc, input.taintedNodes) || disconnected;
+      if (alloc.DeploymentStatus?.Canary === true && !this.canaryPromoted(alloc)) {
+        this.classifyCanary(alloc, lost);
+        continue;
+      }
       if (alloc.ClientStatus === "complete") {
         // A finished batch allocation has done its work and keeps its slot; a service one ended
         // and is replaced.
@@ -342,20 +351,46 @@ class GroupReconciler {
         this.classifyFailed(alloc, policy);
         continue;
       }
-      const disconnected = tainted && node?.Status === "disconnected" && group.MaxClientDisconnect === null;
-      if (isLost(alloc, input.taintedNodes) || disconnected) {
+      if (lost) {
         this.slots.push({ alloc, kind: "lost" });
       } else if (tainted && alloc.DesiredTransition.Migrate) {
         this.slots.push({ alloc, kind: "migrate" });
-      } else if (alloc.DeploymentStatus?.Canary === true && !this.promoted) {
-        if (this.deployment !== null && alloc.DeploymentID === this.deployment.ID) this.canaries.push(alloc);
-        else {
-          this.result.stops.push({ alloc, description: ALLOC_OLD_CANARY });
-          this.desired.stop++;
-        }
       } else {
         this.slots.push({ alloc, kind: "untainted" });
       }
+    }
+  }
+
+  /** Was the deployment this canary was placed for promoted (for this group)? */
+  private canaryPromoted(alloc: Allocation): boolean {
+    const deployment =
+      this.deployment !== null && alloc.DeploymentID === this.deployment.ID
+        ? this.deployment
+        : this.input.deploymentByID?.(alloc.DeploymentID);
+    return deployment?.TaskGroups[this.group.Name]?.Promoted ?? false;
+  }
+
+  /**
+   * An unpromoted canary is extra to the count and never takes a slot: a live one of the current
+   * deployment is kept; a failed or lost one is dropped (a new canary takes its place), and one of
+   * an older deployment is stopped.
+   */
+  private classifyCanary(alloc: Allocation, lost: boolean): void {
+    const current = this.deployment !== null && alloc.DeploymentID === this.deployment.ID;
+    const ended = alloc.ClientStatus === "complete" || alloc.ClientStatus === "failed";
+    if (lost && alloc.ClientStatus !== "complete" && alloc.ClientStatus !== "failed") {
+      this.result.stops.push({ alloc, description: ALLOC_LOST, clientStatus: "lost" });
+      this.desired.stop++;
+    } else if (ended) {
+      if (alloc.ClientStatus === "failed") {
+        this.result.stops.push({ alloc, description: ALLOC_NOT_NEEDED });
+        this.desired.stop++;
+      }
+    } else if (current) {
+      this.canaries.push(alloc);
+    } else {
+      this.result.stops.push({ alloc, description: ALLOC_OLD_CANARY });
+      this.desired.stop++;
     }
   }
 
@@ -372,6 +407,43 @@ class GroupReconciler {
     if (decision.eligible && alloc.FollowupEvalID === "") this.later.push({ alloc, time: decision.time });
     // A failed allocation that is not (yet) replaced keeps its slot, so no fresh one is placed.
     this.slots.push({ alloc, kind: "done" });
+  }
+
+  /**
+   * Canaries borrow the names of the allocations they replace, so after a promotion a name can be
+   * held twice: by the promoted canary and by the old allocation it replaced (or by that old
+   * allocation's replacement, when it failed meanwhile). One allocation per name is kept — a
+   * current-version one, healthy first, then the oldest — and the others are stopped now, so that
+   * no two live allocations share a name; missing slots are then filled under fresh names.
+   */
+  private dropReplaced(): void {
+    const version = this.job.Version;
+    const keep = new Map<string, Slot>();
+    // Prefer a slot that needs nothing (untainted), then the current version, then healthy, then oldest.
+    const better = (a: Slot, b: Slot): boolean => {
+      if ((a.kind === "untainted") !== (b.kind === "untainted")) return a.kind === "untainted";
+      if ((a.alloc.JobVersion === version) !== (b.alloc.JobVersion === version))
+        return a.alloc.JobVersion === version;
+      const healthyA = a.alloc.DeploymentStatus?.Healthy === true;
+      const healthyB = b.alloc.DeploymentStatus?.Healthy === true;
+      if (healthyA !== healthyB) return healthyA;
+      return a.alloc.CreateIndex < b.alloc.CreateIndex;
+    };
+    for (const slot of this.slots) {
+      if (slot.kind === "done") continue;
+      const held = keep.get(slot.alloc.Name);
+      if (held === undefined || better(slot, held)) keep.set(slot.alloc.Name, slot);
+    }
+    this.slots = this.slots.filter((slot) => {
+      if (slot.kind === "done" || keep.get(slot.alloc.Name) === slot) return true;
+      if (slot.kind === "lost") {
+        this.result.stops.push({ alloc: slot.alloc, description: ALLOC_LOST, clientStatus: "lost" });
+      } else if (slot.kind !== "rescheduleNow") {
+        this.result.stops.push({ alloc: slot.alloc, description: ALLOC_NOT_NEEDED });
+      }
+      this.desired.stop++;
+      return false;
+    });
   }
 
   /**
