@@ -862,7 +862,13 @@ export class RaftNode {
       onMessage: (message: Message) => {
         if (this.stopped) return;
         if (message.from === this.soft.lead) this.lastLeaderContact = Date.now();
-        this.requireCore().step(message);
+        try {
+          this.requireCore().step(message);
+        } catch (error) {
+          // A broken invariant in the core: stop this server rather than run on (never swallowed).
+          this.fail(error);
+          return;
+        }
         this.kick();
       },
       receiveSnapshot: async (message, chunks) => {
