@@ -13,7 +13,7 @@ import type {
   SnapshotMetadata,
   Term,
 } from "./core/types.js";
-import { NONE } from "./core/types.js";
+import { EMPTY_BYTES, NONE } from "./core/types.js";
 import {
   decodeEntry,
   ENTRY_KEY_END,
@@ -196,7 +196,7 @@ export class LevelDbLogStore implements RaftStorage {
 
   /** The latest snapshot's metadata; its bytes live in the snapshot store, so `data` is empty. */
   snapshot(): Snapshot {
-    return { metadata: this.snapshotMeta, data: new Uint8Array(0) };
+    return { metadata: this.snapshotMeta, data: EMPTY_BYTES };
   }
 
   // ─────────────── driver-side API ───────────────
