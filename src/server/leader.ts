@@ -223,12 +223,16 @@ export class Leader {
       const stored = state.evalByID(id);
       if (stored !== undefined) this.route(stored);
     }
+    // One unblock per class per command: a batch of thousands of finished allocations on a few
+    // classes must not scan the blocked evals thousands of times.
+    const classes = new Set<string>();
     for (const nodeId of effects.capacityNodeIds) {
       const node = state.nodeByID(nodeId);
       if (node !== undefined && node.Status === "ready" && node.SchedulingEligibility === "eligible") {
-        this.blocked.unblock(node.ComputedClass, index);
+        classes.add(node.ComputedClass);
       }
     }
+    for (const computedClass of classes) this.blocked.unblock(computedClass, index);
     for (const { namespace, id } of effects.registeredJobs) {
       const job = state.jobByID(namespace, id);
       if (job === undefined) continue;
