@@ -16,7 +16,7 @@ import { SeededRandom } from "../src/shared/rand.js";
 import type { BenchResult } from "./harness.js";
 
 /**
- * `npm run bench -- fsm [--allocs N] [--sync false]`: applies plan entries of 1,000 allocations
+ * `npm run bench -- fsm [--allocs N] [--sync false] [--heap-mb MB] [--keep DIR]`: applies plan entries of 1,000 allocations
  * (decode + apply + one LevelDB write per entry, fsync on) until the store holds N (default
  * 1,000,000) allocations on 5,000 nodes; times O(1) snapshots along the way; then restarts in a
  * fresh process that loads everything from LevelDB and reports load time and resident memory.
@@ -145,16 +145,23 @@ function gc(): void {
   (runInNewContext("gc") as () => void)();
 }
 
-function parseArgs(args: readonly string[]): { allocs: number; sync: boolean; keep: string | undefined } {
+function parseArgs(args: readonly string[]): {
+  allocs: number;
+  sync: boolean;
+  keep: string | undefined;
+  heapMb: number;
+} {
   let allocs = 1_000_000;
   let sync = true;
   let keep: string | undefined;
+  let heapMb = 8192;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--allocs") allocs = Number(args[++i]);
     else if (args[i] === "--sync") sync = args[++i] !== "false";
     else if (args[i] === "--keep") keep = args[++i];
+    else if (args[i] === "--heap-mb") heapMb = Number(args[++i]);
   }
-  return { allocs, sync, keep };
+  return { allocs, sync, keep, heapMb };
 }
 
 function ms(start: bigint): number {
@@ -162,7 +169,29 @@ function ms(start: bigint): number {
 }
 
 export async function run(args: string[]): Promise<BenchResult> {
-  const { allocs: target, sync, keep } = parseArgs(args);
+  const { heapMb } = parseArgs(args);
+  if (heapMb > 0 && process.env["DROVER_BENCH_FSM_CHILD"] !== "1") {
+    // Run the measurement in a process with a heap limit sized for a million allocations (the
+    // default ~4 GB limit makes V8 collect ever more often as the heap approaches it).
+    const self = fileURLToPath(import.meta.url);
+    const script = `import(${JSON.stringify(`file://${self}`)}).then((m) => m.run(${JSON.stringify(args)})).then((r) => process.stdout.write(JSON.stringify(r) + "\\n"))`;
+    const out = execFileSync(
+      process.execPath,
+      [`--max-old-space-size=${heapMb}`, "--input-type=module", "-e", script],
+      {
+        encoding: "utf8",
+        maxBuffer: 16 << 20,
+        stdio: ["ignore", "pipe", "inherit"],
+        env: { ...process.env, DROVER_BENCH_FSM_CHILD: "1" },
+      },
+    );
+    return JSON.parse(out.trim().split("\n").at(-1) as string) as BenchResult;
+  }
+  return measure(args);
+}
+
+async function measure(args: string[]): Promise<BenchResult> {
+  const { allocs: target, sync, keep, heapMb } = parseArgs(args);
   // --keep DIR leaves the LevelDB state in DIR for profiling the restart by hand.
   const dir = keep ?? mkdtempSync(join(tmpdir(), "drover-bench-fsm-"));
   try {
@@ -253,7 +282,7 @@ export async function run(args: string[]): Promise<BenchResult> {
     const heapAfterApply = process.memoryUsage().heapUsed;
     await fsm.close();
 
-    const restart = restartInChild(dir, placed);
+    const restart = restartInChild(dir, placed, heapMb);
     const allocUpsertsPerS = placed / (applyMs / 1000);
     return {
       metrics: {
@@ -288,6 +317,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       ],
       notes: [
         `${placed} allocations in ${plans} plan entries of ${PLAN_SIZE} on ${NODES} nodes; LevelDB sync=${sync}`,
+        `processes run with --max-old-space-size=${heapMb > 0 ? heapMb : "default"} (--heap-mb 0 for Node's default)`,
         `apply time counts decode + apply + one atomic LevelDB write per entry; ${snapshots} snapshots timed`,
         "restart: a fresh process opens LevelDB, loads every record and rebuilds the indexes",
       ],
@@ -305,10 +335,11 @@ interface RestartReport {
 }
 
 /** Runs `loadPhase` in a fresh Node process, so that memory and load time start from nothing. */
-function restartInChild(dir: string, allocs: number): RestartReport {
+function restartInChild(dir: string, allocs: number, heapMb: number): RestartReport {
   const self = fileURLToPath(import.meta.url);
   const script = `import(${JSON.stringify(`file://${self}`)}).then((m) => m.loadPhase(${JSON.stringify(dir)}, ${allocs}))`;
-  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+  const heapFlags = heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : [];
+  const out = execFileSync(process.execPath, [...heapFlags, "--input-type=module", "-e", script], {
     encoding: "utf8",
     maxBuffer: 1 << 20,
     stdio: ["ignore", "pipe", "inherit"],
