@@ -268,6 +268,17 @@ describe("StateStore", () => {
     expect(decodeCommand(encodeCommand(command))).toEqual(command);
   });
 
+  it("wakes every watcher when the whole state is replaced (restore)", async () => {
+    const store = seeded();
+    const byNode = store.watchKeys([{ table: "allocs", key: "node:anything" }], 2);
+    const byTable = store.watch(["variables"], 2);
+    const other = seeded();
+    other.apply(3, { type: "var-put", Var: { Namespace: "default", Path: "p", Items: {} }, CAS: null, Now: NOW });
+    store.replace(other.tables());
+    await expect(byNode).resolves.toBe(3);
+    await expect(byTable).resolves.toBe(3);
+  });
+
   it("wakes watchers: index, table and object", async () => {
     const store = seeded();
     const byIndex = store.waitForIndex(4);
