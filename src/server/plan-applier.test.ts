@@ -183,6 +183,28 @@ describe("PlanApplier", () => {
     await applier.stop();
   });
 
+  it("allows in-place updates, but no new placements, on an ineligible node", async () => {
+    const a = node(1, 2);
+    const { ctx, queue, applier, deliver } = await setup([a]);
+    const t1 = await deliver("e1");
+    const existing = alloc(a.ID);
+    await queue.enqueue(plan("e1", t1, [existing]));
+    ctx.applyNow({
+      type: "node-eligibility",
+      Updates: [{ NodeID: a.ID, Eligibility: "ineligible", UpdatedAt: 0 }],
+      Evals: [],
+    });
+    const t2 = await deliver("e2");
+    const updated = { ...existing, DesiredDescription: "updated in place" };
+    const inPlace = await queue.enqueue(plan("e2", t2, [updated]));
+    expect(inPlace.RejectedNodes).toEqual([]);
+    const t3 = await deliver("e3");
+    const fresh = await queue.enqueue(plan("e3", t3, [alloc(a.ID)]));
+    expect(fresh.RejectedNodes).toEqual([a.ID]);
+    expect(ctx.state().allocsByNode(a.ID)).toHaveLength(1);
+    await applier.stop();
+  });
+
   it("refuses a plan whose eval token is no longer outstanding", async () => {
     const a = node(1, 1);
     const { broker, queue, applier, deliver } = await setup([a]);

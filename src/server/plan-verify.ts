@@ -31,10 +31,13 @@ export function verifyNodePlan(view: NodeAllocsView, plan: Plan, nodeId: string)
   if (node === undefined) return "node does not exist";
   if (node.Status !== "ready") return `node is ${node.Status}`;
   const existing = view.allocsByNode(nodeId);
-  const existingIds = new Set(existing.map((a) => a.ID));
-  const placesNew = placements.some((a) => !existingIds.has(a.ID));
-  if (placesNew && node.SchedulingEligibility !== "eligible") return "node is not eligible";
-  if (placesNew && node.DrainStrategy !== null) return "node is draining";
+  if (node.SchedulingEligibility !== "eligible" || node.DrainStrategy !== null) {
+    // Only in-place updates of allocations already on the node may land here.
+    const existingIds = new Set(existing.map((a) => a.ID));
+    if (placements.some((a) => !existingIds.has(a.ID))) {
+      return node.DrainStrategy !== null ? "node is draining" : "node is not eligible";
+    }
+  }
   const fit = allocsFit(node, proposedNodeAllocs(existing, plan, nodeId));
   return fit.fit ? undefined : `resources exhausted: ${fit.dimension ?? "unknown"}`;
 }
