@@ -374,7 +374,10 @@ export class RaftNode {
     this.requireLeader();
     const conf = this.membership.confState;
     if (!conf.voters.includes(id) && !conf.learners.includes(id)) {
-      this.proposeConfChange({ type: "addLearner", nodeId: id, context: new TextEncoder().encode(address) });
+      await this.proposeConfChange(
+        { type: "addLearner", nodeId: id, context: new TextEncoder().encode(address) },
+        Date.now() + timeoutMs,
+      );
     }
     return this.waitForConf((c) => c.voters.includes(id), timeoutMs);
   }
@@ -390,7 +393,10 @@ export class RaftNode {
     }
     const conf = this.membership.confState;
     if (conf.voters.includes(id) || conf.learners.includes(id)) {
-      this.proposeConfChange({ type: "removeNode", nodeId: id, context: new Uint8Array(0) });
+      await this.proposeConfChange(
+        { type: "removeNode", nodeId: id, context: new Uint8Array(0) },
+        Date.now() + timeoutMs,
+      );
     }
     return this.waitForConf((c) => !c.voters.includes(id) && !c.learners.includes(id), timeoutMs);
   }
@@ -908,9 +914,24 @@ export class RaftNode {
 
   // ─────────────────────────── helpers ───────────────────────────
 
-  private proposeConfChange(cc: ConfChange): void {
-    this.requireCore().proposeConfChange(cc);
-    this.kick();
+  /**
+   * Proposes a membership change, waiting while another one is pending: the core accepts one
+   * change at a time, and none from a new leader until its first entry is applied (the fix of
+   * the single-server-change flaw, see core/confchange.ts). Not being the leader ends the wait.
+   */
+  private async proposeConfChange(cc: ConfChange, deadline: number): Promise<void> {
+    for (;;) {
+      this.requireLeader();
+      try {
+        this.requireCore().proposeConfChange(cc);
+        this.kick();
+        return;
+      } catch (error) {
+        if (!(error instanceof ConfChangeRejectedError) || !this.isLeader()) throw error;
+        if (!/pending/.test(error.message) || Date.now() >= deadline) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, this.tickMs));
+    }
   }
 
   private waitForConf(done: (conf: ConfState) => boolean, timeoutMs: number): Promise<LogIndex> {

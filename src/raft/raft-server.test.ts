@@ -118,4 +118,30 @@ describe("RaftServer (3 in one process)", () => {
     const after = (await newLeader?.node.propose(put("after", "transfer"))) as { count: number };
     expect(after.count).toBe(301);
   });
+
+  it("removes the leader itself: it hands leadership over first, then the new leader removes it", async () => {
+    const ms = await Promise.all(["s1", "s2", "s3"].map(member));
+    const addresses = ms.map((m) => m.address);
+    const rafts = await Promise.all(ms.map((m) => start(m, addresses, 3)));
+    const leader = await eventually("a leader", () => rafts.find((r) => r.node.isLeader()));
+    await leader.node.propose(put("before", "1"));
+
+    const refusal = await leader.node.removeServer(leader.node.id).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refusal).toBeInstanceOf(NotLeaderError);
+    const successorId = (refusal as NotLeaderError).leaderId;
+    const successor = rafts.find((r) => r.node.id === successorId);
+    if (successor === undefined) throw new Error("no successor named");
+    await successor.node.removeServer(leader.node.id);
+    expect(
+      successor.node
+        .configuration()
+        .servers.map((s) => s.id)
+        .sort(),
+    ).toEqual(["s1", "s2", "s3"].filter((id) => id !== leader.node.id));
+    const result = (await successor.node.propose(put("after", "2"))) as { count: number };
+    expect(result.count).toBe(2);
+  });
 });
