@@ -77,4 +77,14 @@ describe("ThreadSchedulerRunner", () => {
     });
     expect(run.result).toEqual(here.result);
   });
+
+  it("fails runs once its thread is gone instead of waiting forever", async () => {
+    const { ctx } = setup();
+    const closed = new ThreadSchedulerRunner(ctx, ctx.store);
+    const evaluation = await register(ctx, "a");
+    await closed.close();
+    await expect(closed.run(evaluation, evaluation.ModifyIndex, { now: 1, seed: 1 })).rejects.toThrow(
+      /exited/,
+    );
+  });
 });

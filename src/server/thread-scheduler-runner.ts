@@ -41,6 +41,7 @@ export class ThreadSchedulerRunner implements SchedulerRunner {
   private postedIndex = 0;
   private readonly unsubscribe: () => void;
   private closed = false;
+  private dead: Error | undefined;
 
   constructor(
     private readonly ctx: ServerContext,
@@ -49,8 +50,8 @@ export class ThreadSchedulerRunner implements SchedulerRunner {
     this.thread = new Thread(threadEntry());
     this.thread.unref();
     this.thread.on("message", (message: ThreadResponse) => this.onResponse(message));
-    this.thread.on("error", (error: Error) => this.failAll(error));
-    this.thread.on("exit", (code) => this.failAll(new Error(`scheduler thread exited with code ${code}`)));
+    this.thread.on("error", (error: Error) => this.die(error));
+    this.thread.on("exit", (code) => this.die(new Error(`scheduler thread exited with code ${code}`)));
     // Subscribe and send the initial state in one synchronous step: no command falls between.
     this.unsubscribe = ctx.onApplied((index, command, _result, data) => {
       if (index <= this.postedIndex) return;
@@ -68,6 +69,7 @@ export class ThreadSchedulerRunner implements SchedulerRunner {
     signal?: AbortSignal,
   ): Promise<ScheduleRun> {
     await this.ctx.waitForIndex(minIndex, signal);
+    if (this.dead !== undefined) throw this.dead;
     for (let attempt = 0; ; attempt++) {
       const reader = await this.caughtUp(signal);
       const id = this.nextId++;
@@ -161,6 +163,12 @@ export class ThreadSchedulerRunner implements SchedulerRunner {
       waiting.resolve({ result: message.result, snapshotIndex: message.snapshotIndex });
     else if (message.type === "drift") waiting.resolve("drift");
     else waiting.reject(new Error(`scheduler thread: ${message.message}`));
+  }
+
+  /** The thread is gone (crashed, or closed): every waiting and later run fails with `error`. */
+  private die(error: Error): void {
+    this.dead ??= error;
+    this.failAll(error);
   }
 
   private failAll(error: Error): void {
