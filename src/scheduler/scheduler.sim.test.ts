@@ -38,6 +38,11 @@ function checkInvariants(h: SchedulerHarness, step: string, evaluated: string): 
   for (const job of reader.jobs()) {
     if (job.ID !== evaluated) continue;
     const running = reader.allocsByJob(job.Namespace, job.ID).filter(live);
+    if (job.Constraints.some((c) => c.Operand === "distinct_hosts")) {
+      expect(new Set(running.map((a) => a.NodeID)).size, `${step}: ${job.ID} breaks distinct_hosts`).toBe(
+        running.length,
+      );
+    }
     if (job.Type === "system") {
       const perNode = new Set(running.map((a) => a.NodeID));
       expect(perNode.size, `${step}: system job with two allocs on one node`).toBe(running.length);
@@ -95,7 +100,6 @@ function simulate(seed: number, steps: number): void {
       TaskGroups: [mockGroup("work", { Count: 5, ReschedulePolicy: null })],
     }),
   );
-  register(mockSystemJob("agent"));
   const update = (canary: number) => ({
     Stagger: 0,
     MaxParallel: 2,
@@ -107,6 +111,31 @@ function simulate(seed: number, steps: number): void {
     AutoPromote: false,
     Canary: canary,
   });
+  h.setSchedulerConfig({
+    PreemptionConfig: {
+      SystemSchedulerEnabled: true,
+      SysBatchSchedulerEnabled: false,
+      BatchSchedulerEnabled: false,
+      ServiceSchedulerEnabled: true,
+    },
+  });
+  const network = {
+    Mode: "host",
+    Device: "",
+    CIDR: "",
+    IP: "",
+    MBits: 0,
+    ReservedPorts: [{ Label: "admin", Value: 8080, To: 0, HostNetwork: "default" }],
+    DynamicPorts: [{ Label: "http", Value: 0, To: 80, HostNetwork: "default" }],
+  };
+  register(
+    mockJob("ported", {
+      Priority: 90,
+      Constraints: [{ LTarget: "", RTarget: "true", Operand: "distinct_hosts" }],
+      TaskGroups: [mockGroup("p", { Count: 3, Networks: [network] })],
+    }),
+  );
+  register(mockSystemJob("agent", { Update: update(0) }));
   register(mockJob("rolling", { TaskGroups: [mockGroup("r", { Count: 5, Update: update(0) })] }));
   register(mockJob("canary", { TaskGroups: [mockGroup("c", { Count: 3, Update: update(1) })] }));
   for (const job of jobs) evaluate(job, "initial");
@@ -120,8 +149,19 @@ function simulate(seed: number, steps: number): void {
     switch (action) {
       case 0: {
         // Scale or change the job (a destructive change every other time).
-        if (job.Type === "system") break;
         const group = job.TaskGroups[0]!;
+        if (job.Constraints.some((c) => c.Operand === "distinct_hosts")) {
+          expect(new Set(running.map((a) => a.NodeID)).size, `${step}: ${job.ID} breaks distinct_hosts`).toBe(
+            running.length,
+          );
+        }
+        if (job.Type === "system") {
+          register({
+            ...job,
+            TaskGroups: [{ ...group, Tasks: [{ ...group.Tasks[0]!, Env: { v: String(step) } }] }],
+          });
+          break;
+        }
         const destructive = rng.next() < 0.5;
         register({
           ...job,
