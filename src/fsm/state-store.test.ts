@@ -273,7 +273,12 @@ describe("StateStore", () => {
     const byNode = store.watchKeys([{ table: "allocs", key: "node:anything" }], 2);
     const byTable = store.watch(["variables"], 2);
     const other = seeded();
-    other.apply(3, { type: "var-put", Var: { Namespace: "default", Path: "p", Items: {} }, CAS: null, Now: NOW });
+    other.apply(3, {
+      type: "var-put",
+      Var: { Namespace: "default", Path: "p", Items: {} },
+      CAS: null,
+      Now: NOW,
+    });
     store.replace(other.tables());
     await expect(byNode).resolves.toBe(3);
     await expect(byTable).resolves.toBe(3);
