@@ -105,6 +105,7 @@ export class Leader {
 
   /** Takes up the leader's duties; resolves once they run (or when revoked meanwhile). */
   async establish(): Promise<void> {
+    if (this.active) return;
     const generation = ++this.generation;
     await this.ctx.barrier();
     if (generation !== this.generation) return;
