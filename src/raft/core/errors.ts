@@ -54,11 +54,15 @@ export class ProposalDroppedError extends Error {
 }
 
 /** A membership change was refused (another change pending, not leader, invalid change). */
+/** Why a membership change was refused, for callers that retry some reasons and not others. */
+export type ConfChangeRejection = "notLeader" | "pending" | "invalid";
+
 export class ConfChangeRejectedError extends Error {
   override name = "ConfChangeRejectedError";
   constructor(
     readonly leaderId: RaftId | undefined,
     reason: string,
+    readonly code: ConfChangeRejection = "invalid",
   ) {
     super(`membership change rejected: ${reason}`);
   }

@@ -115,16 +115,17 @@ export class RawNode {
   proposeConfChange(cc: ConfChange): void {
     const r = this.raft;
     if (r.role !== "leader") {
-      throw new ConfChangeRejectedError(r.lead === NONE ? undefined : r.lead, "not the leader");
+      throw new ConfChangeRejectedError(r.lead === NONE ? undefined : r.lead, "not the leader", "notLeader");
     }
     if (r.pendingConfIndex > r.log.applied) {
       throw new ConfChangeRejectedError(
         r.id,
         `a change is pending (index ${r.pendingConfIndex} not applied yet)`,
+        "pending",
       );
     }
     const invalid = validateConfChange(r.tracker.confState(), cc);
-    if (invalid !== undefined) throw new ConfChangeRejectedError(r.id, invalid);
+    if (invalid !== undefined) throw new ConfChangeRejectedError(r.id, invalid, "invalid");
     r.stepLocal(
       message({
         type: "prop",
@@ -190,7 +191,9 @@ export class RawNode {
     const rd: Ready = {
       softState: softChanged ? ss : undefined,
       hardState: hardChanged ? hs : undefined,
-      entries: r.log.unstableEntries(),
+      // A copy: proposals stepped between ready() and advance() append to the live unstable
+      // array, and advance() must mark stable only what this Ready handed out for persisting.
+      entries: r.log.unstableEntries().slice(),
       snapshot: r.log.unstable.snapshot,
       committedEntries,
       messages: r.msgs,
