@@ -2,6 +2,7 @@
 
 export { applyConfChangeTo, decodeConfChange, encodeConfChange, validateConfChange } from "./confchange.js";
 export type { RaftConfig, RaftLogger } from "./config.js";
+export type { ConfChangeRejection } from "./errors.js";
 export {
   CompactedError,
   ConfChangeRejectedError,
