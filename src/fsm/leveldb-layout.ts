@@ -5,14 +5,17 @@ import type { ClassicLevel } from "classic-level";
  * "!gen" lives under a generation; one generation is live at a time.
  *
  *   "!gen"                        → live generation number
+ *   "g<gen>:e:<index>:a"          → ids of the allocations a plan entry created
+ *   "g<gen>:e:<index>:b"          → that plan entry's bytes
  *   "g<gen>:m:applied"            → applied index of the generation
  *   "g<gen>:m:tables"             → table indexes of the generation
  *   "g<gen>:r:<table>:<key>"      → one record (record-codec.ts)
- *   "g<gen>:p:<index>"            → a plan entry's bytes: the allocations it created
- *   "g<gen>:q:<index>"            → ids of the allocations that plan entry created
  *   "g<gen>:t:<index>:<alloc id>" → that plan's allocation was deleted (value: deleting index)
  *
- * Indexes are fixed-width hex so that keys sort in index order.
+ * Indexes are fixed-width hex so that keys sort in index order. The order of the prefixes is
+ * chosen for LevelDB's compactions: the bulky plan entries come first and only ever grow at the
+ * end of their range, so the key range of a new batch ([newest plan … small mutable records])
+ * overlaps none of the older plan data, which compactions then need not rewrite again and again.
  */
 export type Db = ClassicLevel<string, Uint8Array>;
 
@@ -34,12 +37,17 @@ export function recordPrefix(generation: number): string {
   return `${genPrefix(generation)}r:`;
 }
 
+export function planPrefix(generation: number): string {
+  return `${genPrefix(generation)}e:`;
+}
+
+/** The bytes of the plan entry at `index` ("b" sorts after its ids, "a"). */
 export function planKey(generation: number, index: number): string {
-  return `${genPrefix(generation)}p:${hexIndex(index)}`;
+  return `${planPrefix(generation)}${hexIndex(index)}:b`;
 }
 
 export function planIdsKey(generation: number, index: number): string {
-  return `${genPrefix(generation)}q:${hexIndex(index)}`;
+  return `${planPrefix(generation)}${hexIndex(index)}:a`;
 }
 
 export function tombstonePrefix(generation: number, index: number): string {

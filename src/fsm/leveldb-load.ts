@@ -6,6 +6,7 @@ import {
   metaKey,
   planIdsKey,
   planKey,
+  planPrefix,
   prefixRange,
   recordPrefix,
   tombstonePrefix,
@@ -47,14 +48,16 @@ export async function loadGeneration(db: Db, generation: number, codec: RecordCo
   const prefix = genPrefix(generation);
 
   // 1. Allocations created by plan entries, in index order (a later creation of an id wins).
+  // Each entry's ids ("a") come just before its bytes ("b"). Entries are large (~0.5 MB for
+  // 1,000 allocations): read them a few at a time.
   const planIds = new Map<number, string[]>();
-  await scan(db, `${prefix}q:`, LOAD_BATCH, (key, value) => {
-    planIds.set(Number.parseInt(key, 16), codec.unpack(value) as string[]);
-  });
   const candidates = new Map<string, Allocation>();
-  // Plan entries are large (~0.5 MB for 1,000 allocations): read them a few at a time.
-  await scan(db, `${prefix}p:`, PLAN_BATCH, (key, value) => {
-    const planIndex = Number.parseInt(key, 16);
+  await scan(db, planPrefix(generation), PLAN_BATCH, (rest, value) => {
+    const planIndex = Number.parseInt(rest.slice(0, rest.indexOf(":")), 16);
+    if (rest.endsWith(":a")) {
+      planIds.set(planIndex, codec.unpack(value) as string[]);
+      return;
+    }
     const ids = new Set(planIds.get(planIndex) ?? []);
     const command = decodeCommand(value);
     if (command.type !== "plan-apply")
