@@ -28,6 +28,7 @@ import {
   type Term,
 } from "./core/types.js";
 import type { GrpcTransport, TransportHandler } from "./grpc-transport.js";
+import { LatencyTrace } from "./latency-trace.js";
 import { LevelDbLogStore, type Membership } from "./leveldb-log-store.js";
 import { decodeProposal, encodeProposal, type ProposalId, proposalKey } from "./proposal-id.js";
 import { RaftMetrics } from "./raft-metrics.js";
@@ -161,6 +162,8 @@ export class RaftNode {
   private lastLeaderContact = 0;
   private snapshotsTaken = 0;
   private snapshotsInstalled = 0;
+  /** Per-write stage timestamps, only with DROVER_RAFT_TRACE set (see latency-trace.ts). */
+  private readonly trace: LatencyTrace | undefined;
 
   private constructor(
     private readonly options: RaftNodeOptions,
@@ -175,6 +178,7 @@ export class RaftNode {
     this.random = new SeededRandom(options.seed ?? hashSeed(`${options.id}/${Date.now()}`));
     this.fsmApplied = options.stateMachine.appliedIndex();
     this.membership = store.currentMembership();
+    this.trace = LatencyTrace.fromEnv(options.log);
   }
 
   /**
@@ -342,6 +346,7 @@ export class RaftNode {
     const batch = this.proposalQueue.splice(0);
     try {
       core.proposeBatch(batch.map((p) => p.data));
+      this.trace?.onHanded(batch.map((p) => Number(this.pending.get(p.key)?.startedAt ?? 0n) / 1e6));
     } catch (error) {
       if (!(error instanceof ProposalDroppedError)) throw error;
       for (const { key } of batch) {
@@ -508,7 +513,16 @@ export class RaftNode {
   }
 
   private async handleReady(rd: Ready): Promise<void> {
+    const takenAt = this.trace === undefined ? 0 : LatencyTrace.now();
+    const receivedAt = this.trace?.takeFollowerReceived();
     if (rd.softState !== undefined) this.onSoftState(rd.softState);
+    const firstNew = rd.entries[0]?.index ?? 0;
+    const lastNew = rd.entries[rd.entries.length - 1]?.index ?? -1;
+    if (this.trace !== undefined && this.soft.role === "leader") {
+      this.trace.onLeaderEntries(rd.entries);
+      const c = rd.committedEntries;
+      if (c.length > 0) this.trace.mark("committed", (c[0] as Entry).index, (c[c.length - 1] as Entry).index);
+    }
     const durable = this.store.currentHardState();
     const termOrVoteChanged =
       rd.hardState !== undefined &&
@@ -522,6 +536,7 @@ export class RaftNode {
       this.options.transport.send(
         rd.messages.map((m) => (m.commit > durableLast ? { ...m, commit: durableLast } : m)),
       );
+      this.trace?.mark("sent", firstNew, lastNew);
     }
     if (this.soft.role === "leader") this.notePendingIndexes(rd.entries);
     // Committed entries we already hold durably are applied at once, in parallel with this
@@ -542,7 +557,11 @@ export class RaftNode {
         this.store.persist({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot?.metadata }),
       );
     }
+    const durableAt = this.trace === undefined ? 0 : LatencyTrace.now();
+    if (this.soft.role === "leader") this.trace?.mark("durable", firstNew, lastNew);
     if (!sendEarly) this.options.transport.send(rd.messages);
+    if (this.soft.role !== "leader")
+      this.trace?.onFollowerPersisted(rd.entries, receivedAt, takenAt, durableAt);
     if (rd.hardState !== undefined) {
       this.term = rd.hardState.term;
       this.commit = rd.hardState.commit;
@@ -640,6 +659,7 @@ export class RaftNode {
       this.markApplied(entries);
       return;
     }
+    this.trace?.mark("applying", (forFsm[0] as Entry).index, (forFsm[forFsm.length - 1] as Entry).index);
     const results = await this.options.stateMachine.apply(forFsm);
     assert(results.length === forFsm.length, "state machine returned a result count unlike its entries");
     this.fsmApplied = (forFsm[forFsm.length - 1] as Entry).index;
@@ -663,6 +683,7 @@ export class RaftNode {
           this.pending.delete(key);
           this.metrics?.commitSeconds.observe(Number(now - pending.startedAt) / 1e9);
           pending.resolve(result);
+          this.trace?.onResolved(entry.index);
         }
         if (ours === key) return;
       }
@@ -868,6 +889,10 @@ export class RaftNode {
       onMessage: (message: Message) => {
         if (this.stopped) return;
         if (message.from === this.soft.lead) this.lastLeaderContact = Date.now();
+        if (this.trace !== undefined) {
+          if (message.type === "appResp" && !message.reject) this.trace.onAck(message.index);
+          else if (message.type === "app" && message.entries.length > 0) this.trace.onFollowerReceived();
+        }
         try {
           this.requireCore().step(message);
         } catch (error) {
