@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { constants, type PerformanceEntry, PerformanceObserver } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -192,6 +193,22 @@ export async function run(args: string[]): Promise<BenchResult> {
 
 async function measure(args: string[]): Promise<BenchResult> {
   const { allocs: target, sync, keep, heapMb } = parseArgs(args);
+  // Garbage-collection pauses of the whole run (apply and bench-side work alike), to attribute
+  // the apply time honestly.
+  let gcMs = 0;
+  let majorGcMs = 0;
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gcMs += entry.duration;
+      if (
+        (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ===
+        constants.NODE_PERFORMANCE_GC_MAJOR
+      ) {
+        majorGcMs += entry.duration;
+      }
+    }
+  });
+  gcObserver.observe({ entryTypes: ["gc"] });
   // --keep DIR leaves the LevelDB state in DIR for profiling the restart by hand.
   const dir = keep ?? mkdtempSync(join(tmpdir(), "drover-bench-fsm-"));
   try {
@@ -278,6 +295,7 @@ async function measure(args: string[]): Promise<BenchResult> {
     await fsm.flush();
     applyMs += ms(flushStart);
     if (fsm.store.snapshot().allocCount() !== placed) throw new Error("lost allocations");
+    gcObserver.disconnect();
     gc();
     const heapAfterApply = process.memoryUsage().heapUsed;
     await fsm.close();
@@ -312,6 +330,9 @@ async function measure(args: string[]): Promise<BenchResult> {
         },
         { metric: "apply_cpu_us_per_alloc (process CPU in apply)", value: applyCpuUs / placed, goal: "" },
         { metric: "restart_cpu_s (process CPU of the load)", value: restart.cpuSeconds, goal: "" },
+        { metric: "gc_pause_s (whole apply phase, all GCs)", value: gcMs / 1000, goal: "" },
+        { metric: "gc_major_pause_s (whole apply phase)", value: majorGcMs / 1000, goal: "" },
+        { metric: "apply_wall_s (counted in alloc_upserts_per_s)", value: applyMs / 1000, goal: "" },
         { metric: "plan_entry_bytes_avg", value: Math.round(bytes / plans), goal: "" },
         { metric: "encode_ms_per_plan (proposer side, not counted)", value: encodeMs / plans, goal: "" },
       ],
