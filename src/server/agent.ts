@@ -131,6 +131,7 @@ export class ServerAgent {
     });
     const hub = new AllocWatchHub();
     context.onApplied((_index, command) => hub.applied(command, context.state()));
+    observed.onRestored(() => hub.wakeAll());
     const duties: LeaderDuties = {
       dequeue: (schedulers, timeoutMs, signal) => leader.dequeue(schedulers, timeoutMs, signal),
       ack: (evalId, token) => leader.ack(evalId, token),

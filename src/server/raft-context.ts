@@ -31,8 +31,18 @@ interface IndexedOutcome {
  */
 export class ObservedFsm implements StateMachine {
   private readonly listeners = new Set<AppliedListener>();
+  private readonly restoreListeners = new Set<(index: LogIndex) => void>();
 
   constructor(readonly fsm: DroverFsm) {}
+
+  /**
+   * Subscribes to snapshot installs: the state jumped to `index` without applied commands, so
+   * whoever follows commands (alloc watches) must look at the state afresh.
+   */
+  onRestored(listener: (index: LogIndex) => void): () => void {
+    this.restoreListeners.add(listener);
+    return () => this.restoreListeners.delete(listener);
+  }
 
   onApplied(listener: AppliedListener): () => void {
     this.listeners.add(listener);
@@ -75,14 +85,15 @@ export class ObservedFsm implements StateMachine {
     const first = await iterator.next();
     if (first.done === true && index <= 1) {
       await this.fsm.restore(index, writeSnapshotStream({ ...emptyTables(), index }));
-      return;
+    } else {
+      async function* replay(): AsyncGenerator<Uint8Array> {
+        if (first.done !== true) yield first.value;
+        for (let next = await iterator.next(); next.done !== true; next = await iterator.next())
+          yield next.value;
+      }
+      await this.fsm.restore(index, replay());
     }
-    async function* replay(): AsyncGenerator<Uint8Array> {
-      if (first.done !== true) yield first.value;
-      for (let next = await iterator.next(); next.done !== true; next = await iterator.next())
-        yield next.value;
-    }
-    await this.fsm.restore(index, replay());
+    for (const listener of this.restoreListeners) listener(index);
   }
 }
 

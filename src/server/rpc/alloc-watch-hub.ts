@@ -75,7 +75,8 @@ export class AllocWatchHub {
     for (const wake of [...set]) wake();
   }
 
-  private wakeAll(): void {
+  /** The state changed wholesale (a snapshot was installed): every stream looks again. */
+  wakeAll(): void {
     for (const set of [...this.watchers.values()]) for (const wake of [...set]) wake();
   }
 }
