@@ -229,6 +229,18 @@ describe("server endpoints over gRPC", () => {
     await expect.poll(() => updates.length).toBe(3);
     expect(updates[2]?.allocs[0]?.DesiredStatus).toBe("stop");
     expect(updates[2]?.jobs).toEqual([]);
+    // Garbage collection removes the alloc from the state: the client is told its id.
+    h.ctx.applyNow({
+      type: "gc-delete",
+      EvalIDs: [],
+      AllocIDs: ["a1"],
+      Jobs: [],
+      NodeIDs: [],
+      DeploymentIDs: [],
+    });
+    await expect.poll(() => updates.length).toBe(4);
+    expect(updates[3]?.removedAllocIds).toEqual(["a1"]);
+    expect(updates[3]?.allocs).toEqual([]);
     watch.cancel();
     await watch.closed;
   });

@@ -399,7 +399,8 @@ export class ServerEndpoints implements ServerApi {
     if (node.SecretID !== request.secretId)
       throw new PreconditionError(`node ${request.nodeId}: wrong SecretID`);
     /** What the client was last sent of each alloc: server-side version and desired status. */
-    const sent = new Map<string, string>();
+    /** The alloc objects last seen for this client (stored objects are immutable: identity = unchanged). */
+    const sent = new Map<string, Allocation>();
     const sentJobs = new Set<string>();
     let first = true;
     let scheduled = false;
@@ -414,24 +415,29 @@ export class ServerEndpoints implements ServerApi {
       const state = this.o.ctx.state();
       const allocs = state.allocsByNode(request.nodeId);
       const changed: Allocation[] = [];
-      const present = new Set<string>();
       for (const alloc of allocs) {
-        present.add(alloc.ID);
-        const version = `${alloc.AllocModifyIndex}/${alloc.DesiredStatus}/${alloc.DesiredTransition.Migrate}`;
-        if (sent.get(alloc.ID) === version) continue;
-        if (first && request.minIndex > 0 && alloc.ModifyIndex <= request.minIndex) {
-          sent.set(alloc.ID, version);
+        const prev = sent.get(alloc.ID);
+        if (prev === alloc) continue;
+        sent.set(alloc.ID, alloc);
+        // Only server-side changes matter to the client, not its own status reports coming back.
+        if (
+          prev !== undefined &&
+          prev.AllocModifyIndex === alloc.AllocModifyIndex &&
+          prev.DesiredStatus === alloc.DesiredStatus &&
+          prev.DesiredTransition.Migrate === alloc.DesiredTransition.Migrate
+        ) {
           continue;
         }
-        sent.set(alloc.ID, version);
+        if (first && request.minIndex > 0 && alloc.ModifyIndex <= request.minIndex) continue;
         // Placement metrics (scores of every node considered) are for operators, not clients.
         changed.push(alloc.Metrics === null ? alloc : { ...alloc, Metrics: null });
       }
       const removed: string[] = [];
-      for (const id of sent.keys()) {
-        if (!present.has(id)) removed.push(id);
+      if (sent.size > allocs.length) {
+        const present = new Set(allocs.map((a) => a.ID));
+        for (const id of sent.keys()) if (!present.has(id)) removed.push(id);
+        for (const id of removed) sent.delete(id);
       }
-      for (const id of removed) sent.delete(id);
       if (!first && changed.length === 0 && removed.length === 0) return;
       const jobs: Job[] = [];
       for (const alloc of changed) {
