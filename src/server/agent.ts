@@ -46,6 +46,18 @@ export interface ServerAgentOptions {
 }
 
 /**
+ * The TTL every node gets right after a leader change, long enough for every client to find the
+ * new leader (Nomad: 5 min). It must exceed any TTL handed out before — those scale with the
+ * node count (5,000 nodes at 50 beats/s: up to 200 s) — or a leader change marks healthy nodes
+ * down. Only an operator who shortened the TTL below the default (tests do) gets a shorter one.
+ */
+function failoverTtlMs(config: ServerAgentConfig): number {
+  const base = DEFAULT_HEARTBEAT_CONFIG.failoverHeartbeatTtlMs;
+  if (config.minHeartbeatTtlMs >= DEFAULT_HEARTBEAT_CONFIG.minHeartbeatTtlMs) return base;
+  return Math.min(base, Math.max(3 * (config.minHeartbeatTtlMs + config.heartbeatGraceMs), 5_000));
+}
+
+/**
  * One Drover server process: the FSM in LevelDB, the Raft node on the agent's gRPC server, the
  * leader's duties while it leads, scheduler workers (on every server), and the server RPC
  * endpoints (forwarding to the leader) on the same gRPC server. The HTTP API is served over
@@ -121,12 +133,7 @@ export class ServerAgent {
         ...DEFAULT_HEARTBEAT_CONFIG,
         minHeartbeatTtlMs: config.minHeartbeatTtlMs,
         heartbeatGraceMs: config.heartbeatGraceMs,
-        // After a leader change every node gets a long TTL to find the new leader (Nomad: 5 min).
-        // An operator who shortens the TTL (tests do) wants failures noticed sooner, so it scales.
-        failoverHeartbeatTtlMs: Math.min(
-          DEFAULT_HEARTBEAT_CONFIG.failoverHeartbeatTtlMs,
-          Math.max(3 * (config.minHeartbeatTtlMs + config.heartbeatGraceMs), 5_000),
-        ),
+        failoverHeartbeatTtlMs: failoverTtlMs(config),
       },
     });
     const hub = new AllocWatchHub();
