@@ -154,4 +154,62 @@ describe("LevelDbLogStore", () => {
     expect(store.lastIndex()).toBe(3);
     await store.close();
   });
+
+  it("writes a commit-only hard state with the next batch that carries entries", async () => {
+    let store = await LevelDbLogStore.open(dir, silentLogger());
+    await store.persist({ entries: range(1, 5, 1), hardState: { term: 1, vote: "s1", commit: 2 } });
+    await store.persist({ hardState: { term: 1, vote: "s1", commit: 5 } });
+    expect(store.currentHardState().commit).toBe(5);
+    store = await reopen(store);
+    // Volatile (Raft Figure 2): a stale commit index after a restart is re-learned from the leader.
+    expect(store.initialState().hardState).toEqual({ term: 1, vote: "s1", commit: 2 });
+    await store.persist({ hardState: { term: 1, vote: "s1", commit: 5 } });
+    await store.persist({ entries: [entry(6, 1)] });
+    store = await reopen(store);
+    expect(store.initialState().hardState).toEqual({ term: 1, vote: "s1", commit: 5 });
+    await store.close();
+  });
+
+  it("pipelined appends: memory at once, durable in order, merged while one write is in flight", async () => {
+    let store = await LevelDbLogStore.open(dir, silentLogger());
+    await store.persist({ entries: range(1, 2, 1), hardState: { term: 1, vote: "s1", commit: 0 } });
+    const first = store.append([entry(3, 1)], { term: 1, vote: "s1", commit: 2 });
+    const second = store.append(range(4, 6, 1), undefined);
+    const third = store.append([entry(7, 1)], { term: 1, vote: "s1", commit: 6 });
+    // The core reads them back at once (to replicate them), but none counts as durable yet.
+    expect(store.lastIndex()).toBe(7);
+    expect(texts(store.entries(3, 8))).toEqual(["e3", "e4", "e5", "e6", "e7"]);
+    expect(store.durableLastIndex()).toBe(2);
+    const durableAt: number[] = [];
+    const done = [first, second, third].map((p) => p?.then(() => durableAt.push(store.durableLastIndex())));
+    await Promise.all(done);
+    // The second and third were queued behind the first and share one write.
+    expect(durableAt).toEqual([3, 7, 7]);
+    expect(store.durableLastIndex()).toBe(7);
+    // A commit-only change needs no write of its own.
+    expect(store.append([], { term: 1, vote: "s1", commit: 7 })).toBeUndefined();
+    store = await reopen(store);
+    expect(texts(store.entries(1, 8))).toEqual(["e1", "e2", "e3", "e4", "e5", "e6", "e7"]);
+    expect(store.initialState().hardState).toEqual({ term: 1, vote: "s1", commit: 6 });
+    await store.close();
+  });
+
+  it("pipelined appends refuse a log rewrite, a term change and a log persist in flight", async () => {
+    const store = await LevelDbLogStore.open(dir, silentLogger());
+    await store.persist({ entries: range(1, 3, 1), hardState: { term: 1, vote: "s1", commit: 0 } });
+    expect(() => store.append([entry(3, 2)], undefined)).toThrow(/not at the end/);
+    expect(() => store.append([entry(4, 2)], { term: 2, vote: "s1", commit: 0 })).toThrow(/term or vote/);
+    const pending = store.append([entry(4, 1)], undefined);
+    await expect(store.persist({ entries: [entry(5, 1)] })).rejects.toThrow(/in flight/);
+    // A membership change may be recorded meanwhile; it leaves the appended entries alone.
+    const conf = { voters: ["s1", "s2"], learners: [], votersOutgoing: [] };
+    await store.persist({ membership: { confState: conf, index: 2, addresses: {} } });
+    await pending;
+    await store.whenIdle();
+    expect(store.lastIndex()).toBe(4);
+    expect(store.durableLastIndex()).toBe(4);
+    await store.persist({ entries: [entry(5, 1)] });
+    expect(store.lastIndex()).toBe(5);
+    await store.close();
+  });
 });

@@ -36,9 +36,23 @@ import { CompactedError, CorruptLogError, UnavailableError } from "./storage-err
  * (group commit) and nothing is acknowledged before it is durable (Raft Figure 2, "persistent
  * state ... updated on stable storage before responding to RPCs").
  *
- * Memory is updated only after the batch is durable, so the core never reads back a state that a
- * crash could still take away.
+ * `persist` updates memory only after the batch is durable, so the core never reads back a state
+ * that a crash could still take away. The leader has a second, pipelined way in (`append`): its
+ * new entries enter memory at once, so the core can replicate them and take more proposals while
+ * the fsync runs (thesis §10.2.1), and `durableLastIndex()` says how far the log is durable; the
+ * driver never counts or applies the leader's own copy beyond it. Pipelined writes go to LevelDB
+ * one at a time, in order, each carrying everything queued meanwhile (group commit), so a crash
+ * leaves a prefix of them and the torn-tail rule at load still holds.
  */
+
+type Op = { type: "put"; key: Buffer; value: Buffer } | { type: "del"; key: Buffer };
+
+interface QueuedAppend {
+  readonly ops: Op[];
+  /** The last index this write makes durable. */
+  last: LogIndex;
+  readonly waiters: Array<{ resolve: () => void; reject: (error: Error) => void }>;
+}
 
 const KEY_HARD_STATE = Buffer.from("m/hardstate");
 const KEY_CONF = Buffer.from("m/conf");
@@ -81,6 +95,21 @@ export class LevelDbLogStore implements RaftStorage {
   private membership: Membership = { confState: EMPTY_CONF, index: 0, addresses: {} };
   private snapshotMeta: SnapshotMetadata = { index: 0, term: 0, confState: EMPTY_CONF };
   private writing = false;
+  /** A persist() that changes the log's shape (entries or snapshot) is running: no append() now. */
+  private reshaping = false;
+  /**
+   * The in-memory hard state holds a commit index not yet written (commit-only changes are not
+   * worth a write of their own; see persist). Written with the next batch that carries entries.
+   */
+  private hardStateUnsaved = false;
+  /** Pipelined appends not yet handed to LevelDB, merged into the next write. */
+  private queued: QueuedAppend | undefined;
+  /** The pipelined write LevelDB is doing now (at most one, to keep their order). */
+  private inflight: QueuedAppend | undefined;
+  /** Last durable index while pipelined appends are queued or in flight (else lastIndex()). */
+  private durableLast: LogIndex = 0;
+  private appendFailure: Error | undefined;
+  private idleWaiters: Array<() => void> = [];
 
   private constructor(
     private readonly db: ClassicLevel<Buffer, Buffer>,
@@ -221,9 +250,14 @@ export class LevelDbLogStore implements RaftStorage {
    */
   async persist(batch: PersistBatch): Promise<void> {
     assert(!this.writing, "persist calls overlap");
+    const reshapes = (batch.entries?.length ?? 0) > 0 || batch.snapshot !== undefined;
+    // Pipelined appends may still be in flight while a membership change is recorded (different
+    // keys, and memory's log is left alone then), but never while the log itself is rewritten.
+    assert(!reshapes || this.pipelineIdle(), "persist of log entries while pipelined appends are in flight");
     this.writing = true;
+    this.reshaping = reshapes;
     try {
-      const ops: Array<{ type: "put"; key: Buffer; value: Buffer } | { type: "del"; key: Buffer }> = [];
+      const ops: Op[] = [];
       let snapshotMeta = this.snapshotMeta;
       let compactedIndex = this.compactedIndex;
       let compactedTerm = this.compactedTerm;
@@ -257,15 +291,27 @@ export class LevelDbLogStore implements RaftStorage {
       }
       // Stored entries past the new end of the log (a replaced suffix, §5.3, or a log replaced by
       // a snapshot) are deleted in the same atomic batch.
-      const newLast = first === undefined ? compactedIndex + keep : first.index + entries.length - 1;
-      const oldLast = this.compactedIndex + this.tail.length;
-      for (let i = Math.max(newLast, this.compactedIndex) + 1; i <= oldLast; i++) {
-        ops.push({ type: "del", key: entryKey(i) });
+      if (reshapes) {
+        const newLast = first === undefined ? compactedIndex + keep : first.index + entries.length - 1;
+        const oldLast = this.compactedIndex + this.tail.length;
+        for (let i = Math.max(newLast, this.compactedIndex) + 1; i <= oldLast; i++) {
+          ops.push({ type: "del", key: entryKey(i) });
+        }
       }
 
       const hardState = batch.hardState ?? this.hardState;
-      if (batch.hardState !== undefined) {
-        ops.push({ type: "put", key: KEY_HARD_STATE, value: pack(batch.hardState) });
+      // A batch that only moves the commit index is not written at all: the commit index is
+      // volatile state in Raft (Figure 2), re-learned from the leader after a crash (load()
+      // tolerates a stale one). It goes to disk with the next batch that carries entries, which
+      // makes it durable no earlier than the entries it covers.
+      const commitOnly =
+        !reshapes &&
+        batch.membership === undefined &&
+        hardState.term === this.hardState.term &&
+        hardState.vote === this.hardState.vote;
+      const hardStateChanged = batch.hardState !== undefined && !commitOnly;
+      if (hardStateChanged || (reshapes && (batch.hardState !== undefined || this.hardStateUnsaved))) {
+        ops.push({ type: "put", key: KEY_HARD_STATE, value: pack(hardState) });
       }
       let membership = this.membership;
       if (batch.membership !== undefined) {
@@ -276,32 +322,126 @@ export class LevelDbLogStore implements RaftStorage {
         ops.push({ type: "put", key: KEY_CONF, value: pack(membership) });
       }
 
-      // A batch that only moves the commit index needs no fsync: the commit index is volatile
-      // state in Raft (Figure 2) and is re-learned from the leader after a crash. Everything
-      // else (entries, term, vote, snapshot, membership) must be durable before we answer.
-      const commitOnly =
-        entries.length === 0 &&
-        batch.snapshot === undefined &&
-        batch.membership === undefined &&
-        hardState.term === this.hardState.term &&
-        hardState.vote === this.hardState.vote;
-      if (ops.length > 0) await this.db.batch(ops, { sync: !commitOnly });
+      if (ops.length > 0) await this.db.batch(ops, { sync: true });
 
       // Durable: now update memory, in place (the tail can hold many thousand entries).
-      this.snapshotMeta = snapshotMeta;
-      this.compactedIndex = compactedIndex;
-      this.compactedTerm = compactedTerm;
-      for (let i = keep; i < this.tail.length; i++) this.tailBytes -= entrySize(this.tail[i] as Entry);
-      this.tail.length = keep;
-      for (const entry of entries) {
-        this.tail.push(entry);
-        this.tailBytes += entrySize(entry);
+      if (reshapes) {
+        this.snapshotMeta = snapshotMeta;
+        this.compactedIndex = compactedIndex;
+        this.compactedTerm = compactedTerm;
+        for (let i = keep; i < this.tail.length; i++) this.tailBytes -= entrySize(this.tail[i] as Entry);
+        this.tail.length = keep;
+        for (const entry of entries) {
+          this.tail.push(entry);
+          this.tailBytes += entrySize(entry);
+        }
+        this.hardStateUnsaved = false;
       }
-      this.hardState = hardState;
+      if (batch.hardState !== undefined) {
+        this.hardState = batch.hardState;
+        if (commitOnly) this.hardStateUnsaved = true;
+        else if (hardStateChanged) this.hardStateUnsaved = false;
+      }
       this.membership = membership;
     } finally {
       this.writing = false;
+      this.reshaping = false;
     }
+  }
+
+  // ─────────────── the leader's pipelined appends ───────────────
+
+  /**
+   * The leader's fast path: appends `entries` at the end of the log (never a truncation; a leader
+   * never rewrites its own log, §5.3 Leader Append-Only) and takes a commit-only `hardState`
+   * (term and vote unchanged). Memory is updated at once; the returned promise resolves when the
+   * entries are durable (undefined when nothing needed writing). A failed write rejects it and
+   * every later append throws: the server must stop.
+   */
+  append(entries: readonly Entry[], hardState: HardState | undefined): Promise<void> | undefined {
+    if (this.appendFailure !== undefined) throw this.appendFailure;
+    assert(!this.reshaping, "pipelined append while persist rewrites the log");
+    if (hardState !== undefined) {
+      assert(
+        hardState.term === this.hardState.term && hardState.vote === this.hardState.vote,
+        "pipelined append with a term or vote change",
+      );
+      if (hardState.commit !== this.hardState.commit) this.hardStateUnsaved = true;
+      this.hardState = hardState;
+    }
+    const first = entries[0];
+    if (first === undefined) return undefined;
+    assert(
+      first.index === this.lastIndex() + 1,
+      () => `pipelined append at ${first.index} is not at the end`,
+    );
+    if (this.pipelineIdle()) this.durableLast = this.lastIndex();
+    const batch = this.queued ?? { ops: [], last: 0, waiters: [] };
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i] as Entry;
+      assert(entry.index === first.index + i, "appended entries are not contiguous");
+      batch.ops.push({ type: "put", key: entryKey(entry.index), value: encodeEntry(entry) });
+      this.tail.push(entry);
+      this.tailBytes += entrySize(entry);
+    }
+    batch.last = this.lastIndex();
+    this.queued = batch;
+    const durable = new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject }));
+    this.pump();
+    return durable;
+  }
+
+  /** Everything at or below this index is durable (the log's end unless appends are pending). */
+  durableLastIndex(): LogIndex {
+    return this.pipelineIdle() ? this.lastIndex() : this.durableLast;
+  }
+
+  /**
+   * Resolves once no pipelined append is queued or in flight (whether it succeeded or not: a
+   * failure reaches the append's own promise).
+   */
+  whenIdle(): Promise<void> {
+    if (this.pipelineIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private pipelineIdle(): boolean {
+    return this.queued === undefined && this.inflight === undefined;
+  }
+
+  private pump(): void {
+    if (this.inflight !== undefined) return;
+    const batch = this.queued;
+    if (batch === undefined) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const wake of waiters) wake();
+      return;
+    }
+    this.queued = undefined;
+    this.inflight = batch;
+    if (this.hardStateUnsaved) {
+      // The commit index never runs ahead of the entries written with or before it.
+      batch.ops.push({ type: "put", key: KEY_HARD_STATE, value: pack(this.hardState) });
+      this.hardStateUnsaved = false;
+    }
+    this.db.batch(batch.ops, { sync: true }).then(
+      () => {
+        this.durableLast = batch.last;
+        this.inflight = undefined;
+        for (const w of batch.waiters) w.resolve();
+        this.pump();
+      },
+      (error: unknown) => {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        this.appendFailure = failure;
+        this.inflight = undefined;
+        const queued = this.queued;
+        this.queued = undefined;
+        for (const w of [...batch.waiters, ...(queued?.waiters ?? [])]) w.reject(failure);
+        this.pump();
+      },
+    );
   }
 
   /**
@@ -316,9 +456,7 @@ export class LevelDbLogStore implements RaftStorage {
     this.writing = true;
     try {
       const to = Math.max(compactTo, this.compactedIndex);
-      const ops: Array<{ type: "put"; key: Buffer; value: Buffer } | { type: "del"; key: Buffer }> = [
-        { type: "put", key: KEY_SNAPSHOT, value: pack(meta) },
-      ];
+      const ops: Op[] = [{ type: "put", key: KEY_SNAPSHOT, value: pack(meta) }];
       const term = to === this.compactedIndex ? this.compactedTerm : this.term(to);
       if (to > this.compactedIndex) {
         ops.push({ type: "put", key: KEY_COMPACTED, value: pack([to, term]) });
@@ -341,6 +479,7 @@ export class LevelDbLogStore implements RaftStorage {
   }
 
   async close(): Promise<void> {
+    await this.whenIdle();
     await this.db.close();
   }
 }

@@ -41,10 +41,12 @@ import type { StateMachine } from "./state-machine.js";
  *
  * One timer ticks the core (tick = 100 ms × raftMultiplier; heartbeat 1 tick, election 10 ticks).
  * Each Ready is handled in the order of etcd's doc.go: persist (one fsynced LevelDB batch), send,
- * apply, advance. The leader sends its appends BEFORE its own fsync finishes (thesis §10.2.1), but
- * caps the commit index in those messages at what it has durably written, so no server ever learns
- * a commit that counted the leader's not-yet-durable copy. Proposals that arrive while an fsync is
- * in flight pile up in the core and share the next batch (group commit).
+ * apply, advance. A steady leader does not wait for its disk at all (thesis §10.2.1): it sends its
+ * appends at once, hands the entries to the log store's pipelined writer and takes the next Ready;
+ * it caps the commit index in its messages at what it has durably written, so no server ever
+ * learns a commit that counted the leader's not-yet-durable copy, and applies a committed entry
+ * only once its own copy is durable. Appends queued while an fsync is in flight share the next
+ * one (group commit); so do a follower's, which pile up in its core while it waits for the disk.
  *
  * Committed entries are applied by a separate, strictly sequential apply loop, so a slow state
  * machine delays neither persistence nor replication.
@@ -154,6 +156,8 @@ export class RaftNode {
   private inReady = false;
   private readyScheduled = false;
   private readonly applyQueue: ApplyTask[] = [];
+  /** Committed entries (in order) waiting for our own copy of them to be durable (leader only). */
+  private readonly awaitingDurable: Entry[] = [];
   private applying = false;
   private storeChain: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -527,22 +531,24 @@ export class RaftNode {
     const termOrVoteChanged =
       rd.hardState !== undefined &&
       (rd.hardState.term !== durable.term || rd.hardState.vote !== durable.vote);
-    const sendEarly = this.soft.role === "leader" && !termOrVoteChanged && rd.snapshot === undefined;
-    if (sendEarly) {
-      // Thesis §10.2.1: the leader may write its log in parallel with replicating it. Commit
-      // indexes in these messages are capped at our durable log so that no follower learns of a
-      // commit that counted our own not-yet-durable copy.
-      const durableLast = this.store.lastIndex();
-      this.options.transport.send(
-        rd.messages.map((m) => (m.commit > durableLast ? { ...m, commit: durableLast } : m)),
-      );
-      this.trace?.mark("sent", firstNew, lastNew);
+    const first = rd.entries[0];
+    if (
+      this.soft.role === "leader" &&
+      !termOrVoteChanged &&
+      rd.snapshot === undefined &&
+      (first === undefined || first.index === this.store.lastIndex() + 1)
+    ) {
+      this.handleLeaderReady(rd, firstNew, lastNew);
+      return;
     }
-    if (this.soft.role === "leader") this.notePendingIndexes(rd.entries);
+    // Everything else (a follower's appends, which it must not acknowledge before they are
+    // durable; term or vote changes; snapshots) is written after the pipelined appends of our
+    // time as leader have landed, so that LevelDB sees the writes in order.
+    await this.store.whenIdle();
+    this.releaseDurableCommits();
+    assert(this.awaitingDurable.length === 0, "committed entries still wait for a durable log");
     // Committed entries we already hold durably are applied at once, in parallel with this
-    // Ready's fsync; the rest (entries that arrive and commit in the same Ready, or the leader's
-    // own not-yet-durable tail) wait for it. Applying before the local copy is durable would let
-    // a client see a write that a crash of this server could still help to lose.
+    // Ready's fsync; the rest (entries that arrive and commit in the same Ready) wait for it.
     let applyNow: readonly Entry[] = [];
     let applyLater: readonly Entry[] = rd.committedEntries;
     if (rd.snapshot === undefined) {
@@ -552,6 +558,7 @@ export class RaftNode {
       applyLater = split === -1 ? [] : rd.committedEntries.slice(split);
     }
     if (applyNow.length > 0) this.enqueueApply({ kind: "entries", entries: applyNow });
+    if (this.soft.role === "leader") this.notePendingIndexes(rd.entries);
     if (rd.hardState !== undefined || rd.entries.length > 0 || rd.snapshot !== undefined) {
       await this.withStore(() =>
         this.store.persist({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot?.metadata }),
@@ -559,7 +566,7 @@ export class RaftNode {
     }
     const durableAt = this.trace === undefined ? 0 : LatencyTrace.now();
     if (this.soft.role === "leader") this.trace?.mark("durable", firstNew, lastNew);
-    if (!sendEarly) this.options.transport.send(rd.messages);
+    this.options.transport.send(rd.messages);
     if (this.soft.role !== "leader")
       this.trace?.onFollowerPersisted(rd.entries, receivedAt, takenAt, durableAt);
     if (rd.hardState !== undefined) {
@@ -570,6 +577,50 @@ export class RaftNode {
     if (applyLater.length > 0) this.enqueueApply({ kind: "entries", entries: applyLater });
     for (const rs of rd.readStates) this.onReadState(Buffer.from(rs.requestCtx).toString("hex"), rs.index);
     this.updateGauges();
+  }
+
+  /**
+   * A steady leader's Ready, handled without waiting for the disk (thesis §10.2.1: the leader
+   * may write its log in parallel with replicating it). Its new entries go to the store's memory
+   * at once and to LevelDB in the background, so the next proposals are replicated while this
+   * fsync runs. The core counts the leader's own copy as soon as it is appended, so the driver
+   * makes up for it on both sides of a commit: commit indexes sent to followers are capped at our
+   * durable log (no follower learns of a commit that counted our not-yet-durable copy), and
+   * committed entries are applied only once our copy of them is durable (else a client could see
+   * a write that a crash of this server could still help to lose).
+   */
+  private handleLeaderReady(rd: Ready, firstNew: LogIndex, lastNew: LogIndex): void {
+    const durableLast = this.store.durableLastIndex();
+    this.options.transport.send(
+      rd.messages.map((m) => (m.commit > durableLast ? { ...m, commit: durableLast } : m)),
+    );
+    this.trace?.mark("sent", firstNew, lastNew);
+    this.notePendingIndexes(rd.entries);
+    const written = this.store.append(rd.entries, rd.hardState);
+    written?.then(
+      () => {
+        this.trace?.mark("durable", firstNew, lastNew);
+        this.releaseDurableCommits();
+      },
+      (error: unknown) => this.fail(error),
+    );
+    if (rd.hardState !== undefined) {
+      this.term = rd.hardState.term;
+      this.commit = rd.hardState.commit;
+    }
+    for (const entry of rd.committedEntries) this.awaitingDurable.push(entry);
+    this.releaseDurableCommits();
+    for (const rs of rd.readStates) this.onReadState(Buffer.from(rs.requestCtx).toString("hex"), rs.index);
+    this.updateGauges();
+  }
+
+  /** Hands the committed entries our durable log now covers to the apply loop, in order. */
+  private releaseDurableCommits(): void {
+    const durableLast = this.store.durableLastIndex();
+    let n = 0;
+    while (n < this.awaitingDurable.length && (this.awaitingDurable[n] as Entry).index <= durableLast) n++;
+    if (n === 0) return;
+    this.enqueueApply({ kind: "entries", entries: this.awaitingDurable.splice(0, n) });
   }
 
   private onSoftState(soft: SoftState): void {
