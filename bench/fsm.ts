@@ -338,7 +338,8 @@ async function measure(args: string[]): Promise<BenchResult> {
       ],
       notes: [
         `${placed} allocations in ${plans} plan entries of ${PLAN_SIZE} on ${NODES} nodes; LevelDB sync=${sync}`,
-        `processes run with --max-old-space-size=${heapMb > 0 ? heapMb : "default"} (--heap-mb 0 for Node's default)`,
+        `processes run with --max-old-space-size=${heapMb > 0 ? heapMb : "default"} (--heap-mb 0 for Node's default)` +
+          ` ${process.env["DROVER_BENCH_NODE_FLAGS"] ?? ""}`,
         `apply time counts decode + apply + one atomic LevelDB write per entry; ${snapshots} snapshots timed`,
         "restart: a fresh process opens LevelDB, loads every record and rebuilds the indexes",
       ],
@@ -359,7 +360,8 @@ interface RestartReport {
 function restartInChild(dir: string, allocs: number, heapMb: number): RestartReport {
   const self = fileURLToPath(import.meta.url);
   const script = `import(${JSON.stringify(`file://${self}`)}).then((m) => m.loadPhase(${JSON.stringify(dir)}, ${allocs}))`;
-  const heapFlags = heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : [];
+  const extra = process.env["DROVER_BENCH_NODE_FLAGS"]?.split(" ").filter((f) => f !== "") ?? [];
+  const heapFlags = [...(heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : []), ...extra];
   const out = execFileSync(process.execPath, [...heapFlags, "--input-type=module", "-e", script], {
     encoding: "utf8",
     maxBuffer: 1 << 20,
