@@ -203,8 +203,15 @@ export class LevelState {
       { type: "put", key: metaKey(g, "applied"), value: this.codec.pack(batch.appliedIndex) },
       { type: "put", key: metaKey(g, "tables"), value: this.codec.pack(batch.tableIndexes) },
     );
-    this.inflight = this.db
-      .batch(batch.ops, { sync: this.sync })
+    // A chained batch: the array form costs ~8 µs of main-thread time per operation (abstract-level
+    // copies each op object, the binding reads its properties through N-API), ~5x the chained form.
+    const write = this.db.batch();
+    for (const op of batch.ops) {
+      if (op.type === "put") write.put(op.key, op.value);
+      else write.del(op.key);
+    }
+    this.inflight = write
+      .write({ sync: this.sync })
       // Tombstones of dead plans go after the atomic write; leftovers (a crash in between) are
       // found and cleared by the next open.
       .then(() => deletePlans(this.db, g, batch.deadPlans))
