@@ -322,7 +322,7 @@ export class LevelDbLogStore implements RaftStorage {
         ops.push({ type: "put", key: KEY_CONF, value: pack(membership) });
       }
 
-      if (ops.length > 0) await this.db.batch(ops, { sync: true });
+      if (ops.length > 0) await this.write(ops);
 
       // Durable: now update memory, in place (the tail can hold many thousand entries).
       if (reshapes) {
@@ -425,7 +425,7 @@ export class LevelDbLogStore implements RaftStorage {
       batch.ops.push({ type: "put", key: KEY_HARD_STATE, value: pack(this.hardState) });
       this.hardStateUnsaved = false;
     }
-    this.db.batch(batch.ops, { sync: true }).then(
+    this.write(batch.ops).then(
       () => {
         this.durableLast = batch.last;
         this.inflight = undefined;
@@ -463,7 +463,7 @@ export class LevelDbLogStore implements RaftStorage {
       }
       // The compaction point is written first in the same batch; the deletes are garbage
       // collection, which load() tolerates if a crash leaves some behind.
-      await this.db.batch(ops, { sync: true });
+      await this.write(ops);
       if (to > this.compactedIndex) {
         await this.db.clear({ gte: ENTRY_KEY_MIN, lt: entryKey(to + 1) });
       }
@@ -476,6 +476,21 @@ export class LevelDbLogStore implements RaftStorage {
     } finally {
       this.writing = false;
     }
+  }
+
+  /**
+   * One atomic, fsynced LevelDB write. Built as a chained batch: abstract-level's array form
+   * copies and validates every operation object and the binding then reads each one's
+   * properties through N-API, which costs ~8 µs of main-thread time per operation here (a
+   * 64-entry batch: ~550 µs array vs ~100 µs chained).
+   */
+  private write(ops: readonly Op[]): Promise<void> {
+    const batch = this.db.batch();
+    for (const op of ops) {
+      if (op.type === "put") batch.put(op.key, op.value);
+      else batch.del(op.key);
+    }
+    return batch.write({ sync: true });
   }
 
   async close(): Promise<void> {
