@@ -13,7 +13,6 @@ import {
 } from "./leveldb-layout.js";
 import { placedAlloc } from "./placed-alloc.js";
 import type { RecordCodec } from "./record-codec.js";
-import type { Allocation } from "./structs.js";
 import { emptyTables, isTableName, TABLES, type TableName, type Tables } from "./tables.js";
 import { TablesBuilder } from "./tables-builder.js";
 
@@ -47,11 +46,24 @@ export async function loadGeneration(db: Db, generation: number, codec: RecordCo
   }
   const prefix = genPrefix(generation);
 
-  // 1. Allocations created by plan entries, in index order (a later creation of an id wins).
-  // Each entry's ids ("a") come just before its bytes ("b"). Entries are large (~0.5 MB for
-  // 1,000 allocations): read them a few at a time.
+  // 1. What overrides a plan entry's allocation: a tombstone naming that entry, or a record of
+  // the allocation (always its newest version). Both are few next to the plan entries.
+  const tombstones = new Map<string, number[]>();
+  await scan(db, `${prefix}t:`, LOAD_BATCH, (key) => {
+    const sep = key.indexOf(":");
+    const id = key.slice(sep + 1);
+    tombstones.set(id, [...(tombstones.get(id) ?? []), Number.parseInt(key.slice(0, sep), 16)]);
+  });
+  const allocRecords = new Set<string>();
+  await scanKeys(db, `${recordPrefix(generation)}allocs:`, (id) => {
+    allocRecords.add(id);
+  });
+
+  // 2. Allocations created by plan entries, in index order (a later creation of an id wins),
+  // straight into the tables. Each entry's ids ("a") come just before its bytes ("b"). Entries
+  // are large (~0.5 MB for 1,000 allocations): read them a few at a time.
+  const builder = new TablesBuilder(index, tableIndexes);
   const planIds = new Map<number, string[]>();
-  const candidates = new Map<string, Allocation>();
   await scan(db, planPrefix(generation), PLAN_BATCH, (rest, value) => {
     const planIndex = Number.parseInt(rest.slice(0, rest.indexOf(":")), 16);
     if (rest.endsWith(":a")) {
@@ -60,40 +72,33 @@ export async function loadGeneration(db: Db, generation: number, codec: RecordCo
     }
     const ids = new Set(planIds.get(planIndex) ?? []);
     const command = decodeCommand(value);
-    if (command.type !== "plan-apply")
+    if (command.type !== "plan-apply") {
       throw new CorruptSnapshotError(`stored plan ${planIndex} is a ${command.type}`);
+    }
     for (const allocs of Object.values(command.NodeAllocation)) {
       for (const alloc of allocs) {
-        if (ids.has(alloc.ID)) candidates.set(alloc.ID, placedAlloc(alloc, planIndex, command.Now, true));
+        if (!ids.has(alloc.ID) || allocRecords.has(alloc.ID)) continue;
+        if (tombstones.get(alloc.ID)?.includes(planIndex) === true) continue;
+        builder.addPlacedAlloc(placedAlloc(alloc, planIndex, command.Now, true));
       }
     }
   });
-  // 2. Tombstones remove the creation they name.
-  const orphanTombstones = new Set<number>();
-  await scan(db, `${prefix}t:`, LOAD_BATCH, (key, value) => {
-    const sep = key.indexOf(":");
-    const planIndex = Number.parseInt(key.slice(0, sep), 16);
-    if (!planIds.has(planIndex)) orphanTombstones.add(planIndex);
-    const id = key.slice(sep + 1);
-    if (candidates.get(id)?.CreateIndex === planIndex) candidates.delete(id);
-    codec.unpack(value);
-  });
+
   // 3. Records: the latest value of everything they hold.
-  const builder = new TablesBuilder(index, tableIndexes);
   await scan(db, recordPrefix(generation), LOAD_BATCH, (rest, value) => {
     const sep = rest.indexOf(":");
     const table = rest.slice(0, sep);
-    if (sep < 0 || !isTableName(table))
+    if (sep < 0 || !isTableName(table)) {
       throw new CorruptSnapshotError(`stored record with bad key ${JSON.stringify(rest)}`);
-    const key = rest.slice(sep + 1);
-    if (table === "allocs") candidates.delete(key);
-    builder.add(table, key, codec.unpack(value));
+    }
+    builder.add(table, rest.slice(sep + 1), codec.unpack(value));
   });
-  for (const alloc of candidates.values()) builder.addPlacedAlloc(alloc);
   const tables = builder.finish();
 
   const planRefs = new Map<number, number>();
-  const deadPlans = [...orphanTombstones];
+  // Tombstones of plan entries already gone (a crash between a write and its cleanup).
+  const orphans = new Set([...tombstones.values()].flat().filter((planIndex) => !planIds.has(planIndex)));
+  const deadPlans = [...orphans];
   for (const [planIndex, ids] of planIds) {
     const live = ids.filter((id) => tables.allocs.get(id)?.CreateIndex === planIndex).length;
     if (live > 0) planRefs.set(planIndex, live);
@@ -110,6 +115,19 @@ export async function deletePlans(db: Db, generation: number, plans: readonly nu
       { type: "del", key: planIdsKey(generation, planIndex) },
     ]);
     await db.clear(prefixRange(tombstonePrefix(generation, planIndex)));
+  }
+}
+
+async function scanKeys(db: Db, prefix: string, onKey: (rest: string) => void): Promise<void> {
+  const iterator = db.keys(prefixRange(prefix));
+  try {
+    for (;;) {
+      const batch = await iterator.nextv(LOAD_BATCH);
+      if (batch.length === 0) break;
+      for (const key of batch) onKey(key.slice(prefix.length));
+    }
+  } finally {
+    await iterator.close();
   }
 }
 
