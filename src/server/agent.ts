@@ -158,7 +158,7 @@ export class ServerAgent {
       hub,
       forwardDeadlineMs: config.forwardDeadlineMs ?? 5_000,
     });
-    addServerService(grpcServer, endpoints, logger.child({ component: "rpc" }));
+    addServerService(grpcServer, endpoints, logger.child({ component: "rpc" }), endpoints.localOnly());
 
     const leaderClient = new ApiLeaderClient(endpoints);
     const histogram = workerScheduleHistogram(context);

@@ -42,7 +42,7 @@ export class Forwarder {
   client(address: string): ServerRpcClient {
     let client = this.clients.get(address);
     if (client === undefined) {
-      client = new ServerRpcClient(address);
+      client = new ServerRpcClient(address, { forwarded: true });
       this.clients.set(address, client);
     }
     return client;

@@ -4,6 +4,7 @@ import { mockAlloc, mockJob, mockNode } from "../../fsm/mock.js";
 import { StateStore } from "../../fsm/state-store.js";
 import type { Allocation } from "../../fsm/structs.js";
 import { NotFoundError, TimeoutError, ValidationError } from "../../shared/errors.js";
+import { silentLogger } from "../../shared/log.js";
 import { SystemClock } from "../clock.js";
 import { Forwarder } from "../forward.js";
 import { InProcessContext } from "../in-process-context.js";
@@ -30,7 +31,18 @@ interface Harness {
 
 async function serve(endpoints: ServerEndpoints): Promise<{ server: grpc.Server; address: string }> {
   const server = new grpc.Server();
-  addServerService(server, endpoints, (await import("../../shared/log.js")).silentLogger());
+  addServerService(server, endpoints, silentLogger(), endpoints.localOnly());
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) =>
+      e ? reject(e) : resolve(p),
+    ),
+  );
+  return { server, address: `127.0.0.1:${port}` };
+}
+
+async function serveBoth(endpoints: ServerEndpoints): Promise<{ server: grpc.Server; address: string }> {
+  const server = new grpc.Server();
+  addServerService(server, endpoints, silentLogger(), endpoints.localOnly());
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) =>
       e ? reject(e) : resolve(p),
@@ -318,6 +330,51 @@ describe("server endpoints over gRPC", () => {
     setTimeout(() => h.setFollowerKnowsLeader(true), 300);
     const res = await pending;
     expect(res.ok).toBe(true);
+  });
+
+  it("two followers that each think the other leads do not bounce a write between them", async () => {
+    // Forwarded calls are marked: the receiver answers NotLeader instead of forwarding again, so
+    // the origin keeps retrying against its own (stale) view until its deadline, then gives up.
+    const addresses: ServerAddress[] = [
+      { id: "x", rpcAddress: "" },
+      { id: "y", rpcAddress: "" },
+    ];
+    const notLeader = new InProcessContext(new StateStore(), new SystemClock());
+    notLeader.setLeader(false);
+    const made = await Promise.all(
+      [0, 1].map(async (i) => {
+        const other = (): ServerAddress => addresses[1 - i] as ServerAddress;
+        const v = view(addresses[i] as ServerAddress, other);
+        const forwarder = new Forwarder(v);
+        const endpoints = new ServerEndpoints({
+          ctx: notLeader,
+          cluster: v,
+          forwarder,
+          duties: () => undefined,
+          hub: new AllocWatchHub(),
+          forwardDeadlineMs: 1_000,
+        });
+        const served = await serveBoth(endpoints);
+        addresses[i] = { id: addresses[i]?.id ?? "", rpcAddress: served.address };
+        return { forwarder, endpoints, served };
+      }),
+    );
+    const client = new ServerRpcClient(addresses[0]?.rpcAddress ?? "");
+    try {
+      const started = performance.now();
+      await expect(client.varPut("default", "crossed", { k: "v" }, undefined)).rejects.toBeInstanceOf(
+        TimeoutError,
+      );
+      // One deadline of the origin, not a chain of 30 s hops.
+      expect(performance.now() - started).toBeLessThan(10_000);
+    } finally {
+      client.close();
+      for (const m of made) {
+        m.forwarder.close();
+        m.endpoints.close();
+        m.served.server.forceShutdown();
+      }
+    }
   });
 
   it("without a leader until the deadline a write fails with a timeout", async () => {

@@ -125,12 +125,23 @@ function varMetadata(v: Variable): VariableMetadata {
 export class ServerEndpoints implements ServerApi {
   private readonly allocUpdates: WriteBatcher<AllocClientUpdate>;
 
-  constructor(private readonly o: EndpointsOptions) {
-    this.allocUpdates = new WriteBatcher(
-      (items) => this.flushAllocUpdates(items),
-      o.allocUpdateWindowMs ?? 50,
-      2000,
-    );
+  constructor(
+    private readonly o: EndpointsOptions,
+    shared?: { allocUpdates: WriteBatcher<AllocClientUpdate> },
+    /** False for calls another server forwarded here: run locally or answer NotLeader. */
+    private readonly forwarding = true,
+  ) {
+    this.allocUpdates =
+      shared?.allocUpdates ??
+      new WriteBatcher((items) => this.flushAllocUpdates(items), o.allocUpdateWindowMs ?? 50, 2000);
+  }
+
+  /**
+   * The same endpoints for calls that were already forwarded once (see FORWARDED_KEY): they run
+   * here if this server leads and fail with NotLeader otherwise, so the origin retries.
+   */
+  localOnly(): ServerEndpoints {
+    return new ServerEndpoints(this.o, { allocUpdates: this.allocUpdates }, false);
   }
 
   close(): void {
@@ -168,6 +179,9 @@ export class ServerEndpoints implements ServerApi {
     remote: (c: ServerRpcClient) => Promise<T>,
     idempotent = false,
   ): Promise<T> {
+    // Off the leader every local path fails with NotLeaderError (no duties, Raft refuses the
+    // proposal or the ReadIndex), which is the answer a forwarded call must get.
+    if (!this.forwarding) return local();
     return this.o.forwarder.run({ deadlineMs: this.o.forwardDeadlineMs, idempotent }, local, remote);
   }
 

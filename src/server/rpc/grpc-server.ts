@@ -6,7 +6,7 @@ import type {
   ServerWritableStream,
   sendUnaryData,
 } from "@grpc/grpc-js";
-import { status } from "@grpc/grpc-js";
+import { type Metadata, status } from "@grpc/grpc-js";
 import type {
   DrainStrategy,
   Evaluation,
@@ -21,7 +21,7 @@ import type { GcRequest } from "../../scheduler/schedule-types.js";
 import type { Logger } from "../../shared/log.js";
 import { EMPTY, packValue, unpackOptional, unpackValue } from "./codec.js";
 import type * as P from "./proto-types.js";
-import { toGrpcError } from "./rpc-status.js";
+import { FORWARDED_KEY, toGrpcError } from "./rpc-status.js";
 import type { AllocClientFields, QueryMeta, QueryOptions, ServerApi } from "./server-api.js";
 import { serverProto } from "./server-client.js";
 
@@ -46,7 +46,7 @@ function metaToProto(meta: QueryMeta): P.QueryMeta {
  * agent's gRPC server, next to the Raft transport. Every handler answers errors as gRPC statuses
  * (rpc-status.ts), never throws into grpc-js.
  */
-export function addServerService(server: Server, api: ServerApi, logger: Logger): void {
+function serverHandlers(api: ServerApi, logger: Logger): P.ServerHandlers {
   const unary = <Req, Res>(fn: (req: Req) => Promise<Res>): handleUnaryCall<Req, Res> => {
     return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
       let promise: Promise<Res>;
@@ -243,5 +243,28 @@ export function addServerService(server: Server, api: ServerApi, logger: Logger)
     }),
     VarList: list((q) => api.varList(q)),
   };
-  server.addService(serverProto().drover.server.Server.service, handlers);
+  return handlers;
+}
+
+type AnyHandler = (call: { metadata: Metadata }, ...rest: unknown[]) => void;
+
+/**
+ * Serves the endpoints on `server`. Calls that another server forwarded (FORWARDED_KEY) go to
+ * `forwardedApi` — the endpoints' localOnly() view, which never forwards again.
+ */
+export function addServerService(
+  server: Server,
+  api: ServerApi,
+  logger: Logger,
+  forwardedApi: ServerApi = api,
+): void {
+  const direct = serverHandlers(api, logger) as unknown as Record<string, AnyHandler>;
+  const forwarded = serverHandlers(forwardedApi, logger) as unknown as Record<string, AnyHandler>;
+  const handlers: Record<string, AnyHandler> = {};
+  for (const [name, handler] of Object.entries(direct)) {
+    const viaForward = forwarded[name] as AnyHandler;
+    handlers[name] = (call, ...rest) =>
+      (call.metadata.get(FORWARDED_KEY).length > 0 ? viaForward : handler)(call, ...rest);
+  }
+  server.addService(serverProto().drover.server.Server.service, handlers as unknown as P.ServerHandlers);
 }

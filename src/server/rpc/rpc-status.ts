@@ -9,6 +9,12 @@ import { StalePlanError } from "../plan-applier.js";
  * client turns it back into the same typed error, so forwarding is transparent to callers.
  */
 const KIND_KEY = "drover-error";
+/**
+ * Set on calls a server forwards to the leader. A server receiving a forwarded call runs it
+ * locally or answers NotLeader: it never forwards again, so two servers with stale, crossed views
+ * of the leader cannot bounce a request between them until its deadline (Nomad does the same).
+ */
+export const FORWARDED_KEY = "drover-forwarded";
 const LEADER_ID_KEY = "drover-leader-id";
 const LEADER_ADDR_KEY = "drover-leader-address";
 const EVAL_ID_KEY = "drover-eval-id";

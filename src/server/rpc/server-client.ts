@@ -26,7 +26,7 @@ import type { GcRequest } from "../../scheduler/schedule-types.js";
 import { loadProto } from "../../shared/proto.js";
 import { EMPTY, packValue, unpackOptional, unpackValue } from "./codec.js";
 import type * as P from "./proto-types.js";
-import { fromGrpcError, type GrpcErrorLike } from "./rpc-status.js";
+import { FORWARDED_KEY, fromGrpcError, type GrpcErrorLike } from "./rpc-status.js";
 import type {
   AllocClientFields,
   AllocWatch,
@@ -108,6 +108,8 @@ export function allocsUpdateFromProto(message: ClientAllocsUpdate__Output): Clie
 export interface ServerRpcClientOptions {
   /** Deadline of a unary call unless it blocks longer by design (blocking queries, dequeue). */
   defaultDeadlineMs?: number;
+  /** Marks every call as forwarded by a server (see FORWARDED_KEY): the Forwarder's clients. */
+  forwarded?: boolean;
 }
 
 /**
@@ -117,6 +119,7 @@ export interface ServerRpcClientOptions {
 export class ServerRpcClient implements ServerApi {
   private readonly client: ServerClient;
   private readonly defaultDeadlineMs: number;
+  private readonly forwarded: boolean;
 
   constructor(
     readonly address: string,
@@ -133,6 +136,7 @@ export class ServerRpcClient implements ServerApi {
       "grpc.max_reconnect_backoff_ms": 1000,
     });
     this.defaultDeadlineMs = options.defaultDeadlineMs ?? 30_000;
+    this.forwarded = options.forwarded ?? false;
   }
 
   close(): void {
@@ -147,7 +151,9 @@ export class ServerRpcClient implements ServerApi {
   ): Promise<Res> {
     const deadline = Date.now() + this.defaultDeadlineMs + extraMs;
     return new Promise<Res>((resolve, reject) => {
-      const call = method.call(this.client, request, new Metadata(), { deadline }, (error, value) => {
+      const metadata = new Metadata();
+      if (this.forwarded) metadata.set(FORWARDED_KEY, "1");
+      const call = method.call(this.client, request, metadata, { deadline }, (error, value) => {
         signal?.removeEventListener("abort", cancel);
         if (error !== null) reject(fromGrpcError(error));
         else if (value === undefined) reject(new Error("rpc answered neither a value nor an error"));
