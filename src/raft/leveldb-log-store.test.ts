@@ -212,4 +212,16 @@ describe("LevelDbLogStore", () => {
     expect(store.lastIndex()).toBe(5);
     await store.close();
   });
+
+  it("keeps a newer installed snapshot when an older local compaction arrives late", async () => {
+    let store = await LevelDbLogStore.open(dir, silentLogger());
+    await store.persist({ entries: range(1, 20, 1) });
+    const conf = { voters: ["s1"], learners: [], votersOutgoing: [] };
+    await store.persist({ snapshot: { index: 30, term: 2, confState: conf } });
+    expect(await store.compact({ index: 15, term: 1, confState: conf }, 10)).toBe(false);
+    store = await reopen(store);
+    expect(store.snapshot().metadata.index).toBe(30);
+    expect(store.firstIndex()).toBe(31);
+    await store.close();
+  });
 });

@@ -448,11 +448,14 @@ export class LevelDbLogStore implements RaftStorage {
    * Records that a snapshot of the state machine at `meta.index` is durable (its bytes are in the
    * snapshot store), and drops log entries up to `compactTo` (≤ meta.index), keeping a trailing
    * window so that slightly slow followers still catch up from the log instead of a snapshot.
+   * Returns false (and changes nothing) when the store already records a snapshot at least as
+   * new, e.g. one installed from the leader while this one was being written.
    */
-  async compact(meta: SnapshotMetadata, compactTo: LogIndex): Promise<void> {
+  async compact(meta: SnapshotMetadata, compactTo: LogIndex): Promise<boolean> {
     assert(compactTo <= meta.index, "compaction beyond the snapshot");
-    assert(meta.index <= this.lastIndex(), "snapshot beyond the log");
     assert(!this.writing, "compact overlaps persist");
+    if (meta.index <= this.snapshotMeta.index) return false;
+    assert(meta.index <= this.lastIndex(), "snapshot beyond the log");
     this.writing = true;
     try {
       const to = Math.max(compactTo, this.compactedIndex);
@@ -473,6 +476,7 @@ export class LevelDbLogStore implements RaftStorage {
       this.compactedIndex = to;
       this.compactedTerm = term;
       this.snapshotMeta = meta;
+      return true;
     } finally {
       this.writing = false;
     }

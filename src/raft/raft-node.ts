@@ -165,6 +165,10 @@ export class RaftNode {
   /** When (Date.now()) the last message from the current leader arrived. */
   private lastLeaderContact = 0;
   private snapshotsTaken = 0;
+  /** The snapshot being written and the log compaction after it, if any (at most one at a time). */
+  private snapshotWrite: Promise<void> | undefined;
+  /** Size of the latest snapshot this server wrote (0 until its first): see maybeSnapshot. */
+  private lastSnapshotBytes = 0;
   private snapshotsInstalled = 0;
   /** Per-write stage timestamps, only with DROVER_RAFT_TRACE set (see latency-trace.ts). */
   private readonly trace: LatencyTrace | undefined;
@@ -474,6 +478,7 @@ export class RaftNode {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.failAll(new NotLeaderError(undefined));
     while (this.inReady || this.applying) await new Promise((resolve) => setTimeout(resolve, 5));
+    await this.snapshotWrite;
     await this.storeChain;
     await this.store.close();
   }
@@ -681,8 +686,13 @@ export class RaftNode {
   private async applyLoop(): Promise<void> {
     for (let task = this.applyQueue.shift(); task !== undefined; task = this.applyQueue.shift()) {
       if (this.stopped) return;
-      if (task.kind === "snapshot") await this.restoreSnapshot(task.metadata);
-      else await this.applyEntries(task.entries);
+      if (task.kind === "snapshot") {
+        // Our own snapshot still being written must not outlive (and prune) the installed one.
+        await this.snapshotWrite;
+        await this.restoreSnapshot(task.metadata);
+      } else {
+        await this.applyEntries(task.entries);
+      }
       await this.maybeSnapshot();
     }
   }
@@ -817,25 +827,58 @@ export class RaftNode {
     await this.snapshots.prune(meta);
   }
 
-  /** Snapshot + compaction when the log passes a threshold; runs inside the apply loop. */
+  /**
+   * Snapshot + compaction when the log has grown enough; decided and started inside the apply
+   * loop (the state machine hands out an immutable view at the applied index), while the bytes
+   * are streamed to disk and the log compacted in the background, so applying goes on meanwhile.
+   *
+   * When: once `snapshotThresholdEntries` entries were applied since the last snapshot AND the
+   * retained log is at least as large as the last snapshot was, or once the log passes
+   * `snapshotThresholdBytes`. A snapshot costs the whole state while the log costs what was
+   * written, so taking one only after the log has caught up with the state keeps the snapshots'
+   * total cost within that of the log (Redis' AOF rewrite follows the same rule) instead of
+   * rewriting a large state every few thousand writes.
+   */
   private async maybeSnapshot(): Promise<void> {
+    if (this.snapshotWrite !== undefined) return;
     const last = this.store.snapshot().metadata;
     const sinceEntries = this.fsmApplied - last.index;
     const entriesThreshold = this.options.snapshotThresholdEntries ?? 8192;
     const bytesThreshold = this.options.snapshotThresholdBytes ?? 64 << 20;
     if (sinceEntries <= 0) return;
-    if (sinceEntries < entriesThreshold && this.store.retainedBytes() < bytesThreshold) return;
+    const logBytes = this.store.retainedBytes();
+    const due =
+      (sinceEntries >= entriesThreshold && logBytes >= this.lastSnapshotBytes) || logBytes >= bytesThreshold;
+    if (!due) return;
     if (this.fsmApplied > this.store.lastIndex()) return;
     const snap = await this.options.stateMachine.snapshot();
     assert(snap.index === this.fsmApplied, () => `snapshot at ${snap.index}, applied ${this.fsmApplied}`);
+    // Everything the file holds is fixed here, at the applied index: the state machine's view and
+    // the membership as of that index.
     const meta: SnapshotMetadata = {
       index: snap.index,
       term: this.store.term(snap.index),
       confState: this.membership.confState,
     };
-    await this.snapshots.write(meta, frameSnapshot({ addresses: this.membership.addresses }, snap.chunks));
+    const framed = frameSnapshot({ addresses: this.membership.addresses }, snap.chunks);
+    this.snapshotWrite = this.writeSnapshot(meta, framed).then(
+      () => {
+        this.snapshotWrite = undefined;
+      },
+      (error: unknown) => {
+        this.snapshotWrite = undefined;
+        this.fail(error);
+      },
+    );
+  }
+
+  private async writeSnapshot(meta: SnapshotMetadata, framed: AsyncIterable<Uint8Array>): Promise<void> {
+    this.lastSnapshotBytes = await this.snapshots.write(meta, framed);
     const compactTo = Math.max(0, meta.index - (this.options.trailingLogs ?? 1024));
-    await this.withStore(() => this.store.compact(meta, compactTo));
+    const compacted = await this.withStore(() => this.store.compact(meta, compactTo));
+    // A snapshot installed from the leader meanwhile is newer: it stays, and this one's file goes
+    // when that one prunes.
+    if (!compacted) return;
     await this.snapshots.prune(meta);
     this.snapshotsTaken++;
     this.options.log.info({ index: meta.index, compactTo }, "snapshot taken, log compacted");
@@ -1032,9 +1075,13 @@ export class RaftNode {
     return best;
   }
 
-  private withStore(write: () => Promise<void>): Promise<void> {
+  private withStore<T>(write: () => Promise<T>): Promise<T> {
     const next = this.storeChain.then(write);
-    this.storeChain = next.catch(() => undefined);
+    // The chain only orders the writes; each caller gets (and handles) its own write's outcome.
+    this.storeChain = next.then(
+      () => undefined,
+      () => undefined,
+    );
     return next;
   }
 
