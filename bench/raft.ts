@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- raft [--duration-s 10] [--failovers 5] [--skip-etcd] [--skip-drover]`
+ * `npm run bench -- raft [--duration-s 10] [--failovers 5] [--skip-etcd] [--skip-drover]
+ *                       [--agent-node-flags "--max-semi-space-size=32"]`
  *
  * Drover's replicated write path against etcd 3.4, side by side in one run, both as 3 servers
  * on loopback with fsync on, both driven through their client-facing HTTP APIs with keep-alive:
@@ -8,7 +9,8 @@
  * For each: writes/s and latency at 1 and 64 outstanding requests for `duration` seconds each,
  * sent to the leader; then kill -9 of the leader `failovers` times, measuring the time until a
  * write through a surviving server succeeds. Drover also reports leader changes observed while
- * nothing failed (from drover_raft_leader_changes_total on every server).
+ * nothing failed (from drover_raft_leader_changes_total on every server). `--agent-node-flags`
+ * passes V8/Node flags to Drover's agent processes (deployment tuning; none by default).
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
@@ -48,6 +50,8 @@ interface LoadResult {
   p50: number;
   p99: number;
   errors: number;
+  /** CPU time (user + system) of all the system's server processes per acknowledged write. */
+  cpuMsPerWrite: number;
 }
 
 // ───────────────────────── HTTP ─────────────────────────
@@ -108,6 +112,23 @@ async function kill9(member: Member): Promise<void> {
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
   child.kill("SIGKILL");
   await exited;
+}
+
+/** CPU time (user + system, ms) a live process has used so far (Linux /proc; NaN elsewhere). */
+function cpuMs(member: Member): number {
+  const pid = member.process?.pid;
+  if (pid === undefined) return 0;
+  try {
+    // Fields after the command name: state is [0], utime [11], stime [12], in clock ticks (100/s).
+    const fields = (readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1] ?? "").split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function clusterCpuMs(target: Target): number {
+  return target.members.reduce((sum, m) => sum + cpuMs(m), 0);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -201,7 +222,7 @@ async function etcdTarget(dir: string): Promise<Target> {
 
 // ───────────────────────── Drover ─────────────────────────
 
-async function droverTarget(dir: string): Promise<Target> {
+async function droverTarget(dir: string, nodeFlags: readonly string[]): Promise<Target> {
   mkdirSync(dir, { recursive: true });
   const http = await Promise.all(Array.from({ length: 3 }, freePort));
   const rpc = await Promise.all(Array.from({ length: 3 }, freePort));
@@ -212,6 +233,7 @@ async function droverTarget(dir: string): Promise<Target> {
     httpUrl: `http://127.0.0.1:${http[i]}`,
     command: process.execPath,
     args: [
+      ...nodeFlags,
       bin,
       "agent",
       "--server",
@@ -292,6 +314,7 @@ async function load(target: Target, concurrency: number, durationMs: number): Pr
   const warmupEnd = Date.now() + 1000;
   while (Date.now() < warmupEnd) await target.put(agent, leader, n++, 5000);
   const started = process.hrtime.bigint();
+  const cpuBefore = clusterCpuMs(target);
   const end = Date.now() + durationMs;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -307,12 +330,14 @@ async function load(target: Target, concurrency: number, durationMs: number): Pr
     }),
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpuMsPerWrite = (clusterCpuMs(target) - cpuBefore) / latencies.length;
   agent.destroy();
   return {
     writesPerS: latencies.length / seconds,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     errors,
+    cpuMsPerWrite,
   };
 }
 
@@ -380,12 +405,15 @@ export async function run(args: string[]): Promise<BenchResult> {
       metrics[`${prefix}_writes_per_s_c64`] = c64.writesPerS;
       metrics[`${prefix}_p50_ms_c64`] = c64.p50;
       metrics[`${prefix}_p99_ms_c64`] = c64.p99;
+      metrics[`${prefix}_cpu_ms_per_write_c1`] = c1.cpuMsPerWrite;
+      metrics[`${prefix}_cpu_ms_per_write_c64`] = c64.cpuMsPerWrite;
       rows.push({
         system: target.name,
         outstanding: 1,
         "writes/s": c1.writesPerS,
         p50_ms: c1.p50,
         p99_ms: c1.p99,
+        "cpu_ms/write": c1.cpuMsPerWrite,
         errors: c1.errors,
       });
       rows.push({
@@ -394,6 +422,7 @@ export async function run(args: string[]): Promise<BenchResult> {
         "writes/s": c64.writesPerS,
         p50_ms: c64.p50,
         p99_ms: c64.p99,
+        "cpu_ms/write": c64.cpuMsPerWrite,
         errors: c64.errors,
       });
       const times = await failovers(target, rounds, join(dir, target.name));
@@ -405,6 +434,7 @@ export async function run(args: string[]): Promise<BenchResult> {
         "writes/s": "",
         p50_ms: percentile(times, 50),
         p99_ms: Math.max(...times),
+        "cpu_ms/write": "",
         errors: 0,
       });
       notes.push(`${target.name} failover times (ms): ${times.map((t) => t.toFixed(0)).join(", ")}`);
@@ -428,14 +458,19 @@ export async function run(args: string[]): Promise<BenchResult> {
       if (!existsSync(join(repoRoot, "dist", "src", "cli", "main.js"))) {
         notes.push("Drover skipped: dist/ is not built");
       } else {
-        await measure(await droverTarget(join(dir, "drover")), "drover").catch((error: unknown) => {
-          notes.push(`Drover side failed: ${(error as Error).message}`);
-          for (const name of ["s1", "s2", "s3"]) {
-            const file = join(dir, "drover", `${name}.log`);
-            const tail = existsSync(file) ? readFileSync(file, "utf8").trim().split("\n").slice(-4) : [];
-            for (const line of tail) notes.push(`  ${name}: ${line.slice(0, 300)}`);
-          }
-        });
+        const flagsAt = args.indexOf("--agent-node-flags");
+        const nodeFlags = flagsAt >= 0 ? (args[flagsAt + 1] ?? "").split(" ").filter((f) => f !== "") : [];
+        if (nodeFlags.length > 0) notes.push(`Drover agents ran with node flags: ${nodeFlags.join(" ")}`);
+        await measure(await droverTarget(join(dir, "drover"), nodeFlags), "drover").catch(
+          (error: unknown) => {
+            notes.push(`Drover side failed: ${(error as Error).message}`);
+            for (const name of ["s1", "s2", "s3"]) {
+              const file = join(dir, "drover", `${name}.log`);
+              const tail = existsSync(file) ? readFileSync(file, "utf8").trim().split("\n").slice(-4) : [];
+              for (const line of tail) notes.push(`  ${name}: ${line.slice(0, 300)}`);
+            }
+          },
+        );
       }
     }
     const d = metrics["drover_writes_per_s_c64"];
@@ -443,6 +478,7 @@ export async function run(args: string[]): Promise<BenchResult> {
     if (d !== undefined && e !== undefined) metrics["ratio_writes_c64"] = d / e;
     notes.push(
       "both systems: 3 servers on loopback, fsync on, 1 KiB values, HTTP keep-alive, requests sent to the leader",
+      "cpu_ms/write: user+system CPU of the 3 server processes per acknowledged write (the machine is shared: compare ratios within one run)",
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
