@@ -1,5 +1,5 @@
 import { assert } from "../shared/assert.js";
-import { type Owner, PMap } from "./persistent-map.js";
+import { hashString, type Owner, PMap } from "./persistent-map.js";
 
 /**
  * A secondary index (outer key → inner map) being changed by one transaction. The inner maps it
@@ -8,6 +8,10 @@ import { type Owner, PMap } from "./persistent-map.js";
  */
 export class IndexDraft<T> {
   private readonly dirty = new Map<string, PMap<T>>();
+  // The inner map last written: a plan writes 1,000 allocations under one job and one eval, and
+  // this skips two Map lookups per write. Always equal to dirty.get(lastKey) when lastKey is set.
+  private lastKey: string | undefined;
+  private lastMap: PMap<T> | undefined;
 
   constructor(
     private outer: PMap<PMap<T>>,
@@ -25,7 +29,16 @@ export class IndexDraft<T> {
   }
 
   set(key: string, inner: string, value: T): void {
-    this.dirty.set(key, (this.get(key) ?? PMap.empty<T>()).set(inner, value, this.owner));
+    this.setHashed(key, inner, hashString(inner), value);
+  }
+
+  /** `set` with `innerHash` = hashString(inner) computed by the caller. */
+  setHashed(key: string, inner: string, innerHash: number, value: T): void {
+    const current = key === this.lastKey ? this.lastMap : this.get(key);
+    const next = (current ?? PMap.empty<T>()).setHashed(inner, innerHash, value, this.owner);
+    if (next !== current || key !== this.lastKey) this.dirty.set(key, next);
+    this.lastKey = key;
+    this.lastMap = next;
   }
 
   delete(key: string, inner: string): void {
@@ -33,6 +46,7 @@ export class IndexDraft<T> {
     if (map === undefined) return;
     const next = map.delete(inner, this.owner);
     if (next !== map) this.dirty.set(key, next);
+    if (key === this.lastKey) this.lastMap = next;
   }
 
   /** The index with every pending change; empty inner maps are dropped. */
@@ -41,6 +55,8 @@ export class IndexDraft<T> {
       this.outer = map.size === 0 ? this.outer.delete(key, this.owner) : this.outer.set(key, map, this.owner);
     }
     this.dirty.clear();
+    this.lastKey = undefined;
+    this.lastMap = undefined;
     return this.outer;
   }
 }

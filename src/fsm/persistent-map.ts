@@ -281,15 +281,25 @@ export class PMap<V> {
     return getIn(this.root, hashString(key), key) as V | undefined;
   }
 
+  /** `get` with the key's hashString() already computed (a key written to several maps is hashed once). */
+  getHashed(key: string, hash: number): V | undefined {
+    return getIn(this.root, hash, key) as V | undefined;
+  }
+
   has(key: string): boolean {
     return this.get(key) !== undefined;
   }
 
   /** A map with `key` bound to `value`. With an owner, nodes made under it are edited in place. */
   set(key: string, value: V, owner: Owner | null = null): PMap<V> {
+    return this.setHashed(key, hashString(key), value, owner);
+  }
+
+  /** `set` with `hash` = hashString(key) computed by the caller. */
+  setHashed(key: string, hash: number, value: V, owner: Owner | null = null): PMap<V> {
     assert(value !== undefined, "hamt: undefined values are not stored");
     sizeDelta = 0;
-    const root = insert(this.root, 0, hashString(key), key, value, owner);
+    const root = insert(this.root, 0, hash, key, value, owner);
     if (root === this.root && sizeDelta === 0) return this;
     return new PMap<V>(root, this.size + sizeDelta);
   }
