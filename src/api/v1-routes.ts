@@ -50,16 +50,31 @@ function bodyObject(req: ApiRequest): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-function varItems(value: unknown): Record<string, string> {
+/** A JSON object of strings (variable items, dispatch meta); `field` names it in errors. */
+function stringMap(value: unknown, field: string): Record<string, string> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new ValidationError("Items must be an object of strings", "request body");
+    throw new ValidationError(`${field} must be an object of strings`, "request body");
   }
-  const items: Record<string, string> = {};
+  const out: Record<string, string> = {};
   for (const [key, item] of Object.entries(value)) {
-    if (typeof item !== "string") throw new ValidationError(`Items.${key} must be a string`, "request body");
-    items[key] = item;
+    if (typeof item !== "string")
+      throw new ValidationError(`${field}.${key} must be a string`, "request body");
+    out[key] = item;
   }
-  return items;
+  return out;
+}
+
+/** Nomad's dispatch payload: base64 in JSON. */
+function dispatchPayload(value: unknown): Uint8Array {
+  if (value === undefined || value === null || value === "") return new Uint8Array(0);
+  if (typeof value !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0) {
+    throw new ValidationError("Payload must be a base64 string", "request body");
+  }
+  return Buffer.from(value, "base64");
+}
+
+function varItems(value: unknown): Record<string, string> {
+  return stringMap(value, "Items");
 }
 
 /** The Nomad-compatible `/v1/...` routes of an agent. */
@@ -149,6 +164,17 @@ export function v1Router(deps: V1Deps): Router<Handler> {
       JobModifyIndex: res.jobModifyIndex,
       Index: res.index,
     });
+  });
+  router.add("POST", "/v1/job/:id/dispatch", async (req) => {
+    const body = bodyObject(req);
+    const meta = body["Meta"] === undefined || body["Meta"] === null ? {} : stringMap(body["Meta"], "Meta");
+    const res = await api.jobDispatch(
+      namespaceOf(req),
+      req.params["id"] as string,
+      dispatchPayload(body["Payload"]),
+      meta,
+    );
+    return ok({ ...res, Index: res.EvalCreateIndex });
   });
   router.add("GET", "/v1/job/:id/allocations", async (req) => {
     const res = await api.jobAllocations(req.params["id"] as string, {

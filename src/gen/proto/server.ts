@@ -12,6 +12,8 @@ import type { GcCommitRequest as _drover_server_GcCommitRequest, GcCommitRequest
 import type { GetRequest as _drover_server_GetRequest, GetRequest__Output as _drover_server_GetRequest__Output } from './drover/server/GetRequest.js';
 import type { GetResponse as _drover_server_GetResponse, GetResponse__Output as _drover_server_GetResponse__Output } from './drover/server/GetResponse.js';
 import type { JobDeregisterRequest as _drover_server_JobDeregisterRequest, JobDeregisterRequest__Output as _drover_server_JobDeregisterRequest__Output } from './drover/server/JobDeregisterRequest.js';
+import type { JobDispatchRequest as _drover_server_JobDispatchRequest, JobDispatchRequest__Output as _drover_server_JobDispatchRequest__Output } from './drover/server/JobDispatchRequest.js';
+import type { JobDispatchResponse as _drover_server_JobDispatchResponse, JobDispatchResponse__Output as _drover_server_JobDispatchResponse__Output } from './drover/server/JobDispatchResponse.js';
 import type { JobRegisterRequest as _drover_server_JobRegisterRequest, JobRegisterRequest__Output as _drover_server_JobRegisterRequest__Output } from './drover/server/JobRegisterRequest.js';
 import type { JobRegisterResponse as _drover_server_JobRegisterResponse, JobRegisterResponse__Output as _drover_server_JobRegisterResponse__Output } from './drover/server/JobRegisterResponse.js';
 import type { JobRelatedRequest as _drover_server_JobRelatedRequest, JobRelatedRequest__Output as _drover_server_JobRelatedRequest__Output } from './drover/server/JobRelatedRequest.js';
@@ -57,6 +59,8 @@ export interface ProtoGrpcType {
       GetRequest: MessageTypeDefinition<_drover_server_GetRequest, _drover_server_GetRequest__Output>
       GetResponse: MessageTypeDefinition<_drover_server_GetResponse, _drover_server_GetResponse__Output>
       JobDeregisterRequest: MessageTypeDefinition<_drover_server_JobDeregisterRequest, _drover_server_JobDeregisterRequest__Output>
+      JobDispatchRequest: MessageTypeDefinition<_drover_server_JobDispatchRequest, _drover_server_JobDispatchRequest__Output>
+      JobDispatchResponse: MessageTypeDefinition<_drover_server_JobDispatchResponse, _drover_server_JobDispatchResponse__Output>
       JobRegisterRequest: MessageTypeDefinition<_drover_server_JobRegisterRequest, _drover_server_JobRegisterRequest__Output>
       JobRegisterResponse: MessageTypeDefinition<_drover_server_JobRegisterResponse, _drover_server_JobRegisterResponse__Output>
       JobRelatedRequest: MessageTypeDefinition<_drover_server_JobRelatedRequest, _drover_server_JobRelatedRequest__Output>

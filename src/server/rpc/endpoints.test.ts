@@ -287,6 +287,37 @@ describe("server endpoints over gRPC", () => {
     expect(stopped.evalId).not.toBe("");
   });
 
+  it("dispatches a parameterized job through the follower: child job with payload and meta, its eval; bad dispatches are located errors", async () => {
+    const parent = mockJob({
+      ID: "render",
+      Type: "batch",
+      ParameterizedJob: { Payload: "required", MetaRequired: ["frame"], MetaOptional: ["quality"] },
+    });
+    await h.followerClient.jobRegister(parent, {});
+    const payload = Buffer.from("scene-42");
+    const res = await h.followerClient.jobDispatch("default", "render", payload, { frame: "7" });
+    expect(res.DispatchedJobID).toMatch(/^render\/dispatch-\d+-[0-9a-f]{8}$/);
+    const child = h.ctx.state().jobByID("default", res.DispatchedJobID);
+    expect(child?.ParentID).toBe("render");
+    expect(child?.Dispatched).toBe(true);
+    expect(child?.Meta["frame"]).toBe("7");
+    expect(Buffer.from(child?.Payload ?? "", "base64").toString()).toBe("scene-42");
+    expect(h.ctx.state().evalByID(res.EvalID)?.JobID).toBe(res.DispatchedJobID);
+
+    await expect(h.followerClient.jobDispatch("default", "render", payload, {})).rejects.toThrow(
+      /dispatch of job render: missing required meta: frame/,
+    );
+    await expect(
+      h.followerClient.jobDispatch("default", "render", new Uint8Array(0), { frame: "1" }),
+    ).rejects.toBeInstanceOf(ValidationError);
+    await expect(
+      h.followerClient.jobDispatch("default", "render", payload, { frame: "1", color: "red" }),
+    ).rejects.toThrow(/meta keys not allowed: color/);
+    await expect(h.followerClient.jobDispatch("default", "nope", payload, {})).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+  });
+
   it("variables: put, check-and-set conflict with the current value, delete", async () => {
     const put = await h.followerClient.varPut("default", "a/b", { k: "1" }, undefined);
     expect(put.ok).toBe(true);

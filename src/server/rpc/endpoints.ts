@@ -20,6 +20,7 @@ import { computeNodeClass } from "../../scheduler/computed-class.js";
 import type { GcRequest } from "../../scheduler/schedule-types.js";
 import { NotFoundError, NotLeaderError, ValidationError } from "../../shared/errors.js";
 import type { ServerContext } from "../context.js";
+import { type DispatchResult, dispatchJob } from "../dispatch.js";
 import { StaleEvalTokenError } from "../eval-broker.js";
 import type { Forwarder, LeaderView } from "../forward.js";
 import { newEvaluation } from "../new-evaluation.js";
@@ -702,6 +703,22 @@ export class ServerEndpoints implements ServerApi {
         };
       },
       (c) => c.jobDeregister(ns, jobId, purge),
+    );
+  }
+
+  jobDispatch(
+    namespace: string,
+    jobId: string,
+    payload: Uint8Array,
+    meta: Record<string, string>,
+  ): Promise<DispatchResult> {
+    const ns = namespace || DEFAULT_NAMESPACE;
+    return this.write(
+      async () => {
+        this.leaderDuties();
+        return dispatchJob(this.o.ctx, ns, jobId, payload, meta);
+      },
+      (c) => c.jobDispatch(ns, jobId, payload, meta),
     );
   }
 

@@ -163,6 +163,15 @@ function serverHandlers(api: ServerApi, logger: Logger): P.ServerHandlers {
     JobDeregister: unary(async (req: P.JobDeregisterRequest__Output) => ({
       ...(await api.jobDeregister(req.namespace, req.jobId, req.purge)),
     })),
+    JobDispatch: unary(async (req: P.JobDispatchRequest__Output) => {
+      const res = await api.jobDispatch(req.namespace, req.jobId, req.payload, req.meta);
+      return {
+        dispatchedJobId: res.DispatchedJobID,
+        evalId: res.EvalID,
+        evalCreateIndex: res.EvalCreateIndex,
+        jobCreateIndex: res.JobCreateIndex,
+      };
+    }),
     JobList: list((q) => api.jobList(q)),
     JobGet: get((id, q) => api.jobGet(id, q)),
     JobRelated: unary(async (req: P.JobRelatedRequest__Output) => {

@@ -33,6 +33,14 @@ export type {
   JobDeregisterRequest__Output,
 } from "../../gen/proto/drover/server/JobDeregisterRequest.js";
 export type {
+  JobDispatchRequest,
+  JobDispatchRequest__Output,
+} from "../../gen/proto/drover/server/JobDispatchRequest.js";
+export type {
+  JobDispatchResponse,
+  JobDispatchResponse__Output,
+} from "../../gen/proto/drover/server/JobDispatchResponse.js";
+export type {
   JobRegisterRequest,
   JobRegisterRequest__Output,
 } from "../../gen/proto/drover/server/JobRegisterRequest.js";

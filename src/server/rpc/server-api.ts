@@ -13,6 +13,7 @@ import type {
   Variable,
 } from "../../fsm/index.js";
 import type { GcRequest } from "../../scheduler/schedule-types.js";
+import type { DispatchResult } from "../dispatch.js";
 
 /**
  * The server RPC surface as TypeScript sees it: what proto/server.proto carries, with the
@@ -132,6 +133,13 @@ export interface ServerApi {
 
   jobRegister(job: Job, options: JobRegisterOptions): Promise<JobRegisterResult>;
   jobDeregister(namespace: string, jobId: string, purge: boolean): Promise<JobRegisterResult>;
+  /** Dispatches a parameterized job: a child job with the payload and meta, and its eval. */
+  jobDispatch(
+    namespace: string,
+    jobId: string,
+    payload: Uint8Array,
+    meta: Record<string, string>,
+  ): Promise<DispatchResult>;
   jobList(query: QueryOptions): Promise<QueryResult<Job[]>>;
   jobGet(id: string, query: QueryOptions): Promise<QueryResult<Job | undefined>>;
   jobAllocations(id: string, query: QueryOptions): Promise<QueryResult<Allocation[]>>;

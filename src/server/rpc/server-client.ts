@@ -24,6 +24,7 @@ import type { VarResponse__Output } from "../../gen/proto/drover/server/VarRespo
 import type { ProtoGrpcType } from "../../gen/proto/server.js";
 import type { GcRequest } from "../../scheduler/schedule-types.js";
 import { loadProto } from "../../shared/proto.js";
+import type { DispatchResult } from "../dispatch.js";
 import { EMPTY, packValue, unpackOptional, unpackValue } from "./codec.js";
 import type * as P from "./proto-types.js";
 import { FORWARDED_KEY, fromGrpcError, type GrpcErrorLike } from "./rpc-status.js";
@@ -335,6 +336,24 @@ export class ServerRpcClient implements ServerApi {
       { namespace, jobId, purge },
     );
     return { ...res };
+  }
+
+  async jobDispatch(
+    namespace: string,
+    jobId: string,
+    payload: Uint8Array,
+    meta: Record<string, string>,
+  ): Promise<DispatchResult> {
+    const res = await this.unary<P.JobDispatchRequest, P.JobDispatchResponse__Output>(
+      this.client.jobDispatch,
+      { namespace, jobId, payload: Buffer.from(payload), meta },
+    );
+    return {
+      DispatchedJobID: res.dispatchedJobId,
+      EvalID: res.evalId,
+      EvalCreateIndex: res.evalCreateIndex,
+      JobCreateIndex: res.jobCreateIndex,
+    };
   }
 
   jobList(query: QueryOptions): Promise<QueryResult<Job[]>> {

@@ -13,6 +13,8 @@ import type { GcCommitRequest as _drover_server_GcCommitRequest, GcCommitRequest
 import type { GetRequest as _drover_server_GetRequest, GetRequest__Output as _drover_server_GetRequest__Output } from '../../drover/server/GetRequest.js';
 import type { GetResponse as _drover_server_GetResponse, GetResponse__Output as _drover_server_GetResponse__Output } from '../../drover/server/GetResponse.js';
 import type { JobDeregisterRequest as _drover_server_JobDeregisterRequest, JobDeregisterRequest__Output as _drover_server_JobDeregisterRequest__Output } from '../../drover/server/JobDeregisterRequest.js';
+import type { JobDispatchRequest as _drover_server_JobDispatchRequest, JobDispatchRequest__Output as _drover_server_JobDispatchRequest__Output } from '../../drover/server/JobDispatchRequest.js';
+import type { JobDispatchResponse as _drover_server_JobDispatchResponse, JobDispatchResponse__Output as _drover_server_JobDispatchResponse__Output } from '../../drover/server/JobDispatchResponse.js';
 import type { JobRegisterRequest as _drover_server_JobRegisterRequest, JobRegisterRequest__Output as _drover_server_JobRegisterRequest__Output } from '../../drover/server/JobRegisterRequest.js';
 import type { JobRegisterResponse as _drover_server_JobRegisterResponse, JobRegisterResponse__Output as _drover_server_JobRegisterResponse__Output } from '../../drover/server/JobRegisterResponse.js';
 import type { JobRelatedRequest as _drover_server_JobRelatedRequest, JobRelatedRequest__Output as _drover_server_JobRelatedRequest__Output } from '../../drover/server/JobRelatedRequest.js';
@@ -135,6 +137,15 @@ export interface ServerClient extends grpc.Client {
   jobDeregister(argument: _drover_server_JobDeregisterRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
   jobDeregister(argument: _drover_server_JobDeregisterRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
   jobDeregister(argument: _drover_server_JobDeregisterRequest, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  
+  JobDispatch(argument: _drover_server_JobDispatchRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobDispatchResponse__Output>): grpc.ClientUnaryCall;
+  JobDispatch(argument: _drover_server_JobDispatchRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_JobDispatchResponse__Output>): grpc.ClientUnaryCall;
+  JobDispatch(argument: _drover_server_JobDispatchRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobDispatchResponse__Output>): grpc.ClientUnaryCall;
+  JobDispatch(argument: _drover_server_JobDispatchRequest, callback: grpc.requestCallback<_drover_server_JobDispatchResponse__Output>): grpc.ClientUnaryCall;
+  jobDispatch(argument: _drover_server_JobDispatchRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobDispatchResponse__Output>): grpc.ClientUnaryCall;
+  jobDispatch(argument: _drover_server_JobDispatchRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_JobDispatchResponse__Output>): grpc.ClientUnaryCall;
+  jobDispatch(argument: _drover_server_JobDispatchRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobDispatchResponse__Output>): grpc.ClientUnaryCall;
+  jobDispatch(argument: _drover_server_JobDispatchRequest, callback: grpc.requestCallback<_drover_server_JobDispatchResponse__Output>): grpc.ClientUnaryCall;
   
   JobGet(argument: _drover_server_GetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_GetResponse__Output>): grpc.ClientUnaryCall;
   JobGet(argument: _drover_server_GetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_GetResponse__Output>): grpc.ClientUnaryCall;
@@ -337,6 +348,8 @@ export interface ServerHandlers extends grpc.UntypedServiceImplementation {
   
   JobDeregister: grpc.handleUnaryCall<_drover_server_JobDeregisterRequest__Output, _drover_server_JobRegisterResponse>;
   
+  JobDispatch: grpc.handleUnaryCall<_drover_server_JobDispatchRequest__Output, _drover_server_JobDispatchResponse>;
+  
   JobGet: grpc.handleUnaryCall<_drover_server_GetRequest__Output, _drover_server_GetResponse>;
   
   JobList: grpc.handleUnaryCall<_drover_server_ListRequest__Output, _drover_server_ListResponse>;
@@ -391,6 +404,7 @@ export interface ServerDefinition extends grpc.ServiceDefinition {
   EvalUpsert: MethodDefinition<_drover_server_EvalUpsertRequest, _drover_server_WriteResponse, _drover_server_EvalUpsertRequest__Output, _drover_server_WriteResponse__Output>
   GcCommit: MethodDefinition<_drover_server_GcCommitRequest, _drover_server_WriteResponse, _drover_server_GcCommitRequest__Output, _drover_server_WriteResponse__Output>
   JobDeregister: MethodDefinition<_drover_server_JobDeregisterRequest, _drover_server_JobRegisterResponse, _drover_server_JobDeregisterRequest__Output, _drover_server_JobRegisterResponse__Output>
+  JobDispatch: MethodDefinition<_drover_server_JobDispatchRequest, _drover_server_JobDispatchResponse, _drover_server_JobDispatchRequest__Output, _drover_server_JobDispatchResponse__Output>
   JobGet: MethodDefinition<_drover_server_GetRequest, _drover_server_GetResponse, _drover_server_GetRequest__Output, _drover_server_GetResponse__Output>
   JobList: MethodDefinition<_drover_server_ListRequest, _drover_server_ListResponse, _drover_server_ListRequest__Output, _drover_server_ListResponse__Output>
   JobRegister: MethodDefinition<_drover_server_JobRegisterRequest, _drover_server_JobRegisterResponse, _drover_server_JobRegisterRequest__Output, _drover_server_JobRegisterResponse__Output>

@@ -1,0 +1,16 @@
+// Original file: /work/main/proto/server.proto
+
+
+export interface JobDispatchRequest {
+  'namespace'?: (string);
+  'jobId'?: (string);
+  'payload'?: (Buffer | Uint8Array | string);
+  'meta'?: ({[key: string]: string});
+}
+
+export interface JobDispatchRequest__Output {
+  'namespace': (string);
+  'jobId': (string);
+  'payload': (Buffer);
+  'meta': ({[key: string]: string});
+}
