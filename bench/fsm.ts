@@ -178,7 +178,7 @@ export async function run(args: string[]): Promise<BenchResult> {
     const script = `import(${JSON.stringify(`file://${self}`)}).then((m) => m.run(${JSON.stringify(args)})).then((r) => process.stdout.write(JSON.stringify(r) + "\\n"))`;
     const out = execFileSync(
       process.execPath,
-      [`--max-old-space-size=${heapMb}`, "--input-type=module", "-e", script],
+      [`--max-old-space-size=${heapMb}`, ...extraNodeFlags(), "--input-type=module", "-e", script],
       {
         encoding: "utf8",
         maxBuffer: 16 << 20,
@@ -356,12 +356,16 @@ interface RestartReport {
   heapBytesPerAlloc: number;
 }
 
+/** DROVER_BENCH_NODE_FLAGS: extra V8 flags for both measuring processes (apply and restart). */
+function extraNodeFlags(): string[] {
+  return process.env["DROVER_BENCH_NODE_FLAGS"]?.split(" ").filter((f) => f !== "") ?? [];
+}
+
 /** Runs `loadPhase` in a fresh Node process, so that memory and load time start from nothing. */
 function restartInChild(dir: string, allocs: number, heapMb: number): RestartReport {
   const self = fileURLToPath(import.meta.url);
   const script = `import(${JSON.stringify(`file://${self}`)}).then((m) => m.loadPhase(${JSON.stringify(dir)}, ${allocs}))`;
-  const extra = process.env["DROVER_BENCH_NODE_FLAGS"]?.split(" ").filter((f) => f !== "") ?? [];
-  const heapFlags = [...(heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : []), ...extra];
+  const heapFlags = [...(heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : []), ...extraNodeFlags()];
   const out = execFileSync(process.execPath, [...heapFlags, "--input-type=module", "-e", script], {
     encoding: "utf8",
     maxBuffer: 1 << 20,
