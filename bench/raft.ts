@@ -7,8 +7,9 @@
  *  - etcd: `POST /v3/kv/put` (the v3 JSON gateway) with a 1 KiB value;
  *  - Drover: `PUT /v1/var/bench/<n>` (Nomad variables) with one 1 KiB item.
  * For each: writes/s and latency at 1 and 64 outstanding requests for `duration` seconds each,
- * sent to the leader; then kill -9 of the leader `failovers` times, measuring the time until a
- * write through a surviving server succeeds. Drover also reports leader changes observed while
+ * sent to the leader (both clusters run at once and the phases alternate between them, so that
+ * a shared machine's background load hits both alike); then kill -9 of the leader `failovers`
+ * times, measuring the time until a write through a surviving server succeeds. Drover also reports leader changes observed while
  * nothing failed (from drover_raft_leader_changes_total on every server). `--agent-node-flags`
  * passes V8/Node flags to Drover's agent processes (deployment tuning; none by default).
  */
@@ -388,58 +389,29 @@ export async function run(args: string[]): Promise<BenchResult> {
   const notes: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), "drover-bench-raft-"));
 
-  const measure = async (target: Target, prefix: string): Promise<void> => {
-    await target.start();
+  interface Side {
+    readonly target: Target;
+    readonly prefix: "etcd" | "drover";
+    c1?: LoadResult;
+    c64?: LoadResult;
+    failovers?: number[];
+    failed: boolean;
+  }
+  const sides: Side[] = [];
+  /** Runs one step of a side; a failed Drover side is reported (with its logs) and dropped. */
+  const step = async (side: Side, what: () => Promise<void>): Promise<void> => {
+    if (side.failed) return;
     try {
-      await until(`${target.name} healthy`, 60_000, async () =>
-        (await target.healthy()) ? true : undefined,
-      );
-      const changesBefore = prefix === "drover" ? await droverLeaderChanges(target) : 0;
-      const c1 = await load(target, 1, durationMs);
-      const c64 = await load(target, 64, durationMs);
-      if (prefix === "drover")
-        metrics["drover_leader_changes_steady"] = (await droverLeaderChanges(target)) - changesBefore;
-      metrics[`${prefix}_writes_per_s_c1`] = c1.writesPerS;
-      metrics[`${prefix}_p50_ms_c1`] = c1.p50;
-      metrics[`${prefix}_p99_ms_c1`] = c1.p99;
-      metrics[`${prefix}_writes_per_s_c64`] = c64.writesPerS;
-      metrics[`${prefix}_p50_ms_c64`] = c64.p50;
-      metrics[`${prefix}_p99_ms_c64`] = c64.p99;
-      metrics[`${prefix}_cpu_ms_per_write_c1`] = c1.cpuMsPerWrite;
-      metrics[`${prefix}_cpu_ms_per_write_c64`] = c64.cpuMsPerWrite;
-      rows.push({
-        system: target.name,
-        outstanding: 1,
-        "writes/s": c1.writesPerS,
-        p50_ms: c1.p50,
-        p99_ms: c1.p99,
-        "cpu_ms/write": c1.cpuMsPerWrite,
-        errors: c1.errors,
-      });
-      rows.push({
-        system: target.name,
-        outstanding: 64,
-        "writes/s": c64.writesPerS,
-        p50_ms: c64.p50,
-        p99_ms: c64.p99,
-        "cpu_ms/write": c64.cpuMsPerWrite,
-        errors: c64.errors,
-      });
-      const times = await failovers(target, rounds, join(dir, target.name));
-      metrics[`${prefix}_failover_median_ms`] = percentile(times, 50);
-      metrics[`${prefix}_failover_max_ms`] = Math.max(...times);
-      rows.push({
-        system: target.name,
-        outstanding: "failover",
-        "writes/s": "",
-        p50_ms: percentile(times, 50),
-        p99_ms: Math.max(...times),
-        "cpu_ms/write": "",
-        errors: 0,
-      });
-      notes.push(`${target.name} failover times (ms): ${times.map((t) => t.toFixed(0)).join(", ")}`);
-    } finally {
-      await target.stop();
+      await what();
+    } catch (error) {
+      if (side.prefix !== "drover") throw error;
+      side.failed = true;
+      notes.push(`Drover side failed: ${(error as Error).message}`);
+      for (const name of ["s1", "s2", "s3"]) {
+        const file = join(dir, "drover", `${name}.log`);
+        const tail = existsSync(file) ? readFileSync(file, "utf8").trim().split("\n").slice(-4) : [];
+        for (const line of tail) notes.push(`  ${name}: ${line.slice(0, 300)}`);
+      }
     }
   };
 
@@ -450,8 +422,7 @@ export async function run(args: string[]): Promise<BenchResult> {
           "etcd skipped: the etcd binary is not installed (apt-get install -y etcd-server etcd-client)",
         );
       } else {
-        const etcdDir = join(dir, "etcd");
-        await measure(await etcdTarget(etcdDir), "etcd");
+        sides.push({ target: await etcdTarget(join(dir, "etcd")), prefix: "etcd", failed: false });
       }
     }
     if (!args.includes("--skip-drover")) {
@@ -461,16 +432,84 @@ export async function run(args: string[]): Promise<BenchResult> {
         const flagsAt = args.indexOf("--agent-node-flags");
         const nodeFlags = flagsAt >= 0 ? (args[flagsAt + 1] ?? "").split(" ").filter((f) => f !== "") : [];
         if (nodeFlags.length > 0) notes.push(`Drover agents ran with node flags: ${nodeFlags.join(" ")}`);
-        await measure(await droverTarget(join(dir, "drover"), nodeFlags), "drover").catch(
-          (error: unknown) => {
-            notes.push(`Drover side failed: ${(error as Error).message}`);
-            for (const name of ["s1", "s2", "s3"]) {
-              const file = join(dir, "drover", `${name}.log`);
-              const tail = existsSync(file) ? readFileSync(file, "utf8").trim().split("\n").slice(-4) : [];
-              for (const line of tail) notes.push(`  ${name}: ${line.slice(0, 300)}`);
-            }
-          },
+        sides.push({
+          target: await droverTarget(join(dir, "drover"), nodeFlags),
+          prefix: "drover",
+          failed: false,
+        });
+      }
+    }
+    // Both clusters run at once and their load phases alternate (etcd c1, Drover c1, etcd c64,
+    // Drover c64), so that a shared machine's changing background load hits both alike.
+    for (const side of sides) await step(side, () => side.target.start());
+    for (const side of sides) {
+      await step(side, async () => {
+        await until(`${side.target.name} healthy`, 60_000, async () =>
+          (await side.target.healthy()) ? true : undefined,
         );
+      });
+    }
+    const drover = sides.find((side) => side.prefix === "drover");
+    let changesBefore = 0;
+    if (drover !== undefined) {
+      await step(drover, async () => {
+        changesBefore = await droverLeaderChanges(drover.target);
+      });
+    }
+    for (const side of sides) {
+      await step(side, async () => {
+        side.c1 = await load(side.target, 1, durationMs);
+      });
+    }
+    for (const side of sides) {
+      await step(side, async () => {
+        side.c64 = await load(side.target, 64, durationMs);
+      });
+    }
+    if (drover !== undefined) {
+      await step(drover, async () => {
+        metrics["drover_leader_changes_steady"] = (await droverLeaderChanges(drover.target)) - changesBefore;
+      });
+    }
+    for (const side of sides) {
+      await step(side, async () => {
+        side.failovers = await failovers(side.target, rounds, join(dir, side.target.name));
+      });
+    }
+    for (const side of sides) {
+      const { prefix, c1, c64, failovers: times } = side;
+      for (const [outstanding, r] of [
+        [1, c1],
+        [64, c64],
+      ] as const) {
+        if (r === undefined) continue;
+        metrics[`${prefix}_writes_per_s_c${outstanding}`] = r.writesPerS;
+        metrics[`${prefix}_p50_ms_c${outstanding}`] = r.p50;
+        metrics[`${prefix}_p99_ms_c${outstanding}`] = r.p99;
+        metrics[`${prefix}_cpu_ms_per_write_c${outstanding}`] = r.cpuMsPerWrite;
+        rows.push({
+          system: side.target.name,
+          outstanding,
+          "writes/s": r.writesPerS,
+          p50_ms: r.p50,
+          p99_ms: r.p99,
+          "cpu_ms/write": r.cpuMsPerWrite,
+          errors: r.errors,
+        });
+      }
+      if (times !== undefined) {
+        metrics[`${prefix}_failover_median_ms`] = percentile(times, 50);
+        metrics[`${prefix}_failover_max_ms`] = Math.max(...times);
+        rows.push({
+          system: side.target.name,
+          outstanding: "failover",
+          "writes/s": "",
+          p50_ms: percentile(times, 50),
+          p99_ms: Math.max(...times),
+          "cpu_ms/write": "",
+          errors: 0,
+        });
+        notes.push(`${side.target.name} failover times (ms): ${times.map((t) => t.toFixed(0)).join(", ")}`);
       }
     }
     const d = metrics["drover_writes_per_s_c64"];
@@ -481,6 +520,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       "cpu_ms/write: user+system CPU of the 3 server processes per acknowledged write (the machine is shared: compare ratios within one run)",
     );
   } finally {
+    for (const side of sides) await side.target.stop();
     rmSync(dir, { recursive: true, force: true });
   }
   return { metrics, rows, notes };
