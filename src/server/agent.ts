@@ -16,6 +16,7 @@ import { AllocWatchHub } from "./rpc/alloc-watch-hub.js";
 import { ApiLeaderClient } from "./rpc/api-leader-client.js";
 import { type LeaderDuties, ServerEndpoints } from "./rpc/endpoints.js";
 import { addServerService } from "./rpc/grpc-server.js";
+import { ThreadSchedulerRunner } from "./thread-scheduler-runner.js";
 import { DEFAULT_WORKER_CONFIG, type ScheduleFn, Worker, workerScheduleHistogram } from "./worker.js";
 
 /** What a server agent is configured with (the CLI maps flags and config files onto it). */
@@ -41,8 +42,13 @@ export interface ServerAgentConfig {
 export interface ServerAgentOptions {
   config: ServerAgentConfig;
   logger: Logger;
-  /** The scheduler entry point the workers run (src/scheduler). */
+  /** The scheduler entry point the workers run (src/scheduler) when scheduling inline. */
   schedule: ScheduleFn;
+  /**
+   * Run schedule() on the agent's own event loop instead of the scheduler thread (which runs
+   * src/scheduler's `schedule` against a replica, ignoring `schedule`). Default false.
+   */
+  inlineScheduling?: boolean;
 }
 
 /**
@@ -81,6 +87,7 @@ export class ServerAgent {
     private readonly grpcServer: grpc.Server,
     private readonly fsm: DroverFsm,
     private readonly forwarder: Forwarder,
+    private readonly runner: ThreadSchedulerRunner | undefined,
   ) {}
 
   static async start(options: ServerAgentOptions): Promise<ServerAgent> {
@@ -162,10 +169,23 @@ export class ServerAgent {
 
     const leaderClient = new ApiLeaderClient(endpoints);
     const histogram = workerScheduleHistogram(context);
+    // schedule() of a count-1,000 job on 5,000 nodes takes hundreds of milliseconds: run inline it
+    // would stall heartbeats and votes (invariant 6). All workers share one thread, which holds
+    // its own replica of the state (one replica, not one per worker: memory).
+    const runner =
+      options.inlineScheduling === true ? undefined : new ThreadSchedulerRunner(context, fsm.store);
+    if (runner !== undefined) observed.onRestored(() => runner.resync());
     const workers = Array.from(
       { length: config.numSchedulers },
       () =>
-        new Worker(context, leaderClient, leaderClient, options.schedule, DEFAULT_WORKER_CONFIG, histogram),
+        new Worker(
+          context,
+          leaderClient,
+          leaderClient,
+          runner ?? options.schedule,
+          DEFAULT_WORKER_CONFIG,
+          histogram,
+        ),
     );
     const agent = new ServerAgent(
       config,
@@ -180,6 +200,7 @@ export class ServerAgent {
       grpcServer,
       fsm,
       forwarder,
+      runner,
     );
     agent.registerStateMetrics();
     raft.node.onLeaderChange(({ isSelf }) => agent.leadershipChanged(isSelf));
@@ -248,6 +269,7 @@ export class ServerAgent {
     if (this.stopped) return;
     this.stopped = true;
     await Promise.all(this.workers.map((w) => w.stop()));
+    await this.runner?.close();
     await this.transitions;
     await this.leader.revoke();
     this.endpoints.close();

@@ -24,6 +24,16 @@ interface IndexedOutcome {
 }
 
 /**
+ * Entry bytes applied in one synchronous step before the FSM yields to the event loop (a
+ * 1,000-alloc plan entry is a few hundred KiB; one such plan is applied in some tens of ms).
+ */
+const APPLY_SLICE_BYTES = 256 * 1024;
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
  * The StateMachine Raft drives: Drover's FSM, with two additions the server needs. Each result
  * carries its entry's index (a proposer must know where its write landed: X-Nomad-Index, plan
  * refresh indexes), and the applied-command listeners (eval broker, blocked evals, alloc watches)
@@ -53,7 +63,34 @@ export class ObservedFsm implements StateMachine {
     return this.fsm.appliedIndex();
   }
 
+  /**
+   * Applies `entries` in slices of about APPLY_SLICE_BYTES, yielding to the event loop between
+   * slices: the Raft driver hands over everything committed at once (after a stall, dozens of
+   * 1,000-alloc plans), and applying them in one synchronous go would hold up heartbeats and
+   * vote requests long enough for followers to start elections (invariant 6). Each slice is
+   * applied, persisted and announced to the listeners before the next; results stay in order.
+   */
   async apply(entries: readonly Entry[]): Promise<unknown[]> {
+    const results: IndexedOutcome[] = [];
+    let start = 0;
+    while (start < entries.length) {
+      let end = start + 1;
+      let bytes = (entries[start] as Entry).data.byteLength;
+      while (end < entries.length) {
+        const size = (entries[end] as Entry).data.byteLength;
+        if (bytes + size > APPLY_SLICE_BYTES) break;
+        bytes += size;
+        end++;
+      }
+      if (start > 0) await yieldToEventLoop();
+      const slice = start === 0 && end === entries.length ? entries : entries.slice(start, end);
+      for (const result of await this.applySlice(slice)) results.push(result);
+      start = end;
+    }
+    return results;
+  }
+
+  private async applySlice(entries: readonly Entry[]): Promise<IndexedOutcome[]> {
     const outcomes = await this.fsm.apply(entries);
     assert(outcomes.length === entries.length, "FSM returned a result count that differs from the entries");
     const results: IndexedOutcome[] = [];
@@ -65,7 +102,7 @@ export class ObservedFsm implements StateMachine {
       if (this.listeners.size === 0) continue;
       // Decoded a second time (the FSM decoded it to apply): listeners want the command itself.
       const command = decodeCommand(entry.data);
-      for (const listener of this.listeners) listener(entry.index, command, outcome);
+      for (const listener of this.listeners) listener(entry.index, command, outcome, entry.data);
     }
     return results;
   }

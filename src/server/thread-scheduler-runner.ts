@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker as Thread } from "node:worker_threads";
 import { encodeCommand } from "../fsm/command-codec.js";
@@ -18,8 +19,19 @@ interface Waiting {
   reject: (error: Error) => void;
 }
 
-/** Event-loop turns to wait for the applied-command hook to catch up before resyncing. */
-const MAX_CATCH_UP_TURNS = 1_000;
+export interface ThreadSchedulerRunnerOptions {
+  /**
+   * How long a run waits for the applied hook to catch up with the state, without the hook making
+   * any progress, before it assumes the state was replaced without commands and resends it all.
+   * Generous by default: the hook trails the state by a whole LevelDB write (the FSM persists a
+   * batch before calling the listeners), which takes long on a loaded disk, and a resend of a
+   * 100,000-alloc state costs the agent's event loop far more than the wait. Snapshot restores
+   * are announced through resync() and need no wait at all.
+   */
+  resyncAfterMs?: number;
+}
+
+const DEFAULT_RESYNC_AFTER_MS = 10_000;
 
 /**
  * Runs schedule() in a worker thread that keeps its own replica of the state (scheduler-thread.ts),
@@ -43,10 +55,14 @@ export class ThreadSchedulerRunner implements SchedulerRunner {
   private closed = false;
   private dead: Error | undefined;
 
+  private readonly resyncAfterMs: number;
+
   constructor(
     private readonly ctx: ServerContext,
     private readonly store: Pick<StateStore, "tables">,
+    options: ThreadSchedulerRunnerOptions = {},
   ) {
+    this.resyncAfterMs = options.resyncAfterMs ?? DEFAULT_RESYNC_AFTER_MS;
     this.thread = new Thread(threadEntry());
     this.thread.unref();
     this.thread.on("message", (message: ThreadResponse) => this.onResponse(message));
@@ -100,19 +116,37 @@ export class ThreadSchedulerRunner implements SchedulerRunner {
   }
 
   /**
+   * The state was replaced wholesale (a Raft snapshot was installed), without applied commands:
+   * send the replica the new state before any further command.
+   */
+  resync(): void {
+    if (!this.closed) this.sendInit();
+  }
+
+  /**
    * The agent's latest state once every command it applied has been posted: while a table index
-   * is newer than the last posted command, the hook has not run for it yet (the FSM applies a
-   * batch before it calls the listeners), so wait a turn; if it never catches up (the state was
-   * replaced by a snapshot restore, which runs no hook), resend the whole state.
+   * is newer than the last posted command, the hook has not run for it yet (the FSM persists a
+   * batch before it calls the listeners), so wait a turn; if the hook makes no progress for
+   * `resyncAfterMs` (the state was replaced by a snapshot restore nobody announced), resend the
+   * whole state.
    */
   private async caughtUp(signal?: AbortSignal): Promise<StateReader> {
-    for (let turn = 0; ; turn++) {
+    let lastPosted = this.postedIndex;
+    let since = performance.now();
+    for (;;) {
       const reader = this.ctx.state();
       let newest = 0;
       for (const table of TABLES) newest = Math.max(newest, reader.tableIndex(table));
       if (newest <= this.postedIndex) return reader;
       if (signal?.aborted === true) throw signal.reason;
-      if (turn >= MAX_CATCH_UP_TURNS) {
+      if (this.postedIndex !== lastPosted) {
+        lastPosted = this.postedIndex;
+        since = performance.now();
+      } else if (performance.now() - since >= this.resyncAfterMs) {
+        this.ctx.logger.warn(
+          { index: reader.index, posted: this.postedIndex },
+          "scheduler thread: applied hook stalled behind the state; resending the state",
+        );
         this.sendInit();
         continue;
       }
