@@ -73,6 +73,7 @@ export interface RaftNodeOptions {
   /** Default deadline of a proposal or read barrier. */
   readonly requestTimeoutMs?: number | undefined;
   readonly maxSizePerMsg?: number | undefined;
+  /** Append messages in flight to one follower before the leader waits for an ack (default 2). */
   readonly maxInflightMsgs?: number | undefined;
   /** Seed of the election-timeout randomness (default: derived from the id and the clock). */
   readonly seed?: number | undefined;
@@ -249,7 +250,11 @@ export class RaftNode {
       // it); the driver skips the state machine for entries it already holds (≤ fsmApplied).
       applied: snapshotIndex,
       maxSizePerMsg: this.options.maxSizePerMsg ?? 1 << 20,
-      maxInflightMsgs: this.options.maxInflightMsgs ?? 256,
+      // A small window: appends that wait for a slot are sent together once one frees (one
+      // message per follower per ack instead of one per Ready), and a gRPC message costs far more
+      // CPU than the bytes in it. Measured at 64 writes outstanding: 2 cut the followers' CPU per
+      // write by ~15-25% against 256 at the same or better throughput.
+      maxInflightMsgs: this.options.maxInflightMsgs ?? 2,
       checkQuorum: true,
       preVote: true,
       readOnlyOption: "safe",
