@@ -73,6 +73,16 @@ function editableBitmap(node: BitmapNode, owner: Owner | null): BitmapNode {
   return new BitmapNode(node.bitmap, node.array.slice(), owner);
 }
 
+/** `array` with `key, value` inserted at `at`, in a new array of exactly the right length. */
+function withPair(array: readonly unknown[], at: number, key: string, value: unknown): unknown[] {
+  const out = new Array<unknown>(array.length + 2);
+  for (let i = 0; i < at; i++) out[i] = array[i];
+  out[at] = key;
+  out[at + 1] = value;
+  for (let i = at; i < array.length; i++) out[i + 2] = array[i];
+  return out;
+}
+
 function editableCollision(node: CollisionNode, owner: Owner | null): CollisionNode {
   if (owner !== null && node.owner === owner) return node;
   return new CollisionNode(node.hash, node.array.slice(), owner);
@@ -155,11 +165,17 @@ function insert(
   const bit = 1 << ((hash >>> shift) & MASK);
   const at = 2 * popcount(node.bitmap & (bit - 1));
   if ((node.bitmap & bit) === 0) {
-    const edit = editableBitmap(node, owner);
-    edit.array.splice(at, 0, key, value);
-    edit.bitmap |= bit;
+    // A new array of exactly the new length, even for a node this owner may edit: splice would
+    // grow the array by half again plus 16 slots, and the slack stays in the stored trie (and a
+    // copy-then-splice allocates twice).
+    const array = withPair(node.array, at, key, value);
     sizeDelta = 1;
-    return edit;
+    if (owner !== null && node.owner === owner) {
+      node.array = array;
+      node.bitmap |= bit;
+      return node;
+    }
+    return new BitmapNode(node.bitmap | bit, array, owner);
   }
   const k = node.array[at];
   const v = node.array[at + 1];
