@@ -74,6 +74,22 @@ describe("AllocCompactor", () => {
     expect(Object.isFrozen(mine.AllocatedResources.Tasks)).toBe(false);
   });
 
+  it("keeps the order of task names when sharing task resources", () => {
+    const compactor = new AllocCompactor();
+    const task = { Cpu: { CpuShares: 100 }, Memory: { MemoryMB: 64, MemoryMaxMB: 0 }, Networks: [] };
+    const withTasks = (names: string[]): Allocation => {
+      const alloc = full(2);
+      alloc.AllocatedResources.Tasks = Object.fromEntries(names.map((n) => [n, structuredClone(task)]));
+      return alloc;
+    };
+    const ab = compactor.compactOwned(withTasks(["a", "b"]));
+    const ba = compactor.compactOwned(withTasks(["b", "a"]));
+    const ab2 = compactor.compact(withTasks(["a", "b"]));
+    expect(Object.keys(ab.AllocatedResources.Tasks)).toEqual(["a", "b"]);
+    expect(Object.keys(ba.AllocatedResources.Tasks)).toEqual(["b", "a"]);
+    expect(ab2.AllocatedResources.Tasks).toBe(ab.AllocatedResources.Tasks);
+  });
+
   it("keeps unknown shapes as they came", () => {
     const compactor = new AllocCompactor();
     const odd = { ...full(1), Extra: "x" } as Allocation;
