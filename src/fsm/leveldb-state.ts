@@ -91,6 +91,12 @@ export class LevelState {
     await clearOtherGenerations(db, generation);
     const loaded = await loadGeneration(db, generation, codec);
     await deletePlans(db, generation, loaded.deadPlans);
+    // LevelDB reads its table files through mmap, and the load touched every page of every one:
+    // ~250 bytes of resident (file-backed) memory per stored allocation that stays mapped while
+    // the table cache keeps the files open. Reopening closes them; later reads map only what they
+    // touch. (Measured on a 1M-alloc store: RssFile 292 → 41 MB; close and open took ~70 ms.)
+    await db.close();
+    await db.open();
     const level = new LevelState(
       db,
       codec,
