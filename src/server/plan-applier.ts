@@ -135,6 +135,10 @@ export class PlanApplier {
       return undefined;
     }
     const command = this.commandFor(plan, verification);
+    // Verifying a 1,000-node plan and encoding its command each take tens of milliseconds: give
+    // the event loop a turn in between (Raft heartbeats, votes; invariant 6). Nothing but this
+    // applier places allocations, so the verified part still fits when it is proposed.
+    await yieldToEventLoop();
     const settled = this.ctx.propose(command).then(
       (committed) => {
         const refresh = rejectedIds.length > 0 ? Math.max(refreshIndex, committed.index) : 0;
@@ -208,4 +212,8 @@ function result(plan: Plan, v: PlanVerification, refreshIndex: number, allocInde
     RefreshIndex: refreshIndex,
     AllocIndex: allocIndex,
   };
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

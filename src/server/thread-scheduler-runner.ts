@@ -166,7 +166,12 @@ export class ThreadSchedulerRunner implements SchedulerRunner {
     this.initChain = this.initChain
       .then(async () => {
         const chunks: Uint8Array[] = [];
-        for await (const chunk of writeSnapshotStream(tables)) chunks.push(chunk);
+        // The stream packs synchronously and does no I/O, so for-await alone would never let
+        // the event loop run: a 100,000-alloc state is seconds of packing (invariant 6).
+        for await (const chunk of writeSnapshotStream(tables)) {
+          chunks.push(chunk);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
         this.thread.postMessage({ type: "init", chunks } satisfies ThreadRequest);
         this.initsPending--;
         if (this.initsPending > 0) return;
