@@ -24,10 +24,12 @@ interface IndexedOutcome {
 }
 
 /**
- * Entry bytes applied in one synchronous step before the FSM yields to the event loop (a
- * 1,000-alloc plan entry is a few hundred KiB; one such plan is applied in some tens of ms).
+ * Entry bytes applied in one synchronous step before the FSM yields to the event loop. A
+ * 1,000-alloc plan entry (~330 KB) is always a slice of its own; batched client status updates
+ * cost more per byte (each rewrites a stored alloc and its LevelDB record), so they are sliced
+ * finer than plans would need.
  */
-const APPLY_SLICE_BYTES = 256 * 1024;
+const APPLY_SLICE_BYTES = 64 * 1024;
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
