@@ -5,7 +5,8 @@ import * as grpc from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../shared/log.js";
 import { type Message, message } from "./core/types.js";
-import { GrpcTransport, raftChannelOptions, type TransportHandler } from "./grpc-transport.js";
+import { GrpcTransport, raftChannelOptions, raftProto, type TransportHandler } from "./grpc-transport.js";
+import { encodeMessage } from "./message-codec.js";
 import { SnapshotStore } from "./snapshot-store.js";
 
 interface Endpoint {
@@ -25,7 +26,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function endpoint(id: string): Promise<Endpoint> {
+async function endpoint(id: string, maxMessageBytes?: number): Promise<Endpoint> {
   const dir = mkdtempSync(join(tmpdir(), `drover-transport-${id}-`));
   const snapshots = await SnapshotStore.open(dir);
   const server = new grpc.Server(raftChannelOptions());
@@ -39,6 +40,7 @@ async function endpoint(id: string): Promise<Endpoint> {
     address: `127.0.0.1:${port}`,
     log: silentLogger(),
     openSnapshot: (ref) => snapshots.read(ref),
+    ...(maxMessageBytes === undefined ? {} : { maxMessageBytes }),
   });
   transport.addToServer(server);
   const ep: Endpoint = {
@@ -120,6 +122,29 @@ describe("GrpcTransport", () => {
     expect(b.told).toContain(`a=${a.address}`);
   });
 
+  it("splits what one turn queued for a peer into stream messages under the size limit, in order", async () => {
+    const a = await endpoint("a", 16 * 1024);
+    const b = await endpoint("b");
+    a.transport.setPeer("b", b.address);
+    const big = (index: number): Message =>
+      message({
+        type: "app",
+        from: "a",
+        to: "b",
+        term: 3,
+        index,
+        logTerm: 3,
+        entries: [
+          { index: index + 1, term: 3, type: "normal", data: new Uint8Array(3000).fill(index % 256) },
+        ],
+      });
+    // 100 × 3 KB in one turn: one packed message would be ~300 KB, far over the 16 KiB limit.
+    for (let i = 0; i < 100; i++) a.transport.send([big(i)]);
+    await until(b, () => b.received.length === 100);
+    expect(b.received).toEqual(Array.from({ length: 100 }, (_, i) => big(i)));
+    expect(a.unreachable).toEqual([]);
+  });
+
   it("streams a snapshot in chunks and reports success to the sender", async () => {
     const a = await endpoint("a");
     const b = await endpoint("b");
@@ -161,5 +186,24 @@ describe("GrpcTransport", () => {
     a.transport.setPeer("c", "127.0.0.1:1"); // nothing listens there
     a.transport.send([message({ type: "vote", from: "a", to: "c", term: 1 })]);
     await until(a, () => a.unreachable.includes("c"));
+  });
+
+  it("still serves the per-message protobuf Stream of older servers, and fails a garbage packed stream", async () => {
+    const b = await endpoint("b");
+    const Client = raftProto().drover.raft.RaftTransport;
+    const client = new Client(b.address, grpc.credentials.createInsecure(), raftChannelOptions());
+    cleanups.push(() => client.close());
+    const legacy = client.Stream(() => undefined);
+    legacy.write({ messages: [encodeMessage(app("a", "b", 1)), encodeMessage(app("a", "b", 2))] });
+    await until(b, () => b.received.length === 2);
+    expect(b.received).toEqual([app("a", "b", 1), app("a", "b", 2)]);
+    legacy.end();
+
+    const status = new Promise<number>((resolve) => {
+      const packed = client.StreamPacked((error) => resolve(error?.code ?? grpc.status.OK));
+      packed.write({ messages: new Uint8Array([1, 2, 3]) });
+    });
+    expect(await status).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(b.received).toHaveLength(2);
   });
 });

@@ -9,6 +9,7 @@ import type { DiscoverResponse as _drover_raft_DiscoverResponse, DiscoverRespons
 import type { Empty as _drover_raft_Empty, Empty__Output as _drover_raft_Empty__Output } from './drover/raft/Empty.js';
 import type { MessageBatch as _drover_raft_MessageBatch, MessageBatch__Output as _drover_raft_MessageBatch__Output } from './drover/raft/MessageBatch.js';
 import type { OperatorResponse as _drover_raft_OperatorResponse, OperatorResponse__Output as _drover_raft_OperatorResponse__Output } from './drover/raft/OperatorResponse.js';
+import type { PackedMessages as _drover_raft_PackedMessages, PackedMessages__Output as _drover_raft_PackedMessages__Output } from './drover/raft/PackedMessages.js';
 import type { RaftMessage as _drover_raft_RaftMessage, RaftMessage__Output as _drover_raft_RaftMessage__Output } from './drover/raft/RaftMessage.js';
 import type { RaftOperatorClient as _drover_raft_RaftOperatorClient, RaftOperatorDefinition as _drover_raft_RaftOperatorDefinition } from './drover/raft/RaftOperator.js';
 import type { RaftTransportClient as _drover_raft_RaftTransportClient, RaftTransportDefinition as _drover_raft_RaftTransportDefinition } from './drover/raft/RaftTransport.js';
@@ -33,6 +34,7 @@ export interface ProtoGrpcType {
       Empty: MessageTypeDefinition<_drover_raft_Empty, _drover_raft_Empty__Output>
       MessageBatch: MessageTypeDefinition<_drover_raft_MessageBatch, _drover_raft_MessageBatch__Output>
       OperatorResponse: MessageTypeDefinition<_drover_raft_OperatorResponse, _drover_raft_OperatorResponse__Output>
+      PackedMessages: MessageTypeDefinition<_drover_raft_PackedMessages, _drover_raft_PackedMessages__Output>
       RaftMessage: MessageTypeDefinition<_drover_raft_RaftMessage, _drover_raft_RaftMessage__Output>
       RaftOperator: SubtypeConstructor<typeof grpc.Client, _drover_raft_RaftOperatorClient> & { service: _drover_raft_RaftOperatorDefinition }
       RaftTransport: SubtypeConstructor<typeof grpc.Client, _drover_raft_RaftTransportClient> & { service: _drover_raft_RaftTransportDefinition }
