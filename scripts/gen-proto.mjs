@@ -37,7 +37,11 @@ if (protos.length > 0) {
       const path = join(dir, name);
       if (statSync(path).isDirectory()) walk(path);
       else if (path.endsWith(".ts")) {
-        const text = readFileSync(path, "utf8").replace(/from '(\.{1,2}\/[^']+)'/g, "from '$1.js'");
+        const text = readFileSync(path, "utf8")
+          .replace(/from '(\.{1,2}\/[^']+)'/g, "from '$1.js'")
+          // The generator names the source by absolute path; keep the output independent of
+          // where the checkout lives.
+          .replaceAll(`Original file: ${join(root, "proto")}/`, "Original file: proto/");
         writeFileSync(path, text);
       }
     }

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/raft.proto
+// Original file: proto/raft.proto
 
 import type { ConfigurationServer as _drover_raft_ConfigurationServer, ConfigurationServer__Output as _drover_raft_ConfigurationServer__Output } from '../../drover/raft/ConfigurationServer.js';
 import type { Long } from '@grpc/proto-loader';

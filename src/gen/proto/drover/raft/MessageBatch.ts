@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/raft.proto
+// Original file: proto/raft.proto
 
 import type { RaftMessage as _drover_raft_RaftMessage, RaftMessage__Output as _drover_raft_RaftMessage__Output } from '../../drover/raft/RaftMessage.js';
 

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/server.proto
+// Original file: proto/server.proto
 
 
 export interface JobDispatchRequest {

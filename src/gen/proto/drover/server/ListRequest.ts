@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/server.proto
+// Original file: proto/server.proto
 
 import type { QueryOptions as _drover_server_QueryOptions, QueryOptions__Output as _drover_server_QueryOptions__Output } from '../../drover/server/QueryOptions.js';
 

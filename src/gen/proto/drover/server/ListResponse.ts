@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/server.proto
+// Original file: proto/server.proto
 
 import type { QueryMeta as _drover_server_QueryMeta, QueryMeta__Output as _drover_server_QueryMeta__Output } from '../../drover/server/QueryMeta.js';
 

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/server.proto
+// Original file: proto/server.proto
 
 import type { ServerAddress as _drover_server_ServerAddress, ServerAddress__Output as _drover_server_ServerAddress__Output } from '../../drover/server/ServerAddress.js';
 import type { Long } from '@grpc/proto-loader';
