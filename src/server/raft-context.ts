@@ -216,9 +216,11 @@ export class RaftServerContext implements ServerContext, ClusterView {
   }
 
   lastContactMs(): number {
-    // The driver does not expose the time since the leader's last message yet; a known leader
-    // is in contact as far as this server can tell.
-    return 0;
+    // Time since this server last heard from the leader (0 on the leader itself). With no known
+    // leader there is no contact to measure: X-Nomad-KnownLeader=false says so, and 0 keeps the
+    // header and the uint64 wire field well-formed.
+    const ms = this.node.lastContactMs();
+    return Number.isFinite(ms) ? Math.round(ms) : 0;
   }
 
   peers(): ServerAddress[] {
