@@ -1,3 +1,4 @@
+import { makeEvaluation } from "./evaluation.js";
 import {
   type Allocation,
   allocName,
@@ -145,37 +146,18 @@ export function mockNode(overrides: Partial<Node> = {}): Node {
 }
 
 export function mockEval(overrides: Partial<Evaluation> = {}): Evaluation {
-  return {
-    ID: "00000000-0000-4000-9000-000000000001",
-    Namespace: DEFAULT_NAMESPACE,
-    Priority: 50,
-    Type: "service",
-    TriggeredBy: "job-register",
-    JobID: "example",
-    JobModifyIndex: 0,
-    NodeID: "",
-    NodeModifyIndex: 0,
-    DeploymentID: "",
-    Status: "pending",
-    StatusDescription: "",
-    Wait: 0,
-    WaitUntil: 0,
-    NextEval: "",
-    PreviousEval: "",
-    BlockedEval: "",
-    FailedTGAllocs: {},
-    ClassEligibility: {},
-    EscapedComputedClass: false,
-    QuotaLimitReached: "",
-    AnnotatePlan: false,
-    QueuedAllocations: {},
-    SnapshotIndex: 0,
-    CreateIndex: 0,
-    ModifyIndex: 0,
-    CreateTime: 1_700_000_000_000_000_000,
-    ModifyTime: 1_700_000_000_000_000_000,
-    ...overrides,
-  };
+  return makeEvaluation(
+    {
+      ID: "00000000-0000-4000-9000-000000000001",
+      Namespace: DEFAULT_NAMESPACE,
+      Priority: 50,
+      Type: "service",
+      TriggeredBy: "job-register",
+      JobID: "example",
+      ...overrides,
+    },
+    1_700_000_000_000_000_000,
+  );
 }
 
 export function mockAlloc(overrides: Partial<Allocation> = {}): Allocation {

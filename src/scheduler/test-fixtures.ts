@@ -1,4 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Nomad interpolation targets are plain strings
+import { makeEvaluation } from "../fsm/evaluation.js";
 /**
  * Nomad-style mock objects for scheduler tests and benchmarks (as nomad/mock): a ready node with
  * 4000 MHz / 8192 MB / 100 GB and the exec, raw_exec and mock drivers; a service job with one
@@ -226,35 +227,19 @@ export function mockAlloc(
 }
 
 export function mockEval(job: Job, overrides: Partial<Evaluation> = {}): Evaluation {
-  return {
-    ID: `eval-${job.ID}`,
-    Namespace: job.Namespace,
-    Priority: job.Priority,
-    Type: job.Type,
-    TriggeredBy: "job-register",
-    JobID: job.ID,
-    JobModifyIndex: job.JobModifyIndex,
-    NodeID: "",
-    NodeModifyIndex: 0,
-    DeploymentID: "",
-    Status: "pending",
-    StatusDescription: "",
-    Wait: 0,
-    WaitUntil: 0,
-    NextEval: "",
-    PreviousEval: "",
-    BlockedEval: "",
-    FailedTGAllocs: {},
-    ClassEligibility: {},
-    EscapedComputedClass: false,
-    QuotaLimitReached: "",
-    AnnotatePlan: false,
-    QueuedAllocations: {},
-    SnapshotIndex: 0,
-    CreateIndex: 1,
-    ModifyIndex: 1,
-    CreateTime: 0,
-    ModifyTime: 0,
-    ...overrides,
-  };
+  return makeEvaluation(
+    {
+      ID: `eval-${job.ID}`,
+      Namespace: job.Namespace,
+      Priority: job.Priority,
+      Type: job.Type,
+      TriggeredBy: "job-register",
+      JobID: job.ID,
+      JobModifyIndex: job.JobModifyIndex,
+      CreateIndex: 1,
+      ModifyIndex: 1,
+      ...overrides,
+    },
+    0,
+  );
 }

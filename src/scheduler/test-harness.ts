@@ -5,6 +5,7 @@
  * plan-apply command, and remembers every plan and result for assertions.
  */
 import type { AllocClientUpdate, Command, ResultOf } from "../fsm/commands.js";
+import { makeEvaluation } from "../fsm/evaluation.js";
 import type { StateReader } from "../fsm/state-reader.js";
 import { StateStore } from "../fsm/state-store.js";
 import type { Allocation, Evaluation, Job, Node, Plan, SchedulerConfiguration } from "../fsm/structs.js";
@@ -65,37 +66,19 @@ export class SchedulerHarness {
 
   /** An eval for the job as the job endpoint would create it, stored so that plans can reference it. */
   evalFor(job: Job, overrides: Partial<Evaluation> = {}): Evaluation {
-    const evaluation: Evaluation = {
-      ID: `eval-${this.index + 1}-${job.ID}`,
-      Namespace: job.Namespace,
-      Priority: job.Priority,
-      Type: job.Type,
-      TriggeredBy: "job-register",
-      JobID: job.ID,
-      JobModifyIndex: job.JobModifyIndex,
-      NodeID: "",
-      NodeModifyIndex: 0,
-      DeploymentID: "",
-      Status: "pending",
-      StatusDescription: "",
-      Wait: 0,
-      WaitUntil: 0,
-      NextEval: "",
-      PreviousEval: "",
-      BlockedEval: "",
-      FailedTGAllocs: {},
-      ClassEligibility: {},
-      EscapedComputedClass: false,
-      QuotaLimitReached: "",
-      AnnotatePlan: false,
-      QueuedAllocations: {},
-      SnapshotIndex: 0,
-      CreateIndex: 0,
-      ModifyIndex: 0,
-      CreateTime: this.now,
-      ModifyTime: this.now,
-      ...overrides,
-    };
+    const evaluation = makeEvaluation(
+      {
+        ID: `eval-${this.index + 1}-${job.ID}`,
+        Namespace: job.Namespace,
+        Priority: job.Priority,
+        Type: job.Type,
+        TriggeredBy: "job-register",
+        JobID: job.ID,
+        JobModifyIndex: job.JobModifyIndex,
+        ...overrides,
+      },
+      this.now,
+    );
     this.apply({ type: "eval-upsert", Evals: [evaluation] });
     return evaluation;
   }

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { makeEvaluation } from "../fsm/evaluation.js";
 import type { Evaluation, Nanos } from "../fsm/structs.js";
 
 /** The fields every new evaluation must be given; the rest take Nomad's defaults. */
@@ -14,30 +15,5 @@ export type NewEvaluationFields = Pick<
  * that the FSM's apply stays deterministic (invariant 2); the FSM sets CreateIndex/ModifyIndex.
  */
 export function newEvaluation(fields: NewEvaluationFields, now: Nanos): Evaluation {
-  return {
-    ID: randomUUID(),
-    JobModifyIndex: 0,
-    NodeID: "",
-    NodeModifyIndex: 0,
-    DeploymentID: "",
-    Status: "pending",
-    StatusDescription: "",
-    Wait: 0,
-    WaitUntil: 0,
-    NextEval: "",
-    PreviousEval: "",
-    BlockedEval: "",
-    FailedTGAllocs: {},
-    ClassEligibility: {},
-    EscapedComputedClass: false,
-    QuotaLimitReached: "",
-    AnnotatePlan: false,
-    QueuedAllocations: {},
-    SnapshotIndex: 0,
-    CreateIndex: 0,
-    ModifyIndex: 0,
-    CreateTime: now,
-    ModifyTime: now,
-    ...fields,
-  };
+  return makeEvaluation({ ID: randomUUID(), ...fields }, now);
 }
