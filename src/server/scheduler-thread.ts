@@ -1,6 +1,7 @@
 /**
  * The body of a scheduler worker thread (ThreadSchedulerRunner): a replica of the state store,
- * fed the state at start and then every applied command, in order, by the agent's thread; it
+ * fed the state at start and then every applied command a scheduler reads (variables are not
+ * posted: REPLICA_SKIPPED_COMMANDS), in order, by the agent's thread; it
  * answers schedule requests against its own snapshot, so scheduling CPU never blocks the agent's
  * event loop (Raft heartbeats, RPCs).
  *
@@ -36,8 +37,11 @@ async function handle(message: ThreadRequest): Promise<void> {
       return;
     }
     case "apply": {
-      if (store === undefined || message.index <= store.index) return;
-      store.applyEntry(message.index, message.data);
+      if (store === undefined) return;
+      for (const entry of message.entries) {
+        // Entries an init already covered are skipped; skipped commands (variables) left gaps.
+        if (entry.index > store.index) store.applyEntry(entry.index, entry.data);
+      }
       return;
     }
     case "schedule": {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { mockId, mockJob, mockNode } from "../fsm/mock.js";
 import { StateStore } from "../fsm/state-store.js";
 import type { Evaluation } from "../fsm/structs.js";
@@ -55,6 +55,35 @@ describe("ThreadSchedulerRunner", () => {
       expect(inThread.result).toEqual(here.result);
       expect(Object.values(inThread.result.plan?.NodeAllocation ?? {}).flat()).toHaveLength(10);
     }
+  });
+
+  it("keeps the replica exact without being sent variable writes (skipped indexes are stepped over)", async () => {
+    const { ctx } = setup();
+    const warn = vi.spyOn(ctx.logger, "warn");
+    runner = new ThreadSchedulerRunner(ctx, ctx.store);
+    const inline = new InlineSchedulerRunner(ctx, schedule);
+    const putVar = (path: string) =>
+      ctx.propose({
+        type: "var-put",
+        Var: { Namespace: "default", Path: path, Items: { v: "x" } },
+        CAS: null,
+        Now: 1,
+      });
+    for (const id of ["a", "b"]) {
+      await putVar(`before/${id}`);
+      const evaluation = await register(ctx, id);
+      await putVar(`after/${id}/1`);
+      await ctx.propose({ type: "var-delete", Namespace: "default", Path: `before/${id}`, CAS: null });
+      // The newest index (and the variables table's) belongs to a command the replica never saw.
+      expect(ctx.state().index).toBeGreaterThan(evaluation.ModifyIndex);
+      const options = { now: 1_700_000_000_000_000_000, seed: 7 };
+      const inThread = await runner.run(evaluation, evaluation.ModifyIndex, options);
+      const here = await inline.run(evaluation, evaluation.ModifyIndex, options);
+      expect(inThread.snapshotIndex).toBe(ctx.state().index);
+      expect(inThread.result).toEqual(here.result);
+    }
+    // A replica that had drifted would have been resent the whole state, with a warning.
+    expect(warn).not.toHaveBeenCalled();
   });
 
   it("notices a replica that drifted (state replaced without commands) and resends the state", async () => {

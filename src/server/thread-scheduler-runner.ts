@@ -12,7 +12,13 @@ import { TABLES } from "../fsm/tables.js";
 import type { ScheduleOptions } from "../scheduler/schedule-types.js";
 import type { ServerContext } from "./context.js";
 import type { ScheduleRun, SchedulerRunner } from "./scheduler-runner.js";
-import { replicaFingerprint, type ThreadRequest, type ThreadResponse } from "./scheduler-thread-protocol.js";
+import {
+  type AppliedEntry,
+  REPLICA_SKIPPED_COMMANDS,
+  replicaFingerprint,
+  type ThreadRequest,
+  type ThreadResponse,
+} from "./scheduler-thread-protocol.js";
 
 interface Waiting {
   resolve: (run: ScheduleRun | "drift") => void;
@@ -39,9 +45,10 @@ const DEFAULT_RESYNC_AFTER_MS = 10_000;
  * the agent's event loop and with it Raft's heartbeats and elections (invariant 6).
  *
  * The replica starts from a snapshot stream of the agent's state and is then fed every applied
- * command (re-encoded) through the context's applied hook, in order. A schedule request names the
- * agent's index and a fingerprint of its state; the replica first steps over the indexes that
- * carried no command (no-ops, membership changes), then checks the fingerprint, and answers
+ * command a scheduler reads through the context's applied hook, in order, one message per applied
+ * batch (REPLICA_SKIPPED_COMMANDS are not posted). A schedule request names the agent's index and
+ * a fingerprint of its state; the replica first steps over the indexes that carried no command
+ * for it (no-ops, membership changes, skipped commands), then checks the fingerprint, and answers
  * "drift" instead of scheduling on a state that differs (e.g. after the agent restored a Raft
  * snapshot); the runner then sends the whole state again.
  */
@@ -71,9 +78,10 @@ export class ThreadSchedulerRunner implements SchedulerRunner {
     // Subscribe and send the initial state in one synchronous step: no command falls between.
     this.unsubscribe = ctx.onApplied((index, command, _result, data) => {
       if (index <= this.postedIndex) return;
-      // slice(): a view into a larger buffer would otherwise post the whole buffer.
-      this.post({ type: "apply", index, data: data === undefined ? encodeCommand(command) : data.slice() });
       this.postedIndex = index;
+      if (REPLICA_SKIPPED_COMMANDS.has(command.type)) return;
+      this.applied.push({ index, data: ownCopy(data ?? encodeCommand(command)) });
+      if (this.applied.length === 1) queueMicrotask(() => this.flushApplied());
     });
     this.sendInit();
   }
@@ -177,7 +185,7 @@ export class ThreadSchedulerRunner implements SchedulerRunner {
         if (this.initsPending > 0) return;
         const queued = this.queued;
         this.queued = [];
-        for (const message of queued) this.thread.postMessage(message);
+        for (const message of queued) this.transfer(message);
       })
       .catch((error: unknown) => this.failAll(error instanceof Error ? error : new Error(String(error))));
   }
@@ -186,12 +194,44 @@ export class ThreadSchedulerRunner implements SchedulerRunner {
   private initChain: Promise<void> = Promise.resolve();
   private queued: ThreadRequest[] = [];
 
+  /**
+   * Applied commands wait for the end of the current microtask checkpoint and go out as one
+   * message: the FSM applies a whole batch of entries synchronously, and each postMessage costs
+   * a structured clone and a wake-up of the thread.
+   */
+  private applied: AppliedEntry[] = [];
+
+  private flushApplied(): void {
+    if (this.applied.length === 0) return;
+    const entries = this.applied;
+    this.applied = [];
+    this.send({ type: "apply", entries });
+  }
+
+  /** Sends `message` after every applied command noted before it (the replica needs them first). */
   private post(message: ThreadRequest): void {
+    this.flushApplied();
+    this.send(message);
+  }
+
+  private send(message: ThreadRequest): void {
     if (this.initsPending > 0) {
       this.queued.push(message);
       return;
     }
-    this.thread.postMessage(message);
+    this.transfer(message);
+  }
+
+  /** Posts `message`, handing over (not copying) the buffers of applied entries, owned here. */
+  private transfer(message: ThreadRequest): void {
+    if (message.type === "apply") {
+      this.thread.postMessage(
+        message,
+        message.entries.map((e) => e.data.buffer as ArrayBuffer),
+      );
+    } else {
+      this.thread.postMessage(message);
+    }
   }
 
   private onResponse(message: ThreadResponse): void {
@@ -215,6 +255,14 @@ export class ThreadSchedulerRunner implements SchedulerRunner {
     this.waiting.clear();
     for (const w of waiting) w.reject(error);
   }
+}
+
+/**
+ * A copy in an ArrayBuffer of its own, safe to transfer: entry bytes are often views into a larger
+ * buffer (a received message, msgpackr's pool), and Buffer#slice would return another view.
+ */
+function ownCopy(bytes: Uint8Array): Uint8Array {
+  return Uint8Array.prototype.slice.call(bytes);
 }
 
 /**
