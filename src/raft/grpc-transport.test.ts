@@ -172,6 +172,39 @@ describe("GrpcTransport", () => {
     expect(Buffer.concat(chunks).equals(Buffer.from(bytes))).toBe(true);
   });
 
+  it("reports a snapshot the peer refuses mid-stream as failed, and can send the next one", async () => {
+    const a = await endpoint("a");
+    const b = await endpoint("b");
+    a.transport.setPeer("b", b.address);
+    // 24 chunks of 1 MiB: the refusal arrives while the sender is still reading and writing
+    // chunks (under flow control), which once crashed the sender with an unhandled rejection.
+    async function* source(): AsyncIterable<Uint8Array> {
+      for (let i = 0; i < 24; i++) yield new Uint8Array(1 << 20).fill(i);
+    }
+    await a.snapshots.write({ index: 70, term: 3 }, source());
+    const confState = { voters: ["a", "b"], learners: [], votersOutgoing: [] };
+    const snap = message({
+      type: "snap",
+      from: "a",
+      to: "b",
+      term: 3,
+      snapshot: { metadata: { index: 70, term: 3, confState }, data: new Uint8Array(0) },
+    });
+    // b refuses everything from a once it has read the leading message.
+    b.transport.faults.isolate();
+    a.transport.send([snap]);
+    await until(a, () => a.snapshotStatus.length === 1);
+    expect(a.snapshotStatus).toEqual([["b", false]]);
+    expect(b.received).toEqual([]);
+
+    // The failed send released the peer: the next attempt goes through.
+    b.transport.faults.heal();
+    a.transport.send([snap]);
+    await until(a, () => a.snapshotStatus.length === 2);
+    expect(a.snapshotStatus[1]).toEqual(["b", true]);
+    expect(b.received[0]?.snapshot?.metadata).toEqual({ index: 70, term: 3, confState });
+  });
+
   it("drops messages across an injected partition and reports an unreachable peer", async () => {
     const a = await endpoint("a");
     const b = await endpoint("b");

@@ -424,11 +424,26 @@ class Peer {
     });
     assert(call !== undefined, "InstallSnapshot call not created");
     const stream = call;
+    // The peer may refuse (or the call fail) while chunks are still being read and written. Watch
+    // for that from the start: a rejection nobody awaits yet would take the whole process down,
+    // and a refused call never drains, so waiting for "drain" alone would hang this send forever
+    // (and with it every later snapshot to this peer).
+    let refusal: { error: unknown } | undefined;
+    const refused = acked.then(
+      () => undefined,
+      (error: unknown) => {
+        refusal = { error };
+      },
+    );
     try {
       stream.write({ message: encodeMessage(message), data: new Uint8Array(0) });
       for await (const data of this.options.openSnapshot({ index: meta.index, term: meta.term })) {
         if (this.closed) throw new Error("transport closed");
-        if (!stream.write({ data })) await new Promise<void>((resolve) => stream.once("drain", resolve));
+        if (refusal !== undefined) throw refusal.error;
+        if (!stream.write({ data })) {
+          await Promise.race([new Promise<void>((resolve) => stream.once("drain", resolve)), refused]);
+          if (refusal !== undefined) throw refusal.error;
+        }
       }
       stream.end();
     } catch (error) {
