@@ -428,21 +428,21 @@ class Peer {
     // for that from the start: a rejection nobody awaits yet would take the whole process down,
     // and a refused call never drains, so waiting for "drain" alone would hang this send forever
     // (and with it every later snapshot to this peer).
-    let refusal: { error: unknown } | undefined;
+    const peer: { refusal?: { error: unknown } } = {};
     const refused = acked.then(
       () => undefined,
       (error: unknown) => {
-        refusal = { error };
+        peer.refusal = { error };
       },
     );
     try {
       stream.write({ message: encodeMessage(message), data: new Uint8Array(0) });
       for await (const data of this.options.openSnapshot({ index: meta.index, term: meta.term })) {
         if (this.closed) throw new Error("transport closed");
-        if (refusal !== undefined) throw refusal.error;
+        if (peer.refusal !== undefined) throw peer.refusal.error;
         if (!stream.write({ data })) {
           await Promise.race([new Promise<void>((resolve) => stream.once("drain", resolve)), refused]);
-          if (refusal !== undefined) throw refusal.error;
+          if (peer.refusal !== undefined) throw peer.refusal.error;
         }
       }
       stream.end();
