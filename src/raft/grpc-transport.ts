@@ -428,21 +428,24 @@ class Peer {
     // for that from the start: a rejection nobody awaits yet would take the whole process down,
     // and a refused call never drains, so waiting for "drain" alone would hang this send forever
     // (and with it every later snapshot to this peer).
-    const peer: { refusal?: { error: unknown } } = {};
+    let refusal: { error: unknown } | undefined;
     const refused = acked.then(
       () => undefined,
       (error: unknown) => {
-        peer.refusal = { error };
+        refusal = { error };
       },
     );
+    const throwIfRefused = (): void => {
+      if (refusal !== undefined) throw refusal.error;
+    };
     try {
       stream.write({ message: encodeMessage(message), data: new Uint8Array(0) });
       for await (const data of this.options.openSnapshot({ index: meta.index, term: meta.term })) {
         if (this.closed) throw new Error("transport closed");
-        if (peer.refusal !== undefined) throw peer.refusal.error;
+        throwIfRefused();
         if (!stream.write({ data })) {
           await Promise.race([new Promise<void>((resolve) => stream.once("drain", resolve)), refused]);
-          if (peer.refusal !== undefined) throw peer.refusal.error;
+          throwIfRefused();
         }
       }
       stream.end();
