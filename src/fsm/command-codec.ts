@@ -1,4 +1,5 @@
 import { Packr } from "msgpackr";
+import { assert } from "../shared/assert.js";
 import type { Command, CommandType } from "./commands.js";
 import { CorruptCommandError, UnknownCommandError } from "./errors.js";
 
@@ -29,7 +30,7 @@ export function decodeCommand(data: Uint8Array): Command {
   }
   const type = (value as { type?: unknown }).type;
   if (typeof type !== "string" || !Object.hasOwn(SHAPES, type)) throw new UnknownCommandError(type);
-  checkShape(value as Record<string, unknown>, SHAPES[type as CommandType]);
+  checkShape(value as Record<string, unknown>, type as CommandType);
   return value as Command;
 }
 
@@ -88,8 +89,15 @@ const SHAPES: Readonly<Record<CommandType, Shape>> = {
   },
 };
 
-function checkShape(value: Record<string, unknown>, shape: Shape): void {
-  for (const [field, kind] of Object.entries(shape)) {
+/** SHAPES as field lists, built once (checkShape runs for every applied entry on every server). */
+const SHAPE_FIELDS = new Map<string, ReadonlyArray<readonly [string, Kind]>>(
+  Object.entries(SHAPES).map(([type, shape]) => [type, Object.entries(shape)]),
+);
+
+function checkShape(value: Record<string, unknown>, type: CommandType): void {
+  const fields = SHAPE_FIELDS.get(type);
+  assert(fields !== undefined, () => `no shape for command type ${type}`);
+  for (const [field, kind] of fields) {
     const got = value[field];
     if (!matches(got, kind)) {
       throw new CorruptCommandError(

@@ -1,7 +1,8 @@
 import type { Entry, LogIndex } from "../raft/core/types.js";
 import type { StateMachine } from "../raft/state-machine.js";
 import { assert } from "../shared/assert.js";
-import { CorruptSnapshotError } from "./errors.js";
+import type { Command } from "./commands.js";
+import { CommandRejectedError, CorruptSnapshotError } from "./errors.js";
 import { LevelState, type LevelStateOptions } from "./leveldb-state.js";
 import { tablesFromSnapshot, writeSnapshotStream } from "./snapshot-stream.js";
 import { type Commit, type EntryOutcome, StateStore } from "./state-store.js";
@@ -17,12 +18,15 @@ import { type Commit, type EntryOutcome, StateStore } from "./state-store.js";
  */
 export class DroverFsm implements StateMachine {
   private pending: Commit[] = [];
+  /** The command of the latest commit (see applyDecoded). */
+  private lastCommand: Command | undefined;
 
   private constructor(
     readonly store: StateStore,
     private readonly level: LevelState | null,
   ) {
     store.onCommit((commit) => {
+      this.lastCommand = commit.command;
       if (this.level !== null) this.pending.push(commit);
     });
   }
@@ -44,23 +48,40 @@ export class DroverFsm implements StateMachine {
   }
 
   async apply(entries: readonly Entry[]): Promise<EntryOutcome[]> {
+    return (await this.applyDecoded(entries)).outcomes;
+  }
+
+  /**
+   * apply(), also answering each entry's decoded command (undefined for no-ops, membership
+   * entries and rejected commands), so that callers who pass applied commands on (the server's
+   * listeners) do not decode every entry a second time.
+   */
+  async applyDecoded(
+    entries: readonly Entry[],
+  ): Promise<{ outcomes: EntryOutcome[]; commands: Array<Command | undefined> }> {
     const outcomes: EntryOutcome[] = [];
+    const commands: Array<Command | undefined> = [];
     for (const entry of entries) {
+      this.lastCommand = undefined;
       if (entry.type !== "normal") {
         // Membership changes are Raft's business; the FSM only keeps its index exact.
         this.store.advance(entry.index);
         outcomes.push(undefined);
+        commands.push(undefined);
         continue;
       }
-      outcomes.push(this.store.applyEntry(entry.index, entry.data));
+      const outcome = this.store.applyEntry(entry.index, entry.data);
+      outcomes.push(outcome);
+      commands.push(outcome instanceof CommandRejectedError ? undefined : this.lastCommand);
     }
+    this.lastCommand = undefined;
     if (this.level !== null && entries.length > 0) {
       const commits = this.pending;
       this.pending = [];
       const tables = this.store.tables();
       await this.level.write(commits, tables.index, tables.tableIndexes);
     }
-    return outcomes;
+    return { outcomes, commands };
   }
 
   async snapshot(): Promise<{ index: LogIndex; chunks: AsyncIterable<Uint8Array> }> {

@@ -26,6 +26,11 @@ export interface Commit {
   readonly deletedAllocs: ReadonlyMap<string, Allocation>;
   /** The entry's bytes, when the command came from them (applyEntry). */
   readonly entryData: Uint8Array | undefined;
+  /**
+   * The command applied (undefined for no-ops and membership entries): decoded once, here, and
+   * handed on, so that whoever follows applied commands need not decode the entry again.
+   */
+  readonly command: Command | undefined;
 }
 
 const NO_ALLOCS: ReadonlyMap<string, Allocation> = new Map();
@@ -93,6 +98,7 @@ export class StateStore {
       placedFromEntry: txn.placedFromEntry,
       deletedAllocs: txn.deletedAllocs,
       entryData,
+      command,
     });
     return result as ResultOf<C>;
   }
@@ -123,6 +129,7 @@ export class StateStore {
       placedFromEntry: NO_ALLOCS,
       deletedAllocs: NO_ALLOCS,
       entryData: undefined,
+      command: undefined,
     });
   }
 
@@ -221,7 +228,7 @@ export class StateStore {
     next: Tables,
     changes: ChangeSet,
     touched: ReadonlySet<string>,
-    allocs: Pick<Commit, "placedFromEntry" | "deletedAllocs" | "entryData">,
+    allocs: Pick<Commit, "placedFromEntry" | "deletedAllocs" | "entryData" | "command">,
   ): void {
     this.current = next;
     const commit: Commit = { index: next.index, changes, tableIndexes: next.tableIndexes, ...allocs };

@@ -1,4 +1,4 @@
-import { decodeCommand, encodeCommand } from "../fsm/command-codec.js";
+import { encodeCommand } from "../fsm/command-codec.js";
 import type { Command } from "../fsm/commands.js";
 import type { DroverFsm } from "../fsm/drover-fsm.js";
 import { CommandRejectedError } from "../fsm/errors.js";
@@ -93,7 +93,7 @@ export class ObservedFsm implements StateMachine {
   }
 
   private async applySlice(entries: readonly Entry[]): Promise<IndexedOutcome[]> {
-    const outcomes = await this.fsm.apply(entries);
+    const { outcomes, commands } = await this.fsm.applyDecoded(entries);
     assert(outcomes.length === entries.length, "FSM returned a result count that differs from the entries");
     const results: IndexedOutcome[] = [];
     for (const [i, entry] of entries.entries()) {
@@ -102,8 +102,9 @@ export class ObservedFsm implements StateMachine {
       if (entry.type !== "normal" || entry.data.length === 0 || outcome instanceof CommandRejectedError)
         continue;
       if (this.listeners.size === 0) continue;
-      // Decoded a second time (the FSM decoded it to apply): listeners want the command itself.
-      const command = decodeCommand(entry.data);
+      // The command as the FSM decoded it to apply it (never decoded twice).
+      const command = commands[i];
+      assert(command !== undefined, () => `applied entry ${entry.index} has no decoded command`);
       for (const listener of this.listeners) listener(entry.index, command, outcome, entry.data);
     }
     return results;
