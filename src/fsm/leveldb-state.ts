@@ -135,7 +135,7 @@ export class LevelState {
     batch.appliedIndex = appliedIndex;
     batch.tableIndexes = tableIndexes;
     this.queued = batch;
-    this.pump();
+    this.schedulePump();
     while (this.queued !== undefined && this.queued.ops.length > MAX_QUEUED_OPS) await this.nextDrain();
     this.throwIfFailed();
   }
@@ -199,6 +199,23 @@ export class LevelState {
     }
     this.throwIfFailed();
   }
+
+  /**
+   * Starts the next write on the next turn of the event loop rather than inside the apply: the
+   * proposers of the entries just applied hear back (and their HTTP answers go out) first, and
+   * every batch applied within the same turn joins one LevelDB write. While a write is in flight
+   * its completion starts the next one.
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled || this.inflight !== undefined) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  private pumpScheduled = false;
 
   private pump(): void {
     if (this.inflight !== undefined || this.queued === undefined || this.failure !== undefined) return;
