@@ -5,9 +5,15 @@
  */
 export type Params = Record<string, string>;
 
+/** One pattern segment, parsed once when the route is added. */
+type Segment =
+  | { readonly kind: "literal"; readonly text: string }
+  | { readonly kind: "param"; readonly name: string }
+  | { readonly kind: "rest"; readonly name: string };
+
 interface Route<H> {
   method: string;
-  segments: string[];
+  segments: readonly Segment[];
   handler: H;
 }
 
@@ -16,11 +22,24 @@ export interface RouteMatch<H> {
   params: Params;
 }
 
+/**
+ * Routes are tried in the order they were added. Every request goes through here (the variable
+ * write path at thousands per second among them), so a route is first checked against the path's
+ * literal segments without allocating, and its params are built only for the route that matches.
+ */
 export class Router<H> {
   private readonly routes: Route<H>[] = [];
 
   add(method: string, pattern: string, handler: H): this {
-    this.routes.push({ method, segments: pattern.split("/").filter((s) => s !== ""), handler });
+    const segments = pattern
+      .split("/")
+      .filter((s) => s !== "")
+      .map((seg): Segment => {
+        if (seg.startsWith(":") && seg.endsWith("*")) return { kind: "rest", name: seg.slice(1, -1) };
+        if (seg.startsWith(":")) return { kind: "param", name: seg.slice(1) };
+        return { kind: "literal", text: seg };
+      });
+    this.routes.push({ method, segments, handler });
     return this;
   }
 
@@ -29,28 +48,37 @@ export class Router<H> {
     const parts = path.split("/").filter((s) => s !== "");
     let pathKnown = false;
     for (const route of this.routes) {
-      const params = matchSegments(route.segments, parts);
-      if (params === undefined) continue;
+      if (!matchesShape(route.segments, parts)) continue;
       pathKnown = true;
-      if (route.method === method) return { found: { handler: route.handler, params }, pathKnown };
+      if (route.method === method)
+        return { found: { handler: route.handler, params: params(route.segments, parts) }, pathKnown };
     }
     return { found: undefined, pathKnown };
   }
 }
 
-function matchSegments(pattern: readonly string[], parts: readonly string[]): Params | undefined {
-  const params: Params = {};
+/** Does `parts` fit the pattern (literals equal, one part per param, a rest param takes ≥ 1)? */
+function matchesShape(pattern: readonly Segment[], parts: readonly string[]): boolean {
   for (let i = 0; i < pattern.length; i++) {
-    const seg = pattern[i] as string;
-    if (seg.startsWith(":") && seg.endsWith("*")) {
-      if (i >= parts.length) return undefined;
-      params[seg.slice(1, -1)] = parts.slice(i).map(decodeURIComponent).join("/");
-      return params;
-    }
+    const seg = pattern[i] as Segment;
+    if (seg.kind === "rest") return i < parts.length;
     const part = parts[i];
-    if (part === undefined) return undefined;
-    if (seg.startsWith(":")) params[seg.slice(1)] = decodeURIComponent(part);
-    else if (seg !== part) return undefined;
+    if (part === undefined) return false;
+    if (seg.kind === "literal" && seg.text !== part) return false;
   }
-  return pattern.length === parts.length ? params : undefined;
+  return pattern.length === parts.length;
+}
+
+/** The (URI-decoded) params of a path that matchesShape() accepted. */
+function params(pattern: readonly Segment[], parts: readonly string[]): Params {
+  const out: Params = {};
+  for (let i = 0; i < pattern.length; i++) {
+    const seg = pattern[i] as Segment;
+    if (seg.kind === "rest") {
+      out[seg.name] = parts.slice(i).map(decodeURIComponent).join("/");
+      return out;
+    }
+    if (seg.kind === "param") out[seg.name] = decodeURIComponent(parts[i] as string);
+  }
+  return out;
 }
