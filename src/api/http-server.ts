@@ -5,6 +5,7 @@ import type { QueryMeta } from "../server/rpc/server-api.js";
 import { NotFoundError, NotLeaderError, TimeoutError, ValidationError } from "../shared/errors.js";
 import type { Logger } from "../shared/log.js";
 import { HttpError } from "./http-error.js";
+import { parseTarget } from "./request-target.js";
 import type { Params, Router } from "./router.js";
 
 export interface ApiRequest {
@@ -83,27 +84,29 @@ export class HttpApiServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? "/", "http://localhost");
     const method = req.method ?? "GET";
     let response: ApiResponse;
+    let pathname = "/";
     try {
-      const { found, pathKnown } = this.options.router.match(method, url.pathname);
+      const target = parseTarget(req.url ?? "/");
+      pathname = target.pathname;
+      const { found, pathKnown } = this.options.router.match(method, pathname);
       if (found === undefined) {
         req.resume();
         throw pathKnown
-          ? new HttpError(405, `method ${method} not allowed on ${url.pathname}`)
-          : new HttpError(404, `no such path ${url.pathname}`);
+          ? new HttpError(405, `method ${method} not allowed on ${pathname}`)
+          : new HttpError(404, `no such path ${pathname}`);
       }
       const body = method === "GET" || method === "HEAD" ? undefined : await this.readBody(req);
       response = await found.handler({
         method,
-        path: url.pathname,
+        path: pathname,
         params: found.params,
-        query: url.searchParams,
+        query: target.query,
         body,
       });
     } catch (error) {
-      response = this.errorResponse(error, method, url.pathname);
+      response = this.errorResponse(error, method, pathname);
     }
     this.write(res, response);
   }
