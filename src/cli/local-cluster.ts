@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, existsSync, type WriteStream } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { pickLoopbackPorts } from "./loopback-ports.js";
 
 /** One `drover agent --server` child process of a LocalCluster. */
 export interface ServerProcess {
@@ -30,28 +30,9 @@ export interface LocalClusterOptions {
   nodeArgs?: readonly string[];
 }
 
-/** Free TCP ports on the loopback: bound and released, so the next bind gets them. */
+/** Free TCP ports on the loopback for the servers (see loopback-ports.ts). */
 export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<{ port: number; close: () => Promise<void> }>((resolvePort, reject) => {
-          const server = createServer();
-          server.once("error", reject);
-          server.listen(0, "127.0.0.1", () => {
-            const address = server.address();
-            if (address === null || typeof address === "string") {
-              reject(new Error("no port"));
-              return;
-            }
-            resolvePort({ port: address.port, close: () => new Promise((r) => server.close(() => r())) });
-          });
-        }),
-    ),
-  );
-  await Promise.all(servers.map((s) => s.close()));
-  return servers.map((s) => s.port);
+  return pickLoopbackPorts(count);
 }
 
 /** bin/drover.js of this checkout, found by walking up from this module (src/ or dist/src/). */
