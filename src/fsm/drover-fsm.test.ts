@@ -81,6 +81,25 @@ describe("DroverFsm on LevelDB", () => {
     await reopened.close();
   });
 
+  it("keeps its durable index behind the applied state until flush() or close() write what is queued", async () => {
+    const dir = tempDir();
+    const fsm = await DroverFsm.open(dir);
+    await applyInBatches(fsm, entries(21, 1, 30), 10);
+    // Applied in memory at once; nothing durable yet (each apply only queued its records).
+    expect(fsm.store.index).toBe(30);
+    expect(fsm.appliedIndex()).toBe(0);
+    await fsm.flush();
+    expect(fsm.appliedIndex()).toBe(30);
+    await applyInBatches(fsm, entries(22, 31, 20), 5);
+    expect(fsm.appliedIndex()).toBe(30);
+    const before = await bytesOf(fsm.store.tables());
+    await fsm.close();
+    const reopened = await DroverFsm.open(dir);
+    expect(reopened.appliedIndex()).toBe(50);
+    expect((await bytesOf(reopened.store.tables())).equals(before)).toBe(true);
+    await reopened.close();
+  });
+
   it("reloads exactly what it applied, for random logs and batchings, across several restarts", async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer(), fc.integer({ min: 1, max: 40 }), async (seed, batch) => {
