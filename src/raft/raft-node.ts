@@ -117,6 +117,9 @@ type ApplyTask =
   | { readonly kind: "entries"; readonly entries: readonly Entry[] }
   | { readonly kind: "snapshot"; readonly metadata: SnapshotMetadata };
 
+/** How long a steady leader holds a commit-only append for a follower (see sendAsLeader). */
+const COMMIT_HOLD_MS = 5;
+
 const HEARTBEAT_TICKS = 1;
 const ELECTION_TICKS = 10;
 const BASE_TICK_MS = 100;
@@ -153,6 +156,10 @@ export class RaftNode {
   private confWaiters: ConfWaiter[] = [];
   private leaderWaiters: Array<Waiter<RaftId> & { readonly done: (lead: RaftId) => boolean }> = [];
   private readonly observers = new Set<LeaderObserver>();
+
+  /** Commit-only appends a steady leader holds back, by follower (see sendAsLeader). */
+  private readonly heldCommits = new Map<RaftId, Message>();
+  private holdTimer: NodeJS.Timeout | undefined;
 
   private inReady = false;
   private readyScheduled = false;
@@ -488,6 +495,7 @@ export class RaftNode {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer !== undefined) clearInterval(this.timer);
+    this.dropHeldCommits();
     this.failAll(new NotLeaderError(undefined));
     while (this.inReady || this.applying) await new Promise((resolve) => setTimeout(resolve, 5));
     await this.snapshotWrite;
@@ -558,6 +566,8 @@ export class RaftNode {
       this.handleLeaderReady(rd, firstNew, lastNew);
       return;
     }
+    // Held commit-only appends belong to the steady leadership that this Ready may end.
+    this.dropHeldCommits();
     // Everything else (a follower's appends, which it must not acknowledge before they are
     // durable; term or vote changes; snapshots) is written after the pipelined appends of our
     // time as leader have landed, so that LevelDB sees the writes in order.
@@ -607,10 +617,7 @@ export class RaftNode {
    * a write that a crash of this server could still help to lose).
    */
   private handleLeaderReady(rd: Ready, firstNew: LogIndex, lastNew: LogIndex): void {
-    const durableLast = this.store.durableLastIndex();
-    this.options.transport.send(
-      rd.messages.map((m) => (m.commit > durableLast ? { ...m, commit: durableLast } : m)),
-    );
+    this.sendAsLeader(rd.messages);
     this.trace?.mark("sent", firstNew, lastNew);
     this.notePendingIndexes(rd.entries);
     const written = this.store.append(rd.entries, rd.hardState);
@@ -629,6 +636,57 @@ export class RaftNode {
     this.releaseDurableCommits();
     for (const rs of rd.readStates) this.onReadState(Buffer.from(rs.requestCtx).toString("hex"), rs.index);
     this.updateGauges();
+  }
+
+  /**
+   * A steady leader's messages, with commit indexes capped at our durable log (see
+   * handleLeaderReady). Appends without entries are held for up to COMMIT_HOLD_MS: the core sends
+   * one to every follower each time the commit index moves, only to tell it so, and at one write
+   * outstanding that doubled the messages (and acks, and wake-ups of three processes) per write.
+   * The next append to that follower carries a commit index at least as new and replaces the held
+   * one; a held append nothing replaced goes out when the hold ends. Dropping a replaced append is
+   * message loss, which Raft tolerates (§5.3: the next append repeats the consistency check); a
+   * probe is never replaced (the core sends nothing else to a paused follower), only delayed.
+   */
+  private sendAsLeader(messages: readonly Message[]): void {
+    const out: Message[] = [];
+    for (const m of messages) {
+      if (m.type === "app" && m.entries.length === 0) {
+        this.heldCommits.set(m.to, m);
+        continue;
+      }
+      if (m.type === "app") this.heldCommits.delete(m.to);
+      out.push(m);
+    }
+    this.sendCapped(out);
+    if (this.heldCommits.size > 0 && this.holdTimer === undefined) {
+      this.holdTimer = setTimeout(() => {
+        this.holdTimer = undefined;
+        this.releaseHeldCommits();
+      }, COMMIT_HOLD_MS);
+    }
+  }
+
+  /** Sends the held commit-only appends (as leader; otherwise they are dropped, as stale). */
+  private releaseHeldCommits(): void {
+    const held = [...this.heldCommits.values()];
+    this.heldCommits.clear();
+    if (held.length > 0 && this.soft.role === "leader" && !this.stopped) this.sendCapped(held);
+  }
+
+  private dropHeldCommits(): void {
+    this.heldCommits.clear();
+    clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+  }
+
+  /** No follower learns of a commit that counted our own not-yet-durable copy. */
+  private sendCapped(messages: readonly Message[]): void {
+    if (messages.length === 0) return;
+    const durableLast = this.store.durableLastIndex();
+    this.options.transport.send(
+      messages.map((m) => (m.commit > durableLast ? { ...m, commit: durableLast } : m)),
+    );
   }
 
   /** Hands the committed entries our durable log now covers to the apply loop, in order. */
@@ -1150,6 +1208,7 @@ export class RaftNode {
     this.options.log.fatal({ err }, "raft node failed; stopping");
     if (this.timer !== undefined) clearInterval(this.timer);
     this.stopped = true;
+    this.dropHeldCommits();
     this.failAll(err);
     for (const handler of this.fatalHandlers) handler(err);
   }
