@@ -87,10 +87,17 @@ export class DroverFsm implements StateMachine {
   async snapshot(): Promise<{ index: LogIndex; chunks: AsyncIterable<Uint8Array> }> {
     // The immutable view taken here is what gets streamed, however long the stream takes.
     const tables = this.store.tables();
+    const level = this.level;
     // Raft may compact its log up to this index once it has the snapshot; the entries it drops
     // must then be durable here too (LevelDB writes trail the in-memory state; see LevelState).
-    await this.level?.flush();
-    return { index: tables.index, chunks: writeSnapshotStream(tables) };
+    // The stream waits for that before its first chunk, and Raft compacts only after the last:
+    // the caller (Raft's apply loop) gets the view at once instead of stalling every apply
+    // behind a LevelDB write (it showed in the write path's tail latency).
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      await level?.flushTo(tables.index);
+      yield* writeSnapshotStream(tables);
+    }
+    return { index: tables.index, chunks: chunks() };
   }
 
   /** Waits until every applied entry is durable in LevelDB. */

@@ -199,6 +199,27 @@ export class LevelState {
     }
   }
 
+  /**
+   * Waits until the state at `index` (or later) is durable. Unlike flush() it ends while applies
+   * go on and queue more.
+   */
+  async flushTo(index: number): Promise<void> {
+    while (this.durableIndex < index) {
+      this.throwIfFailed();
+      assert(
+        this.inflight !== undefined || this.queued !== undefined,
+        () => `leveldb-state: waiting for index ${index}, durable ${this.durableIndex}, nothing queued`,
+      );
+      if (this.inflight === undefined) {
+        clearTimeout(this.pumpTimer);
+        this.pumpTimer = undefined;
+        this.pump();
+      }
+      await this.nextDrain();
+    }
+    this.throwIfFailed();
+  }
+
   /** Waits until everything queued is durable. */
   async flush(): Promise<void> {
     while (this.inflight !== undefined || this.queued !== undefined) {
