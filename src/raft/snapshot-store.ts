@@ -12,6 +12,13 @@ import type { LogIndex, Term } from "./core/types.js";
 
 export const SNAPSHOT_CHUNK_BYTES = 1 << 20;
 
+/**
+ * A snapshot file is flushed to disk every this many bytes while it is written: one fsync of a
+ * whole ~35 MB file at the end held the disk long enough to stall every server's Raft log fsyncs
+ * behind it (the write path's p99 at 64 outstanding jumped to ~100 ms at each snapshot).
+ */
+const SYNC_EVERY_BYTES = 4 << 20;
+
 export interface SnapshotRef {
   readonly index: LogIndex;
   readonly term: Term;
@@ -40,9 +47,15 @@ export class SnapshotStore {
     const file = await open(temp, "w");
     let bytes = 0;
     try {
+      let unsynced = 0;
       for await (const chunk of chunks) {
         await file.write(chunk);
         bytes += chunk.byteLength;
+        unsynced += chunk.byteLength;
+        if (unsynced >= SYNC_EVERY_BYTES) {
+          await file.datasync();
+          unsynced = 0;
+        }
       }
       await file.sync();
     } catch (error) {
