@@ -285,11 +285,22 @@ async function droverTarget(dir: string, nodeFlags: readonly string[]): Promise<
       const all = await Promise.all(members.map((m) => leaderRpc(m).catch(() => "")));
       return all.every((address) => address !== "" && address === all[0]);
     },
+    // SIGTERM first, so that agents run with `--cpu-prof` write their profiles; kill -9 after 5 s.
     stop: async () => {
       agent.destroy();
-      await Promise.all(members.map(kill9));
+      await Promise.all(members.map((m) => terminate(m, 5000)));
     },
   };
+}
+
+async function terminate(member: Member, graceMs: number): Promise<void> {
+  const child = member.process;
+  if (child === undefined) return;
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await exited;
+  clearTimeout(timer);
 }
 
 async function droverLeaderChanges(target: Target): Promise<number> {
