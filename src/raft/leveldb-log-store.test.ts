@@ -100,6 +100,23 @@ describe("LevelDbLogStore", () => {
     await store.close();
   });
 
+  it("deletes compacted entries in the background, across slices, while later writes go on", async () => {
+    const store = await LevelDbLogStore.open(dir, silentLogger());
+    await store.persist({ entries: range(1, 3000, 1) });
+    const conf = { voters: ["s1"], learners: [], votersOutgoing: [] };
+    await store.compact({ index: 2800, term: 1, confState: conf }, 2500);
+    // The next persist does not wait for the deletes.
+    await store.persist({ entries: range(3001, 3010, 1) });
+    await store.compact({ index: 3005, term: 1, confState: conf }, 2900);
+    await store.close();
+    const db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: "buffer", valueEncoding: "buffer" });
+    const left: number[] = [];
+    for await (const key of db.keys({ gte: entryKey(0), lt: entryKey(1e9) })) left.push(key.readUInt32BE(5));
+    await db.close();
+    expect(left[0]).toBe(2901);
+    expect(left).toHaveLength(110);
+  });
+
   it("installs a received snapshot, dropping the whole old log", async () => {
     let store = await LevelDbLogStore.open(dir, silentLogger());
     await store.persist({ entries: range(1, 5, 1) });

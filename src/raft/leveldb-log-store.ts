@@ -54,6 +54,9 @@ interface QueuedAppend {
   readonly waiters: Array<{ resolve: () => void; reject: (error: Error) => void }>;
 }
 
+/** Log entries deleted per LevelDB clear() when compaction collects garbage. */
+const GC_SLICE_ENTRIES = 1024;
+
 const KEY_HARD_STATE = Buffer.from("m/hardstate");
 const KEY_CONF = Buffer.from("m/conf");
 const KEY_SNAPSHOT = Buffer.from("m/snapshot");
@@ -464,12 +467,12 @@ export class LevelDbLogStore implements RaftStorage {
       if (to > this.compactedIndex) {
         ops.push({ type: "put", key: KEY_COMPACTED, value: pack([to, term]) });
       }
-      // The compaction point is written first in the same batch; the deletes are garbage
-      // collection, which load() tolerates if a crash leaves some behind.
+      // The compaction point is written first; the deletes are garbage collection, which load()
+      // tolerates if a crash leaves some behind. They run in the background, in slices, so that
+      // deleting thousands of entries does not hold up the next persist (a follower compacting
+      // could not acknowledge appends meanwhile, and all servers compact at about the same time).
       await this.write(ops);
-      if (to > this.compactedIndex) {
-        await this.db.clear({ gte: ENTRY_KEY_MIN, lt: entryKey(to + 1) });
-      }
+      if (to > this.compactedIndex) this.collectGarbage(this.compactedIndex, to);
       const dropped = to - this.compactedIndex;
       for (let i = 0; i < dropped; i++) this.tailBytes -= entrySize(this.tail[i] as Entry);
       this.tail = this.tail.slice(dropped);
@@ -481,6 +484,28 @@ export class LevelDbLogStore implements RaftStorage {
       this.writing = false;
     }
   }
+
+  /**
+   * Deletes the stored entries in (`after`, `to`], already behind the durable compaction point,
+   * GC_SLICE_ENTRIES at a time, after any earlier collection. The first collection of a process
+   * starts at the lowest possible key (leftovers of a crash mid-collection). Only keys below the
+   * compaction point are touched, which no other write of this store touches any more. A failure
+   * is kept and thrown by close().
+   */
+  private collectGarbage(after: LogIndex, to: LogIndex): void {
+    this.garbage = this.garbage.then(async () => {
+      for (let from = after + 1; from <= to; from += GC_SLICE_ENTRIES) {
+        const end = Math.min(to, from + GC_SLICE_ENTRIES - 1);
+        const lowest = this.collectedOnce ? entryKey(from) : ENTRY_KEY_MIN;
+        await this.db.clear({ gte: lowest, lt: entryKey(end + 1) });
+        this.collectedOnce = true;
+      }
+    });
+  }
+
+  /** Whether a collection (which starts at the lowest key) already ran in this process. */
+  private collectedOnce = false;
+  private garbage: Promise<void> = Promise.resolve();
 
   /**
    * One atomic, fsynced LevelDB write. Built as a chained batch: abstract-level's array form
@@ -499,6 +524,10 @@ export class LevelDbLogStore implements RaftStorage {
 
   async close(): Promise<void> {
     await this.whenIdle();
-    await this.db.close();
+    try {
+      await this.garbage;
+    } finally {
+      await this.db.close();
+    }
   }
 }
