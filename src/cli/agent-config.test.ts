@@ -55,6 +55,27 @@ describe("resolveAgentConfig", () => {
     });
   });
 
+  it("reads Nomad's Raft snapshot tuning from the server block", async () => {
+    const file = join(dir, "raft.hcl");
+    writeFileSync(
+      file,
+      `data_dir = "/d"\nserver {\n  enabled = true\n  raft_snapshot_threshold = 16384\n  raft_snapshot_interval = "30s"\n  raft_trailing_logs = 20000\n}\n`,
+    );
+    expect(await resolveAgentConfig({ config: file })).toMatchObject({
+      raftSnapshotThreshold: 16384,
+      raftSnapshotIntervalMs: 30_000,
+      raftTrailingLogs: 20000,
+    });
+    const defaults = await resolveAgentConfig({ server: true, dataDir: "/d" });
+    expect(defaults.raftSnapshotIntervalMs).toBeUndefined();
+    const bad = join(dir, "raft-bad.hcl");
+    writeFileSync(
+      bad,
+      `data_dir = "/d"\nserver {\n  enabled = true\n  raft_snapshot_interval = "often"\n}\n`,
+    );
+    await expect(resolveAgentConfig({ config: bad })).rejects.toThrow(/server.raft_snapshot_interval/);
+  });
+
   it("reads JSON config files too", async () => {
     const file = join(dir, "agent.json");
     writeFileSync(file, JSON.stringify({ data_dir: "/d", server: { enabled: true, num_schedulers: 3 } }));

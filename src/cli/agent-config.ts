@@ -26,6 +26,10 @@ export interface AgentConfig {
   minHeartbeatTtlMs: number;
   heartbeatGraceMs: number;
   raftMultiplier: number;
+  /** Config file only (server block), as in Nomad; undefined keeps Raft's defaults. */
+  raftSnapshotThreshold: number | undefined;
+  raftSnapshotIntervalMs: number | undefined;
+  raftTrailingLogs: number | undefined;
   numSchedulers: number;
   nodeClass: string;
   nodePool: string;
@@ -53,6 +57,9 @@ export function defaultAgentConfig(): AgentConfig {
     minHeartbeatTtlMs: 10_000,
     heartbeatGraceMs: 10_000,
     raftMultiplier: 1,
+    raftSnapshotThreshold: undefined,
+    raftSnapshotIntervalMs: undefined,
+    raftTrailingLogs: undefined,
     numSchedulers: 2,
     nodeClass: "",
     nodePool: "default",
@@ -81,6 +88,10 @@ export interface AgentFlags {
   minHeartbeatTtl?: string;
   heartbeatGrace?: string;
   raftMultiplier?: string;
+  /** From the config file only (no flags, as in Nomad). */
+  raftSnapshotThreshold?: string;
+  raftSnapshotInterval?: string;
+  raftTrailingLogs?: string;
   numSchedulers?: string;
   nodeClass?: string;
   nodePool?: string;
@@ -178,6 +189,9 @@ export async function readConfigFile(path: string): Promise<AgentFlags> {
   set("heartbeatGrace", fileValue(server, "heartbeat_grace", `${path}: server`));
   set("minHeartbeatTtl", fileValue(server, "min_heartbeat_ttl", `${path}: server`));
   set("raftMultiplier", fileValue(server, "raft_multiplier", `${path}: server`));
+  set("raftSnapshotThreshold", fileValue(server, "raft_snapshot_threshold", `${path}: server`));
+  set("raftSnapshotInterval", fileValue(server, "raft_snapshot_interval", `${path}: server`));
+  set("raftTrailingLogs", fileValue(server, "raft_trailing_logs", `${path}: server`));
   const retryJoin = block(server, "server_join");
   set("join", fileValue(retryJoin, "retry_join", `${path}: server.server_join`));
   const client = block(doc, "client");
@@ -217,6 +231,12 @@ export async function resolveAgentConfig(flags: AgentFlags): Promise<AgentConfig
     c.heartbeatGraceMs = parseDurationMs(f.heartbeatGrace, "--heartbeat-grace");
   if (f.raftMultiplier !== undefined)
     c.raftMultiplier = intValue(f.raftMultiplier, "--raft-multiplier", 1, 10);
+  if (f.raftSnapshotThreshold !== undefined)
+    c.raftSnapshotThreshold = intValue(f.raftSnapshotThreshold, "server.raft_snapshot_threshold", 1, 1e9);
+  if (f.raftSnapshotInterval !== undefined)
+    c.raftSnapshotIntervalMs = parseDurationMs(f.raftSnapshotInterval, "server.raft_snapshot_interval");
+  if (f.raftTrailingLogs !== undefined)
+    c.raftTrailingLogs = intValue(f.raftTrailingLogs, "server.raft_trailing_logs", 0, 1e9);
   if (f.numSchedulers !== undefined) c.numSchedulers = intValue(f.numSchedulers, "--num-schedulers", 0, 64);
   if (f.nodeClass !== undefined) c.nodeClass = f.nodeClass;
   if (f.nodePool !== undefined) c.nodePool = f.nodePool;

@@ -7,7 +7,7 @@ import { KvStateMachine } from "../../test/cluster/fixtures/raft-kv-state-machin
 import { NotLeaderError } from "../shared/errors.js";
 import { createLogger, silentLogger } from "../shared/log.js";
 import { raftChannelOptions } from "./grpc-transport.js";
-import { type RaftServer, startRaftServer } from "./raft-server.js";
+import { type RaftServer, type RaftServerOptions, startRaftServer } from "./raft-server.js";
 
 /**
  * Three real servers in one process (real LevelDB, real gRPC on loopback): the driver, transport,
@@ -52,7 +52,12 @@ async function member(id: string): Promise<Member> {
   return m;
 }
 
-async function start(m: Member, join: readonly string[], bootstrapExpect: number): Promise<RaftServer> {
+async function start(
+  m: Member,
+  join: readonly string[],
+  bootstrapExpect: number,
+  overrides: Partial<RaftServerOptions> = {},
+): Promise<RaftServer> {
   m.raft = await startRaftServer({
     id: m.id,
     address: m.address,
@@ -64,7 +69,9 @@ async function start(m: Member, join: readonly string[], bootstrapExpect: number
     log: process.env["RAFT_TEST_LOG"] === undefined ? silentLogger() : createLogger(m.id),
     raftMultiplier: 0.3,
     snapshotThresholdEntries: 100,
+    snapshotIntervalMs: 0,
     trailingLogs: 10,
+    ...overrides,
   });
   return m.raft;
 }
@@ -117,6 +124,31 @@ describe("RaftServer (3 in one process)", () => {
     await eventually("new leader", () => (newLeader?.node.isLeader() ? true : undefined));
     const after = (await newLeader?.node.propose(put("after", "transfer"))) as { count: number };
     expect(after.count).toBe(301);
+  });
+
+  it("checks the entry threshold once per snapshot interval, but the byte threshold after every apply", async () => {
+    async function cluster(ids: readonly string[], overrides: Partial<RaftServerOptions>) {
+      const ms = await Promise.all(ids.map(member));
+      const addresses = ms.map((m) => m.address);
+      const rafts = await Promise.all(ms.map((m) => start(m, addresses, 3, overrides)));
+      const leader = await eventually("a leader", () => rafts.find((r) => r.node.isLeader()));
+      await Promise.all(Array.from({ length: 300 }, (_, i) => leader.node.propose(put(`k${i}`, "v"))));
+      await eventually("all servers applied 300", () =>
+        ms.every((m) => m.fsm.summary().count === 300) ? true : undefined,
+      );
+      return rafts;
+    }
+    // An interval no test outlives: 300 entries pass the 100-entry threshold, yet nothing is taken.
+    const patient = await cluster(["s1", "s2", "s3"], { snapshotIntervalMs: 600_000 });
+    expect(patient.map((r) => r.node.snapshotStats().taken)).toEqual([0, 0, 0]);
+    // The same interval with a small byte threshold: the log's size forces snapshots.
+    const bounded = await cluster(["s4", "s5", "s6"], {
+      snapshotIntervalMs: 600_000,
+      snapshotThresholdBytes: 4096,
+    });
+    await eventually("every server took a snapshot", () =>
+      bounded.every((r) => r.node.snapshotStats().taken > 0) ? true : undefined,
+    );
   });
 
   it("removes the leader itself: it hands leadership over first, then the new leader removes it", async () => {

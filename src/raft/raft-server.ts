@@ -28,6 +28,7 @@ export interface RaftServerOptions {
   readonly metrics?: AgentMetrics | undefined;
   readonly raftMultiplier?: number | undefined;
   readonly snapshotThresholdEntries?: number | undefined;
+  readonly snapshotIntervalMs?: number | undefined;
   readonly snapshotThresholdBytes?: number | undefined;
   readonly trailingLogs?: number | undefined;
   readonly requestTimeoutMs?: number | undefined;
@@ -71,6 +72,7 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
     metrics: options.metrics,
     raftMultiplier: options.raftMultiplier,
     snapshotThresholdEntries: options.snapshotThresholdEntries,
+    snapshotIntervalMs: options.snapshotIntervalMs,
     snapshotThresholdBytes: options.snapshotThresholdBytes,
     trailingLogs: options.trailingLogs,
     requestTimeoutMs: options.requestTimeoutMs,

@@ -34,6 +34,10 @@ export interface ServerAgentConfig {
   minHeartbeatTtlMs: number;
   heartbeatGraceMs: number;
   raftMultiplier: number;
+  /** Nomad's raft_snapshot_threshold / raft_snapshot_interval / raft_trailing_logs (Raft defaults when unset). */
+  raftSnapshotThreshold?: number | undefined;
+  raftSnapshotIntervalMs?: number | undefined;
+  raftTrailingLogs?: number | undefined;
   numSchedulers: number;
   /** How long a request on a follower waits for a leader (Nomad's rpc_hold_timeout, 5 s). */
   forwardDeadlineMs?: number;
@@ -125,6 +129,9 @@ export class ServerAgent {
       log: logger,
       metrics,
       raftMultiplier: config.raftMultiplier,
+      snapshotThresholdEntries: config.raftSnapshotThreshold,
+      snapshotIntervalMs: config.raftSnapshotIntervalMs,
+      trailingLogs: config.raftTrailingLogs,
     });
     const context = new RaftServerContext(
       raft.node,
