@@ -204,27 +204,22 @@ export class LevelState {
    * go on and queue more.
    */
   async flushTo(index: number): Promise<void> {
-    while (this.durableIndex < index) {
-      this.throwIfFailed();
-      assert(
-        this.inflight !== undefined || this.queued !== undefined,
-        () => `leveldb-state: waiting for index ${index}, durable ${this.durableIndex}, nothing queued`,
-      );
-      if (this.inflight === undefined) {
-        clearTimeout(this.pumpTimer);
-        this.pumpTimer = undefined;
-        this.pump();
-      }
-      await this.nextDrain();
-    }
-    this.throwIfFailed();
+    await this.writeQueuedUntil(() => this.durableIndex >= index);
   }
 
   /** Waits until everything queued is durable. */
   async flush(): Promise<void> {
-    while (this.inflight !== undefined || this.queued !== undefined) {
+    await this.writeQueuedUntil(() => this.inflight === undefined && this.queued === undefined);
+  }
+
+  /** Someone waits: what is queued goes to disk now, not after the gathering delay. */
+  private async writeQueuedUntil(done: () => boolean): Promise<void> {
+    while (!done()) {
       this.throwIfFailed();
-      // Someone waits: what is queued goes to disk now, not after the gathering delay.
+      assert(
+        this.inflight !== undefined || this.queued !== undefined,
+        () => `leveldb-state: waiting with nothing queued (durable ${this.durableIndex})`,
+      );
       if (this.inflight === undefined) {
         clearTimeout(this.pumpTimer);
         this.pumpTimer = undefined;
