@@ -16,10 +16,10 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { Agent, request } from "node:http";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { pickLoopbackPorts } from "../src/cli/loopback-ports.js";
 import { type BenchResult, percentile } from "./harness.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -87,17 +87,6 @@ async function ok(agent: Agent, url: string, method: string, body: string | unde
 
 // ───────────────────────── processes ─────────────────────────
 
-async function freePort(): Promise<number> {
-  return new Promise((resolvePromise, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolvePromise(typeof address === "object" && address !== null ? address.port : 0));
-    });
-  });
-}
-
 function startMember(member: Member, logFile: string): void {
   const out = openSync(logFile, "a");
   member.process = spawn(member.command, [...member.args], { stdio: ["ignore", out, out] });
@@ -148,7 +137,7 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
 
 async function etcdTarget(dir: string): Promise<Target> {
   mkdirSync(dir, { recursive: true });
-  const ports = await Promise.all(Array.from({ length: 6 }, freePort));
+  const ports = await pickLoopbackPorts(6);
   const names = ["e1", "e2", "e3"];
   const peer = (i: number): string => `http://127.0.0.1:${ports[3 + i]}`;
   const client = (i: number): string => `http://127.0.0.1:${ports[i]}`;
@@ -225,8 +214,7 @@ async function etcdTarget(dir: string): Promise<Target> {
 
 async function droverTarget(dir: string, nodeFlags: readonly string[]): Promise<Target> {
   mkdirSync(dir, { recursive: true });
-  const http = await Promise.all(Array.from({ length: 3 }, freePort));
-  const rpc = await Promise.all(Array.from({ length: 3 }, freePort));
+  const [http, rpc] = [await pickLoopbackPorts(3), await pickLoopbackPorts(3)];
   const names = ["s1", "s2", "s3"];
   const bin = join(repoRoot, "bin", "drover.js");
   const members: Member[] = names.map((name, i) => ({
