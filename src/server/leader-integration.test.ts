@@ -1,16 +1,16 @@
 import { performance } from "node:perf_hooks";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AllocClientUpdate } from "../fsm/commands.js";
-import { mockId, mockJob, mockNode, mockTask, mockTaskGroup } from "../fsm/mock.js";
+import { mockId, mockJob, mockTask, mockTaskGroup } from "../fsm/mock.js";
 import { StateStore } from "../fsm/state-store.js";
 import { allocTerminal, type Job, type Node } from "../fsm/structs.js";
-import { computeNodeClass } from "../scheduler/computed-class.js";
 import { allocsFit } from "../scheduler/fit.js";
 import { schedule } from "../scheduler/index.js";
 import { InProcessContext } from "./in-process-context.js";
 import { DEFAULT_LEADER_CONFIG, Leader } from "./leader.js";
 import { ManualClock } from "./manual-clock.js";
 import { newEvaluation } from "./new-evaluation.js";
+import { slotNode } from "./test-fixtures.js";
 import { ThreadSchedulerRunner } from "./thread-scheduler-runner.js";
 import { DEFAULT_WORKER_CONFIG, Worker } from "./worker.js";
 
@@ -136,29 +136,6 @@ class Harness {
   }
 }
 
-/** A node with room for exactly `slots` allocations of the test jobs (1000 MHz, 1000 MB each). */
-function node(n: number, slots: number): Node {
-  const base = mockNode({
-    ID: mockId(n, 1),
-    Name: `node-${n}`,
-    NodeResources: {
-      Cpu: { CpuShares: 1000 * slots, TotalCpuCores: slots },
-      Memory: { MemoryMB: 1000 * slots },
-      Disk: { DiskMB: 100_000 },
-      Networks: [],
-      MinDynamicPort: 20000,
-      MaxDynamicPort: 32000,
-    },
-    ReservedResources: {
-      Cpu: { CpuShares: 0 },
-      Memory: { MemoryMB: 0 },
-      Disk: { DiskMB: 0 },
-      Networks: { ReservedHostPorts: "" },
-    },
-  });
-  return { ...base, ComputedClass: computeNodeClass(base) };
-}
-
 function job(id: string, count: number): Job {
   return mockJob({
     ID: id,
@@ -194,7 +171,7 @@ describe("leader machinery with real schedulers (in-process)", () => {
       const h = new Harness();
       harness = h;
       // 1,000 allocations on 110 nodes × 10 slots: tight enough that workers collide.
-      h.registerNodes(Array.from({ length: 110 }, (_, i) => node(i + 1, 10)));
+      h.registerNodes(Array.from({ length: 110 }, (_, i) => slotNode(i + 1, 10)));
       await h.start(4, thread);
       await Promise.all(Array.from({ length: 50 }, (_, i) => h.registerJob(job(`job-${i}`, 20))));
       await h.until(
@@ -214,7 +191,7 @@ describe("leader machinery with real schedulers (in-process)", () => {
   it("loses and regains leadership mid-scheduling; every job still converges with no duplicate names", async () => {
     const h = new Harness();
     harness = h;
-    h.registerNodes(Array.from({ length: 40 }, (_, i) => node(i + 1, 10)));
+    h.registerNodes(Array.from({ length: 40 }, (_, i) => slotNode(i + 1, 10)));
     await h.start(3);
     await Promise.all(Array.from({ length: 20 }, (_, i) => h.registerJob(job(`job-${i}`, 15))));
     // Let some plans land, then depose the leader while workers are mid-eval.
@@ -238,7 +215,7 @@ describe("leader machinery with real schedulers (in-process)", () => {
   it("two workers racing for the last capacity never over-commit; the loser blocks, then places when a node joins", async () => {
     const h = new Harness();
     harness = h;
-    h.registerNodes([node(1, 1)]);
+    h.registerNodes([slotNode(1, 1)]);
     await h.start(2);
     await Promise.all([h.registerJob(job("a", 1)), h.registerJob(job("b", 1))]);
     await h.until(() => h.idle() && h.leader.blocked.stats().blocked === 1, "one job placed, one blocked");
@@ -248,7 +225,7 @@ describe("leader machinery with real schedulers (in-process)", () => {
     const text = await h.ctx.metrics.text();
     expect(text).toMatch(/drover_plan_rejected_nodes_total\{agent="in-process"\} [1-9]/);
     // A node joins: the blocked eval is released and the job places there.
-    h.registerNodes([node(2, 1)]);
+    h.registerNodes([slotNode(2, 1)]);
     await h.until(
       () => h.idle() && h.liveAllocs("a").length === 1 && h.liveAllocs("b").length === 1,
       "both jobs placed after the node joined",
@@ -260,7 +237,7 @@ describe("leader machinery with real schedulers (in-process)", () => {
   it("marks a node down when it misses its TTL and replaces its allocations elsewhere", async () => {
     const h = new Harness();
     harness = h;
-    const nodes = [node(1, 4), node(2, 4), node(3, 4)];
+    const nodes = [slotNode(1, 4), slotNode(2, 4), slotNode(3, 4)];
     h.registerNodes(nodes);
     await h.start(2);
     await h.registerJob(job("web", 6));
@@ -297,7 +274,7 @@ describe("leader machinery with real schedulers (in-process)", () => {
   it("garbage-collects old terminal evals through core evals on the leader's GC timer", async () => {
     const h = new Harness(60_000);
     harness = h;
-    h.registerNodes([node(1, 4)]);
+    h.registerNodes([slotNode(1, 4)]);
     await h.start(1);
     await h.registerJob(job("web", 1));
     await h.until(() => h.idle() && h.liveAllocs("web").length === 1, "job placed");

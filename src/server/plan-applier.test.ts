@@ -1,39 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { mockAlloc, mockId, mockJob, mockNode } from "../fsm/mock.js";
+import { mockAlloc, mockId, mockJob } from "../fsm/mock.js";
 import { StateStore } from "../fsm/state-store.js";
 import type { Allocation, Node, Plan } from "../fsm/structs.js";
-import { computeNodeClass } from "../scheduler/computed-class.js";
 import { allocsFit } from "../scheduler/fit.js";
 import { DEFAULT_EVAL_BROKER_CONFIG, EvalBroker } from "./eval-broker.js";
 import { InProcessContext } from "./in-process-context.js";
 import { ManualClock } from "./manual-clock.js";
 import { PlanApplier, StalePlanError } from "./plan-applier.js";
 import { PlanQueue } from "./plan-queue.js";
-import { testEval } from "./test-fixtures.js";
-
-/** A node with room for exactly `slots` allocs of 1000 MHz / 1000 MB (and nothing reserved). */
-function node(n: number, slots: number, fields: Partial<Node> = {}): Node {
-  const base = mockNode({
-    ID: mockId(n, 1),
-    Name: `n${n}`,
-    NodeResources: {
-      Cpu: { CpuShares: 1000 * slots, TotalCpuCores: slots },
-      Memory: { MemoryMB: 1000 * slots },
-      Disk: { DiskMB: 100_000 },
-      Networks: [],
-      MinDynamicPort: 20000,
-      MaxDynamicPort: 32000,
-    },
-    ReservedResources: {
-      Cpu: { CpuShares: 0 },
-      Memory: { MemoryMB: 0 },
-      Disk: { DiskMB: 0 },
-      Networks: { ReservedHostPorts: "" },
-    },
-    ...fields,
-  });
-  return { ...base, ComputedClass: computeNodeClass(base) };
-}
+import { slotNode, testEval } from "./test-fixtures.js";
 
 let allocSeq = 0;
 function alloc(nodeId: string, fields: Partial<Allocation> = {}): Allocation {
@@ -101,8 +76,8 @@ function assertNoOverCommit(ctx: InProcessContext): void {
 
 describe("PlanApplier", () => {
   it("commits the nodes that fit and rejects the rest with a refresh index", async () => {
-    const a = node(1, 1);
-    const b = node(2, 2);
+    const a = slotNode(1, 1);
+    const b = slotNode(2, 2);
     const { ctx, queue, applier, deliver } = await setup([a, b]);
     const token = await deliver("e1");
     const result = await queue.enqueue(plan("e1", token, [alloc(a.ID), alloc(a.ID), alloc(b.ID)]));
@@ -116,8 +91,8 @@ describe("PlanApplier", () => {
   });
 
   it("rejects an all-at-once plan whole when one node does not fit", async () => {
-    const a = node(1, 1);
-    const b = node(2, 2);
+    const a = slotNode(1, 1);
+    const b = slotNode(2, 2);
     const { ctx, queue, applier, deliver } = await setup([a, b]);
     const token = await deliver("e1");
     const result = await queue.enqueue(
@@ -130,7 +105,7 @@ describe("PlanApplier", () => {
   });
 
   it("verifies the next plan against the previous one still in flight: racing plans never over-commit", async () => {
-    const a = node(1, 3);
+    const a = slotNode(1, 3);
     const { ctx, queue, applier, deliver } = await setup([a]);
     const tokens = await Promise.all(["e1", "e2", "e3"].map((id) => deliver(id)));
     // Three workers race for three slots with two allocs each: 6 asks, 3 slots.
@@ -151,7 +126,7 @@ describe("PlanApplier", () => {
   });
 
   it("counts capacity freed by stops in the same plan and in the plan in flight", async () => {
-    const a = node(1, 1);
+    const a = slotNode(1, 1);
     const { ctx, queue, applier, deliver } = await setup([a]);
     const t1 = await deliver("e1");
     const first = alloc(a.ID);
@@ -171,8 +146,8 @@ describe("PlanApplier", () => {
   });
 
   it("rejects placements on nodes that are down, ineligible or missing", async () => {
-    const down = node(1, 4, { Status: "down" });
-    const ineligible = node(2, 4, { SchedulingEligibility: "ineligible" });
+    const down = slotNode(1, 4, { Status: "down" });
+    const ineligible = slotNode(2, 4, { SchedulingEligibility: "ineligible" });
     const { ctx, queue, applier, deliver } = await setup([down, ineligible]);
     const token = await deliver("e1");
     const result = await queue.enqueue(
@@ -184,7 +159,7 @@ describe("PlanApplier", () => {
   });
 
   it("allows in-place updates, but no new placements, on an ineligible node", async () => {
-    const a = node(1, 2);
+    const a = slotNode(1, 2);
     const { ctx, queue, applier, deliver } = await setup([a]);
     const t1 = await deliver("e1");
     const existing = alloc(a.ID);
@@ -206,7 +181,7 @@ describe("PlanApplier", () => {
   });
 
   it("refuses a plan whose eval token is no longer outstanding", async () => {
-    const a = node(1, 1);
+    const a = slotNode(1, 1);
     const { broker, queue, applier, deliver } = await setup([a]);
     const token = await deliver("e1");
     broker.nack("e1", token);
@@ -215,7 +190,7 @@ describe("PlanApplier", () => {
   });
 
   it("creates evals for the jobs of preempted allocations", async () => {
-    const a = node(1, 1);
+    const a = slotNode(1, 1);
     const { ctx, queue, applier, deliver } = await setup([a]);
     ctx.applyNow({ type: "job-register", Job: mockJob({ ID: "low", Priority: 10 }), Eval: null });
     const t1 = await deliver("e1");

@@ -1,4 +1,6 @@
-import type { Evaluation } from "../fsm/structs.js";
+import { mockId, mockNode } from "../fsm/mock.js";
+import type { Evaluation, Node } from "../fsm/structs.js";
+import { computeNodeClass } from "../scheduler/computed-class.js";
 import { newEvaluation } from "./new-evaluation.js";
 
 /** A complete pending service eval with `fields` overriding the defaults (tests only). */
@@ -18,4 +20,31 @@ export function testEval(fields: Partial<Evaluation> = {}): Evaluation {
     },
     0,
   );
+}
+
+/**
+ * Node `n` with room for exactly `slots` allocations of 1000 MHz / 1000 MB each (nothing
+ * reserved, no networks), `fields` overriding the rest; its computed class matches its fields.
+ */
+export function slotNode(n: number, slots: number, fields: Partial<Node> = {}): Node {
+  const base = mockNode({
+    ID: mockId(n, 1),
+    Name: `node-${n}`,
+    NodeResources: {
+      Cpu: { CpuShares: 1000 * slots, TotalCpuCores: slots },
+      Memory: { MemoryMB: 1000 * slots },
+      Disk: { DiskMB: 100_000 },
+      Networks: [],
+      MinDynamicPort: 20000,
+      MaxDynamicPort: 32000,
+    },
+    ReservedResources: {
+      Cpu: { CpuShares: 0 },
+      Memory: { MemoryMB: 0 },
+      Disk: { DiskMB: 0 },
+      Networks: { ReservedHostPorts: "" },
+    },
+    ...fields,
+  });
+  return { ...base, ComputedClass: computeNodeClass(base) };
 }

@@ -1,36 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { mockId, mockJob, mockNode, mockTask, mockTaskGroup } from "../fsm/mock.js";
+import { mockJob, mockTask, mockTaskGroup } from "../fsm/mock.js";
 import { StateStore } from "../fsm/state-store.js";
 import { allocTerminal, type Job, type Node } from "../fsm/structs.js";
-import { computeNodeClass } from "../scheduler/computed-class.js";
 import { schedule } from "../scheduler/index.js";
 import { InProcessContext } from "./in-process-context.js";
 import { DEFAULT_LEADER_CONFIG, Leader } from "./leader.js";
 import { ManualClock } from "./manual-clock.js";
 import { newEvaluation } from "./new-evaluation.js";
+import { slotNode } from "./test-fixtures.js";
 import { DEFAULT_WORKER_CONFIG, evalSeed, Worker } from "./worker.js";
-
-function node(n: number, slots: number): Node {
-  const base = mockNode({
-    ID: mockId(n, 1),
-    Name: `node-${n}`,
-    NodeResources: {
-      Cpu: { CpuShares: 1000 * slots, TotalCpuCores: slots },
-      Memory: { MemoryMB: 1000 * slots },
-      Disk: { DiskMB: 100_000 },
-      Networks: [],
-      MinDynamicPort: 20000,
-      MaxDynamicPort: 32000,
-    },
-    ReservedResources: {
-      Cpu: { CpuShares: 0 },
-      Memory: { MemoryMB: 0 },
-      Disk: { DiskMB: 0 },
-      Networks: { ReservedHostPorts: "" },
-    },
-  });
-  return { ...base, ComputedClass: computeNodeClass(base) };
-}
 
 function job(id: string): Job {
   return mockJob({
@@ -73,7 +51,7 @@ const live = (ctx: InProcessContext) => [...ctx.state().allocs()].filter((a) => 
 
 describe("Worker", () => {
   it("gives up after fruitless plans: the eval fails and a max-plan-attempts blocked eval takes over", async () => {
-    const { ctx, leader, register, turns } = await setup([node(1, 1)]);
+    const { ctx, leader, register, turns } = await setup([slotNode(1, 1)]);
     const config = { ...DEFAULT_WORKER_CONFIG, schedulers: ["service" as const], maxPlanAttempts: 1 };
     const workers = [0, 1].map(() => new Worker(ctx, leader.client, leader.client, schedule, config));
     for (const w of workers) w.start();
@@ -89,7 +67,7 @@ describe("Worker", () => {
     expect(blocked?.TriggeredBy).toBe("max-plan-attempts");
     expect(leader.blocked.has(blocked?.ID ?? "")).toBe(true);
     // Capacity appears: the blocked eval (escaped: any change may help) places the job.
-    ctx.applyNow({ type: "node-register", Nodes: [node(2, 1)], Evals: [] });
+    ctx.applyNow({ type: "node-register", Nodes: [slotNode(2, 1)], Evals: [] });
     for (let i = 0; i < 200 && live(ctx).length < 2; i++) await turns(1);
     expect(live(ctx)).toHaveLength(2);
     await leader.revoke();
@@ -97,7 +75,7 @@ describe("Worker", () => {
   });
 
   it("drops an eval whose delivery it lost (nack timeout) without committing its plan", async () => {
-    const { clock, ctx, leader, register, turns } = await setup([node(1, 4)]);
+    const { clock, ctx, leader, register, turns } = await setup([slotNode(1, 4)]);
     const id = await register(job("a"));
     const item = await leader.client.dequeue(["service"], 0);
     expect(item?.eval.ID).toBe(id);
