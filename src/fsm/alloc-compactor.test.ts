@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AllocCompactor } from "./alloc-compactor.js";
+import { emptyAllocMetric } from "./alloc-metric.js";
 import { mockAlloc, mockId } from "./mock.js";
 import type { Allocation } from "./structs.js";
 
@@ -28,19 +29,13 @@ function full(i: number): Allocation {
       },
     },
     Metrics: {
+      ...emptyAllocMetric(),
       NodesEvaluated: 10,
       NodesFiltered: 1,
       NodesInPool: 10,
       NodesAvailable: { dc1: 10 },
-      ClassFiltered: {},
-      ConstraintFiltered: {},
-      NodesExhausted: 0,
-      ClassExhausted: {},
-      DimensionExhausted: {},
-      QuotaExhausted: [],
       ScoreMetaData: [{ NodeID: mockId(i % 3, 1), Scores: { binpack: i / 7 }, NormScore: i / 7 }],
       AllocationTime: 1000 + i,
-      CoalescedFailures: 0,
     },
   });
 }

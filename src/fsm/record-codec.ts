@@ -1,4 +1,5 @@
 import { Packr } from "msgpackr";
+import { emptyAllocMetric } from "./alloc-metric.js";
 import { mockAlloc, mockDeployment, mockEval, mockJob, mockNode } from "./mock.js";
 
 /**
@@ -17,21 +18,7 @@ function keysOf(value: object): string[] {
 
 const alloc = mockAlloc({
   DeploymentStatus: { Healthy: null, Timestamp: 0, Canary: false, ModifyIndex: 0 },
-  Metrics: {
-    NodesEvaluated: 0,
-    NodesFiltered: 0,
-    NodesInPool: 0,
-    NodesAvailable: {},
-    ClassFiltered: {},
-    ConstraintFiltered: {},
-    NodesExhausted: 0,
-    ClassExhausted: {},
-    DimensionExhausted: {},
-    QuotaExhausted: [],
-    ScoreMetaData: [],
-    AllocationTime: 0,
-    CoalescedFailures: 0,
-  },
+  Metrics: emptyAllocMetric(),
 });
 const node = mockNode();
 

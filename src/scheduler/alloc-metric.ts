@@ -1,25 +1,8 @@
+import { emptyAllocMetric } from "../fsm/alloc-metric.js";
 import type { AllocMetric, Node } from "../fsm/structs.js";
 
 /** How many node scores `ScoreMetaData` keeps (Nomad keeps the top 5). */
 export const MAX_SCORE_META = 5;
-
-export function emptyAllocMetric(): AllocMetric {
-  return {
-    NodesEvaluated: 0,
-    NodesFiltered: 0,
-    NodesInPool: 0,
-    NodesAvailable: {},
-    ClassFiltered: {},
-    ConstraintFiltered: {},
-    NodesExhausted: 0,
-    ClassExhausted: {},
-    DimensionExhausted: {},
-    QuotaExhausted: [],
-    ScoreMetaData: [],
-    AllocationTime: 0,
-    CoalescedFailures: 0,
-  };
-}
 
 function bump(map: Record<string, number>, key: string): void {
   map[key] = (map[key] ?? 0) + 1;
