@@ -40,17 +40,6 @@ async function serve(endpoints: ServerEndpoints): Promise<{ server: grpc.Server;
   return { server, address: `127.0.0.1:${port}` };
 }
 
-async function serveBoth(endpoints: ServerEndpoints): Promise<{ server: grpc.Server; address: string }> {
-  const server = new grpc.Server();
-  addServerService(server, endpoints, silentLogger(), endpoints.localOnly());
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) =>
-      e ? reject(e) : resolve(p),
-    ),
-  );
-  return { server, address: `127.0.0.1:${port}` };
-}
-
 function view(self: ServerAddress, leader: () => ServerAddress | undefined): ClusterView {
   return {
     self,
@@ -385,7 +374,7 @@ describe("server endpoints over gRPC", () => {
           hub: new AllocWatchHub(),
           forwardDeadlineMs: 1_000,
         });
-        const served = await serveBoth(endpoints);
+        const served = await serve(endpoints);
         addresses[i] = { id: addresses[i]?.id ?? "", rpcAddress: served.address };
         return { forwarder, endpoints, served };
       }),
