@@ -153,16 +153,8 @@ export class ServerAgent {
     const hub = new AllocWatchHub();
     context.onApplied((_index, command) => hub.applied(command, context.state()));
     observed.onRestored(() => hub.wakeAll());
-    const duties: LeaderDuties = {
-      dequeue: (schedulers, timeoutMs, signal) => leader.dequeue(schedulers, timeoutMs, signal),
-      ack: (evalId, token) => leader.ack(evalId, token),
-      nack: (evalId, token) => leader.nack(evalId, token),
-      holds: (evalId, token) => leader.holds(evalId, token),
-      reblock: (evaluation, token) => leader.reblock(evaluation, token),
-      submitPlan: (plan) => leader.submitPlan(plan),
-      heartbeat: (nodeId) => leader.heartbeat(nodeId),
-      collectGarbage: (request, evalId, token) => leader.client.collectGarbage(request, evalId, token),
-    };
+    // Leader implements the duties itself; the annotation keeps it checked against the interface.
+    const duties: LeaderDuties = leader;
     const forwarder = new Forwarder(context);
     const endpoints = new ServerEndpoints({
       ctx: context,

@@ -61,16 +61,7 @@ async function harness(): Promise<Harness> {
   await leader.establish();
   const hub = new AllocWatchHub();
   ctx.onApplied((_i, command) => hub.applied(command, ctx.state()));
-  const duties: LeaderDuties = {
-    dequeue: (s, t, sig) => leader.dequeue(s, t, sig),
-    ack: (e, t) => leader.ack(e, t),
-    nack: (e, t) => leader.nack(e, t),
-    holds: (e, t) => leader.holds(e, t),
-    reblock: (e, t) => leader.reblock(e, t),
-    submitPlan: (p) => leader.submitPlan(p),
-    heartbeat: (n) => leader.heartbeat(n),
-    collectGarbage: (r, e, t) => leader.client.collectGarbage(r, e, t),
-  };
+  const duties: LeaderDuties = leader;
   let leaderAddress: ServerAddress = { id: "s1", rpcAddress: "" };
   const leaderView = view(leaderAddress, () => leaderAddress);
   const leaderForwarder = new Forwarder(leaderView);

@@ -48,8 +48,8 @@ import type { ServerRpcClient } from "./server-client.js";
 import { WriteBatcher } from "./write-batcher.js";
 
 /**
- * The leader's duties as the endpoints use them (implemented by the agent over the eval broker,
- * blocked evals, plan queue and heartbeat timers of src/server/). Present only on the leader.
+ * The leader's duties as the endpoints use them (implemented by src/server/leader.ts Leader over
+ * its eval broker, blocked evals, plan queue and heartbeat timers). Present only on the leader.
  */
 export interface LeaderDuties {
   dequeue(
