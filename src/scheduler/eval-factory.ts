@@ -1,5 +1,5 @@
 import { makeEvaluation } from "../fsm/evaluation.js";
-import type { EvalTrigger, Evaluation, Nanos } from "../fsm/structs.js";
+import type { AllocMetric, EvalTrigger, Evaluation, Nanos } from "../fsm/structs.js";
 
 /** A new pending eval derived from `parent` (same job, namespace, priority and type). */
 export function childEval(
@@ -23,4 +23,26 @@ export function childEval(
     },
     now,
   );
+}
+
+/**
+ * `evaluation` as a scheduler finishes it: complete, with the groups that failed to place and the
+ * allocations left queued, as of the snapshot at `snapshotIndex`.
+ */
+export function completedEval(
+  evaluation: Evaluation,
+  failed: Record<string, AllocMetric>,
+  queued: Record<string, number>,
+  now: Nanos,
+  snapshotIndex: number,
+): Evaluation {
+  return {
+    ...evaluation,
+    Status: "complete",
+    StatusDescription: "",
+    FailedTGAllocs: failed,
+    QueuedAllocations: queued,
+    ModifyTime: now,
+    SnapshotIndex: snapshotIndex,
+  };
 }

@@ -3,7 +3,7 @@ import type { Allocation, AllocMetric, Evaluation, Job, Node } from "../fsm/stru
 import type { SeededRandom } from "../shared/rand.js";
 import { newAllocation } from "./alloc-factory.js";
 import { type CandidateNodes, candidateNodes } from "./candidate-nodes.js";
-import { childEval } from "./eval-factory.js";
+import { childEval, completedEval } from "./eval-factory.js";
 import { JobFeasibility } from "./feasibility.js";
 import { generateUuid, schedulingRandom } from "./ids.js";
 import { PlanBuilder } from "./plan-builder.js";
@@ -49,14 +49,7 @@ class GenericScheduler {
     this.rng = schedulingRandom(options.seed, evaluation.ID, reader.index);
     this.now = options.now;
     this.job = reader.jobByID(evaluation.Namespace, evaluation.JobID) ?? null;
-    this.builder = new PlanBuilder(reader, {
-      EvalID: evaluation.ID,
-      EvalToken: options.evalToken ?? "",
-      Priority: this.job?.Priority ?? evaluation.Priority,
-      AllAtOnce: this.job?.AllAtOnce ?? false,
-      JobID: evaluation.JobID,
-      Namespace: evaluation.Namespace,
-    });
+    this.builder = PlanBuilder.forEval(reader, evaluation, this.job, options.evalToken);
     for (const group of this.job?.TaskGroups ?? []) this.queued[group.Name] = 0;
   }
 
@@ -209,15 +202,7 @@ class GenericScheduler {
    */
   private finishEval(): Evaluation {
     const { evaluation, job, reader } = this;
-    const updated: Evaluation = {
-      ...evaluation,
-      Status: "complete",
-      StatusDescription: "",
-      FailedTGAllocs: this.failed,
-      QueuedAllocations: this.queued,
-      ModifyTime: this.now,
-      SnapshotIndex: reader.index,
-    };
+    const updated = completedEval(evaluation, this.failed, this.queued, this.now, reader.index);
     if (Object.keys(this.failed).length === 0 || job === null) return updated;
     const classes = this.feasibility?.classEligibility() ?? {};
     const escaped = this.feasibility?.escaped ?? false;

@@ -1,5 +1,5 @@
 import type { StateReader } from "../fsm/state-reader.js";
-import type { Allocation, AllocClientStatus, Node, Plan } from "../fsm/structs.js";
+import type { Allocation, AllocClientStatus, Evaluation, Job, Node, Plan } from "../fsm/structs.js";
 import { allocClientTerminal } from "../fsm/structs.js";
 import { NodeUsage } from "./node-usage.js";
 
@@ -34,6 +34,23 @@ export class PlanBuilder {
       DeploymentUpdates: [],
       SnapshotIndex: reader.index,
     };
+  }
+
+  /** The builder for the plan of `evaluation`, which schedules `job` (null when it is gone). */
+  static forEval(
+    reader: StateReader,
+    evaluation: Evaluation,
+    job: Job | null,
+    evalToken: string | undefined,
+  ): PlanBuilder {
+    return new PlanBuilder(reader, {
+      EvalID: evaluation.ID,
+      EvalToken: evalToken ?? "",
+      Priority: job?.Priority ?? evaluation.Priority,
+      AllAtOnce: job?.AllAtOnce ?? false,
+      JobID: evaluation.JobID,
+      Namespace: evaluation.Namespace,
+    });
   }
 
   listen(listener: PlanListener): void {

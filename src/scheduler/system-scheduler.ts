@@ -6,7 +6,7 @@ import { newAllocation } from "./alloc-factory.js";
 import { MetricRecorder } from "./alloc-metric.js";
 import { candidateNodes, jobNodePool, nodeInPool } from "./candidate-nodes.js";
 import { datacenterMatches } from "./datacenter-match.js";
-import { childEval } from "./eval-factory.js";
+import { childEval, completedEval } from "./eval-factory.js";
 import { JobFeasibility } from "./feasibility.js";
 import { preemptionEvals } from "./generic-scheduler.js";
 import { type GroupAsk, groupAsk } from "./group-ask.js";
@@ -72,14 +72,7 @@ class SystemScheduler {
     this.now = options.now;
     this.job = reader.jobByID(evaluation.Namespace, evaluation.JobID) ?? null;
     this.sysbatch = (this.job?.Type ?? evaluation.Type) === "sysbatch";
-    this.builder = new PlanBuilder(reader, {
-      EvalID: evaluation.ID,
-      EvalToken: options.evalToken ?? "",
-      Priority: this.job?.Priority ?? evaluation.Priority,
-      AllAtOnce: this.job?.AllAtOnce ?? false,
-      JobID: evaluation.JobID,
-      Namespace: evaluation.Namespace,
-    });
+    this.builder = PlanBuilder.forEval(reader, evaluation, this.job, options.evalToken);
   }
 
   private newId(): string {
@@ -89,15 +82,7 @@ class SystemScheduler {
   run(): ScheduleResult {
     const { reader, job } = this;
     const allocs = reader.allocsByJob(this.evaluation.Namespace, this.evaluation.JobID);
-    const updated: Evaluation = {
-      ...this.evaluation,
-      Status: "complete",
-      StatusDescription: "",
-      FailedTGAllocs: this.failed,
-      QueuedAllocations: this.queued,
-      ModifyTime: this.now,
-      SnapshotIndex: reader.index,
-    };
+    const updated = completedEval(this.evaluation, this.failed, this.queued, this.now, reader.index);
     if (job === null || job.Stop) {
       for (const alloc of allocs) stopIfLive(reader, this.builder, alloc, ALLOC_JOB_STOPPED);
       return this.result(updated);
