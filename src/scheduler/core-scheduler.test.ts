@@ -62,15 +62,7 @@ describe("core scheduler (garbage collection)", () => {
     h.registerNodes(mockNode("n1"));
     const job = h.registerJob(mockJob("j", { TaskGroups: [mockGroup("web", { Count: 1 })] }));
     h.process(h.evalFor(job));
-    h.apply({
-      type: "job-deregister",
-      Namespace: job.Namespace,
-      JobID: job.ID,
-      Purge: false,
-      SubmitTime: h.now,
-      Eval: null,
-    });
-    h.process(h.evalFor(h.snapshot().jobByID(job.Namespace, job.ID)!));
+    h.process(h.evalFor(h.stopJob(job)));
     expect(gcOf(h, CORE_JOB_JOB_GC).Jobs).toEqual([]);
     h.now += 5 * HOUR;
     const gc = gcOf(h, CORE_JOB_JOB_GC);

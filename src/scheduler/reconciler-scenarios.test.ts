@@ -319,15 +319,7 @@ describe("reconciler through the service scheduler", () => {
 
   it("stops everything when the job is stopped", () => {
     const { h, job } = setup(3, mockJob("j", { TaskGroups: [mockGroup("web", { Count: 4 })] }));
-    h.apply({
-      type: "job-deregister",
-      Namespace: job.Namespace,
-      JobID: job.ID,
-      Purge: false,
-      SubmitTime: h.now,
-      Eval: null,
-    });
-    const stopped = h.snapshot().jobByID(job.Namespace, job.ID)!;
+    const stopped = h.stopJob(job);
     h.process(h.evalFor(stopped, { TriggeredBy: "job-deregister" }));
     expect(h.liveAllocs(job)).toHaveLength(0);
   });
@@ -335,14 +327,7 @@ describe("reconciler through the service scheduler", () => {
   it("stops everything when the job was purged", () => {
     const { h, job } = setup(3, mockJob("j", { TaskGroups: [mockGroup("web", { Count: 4 })] }));
     const evaluation = h.evalFor(job, { TriggeredBy: "job-deregister" });
-    h.apply({
-      type: "job-deregister",
-      Namespace: job.Namespace,
-      JobID: job.ID,
-      Purge: true,
-      SubmitTime: h.now,
-      Eval: null,
-    });
+    h.purgeJob(job);
     const result = h.process(evaluation, { apply: false });
     expect(Object.values(result.plan!.NodeUpdate).flat()).toHaveLength(4);
   });

@@ -232,15 +232,7 @@ describe("system scheduler", () => {
     const { h } = setup(3);
     const job = h.registerJob(mockSystemJob());
     h.process(h.evalFor(job));
-    h.apply({
-      type: "job-deregister",
-      Namespace: job.Namespace,
-      JobID: job.ID,
-      Purge: false,
-      SubmitTime: h.now,
-      Eval: null,
-    });
-    h.process(h.evalFor(h.snapshot().jobByID(job.Namespace, job.ID)!));
+    h.process(h.evalFor(h.stopJob(job)));
     expect(h.liveAllocs(job)).toHaveLength(0);
   });
 });

@@ -51,9 +51,35 @@ export class SchedulerHarness {
   /** Registers the job and returns it as stored (with its version and indexes). */
   registerJob(job: Job): Job {
     this.apply({ type: "job-register", Job: job, Eval: null });
+    return this.storedJob(job);
+  }
+
+  /** Deregisters the job without purging it and returns it as stored (stopped). */
+  stopJob(job: Job): Job {
+    this.deregister(job, false);
+    return this.storedJob(job);
+  }
+
+  /** Deregisters the job and removes it from the state. */
+  purgeJob(job: Job): void {
+    this.deregister(job, true);
+  }
+
+  private storedJob(job: Job): Job {
     const stored = this.snapshot().jobByID(job.Namespace, job.ID);
     if (stored === undefined) throw new Error(`job ${job.ID} not stored`);
     return stored;
+  }
+
+  private deregister(job: Job, purge: boolean): void {
+    this.apply({
+      type: "job-deregister",
+      Namespace: job.Namespace,
+      JobID: job.ID,
+      Purge: purge,
+      SubmitTime: this.now,
+      Eval: null,
+    });
   }
 
   setSchedulerConfig(config: Partial<SchedulerConfiguration>): void {
