@@ -1169,7 +1169,7 @@ export class RaftNode {
         return;
       } catch (error) {
         if (!(error instanceof ConfChangeRejectedError) || !this.isLeader()) throw error;
-        if (!/pending/.test(error.message) || Date.now() >= deadline) throw error;
+        if (error.code !== "pending" || Date.now() >= deadline) throw error;
       }
       await new Promise((resolve) => setTimeout(resolve, this.tickMs));
     }

@@ -53,10 +53,10 @@ export class ProposalDroppedError extends Error {
   }
 }
 
-/** A membership change was refused (another change pending, not leader, invalid change). */
 /** Why a membership change was refused, for callers that retry some reasons and not others. */
 export type ConfChangeRejection = "notLeader" | "pending" | "invalid";
 
+/** A membership change was refused (another change pending, not leader, invalid change). */
 export class ConfChangeRejectedError extends Error {
   override name = "ConfChangeRejectedError";
   constructor(
