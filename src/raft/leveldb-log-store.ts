@@ -493,19 +493,26 @@ export class LevelDbLogStore implements RaftStorage {
    * is kept and thrown by close().
    */
   private collectGarbage(after: LogIndex, to: LogIndex): void {
-    this.garbage = this.garbage.then(async () => {
-      for (let from = after + 1; from <= to; from += GC_SLICE_ENTRIES) {
-        const end = Math.min(to, from + GC_SLICE_ENTRIES - 1);
-        const lowest = this.collectedOnce ? entryKey(from) : ENTRY_KEY_MIN;
-        await this.db.clear({ gte: lowest, lt: entryKey(end + 1) });
-        this.collectedOnce = true;
-      }
-    });
+    // The chain never rejects (nobody awaits it before close(), and an unhandled rejection would
+    // end the process): a failure is kept for close().
+    this.garbage = this.garbage
+      .then(async () => {
+        for (let from = after + 1; from <= to; from += GC_SLICE_ENTRIES) {
+          const end = Math.min(to, from + GC_SLICE_ENTRIES - 1);
+          const lowest = this.collectedOnce ? entryKey(from) : ENTRY_KEY_MIN;
+          await this.db.clear({ gte: lowest, lt: entryKey(end + 1) });
+          this.collectedOnce = true;
+        }
+      })
+      .catch((error: unknown) => {
+        this.garbageFailure ??= error instanceof Error ? error : new Error(String(error));
+      });
   }
 
   /** Whether a collection (which starts at the lowest key) already ran in this process. */
   private collectedOnce = false;
   private garbage: Promise<void> = Promise.resolve();
+  private garbageFailure: Error | undefined;
 
   /**
    * One atomic, fsynced LevelDB write. Built as a chained batch: abstract-level's array form
@@ -524,10 +531,8 @@ export class LevelDbLogStore implements RaftStorage {
 
   async close(): Promise<void> {
     await this.whenIdle();
-    try {
-      await this.garbage;
-    } finally {
-      await this.db.close();
-    }
+    await this.garbage;
+    await this.db.close();
+    if (this.garbageFailure !== undefined) throw this.garbageFailure;
   }
 }
