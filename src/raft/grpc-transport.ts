@@ -126,10 +126,6 @@ export class GrpcTransport {
         call: grpc.ServerReadableStream<PackedMessages__Output, object>,
         callback: grpc.sendUnaryData<object>,
       ) => this.serveStream(call, callback, (packed) => decodeBatch(packed.messages)),
-      Stream: (
-        call: grpc.ServerReadableStream<MessageBatch__Output, object>,
-        callback: grpc.sendUnaryData<object>,
-      ) => this.serveStream(call, callback, (batch) => batch.messages.map(decodeMessage)),
       Send: (
         call: grpc.ServerUnaryCall<MessageBatch__Output, object>,
         callback: grpc.sendUnaryData<object>,

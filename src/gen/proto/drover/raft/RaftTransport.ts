@@ -27,15 +27,6 @@ export interface RaftTransportClient extends grpc.Client {
   send(argument: _drover_raft_MessageBatch, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_raft_Empty__Output>): grpc.ClientUnaryCall;
   send(argument: _drover_raft_MessageBatch, callback: grpc.requestCallback<_drover_raft_Empty__Output>): grpc.ClientUnaryCall;
   
-  Stream(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_raft_Empty__Output>): grpc.ClientWritableStream<_drover_raft_MessageBatch>;
-  Stream(metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_raft_Empty__Output>): grpc.ClientWritableStream<_drover_raft_MessageBatch>;
-  Stream(options: grpc.CallOptions, callback: grpc.requestCallback<_drover_raft_Empty__Output>): grpc.ClientWritableStream<_drover_raft_MessageBatch>;
-  Stream(callback: grpc.requestCallback<_drover_raft_Empty__Output>): grpc.ClientWritableStream<_drover_raft_MessageBatch>;
-  stream(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_raft_Empty__Output>): grpc.ClientWritableStream<_drover_raft_MessageBatch>;
-  stream(metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_raft_Empty__Output>): grpc.ClientWritableStream<_drover_raft_MessageBatch>;
-  stream(options: grpc.CallOptions, callback: grpc.requestCallback<_drover_raft_Empty__Output>): grpc.ClientWritableStream<_drover_raft_MessageBatch>;
-  stream(callback: grpc.requestCallback<_drover_raft_Empty__Output>): grpc.ClientWritableStream<_drover_raft_MessageBatch>;
-  
   StreamPacked(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_raft_Empty__Output>): grpc.ClientWritableStream<_drover_raft_PackedMessages>;
   StreamPacked(metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_raft_Empty__Output>): grpc.ClientWritableStream<_drover_raft_PackedMessages>;
   StreamPacked(options: grpc.CallOptions, callback: grpc.requestCallback<_drover_raft_Empty__Output>): grpc.ClientWritableStream<_drover_raft_PackedMessages>;
@@ -52,8 +43,6 @@ export interface RaftTransportHandlers extends grpc.UntypedServiceImplementation
   
   Send: grpc.handleUnaryCall<_drover_raft_MessageBatch__Output, _drover_raft_Empty>;
   
-  Stream: grpc.handleClientStreamingCall<_drover_raft_MessageBatch__Output, _drover_raft_Empty>;
-  
   StreamPacked: grpc.handleClientStreamingCall<_drover_raft_PackedMessages__Output, _drover_raft_Empty>;
   
 }
@@ -61,6 +50,5 @@ export interface RaftTransportHandlers extends grpc.UntypedServiceImplementation
 export interface RaftTransportDefinition extends grpc.ServiceDefinition {
   InstallSnapshot: MethodDefinition<_drover_raft_SnapshotChunk, _drover_raft_SnapshotAck, _drover_raft_SnapshotChunk__Output, _drover_raft_SnapshotAck__Output>
   Send: MethodDefinition<_drover_raft_MessageBatch, _drover_raft_Empty, _drover_raft_MessageBatch__Output, _drover_raft_Empty__Output>
-  Stream: MethodDefinition<_drover_raft_MessageBatch, _drover_raft_Empty, _drover_raft_MessageBatch__Output, _drover_raft_Empty__Output>
   StreamPacked: MethodDefinition<_drover_raft_PackedMessages, _drover_raft_Empty, _drover_raft_PackedMessages__Output, _drover_raft_Empty__Output>
 }
