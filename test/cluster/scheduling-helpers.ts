@@ -55,7 +55,11 @@ export async function allAllocs(cluster: LocalCluster): Promise<AllocStub[]> {
 export const live = (a: AllocStub): boolean =>
   a.DesiredStatus === "run" && (a.ClientStatus === "pending" || a.ClientStatus === "running");
 
-/** Waits until `check` passes on the cluster's allocations (polling), or fails with the last state. */
+/**
+ * Waits until `check` passes on the cluster's allocations, or fails with the last state. Each
+ * read after the first is a blocking query (`?index=&wait=`): it answers as soon as the alloc
+ * table moves past the state already checked, instead of polling on a timer.
+ */
 export async function waitForAllocs(
   cluster: LocalCluster,
   check: (allocs: AllocStub[]) => boolean,
@@ -64,14 +68,24 @@ export async function waitForAllocs(
 ): Promise<AllocStub[]> {
   const deadline = Date.now() + timeoutMs;
   let last: AllocStub[] = [];
+  let index = 0;
   while (Date.now() < deadline) {
     try {
-      last = await allAllocs(cluster);
+      const server = await cluster.waitForLeader(60_000);
+      const waitMs = Math.max(1, Math.min(5_000, deadline - Date.now()));
+      const res = await cluster.http<AllocStub[]>(
+        server,
+        "GET",
+        `/v1/allocations?index=${index}&wait=${waitMs}ms`,
+      );
+      if (res.status !== 200) throw new Error(`GET /v1/allocations: ${res.status}`);
+      last = res.body;
+      index = res.index;
       if (check(last)) return last;
     } catch {
-      // A leader change in progress: ask again.
+      // A leader change in progress: ask again shortly.
+      await new Promise((r) => setTimeout(r, 250));
     }
-    await new Promise((r) => setTimeout(r, 250));
   }
   const running = last.filter((a) => a.ClientStatus === "running" && a.DesiredStatus === "run").length;
   throw new Error(`${what}: not reached within ${timeoutMs} ms (${last.length} allocs, ${running} running)`);

@@ -50,13 +50,20 @@ describe("server agent: failures", () => {
     sim.silence(victim);
 
     // Down within the TTL (≤ 2 × min TTL with the stagger) + grace, plus scheduling slack.
+    // Blocking queries: each read answers once the node table moves past the last one seen.
     const deadline = Date.now() + 30_000;
     let status = "";
+    let nodeIndex = 0;
     while (Date.now() < deadline) {
-      const node = await c.http<{ Status: string }>(await c.waitForLeader(), "GET", `/v1/node/${victim}`);
+      const waitMs = Math.max(1, Math.min(5_000, deadline - Date.now()));
+      const node = await c.http<{ Status: string }>(
+        await c.waitForLeader(),
+        "GET",
+        `/v1/node/${victim}?index=${nodeIndex}&wait=${waitMs}ms`,
+      );
       status = node.body.Status;
+      nodeIndex = node.index;
       if (status === "down") break;
-      await new Promise((r) => setTimeout(r, 200));
     }
     expect(status).toBe("down");
     expect(Date.now() - silencedAt).toBeGreaterThanOrEqual(1_000);
@@ -108,15 +115,27 @@ describe("server agent: failures", () => {
     // The killed server comes back with its data and catches up.
     c.restart(leader.name);
     await c.waitForLeader(60_000);
+    // Stale blocking queries against the restarted server: each answers once its alloc table moves
+    // past the last one seen; only while it is not up yet does the loop pause between attempts.
     const deadline = Date.now() + 60_000;
     let seen = 0;
+    let allocIndex = 0;
     while (Date.now() < deadline) {
+      const waitMs = Math.max(1, Math.min(5_000, deadline - Date.now()));
       const res = await c
-        .http<AllocStub[]>(c.server(leader.name), "GET", "/v1/allocations?stale")
-        .catch(() => ({ status: 0, body: [] as AllocStub[], index: 0 }));
+        .http<AllocStub[]>(
+          c.server(leader.name),
+          "GET",
+          `/v1/allocations?stale&index=${allocIndex}&wait=${waitMs}ms`,
+        )
+        .catch(() => undefined);
+      if (res === undefined || res.status !== 200) {
+        await new Promise((r) => setTimeout(r, 250));
+        continue;
+      }
+      allocIndex = res.index;
       seen = res.body.filter((a) => a.JobID.startsWith("kill-") && live(a)).length;
       if (seen === 400) break;
-      await new Promise((r) => setTimeout(r, 250));
     }
     expect(seen).toBe(400);
     expect((await allAllocs(c)).filter((a) => a.JobID.startsWith("kill-") && live(a))).toHaveLength(400);
