@@ -188,7 +188,7 @@ export class SelectStack {
         }
       }
       if (useSpread) {
-        const sp = spread.scoreAt(at, node);
+        const sp = spread.score(at, node);
         if (sp !== 0) {
           sum += sp;
           parts++;
@@ -234,7 +234,7 @@ export class SelectStack {
       const node = nodes[at] as Node;
       metric.ScoreMetaData.push({
         NodeID: node.ID,
-        Scores: this.components(ranking, node, usages[at] as NodeUsage, group, penalty),
+        Scores: this.components(ranking, at, node, usages[at] as NodeUsage, group, penalty),
         NormScore: topScore[i] as number,
       });
     }
@@ -246,6 +246,7 @@ export class SelectStack {
   /** The score components of one node, for ScoreMetaData (recomputed for the top nodes only). */
   private components(
     ranking: GroupRanking,
+    at: number,
     node: Node,
     usage: NodeUsage,
     group: TaskGroup,
@@ -263,7 +264,7 @@ export class SelectStack {
       if (a !== 0) scores["node-affinity"] = a;
     }
     if (ranking.spread.active) {
-      const sp = ranking.spread.score(node);
+      const sp = ranking.spread.score(at, node);
       if (sp !== 0) scores["allocation-spread"] = sp;
     }
     return scores;

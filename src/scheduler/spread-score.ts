@@ -14,10 +14,9 @@ interface SpreadState {
   /** For even spreads, the min and max of the non-zero counts, refreshed per selection. */
   min: number;
   max: number;
-  /** Boost per attribute value, valid for the current placement only. */
-  boosts: Map<string, number>;
-  /** Per candidate position: 0 not looked up yet, else 1 + index into `values` (-1: no value). */
+  /** Per candidate position: 0 not looked up yet, else 1 + index into `values`. */
   positions: Int32Array;
+  /** The attribute values seen so far (null: the node lacks the attribute). */
   values: Array<string | null>;
   valueIds: Map<string | null, number>;
   /** Boost per value index for the current placement, valid where `stamps` equals the generation. */
@@ -38,8 +37,8 @@ export class SpreadScorer {
 
   private generation = 0;
 
-  /** `candidates` is how many candidate positions `scoreAt` may be asked about. */
-  constructor(reader: StateReader, builder: PlanBuilder, job: Job, group: TaskGroup, candidates = 0) {
+  /** `candidates` is how many candidate positions `score` may be asked about. */
+  constructor(reader: StateReader, builder: PlanBuilder, job: Job, group: TaskGroup, candidates: number) {
     const all = [...job.Spreads, ...group.Spreads];
     this.totalWeight = all.reduce((sum, s) => sum + s.Weight, 0);
     for (const spread of all) {
@@ -50,7 +49,6 @@ export class SpreadScorer {
         desired: desiredCounts(spread, group.Count),
         min: 0,
         max: 0,
-        boosts: new Map(),
         positions: new Int32Array(candidates),
         values: [],
         valueIds: new Map(),
@@ -68,7 +66,6 @@ export class SpreadScorer {
   beginSelect(): void {
     this.generation++;
     for (const state of this.spreads) {
-      state.boosts.clear();
       if (state.desired !== null) continue;
       let min = 0;
       let max = 0;
@@ -82,29 +79,11 @@ export class SpreadScorer {
   }
 
   /**
-   * The spread component for `node`. Every term depends only on the node's attribute value, so
-   * within one placement each value is scored once and reused for every node that has it.
+   * The spread component for `node`, the candidate at `position` (0 ≤ position < candidates). Every
+   * term depends only on the node's attribute value: the value is looked up once per eval and its
+   * boost once per placement, so a candidate costs two array reads.
    */
-  score(node: Node): number {
-    let total = 0;
-    for (const state of this.spreads) {
-      const value = state.counts.valueOf(node);
-      const key = value ?? NO_VALUE;
-      let boost = state.boosts.get(key);
-      if (boost === undefined) {
-        boost = this.boost(state, value);
-        state.boosts.set(key, boost);
-      }
-      total += boost;
-    }
-    return total;
-  }
-
-  /**
-   * `score` for the candidate at `position` (0 ≤ position < candidates): the node's value is looked
-   * up once per eval and its boost once per placement, so a candidate costs two array reads.
-   */
-  scoreAt(position: number, node: Node): number {
+  score(position: number, node: Node): number {
     let total = 0;
     const generation = this.generation;
     for (const state of this.spreads) {
@@ -139,9 +118,6 @@ export class SpreadScorer {
     return ((desired - used) / desired) * weight;
   }
 }
-
-/** Key of "the node lacks the attribute" in the per-placement boost memo. */
-const NO_VALUE = "\u0000none";
 
 function desiredCounts(spread: Spread, count: number): Map<string, number> | null {
   if (spread.SpreadTarget.length === 0) return null;
