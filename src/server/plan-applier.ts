@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { Counter, Histogram } from "prom-client";
 import type { PlanApplyCommand } from "../fsm/commands.js";
 import type { Allocation, Evaluation, Plan, PlanResult } from "../fsm/structs.js";
@@ -212,8 +213,4 @@ function result(plan: Plan, v: PlanVerification, refreshIndex: number, allocInde
     RefreshIndex: refreshIndex,
     AllocIndex: allocIndex,
   };
-}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

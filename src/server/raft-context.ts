@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { encodeCommand } from "../fsm/command-codec.js";
 import type { Command } from "../fsm/commands.js";
 import type { DroverFsm } from "../fsm/drover-fsm.js";
@@ -30,10 +31,6 @@ interface IndexedOutcome {
  * finer than plans would need.
  */
 const APPLY_SLICE_BYTES = 64 * 1024;
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 /**
  * The StateMachine Raft drives: Drover's FSM, with two additions the server needs. Each result

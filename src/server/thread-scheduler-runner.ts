@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker as Thread } from "node:worker_threads";
 import { encodeCommand } from "../fsm/command-codec.js";
@@ -158,7 +159,7 @@ export class ThreadSchedulerRunner implements SchedulerRunner {
         this.sendInit();
         continue;
       }
-      await new Promise((resolve) => setImmediate(resolve));
+      await yieldToEventLoop();
     }
   }
 
@@ -178,7 +179,7 @@ export class ThreadSchedulerRunner implements SchedulerRunner {
         // the event loop run: a 100,000-alloc state is seconds of packing (invariant 6).
         for await (const chunk of writeSnapshotStream(tables)) {
           chunks.push(chunk);
-          await new Promise((resolve) => setImmediate(resolve));
+          await yieldToEventLoop();
         }
         this.thread.postMessage({ type: "init", chunks } satisfies ThreadRequest);
         this.initsPending--;

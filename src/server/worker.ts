@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { Histogram } from "prom-client";
 import type { Evaluation, SchedulerType } from "../fsm/structs.js";
 import { NotLeaderError } from "../shared/errors.js";
@@ -245,8 +246,4 @@ function isLostDelivery(error: unknown): boolean {
   return (
     error instanceof StaleEvalTokenError || error instanceof StalePlanError || error instanceof NotLeaderError
   );
-}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
