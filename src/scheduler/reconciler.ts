@@ -239,6 +239,9 @@ interface GroupContext {
   deploymentChanged?: boolean;
 }
 
+/** Which slots scaleDown drops first (untainted: 4 for an old version, 5 for the current one). */
+const SCALE_DOWN_ORDER = { lost: 0, rescheduleNow: 1, migrate: 2, untainted: 4, done: 7 } as const;
+
 /** One allocation's role in the group this round. */
 interface Slot {
   alloc: Allocation;
@@ -447,24 +450,17 @@ class GroupReconciler {
   }
 
   /**
-   * 2. Drop the least useful slots first, highest index first within a kind. An old allocation
-   * whose name a current one already holds (a promoted canary took it) goes before any other
-   * untainted allocation.
+   * 2. Drop the least useful slots first, highest index first within a kind; old-version untainted
+   * allocations go before current ones. (A name held twice after a promotion was already settled
+   * by dropReplaced, which leaves one slot per name.)
    */
   private scaleDown(): void {
     let excess = this.slots.length - this.group.Count;
     if (excess <= 0) return;
     const version = this.job.Version;
-    const currentNames = new Set(
-      this.slots
-        .filter((s) => s.kind === "untainted" && s.alloc.JobVersion === version)
-        .map((s) => s.alloc.Name),
-    );
     const rank = (slot: Slot): number => {
-      const order = { lost: 0, rescheduleNow: 1, migrate: 2, untainted: 4, done: 7 } as const;
-      if (slot.kind !== "untainted") return order[slot.kind];
-      if (slot.alloc.JobVersion === version) return 5;
-      return currentNames.has(slot.alloc.Name) ? 3 : 4;
+      if (slot.kind !== "untainted") return SCALE_DOWN_ORDER[slot.kind];
+      return slot.alloc.JobVersion === version ? 5 : 4;
     };
     const removable = this.slots
       .filter((s) => s.kind !== "done")
