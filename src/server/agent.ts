@@ -16,8 +16,9 @@ import { AllocWatchHub } from "./rpc/alloc-watch-hub.js";
 import { ApiLeaderClient } from "./rpc/api-leader-client.js";
 import { type LeaderDuties, ServerEndpoints } from "./rpc/endpoints.js";
 import { addServerService } from "./rpc/grpc-server.js";
+import type { ScheduleFn } from "./scheduler-runner.js";
 import { ThreadSchedulerRunner } from "./thread-scheduler-runner.js";
-import { DEFAULT_WORKER_CONFIG, type ScheduleFn, Worker, workerScheduleHistogram } from "./worker.js";
+import { DEFAULT_WORKER_CONFIG, Worker } from "./worker.js";
 
 /** What a server agent is configured with (the CLI maps flags and config files onto it). */
 export interface ServerAgentConfig {
@@ -167,7 +168,6 @@ export class ServerAgent {
     addServerService(grpcServer, endpoints, logger.child({ component: "rpc" }), endpoints.localOnly());
 
     const leaderClient = new ApiLeaderClient(endpoints);
-    const histogram = workerScheduleHistogram(context);
     // schedule() of a count-1,000 job on 5,000 nodes takes hundreds of milliseconds: run inline it
     // would stall heartbeats and votes (invariant 6). All workers share one thread, which holds
     // its own replica of the state (one replica, not one per worker: memory).
@@ -177,14 +177,7 @@ export class ServerAgent {
     const workers = Array.from(
       { length: config.numSchedulers },
       () =>
-        new Worker(
-          context,
-          leaderClient,
-          leaderClient,
-          runner ?? options.schedule,
-          DEFAULT_WORKER_CONFIG,
-          histogram,
-        ),
+        new Worker(context, leaderClient, leaderClient, runner ?? options.schedule, DEFAULT_WORKER_CONFIG),
     );
     const agent = new ServerAgent(
       config,

@@ -11,9 +11,6 @@ import { newEvaluation } from "./new-evaluation.js";
 import { StalePlanError } from "./plan-applier.js";
 import { InlineSchedulerRunner, type ScheduleFn, type SchedulerRunner } from "./scheduler-runner.js";
 
-/** Kept here too for callers that import it from the worker. */
-export type { ScheduleFn };
-
 export interface WorkerConfig {
   /** Scheduler types this worker runs. */
   schedulers: readonly SchedulerType[];
@@ -62,9 +59,8 @@ export class Worker {
     /** schedule() itself (run inline), or a runner (e.g. ThreadSchedulerRunner). */
     scheduler: ScheduleFn | SchedulerRunner,
     private readonly config: WorkerConfig = DEFAULT_WORKER_CONFIG,
-    scheduleSeconds?: Histogram,
   ) {
-    this.scheduleSeconds = scheduleSeconds ?? workerScheduleHistogram(ctx);
+    this.scheduleSeconds = workerScheduleHistogram(ctx);
     this.runner = typeof scheduler === "function" ? new InlineSchedulerRunner(ctx, scheduler) : scheduler;
   }
 
@@ -228,8 +224,11 @@ export class Worker {
 
 const scheduleHistograms = new WeakMap<AgentMetrics, Histogram>();
 
-/** The per-agent histogram of schedule() time, labelled by scheduler type (shared by its workers). */
-export function workerScheduleHistogram(ctx: ServerContext): Histogram {
+/**
+ * The per-agent histogram of schedule() time, labelled by scheduler type: created once per
+ * agent's metrics and shared by its workers (a second registration of the name would throw).
+ */
+function workerScheduleHistogram(ctx: ServerContext): Histogram {
   let histogram = scheduleHistograms.get(ctx.metrics);
   if (histogram === undefined) {
     histogram = ctx.metrics.histogram(
