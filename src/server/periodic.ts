@@ -17,9 +17,17 @@ interface Tracked {
 
 const jobKey = (namespace: string, id: string): string => `${namespace}\u0000${id}`;
 
+const PERIODIC_CHILD_INFIX = "/periodic-";
+
 /** The id of the child launched at `launchMs` (Nomad: `<parent>/periodic-<unix seconds>`). */
 export function periodicChildId(parentId: string, launchMs: number): string {
-  return `${parentId}/periodic-${Math.floor(launchMs / 1000)}`;
+  return `${parentId}${PERIODIC_CHILD_INFIX}${Math.floor(launchMs / 1000)}`;
+}
+
+/** The launch time (ms, whole seconds) a periodicChildId() names; undefined for other ids. */
+function periodicChildLaunchMs(parentId: string, childId: string): number | undefined {
+  const prefix = `${parentId}${PERIODIC_CHILD_INFIX}`;
+  return childId.startsWith(prefix) ? Number(childId.slice(prefix.length)) * 1000 : undefined;
 }
 
 /** A parsed cron schedule for a periodic job; throws ValidationError when the spec is bad. */
@@ -150,11 +158,8 @@ export class PeriodicDispatcher {
     if (state.jobByID(parent.Namespace, childId) !== undefined) return;
     // A child launched at this time or later means this launch was made (or superseded).
     for (const child of state.jobsByParent(parent.Namespace, parent.ID)) {
-      if (
-        child.ID.startsWith(`${parent.ID}/periodic-`) &&
-        Number(child.ID.slice(parent.ID.length + 10)) * 1000 >= launchMs
-      )
-        return;
+      const launchedMs = periodicChildLaunchMs(parent.ID, child.ID);
+      if (launchedMs !== undefined && launchedMs >= launchMs) return;
     }
     const now = this.ctx.clock.now();
     const command = childJobCommand(parent, childId, now, "periodic-job", {});
