@@ -379,22 +379,16 @@ class GroupReconciler {
    * an older deployment is stopped.
    */
   private classifyCanary(alloc: Allocation, lost: boolean): void {
-    const current = this.deployment !== null && alloc.DeploymentID === this.deployment.ID;
-    const ended = alloc.ClientStatus === "complete" || alloc.ClientStatus === "failed";
-    if (lost && alloc.ClientStatus !== "complete" && alloc.ClientStatus !== "failed") {
-      this.result.stops.push({ alloc, description: ALLOC_LOST, clientStatus: "lost" });
-      this.desired.stop++;
-    } else if (ended) {
-      if (alloc.ClientStatus === "failed") {
-        this.result.stops.push({ alloc, description: ALLOC_NOT_NEEDED });
-        this.desired.stop++;
-      }
-    } else if (current) {
-      this.canaries.push(alloc);
-    } else {
-      this.result.stops.push({ alloc, description: ALLOC_OLD_CANARY });
-      this.desired.stop++;
-    }
+    if (alloc.ClientStatus === "complete") return;
+    if (alloc.ClientStatus === "failed") this.stopCanary({ alloc, description: ALLOC_NOT_NEEDED });
+    else if (lost) this.stopCanary({ alloc, description: ALLOC_LOST, clientStatus: "lost" });
+    else if (this.deployment !== null && alloc.DeploymentID === this.deployment.ID) this.canaries.push(alloc);
+    else this.stopCanary({ alloc, description: ALLOC_OLD_CANARY });
+  }
+
+  private stopCanary(stop: Stop): void {
+    this.result.stops.push(stop);
+    this.desired.stop++;
   }
 
   private classifyFailed(alloc: Allocation, policy: ReturnType<typeof reschedulePolicy>): void {
