@@ -413,7 +413,6 @@ export class ServerEndpoints implements ServerApi {
     if (node === undefined) throw new NotFoundError(`node ${request.nodeId} not found`);
     if (node.SecretID !== request.secretId)
       throw new PreconditionError(`node ${request.nodeId}: wrong SecretID`);
-    /** What the client was last sent of each alloc: server-side version and desired status. */
     /** The alloc objects last seen for this client (stored objects are immutable: identity = unchanged). */
     const sent = new Map<string, Allocation>();
     const sentJobs = new Set<string>();
