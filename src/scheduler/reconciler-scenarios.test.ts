@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Job, Node, UpdateStrategy } from "../fsm/structs.js";
+import type { Job, Node } from "../fsm/structs.js";
 import { allocIndexFromName } from "../fsm/structs.js";
 import {
   ALLOC_LOST,
@@ -9,7 +9,7 @@ import {
   ALLOC_UPDATING,
   DEPLOYMENT_CANCELLED_NEWER,
 } from "./reconciler.js";
-import { mockGroup, mockJob, mockNode, mockTask } from "./test-fixtures.js";
+import { mockGroup, mockJob, mockNode, mockTask, mockUpdate } from "./test-fixtures.js";
 import { SchedulerHarness } from "./test-harness.js";
 
 function setup(nodeCount: number, job: Job): { h: SchedulerHarness; job: Job; nodes: Node[] } {
@@ -20,19 +20,6 @@ function setup(nodeCount: number, job: Job): { h: SchedulerHarness; job: Job; no
   h.process(h.evalFor(stored));
   return { h, job: stored, nodes };
 }
-
-const update = (overrides: Partial<UpdateStrategy> = {}): UpdateStrategy => ({
-  Stagger: 30e9,
-  MaxParallel: 2,
-  HealthCheck: "checks",
-  MinHealthyTime: 10e9,
-  HealthyDeadline: 300e9,
-  ProgressDeadline: 600e9,
-  AutoRevert: false,
-  AutoPromote: false,
-  Canary: 0,
-  ...overrides,
-});
 
 const stops = (h: SchedulerHarness): Array<{ id: string; why: string }> => {
   const plan = h.submissions[h.submissions.length - 1]?.plan;
@@ -95,8 +82,8 @@ describe("reconciler through the service scheduler", () => {
     const { h, job } = setup(
       4,
       mockJob("j", {
-        Update: update({ MaxParallel: 2 }),
-        TaskGroups: [mockGroup("web", { Count: 5, Update: update({ MaxParallel: 2 }) })],
+        Update: mockUpdate({ MaxParallel: 2 }),
+        TaskGroups: [mockGroup("web", { Count: 5, Update: mockUpdate({ MaxParallel: 2 }) })],
       }),
     );
     const first = h.snapshot().latestDeploymentByJob(job.Namespace, job.ID);
@@ -150,7 +137,7 @@ describe("reconciler through the service scheduler", () => {
   });
 
   it("places canaries first and replaces the rest after promotion", () => {
-    const u = update({ MaxParallel: 1, Canary: 1 });
+    const u = mockUpdate({ MaxParallel: 1, Canary: 1 });
     const { h, job } = setup(4, mockJob("j", { TaskGroups: [mockGroup("web", { Count: 3, Update: u })] }));
     const oldIds = new Set(h.liveAllocs(job).map((a) => a.ID));
     // Let the first deployment finish so it does not get in the way.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Allocation, Deployment, Job, Node } from "../fsm/structs.js";
 import { type DesiredChanges, type ReconcileInput, reconcile } from "./reconciler.js";
-import { mockAlloc, mockGroup, mockJob, mockNode, mockTask } from "./test-fixtures.js";
+import { mockAlloc, mockGroup, mockJob, mockNode, mockTask, mockUpdate } from "./test-fixtures.js";
 
 /**
  * Table-driven cases for the pure reconciler, in the manner of Nomad's reconciler tests: a job,
@@ -193,17 +193,7 @@ describe("reconcile", () => {
   });
 
   it("paces a rolling update by max_parallel and creates the deployment", () => {
-    const update = {
-      Stagger: 0,
-      MaxParallel: 2,
-      HealthCheck: "checks" as const,
-      MinHealthyTime: 10e9,
-      HealthyDeadline: 60e9,
-      ProgressDeadline: 600e9,
-      AutoRevert: true,
-      AutoPromote: false,
-      Canary: 0,
-    };
+    const update = mockUpdate({ Stagger: 0, HealthyDeadline: 60e9, AutoRevert: true });
     const v1 = { ...v1Destructive, TaskGroups: [{ ...v1Destructive.TaskGroups[0]!, Update: update }] };
     const result = run({ job: v1, allocs: allocs(v0, 5), jobVersion: () => v0 });
     expect(result.desired["web"]).toEqual({ ...none, destructive: 2, ignore: 3 });
@@ -216,17 +206,13 @@ describe("reconcile", () => {
 });
 
 describe("reconcile with deployments", () => {
-  const update = {
+  const update = mockUpdate({
     Stagger: 0,
     MaxParallel: 1,
-    HealthCheck: "checks" as const,
     MinHealthyTime: 0,
     HealthyDeadline: 0,
     ProgressDeadline: 0,
-    AutoRevert: false,
-    AutoPromote: false,
-    Canary: 0,
-  };
+  });
   const v1 = { ...v1Destructive, TaskGroups: [{ ...v1Destructive.TaskGroups[0]!, Update: update }] };
   const deployment = (status: Deployment["Status"]): Deployment =>
     ({

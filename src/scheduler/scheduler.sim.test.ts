@@ -3,7 +3,7 @@ import { CommandRejectedError } from "../fsm/errors.js";
 import type { Allocation, Job } from "../fsm/structs.js";
 import { SeededRandom } from "../shared/rand.js";
 import { allocsFit } from "./fit.js";
-import { mockGroup, mockJob, mockNode, mockSystemJob, mockTask } from "./test-fixtures.js";
+import { mockGroup, mockJob, mockNode, mockSystemJob, mockTask, mockUpdate } from "./test-fixtures.js";
 import { SchedulerHarness } from "./test-harness.js";
 
 /**
@@ -100,17 +100,8 @@ function simulate(seed: number, steps: number): void {
       TaskGroups: [mockGroup("work", { Count: 5, ReschedulePolicy: null })],
     }),
   );
-  const update = (canary: number) => ({
-    Stagger: 0,
-    MaxParallel: 2,
-    HealthCheck: "checks" as const,
-    MinHealthyTime: 0,
-    HealthyDeadline: 0,
-    ProgressDeadline: 0,
-    AutoRevert: false,
-    AutoPromote: false,
-    Canary: canary,
-  });
+  const update = (canary: number) =>
+    mockUpdate({ Stagger: 0, MinHealthyTime: 0, HealthyDeadline: 0, ProgressDeadline: 0, Canary: canary });
   h.setSchedulerConfig({
     PreemptionConfig: {
       SystemSchedulerEnabled: true,

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { Job, Node } from "../fsm/structs.js";
 import { ALLOC_LOST, ALLOC_MIGRATING } from "./reconciler.js";
 import { ALLOC_NODE_INFEASIBLE } from "./system-scheduler.js";
-import { mockGroup, mockJob, mockNode, mockSystemJob, mockTask } from "./test-fixtures.js";
+import { mockGroup, mockJob, mockNode, mockSystemJob, mockTask, mockUpdate } from "./test-fixtures.js";
 import { SchedulerHarness } from "./test-harness.js";
 
 function setup(
@@ -100,17 +100,13 @@ describe("system scheduler", () => {
   it("updates in place or destructively, max_parallel at a time with a follow-up eval", () => {
     const { h } = setup(4);
     const base = mockSystemJob("sys", {
-      Update: {
+      Update: mockUpdate({
         Stagger: 10e9,
         MaxParallel: 1,
-        HealthCheck: "checks",
         MinHealthyTime: 0,
         HealthyDeadline: 0,
         ProgressDeadline: 0,
-        AutoRevert: false,
-        AutoPromote: false,
-        Canary: 0,
-      },
+      }),
     });
     const job = h.registerJob(base);
     h.process(h.evalFor(job));

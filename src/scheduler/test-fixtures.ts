@@ -14,6 +14,7 @@ import type {
   ReschedulePolicy,
   Task,
   TaskGroup,
+  UpdateStrategy,
 } from "../fsm/structs.js";
 import { computeNodeClass } from "./computed-class.js";
 
@@ -99,6 +100,22 @@ export const SERVICE_RESCHEDULE: ReschedulePolicy = {
   MaxDelay: 3600e9,
   Unlimited: true,
 };
+
+/** A rolling update: 2 at a time, 10 s healthy within 5 min, progress within 10 min, 30 s stagger. */
+export function mockUpdate(overrides: Partial<UpdateStrategy> = {}): UpdateStrategy {
+  return {
+    Stagger: 30e9,
+    MaxParallel: 2,
+    HealthCheck: "checks",
+    MinHealthyTime: 10e9,
+    HealthyDeadline: 300e9,
+    ProgressDeadline: 600e9,
+    AutoRevert: false,
+    AutoPromote: false,
+    Canary: 0,
+    ...overrides,
+  };
+}
 
 export function mockGroup(name = "web", overrides: Partial<TaskGroup> = {}): TaskGroup {
   return {
