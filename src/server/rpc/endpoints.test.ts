@@ -26,6 +26,8 @@ interface Harness {
   leaderClient: ServerRpcClient;
   followerClient: ServerRpcClient;
   setFollowerKnowsLeader(known: boolean): void;
+  /** Resolves once the follower's forwarder waits for news of a leader. */
+  followerAwaitsLeader(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -78,9 +80,23 @@ async function harness(): Promise<Harness> {
   leaderAddress = { id: "s1", rpcAddress: a.address };
 
   let followerKnowsLeader = true;
-  const followerView = view({ id: "s2", rpcAddress: "" }, () =>
-    followerKnowsLeader ? leaderAddress : undefined,
-  );
+  // The follower's leaderChanged() (a short poll, as view()'s) also tells the test that a request
+  // waits for a leader, and setFollowerKnowsLeader() wakes it at once.
+  const leaderNews = new EventTarget();
+  const followerView: ClusterView = {
+    ...view({ id: "s2", rpcAddress: "" }, () => (followerKnowsLeader ? leaderAddress : undefined)),
+    leaderChanged: (ms) =>
+      new Promise((resolve) => {
+        const timer = setTimeout(wake, Math.min(ms, 20));
+        function wake(): void {
+          clearTimeout(timer);
+          leaderNews.removeEventListener("changed", wake);
+          resolve();
+        }
+        leaderNews.addEventListener("changed", wake);
+        leaderNews.dispatchEvent(new Event("waiting"));
+      }),
+  };
   const followerForwarder = new Forwarder(followerView);
   const followerEndpoints = new ServerEndpoints({
     ctx,
@@ -100,7 +116,10 @@ async function harness(): Promise<Harness> {
     followerClient,
     setFollowerKnowsLeader: (known) => {
       followerKnowsLeader = known;
+      leaderNews.dispatchEvent(new Event("changed"));
     },
+    followerAwaitsLeader: () =>
+      new Promise((resolve) => leaderNews.addEventListener("waiting", () => resolve(), { once: true })),
     close: async () => {
       leaderClient.close();
       followerClient.close();
@@ -337,8 +356,11 @@ describe("server endpoints over gRPC", () => {
 
   it("without a leader a forwarded write waits, and succeeds once one is known", async () => {
     h.setFollowerKnowsLeader(false);
+    const waiting = h.followerAwaitsLeader();
     const pending = h.followerClient.varPut("default", "wait/for/leader", { k: "v" }, undefined);
-    setTimeout(() => h.setFollowerKnowsLeader(true), 300);
+    // Once the write waits for a leader (or fails fast if it does not wait), one becomes known.
+    await Promise.race([waiting, pending]);
+    h.setFollowerKnowsLeader(true);
     const res = await pending;
     expect(res.ok).toBe(true);
   });
