@@ -1,6 +1,7 @@
 import { ClassicLevel } from "classic-level";
 import { pack, unpack } from "msgpackr";
 import { assert } from "../shared/assert.js";
+import { type LevelOp, writeLevelBatch } from "../shared/level-batch.js";
 import type { Logger } from "../shared/log.js";
 import type { RaftStorage } from "./core/storage.js";
 import type {
@@ -45,7 +46,7 @@ import { CompactedError, CorruptLogError, UnavailableError } from "./storage-err
  * leaves a prefix of them and the torn-tail rule at load still holds.
  */
 
-type Op = { type: "put"; key: Buffer; value: Buffer } | { type: "del"; key: Buffer };
+type Op = LevelOp<Buffer, Buffer>;
 
 interface QueuedAppend {
   readonly ops: Op[];
@@ -514,19 +515,9 @@ export class LevelDbLogStore implements RaftStorage {
   private garbage: Promise<void> = Promise.resolve();
   private garbageFailure: Error | undefined;
 
-  /**
-   * One atomic, fsynced LevelDB write. Built as a chained batch: abstract-level's array form
-   * copies and validates every operation object and the binding then reads each one's
-   * properties through N-API, which costs ~8 µs of main-thread time per operation here (a
-   * 64-entry batch: ~550 µs array vs ~100 µs chained).
-   */
+  /** One atomic, fsynced LevelDB write. */
   private write(ops: readonly Op[]): Promise<void> {
-    const batch = this.db.batch();
-    for (const op of ops) {
-      if (op.type === "put") batch.put(op.key, op.value);
-      else batch.del(op.key);
-    }
-    return batch.write({ sync: true });
+    return writeLevelBatch(this.db, ops, true);
   }
 
   async close(): Promise<void> {
