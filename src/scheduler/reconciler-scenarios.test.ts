@@ -276,22 +276,8 @@ describe("reconciler through the service scheduler", () => {
     const { h, job } = setup(1, mockJob("j", { TaskGroups: [mockGroup("web", { Count: 3 })] }));
     h.registerNodes(mockNode("node-new"));
     const drained = "node-000";
-    h.apply({
-      type: "node-drain",
-      Updates: [
-        {
-          NodeID: drained,
-          DrainStrategy: { Deadline: 3600e9, IgnoreSystemJobs: false, ForceDeadline: 0, StartedAt: h.now },
-          MarkEligible: false,
-          UpdatedAt: h.now,
-        },
-      ],
-      Evals: [],
-    });
-    const transitions = Object.fromEntries(
-      h.liveAllocs(job).map((a) => [a.ID, { Migrate: true, Reschedule: false, ForceReschedule: false }]),
-    );
-    h.apply({ type: "alloc-desired-transition", Transitions: transitions, Evals: [] });
+    h.drainNode(drained, { Deadline: 3600e9, IgnoreSystemJobs: false, ForceDeadline: 0, StartedAt: h.now });
+    h.markForMigration(h.liveAllocs(job));
     h.process(h.evalFor(job, { TriggeredBy: "node-drain" }));
     expect(stops(h)).toEqual([expect.objectContaining({ why: ALLOC_MIGRATING })]);
     // The replacement is pending: the next eval waits for it.

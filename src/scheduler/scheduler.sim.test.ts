@@ -186,26 +186,9 @@ function simulate(seed: number, steps: number): void {
         break;
       case 4: {
         const nodeId = `n${rng.int(NODES)}`;
-        h.apply({
-          type: "node-drain",
-          Updates: [
-            {
-              NodeID: nodeId,
-              DrainStrategy:
-                rng.next() < 0.5
-                  ? { Deadline: 3600e9, IgnoreSystemJobs: false, ForceDeadline: 0, StartedAt: h.now }
-                  : null,
-              MarkEligible: true,
-              UpdatedAt: h.now,
-            },
-          ],
-          Evals: [],
-        });
-        const onNode = h.snapshot().allocsByNode(nodeId).filter(live);
-        const transitions = Object.fromEntries(
-          onNode.map((a) => [a.ID, { Migrate: true, Reschedule: false, ForceReschedule: false }]),
-        );
-        h.apply({ type: "alloc-desired-transition", Transitions: transitions, Evals: [] });
+        const drain = { Deadline: 3600e9, IgnoreSystemJobs: false, ForceDeadline: 0, StartedAt: h.now };
+        h.drainNode(nodeId, rng.next() < 0.5 ? drain : null, true);
+        h.markForMigration(h.snapshot().allocsByNode(nodeId).filter(live));
         break;
       }
       case 5:
@@ -223,11 +206,7 @@ function simulate(seed: number, steps: number): void {
   // Every node back and eligible, time far ahead: every job converges and then plans nothing.
   for (let i = 0; i < NODES; i++) {
     h.setNodeStatus(`n${i}`, "ready");
-    h.apply({
-      type: "node-drain",
-      Updates: [{ NodeID: `n${i}`, DrainStrategy: null, MarkEligible: true, UpdatedAt: h.now }],
-      Evals: [],
-    });
+    h.drainNode(`n${i}`, null, true);
   }
   h.now += 48 * 3600e9;
   for (let round = 0; round < 8; round++) {

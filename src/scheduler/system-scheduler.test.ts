@@ -59,18 +59,7 @@ describe("system scheduler", () => {
     const { h } = setup(3);
     const job = h.registerJob(mockSystemJob());
     h.process(h.evalFor(job));
-    h.apply({
-      type: "node-drain",
-      Updates: [
-        {
-          NodeID: "node-0",
-          DrainStrategy: { Deadline: 0, IgnoreSystemJobs: false, ForceDeadline: 0, StartedAt: 0 },
-          MarkEligible: false,
-          UpdatedAt: h.now,
-        },
-      ],
-      Evals: [],
-    });
+    h.drainNode("node-0", { Deadline: 0, IgnoreSystemJobs: false, ForceDeadline: 0, StartedAt: 0 });
     h.registerNodes(mockNode("node-1", { Attributes: { "kernel.name": "darwin" } }));
     h.process(h.evalFor(job));
     const why = Object.fromEntries(lastStops(h).map((a) => [a.NodeID, a.DesiredDescription]));
@@ -82,18 +71,7 @@ describe("system scheduler", () => {
     const { h } = setup(1);
     const job = h.registerJob(mockSystemJob());
     h.process(h.evalFor(job));
-    h.apply({
-      type: "node-drain",
-      Updates: [
-        {
-          NodeID: "node-0",
-          DrainStrategy: { Deadline: 0, IgnoreSystemJobs: true, ForceDeadline: 0, StartedAt: 0 },
-          MarkEligible: false,
-          UpdatedAt: h.now,
-        },
-      ],
-      Evals: [],
-    });
+    h.drainNode("node-0", { Deadline: 0, IgnoreSystemJobs: true, ForceDeadline: 0, StartedAt: 0 });
     expect(h.process(h.evalFor(job)).plan).toBeNull();
   });
 

@@ -8,7 +8,15 @@ import type { AllocClientUpdate, Command, ResultOf } from "../fsm/commands.js";
 import { makeEvaluation } from "../fsm/evaluation.js";
 import type { StateReader } from "../fsm/state-reader.js";
 import { StateStore } from "../fsm/state-store.js";
-import type { Allocation, Evaluation, Job, Node, Plan, SchedulerConfiguration } from "../fsm/structs.js";
+import type {
+  Allocation,
+  DrainStrategy,
+  Evaluation,
+  Job,
+  Node,
+  Plan,
+  SchedulerConfiguration,
+} from "../fsm/structs.js";
 import { DEFAULT_SCHEDULER_CONFIGURATION } from "../fsm/structs.js";
 import { allocsFit, proposedNodeAllocs } from "./fit.js";
 import { schedule } from "./index.js";
@@ -192,6 +200,23 @@ export class SchedulerHarness {
       })),
       Evals: [],
     });
+  }
+
+  /** Starts (or, with null, ends) a drain of the node. */
+  drainNode(nodeId: string, strategy: DrainStrategy | null, markEligible = false): void {
+    this.apply({
+      type: "node-drain",
+      Updates: [{ NodeID: nodeId, DrainStrategy: strategy, MarkEligible: markEligible, UpdatedAt: this.now }],
+      Evals: [],
+    });
+  }
+
+  /** Marks the allocations for migration, as the drainer does for a draining node's allocations. */
+  markForMigration(allocs: readonly Allocation[]): void {
+    const transitions = Object.fromEntries(
+      allocs.map((a) => [a.ID, { Migrate: true, Reschedule: false, ForceReschedule: false }]),
+    );
+    this.apply({ type: "alloc-desired-transition", Transitions: transitions, Evals: [] });
   }
 
   setNodeStatus(nodeId: string, status: Node["Status"]): void {
