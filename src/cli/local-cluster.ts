@@ -30,11 +30,6 @@ export interface LocalClusterOptions {
   nodeArgs?: readonly string[];
 }
 
-/** Free TCP ports on the loopback for the servers (see loopback-ports.ts). */
-export async function freePorts(count: number): Promise<number[]> {
-  return pickLoopbackPorts(count);
-}
-
 /** bin/drover.js of this checkout, found by walking up from this module (src/ or dist/src/). */
 function droverBin(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -68,7 +63,7 @@ export class LocalCluster {
     await mkdir(baseDir, { recursive: true });
     const cluster = new LocalCluster(baseDir, options.baseDir === undefined, options);
     const bind = options.bind ?? "127.0.0.1";
-    const ports = await freePorts(2 * count);
+    const ports = await pickLoopbackPorts(2 * count);
     for (let i = 0; i < count; i++) {
       const name = `s${i + 1}`;
       const httpPort = ports[2 * i] as number;
