@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CommandRejectedError } from "../fsm/errors.js";
 import type { Allocation, Job } from "../fsm/structs.js";
+import { allocTerminal } from "../fsm/structs.js";
 import { SeededRandom } from "../shared/rand.js";
 import { allocsFit } from "./fit.js";
 import { mockGroup, mockJob, mockNode, mockSystemJob, mockTask, mockUpdate } from "./test-fixtures.js";
@@ -14,14 +15,7 @@ import { SchedulerHarness } from "./test-harness.js";
  */
 const NODES = 8;
 
-function live(a: Allocation): boolean {
-  return (
-    a.DesiredStatus === "run" &&
-    a.ClientStatus !== "complete" &&
-    a.ClientStatus !== "failed" &&
-    a.ClientStatus !== "lost"
-  );
-}
+const live = (a: Allocation): boolean => !allocTerminal(a);
 
 /**
  * After `evaluated` was scheduled: no node over-committed, and that job has one live allocation per
