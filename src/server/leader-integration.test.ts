@@ -1,16 +1,16 @@
 import { performance } from "node:perf_hooks";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AllocClientUpdate } from "../fsm/commands.js";
-import { mockId, mockJob, mockTask, mockTaskGroup } from "../fsm/mock.js";
+import { mockId } from "../fsm/mock.js";
 import { StateStore } from "../fsm/state-store.js";
-import { allocTerminal, type Job, type Node } from "../fsm/structs.js";
+import { allocTerminal, type Node } from "../fsm/structs.js";
 import { allocsFit } from "../scheduler/fit.js";
 import { schedule } from "../scheduler/index.js";
 import { InProcessContext } from "./in-process-context.js";
 import { DEFAULT_LEADER_CONFIG, Leader } from "./leader.js";
 import { ManualClock } from "./manual-clock.js";
 import { newEvaluation } from "./new-evaluation.js";
-import { slotNode } from "./test-fixtures.js";
+import { registerJob, slotJob, slotNode } from "./test-fixtures.js";
 import { ThreadSchedulerRunner } from "./thread-scheduler-runner.js";
 import { DEFAULT_WORKER_CONFIG, Worker } from "./worker.js";
 
@@ -53,20 +53,6 @@ class Harness {
 
   registerNodes(nodes: Node[]): void {
     this.ctx.applyNow({ type: "node-register", Nodes: nodes, Evals: [] });
-  }
-
-  async registerJob(job: Job): Promise<void> {
-    const evaluation = newEvaluation(
-      {
-        Namespace: job.Namespace,
-        Priority: job.Priority,
-        Type: job.Type,
-        TriggeredBy: "job-register",
-        JobID: job.ID,
-      },
-      this.clock.now(),
-    );
-    await this.ctx.propose({ type: "job-register", Job: job, Eval: evaluation });
   }
 
   /** The clients' part: every pending allocation that should run reports running. */
@@ -136,25 +122,6 @@ class Harness {
   }
 }
 
-function job(id: string, count: number): Job {
-  return mockJob({
-    ID: id,
-    TaskGroups: [
-      mockTaskGroup({
-        Name: "web",
-        Count: count,
-        EphemeralDisk: { Sticky: false, SizeMB: 10, Migrate: false },
-        Tasks: [
-          mockTask({
-            Name: "web",
-            Resources: { CPU: 1000, Cores: 0, MemoryMB: 1000, MemoryMaxMB: 0, DiskMB: 0, Networks: [] },
-          }),
-        ],
-      }),
-    ],
-  });
-}
-
 let harness: Harness | undefined;
 afterEach(async () => {
   await harness?.stop();
@@ -173,7 +140,7 @@ describe("leader machinery with real schedulers (in-process)", () => {
       // 1,000 allocations on 110 nodes × 10 slots: tight enough that workers collide.
       h.registerNodes(Array.from({ length: 110 }, (_, i) => slotNode(i + 1, 10)));
       await h.start(4, thread);
-      await Promise.all(Array.from({ length: 50 }, (_, i) => h.registerJob(job(`job-${i}`, 20))));
+      await Promise.all(Array.from({ length: 50 }, (_, i) => registerJob(h.ctx, slotJob(`job-${i}`, 20))));
       await h.until(
         () =>
           h.idle() &&
@@ -193,7 +160,7 @@ describe("leader machinery with real schedulers (in-process)", () => {
     harness = h;
     h.registerNodes(Array.from({ length: 40 }, (_, i) => slotNode(i + 1, 10)));
     await h.start(3);
-    await Promise.all(Array.from({ length: 20 }, (_, i) => h.registerJob(job(`job-${i}`, 15))));
+    await Promise.all(Array.from({ length: 20 }, (_, i) => registerJob(h.ctx, slotJob(`job-${i}`, 15))));
     // Let some plans land, then depose the leader while workers are mid-eval.
     await h.until(() => h.ctx.state().allocCount() > 0, "first placements");
     expect(h.leader.broker.stats().unacked).toBeGreaterThan(0);
@@ -217,7 +184,7 @@ describe("leader machinery with real schedulers (in-process)", () => {
     harness = h;
     h.registerNodes([slotNode(1, 1)]);
     await h.start(2);
-    await Promise.all([h.registerJob(job("a", 1)), h.registerJob(job("b", 1))]);
+    await Promise.all([registerJob(h.ctx, slotJob("a", 1)), registerJob(h.ctx, slotJob("b", 1))]);
     await h.until(() => h.idle() && h.leader.blocked.stats().blocked === 1, "one job placed, one blocked");
     h.assertNoOverCommit();
     const placed = h.liveAllocs("a").length + h.liveAllocs("b").length;
@@ -240,7 +207,7 @@ describe("leader machinery with real schedulers (in-process)", () => {
     const nodes = [slotNode(1, 4), slotNode(2, 4), slotNode(3, 4)];
     h.registerNodes(nodes);
     await h.start(2);
-    await h.registerJob(job("web", 6));
+    await registerJob(h.ctx, slotJob("web", 6));
     await h.until(() => h.idle() && h.liveAllocs("web").length === 6, "6 allocations placed");
     await h.runPendingAllocs();
     const victim = nodes.find((n) => h.ctx.state().allocsByNode(n.ID).length > 0);
@@ -276,7 +243,7 @@ describe("leader machinery with real schedulers (in-process)", () => {
     harness = h;
     h.registerNodes([slotNode(1, 4)]);
     await h.start(1);
-    await h.registerJob(job("web", 1));
+    await registerJob(h.ctx, slotJob("web", 1));
     await h.until(() => h.idle() && h.liveAllocs("web").length === 1, "job placed");
     const stop = newEvaluation(
       { Namespace: "default", Priority: 50, Type: "service", TriggeredBy: "job-deregister", JobID: "web" },

@@ -1,6 +1,7 @@
-import { mockId, mockNode } from "../fsm/mock.js";
-import type { Evaluation, Node } from "../fsm/structs.js";
+import { mockId, mockJob, mockNode, mockTask, mockTaskGroup } from "../fsm/mock.js";
+import type { Evaluation, Job, Node } from "../fsm/structs.js";
 import { computeNodeClass } from "../scheduler/computed-class.js";
+import type { ServerContext } from "./context.js";
 import { newEvaluation } from "./new-evaluation.js";
 
 /** A complete pending service eval with `fields` overriding the defaults (tests only). */
@@ -47,4 +48,40 @@ export function slotNode(n: number, slots: number, fields: Partial<Node> = {}): 
     ...fields,
   });
   return { ...base, ComputedClass: computeNodeClass(base) };
+}
+
+/** A service job of `count` allocations (group and task "web") that each fill one slotNode() slot. */
+export function slotJob(id: string, count: number): Job {
+  return mockJob({
+    ID: id,
+    TaskGroups: [
+      mockTaskGroup({
+        Name: "web",
+        Count: count,
+        EphemeralDisk: { Sticky: false, SizeMB: 10, Migrate: false },
+        Tasks: [
+          mockTask({
+            Name: "web",
+            Resources: { CPU: 1000, Cores: 0, MemoryMB: 1000, MemoryMaxMB: 0, DiskMB: 0, Networks: [] },
+          }),
+        ],
+      }),
+    ],
+  });
+}
+
+/** Commits `job` with its job-register eval (as the job endpoint does); resolves with the eval. */
+export async function registerJob(ctx: ServerContext, job: Job): Promise<Evaluation> {
+  const evaluation = newEvaluation(
+    {
+      Namespace: job.Namespace,
+      Priority: job.Priority,
+      Type: job.Type,
+      TriggeredBy: "job-register",
+      JobID: job.ID,
+    },
+    ctx.clock.now(),
+  );
+  await ctx.propose({ type: "job-register", Job: job, Eval: evaluation });
+  return evaluation;
 }

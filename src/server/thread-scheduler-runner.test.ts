@@ -6,8 +6,8 @@ import { computeNodeClass } from "../scheduler/computed-class.js";
 import { schedule } from "../scheduler/index.js";
 import { InProcessContext } from "./in-process-context.js";
 import { ManualClock } from "./manual-clock.js";
-import { newEvaluation } from "./new-evaluation.js";
 import { InlineSchedulerRunner } from "./scheduler-runner.js";
+import { registerJob } from "./test-fixtures.js";
 import { ThreadSchedulerRunner } from "./thread-scheduler-runner.js";
 
 // The scheduler thread runs the compiled module: `npx tsc -p .` must have run (as for cluster tests).
@@ -24,11 +24,7 @@ function setup() {
 }
 
 async function register(ctx: InProcessContext, id: string): Promise<Evaluation> {
-  const evaluation = newEvaluation(
-    { Namespace: "default", Priority: 50, Type: "service", TriggeredBy: "job-register", JobID: id },
-    0,
-  );
-  await ctx.propose({ type: "job-register", Job: mockJob({ ID: id }), Eval: evaluation });
+  const evaluation = await registerJob(ctx, mockJob({ ID: id }));
   const stored = ctx.state().evalByID(evaluation.ID);
   if (stored === undefined) throw new Error("eval not stored");
   return stored;

@@ -1,31 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { mockJob, mockTask, mockTaskGroup } from "../fsm/mock.js";
 import { StateStore } from "../fsm/state-store.js";
 import { allocTerminal, type Job, type Node } from "../fsm/structs.js";
 import { schedule } from "../scheduler/index.js";
 import { InProcessContext } from "./in-process-context.js";
 import { DEFAULT_LEADER_CONFIG, Leader } from "./leader.js";
 import { ManualClock } from "./manual-clock.js";
-import { newEvaluation } from "./new-evaluation.js";
-import { slotNode } from "./test-fixtures.js";
+import { registerJob, slotJob, slotNode } from "./test-fixtures.js";
 import { DEFAULT_WORKER_CONFIG, evalSeed, Worker } from "./worker.js";
-
-function job(id: string): Job {
-  return mockJob({
-    ID: id,
-    TaskGroups: [
-      mockTaskGroup({
-        Count: 1,
-        EphemeralDisk: { Sticky: false, SizeMB: 10, Migrate: false },
-        Tasks: [
-          mockTask({
-            Resources: { CPU: 1000, Cores: 0, MemoryMB: 1000, MemoryMaxMB: 0, DiskMB: 0, Networks: [] },
-          }),
-        ],
-      }),
-    ],
-  });
-}
 
 async function setup(nodes: Node[]) {
   const clock = new ManualClock();
@@ -33,14 +14,7 @@ async function setup(nodes: Node[]) {
   ctx.applyNow({ type: "node-register", Nodes: nodes, Evals: [] });
   const leader = new Leader(ctx, { ...DEFAULT_LEADER_CONFIG, gcIntervalMs: 0 });
   await leader.establish();
-  const register = async (j: Job): Promise<string> => {
-    const evaluation = newEvaluation(
-      { Namespace: "default", Priority: 50, Type: "service", TriggeredBy: "job-register", JobID: j.ID },
-      clock.now(),
-    );
-    await ctx.propose({ type: "job-register", Job: j, Eval: evaluation });
-    return evaluation.ID;
-  };
+  const register = async (j: Job): Promise<string> => (await registerJob(ctx, j)).ID;
   const turns = async (n: number): Promise<void> => {
     for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
   };
@@ -55,7 +29,7 @@ describe("Worker", () => {
     const config = { ...DEFAULT_WORKER_CONFIG, schedulers: ["service" as const], maxPlanAttempts: 1 };
     const workers = [0, 1].map(() => new Worker(ctx, leader.client, leader.client, schedule, config));
     for (const w of workers) w.start();
-    const ids = await Promise.all([register(job("a")), register(job("b"))]);
+    const ids = await Promise.all([register(slotJob("a", 1)), register(slotJob("b", 1))]);
     for (let i = 0; i < 200 && workers[0]!.evalsProcessed + workers[1]!.evalsProcessed < 2; i++)
       await turns(1);
     await ctx.barrier();
@@ -76,7 +50,7 @@ describe("Worker", () => {
 
   it("drops an eval whose delivery it lost (nack timeout) without committing its plan", async () => {
     const { clock, ctx, leader, register, turns } = await setup([slotNode(1, 4)]);
-    const id = await register(job("a"));
+    const id = await register(slotJob("a", 1));
     const item = await leader.client.dequeue(["service"], 0);
     expect(item?.eval.ID).toBe(id);
     // The worker stalls past the nack timeout: the broker takes the eval back.
