@@ -16,6 +16,12 @@ function setup(
   return { h, nodes };
 }
 
+/** A system job at priority 80 whose one task asks for `cpu` MHz. */
+function systemJobAsking(cpu: number): Job {
+  const task = mockTask("web", { Resources: { ...mockTask().Resources, CPU: cpu } });
+  return mockSystemJob("sys", { Priority: 80, TaskGroups: [mockGroup("web", { Count: 1, Tasks: [task] })] });
+}
+
 const lastStops = (h: SchedulerHarness) => Object.values(h.submissions.at(-1)?.plan.NodeUpdate ?? {}).flat();
 
 describe("system scheduler", () => {
@@ -133,17 +139,7 @@ describe("system scheduler", () => {
     const lowJob = h.registerJob(low);
     h.process(h.evalFor(lowJob));
     expect(h.liveAllocs(lowJob)).toHaveLength(7); // 3500 of 3900 MHz: 1000 more needs two evictions
-    const sys = h.registerJob(
-      mockSystemJob("sys", {
-        Priority: 80,
-        TaskGroups: [
-          mockGroup("web", {
-            Count: 1,
-            Tasks: [mockTask("web", { Resources: { ...mockTask().Resources, CPU: 1000 } })],
-          }),
-        ],
-      }),
-    );
+    const sys = h.registerJob(systemJobAsking(1000));
     const result = h.process(h.evalFor(sys));
     const preempted = Object.values(result.plan?.NodePreemptions ?? {}).flat();
     expect(preempted).toHaveLength(2);
@@ -162,17 +158,7 @@ describe("system scheduler", () => {
       mockJob("low", { Priority: 75, TaskGroups: [mockGroup("web", { Count: 7 })] }),
     );
     h.process(h.evalFor(lowJob));
-    const sys = h.registerJob(
-      mockSystemJob("sys", {
-        Priority: 80,
-        TaskGroups: [
-          mockGroup("web", {
-            Count: 1,
-            Tasks: [mockTask("web", { Resources: { ...mockTask().Resources, CPU: 900 } })],
-          }),
-        ],
-      }),
-    );
+    const sys = h.registerJob(systemJobAsking(900));
     const result = h.process(h.evalFor(sys));
     expect(result.plan).toBeNull();
     expect(result.eval.FailedTGAllocs["web"]?.DimensionExhausted["cpu"]).toBe(1);
