@@ -19,8 +19,7 @@ const acknowledged: string[] = [];
 
 beforeAll(async () => {
   cluster = new RaftCluster({ multiplier: 0.5, snapshotEntries: 500, trailing: 100 });
-  servers = await cluster.founders(3);
-  for (const s of servers) s.start();
+  servers = await cluster.startFounders(3);
 });
 
 afterAll(async () => {
