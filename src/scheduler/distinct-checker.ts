@@ -1,7 +1,7 @@
 import type { StateReader } from "../fsm/state-reader.js";
 import type { Constraint, Job, Node, TaskGroup } from "../fsm/structs.js";
 import { DISTINCT_HOSTS, DISTINCT_PROPERTY } from "./constraint-check.js";
-import { groupKey, jobKey, type NodeUsage } from "./node-usage.js";
+import type { NodeUsage } from "./node-usage.js";
 import type { PlanBuilder } from "./plan-builder.js";
 import { PropertyCounts } from "./property-counts.js";
 
@@ -29,8 +29,8 @@ export class DistinctChecker {
     for (const task of group.Tasks) groupConstraints.push(...task.Constraints);
     this.jobHosts = job.Constraints.some((c) => c.Operand === DISTINCT_HOSTS && c.RTarget !== "false");
     this.groupHosts = groupConstraints.some((c) => c.Operand === DISTINCT_HOSTS && c.RTarget !== "false");
-    this.jobKey = jobKey(job.Namespace, job.ID);
-    this.groupKey = groupKey(job.Namespace, job.ID, group.Name);
+    this.jobKey = builder.keys.job(job.Namespace, job.ID);
+    this.groupKey = builder.keys.group(job.Namespace, job.ID, group.Name);
     const add = (constraint: Constraint, scope: string | null): void => {
       if (constraint.Operand !== DISTINCT_PROPERTY) return;
       const limit = constraint.RTarget === "" ? 1 : Number(constraint.RTarget);

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { binpackScore, spreadFitScore } from "./fit-score.js";
 import type { GroupAsk } from "./group-ask.js";
-import { NodeUsage } from "./node-usage.js";
+import { CountKeys, NodeUsage } from "./node-usage.js";
 import { mockNode } from "./test-fixtures.js";
 
 // The mock node offers 3900 MHz and 7936 MB after reservations.
-const usage = new NodeUsage(mockNode("n"));
+const usage = new NodeUsage(mockNode("n"), new CountKeys());
 const ask = (cpu: number, memoryMB: number): GroupAsk => ({
   cpu,
   memoryMB,

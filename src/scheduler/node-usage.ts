@@ -13,30 +13,32 @@ import {
 import type { GroupAsk } from "./group-ask.js";
 
 /**
- * Job and group keys are interned to small integers: the selection loop looks a count up for every
- * candidate node, and an integer-keyed map is much cheaper there than a string-keyed one. Ids are
- * never reused for another job or group, so the table only grows: one short string per job and
- * group ever scheduled by this process.
+ * Job and group keys of `NodeUsage` counts, interned to small integers: the selection loop looks a
+ * count up for every candidate node, and an integer-keyed map is much cheaper there than a
+ * string-keyed one. One table per plan being built (PlanBuilder owns it), so it lives as long as
+ * the eval and holds only the jobs on the nodes that eval looked at.
  */
-const interned = new Map<string, number>();
+export class CountKeys {
+  private readonly ids = new Map<string, number>();
 
-function internKey(text: string): number {
-  let id = interned.get(text);
-  if (id === undefined) {
-    id = interned.size + 1;
-    interned.set(text, id);
+  /** Key of a job's allocations. */
+  job(namespace: string, jobId: string): number {
+    return this.intern(`${namespace}\u0000${jobId}`);
   }
-  return id;
-}
 
-/** Key of a job's allocations in `NodeUsage.jobCounts`. */
-export function jobKey(namespace: string, jobId: string): number {
-  return internKey(`${namespace}\u0000${jobId}`);
-}
+  /** Key of a job's task group's allocations. */
+  group(namespace: string, jobId: string, group: string): number {
+    return this.intern(`${namespace}\u0000${jobId}\u0000${group}`);
+  }
 
-/** Key of a job's task group's allocations in `NodeUsage.jobCounts`. */
-export function groupKey(namespace: string, jobId: string, group: string): number {
-  return internKey(`${namespace}\u0000${jobId}\u0000${group}`);
+  private intern(text: string): number {
+    let id = this.ids.get(text);
+    if (id === undefined) {
+      id = this.ids.size + 1;
+      this.ids.set(text, id);
+    }
+    return id;
+  }
 }
 
 /**
@@ -52,12 +54,15 @@ export class NodeUsage {
   readonly ports = new Set<number>();
   /** Used ports inside the node's dynamic range, node-reserved ones included. */
   dynamicUsed = 0;
-  /** Allocation counts by jobKey() and groupKey(). */
+  /** Allocation counts by `keys.job()` and `keys.group()`. */
   readonly jobCounts = new Map<number, number>();
   /** The allocations counted here, by ID (so a stop of an uncounted one changes nothing). */
   readonly counted = new Map<string, Allocation>();
 
-  constructor(readonly node: Node) {
+  constructor(
+    readonly node: Node,
+    readonly keys: CountKeys,
+  ) {
     this.capacity = nodeCapacity(node);
     for (const port of this.capacity.reservedPorts) {
       if (port >= this.capacity.minDynamicPort && port <= this.capacity.maxDynamicPort) this.dynamicUsed++;
@@ -78,8 +83,8 @@ export class NodeUsage {
       if (port >= this.capacity.minDynamicPort && port <= this.capacity.maxDynamicPort) this.dynamicUsed++;
     }
     this.counted.set(alloc.ID, alloc);
-    bump(this.jobCounts, jobKey(alloc.Namespace, alloc.JobID), 1);
-    bump(this.jobCounts, groupKey(alloc.Namespace, alloc.JobID, alloc.TaskGroup), 1);
+    bump(this.jobCounts, this.keys.job(alloc.Namespace, alloc.JobID), 1);
+    bump(this.jobCounts, this.keys.group(alloc.Namespace, alloc.JobID, alloc.TaskGroup), 1);
   }
 
   remove(allocId: string): void {
@@ -94,8 +99,8 @@ export class NodeUsage {
       if (!this.ports.delete(port)) continue;
       if (port >= this.capacity.minDynamicPort && port <= this.capacity.maxDynamicPort) this.dynamicUsed--;
     }
-    bump(this.jobCounts, jobKey(alloc.Namespace, alloc.JobID), -1);
-    bump(this.jobCounts, groupKey(alloc.Namespace, alloc.JobID, alloc.TaskGroup), -1);
+    bump(this.jobCounts, this.keys.job(alloc.Namespace, alloc.JobID), -1);
+    bump(this.jobCounts, this.keys.group(alloc.Namespace, alloc.JobID, alloc.TaskGroup), -1);
   }
 
   count(key: number): number {

@@ -1,7 +1,7 @@
 import type { StateReader } from "../fsm/state-reader.js";
 import type { Allocation, AllocClientStatus, Evaluation, Job, Node, Plan } from "../fsm/structs.js";
 import { allocClientTerminal } from "../fsm/structs.js";
-import { NodeUsage } from "./node-usage.js";
+import { CountKeys, NodeUsage } from "./node-usage.js";
 
 /** Something that follows the allocations a plan adds and removes (spread and distinct_property counts). */
 export interface PlanListener {
@@ -20,6 +20,8 @@ export class PlanBuilder {
   /** IDs of allocations the plan stops or preempts. */
   private readonly removed = new Set<string>();
   private readonly listeners: PlanListener[] = [];
+  /** The job and group keys of this plan's node usages. */
+  readonly keys = new CountKeys();
 
   constructor(
     readonly reader: StateReader,
@@ -69,7 +71,7 @@ export class PlanBuilder {
   usageOf(node: Node): NodeUsage {
     let usage = this.usage.get(node.ID);
     if (usage === undefined) {
-      usage = new NodeUsage(node);
+      usage = new NodeUsage(node, this.keys);
       const placed = this.plan.NodeAllocation[node.ID] ?? [];
       const replaced = new Set(placed.map((a) => a.ID));
       for (const alloc of this.reader.allocsByNode(node.ID)) {

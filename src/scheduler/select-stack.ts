@@ -5,7 +5,7 @@ import { DistinctChecker } from "./distinct-checker.js";
 import type { JobFeasibility } from "./feasibility.js";
 import { binpackScore, spreadFitScore } from "./fit-score.js";
 import { type GroupAsk, groupAsk } from "./group-ask.js";
-import { groupKey, type NodeUsage } from "./node-usage.js";
+import type { NodeUsage } from "./node-usage.js";
 import type { PlanBuilder } from "./plan-builder.js";
 import { SpreadScorer } from "./spread-score.js";
 
@@ -96,7 +96,7 @@ export class SelectStack {
       const spread = new SpreadScorer(this.builder.reader, this.builder, this.job, group, this.nodes.length);
       ranking = {
         ask: groupAsk(group),
-        key: groupKey(this.job.Namespace, this.job.ID, group.Name),
+        key: this.builder.keys.group(this.job.Namespace, this.job.ID, group.Name),
         distinct: new DistinctChecker(this.builder.reader, this.builder, this.job, group),
         affinity,
         spread,
