@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { Job, Node } from "../fsm/structs.js";
 import { allocIndexFromName } from "../fsm/structs.js";
 import { allocsFit } from "./fit.js";
-import { mockGroup, mockJob, mockNode, mockTask } from "./test-fixtures.js";
+import { mockGroup, mockJob, mockNetwork, mockNode, mockTask } from "./test-fixtures.js";
 import { SchedulerHarness } from "./test-harness.js";
 
 function cluster(
@@ -245,18 +245,13 @@ describe("service scheduler: ports", () => {
         mockGroup("web", {
           Count: count,
           Networks: [
-            {
-              Mode: "host",
-              Device: "",
-              CIDR: "",
-              IP: "",
-              MBits: 0,
+            mockNetwork({
               ReservedPorts:
                 staticPort === null
                   ? []
                   : [{ Label: "admin", Value: staticPort, To: 0, HostNetwork: "default" }],
               DynamicPorts: [{ Label: "http", Value: 0, To: 8080, HostNetwork: "default" }],
-            },
+            }),
           ],
         }),
       ],

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { Job, Node, Spread } from "../fsm/structs.js";
 import { allocsFit } from "./fit.js";
 import { schedule } from "./index.js";
-import { mockGroup, mockJob, mockNode, mockSystemJob, mockTask } from "./test-fixtures.js";
+import { mockGroup, mockJob, mockNetwork, mockNode, mockSystemJob, mockTask } from "./test-fixtures.js";
 import { SchedulerHarness } from "./test-harness.js";
 
 /** A random cluster: node sizes, racks, kernels, some nodes down or draining. */
@@ -63,12 +63,7 @@ function buildJob(g: GroupSpec, type: Job["Type"] = "service"): Job {
         ],
         EphemeralDisk: { Sticky: false, SizeMB: 10, Migrate: false },
         Networks: [
-          {
-            Mode: "host",
-            Device: "",
-            CIDR: "",
-            IP: "",
-            MBits: 0,
+          mockNetwork({
             ReservedPorts:
               g.staticPort === null
                 ? []
@@ -79,7 +74,7 @@ function buildJob(g: GroupSpec, type: Job["Type"] = "service"): Job {
               To: 0,
               HostNetwork: "default",
             })),
-          },
+          }),
         ],
       }),
     ],

@@ -4,7 +4,15 @@ import type { Allocation, Job } from "../fsm/structs.js";
 import { allocTerminal } from "../fsm/structs.js";
 import { SeededRandom } from "../shared/rand.js";
 import { allocsFit } from "./fit.js";
-import { mockGroup, mockJob, mockNode, mockSystemJob, mockTask, mockUpdate } from "./test-fixtures.js";
+import {
+  mockGroup,
+  mockJob,
+  mockNetwork,
+  mockNode,
+  mockSystemJob,
+  mockTask,
+  mockUpdate,
+} from "./test-fixtures.js";
 import { SchedulerHarness } from "./test-harness.js";
 
 /**
@@ -104,15 +112,10 @@ function simulate(seed: number, steps: number): void {
       ServiceSchedulerEnabled: true,
     },
   });
-  const network = {
-    Mode: "host",
-    Device: "",
-    CIDR: "",
-    IP: "",
-    MBits: 0,
+  const network = mockNetwork({
     ReservedPorts: [{ Label: "admin", Value: 8080, To: 0, HostNetwork: "default" }],
     DynamicPorts: [{ Label: "http", Value: 0, To: 80, HostNetwork: "default" }],
-  };
+  });
   register(
     mockJob("ported", {
       Priority: 90,

@@ -10,6 +10,7 @@ import type {
   DriverInfo,
   Evaluation,
   Job,
+  NetworkResource,
   Node,
   ReschedulePolicy,
   Task,
@@ -100,6 +101,20 @@ export const SERVICE_RESCHEDULE: ReschedulePolicy = {
   MaxDelay: 3600e9,
   Unlimited: true,
 };
+
+/** A host-mode network ask with no ports unless given. */
+export function mockNetwork(overrides: Partial<NetworkResource> = {}): NetworkResource {
+  return {
+    Mode: "host",
+    Device: "",
+    CIDR: "",
+    IP: "",
+    MBits: 0,
+    ReservedPorts: [],
+    DynamicPorts: [],
+    ...overrides,
+  };
+}
 
 /** A rolling update: 2 at a time, 10 s healthy within 5 min, progress within 10 min, 30 s stagger. */
 export function mockUpdate(overrides: Partial<UpdateStrategy> = {}): UpdateStrategy {
