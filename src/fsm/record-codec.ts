@@ -1,6 +1,4 @@
 import { Packr } from "msgpackr";
-import { emptyAllocMetric } from "./alloc-metric.js";
-import { mockAlloc, mockDeployment, mockEval, mockJob, mockNode } from "./mock.js";
 
 /**
  * The encoding of records in LevelDB: msgpack where the commonest struct shapes are msgpackr
@@ -11,38 +9,189 @@ import { mockAlloc, mockDeployment, mockEval, mockJob, mockNode } from "./mock.j
  * The table below is part of the on-disk format: only ever APPEND to it (and bump nothing else);
  * removing or reordering an entry would misread stored records. The shared table never grows at
  * run time (shouldShareStructure is false), so no process ever depends on state it did not save.
+ * The key lists are written out literally (they were once derived from the mock objects, so a
+ * change to a mock silently reordered the evaluations' keys); record-codec.test.ts pins them.
  */
-function keysOf(value: object): string[] {
-  return Object.keys(value);
-}
-
-const alloc = mockAlloc({
-  DeploymentStatus: { Healthy: null, Timestamp: 0, Canary: false, ModifyIndex: 0 },
-  Metrics: emptyAllocMetric(),
-});
-const node = mockNode();
-
-const STATIC_STRUCTURES: string[][] = [
-  keysOf(alloc),
-  keysOf(alloc.AllocatedResources),
-  keysOf(alloc.AllocatedResources.Shared),
+export const STATIC_STRUCTURES: readonly (readonly string[])[] = [
+  // Allocation
+  [
+    "ID",
+    "Namespace",
+    "EvalID",
+    "Name",
+    "NodeID",
+    "NodeName",
+    "JobID",
+    "JobVersion",
+    "TaskGroup",
+    "AllocatedResources",
+    "DesiredStatus",
+    "DesiredDescription",
+    "DesiredTransition",
+    "ClientStatus",
+    "ClientDescription",
+    "TaskStates",
+    "DeploymentID",
+    "DeploymentStatus",
+    "RescheduleTracker",
+    "NextAllocation",
+    "PreviousAllocation",
+    "FollowupEvalID",
+    "PreemptedAllocations",
+    "PreemptedByAllocation",
+    "Metrics",
+    "CreateIndex",
+    "ModifyIndex",
+    "AllocModifyIndex",
+    "CreateTime",
+    "ModifyTime",
+  ],
+  // AllocatedResources
+  ["Tasks", "Shared"],
+  // AllocatedSharedResources
+  ["DiskMB", "Networks", "Ports"],
+  // AllocatedTaskResources
   ["Cpu", "Memory", "Networks"],
+  // AllocatedCpuResources
   ["CpuShares"],
+  // AllocatedMemoryResources
   ["MemoryMB", "MemoryMaxMB"],
+  // NetworkResource
   ["Mode", "Device", "CIDR", "IP", "MBits", "ReservedPorts", "DynamicPorts"],
+  // Port
   ["Label", "Value", "To", "HostNetwork"],
+  // AllocatedPortMapping
   ["Label", "Value", "To", "HostIP"],
-  keysOf(alloc.DesiredTransition),
-  keysOf(alloc.DeploymentStatus ?? {}),
-  keysOf(alloc.Metrics ?? {}),
+  // DesiredTransition
+  ["Migrate", "Reschedule", "ForceReschedule"],
+  // AllocDeploymentStatus
+  ["Healthy", "Timestamp", "Canary", "ModifyIndex"],
+  // AllocMetric
+  [
+    "NodesEvaluated",
+    "NodesFiltered",
+    "NodesInPool",
+    "NodesAvailable",
+    "ClassFiltered",
+    "ConstraintFiltered",
+    "NodesExhausted",
+    "ClassExhausted",
+    "DimensionExhausted",
+    "QuotaExhausted",
+    "ScoreMetaData",
+    "AllocationTime",
+    "CoalescedFailures",
+  ],
+  // NodeScoreMeta
   ["NodeID", "Scores", "NormScore"],
+  // TaskState
   ["State", "Failed", "Restarts", "LastRestart", "StartedAt", "FinishedAt", "Events"],
+  // TaskEvent
   ["Type", "Time", "Message", "DisplayMessage", "ExitCode", "Signal"],
-  keysOf(mockEval()),
-  keysOf(mockJob()),
-  keysOf(node),
-  keysOf(mockDeployment()),
+  // Evaluation
+  [
+    "JobModifyIndex",
+    "NodeID",
+    "NodeModifyIndex",
+    "DeploymentID",
+    "Status",
+    "StatusDescription",
+    "Wait",
+    "WaitUntil",
+    "NextEval",
+    "PreviousEval",
+    "BlockedEval",
+    "FailedTGAllocs",
+    "ClassEligibility",
+    "EscapedComputedClass",
+    "QuotaLimitReached",
+    "AnnotatePlan",
+    "QueuedAllocations",
+    "SnapshotIndex",
+    "CreateIndex",
+    "ModifyIndex",
+    "CreateTime",
+    "ModifyTime",
+    "ID",
+    "Namespace",
+    "Priority",
+    "Type",
+    "TriggeredBy",
+    "JobID",
+  ],
+  // Job
+  [
+    "Region",
+    "Namespace",
+    "ID",
+    "Name",
+    "Type",
+    "Priority",
+    "AllAtOnce",
+    "Datacenters",
+    "NodePool",
+    "Constraints",
+    "Affinities",
+    "Spreads",
+    "TaskGroups",
+    "Update",
+    "Periodic",
+    "ParameterizedJob",
+    "ParentID",
+    "Dispatched",
+    "Payload",
+    "Meta",
+    "Stop",
+    "Status",
+    "StatusDescription",
+    "Stable",
+    "Version",
+    "SubmitTime",
+    "CreateIndex",
+    "ModifyIndex",
+    "JobModifyIndex",
+  ],
+  // Node
+  [
+    "ID",
+    "SecretID",
+    "Datacenter",
+    "Name",
+    "HTTPAddr",
+    "Attributes",
+    "NodeResources",
+    "ReservedResources",
+    "Meta",
+    "NodeClass",
+    "NodePool",
+    "ComputedClass",
+    "Drivers",
+    "Status",
+    "StatusDescription",
+    "StatusUpdatedAt",
+    "SchedulingEligibility",
+    "DrainStrategy",
+    "CreateIndex",
+    "ModifyIndex",
+  ],
+  // Deployment
+  [
+    "ID",
+    "Namespace",
+    "JobID",
+    "JobVersion",
+    "JobModifyIndex",
+    "JobSpecModifyIndex",
+    "JobCreateIndex",
+    "TaskGroups",
+    "Status",
+    "StatusDescription",
+    "CreateIndex",
+    "ModifyIndex",
+  ],
+  // TaskGroupSummary
   ["Queued", "Complete", "Failed", "Running", "Starting", "Lost", "Unknown"],
+  // JobSummary
   ["JobID", "Namespace", "Summary", "Children", "CreateIndex", "ModifyIndex"],
 ];
 
