@@ -187,12 +187,9 @@ class GenericScheduler {
       this.now,
       ctx.deploymentId,
     );
-    if (preempted.length > 0) {
-      alloc.PreemptedAllocations = preempted.map((v) => v.ID);
-      this.createEvals.push(
-        ...preemptionEvals(this.reader, this.evaluation, preempted, () => this.newId(), this.now),
-      );
-    }
+    // The evals that reschedule the victims' jobs come from the plan applier, for the
+    // preemptions it actually commits (a partly rejected plan may commit fewer).
+    if (preempted.length > 0) alloc.PreemptedAllocations = preempted.map((v) => v.ID);
     builder.appendAlloc(alloc);
   }
 
@@ -300,34 +297,4 @@ export function taintedNodes(reader: StateReader, allocs: readonly Allocation[])
     }
   }
   return tainted;
-}
-
-/** One eval per job whose allocations were preempted, so that they get rescheduled. */
-export function preemptionEvals(
-  reader: StateReader,
-  parent: Evaluation,
-  victims: readonly Allocation[],
-  newId: () => string,
-  now: number,
-): Evaluation[] {
-  const evals: Evaluation[] = [];
-  const seen = new Set<string>();
-  for (const victim of victims) {
-    const key = `${victim.Namespace}\u0000${victim.JobID}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const job = reader.jobByID(victim.Namespace, victim.JobID);
-    if (job === undefined) continue;
-    evals.push(
-      childEval(parent, newId(), "preemption", now, {
-        Namespace: job.Namespace,
-        JobID: job.ID,
-        Priority: job.Priority,
-        Type: job.Type,
-        JobModifyIndex: job.JobModifyIndex,
-        PreviousEval: "",
-      }),
-    );
-  }
-  return evals;
 }

@@ -146,9 +146,9 @@ describe("system scheduler", () => {
     expect(preempted.every((a) => a.JobID === "low" && a.DesiredStatus === "evict")).toBe(true);
     const placed = h.liveAllocs(sys)[0]!;
     expect([...placed.PreemptedAllocations].sort()).toEqual(preempted.map((a) => a.ID).sort());
-    expect(result.createEvals).toContainEqual(
-      expect.objectContaining({ JobID: "low", TriggeredBy: "preemption" }),
-    );
+    // The plan applier creates the victims' evals for what it commits (plan-applier.test.ts);
+    // the scheduler asking for them too made two evals per preempted job.
+    expect(result.createEvals.filter((e) => e.TriggeredBy === "preemption")).toEqual([]);
     expect(h.liveAllocs(lowJob)).toHaveLength(5);
   });
 

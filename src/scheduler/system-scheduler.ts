@@ -8,7 +8,6 @@ import { candidateNodes, jobNodePool, nodeInPool } from "./candidate-nodes.js";
 import { datacenterMatches } from "./datacenter-match.js";
 import { childEval, completedEval } from "./eval-factory.js";
 import { JobFeasibility } from "./feasibility.js";
-import { preemptionEvals } from "./generic-scheduler.js";
 import { type GroupAsk, groupAsk } from "./group-ask.js";
 import { generateUuid, schedulingRandom } from "./ids.js";
 import type { NodeUsage } from "./node-usage.js";
@@ -256,12 +255,8 @@ class SystemScheduler {
       previous,
       rescheduleEvent: null,
     });
-    if (victims.length > 0) {
-      alloc.PreemptedAllocations = victims.map((v) => v.ID);
-      this.createEvals.push(
-        ...preemptionEvals(this.reader, this.evaluation, victims, () => this.newId(), this.now),
-      );
-    }
+    // The victims' jobs get their evals from the plan applier (see generic-scheduler.ts).
+    if (victims.length > 0) alloc.PreemptedAllocations = victims.map((v) => v.ID);
     builder.appendAlloc(alloc);
     return true;
   }
