@@ -629,9 +629,17 @@ class GroupReconciler {
       ctx.newDeployment.StatusDescription = DEPLOYMENT_RUNNING_CANARIES;
     }
     const target = ctx.newDeployment ?? deployment;
-    if (target !== null && target.TaskGroups[this.group.Name] === undefined) {
+    if (target === null) return;
+    const state = target.TaskGroups[this.group.Name];
+    if (state === undefined) {
       const canaries = pacing.wantCanaries ? update.Canary : 0;
       target.TaskGroups[this.group.Name] = deploymentState(update, this.group, canaries, this.input.now);
+      if (target === deployment) ctx.deploymentChanged = true;
+    } else if (pacing.wantCanaries && state.DesiredCanaries !== update.Canary) {
+      // The group joined this deployment while it needed no canaries (e.g. only replacing lost
+      // allocations) and now has destructive updates: as in Nomad, the deployment asks for the
+      // canaries it waits on, or promotion would skip the group and its rollout never resume.
+      target.TaskGroups[this.group.Name] = { ...state, DesiredCanaries: update.Canary };
       if (target === deployment) ctx.deploymentChanged = true;
     }
   }

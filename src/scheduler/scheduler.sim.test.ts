@@ -229,8 +229,14 @@ function simulate(seed: number, steps: number): void {
   }
 }
 
+/**
+ * Seeds 1–16, and regression seeds that found a bug: 52 (a group that joined a deployment while it
+ * needed no canaries never asked for them, so promotion skipped it and its rollout stalled).
+ */
+const DEFAULT_SEEDS = "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,52";
+
 describe("scheduler simulation (seeded random walk)", () => {
-  it.each((process.env["SIM_SEEDS"] ?? "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16").split(",").map(Number))(
+  it.each((process.env["SIM_SEEDS"] ?? DEFAULT_SEEDS).split(",").map(Number))(
     "seed %d keeps the invariants and converges",
     (seed) => {
       simulate(seed, 60);
