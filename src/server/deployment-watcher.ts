@@ -3,7 +3,7 @@ import type { StateReader } from "../fsm/state-reader.js";
 import type { Deployment, Job } from "../fsm/structs.js";
 import type { CancelTimer } from "./clock.js";
 import type { ServerContext } from "./context.js";
-import { newEvaluation } from "./new-evaluation.js";
+import { jobEvaluation } from "./new-evaluation.js";
 
 export const DEPLOYMENT_FAILED_UNHEALTHY = "Failed due to unhealthy allocations";
 export const DEPLOYMENT_FAILED_DEADLINE = "Failed due to progress deadline";
@@ -186,18 +186,10 @@ export class DeploymentWatcher {
   }
 
   private jobEval(job: Job, deploymentId: string) {
-    return newEvaluation(
-      {
-        Namespace: job.Namespace,
-        Priority: job.Priority,
-        Type: job.Type,
-        TriggeredBy: "deployment-watcher",
-        JobID: job.ID,
-        JobModifyIndex: job.JobModifyIndex,
-        DeploymentID: deploymentId,
-      },
-      this.ctx.clock.now(),
-    );
+    return jobEvaluation(job, "deployment-watcher", this.ctx.clock.now(), {
+      JobModifyIndex: job.JobModifyIndex,
+      DeploymentID: deploymentId,
+    });
   }
 
   private commit(deploymentId: string, watched: Watched, command: Command): void {

@@ -6,7 +6,7 @@ import { NotLeaderError } from "../shared/errors.js";
 import { SeededRandom } from "../shared/rand.js";
 import type { CancelTimer } from "./clock.js";
 import type { ServerContext } from "./context.js";
-import { newEvaluation } from "./new-evaluation.js";
+import { jobEvaluation } from "./new-evaluation.js";
 
 export interface HeartbeatConfig {
   /** Lower bound of a node's TTL (Nomad's min_heartbeat_ttl, 10 s; `--min-heartbeat-ttl`). */
@@ -156,19 +156,11 @@ export function nodeEvals(state: StateReader, node: Node, now: Nanos): Evaluatio
     if (job === undefined) return;
     evals.set(
       key,
-      newEvaluation(
-        {
-          Namespace: namespace,
-          Priority: job.Priority,
-          Type: job.Type,
-          TriggeredBy: "node-update",
-          JobID: jobId,
-          JobModifyIndex: job.JobModifyIndex,
-          NodeID: node.ID,
-          NodeModifyIndex: node.ModifyIndex,
-        },
-        now,
-      ),
+      jobEvaluation(job, "node-update", now, {
+        JobModifyIndex: job.JobModifyIndex,
+        NodeID: node.ID,
+        NodeModifyIndex: node.ModifyIndex,
+      }),
     );
   };
   for (const alloc of state.allocsByNode(node.ID))

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { makeEvaluation } from "../fsm/evaluation.js";
-import type { Evaluation, Nanos } from "../fsm/structs.js";
+import type { Evaluation, Job, Nanos } from "../fsm/structs.js";
 
 /** The fields every new evaluation must be given; the rest take Nomad's defaults. */
 export type NewEvaluationFields = Pick<
@@ -16,4 +16,24 @@ export type NewEvaluationFields = Pick<
  */
 export function newEvaluation(fields: NewEvaluationFields, now: Nanos): Evaluation {
   return makeEvaluation({ ID: randomUUID(), ...fields }, now);
+}
+
+/** A new evaluation of `job` (its namespace, ID, priority and type), plus `fields`. */
+export function jobEvaluation(
+  job: Pick<Job, "Namespace" | "ID" | "Priority" | "Type">,
+  triggeredBy: Evaluation["TriggeredBy"],
+  now: Nanos,
+  fields: Partial<Evaluation> = {},
+): Evaluation {
+  return newEvaluation(
+    {
+      Namespace: job.Namespace,
+      Priority: job.Priority,
+      Type: job.Type,
+      TriggeredBy: triggeredBy,
+      JobID: job.ID,
+      ...fields,
+    },
+    now,
+  );
 }

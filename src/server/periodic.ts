@@ -4,7 +4,7 @@ import type { Job, Nanos } from "../fsm/structs.js";
 import { ValidationError } from "../shared/errors.js";
 import type { CancelTimer } from "./clock.js";
 import type { ServerContext } from "./context.js";
-import { newEvaluation } from "./new-evaluation.js";
+import { jobEvaluation } from "./new-evaluation.js";
 
 /** Node timers cannot wait longer than ~24.8 days; longer waits re-arm in steps. */
 const MAX_TIMER_MS = 24 * 60 * 60 * 1000;
@@ -203,15 +203,6 @@ export function childJobCommand(
     JobModifyIndex: 0,
     ...fields,
   };
-  const evaluation = newEvaluation(
-    {
-      Namespace: child.Namespace,
-      Priority: child.Priority,
-      Type: child.Type,
-      TriggeredBy: trigger,
-      JobID: childId,
-    },
-    now,
-  );
+  const evaluation = jobEvaluation(child, trigger, now);
   return { type: "job-register", Job: child, Eval: evaluation };
 }

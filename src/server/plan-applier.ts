@@ -5,7 +5,7 @@ import type { PlanApplyCommand } from "../fsm/commands.js";
 import type { Allocation, Evaluation, Plan, PlanResult } from "../fsm/structs.js";
 import { NotLeaderError } from "../shared/errors.js";
 import type { ServerContext } from "./context.js";
-import { newEvaluation } from "./new-evaluation.js";
+import { jobEvaluation } from "./new-evaluation.js";
 import { OptimisticView } from "./plan-overlay.js";
 import type { PendingPlan, PlanQueue } from "./plan-queue.js";
 import { type PlanVerification, verificationIsEmpty, verifyPlan } from "./plan-verify.js";
@@ -182,20 +182,7 @@ export class PlanApplier {
         const key = `${namespace}\u0000${jobId}`;
         const job = state.jobByID(namespace, jobId);
         if (evals.has(key) || job === undefined) continue;
-        evals.set(
-          key,
-          newEvaluation(
-            {
-              Namespace: namespace,
-              Priority: job.Priority,
-              Type: job.Type,
-              TriggeredBy: "preemption",
-              JobID: jobId,
-              JobModifyIndex: job.JobModifyIndex,
-            },
-            now,
-          ),
-        );
+        evals.set(key, jobEvaluation(job, "preemption", now, { JobModifyIndex: job.JobModifyIndex }));
       }
     }
     return [...evals.values()];

@@ -23,7 +23,7 @@ import type { ServerContext } from "../context.js";
 import { type DispatchResult, dispatchJob } from "../dispatch.js";
 import { StaleEvalTokenError } from "../eval-broker.js";
 import type { Forwarder, LeaderView } from "../forward.js";
-import { newEvaluation } from "../new-evaluation.js";
+import { jobEvaluation } from "../new-evaluation.js";
 import type { AllocWatchHub } from "./alloc-watch-hub.js";
 import { jobFromInput } from "./job-input.js";
 import { nodeEvals } from "./node-evals.js";
@@ -583,18 +583,7 @@ export class ServerEndpoints implements ServerApi {
       const job = state.jobByID(alloc.Namespace, alloc.JobID);
       if (jobs.has(key) || job === undefined || job.Stop) continue;
       jobs.add(key);
-      evals.push(
-        newEvaluation(
-          {
-            Namespace: job.Namespace,
-            Priority: job.Priority,
-            Type: job.Type,
-            TriggeredBy: "alloc-failure",
-            JobID: job.ID,
-          },
-          now,
-        ),
-      );
+      evals.push(jobEvaluation(job, "alloc-failure", now));
     }
     return (await this.propose({ type: "alloc-client-update", Allocs: updates, Evals: evals })).index;
   }
@@ -641,16 +630,7 @@ export class ServerEndpoints implements ServerApi {
         const evaluation =
           job.Periodic !== null || job.ParameterizedJob !== null
             ? null
-            : newEvaluation(
-                {
-                  Namespace: job.Namespace,
-                  Priority: job.Priority,
-                  Type: job.Type,
-                  TriggeredBy: "job-register",
-                  JobID: job.ID,
-                },
-                this.now(),
-              );
+            : jobEvaluation(job, "job-register", this.now());
         const { index, result } = await this.propose({ type: "job-register", Job: job, Eval: evaluation });
         return {
           evalId: result.EvalID,
@@ -675,16 +655,7 @@ export class ServerEndpoints implements ServerApi {
         const evaluation =
           job.Periodic !== null || job.ParameterizedJob !== null
             ? null
-            : newEvaluation(
-                {
-                  Namespace: ns,
-                  Priority: job.Priority,
-                  Type: job.Type,
-                  TriggeredBy: "job-deregister",
-                  JobID: jobId,
-                },
-                now,
-              );
+            : jobEvaluation(job, "job-deregister", now);
         const { index, result } = await this.propose({
           type: "job-deregister",
           Namespace: ns,

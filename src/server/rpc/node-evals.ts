@@ -1,5 +1,5 @@
 import type { Evaluation, Nanos, StateReader } from "../../fsm/index.js";
-import { newEvaluation } from "../new-evaluation.js";
+import { jobEvaluation } from "../new-evaluation.js";
 
 /**
  * The evaluations a node's change of status needs (Nomad's createNodeEvals): one for every job
@@ -23,19 +23,11 @@ export function nodeEvals(
     const job = state.jobByID(namespace, jobId);
     if (job === undefined || job.Stop) return;
     evals.push(
-      newEvaluation(
-        {
-          Namespace: namespace,
-          Priority: job.Priority,
-          Type: job.Type,
-          TriggeredBy: triggeredBy,
-          JobID: jobId,
-          NodeID: nodeId,
-          NodeModifyIndex: nodeModifyIndex,
-          JobModifyIndex: job.JobModifyIndex,
-        },
-        now,
-      ),
+      jobEvaluation(job, triggeredBy, now, {
+        NodeID: nodeId,
+        NodeModifyIndex: nodeModifyIndex,
+        JobModifyIndex: job.JobModifyIndex,
+      }),
     );
   };
   for (const alloc of state.allocsByNode(nodeId)) add(alloc.Namespace, alloc.JobID);
