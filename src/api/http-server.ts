@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { QueryMeta } from "../server/rpc/server-api.js";
+import type { QueryMeta } from "../rpc/server-api.js";
 import { NotFoundError, NotLeaderError, TimeoutError, ValidationError } from "../shared/errors.js";
 import type { Logger } from "../shared/log.js";
 import { HttpError } from "./http-error.js";

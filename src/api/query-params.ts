@@ -1,4 +1,4 @@
-import type { QueryOptions } from "../server/rpc/server-api.js";
+import type { QueryOptions } from "../rpc/server-api.js";
 import { parseDurationMs } from "../shared/duration.js";
 import { ValidationError } from "../shared/errors.js";
 

@@ -1,6 +1,6 @@
 import { DEFAULT_NAMESPACE } from "../fsm/index.js";
+import type { QueryMeta, ServerApi } from "../rpc/server-api.js";
 import { jobFromInput } from "../server/rpc/job-input.js";
-import type { QueryMeta, ServerApi } from "../server/rpc/server-api.js";
 import { NotFoundError, ValidationError } from "../shared/errors.js";
 import type { AgentMetrics } from "../shared/metrics.js";
 import { allocStub, jobStub, nodeStub, publicNode } from "./api-shapes.js";

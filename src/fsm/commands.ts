@@ -214,6 +214,13 @@ export interface GcDeleteCommand {
   DeploymentIDs: string[];
 }
 
+/**
+ * What the core scheduler (eval Type "_core") asks to delete; the server commits it as the
+ * `gc-delete` command. Everything listed was terminal and older than its threshold in the
+ * snapshot; the store deletes whatever of it still exists.
+ */
+export type GcRequest = Omit<GcDeleteCommand, "type">;
+
 export type Command =
   | JobRegisterCommand
   | JobDeregisterCommand

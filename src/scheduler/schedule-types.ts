@@ -1,3 +1,4 @@
+import type { GcRequest } from "../fsm/commands.js";
 import type { Evaluation, Nanos, Plan } from "../fsm/structs.js";
 
 /** Nomad's default garbage-collection thresholds (server config `*_gc_threshold`). */
@@ -33,18 +34,7 @@ export interface ScheduleOptions {
   gc?: Partial<GcThresholds>;
 }
 
-/**
- * What the core scheduler (eval Type "_core") asks to delete; the server commits it as the fsm's
- * `gc-delete` command (same field names). Everything listed was terminal and older than its
- * threshold in the snapshot; the store deletes whatever of it still exists.
- */
-export interface GcRequest {
-  EvalIDs: string[];
-  AllocIDs: string[];
-  Jobs: Array<{ Namespace: string; ID: string }>;
-  NodeIDs: string[];
-  DeploymentIDs: string[];
-}
+export type { GcRequest };
 
 export interface ScheduleResult {
   /** The plan to submit; null when nothing changes. SnapshotIndex = reader.index. */

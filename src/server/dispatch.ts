@@ -2,19 +2,13 @@ import { randomBytes } from "node:crypto";
 import type { JobRegisterResult } from "../fsm/commands.js";
 import type { StateReader } from "../fsm/state-reader.js";
 import type { Job } from "../fsm/structs.js";
+import type { DispatchResult } from "../rpc/server-api.js";
 import { NotFoundError, ValidationError } from "../shared/errors.js";
 import type { ServerContext } from "./context.js";
 import { childJobCommand } from "./periodic.js";
 
 /** Nomad's DispatchPayloadSizeLimit: 16 KiB. */
 export const DISPATCH_PAYLOAD_LIMIT_BYTES = 16 * 1024;
-
-export interface DispatchResult {
-  DispatchedJobID: string;
-  EvalID: string;
-  EvalCreateIndex: number;
-  JobCreateIndex: number;
-}
 
 /**
  * Validates a dispatch of a parameterized job against its `parameterized` block (payload

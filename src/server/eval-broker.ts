@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Gauge } from "prom-client";
 import type { Evaluation } from "../fsm/structs.js";
 import { assert } from "../shared/assert.js";
+import { StaleEvalTokenError } from "../shared/errors.js";
 import type { AgentMetrics } from "../shared/metrics.js";
 import type { CancelTimer, Clock } from "./clock.js";
 import { PriorityHeap } from "./priority-heap.js";
@@ -31,17 +32,6 @@ export const DEFAULT_EVAL_BROKER_CONFIG: EvalBrokerConfig = {
 export interface Dequeued {
   readonly eval: Evaluation;
   readonly token: string;
-}
-
-/** An ack/nack/reset with a token that does not match the eval's outstanding delivery. */
-export class StaleEvalTokenError extends Error {
-  override name = "StaleEvalTokenError";
-  constructor(
-    readonly evalId: string,
-    why: string,
-  ) {
-    super(`eval ${evalId}: ${why}`);
-  }
 }
 
 interface Unacked {

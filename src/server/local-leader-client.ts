@@ -1,9 +1,9 @@
 import type { Evaluation, Plan, PlanResult, SchedulerType } from "../fsm/structs.js";
 import type { GcRequest } from "../scheduler/schedule-types.js";
+import { StaleEvalTokenError, StalePlanError } from "../shared/errors.js";
 import type { ServerContext } from "./context.js";
-import { type EvalBroker, StaleEvalTokenError } from "./eval-broker.js";
+import type { EvalBroker } from "./eval-broker.js";
 import type { BrokerClient, PlanSubmitter, WorkItem } from "./leader-client.js";
-import { StalePlanError } from "./plan-applier.js";
 import type { PlanQueue } from "./plan-queue.js";
 
 /**

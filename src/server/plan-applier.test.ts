@@ -3,10 +3,11 @@ import { mockAlloc, mockId, mockJob } from "../fsm/mock.js";
 import { StateStore } from "../fsm/state-store.js";
 import type { Allocation, Node, Plan } from "../fsm/structs.js";
 import { allocsFit } from "../scheduler/fit.js";
+import { StalePlanError } from "../shared/errors.js";
 import { DEFAULT_EVAL_BROKER_CONFIG, EvalBroker } from "./eval-broker.js";
 import { InProcessContext } from "./in-process-context.js";
 import { ManualClock } from "./manual-clock.js";
-import { PlanApplier, StalePlanError } from "./plan-applier.js";
+import { PlanApplier } from "./plan-applier.js";
 import { PlanQueue } from "./plan-queue.js";
 import { slotNode, testEval } from "./test-fixtures.js";
 

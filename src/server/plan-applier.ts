@@ -3,20 +3,12 @@ import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { Counter, Histogram } from "prom-client";
 import type { PlanApplyCommand } from "../fsm/commands.js";
 import type { Allocation, Evaluation, Plan, PlanResult } from "../fsm/structs.js";
-import { NotLeaderError } from "../shared/errors.js";
+import { NotLeaderError, StalePlanError } from "../shared/errors.js";
 import type { ServerContext } from "./context.js";
 import { jobEvaluation } from "./new-evaluation.js";
 import { OptimisticView } from "./plan-overlay.js";
 import type { PendingPlan, PlanQueue } from "./plan-queue.js";
 import { type PlanVerification, verificationIsEmpty, verifyPlan } from "./plan-verify.js";
-
-/** A plan whose eval token is no longer the outstanding delivery (the worker lost the eval). */
-export class StalePlanError extends Error {
-  override name = "StalePlanError";
-  constructor(evalId: string) {
-    super(`plan for eval ${evalId}: the eval token is no longer outstanding`);
-  }
-}
 
 /** Answers whether `token` is still the outstanding delivery of `evalId` (the broker's view). */
 export type EvalTokenCheck = (evalId: string, token: string) => boolean;

@@ -9,6 +9,7 @@ import { emptyTables } from "../fsm/tables.js";
 import type { Entry, LogIndex } from "../raft/core/types.js";
 import type { RaftNode } from "../raft/raft-node.js";
 import type { StateMachine } from "../raft/state-machine.js";
+import type { ServerAddress } from "../rpc/server-api.js";
 import { assert } from "../shared/assert.js";
 import { ValidationError } from "../shared/errors.js";
 import type { Logger } from "../shared/log.js";
@@ -16,7 +17,6 @@ import type { AgentMetrics } from "../shared/metrics.js";
 import type { Clock } from "./clock.js";
 import type { AppliedListener, ProposeResult, ServerContext } from "./context.js";
 import type { ClusterView } from "./rpc/endpoints.js";
-import type { ServerAddress } from "./rpc/server-api.js";
 
 /** What the Raft driver hands back for one proposal: the entry's index and the FSM's result. */
 interface IndexedOutcome {

@@ -2,13 +2,11 @@ import { performance } from "node:perf_hooks";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { Histogram } from "prom-client";
 import type { Evaluation, SchedulerType } from "../fsm/structs.js";
-import { NotLeaderError } from "../shared/errors.js";
+import { NotLeaderError, StaleEvalTokenError, StalePlanError } from "../shared/errors.js";
 import type { AgentMetrics } from "../shared/metrics.js";
 import type { ServerContext } from "./context.js";
-import { StaleEvalTokenError } from "./eval-broker.js";
 import type { BrokerClient, PlanSubmitter, WorkItem } from "./leader-client.js";
 import { newEvaluation } from "./new-evaluation.js";
-import { StalePlanError } from "./plan-applier.js";
 import { InlineSchedulerRunner, type ScheduleFn, type SchedulerRunner } from "./scheduler-runner.js";
 
 export interface WorkerConfig {

@@ -28,3 +28,27 @@ export class ValidationError extends Error {
 export class NotFoundError extends Error {
   override name = "NotFoundError";
 }
+
+/** An ack/nack/reset with a token that does not match the eval's outstanding delivery. */
+export class StaleEvalTokenError extends Error {
+  override name = "StaleEvalTokenError";
+  constructor(
+    readonly evalId: string,
+    why: string,
+  ) {
+    super(`eval ${evalId}: ${why}`);
+  }
+}
+
+/** A plan whose eval token is no longer the outstanding delivery (the worker lost the eval). */
+export class StalePlanError extends Error {
+  override name = "StalePlanError";
+  constructor(evalId: string) {
+    super(`plan for eval ${evalId}: the eval token is no longer outstanding`);
+  }
+}
+
+/** A request that conflicts with the current state (wrong node secret, stale eval token). */
+export class PreconditionError extends Error {
+  override name = "PreconditionError";
+}

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Allocation, AllocClientStatus } from "../../fsm/index.js";
-import type { AllocClientFields, AllocWatch, ClientAllocsUpdate } from "../../server/rpc/server-api.js";
-import { ServerRpcClient } from "../../server/rpc/server-client.js";
+import type { AllocClientFields, AllocWatch, ClientAllocsUpdate } from "../../rpc/server-api.js";
+import { ServerRpcClient } from "../../rpc/server-client.js";
 import { NotFoundError } from "../../shared/errors.js";
 import type { Logger } from "../../shared/log.js";
 import { SeededRandom } from "../../shared/rand.js";

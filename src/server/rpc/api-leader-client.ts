@@ -1,8 +1,8 @@
 import type { Evaluation, Plan, PlanResult, SchedulerType } from "../../fsm/index.js";
+import type { ServerApi } from "../../rpc/server-api.js";
 import type { GcRequest } from "../../scheduler/schedule-types.js";
 import { TimeoutError } from "../../shared/errors.js";
 import type { BrokerClient, PlanSubmitter, WorkItem } from "../leader-client.js";
-import type { ServerApi } from "./server-api.js";
 
 /**
  * The worker protocol (leader-client.ts) over a ServerApi — in the agent, its own endpoints, which

@@ -3,7 +3,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { mockAlloc, mockJob, mockNode } from "../../fsm/mock.js";
 import { StateStore } from "../../fsm/state-store.js";
 import type { Allocation } from "../../fsm/structs.js";
-import { NotFoundError, TimeoutError, ValidationError } from "../../shared/errors.js";
+import type { ClientAllocsUpdate, ServerAddress } from "../../rpc/server-api.js";
+import { ServerRpcClient } from "../../rpc/server-client.js";
+import { NotFoundError, PreconditionError, TimeoutError, ValidationError } from "../../shared/errors.js";
 import { silentLogger } from "../../shared/log.js";
 import { SystemClock } from "../clock.js";
 import { Forwarder } from "../forward.js";
@@ -12,9 +14,6 @@ import { DEFAULT_LEADER_CONFIG, Leader } from "../leader.js";
 import { AllocWatchHub } from "./alloc-watch-hub.js";
 import { type ClusterView, type LeaderDuties, ServerEndpoints } from "./endpoints.js";
 import { addServerService } from "./grpc-server.js";
-import { PreconditionError } from "./rpc-status.js";
-import type { ClientAllocsUpdate, ServerAddress } from "./server-api.js";
-import { ServerRpcClient } from "./server-client.js";
 
 /**
  * The endpoints over gRPC against one real StateStore and the real Leader (InProcessContext:

@@ -16,23 +16,12 @@ import {
   type StateReader,
   type Variable,
 } from "../../fsm/index.js";
-import { computeNodeClass } from "../../scheduler/computed-class.js";
-import type { GcRequest } from "../../scheduler/schedule-types.js";
-import { NotFoundError, NotLeaderError, ValidationError } from "../../shared/errors.js";
-import type { ServerContext } from "../context.js";
-import { type DispatchResult, dispatchJob } from "../dispatch.js";
-import { StaleEvalTokenError } from "../eval-broker.js";
-import type { Forwarder, LeaderView } from "../forward.js";
-import { jobEvaluation } from "../new-evaluation.js";
-import type { AllocWatchHub } from "./alloc-watch-hub.js";
-import { jobFromInput } from "./job-input.js";
-import { nodeEvals } from "./node-evals.js";
-import { PreconditionError } from "./rpc-status.js";
 import type {
   AllocClientFields,
   AllocWatch,
   ClientAllocsUpdate,
   DequeueResult,
+  DispatchResult,
   JobRegisterOptions,
   JobRegisterResult,
   NodeUpdateResult,
@@ -43,8 +32,24 @@ import type {
   ServerApi,
   VariableMetadata,
   VarResult,
-} from "./server-api.js";
-import type { ServerRpcClient } from "./server-client.js";
+} from "../../rpc/server-api.js";
+import type { ServerRpcClient } from "../../rpc/server-client.js";
+import { computeNodeClass } from "../../scheduler/computed-class.js";
+import type { GcRequest } from "../../scheduler/schedule-types.js";
+import {
+  NotFoundError,
+  NotLeaderError,
+  PreconditionError,
+  StaleEvalTokenError,
+  ValidationError,
+} from "../../shared/errors.js";
+import type { ServerContext } from "../context.js";
+import { dispatchJob } from "../dispatch.js";
+import type { Forwarder, LeaderView } from "../forward.js";
+import { jobEvaluation } from "../new-evaluation.js";
+import type { AllocWatchHub } from "./alloc-watch-hub.js";
+import { jobFromInput } from "./job-input.js";
+import { nodeEvals } from "./node-evals.js";
 import { WriteBatcher } from "./write-batcher.js";
 
 /**

@@ -17,13 +17,13 @@ import type {
   SchedulerType,
   SchedulingEligibility,
 } from "../../fsm/index.js";
+import { EMPTY, packValue, unpackOptional, unpackValue } from "../../rpc/codec.js";
+import type * as P from "../../rpc/proto-types.js";
+import { FORWARDED_KEY, toGrpcError } from "../../rpc/rpc-status.js";
+import type { AllocClientFields, QueryMeta, QueryOptions, ServerApi } from "../../rpc/server-api.js";
+import { serverProto } from "../../rpc/server-client.js";
 import type { GcRequest } from "../../scheduler/schedule-types.js";
 import type { Logger } from "../../shared/log.js";
-import { EMPTY, packValue, unpackOptional, unpackValue } from "./codec.js";
-import type * as P from "./proto-types.js";
-import { FORWARDED_KEY, toGrpcError } from "./rpc-status.js";
-import type { AllocClientFields, QueryMeta, QueryOptions, ServerApi } from "./server-api.js";
-import { serverProto } from "./server-client.js";
 
 function queryFromProto(q: P.QueryOptions__Output | null): QueryOptions {
   if (q === null) return {};

@@ -1,7 +1,13 @@
 import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
-import { NotFoundError, NotLeaderError, TimeoutError, ValidationError } from "../../shared/errors.js";
-import { StaleEvalTokenError } from "../eval-broker.js";
-import { StalePlanError } from "../plan-applier.js";
+import {
+  NotFoundError,
+  NotLeaderError,
+  PreconditionError,
+  StaleEvalTokenError,
+  StalePlanError,
+  TimeoutError,
+  ValidationError,
+} from "../shared/errors.js";
 
 /**
  * How typed errors cross the wire. The server turns an error into a gRPC status (plus a
@@ -18,11 +24,6 @@ export const FORWARDED_KEY = "drover-forwarded";
 const LEADER_ID_KEY = "drover-leader-id";
 const LEADER_ADDR_KEY = "drover-leader-address";
 const EVAL_ID_KEY = "drover-eval-id";
-
-/** A request that conflicts with the current state (wrong node secret, stale eval token). */
-export class PreconditionError extends Error {
-  override name = "PreconditionError";
-}
 
 /** The remote server could not be reached, or answered with a fault. `code` is the gRPC status. */
 export class RpcError extends Error {

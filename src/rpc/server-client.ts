@@ -3,6 +3,7 @@ import type {
   Allocation,
   DrainStrategy,
   Evaluation,
+  GcRequest,
   Job,
   JobSummary,
   Node,
@@ -12,19 +13,17 @@ import type {
   SchedulerType,
   SchedulingEligibility,
   Variable,
-} from "../../fsm/index.js";
-import type { ClientAllocsUpdate__Output } from "../../gen/proto/drover/server/ClientAllocsUpdate.js";
-import type { GetResponse__Output } from "../../gen/proto/drover/server/GetResponse.js";
-import type { ListResponse__Output } from "../../gen/proto/drover/server/ListResponse.js";
-import type { NodeUpdateResponse__Output } from "../../gen/proto/drover/server/NodeUpdateResponse.js";
-import type { QueryMeta__Output } from "../../gen/proto/drover/server/QueryMeta.js";
-import type { QueryOptions as QueryOptionsProto } from "../../gen/proto/drover/server/QueryOptions.js";
-import type { ServerClient } from "../../gen/proto/drover/server/Server.js";
-import type { VarResponse__Output } from "../../gen/proto/drover/server/VarResponse.js";
-import type { ProtoGrpcType } from "../../gen/proto/server.js";
-import type { GcRequest } from "../../scheduler/schedule-types.js";
-import { loadProto } from "../../shared/proto.js";
-import type { DispatchResult } from "../dispatch.js";
+} from "../fsm/index.js";
+import type { ClientAllocsUpdate__Output } from "../gen/proto/drover/server/ClientAllocsUpdate.js";
+import type { GetResponse__Output } from "../gen/proto/drover/server/GetResponse.js";
+import type { ListResponse__Output } from "../gen/proto/drover/server/ListResponse.js";
+import type { NodeUpdateResponse__Output } from "../gen/proto/drover/server/NodeUpdateResponse.js";
+import type { QueryMeta__Output } from "../gen/proto/drover/server/QueryMeta.js";
+import type { QueryOptions as QueryOptionsProto } from "../gen/proto/drover/server/QueryOptions.js";
+import type { ServerClient } from "../gen/proto/drover/server/Server.js";
+import type { VarResponse__Output } from "../gen/proto/drover/server/VarResponse.js";
+import type { ProtoGrpcType } from "../gen/proto/server.js";
+import { loadProto } from "../shared/proto.js";
 import { EMPTY, packValue, unpackOptional, unpackValue } from "./codec.js";
 import type * as P from "./proto-types.js";
 import { FORWARDED_KEY, fromGrpcError, type GrpcErrorLike } from "./rpc-status.js";
@@ -33,6 +32,7 @@ import type {
   AllocWatch,
   ClientAllocsUpdate,
   DequeueResult,
+  DispatchResult,
   JobRegisterOptions,
   JobRegisterResult,
   NodeUpdateResult,

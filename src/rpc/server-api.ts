@@ -2,6 +2,7 @@ import type {
   Allocation,
   DrainStrategy,
   Evaluation,
+  GcRequest,
   Job,
   JobSummary,
   Node,
@@ -11,9 +12,7 @@ import type {
   SchedulerType,
   SchedulingEligibility,
   Variable,
-} from "../../fsm/index.js";
-import type { GcRequest } from "../../scheduler/schedule-types.js";
-import type { DispatchResult } from "../dispatch.js";
+} from "../fsm/index.js";
 
 /**
  * The server RPC surface as TypeScript sees it: what proto/server.proto carries, with the
@@ -65,6 +64,14 @@ export interface JobRegisterResult {
   jobModifyIndex: number;
   index: number;
   warnings: string;
+}
+
+/** What a dispatch of a parameterized job created (Nomad's JobDispatchResponse). */
+export interface DispatchResult {
+  DispatchedJobID: string;
+  EvalID: string;
+  EvalCreateIndex: number;
+  JobCreateIndex: number;
 }
 
 export interface JobRegisterOptions {

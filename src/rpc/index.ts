@@ -1,0 +1,6 @@
+// Public surface of src/rpc: the server RPC contract (proto/server.proto) as TypeScript, shared by
+// servers, client agents and the node simulator: API types, codec, status mapping, gRPC client.
+export { EMPTY, packValue, unpackOptional, unpackValue } from "./codec.js";
+export { FORWARDED_KEY, fromGrpcError, RpcError, toGrpcError } from "./rpc-status.js";
+export type * from "./server-api.js";
+export { ServerRpcClient, type ServerRpcClientOptions, serverProto } from "./server-client.js";
