@@ -33,6 +33,7 @@ export function mockTask(overrides: Partial<Task> = {}): Task {
     KillTimeout: 5_000_000_000,
     KillSignal: "SIGINT",
     Leader: false,
+    Lifecycle: null,
     LogConfig: { MaxFiles: 10, MaxFileSizeMB: 10 },
     ...overrides,
   };

@@ -142,6 +142,17 @@ export interface LogConfig {
   MaxFileSizeMB: number;
 }
 
+/**
+ * When a task runs relative to the group's main tasks (Nomad's `lifecycle` block): prestart tasks
+ * run to completion before the main tasks start (or, as sidecars, keep running beside them);
+ * poststart tasks start once every main task is running; poststop tasks run after the main tasks
+ * have stopped.
+ */
+export interface TaskLifecycle {
+  Hook: "prestart" | "poststart" | "poststop";
+  Sidecar: boolean;
+}
+
 export interface Task {
   Name: string;
   Driver: string;
@@ -158,6 +169,8 @@ export interface Task {
   KillSignal: string;
   Leader: boolean;
   LogConfig: LogConfig;
+  /** null: a main task. */
+  Lifecycle: TaskLifecycle | null;
 }
 
 export interface TaskGroup {

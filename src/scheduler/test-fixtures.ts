@@ -88,6 +88,7 @@ export function mockTask(name = "web", overrides: Partial<Task> = {}): Task {
     KillTimeout: 5e9,
     KillSignal: "",
     Leader: false,
+    Lifecycle: null,
     LogConfig: { MaxFiles: 10, MaxFileSizeMB: 10 },
     ...overrides,
   };

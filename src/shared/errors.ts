@@ -52,3 +52,31 @@ export class StalePlanError extends Error {
 export class PreconditionError extends Error {
   override name = "PreconditionError";
 }
+
+/**
+ * A task's `config` block is invalid for its driver; `field` names the offending key. The task
+ * fails with an event that says so (it would fail the same way on every attempt).
+ */
+export class TaskConfigError extends ValidationError {
+  override name = "TaskConfigError";
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message, `config.${field}`);
+  }
+}
+
+/**
+ * A driver could not start a task (executable not found, permission denied, image missing).
+ * `recoverable` says whether the restart policy may try again (false for a missing executable).
+ */
+export class TaskStartError extends Error {
+  override name = "TaskStartError";
+  constructor(
+    message: string,
+    readonly recoverable: boolean,
+  ) {
+    super(message);
+  }
+}

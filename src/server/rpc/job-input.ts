@@ -13,6 +13,7 @@ import {
   type Spread,
   type Task,
   type TaskGroup,
+  type TaskLifecycle,
 } from "../../fsm/index.js";
 import { ValidationError } from "../../shared/errors.js";
 
@@ -119,7 +120,23 @@ function resources(value: unknown, where: string): Resources {
 
 const DEFAULT_TASK_RESTART: RestartPolicy = { Attempts: 2, Interval: 30 * 60e9, Delay: 15e9, Mode: "fail" };
 
-function task(value: unknown, where: string): Task {
+/** A restart policy given field by field over `base` (the group's under a task's, Nomad's defaults under a group's). */
+function restartPolicy(value: unknown, where: string, from: RestartPolicy): RestartPolicy {
+  if (value === undefined || value === null) return from;
+  if (!isObj(value)) throw new ValidationError("RestartPolicy must be an object", where);
+  const mode = str(value, "Mode", where, from.Mode);
+  if (mode !== "fail" && mode !== "delay") {
+    throw new ValidationError(`Mode must be "fail" or "delay", got ${JSON.stringify(mode)}`, where);
+  }
+  return {
+    Attempts: num(value, "Attempts", where, from.Attempts),
+    Interval: num(value, "Interval", where, from.Interval),
+    Delay: num(value, "Delay", where, from.Delay),
+    Mode: mode,
+  };
+}
+
+function task(value: unknown, where: string, groupRestart: RestartPolicy): Task {
   if (!isObj(value)) throw new ValidationError("task must be an object", where);
   const name = str(value, "Name", where);
   if (name === "") throw new ValidationError("Name must not be empty", where);
@@ -137,7 +154,7 @@ function task(value: unknown, where: string): Task {
     Constraints: list(value, "Constraints", where, constraint),
     Affinities: list<Affinity>(value, "Affinities", where, passthrough),
     RestartPolicy: isObj(value["RestartPolicy"])
-      ? (value["RestartPolicy"] as unknown as RestartPolicy)
+      ? restartPolicy(value["RestartPolicy"], `${where}.RestartPolicy`, groupRestart)
       : null,
     KillTimeout: num(value, "KillTimeout", where, 5e9),
     KillSignal: str(value, "KillSignal", where, ""),
@@ -148,14 +165,31 @@ function task(value: unknown, where: string): Task {
           MaxFileSizeMB: num(value["LogConfig"], "MaxFileSizeMB", where, 10, 1),
         }
       : { MaxFiles: 10, MaxFileSizeMB: 10 },
+    Lifecycle: lifecycle(value["Lifecycle"], `${where}.Lifecycle`),
   };
+}
+
+const LIFECYCLE_HOOKS: readonly TaskLifecycle["Hook"][] = ["prestart", "poststart", "poststop"];
+
+function lifecycle(value: unknown, where: string): TaskLifecycle | null {
+  if (value === undefined || value === null) return null;
+  if (!isObj(value)) throw new ValidationError("Lifecycle must be an object", where);
+  const hook = str(value, "Hook", where);
+  if (!(LIFECYCLE_HOOKS as readonly string[]).includes(hook)) {
+    throw new ValidationError(
+      `Hook must be one of ${LIFECYCLE_HOOKS.join(", ")}, got ${JSON.stringify(hook)}`,
+      where,
+    );
+  }
+  return { Hook: hook as TaskLifecycle["Hook"], Sidecar: bool(value, "Sidecar", where, false) };
 }
 
 function group(value: unknown, where: string): TaskGroup {
   if (!isObj(value)) throw new ValidationError("task group must be an object", where);
   const name = str(value, "Name", where);
   if (name === "") throw new ValidationError("Name must not be empty", where);
-  const tasks = list(value, "Tasks", where, task);
+  const groupRestart = restartPolicy(value["RestartPolicy"], `${where}.RestartPolicy`, DEFAULT_TASK_RESTART);
+  const tasks = list(value, "Tasks", where, (t, at) => task(t, at, groupRestart));
   if (tasks.length === 0) throw new ValidationError("a task group needs at least one task", where);
   const names = new Set<string>();
   for (const t of tasks) {
@@ -170,9 +204,7 @@ function group(value: unknown, where: string): TaskGroup {
     Affinities: list<Affinity>(value, "Affinities", where, passthrough),
     Spreads: list<Spread>(value, "Spreads", where, passthrough),
     Tasks: tasks,
-    RestartPolicy: isObj(value["RestartPolicy"])
-      ? (value["RestartPolicy"] as unknown as RestartPolicy)
-      : DEFAULT_TASK_RESTART,
+    RestartPolicy: groupRestart,
     ReschedulePolicy: isObj(value["ReschedulePolicy"]) ? passthrough(value["ReschedulePolicy"], where) : null,
     Update: isObj(value["Update"]) ? passthrough(value["Update"], where) : null,
     Migrate: isObj(value["Migrate"]) ? passthrough(value["Migrate"], where) : null,
