@@ -8,6 +8,7 @@ import {
   type Job,
   type JobType,
   type NetworkResource,
+  type Port,
   type Resources,
   type RestartPolicy,
   type Spread,
@@ -104,6 +105,37 @@ function constraint(v: unknown, at: string): Constraint {
   };
 }
 
+/** A network ask with Nomad's defaults for what it leaves out (null lists included). */
+function network(value: unknown, where: string): NetworkResource {
+  if (!isObj(value)) throw new ValidationError("network must be an object", where);
+  return {
+    Mode: str(value, "Mode", where, "host"),
+    Device: str(value, "Device", where, ""),
+    CIDR: str(value, "CIDR", where, ""),
+    IP: str(value, "IP", where, ""),
+    MBits: num(value, "MBits", where, 0),
+    ReservedPorts: list(value, "ReservedPorts", where, (p, at) => port(p, at, true)),
+    DynamicPorts: list(value, "DynamicPorts", where, (p, at) => port(p, at, false)),
+  };
+}
+
+function port(value: unknown, where: string, reserved: boolean): Port {
+  if (!isObj(value)) throw new ValidationError("port must be an object", where);
+  const label = str(value, "Label", where);
+  if (!/^[a-zA-Z0-9_]+$/.test(label)) {
+    throw new ValidationError(`Label ${JSON.stringify(label)} must be letters, digits and _`, where);
+  }
+  const portValue = num(value, "Value", where, 0, 0, 65535);
+  if (reserved && portValue === 0) throw new ValidationError("a static port needs a Value", where);
+  return {
+    Label: label,
+    // A dynamic port's value is the scheduler's to choose.
+    Value: reserved ? portValue : 0,
+    To: num(value, "To", where, 0, -1, 65535),
+    HostNetwork: str(value, "HostNetwork", where, "default"),
+  };
+}
+
 function resources(value: unknown, where: string): Resources {
   const o = value === undefined || value === null ? {} : value;
   if (!isObj(o)) throw new ValidationError("Resources must be an object", where);
@@ -114,7 +146,7 @@ function resources(value: unknown, where: string): Resources {
     MemoryMB: memory,
     MemoryMaxMB: num(o, "MemoryMaxMB", where, 0),
     DiskMB: num(o, "DiskMB", where, 0),
-    Networks: list<NetworkResource>(o, "Networks", where, passthrough),
+    Networks: list(o, "Networks", where, network),
   };
 }
 
@@ -215,7 +247,7 @@ function group(value: unknown, where: string): TaskGroup {
           Migrate: bool(disk, "Migrate", where, false),
         }
       : { Sticky: false, SizeMB: 300, Migrate: false },
-    Networks: list<NetworkResource>(value, "Networks", where, passthrough),
+    Networks: list(value, "Networks", where, network),
     Meta: strMap(value, "Meta", where),
     StopAfterClientDisconnect: null,
     MaxClientDisconnect: null,
