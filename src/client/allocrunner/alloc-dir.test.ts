@@ -1,0 +1,37 @@
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ValidationError } from "../../shared/errors.js";
+import { AllocDir } from "./alloc-dir.js";
+
+let root: string;
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), "drover-allocdir-"));
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe("AllocDir", () => {
+  it("builds the shared and per-task trees, secrets 0700, and destroys them", async () => {
+    const dir = new AllocDir(root, "a1");
+    await dir.build();
+    const task = await dir.buildTask("web");
+    for (const path of [dir.logDir, dir.dataDir, dir.tmpDir, task.local, task.secrets, task.tmp]) {
+      expect((await stat(path)).isDirectory()).toBe(true);
+    }
+    expect(dir.logDir).toBe(join(root, "a1", "alloc", "logs"));
+    expect(task.local).toBe(join(root, "a1", "web", "local"));
+    expect((await stat(task.secrets)).mode & 0o777).toBe(0o700);
+    await dir.buildTask("web"); // idempotent
+    await dir.destroy();
+    await expect(stat(dir.dir)).rejects.toThrow();
+    await dir.destroy(); // already gone is fine
+  });
+
+  it.each(["", ".", "..", "a/b", "..\\x", "x\0"])("rejects %j as an alloc id or task name", (name) => {
+    expect(() => new AllocDir(root, name)).toThrow(ValidationError);
+    expect(() => new AllocDir(root, "ok").taskDir(name)).toThrow(ValidationError);
+  });
+});

@@ -1,0 +1,77 @@
+import { chmod, mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { ValidationError } from "../../shared/errors.js";
+
+/**
+ * An allocation's directory tree, as Nomad lays it out:
+ *
+ *   <allocRoot>/<allocId>/alloc/{logs,data,tmp}          shared by every task of the alloc
+ *   <allocRoot>/<allocId>/<task>/{local,secrets,tmp}     one per task (secrets is mode 0700)
+ *
+ * Invariant: every path this class builds stays inside `<allocRoot>/<allocId>`, because the alloc
+ * id and task names are checked to be single path components before they are joined.
+ */
+export interface TaskDirPaths {
+  /** `<alloc dir>/<task>`: the working directory of the task's processes. */
+  dir: string;
+  local: string;
+  secrets: string;
+  tmp: string;
+}
+
+export class AllocDir {
+  /** `<allocRoot>/<allocId>`. */
+  readonly dir: string;
+  /** `<alloc dir>/alloc`: NOMAD_ALLOC_DIR. */
+  readonly sharedDir: string;
+  readonly logDir: string;
+  readonly dataDir: string;
+  readonly tmpDir: string;
+
+  constructor(allocRoot: string, allocId: string) {
+    validatePathComponent(allocId, "alloc id");
+    this.dir = join(allocRoot, allocId);
+    this.sharedDir = join(this.dir, "alloc");
+    this.logDir = join(this.sharedDir, "logs");
+    this.dataDir = join(this.sharedDir, "data");
+    this.tmpDir = join(this.sharedDir, "tmp");
+  }
+
+  /** The paths of one task's directory (nothing is created). */
+  taskDir(task: string): TaskDirPaths {
+    validatePathComponent(task, "task name");
+    const dir = join(this.dir, task);
+    return { dir, local: join(dir, "local"), secrets: join(dir, "secrets"), tmp: join(dir, "tmp") };
+  }
+
+  /** Creates the shared directories; idempotent (a restored alloc builds again). */
+  async build(): Promise<void> {
+    for (const dir of [this.logDir, this.dataDir, this.tmpDir]) await mkdir(dir, { recursive: true });
+  }
+
+  /** Creates one task's directories; idempotent. */
+  async buildTask(task: string): Promise<TaskDirPaths> {
+    const paths = this.taskDir(task);
+    await mkdir(paths.local, { recursive: true });
+    await mkdir(paths.tmp, { recursive: true });
+    // mkdir's mode is ignored for a dir that already exists, so chmod as well: secrets is 0700.
+    await mkdir(paths.secrets, { recursive: true, mode: 0o700 });
+    await chmod(paths.secrets, 0o700);
+    return paths;
+  }
+
+  /** Removes the whole tree; a tree already gone is not an error. */
+  async destroy(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A name that is joined into a path must be one component: not empty, no separator, no `..`. */
+export function validatePathComponent(name: string, what: string): void {
+  if (name === "" || name === "." || name === "..") {
+    throw new ValidationError(`${what} ${JSON.stringify(name)} is not a valid path component`);
+  }
+  if (name.includes("/") || name.includes("\\") || name.includes("\0")) {
+    throw new ValidationError(`${what} ${JSON.stringify(name)} must not contain a path separator`);
+  }
+}
