@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { ValidationError } from "../../shared/errors.js";
+import type { LogType } from "./log-request.js";
 
 /**
  * The on-disk layout of a task's logs and the in-process coordination between the rotator and
@@ -10,8 +10,6 @@ import { ValidationError } from "../../shared/errors.js";
  * (log-rotator.ts), so the active file never changes name or inode: a task holding it open with
  * O_APPEND keeps writing into it, even across an agent restart.
  */
-
-export type LogType = "stdout" | "stderr";
 
 export const LOG_TYPES: readonly LogType[] = ["stdout", "stderr"];
 
@@ -34,26 +32,6 @@ export function logFileIndex(name: string, task: string, type: LogType): number 
   const rest = name.slice(prefix.length);
   if (!/^(0|[1-9]\d{0,8})$/.test(rest)) return undefined;
   return Number(rest);
-}
-
-/**
- * A task name used as a path component must not leave the log dir nor name another file. Nomad's
- * task names are free-form, but these cannot be valid anyway.
- */
-export function validateTaskName(task: unknown, where = "task"): string {
-  if (typeof task !== "string" || task === "") throw new ValidationError("task name is required", where);
-  if (task.includes("/") || task.includes("\\") || task.includes("\0") || task === "." || task === "..") {
-    throw new ValidationError(`task name ${JSON.stringify(task)} is not a valid path component`, where);
-  }
-  if (task.length > 255) throw new ValidationError("task name is longer than 255 characters", where);
-  return task;
-}
-
-export function validateLogType(type: unknown, where = "type"): LogType {
-  if (type !== "stdout" && type !== "stderr") {
-    throw new ValidationError(`log type must be "stdout" or "stderr", got ${JSON.stringify(type)}`, where);
-  }
-  return type;
 }
 
 /**

@@ -1,16 +1,13 @@
 import { type FileHandle, open, readdir } from "node:fs/promises";
-import { ValidationError } from "../../shared/errors.js";
 import type { LogFrame } from "../allocrunner/alloc-runner-api.js";
+import { acquireLogFile, logFileIndex, logFileName, logFilePath, type SharedLogFile } from "./log-files.js";
 import {
-  acquireLogFile,
   type LogType,
-  logFileIndex,
-  logFileName,
-  logFilePath,
-  type SharedLogFile,
   validateLogType,
+  validateOffset,
+  validateOrigin,
   validateTaskName,
-} from "./log-files.js";
+} from "./log-request.js";
 
 export interface ReadTaskLogsOptions {
   logDir: string;
@@ -50,12 +47,8 @@ const DEFAULT_CHUNK_BYTES = 64 * 1024;
 export function readTaskLogs(options: ReadTaskLogsOptions): AsyncIterable<LogFrame> {
   validateTaskName(options.task);
   validateLogType(options.type);
-  if (options.origin !== "start" && options.origin !== "end") {
-    throw new ValidationError(`must be "start" or "end", got ${JSON.stringify(options.origin)}`, "origin");
-  }
-  if (!Number.isSafeInteger(options.offset) || options.offset < 0) {
-    throw new ValidationError(`must be an integer ≥ 0, got ${options.offset}`, "offset");
-  }
+  validateOrigin(options.origin);
+  validateOffset(options.offset);
   return readFrames(options);
 }
 

@@ -1,15 +1,8 @@
 import { type FileHandle, open, readdir, rename, stat, truncate, unlink } from "node:fs/promises";
 import { ValidationError } from "../../shared/errors.js";
 import type { Logger } from "../../shared/log.js";
-import {
-  acquireLogFile,
-  LOG_TYPES,
-  type LogType,
-  logFileIndex,
-  logFilePath,
-  type SharedLogFile,
-  validateTaskName,
-} from "./log-files.js";
+import { acquireLogFile, LOG_TYPES, logFileIndex, logFilePath, type SharedLogFile } from "./log-files.js";
+import { type LogType, validateTaskName } from "./log-request.js";
 
 export interface LogRotatorOptions {
   /** The alloc's log directory (`<alloc dir>/alloc/logs`); must exist. */

@@ -1,0 +1,109 @@
+import { type ClientReadableStream, credentials, status } from "@grpc/grpc-js";
+import type { ProtoGrpcType } from "../gen/proto/client.js";
+import type { ClientFsClient as GrpcClientFsClient } from "../gen/proto/drover/client/ClientFs.js";
+import type { LogFrame__Output } from "../gen/proto/drover/client/LogFrame.js";
+import { loadProto } from "../shared/proto.js";
+import { fromGrpcError, type GrpcErrorLike } from "./rpc-status.js";
+
+/**
+ * The node attribute in which a client agent publishes the address (`host:port`) of its own gRPC
+ * server, where it serves `drover.client.ClientFs` (proto/client.proto). Servers read it from the
+ * node to forward `/v1/client/fs/...` requests to the client holding the allocation.
+ */
+export const CLIENT_RPC_ADDRESS_ATTR = "unique.drover.rpc_address";
+
+export function clientProto(): ProtoGrpcType {
+  return loadProto("client.proto") as unknown as ProtoGrpcType;
+}
+
+/**
+ * What is asked of a task's log. The same shape as LogRequest (without its signal) and LogFrame in
+ * src/client/allocrunner/alloc-runner-api.ts, declared here because src/rpc may not import
+ * src/client; TypeScript's structural types make them interchangeable.
+ */
+export interface ClientLogRequest {
+  task: string;
+  type: "stdout" | "stderr";
+  origin: "start" | "end";
+  offset: number;
+  follow: boolean;
+}
+
+export interface ClientLogFrame {
+  file: string;
+  offset: number;
+  data: Buffer;
+}
+
+/**
+ * A typed client of one client agent's `drover.client.ClientFs` service. Errors come back as the
+ * typed errors the client agent raised (NotFoundError for an unknown allocation, ValidationError
+ * for bad input; others as RpcError), see rpc-status.ts.
+ */
+export class ClientFsClient {
+  private readonly client: GrpcClientFsClient;
+
+  constructor(readonly address: string) {
+    const Ctor = clientProto().drover.client.ClientFs;
+    this.client = new Ctor(address, credentials.createInsecure(), {
+      // A follow can be silent for hours: keepalive pings find a vanished client agent.
+      "grpc.keepalive_time_ms": 10_000,
+      "grpc.keepalive_timeout_ms": 10_000,
+      "grpc.keepalive_permit_without_calls": 0,
+      "grpc.initial_reconnect_backoff_ms": 100,
+      "grpc.max_reconnect_backoff_ms": 1000,
+    });
+  }
+
+  /**
+   * Streams a task's log from the client agent. Aborting `signal`, or leaving the iteration early
+   * (`break`, return()), cancels the call on the agent, which stops reading; the iteration then
+   * ends quietly. The stream is pulled: grpc-js stops reading from the connection while frames
+   * are not consumed, and HTTP/2 flow control makes the agent wait.
+   */
+  streamLogs(allocId: string, request: ClientLogRequest, signal: AbortSignal): AsyncIterable<ClientLogFrame> {
+    return this.frames(allocId, request, signal);
+  }
+
+  private async *frames(
+    allocId: string,
+    request: ClientLogRequest,
+    signal: AbortSignal,
+  ): AsyncGenerator<ClientLogFrame, void, undefined> {
+    if (signal.aborted) return;
+    const call: ClientReadableStream<LogFrame__Output> = this.client.streamLogs({
+      allocId,
+      task: request.task,
+      type: request.type,
+      origin: request.origin,
+      offset: request.offset,
+      follow: request.follow,
+    });
+    const cancel = (): void => call.cancel();
+    signal.addEventListener("abort", cancel, { once: true });
+    try {
+      for await (const message of call as AsyncIterable<LogFrame__Output>) {
+        yield { file: message.file, offset: message.offset, data: message.data };
+      }
+    } catch (error) {
+      if (signal.aborted && isCancelled(error)) return;
+      throw isGrpcError(error) ? fromGrpcError(error) : error;
+    } finally {
+      signal.removeEventListener("abort", cancel);
+      // Leaving early (the consumer stopped): make sure the agent stops too. A no-op when ended.
+      call.cancel();
+    }
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+function isGrpcError(error: unknown): error is GrpcErrorLike {
+  return typeof error === "object" && error !== null && "code" in error && "metadata" in error;
+}
+
+function isCancelled(error: unknown): boolean {
+  return isGrpcError(error) && error.code === status.CANCELLED;
+}
