@@ -43,6 +43,7 @@ export function allocStub(alloc: Allocation): Record<string, unknown> {
     ClientStatus: alloc.ClientStatus,
     ClientDescription: alloc.ClientDescription,
     TaskStates: alloc.TaskStates,
+    DeploymentStatus: alloc.DeploymentStatus,
     FollowupEvalID: alloc.FollowupEvalID,
     NextAllocation: alloc.NextAllocation,
     PreviousAllocation: alloc.PreviousAllocation,

@@ -9,13 +9,16 @@ import {
   type JobType,
   type NetworkResource,
   type Port,
+  type ReschedulePolicy,
   type Resources,
   type RestartPolicy,
   type Spread,
   type Task,
   type TaskGroup,
   type TaskLifecycle,
+  type UpdateStrategy,
 } from "../../fsm/index.js";
+import { DEFAULT_BATCH_RESCHEDULE, DEFAULT_SERVICE_RESCHEDULE } from "../../scheduler/reschedule-policy.js";
 import { ValidationError } from "../../shared/errors.js";
 
 /**
@@ -216,7 +219,63 @@ function lifecycle(value: unknown, where: string): TaskLifecycle | null {
   return { Hook: hook as TaskLifecycle["Hook"], Sidecar: bool(value, "Sidecar", where, false) };
 }
 
-function group(value: unknown, where: string): TaskGroup {
+const DEFAULT_UPDATE: UpdateStrategy = {
+  Stagger: 30e9,
+  MaxParallel: 1,
+  HealthCheck: "checks",
+  MinHealthyTime: 10e9,
+  HealthyDeadline: 300e9,
+  ProgressDeadline: 600e9,
+  AutoRevert: false,
+  AutoPromote: false,
+  Canary: 0,
+};
+
+const HEALTH_CHECKS: readonly UpdateStrategy["HealthCheck"][] = ["checks", "task_states", "manual"];
+
+/** An update block field by field over `base` (the job's under a group's, Nomad's defaults under the job's). */
+function updateStrategy(value: unknown, where: string, base: UpdateStrategy | null): UpdateStrategy | null {
+  if (value === undefined || value === null) return base;
+  if (!isObj(value)) throw new ValidationError("Update must be an object", where);
+  const from = base ?? DEFAULT_UPDATE;
+  const healthCheck = str(value, "HealthCheck", where, from.HealthCheck);
+  if (!(HEALTH_CHECKS as readonly string[]).includes(healthCheck)) {
+    throw new ValidationError(`HealthCheck must be one of ${HEALTH_CHECKS.join(", ")}`, where);
+  }
+  return {
+    Stagger: num(value, "Stagger", where, from.Stagger),
+    MaxParallel: num(value, "MaxParallel", where, from.MaxParallel),
+    HealthCheck: healthCheck as UpdateStrategy["HealthCheck"],
+    MinHealthyTime: num(value, "MinHealthyTime", where, from.MinHealthyTime),
+    HealthyDeadline: num(value, "HealthyDeadline", where, from.HealthyDeadline),
+    ProgressDeadline: num(value, "ProgressDeadline", where, from.ProgressDeadline),
+    AutoRevert: bool(value, "AutoRevert", where, from.AutoRevert),
+    AutoPromote: bool(value, "AutoPromote", where, from.AutoPromote),
+    Canary: num(value, "Canary", where, from.Canary),
+  };
+}
+
+/** A reschedule block field by field over the job type's defaults. */
+function reschedule(value: unknown, where: string, jobType: JobType): ReschedulePolicy | null {
+  if (value === undefined || value === null) return null;
+  if (!isObj(value)) throw new ValidationError("ReschedulePolicy must be an object", where);
+  const from =
+    jobType === "batch" || jobType === "sysbatch" ? DEFAULT_BATCH_RESCHEDULE : DEFAULT_SERVICE_RESCHEDULE;
+  const fn = str(value, "DelayFunction", where, from.DelayFunction);
+  if (fn !== "constant" && fn !== "exponential" && fn !== "fibonacci") {
+    throw new ValidationError("DelayFunction must be constant, exponential or fibonacci", where);
+  }
+  return {
+    Attempts: num(value, "Attempts", where, from.Attempts),
+    Interval: num(value, "Interval", where, from.Interval),
+    Delay: num(value, "Delay", where, from.Delay),
+    DelayFunction: fn,
+    MaxDelay: num(value, "MaxDelay", where, from.MaxDelay),
+    Unlimited: bool(value, "Unlimited", where, from.Unlimited),
+  };
+}
+
+function group(value: unknown, where: string, jobType: JobType, jobUpdate: UpdateStrategy | null): TaskGroup {
   if (!isObj(value)) throw new ValidationError("task group must be an object", where);
   const name = str(value, "Name", where);
   if (name === "") throw new ValidationError("Name must not be empty", where);
@@ -237,8 +296,8 @@ function group(value: unknown, where: string): TaskGroup {
     Spreads: list<Spread>(value, "Spreads", where, passthrough),
     Tasks: tasks,
     RestartPolicy: groupRestart,
-    ReschedulePolicy: isObj(value["ReschedulePolicy"]) ? passthrough(value["ReschedulePolicy"], where) : null,
-    Update: isObj(value["Update"]) ? passthrough(value["Update"], where) : null,
+    ReschedulePolicy: reschedule(value["ReschedulePolicy"], `${where}.ReschedulePolicy`, jobType),
+    Update: updateStrategy(value["Update"], `${where}.Update`, jobUpdate),
     Migrate: isObj(value["Migrate"]) ? passthrough(value["Migrate"], where) : null,
     EphemeralDisk: isObj(disk)
       ? {
@@ -268,7 +327,8 @@ export function jobFromInput(input: unknown, submitTime: number): Job {
       where,
     );
   }
-  const groups = list(input, "TaskGroups", where, group);
+  const jobUpdate = updateStrategy(input["Update"], `${where}.Update`, null);
+  const groups = list(input, "TaskGroups", where, (g, at) => group(g, at, type as JobType, jobUpdate));
   if (groups.length === 0) throw new ValidationError("a job needs at least one task group", where);
   const names = new Set<string>();
   for (const g of groups) {
@@ -294,7 +354,7 @@ export function jobFromInput(input: unknown, submitTime: number): Job {
     Affinities: list<Affinity>(input, "Affinities", where, passthrough),
     Spreads: list<Spread>(input, "Spreads", where, passthrough),
     TaskGroups: groups,
-    Update: isObj(input["Update"]) ? passthrough(input["Update"], where) : null,
+    Update: jobUpdate,
     Periodic: isObj(input["Periodic"]) ? passthrough(input["Periodic"], where) : null,
     ParameterizedJob: isObj(input["ParameterizedJob"]) ? passthrough(input["ParameterizedJob"], where) : null,
     ParentID: str(input, "ParentID", where, ""),
