@@ -19,9 +19,18 @@ export interface ApiRequest {
 
 export interface ApiResponse {
   status?: number;
-  /** Serialized as JSON unless `text` is given. */
+  /** Serialized as JSON unless `text` or `stream` is given. */
   body?: unknown;
   text?: string;
+  /**
+   * A body written chunk by chunk as it is produced (chunked transfer encoding), at the pace the
+   * HTTP client reads it. When the client goes away the server calls the iterator's `return()`,
+   * which must stop the producer (abort what it waits on). An error from the iterator once the
+   * headers are out cuts the response short (the client sees an incomplete chunked body) and is
+   * logged; a producer that can fail before its first chunk should fail before answering.
+   */
+  stream?: AsyncIterable<Uint8Array | string>;
+  /** For `text` (default text/plain) and `stream` (default application/octet-stream). */
   contentType?: string;
   /** Sets X-Nomad-Index, X-Nomad-KnownLeader and X-Nomad-LastContact. */
   meta?: QueryMeta;
@@ -108,7 +117,8 @@ export class HttpApiServer {
     } catch (error) {
       response = this.errorResponse(error, method, pathname);
     }
-    this.write(res, response);
+    if (response.stream !== undefined) await this.writeStream(res, response, response.stream, pathname);
+    else this.write(res, response);
   }
 
   private errorResponse(error: unknown, method: string, path: string): ApiResponse {
@@ -126,13 +136,18 @@ export class HttpApiServer {
     return { status: 500, body: { error: `internal error (request id ${requestId})` } };
   }
 
-  private write(res: ServerResponse, response: ApiResponse): void {
+  private metaHeaders(response: ApiResponse): Record<string, string> {
     const headers: Record<string, string> = {};
     if (response.meta !== undefined) {
       headers["X-Nomad-Index"] = String(response.meta.index);
       headers["X-Nomad-KnownLeader"] = String(response.meta.knownLeader);
       headers["X-Nomad-LastContact"] = String(response.meta.lastContactMs);
     }
+    return headers;
+  }
+
+  private write(res: ServerResponse, response: ApiResponse): void {
+    const headers = this.metaHeaders(response);
     let payload: string;
     if (response.text !== undefined) {
       payload = response.text;
@@ -144,6 +159,70 @@ export class HttpApiServer {
     headers["Content-Length"] = String(Buffer.byteLength(payload));
     res.writeHead(response.status ?? 200, headers);
     res.end(payload);
+  }
+
+  /**
+   * Writes `stream` chunk by chunk, waiting for 'drain' whenever the socket's buffer is full, so
+   * that a slow client bounds what is held in memory to one chunk plus node's buffer. Ends when
+   * the stream ends, the client disconnects (then the iterator's return() stops the producer), or
+   * the stream fails (logged; the connection is destroyed so the client can tell the body is cut).
+   */
+  private async writeStream(
+    res: ServerResponse,
+    response: ApiResponse,
+    stream: AsyncIterable<Uint8Array | string>,
+    path: string,
+  ): Promise<void> {
+    const headers = this.metaHeaders(response);
+    headers["Content-Type"] = response.contentType ?? "application/octet-stream";
+    // Proxies (nginx) buffer responses unless told otherwise; a followed log must arrive live.
+    headers["X-Accel-Buffering"] = "no";
+    res.writeHead(response.status ?? 200, headers);
+    res.flushHeaders();
+    const iterator = stream[Symbol.asyncIterator]();
+    let gone = false;
+    /** Resolves the pending wait for 'drain', if any. */
+    let wake: (() => void) | undefined;
+    const stop = (): void => {
+      if (gone) return;
+      gone = true;
+      wake?.();
+      // Tells the producer to stop, even while it waits for data (a quiet follow).
+      iterator.return?.().catch((error: unknown) => {
+        this.options.logger.warn({ err: error, path }, "http: stopping a response stream failed");
+      });
+    };
+    // 'close' before the end: the client disconnected (or the server is closing). A client that
+    // left while the handler was still working has already closed: stop at once then.
+    res.on("close", stop);
+    if (res.destroyed || res.socket === null || res.socket.destroyed) stop();
+    try {
+      for (;;) {
+        const next = await iterator.next();
+        if (gone) return;
+        if (next.done === true) break;
+        if (!res.write(next.value)) {
+          let onDrain: () => void = () => undefined;
+          await new Promise<void>((resolve) => {
+            onDrain = resolve;
+            wake = resolve;
+            res.once("drain", resolve);
+          });
+          res.off("drain", onDrain);
+          wake = undefined;
+          if (gone) return;
+        }
+      }
+      gone = true; // the iterator is finished: return() is not needed
+      res.end();
+    } catch (error) {
+      if (gone) return;
+      gone = true;
+      this.options.logger.error({ err: error, path }, "http: response stream failed");
+      res.destroy();
+    } finally {
+      res.off("close", stop);
+    }
   }
 
   private readBody(req: IncomingMessage): Promise<unknown> {
