@@ -94,6 +94,12 @@ describe("LogRotator", () => {
     expect(read("web.stderr.0")).toBe("");
   });
 
+  it("rotating a stream that has no active file yet changes nothing", async () => {
+    writeFileSync(join(dir, "web.stdout.1"), "old");
+    await rotator(3).rotate("stdout");
+    expect(files()).toEqual(["web.stdout.1"]);
+  });
+
   it("checkNow rotates only the streams past maxFileSizeMB", async () => {
     const r = rotator(3, 0.001); // 1048 bytes
     writeFileSync(r.stdoutPath, "x".repeat(2000));

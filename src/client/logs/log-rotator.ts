@@ -102,12 +102,14 @@ export class LogRotator {
     }
   }
 
-  /** Rotates `type` now, whatever its size (also used by tests). */
+  /** Rotates `type` now, whatever its size (also used by tests); a no-op if `.0` does not exist. */
   async rotate(type: LogType): Promise<void> {
     const held = this.files.get(type);
     const file = held ?? acquireLogFile(this.activePath(type));
     try {
       await file.withLock(async () => {
+        // Nothing written yet: nothing to rotate (and shifting would only renumber old files).
+        if ((await fileSize(this.activePath(type))) === undefined) return;
         await this.shift(type);
         if (this.options.maxFiles > 1) await copyToEnd(this.activePath(type), this.path(type, 1));
         await truncate(this.activePath(type), 0);
