@@ -1,0 +1,334 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { chown, open, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { TaskStartError } from "../../shared/errors.js";
+import type { Logger } from "../../shared/log.js";
+import { type CgroupRef, TaskCgroup } from "./cgroups.js";
+import type { ExitResult, RecoverResult, RunningTask, TaskHandle, TaskStartSpec } from "./driver.js";
+import { exitResult, signalName, signalNumber, unknownExit } from "./exit-result.js";
+import type { UserIds } from "./passwd.js";
+import { isSameProcess, killQuietly, ProcessTree, readStartTicks } from "./process-tree.js";
+
+/**
+ * Tasks that are a process tree on this host (raw_exec, exec, java).
+ *
+ * Every task runs under a tiny /bin/sh wrapper, started detached (its own session and process
+ * group, so the task outlives a restart of the agent). The tracked pid is the WRAPPER's; signals
+ * always go to the whole tree (group, session, descendants, cgroup), so the command gets them too.
+ * The wrapper:
+ *  1. waits for "go" on stdin, which the agent sends only after putting the wrapper into the
+ *     task's cgroup: nothing of the task ever runs outside it. (The agent, not the wrapper, writes
+ *     cgroup.procs, because a task running as another user may not.) If the agent dies first, the
+ *     wrapper reads EOF and exits 125 without running anything.
+ *  2. unsets the variables sh itself exports (PWD, OLDPWD, SHLVL) unless the task's env has them,
+ *     so the command sees exactly the task's environment;
+ *  3. runs the command from its positional parameters ("$@": no shell string is ever built from
+ *     the job), trapping (not ignoring: ignored signals would be inherited) the catchable signals
+ *     so that it outlives the command and
+ *  4. records the command's exit status in the exit file, for an agent restarted after the task
+ *     ended. A status > 128 is read as "killed by signal status-128", as a shell reports it.
+ */
+const WRAPPER = `IFS= read -r go || exit 125
+[ "$go" = go ] || exit 125
+exec </dev/null
+exit_file=$1; n=$2; shift 2
+unset PWD OLDPWD SHLVL
+while [ "$n" -gt 0 ]; do export "$1"; shift; n=$((n - 1)); done
+trap : HUP INT QUIT TERM USR1 USR2 ALRM
+"$@"
+rc=$?
+echo "$rc" > "$exit_file"
+exit "$rc"
+`;
+
+/** Variables sh exports on its own; kept only when the task's env sets them. */
+const SHELL_VARS = ["PWD", "OLDPWD", "SHLVL"] as const;
+/** How often a recovered task's pid is checked (cheap: one small /proc read per task). */
+const RECOVERED_POLL_MS = 250;
+/** How long SIGKILL may take to clear a tree before the exit is reported with an error. */
+const SIGKILL_WAIT_MS = 30_000;
+const EXIT_FILE_NAME = ".drover-exit";
+
+/** The driver state of a process task's handle. */
+export interface ProcessTaskState {
+  /** The wrapper's pid; also its process group and session id. */
+  pid: number;
+  startTicks: number;
+  pgid: number;
+  exitFile: string;
+  cgroup: CgroupRef | undefined;
+}
+
+export interface ProcessLaunch {
+  driver: string;
+  spec: TaskStartSpec;
+  /** Already resolved (see resolveExecutable). */
+  executable: string;
+  args: readonly string[];
+  user: UserIds | undefined;
+  cgroup: TaskCgroup | undefined;
+  logger: Logger;
+}
+
+export async function startProcessTask(launch: ProcessLaunch): Promise<RunningTask> {
+  const { spec } = launch;
+  const exitFile = join(spec.taskDir, EXIT_FILE_NAME);
+  // Truncated so a status left by an earlier attempt in this task dir is never taken for ours;
+  // owned by the task's user so that the wrapper, running as that user, can write it.
+  await writeFile(exitFile, "");
+  if (launch.user !== undefined) await chown(exitFile, launch.user.uid, launch.user.gid);
+  const child = await spawnWrapper(launch, exitFile);
+  const pid = child.pid as number;
+  const startTicks = await readStartTicks(pid);
+  if (startTicks === undefined) {
+    throw new TaskStartError(`task wrapper ${pid} vanished before it was started`, true);
+  }
+  await releaseWrapper(child, launch.cgroup);
+  const state: ProcessTaskState = { pid, startTicks, pgid: pid, exitFile, cgroup: launch.cgroup?.ref };
+  const handle: TaskHandle = {
+    driver: launch.driver,
+    taskName: spec.taskName,
+    allocId: spec.allocId,
+    startedAtMs: Date.now(),
+    state: { ...state, cgroup: state.cgroup ?? null },
+  };
+  const mainExit = new Promise<ExitResult | undefined>((resolve) => {
+    child.once("exit", (code, signal) => resolve(fromWaitStatus(code ?? 0, signal)));
+  });
+  return new ProcessRunningTask(handle, state, launch.cgroup, mainExit, launch.logger);
+}
+
+async function spawnWrapper(launch: ProcessLaunch, exitFile: string): Promise<ChildProcess> {
+  const { spec } = launch;
+  const keep = SHELL_VARS.filter((name) => spec.env[name] !== undefined).map(
+    (name) => `${name}=${spec.env[name]}`,
+  );
+  const stdout = await open(spec.stdoutPath, "a");
+  try {
+    const stderr = await open(spec.stderrPath, "a");
+    try {
+      const child = spawn(
+        "/bin/sh",
+        [
+          "-c",
+          WRAPPER,
+          "drover-task",
+          exitFile,
+          String(keep.length),
+          ...keep,
+          launch.executable,
+          ...launch.args,
+        ],
+        {
+          cwd: spec.taskDir,
+          env: spec.env,
+          detached: true,
+          stdio: ["pipe", stdout.fd, stderr.fd],
+          ...(launch.user === undefined ? {} : { uid: launch.user.uid, gid: launch.user.gid }),
+        },
+      );
+      // The agent may exit (or restart) while its tasks run on.
+      child.unref();
+      await spawned(child);
+      return child;
+    } finally {
+      // The child has its own copies of the descriptors once spawn() returned.
+      await stderr.close();
+    }
+  } finally {
+    await stdout.close();
+  }
+}
+
+function spawned(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => {
+      reject(new TaskStartError(`failed to start the task: ${err.message}`, true));
+    };
+    child.once("error", onError);
+    child.once("spawn", () => {
+      child.off("error", onError);
+      resolve();
+    });
+  });
+}
+
+/** Puts the waiting wrapper into the task's cgroup, then lets it run the command. */
+async function releaseWrapper(child: ChildProcess, cgroup: TaskCgroup | undefined): Promise<void> {
+  const stdin = child.stdin;
+  if (stdin === null) throw new Error("task wrapper has no stdin pipe");
+  try {
+    for (const file of cgroup?.procsFiles ?? []) await writeFile(file, String(child.pid));
+  } catch (err) {
+    killQuietly(child.pid as number, "SIGKILL");
+    stdin.destroy();
+    throw new TaskStartError(`could not put the task into its cgroup: ${(err as Error).message}`, true);
+  }
+  await new Promise<void>((resolve, reject) => {
+    stdin.once("error", reject);
+    stdin.end("go\n", () => {
+      stdin.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+/** A wait status as an ExitResult; a shell's 128+n status means "killed by signal n". */
+export function fromWaitStatus(code: number, signal: NodeJS.Signals | null): ExitResult {
+  if (signal !== null) return exitResult({ signal: signalNumber(signal) });
+  if (code > 128 && code <= 128 + 64) return exitResult({ signal: code - 128 });
+  return exitResult({ exitCode: code });
+}
+
+/** The status the wrapper recorded; undefined when it recorded none (it was SIGKILLed, …). */
+export async function readExitFile(path: string): Promise<ExitResult | undefined> {
+  let text: string;
+  try {
+    text = (await readFile(path, "utf8")).trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+  return /^\d+$/.test(text) ? fromWaitStatus(Number(text), null) : undefined;
+}
+
+export function parseProcessState(state: Record<string, unknown>): ProcessTaskState | undefined {
+  const { pid, startTicks, pgid, exitFile, cgroup } = state;
+  if (typeof pid !== "number" || typeof startTicks !== "number" || typeof pgid !== "number") return undefined;
+  if (typeof exitFile !== "string") return undefined;
+  const ref = cgroup as CgroupRef | null | undefined;
+  const validRef =
+    ref !== null && ref !== undefined && (ref.kind === "v1" || ref.kind === "v2") && Array.isArray(ref.paths);
+  return { pid, startTicks, pgid, exitFile, cgroup: validRef ? ref : undefined };
+}
+
+/**
+ * Re-attaches to a process task after an agent restart. When the wrapper (same pid AND start
+ * time) is gone, the task ended meanwhile: its exit file says how (unknown when it recorded
+ * nothing), and whatever of it is left in its cgroup is killed.
+ */
+export async function recoverProcessTask(handle: TaskHandle, logger: Logger): Promise<RecoverResult> {
+  const state = parseProcessState(handle.state);
+  if (state === undefined) return { kind: "exited", exit: unknownExit("unreadable task handle") };
+  const cgroup = state.cgroup === undefined ? undefined : new TaskCgroup(state.cgroup);
+  if (await isSameProcess(state.pid, state.startTicks)) {
+    const mainExit = waitGoneThenReadExit(state);
+    return { kind: "running", task: new ProcessRunningTask(handle, state, cgroup, mainExit, logger) };
+  }
+  // Only the cgroup's pids are certainly ours once the wrapper is gone (its pid and group id
+  // may belong to someone else by now), so only they are killed.
+  for (const pid of (await cgroup?.pids()) ?? []) killQuietly(pid, "SIGKILL");
+  const recorded = await readExitFile(state.exitFile);
+  const exit = recorded ?? unknownExit("the task exited while the client was not running");
+  return { kind: "exited", exit: { ...exit, oomKilled: (await cgroup?.oomKilled(exit.signal)) ?? false } };
+}
+
+async function waitGoneThenReadExit(state: ProcessTaskState): Promise<ExitResult | undefined> {
+  while (await isSameProcess(state.pid, state.startTicks)) {
+    await sleep(RECOVERED_POLL_MS, undefined, { ref: false });
+  }
+  return readExitFile(state.exitFile);
+}
+
+/** Kills what is left in the task's cgroup, removes the cgroup and the exit file. Idempotent. */
+export async function cleanupProcessTask(handle: TaskHandle): Promise<void> {
+  const state = parseProcessState(handle.state);
+  if (state === undefined) return;
+  if (state.cgroup !== undefined) {
+    const cgroup = new TaskCgroup(state.cgroup);
+    for (let pids = await cgroup.pids(); pids.length > 0; pids = await cgroup.pids()) {
+      for (const pid of pids) killQuietly(pid, "SIGKILL");
+      await sleep(50);
+    }
+    await cgroup.remove();
+  }
+  await rm(state.exitFile, { force: true });
+}
+
+/**
+ * A running process task. `wait()` settles when the wrapper has ended AND nothing else of the
+ * tree remains: leftovers of a task whose main process ended (background children, daemons)
+ * are killed, as the task is over.
+ */
+export class ProcessRunningTask implements RunningTask {
+  private readonly tree: ProcessTree;
+  private readonly result: Promise<ExitResult>;
+  private stopping: Promise<ExitResult> | undefined;
+  /** The last signal this agent sent to the whole tree: the cause when no status was recorded. */
+  private lastSignal = 0;
+
+  constructor(
+    readonly handle: TaskHandle,
+    state: ProcessTaskState,
+    private readonly cgroup: TaskCgroup | undefined,
+    mainExit: Promise<ExitResult | undefined>,
+    private readonly logger: Logger,
+  ) {
+    this.tree = new ProcessTree(
+      { pid: state.pid, startTicks: state.startTicks },
+      state.pgid,
+      cgroup === undefined ? undefined : () => cgroup.pids(),
+    );
+    this.result = mainExit.then(
+      (exit) => this.finish(exit),
+      (err: unknown) => this.finish(unknownExit(`waiting for the task failed: ${String(err)}`)),
+    );
+  }
+
+  wait(): Promise<ExitResult> {
+    return this.result;
+  }
+
+  /** Throws on an unknown signal name; delivery failures are logged (the task may have ended). */
+  signal(signal: string): void {
+    const name = signalName(signal);
+    this.tree.signal(name).catch((err: unknown) => {
+      this.logger.error({ err, signal: name, task: this.handle.taskName }, "signalling the task failed");
+    });
+  }
+
+  stop(killSignal: string, killTimeoutMs: number): Promise<ExitResult> {
+    this.stopping ??= this.stopTree(killSignal, killTimeoutMs);
+    return this.stopping;
+  }
+
+  private async stopTree(killSignal: string, killTimeoutMs: number): Promise<ExitResult> {
+    let name: NodeJS.Signals;
+    try {
+      name = signalName(killSignal);
+    } catch (err) {
+      this.logger.warn({ err, killSignal }, "unknown kill signal; stopping the task with SIGTERM");
+      name = "SIGTERM";
+    }
+    this.lastSignal = signalNumber(name);
+    await this.tree.signal(name);
+    if (!(await this.tree.waitGone(killTimeoutMs))) {
+      this.lastSignal = signalNumber("SIGKILL");
+      await this.tree.signal("SIGKILL");
+    }
+    return this.result;
+  }
+
+  /** Clears leftovers of the tree, then composes the exit result. Never rejects. */
+  private async finish(main: ExitResult | undefined): Promise<ExitResult> {
+    let error = "";
+    try {
+      await this.tree.signal("SIGKILL");
+      if (!(await this.tree.waitGone(SIGKILL_WAIT_MS))) error = "processes of the task survived SIGKILL";
+    } catch (err) {
+      error = `killing the rest of the task failed: ${String(err)}`;
+    }
+    const exit =
+      main ??
+      (this.lastSignal !== 0 ? exitResult({ signal: this.lastSignal }) : unknownExit("exit status unknown"));
+    let oomKilled = false;
+    try {
+      oomKilled = (await this.cgroup?.oomKilled(exit.signal)) ?? false;
+    } catch (err) {
+      this.logger.warn({ err, task: this.handle.taskName }, "reading the task's OOM state failed");
+    }
+    if (error !== "") this.logger.error({ task: this.handle.taskName, error }, "task did not end cleanly");
+    return { ...exit, oomKilled, error: exit.error || error };
+  }
+}

@@ -1,0 +1,229 @@
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { TaskConfigError, TaskStartError } from "../../shared/errors.js";
+import { silentLogger } from "../../shared/log.js";
+import type { RunningTask, TaskHandle, TaskStartSpec } from "./driver.js";
+import {
+  descendantsOf,
+  isSameProcess,
+  listProcesses,
+  type ProcessId,
+  readStartTicks,
+} from "./process-tree.js";
+import { RawExecDriver } from "./raw-exec-driver.js";
+
+let dir: string;
+const running: RunningTask[] = [];
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "drover-rawexec-"));
+});
+afterEach(async () => {
+  // A failed test must not leave processes behind.
+  await Promise.all(running.splice(0).map((t) => t.stop("SIGKILL", 0)));
+  await rm(dir, { recursive: true, force: true });
+});
+
+const driver = () => new RawExecDriver({ logger: silentLogger(), dataDir: dir });
+const PATH = "/usr/local/bin:/usr/bin:/bin";
+
+function spec(command: string, args: string[], env: Record<string, string> = { PATH }): TaskStartSpec {
+  return {
+    allocId: "a1",
+    taskName: "web",
+    config: { command, args },
+    env,
+    user: "",
+    taskDir: dir,
+    stdoutPath: join(dir, "stdout.log"),
+    stderrPath: join(dir, "stderr.log"),
+    resources: { cpuMhz: 100, memoryMB: 64, memoryMaxMB: 0 },
+    ports: [],
+  };
+}
+
+async function start(command: string, args: string[], env?: Record<string, string>): Promise<RunningTask> {
+  const task = await driver().start(spec(command, args, env));
+  running.push(task);
+  return task;
+}
+
+const stdout = () => readFile(join(dir, "stdout.log"), "utf8");
+
+/** The task's processes once `count` of them run (the wrapper included). */
+async function treeOf(task: RunningTask, count: number): Promise<ProcessId[]> {
+  const root = task.handle.state["pid"] as number;
+  let found: ProcessId[] = [];
+  await expect
+    .poll(
+      async () => {
+        found = [{ pid: root, startTicks: 0 }, ...descendantsOf([root], await listProcesses())];
+        return found.length;
+      },
+      { timeout: 20_000 },
+    )
+    .toBeGreaterThanOrEqual(count);
+  return Promise.all(
+    found.map(async (p) => ({ pid: p.pid, startTicks: (await readStartTicks(p.pid)) ?? -1 })),
+  );
+}
+
+async function allGone(procs: ProcessId[]): Promise<boolean> {
+  const alive = await Promise.all(procs.map((p) => isSameProcess(p.pid, p.startTicks)));
+  return alive.every((a) => !a);
+}
+
+describe("RawExecDriver", () => {
+  it("fingerprints healthy with driver.raw_exec", async () => {
+    expect(await driver().fingerprint()).toMatchObject({
+      detected: true,
+      healthy: true,
+      attributes: { "driver.raw_exec": "1" },
+    });
+  });
+
+  it("validates command and args, naming the field", () => {
+    expect(() => driver().validateConfig({ args: [] })).toThrow(TaskConfigError);
+    expect(() => driver().validateConfig({ command: "x", args: "a b" })).toThrow(/config\.args/);
+    expect(() => driver().validateConfig({ command: "x", comand: 1 })).toThrow(/config\.comand/);
+  });
+
+  it("gives the task exactly its environment, nothing inherited", async () => {
+    const task = await start("env", [], { PATH, FOO: "bar baz", EMPTY: "" });
+    expect(await task.wait()).toEqual({ exitCode: 0, signal: 0, oomKilled: false, error: "" });
+    expect((await stdout()).split("\n").filter(Boolean).sort()).toEqual([
+      "EMPTY=",
+      "FOO=bar baz",
+      `PATH=${PATH}`,
+    ]);
+  });
+
+  it("keeps PWD when the task's environment sets it", async () => {
+    const task = await start("env", [], { PATH, PWD: "/somewhere" });
+    await task.wait();
+    expect((await stdout()).split("\n").filter(Boolean).sort()).toEqual([`PATH=${PATH}`, "PWD=/somewhere"]);
+  });
+
+  it("passes args verbatim, without a shell", async () => {
+    const task = await start("printf", ["%s|", "a b", "$HOME", "'q'"]);
+    await task.wait();
+    expect(await stdout()).toBe("a b|$HOME|'q'|");
+  });
+
+  it("reports the exit code", async () => {
+    const task = await start("sh", ["-c", "exit 3"]);
+    expect(await task.wait()).toMatchObject({ exitCode: 3, signal: 0 });
+  });
+
+  it("reports a death by signal as the signal", async () => {
+    const task = await start("sh", ["-c", "kill -KILL $$"]);
+    expect(await task.wait()).toMatchObject({ exitCode: 0, signal: 9 });
+  });
+
+  it("appends stdout and stderr to their files and runs in the task dir", async () => {
+    await writeFile(join(dir, "stdout.log"), "before\n");
+    const task = await start("sh", ["-c", "echo out; pwd; echo err >&2"]);
+    await task.wait();
+    expect(await stdout()).toBe(`before\nout\n${dir}\n`);
+    expect(await readFile(join(dir, "stderr.log"), "utf8")).toBe("err\n");
+  });
+
+  it("runs a command given relative to the task dir", async () => {
+    await writeFile(join(dir, "run.sh"), "#!/bin/sh\necho from-script\n");
+    await chmod(join(dir, "run.sh"), 0o755);
+    const task = await start("./run.sh", []);
+    await task.wait();
+    expect(await stdout()).toBe("from-script\n");
+  });
+
+  it("fails with a non-recoverable TaskStartError when the executable is missing", async () => {
+    const err = await start("no-such-binary-drover", []).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TaskStartError);
+    expect(err).toMatchObject({ message: "executable not found: no-such-binary-drover", recoverable: false });
+    const relative = await start("./missing", []).catch((e: unknown) => e);
+    expect(relative).toMatchObject({ message: "executable not found: ./missing" });
+  });
+
+  it("stop kills the whole tree, grandchildren and escaped sessions included", async () => {
+    const task = await start("sh", ["-c", "sleep 300 & setsid sleep 300 & sleep 300"]);
+    const procs = await treeOf(task, 5); // wrapper, sh, 3 sleeps
+    const exit = await task.stop("SIGTERM", 10_000);
+    expect(exit).toMatchObject({ exitCode: 0, signal: 15 });
+    expect(await allGone(procs)).toBe(true);
+  });
+
+  it("SIGKILLs a task that ignores the kill signal once the timeout passes", async () => {
+    const task = await start("sh", ["-c", 'trap "" TERM; echo ready; while :; do sleep 1; done']);
+    await expect.poll(stdout, { timeout: 20_000 }).toBe("ready\n");
+    const procs = await treeOf(task, 3);
+    expect(await task.stop("", 100)).toMatchObject({ exitCode: 0, signal: 9 });
+    expect(await allGone(procs)).toBe(true);
+  });
+
+  it("delivers signals to the task", async () => {
+    const task = await start("sh", [
+      "-c",
+      'trap "echo got; exit 4" USR1; echo ready; while :; do sleep 1; done',
+    ]);
+    await expect.poll(stdout, { timeout: 20_000 }).toBe("ready\n");
+    task.signal("SIGUSR1");
+    expect(await task.wait()).toMatchObject({ exitCode: 4 });
+    expect(await stdout()).toBe("ready\ngot\n");
+    expect(() => task.signal("SIGNOPE")).toThrow(/unknown signal/);
+  });
+
+  it("kills leftovers of a task whose main process ended", async () => {
+    // raw_exec has no cgroup: leftovers are found by session and process group (a process that
+    // leaves both and is orphaned before the agent looks escapes; exec's cgroup catches those).
+    const task = await start("sh", [
+      "-c",
+      "sleep 300 & echo $! > bg.pid; until [ -e go ]; do sleep 0.05; done",
+    ]);
+    await expect
+      .poll(() => readFile(join(dir, "bg.pid"), "utf8").catch(() => ""), { timeout: 20_000 })
+      .toMatch(/\n/);
+    const pid = Number(await readFile(join(dir, "bg.pid"), "utf8"));
+    const leftover = { pid, startTicks: (await readStartTicks(pid)) as number };
+    await writeFile(join(dir, "go"), "");
+    expect(await task.wait()).toMatchObject({ exitCode: 0, signal: 0 });
+    expect(await allGone([leftover])).toBe(true);
+  });
+
+  describe("recover", () => {
+    it("re-attaches a new driver instance to a running task, which stop then ends", async () => {
+      const task = await start("sleep", ["300"]);
+      const recovered = await driver().recover(JSON.parse(JSON.stringify(task.handle)) as TaskHandle);
+      expect(recovered.kind).toBe("running");
+      if (recovered.kind !== "running") return;
+      expect(
+        await isSameProcess(task.handle.state["pid"] as number, task.handle.state["startTicks"] as number),
+      ).toBe(true);
+      expect(await recovered.task.stop("SIGTERM", 10_000)).toMatchObject({ exitCode: 0, signal: 15 });
+      expect((await task.wait()).signal).toBe(15);
+    });
+
+    it("reports exited with the recorded exit code for a task that ended meanwhile", async () => {
+      const task = await start("sh", ["-c", "exit 7"]);
+      await task.wait();
+      expect(await driver().recover(task.handle)).toEqual({
+        kind: "exited",
+        exit: { exitCode: 7, signal: 0, oomKilled: false, error: "" },
+      });
+    });
+
+    it("reports exited when the pid now belongs to another process", async () => {
+      const ticks = (await readStartTicks(process.pid)) as number;
+      const handle: TaskHandle = {
+        driver: "raw_exec",
+        taskName: "web",
+        allocId: "a1",
+        startedAtMs: Date.now(),
+        state: { pid: process.pid, startTicks: ticks - 1, pgid: process.pid, exitFile: join(dir, ".none") },
+      };
+      const recovered = await driver().recover(handle);
+      expect(recovered).toMatchObject({ kind: "exited", exit: { exitCode: -1 } });
+      expect(recovered.kind === "exited" && recovered.exit?.error).toMatch(/not running/);
+    });
+  });
+});

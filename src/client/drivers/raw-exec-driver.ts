@@ -1,0 +1,72 @@
+import type { Logger } from "../../shared/log.js";
+import { optionalStringList, rejectUnknownKeys, requiredString } from "./config-fields.js";
+import type {
+  Driver,
+  DriverContext,
+  DriverFingerprint,
+  RecoverResult,
+  RunningTask,
+  TaskHandle,
+  TaskStartSpec,
+} from "./driver.js";
+import { resolveExecutable } from "./executable.js";
+import { cleanupProcessTask, recoverProcessTask, startProcessTask } from "./process-task.js";
+
+/** The `config` of an exec or raw_exec task. */
+export interface CommandConfig {
+  command: string;
+  args: string[];
+}
+
+export function parseCommandConfig(config: Record<string, unknown>): CommandConfig {
+  rejectUnknownKeys(config, ["command", "args"]);
+  return { command: requiredString(config, "command"), args: optionalStringList(config, "args") ?? [] };
+}
+
+/**
+ * raw_exec: runs a command as the agent's own user, with no isolation and no resource limits
+ * (the task's `user` is ignored, as in Nomad). Disabled unless the operator enables it.
+ */
+export class RawExecDriver implements Driver {
+  readonly name = "raw_exec";
+  private readonly logger: Logger;
+
+  constructor(ctx: DriverContext) {
+    this.logger = ctx.logger.child({ driver: "raw_exec" });
+  }
+
+  async fingerprint(): Promise<DriverFingerprint> {
+    return {
+      detected: true,
+      healthy: true,
+      healthDescription: "healthy",
+      attributes: { "driver.raw_exec": "1" },
+    };
+  }
+
+  validateConfig(config: Record<string, unknown>): void {
+    parseCommandConfig(config);
+  }
+
+  async start(spec: TaskStartSpec): Promise<RunningTask> {
+    const config = parseCommandConfig(spec.config);
+    const executable = await resolveExecutable(config.command, spec.env, spec.taskDir);
+    return startProcessTask({
+      driver: this.name,
+      spec,
+      executable,
+      args: config.args,
+      user: undefined,
+      cgroup: undefined,
+      logger: this.logger,
+    });
+  }
+
+  recover(handle: TaskHandle): Promise<RecoverResult> {
+    return recoverProcessTask(handle, this.logger);
+  }
+
+  cleanup(handle: TaskHandle): Promise<void> {
+    return cleanupProcessTask(handle);
+  }
+}
