@@ -1,5 +1,5 @@
 import type { Logger } from "../../shared/log.js";
-import { optionalStringList, rejectUnknownKeys, requiredString } from "./config-fields.js";
+import { parseCommandConfig } from "./command-config.js";
 import type {
   Driver,
   DriverContext,
@@ -11,17 +11,6 @@ import type {
 } from "./driver.js";
 import { resolveExecutable } from "./executable.js";
 import { cleanupProcessTask, recoverProcessTask, startProcessTask } from "./process-task.js";
-
-/** The `config` of an exec or raw_exec task. */
-export interface CommandConfig {
-  command: string;
-  args: string[];
-}
-
-export function parseCommandConfig(config: Record<string, unknown>): CommandConfig {
-  rejectUnknownKeys(config, ["command", "args"]);
-  return { command: requiredString(config, "command"), args: optionalStringList(config, "args") ?? [] };
-}
 
 /**
  * raw_exec: runs a command as the agent's own user, with no isolation and no resource limits
