@@ -34,3 +34,10 @@ export function signalName(name: string): NodeJS.Signals {
   if (upper === "") return "SIGTERM";
   return (upper.startsWith("SIG") ? upper : `SIG${upper}`) as NodeJS.Signals;
 }
+
+/** A wait status as an ExitResult; a shell's 128+n status means "killed by signal n". */
+export function fromWaitStatus(code: number, signal: NodeJS.Signals | null): ExitResult {
+  if (signal !== null) return exitResult({ signal: signalNumber(signal) });
+  if (code > 128 && code <= 128 + 64) return exitResult({ signal: code - 128 });
+  return exitResult({ exitCode: code });
+}

@@ -6,7 +6,7 @@ import { TaskStartError } from "../../shared/errors.js";
 import type { Logger } from "../../shared/log.js";
 import { type CgroupRef, TaskCgroup } from "./cgroups.js";
 import type { ExitResult, RecoverResult, RunningTask, TaskHandle, TaskStartSpec } from "./driver.js";
-import { exitResult, signalName, signalNumber, unknownExit } from "./exit-result.js";
+import { exitResult, fromWaitStatus, signalName, signalNumber, unknownExit } from "./exit-result.js";
 import type { UserIds } from "./passwd.js";
 import { isSameProcess, killQuietly, ProcessTree, readStartTicks } from "./process-tree.js";
 
@@ -172,13 +172,6 @@ async function releaseWrapper(child: ChildProcess, cgroup: TaskCgroup | undefine
       resolve();
     });
   });
-}
-
-/** A wait status as an ExitResult; a shell's 128+n status means "killed by signal n". */
-export function fromWaitStatus(code: number, signal: NodeJS.Signals | null): ExitResult {
-  if (signal !== null) return exitResult({ signal: signalNumber(signal) });
-  if (code > 128 && code <= 128 + 64) return exitResult({ signal: code - 128 });
-  return exitResult({ exitCode: code });
 }
 
 /** The status the wrapper recorded; undefined when it recorded none (it was SIGKILLed, …). */
