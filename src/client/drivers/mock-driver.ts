@@ -156,9 +156,16 @@ class MockRunningTask implements RunningTask {
     if (signalNumber(signal) === SIGKILL) this.finish(exitResult({ signal: SIGKILL }));
   }
 
-  /** A mock task obeys its kill signal at once: it ends with that signal. */
+  /** A mock task obeys its kill signal at once: it ends with that signal (SIGTERM if unknown). */
   stop(killSignal: string, _killTimeoutMs: number): Promise<ExitResult> {
-    this.finish(exitResult({ signal: signalNumber(killSignal) }));
+    let signal: number;
+    try {
+      signal = signalNumber(killSignal);
+    } catch (err) {
+      this.logger.warn({ err, killSignal }, "mock driver: unknown kill signal; stopping with SIGTERM");
+      signal = signalNumber("SIGTERM");
+    }
+    this.finish(exitResult({ signal }));
     return this.exited;
   }
 
