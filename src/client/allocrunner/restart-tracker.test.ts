@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { JobType, RestartPolicy } from "../../fsm/index.js";
+import type { JobType, RestartPolicy, TaskLifecycle } from "../../fsm/index.js";
 import { TaskConfigError, TaskStartError } from "../../shared/errors.js";
 import { exitResult } from "../drivers/exit-result.js";
 import {
@@ -7,6 +7,7 @@ import {
   newRestartWindow,
   type RestartDecision,
   type RestartWindow,
+  restartsOnSuccess,
   type TaskOutcome,
 } from "./restart-tracker.js";
 
@@ -27,7 +28,7 @@ const exit = (exitCode: number, signal = 0): TaskOutcome => ({
 function run(p: RestartPolicy, jobType: JobType, steps: Array<[TaskOutcome, number]>): RestartDecision[] {
   let window: RestartWindow = newRestartWindow(0);
   return steps.map(([outcome, now]) => {
-    const next = decideRestart(p, jobType, outcome, window, now);
+    const next = decideRestart(p, restartsOnSuccess(jobType, null), outcome, window, now);
     window = next.window;
     return next.decision;
   });
@@ -163,5 +164,21 @@ describe("decideRestart", () => {
     ],
   ])("%s", (_name, p, jobType, steps, expected) => {
     expect(run(p, jobType, steps)).toEqual(expected);
+  });
+});
+
+describe("restartsOnSuccess", () => {
+  it.each<[JobType, TaskLifecycle | null, boolean]>([
+    ["service", null, true],
+    ["system", null, true],
+    ["batch", null, false],
+    ["sysbatch", null, false],
+    ["service", { Hook: "prestart", Sidecar: false }, false],
+    ["service", { Hook: "poststart", Sidecar: false }, false],
+    ["service", { Hook: "poststop", Sidecar: false }, false],
+    ["batch", { Hook: "prestart", Sidecar: true }, true],
+    ["service", { Hook: "poststart", Sidecar: true }, true],
+  ])("%s task with lifecycle %j: %s", (jobType, lifecycle, expected) => {
+    expect(restartsOnSuccess(jobType, lifecycle)).toBe(expected);
   });
 });

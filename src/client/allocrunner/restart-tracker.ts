@@ -1,4 +1,4 @@
-import type { JobType, Nanos, RestartPolicy } from "../../fsm/index.js";
+import type { JobType, Nanos, RestartPolicy, TaskLifecycle } from "../../fsm/index.js";
 import { TaskConfigError, TaskStartError } from "../../shared/errors.js";
 import type { ExitResult } from "../drivers/driver.js";
 import { formatGoDuration } from "./go-duration.js";
@@ -8,7 +8,9 @@ import { RestartReason } from "./task-events.js";
  * Whether a task that ended (or failed to start) runs again, after Nomad's RestartTracker:
  *
  * - A batch/sysbatch task that exits successfully is complete: no restart, not failed. Service
- *   and system tasks are meant to run forever, so any exit (even 0) goes through the policy.
+ *   and system tasks are meant to run forever, so any exit (even 0) goes through the policy;
+ *   except lifecycle tasks, whatever the job type: prestart/poststart tasks that are not sidecars,
+ *   and poststop tasks, are done once they succeed; sidecars run forever (restartsOnSuccess).
  * - Unrecoverable start errors (TaskConfigError, TaskStartError with recoverable false) fail at
  *   once: the next attempt would fail the same way.
  * - Attempts are counted within `Interval`, from the start of the window; the first decision after
@@ -38,14 +40,19 @@ export function newRestartWindow(now: Nanos): RestartWindow {
   return { count: 0, start: now };
 }
 
+/** Nomad's NewRestartTracker `onSuccess`: whether a successful exit is restarted at all. */
+export function restartsOnSuccess(jobType: JobType, lifecycle: TaskLifecycle | null): boolean {
+  if (lifecycle === null) return jobType !== "batch" && jobType !== "sysbatch";
+  return lifecycle.Hook !== "poststop" && lifecycle.Sidecar;
+}
+
 export function decideRestart(
   policy: RestartPolicy,
-  jobType: JobType,
+  restartOnSuccess: boolean,
   outcome: TaskOutcome,
   window: RestartWindow,
   now: Nanos,
 ): { decision: RestartDecision; window: RestartWindow } {
-  const restartOnSuccess = jobType !== "batch" && jobType !== "sysbatch";
   const succeeded = outcome.kind === "exit" && exitSucceeded(outcome.exit);
   if (succeeded && !restartOnSuccess) {
     return { decision: { kind: "stop", failed: false, reason: RestartReason.Successful }, window };

@@ -8,7 +8,13 @@ import type { ClientStateDb } from "../state/client-state-db.js";
 import type { AllocDir } from "./alloc-dir.js";
 import type { ClientMetrics } from "./alloc-runner-api.js";
 import { interpolateConfig } from "./interpolate.js";
-import { decideRestart, newRestartWindow, type RestartWindow, type TaskOutcome } from "./restart-tracker.js";
+import {
+  decideRestart,
+  newRestartWindow,
+  type RestartWindow,
+  restartsOnSuccess,
+  type TaskOutcome,
+} from "./restart-tracker.js";
 import { buildTaskEnv, taskPorts, taskResources } from "./task-env.js";
 import { taskEvents } from "./task-events.js";
 import { newTaskState, toDead, toPending, toRunning, withEvent } from "./task-state.js";
@@ -333,7 +339,8 @@ export class TaskRunner {
       return undefined;
     }
     const policy = this.o.task.RestartPolicy ?? this.o.group.RestartPolicy;
-    const { decision, window } = decideRestart(policy, this.o.job.Type, outcome, this.window, now);
+    const onSuccess = restartsOnSuccess(this.o.job.Type, this.o.task.Lifecycle);
+    const { decision, window } = decideRestart(policy, onSuccess, outcome, this.window, now);
     this.window = window;
     if (decision.kind === "restart") {
       this.commit(withEvent(toPending(state), taskEvents.restarting(now, decision.delay, decision.reason)));
