@@ -66,6 +66,12 @@ export interface AllocRunnerHandle {
   stop(reason: string): Promise<void>;
   /** Stops the tasks if needed, deletes the alloc dir and the alloc's state records. */
   destroy(): Promise<void>;
+  /**
+   * The agent shuts down and leaves the tasks running: the runner stops watching, rotating logs
+   * and reporting; the state DB keeps what `restore()` needs. Optional so that test doubles of
+   * this interface need not implement it.
+   */
+  shutdown?(): Promise<void>;
   /** The client-owned fields as of now (what `onUpdate` last reported). */
   clientFields(): AllocClientFields;
   /** A task's log: everything asked for, then (with `follow`) new output until the task ends. */
