@@ -78,9 +78,8 @@ function varItems(value: unknown): Record<string, string> {
 }
 
 /** The Nomad-compatible `/v1/...` routes of an agent. */
-export function v1Router(deps: V1Deps): Router<Handler> {
+export function v1Router(deps: V1Deps, router = new Router<Handler>()): Router<Handler> {
   const { api } = deps;
-  const router = new Router<Handler>();
 
   // ── status and agent ──
   router.add("GET", "/v1/status/leader", async () => ok((await api.statusLeader()).leaderRpcAddress));

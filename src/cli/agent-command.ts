@@ -2,18 +2,23 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Command, Option } from "commander";
-import { HttpApiServer } from "../api/http-server.js";
+import { forwardedLogSource } from "../api/forwarded-logs.js";
+import { type Handler, HttpApiServer } from "../api/http-server.js";
+import { addLogRoutes } from "../api/log-routes.js";
+import { Router } from "../api/router.js";
 import { v1Router } from "../api/v1-routes.js";
-import { NodeSimulator } from "../client/node-sim/node-simulator.js";
+import { ClientAgent } from "../client/client-agent.js";
+import type { ClientConfig } from "../client/client-config.js";
 import { schedule } from "../scheduler/index.js";
 import { ServerAgent } from "../server/agent.js";
-import { ValidationError } from "../shared/errors.js";
+import { NotFoundError, ValidationError } from "../shared/errors.js";
 import { createLogger, type Logger } from "../shared/log.js";
+import { AgentMetrics } from "../shared/metrics.js";
 import { type AgentConfig, type AgentFlags, resolveAgentConfig } from "./agent-config.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-/** Registers `drover agent` (flags of ../../../shared/INTERFACES.md). */
+/** Registers `drover agent` and its flags (docs/agent.md lists them). */
 export function addAgentCommand(program: Command): void {
   program
     .command("agent")
@@ -40,7 +45,11 @@ export function addAgentCommand(program: Command): void {
     .addOption(new Option("--meta <key=value>", "client: node metadata (repeatable)").argParser(collect))
     .option("--cpu-total-compute <mhz>", "client: override fingerprinted CPU")
     .option("--memory-total-mb <mb>", "client: override fingerprinted memory")
-    .option("--driver-enable <list>", "client: comma-separated drivers to enable")
+    .option("--driver-enable <list>", "client: comma-separated drivers to enable (raw_exec, mock)")
+    .option(
+      "--stop-tasks-on-shutdown",
+      "client: stop every task when the agent stops (default: tasks keep running and the next agent re-attaches)",
+    )
     .option("--config <file>", "agent configuration file (HCL or JSON)")
     .action(async (flags: AgentFlags) => {
       const config = await resolveAgentConfig(flags);
@@ -50,26 +59,89 @@ export function addAgentCommand(program: Command): void {
 
 /**
  * Runs the agent until SIGINT/SIGTERM, then stops it cleanly (exit 0). Startup failures reject,
- * and main.ts prints them as one line with exit code 1.
+ * and main.ts prints them as one line with exit code 1. A server, a client or both (`--dev`).
  */
 export async function runAgent(config: AgentConfig): Promise<void> {
   const logger = createLogger(config.nodeName);
-  if (config.client && !config.dev) {
-    throw new ValidationError(
-      "the client agent is not built yet; use --dev or the node simulator",
-      "--client",
-    );
-  }
   let tempDir: string | undefined;
   let dataDir = config.dataDir;
   if (dataDir === undefined) {
     tempDir = await mkdtemp(join(tmpdir(), "drover-dev-"));
     dataDir = tempDir;
   }
-  const server = await ServerAgent.start({
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.reverse()) await stop();
+    if (tempDir !== undefined) await rm(tempDir, { recursive: true, force: true });
+  };
+  try {
+    const server = config.server ? await startServer(config, dataDir, logger) : undefined;
+    if (server !== undefined) stops.push(() => server.stop());
+    const metrics = server?.metrics ?? new AgentMetrics(config.nodeName);
+    // The HTTP listener comes first so the client can advertise its address; its routes are
+    // added once the agent's parts exist (until then every path is a 404).
+    const router = new Router<Handler>();
+    const http = new HttpApiServer({
+      host: config.bind,
+      port: config.httpPort,
+      logger: logger.child({ component: "http" }),
+      router,
+    });
+    const httpPort = await http.listen();
+    stops.push(() => http.close());
+    const httpAddress = `${config.bind}:${httpPort}`;
+    const servers = server !== undefined ? [server.rpcAddress] : config.servers;
+    const client = config.client
+      ? await ClientAgent.start({
+          config: clientConfig(config, dataDir, httpAddress, servers),
+          logger: logger.child({ component: "client" }),
+          metrics,
+          stopTasksOnShutdown: config.dev || config.stopTasksOnShutdown,
+        })
+      : undefined;
+    if (client !== undefined) stops.push(() => client.stop());
+    const api = server?.endpoints ?? client?.serverApi();
+    if (api === undefined) throw new Error("agent: neither a server nor a client");
+    const forwarded = server !== undefined ? forwardedLogSource(server.endpoints) : undefined;
+    if (forwarded !== undefined) stops.push(async () => forwarded.close());
+    v1Router(
+      {
+        api,
+        agent: {
+          name: config.nodeName,
+          region: config.region,
+          datacenter: config.datacenter,
+          rpcAddress: server?.rpcAddress ?? client?.rpcAddress ?? "",
+          httpAddress,
+          server: server !== undefined,
+          config: { ...config },
+        },
+        metrics,
+        nowNs: () => Date.now() * 1e6,
+      },
+      router,
+    );
+    addLogRoutes(router, (allocId, request) => {
+      if (client?.runner(allocId) !== undefined) return client.logs(allocId, request);
+      if (forwarded !== undefined) return forwarded(allocId, request);
+      throw new NotFoundError(`allocation ${allocId} not found on this client`);
+    });
+    logger.info(
+      { http: `http://${httpAddress}`, rpc: server?.rpcAddress, client: client?.nodeId },
+      "agent ready",
+    );
+    await waitForSignal();
+    logger.info("shutting down");
+  } finally {
+    await stopAll();
+  }
+}
+
+function startServer(config: AgentConfig, dataDir: string, logger: Logger): Promise<ServerAgent> {
+  return ServerAgent.start({
     config: {
       name: config.nodeName,
-      dataDir,
+      dataDir: config.dev ? join(dataDir, "server") : dataDir,
       bind: config.bind,
       rpcPort: config.rpcPort,
       region: config.region,
@@ -87,52 +159,36 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     logger,
     schedule,
   });
-  const http = new HttpApiServer({
-    host: config.bind,
-    port: config.httpPort,
-    logger: logger.child({ component: "http" }),
-    router: v1Router({
-      api: server.endpoints,
-      agent: {
-        name: config.nodeName,
-        region: config.region,
-        datacenter: config.datacenter,
-        rpcAddress: server.rpcAddress,
-        httpAddress: `${config.bind}:${config.httpPort}`,
-        server: true,
-        config: { ...config },
-      },
-      metrics: server.metrics,
-      nowNs: () => Date.now() * 1e6,
-    }),
-  });
-  let httpPort: number;
-  try {
-    httpPort = await http.listen();
-  } catch (error) {
-    await server.stop();
-    throw error;
-  }
-  logger.info({ http: `http://${config.bind}:${httpPort}`, rpc: server.rpcAddress }, "agent ready");
-  // Until the client agent lands, --dev runs one simulated client node over the real client RPCs.
-  const devClient = config.dev ? await startDevClient(server.rpcAddress, logger) : undefined;
-
-  await waitForSignal();
-  logger.info("shutting down");
-  devClient?.close();
-  await http.close();
-  await server.stop();
-  if (tempDir !== undefined) await rm(tempDir, { recursive: true, force: true });
 }
 
-async function startDevClient(rpcAddress: string, logger: Logger): Promise<NodeSimulator> {
-  const sim = new NodeSimulator({
-    servers: [rpcAddress],
-    logger: logger.child({ component: "dev-client" }),
-    namePrefix: "dev-client",
-  });
-  await sim.addNodes(1);
-  return sim;
+function clientConfig(
+  config: AgentConfig,
+  dataDir: string,
+  httpAddress: string,
+  servers: string[],
+): ClientConfig {
+  if (servers.length === 0) throw new ValidationError("--servers is required for a client", "agent");
+  return {
+    nodeName: config.nodeName,
+    dataDir: config.dev ? join(dataDir, "client") : dataDir,
+    bind: config.bind,
+    // A client's gRPC port serves only log requests from servers; next to a server (dev) or
+    // when not given, any free port (the node advertises it).
+    rpcPort: config.server || config.clientRpcPort === undefined ? 0 : config.clientRpcPort,
+    httpAddress,
+    region: config.region,
+    datacenter: config.datacenter,
+    nodeClass: config.nodeClass,
+    nodePool: config.nodePool,
+    meta: config.meta,
+    servers,
+    cpuTotalComputeMhz: config.cpuTotalComputeMhz,
+    memoryTotalMb: config.memoryTotalMb,
+    driverEnable: config.dev
+      ? [...new Set([...config.driverEnable, "raw_exec", "mock"])]
+      : config.driverEnable,
+    reserved: config.reserved,
+  };
 }
 
 function waitForSignal(): Promise<void> {

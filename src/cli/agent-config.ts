@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { NO_RESERVED, type ReservedConfig } from "../client/client-config.js";
 import { parseDurationMs } from "../shared/duration.js";
 import { ValidationError } from "../shared/errors.js";
 
@@ -37,6 +38,11 @@ export interface AgentConfig {
   cpuTotalComputeMhz: number | undefined;
   memoryTotalMb: number | undefined;
   driverEnable: string[];
+  /** A client's own gRPC port, when `--rpc-port` is given to a client-only agent. */
+  clientRpcPort: number | undefined;
+  stopTasksOnShutdown: boolean;
+  /** Client only: resources kept back for the machine (`client { reserved { … } }`). */
+  reserved: ReservedConfig;
 }
 
 export function defaultAgentConfig(): AgentConfig {
@@ -67,6 +73,9 @@ export function defaultAgentConfig(): AgentConfig {
     cpuTotalComputeMhz: undefined,
     memoryTotalMb: undefined,
     driverEnable: [],
+    clientRpcPort: undefined,
+    stopTasksOnShutdown: false,
+    reserved: { ...NO_RESERVED },
   };
 }
 
@@ -100,6 +109,12 @@ export interface AgentFlags {
   memoryTotalMb?: string;
   driverEnable?: string;
   config?: string;
+  /** From the config file only: `client { reserved { cpu memory disk reserved_ports } }`. */
+  reservedCpu?: string;
+  reservedMemory?: string;
+  reservedDisk?: string;
+  reservedPorts?: string;
+  stopTasksOnShutdown?: boolean;
 }
 
 function intValue(text: string, where: string, min: number, max: number): number {
@@ -199,6 +214,20 @@ export async function readConfigFile(path: string): Promise<AgentFlags> {
   set("servers", fileValue(client, "servers", `${path}: client`));
   set("nodeClass", fileValue(client, "node_class", `${path}: client`));
   set("nodePool", fileValue(client, "node_pool", `${path}: client`));
+  const reserved = block(client, "reserved");
+  set("reservedCpu", fileValue(reserved, "cpu", `${path}: client.reserved`));
+  set("reservedMemory", fileValue(reserved, "memory", `${path}: client.reserved`));
+  set("reservedDisk", fileValue(reserved, "disk", `${path}: client.reserved`));
+  set("reservedPorts", fileValue(reserved, "reserved_ports", `${path}: client.reserved`));
+  // Nomad's older spelling of enabling a driver: options { "driver.raw_exec.enable" = "1" }.
+  const options = block(client, "options");
+  const enabled = Object.entries(options)
+    .filter(
+      ([key, value]) =>
+        /^driver\.[a-z_]+\.enable$/.test(key) && (value === "1" || value === "true" || value === true),
+    )
+    .map(([key]) => key.split(".")[1] as string);
+  if (enabled.length > 0) flags.driverEnable = enabled.join(",");
   const meta = block(client, "meta");
   if (Object.keys(meta).length > 0) flags.meta = Object.entries(meta).map(([k, v]) => `${k}=${String(v)}`);
   return flags;
@@ -245,6 +274,15 @@ export async function resolveAgentConfig(flags: AgentFlags): Promise<AgentConfig
     c.cpuTotalComputeMhz = intValue(f.cpuTotalCompute, "--cpu-total-compute", 1, 10_000_000);
   if (f.memoryTotalMb !== undefined)
     c.memoryTotalMb = intValue(f.memoryTotalMb, "--memory-total-mb", 1, 100_000_000);
+  if (f.rpcPort !== undefined && c.client && !c.server) c.clientRpcPort = c.rpcPort;
+  if (f.reservedCpu !== undefined)
+    c.reserved.cpuMhz = intValue(f.reservedCpu, "client.reserved.cpu", 0, 10_000_000);
+  if (f.reservedMemory !== undefined)
+    c.reserved.memoryMb = intValue(f.reservedMemory, "client.reserved.memory", 0, 100_000_000);
+  if (f.reservedDisk !== undefined)
+    c.reserved.diskMb = intValue(f.reservedDisk, "client.reserved.disk", 0, 1e12);
+  if (f.reservedPorts !== undefined) c.reserved.ports = f.reservedPorts;
+  c.stopTasksOnShutdown = f.stopTasksOnShutdown ?? false;
   if (f.driverEnable !== undefined)
     c.driverEnable = f.driverEnable
       .split(",")
