@@ -192,6 +192,9 @@ export class ClientAgent {
     this.sync.stop();
     if (this.o.stopTasksOnShutdown === true) {
       await Promise.all(this.sync.allRunners().map((r) => r.stop("agent shutting down")));
+    } else {
+      // Tasks keep running; the next agent on this data dir re-attaches to them.
+      await Promise.all(this.sync.allRunners().map((r) => r.shutdown()));
     }
     await this.reporter
       .flush()

@@ -71,7 +71,7 @@ export interface AllocRunnerHandle {
    * and reporting; the state DB keeps what `restore()` needs. Optional so that test doubles of
    * this interface need not implement it.
    */
-  shutdown?(): Promise<void>;
+  shutdown(): Promise<void>;
   /** The client-owned fields as of now (what `onUpdate` last reported). */
   clientFields(): AllocClientFields;
   /** A task's log: everything asked for, then (with `follow`) new output until the task ends. */

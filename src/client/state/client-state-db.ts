@@ -34,6 +34,7 @@ export class ClientStateDb {
   private queued: Array<{ op: LevelOp<string, Uint8Array>; done: () => void; fail: (e: unknown) => void }> =
     [];
   private flushScheduled = false;
+  private closing = false;
   private writing: Promise<void> = Promise.resolve();
 
   private constructor(private readonly db: Db) {}
@@ -87,7 +88,10 @@ export class ClientStateDb {
     await Promise.all(keys.map((key) => this.enqueue({ type: "del", key })));
   }
 
+  /** Writes what is queued, then closes; later writes fail. */
   async close(): Promise<void> {
+    this.closing = true;
+    if (this.queued.length > 0) this.flush();
     await this.writing;
     await this.db.close();
   }
@@ -103,29 +107,36 @@ export class ClientStateDb {
 
   private enqueue(op: LevelOp<string, Uint8Array>): Promise<void> {
     return new Promise((done, fail) => {
+      if (this.closing && !this.flushScheduled) {
+        fail(new Error("client state DB is closed"));
+        return;
+      }
       this.queued.push({ op, done, fail });
       if (this.flushScheduled) return;
       this.flushScheduled = true;
-      setImmediate(() => {
-        this.flushScheduled = false;
-        const batch = this.queued;
-        this.queued = [];
-        // One batch at a time, in order: a later write of a key never lands before an earlier one.
-        this.writing = this.writing.then(() =>
-          writeLevelBatch(
-            this.db,
-            batch.map((q) => q.op),
-            true,
-          ).then(
-            () => {
-              for (const q of batch) q.done();
-            },
-            (error: unknown) => {
-              for (const q of batch) q.fail(error);
-            },
-          ),
+      setImmediate(() => this.flush());
+    });
+  }
+
+  /** Writes the queued operations as one fsynced batch, after the batch before it. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.queued;
+    this.queued = [];
+    if (batch.length === 0) return;
+    // One batch at a time, in order: a later write of a key never lands before an earlier one.
+    // A failure (even a synchronous throw of a closed DB) fails this batch only.
+    this.writing = this.writing.then(async () => {
+      try {
+        await writeLevelBatch(
+          this.db,
+          batch.map((q) => q.op),
+          true,
         );
-      });
+        for (const q of batch) q.done();
+      } catch (error) {
+        for (const q of batch) q.fail(error);
+      }
     });
   }
 }
