@@ -6,9 +6,10 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { pickLoopbackPorts } from "./loopback-ports.js";
 
-/** One `drover agent --server` child process of a LocalCluster. */
-export interface ServerProcess {
+/** One `drover agent` child process of a LocalCluster (a server or a client). */
+export interface AgentProcess {
   readonly name: string;
+  readonly kind: "server" | "client";
   readonly httpPort: number;
   readonly rpcPort: number;
   readonly dataDir: string;
@@ -16,6 +17,19 @@ export interface ServerProcess {
   readonly rpcAddress: string;
   readonly httpUrl: string;
   proc: ChildProcess | undefined;
+  /** The agent's command line after `bin/drover.js` (kept so a restart is the same agent). */
+  readonly args: readonly string[];
+}
+
+/** A server of a LocalCluster (its rpcPort is the cluster's gRPC for Raft and clients). */
+export type ServerProcess = AgentProcess;
+
+export interface AddClientOptions {
+  name?: string;
+  /** Servers the client is given (default: every server; a client needs only one). */
+  servers?: readonly string[];
+  /** Extra flags, e.g. ["--meta", "rack=r1"]. */
+  extraArgs?: readonly string[];
 }
 
 export interface LocalClusterOptions {
@@ -48,6 +62,7 @@ function droverBin(): string {
  */
 export class LocalCluster {
   readonly servers: ServerProcess[] = [];
+  readonly clients: AgentProcess[] = [];
   private readonly logs = new Map<string, WriteStream>();
   private exits = new Map<string, Promise<void>>();
 
@@ -64,19 +79,41 @@ export class LocalCluster {
     const cluster = new LocalCluster(baseDir, options.baseDir === undefined, options);
     const bind = options.bind ?? "127.0.0.1";
     const ports = await pickLoopbackPorts(2 * count);
+    const rpcAddresses = Array.from({ length: count }, (_, i) => `${bind}:${ports[2 * i + 1] as number}`);
     for (let i = 0; i < count; i++) {
       const name = `s${i + 1}`;
       const httpPort = ports[2 * i] as number;
       const rpcPort = ports[2 * i + 1] as number;
+      const dataDir = join(baseDir, name);
+      const others = rpcAddresses.filter((_, j) => j !== i);
       cluster.servers.push({
         name,
+        kind: "server",
         httpPort,
         rpcPort,
-        dataDir: join(baseDir, name),
+        dataDir,
         logFile: join(baseDir, `${name}.log`),
         rpcAddress: `${bind}:${rpcPort}`,
         httpUrl: `http://${bind}:${httpPort}`,
         proc: undefined,
+        args: [
+          "agent",
+          "--server",
+          "--node",
+          name,
+          "--data-dir",
+          dataDir,
+          "--bind",
+          bind,
+          "--http-port",
+          String(httpPort),
+          "--rpc-port",
+          String(rpcPort),
+          "--bootstrap-expect",
+          String(count),
+          ...(others.length > 0 ? ["--join", others.join(",")] : []),
+          ...(options.extraArgs ?? []),
+        ],
       });
     }
     for (const server of cluster.servers) cluster.spawn(server);
@@ -97,29 +134,60 @@ export class LocalCluster {
     return server;
   }
 
-  private spawn(server: ServerProcess): void {
+  /** A server or a client by name. */
+  agent(name: string): AgentProcess {
+    const agent = [...this.servers, ...this.clients].find((a) => a.name === name);
+    if (agent === undefined) throw new Error(`no agent ${name}`);
+    return agent;
+  }
+
+  /**
+   * Starts a real client agent (`drover agent --client`) pointed at the servers, with raw_exec
+   * and mock enabled; it runs the tasks placed on it as real processes.
+   */
+  async addClient(options: AddClientOptions = {}): Promise<AgentProcess> {
     const bind = this.options.bind ?? "127.0.0.1";
-    const others = this.servers.filter((s) => s !== server).map((s) => s.rpcAddress);
-    const args = [
-      ...(this.options.nodeArgs ?? []),
-      droverBin(),
-      "agent",
-      "--server",
-      "--node",
-      server.name,
-      "--data-dir",
-      server.dataDir,
-      "--bind",
-      bind,
-      "--http-port",
-      String(server.httpPort),
-      "--rpc-port",
-      String(server.rpcPort),
-      "--bootstrap-expect",
-      String(this.servers.length),
-      ...(others.length > 0 ? ["--join", others.join(",")] : []),
-      ...(this.options.extraArgs ?? []),
-    ];
+    const name = options.name ?? `c${this.clients.length + 1}`;
+    const [httpPort] = (await pickLoopbackPorts(1)) as [number];
+    const dataDir = join(this.baseDir, name);
+    const client: AgentProcess = {
+      name,
+      kind: "client",
+      httpPort,
+      rpcPort: 0,
+      dataDir,
+      logFile: join(this.baseDir, `${name}.log`),
+      rpcAddress: "",
+      httpUrl: `http://${bind}:${httpPort}`,
+      proc: undefined,
+      args: [
+        "agent",
+        "--client",
+        "--node",
+        name,
+        "--data-dir",
+        dataDir,
+        "--bind",
+        bind,
+        "--http-port",
+        String(httpPort),
+        "--servers",
+        (options.servers ?? this.rpcAddresses()).join(","),
+        "--driver-enable",
+        "raw_exec,mock",
+        // A test or `npm start` ending must not leave task processes behind.
+        "--stop-tasks-on-shutdown",
+        ...(options.extraArgs ?? []),
+      ],
+    };
+    this.clients.push(client);
+    this.spawn(client);
+    return client;
+  }
+
+  private spawn(agent: AgentProcess): void {
+    const server = agent;
+    const args = [...(this.options.nodeArgs ?? []), droverBin(), ...agent.args];
     let log = this.logs.get(server.name);
     if (log === undefined) {
       log = createWriteStream(server.logFile, { flags: "a" });
@@ -148,7 +216,7 @@ export class LocalCluster {
 
   /** Kills a server (SIGKILL by default: a crash) and waits until the process is gone. */
   async kill(name: string, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
-    const server = this.server(name);
+    const server = this.agent(name);
     if (server.proc === undefined) return;
     server.proc.kill(signal);
     await this.exits.get(name);
@@ -157,7 +225,7 @@ export class LocalCluster {
 
   /** Starts a killed server again with the same name, ports and data directory. */
   restart(name: string): void {
-    const server = this.server(name);
+    const server = this.agent(name);
     if (server.proc !== undefined) throw new Error(`${name} is still running`);
     this.spawn(server);
   }
@@ -168,7 +236,7 @@ export class LocalCluster {
 
   /** GET/PUT/POST/DELETE against one server's HTTP API. */
   async http<T = unknown>(
-    server: ServerProcess,
+    server: AgentProcess,
     method: string,
     path: string,
     body?: unknown,
@@ -215,14 +283,16 @@ export class LocalCluster {
   /** Stops every server (SIGTERM, then SIGKILL after `graceMs`) and removes temporary data. */
   async stop(graceMs = 5_000): Promise<void> {
     await Promise.all(
-      this.running().map(async (s) => {
-        const exited = this.exits.get(s.name);
-        s.proc?.kill("SIGTERM");
-        const timer = setTimeout(() => s.proc?.kill("SIGKILL"), graceMs);
-        await exited;
-        clearTimeout(timer);
-        s.proc = undefined;
-      }),
+      [...this.clients, ...this.servers]
+        .filter((a) => a.proc !== undefined)
+        .map(async (s) => {
+          const exited = this.exits.get(s.name);
+          s.proc?.kill("SIGTERM");
+          const timer = setTimeout(() => s.proc?.kill("SIGKILL"), graceMs);
+          await exited;
+          clearTimeout(timer);
+          s.proc = undefined;
+        }),
     );
     for (const log of this.logs.values()) log.end();
     if (this.ownsBaseDir && process.env["DROVER_KEEP_CLUSTER"] === undefined) {
