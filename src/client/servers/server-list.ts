@@ -1,8 +1,21 @@
 import { RpcError } from "../../rpc/rpc-status.js";
-import type { ServerAddress } from "../../rpc/server-api.js";
+import type { ServerAddress, ServerApi } from "../../rpc/server-api.js";
 import { ServerRpcClient } from "../../rpc/server-client.js";
 import { NotLeaderError, TimeoutError } from "../../shared/errors.js";
 import type { Logger } from "../../shared/log.js";
+
+/** One server as the client sees it: its API, and the connection to let go of at the end. */
+export type ServerConnection = ServerApi & { close(): void };
+
+/** Opens the connection to one server (a gRPC client; tests hand in servers of their own). */
+export type ServerConnector = (address: string) => ServerConnection;
+
+export interface ServerListOptions {
+  /** Deadline of each call to a server (default 10 s). */
+  deadlineMs?: number;
+  /** How connections are opened (default: a ServerRpcClient). */
+  connect?: ServerConnector;
+}
 
 /**
  * The servers a client talks to: it starts from the ones it was given (any one is enough),
@@ -16,24 +29,28 @@ export class ServerList {
   private readonly configured: readonly string[];
   private addresses: string[];
   private cursor = 0;
-  private readonly clients = new Map<string, ServerRpcClient>();
+  private readonly clients = new Map<string, ServerConnection>();
+  private readonly connect: ServerConnector;
 
   constructor(
     servers: readonly string[],
     private readonly logger: Logger,
-    private readonly deadlineMs = 10_000,
+    options: ServerListOptions = {},
   ) {
     if (servers.length === 0) throw new Error("ServerList: no servers given");
+    const deadlineMs = options.deadlineMs ?? 10_000;
+    this.connect =
+      options.connect ?? ((address) => new ServerRpcClient(address, { defaultDeadlineMs: deadlineMs }));
     this.configured = [...servers];
     this.addresses = [...servers];
   }
 
   /** The client of the server in use now. */
-  current(): ServerRpcClient {
-    const address = this.addresses[this.cursor % this.addresses.length] as string;
+  current(): ServerConnection {
+    const address = this.currentAddress();
     let client = this.clients.get(address);
     if (client === undefined) {
-      client = new ServerRpcClient(address, { defaultDeadlineMs: this.deadlineMs });
+      client = this.connect(address);
       this.clients.set(address, client);
     }
     return client;
@@ -66,9 +83,9 @@ export class ServerList {
     next.sort();
     if (next.length === this.addresses.length && next.every((a, i) => a === this.addresses[i])) return;
     this.addresses = next;
-    // Stay on the server in use when it is still listed.
+    // Stay on the server in use when it is still listed (indexOf: -1 when not; then the first).
     const at = next.indexOf(current);
-    this.cursor = at >= 0 ? at : 0;
+    this.cursor = Math.max(at, 0);
     this.logger.debug({ servers: next }, "learned servers");
   }
 
@@ -89,7 +106,7 @@ export class ServerList {
  */
 export async function callAnyServer<T>(
   servers: ServerList,
-  call: (client: ServerRpcClient) => Promise<T>,
+  call: (client: ServerApi) => Promise<T>,
 ): Promise<T> {
   const attempts = servers.all().length;
   let last: unknown;
