@@ -197,3 +197,18 @@ export class FakeWatch implements AllocWatch {
     this.settle?.resolve();
   }
 }
+
+/** A promise and the functions that settle it (Promise.withResolvers is Node 22). */
+export function deferred<T>(): {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+} {
+  let resolve: (value: T) => void = () => {};
+  let reject: (error: unknown) => void = () => {};
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
