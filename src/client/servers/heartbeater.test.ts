@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { mockNode } from "../../fsm/index.js";
 import type { NodeUpdateResult } from "../../rpc/server-api.js";
 import { silentLogger } from "../../shared/log.js";
-import { deferred, FakeCluster } from "./fake-servers.test-support.js";
+import { deferred, FakeCluster, unavailableError } from "./fake-servers.test-support.js";
 import { Heartbeater } from "./heartbeater.js";
 import { ServerList } from "./server-list.js";
 
@@ -154,6 +154,23 @@ describe("Heartbeater", () => {
     await starting;
     expect(vi.getTimerCount()).toBe(0);
     expect(cluster.callsOf("nodeRegister")).toHaveLength(2);
+  });
+
+  it("stop() while a register call is in flight: its failure ends start() without another pause", async () => {
+    const { cluster, heartbeater } = setup(["a:1"]);
+    const answer = deferred<NodeUpdateResult>();
+    cluster.server("a:1").override("nodeRegister", () => answer.promise);
+    let started = false;
+    const starting = heartbeater.start().then(() => {
+      started = true;
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    heartbeater.stop();
+    answer.reject(unavailableError("a:1"));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(started).toBe(true);
+    await starting;
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it("stop() while a heartbeat is in flight: its answer schedules no further beat", async () => {

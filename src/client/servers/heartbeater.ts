@@ -60,6 +60,8 @@ export class Heartbeater {
         this.o.onRegistered?.(result);
         return;
       } catch (error) {
+        // Stopped while the call was out: its failure is no reason to wait before ending.
+        if (this.stopped) return;
         // Every server refused or none answered: say so once in a while, keep trying.
         if (attempt % 10 === 0) this.o.logger.warn({ err: error }, "node registration failed; retrying");
         await this.pause(Math.min(RETRY_MS * 2 ** attempt, 10_000));
