@@ -142,17 +142,6 @@ describe("AllocSync", () => {
     sync.stop();
   });
 
-  it("starts nothing for an allocation whose job it was never sent", () => {
-    const { cluster, sync, created } = setup();
-    sync.start();
-    cluster
-      .server("a:1")
-      .lastWatch()
-      .push({ index: 10, full: true, allocs: [alloc(ALLOC_A, 10)], jobs: [] });
-    expect(created).toHaveLength(0);
-    sync.stop();
-  });
-
   it("hands a later version of an allocation, with its job, to the runner", () => {
     const { cluster, sync, created, runnerOf } = setup();
     sync.start();
@@ -234,6 +223,55 @@ describe("AllocSync", () => {
       [ALLOC_B, ["run"]],
     ]);
     expect(sync.allRunners()).toEqual([created[1]]);
+    sync.stop();
+  });
+
+  it("keeps only the jobs of versions some runner uses", () => {
+    const { cluster, sync } = setup();
+    sync.start();
+    const watch = cluster.server("a:1").lastWatch();
+    const done = alloc(ALLOC_B, 10, { JobID: "batch", ClientStatus: "complete" });
+    const batchJob = mockJob({ ID: "batch", Version: 3 });
+    watch.push({ index: 10, full: true, allocs: [alloc(ALLOC_A, 10), done], jobs: [jobV0, batchJob] });
+    expect(sync.cachedJobs).toBe(1); // the finished allocation got no runner: its job is not kept
+    watch.push({ index: 12, allocs: [alloc(ALLOC_A, 12, { JobVersion: 1 })], jobs: [jobV1] });
+    expect(sync.cachedJobs).toBe(1); // version 0 is run by nobody now
+    watch.push({ index: 14, removedAllocIds: [ALLOC_A] });
+    expect(sync.cachedJobs).toBe(0);
+    sync.stop();
+  });
+
+  it("watches again when a new allocation's job was dropped, as a stream sends each job once", () => {
+    const { cluster, servers, sync, created } = setup();
+    sync.start();
+    const first = cluster.server("a:1").lastWatch();
+    first.push({ index: 10, full: true, allocs: [alloc(ALLOC_A, 10)], jobs: [jobV0] });
+    first.push({ index: 20, removedAllocIds: [ALLOC_A] }); // garbage collected: job v0 dropped
+    // The same job version is placed here again; this stream already sent job v0, so it does
+    // not send it again.
+    first.push({ index: 30, allocs: [alloc(ALLOC_B, 30)] });
+    expect(created.map((r) => r.allocId)).toEqual([ALLOC_A]);
+    expect(first.cancelled).toBe(true);
+    expect(servers.currentAddress()).toBe("a:1"); // the server did nothing wrong
+    const second = cluster.server("a:1").lastWatch();
+    expect(second).not.toBe(first);
+    second.push({ index: 30, full: true, allocs: [alloc(ALLOC_B, 30)], jobs: [jobV0] });
+    expect(created.map((r) => [r.allocId, r.calls])).toEqual([
+      [ALLOC_A, ["run", "destroy"]],
+      [ALLOC_B, ["run"]],
+    ]);
+    sync.stop();
+  });
+
+  it("does not watch again when a stream's first (full) message lacks a job: the server has none", () => {
+    const { cluster, sync, created } = setup();
+    sync.start();
+    cluster
+      .server("a:1")
+      .lastWatch()
+      .push({ index: 10, full: true, allocs: [alloc(ALLOC_A, 10)], jobs: [] });
+    expect(created).toHaveLength(0);
+    expect(cluster.server("a:1").watches).toHaveLength(1);
     sync.stop();
   });
 

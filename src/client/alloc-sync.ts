@@ -24,6 +24,11 @@ export interface AllocSyncOptions {
  * allocation missing from a full update is removed only when that update's index is at least
  * the allocation's own ModifyIndex (the server had the allocation's latest version, and no longer
  * has the allocation), and an older version of an allocation never replaces a newer one.
+ *
+ * A stream sends each job version once. The client keeps only the jobs some runner uses, so an
+ * allocation may later arrive on the same stream without a job the client dropped (a batch job
+ * run again after its allocations were garbage collected): the client then watches again, and
+ * the new stream's first message carries every job its allocations need.
  */
 export class AllocSync {
   private readonly runners = new Map<string, { runner: AllocRunnerHandle; alloc: Allocation }>();
@@ -52,6 +57,11 @@ export class AllocSync {
 
   allRunners(): AllocRunnerHandle[] {
     return [...this.runners.values()].map((r) => r.runner);
+  }
+
+  /** Job versions held (for tests and stats). */
+  get cachedJobs(): number {
+    return this.jobs.size;
   }
 
   stop(): void {
@@ -108,38 +118,54 @@ export class AllocSync {
   private apply(update: ClientAllocsUpdate): void {
     for (const job of update.jobs) this.rememberJob(job);
     const present = update.full ? new Set(update.allocs.map((a) => a.ID)) : undefined;
-    for (const alloc of update.allocs) this.upsert(alloc);
+    const withoutJob = update.allocs.filter((alloc) => !this.upsert(alloc)).map((a) => a.ID);
     for (const id of update.removedAllocIds) this.remove(id, update.index);
     if (present !== undefined) {
       for (const id of [...this.runners.keys()]) if (!present.has(id)) this.remove(id, update.index);
     }
+    this.forgetUnusedJobs();
+    if (withoutJob.length === 0) return;
+    if (update.full) {
+      // A stream's first message carries every job it has: this server has none for these.
+      this.o.logger.error({ allocs: withoutJob }, "allocations without their job; not started");
+      return;
+    }
+    this.o.logger.info({ allocs: withoutJob }, "allocations whose job was dropped here; watching again");
+    this.watchAgain();
   }
 
-  private upsert(alloc: Allocation): void {
+  /** Hands the allocation to its runner, or makes one; false when its job is not held. */
+  private upsert(alloc: Allocation): boolean {
     const held = this.runners.get(alloc.ID);
     const job = this.jobs.get(jobKey(alloc.Namespace, alloc.JobID, alloc.JobVersion));
     if (held !== undefined) {
-      if (alloc.ModifyIndex < held.alloc.ModifyIndex) return;
+      if (alloc.ModifyIndex < held.alloc.ModifyIndex) return true;
       held.alloc = alloc;
-      if (job !== undefined) held.runner.update(alloc, job);
-      return;
+      if (job === undefined) return false;
+      held.runner.update(alloc, job);
+      return true;
     }
     // An allocation already over before this client ever ran it needs no runner.
-    if (allocTerminal(alloc)) return;
-    if (job === undefined) {
-      this.o.logger.error({ alloc: alloc.ID, job: alloc.JobID }, "allocation without its job; not started");
-      return;
-    }
+    if (allocTerminal(alloc)) return true;
+    if (job === undefined) return false;
     const runner = this.o.createRunner(alloc, job);
     this.runners.set(alloc.ID, { runner, alloc });
     runner.run();
+    return true;
+  }
+
+  /** A new stream from the same server (nothing went wrong with it, so no failover). */
+  private watchAgain(): void {
+    const watch = this.watch;
+    this.watch = undefined;
+    watch?.cancel();
+    this.startWatch();
   }
 
   private remove(allocId: string, updateIndex: number): void {
     const held = this.runners.get(allocId);
     if (held === undefined || updateIndex < held.alloc.ModifyIndex) return;
     this.runners.delete(allocId);
-    this.forgetJobUnlessUsed(held.alloc);
     held.runner
       .destroy()
       .catch((error: unknown) =>
@@ -147,17 +173,12 @@ export class AllocSync {
       );
   }
 
-  /** Keeps the job cache to the versions some runner still runs. */
-  private forgetJobUnlessUsed(gone: Allocation): void {
-    for (const { alloc } of this.runners.values()) {
-      if (
-        alloc.Namespace === gone.Namespace &&
-        alloc.JobID === gone.JobID &&
-        alloc.JobVersion === gone.JobVersion
-      )
-        return;
-    }
-    this.jobs.delete(jobKey(gone.Namespace, gone.JobID, gone.JobVersion));
+  /** Keeps the job cache to the versions some runner still runs (see the class comment). */
+  private forgetUnusedJobs(): void {
+    const used = new Set<string>();
+    for (const { alloc } of this.runners.values())
+      used.add(jobKey(alloc.Namespace, alloc.JobID, alloc.JobVersion));
+    for (const key of this.jobs.keys()) if (!used.has(key)) this.jobs.delete(key);
   }
 
   private rememberJob(job: Job): void {
