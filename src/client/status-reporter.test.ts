@@ -119,6 +119,31 @@ describe("StatusReporter", () => {
     reporter.close();
   });
 
+  it("never has two updates out at once, even while flushing (a later one could land first)", async () => {
+    const { cluster, reporter } = setup();
+    const answers: Array<(index: number) => void> = [];
+    const sent: string[][] = [];
+    cluster.server("a:1").override("allocClientUpdate", (allocs) => {
+      sent.push(allocs.map((a) => `${a.ID}:${a.ClientStatus}`));
+      const answer = deferred<number>();
+      answers.push(answer.resolve);
+      return answer.promise;
+    });
+    reporter.queue(fields("a", "running"));
+    const flushing = reporter.flush();
+    reporter.queue(fields("a", "complete"));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(sent).toEqual([["a:running"]]);
+    answers[0]?.(1);
+    await flushing;
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(sent).toEqual([["a:running"], ["a:complete"]]);
+    answers[1]?.(2);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(reporter.reportsSent).toBe(2);
+    reporter.close();
+  });
+
   it("close() drops what is queued afterwards and leaves no timer", async () => {
     const { reporter, batches } = setup();
     reporter.queue(fields("a", "running"));

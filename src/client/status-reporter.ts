@@ -39,10 +39,13 @@ export class StatusReporter {
 
   /** Sends what is queued now and waits for it (used on a clean shutdown). */
   async flush(): Promise<void> {
+    // One update out at a time, or a later one could land before an earlier and be overwritten.
+    while (this.inFlight !== undefined) await this.inFlight;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.pending.size === 0) return;
+    this.startSend();
     await this.inFlight;
-    if (this.pending.size > 0) await this.send();
   }
 
   close(): void {
@@ -55,11 +58,16 @@ export class StatusReporter {
     if (this.timer !== undefined || this.inFlight !== undefined || this.closed) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.inFlight = this.send().finally(() => {
-        this.inFlight = undefined;
-        if (this.pending.size > 0) this.schedule(this.o.windowMs ?? 200);
-      });
+      this.startSend();
     }, delayMs);
+  }
+
+  /** Every update goes out through here, so `inFlight` always knows of the one out. */
+  private startSend(): void {
+    this.inFlight = this.send().finally(() => {
+      this.inFlight = undefined;
+      if (this.pending.size > 0) this.schedule(this.o.windowMs ?? 200);
+    });
   }
 
   private async send(): Promise<void> {
