@@ -6,6 +6,7 @@
  * created by the scheduler (Allocation.CreateTime, set just before the plan commits) to its
  * process running (the task's shell writes a timestamp as its first act), the client's RSS once
  * all run, and the time from the job's DELETE until every task process is gone.
+ * DROVER_PROFILE_DIR=<dir> writes a CPU profile of every agent into <dir>.
  */
 import { readFileSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
@@ -40,7 +41,13 @@ interface Alloc {
 export async function run(argv: string[]): Promise<BenchResult> {
   const args = parseArgs(argv);
   const dir = await mkdtemp(join(tmpdir(), "drover-bench-client-"));
-  const cluster = await LocalCluster.start({ servers: args.servers, logLevel: "warn" });
+  // DROVER_PROFILE_DIR=/tmp/prof writes a CPU profile of every agent when it stops.
+  const profileDir = process.env["DROVER_PROFILE_DIR"];
+  const cluster = await LocalCluster.start({
+    servers: args.servers,
+    logLevel: "warn",
+    ...(profileDir === undefined ? {} : { nodeArgs: ["--cpu-prof", "--cpu-prof-dir", profileDir] }),
+  });
   try {
     const leader = await cluster.waitForLeader(60_000);
     const client = await cluster.addClient();
@@ -94,6 +101,20 @@ export async function run(argv: string[]): Promise<BenchResult> {
       .filter((a) => started.has(a.ID))
       .map((a) => ((started.get(a.ID) as { atNs: number }).atNs - a.CreateTime) / 1e6);
     const rssMb = await rssOf(client.proc?.pid ?? 0);
+    // The client's own share: task runner asked to start → driver reports the process running.
+    const clientMetrics = (
+      await fetch(`${client.httpUrl}/v1/metrics?format=prometheus`).then((r) => r.text())
+    ).split("\n");
+    const metric = (name: string): number =>
+      Number(
+        clientMetrics
+          .find((l) => l.startsWith(name))
+          ?.split(" ")
+          .at(-1) ?? Number.NaN,
+      );
+    const runnerMeanMs =
+      (1000 * metric("drover_client_task_start_seconds_sum")) /
+      metric("drover_client_task_start_seconds_count");
 
     const stopAt = Date.now();
     await cluster.http(leader, "DELETE", "/v1/job/bench");
@@ -106,6 +127,7 @@ export async function run(argv: string[]): Promise<BenchResult> {
       start_p50_ms: percentile(latenciesMs, 50),
       start_p99_ms: percentile(latenciesMs, 99),
       start_max_ms: Math.max(...latenciesMs),
+      runner_start_mean_ms: runnerMeanMs,
       client_rss_mb: rssMb,
       stop_all_s: stopAllS,
     };

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -62,8 +63,17 @@ export async function readStat(pid: number): Promise<ProcStat | undefined> {
   }
 }
 
-export async function readStartTicks(pid: number): Promise<number | undefined> {
-  return (await readStat(pid))?.startTicks;
+/**
+ * The start time of a pid, read synchronously: one small /proc read on the task start path,
+ * where a thread-pool round trip would wait behind every other start's file work.
+ */
+export function readStartTicks(pid: number): number | undefined {
+  try {
+    return parseStat(readFileSync(`/proc/${pid}/stat`, "utf8"))?.startTicks;
+  } catch (err) {
+    if (isGoneError(err)) return undefined;
+    throw err;
+  }
 }
 
 /** True while the process that had `startTicks` still exists under `pid` and is not a zombie. */
@@ -72,8 +82,43 @@ export async function isSameProcess(pid: number, startTicks: number): Promise<bo
   return stat !== undefined && stat.startTicks === startTicks && stat.state !== "Z";
 }
 
-/** A snapshot of every live (non-zombie) process. */
-export async function listProcesses(): Promise<ProcStat[]> {
+/**
+ * A snapshot of every live (non-zombie) process. A scan reads one file per process, so callers
+ * share it: a call while a scan runs joins that scan, and a scan finished less than
+ * SCAN_REUSE_MS ago is reused. Without this, stopping 200 tasks at once (each waiting for its
+ * tree to be gone) read the whole /proc table 200 times every poll and starved the agent. A
+ * snapshot that is a few milliseconds old is safe here: signals go to the process group first,
+ * and waiting for a tree to be gone always goes on to a later scan.
+ */
+export function listProcesses(): Promise<ProcStat[]> {
+  const now = performance.now();
+  if (lastScan !== undefined && (lastScan.running || now - lastScan.at < SCAN_REUSE_MS))
+    return lastScan.table;
+  const scan: SharedScan = { at: now, running: true, table: scanProcesses() };
+  lastScan = scan;
+  scan.table.then(
+    () => {
+      scan.running = false;
+      scan.at = performance.now();
+    },
+    () => {
+      // A failed scan is never reused.
+      if (lastScan === scan) lastScan = undefined;
+    },
+  );
+  return scan.table;
+}
+
+interface SharedScan {
+  at: number;
+  running: boolean;
+  table: Promise<ProcStat[]>;
+}
+
+const SCAN_REUSE_MS = 20;
+let lastScan: SharedScan | undefined;
+
+async function scanProcesses(): Promise<ProcStat[]> {
   const names = await readdir("/proc");
   const stats = await Promise.all(names.filter((n) => /^\d+$/.test(n)).map((n) => readStat(Number(n))));
   return stats.filter((s): s is ProcStat => s !== undefined && s.state !== "Z");
@@ -138,8 +183,11 @@ export class ProcessTree {
   async members(): Promise<ProcessId[]> {
     const table = await listProcesses();
     const byPid = new Map(table.map((p) => [p.pid, p]));
+    // The shared table may predate a member (it is up to SCAN_REUSE_MS old): a tracked process
+    // missing from it is checked on its own before it counts as gone.
     for (const [pid, ticks] of this.tracked) {
-      if (byPid.get(pid)?.startTicks !== ticks) this.tracked.delete(pid);
+      if (byPid.get(pid)?.startTicks === ticks) continue;
+      if (!(await isSameProcess(pid, ticks))) this.tracked.delete(pid);
     }
     const add = (p: ProcStat | undefined): void => {
       if (p !== undefined && p.pid !== process.pid) this.tracked.set(p.pid, p.startTicks);

@@ -34,7 +34,8 @@ export class ClientStateDb {
   private queued: Array<{ op: LevelOp<string, Uint8Array>; done: () => void; fail: (e: unknown) => void }> =
     [];
   private flushScheduled = false;
-  private closing = false;
+  private inFlight = false;
+  private closed = false;
   private writing: Promise<void> = Promise.resolve();
 
   private constructor(private readonly db: Db) {}
@@ -90,9 +91,10 @@ export class ClientStateDb {
 
   /** Writes what is queued, then closes; later writes fail. */
   async close(): Promise<void> {
-    this.closing = true;
+    this.closed = true;
     if (this.queued.length > 0) this.flush();
-    await this.writing;
+    // Each batch, when done, starts the next one if more was queued: wait for the last.
+    while (this.inFlight || this.queued.length > 0) await this.writing;
     await this.db.close();
   }
 
@@ -107,26 +109,31 @@ export class ClientStateDb {
 
   private enqueue(op: LevelOp<string, Uint8Array>): Promise<void> {
     return new Promise((done, fail) => {
-      if (this.closing && !this.flushScheduled) {
+      if (this.closed) {
         fail(new Error("client state DB is closed"));
         return;
       }
       this.queued.push({ op, done, fail });
-      if (this.flushScheduled) return;
+      if (this.inFlight || this.flushScheduled) return;
       this.flushScheduled = true;
       setImmediate(() => this.flush());
     });
   }
 
-  /** Writes the queued operations as one fsynced batch, after the batch before it. */
+  /**
+   * Group commit: one fsynced batch in flight at a time, and everything queued while it was
+   * being written goes out together in the next one. (Chaining one batch per event-loop turn
+   * instead made 100 tasks starting at once wait behind ~100 fsyncs in a row.) Order is kept:
+   * a later write of a key never lands before an earlier one. A failure, even a synchronous
+   * throw of a closed DB, fails the writes of its own batch only.
+   */
   private flush(): void {
     this.flushScheduled = false;
     const batch = this.queued;
     this.queued = [];
-    if (batch.length === 0) return;
-    // One batch at a time, in order: a later write of a key never lands before an earlier one.
-    // A failure (even a synchronous throw of a closed DB) fails this batch only.
-    this.writing = this.writing.then(async () => {
+    if (batch.length === 0 || this.inFlight) return;
+    this.inFlight = true;
+    this.writing = (async () => {
       try {
         await writeLevelBatch(
           this.db,
@@ -136,7 +143,10 @@ export class ClientStateDb {
         for (const q of batch) q.done();
       } catch (error) {
         for (const q of batch) q.fail(error);
+      } finally {
+        this.inFlight = false;
+        if (this.queued.length > 0) this.flush();
       }
-    });
+    })();
   }
 }
