@@ -9,29 +9,46 @@ export interface CpuFingerprint {
   modelName: string;
 }
 
+/** What /proc/cpuinfo says; zero cores when it says nothing usable. */
+export interface CpuInfo {
+  /** Logical CPUs: one `processor` entry each. */
+  cores: number;
+  /** Sum of the `cpu MHz` of all entries (0 where the kernel reports none, as on most ARM). */
+  mhzSum: number;
+  /** The first `model name`. */
+  modelName: string;
+}
+
+/** Parses the text of /proc/cpuinfo ("key<tabs>: value" lines, one block per logical CPU). */
+export function parseCpuInfo(text: string): CpuInfo {
+  let cores = 0;
+  let mhzSum = 0;
+  let modelName = "";
+  for (const line of text.split("\n")) {
+    const colon = line.indexOf(":");
+    if (colon < 0) continue;
+    const key = line.slice(0, colon).trim();
+    const value = line.slice(colon + 1).trim();
+    if (key === "processor") cores++;
+    else if (key === "cpu MHz") mhzSum += Number(value) || 0;
+    else if (key === "model name" && modelName === "") modelName = value;
+  }
+  return { cores, mhzSum, modelName };
+}
+
 /**
  * Cores and speed from /proc/cpuinfo (os.cpus() elsewhere). Virtual machines often report a
  * "cpu MHz" that is far from the real clock, or none at all; `--cpu-total-compute` overrides the
  * total, as in Nomad.
  */
 export async function fingerprintCpu(overrideTotalMhz: number | undefined): Promise<CpuFingerprint> {
-  let cores = 0;
-  let mhzSum = 0;
-  let modelName = "";
+  let info: CpuInfo = { cores: 0, mhzSum: 0, modelName: "" };
   try {
-    const text = await readFile("/proc/cpuinfo", "utf8");
-    for (const line of text.split("\n")) {
-      const colon = line.indexOf(":");
-      if (colon < 0) continue;
-      const key = line.slice(0, colon).trim();
-      const value = line.slice(colon + 1).trim();
-      if (key === "processor") cores++;
-      else if (key === "cpu MHz") mhzSum += Number(value) || 0;
-      else if (key === "model name" && modelName === "") modelName = value;
-    }
+    info = parseCpuInfo(await readFile("/proc/cpuinfo", "utf8"));
   } catch {
     // Not Linux, or /proc hidden: fall back to what Node sees.
   }
+  let { cores, mhzSum, modelName } = info;
   if (cores === 0) {
     const list = cpus();
     cores = Math.max(1, list.length);

@@ -11,22 +11,39 @@ export interface HostFingerprint {
 
 /** Kernel and distribution (from /etc/os-release, as Nomad's host fingerprint). */
 export async function fingerprintHost(): Promise<HostFingerprint> {
-  let osName = platform() as string;
-  let osVersion = "";
+  let osRelease: Record<string, string> = {};
   try {
-    const text = await readFile("/etc/os-release", "utf8");
-    for (const line of text.split("\n")) {
-      const eq = line.indexOf("=");
-      if (eq < 0) continue;
-      const key = line.slice(0, eq);
-      const value = line.slice(eq + 1).replace(/^"|"$/g, "");
-      if (key === "ID") osName = value;
-      else if (key === "VERSION_ID") osVersion = value;
-    }
+    osRelease = parseOsRelease(await readFile("/etc/os-release", "utf8"));
   } catch {
     // No os-release: keep the platform name.
   }
-  return { kernelName: platform(), kernelVersion: release(), osName, osVersion, hostname: hostname() };
+  return {
+    kernelName: platform(),
+    kernelVersion: release(),
+    osName: osRelease["ID"] ?? platform(),
+    osVersion: osRelease["VERSION_ID"] ?? "",
+    hostname: hostname(),
+  };
+}
+
+/**
+ * Parses os-release(5): `KEY=value` lines, values optionally in double or single quotes, `#`
+ * comments and blank lines ignored.
+ */
+export function parseOsRelease(text: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const eq = line.indexOf("=");
+    if (eq <= 0) continue;
+    let value = line.slice(eq + 1);
+    const quote = value[0];
+    if ((quote === '"' || quote === "'") && value.length >= 2 && value.endsWith(quote))
+      value = value.slice(1, -1);
+    fields[line.slice(0, eq)] = value;
+  }
+  return fields;
 }
 
 export interface NetworkFingerprint {
