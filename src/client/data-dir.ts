@@ -11,9 +11,13 @@ import { ValidationError } from "../shared/errors.js";
  */
 export async function checkDataDir(dir: string): Promise<void> {
   const probe = join(dir, `.drover-probe-${randomBytes(4).toString("hex")}`);
+  // Removed only once created: removing it from a dir that could not be made fails too (ENOTDIR),
+  // and that error would replace the one that says what is wrong.
+  let created = false;
   try {
     await mkdir(dir, { recursive: true });
     const file = await open(probe, "w");
+    created = true;
     try {
       await file.write(Buffer.alloc(4096));
       await file.sync();
@@ -22,10 +26,23 @@ export async function checkDataDir(dir: string): Promise<void> {
     }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "";
-    const why =
-      code === "ENOSPC" ? "the disk is full" : code === "EROFS" ? "read-only file system" : "not writable";
-    throw new ValidationError(`${why} (${code || (error as Error).message})`, `data dir ${dir}`);
+    throw new ValidationError(`${reason(code)} (${code || (error as Error).message})`, `data dir ${dir}`);
   } finally {
-    await rm(probe, { force: true });
+    if (created) await rm(probe, { force: true });
+  }
+}
+
+function reason(code: string): string {
+  switch (code) {
+    case "ENOSPC":
+      return "the disk is full";
+    case "EROFS":
+      return "read-only file system";
+    // mkdir says EEXIST when the data dir is a file, ENOTDIR when one of its parents is.
+    case "EEXIST":
+    case "ENOTDIR":
+      return "not a directory";
+    default:
+      return "not writable";
   }
 }
