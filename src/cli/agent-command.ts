@@ -130,7 +130,7 @@ export async function runAgent(config: AgentConfig): Promise<void> {
       { http: `http://${httpAddress}`, rpc: server?.rpcAddress, client: client?.nodeId },
       "agent ready",
     );
-    await waitForSignal();
+    await waitForSignal(logger);
     logger.info("shutting down");
   } finally {
     await stopAll();
@@ -191,14 +191,22 @@ function clientConfig(
   };
 }
 
-function waitForSignal(): Promise<void> {
+/**
+ * Resolves on the first SIGINT or SIGTERM. Later ones while the agent shuts down are noted and
+ * otherwise ignored: dying half-way through a shutdown would leave tasks and state behind.
+ */
+function waitForSignal(logger: Logger): Promise<void> {
   return new Promise((resolve) => {
-    const done = (): void => {
-      process.off("SIGINT", done);
-      process.off("SIGTERM", done);
+    let received = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (received) {
+        logger.warn({ signal }, "already shutting down");
+        return;
+      }
+      received = true;
       resolve();
     };
-    process.on("SIGINT", done);
-    process.on("SIGTERM", done);
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
   });
 }

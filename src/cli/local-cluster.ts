@@ -195,6 +195,9 @@ export class LocalCluster {
     }
     const proc = spawn(process.execPath, args, {
       stdio: ["ignore", "pipe", "pipe"],
+      // Own process group: a Ctrl-C at the terminal reaches the harness (which stops the agents
+      // in order), not every agent at once in the middle of that.
+      detached: true,
       env: { ...process.env, DROVER_LOG_LEVEL: this.options.logLevel ?? "info" },
     });
     proc.stdout?.pipe(log, { end: false });
@@ -281,19 +284,23 @@ export class LocalCluster {
   }
 
   /** Stops every server (SIGTERM, then SIGKILL after `graceMs`) and removes temporary data. */
-  async stop(graceMs = 5_000): Promise<void> {
-    await Promise.all(
-      [...this.clients, ...this.servers]
-        .filter((a) => a.proc !== undefined)
-        .map(async (s) => {
-          const exited = this.exits.get(s.name);
-          s.proc?.kill("SIGTERM");
-          const timer = setTimeout(() => s.proc?.kill("SIGKILL"), graceMs);
-          await exited;
-          clearTimeout(timer);
-          s.proc = undefined;
-        }),
-    );
+  async stop(graceMs = 15_000): Promise<void> {
+    // Clients first, while the servers can still take their last status reports; each client
+    // stops its tasks (kill_timeout each), hence the longer grace than a server needs.
+    for (const group of [this.clients, this.servers]) {
+      await Promise.all(
+        group
+          .filter((a) => a.proc !== undefined)
+          .map(async (s) => {
+            const exited = this.exits.get(s.name);
+            s.proc?.kill("SIGTERM");
+            const timer = setTimeout(() => s.proc?.kill("SIGKILL"), graceMs);
+            await exited;
+            clearTimeout(timer);
+            s.proc = undefined;
+          }),
+      );
+    }
     for (const log of this.logs.values()) log.end();
     if (this.ownsBaseDir && process.env["DROVER_KEEP_CLUSTER"] === undefined) {
       await rm(this.baseDir, { recursive: true, force: true });

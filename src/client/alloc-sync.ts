@@ -75,13 +75,15 @@ export class AllocSync {
   private startWatch(): void {
     if (this.stopped) return;
     const address = this.o.servers.currentAddress();
-    let watch: AllocWatch;
+    let watch: AllocWatch | undefined;
     try {
       watch = this.o.servers
         .current()
         .watchClientAllocs(
           { nodeId: this.o.nodeId, secretId: this.o.secretId, minIndex: 0, stale: true },
           (update) => {
+            // A message gRPC delivers after the watch was replaced or stopped is not ours to apply.
+            if (this.stopped || (watch !== undefined && this.watch !== watch)) return;
             this.failures = 0;
             this.apply(update);
           },
@@ -91,13 +93,14 @@ export class AllocSync {
       return;
     }
     this.watch = watch;
-    watch.closed.then(
+    const current = watch;
+    current.closed.then(
       () => {
         // The server ended the stream (it is shutting down): watch again, through another.
-        if (this.watch === watch) this.retry(address, new Error("alloc watch ended by the server"));
+        if (this.watch === current) this.retry(address, new Error("alloc watch ended by the server"));
       },
       (error: unknown) => {
-        if (this.watch === watch) this.retry(address, error);
+        if (this.watch === current) this.retry(address, error);
       },
     );
   }
