@@ -1,7 +1,7 @@
 import type { Counter, Gauge, Histogram } from "prom-client";
 import type { AgentMetrics } from "../shared/metrics.js";
 
-/** The Raft metrics of /work/shared/INTERFACES.md, registered on the agent's registry. */
+/** The Raft metrics the agent exports (drover_raft_*), registered on the agent's registry. */
 export class RaftMetrics {
   readonly leader: Gauge;
   readonly term: Gauge;
