@@ -47,11 +47,19 @@ function metaToProto(meta: QueryMeta): P.QueryMeta {
  * (rpc-status.ts), never throws into grpc-js.
  */
 function serverHandlers(api: ServerApi, logger: Logger): P.ServerHandlers {
-  const unary = <Req, Res>(fn: (req: Req) => Promise<Res>): handleUnaryCall<Req, Res> => {
+  /**
+   * `signal` aborts when the caller goes away (cancels, or its connection drops, as when its
+   * process dies): a long wait on its behalf must end then, not hold what it was waiting for.
+   */
+  const unary = <Req, Res>(
+    fn: (req: Req, signal: AbortSignal) => Promise<Res>,
+  ): handleUnaryCall<Req, Res> => {
     return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+      const gone = new AbortController();
+      call.once("cancelled", () => gone.abort());
       let promise: Promise<Res>;
       try {
-        promise = fn(call.request);
+        promise = fn(call.request, gone.signal);
       } catch (error) {
         promise = Promise.reject(error);
       }
@@ -195,8 +203,14 @@ function serverHandlers(api: ServerApi, logger: Logger): P.ServerHandlers {
     EvalList: list((q) => api.evalList(q)),
     EvalGet: get((id, q) => api.evalGet(id, q)),
 
-    EvalDequeue: unary(async (req: P.EvalDequeueRequest__Output) => {
-      const res = await api.evalDequeue(req.schedulers as SchedulerType[], req.timeoutMs);
+    EvalDequeue: unary(async (req: P.EvalDequeueRequest__Output, callerGone) => {
+      // A worker whose server died while it waited here must not be handed an eval: the eval
+      // would sit unacked until the broker's nack timeout (a minute) before anyone else got it.
+      const res = await api.evalDequeue(req.schedulers as SchedulerType[], req.timeoutMs, callerGone);
+      if (res.eval !== undefined && callerGone.aborted) {
+        await api.evalNack(res.eval.ID, res.token);
+        throw new Error("the worker went away before the eval reached it");
+      }
       return {
         eval: res.eval === undefined ? EMPTY : packValue(res.eval),
         token: res.token,

@@ -1,0 +1,69 @@
+import * as grpc from "@grpc/grpc-js";
+import { afterEach, describe, expect, it } from "vitest";
+import { mockEval } from "../../fsm/index.js";
+import type { DequeueResult, ServerApi } from "../../rpc/server-api.js";
+import { ServerRpcClient } from "../../rpc/server-client.js";
+import { silentLogger } from "../../shared/log.js";
+import { addServerService } from "./grpc-server.js";
+
+/**
+ * The gRPC edge of the server RPCs, against a stand-in ServerApi that records what the edge
+ * asks of it: what matters here is what grpc-js does with a caller that goes away.
+ */
+describe("server gRPC service: a caller that goes away", () => {
+  const closers: Array<() => void> = [];
+  afterEach(() => {
+    for (const close of closers.splice(0)) close();
+  });
+
+  async function serve(api: Partial<ServerApi>): Promise<ServerRpcClient> {
+    const server = new grpc.Server();
+    addServerService(server, api as ServerApi, silentLogger());
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) =>
+        e === null ? resolve(p) : reject(e),
+      ),
+    );
+    const client = new ServerRpcClient(`127.0.0.1:${port}`, { defaultDeadlineMs: 10_000 });
+    closers.push(() => {
+      client.close();
+      server.forceShutdown();
+    });
+    return client;
+  }
+
+  it("aborts a waiting EvalDequeue and nacks an eval handed to a caller already gone", async () => {
+    const evaluation = mockEval();
+    let release: (result: DequeueResult) => void = () => {};
+    let aborted: Promise<void> = Promise.resolve();
+    let reached: () => void = () => {};
+    const waiting = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    const nacks: Array<[string, string]> = [];
+    const client = await serve({
+      evalDequeue: (_schedulers, _timeoutMs, signal) => {
+        aborted = new Promise((resolve) =>
+          signal?.addEventListener("abort", () => resolve(), { once: true }),
+        );
+        return new Promise((resolve) => {
+          release = resolve;
+          reached();
+        });
+      },
+      evalNack: async (evalId, token) => {
+        nacks.push([evalId, token]);
+      },
+    });
+    const caller = new AbortController();
+    const call = client.evalDequeue(["service"], 30_000, caller.signal);
+    call.catch(() => undefined);
+    // The request reaches the server (the stand-in records its signal), then the caller leaves.
+    await waiting;
+    caller.abort();
+    await aborted;
+    // The broker hands the eval out anyway (it raced the cancellation): it goes back at once.
+    release({ eval: evaluation, token: "t-1", waitIndex: 1 });
+    await expect.poll(() => nacks, { timeout: 10_000 }).toEqual([[evaluation.ID, "t-1"]]);
+  });
+});
