@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -10,11 +11,13 @@ import {
   type Task,
   type TaskState,
 } from "../../fsm/index.js";
+import type { Driver, IntentRecovery, LaunchIntent, TaskStartSpec } from "../drivers/driver.js";
+import { isSameProcess } from "../drivers/process-tree.js";
 import { AllocDir } from "./alloc-dir.js";
 import { taskEvents } from "./task-events.js";
 import { type TaskRecord, TaskRunner } from "./task-runner.js";
 import { newTaskState, toRunning, withEvent } from "./task-state.js";
-import { type Harness, harness, type RecordingDriver, watch } from "./test-fixtures.js";
+import { type Harness, harness, RecordingDriver, watch } from "./test-fixtures.js";
 
 const MS = 1e6;
 const ALLOC_ID = mockAlloc().ID;
@@ -251,6 +254,99 @@ describe("TaskRunner", () => {
     expect(h.mock.recovers).toEqual([]);
   });
 });
+
+/** A recording driver that also offers its inner driver's launch intents (and records them). */
+class IntentDriver extends RecordingDriver {
+  readonly intents: LaunchIntent[] = [];
+  readonly intentRecoveries: string[] = [];
+
+  constructor(inner: Driver) {
+    super(inner);
+  }
+
+  launchIntent(spec: TaskStartSpec): LaunchIntent {
+    const intent = (this.inner.launchIntent as (s: TaskStartSpec) => LaunchIntent).call(this.inner, spec);
+    this.intents.push(intent);
+    return intent;
+  }
+
+  recoverIntent(intent: LaunchIntent): Promise<IntentRecovery> {
+    this.intentRecoveries.push(intent.taskName);
+    return (this.inner.recoverIntent as (i: LaunchIntent) => Promise<IntentRecovery>).call(
+      this.inner,
+      intent,
+    );
+  }
+}
+
+describe("TaskRunner launch intents (raw_exec)", () => {
+  /** Every start of the task appends a line to `counter`, then the task sleeps. */
+  const counted = () => ({
+    Driver: "raw_exec",
+    Config: { command: "/bin/sh", args: ["-c", `echo started >> ${h.dir}/counter; exec sleep 300`] },
+  });
+  const starts = async () =>
+    (await readFile(join(h.dir, "counter"), "utf8").catch(() => "")).split("\n").filter(Boolean).length;
+
+  it("persists the intent before the start, then the handle in its place", async () => {
+    const driver = new IntentDriver(h.rawExec.inner);
+    const { runner, until } = await taskRunner(counted(), { driver });
+    runner.run();
+    await until((s) => s.State === "running");
+    expect(driver.intents).toHaveLength(1);
+    const record = (await h.state.tasks<TaskRecord>(ALLOC_ID)).get("web");
+    expect(record?.handle).toMatchObject({ driver: "raw_exec" });
+    expect(record?.launching).toBeUndefined();
+    await runner.kill();
+  });
+
+  it("restore with an intent and no handle adopts the running task: no second start", async () => {
+    // The earlier agent: it started the task, then died before the handle was durable.
+    const earlier = new IntentDriver(h.rawExec.inner);
+    const first = await taskRunner(counted(), { driver: earlier });
+    first.runner.run();
+    await first.until((s) => s.State === "running");
+    first.runner.shutdown();
+    await expect.poll(starts, { timeout: 20_000 }).toBe(1);
+    const intent = JSON.parse(JSON.stringify(earlier.intents[0])) as LaunchIntent;
+    const lost: TaskRecord = { handle: null, launching: intent, state: newTaskState() };
+    const pid = (await h.state.tasks<TaskRecord>(ALLOC_ID)).get("web")?.handle?.state["pid"] as number;
+
+    const restarted = new IntentDriver(h.restartedDeps().rawExec.inner);
+    const { runner } = await taskRunner(counted(), { driver: restarted });
+    await runner.restore(lost);
+    expect(runner.state.State).toBe("running");
+    expect(restarted.intentRecoveries).toEqual(["web"]);
+    expect(restarted.starts).toEqual([]);
+    expect(types(runner.state)).toEqual(["Started"]);
+    const record = (await h.state.tasks<TaskRecord>(ALLOC_ID)).get("web");
+    expect(record?.handle?.state["pid"]).toBe(pid);
+    await runner.kill();
+    expect(await starts()).toBe(1);
+    const ticks = (record?.handle?.state["startTicks"] ?? 0) as number;
+    expect(await isSameProcess(pid, ticks)).toBe(false);
+  });
+
+  it("restore with an intent whose start never happened starts the task once", async () => {
+    const earlier = new IntentDriver(h.rawExec.inner);
+    const probe = await taskRunner(counted(), { driver: earlier });
+    const intent = earlier.launchIntent(await specOf(probe.allocDir));
+    const restarted = new IntentDriver(h.restartedDeps().rawExec.inner);
+    const { runner, until } = await taskRunner(counted(), { driver: restarted });
+    await runner.restore({ handle: null, launching: intent, state: newTaskState() });
+    await until((s) => s.State === "running");
+    expect(restarted.intentRecoveries).toEqual(["web"]);
+    expect(restarted.starts).toEqual(["web"]);
+    await expect.poll(starts, { timeout: 20_000 }).toBe(1);
+    await runner.kill();
+  });
+});
+
+/** Enough of a start spec for a process driver's intent: the task dir the runner would use. */
+async function specOf(allocDir: AllocDir): Promise<TaskStartSpec> {
+  const taskDir = await allocDir.buildTask("web");
+  return { ...startSpec({}), taskDir: taskDir.dir };
+}
 
 function startSpec(config: Record<string, unknown>) {
   return {

@@ -2,7 +2,14 @@ import type { Allocation, Job, Nanos, Node, Task, TaskEvent, TaskGroup, TaskStat
 import { msToNs, nsToMs } from "../../shared/duration.js";
 import { TaskConfigError, TaskStartError } from "../../shared/errors.js";
 import type { Logger } from "../../shared/log.js";
-import type { Driver, ExitResult, RunningTask, TaskHandle, TaskStartSpec } from "../drivers/driver.js";
+import type {
+  Driver,
+  ExitResult,
+  LaunchIntent,
+  RunningTask,
+  TaskHandle,
+  TaskStartSpec,
+} from "../drivers/driver.js";
 import { unknownExit } from "../drivers/exit-result.js";
 import type { ClientStateDb } from "../state/client-state-db.js";
 import type { AllocDir } from "./alloc-dir.js";
@@ -50,10 +57,14 @@ export interface TaskRunnerOptions {
  * What the runner keeps in the state DB (`task/<alloc>/<task>`). `handle` is the running
  * attempt's driver handle, null whenever nothing runs (before the first start, between restarts,
  * once dead): a restored record with a handle is re-attached, one without is started afresh.
+ * `launching` is the driver's launch intent, durable from just before a start until the handle
+ * is (drivers with `launchIntent`): a restored record with an intent and no handle asks the
+ * driver to find what that start may have launched before it starts anything.
  */
 export interface TaskRecord {
   handle: TaskHandle | null;
   state: TaskState;
+  launching?: LaunchIntent | null | undefined;
 }
 
 /** A setup step (task dir) failed: Nomad's "Setup Failure"; the policy may retry it. */
@@ -65,6 +76,8 @@ class TaskSetupError extends Error {
 type Resume =
   | { kind: "start" }
   | { kind: "running"; task: RunningTask }
+  /** Found by a launch intent: started by the earlier agent, which died before recording it. */
+  | { kind: "adopted"; task: RunningTask }
   | { kind: "exited"; exit: ExitResult };
 
 /**
@@ -76,7 +89,8 @@ type Resume =
  *   state DB and reported in the same turn; awaits happen only between commits.
  * - A running attempt's handle is durable in the state DB before the task is reported running, so
  *   a crash of the agent after that point never loses it (and the task is never started twice).
- *   A crash between the driver's start and that write can still lose it: nothing is known then.
+ *   For a crash between the driver's start and that write, the driver's launch intent is durable
+ *   BEFORE the start (drivers that offer one): a restore finds and adopts what was launched.
  * - Once dead, nothing more runs; `done` resolves then, exactly once.
  */
 export class TaskRunner {
@@ -86,6 +100,8 @@ export class TaskRunner {
   private resolveDone!: () => void;
   private current: TaskState = newTaskState();
   private handle: TaskHandle | null = null;
+  /** The launch intent of a start in progress (persisted with every write until the handle is). */
+  private launching: LaunchIntent | null = null;
   private running: RunningTask | undefined;
   private phase: "idle" | "active" | "dead" = "idle";
   private killRequested = false;
@@ -159,7 +175,11 @@ export class TaskRunner {
       this.becomeDead();
       return;
     }
-    const resume = await this.recover(record.handle);
+    const intent = record.launching ?? null;
+    const resume =
+      record.handle === null && intent !== null
+        ? await this.recoverIntent(intent)
+        : await this.recover(record.handle);
     this.track(this.lifecycle(resume));
   }
 
@@ -222,10 +242,15 @@ export class TaskRunner {
 
   private first(resume: Resume): Promise<TaskOutcome | undefined> {
     if (resume.kind === "start") return this.attempt();
-    if (resume.kind === "running") {
+    if (resume.kind === "running" || resume.kind === "adopted") {
       this.handle = resume.task.handle;
       this.running = resume.task;
-      this.commit(toRunning(this.current, this.current.StartedAt || this.now()));
+      const now = this.now();
+      this.commit(
+        resume.kind === "adopted"
+          ? withEvent(toRunning(this.current, now), taskEvents.started(now))
+          : toRunning(this.current, this.current.StartedAt || now),
+      );
       if (this.killRequested) this.sendStop(resume.task);
       return this.waitFor(resume.task);
     }
@@ -234,32 +259,60 @@ export class TaskRunner {
 
   /** One attempt: prepare, start, record the handle durably, then wait for the exit. undefined: killed before starting. */
   private async attempt(): Promise<TaskOutcome | undefined> {
+    // The previous attempt's cleanup (its cgroup, its exit file) must not race this start.
+    await this.cleaning;
     const askedAtMs = this.o.deps.nowMs();
     let task: RunningTask;
     try {
       const spec = await this.prepare();
       if (this.killRequested || this.detached) return undefined;
-      task = await (this.o.driver as Driver).start(spec);
+      const driver = this.o.driver as Driver;
+      await this.recordIntent(driver, spec);
+      if (this.killRequested || this.detached) {
+        this.launching = null;
+        return undefined;
+      }
+      task = await driver.start(spec);
     } catch (error) {
+      this.launching = null;
       return { kind: "start-error", error };
     }
     const now = this.now();
     const next = withEvent(toRunning(this.current, now), taskEvents.started(now));
+    // The handle replaces the intent in every write from here on, including writes of other
+    // changes made while this one is in flight (a later write of the record must not drop it).
+    this.handle = task.handle;
+    this.launching = null;
     try {
-      await this.o.deps.state.putTask(this.o.alloc.ID, this.name, { handle: task.handle, state: next });
+      await this.o.deps.state.putTask(this.o.alloc.ID, this.name, this.record(next));
     } catch (error) {
+      this.handle = null;
       await this.stopQuietly(task);
       return {
         kind: "start-error",
         error: new TaskStartError(`could not record the task handle: ${message(error)}`, true),
       };
     }
-    this.handle = task.handle;
     this.running = task;
     this.o.deps.metrics.taskStarted((this.o.deps.nowMs() - askedAtMs) / 1000);
     this.commit(withEvent(toRunning(this.current, now), taskEvents.started(now)));
     if (this.killRequested) this.sendStop(task);
     return this.waitFor(task);
+  }
+
+  /**
+   * Makes the driver's launch intent durable before the start (drivers without one: nothing).
+   * Failing to, the start does not happen: a launch that a crash could hide must not run.
+   */
+  private async recordIntent(driver: Driver, spec: TaskStartSpec): Promise<void> {
+    if (driver.launchIntent === undefined || driver.recoverIntent === undefined) return;
+    this.launching = driver.launchIntent(spec);
+    try {
+      await this.o.deps.state.putTask(this.o.alloc.ID, this.name, this.record(this.current));
+    } catch (error) {
+      this.launching = null;
+      throw new TaskStartError(`could not record the launch intent: ${message(error)}`, true);
+    }
   }
 
   /**
@@ -373,6 +426,24 @@ export class TaskRunner {
     }
   }
 
+  /** A record with an intent but no handle: did the earlier agent launch the task before it died? */
+  private async recoverIntent(intent: LaunchIntent): Promise<Resume> {
+    const driver = this.o.driver;
+    if (driver?.recoverIntent === undefined) return { kind: "start" };
+    try {
+      const result = await driver.recoverIntent(intent);
+      if (result.kind === "not-launched") return { kind: "start" };
+      if (result.kind === "running") return { kind: "adopted", task: result.task };
+      return { kind: "exited", exit: result.exit ?? unknownExit("the task ended while the agent was down") };
+    } catch (error) {
+      this.logger.warn(
+        { err: error },
+        "could not look for the task of a launch intent; treating it as ended",
+      );
+      return { kind: "exited", exit: unknownExit(`could not recover the task: ${message(error)}`) };
+    }
+  }
+
   /** "Killing", then the driver's stop; the attempt's wait() settles when the task is gone. */
   private sendStop(task: RunningTask): void {
     const { KillSignal: signal, KillTimeout: timeout } = this.o.task;
@@ -416,11 +487,15 @@ export class TaskRunner {
   private commit(next: TaskState): void {
     if (this.detached) return;
     this.current = next;
-    const record: TaskRecord = { handle: this.handle, state: next };
-    this.o.deps.state.putTask(this.o.alloc.ID, this.name, record).catch((error: unknown) => {
+    this.o.deps.state.putTask(this.o.alloc.ID, this.name, this.record(next)).catch((error: unknown) => {
       this.logger.error({ err: error }, "could not persist the task state");
     });
     this.o.onStateChange(this.name, next);
+  }
+
+  /** The durable record for a state: the handle, and the launch intent while a start is in flight. */
+  private record(state: TaskState): TaskRecord {
+    return { handle: this.handle, state, ...(this.launching === null ? {} : { launching: this.launching }) };
   }
 
   private becomeDead(): void {

@@ -130,19 +130,23 @@ export function cpuWeight(cpuMhz: number): number {
   return Math.max(1, Math.min(10_000, 1 + Math.floor(((shares - 2) * 9999) / 262_142)));
 }
 
+/** Where a task's cgroup is (or would be), without creating it. */
+export function taskCgroupRef(support: Exclude<CgroupSupport, { kind: "none" }>, name: string): CgroupRef {
+  return support.kind === "v2"
+    ? { kind: "v2", paths: [join(support.dir, name)] }
+    : {
+        kind: "v1",
+        paths: [join(support.memoryDir, name), ...(support.cpuDir ? [join(support.cpuDir, name)] : [])],
+      };
+}
+
 /** Creates (or reuses, after a crash) a task's cgroup and writes its limits. */
 export async function createTaskCgroup(
   support: Exclude<CgroupSupport, { kind: "none" }>,
   name: string,
   limits: CgroupLimits,
 ): Promise<TaskCgroup> {
-  const ref: CgroupRef =
-    support.kind === "v2"
-      ? { kind: "v2", paths: [join(support.dir, name)] }
-      : {
-          kind: "v1",
-          paths: [join(support.memoryDir, name), ...(support.cpuDir ? [join(support.cpuDir, name)] : [])],
-        };
+  const ref = taskCgroupRef(support, name);
   // The shared `drover` parent is removed with its last task (see remove()), so recreate it here;
   // on v2 a recreated parent needs its controllers enabled again.
   if (support.kind === "v2") {

@@ -1,13 +1,20 @@
 import Dockerode from "dockerode";
 import { TaskStartError } from "../../shared/errors.js";
 import type { Logger } from "../../shared/log.js";
-import { containerCreateOptions, parseDockerConfig } from "./docker-config.js";
+import {
+  ALLOC_ID_LABEL,
+  containerCreateOptions,
+  parseDockerConfig,
+  TASK_NAME_LABEL,
+} from "./docker-config.js";
 import { followContainerLogs } from "./docker-logs.js";
 import type {
   Driver,
   DriverContext,
   DriverFingerprint,
   ExitResult,
+  IntentRecovery,
+  LaunchIntent,
   RecoverResult,
   RunningTask,
   TaskHandle,
@@ -125,6 +132,47 @@ export class DockerDriver implements Driver {
     } catch (err) {
       if (statusCode(err) !== 404) throw err;
     }
+  }
+
+  launchIntent(spec: TaskStartSpec): LaunchIntent {
+    return {
+      driver: this.name,
+      taskName: spec.taskName,
+      allocId: spec.allocId,
+      atMs: Date.now(),
+      state: { stdoutPath: spec.stdoutPath, stderrPath: spec.stderrPath },
+    };
+  }
+
+  /**
+   * Finds the task's container by the labels start() sets (alloc id and task name): a running one
+   * is re-attached as recover() would, an exited one reports its exit and is removed, one created
+   * but never started is removed ("not-launched").
+   */
+  async recoverIntent(intent: LaunchIntent): Promise<IntentRecovery> {
+    const containers = await this.docker.listContainers({
+      all: true,
+      filters: { label: [`${ALLOC_ID_LABEL}=${intent.allocId}`, `${TASK_NAME_LABEL}=${intent.taskName}`] },
+    });
+    let result: IntentRecovery = { kind: "not-launched" };
+    for (const c of containers) {
+      const handle: TaskHandle = {
+        driver: this.name,
+        taskName: intent.taskName,
+        allocId: intent.allocId,
+        startedAtMs: intent.atMs,
+        state: { ...intent.state, containerId: c.Id },
+      };
+      if (c.State === "created") {
+        await this.cleanup(handle);
+        continue;
+      }
+      const recovered = await this.recover(handle);
+      if (recovered.kind === "exited") await this.cleanup(handle);
+      // One container per alloc and task (its name): running wins over an exited leftover.
+      if (result.kind !== "running") result = recovered;
+    }
+    return result;
   }
 
   private async ensureImage(image: string): Promise<void> {

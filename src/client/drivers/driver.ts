@@ -36,7 +36,35 @@ export interface Driver {
   recover(handle: TaskHandle): Promise<RecoverResult>;
   /** Releases what the task held after it ended (cgroups, containers). Idempotent. */
   cleanup(handle: TaskHandle): Promise<void>;
+  /**
+   * Optional, together with `recoverIntent`: closes the crash window between `start()` launching
+   * the task and the runner making its handle durable. The runner persists this intent (fsynced)
+   * BEFORE it calls `start(spec)`; it must name what the launch will leave behind that a later run
+   * of the agent can find without the handle (a wrapper's unique exit-file path in its argv,
+   * container labels). Synchronous and side-effect free: it only describes.
+   */
+  launchIntent?(spec: TaskStartSpec): LaunchIntent;
+  /**
+   * Optional: after a restart, for a record with an intent but no handle. Finds the task that
+   * `start()` may have launched for the intent: `running` (adopted: stop() and wait() work as for
+   * a recovered handle), `exited` when it was launched and has already ended, `not-launched` when
+   * nothing of it exists (the runner then starts it normally). It must never start anything, and
+   * should release what a launch that never ran left behind (an empty cgroup, a created container).
+   */
+  recoverIntent?(intent: LaunchIntent): Promise<IntentRecovery>;
 }
+
+/** What the runner persists before a start; `state` is the driver's own (JSON/msgpack-safe). */
+export interface LaunchIntent {
+  driver: string;
+  taskName: string;
+  allocId: string;
+  /** Unix time in ms at which the intent was made (just before the start). */
+  atMs: number;
+  state: Record<string, unknown>;
+}
+
+export type IntentRecovery = RecoverResult | { kind: "not-launched" };
 
 export interface DriverFingerprint {
   detected: boolean;

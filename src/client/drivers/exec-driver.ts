@@ -4,6 +4,8 @@ import type {
   Driver,
   DriverContext,
   DriverFingerprint,
+  IntentRecovery,
+  LaunchIntent,
   RecoverResult,
   RunningTask,
   TaskHandle,
@@ -47,5 +49,13 @@ export class ExecDriver implements Driver {
 
   cleanup(handle: TaskHandle): Promise<void> {
     return this.launcher.cleanup(handle);
+  }
+
+  launchIntent(spec: TaskStartSpec): LaunchIntent {
+    return this.launcher.launchIntent(this.name, spec);
+  }
+
+  recoverIntent(intent: LaunchIntent): Promise<IntentRecovery> {
+    return this.launcher.recoverIntent(intent);
   }
 }

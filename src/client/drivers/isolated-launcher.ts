@@ -4,13 +4,27 @@ import {
   type CgroupSupport,
   createTaskCgroup,
   detectCgroups,
-  type TaskCgroup,
+  TaskCgroup,
   taskCgroupName,
+  taskCgroupRef,
 } from "./cgroups.js";
-import type { RecoverResult, RunningTask, TaskHandle, TaskStartSpec } from "./driver.js";
+import type {
+  IntentRecovery,
+  LaunchIntent,
+  RecoverResult,
+  RunningTask,
+  TaskHandle,
+  TaskStartSpec,
+} from "./driver.js";
 import { resolveExecutable } from "./executable.js";
 import { lookupUser, type UserIds } from "./passwd.js";
-import { cleanupProcessTask, recoverProcessTask, startProcessTask } from "./process-task.js";
+import {
+  cleanupProcessTask,
+  processLaunchIntent,
+  recoverProcessIntent,
+  recoverProcessTask,
+  startProcessTask,
+} from "./process-task.js";
 
 /**
  * What exec and java share: a process task run as the task's `user`, inside a cgroup with the
@@ -70,6 +84,20 @@ export class IsolatedProcessLauncher {
 
   cleanup(handle: TaskHandle): Promise<void> {
     return cleanupProcessTask(handle);
+  }
+
+  launchIntent(driver: string, spec: TaskStartSpec): LaunchIntent {
+    return processLaunchIntent(driver, spec);
+  }
+
+  /** The task's cgroup is where its start would have created it (the name is per alloc and task). */
+  async recoverIntent(intent: LaunchIntent): Promise<IntentRecovery> {
+    const support = await this.cgroupSupport();
+    const cgroup =
+      support.kind === "none"
+        ? undefined
+        : new TaskCgroup(taskCgroupRef(support, taskCgroupName(intent.allocId, intent.taskName)));
+    return recoverProcessIntent(intent, cgroup, this.logger);
   }
 
   private async taskUser(user: string): Promise<UserIds | undefined> {

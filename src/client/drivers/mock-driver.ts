@@ -7,6 +7,8 @@ import type {
   DriverContext,
   DriverFingerprint,
   ExitResult,
+  IntentRecovery,
+  LaunchIntent,
   RecoverResult,
   RunningTask,
   TaskHandle,
@@ -126,6 +128,15 @@ export class MockDriver implements Driver {
   }
 
   async cleanup(_handle: TaskHandle): Promise<void> {}
+
+  launchIntent(spec: TaskStartSpec): LaunchIntent {
+    return { driver: this.name, taskName: spec.taskName, allocId: spec.allocId, atMs: Date.now(), state: {} };
+  }
+
+  /** A mock task is timers in the agent that died: nothing of it can have survived. */
+  async recoverIntent(_intent: LaunchIntent): Promise<IntentRecovery> {
+    return { kind: "not-launched" };
+  }
 }
 
 /** One mock task: a timer that settles `wait()` with the planned exit, or stop() that cuts it short. */

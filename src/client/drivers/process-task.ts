@@ -1,15 +1,23 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, writeFileSync } from "node:fs";
-import { chown, readFile, rm, writeFile } from "node:fs/promises";
+import { chown, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { TaskStartError } from "../../shared/errors.js";
 import type { Logger } from "../../shared/log.js";
 import { type CgroupRef, TaskCgroup } from "./cgroups.js";
-import type { ExitResult, RecoverResult, RunningTask, TaskHandle, TaskStartSpec } from "./driver.js";
+import type {
+  ExitResult,
+  IntentRecovery,
+  LaunchIntent,
+  RecoverResult,
+  RunningTask,
+  TaskHandle,
+  TaskStartSpec,
+} from "./driver.js";
 import { exitResult, fromWaitStatus, signalName, signalNumber, unknownExit } from "./exit-result.js";
 import type { UserIds } from "./passwd.js";
-import { isSameProcess, killQuietly, ProcessTree, readStartTicks } from "./process-tree.js";
+import { isSameProcess, killQuietly, ProcessTree, readStartTicks, readStat } from "./process-tree.js";
 
 /**
  * Tasks that are a process tree on this host (raw_exec, exec, java).
@@ -50,6 +58,8 @@ const RECOVERED_POLL_MS = 250;
 /** How long SIGKILL may take to clear a tree before the exit is reported with an error. */
 const SIGKILL_WAIT_MS = 30_000;
 const EXIT_FILE_NAME = ".drover-exit";
+/** The wrapper's $0: with the exit file after it, what finds a wrapper whose handle was lost. */
+const WRAPPER_MARKER = "drover-task";
 
 /** The driver state of a process task's handle. */
 export interface ProcessTaskState {
@@ -130,7 +140,7 @@ async function spawnWrapper(launch: ProcessLaunch, exitFile: string): Promise<Ch
         [
           "-c",
           WRAPPER,
-          "drover-task",
+          WRAPPER_MARKER,
           exitFile,
           String(keep.length),
           ...keep,
@@ -226,6 +236,113 @@ export async function recoverProcessTask(handle: TaskHandle, logger: Logger): Pr
   const recorded = await readExitFile(state.exitFile);
   const exit = recorded ?? unknownExit("the task exited while the client was not running");
   return { kind: "exited", exit: { ...exit, oomKilled: (await cgroup?.oomKilled(exit.signal)) ?? false } };
+}
+
+/**
+ * The launch intent of a process task: its exit-file path, unique per task dir, which is also the
+ * argument after the wrapper's marker in the wrapper's argv.
+ */
+export function processLaunchIntent(driver: string, spec: TaskStartSpec): LaunchIntent {
+  return {
+    driver,
+    taskName: spec.taskName,
+    allocId: spec.allocId,
+    atMs: Date.now(),
+    state: { exitFile: join(spec.taskDir, EXIT_FILE_NAME) },
+  };
+}
+
+/**
+ * Finds the wrapper a start may have launched for `intent` before the agent died without its
+ * handle: a live process whose argv is `/bin/sh -c <wrapper> drover-task <exitFile> …`. Found, it
+ * is adopted as running (pid and start time from /proc). Not found, the exit file tells whether
+ * it ran and ended (its status) or never ran (empty or missing: "not-launched"). Either way,
+ * whatever is left in the task's cgroup is killed and the cgroup removed.
+ *
+ * Limit: between the launcher's fork and the exec of the wrapper (a few ms) the process does not
+ * carry the marker yet; an agent restarted within that time could miss it.
+ */
+export async function recoverProcessIntent(
+  intent: LaunchIntent,
+  cgroup: TaskCgroup | undefined,
+  logger: Logger,
+): Promise<IntentRecovery> {
+  const exitFile = intent.state["exitFile"];
+  if (typeof exitFile !== "string") return { kind: "exited", exit: unknownExit("unreadable launch intent") };
+  const found = (await scanWrappers())
+    .filter((w) => w.exitFile === exitFile)
+    .sort(
+      (a, b) => Number(b.session === b.pid) - Number(a.session === a.pid) || a.startTicks - b.startTicks,
+    )[0];
+  if (found !== undefined) {
+    const state: ProcessTaskState = {
+      pid: found.pid,
+      startTicks: found.startTicks,
+      pgid: found.pid,
+      exitFile,
+      cgroup: cgroup?.ref,
+    };
+    const handle: TaskHandle = {
+      driver: intent.driver,
+      taskName: intent.taskName,
+      allocId: intent.allocId,
+      startedAtMs: intent.atMs,
+      state: { ...state, cgroup: state.cgroup ?? null },
+    };
+    const task = new ProcessRunningTask(handle, state, cgroup, waitGoneThenReadExit(state), logger);
+    return { kind: "running", task };
+  }
+  for (const pid of (await cgroup?.pids()) ?? []) killQuietly(pid, "SIGKILL");
+  const recorded = await readExitFile(exitFile);
+  const oomKilled = recorded === undefined ? false : ((await cgroup?.oomKilled(recorded.signal)) ?? false);
+  try {
+    await cgroup?.remove();
+    await rm(exitFile, { force: true });
+  } catch (err) {
+    logger.warn({ err, task: intent.taskName }, "cleaning up after a launch intent failed");
+  }
+  if (recorded === undefined) return { kind: "not-launched" };
+  return { kind: "exited", exit: { ...recorded, oomKilled } };
+}
+
+interface WrapperProcess {
+  pid: number;
+  startTicks: number;
+  session: number;
+  exitFile: string;
+}
+
+/**
+ * Every live task wrapper on the host, from /proc/<pid>/cmdline. Callers during a scan join it
+ * (a restore recovers many intents at once); a finished scan is never reused.
+ */
+function scanWrappers(): Promise<WrapperProcess[]> {
+  wrapperScan ??= findWrappers().finally(() => {
+    wrapperScan = undefined;
+  });
+  return wrapperScan;
+}
+
+let wrapperScan: Promise<WrapperProcess[]> | undefined;
+
+async function findWrappers(): Promise<WrapperProcess[]> {
+  const pids = (await readdir("/proc")).filter((n) => /^\d+$/.test(n)).map(Number);
+  const found = await Promise.all(
+    pids.map(async (pid): Promise<WrapperProcess | undefined> => {
+      let argv: string[];
+      try {
+        argv = (await readFile(`/proc/${pid}/cmdline`, "utf8")).split("\0");
+      } catch {
+        return undefined; // gone meanwhile, or not ours to read
+      }
+      const exitFile = argv[4];
+      if (argv[0] !== "/bin/sh" || argv[3] !== WRAPPER_MARKER || exitFile === undefined) return undefined;
+      const stat = await readStat(pid);
+      if (stat === undefined || stat.state === "Z") return undefined;
+      return { pid, startTicks: stat.startTicks, session: stat.session, exitFile };
+    }),
+  );
+  return found.filter((w): w is WrapperProcess => w !== undefined);
 }
 
 async function waitGoneThenReadExit(state: ProcessTaskState): Promise<ExitResult | undefined> {

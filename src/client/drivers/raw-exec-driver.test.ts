@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TaskConfigError, TaskStartError } from "../../shared/errors.js";
 import { silentLogger } from "../../shared/log.js";
-import type { RunningTask, TaskHandle, TaskStartSpec } from "./driver.js";
+import type { LaunchIntent, RunningTask, TaskHandle, TaskStartSpec } from "./driver.js";
 import {
   descendantsOf,
   isSameProcess,
@@ -188,6 +188,49 @@ describe("RawExecDriver", () => {
     await writeFile(join(dir, "go"), "");
     expect(await task.wait()).toMatchObject({ exitCode: 0, signal: 0 });
     expect(await allGone([leftover])).toBe(true);
+  });
+
+  describe("launch intent (crash between start and the handle's write)", () => {
+    it("a NEW driver adopts the task a start launched, whose handle was lost; stop then ends it", async () => {
+      const first = driver();
+      const s = spec("sleep", ["300"]);
+      const intent = JSON.parse(JSON.stringify(first.launchIntent(s))) as LaunchIntent;
+      const task = await first.start(s); // its handle is "lost": only the intent was durable
+      running.push(task);
+      const adopted = await driver().recoverIntent(intent);
+      expect(adopted.kind).toBe("running");
+      if (adopted.kind !== "running") return;
+      expect(adopted.task.handle.state).toMatchObject({
+        pid: task.handle.state["pid"],
+        startTicks: task.handle.state["startTicks"],
+        exitFile: join(dir, ".drover-exit"),
+      });
+      expect(await adopted.task.stop("SIGTERM", 10_000)).toMatchObject({ exitCode: 0, signal: 15 });
+      expect((await task.wait()).signal).toBe(15);
+    });
+
+    it("says not-launched when no wrapper has the intent's exit file", async () => {
+      const other = await start("sleep", ["300"]); // a task of another dir must not be taken
+      const elsewhere = await mkdtemp(join(tmpdir(), "drover-rawexec-intent-"));
+      try {
+        const intent = driver().launchIntent({ ...spec("sleep", ["1"]), taskDir: elsewhere });
+        expect(await driver().recoverIntent(intent)).toEqual({ kind: "not-launched" });
+        expect(other.handle.state["pid"]).toBeGreaterThan(0);
+      } finally {
+        await rm(elsewhere, { recursive: true, force: true });
+      }
+    });
+
+    it("reports the recorded exit of a task that was launched and has ended", async () => {
+      const d = driver();
+      const s = spec("sh", ["-c", "exit 7"]);
+      const intent = d.launchIntent(s);
+      await (await d.start(s)).wait();
+      expect(await driver().recoverIntent(intent)).toEqual({
+        kind: "exited",
+        exit: { exitCode: 7, signal: 0, oomKilled: false, error: "" },
+      });
+    });
   });
 
   describe("recover", () => {

@@ -4,13 +4,21 @@ import type {
   Driver,
   DriverContext,
   DriverFingerprint,
+  IntentRecovery,
+  LaunchIntent,
   RecoverResult,
   RunningTask,
   TaskHandle,
   TaskStartSpec,
 } from "./driver.js";
 import { resolveExecutable } from "./executable.js";
-import { cleanupProcessTask, recoverProcessTask, startProcessTask } from "./process-task.js";
+import {
+  cleanupProcessTask,
+  processLaunchIntent,
+  recoverProcessIntent,
+  recoverProcessTask,
+  startProcessTask,
+} from "./process-task.js";
 
 /**
  * raw_exec: runs a command as the agent's own user, with no isolation and no resource limits
@@ -57,5 +65,13 @@ export class RawExecDriver implements Driver {
 
   cleanup(handle: TaskHandle): Promise<void> {
     return cleanupProcessTask(handle);
+  }
+
+  launchIntent(spec: TaskStartSpec): LaunchIntent {
+    return processLaunchIntent(this.name, spec);
+  }
+
+  recoverIntent(intent: LaunchIntent): Promise<IntentRecovery> {
+    return recoverProcessIntent(intent, undefined, this.logger);
   }
 }
