@@ -372,24 +372,30 @@ function deepEqual(a: unknown, b: unknown): boolean {
 /** Go's fmt verbs as HCL's format() takes them: %s %d %f %v %q %t %%, with width and precision. */
 function format(fmt: string, args: unknown[]): string {
   let i = 0;
-  return fmt.replace(/%(-?)(\d*)(?:\.(\d+))?([sdfvqt%])/g, (_m, left: string, width: string, prec, verb) => {
-    if (verb === "%") return "%";
-    if (i >= args.length) throw new ExprError(`format: not enough arguments for ${JSON.stringify(fmt)}`);
-    const arg = args[i++];
-    let out: string;
-    if (verb === "d") {
-      const n = toNum(arg, "format %d");
-      if (!Number.isInteger(n)) throw new ExprError(`format %d: ${n} is not an integer`);
-      out = String(n);
-    } else if (verb === "f") out = toNum(arg, "format %f").toFixed(prec === undefined ? 6 : Number(prec));
-    else if (verb === "q") out = JSON.stringify(toStr(arg, "format %q"));
-    else if (verb === "t") out = String(toBool(arg, "format %t"));
-    else if (verb === "v" && (Array.isArray(arg) || (typeof arg === "object" && arg !== null)))
-      out = JSON.stringify(arg);
-    else out = toStr(arg, `format %${verb}`);
-    const w = width === "" ? 0 : Number(width);
-    return left === "-" ? out.padEnd(w) : out.padStart(w);
-  });
+  return fmt.replace(
+    /%([-0]?)(\d*)(?:\.(\d+))?([sdfvqt%])/g,
+    (_m, flag: string, width: string, prec, verb) => {
+      if (verb === "%") return "%";
+      if (i >= args.length) throw new ExprError(`format: not enough arguments for ${JSON.stringify(fmt)}`);
+      const arg = args[i++];
+      let out: string;
+      if (verb === "d") {
+        const n = toNum(arg, "format %d");
+        if (!Number.isInteger(n)) throw new ExprError(`format %d: ${n} is not an integer`);
+        out = String(n);
+      } else if (verb === "f") out = toNum(arg, "format %f").toFixed(prec === undefined ? 6 : Number(prec));
+      else if (verb === "q") out = JSON.stringify(toStr(arg, "format %q"));
+      else if (verb === "t") out = String(toBool(arg, "format %t"));
+      else if (verb === "v" && (Array.isArray(arg) || (typeof arg === "object" && arg !== null)))
+        out = JSON.stringify(arg);
+      else out = toStr(arg, `format %${verb}`);
+      const w = width === "" ? 0 : Number(width);
+      if (flag === "-") return out.padEnd(w);
+      if (flag === "0" && (verb === "d" || verb === "f") && out.startsWith("-"))
+        return `-${out.slice(1).padStart(w - 1, "0")}`;
+      return out.padStart(w, flag === "0" ? "0" : " ");
+    },
+  );
 }
 
 function asList(v: unknown, what: string): unknown[] {

@@ -4,7 +4,6 @@ import {
   ExprError,
   evaluate,
   evaluateString,
-  FUNCTION_NAMES,
   isKnownRuntimeRoot,
   parseExpression,
   type Scope,
@@ -381,9 +380,4 @@ export async function readVariables(
   };
 }
 
-/** Names a function that hcl2json left as an expression but that is not implemented here. */
-export function unsupportedFunction(error: ExprError): string | undefined {
-  return typeof error.cause === "string" ? error.cause : undefined;
-}
-
-export { FUNCTION_NAMES, isKnownRuntimeRoot };
+export { isKnownRuntimeRoot };
