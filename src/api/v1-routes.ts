@@ -1,6 +1,6 @@
-import { DEFAULT_NAMESPACE } from "../fsm/index.js";
+import { DEFAULT_NAMESPACE, type DrainStrategy } from "../fsm/index.js";
+import { jobFromApiInput, parseJobHcl } from "../jobspec/index.js";
 import type { QueryMeta, ServerApi } from "../rpc/server-api.js";
-import { jobFromInput } from "../server/rpc/job-input.js";
 import { NotFoundError, ValidationError } from "../shared/errors.js";
 import type { AgentMetrics } from "../shared/metrics.js";
 import { allocStub, jobStub, nodeStub, publicNode } from "./api-shapes.js";
@@ -113,6 +113,31 @@ export function v1Router(deps: V1Deps, router = new Router<Handler>()): Router<H
     const server = { ok: healthy, message: healthy ? "ok" : "no known leader" };
     return { status: healthy ? 200 : 500, body: { server } };
   });
+  router.add("GET", "/v1/agent/members", async () => {
+    const [peers, leader] = await Promise.all([api.statusPeers(), api.statusLeader()]);
+    return ok({
+      ServerName: deps.agent.name,
+      ServerRegion: deps.agent.region,
+      ServerDC: deps.agent.datacenter,
+      Members: peers.map((p) => {
+        const colon = p.rpcAddress.lastIndexOf(":");
+        return {
+          Name: `${p.id}.${deps.agent.region}`,
+          Addr: p.rpcAddress.slice(0, colon),
+          Port: Number(p.rpcAddress.slice(colon + 1)),
+          Status: "alive",
+          Tags: {
+            role: "nomad",
+            region: deps.agent.region,
+            id: p.id,
+            leader: String(p.id === leader.leaderId),
+          },
+        };
+      }),
+    });
+  });
+  router.add("GET", "/v1/agent/servers", async () => ok((await api.statusPeers()).map((p) => p.rpcAddress)));
+  router.add("GET", "/v1/regions", async () => ok([deps.agent.region]));
   router.add("GET", "/v1/metrics", async () => ({
     text: await deps.metrics.text(),
     contentType: deps.metrics.contentType,
@@ -125,7 +150,7 @@ export function v1Router(deps: V1Deps, router = new Router<Handler>()): Router<H
   });
   const register = async (req: ApiRequest): Promise<ApiResponse> => {
     const body = bodyObject(req);
-    const job = jobFromInput(body["Job"], deps.nowNs());
+    const { job, warnings } = jobFromApiInput(body["Job"], deps.nowNs());
     if (req.params["id"] !== undefined && req.params["id"] !== job.ID) {
       throw new ValidationError(`Job.ID ${JSON.stringify(job.ID)} does not match the path`, "request body");
     }
@@ -136,7 +161,7 @@ export function v1Router(deps: V1Deps, router = new Router<Handler>()): Router<H
       EvalID: res.evalId,
       EvalCreateIndex: res.evalCreateIndex,
       JobModifyIndex: res.jobModifyIndex,
-      Warnings: res.warnings,
+      Warnings: [res.warnings, ...warnings].filter((w) => w !== "").join("\n"),
       Index: res.index,
     });
   };
@@ -144,6 +169,44 @@ export function v1Router(deps: V1Deps, router = new Router<Handler>()): Router<H
   router.add("PUT", "/v1/jobs", register);
   router.add("POST", "/v1/job/:id", register);
   router.add("PUT", "/v1/job/:id", register);
+  // Nomad's parse endpoint: HCL in, the canonical Job out (variables as an HCL var-file body;
+  // never a path on this machine).
+  router.add("POST", "/v1/jobs/parse", async (req) => {
+    const body = bodyObject(req);
+    const hcl = body["JobHCL"];
+    if (typeof hcl !== "string") throw new ValidationError("JobHCL must be a string", "request body");
+    const variables = body["Variables"];
+    if (variables !== undefined && variables !== null && typeof variables !== "string") {
+      throw new ValidationError("Variables must be a string (HCL variable assignments)", "request body");
+    }
+    const parsed = await parseJobHcl(hcl, "job.hcl", {
+      varFiles:
+        typeof variables === "string" && variables !== ""
+          ? [{ filename: "variables.hcl", text: variables }]
+          : [],
+    });
+    return ok(parsed.job);
+  });
+  router.add("PUT", "/v1/validate/job", async (req) => {
+    const body = bodyObject(req);
+    try {
+      const { warnings } = jobFromApiInput(body["Job"], deps.nowNs());
+      return ok({
+        DriverConfigValidated: false,
+        ValidationErrors: [],
+        Error: "",
+        Warnings: warnings.join("\n"),
+      });
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return ok({
+        DriverConfigValidated: false,
+        ValidationErrors: [error.message],
+        Error: error.message,
+        Warnings: "",
+      });
+    }
+  });
   router.add("GET", "/v1/job/:id", async (req) => {
     const res = await api.jobGet(req.params["id"] as string, {
       ...queryOptions(req.query),
@@ -205,6 +268,55 @@ export function v1Router(deps: V1Deps, router = new Router<Handler>()): Router<H
   router.add("GET", "/v1/node/:id", async (req) => {
     const res = await api.nodeGet(req.params["id"] as string, queryOptions(req.query));
     return ok(publicNode(found(res.value, `node ${req.params["id"]}`)), res.meta);
+  });
+  router.add("GET", "/v1/node/:id/allocations", async (req) => {
+    const nodeId = req.params["id"] as string;
+    const res = await api.allocList(queryOptions(req.query));
+    return ok(
+      res.value.filter((a) => a.NodeID === nodeId),
+      res.meta,
+    );
+  });
+  router.add("POST", "/v1/node/:id/drain", async (req) => {
+    const body = bodyObject(req);
+    const spec = body["DrainSpec"];
+    let drain: DrainStrategy | null = null;
+    if (spec !== undefined && spec !== null) {
+      if (typeof spec !== "object" || Array.isArray(spec)) {
+        throw new ValidationError("DrainSpec must be an object", "request body");
+      }
+      const { Deadline: deadline = 0, IgnoreSystemJobs: ignoreSystem = false } = spec as Record<
+        string,
+        unknown
+      >;
+      if (typeof deadline !== "number" || !Number.isInteger(deadline) || deadline < -1) {
+        throw new ValidationError(
+          "DrainSpec.Deadline must be an integer number of nanoseconds >= -1",
+          "request body",
+        );
+      }
+      if (typeof ignoreSystem !== "boolean") {
+        throw new ValidationError("DrainSpec.IgnoreSystemJobs must be a boolean", "request body");
+      }
+      const now = deps.nowNs();
+      drain = {
+        Deadline: deadline,
+        IgnoreSystemJobs: ignoreSystem,
+        ForceDeadline: deadline > 0 ? now + deadline : deadline < 0 ? now : 0,
+        StartedAt: now,
+      };
+    }
+    const markEligible = body["MarkEligible"] === true;
+    const index = await api.nodeUpdateDrain(req.params["id"] as string, drain, markEligible);
+    return ok({ Index: index, NodeModifyIndex: index, EvalIDs: [], EvalCreateIndex: 0 });
+  });
+  router.add("POST", "/v1/node/:id/eligibility", async (req) => {
+    const eligibility = bodyObject(req)["Eligibility"];
+    if (eligibility !== "eligible" && eligibility !== "ineligible") {
+      throw new ValidationError('Eligibility must be "eligible" or "ineligible"', "request body");
+    }
+    const index = await api.nodeUpdateEligibility(req.params["id"] as string, eligibility);
+    return ok({ Index: index, NodeModifyIndex: index, EvalIDs: [], EvalCreateIndex: 0 });
   });
 
   // ── allocations and evaluations ──
