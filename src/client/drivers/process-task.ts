@@ -16,6 +16,8 @@ import type {
   TaskStartSpec,
 } from "./driver.js";
 import { exitResult, fromWaitStatus, signalName, signalNumber, unknownExit } from "./exit-result.js";
+import { whenGone } from "./exit-watcher.js";
+import { LauncherUnavailable, sharedForkServer } from "./fork-server.js";
 import type { UserIds } from "./passwd.js";
 import { isSameProcess, killQuietly, ProcessTree, readStartTicks, readStat } from "./process-tree.js";
 
@@ -38,9 +40,10 @@ import { isSameProcess, killQuietly, ProcessTree, readStartTicks, readStat } fro
  *  4. records the command's exit status in the exit file, for an agent restarted after the task
  *     ended. A status > 128 is read as "killed by signal status-128", as a shell reports it.
  */
-const WRAPPER = `IFS= read -r go || exit 125
+const HANDSHAKE = `IFS= read -r go || exit 125
 [ "$go" = go ] || exit 125
-exec </dev/null
+`;
+const WRAPPER_BODY = `exec </dev/null
 exit_file=$1; n=$2; shift 2
 unset PWD OLDPWD SHLVL
 while [ "$n" -gt 0 ]; do export "$1"; shift; n=$((n - 1)); done
@@ -50,11 +53,15 @@ rc=$?
 echo "$rc" > "$exit_file"
 exit "$rc"
 `;
+const WRAPPER = HANDSHAKE + WRAPPER_BODY;
+/**
+ * The wrapper as the fork server runs it: without the handshake, as the launcher's child joined
+ * the task's cgroup itself before it exec'ed the wrapper (see fork-server.ts).
+ */
+const LAUNCHED_WRAPPER = WRAPPER_BODY;
 
 /** Variables sh exports on its own; kept only when the task's env sets them. */
 const SHELL_VARS = ["PWD", "OLDPWD", "SHLVL"] as const;
-/** How often a recovered task's pid is checked (cheap: one small /proc read per task). */
-const RECOVERED_POLL_MS = 250;
 /** How long SIGKILL may take to clear a tree before the exit is reported with an error. */
 const SIGKILL_WAIT_MS = 30_000;
 const EXIT_FILE_NAME = ".drover-exit";
@@ -83,26 +90,100 @@ export interface ProcessLaunch {
 }
 
 /**
- * Starts are done one after another, in arrival order. spawn() forks the agent (milliseconds
- * for a process of its size, on the main thread); when 200 tasks arrive at once and all their
- * starts interleave, every one of them finishes at the end of the whole train. In order, the
- * first task runs after one start's time, the median after half the train.
+ * How tasks are started: through the agent's fork server (the default), or by spawning each
+ * wrapper from the agent ("direct": the fallback when no launcher can run, and for tests).
+ */
+let launchMode: "fork-server" | "direct" = "fork-server";
+
+/** Switches how process tasks start (tests; DROVER_TASK_LAUNCHER=direct for operators). */
+export function setLaunchMode(mode: "fork-server" | "direct"): void {
+  launchMode = mode;
+}
+if (process.env["DROVER_TASK_LAUNCHER"] === "direct") launchMode = "direct";
+
+export async function startProcessTask(launch: ProcessLaunch): Promise<RunningTask> {
+  const exitFile = await prepareExitFile(launch);
+  if (launchMode === "fork-server") {
+    try {
+      return await startThroughLauncher(launch, exitFile);
+    } catch (err) {
+      if (!(err instanceof LauncherUnavailable)) throw err;
+      launch.logger.warn({ reason: err.message, task: launch.spec.taskName }, "starting the task directly");
+    }
+  }
+  return startDirect(launch, exitFile);
+}
+
+/**
+ * Truncated so a status left by an earlier attempt in this task dir is never taken for ours;
+ * owned by the task's user so that the wrapper, running as that user, can write it.
+ */
+async function prepareExitFile(launch: ProcessLaunch): Promise<string> {
+  const exitFile = join(launch.spec.taskDir, EXIT_FILE_NAME);
+  writeFileSync(exitFile, "");
+  if (launch.user !== undefined) await chown(exitFile, launch.user.uid, launch.user.gid);
+  return exitFile;
+}
+
+/** The wrapper's arguments after `-c <script>`: marker, exit file, kept shell vars, command. */
+function wrapperArgs(launch: ProcessLaunch, exitFile: string): string[] {
+  const keep = SHELL_VARS.filter((name) => launch.spec.env[name] !== undefined).map(
+    (name) => `${name}=${launch.spec.env[name]}`,
+  );
+  return [WRAPPER_MARKER, exitFile, String(keep.length), ...keep, launch.executable, ...launch.args];
+}
+
+/**
+ * One pipe write to the launcher: the agent forks nothing. The launcher's child answers with its
+ * pid and start time once it is in the task's session, cgroup and directory, right before it execs
+ * the wrapper; the task is then watched like a re-attached one (it is not the agent's child).
+ */
+async function startThroughLauncher(launch: ProcessLaunch, exitFile: string): Promise<RunningTask> {
+  const { spec } = launch;
+  const { pid, startTicks } = await sharedForkServer(launch.logger).fork({
+    cwd: spec.taskDir,
+    stdoutPath: spec.stdoutPath,
+    stderrPath: spec.stderrPath,
+    user: launch.user,
+    cgroupProcs: launch.cgroup?.procsFiles ?? [],
+    env: spec.env,
+    argv: ["/bin/sh", "-c", LAUNCHED_WRAPPER, ...wrapperArgs(launch, exitFile)],
+  });
+  const state: ProcessTaskState = { pid, startTicks, pgid: pid, exitFile, cgroup: launch.cgroup?.ref };
+  return new ProcessRunningTask(
+    handleOf(launch, state),
+    state,
+    launch.cgroup,
+    waitGoneThenReadExit(state),
+    launch.logger,
+  );
+}
+
+function handleOf(launch: ProcessLaunch, state: ProcessTaskState): TaskHandle {
+  return {
+    driver: launch.driver,
+    taskName: launch.spec.taskName,
+    allocId: launch.spec.allocId,
+    startedAtMs: Date.now(),
+    state: { ...state, cgroup: state.cgroup ?? null },
+  };
+}
+
+/**
+ * Direct starts are done one after another, in arrival order. spawn() forks the agent
+ * (milliseconds for a process of its size, on the main thread); when 200 tasks arrive at once and
+ * all their starts interleave, every one of them finishes at the end of the whole train. In
+ * order, the first task runs after one start's time, the median after half the train.
  */
 let startQueue: Promise<unknown> = Promise.resolve();
 
-export function startProcessTask(launch: ProcessLaunch): Promise<RunningTask> {
-  const started = startQueue.then(() => startInOrder(launch));
+function startDirect(launch: ProcessLaunch, exitFile: string): Promise<RunningTask> {
+  const started = startQueue.then(() => startInOrder(launch, exitFile));
   startQueue = started.catch(() => undefined);
   return started;
 }
 
-async function startInOrder(launch: ProcessLaunch): Promise<RunningTask> {
-  const { spec } = launch;
-  const exitFile = join(spec.taskDir, EXIT_FILE_NAME);
-  // Truncated so a status left by an earlier attempt in this task dir is never taken for ours;
-  // owned by the task's user so that the wrapper, running as that user, can write it.
-  writeFileSync(exitFile, "");
-  if (launch.user !== undefined) await chown(exitFile, launch.user.uid, launch.user.gid);
+async function startInOrder(launch: ProcessLaunch, exitFile: string): Promise<RunningTask> {
   const child = await spawnWrapper(launch, exitFile);
   const pid = child.pid as number;
   const startTicks = readStartTicks(pid);
@@ -111,13 +192,7 @@ async function startInOrder(launch: ProcessLaunch): Promise<RunningTask> {
   }
   await releaseWrapper(child, launch.cgroup);
   const state: ProcessTaskState = { pid, startTicks, pgid: pid, exitFile, cgroup: launch.cgroup?.ref };
-  const handle: TaskHandle = {
-    driver: launch.driver,
-    taskName: spec.taskName,
-    allocId: spec.allocId,
-    startedAtMs: Date.now(),
-    state: { ...state, cgroup: state.cgroup ?? null },
-  };
+  const handle = handleOf(launch, state);
   const mainExit = new Promise<ExitResult | undefined>((resolve) => {
     child.once("exit", (code, signal) => resolve(fromWaitStatus(code ?? 0, signal)));
   });
@@ -126,35 +201,19 @@ async function startInOrder(launch: ProcessLaunch): Promise<RunningTask> {
 
 async function spawnWrapper(launch: ProcessLaunch, exitFile: string): Promise<ChildProcess> {
   const { spec } = launch;
-  const keep = SHELL_VARS.filter((name) => spec.env[name] !== undefined).map(
-    (name) => `${name}=${spec.env[name]}`,
-  );
   // Synchronous opens: two tiny syscalls cost less than two thread-pool round trips, which
   // under a burst of starts wait behind every other task's file work.
   const stdout = openSync(spec.stdoutPath, "a");
   try {
     const stderr = openSync(spec.stderrPath, "a");
     try {
-      const child = spawn(
-        "/bin/sh",
-        [
-          "-c",
-          WRAPPER,
-          WRAPPER_MARKER,
-          exitFile,
-          String(keep.length),
-          ...keep,
-          launch.executable,
-          ...launch.args,
-        ],
-        {
-          cwd: spec.taskDir,
-          env: spec.env,
-          detached: true,
-          stdio: ["pipe", stdout, stderr],
-          ...(launch.user === undefined ? {} : { uid: launch.user.uid, gid: launch.user.gid }),
-        },
-      );
+      const child = spawn("/bin/sh", ["-c", WRAPPER, ...wrapperArgs(launch, exitFile)], {
+        cwd: spec.taskDir,
+        env: spec.env,
+        detached: true,
+        stdio: ["pipe", stdout, stderr],
+        ...(launch.user === undefined ? {} : { uid: launch.user.uid, gid: launch.user.gid }),
+      });
       // The agent may exit (or restart) while its tasks run on.
       child.unref();
       // spawn() forks and execs synchronously: a pid means the wrapper runs; without one, the
@@ -345,10 +404,9 @@ async function findWrappers(): Promise<WrapperProcess[]> {
   return found.filter((w): w is WrapperProcess => w !== undefined);
 }
 
+/** For a wrapper that is not the agent's child: polled (shared), then its exit file is read. */
 async function waitGoneThenReadExit(state: ProcessTaskState): Promise<ExitResult | undefined> {
-  while (await isSameProcess(state.pid, state.startTicks)) {
-    await sleep(RECOVERED_POLL_MS, undefined, { ref: false });
-  }
+  await whenGone(state.pid, state.startTicks);
   return readExitFile(state.exitFile);
 }
 

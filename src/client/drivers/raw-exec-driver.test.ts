@@ -1,10 +1,11 @@
 import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { TaskConfigError, TaskStartError } from "../../shared/errors.js";
 import { silentLogger } from "../../shared/log.js";
 import type { LaunchIntent, RunningTask, TaskHandle, TaskStartSpec } from "./driver.js";
+import { setLaunchMode } from "./process-task.js";
 import {
   descendantsOf,
   isSameProcess,
@@ -74,7 +75,12 @@ async function allGone(procs: ProcessId[]): Promise<boolean> {
   return alive.every((a) => !a);
 }
 
-describe("RawExecDriver", () => {
+// Every test runs for both ways a task can start: through the fork server, and spawned directly
+// by the agent (the fallback when no launcher can run).
+describe.each(["fork-server", "direct"] as const)("RawExecDriver (%s)", (mode) => {
+  beforeAll(() => setLaunchMode(mode));
+  afterAll(() => setLaunchMode("fork-server"));
+
   it("fingerprints healthy with driver.raw_exec", async () => {
     expect(await driver().fingerprint()).toMatchObject({
       detected: true,
