@@ -21,8 +21,17 @@ export interface AgentInfo {
   config: Record<string, unknown>;
 }
 
+/** What a server agent adds for the operator routes (absent on a client agent). */
+export interface OperatorView {
+  raftConfiguration(): {
+    index: number;
+    servers: ReadonlyArray<{ id: string; address: string; voter: boolean; leader: boolean }>;
+  };
+}
+
 export interface V1Deps {
   api: ServerApi;
+  operator?: OperatorView;
   agent: AgentInfo;
   metrics: AgentMetrics;
   /** Nanoseconds since the Unix epoch; the submit time of registered jobs. */
@@ -134,6 +143,23 @@ export function v1Router(deps: V1Deps, router = new Router<Handler>()): Router<H
           },
         };
       }),
+    });
+  });
+  router.add("GET", "/v1/operator/raft/configuration", async () => {
+    if (deps.operator === undefined) {
+      throw new HttpError(501, "this agent is not a server; ask a server for the Raft configuration");
+    }
+    const conf = deps.operator.raftConfiguration();
+    return ok({
+      Index: conf.index,
+      Servers: conf.servers.map((s) => ({
+        ID: s.id,
+        Node: `${s.id}.${deps.agent.region}`,
+        Address: s.address,
+        Leader: s.leader,
+        Voter: s.voter,
+        RaftProtocol: "3",
+      })),
     });
   });
   router.add("GET", "/v1/agent/servers", async () => ok((await api.statusPeers()).map((p) => p.rpcAddress)));

@@ -107,6 +107,7 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     v1Router(
       {
         api,
+        ...(server === undefined ? {} : { operator: server }),
         agent: {
           name: config.nodeName,
           region: config.region,

@@ -4,6 +4,7 @@ import * as grpc from "@grpc/grpc-js";
 import { Gauge } from "prom-client";
 import { DroverFsm } from "../fsm/drover-fsm.js";
 import { raftChannelOptions } from "../raft/grpc-transport.js";
+import type { RaftConfiguration } from "../raft/raft-node.js";
 import { type RaftServer, startRaftServer } from "../raft/raft-server.js";
 import type { Logger } from "../shared/log.js";
 import { AgentMetrics } from "../shared/metrics.js";
@@ -254,6 +255,14 @@ export class ServerAgent {
         for (const [status, count] of Object.entries(counts)) this.set({ client_status: status }, count);
       },
     });
+  }
+
+  /**
+   * The Raft configuration as this server knows it (every server holds the replicated
+   * configuration): `/v1/operator/raft/configuration`.
+   */
+  raftConfiguration(): RaftConfiguration {
+    return this.raft.node.configuration();
   }
 
   /** Stops everything, in the reverse order of start. Safe to call twice. */

@@ -104,6 +104,25 @@ describe("HTTP API: job files, nodes, agent", () => {
     expect((await cluster.http(server, "GET", `/v1/node/${nodeId}/allocations`)).status).toBe(200);
   });
 
+  it("answers the Raft configuration: one voter, the leader", async () => {
+    const res = await cluster.http<{ Index: number; Servers: Array<Record<string, unknown>> }>(
+      server,
+      "GET",
+      "/v1/operator/raft/configuration",
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.Servers).toEqual([
+      {
+        ID: "s1",
+        Node: "s1.global",
+        Address: server.rpcAddress,
+        Leader: true,
+        Voter: true,
+        RaftProtocol: "3",
+      },
+    ]);
+  });
+
   it("lists the agent's members, servers and regions", async () => {
     const members = await cluster.http<{
       Members: Array<{ Addr: string; Port: number; Tags: Record<string, string> }>;
