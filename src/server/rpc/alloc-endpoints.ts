@@ -1,0 +1,225 @@
+import type { AllocClientUpdate } from "../../fsm/commands.js";
+import type { Allocation, AllocClientStatus, Evaluation, Job, StateReader } from "../../fsm/index.js";
+import type {
+  AllocClientFields,
+  AllocWatch,
+  ClientAllocsUpdate,
+  QueryOptions,
+  QueryResult,
+  ServerApi,
+} from "../../rpc/server-api.js";
+import { NotFoundError, PreconditionError, ValidationError } from "../../shared/errors.js";
+import { jobEvaluation } from "../new-evaluation.js";
+import { type EndpointContext, matchesQuery } from "./endpoint-context.js";
+import { WriteBatcher } from "./write-batcher.js";
+
+const CLIENT_STATUSES: readonly AllocClientStatus[] = [
+  "pending",
+  "running",
+  "complete",
+  "failed",
+  "lost",
+  "unknown",
+];
+
+type AllocApi = Pick<ServerApi, "watchClientAllocs" | "allocClientUpdate" | "allocList" | "allocGet">;
+
+/**
+ * The allocation endpoints: what a client is told about its node's allocations (the alloc watch),
+ * what it reports back (client updates, batched into one Raft entry per window on the leader),
+ * and the alloc list for operators.
+ */
+export class AllocEndpoints implements AllocApi {
+  /** Client updates waiting for the next batch; shared with the localOnly() view (one batcher). */
+  readonly updates: WriteBatcher<AllocClientUpdate>;
+
+  constructor(
+    private readonly c: EndpointContext,
+    updates?: WriteBatcher<AllocClientUpdate>,
+  ) {
+    this.updates =
+      updates ??
+      new WriteBatcher((items) => this.flushAllocUpdates(items), c.options.allocUpdateWindowMs ?? 50, 2000);
+  }
+
+  /**
+   * Streams a node's allocations from this server's local state (any server may serve a client;
+   * a lagging follower catches up and pushes). Sends the full set first, then on every write that
+   * touches the node (AllocWatchHub) the allocations whose server-side fields changed and the ids
+   * that disappeared. A client's own status reports are not echoed back.
+   */
+  watchClientAllocs(
+    request: { nodeId: string; secretId: string; minIndex: number; stale: boolean },
+    onUpdate: (update: ClientAllocsUpdate) => void,
+  ): AllocWatch {
+    const node = this.c.state().nodeByID(request.nodeId);
+    if (node === undefined) throw new NotFoundError(`node ${request.nodeId} not found`);
+    if (node.SecretID !== request.secretId)
+      throw new PreconditionError(`node ${request.nodeId}: wrong SecretID`);
+    /** The alloc objects last seen for this client (stored objects are immutable: identity = unchanged). */
+    const sent = new Map<string, Allocation>();
+    const sentJobs = new Set<string>();
+    let first = true;
+    let scheduled = false;
+    let cancelled = false;
+    let resolveClosed: () => void = () => {};
+    const closed = new Promise<void>((resolve) => {
+      resolveClosed = resolve;
+    });
+    const push = (): void => {
+      scheduled = false;
+      if (cancelled) return;
+      const state = this.c.state();
+      const allocs = state.allocsByNode(request.nodeId);
+      const changed: Allocation[] = [];
+      for (const alloc of allocs) {
+        const prev = sent.get(alloc.ID);
+        if (prev === alloc) continue;
+        sent.set(alloc.ID, alloc);
+        // Only server-side changes matter to the client, not its own status reports coming back.
+        if (
+          prev !== undefined &&
+          prev.AllocModifyIndex === alloc.AllocModifyIndex &&
+          prev.DesiredStatus === alloc.DesiredStatus &&
+          prev.DesiredTransition.Migrate === alloc.DesiredTransition.Migrate
+        ) {
+          continue;
+        }
+        if (first && request.minIndex > 0 && alloc.ModifyIndex <= request.minIndex) continue;
+        // Placement metrics (scores of every node considered) are for operators, not clients.
+        changed.push(alloc.Metrics === null ? alloc : { ...alloc, Metrics: null });
+      }
+      const removed: string[] = [];
+      if (sent.size > allocs.length) {
+        const present = new Set(allocs.map((a) => a.ID));
+        for (const id of sent.keys()) if (!present.has(id)) removed.push(id);
+        for (const id of removed) sent.delete(id);
+      }
+      if (!first && changed.length === 0 && removed.length === 0) return;
+      const jobs: Job[] = [];
+      for (const alloc of changed) {
+        const key = `${alloc.Namespace}\u0000${alloc.JobID}\u0000${alloc.JobVersion}`;
+        if (sentJobs.has(key)) continue;
+        const job = state.jobByVersion(alloc.Namespace, alloc.JobID, alloc.JobVersion);
+        if (job === undefined) continue;
+        sentJobs.add(key);
+        jobs.push(job);
+      }
+      onUpdate({ index: state.index, full: first, allocs: changed, jobs, removedAllocIds: removed });
+      first = false;
+    };
+    const wake = (): void => {
+      if (scheduled || cancelled) return;
+      scheduled = true;
+      // Coalesce the wake-ups of one burst of applied entries into one message.
+      setImmediate(push);
+    };
+    const unsubscribe = this.c.hub.watch(request.nodeId, wake);
+    wake();
+    return {
+      cancel: () => {
+        if (cancelled) return;
+        cancelled = true;
+        unsubscribe();
+        resolveClosed();
+      },
+      closed,
+    };
+  }
+
+  allocClientUpdate(allocs: AllocClientFields[], nodeSecrets: Record<string, string>): Promise<number> {
+    if (!Array.isArray(allocs)) throw new ValidationError("allocs must be a list", "AllocClientUpdate");
+    for (const [i, a] of allocs.entries()) {
+      if (typeof a?.ID !== "string") throw new ValidationError("ID must be a string", `allocs[${i}]`);
+      if (!CLIENT_STATUSES.includes(a.ClientStatus)) {
+        throw new ValidationError(
+          `ClientStatus must be one of ${CLIENT_STATUSES.join(", ")}`,
+          `allocs[${i}]`,
+        );
+      }
+    }
+    return this.c.write(
+      async () => {
+        this.c.leaderDuties();
+        let built = this.clientUpdates(allocs, nodeSecrets, this.c.state());
+        if (built.missing > 0) {
+          // The client may have learned of an alloc from a follower that applied its plan before
+          // this leader's (asynchronous) apply did: catch up to everything committed, then look
+          // again. What is still missing was garbage collected: nothing to update.
+          await this.c.server.barrier();
+          built = this.clientUpdates(allocs, nodeSecrets, this.c.state());
+        }
+        return built.updates.length === 0 ? this.c.state().index : this.updates.add(built.updates);
+      },
+      (c) => c.allocClientUpdate(allocs, nodeSecrets),
+      true,
+    );
+  }
+
+  private clientUpdates(
+    allocs: readonly AllocClientFields[],
+    nodeSecrets: Record<string, string>,
+    state: StateReader,
+  ): { updates: AllocClientUpdate[]; missing: number } {
+    const now = this.c.now();
+    const updates: AllocClientUpdate[] = [];
+    let missing = 0;
+    for (const [i, a] of allocs.entries()) {
+      const stored = state.allocByID(a.ID);
+      if (stored === undefined) {
+        missing++;
+        continue;
+      }
+      const node = state.nodeByID(stored.NodeID);
+      if (node === undefined || node.SecretID !== nodeSecrets[node.ID]) {
+        throw new PreconditionError(`allocs[${i}]: alloc ${a.ID} does not belong to the calling node`);
+      }
+      updates.push({
+        ID: a.ID,
+        ClientStatus: a.ClientStatus,
+        ClientDescription: a.ClientDescription ?? "",
+        TaskStates: a.TaskStates ?? stored.TaskStates,
+        DeploymentStatus: a.DeploymentStatus ?? null,
+        ModifyTime: a.ModifyTime ?? now,
+      });
+    }
+    return { updates, missing };
+  }
+
+  /** One Raft entry for a window of client updates, with evals for jobs whose allocs failed. */
+  private async flushAllocUpdates(updates: AllocClientUpdate[]): Promise<number> {
+    const state = this.c.state();
+    const now = this.c.now();
+    const evals: Evaluation[] = [];
+    const jobs = new Set<string>();
+    for (const update of updates) {
+      if (update.ClientStatus !== "failed") continue;
+      const alloc = state.allocByID(update.ID);
+      if (alloc === undefined || alloc.DesiredStatus !== "run") continue;
+      const key = `${alloc.Namespace}\u0000${alloc.JobID}`;
+      const job = state.jobByID(alloc.Namespace, alloc.JobID);
+      if (jobs.has(key) || job === undefined || job.Stop) continue;
+      jobs.add(key);
+      evals.push(jobEvaluation(job, "alloc-failure", now));
+    }
+    return (await this.c.propose({ type: "alloc-client-update", Allocs: updates, Evals: evals })).index;
+  }
+
+  allocList(query: QueryOptions): Promise<QueryResult<Allocation[]>> {
+    return this.c.read(
+      query,
+      ["allocs"],
+      (s) => [...s.allocs()].filter((a) => matchesQuery(a.Namespace, a.ID, query)),
+      (c) => c.allocList(query),
+    );
+  }
+
+  allocGet(id: string, query: QueryOptions): Promise<QueryResult<Allocation | undefined>> {
+    return this.c.read(
+      query,
+      ["allocs"],
+      (s) => s.allocByID(id),
+      (c) => c.allocGet(id, query),
+    );
+  }
+}
