@@ -1,0 +1,463 @@
+import { Readable } from "node:stream";
+import type {
+  Allocation,
+  AllocMetric,
+  Evaluation,
+  Job,
+  JobSummary,
+  Node,
+  TaskState,
+  Variable,
+} from "../fsm/index.js";
+
+/**
+ * A small typed client of an agent's HTTP API (the Nomad-shaped `/v1/...` routes), for the user
+ * commands. The address comes from `--address`, else DROVER_ADDR, else http://127.0.0.1:4646; a
+ * token (`--token`, DROVER_TOKEN) is sent as X-Nomad-Token. Every failure is one of two errors
+ * with a one-line message: AgentUnreachableError (no answer) or ApiError (an answer that is not 2xx,
+ * its `{error}` body as the message).
+ */
+
+export const DEFAULT_ADDRESS = "http://127.0.0.1:4646";
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+export interface ClientOptions {
+  /** `--address`; DROVER_ADDR and the default when undefined. */
+  address?: string | undefined;
+  /** `--token`; DROVER_TOKEN when undefined. */
+  token?: string | undefined;
+  /** Per request, on top of a blocking query's wait (30 s by default). */
+  timeoutMs?: number | undefined;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The agent answered with a status other than 2xx. */
+export class ApiError extends Error {
+  override name = "ApiError";
+  constructor(
+    readonly status: number,
+    message: string,
+    /** The parsed JSON body (a 409 of a variable carries the current variable). */
+    readonly body: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** No answer from the agent: refused, unknown host, reset, timed out. */
+export class AgentUnreachableError extends Error {
+  override name = "AgentUnreachableError";
+}
+
+/** `127.0.0.1:4646` → `http://127.0.0.1:4646`; a trailing slash is dropped. Throws on nonsense. */
+export function normalizeAddress(address: string): string {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(address) ? address : `http://${address}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new AgentUnreachableError(`Invalid agent address ${JSON.stringify(address)}`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new AgentUnreachableError(`Invalid agent address ${JSON.stringify(address)}: not http(s)`);
+  }
+  return withScheme.replace(/\/+$/, "");
+}
+
+export function resolveAddress(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const chosen = flag ?? env["DROVER_ADDR"];
+  return normalizeAddress(chosen === undefined || chosen === "" ? DEFAULT_ADDRESS : chosen);
+}
+
+/** The words for a failed fetch: `connection refused`, `no answer within 30 s`, … */
+export function describeFetchFailure(error: unknown, timeoutMs: number): string {
+  const err = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (err?.name === "TimeoutError") {
+    return `no answer within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}`;
+  }
+  if (err?.name === "AbortError") return "request aborted";
+  const code = err?.cause?.code;
+  switch (code) {
+    case "ECONNREFUSED":
+      return "connection refused";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "host not found";
+    case "ECONNRESET":
+    case "UND_ERR_SOCKET":
+      return "connection reset";
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return "host unreachable";
+    case "ETIMEDOUT":
+    case "UND_ERR_CONNECT_TIMEOUT":
+      return "connection timed out";
+    default:
+      return err?.cause?.message ?? err?.message ?? String(error);
+  }
+}
+
+type QueryValue = string | number | boolean | undefined;
+export type Query = Record<string, QueryValue>;
+
+export interface Answer<T> {
+  body: T;
+  /** X-Nomad-Index (0 when absent): the index to pass to the next blocking query. */
+  index: number;
+}
+
+export interface BlockingOptions {
+  /** Wait until the index moves past this (a blocking query)… */
+  index?: number;
+  /** …for at most this long. */
+  waitMs?: number;
+}
+
+// ── answer shapes (Nomad's) ──
+
+export type JobStub = Pick<
+  Job,
+  | "ID"
+  | "ParentID"
+  | "Name"
+  | "Namespace"
+  | "Datacenters"
+  | "NodePool"
+  | "Type"
+  | "Priority"
+  | "Stop"
+  | "Status"
+  | "StatusDescription"
+  | "Version"
+  | "SubmitTime"
+  | "CreateIndex"
+  | "ModifyIndex"
+  | "JobModifyIndex"
+> & { Periodic: boolean; ParameterizedJob: boolean };
+
+export type AllocStub = Pick<
+  Allocation,
+  | "ID"
+  | "EvalID"
+  | "Name"
+  | "Namespace"
+  | "NodeID"
+  | "NodeName"
+  | "JobID"
+  | "JobVersion"
+  | "TaskGroup"
+  | "DesiredStatus"
+  | "DesiredDescription"
+  | "ClientStatus"
+  | "ClientDescription"
+  | "DeploymentStatus"
+  | "FollowupEvalID"
+  | "NextAllocation"
+  | "PreviousAllocation"
+  | "CreateIndex"
+  | "ModifyIndex"
+  | "CreateTime"
+  | "ModifyTime"
+> & { TaskStates: Record<string, TaskState> | null };
+
+export type NodeStub = Pick<
+  Node,
+  | "ID"
+  | "Datacenter"
+  | "Name"
+  | "NodeClass"
+  | "NodePool"
+  | "SchedulingEligibility"
+  | "Status"
+  | "StatusDescription"
+  | "HTTPAddr"
+  | "CreateIndex"
+  | "ModifyIndex"
+> & { Drain: boolean };
+
+export type PublicNode = Omit<Node, "SecretID">;
+export type VariableMeta = Omit<Variable, "Items">;
+
+export interface RegisterAnswer {
+  EvalID: string;
+  EvalCreateIndex: number;
+  JobModifyIndex: number;
+  Warnings: string;
+  Index: number;
+}
+
+export interface DispatchAnswer {
+  DispatchedJobID: string;
+  EvalID: string;
+  EvalCreateIndex: number;
+  JobCreateIndex: number;
+  Index: number;
+}
+
+export interface LogOptions {
+  task: string;
+  type: "stdout" | "stderr";
+  follow: boolean;
+  origin: "start" | "end";
+  offset: number;
+  signal?: AbortSignal;
+}
+
+export type { Allocation, AllocMetric, Evaluation, Job, JobSummary, TaskState, Variable };
+
+export class DroverClient {
+  readonly address: string;
+  private readonly token: string | undefined;
+  private readonly timeoutMs: number;
+
+  constructor(options: ClientOptions = {}) {
+    const env = options.env ?? process.env;
+    this.address = resolveAddress(options.address, env);
+    const token = options.token ?? env["DROVER_TOKEN"];
+    this.token = token === undefined || token === "" ? undefined : token;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  url(path: string, query: Query = {}): string {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined) params.set(key, String(value));
+    }
+    const qs = params.toString();
+    return `${this.address}${path}${qs === "" ? "" : `?${qs}`}`;
+  }
+
+  private headers(json: boolean): Record<string, string> {
+    const headers: Record<string, string> = {};
+    if (json) headers["Content-Type"] = "application/json";
+    if (this.token !== undefined) headers["X-Nomad-Token"] = this.token;
+    return headers;
+  }
+
+  private async fetch(
+    method: string,
+    path: string,
+    query: Query,
+    body: unknown,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<Response> {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    try {
+      return await fetch(this.url(path, query), {
+        method,
+        headers: this.headers(body !== undefined),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: signal === undefined ? timeout : AbortSignal.any([timeout, signal]),
+      });
+    } catch (error) {
+      throw new AgentUnreachableError(
+        `Error querying the agent at ${this.address}: ${describeFetchFailure(error, timeoutMs)}`,
+      );
+    }
+  }
+
+  /** Throws an ApiError for a status other than 2xx, with the `{error}` of the body as message. */
+  private async check(res: Response, method: string, path: string): Promise<string> {
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (error) {
+      throw new AgentUnreachableError(
+        `Error reading the answer of the agent at ${this.address}: ${describeFetchFailure(error, this.timeoutMs)}`,
+      );
+    }
+    if (res.ok) return text;
+    let parsed: unknown = null;
+    try {
+      parsed = text === "" ? null : JSON.parse(text);
+    } catch {
+      parsed = text;
+    }
+    const detail =
+      typeof parsed === "object" &&
+      parsed !== null &&
+      typeof (parsed as { error?: unknown }).error === "string"
+        ? (parsed as { error: string }).error
+        : typeof parsed === "string" && parsed !== ""
+          ? parsed.trim().split("\n")[0]!
+          : res.statusText;
+    throw new ApiError(res.status, `${method} ${path}: ${res.status} ${detail}`, parsed);
+  }
+
+  async request<T>(
+    method: string,
+    path: string,
+    options: { query?: Query; body?: unknown; blocking?: BlockingOptions } = {},
+  ): Promise<Answer<T>> {
+    const query: Query = { ...options.query };
+    let timeoutMs = this.timeoutMs;
+    const blocking = options.blocking;
+    if (blocking?.index !== undefined && blocking.index > 0) {
+      const waitMs = blocking.waitMs ?? 5_000;
+      query["index"] = blocking.index;
+      query["wait"] = `${waitMs}ms`;
+      timeoutMs += waitMs;
+    }
+    const res = await this.fetch(method, path, query, options.body, timeoutMs);
+    const text = await this.check(res, method, path);
+    let body: unknown = null;
+    if (text !== "") {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw new ApiError(
+          res.status,
+          `${method} ${path}: the agent answered something that is not JSON`,
+          text,
+        );
+      }
+    }
+    return { body: body as T, index: Number(res.headers.get("x-nomad-index") ?? "0") || 0 };
+  }
+
+  async get<T>(path: string, query: Query = {}, blocking?: BlockingOptions): Promise<T> {
+    return (await this.request<T>("GET", path, { query, ...(blocking === undefined ? {} : { blocking }) }))
+      .body;
+  }
+
+  // ── status ──
+  leader(): Promise<string> {
+    return this.get<string>("/v1/status/leader");
+  }
+  peers(): Promise<string[]> {
+    return this.get<string[]>("/v1/status/peers");
+  }
+  agentSelf(): Promise<{ member: { Name: string; Addr: string; Tags: Record<string, string> } }> {
+    return this.get("/v1/agent/self");
+  }
+
+  // ── jobs ──
+  jobs(prefix?: string): Promise<JobStub[]> {
+    return this.get<JobStub[]>("/v1/jobs", { prefix });
+  }
+  job(id: string): Promise<Job> {
+    return this.get<Job>(`/v1/job/${encodeURIComponent(id)}`);
+  }
+  async registerJob(job: unknown, checkIndex?: number): Promise<RegisterAnswer> {
+    const body: Record<string, unknown> = { Job: job };
+    if (checkIndex !== undefined) {
+      body["EnforceIndex"] = true;
+      body["JobModifyIndex"] = checkIndex;
+    }
+    return (await this.request<RegisterAnswer>("POST", "/v1/jobs", { body })).body;
+  }
+  async deregisterJob(id: string, purge: boolean): Promise<RegisterAnswer> {
+    const query = purge ? { purge: true } : {};
+    return (await this.request<RegisterAnswer>("DELETE", `/v1/job/${encodeURIComponent(id)}`, { query }))
+      .body;
+  }
+  async dispatchJob(id: string, meta: Record<string, string>, payload?: Uint8Array): Promise<DispatchAnswer> {
+    const body = {
+      Meta: meta,
+      Payload: payload === undefined ? "" : Buffer.from(payload).toString("base64"),
+    };
+    return (
+      await this.request<DispatchAnswer>("POST", `/v1/job/${encodeURIComponent(id)}/dispatch`, { body })
+    ).body;
+  }
+  jobAllocations(id: string, blocking?: BlockingOptions): Promise<Answer<AllocStub[]>> {
+    return this.request<AllocStub[]>("GET", `/v1/job/${encodeURIComponent(id)}/allocations`, {
+      ...(blocking === undefined ? {} : { blocking }),
+    });
+  }
+  jobEvaluations(id: string): Promise<Evaluation[]> {
+    return this.get<Evaluation[]>(`/v1/job/${encodeURIComponent(id)}/evaluations`);
+  }
+  jobSummary(id: string): Promise<JobSummary> {
+    return this.get<JobSummary>(`/v1/job/${encodeURIComponent(id)}/summary`);
+  }
+
+  // ── nodes, allocations, evaluations ──
+  nodes(prefix?: string): Promise<NodeStub[]> {
+    return this.get<NodeStub[]>("/v1/nodes", { prefix });
+  }
+  node(id: string): Promise<PublicNode> {
+    return this.get<PublicNode>(`/v1/node/${encodeURIComponent(id)}`);
+  }
+  allocations(prefix?: string): Promise<AllocStub[]> {
+    return this.get<AllocStub[]>("/v1/allocations", { prefix });
+  }
+  allocation(id: string): Promise<Allocation> {
+    return this.get<Allocation>(`/v1/allocation/${encodeURIComponent(id)}`);
+  }
+  evaluations(prefix?: string): Promise<Evaluation[]> {
+    return this.get<Evaluation[]>("/v1/evaluations", { prefix });
+  }
+  evaluation(id: string, blocking?: BlockingOptions): Promise<Answer<Evaluation>> {
+    return this.request<Evaluation>("GET", `/v1/evaluation/${encodeURIComponent(id)}`, {
+      ...(blocking === undefined ? {} : { blocking }),
+    });
+  }
+
+  // ── variables ──
+  variables(prefix?: string): Promise<VariableMeta[]> {
+    return this.get<VariableMeta[]>("/v1/vars", { prefix });
+  }
+  variable(path: string): Promise<Variable> {
+    return this.get<Variable>(`/v1/var/${encodePath(path)}`);
+  }
+  async putVariable(path: string, items: Record<string, string>, checkIndex?: number): Promise<Variable> {
+    return (
+      await this.request<Variable>("PUT", `/v1/var/${encodePath(path)}`, {
+        query: { cas: checkIndex },
+        body: { Path: path, Items: items },
+      })
+    ).body;
+  }
+  async deleteVariable(path: string, checkIndex?: number): Promise<void> {
+    await this.request<null>("DELETE", `/v1/var/${encodePath(path)}`, { query: { cas: checkIndex } });
+  }
+
+  /**
+   * A task's log as raw bytes (`plain=true`), streamed as the agent sends them; with `follow`
+   * it lasts until the task ends or `signal` aborts. Only the wait for the headers is timed.
+   */
+  async logs(allocId: string, options: LogOptions): Promise<AsyncIterable<Uint8Array>> {
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    const timer = setTimeout(
+      () => controller.abort(new DOMException("timed out", "TimeoutError")),
+      this.timeoutMs,
+    );
+    let res: Response;
+    try {
+      res = await fetch(
+        this.url(`/v1/client/fs/logs/${encodeURIComponent(allocId)}`, {
+          task: options.task,
+          type: options.type,
+          follow: options.follow,
+          origin: options.origin,
+          offset: options.offset,
+          plain: true,
+        }),
+        { headers: this.headers(false), signal: controller.signal },
+      );
+    } catch (error) {
+      const reason = controller.signal.reason as { name?: string } | undefined;
+      throw new AgentUnreachableError(
+        `Error querying the agent at ${this.address}: ${describeFetchFailure(reason?.name === "TimeoutError" ? reason : error, this.timeoutMs)}`,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!res.ok || res.body === null) {
+      options.signal?.removeEventListener("abort", onAbort);
+      await this.check(res, "GET", `/v1/client/fs/logs/${allocId}`);
+      return Readable.from([]);
+    }
+    const stream = Readable.fromWeb(res.body as import("node:stream/web").ReadableStream<Uint8Array>);
+    return stream as AsyncIterable<Uint8Array>;
+  }
+}
+
+/** A variable path in a URL: each segment encoded, the slashes kept. */
+function encodePath(path: string): string {
+  return path.split("/").map(encodeURIComponent).join("/");
+}
