@@ -1,6 +1,8 @@
 import { Command, CommanderError } from "commander";
 import { DROVER_VERSION } from "../shared/version.js";
 import { addAgentCommand } from "./agent-command.js";
+import { addAllocCommands } from "./commands/alloc.js";
+import { addJobCommands } from "./commands/job.js";
 
 /** Nomad users type single-dash long flags (`-dev`, `-server`); commander wants two dashes. */
 export function normalizeArgs(argv: readonly string[]): string[] {
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
     });
 
   addAgentCommand(program);
+  addJobCommands(program);
+  addAllocCommands(program);
 
   return program;
 }
