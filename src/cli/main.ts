@@ -2,7 +2,12 @@ import { Command, CommanderError } from "commander";
 import { DROVER_VERSION } from "../shared/version.js";
 import { addAgentCommand } from "./agent-command.js";
 import { addAllocCommands } from "./commands/alloc.js";
+import { addEvalCommands } from "./commands/eval.js";
 import { addJobCommands } from "./commands/job.js";
+import { addNodeCommands } from "./commands/node.js";
+import { addServerCommands } from "./commands/server.js";
+import { addStatusCommand } from "./commands/status.js";
+import { addVarCommands } from "./commands/var.js";
 
 /** Nomad users type single-dash long flags (`-dev`, `-server`); commander wants two dashes. */
 export function normalizeArgs(argv: readonly string[]): string[] {
@@ -25,6 +30,11 @@ export function buildProgram(): Command {
   addAgentCommand(program);
   addJobCommands(program);
   addAllocCommands(program);
+  addNodeCommands(program);
+  addEvalCommands(program);
+  addVarCommands(program);
+  addStatusCommand(program);
+  addServerCommands(program);
 
   return program;
 }
