@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { QueryMeta } from "../rpc/server-api.js";
-import { NotFoundError, NotLeaderError, TimeoutError, ValidationError } from "../shared/errors.js";
+import { errorCode } from "../shared/error-codes.js";
+import { ValidationError } from "../shared/errors.js";
 import type { Logger } from "../shared/log.js";
 import { HttpError } from "./http-error.js";
 import { parseTarget } from "./request-target.js";
@@ -54,8 +55,9 @@ class BodyTooLargeError extends Error {}
 
 /**
  * The HTTP side of an agent: reads the body (bounded), routes, maps typed errors to status codes
- * (400 bad input, 404 unknown, 405, 409/413 chosen by handlers, 503 no leader before the deadline,
- * 500 real faults logged with a request id) and writes JSON. It never lets an error escape into
+ * (src/shared/error-codes.ts: 400 bad input, 404 unknown, 409 stale index, 503 no leader before the
+ * deadline; 405, 413 and 409 with a body chosen here or by handlers; 500 real faults logged with a
+ * request id) and writes JSON. It never lets an error escape into
  * node:http, so bad input cannot crash the agent (ARCHITECTURE.md invariant 7).
  */
 export class HttpApiServer {
@@ -125,12 +127,13 @@ export class HttpApiServer {
     if (error instanceof HttpError) {
       return { status: error.status, body: error.body === undefined ? { error: error.message } : error.body };
     }
-    if (error instanceof ValidationError) return { status: 400, body: { error: error.message } };
-    if (error instanceof NotFoundError) return { status: 404, body: { error: error.message } };
     if (error instanceof BodyTooLargeError) return { status: 413, body: { error: error.message } };
-    if (error instanceof TimeoutError || error instanceof NotLeaderError) {
-      return { status: 503, body: { error: `no cluster leader: ${error.message}` } };
+    const code = errorCode(error);
+    const message = error instanceof Error ? error.message : String(error);
+    if (code.kind === "not-leader" || code.kind === "timeout") {
+      return { status: code.http, body: { error: `no cluster leader: ${message}` } };
     }
+    if (code.kind !== "internal") return { status: code.http, body: { error: message } };
     const requestId = randomUUID();
     this.options.logger.error({ err: error, requestId, method, path }, "http: request failed");
     return { status: 500, body: { error: `internal error (request id ${requestId})` } };

@@ -10,7 +10,8 @@ import type {
 import type { RaftOperatorClient } from "../gen/proto/drover/raft/RaftOperator.js";
 import type { RemoveServerRequest__Output } from "../gen/proto/drover/raft/RemoveServerRequest.js";
 import type { TransferLeadershipRequest__Output } from "../gen/proto/drover/raft/TransferLeadershipRequest.js";
-import { NotLeaderError, TimeoutError } from "../shared/errors.js";
+import { errorCode } from "../shared/error-codes.js";
+import { NotLeaderError } from "../shared/errors.js";
 import type { Logger } from "../shared/log.js";
 import type { Discovery } from "./bootstrap.js";
 import { ConfChangeRejectedError } from "./core/index.js";
@@ -117,18 +118,15 @@ function leaderInfo(node: RaftNode): { id: string; address: string } | null {
   return id === undefined ? null : { id, address: node.leaderAddress() ?? "" };
 }
 
+/**
+ * The error as a gRPC status, coded by the shared table (src/shared/error-codes.ts) except for
+ * Raft's own ConfChangeRejectedError (another change pending, not the leader, an invalid change):
+ * FAILED_PRECONDITION.
+ */
 function toStatus(error: unknown): grpc.ServiceError {
   const message = error instanceof Error ? error.message : String(error);
   const code =
-    error instanceof NotLeaderError
-      ? error.leaderId === undefined
-        ? grpc.status.UNAVAILABLE
-        : grpc.status.FAILED_PRECONDITION
-      : error instanceof ConfChangeRejectedError
-        ? grpc.status.FAILED_PRECONDITION
-        : error instanceof TimeoutError
-          ? grpc.status.DEADLINE_EXCEEDED
-          : grpc.status.INTERNAL;
+    error instanceof ConfChangeRejectedError ? grpc.status.FAILED_PRECONDITION : errorCode(error).grpc;
   return Object.assign(new Error(message), { code, details: message, metadata: new grpc.Metadata() });
 }
 

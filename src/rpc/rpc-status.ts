@@ -1,10 +1,11 @@
 import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
+import { type ErrorKind, errorCode } from "../shared/error-codes.js";
 import {
+  ConflictError,
   NotFoundError,
   NotLeaderError,
   PreconditionError,
   StaleEvalTokenError,
-  StalePlanError,
   TimeoutError,
   ValidationError,
 } from "../shared/errors.js";
@@ -44,28 +45,19 @@ export interface GrpcErrorLike {
   metadata: Metadata;
 }
 
+/** The error as a gRPC status: code and kind from the table in src/shared/error-codes.ts. */
 export function toGrpcError(error: unknown): Partial<ServiceError> {
   const metadata = new Metadata();
   const err = error instanceof Error ? error : new Error(String(error));
-  const withKind = (code: status, kind: string): Partial<ServiceError> => {
-    metadata.set(KIND_KEY, kind);
-    return { code, details: err.message, metadata };
-  };
+  const { kind, grpc } = errorCode(err);
+  metadata.set(KIND_KEY, kind);
   if (err instanceof NotLeaderError) {
     if (err.leaderId !== undefined) metadata.set(LEADER_ID_KEY, err.leaderId);
     if (err.leaderAddress !== undefined) metadata.set(LEADER_ADDR_KEY, err.leaderAddress);
-    return withKind(status.UNAVAILABLE, "not-leader");
   }
-  if (err instanceof ValidationError) return withKind(status.INVALID_ARGUMENT, "validation");
-  if (err instanceof NotFoundError) return withKind(status.NOT_FOUND, "not-found");
-  if (err instanceof PreconditionError) return withKind(status.FAILED_PRECONDITION, "precondition");
-  if (err instanceof StaleEvalTokenError || err instanceof StalePlanError) {
-    // The worker treats both as "this delivery is no longer mine"; the eval id travels along.
-    if (err instanceof StaleEvalTokenError) metadata.set(EVAL_ID_KEY, err.evalId);
-    return withKind(status.FAILED_PRECONDITION, "stale-token");
-  }
-  if (err instanceof TimeoutError) return withKind(status.DEADLINE_EXCEEDED, "timeout");
-  return withKind(status.INTERNAL, "internal");
+  // The worker treats both stale tokens as "this delivery is no longer mine"; the eval id travels along.
+  if (err instanceof StaleEvalTokenError) metadata.set(EVAL_ID_KEY, err.evalId);
+  return { code: grpc, details: err.message, metadata };
 }
 
 function metaString(metadata: Metadata, key: string): string | undefined {
@@ -73,29 +65,23 @@ function metaString(metadata: Metadata, key: string): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
 }
 
+/** The typed error each kind is rebuilt as on the receiving side ("internal" becomes an RpcError). */
+const DECODE: Record<Exclude<ErrorKind, "internal">, (error: GrpcErrorLike) => Error> = {
+  "not-leader": (e) =>
+    new NotLeaderError(metaString(e.metadata, LEADER_ID_KEY), metaString(e.metadata, LEADER_ADDR_KEY)),
+  validation: (e) => new ValidationError(e.details),
+  "not-found": (e) => new NotFoundError(e.details),
+  conflict: (e) => new ConflictError(e.details),
+  precondition: (e) => new PreconditionError(e.details),
+  "stale-token": (e) => new StaleEvalTokenError(metaString(e.metadata, EVAL_ID_KEY) ?? "", e.details),
+  timeout: (e) => new TimeoutError(e.details),
+};
+
 export function fromGrpcError(error: GrpcErrorLike): Error {
   const kind = metaString(error.metadata, KIND_KEY);
-  switch (kind) {
-    case "not-leader":
-      return new NotLeaderError(
-        metaString(error.metadata, LEADER_ID_KEY),
-        metaString(error.metadata, LEADER_ADDR_KEY),
-      );
-    case "validation":
-      return new ValidationError(error.details);
-    case "not-found":
-      return new NotFoundError(error.details);
-    case "precondition":
-      return new PreconditionError(error.details);
-    case "stale-token":
-      return new StaleEvalTokenError(metaString(error.metadata, EVAL_ID_KEY) ?? "", error.details);
-    case "timeout":
-      return new TimeoutError(error.details);
-    default: {
-      // grpc-js reports a connection that was never established this way; the request was not
-      // sent, so a retry cannot duplicate it.
-      const notSent = error.code === status.UNAVAILABLE && /No connection established/i.test(error.details);
-      return new RpcError(`rpc failed (${status[error.code]}): ${error.details}`, error.code, notSent);
-    }
-  }
+  if (kind !== undefined && Object.hasOwn(DECODE, kind)) return DECODE[kind as keyof typeof DECODE](error);
+  // grpc-js reports a connection that was never established this way; the request was not
+  // sent, so a retry cannot duplicate it.
+  const notSent = error.code === status.UNAVAILABLE && /No connection established/i.test(error.details);
+  return new RpcError(`rpc failed (${status[error.code]}): ${error.details}`, error.code, notSent);
 }

@@ -1,4 +1,7 @@
-/** Errors that callers are expected to handle, each with the data needed to act on it. */
+/**
+ * Errors that callers are expected to handle, each with the data needed to act on it. How each one
+ * is answered over HTTP and gRPC is the table in error-codes.ts.
+ */
 
 export class NotLeaderError extends Error {
   override name = "NotLeaderError";
@@ -48,9 +51,21 @@ export class StalePlanError extends Error {
   }
 }
 
-/** A request that conflicts with the current state (wrong node secret, stale eval token). */
+/**
+ * A request whose precondition on the current state fails (wrong node secret, an alloc that is not
+ * the calling node's): retrying it unchanged cannot succeed.
+ */
 export class PreconditionError extends Error {
   override name = "PreconditionError";
+}
+
+/**
+ * A check-and-set write that lost to a newer write (a stale EnforceIndex on job register): the
+ * caller should read the current state and retry its read-modify-write. The message names the
+ * current index.
+ */
+export class ConflictError extends Error {
+  override name = "ConflictError";
 }
 
 /**
