@@ -5,7 +5,13 @@ import { StateStore } from "../../fsm/state-store.js";
 import type { Allocation } from "../../fsm/structs.js";
 import type { ClientAllocsUpdate, ServerAddress } from "../../rpc/server-api.js";
 import { ServerRpcClient } from "../../rpc/server-client.js";
-import { NotFoundError, PreconditionError, TimeoutError, ValidationError } from "../../shared/errors.js";
+import {
+  ConflictError,
+  NotFoundError,
+  PreconditionError,
+  TimeoutError,
+  ValidationError,
+} from "../../shared/errors.js";
 import { silentLogger } from "../../shared/log.js";
 import { SystemClock } from "../clock.js";
 import { Forwarder } from "../forward.js";
@@ -271,12 +277,18 @@ describe("server endpoints over gRPC", () => {
     expect(evaluation?.TriggeredBy).toBe("job-register");
     const got = await h.followerClient.jobGet("batchy", {});
     expect(got.value?.Type).toBe("batch");
-    await expect(
-      h.followerClient.jobRegister(mockJob({ ID: "batchy", Type: "batch" }), {
-        enforceIndex: true,
-        jobModifyIndex: 0,
-      }),
-    ).rejects.toBeInstanceOf(PreconditionError);
+    // A stale EnforceIndex is a conflict (HTTP 409, gRPC ABORTED) that names the current index.
+    const stale = h.followerClient.jobRegister(mockJob({ ID: "batchy", Type: "batch" }), {
+      enforceIndex: true,
+      jobModifyIndex: 0,
+    });
+    await expect(stale).rejects.toBeInstanceOf(ConflictError);
+    await expect(stale).rejects.toThrow(`the current JobModifyIndex ${res.jobModifyIndex}`);
+    const fresh = await h.followerClient.jobRegister(mockJob({ ID: "batchy", Type: "batch", Priority: 70 }), {
+      enforceIndex: true,
+      jobModifyIndex: res.jobModifyIndex,
+    });
+    expect(fresh.jobModifyIndex).toBeGreaterThan(res.jobModifyIndex);
     await expect(
       h.followerClient.jobRegister(mockJob({ ID: "bad id!", Type: "batch" }), {}),
     ).rejects.toBeInstanceOf(ValidationError);

@@ -13,7 +13,7 @@ import type {
   QueryResult,
   ServerApi,
 } from "../../rpc/server-api.js";
-import { NotFoundError, PreconditionError } from "../../shared/errors.js";
+import { ConflictError, NotFoundError } from "../../shared/errors.js";
 import { dispatchJob } from "../dispatch.js";
 import { jobEvaluation } from "../new-evaluation.js";
 import { type EndpointContext, matchesQuery } from "./endpoint-context.js";
@@ -51,8 +51,8 @@ export class JobEndpoints implements JobApi {
           const expected = options.jobModifyIndex ?? 0;
           const actual = existing?.JobModifyIndex ?? 0;
           if (expected !== actual) {
-            throw new PreconditionError(
-              `job ${job.ID}: enforce index ${expected} does not match JobModifyIndex ${actual}`,
+            throw new ConflictError(
+              `job ${job.ID}: enforce index ${expected} does not match the current JobModifyIndex ${actual}`,
             );
           }
         }
