@@ -178,6 +178,13 @@ export async function monitorJob(
   const verbose = options.verbose ?? false;
   const waitMs = options.pollWaitMs ?? 2_000;
   const display = new Display(options.tty, write);
+  // Ctrl-C ends the monitor, not the job: put the cursor back and say where to look next.
+  const interrupted = (): void => {
+    display.stop();
+    write(`\n==> Monitoring stopped; the job goes on (drover job status ${options.jobId})\n`);
+    process.exit(130);
+  };
+  process.once("SIGINT", interrupted);
   try {
     display.line(`Monitoring evaluation "${shortId(options.evalId, verbose)}"`, true);
     const evaluation = await followEval(client, options.evalId, display, waitMs, verbose);
@@ -240,6 +247,7 @@ export async function monitorJob(
     display.line(`Job "${job.ID}" is running: ${running} of ${total} allocations running`, true);
     return 0;
   } finally {
+    process.off("SIGINT", interrupted);
     display.stop();
   }
 }
