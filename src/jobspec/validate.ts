@@ -328,7 +328,7 @@ export function validate(job: Job, sink: Sink): void {
   job.Datacenters.forEach((dc, i) => {
     if (dc === "") sink.error(`Datacenters[${i}]`, "must not be empty");
   });
-  if (job.TaskGroups.length === 0) sink.error("TaskGroups", "must hold at least one group");
+  if (job.TaskGroups.length === 0) sink.error("TaskGroups", "a job needs at least one task group");
   job.Constraints.forEach((c, i) => {
     validateConstraint(c, `Constraints[${i}]`, sink);
   });
