@@ -204,9 +204,14 @@ async function jobRun(file: string, flags: RunFlags): Promise<number> {
   try {
     answer = await client.registerJob(submit, checkIndex);
   } catch (error) {
-    if (error instanceof ApiError && error.status === 400) {
+    if (error instanceof ApiError && (error.status === 400 || error.status === 409)) {
       const detail = (error.body as { error?: string } | null)?.error ?? error.message;
-      throw new CliError(`Error submitting job: ${detail}`);
+      // 409: the job changed between the check above and the registration.
+      throw new CliError(
+        error.status === 409
+          ? `Enforcing job modify index ${checkIndex}: ${detail}`
+          : `Error submitting job: ${detail}`,
+      );
     }
     throw error;
   }
