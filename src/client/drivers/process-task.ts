@@ -43,11 +43,13 @@ import { isSameProcess, killQuietly, ProcessTree, readStartTicks, readStat } fro
 const HANDSHAKE = `IFS= read -r go || exit 125
 [ "$go" = go ] || exit 125
 `;
-const WRAPPER_BODY = `exec </dev/null
+// The trap comes first: a stop that arrives while the wrapper sets up must not kill it before it
+// can record the command's status (only the shell's own start-up remains exposed).
+const WRAPPER_BODY = `trap : HUP INT QUIT TERM USR1 USR2 ALRM
+exec </dev/null
 exit_file=$1; n=$2; shift 2
 unset PWD OLDPWD SHLVL
 while [ "$n" -gt 0 ]; do export "$1"; shift; n=$((n - 1)); done
-trap : HUP INT QUIT TERM USR1 USR2 ALRM
 "$@"
 rc=$?
 echo "$rc" > "$exit_file"

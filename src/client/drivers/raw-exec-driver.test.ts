@@ -242,6 +242,12 @@ describe.each(["fork-server", "direct"] as const)("RawExecDriver (%s)", (mode) =
   describe("recover", () => {
     it("re-attaches a new driver instance to a running task, which stop then ends", async () => {
       const task = await start("sleep", ["300"]);
+      // Stopped only once the command runs: a signal during the wrapper's own start-up would end
+      // it before it records a status, and only the task that sent it would know the cause.
+      const wrapper = task.handle.state["pid"] as number;
+      await expect
+        .poll(async () => descendantsOf([wrapper], await listProcesses()).length, { timeout: 10_000 })
+        .toBeGreaterThan(0);
       const recovered = await driver().recover(JSON.parse(JSON.stringify(task.handle)) as TaskHandle);
       expect(recovered.kind).toBe("running");
       if (recovered.kind !== "running") return;
