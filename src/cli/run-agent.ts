@@ -1,0 +1,171 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { forwardedLogSource } from "../api/forwarded-logs.js";
+import { type Handler, HttpApiServer } from "../api/http-server.js";
+import { addLogRoutes } from "../api/log-routes.js";
+import { Router } from "../api/router.js";
+import { v1Router } from "../api/v1-routes.js";
+import { ClientAgent } from "../client/client-agent.js";
+import type { ClientConfig } from "../client/client-config.js";
+import { schedule } from "../scheduler/index.js";
+import { ServerAgent } from "../server/agent.js";
+import { NotFoundError, ValidationError } from "../shared/errors.js";
+import { createLogger, type Logger } from "../shared/log.js";
+import { AgentMetrics } from "../shared/metrics.js";
+import type { AgentConfig } from "./agent-config.js";
+
+/**
+ * Runs the agent until SIGINT/SIGTERM, then stops it cleanly (exit 0). Startup failures reject,
+ * and main.ts prints them as one line with exit code 1. A server, a client or both (`--dev`).
+ */
+export async function runAgent(config: AgentConfig): Promise<void> {
+  const logger = createLogger(config.nodeName);
+  let tempDir: string | undefined;
+  let dataDir = config.dataDir;
+  if (dataDir === undefined) {
+    tempDir = await mkdtemp(join(tmpdir(), "drover-dev-"));
+    dataDir = tempDir;
+  }
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.reverse()) await stop();
+    if (tempDir !== undefined) await rm(tempDir, { recursive: true, force: true });
+  };
+  try {
+    const server = config.server ? await startServer(config, dataDir, logger) : undefined;
+    if (server !== undefined) stops.push(() => server.stop());
+    const metrics = server?.metrics ?? new AgentMetrics(config.nodeName);
+    // The HTTP listener comes first so the client can advertise its address; its routes are
+    // added once the agent's parts exist (until then every path is a 404).
+    const router = new Router<Handler>();
+    const http = new HttpApiServer({
+      host: config.bind,
+      port: config.httpPort,
+      logger: logger.child({ component: "http" }),
+      router,
+    });
+    const httpPort = await http.listen();
+    stops.push(() => http.close());
+    const httpAddress = `${config.bind}:${httpPort}`;
+    const servers = server !== undefined ? [server.rpcAddress] : config.servers;
+    const client = config.client
+      ? await ClientAgent.start({
+          config: clientConfig(config, dataDir, httpAddress, servers),
+          logger: logger.child({ component: "client" }),
+          metrics,
+          stopTasksOnShutdown: config.dev || config.stopTasksOnShutdown,
+        })
+      : undefined;
+    if (client !== undefined) stops.push(() => client.stop());
+    const api = server?.endpoints ?? client?.serverApi();
+    if (api === undefined) throw new Error("agent: neither a server nor a client");
+    const forwarded = server !== undefined ? forwardedLogSource(server.endpoints) : undefined;
+    if (forwarded !== undefined) stops.push(async () => forwarded.close());
+    v1Router(
+      {
+        api,
+        ...(server === undefined ? {} : { operator: server }),
+        agent: {
+          name: config.nodeName,
+          region: config.region,
+          datacenter: config.datacenter,
+          rpcAddress: server?.rpcAddress ?? client?.rpcAddress ?? "",
+          httpAddress,
+          server: server !== undefined,
+          config: { ...config },
+        },
+        metrics,
+        nowNs: () => Date.now() * 1e6,
+      },
+      router,
+    );
+    addLogRoutes(router, (allocId, request) => {
+      if (client?.runner(allocId) !== undefined) return client.logs(allocId, request);
+      if (forwarded !== undefined) return forwarded(allocId, request);
+      throw new NotFoundError(`allocation ${allocId} not found on this client`);
+    });
+    logger.info(
+      { http: `http://${httpAddress}`, rpc: server?.rpcAddress, client: client?.nodeId },
+      "agent ready",
+    );
+    await waitForSignal(logger);
+    logger.info("shutting down");
+  } finally {
+    await stopAll();
+  }
+}
+
+function startServer(config: AgentConfig, dataDir: string, logger: Logger): Promise<ServerAgent> {
+  return ServerAgent.start({
+    config: {
+      name: config.nodeName,
+      dataDir: config.dev ? join(dataDir, "server") : dataDir,
+      bind: config.bind,
+      rpcPort: config.rpcPort,
+      region: config.region,
+      datacenter: config.datacenter,
+      bootstrapExpect: config.dev ? 1 : config.bootstrapExpect,
+      join: config.join,
+      minHeartbeatTtlMs: config.minHeartbeatTtlMs,
+      heartbeatGraceMs: config.heartbeatGraceMs,
+      raftMultiplier: config.raftMultiplier,
+      raftSnapshotThreshold: config.raftSnapshotThreshold,
+      raftSnapshotIntervalMs: config.raftSnapshotIntervalMs,
+      raftTrailingLogs: config.raftTrailingLogs,
+      numSchedulers: config.numSchedulers,
+    },
+    logger,
+    schedule,
+  });
+}
+
+function clientConfig(
+  config: AgentConfig,
+  dataDir: string,
+  httpAddress: string,
+  servers: string[],
+): ClientConfig {
+  if (servers.length === 0) throw new ValidationError("--servers is required for a client", "agent");
+  return {
+    nodeName: config.nodeName,
+    dataDir: config.dev ? join(dataDir, "client") : dataDir,
+    bind: config.bind,
+    // A client's gRPC port serves only log requests from servers; next to a server (dev) or
+    // when not given, any free port (the node advertises it).
+    rpcPort: config.server || config.clientRpcPort === undefined ? 0 : config.clientRpcPort,
+    httpAddress,
+    region: config.region,
+    datacenter: config.datacenter,
+    nodeClass: config.nodeClass,
+    nodePool: config.nodePool,
+    meta: config.meta,
+    servers,
+    cpuTotalComputeMhz: config.cpuTotalComputeMhz,
+    memoryTotalMb: config.memoryTotalMb,
+    driverEnable: config.dev
+      ? [...new Set([...config.driverEnable, "raw_exec", "mock"])]
+      : config.driverEnable,
+    reserved: config.reserved,
+  };
+}
+
+/**
+ * Resolves on the first SIGINT or SIGTERM. Later ones while the agent shuts down are noted and
+ * otherwise ignored: dying half-way through a shutdown would leave tasks and state behind.
+ */
+function waitForSignal(logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    let received = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (received) {
+        logger.warn({ signal }, "already shutting down");
+        return;
+      }
+      received = true;
+      resolve();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+}
