@@ -1,4 +1,35 @@
 import type { Allocation, Job, Node } from "../fsm/index.js";
+import { DEFAULT_NAMESPACE } from "../fsm/index.js";
+import type { QueryMeta } from "../rpc/server-api.js";
+import { NotFoundError, ValidationError } from "../shared/errors.js";
+import type { ApiRequest, ApiResponse } from "./http-server.js";
+
+// ── what every route answers with ──
+
+/** The value, or a 404 that names `what` ("job web not found"). */
+export function found<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new NotFoundError(`${what} not found`);
+  return value;
+}
+
+export function namespaceOf(req: ApiRequest): string {
+  return req.query.get("namespace") || DEFAULT_NAMESPACE;
+}
+
+export function ok(body: unknown, meta?: QueryMeta): ApiResponse {
+  return meta === undefined ? { body } : { body, meta };
+}
+
+/** The request's JSON object body (400 for anything else). */
+export function bodyObject(req: ApiRequest): Record<string, unknown> {
+  const body = req.body;
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new ValidationError("expected a JSON object", "request body");
+  }
+  return body as Record<string, unknown>;
+}
+
+// ── list stubs ──
 
 /**
  * Nomad's list stubs: list endpoints answer a summary of each object, not the whole object

@@ -1,11 +1,22 @@
-import { DEFAULT_NAMESPACE, type DrainStrategy } from "../fsm/index.js";
+import type { DrainStrategy } from "../fsm/index.js";
 import { jobFromApiInput, parseJobHcl } from "../jobspec/index.js";
-import type { QueryMeta, ServerApi } from "../rpc/server-api.js";
-import { NotFoundError, ValidationError } from "../shared/errors.js";
+import type { ServerApi } from "../rpc/server-api.js";
+import { ValidationError } from "../shared/errors.js";
 import type { AgentMetrics } from "../shared/metrics.js";
-import { allocStub, jobStub, nodeStub, publicNode } from "./api-shapes.js";
+import {
+  allocStub,
+  bodyObject,
+  found,
+  jobStub,
+  namespaceOf,
+  nodeStub,
+  ok,
+  publicNode,
+} from "./api-shapes.js";
+import { deploymentRoutes } from "./deployment-routes.js";
 import { HttpError } from "./http-error.js";
 import type { ApiRequest, ApiResponse, Handler } from "./http-server.js";
+import { jobLifecycleRoutes } from "./job-routes.js";
 import { flagParam, intParam, queryOptions } from "./query-params.js";
 import { Router } from "./router.js";
 
@@ -36,27 +47,6 @@ export interface V1Deps {
   metrics: AgentMetrics;
   /** Nanoseconds since the Unix epoch; the submit time of registered jobs. */
   nowNs: () => number;
-}
-
-function found<T>(value: T | undefined, what: string): T {
-  if (value === undefined) throw new NotFoundError(`${what} not found`);
-  return value;
-}
-
-function namespaceOf(req: ApiRequest): string {
-  return req.query.get("namespace") || DEFAULT_NAMESPACE;
-}
-
-function ok(body: unknown, meta?: QueryMeta): ApiResponse {
-  return meta === undefined ? { body } : { body, meta };
-}
-
-function bodyObject(req: ApiRequest): Record<string, unknown> {
-  const body = req.body;
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new ValidationError("expected a JSON object", "request body");
-  }
-  return body as Record<string, unknown>;
 }
 
 /** A JSON object of strings (variable items, dispatch meta); `field` names it in errors. */
@@ -285,6 +275,9 @@ export function v1Router(deps: V1Deps, router = new Router<Handler>()): Router<H
     });
     return ok(found(res.value, `job ${req.params["id"]}`), res.meta);
   });
+
+  jobLifecycleRoutes(router, api);
+  deploymentRoutes(router, api);
 
   // ── nodes ──
   router.add("GET", "/v1/nodes", async (req) => {

@@ -1,5 +1,6 @@
 import type {
   Allocation,
+  Deployment,
   DrainStrategy,
   Evaluation,
   GcRequest,
@@ -114,7 +115,61 @@ export interface VarResult {
 export type AllocClientFields = Pick<Allocation, "ID" | "NodeID" | "ClientStatus" | "ClientDescription"> &
   Partial<Pick<Allocation, "TaskStates" | "DeploymentStatus" | "ModifyTime">>;
 
-export type JobRelated = "allocations" | "evaluations" | "summary";
+export type JobRelated =
+  | "allocations"
+  | "evaluations"
+  | "summary"
+  | "versions"
+  | "deployments"
+  | "deployment"
+  | "scale";
+
+/** What a write that may create an evaluation answers (deployment updates, alloc stop). */
+export interface EvalWriteResult {
+  evalId: string;
+  evalCreateIndex: number;
+  /** The new ModifyIndex of the deployment (deployment updates) or allocation (alloc stop). */
+  modifyIndex: number;
+  index: number;
+}
+
+/** An operator's change to a deployment (Nomad's Deployment.Promote/Fail/Pause/SetAllocHealth). */
+export type DeploymentAction =
+  | { action: "promote"; all: boolean; groups: string[] }
+  | { action: "fail" }
+  | { action: "pause" }
+  | { action: "resume" }
+  | { action: "alloc-health"; healthy: string[]; unhealthy: string[] };
+
+/** One task group of a job's scale status (Nomad's TaskGroupScaleStatus). */
+export interface TaskGroupScaleStatus {
+  Desired: number;
+  Placed: number;
+  Running: number;
+  Healthy: number;
+  Unhealthy: number;
+  Events: unknown[];
+}
+
+/** Nomad's JobScaleStatus: desired and actual counts of each task group. */
+export interface JobScaleStatus {
+  JobID: string;
+  Namespace: string;
+  JobCreateIndex: number;
+  JobModifyIndex: number;
+  JobStopped: boolean;
+  TaskGroups: Record<string, TaskGroupScaleStatus>;
+}
+
+export interface JobScaleRequest {
+  namespace: string;
+  jobId: string;
+  group: string;
+  count: number;
+  /** Scale only if the job's JobModifyIndex still equals `jobModifyIndex`. */
+  enforceIndex?: boolean;
+  jobModifyIndex?: number;
+}
 
 /** A list entry of `/v1/vars`: a variable without its items. */
 export type VariableMetadata = Omit<Variable, "Items">;
@@ -137,6 +192,8 @@ export interface ServerApi {
   allocClientUpdate(allocs: AllocClientFields[], nodeSecrets: Record<string, string>): Promise<number>;
   allocList(query: QueryOptions): Promise<QueryResult<Allocation[]>>;
   allocGet(id: string, query: QueryOptions): Promise<QueryResult<Allocation | undefined>>;
+  /** Stops an allocation; an eval (alloc-stop) places its replacement. */
+  allocStop(allocId: string): Promise<EvalWriteResult>;
 
   jobRegister(job: Job, options: JobRegisterOptions): Promise<JobRegisterResult>;
   jobDeregister(namespace: string, jobId: string, purge: boolean): Promise<JobRegisterResult>;
@@ -152,6 +209,30 @@ export interface ServerApi {
   jobAllocations(id: string, query: QueryOptions): Promise<QueryResult<Allocation[]>>;
   jobEvaluations(id: string, query: QueryOptions): Promise<QueryResult<Evaluation[]>>;
   jobSummary(id: string, query: QueryOptions): Promise<QueryResult<JobSummary | undefined>>;
+  /** Every stored version of the job, newest first (empty when the job does not exist). */
+  jobVersions(id: string, query: QueryOptions): Promise<QueryResult<Job[]>>;
+  /** The job's deployments, newest first. */
+  jobDeployments(id: string, query: QueryOptions): Promise<QueryResult<Deployment[]>>;
+  /** The job's most recent deployment. */
+  jobLatestDeployment(id: string, query: QueryOptions): Promise<QueryResult<Deployment | undefined>>;
+  jobScaleStatus(id: string, query: QueryOptions): Promise<QueryResult<JobScaleStatus | undefined>>;
+  /** Registers version `version`'s spec as a new version (only if the current one is `enforcePrior`). */
+  jobRevert(
+    namespace: string,
+    jobId: string,
+    version: number,
+    enforcePrior: number | undefined,
+  ): Promise<JobRegisterResult>;
+  /** A new evaluation of the job. */
+  jobEvaluate(namespace: string, jobId: string): Promise<JobRegisterResult>;
+  /** Launches a periodic job's child now; evalId is the child's eval. */
+  jobPeriodicForce(namespace: string, jobId: string): Promise<JobRegisterResult>;
+  /** Sets one task group's count (a new job version with its eval). */
+  jobScale(request: JobScaleRequest): Promise<JobRegisterResult>;
+
+  deploymentList(query: QueryOptions): Promise<QueryResult<Deployment[]>>;
+  deploymentGet(id: string, query: QueryOptions): Promise<QueryResult<Deployment | undefined>>;
+  deploymentUpdate(deploymentId: string, change: DeploymentAction): Promise<EvalWriteResult>;
 
   evalList(query: QueryOptions): Promise<QueryResult<Evaluation[]>>;
   evalGet(id: string, query: QueryOptions): Promise<QueryResult<Evaluation | undefined>>;

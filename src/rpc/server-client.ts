@@ -1,6 +1,7 @@
 import { type CallOptions, type ClientReadableStream, credentials, Metadata } from "@grpc/grpc-js";
 import type {
   Allocation,
+  Deployment,
   DrainStrategy,
   Evaluation,
   GcRequest,
@@ -14,8 +15,14 @@ import type {
   SchedulingEligibility,
   Variable,
 } from "../fsm/index.js";
+import type { AllocStopRequest } from "../gen/proto/drover/server/AllocStopRequest.js";
 import type { ClientAllocsUpdate__Output } from "../gen/proto/drover/server/ClientAllocsUpdate.js";
+import type { DeploymentUpdateRequest } from "../gen/proto/drover/server/DeploymentUpdateRequest.js";
+import type { EvalWriteResponse__Output } from "../gen/proto/drover/server/EvalWriteResponse.js";
 import type { GetResponse__Output } from "../gen/proto/drover/server/GetResponse.js";
+import type { JobEvaluateRequest } from "../gen/proto/drover/server/JobEvaluateRequest.js";
+import type { JobRevertRequest } from "../gen/proto/drover/server/JobRevertRequest.js";
+import type { JobScaleRequest as JobScaleRequestProto } from "../gen/proto/drover/server/JobScaleRequest.js";
 import type { ListResponse__Output } from "../gen/proto/drover/server/ListResponse.js";
 import type { NodeUpdateResponse__Output } from "../gen/proto/drover/server/NodeUpdateResponse.js";
 import type { QueryMeta__Output } from "../gen/proto/drover/server/QueryMeta.js";
@@ -31,10 +38,14 @@ import type {
   AllocClientFields,
   AllocWatch,
   ClientAllocsUpdate,
+  DeploymentAction,
   DequeueResult,
   DispatchResult,
+  EvalWriteResult,
   JobRegisterOptions,
   JobRegisterResult,
+  JobScaleRequest,
+  JobScaleStatus,
   NodeUpdateResult,
   QueryMeta,
   QueryOptions,
@@ -104,6 +115,28 @@ export function allocsUpdateFromProto(message: ClientAllocsUpdate__Output): Clie
     jobs: message.jobs.length === 0 ? [] : unpackValue<Job[]>(message.jobs),
     removedAllocIds: message.removedAllocIds,
   };
+}
+
+function evalWriteFromProto(res: EvalWriteResponse__Output): EvalWriteResult {
+  return {
+    evalId: res.evalId,
+    evalCreateIndex: res.evalCreateIndex,
+    modifyIndex: res.modifyIndex,
+    index: res.index,
+  };
+}
+
+/** A DeploymentUpdateRequest for a typed change. */
+function deploymentActionToProto(deploymentId: string, change: DeploymentAction): DeploymentUpdateRequest {
+  const request: DeploymentUpdateRequest = { deploymentId, action: change.action };
+  if (change.action === "promote") {
+    request.all = change.all;
+    request.groups = change.groups;
+  } else if (change.action === "alloc-health") {
+    request.healthyAllocIds = change.healthy;
+    request.unhealthyAllocIds = change.unhealthy;
+  }
+  return request;
 }
 
 export interface ServerRpcClientOptions {
@@ -316,6 +349,12 @@ export class ServerRpcClient implements ServerApi {
     return this.get<Allocation>(this.client.allocGet, id, query);
   }
 
+  async allocStop(allocId: string): Promise<EvalWriteResult> {
+    return evalWriteFromProto(
+      await this.unary<AllocStopRequest, EvalWriteResponse__Output>(this.client.allocStop, { allocId }),
+    );
+  }
+
   // ── jobs ──
 
   async jobRegister(job: Job, options: JobRegisterOptions): Promise<JobRegisterResult> {
@@ -376,6 +415,87 @@ export class ServerRpcClient implements ServerApi {
 
   jobSummary(id: string, query: QueryOptions): Promise<QueryResult<JobSummary | undefined>> {
     return this.related<JobSummary>(id, "summary", query);
+  }
+
+  async jobVersions(id: string, query: QueryOptions): Promise<QueryResult<Job[]>> {
+    const res = await this.related<Job[]>(id, "versions", query);
+    return { value: res.value ?? [], meta: res.meta };
+  }
+
+  async jobDeployments(id: string, query: QueryOptions): Promise<QueryResult<Deployment[]>> {
+    const res = await this.related<Deployment[]>(id, "deployments", query);
+    return { value: res.value ?? [], meta: res.meta };
+  }
+
+  jobLatestDeployment(id: string, query: QueryOptions): Promise<QueryResult<Deployment | undefined>> {
+    return this.related<Deployment>(id, "deployment", query);
+  }
+
+  jobScaleStatus(id: string, query: QueryOptions): Promise<QueryResult<JobScaleStatus | undefined>> {
+    return this.related<JobScaleStatus>(id, "scale", query);
+  }
+
+  async jobRevert(
+    namespace: string,
+    jobId: string,
+    version: number,
+    enforcePrior: number | undefined,
+  ): Promise<JobRegisterResult> {
+    const res = await this.unary<JobRevertRequest, P.JobRegisterResponse__Output>(this.client.jobRevert, {
+      namespace,
+      jobId,
+      jobVersion: version,
+      hasEnforcePriorVersion: enforcePrior !== undefined,
+      enforcePriorVersion: enforcePrior ?? 0,
+    });
+    return { ...res };
+  }
+
+  async jobEvaluate(namespace: string, jobId: string): Promise<JobRegisterResult> {
+    const res = await this.unary<JobEvaluateRequest, P.JobRegisterResponse__Output>(this.client.jobEvaluate, {
+      namespace,
+      jobId,
+    });
+    return { ...res };
+  }
+
+  async jobPeriodicForce(namespace: string, jobId: string): Promise<JobRegisterResult> {
+    const res = await this.unary<JobEvaluateRequest, P.JobRegisterResponse__Output>(
+      this.client.jobPeriodicForce,
+      { namespace, jobId },
+    );
+    return { ...res };
+  }
+
+  async jobScale(request: JobScaleRequest): Promise<JobRegisterResult> {
+    const res = await this.unary<JobScaleRequestProto, P.JobRegisterResponse__Output>(this.client.jobScale, {
+      namespace: request.namespace,
+      jobId: request.jobId,
+      group: request.group,
+      count: request.count,
+      enforceIndex: request.enforceIndex ?? false,
+      jobModifyIndex: request.jobModifyIndex ?? 0,
+    });
+    return { ...res };
+  }
+
+  // ── deployments ──
+
+  deploymentList(query: QueryOptions): Promise<QueryResult<Deployment[]>> {
+    return this.list<Deployment>(this.client.deploymentList, query);
+  }
+
+  deploymentGet(id: string, query: QueryOptions): Promise<QueryResult<Deployment | undefined>> {
+    return this.get<Deployment>(this.client.deploymentGet, id, query);
+  }
+
+  async deploymentUpdate(deploymentId: string, change: DeploymentAction): Promise<EvalWriteResult> {
+    return evalWriteFromProto(
+      await this.unary<DeploymentUpdateRequest, EvalWriteResponse__Output>(
+        this.client.deploymentUpdate,
+        deploymentActionToProto(deploymentId, change),
+      ),
+    );
   }
 
   // ── evaluations ──

@@ -2,21 +2,27 @@ import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { AllocClientUpdateRequest as _drover_server_AllocClientUpdateRequest, AllocClientUpdateRequest__Output as _drover_server_AllocClientUpdateRequest__Output } from './drover/server/AllocClientUpdateRequest.js';
+import type { AllocStopRequest as _drover_server_AllocStopRequest, AllocStopRequest__Output as _drover_server_AllocStopRequest__Output } from './drover/server/AllocStopRequest.js';
 import type { ClientAllocsUpdate as _drover_server_ClientAllocsUpdate, ClientAllocsUpdate__Output as _drover_server_ClientAllocsUpdate__Output } from './drover/server/ClientAllocsUpdate.js';
+import type { DeploymentUpdateRequest as _drover_server_DeploymentUpdateRequest, DeploymentUpdateRequest__Output as _drover_server_DeploymentUpdateRequest__Output } from './drover/server/DeploymentUpdateRequest.js';
 import type { Empty as _drover_server_Empty, Empty__Output as _drover_server_Empty__Output } from './drover/server/Empty.js';
 import type { EvalAckRequest as _drover_server_EvalAckRequest, EvalAckRequest__Output as _drover_server_EvalAckRequest__Output } from './drover/server/EvalAckRequest.js';
 import type { EvalDequeueRequest as _drover_server_EvalDequeueRequest, EvalDequeueRequest__Output as _drover_server_EvalDequeueRequest__Output } from './drover/server/EvalDequeueRequest.js';
 import type { EvalDequeueResponse as _drover_server_EvalDequeueResponse, EvalDequeueResponse__Output as _drover_server_EvalDequeueResponse__Output } from './drover/server/EvalDequeueResponse.js';
 import type { EvalUpsertRequest as _drover_server_EvalUpsertRequest, EvalUpsertRequest__Output as _drover_server_EvalUpsertRequest__Output } from './drover/server/EvalUpsertRequest.js';
+import type { EvalWriteResponse as _drover_server_EvalWriteResponse, EvalWriteResponse__Output as _drover_server_EvalWriteResponse__Output } from './drover/server/EvalWriteResponse.js';
 import type { GcCommitRequest as _drover_server_GcCommitRequest, GcCommitRequest__Output as _drover_server_GcCommitRequest__Output } from './drover/server/GcCommitRequest.js';
 import type { GetRequest as _drover_server_GetRequest, GetRequest__Output as _drover_server_GetRequest__Output } from './drover/server/GetRequest.js';
 import type { GetResponse as _drover_server_GetResponse, GetResponse__Output as _drover_server_GetResponse__Output } from './drover/server/GetResponse.js';
 import type { JobDeregisterRequest as _drover_server_JobDeregisterRequest, JobDeregisterRequest__Output as _drover_server_JobDeregisterRequest__Output } from './drover/server/JobDeregisterRequest.js';
 import type { JobDispatchRequest as _drover_server_JobDispatchRequest, JobDispatchRequest__Output as _drover_server_JobDispatchRequest__Output } from './drover/server/JobDispatchRequest.js';
 import type { JobDispatchResponse as _drover_server_JobDispatchResponse, JobDispatchResponse__Output as _drover_server_JobDispatchResponse__Output } from './drover/server/JobDispatchResponse.js';
+import type { JobEvaluateRequest as _drover_server_JobEvaluateRequest, JobEvaluateRequest__Output as _drover_server_JobEvaluateRequest__Output } from './drover/server/JobEvaluateRequest.js';
 import type { JobRegisterRequest as _drover_server_JobRegisterRequest, JobRegisterRequest__Output as _drover_server_JobRegisterRequest__Output } from './drover/server/JobRegisterRequest.js';
 import type { JobRegisterResponse as _drover_server_JobRegisterResponse, JobRegisterResponse__Output as _drover_server_JobRegisterResponse__Output } from './drover/server/JobRegisterResponse.js';
 import type { JobRelatedRequest as _drover_server_JobRelatedRequest, JobRelatedRequest__Output as _drover_server_JobRelatedRequest__Output } from './drover/server/JobRelatedRequest.js';
+import type { JobRevertRequest as _drover_server_JobRevertRequest, JobRevertRequest__Output as _drover_server_JobRevertRequest__Output } from './drover/server/JobRevertRequest.js';
+import type { JobScaleRequest as _drover_server_JobScaleRequest, JobScaleRequest__Output as _drover_server_JobScaleRequest__Output } from './drover/server/JobScaleRequest.js';
 import type { ListRequest as _drover_server_ListRequest, ListRequest__Output as _drover_server_ListRequest__Output } from './drover/server/ListRequest.js';
 import type { ListResponse as _drover_server_ListResponse, ListResponse__Output as _drover_server_ListResponse__Output } from './drover/server/ListResponse.js';
 import type { NodeDeregisterRequest as _drover_server_NodeDeregisterRequest, NodeDeregisterRequest__Output as _drover_server_NodeDeregisterRequest__Output } from './drover/server/NodeDeregisterRequest.js';
@@ -49,21 +55,27 @@ export interface ProtoGrpcType {
   drover: {
     server: {
       AllocClientUpdateRequest: MessageTypeDefinition<_drover_server_AllocClientUpdateRequest, _drover_server_AllocClientUpdateRequest__Output>
+      AllocStopRequest: MessageTypeDefinition<_drover_server_AllocStopRequest, _drover_server_AllocStopRequest__Output>
       ClientAllocsUpdate: MessageTypeDefinition<_drover_server_ClientAllocsUpdate, _drover_server_ClientAllocsUpdate__Output>
+      DeploymentUpdateRequest: MessageTypeDefinition<_drover_server_DeploymentUpdateRequest, _drover_server_DeploymentUpdateRequest__Output>
       Empty: MessageTypeDefinition<_drover_server_Empty, _drover_server_Empty__Output>
       EvalAckRequest: MessageTypeDefinition<_drover_server_EvalAckRequest, _drover_server_EvalAckRequest__Output>
       EvalDequeueRequest: MessageTypeDefinition<_drover_server_EvalDequeueRequest, _drover_server_EvalDequeueRequest__Output>
       EvalDequeueResponse: MessageTypeDefinition<_drover_server_EvalDequeueResponse, _drover_server_EvalDequeueResponse__Output>
       EvalUpsertRequest: MessageTypeDefinition<_drover_server_EvalUpsertRequest, _drover_server_EvalUpsertRequest__Output>
+      EvalWriteResponse: MessageTypeDefinition<_drover_server_EvalWriteResponse, _drover_server_EvalWriteResponse__Output>
       GcCommitRequest: MessageTypeDefinition<_drover_server_GcCommitRequest, _drover_server_GcCommitRequest__Output>
       GetRequest: MessageTypeDefinition<_drover_server_GetRequest, _drover_server_GetRequest__Output>
       GetResponse: MessageTypeDefinition<_drover_server_GetResponse, _drover_server_GetResponse__Output>
       JobDeregisterRequest: MessageTypeDefinition<_drover_server_JobDeregisterRequest, _drover_server_JobDeregisterRequest__Output>
       JobDispatchRequest: MessageTypeDefinition<_drover_server_JobDispatchRequest, _drover_server_JobDispatchRequest__Output>
       JobDispatchResponse: MessageTypeDefinition<_drover_server_JobDispatchResponse, _drover_server_JobDispatchResponse__Output>
+      JobEvaluateRequest: MessageTypeDefinition<_drover_server_JobEvaluateRequest, _drover_server_JobEvaluateRequest__Output>
       JobRegisterRequest: MessageTypeDefinition<_drover_server_JobRegisterRequest, _drover_server_JobRegisterRequest__Output>
       JobRegisterResponse: MessageTypeDefinition<_drover_server_JobRegisterResponse, _drover_server_JobRegisterResponse__Output>
       JobRelatedRequest: MessageTypeDefinition<_drover_server_JobRelatedRequest, _drover_server_JobRelatedRequest__Output>
+      JobRevertRequest: MessageTypeDefinition<_drover_server_JobRevertRequest, _drover_server_JobRevertRequest__Output>
+      JobScaleRequest: MessageTypeDefinition<_drover_server_JobScaleRequest, _drover_server_JobScaleRequest__Output>
       ListRequest: MessageTypeDefinition<_drover_server_ListRequest, _drover_server_ListRequest__Output>
       ListResponse: MessageTypeDefinition<_drover_server_ListResponse, _drover_server_ListResponse__Output>
       NodeDeregisterRequest: MessageTypeDefinition<_drover_server_NodeDeregisterRequest, _drover_server_NodeDeregisterRequest__Output>

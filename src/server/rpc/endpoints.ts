@@ -1,6 +1,7 @@
 import type { AllocClientUpdate } from "../../fsm/commands.js";
 import type {
   Allocation,
+  Deployment,
   DrainStrategy,
   Evaluation,
   Job,
@@ -16,10 +17,14 @@ import type {
   AllocClientFields,
   AllocWatch,
   ClientAllocsUpdate,
+  DeploymentAction,
   DequeueResult,
   DispatchResult,
+  EvalWriteResult,
   JobRegisterOptions,
   JobRegisterResult,
+  JobScaleRequest,
+  JobScaleStatus,
   NodeUpdateResult,
   QueryOptions,
   QueryResult,
@@ -30,9 +35,11 @@ import type {
 } from "../../rpc/server-api.js";
 import type { GcRequest } from "../../scheduler/schedule-types.js";
 import { AllocEndpoints } from "./alloc-endpoints.js";
+import { DeploymentEndpoints } from "./deployment-endpoints.js";
 import { EndpointContext, type EndpointsOptions } from "./endpoint-context.js";
 import { EvalEndpoints } from "./eval-endpoints.js";
 import { JobEndpoints } from "./job-endpoints.js";
+import { JobLifecycleEndpoints } from "./job-lifecycle-endpoints.js";
 import { NodeEndpoints } from "./node-endpoints.js";
 import { StatusEndpoints } from "./status-endpoints.js";
 import { VarEndpoints } from "./var-endpoints.js";
@@ -46,14 +53,16 @@ export type { ClusterView, EndpointsOptions, LeaderDuties } from "./endpoint-con
  * linearizable by default (forwarded to the leader, which passes a ReadIndex barrier before
  * reading) and served from local state with `stale`; blocking queries wait on the local FSM.
  *
- * Each resource's logic lives in its own module (node-, alloc-, job-, eval-, status- and
- * var-endpoints.ts); where a request runs is decided once, by their shared EndpointContext
+ * Each resource's logic lives in its own module (node-, alloc-, job-, job-lifecycle-, deployment-,
+ * eval-, status- and var-endpoints.ts); where a request runs is decided once, by their shared EndpointContext
  * (endpoint-context.ts). This class only composes them into the ServerApi.
  */
 export class ServerEndpoints implements ServerApi {
   private readonly nodes: NodeEndpoints;
   private readonly allocs: AllocEndpoints;
   private readonly jobs: JobEndpoints;
+  private readonly lifecycle: JobLifecycleEndpoints;
+  private readonly deployments: DeploymentEndpoints;
   private readonly evals: EvalEndpoints;
   private readonly status: StatusEndpoints;
   private readonly vars: VarEndpoints;
@@ -68,6 +77,8 @@ export class ServerEndpoints implements ServerApi {
     this.nodes = new NodeEndpoints(c);
     this.allocs = new AllocEndpoints(c, shared?.allocUpdates);
     this.jobs = new JobEndpoints(c);
+    this.lifecycle = new JobLifecycleEndpoints(c);
+    this.deployments = new DeploymentEndpoints(c);
     this.evals = new EvalEndpoints(c);
     this.status = new StatusEndpoints(c);
     this.vars = new VarEndpoints(c);
@@ -129,6 +140,9 @@ export class ServerEndpoints implements ServerApi {
   allocGet(id: string, query: QueryOptions): Promise<QueryResult<Allocation | undefined>> {
     return this.allocs.allocGet(id, query);
   }
+  allocStop(allocId: string): Promise<EvalWriteResult> {
+    return this.lifecycle.allocStop(allocId);
+  }
 
   // ── jobs (job-endpoints.ts) ──
 
@@ -160,6 +174,50 @@ export class ServerEndpoints implements ServerApi {
   }
   jobSummary(id: string, query: QueryOptions): Promise<QueryResult<JobSummary | undefined>> {
     return this.jobs.jobSummary(id, query);
+  }
+
+  // ── versions, revert, evaluate, scale, periodic force (job-lifecycle-endpoints.ts) ──
+
+  jobVersions(id: string, query: QueryOptions): Promise<QueryResult<Job[]>> {
+    return this.lifecycle.jobVersions(id, query);
+  }
+  jobDeployments(id: string, query: QueryOptions): Promise<QueryResult<Deployment[]>> {
+    return this.lifecycle.jobDeployments(id, query);
+  }
+  jobLatestDeployment(id: string, query: QueryOptions): Promise<QueryResult<Deployment | undefined>> {
+    return this.lifecycle.jobLatestDeployment(id, query);
+  }
+  jobScaleStatus(id: string, query: QueryOptions): Promise<QueryResult<JobScaleStatus | undefined>> {
+    return this.lifecycle.jobScaleStatus(id, query);
+  }
+  jobRevert(
+    namespace: string,
+    jobId: string,
+    version: number,
+    enforcePrior: number | undefined,
+  ): Promise<JobRegisterResult> {
+    return this.lifecycle.jobRevert(namespace, jobId, version, enforcePrior);
+  }
+  jobEvaluate(namespace: string, jobId: string): Promise<JobRegisterResult> {
+    return this.lifecycle.jobEvaluate(namespace, jobId);
+  }
+  jobPeriodicForce(namespace: string, jobId: string): Promise<JobRegisterResult> {
+    return this.lifecycle.jobPeriodicForce(namespace, jobId);
+  }
+  jobScale(request: JobScaleRequest): Promise<JobRegisterResult> {
+    return this.lifecycle.jobScale(request);
+  }
+
+  // ── deployments (deployment-endpoints.ts) ──
+
+  deploymentList(query: QueryOptions): Promise<QueryResult<Deployment[]>> {
+    return this.deployments.deploymentList(query);
+  }
+  deploymentGet(id: string, query: QueryOptions): Promise<QueryResult<Deployment | undefined>> {
+    return this.deployments.deploymentGet(id, query);
+  }
+  deploymentUpdate(deploymentId: string, change: DeploymentAction): Promise<EvalWriteResult> {
+    return this.deployments.deploymentUpdate(deploymentId, change);
   }
 
   // ── evaluations and the scheduler workers' RPCs (eval-endpoints.ts) ──

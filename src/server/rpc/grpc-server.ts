@@ -17,12 +17,27 @@ import type {
   SchedulerType,
   SchedulingEligibility,
 } from "../../fsm/index.js";
+import type { AllocStopRequest__Output } from "../../gen/proto/drover/server/AllocStopRequest.js";
+import type { DeploymentUpdateRequest__Output } from "../../gen/proto/drover/server/DeploymentUpdateRequest.js";
+import type { EvalWriteResponse } from "../../gen/proto/drover/server/EvalWriteResponse.js";
+import type { JobEvaluateRequest__Output } from "../../gen/proto/drover/server/JobEvaluateRequest.js";
+import type { JobRevertRequest__Output } from "../../gen/proto/drover/server/JobRevertRequest.js";
+import type { JobScaleRequest__Output } from "../../gen/proto/drover/server/JobScaleRequest.js";
 import { EMPTY, packValue, unpackOptional, unpackValue } from "../../rpc/codec.js";
 import type * as P from "../../rpc/proto-types.js";
 import { FORWARDED_KEY, toGrpcError } from "../../rpc/rpc-status.js";
-import type { AllocClientFields, QueryMeta, QueryOptions, ServerApi } from "../../rpc/server-api.js";
+import type {
+  AllocClientFields,
+  DeploymentAction,
+  EvalWriteResult,
+  QueryMeta,
+  QueryOptions,
+  QueryResult,
+  ServerApi,
+} from "../../rpc/server-api.js";
 import { serverProto } from "../../rpc/server-client.js";
 import type { GcRequest } from "../../scheduler/schedule-types.js";
+import { ValidationError } from "../../shared/errors.js";
 import type { Logger } from "../../shared/log.js";
 
 function queryFromProto(q: P.QueryOptions__Output | null): QueryOptions {
@@ -39,6 +54,58 @@ function queryFromProto(q: P.QueryOptions__Output | null): QueryOptions {
 
 function metaToProto(meta: QueryMeta): P.QueryMeta {
   return { index: meta.index, knownLeader: meta.knownLeader, lastContactMs: meta.lastContactMs };
+}
+
+function evalWriteToProto(res: EvalWriteResult): EvalWriteResponse {
+  return {
+    evalId: res.evalId,
+    evalCreateIndex: res.evalCreateIndex,
+    modifyIndex: res.modifyIndex,
+    index: res.index,
+  };
+}
+
+/** The typed change a DeploymentUpdateRequest carries. */
+export function deploymentActionFromProto(req: DeploymentUpdateRequest__Output): DeploymentAction {
+  switch (req.action) {
+    case "promote":
+      return { action: "promote", all: req.all, groups: req.groups };
+    case "fail":
+    case "pause":
+    case "resume":
+      return { action: req.action };
+    case "alloc-health":
+      return { action: "alloc-health", healthy: req.healthyAllocIds, unhealthy: req.unhealthyAllocIds };
+    default:
+      throw new ValidationError(`unknown action ${JSON.stringify(req.action)}`, "DeploymentUpdate");
+  }
+}
+
+/** JobRelated's answers: what = the ServerApi read it runs. */
+function jobRelated(
+  api: ServerApi,
+  what: string,
+  id: string,
+  q: QueryOptions,
+): Promise<QueryResult<unknown>> | undefined {
+  switch (what) {
+    case "allocations":
+      return api.jobAllocations(id, q);
+    case "evaluations":
+      return api.jobEvaluations(id, q);
+    case "summary":
+      return api.jobSummary(id, q);
+    case "versions":
+      return api.jobVersions(id, q);
+    case "deployments":
+      return api.jobDeployments(id, q);
+    case "deployment":
+      return api.jobLatestDeployment(id, q);
+    case "scale":
+      return api.jobScaleStatus(id, q);
+    default:
+      return undefined;
+  }
 }
 
 /**
@@ -161,6 +228,9 @@ function serverHandlers(api: ServerApi, logger: Logger): P.ServerHandlers {
     })),
     AllocList: list((q) => api.allocList(q)),
     AllocGet: get((id, q) => api.allocGet(id, q)),
+    AllocStop: unary(async (req: AllocStopRequest__Output) =>
+      evalWriteToProto(await api.allocStop(req.allocId)),
+    ),
 
     JobRegister: unary(async (req: P.JobRegisterRequest__Output) => ({
       ...(await api.jobRegister(unpackValue<Job>(req.job), {
@@ -183,15 +253,7 @@ function serverHandlers(api: ServerApi, logger: Logger): P.ServerHandlers {
     JobList: list((q) => api.jobList(q)),
     JobGet: get((id, q) => api.jobGet(id, q)),
     JobRelated: unary(async (req: P.JobRelatedRequest__Output) => {
-      const q = queryFromProto(req.query);
-      const res =
-        req.what === "allocations"
-          ? await api.jobAllocations(req.jobId, q)
-          : req.what === "evaluations"
-            ? await api.jobEvaluations(req.jobId, q)
-            : req.what === "summary"
-              ? await api.jobSummary(req.jobId, q)
-              : undefined;
+      const res = await jobRelated(api, req.what, req.jobId, queryFromProto(req.query));
       if (res === undefined) throw new Error(`JobRelated: unknown what ${JSON.stringify(req.what)}`);
       return {
         found: res.value !== undefined,
@@ -199,6 +261,36 @@ function serverHandlers(api: ServerApi, logger: Logger): P.ServerHandlers {
         meta: metaToProto(res.meta),
       };
     }),
+    JobRevert: unary(async (req: JobRevertRequest__Output) => ({
+      ...(await api.jobRevert(
+        req.namespace,
+        req.jobId,
+        req.jobVersion,
+        req.hasEnforcePriorVersion ? req.enforcePriorVersion : undefined,
+      )),
+    })),
+    JobEvaluate: unary(async (req: JobEvaluateRequest__Output) => ({
+      ...(await api.jobEvaluate(req.namespace, req.jobId)),
+    })),
+    JobPeriodicForce: unary(async (req: JobEvaluateRequest__Output) => ({
+      ...(await api.jobPeriodicForce(req.namespace, req.jobId)),
+    })),
+    JobScale: unary(async (req: JobScaleRequest__Output) => ({
+      ...(await api.jobScale({
+        namespace: req.namespace,
+        jobId: req.jobId,
+        group: req.group,
+        count: req.count,
+        enforceIndex: req.enforceIndex,
+        jobModifyIndex: req.jobModifyIndex,
+      })),
+    })),
+
+    DeploymentList: list((q) => api.deploymentList(q)),
+    DeploymentGet: get((id, q) => api.deploymentGet(id, q)),
+    DeploymentUpdate: unary(async (req: DeploymentUpdateRequest__Output) =>
+      evalWriteToProto(await api.deploymentUpdate(req.deploymentId, deploymentActionFromProto(req))),
+    ),
 
     EvalList: list((q) => api.evalList(q)),
     EvalGet: get((id, q) => api.evalGet(id, q)),

@@ -3,21 +3,27 @@
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { AllocClientUpdateRequest as _drover_server_AllocClientUpdateRequest, AllocClientUpdateRequest__Output as _drover_server_AllocClientUpdateRequest__Output } from '../../drover/server/AllocClientUpdateRequest.js';
+import type { AllocStopRequest as _drover_server_AllocStopRequest, AllocStopRequest__Output as _drover_server_AllocStopRequest__Output } from '../../drover/server/AllocStopRequest.js';
 import type { ClientAllocsUpdate as _drover_server_ClientAllocsUpdate, ClientAllocsUpdate__Output as _drover_server_ClientAllocsUpdate__Output } from '../../drover/server/ClientAllocsUpdate.js';
+import type { DeploymentUpdateRequest as _drover_server_DeploymentUpdateRequest, DeploymentUpdateRequest__Output as _drover_server_DeploymentUpdateRequest__Output } from '../../drover/server/DeploymentUpdateRequest.js';
 import type { Empty as _drover_server_Empty, Empty__Output as _drover_server_Empty__Output } from '../../drover/server/Empty.js';
 import type { EvalAckRequest as _drover_server_EvalAckRequest, EvalAckRequest__Output as _drover_server_EvalAckRequest__Output } from '../../drover/server/EvalAckRequest.js';
 import type { EvalDequeueRequest as _drover_server_EvalDequeueRequest, EvalDequeueRequest__Output as _drover_server_EvalDequeueRequest__Output } from '../../drover/server/EvalDequeueRequest.js';
 import type { EvalDequeueResponse as _drover_server_EvalDequeueResponse, EvalDequeueResponse__Output as _drover_server_EvalDequeueResponse__Output } from '../../drover/server/EvalDequeueResponse.js';
 import type { EvalUpsertRequest as _drover_server_EvalUpsertRequest, EvalUpsertRequest__Output as _drover_server_EvalUpsertRequest__Output } from '../../drover/server/EvalUpsertRequest.js';
+import type { EvalWriteResponse as _drover_server_EvalWriteResponse, EvalWriteResponse__Output as _drover_server_EvalWriteResponse__Output } from '../../drover/server/EvalWriteResponse.js';
 import type { GcCommitRequest as _drover_server_GcCommitRequest, GcCommitRequest__Output as _drover_server_GcCommitRequest__Output } from '../../drover/server/GcCommitRequest.js';
 import type { GetRequest as _drover_server_GetRequest, GetRequest__Output as _drover_server_GetRequest__Output } from '../../drover/server/GetRequest.js';
 import type { GetResponse as _drover_server_GetResponse, GetResponse__Output as _drover_server_GetResponse__Output } from '../../drover/server/GetResponse.js';
 import type { JobDeregisterRequest as _drover_server_JobDeregisterRequest, JobDeregisterRequest__Output as _drover_server_JobDeregisterRequest__Output } from '../../drover/server/JobDeregisterRequest.js';
 import type { JobDispatchRequest as _drover_server_JobDispatchRequest, JobDispatchRequest__Output as _drover_server_JobDispatchRequest__Output } from '../../drover/server/JobDispatchRequest.js';
 import type { JobDispatchResponse as _drover_server_JobDispatchResponse, JobDispatchResponse__Output as _drover_server_JobDispatchResponse__Output } from '../../drover/server/JobDispatchResponse.js';
+import type { JobEvaluateRequest as _drover_server_JobEvaluateRequest, JobEvaluateRequest__Output as _drover_server_JobEvaluateRequest__Output } from '../../drover/server/JobEvaluateRequest.js';
 import type { JobRegisterRequest as _drover_server_JobRegisterRequest, JobRegisterRequest__Output as _drover_server_JobRegisterRequest__Output } from '../../drover/server/JobRegisterRequest.js';
 import type { JobRegisterResponse as _drover_server_JobRegisterResponse, JobRegisterResponse__Output as _drover_server_JobRegisterResponse__Output } from '../../drover/server/JobRegisterResponse.js';
 import type { JobRelatedRequest as _drover_server_JobRelatedRequest, JobRelatedRequest__Output as _drover_server_JobRelatedRequest__Output } from '../../drover/server/JobRelatedRequest.js';
+import type { JobRevertRequest as _drover_server_JobRevertRequest, JobRevertRequest__Output as _drover_server_JobRevertRequest__Output } from '../../drover/server/JobRevertRequest.js';
+import type { JobScaleRequest as _drover_server_JobScaleRequest, JobScaleRequest__Output as _drover_server_JobScaleRequest__Output } from '../../drover/server/JobScaleRequest.js';
 import type { ListRequest as _drover_server_ListRequest, ListRequest__Output as _drover_server_ListRequest__Output } from '../../drover/server/ListRequest.js';
 import type { ListResponse as _drover_server_ListResponse, ListResponse__Output as _drover_server_ListResponse__Output } from '../../drover/server/ListResponse.js';
 import type { NodeDeregisterRequest as _drover_server_NodeDeregisterRequest, NodeDeregisterRequest__Output as _drover_server_NodeDeregisterRequest__Output } from '../../drover/server/NodeDeregisterRequest.js';
@@ -65,6 +71,42 @@ export interface ServerClient extends grpc.Client {
   allocList(argument: _drover_server_ListRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_ListResponse__Output>): grpc.ClientUnaryCall;
   allocList(argument: _drover_server_ListRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_ListResponse__Output>): grpc.ClientUnaryCall;
   allocList(argument: _drover_server_ListRequest, callback: grpc.requestCallback<_drover_server_ListResponse__Output>): grpc.ClientUnaryCall;
+  
+  AllocStop(argument: _drover_server_AllocStopRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_EvalWriteResponse__Output>): grpc.ClientUnaryCall;
+  AllocStop(argument: _drover_server_AllocStopRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_EvalWriteResponse__Output>): grpc.ClientUnaryCall;
+  AllocStop(argument: _drover_server_AllocStopRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_EvalWriteResponse__Output>): grpc.ClientUnaryCall;
+  AllocStop(argument: _drover_server_AllocStopRequest, callback: grpc.requestCallback<_drover_server_EvalWriteResponse__Output>): grpc.ClientUnaryCall;
+  allocStop(argument: _drover_server_AllocStopRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_EvalWriteResponse__Output>): grpc.ClientUnaryCall;
+  allocStop(argument: _drover_server_AllocStopRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_EvalWriteResponse__Output>): grpc.ClientUnaryCall;
+  allocStop(argument: _drover_server_AllocStopRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_EvalWriteResponse__Output>): grpc.ClientUnaryCall;
+  allocStop(argument: _drover_server_AllocStopRequest, callback: grpc.requestCallback<_drover_server_EvalWriteResponse__Output>): grpc.ClientUnaryCall;
+  
+  DeploymentGet(argument: _drover_server_GetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_GetResponse__Output>): grpc.ClientUnaryCall;
+  DeploymentGet(argument: _drover_server_GetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_GetResponse__Output>): grpc.ClientUnaryCall;
+  DeploymentGet(argument: _drover_server_GetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_GetResponse__Output>): grpc.ClientUnaryCall;
+  DeploymentGet(argument: _drover_server_GetRequest, callback: grpc.requestCallback<_drover_server_GetResponse__Output>): grpc.ClientUnaryCall;
+  deploymentGet(argument: _drover_server_GetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_GetResponse__Output>): grpc.ClientUnaryCall;
+  deploymentGet(argument: _drover_server_GetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_GetResponse__Output>): grpc.ClientUnaryCall;
+  deploymentGet(argument: _drover_server_GetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_GetResponse__Output>): grpc.ClientUnaryCall;
+  deploymentGet(argument: _drover_server_GetRequest, callback: grpc.requestCallback<_drover_server_GetResponse__Output>): grpc.ClientUnaryCall;
+  
+  DeploymentList(argument: _drover_server_ListRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_ListResponse__Output>): grpc.ClientUnaryCall;
+  DeploymentList(argument: _drover_server_ListRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_ListResponse__Output>): grpc.ClientUnaryCall;
+  DeploymentList(argument: _drover_server_ListRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_ListResponse__Output>): grpc.ClientUnaryCall;
+  DeploymentList(argument: _drover_server_ListRequest, callback: grpc.requestCallback<_drover_server_ListResponse__Output>): grpc.ClientUnaryCall;
+  deploymentList(argument: _drover_server_ListRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_ListResponse__Output>): grpc.ClientUnaryCall;
+  deploymentList(argument: _drover_server_ListRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_ListResponse__Output>): grpc.ClientUnaryCall;
+  deploymentList(argument: _drover_server_ListRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_ListResponse__Output>): grpc.ClientUnaryCall;
+  deploymentList(argument: _drover_server_ListRequest, callback: grpc.requestCallback<_drover_server_ListResponse__Output>): grpc.ClientUnaryCall;
+  
+  DeploymentUpdate(argument: _drover_server_DeploymentUpdateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_EvalWriteResponse__Output>): grpc.ClientUnaryCall;
+  DeploymentUpdate(argument: _drover_server_DeploymentUpdateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_EvalWriteResponse__Output>): grpc.ClientUnaryCall;
+  DeploymentUpdate(argument: _drover_server_DeploymentUpdateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_EvalWriteResponse__Output>): grpc.ClientUnaryCall;
+  DeploymentUpdate(argument: _drover_server_DeploymentUpdateRequest, callback: grpc.requestCallback<_drover_server_EvalWriteResponse__Output>): grpc.ClientUnaryCall;
+  deploymentUpdate(argument: _drover_server_DeploymentUpdateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_EvalWriteResponse__Output>): grpc.ClientUnaryCall;
+  deploymentUpdate(argument: _drover_server_DeploymentUpdateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_EvalWriteResponse__Output>): grpc.ClientUnaryCall;
+  deploymentUpdate(argument: _drover_server_DeploymentUpdateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_EvalWriteResponse__Output>): grpc.ClientUnaryCall;
+  deploymentUpdate(argument: _drover_server_DeploymentUpdateRequest, callback: grpc.requestCallback<_drover_server_EvalWriteResponse__Output>): grpc.ClientUnaryCall;
   
   EvalAck(argument: _drover_server_EvalAckRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_Empty__Output>): grpc.ClientUnaryCall;
   EvalAck(argument: _drover_server_EvalAckRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_Empty__Output>): grpc.ClientUnaryCall;
@@ -147,6 +189,15 @@ export interface ServerClient extends grpc.Client {
   jobDispatch(argument: _drover_server_JobDispatchRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobDispatchResponse__Output>): grpc.ClientUnaryCall;
   jobDispatch(argument: _drover_server_JobDispatchRequest, callback: grpc.requestCallback<_drover_server_JobDispatchResponse__Output>): grpc.ClientUnaryCall;
   
+  JobEvaluate(argument: _drover_server_JobEvaluateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  JobEvaluate(argument: _drover_server_JobEvaluateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  JobEvaluate(argument: _drover_server_JobEvaluateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  JobEvaluate(argument: _drover_server_JobEvaluateRequest, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  jobEvaluate(argument: _drover_server_JobEvaluateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  jobEvaluate(argument: _drover_server_JobEvaluateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  jobEvaluate(argument: _drover_server_JobEvaluateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  jobEvaluate(argument: _drover_server_JobEvaluateRequest, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  
   JobGet(argument: _drover_server_GetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_GetResponse__Output>): grpc.ClientUnaryCall;
   JobGet(argument: _drover_server_GetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_GetResponse__Output>): grpc.ClientUnaryCall;
   JobGet(argument: _drover_server_GetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_GetResponse__Output>): grpc.ClientUnaryCall;
@@ -165,6 +216,15 @@ export interface ServerClient extends grpc.Client {
   jobList(argument: _drover_server_ListRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_ListResponse__Output>): grpc.ClientUnaryCall;
   jobList(argument: _drover_server_ListRequest, callback: grpc.requestCallback<_drover_server_ListResponse__Output>): grpc.ClientUnaryCall;
   
+  JobPeriodicForce(argument: _drover_server_JobEvaluateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  JobPeriodicForce(argument: _drover_server_JobEvaluateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  JobPeriodicForce(argument: _drover_server_JobEvaluateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  JobPeriodicForce(argument: _drover_server_JobEvaluateRequest, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  jobPeriodicForce(argument: _drover_server_JobEvaluateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  jobPeriodicForce(argument: _drover_server_JobEvaluateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  jobPeriodicForce(argument: _drover_server_JobEvaluateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  jobPeriodicForce(argument: _drover_server_JobEvaluateRequest, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  
   JobRegister(argument: _drover_server_JobRegisterRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
   JobRegister(argument: _drover_server_JobRegisterRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
   JobRegister(argument: _drover_server_JobRegisterRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
@@ -182,6 +242,24 @@ export interface ServerClient extends grpc.Client {
   jobRelated(argument: _drover_server_JobRelatedRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_GetResponse__Output>): grpc.ClientUnaryCall;
   jobRelated(argument: _drover_server_JobRelatedRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_GetResponse__Output>): grpc.ClientUnaryCall;
   jobRelated(argument: _drover_server_JobRelatedRequest, callback: grpc.requestCallback<_drover_server_GetResponse__Output>): grpc.ClientUnaryCall;
+  
+  JobRevert(argument: _drover_server_JobRevertRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  JobRevert(argument: _drover_server_JobRevertRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  JobRevert(argument: _drover_server_JobRevertRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  JobRevert(argument: _drover_server_JobRevertRequest, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  jobRevert(argument: _drover_server_JobRevertRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  jobRevert(argument: _drover_server_JobRevertRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  jobRevert(argument: _drover_server_JobRevertRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  jobRevert(argument: _drover_server_JobRevertRequest, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  
+  JobScale(argument: _drover_server_JobScaleRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  JobScale(argument: _drover_server_JobScaleRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  JobScale(argument: _drover_server_JobScaleRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  JobScale(argument: _drover_server_JobScaleRequest, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  jobScale(argument: _drover_server_JobScaleRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  jobScale(argument: _drover_server_JobScaleRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  jobScale(argument: _drover_server_JobScaleRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  jobScale(argument: _drover_server_JobScaleRequest, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
   
   NodeDeregister(argument: _drover_server_NodeDeregisterRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
   NodeDeregister(argument: _drover_server_NodeDeregisterRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
@@ -332,6 +410,14 @@ export interface ServerHandlers extends grpc.UntypedServiceImplementation {
   
   AllocList: grpc.handleUnaryCall<_drover_server_ListRequest__Output, _drover_server_ListResponse>;
   
+  AllocStop: grpc.handleUnaryCall<_drover_server_AllocStopRequest__Output, _drover_server_EvalWriteResponse>;
+  
+  DeploymentGet: grpc.handleUnaryCall<_drover_server_GetRequest__Output, _drover_server_GetResponse>;
+  
+  DeploymentList: grpc.handleUnaryCall<_drover_server_ListRequest__Output, _drover_server_ListResponse>;
+  
+  DeploymentUpdate: grpc.handleUnaryCall<_drover_server_DeploymentUpdateRequest__Output, _drover_server_EvalWriteResponse>;
+  
   EvalAck: grpc.handleUnaryCall<_drover_server_EvalAckRequest__Output, _drover_server_Empty>;
   
   EvalDequeue: grpc.handleUnaryCall<_drover_server_EvalDequeueRequest__Output, _drover_server_EvalDequeueResponse>;
@@ -350,13 +436,21 @@ export interface ServerHandlers extends grpc.UntypedServiceImplementation {
   
   JobDispatch: grpc.handleUnaryCall<_drover_server_JobDispatchRequest__Output, _drover_server_JobDispatchResponse>;
   
+  JobEvaluate: grpc.handleUnaryCall<_drover_server_JobEvaluateRequest__Output, _drover_server_JobRegisterResponse>;
+  
   JobGet: grpc.handleUnaryCall<_drover_server_GetRequest__Output, _drover_server_GetResponse>;
   
   JobList: grpc.handleUnaryCall<_drover_server_ListRequest__Output, _drover_server_ListResponse>;
   
+  JobPeriodicForce: grpc.handleUnaryCall<_drover_server_JobEvaluateRequest__Output, _drover_server_JobRegisterResponse>;
+  
   JobRegister: grpc.handleUnaryCall<_drover_server_JobRegisterRequest__Output, _drover_server_JobRegisterResponse>;
   
   JobRelated: grpc.handleUnaryCall<_drover_server_JobRelatedRequest__Output, _drover_server_GetResponse>;
+  
+  JobRevert: grpc.handleUnaryCall<_drover_server_JobRevertRequest__Output, _drover_server_JobRegisterResponse>;
+  
+  JobScale: grpc.handleUnaryCall<_drover_server_JobScaleRequest__Output, _drover_server_JobRegisterResponse>;
   
   NodeDeregister: grpc.handleUnaryCall<_drover_server_NodeDeregisterRequest__Output, _drover_server_WriteResponse>;
   
@@ -396,6 +490,10 @@ export interface ServerDefinition extends grpc.ServiceDefinition {
   AllocClientUpdate: MethodDefinition<_drover_server_AllocClientUpdateRequest, _drover_server_WriteResponse, _drover_server_AllocClientUpdateRequest__Output, _drover_server_WriteResponse__Output>
   AllocGet: MethodDefinition<_drover_server_GetRequest, _drover_server_GetResponse, _drover_server_GetRequest__Output, _drover_server_GetResponse__Output>
   AllocList: MethodDefinition<_drover_server_ListRequest, _drover_server_ListResponse, _drover_server_ListRequest__Output, _drover_server_ListResponse__Output>
+  AllocStop: MethodDefinition<_drover_server_AllocStopRequest, _drover_server_EvalWriteResponse, _drover_server_AllocStopRequest__Output, _drover_server_EvalWriteResponse__Output>
+  DeploymentGet: MethodDefinition<_drover_server_GetRequest, _drover_server_GetResponse, _drover_server_GetRequest__Output, _drover_server_GetResponse__Output>
+  DeploymentList: MethodDefinition<_drover_server_ListRequest, _drover_server_ListResponse, _drover_server_ListRequest__Output, _drover_server_ListResponse__Output>
+  DeploymentUpdate: MethodDefinition<_drover_server_DeploymentUpdateRequest, _drover_server_EvalWriteResponse, _drover_server_DeploymentUpdateRequest__Output, _drover_server_EvalWriteResponse__Output>
   EvalAck: MethodDefinition<_drover_server_EvalAckRequest, _drover_server_Empty, _drover_server_EvalAckRequest__Output, _drover_server_Empty__Output>
   EvalDequeue: MethodDefinition<_drover_server_EvalDequeueRequest, _drover_server_EvalDequeueResponse, _drover_server_EvalDequeueRequest__Output, _drover_server_EvalDequeueResponse__Output>
   EvalGet: MethodDefinition<_drover_server_GetRequest, _drover_server_GetResponse, _drover_server_GetRequest__Output, _drover_server_GetResponse__Output>
@@ -405,10 +503,14 @@ export interface ServerDefinition extends grpc.ServiceDefinition {
   GcCommit: MethodDefinition<_drover_server_GcCommitRequest, _drover_server_WriteResponse, _drover_server_GcCommitRequest__Output, _drover_server_WriteResponse__Output>
   JobDeregister: MethodDefinition<_drover_server_JobDeregisterRequest, _drover_server_JobRegisterResponse, _drover_server_JobDeregisterRequest__Output, _drover_server_JobRegisterResponse__Output>
   JobDispatch: MethodDefinition<_drover_server_JobDispatchRequest, _drover_server_JobDispatchResponse, _drover_server_JobDispatchRequest__Output, _drover_server_JobDispatchResponse__Output>
+  JobEvaluate: MethodDefinition<_drover_server_JobEvaluateRequest, _drover_server_JobRegisterResponse, _drover_server_JobEvaluateRequest__Output, _drover_server_JobRegisterResponse__Output>
   JobGet: MethodDefinition<_drover_server_GetRequest, _drover_server_GetResponse, _drover_server_GetRequest__Output, _drover_server_GetResponse__Output>
   JobList: MethodDefinition<_drover_server_ListRequest, _drover_server_ListResponse, _drover_server_ListRequest__Output, _drover_server_ListResponse__Output>
+  JobPeriodicForce: MethodDefinition<_drover_server_JobEvaluateRequest, _drover_server_JobRegisterResponse, _drover_server_JobEvaluateRequest__Output, _drover_server_JobRegisterResponse__Output>
   JobRegister: MethodDefinition<_drover_server_JobRegisterRequest, _drover_server_JobRegisterResponse, _drover_server_JobRegisterRequest__Output, _drover_server_JobRegisterResponse__Output>
   JobRelated: MethodDefinition<_drover_server_JobRelatedRequest, _drover_server_GetResponse, _drover_server_JobRelatedRequest__Output, _drover_server_GetResponse__Output>
+  JobRevert: MethodDefinition<_drover_server_JobRevertRequest, _drover_server_JobRegisterResponse, _drover_server_JobRevertRequest__Output, _drover_server_JobRegisterResponse__Output>
+  JobScale: MethodDefinition<_drover_server_JobScaleRequest, _drover_server_JobRegisterResponse, _drover_server_JobScaleRequest__Output, _drover_server_JobRegisterResponse__Output>
   NodeDeregister: MethodDefinition<_drover_server_NodeDeregisterRequest, _drover_server_WriteResponse, _drover_server_NodeDeregisterRequest__Output, _drover_server_WriteResponse__Output>
   NodeGet: MethodDefinition<_drover_server_GetRequest, _drover_server_GetResponse, _drover_server_GetRequest__Output, _drover_server_GetResponse__Output>
   NodeGetClientAllocs: MethodDefinition<_drover_server_NodeGetClientAllocsRequest, _drover_server_ClientAllocsUpdate, _drover_server_NodeGetClientAllocsRequest__Output, _drover_server_ClientAllocsUpdate__Output>

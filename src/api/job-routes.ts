@@ -1,0 +1,124 @@
+import type { JobRegisterResult, ServerApi } from "../rpc/server-api.js";
+import { ValidationError } from "../shared/errors.js";
+import { found, namespaceOf, ok } from "./api-shapes.js";
+import { optionalBody } from "./deployment-routes.js";
+import type { ApiRequest, ApiResponse, Handler } from "./http-server.js";
+import { queryOptions } from "./query-params.js";
+import type { Router } from "./router.js";
+
+/** Nomad's JobRegisterResponse (revert, scale) and JobEvaluateResponse. */
+function registerAnswer(res: JobRegisterResult): ApiResponse {
+  return ok({
+    EvalID: res.evalId,
+    EvalCreateIndex: res.evalCreateIndex,
+    JobModifyIndex: res.jobModifyIndex,
+    Warnings: res.warnings,
+    Index: res.index,
+  });
+}
+
+/** A non-negative integer in the body; undefined when absent and `optional`. */
+function intField(body: Record<string, unknown>, field: string): number;
+function intField(body: Record<string, unknown>, field: string, optional: true): number | undefined;
+function intField(body: Record<string, unknown>, field: string, optional = false): number | undefined {
+  const value = body[field];
+  if ((value === undefined || value === null) && optional) return undefined;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+    throw new ValidationError(
+      `${field} must be a non-negative integer, got ${JSON.stringify(value ?? null)}`,
+      "request body",
+    );
+  }
+  return value;
+}
+
+/** A job ID in the body, when given, must be the path's. */
+function checkJobId(req: ApiRequest, body: Record<string, unknown>): string {
+  const id = req.params["id"] as string;
+  const named = body["JobID"];
+  if (named !== undefined && named !== null && named !== "" && named !== id) {
+    throw new ValidationError(`JobID ${JSON.stringify(named)} does not match the path`, "request body");
+  }
+  return id;
+}
+
+/**
+ * A job's life after registration, as Nomad's routes: its versions, revert, a forced eval, a
+ * periodic launch now, scaling and its scale status, its deployments; plus stopping one
+ * allocation and purging a node.
+ */
+export function jobLifecycleRoutes(router: Router<Handler>, api: ServerApi): void {
+  const jobQuery = (req: ApiRequest) => ({ ...queryOptions(req.query), namespace: namespaceOf(req) });
+  const post = (path: string, handler: Handler): void => {
+    router.add("POST", path, handler);
+    router.add("PUT", path, handler);
+  };
+
+  router.add("GET", "/v1/job/:id/versions", async (req) => {
+    const id = req.params["id"] as string;
+    const res = await api.jobVersions(id, jobQuery(req));
+    if (res.value.length === 0) found(undefined, `job ${id}`);
+    return ok({ Versions: res.value, Diffs: null }, res.meta);
+  });
+  router.add("GET", "/v1/job/:id/deployments", async (req) => {
+    const res = await api.jobDeployments(req.params["id"] as string, jobQuery(req));
+    return ok(res.value, res.meta);
+  });
+  router.add("GET", "/v1/job/:id/deployment", async (req) => {
+    const res = await api.jobLatestDeployment(req.params["id"] as string, jobQuery(req));
+    return ok(res.value ?? null, res.meta);
+  });
+  router.add("GET", "/v1/job/:id/scale", async (req) => {
+    const id = req.params["id"] as string;
+    const res = await api.jobScaleStatus(id, jobQuery(req));
+    return ok(found(res.value, `job ${id}`), res.meta);
+  });
+
+  post("/v1/job/:id/revert", async (req) => {
+    const body = optionalBody(req);
+    const id = checkJobId(req, body);
+    const version = intField(body, "JobVersion");
+    const prior = intField(body, "EnforcePriorVersion", true);
+    return registerAnswer(await api.jobRevert(namespaceOf(req), id, version, prior));
+  });
+  post("/v1/job/:id/evaluate", async (req) => {
+    const body = optionalBody(req);
+    return registerAnswer(await api.jobEvaluate(namespaceOf(req), checkJobId(req, body)));
+  });
+  post("/v1/job/:id/periodic/force", async (req) => {
+    const res = await api.jobPeriodicForce(namespaceOf(req), req.params["id"] as string);
+    return ok({ EvalID: res.evalId, EvalCreateIndex: res.evalCreateIndex, Index: res.index });
+  });
+  post("/v1/job/:id/scale", async (req) => {
+    const body = optionalBody(req);
+    const id = checkJobId(req, body);
+    const target = body["Target"];
+    const group =
+      typeof target === "object" && target !== null && !Array.isArray(target)
+        ? (target as Record<string, unknown>)["Group"]
+        : undefined;
+    if (typeof group !== "string" || group === "") {
+      throw new ValidationError('Target must name the task group: {"Group": "..."}', "request body");
+    }
+    const count = intField(body, "Count");
+    const enforce = body["EnforceIndex"] === true;
+    const res = await api.jobScale({
+      namespace: namespaceOf(req),
+      jobId: id,
+      group,
+      count,
+      enforceIndex: enforce,
+      jobModifyIndex: enforce ? intField(body, "JobModifyIndex") : 0,
+    });
+    return registerAnswer(res);
+  });
+
+  post("/v1/allocation/:id/stop", async (req) => {
+    const res = await api.allocStop(req.params["id"] as string);
+    return ok({ EvalID: res.evalId, Index: res.index });
+  });
+  post("/v1/node/:id/purge", async (req) => {
+    const index = await api.nodeDeregister(req.params["id"] as string);
+    return ok({ EvalIDs: [], EvalCreateIndex: 0, NodeModifyIndex: index, Index: index });
+  });
+}
