@@ -1,10 +1,13 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { addEventRoutes } from "../api/event-routes.js";
 import { forwardedLogSource } from "../api/forwarded-logs.js";
 import { type Handler, HttpApiServer } from "../api/http-server.js";
 import { addLogRoutes } from "../api/log-routes.js";
+import { addOperatorRoutes } from "../api/operator-routes.js";
 import { Router } from "../api/router.js";
+import { addSearchRoutes } from "../api/search-routes.js";
 import { v1Router } from "../api/v1-routes.js";
 import { ClientAgent } from "../client/client-agent.js";
 import type { ClientConfig } from "../client/client-config.js";
@@ -80,6 +83,9 @@ export async function runAgent(config: AgentConfig): Promise<void> {
       },
       router,
     );
+    if (server !== undefined) addOperatorRoutes(router, server);
+    if (server !== undefined) addEventRoutes(router, server.events);
+    if (server !== undefined) addSearchRoutes(router, () => server.context.state());
     addLogRoutes(router, (allocId, request) => {
       if (client?.runner(allocId) !== undefined) return client.logs(allocId, request);
       if (forwarded !== undefined) return forwarded(allocId, request);

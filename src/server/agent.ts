@@ -3,12 +3,19 @@ import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { Gauge } from "prom-client";
 import { DroverFsm } from "../fsm/drover-fsm.js";
+import type { OperatorResponse__Output } from "../gen/proto/drover/raft/OperatorResponse.js";
+import type { RaftOperatorClient } from "../gen/proto/drover/raft/RaftOperator.js";
+import { ConfChangeRejectedError } from "../raft/core/index.js";
 import { raftChannelOptions } from "../raft/grpc-transport.js";
+import { LeaderForwarder } from "../raft/operator-service.js";
 import type { RaftConfiguration } from "../raft/raft-node.js";
 import { type RaftServer, startRaftServer } from "../raft/raft-server.js";
+import { NotFoundError, NotLeaderError, ValidationError } from "../shared/errors.js";
 import type { Logger } from "../shared/log.js";
 import { AgentMetrics } from "../shared/metrics.js";
 import { SystemClock } from "./clock.js";
+import { eventsOfCommit } from "./events/commit-events.js";
+import { EventBroker } from "./events/event-broker.js";
 import { Forwarder } from "./forward.js";
 import { DEFAULT_HEARTBEAT_CONFIG } from "./heartbeats.js";
 import { DEFAULT_LEADER_CONFIG, Leader } from "./leader.js";
@@ -77,6 +84,8 @@ function failoverTtlMs(config: ServerAgentConfig): number {
  */
 export class ServerAgent {
   private transitions: Promise<void> = Promise.resolve();
+  /** RaftOperator clients for membership calls a follower forwards to the leader. */
+  private readonly operatorForwarder = new LeaderForwarder();
   private leading = false;
   private stopped = false;
 
@@ -94,6 +103,8 @@ export class ServerAgent {
     private readonly fsm: DroverFsm,
     private readonly forwarder: Forwarder,
     private readonly runner: ThreadSchedulerRunner | undefined,
+    /** The event stream's events, built from this server's own applied entries. */
+    readonly events: EventBroker,
   ) {}
 
   static async start(options: ServerAgentOptions): Promise<ServerAgent> {
@@ -108,6 +119,14 @@ export class ServerAgent {
     // the snapshot). A second fsync per write would double the disk's work on the write path.
     const fsm = await DroverFsm.open(join(config.dataDir, "fsm"), { sync: false });
     const observed = new ObservedFsm(fsm);
+    const events = new EventBroker();
+    fsm.store.onCommit((commit) => {
+      const batch = eventsOfCommit(commit);
+      if (batch !== undefined) events.publish(batch);
+    });
+    observed.onRestored(() =>
+      events.reset("this server's state was replaced from a snapshot; read the state and subscribe again"),
+    );
 
     const grpcServer = new grpc.Server(raftChannelOptions());
     const port = await new Promise<number>((resolve, reject) => {
@@ -194,6 +213,7 @@ export class ServerAgent {
       fsm,
       forwarder,
       runner,
+      events,
     );
     agent.registerStateMetrics();
     raft.node.onLeaderChange(({ isSelf }) => agent.leadershipChanged(isSelf));
@@ -265,6 +285,93 @@ export class ServerAgent {
     return this.raft.node.configuration();
   }
 
+  /**
+   * Removes a server from the Raft configuration (`DELETE /v1/operator/raft/peer`), by id or by
+   * address. Unknown → NotFoundError; the only voter → ValidationError (nothing would be left to
+   * form a quorum). Runs on the leader: a follower forwards the call over the RaftOperator
+   * service, exactly as that service does for its own callers (one hop).
+   */
+  async removeRaftPeer(peer: { id?: string; address?: string }): Promise<{ id: string; index: number }> {
+    const conf = this.raft.node.configuration();
+    const entry = conf.servers.find((s) =>
+      peer.id !== undefined ? s.id === peer.id : s.address === peer.address,
+    );
+    if (entry === undefined) {
+      throw new NotFoundError(
+        `no server ${peer.id !== undefined ? `with id ${peer.id}` : `at address ${peer.address ?? ""}`} in the Raft configuration`,
+      );
+    }
+    const voters = conf.servers.filter((s) => s.voter);
+    if (entry.voter && voters.length === 1) {
+      throw new ValidationError(
+        `${entry.id} is the only voter: removing it would leave no server to form a quorum`,
+        "remove peer",
+      );
+    }
+    const index = await this.onLeader(
+      () => this.raft.node.removeServer(entry.id),
+      (client, meta, done) => client.RemoveServer({ id: entry.id }, meta, done),
+      (response) => Number(response.index),
+    );
+    return { id: entry.id, index };
+  }
+
+  /**
+   * Hands Raft leadership to `targetId` (undefined: the most up-to-date other voter), resolving
+   * once it leads (`PUT /v1/operator/raft/transfer-leadership`). Forwarded to the leader.
+   */
+  async transferRaftLeadership(targetId?: string): Promise<string> {
+    const conf = this.raft.node.configuration();
+    const voters = conf.servers.filter((s) => s.voter);
+    if (targetId !== undefined) {
+      const target = conf.servers.find((s) => s.id === targetId);
+      if (target === undefined)
+        throw new NotFoundError(`no server with id ${targetId} in the Raft configuration`);
+      if (!target.voter)
+        throw new ValidationError(`${targetId} is not a voter and cannot lead`, "transfer leadership");
+      if (target.leader) return target.id;
+    } else if (voters.length < 2) {
+      throw new ValidationError("no other voter to transfer leadership to", "transfer leadership");
+    }
+    return this.onLeader(
+      () => this.raft.node.transferLeadership(targetId),
+      (client, meta, done) => client.TransferLeadership({ targetId: targetId ?? "" }, meta, done),
+      // The old leader answers once the new one leads; its answer names whom it knows as leader.
+      (response) => response.leader?.id ?? targetId ?? "",
+    );
+  }
+
+  /**
+   * Runs a membership call here when this server leads, else on the leader it knows through the
+   * RaftOperator service (marked as forwarded, so the leader does not forward it again).
+   */
+  private async onLeader<T>(
+    local: () => Promise<T>,
+    remote: (
+      client: RaftOperatorClient,
+      meta: grpc.Metadata,
+      done: grpc.requestCallback<OperatorResponse__Output>,
+    ) => void,
+    fromResponse: (response: OperatorResponse__Output) => T,
+  ): Promise<T> {
+    try {
+      return await local();
+    } catch (error) {
+      if (error instanceof ConfChangeRejectedError) throw new ValidationError(error.message, "raft operator");
+      if (!(error instanceof NotLeaderError) || error.leaderAddress === undefined) throw error;
+      const client = this.operatorForwarder.client(error.leaderAddress);
+      const meta = new grpc.Metadata();
+      meta.set("x-drover-forwarded", "1");
+      return new Promise<T>((resolve, reject) => {
+        remote(client, meta, (fwdError, response) => {
+          if (fwdError !== null) reject(operatorError(fwdError));
+          else if (response === undefined) reject(new Error("raft operator call: the leader sent no answer"));
+          else resolve(fromResponse(response));
+        });
+      });
+    }
+  }
+
   /** Stops everything, in the reverse order of start. Safe to call twice. */
   async stop(): Promise<void> {
     if (this.stopped) return;
@@ -275,6 +382,7 @@ export class ServerAgent {
     await this.leader.revoke();
     this.endpoints.close();
     this.forwarder.close();
+    this.operatorForwarder.close();
     await this.raft.stop();
     await new Promise<void>((resolve) => {
       this.grpcServer.tryShutdown(() => resolve());
@@ -283,5 +391,21 @@ export class ServerAgent {
     });
     await this.fsm.close();
     this.logger.info("server agent stopped");
+  }
+}
+
+/** A forwarded RaftOperator call's gRPC error as the typed error the HTTP API answers with. */
+function operatorError(error: grpc.ServiceError): Error {
+  const message = error.details || error.message;
+  switch (error.code) {
+    case grpc.status.NOT_FOUND:
+      return new NotFoundError(message);
+    case grpc.status.INVALID_ARGUMENT:
+    case grpc.status.FAILED_PRECONDITION:
+      return new ValidationError(message, "raft operator");
+    case grpc.status.UNAVAILABLE:
+      return new NotLeaderError(undefined);
+    default:
+      return new Error(`raft operator call on the leader failed: ${message}`);
   }
 }

@@ -1,0 +1,116 @@
+import type { Node } from "../fsm/structs.js";
+import {
+  EVENT_TOPICS,
+  type EventBatch,
+  type EventBroker,
+  type NextResult,
+  type StreamEvent,
+  type SubscribeRequest,
+} from "../server/events/event-broker.js";
+import { ValidationError } from "../shared/errors.js";
+import { publicNode } from "./api-shapes.js";
+import type { ApiResponse, Handler } from "./http-server.js";
+import { intParam } from "./query-params.js";
+import type { Router } from "./router.js";
+
+export interface EventRouteOptions {
+  /** Nomad sends `{}` every 10 s so that clients and proxies see a live stream. */
+  heartbeatMs?: number;
+}
+
+/**
+ * `?topic=Job:web&topic=Allocation:*` (topic `*` = every topic; no topic = everything),
+ * `?namespace=` (default "default", `*` = all), `?index=` (start at this index).
+ */
+export function subscribeRequest(query: URLSearchParams): SubscribeRequest {
+  const topics = new Map<string, Set<string>>();
+  for (const raw of query.getAll("topic")) {
+    const cut = raw.indexOf(":");
+    const topic = cut < 0 ? raw : raw.slice(0, cut);
+    const key = cut < 0 || raw.slice(cut + 1) === "" ? "*" : raw.slice(cut + 1);
+    if (topic !== "*" && !(EVENT_TOPICS as readonly string[]).includes(topic)) {
+      throw new ValidationError(
+        `unknown topic ${JSON.stringify(topic)} (one of ${EVENT_TOPICS.join(", ")}, or *)`,
+        "?topic",
+      );
+    }
+    let keys = topics.get(topic);
+    if (keys === undefined) {
+      keys = new Set();
+      topics.set(topic, keys);
+    }
+    keys.add(key);
+  }
+  if (topics.size === 0) topics.set("*", new Set(["*"]));
+  return { topics, namespace: query.get("namespace") || "default", index: intParam(query, "index") ?? 0 };
+}
+
+function wireEvent(event: StreamEvent): Record<string, unknown> {
+  const node = event.Payload["Node"] as Node | undefined;
+  return {
+    Topic: event.Topic,
+    Type: event.Type,
+    Key: event.Key,
+    FilterKeys: event.FilterKeys,
+    Namespace: event.Namespace,
+    Index: event.Index,
+    // A node's SecretID authenticates it to the servers: never on the API.
+    Payload: node !== undefined && "SecretID" in node ? { Node: publicNode(node) } : event.Payload,
+  };
+}
+
+export function eventLine(batch: EventBatch): string {
+  return `${JSON.stringify({ Index: batch.Index, Events: batch.Events.map(wireEvent) })}\n`;
+}
+
+/** Nomad's `GET /v1/event/stream`: ndjson, one line per index, `{}` heartbeats. */
+export function addEventRoutes(
+  router: Router<Handler>,
+  broker: EventBroker,
+  options: EventRouteOptions = {},
+): Router<Handler> {
+  const heartbeatMs = options.heartbeatMs ?? 10_000;
+  router.add("GET", "/v1/event/stream", async (req): Promise<ApiResponse> => {
+    const sub = broker.subscribe(subscribeRequest(req.query));
+    const controller = new AbortController();
+    let pending: Promise<NextResult> | undefined;
+    let done = false;
+    const finish = (): IteratorResult<string> => {
+      done = true;
+      controller.abort();
+      sub.close();
+      return { done: true, value: undefined };
+    };
+    // Hand-written rather than a generator: a generator's return() would wait for the step in
+    // progress (a quiet stream waits for an event as long as it takes), this one ends it at once.
+    const iterator: AsyncIterator<string> = {
+      async next(): Promise<IteratorResult<string>> {
+        if (done) return { done: true, value: undefined };
+        pending ??= sub.next(controller.signal);
+        let timer: NodeJS.Timeout | undefined;
+        const beat = new Promise<"heartbeat">((resolve) => {
+          timer = setTimeout(() => resolve("heartbeat"), heartbeatMs);
+        });
+        const step = await Promise.race([pending, beat]);
+        clearTimeout(timer);
+        if (step === "heartbeat") return { done: false, value: "{}\n" };
+        pending = undefined;
+        if (step.kind === "batch") return { done: false, value: eventLine(step.batch) };
+        if (done || step.reason === "aborted") return finish();
+        // Nomad ends a closed subscription with an error; the client re-reads state and resubscribes.
+        done = true;
+        sub.close();
+        return { done: false, value: `${JSON.stringify({ Error: step.reason })}\n` };
+      },
+      async return(): Promise<IteratorResult<string>> {
+        return finish();
+      },
+    };
+    return {
+      stream: { [Symbol.asyncIterator]: () => iterator },
+      contentType: "application/json",
+      meta: { index: broker.lastIndex(), knownLeader: true, lastContactMs: 0 },
+    };
+  });
+  return router;
+}

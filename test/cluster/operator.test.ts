@@ -1,0 +1,216 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LocalCluster, type ServerProcess } from "../../src/cli/local-cluster.js";
+import { NodeSimulator } from "../../src/client/node-sim/node-simulator.js";
+import { silentLogger } from "../../src/shared/log.js";
+import { serviceJob, submit } from "./scheduling-helpers.js";
+
+interface RaftConf {
+  Index: number;
+  Servers: Array<{ ID: string; Address: string; Leader: boolean; Voter: boolean }>;
+}
+
+interface StreamLine {
+  Index?: number;
+  Events?: Array<{
+    Topic: string;
+    Type: string;
+    Key: string;
+    Index: number;
+    Payload: Record<string, unknown>;
+  }>;
+  Error?: string;
+}
+
+async function eventually<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}${last === undefined ? "" : `: ${String(last)}`}`);
+}
+
+/**
+ * Reads an ndjson event stream until `enough` says so (or the deadline), then disconnects.
+ * Heartbeat lines (`{}`) are kept: the caller may want to see them.
+ */
+async function readStream(
+  server: ServerProcess,
+  query: string,
+  enough: (lines: StreamLine[]) => boolean,
+  timeoutMs = 30_000,
+): Promise<StreamLine[]> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const lines: StreamLine[] = [];
+  try {
+    const res = await fetch(`${server.httpUrl}/v1/event/stream?${query}`, { signal: controller.signal });
+    expect(res.status).toBe(200);
+    const decoder = new TextDecoder();
+    let buffered = "";
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buffered += decoder.decode(chunk, { stream: true });
+      let cut = buffered.indexOf("\n");
+      while (cut >= 0) {
+        lines.push(JSON.parse(buffered.slice(0, cut)) as StreamLine);
+        buffered = buffered.slice(cut + 1);
+        cut = buffered.indexOf("\n");
+      }
+      if (enough(lines)) break;
+    }
+  } catch (error) {
+    if (!controller.signal.aborted) throw error;
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+  return lines;
+}
+
+const typesOf = (lines: StreamLine[]): string[] =>
+  lines.flatMap((l) => (l.Events ?? []).map((e) => `${e.Topic}/${e.Type}`));
+
+describe("operator API, event stream and search on a 3-server cluster", () => {
+  let cluster: LocalCluster;
+  let sim: NodeSimulator;
+
+  beforeAll(async () => {
+    cluster = await LocalCluster.start({ servers: 3 });
+    await cluster.waitForLeader(60_000);
+    sim = new NodeSimulator({ servers: cluster.rpcAddresses(), logger: silentLogger(), namePrefix: "rack7" });
+    await sim.addNodes(1);
+  });
+
+  afterAll(async () => {
+    sim?.close();
+    await cluster?.stop();
+  });
+
+  const conf = async (server: ServerProcess): Promise<RaftConf> =>
+    (await cluster.http<RaftConf>(server, "GET", "/v1/operator/raft/configuration")).body;
+
+  it("lists the three peers, one of them the leader", async () => {
+    const leader = await cluster.waitForLeader(60_000);
+    const { Servers } = await conf(leader);
+    expect(Servers.map((s) => s.ID).sort()).toEqual(["s1", "s2", "s3"]);
+    expect(Servers.filter((s) => s.Leader).map((s) => s.ID)).toEqual([leader.name]);
+    expect(Servers.every((s) => s.Voter)).toBe(true);
+  });
+
+  it("streams a job's events in index order from a follower, and resumes from ?index=", async () => {
+    const leader = await cluster.waitForLeader(60_000);
+    const follower = cluster.servers.find((s) => s !== leader) as ServerProcess;
+    const wanted = ["Job/JobRegistered", "Evaluation/EvaluationUpdated", "Allocation/AllocationUpdated"];
+    const streaming = readStream(
+      follower,
+      "topic=Job:streamed&topic=Evaluation:streamed&topic=Allocation:streamed",
+      (lines) => wanted.every((w) => typesOf(lines).includes(w)),
+    );
+    await new Promise((r) => setTimeout(r, 300)); // subscribed before the job exists
+    await submit(cluster, leader, serviceJob("streamed", 1, 100, 64));
+    const lines = await streaming;
+    for (const w of wanted) expect(typesOf(lines)).toContain(w);
+    const batches = lines.filter((l) => l.Index !== undefined);
+    const indexes = batches.map((l) => l.Index as number);
+    expect(indexes).toEqual([...indexes].sort((a, b) => a - b));
+    expect(new Set(indexes).size).toBe(indexes.length);
+    for (const batch of batches) for (const e of batch.Events ?? []) expect(e.Index).toBe(batch.Index);
+    const registered = batches.find((l) => l.Events?.some((e) => e.Type === "JobRegistered"));
+    expect(registered?.Events?.find((e) => e.Topic === "Job")?.Payload["Job"]).toMatchObject({
+      ID: "streamed",
+    });
+
+    // Resuming at the second batch's index replays from exactly there, on another server.
+    const from = indexes[1] as number;
+    const resumed = await readStream(
+      leader,
+      `topic=Job:streamed&topic=Evaluation:streamed&topic=Allocation:streamed&index=${from}`,
+      (l) => l.filter((x) => x.Index !== undefined).length >= batches.length - 1,
+    );
+    expect(resumed.filter((l) => l.Index !== undefined).map((l) => l.Index)).toEqual(indexes.slice(1));
+    const bad = await cluster.http(leader, "GET", "/v1/event/stream?topic=Jobz:*");
+    expect(bad.status).toBe(400);
+  });
+
+  it("finds a job by a prefix and a node by its name with fuzzy search", async () => {
+    const leader = await cluster.waitForLeader(60_000);
+    const follower = cluster.servers.find((s) => s !== leader) as ServerProcess;
+    const found = await eventually("the job in the follower's state", 10_000, async () => {
+      const res = await cluster.http<{ Matches: Record<string, Array<{ ID: string; Scope: string[] }>> }>(
+        follower,
+        "POST",
+        "/v1/search/fuzzy",
+        { Text: "strea", Context: "all" },
+      );
+      return res.body.Matches["jobs"]?.length === 1 ? res.body : undefined;
+    });
+    expect(found.Matches["jobs"]).toEqual([{ ID: "streamed", Scope: ["default"] }]);
+    const nodes = await cluster.http<{ Matches: Record<string, Array<{ ID: string }>> }>(
+      leader,
+      "POST",
+      "/v1/search/fuzzy",
+      { Text: "rack7", Context: "nodes" },
+    );
+    expect(nodes.body.Matches["nodes"]?.map((m) => m.ID)).toEqual(["rack7-0"]);
+    expect((await cluster.http(leader, "POST", "/v1/search/fuzzy", { Text: "x" })).status).toBe(400);
+  });
+
+  it("transfers leadership to a named server, asked through another follower", async () => {
+    const leader = await cluster.waitForLeader(60_000);
+    const [target, via] = cluster.servers.filter((s) => s !== leader) as [ServerProcess, ServerProcess];
+    const res = await cluster.http<{ Leader: string }>(
+      via,
+      "PUT",
+      `/v1/operator/raft/transfer-leadership?id=${target.name}`,
+    );
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.Leader).toBe(target.name);
+    expect((await cluster.waitForLeader(30_000)).name).toBe(target.name);
+    const unknown = await cluster.http(via, "PUT", "/v1/operator/raft/transfer-leadership?id=s9");
+    expect(unknown.status).toBe(404);
+  });
+
+  it("removes peers until one voter is left, and refuses to remove the last", async () => {
+    let leader = await cluster.waitForLeader(60_000);
+    expect((await cluster.http(leader, "DELETE", "/v1/operator/raft/peer?id=s9")).status).toBe(404);
+    expect((await cluster.http(leader, "DELETE", "/v1/operator/raft/peer")).status).toBe(400);
+    // A follower removes the other follower (forwarded to the leader), by address.
+    const [via, removed] = cluster.servers.filter((s) => s !== leader) as [ServerProcess, ServerProcess];
+    const res = await cluster.http(via, "DELETE", `/v1/operator/raft/peer?address=${removed.rpcAddress}`);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    await cluster.kill(removed.name);
+    const two = await eventually("a two-server configuration", 15_000, async () => {
+      const c = await conf(via);
+      return c.Servers.length === 2 ? c : undefined;
+    });
+    expect(two.Servers.map((s) => s.ID).sort()).toEqual([leader.name, via.name].sort());
+
+    // The leader removes itself: it hands leadership over first, then the new leader removes it.
+    const self = await cluster.http(leader, "DELETE", `/v1/operator/raft/peer?id=${leader.name}`);
+    expect(self.status, JSON.stringify(self.body)).toBe(200);
+    await cluster.kill(leader.name);
+    const one = await eventually("a one-server configuration", 15_000, async () => {
+      const c = await conf(via);
+      return c.Servers.length === 1 && c.Servers[0]?.Leader === true ? c : undefined;
+    });
+    expect(one.Servers[0]?.ID).toBe(via.name);
+    leader = await cluster.waitForLeader(30_000);
+    const last = await cluster.http<{ error: string }>(
+      leader,
+      "DELETE",
+      `/v1/operator/raft/peer?id=${via.name}`,
+    );
+    expect(last.status).toBe(400);
+    expect(last.body.error).toMatch(/only voter/);
+  });
+});
