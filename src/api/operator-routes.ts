@@ -1,5 +1,6 @@
 import { NotFoundError, ValidationError } from "../shared/errors.js";
 import type { Handler } from "./http-server.js";
+import { flagParam } from "./query-params.js";
 import type { Router } from "./router.js";
 
 /**
@@ -15,6 +16,26 @@ export interface OperatorServer {
   removeRaftPeer(peer: { id?: string; address?: string }): Promise<{ id: string; index: number }>;
   /** Resolves with the id of the server that leads afterwards. */
   transferRaftLeadership(targetId?: string): Promise<string>;
+  saveSnapshot(stale: boolean): Promise<{ index: number; chunks: AsyncIterable<Uint8Array> }>;
+  restoreSnapshot(file: Uint8Array): Promise<{ index: number; records: number; sourceIndex: number }>;
+}
+
+/**
+ * The snapshot of a restore request: the agent's HTTP server reads every body as JSON, so the
+ * file travels base64-encoded, as `{"Snapshot": "<base64>"}` or as a bare JSON string.
+ */
+function snapshotBody(body: unknown): Uint8Array {
+  const encoded =
+    typeof body === "string"
+      ? body
+      : typeof body === "object" && body !== null && !Array.isArray(body)
+        ? (body as Record<string, unknown>)["Snapshot"]
+        : undefined;
+  if (typeof encoded !== "string" || encoded === "")
+    throw new ValidationError('expected {"Snapshot": "<base64 of the snapshot file>"}', "request body");
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(encoded) || encoded.length % 4 !== 0)
+    throw new ValidationError("Snapshot must be base64", "request body");
+  return Buffer.from(encoded, "base64");
 }
 
 /** `?id=` or `?address=` (exactly one, non-empty), as Nomad's peer operations take them. */
@@ -45,6 +66,23 @@ export function addOperatorRoutes(router: Router<Handler>, server: OperatorServe
       targetId = entry.id;
     }
     return { body: { Leader: await server.transferRaftLeadership(targetId) } };
+  });
+
+  router.add("GET", "/v1/operator/snapshot", async (req) => {
+    const snapshot = await server.saveSnapshot(flagParam(req.query, "stale"));
+    return {
+      stream: snapshot.chunks,
+      contentType: "application/octet-stream",
+      meta: { index: snapshot.index, knownLeader: true, lastContactMs: 0 },
+    };
+  });
+
+  router.add("PUT", "/v1/operator/snapshot", async (req) => {
+    const restored = await server.restoreSnapshot(snapshotBody(req.body));
+    return {
+      body: { Index: restored.index, Records: restored.records, SnapshotIndex: restored.sourceIndex },
+      meta: { index: restored.index, knownLeader: true, lastContactMs: 0 },
+    };
   });
 
   return router;

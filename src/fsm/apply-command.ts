@@ -17,6 +17,7 @@ import {
 } from "./apply-node.js";
 import { applyPlan } from "./apply-plan.js";
 import { applySchedulerConfig } from "./apply-scheduler-config.js";
+import { applySnapshotRestore } from "./apply-snapshot-restore.js";
 import { applyVarDelete, applyVarPut } from "./apply-variable.js";
 import type { Command, CommandResult } from "./commands.js";
 import { settleJobStatuses } from "./job-status.js";
@@ -92,6 +93,9 @@ export function applyCommand(txn: StateTxn, command: Command): CommandResult {
       break;
     case "var-delete":
       result = applyVarDelete(txn, command);
+      break;
+    case "snapshot-restore":
+      result = applySnapshotRestore(txn, command);
       break;
     default:
       return unreachable(command, "command");

@@ -34,7 +34,7 @@ export function decodeCommand(data: Uint8Array): Command {
   return value as Command;
 }
 
-type Kind = "string" | "number" | "boolean" | "array" | "object" | "object?" | "number?";
+type Kind = "string" | "number" | "boolean" | "array" | "object" | "object?" | "number?" | "bytes";
 type Shape = Readonly<Record<string, Kind>>;
 
 /** The top-level fields each command must carry (nested objects are checked where they are used). */
@@ -87,6 +87,7 @@ const SHAPES: Readonly<Record<CommandType, Shape>> = {
     NodeIDs: "array",
     DeploymentIDs: "array",
   },
+  "snapshot-restore": { Snapshot: "bytes" },
 };
 
 /** SHAPES as field lists, built once (checkShape runs for every applied entry on every server). */
@@ -123,5 +124,7 @@ function matches(value: unknown, kind: Kind): boolean {
       return value === null || (typeof value === "object" && !Array.isArray(value));
     case "number?":
       return value === null || (typeof value === "number" && Number.isFinite(value));
+    case "bytes":
+      return value instanceof Uint8Array;
   }
 }

@@ -221,6 +221,17 @@ export interface GcDeleteCommand {
  */
 export type GcRequest = Omit<GcDeleteCommand, "type">;
 
+/**
+ * Replace the whole state with a snapshot (`PUT /v1/operator/snapshot`): the bytes are an FSM
+ * snapshot stream (snapshot-stream.ts), applied at this entry's index on every server, so the
+ * restore is replicated like any write. Records keep their own indexes; every table's index
+ * becomes the entry's.
+ */
+export interface SnapshotRestoreCommand {
+  type: "snapshot-restore";
+  Snapshot: Uint8Array;
+}
+
 export type Command =
   | JobRegisterCommand
   | JobDeregisterCommand
@@ -240,7 +251,8 @@ export type Command =
   | SchedulerConfigCommand
   | VarPutCommand
   | VarDeleteCommand
-  | GcDeleteCommand;
+  | GcDeleteCommand
+  | SnapshotRestoreCommand;
 
 export type CommandType = Command["type"];
 
@@ -279,6 +291,12 @@ export type VarPutResult =
 
 export type VarDeleteResult = { ok: true; Index: number } | { ok: false; Current: Variable | null };
 
+export interface SnapshotRestoreResult {
+  Index: number;
+  /** Records restored. */
+  Records: number;
+}
+
 export interface CommandResults {
   "job-register": JobRegisterResult;
   "job-deregister": JobDeregisterResult;
@@ -299,6 +317,7 @@ export interface CommandResults {
   "var-put": VarPutResult;
   "var-delete": VarDeleteResult;
   "gc-delete": IndexResult;
+  "snapshot-restore": SnapshotRestoreResult;
 }
 
 export type ResultOf<C extends Command> = CommandResults[C["type"]];
@@ -324,4 +343,5 @@ export const COMMAND_TYPES: readonly CommandType[] = [
   "var-put",
   "var-delete",
   "gc-delete",
+  "snapshot-restore",
 ];

@@ -139,6 +139,44 @@ async function* frames(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<unknow
     throw new CorruptSnapshotError(`${buffer.length} trailing bytes after the last frame`);
 }
 
+/** Checks a stream's messages in order: header first, record frames, the end frame last. */
+class MessageChecker {
+  header: Header | undefined;
+  seen = 0;
+  private ended = false;
+
+  /** The header (first message) or the records of a record frame; undefined for the end frame. */
+  accept(message: unknown): Header | { table: string; records: Array<[string, unknown]> } | undefined {
+    if (this.ended) throw new CorruptSnapshotError("frames after the end frame");
+    if (this.header === undefined) {
+      this.header = checkHeader(message);
+      return this.header;
+    }
+    const m = message as { end?: unknown; records?: unknown; table?: unknown };
+    if (m.end === true) {
+      if (m.records !== this.seen)
+        throw new CorruptSnapshotError(`end frame counts ${String(m.records)} records, read ${this.seen}`);
+      this.ended = true;
+      return undefined;
+    }
+    if (typeof m.table !== "string" || !Array.isArray(m.records))
+      throw new CorruptSnapshotError("malformed record frame");
+    for (const record of m.records as unknown[]) {
+      if (!Array.isArray(record) || record.length !== 2 || typeof record[0] !== "string") {
+        throw new CorruptSnapshotError(`malformed record in table ${m.table}`);
+      }
+    }
+    this.seen += m.records.length;
+    return { table: m.table, records: m.records as Array<[string, unknown]> };
+  }
+
+  finish(): { index: number; records: number } {
+    if (this.header === undefined) throw new CorruptSnapshotError("empty snapshot stream");
+    if (!this.ended) throw new CorruptSnapshotError("snapshot stream ended early (no end frame)");
+    return { index: this.header.index, records: this.seen };
+  }
+}
+
 /**
  * Reads a snapshot stream, handing each record to `onRecord` (the LevelDB writer, or a
  * TablesBuilder), and returns the header. Throws CorruptSnapshotError on any damage, including a
@@ -149,36 +187,48 @@ export async function readSnapshotStream(
   onHeader: (index: number, tableIndexes: Record<TableName, number>) => void | Promise<void>,
   onRecords: (table: string, records: ReadonlyArray<readonly [string, unknown]>) => void | Promise<void>,
 ): Promise<{ index: number; records: number }> {
-  let header: Header | undefined;
-  let seen = 0;
-  let ended = false;
+  const checker = new MessageChecker();
   for await (const message of frames(chunks)) {
-    if (ended) throw new CorruptSnapshotError("frames after the end frame");
-    if (header === undefined) {
-      header = checkHeader(message);
-      await onHeader(header.index, header.tableIndexes);
-      continue;
-    }
-    const m = message as { end?: unknown; records?: unknown; table?: unknown };
-    if (m.end === true) {
-      if (m.records !== seen)
-        throw new CorruptSnapshotError(`end frame counts ${String(m.records)} records, read ${seen}`);
-      ended = true;
-      continue;
-    }
-    if (typeof m.table !== "string" || !Array.isArray(m.records))
-      throw new CorruptSnapshotError("malformed record frame");
-    for (const record of m.records as unknown[]) {
-      if (!Array.isArray(record) || record.length !== 2 || typeof record[0] !== "string") {
-        throw new CorruptSnapshotError(`malformed record in table ${m.table}`);
-      }
-    }
-    seen += m.records.length;
-    await onRecords(m.table, m.records as Array<[string, unknown]>);
+    const accepted = checker.accept(message);
+    if (accepted === undefined) continue;
+    if ("format" in accepted) await onHeader(accepted.index, accepted.tableIndexes);
+    else await onRecords(accepted.table, accepted.records);
   }
-  if (header === undefined) throw new CorruptSnapshotError("empty snapshot stream");
-  if (!ended) throw new CorruptSnapshotError("snapshot stream ended early (no end frame)");
-  return { index: header.index, records: seen };
+  return checker.finish();
+}
+
+/**
+ * The synchronous twin of readSnapshotStream over one complete buffer, for the FSM's
+ * snapshot-restore command (apply is synchronous). Same checks, same CorruptSnapshotErrors.
+ */
+export function readSnapshotBytes(
+  bytes: Uint8Array,
+  onHeader: (index: number, tableIndexes: Record<TableName, number>) => void,
+  onRecords: (table: string, records: ReadonlyArray<readonly [string, unknown]>) => void,
+): { index: number; records: number } {
+  const packr = new Packr({ useRecords: true, mapsAsObjects: true, moreTypes: false });
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const checker = new MessageChecker();
+  let offset = 0;
+  while (offset < buffer.length) {
+    if (buffer.length - offset < 4)
+      throw new CorruptSnapshotError(`${buffer.length - offset} trailing bytes`);
+    const length = buffer.readUInt32BE(offset);
+    if (length > MAX_FRAME_BYTES || buffer.length - offset - 4 < length)
+      throw new CorruptSnapshotError(`frame of ${length} bytes at offset ${offset} runs past the end`);
+    let message: unknown;
+    try {
+      message = packr.unpack(buffer.subarray(offset + 4, offset + 4 + length));
+    } catch (error) {
+      throw new CorruptSnapshotError(`undecodable frame: ${(error as Error).message}`);
+    }
+    offset += 4 + length;
+    const accepted = checker.accept(message);
+    if (accepted === undefined) continue;
+    if ("format" in accepted) onHeader(accepted.index, accepted.tableIndexes);
+    else onRecords(accepted.table, accepted.records);
+  }
+  return checker.finish();
 }
 
 function checkHeader(message: unknown): Header {

@@ -361,6 +361,34 @@ export class StateTxn {
   }
 
   /**
+   * Deletes every record of every table (a snapshot restore writes the new records next; one
+   * written again under the same key ends up as a put, not a delete).
+   */
+  deleteEverything(): void {
+    for (const key of [...this.jobs.keys()]) {
+      const job = this.jobs.get(key) as Job;
+      this.deleteJob(job.Namespace, job.ID);
+    }
+    for (const key of [...this.jobVersions.keys()]) {
+      this.jobVersions = this.jobVersions.delete(key, this.owner);
+      this.record("job_versions", key, null);
+    }
+    for (const key of [...this.jobSummaries.keys()]) {
+      this.jobSummaries = this.jobSummaries.delete(key, this.owner);
+      this.record("job_summary", key, null);
+    }
+    this.summaryDrafts.clear();
+    for (const id of [...this.nodes.keys()]) this.deleteNode(id);
+    for (const id of [...this.allocs.keys()]) this.deleteAlloc(id);
+    for (const id of [...this.evals.keys()]) this.deleteEval(id);
+    for (const id of [...this.deployments.keys()]) this.deleteDeployment(id);
+    for (const key of [...this.variables.keys()]) {
+      this.variables = this.variables.delete(key, this.owner);
+      this.record("variables", key, null);
+    }
+  }
+
+  /**
    * Publishes the new immutable version. The transaction must not be used afterwards. A bulk
    * load passes the table indexes it read; otherwise every changed table moves to this index.
    */

@@ -34,47 +34,8 @@ export class TablesBuilder {
   }
 
   add(table: string, key: string, value: unknown): void {
-    if (!isTableName(table)) throw new CorruptSnapshotError(`unknown table ${JSON.stringify(table)}`);
-    if (typeof value !== "object" || value === null) {
-      throw new CorruptSnapshotError(`${table}/${key}: record is not an object`);
-    }
+    addRecord(this.txn, table, key, value);
     this.count += 1;
-    switch (table) {
-      case "jobs":
-        this.txn.putJob(value as Job);
-        return;
-      case "job_versions": {
-        if (!Array.isArray(value)) throw new CorruptSnapshotError(`job_versions/${key}: not a list`);
-        const versions = value as Job[];
-        const first = versions[0];
-        if (first === undefined) throw new CorruptSnapshotError(`job_versions/${key}: empty`);
-        this.txn.putJobVersions(first.Namespace, first.ID, versions);
-        return;
-      }
-      case "job_summary":
-        this.txn.putSummary(value as JobSummary);
-        return;
-      case "nodes":
-        this.txn.putNode(value as Node);
-        return;
-      case "allocs":
-        this.txn.putAlloc(allocCompactor.compact(value as Allocation));
-        return;
-      case "evals":
-        this.txn.putEval(value as Evaluation);
-        return;
-      case "deployments":
-        this.txn.putDeployment(value as Deployment);
-        return;
-      case "variables":
-        this.txn.putVariable(value as Variable);
-        return;
-      case "scheduler_config":
-        if (key !== SCHEDULER_CONFIG_KEY)
-          throw new CorruptSnapshotError(`scheduler_config/${key}: unknown key`);
-        this.txn.putSchedulerConfig(value as SchedulerConfiguration);
-        return;
-    }
   }
 
   /** An allocation already in its stored, compact form (placedAlloc output). */
@@ -85,5 +46,52 @@ export class TablesBuilder {
 
   finish(): Tables {
     return this.txn.commit(this.tableIndexes);
+  }
+}
+
+/**
+ * Writes one stored record into `txn` (a bulk load, or a snapshot-restore command). The record
+ * is the state: no command semantics run.
+ */
+export function addRecord(txn: StateTxn, table: string, key: string, value: unknown): void {
+  if (!isTableName(table)) throw new CorruptSnapshotError(`unknown table ${JSON.stringify(table)}`);
+  if (typeof value !== "object" || value === null) {
+    throw new CorruptSnapshotError(`${table}/${key}: record is not an object`);
+  }
+  switch (table) {
+    case "jobs":
+      txn.putJob(value as Job);
+      return;
+    case "job_versions": {
+      if (!Array.isArray(value)) throw new CorruptSnapshotError(`job_versions/${key}: not a list`);
+      const versions = value as Job[];
+      const first = versions[0];
+      if (first === undefined) throw new CorruptSnapshotError(`job_versions/${key}: empty`);
+      txn.putJobVersions(first.Namespace, first.ID, versions);
+      return;
+    }
+    case "job_summary":
+      txn.putSummary(value as JobSummary);
+      return;
+    case "nodes":
+      txn.putNode(value as Node);
+      return;
+    case "allocs":
+      txn.putAlloc(allocCompactor.compact(value as Allocation));
+      return;
+    case "evals":
+      txn.putEval(value as Evaluation);
+      return;
+    case "deployments":
+      txn.putDeployment(value as Deployment);
+      return;
+    case "variables":
+      txn.putVariable(value as Variable);
+      return;
+    case "scheduler_config":
+      if (key !== SCHEDULER_CONFIG_KEY)
+        throw new CorruptSnapshotError(`scheduler_config/${key}: unknown key`);
+      txn.putSchedulerConfig(value as SchedulerConfiguration);
+      return;
   }
 }

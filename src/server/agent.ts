@@ -3,6 +3,9 @@ import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { Gauge } from "prom-client";
 import { DroverFsm } from "../fsm/drover-fsm.js";
+import { CorruptSnapshotError } from "../fsm/errors.js";
+import { decodeSnapshotFile, encodeSnapshotFileHeader } from "../fsm/snapshot-file.js";
+import { tablesFromSnapshot, writeSnapshotStream } from "../fsm/snapshot-stream.js";
 import type { OperatorResponse__Output } from "../gen/proto/drover/raft/OperatorResponse.js";
 import type { RaftOperatorClient } from "../gen/proto/drover/raft/RaftOperator.js";
 import { ConfChangeRejectedError } from "../raft/core/index.js";
@@ -51,6 +54,12 @@ export interface ServerAgentConfig {
   /** How long a request on a follower waits for a leader (Nomad's rpc_hold_timeout, 5 s). */
   forwardDeadlineMs?: number;
 }
+
+/**
+ * The largest FSM snapshot `restoreSnapshot` accepts: it travels as one Raft entry, and an entry
+ * must fit one Raft gRPC message (64 MiB) with room to spare.
+ */
+export const MAX_RESTORE_BYTES = 32 << 20;
 
 export interface ServerAgentOptions {
   config: ServerAgentConfig;
@@ -173,6 +182,9 @@ export class ServerAgent {
     });
     const hub = new AllocWatchHub();
     context.onApplied((_index, command) => hub.applied(command, context.state()));
+    context.onApplied((_index, command) => {
+      if (command.type === "snapshot-restore") hub.wakeAll();
+    });
     observed.onRestored(() => hub.wakeAll());
     // Leader implements the duties itself; the annotation keeps it checked against the interface.
     const duties: LeaderDuties = leader;
@@ -216,6 +228,9 @@ export class ServerAgent {
       events,
     );
     agent.registerStateMetrics();
+    context.onApplied((index, command) => {
+      if (command.type === "snapshot-restore") agent.stateRestored(index);
+    });
     raft.node.onLeaderChange(({ isSelf }) => agent.leadershipChanged(isSelf));
     agent.leadershipChanged(raft.node.isLeader());
     for (const worker of workers) worker.start();
@@ -235,6 +250,87 @@ export class ServerAgent {
       .catch((error: unknown) => {
         this.logger.error({ err: error, isSelf }, "leadership transition failed");
       });
+  }
+
+  /**
+   * A snapshot-restore entry replaced the whole state: event subscribers start over, and a
+   * leader rebuilds its duties (broker, blocked evals, heartbeats, periodic jobs) from the new
+   * state, as Nomad reasserts leadership after a restore.
+   */
+  private stateRestored(index: number): void {
+    this.events.reset(
+      `the state was restored from a snapshot at index ${index}; read it and subscribe again`,
+    );
+    if (!this.leading || this.stopped) return;
+    this.logger.info({ index }, "state restored from a snapshot: re-establishing leadership");
+    this.transitions = this.transitions
+      .then(async () => {
+        await this.leader.revoke();
+        if (this.leading && !this.stopped) await this.leader.establish();
+      })
+      .catch((error: unknown) => {
+        this.logger.error({ err: error }, "re-establishing leadership after a restore failed");
+      });
+  }
+
+  /**
+   * A point-in-time snapshot of this server's state (`GET /v1/operator/snapshot`): the file
+   * header, then the FSM snapshot stream of one immutable state version. On the leader, unless
+   * `stale`, a Raft read barrier first, so that every write acknowledged before is in it.
+   */
+  async saveSnapshot(stale: boolean): Promise<{ index: number; chunks: AsyncIterable<Uint8Array> }> {
+    if (!stale && this.raft.node.isLeader()) await this.context.barrier();
+    const tables = this.fsm.store.tables();
+    const header = encodeSnapshotFileHeader({
+      Index: tables.index,
+      Term: this.raft.node.currentTerm(),
+      Server: this.config.name,
+    });
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      yield header;
+      yield* writeSnapshotStream(tables);
+    }
+    return { index: tables.index, chunks: chunks() };
+  }
+
+  /**
+   * Restores a snapshot file into the cluster (`PUT /v1/operator/snapshot`). The file is checked
+   * in full first (a damaged one is a ValidationError and changes nothing), then its FSM stream
+   * is proposed as one `snapshot-restore` command: it goes through Raft like any write, so every
+   * server replaces its state at the same index. Leader only (no server RPC carries it).
+   */
+  async restoreSnapshot(file: Uint8Array): Promise<{ index: number; records: number; sourceIndex: number }> {
+    let decoded: ReturnType<typeof decodeSnapshotFile>;
+    try {
+      decoded = decodeSnapshotFile(file);
+      if (decoded.fsm.byteLength > MAX_RESTORE_BYTES) {
+        throw new ValidationError(
+          `snapshot of ${decoded.fsm.byteLength} bytes exceeds the ${MAX_RESTORE_BYTES} bytes one Raft entry may carry`,
+          "snapshot restore",
+        );
+      }
+      const fsm = decoded.fsm;
+      await tablesFromSnapshot(
+        (async function* () {
+          yield fsm;
+        })(),
+      );
+    } catch (error) {
+      if (error instanceof CorruptSnapshotError) throw new ValidationError(error.message, "snapshot restore");
+      throw error;
+    }
+    if (!this.raft.node.isLeader()) {
+      const leader = this.context.leader();
+      throw new ValidationError(
+        `restore on the leader${leader === undefined ? " (none known)" : ` ${leader.id} (${leader.rpcAddress})`}; this server cannot forward a snapshot`,
+        "snapshot restore",
+      );
+    }
+    const { index, result } = await this.context.propose({
+      type: "snapshot-restore",
+      Snapshot: decoded.fsm,
+    });
+    return { index, records: (result as { Records: number }).Records, sourceIndex: decoded.header.Index };
   }
 
   /** drover_nodes{status} and drover_allocs{client_status}, computed from the state on scrape. */

@@ -101,6 +101,8 @@ export function commandEffects(command: Command, state: StateReader): CommandEff
     case "scheduler-config":
     case "var-put":
     case "var-delete":
+    // The leader re-establishes its duties from the restored state (ServerAgent).
+    case "snapshot-restore":
       break;
     default:
       unreachable(command, "command");

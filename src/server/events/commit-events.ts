@@ -30,6 +30,8 @@ const EVENT_TYPES: Readonly<Record<CommandType, string | undefined>> = {
   "scheduler-config": undefined,
   "var-put": undefined,
   "var-delete": undefined,
+  // The whole state changed: the agent resets every subscription instead.
+  "snapshot-restore": undefined,
 };
 
 /** The tables that have a topic, in the order their events are listed within a batch. */
