@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { DROVER_VERSION } from "../shared/version.js";
 import { addAgentCommand } from "./agent-command.js";
 import { addAllocCommands } from "./commands/alloc.js";
+import { addDeploymentCommands } from "./commands/deployment.js";
 import { addEvalCommands } from "./commands/eval.js";
 import { addJobCommands } from "./commands/job.js";
 import { addNodeCommands } from "./commands/node.js";
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   addJobCommands(program);
   addAllocCommands(program);
   addNodeCommands(program);
+  addDeploymentCommands(program);
   addEvalCommands(program);
   addVarCommands(program);
   addStatusCommand(program);

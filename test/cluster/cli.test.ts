@@ -66,6 +66,43 @@ job "${id}" {
 }
 `;
 
+/** A service job of two raw_exec sleeps with a canary update that waits for a manual promotion. */
+const canaryJob = (version: string): string => `
+job "canary" {
+  datacenters = ["dc1"]
+
+  group "web" {
+    count = 2
+
+    update {
+      max_parallel      = 1
+      canary            = 1
+      auto_promote      = false
+      health_check      = "task_states"
+      min_healthy_time  = "300ms"
+      healthy_deadline  = "30s"
+      progress_deadline = "60s"
+    }
+
+    task "t" {
+      driver = "raw_exec"
+      kill_timeout = "2s"
+      env {
+        VERSION = "${version}"
+      }
+      config {
+        command = "/bin/sh"
+        args    = ["-c", "exec sleep 300"]
+      }
+      resources {
+        cpu    = 50
+        memory = 32
+      }
+    }
+  }
+}
+`;
+
 /** Retries `fn` until `ok` accepts its result (tasks write their output a moment after starting). */
 async function until<T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -217,6 +254,111 @@ describe("drover CLI against a real cluster", () => {
     expect(members.stdout).toMatch(/^127\.0\.0\.1:\d+\s+alive\s+true$/m);
   });
 
+  it("job run follows a canary deployment to its promotion; deployment promote completes it", async () => {
+    const file = join(dir, "canary.hcl");
+    await writeFile(file, canaryJob("1"));
+    const first = await run("job", "run", file);
+    expect(first.status, first.stdout + first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/Deployment "[0-9a-f]{8}" successful: Deployment completed successfully/);
+
+    await writeFile(file, canaryJob("2"));
+    const second = await run("job", "run", file);
+    expect(second.status, second.stdout + second.stderr).toBe(0);
+    expect(second.stdout).toMatch(
+      /Task Group "web" \(not promoted\): desired 2, canaries 1\/1, placed 1, healthy 1/,
+    );
+    const id = /Deployment "([0-9a-f]{8})" requires manual promotion/.exec(second.stdout)?.[1] as string;
+    expect(id, second.stdout).toBeDefined();
+
+    const list = await run("deployment", "list");
+    expect(list.stdout).toMatch(new RegExp(`^${id}\\s+canary\\s+1\\s+running`, "m"));
+    const status = await run("deployment", "status", id);
+    expect(status.status, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/^Status\s+= running$/m);
+    expect(status.stdout).toMatch(/^web\s+false\s+2\s+1\s+1\s+1\s+0\s+/m);
+
+    const promote = await run("deployment", "promote", id);
+    expect(promote.status, promote.stdout + promote.stderr).toBe(0);
+    expect(promote.stdout).toContain(`Deployment "${id}" promoted`);
+    expect(promote.stdout).toMatch(/Deployment "[0-9a-f]{8}" successful/);
+
+    const history = await run("job", "history", "canary");
+    expect(history.stdout).toMatch(/^Version\s+= 1\nStable\s+= true$/m);
+    expect(history.stdout).toMatch(/^Version\s+= 0\nStable\s+= true$/m);
+    const deployments = await run("job", "deployments", "canary");
+    expect(deployments.stdout).toMatch(new RegExp(`^${id}\\s+canary\\s+1\\s+successful`, "m"));
+    expect(deployments.stdout).toMatch(/^[0-9a-f]{8}\s+canary\s+0\s+successful/m);
+  });
+
+  it("job revert runs version 0 again; deployment pause, resume and fail steer its deployment", async () => {
+    const revert = await run("job", "revert", "canary", "0");
+    expect(revert.status, revert.stdout + revert.stderr).toBe(0);
+    expect(revert.stdout).toContain('Job "canary" reverted to version 0');
+    const id = /Deployment "([0-9a-f]{8})" requires manual promotion/.exec(revert.stdout)?.[1] as string;
+    expect(id, revert.stdout).toBeDefined();
+    expect((await run("job", "history", "canary", "-job-version", "2")).stdout).toMatch(
+      /^Stable\s+= false$/m,
+    );
+
+    expect((await run("deployment", "pause", id)).stdout).toContain(`Deployment "${id}" paused`);
+    expect((await run("deployment", "status", id)).stdout).toMatch(/^Status\s+= paused$/m);
+    const resume = await run("deployment", "resume", "-detach", id);
+    expect(resume.stdout).toContain(`Deployment "${id}" resumed`);
+    const fail = await run("deployment", "fail", id);
+    expect(fail.status, fail.stderr).toBe(0);
+    expect(fail.stdout).toContain(`Deployment "${id}" marked as failed`);
+    expect((await run("deployment", "status", id)).stdout).toMatch(
+      /^Description\s+= Deployment marked as failed$/m,
+    );
+
+    const late = await run("deployment", "promote", id);
+    expect(late.status).toBe(1);
+    expect(late.stderr).toMatch(
+      /^Error promoting deployment: deployment [0-9a-f-]+ has terminal status "failed"\n$/,
+    );
+    expect((await run("job", "revert", "canary", "42")).stderr).toBe(
+      "Error reverting job: job canary has no version 42\n",
+    );
+  });
+
+  it("job scale, alloc stop and job eval act on a job without deployments", async () => {
+    const scale = await run("job", "scale", "web", "2");
+    expect(scale.status, scale.stdout + scale.stderr).toBe(0);
+    expect(scale.stdout).toContain('Task group "web" of job "web" scaled to 2');
+    expect(scale.stdout).toMatch(/finished with status "complete"/);
+    const running = (r: Run): number =>
+      (r.stdout.match(/^[0-9a-f]{8}\s+[0-9a-f]{8}\s+web\s+\d+\s+run\s+running/gm) ?? []).length;
+    expect(
+      running(
+        await until(
+          () => run("job", "status", "web"),
+          (r) => running(r) === 2,
+        ),
+      ),
+    ).toBe(2);
+
+    const stop = await run("alloc", "stop", allocId);
+    expect(stop.status, stop.stdout + stop.stderr).toBe(0);
+    expect(stop.stdout).toContain(`Allocation "${allocId}" stopped`);
+    const stopped = new RegExp(`^${allocId}\\s+\\S+\\s+web\\s+\\d+\\s+stop`, "m");
+    const after = await until(
+      () => run("job", "status", "web"),
+      (r) => running(r) === 2 && stopped.test(r.stdout),
+    );
+    expect(after.stdout).toMatch(stopped);
+    expect(running(after)).toBe(2);
+    expect((await run("alloc", "stop", allocId)).stderr).toMatch(
+      /^Error stopping allocation: .*already stopped/,
+    );
+
+    const evaluate = await run("job", "eval", "web");
+    expect(evaluate.status, evaluate.stderr).toBe(0);
+    expect(evaluate.stdout).toMatch(/finished with status "complete"/);
+    const bad = await run("job", "scale", "web", "nope", "1");
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toBe('Error scaling job: job web has no task group "nope"\n');
+  });
+
   it("job stop stops the job; a missing job is one line, exit 1", async () => {
     const res = await run("job", "stop", "web");
     expect(res.status, res.stderr).toBe(0);
@@ -230,6 +372,33 @@ describe("drover CLI against a real cluster", () => {
     const missing = await run("job", "status", "nope");
     expect(missing.status).toBe(1);
     expect(missing.stderr).toBe("No job with ID nope\n");
+  });
+
+  it("node eligibility and node drain switch a node on and off", async () => {
+    const nodeId = await clientNodeId(cluster, client);
+    const short = nodeId.slice(0, 8);
+    const row = async (): Promise<string> =>
+      (await run("node", "status")).stdout.split("\n").find((l) => l.startsWith(short)) ?? "";
+
+    const off = await run("node", "eligibility", "-disable", short);
+    expect(off.status, off.stderr).toBe(0);
+    expect(off.stdout).toBe(`Node "${short}" scheduling eligibility set: ineligible for scheduling\n`);
+    expect(await row()).toMatch(/false\s+ineligible\s+ready$/);
+    expect((await run("node", "eligibility", "-enable", short)).status).toBe(0);
+    expect(await row()).toMatch(/false\s+eligible\s+ready$/);
+
+    const drain = await run("node", "drain", "-enable", "-deadline", "1h", "-ignore-system", short);
+    expect(drain.status, drain.stderr).toBe(0);
+    expect(drain.stdout).toBe(`Node "${short}" drain strategy set\n`);
+    expect(await row()).toMatch(/true\s+ineligible\s+ready$/);
+    expect((await run("node", "drain", "-disable", short)).stdout).toBe(
+      `Node "${short}" drain strategy unset\n`,
+    );
+    expect(await row()).toMatch(/false\s+eligible\s+ready$/);
+
+    const neither = await run("node", "drain", short);
+    expect(neither.status).toBe(1);
+    expect(neither.stderr).toBe("Give exactly one of -enable or -disable\n");
   });
 
   it("an unreachable agent is one line, exit 1", async () => {

@@ -1,6 +1,12 @@
 import { once } from "node:events";
 import { Command } from "commander";
-import type { Allocation, AllocStub, DroverClient, TaskState } from "../http-client.js";
+import {
+  type Allocation,
+  type AllocStub,
+  ApiError,
+  type DroverClient,
+  type TaskState,
+} from "../http-client.js";
 import { ago, CliError, formatTime, json, keyValues, shortId, table } from "../output.js";
 import {
   action,
@@ -12,8 +18,9 @@ import {
   withGlobals,
   write,
 } from "./common.js";
+import { monitorEvalOnly } from "./monitor.js";
 
-/** `drover alloc status|logs`: one allocation's state and its tasks' output. */
+/** `drover alloc status|logs|stop`: one allocation's state, its tasks' output, stopping it. */
 
 /** Nomad's allocation table (job status, job allocs, node status). */
 export function allocTable(
@@ -289,5 +296,48 @@ export function addAllocCommands(program: Command): void {
       ),
     );
 
+  withGlobals(alloc.command("stop"))
+    .description("stop an allocation; the scheduler places a replacement where the job needs one")
+    .argument("<alloc>", "allocation ID or unique prefix")
+    .option("--detach", "return without following the evaluation")
+    .option("--verbose", "full IDs")
+    .action(action(allocStop));
+
   program.addCommand(alloc);
+}
+
+interface StopFlags extends GlobalFlags {
+  detach?: boolean;
+  verbose?: boolean;
+}
+
+async function allocStop(allocArg: string, flags: StopFlags): Promise<number> {
+  const client = clientFor(flags);
+  const verbose = flags.verbose ?? false;
+  const id = await resolveAllocId(client, allocArg, verbose);
+  let answer: { EvalID: string; Index: number };
+  try {
+    answer = (
+      await client.request<{ EvalID: string; Index: number }>(
+        "POST",
+        `/v1/allocation/${encodeURIComponent(id)}/stop`,
+      )
+    ).body;
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 400 || error.status === 404)) {
+      const detail = (error.body as { error?: string } | null)?.error ?? error.message;
+      throw new CliError(`Error stopping allocation: ${detail}`);
+    }
+    throw error;
+  }
+  if (flags.json) {
+    write(json(answer));
+    return 0;
+  }
+  write(`Allocation "${shortId(id, verbose)}" stopped`);
+  if (flags.detach) {
+    write(`Evaluation ID: ${answer.EvalID}`);
+    return 0;
+  }
+  return monitorEvalOnly({ client, evalId: answer.EvalID, tty: false, verbose });
 }

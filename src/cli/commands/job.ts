@@ -16,9 +16,12 @@ import {
   withGlobals,
   write,
 } from "./common.js";
+import { type Deployment, deploymentsTable, followDeployment } from "./deployment.js";
 import { monitorEvalOnly, monitorJob } from "./monitor.js";
 
-/** `drover job run|status|stop|inspect|validate|dispatch|allocs`. */
+/**
+ * `drover job run|status|stop|inspect|validate|dispatch|allocs|history|revert|scale|deployments|eval`.
+ */
 
 interface FileFlags {
   var?: string[];
@@ -230,13 +233,39 @@ async function jobRun(file: string, flags: RunFlags): Promise<number> {
     write(`Job registration successful\nEvaluation ID: ${answer.EvalID}`);
     return 0;
   }
-  return monitorJob({
-    client,
-    jobId: job.ID,
-    evalId: answer.EvalID,
-    tty: process.stdout.isTTY === true,
-    verbose: flags.verbose ?? false,
-  });
+  return followJob(client, job, answer.EvalID, flags.verbose ?? false);
+}
+
+/** Whether registering `job` starts a deployment (a service group with a rolling update). */
+function deploys(job: Job): boolean {
+  return job.Type === "service" && job.TaskGroups.some((g) => g.Update !== null && g.Update.MaxParallel > 0);
+}
+
+/**
+ * What `job run` (and `job revert`) follow after submitting: the evaluation, then either the
+ * allocations (monitorJob) or, for a job with a rolling update, its deployment to the end:
+ * successful (0), failed (1), or canaries waiting for `deployment promote` (0).
+ */
+async function followJob(client: DroverClient, job: Job, evalId: string, verbose: boolean): Promise<number> {
+  if (!deploys(job)) {
+    return monitorJob({ client, jobId: job.ID, evalId, tty: process.stdout.isTTY === true, verbose });
+  }
+  const evalCode = await monitorEvalOnly({ client, evalId, tty: false, verbose });
+  if (evalCode !== 0) return evalCode;
+  const evaluation = (await client.evaluation(evalId)).body;
+  const failures = placementFailures(evaluation.FailedTGAllocs);
+  if (failures.length > 0) {
+    write(`==> Evaluation "${evalId.slice(0, 8)}" failed to place all allocations:`);
+    for (const line of failures) write(`    ${line}`);
+    return 2;
+  }
+  const current = await client.job(job.ID);
+  const deployment = await client.get<Deployment | null>(`/v1/job/${encodeURIComponent(job.ID)}/deployment`);
+  if (deployment === null || deployment.JobVersion !== current.Version) {
+    write(`==> Job "${job.ID}" version ${current.Version} has no deployment`);
+    return 0;
+  }
+  return followDeployment({ client, deploymentId: deployment.ID, verbose });
 }
 
 interface StatusFlags extends GlobalFlags {
@@ -429,5 +458,203 @@ export function addJobCommands(program: Command): void {
       }),
     );
 
+  addLifecycleCommands(job);
   program.addCommand(job);
+}
+
+interface VersionFlags extends GlobalFlags {
+  jobVersion?: string;
+}
+
+/** Nomad's `job history`: each stored version, newest first. */
+export function formatHistory(versions: readonly Job[]): string {
+  return versions
+    .map((v) =>
+      keyValues([
+        ["Version", v.Version],
+        ["Stable", v.Stable],
+        ["Submit Date", formatTime(v.SubmitTime)],
+      ]),
+    )
+    .join("\n\n");
+}
+
+interface EvalFlags extends GlobalFlags {
+  detach?: boolean;
+  verbose?: boolean;
+}
+
+/** A job write's 400/404/409 as the server's words, in one line. */
+async function jobWrite<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof ApiError && [400, 404, 409].includes(error.status)) {
+      const detail = (error.body as { error?: string } | null)?.error ?? error.message;
+      throw new CliError(`Error ${what}: ${detail}`);
+    }
+    throw error;
+  }
+}
+
+/** Prints a write's eval and follows it unless -detach (or -json). */
+async function evalAnswer(
+  client: DroverClient,
+  answer: { EvalID: string },
+  flags: EvalFlags,
+  message: string,
+): Promise<number> {
+  if (flags.json) {
+    write(json(answer));
+    return 0;
+  }
+  write(message);
+  if (answer.EvalID === "") return 0;
+  if (flags.detach) {
+    write(`Evaluation ID: ${answer.EvalID}`);
+    return 0;
+  }
+  return monitorEvalOnly({ client, evalId: answer.EvalID, tty: false, verbose: flags.verbose ?? false });
+}
+
+function addLifecycleCommands(job: Command): void {
+  withGlobals(job.command("history"))
+    .description("list a job's stored versions, newest first")
+    .argument("<job>", "job ID or unique prefix")
+    // Nomad's flag is -version, which the root command takes for itself.
+    .option("--job-version <n>", "only this version")
+    .action(
+      action(async (id: string, flags: VersionFlags): Promise<number> => {
+        const client = clientFor(flags);
+        const found = await resolveJob(client, id);
+        const only = intFlag(flags.jobVersion, "-job-version");
+        const { Versions: all } = await client.get<{ Versions: Job[] }>(
+          `/v1/job/${encodeURIComponent(found.ID)}/versions`,
+        );
+        const versions = only === undefined ? all : all.filter((v) => v.Version === only);
+        if (only !== undefined && versions.length === 0) {
+          throw new CliError(`Job "${found.ID}" has no version ${only}`);
+        }
+        write(flags.json ? json(versions) : formatHistory(versions));
+        return 0;
+      }),
+    );
+
+  withGlobals(job.command("revert"))
+    .description("register an earlier version of a job as its next version, and follow it")
+    .argument("<job>", "job ID or unique prefix")
+    .argument("<version>", "the version to revert to")
+    .option("--detach", "return after submitting, without following")
+    .option("--verbose", "full IDs")
+    .action(
+      action(async (id: string, versionArg: string, flags: EvalFlags): Promise<number> => {
+        const version = intFlag(versionArg, "version") as number;
+        const client = clientFor(flags);
+        const found = await resolveJob(client, id);
+        const answer = await jobWrite("reverting job", async () => {
+          const res = await client.request<{ EvalID: string; JobModifyIndex: number }>(
+            "POST",
+            `/v1/job/${encodeURIComponent(found.ID)}/revert`,
+            { body: { JobID: found.ID, JobVersion: version } },
+          );
+          return res.body;
+        });
+        if (flags.json || flags.detach || answer.EvalID === "") {
+          return evalAnswer(client, answer, flags, `Job "${found.ID}" reverted to version ${version}`);
+        }
+        write(`Job "${found.ID}" reverted to version ${version}`);
+        return followJob(client, await client.job(found.ID), answer.EvalID, flags.verbose ?? false);
+      }),
+    );
+
+  withGlobals(job.command("scale"))
+    .description("set the count of a task group (the group may be left out when the job has one)")
+    .argument("<job>", "job ID or unique prefix")
+    .argument("<group-or-count>", "task group, or the count when the job has one group")
+    .argument("[count]", "the new count")
+    .option("--detach", "return without following the evaluation")
+    .option("--verbose", "full IDs")
+    .action(
+      action(
+        async (
+          id: string,
+          groupOrCount: string,
+          countArg: string | undefined,
+          flags: EvalFlags,
+        ): Promise<number> => {
+          const client = clientFor(flags);
+          const found = await resolveJob(client, id);
+          let group = groupOrCount;
+          let countText = countArg;
+          if (countArg === undefined) {
+            if (found.TaskGroups.length !== 1) {
+              throw new CliError(
+                `Job "${found.ID}" has ${found.TaskGroups.length} task groups: name the one to scale`,
+              );
+            }
+            group = (found.TaskGroups[0] as Job["TaskGroups"][number]).Name;
+            countText = groupOrCount;
+          }
+          const count = intFlag(countText, "count") as number;
+          const answer = await jobWrite("scaling job", async () => {
+            const res = await client.request<{ EvalID: string }>(
+              "POST",
+              `/v1/job/${encodeURIComponent(found.ID)}/scale`,
+              { body: { Count: count, Target: { Group: group } } },
+            );
+            return res.body;
+          });
+          return evalAnswer(
+            client,
+            answer,
+            flags,
+            `Task group "${group}" of job "${found.ID}" scaled to ${count}`,
+          );
+        },
+      ),
+    );
+
+  withGlobals(job.command("deployments"))
+    .description("list a job's deployments, newest first")
+    .argument("<job>", "job ID or unique prefix")
+    .option("--latest", "only the most recent deployment")
+    .option("--verbose", "full IDs")
+    .action(
+      action(async (id: string, flags: ListFlags): Promise<number> => {
+        const client = clientFor(flags);
+        const found = await resolveJob(client, id);
+        const all = await client.get<Deployment[]>(`/v1/job/${encodeURIComponent(found.ID)}/deployments`);
+        const list = flags.latest ? all.slice(0, 1) : all;
+        if (flags.json) write(json(list));
+        else
+          write(list.length === 0 ? "No deployments found" : deploymentsTable(list, flags.verbose ?? false));
+        return 0;
+      }),
+    );
+
+  withGlobals(job.command("eval"))
+    .description("create a new evaluation of a job (to place what was blocked, or re-check placements)")
+    .argument("<job>", "job ID or unique prefix")
+    .option("--detach", "return without following the evaluation")
+    .option("--verbose", "full IDs")
+    .action(
+      action(async (id: string, flags: EvalFlags): Promise<number> => {
+        const client = clientFor(flags);
+        const found = await resolveJob(client, id);
+        const answer = await jobWrite("evaluating job", async () => {
+          const res = await client.request<{ EvalID: string }>(
+            "POST",
+            `/v1/job/${encodeURIComponent(found.ID)}/evaluate`,
+            { body: { JobID: found.ID } },
+          );
+          return res.body;
+        });
+        return evalAnswer(client, answer, flags, `Job "${found.ID}" evaluation created`);
+      }),
+    );
+}
+
+interface ListFlags extends GlobalFlags {
+  latest?: boolean;
+  verbose?: boolean;
 }

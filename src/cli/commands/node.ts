@@ -1,6 +1,7 @@
 import { Command } from "commander";
+import { parseDurationMs } from "../../shared/duration.js";
 import type { AllocStub, DroverClient, NodeStub, PublicNode } from "../http-client.js";
-import { json, keyValues, shortId, table } from "../output.js";
+import { CliError, json, keyValues, shortId, table } from "../output.js";
 import { allocTable } from "./alloc.js";
 import {
   action,
@@ -124,5 +125,99 @@ export function addNodeCommands(program: Command): void {
     .argument("[node]", "node ID or unique prefix")
     .option("--verbose", "full IDs and exact times")
     .action(action(nodeStatus));
+
+  withGlobals(node.command("drain"))
+    .description("start (-enable) or end (-disable) draining a node: its allocations migrate away")
+    .argument("<node>", "node ID or unique prefix")
+    .option("--enable", "start draining")
+    .option("--disable", "end the drain (the node becomes eligible again unless -keep-ineligible)")
+    .option("--deadline <duration>", "force the remaining allocations off after this long (default 1h)")
+    .option("--force", "force every allocation off now (deadline 0)")
+    .option("--no-deadline", "never force allocations off")
+    .option("--ignore-system", "leave system jobs' allocations running")
+    .option("--keep-ineligible", "with -disable: keep the node ineligible")
+    .option("--yes", "accepted for Nomad compatibility: no prompt is asked")
+    .option("--detach", "accepted for Nomad compatibility: the drain is not followed")
+    .option("--verbose", "full IDs")
+    .action(action(nodeDrain));
+
+  withGlobals(node.command("eligibility"))
+    .description("make a node eligible (-enable) or ineligible (-disable) for new placements")
+    .argument("<node>", "node ID or unique prefix")
+    .option("--enable", "eligible")
+    .option("--disable", "ineligible")
+    .option("--verbose", "full IDs")
+    .action(action(nodeEligibility));
+
   program.addCommand(node);
+}
+
+interface ToggleFlags extends GlobalFlags {
+  enable?: boolean;
+  disable?: boolean;
+  verbose?: boolean;
+}
+
+interface DrainFlags extends ToggleFlags {
+  /** commander's `--deadline <d>` plus `--no-deadline`: a string, or false. */
+  deadline?: string | boolean;
+  force?: boolean;
+  ignoreSystem?: boolean;
+  keepIneligible?: boolean;
+}
+
+function enabled(flags: ToggleFlags): boolean {
+  if (flags.enable === flags.disable) throw new CliError("Give exactly one of -enable or -disable");
+  return flags.enable === true;
+}
+
+/** Nomad's drain deadline in nanoseconds: -1 forces now, 0 never forces, else the duration. */
+export function drainDeadlineNs(flags: Pick<DrainFlags, "deadline" | "force">): number {
+  if (flags.force) return -1;
+  if (flags.deadline === false) return 0;
+  const text = typeof flags.deadline === "string" ? flags.deadline : "1h";
+  let ms: number;
+  try {
+    ms = parseDurationMs(text, "-deadline");
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+  if (ms <= 0) throw new CliError("-deadline must be positive (use -force to drain now)");
+  return Math.round(ms * 1e6);
+}
+
+async function nodeDrain(id: string, flags: DrainFlags): Promise<number> {
+  const enable = enabled(flags);
+  const client = clientFor(flags);
+  const full = await resolveNodeId(client, id);
+  const body = enable
+    ? { DrainSpec: { Deadline: drainDeadlineNs(flags), IgnoreSystemJobs: flags.ignoreSystem === true } }
+    : { DrainSpec: null, MarkEligible: flags.keepIneligible !== true };
+  const answer = await client.request<{ Index: number }>(
+    "POST",
+    `/v1/node/${encodeURIComponent(full)}/drain`,
+    {
+      body,
+    },
+  );
+  if (flags.json) write(json(answer.body));
+  else write(`Node "${shortId(full, flags.verbose)}" drain strategy ${enable ? "set" : "unset"}`);
+  return 0;
+}
+
+async function nodeEligibility(id: string, flags: ToggleFlags): Promise<number> {
+  const eligible = enabled(flags);
+  const client = clientFor(flags);
+  const full = await resolveNodeId(client, id);
+  const answer = await client.request<{ Index: number }>(
+    "POST",
+    `/v1/node/${encodeURIComponent(full)}/eligibility`,
+    { body: { Eligibility: eligible ? "eligible" : "ineligible" } },
+  );
+  if (flags.json) write(json(answer.body));
+  else
+    write(
+      `Node "${shortId(full, flags.verbose)}" scheduling eligibility set: ${eligible ? "eligible" : "ineligible"} for scheduling`,
+    );
+  return 0;
 }
