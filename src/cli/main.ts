@@ -6,6 +6,7 @@ import { addDeploymentCommands } from "./commands/deployment.js";
 import { addEvalCommands } from "./commands/eval.js";
 import { addJobCommands } from "./commands/job.js";
 import { addNodeCommands } from "./commands/node.js";
+import { addEventCommands, addOperatorCommands } from "./commands/operator.js";
 import { addServerCommands } from "./commands/server.js";
 import { addStatusCommand } from "./commands/status.js";
 import { addVarCommands } from "./commands/var.js";
@@ -37,6 +38,8 @@ export function buildProgram(): Command {
   addVarCommands(program);
   addStatusCommand(program);
   addServerCommands(program);
+  addOperatorCommands(program);
+  addEventCommands(program);
 
   return program;
 }

@@ -1,3 +1,7 @@
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalCluster, type ServerProcess } from "../../src/cli/local-cluster.js";
 import { NodeSimulator } from "../../src/client/node-sim/node-simulator.js";
@@ -77,6 +81,35 @@ async function readStream(
   return lines;
 }
 
+const bin = join(import.meta.dirname, "..", "..", "bin", "drover.js");
+
+/** The built CLI as a child process against `addr`. */
+function drover(
+  addr: string,
+  args: readonly string[],
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      env: { ...process.env, DROVER_ADDR: addr, DROVER_TOKEN: "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    child.on("error", reject);
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
 const typesOf = (lines: StreamLine[]): string[] =>
   lines.flatMap((l) => (l.Events ?? []).map((e) => `${e.Topic}/${e.Type}`));
 
@@ -105,6 +138,12 @@ describe("operator API, event stream and search on a 3-server cluster", () => {
     expect(Servers.map((s) => s.ID).sort()).toEqual(["s1", "s2", "s3"]);
     expect(Servers.filter((s) => s.Leader).map((s) => s.ID)).toEqual([leader.name]);
     expect(Servers.every((s) => s.Voter)).toBe(true);
+    const cli = await drover(leader.httpUrl, ["operator", "raft", "list-peers"]);
+    expect(cli.status, cli.stderr).toBe(0);
+    expect(cli.stdout).toMatch(
+      new RegExp(`${leader.name}\\.global\\s+${leader.name}\\s+\\S+\\s+leader\\s+true`),
+    );
+    expect(cli.stdout.match(/follower/g)).toHaveLength(2);
   });
 
   it("streams a job's events in index order from a follower, and resumes from ?index=", async () => {
@@ -140,6 +179,33 @@ describe("operator API, event stream and search on a 3-server cluster", () => {
     expect(resumed.filter((l) => l.Index !== undefined).map((l) => l.Index)).toEqual(indexes.slice(1));
     const bad = await cluster.http(leader, "GET", "/v1/event/stream?topic=Jobz:*");
     expect(bad.status).toBe(400);
+
+    // The CLI follows the same stream until interrupted.
+    const child = spawn(
+      process.execPath,
+      [bin, "event", "stream", "--topic", "Job:streamed", "--index", "1"],
+      {
+        env: { ...process.env, DROVER_ADDR: follower.httpUrl, DROVER_TOKEN: "" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let out = "";
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no JobRegistered from the CLI: ${out}`)), 15_000);
+      child.stdout.on("data", (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('"JobRegistered"')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    const exited = new Promise((resolve) => child.once("close", resolve));
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    expect(JSON.parse(out.split("\n")[0] as string)).toMatchObject({
+      Events: [{ Topic: "Job", Key: "streamed" }],
+    });
   });
 
   it("finds a job by a prefix and a node by its name with fuzzy search", async () => {
@@ -325,5 +391,29 @@ describe("operator snapshot: save from one cluster, restore into a fresh one", (
     });
     expect(after.status).toBe(200);
     expect(after.body.ModifyIndex).toBeGreaterThan(restored.body.Index);
+  });
+
+  it("saves and restores with the CLI (drover operator snapshot save|restore)", async () => {
+    const src = await source.waitForLeader(60_000);
+    const leader = await target.waitForLeader(60_000);
+    const dir = await mkdtemp(join(tmpdir(), "drover-snap-"));
+    try {
+      const file = join(dir, "state.snap");
+      const saved = await drover(src.httpUrl, ["operator", "snapshot", "save", file]);
+      expect(saved.status, saved.stderr).toBe(0);
+      expect(saved.stdout).toMatch(/^State file written to /);
+      expect((await readFile(file)).subarray(0, 16).toString()).toBe("DROVER-SNAPSHOT\n");
+      // The target changed since the first restore; restoring again brings back the source's state.
+      expect((await target.http(leader, "DELETE", "/v1/var/app/db")).status).toBe(200);
+      const restored = await drover(leader.httpUrl, ["operator", "snapshot", "restore", file]);
+      expect(restored.status, restored.stderr).toBe(0);
+      expect(restored.stdout).toMatch(/^Snapshot Restored/);
+      expect(await picture(target, leader)).toEqual(await picture(source, src));
+      const missing = await drover(leader.httpUrl, ["operator", "snapshot", "restore", join(dir, "nope")]);
+      expect(missing.status).toBe(1);
+      expect(missing.stderr).toMatch(/Error reading/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

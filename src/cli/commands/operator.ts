@@ -1,0 +1,205 @@
+import { readFile, rename, writeFile } from "node:fs/promises";
+import { Command } from "commander";
+import { AgentUnreachableError, ApiError, type DroverClient } from "../http-client.js";
+import { CliError, json, table } from "../output.js";
+import { action, clientFor, collect, type GlobalFlags, intFlag, withGlobals, write } from "./common.js";
+
+/**
+ * `drover operator raft list-peers|remove-peer|transfer-leadership`, `drover operator snapshot
+ * save|restore` and `drover event stream`, over the server routes of src/api/operator-routes.ts
+ * and src/api/event-routes.ts.
+ */
+
+export interface RaftPeer {
+  ID: string;
+  Node: string;
+  Address: string;
+  Leader: boolean;
+  Voter: boolean;
+  RaftProtocol: string;
+}
+
+/** Nomad's list-peers table: Node, ID, Address, State, Voter, RaftProtocol. */
+export function peersTable(peers: readonly RaftPeer[]): string {
+  return table(
+    ["Node", "ID", "Address", "State", "Voter", "RaftProtocol"],
+    peers.map((p) => [p.Node, p.ID, p.Address, p.Leader ? "leader" : "follower", p.Voter, p.RaftProtocol]),
+  );
+}
+
+interface PeerFlags extends GlobalFlags {
+  peerId?: string;
+  peerAddress?: string;
+}
+
+function peerQuery(flags: PeerFlags, required: boolean): Record<string, string> {
+  if (flags.peerId !== undefined && flags.peerAddress !== undefined)
+    throw new CliError("Give -peer-id or -peer-address, not both");
+  if (flags.peerId !== undefined) return { id: flags.peerId };
+  if (flags.peerAddress !== undefined) return { address: flags.peerAddress };
+  if (required) throw new CliError("Missing peer: give -peer-id or -peer-address");
+  return {};
+}
+
+/** The HTTP headers of a request the JSON client does not make (a raw download). */
+function tokenHeaders(flags: GlobalFlags): Record<string, string> {
+  const token = flags.token ?? process.env["DROVER_TOKEN"];
+  return token === undefined || token === "" ? {} : { "X-Nomad-Token": token };
+}
+
+/** Downloads the snapshot to `file` (through a temporary file: a failed save leaves no half file). */
+export async function saveSnapshot(client: DroverClient, flags: GlobalFlags, file: string, stale: boolean) {
+  let res: Response;
+  try {
+    res = await fetch(client.url("/v1/operator/snapshot", stale ? { stale: "" } : {}), {
+      headers: tokenHeaders(flags),
+    });
+  } catch (error) {
+    throw new AgentUnreachableError(
+      `Error querying the agent at ${client.address}: ${(error as Error).message}`,
+    );
+  }
+  if (!res.ok) {
+    const text = await res.text();
+    let detail = text;
+    try {
+      detail = (JSON.parse(text) as { error?: string }).error ?? text;
+    } catch {
+      // not JSON: the text is the detail
+    }
+    throw new ApiError(res.status, `GET /v1/operator/snapshot: ${res.status} ${detail}`, text);
+  }
+  const bytes = Buffer.from(await res.arrayBuffer());
+  const temp = `${file}.tmp-${process.pid}`;
+  await writeFile(temp, bytes);
+  await rename(temp, file);
+  return { bytes: bytes.length, index: Number(res.headers.get("x-nomad-index") ?? "0") };
+}
+
+export function addOperatorCommands(program: Command): void {
+  const operator = new Command("operator").description("cluster-level tools for operators");
+  const raft = new Command("raft").description("inspect and change the Raft configuration");
+
+  withGlobals(raft.command("list-peers"))
+    .description("list the Raft peers: which one leads, which ones vote")
+    .action(
+      action(async (flags: GlobalFlags): Promise<number> => {
+        const { body } = await clientFor(flags).request<{ Servers: RaftPeer[] }>(
+          "GET",
+          "/v1/operator/raft/configuration",
+        );
+        write(flags.json === true ? json(body.Servers) : peersTable(body.Servers));
+        return 0;
+      }),
+    );
+
+  withGlobals(raft.command("remove-peer"), { json: false })
+    .description("remove a server from the Raft configuration")
+    .option("--peer-id <id>", "the Raft ID of the server")
+    .option("--peer-address <addr>", "the Raft address (host:port) of the server")
+    .action(
+      action(async (flags: PeerFlags): Promise<number> => {
+        const query = peerQuery(flags, true);
+        await clientFor(flags).request("DELETE", "/v1/operator/raft/peer", { query });
+        write(
+          `Removed peer with ${query["id"] !== undefined ? "id" : "address"} "${query["id"] ?? query["address"]}"`,
+        );
+        return 0;
+      }),
+    );
+
+  withGlobals(raft.command("transfer-leadership"), { json: false })
+    .description("hand Raft leadership to another server (default: the most up-to-date voter)")
+    .option("--peer-id <id>", "the Raft ID of the server to lead")
+    .option("--peer-address <addr>", "the Raft address (host:port) of the server to lead")
+    .action(
+      action(async (flags: PeerFlags): Promise<number> => {
+        const { body } = await clientFor(flags).request<{ Leader: string }>(
+          "PUT",
+          "/v1/operator/raft/transfer-leadership",
+          { query: peerQuery(flags, false) },
+        );
+        write(`Transferred leadership to ${body.Leader}`);
+        return 0;
+      }),
+    );
+  operator.addCommand(raft);
+
+  const snapshot = new Command("snapshot").description("save and restore the cluster's state");
+  withGlobals(snapshot.command("save").argument("<file>", "where to write the snapshot"), { json: false })
+    .description("save a point-in-time snapshot of the state to a file")
+    .option("--stale", "let a follower answer from its own state, without asking the leader first")
+    .action(
+      action(async (file: string, flags: GlobalFlags & { stale?: boolean }): Promise<number> => {
+        const saved = await saveSnapshot(clientFor(flags), flags, file, flags.stale === true);
+        write(`State file written to ${file} (${saved.bytes} bytes, index ${saved.index})`);
+        return 0;
+      }),
+    );
+  withGlobals(snapshot.command("restore").argument("<file>", "a file written by `snapshot save`"), {
+    json: false,
+  })
+    .description("replace the cluster's state with a snapshot (send it to the leader)")
+    .action(
+      action(async (file: string, flags: GlobalFlags): Promise<number> => {
+        let bytes: Buffer;
+        try {
+          bytes = await readFile(file);
+        } catch (error) {
+          throw new CliError(`Error reading ${file}: ${(error as Error).message}`);
+        }
+        const { body } = await clientFor(flags).request<{ Index: number; Records: number }>(
+          "PUT",
+          "/v1/operator/snapshot",
+          { body: { Snapshot: bytes.toString("base64") } },
+        );
+        write(`Snapshot Restored (${body.Records} records, at index ${body.Index})`);
+        return 0;
+      }),
+    );
+  operator.addCommand(snapshot);
+  program.addCommand(operator);
+}
+
+/** `drover event stream`: the server's event stream as ndjson on stdout, until interrupted. */
+export function addEventCommands(program: Command): void {
+  const event = new Command("event").description("follow the cluster's events");
+  withGlobals(event.command("stream"), { json: false })
+    .description("print events as they happen (one JSON line per Raft index)")
+    .option("--topic <topic>", "Topic or Topic:key (repeatable; default every topic)", collect, [])
+    .option("--index <n>", "start at this index (resume a stream)")
+    .option("--namespace <ns>", "namespace (* for all)")
+    .action(
+      action(async (flags: GlobalFlags & { topic: string[]; index?: string; namespace?: string }) => {
+        const client = clientFor(flags);
+        const params = new URLSearchParams();
+        for (const topic of flags.topic) params.append("topic", topic);
+        const index = intFlag(flags.index, "-index");
+        if (index !== undefined) params.set("index", String(index));
+        if (flags.namespace !== undefined) params.set("namespace", flags.namespace);
+        const controller = new AbortController();
+        process.once("SIGINT", () => controller.abort());
+        let res: Response;
+        try {
+          res = await fetch(`${client.url("/v1/event/stream")}?${params}`, {
+            headers: tokenHeaders(flags),
+            signal: controller.signal,
+          });
+        } catch (error) {
+          throw new AgentUnreachableError(
+            `Error querying the agent at ${client.address}: ${(error as Error).message}`,
+          );
+        }
+        if (!res.ok || res.body === null)
+          throw new CliError(`Error: event stream: ${res.status} ${await res.text()}`);
+        try {
+          for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>)
+            process.stdout.write(chunk);
+        } catch (error) {
+          if (!controller.signal.aborted) throw error;
+        }
+        return 0;
+      }),
+    );
+  program.addCommand(event);
+}
