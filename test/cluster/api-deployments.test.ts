@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentProcess, LocalCluster, type ServerProcess } from "../../src/cli/local-cluster.js";
+import { NodeSimulator } from "../../src/client/node-sim/node-simulator.js";
+import { silentLogger } from "../../src/shared/log.js";
 import {
   type AllocStub,
   clientNodeId,
@@ -352,5 +354,24 @@ describe("HTTP API: deployments, job versions, scaling, alloc stop", () => {
     const child = await http<{ JobID: string }>(leader, "GET", `/v1/evaluation/${launched.body.EvalID}`);
     expect(child.body.JobID).toMatch(/^yearly\/periodic-\d+$/);
     expect((await http(leader, "GET", `/v1/job/${encodeURIComponent(child.body.JobID)}`)).status).toBe(200);
+  });
+
+  it("node purge removes a node from the state", async () => {
+    const sim = new NodeSimulator({ servers: cluster.rpcAddresses(), logger: silentLogger() });
+    try {
+      const [nodeId] = (await sim.addNodes(1)) as [string];
+      sim.close();
+      const purged = await http<{ NodeModifyIndex: number; Index: number }>(
+        follower,
+        "POST",
+        `/v1/node/${nodeId}/purge`,
+      );
+      expect(purged.status, JSON.stringify(purged.body)).toBe(200);
+      expect(purged.body.NodeModifyIndex).toBe(purged.body.Index);
+      expect((await http(leader, "GET", `/v1/node/${nodeId}`)).status).toBe(404);
+      expect((await http(leader, "POST", "/v1/node/no-such-node/purge")).status).toBe(404);
+    } finally {
+      sim.close();
+    }
   });
 });
