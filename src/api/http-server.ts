@@ -14,7 +14,10 @@ export interface ApiRequest {
   readonly path: string;
   readonly params: Params;
   readonly query: URLSearchParams;
-  /** The request body parsed as JSON (undefined when empty). Bad JSON is a ValidationError. */
+  /**
+   * The request body parsed as JSON (undefined when empty; bad JSON is a ValidationError), or,
+   * for `Content-Type: application/octet-stream`, the raw bytes as a Buffer (snapshot files).
+   */
   readonly body: unknown;
 }
 
@@ -47,9 +50,13 @@ export interface HttpApiOptions {
   logger: Logger;
   /** Larger bodies are refused with 413 before they are read to the end. */
   maxBodyBytes?: number;
+  /** The limit for raw (`application/octet-stream`) bodies, which can be whole snapshots. */
+  maxRawBodyBytes?: number;
 }
 
 const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** A snapshot restore is one Raft entry, itself bounded well under the 64 MiB gRPC message. */
+const DEFAULT_MAX_RAW_BODY_BYTES = 32 * 1024 * 1024;
 
 class BodyTooLargeError extends Error {}
 
@@ -63,9 +70,11 @@ class BodyTooLargeError extends Error {}
 export class HttpApiServer {
   private readonly server: Server;
   private readonly maxBodyBytes: number;
+  private readonly maxRawBodyBytes: number;
 
   constructor(private readonly options: HttpApiOptions) {
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.maxRawBodyBytes = options.maxRawBodyBytes ?? DEFAULT_MAX_RAW_BODY_BYTES;
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         // handle() answers every error itself; reaching this means writing the answer failed.
@@ -228,13 +237,25 @@ export class HttpApiServer {
     }
   }
 
-  private readBody(req: IncomingMessage): Promise<unknown> {
+  private async readBody(req: IncomingMessage): Promise<unknown> {
+    const raw = (req.headers["content-type"] ?? "").split(";")[0]?.trim() === "application/octet-stream";
+    const bytes = await this.readBytes(req, raw ? this.maxRawBodyBytes : this.maxBodyBytes);
+    if (raw) return bytes;
+    const text = bytes.toString("utf8");
+    if (text.trim() === "") return undefined;
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw new ValidationError(`body is not valid JSON: ${(error as Error).message}`, "request body");
+    }
+  }
+
+  /** The whole body, refused with 413 past `limit` (before reading it when it declares its size). */
+  private readBytes(req: IncomingMessage, limit: number): Promise<Buffer> {
     const declared = Number(req.headers["content-length"] ?? "0");
-    if (declared > this.maxBodyBytes) {
+    if (declared > limit) {
       req.resume();
-      return Promise.reject(
-        new BodyTooLargeError(`request body of ${declared} bytes exceeds ${this.maxBodyBytes}`),
-      );
+      return Promise.reject(new BodyTooLargeError(`request body of ${declared} bytes exceeds ${limit}`));
     }
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
@@ -243,9 +264,9 @@ export class HttpApiServer {
       req.on("data", (chunk: Buffer) => {
         if (failed) return;
         size += chunk.length;
-        if (size > this.maxBodyBytes) {
+        if (size > limit) {
           failed = true;
-          reject(new BodyTooLargeError(`request body exceeds ${this.maxBodyBytes} bytes`));
+          reject(new BodyTooLargeError(`request body exceeds ${limit} bytes`));
           return;
         }
         chunks.push(chunk);
@@ -255,17 +276,7 @@ export class HttpApiServer {
         failed = true;
       });
       req.on("end", () => {
-        if (failed) return;
-        const text = Buffer.concat(chunks).toString("utf8");
-        if (text.trim() === "") {
-          resolve(undefined);
-          return;
-        }
-        try {
-          resolve(JSON.parse(text));
-        } catch (error) {
-          reject(new ValidationError(`body is not valid JSON: ${(error as Error).message}`, "request body"));
-        }
+        if (!failed) resolve(Buffer.concat(chunks));
       });
     });
   }

@@ -21,10 +21,15 @@ export interface OperatorServer {
 }
 
 /**
- * The snapshot of a restore request: the agent's HTTP server reads every body as JSON, so the
- * file travels base64-encoded, as `{"Snapshot": "<base64>"}` or as a bare JSON string.
+ * The snapshot of a restore request: the file itself as an `application/octet-stream` body (what
+ * `drover operator snapshot restore` and `curl --data-binary` send), or, for JSON-only clients,
+ * base64-encoded as `{"Snapshot": "<base64>"}` or a bare JSON string (then within the JSON limit).
  */
 function snapshotBody(body: unknown): Uint8Array {
+  if (Buffer.isBuffer(body)) {
+    if (body.length === 0) throw new ValidationError("the snapshot file is empty", "request body");
+    return body;
+  }
   const encoded =
     typeof body === "string"
       ? body

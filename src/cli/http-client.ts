@@ -227,9 +227,10 @@ export class DroverClient {
     return `${this.address}${path}${qs === "" ? "" : `?${qs}`}`;
   }
 
-  private headers(json: boolean): Record<string, string> {
+  private headers(body: unknown): Record<string, string> {
     const headers: Record<string, string> = {};
-    if (json) headers["Content-Type"] = "application/json";
+    if (body instanceof Uint8Array) headers["Content-Type"] = "application/octet-stream";
+    else if (body !== undefined) headers["Content-Type"] = "application/json";
     if (this.token !== undefined) headers["X-Nomad-Token"] = this.token;
     return headers;
   }
@@ -246,8 +247,11 @@ export class DroverClient {
     try {
       return await fetch(this.url(path, query), {
         method,
-        headers: this.headers(body !== undefined),
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        headers: this.headers(body),
+        // Bytes (a snapshot file) go as they are; anything else as JSON.
+        ...(body === undefined
+          ? {}
+          : { body: body instanceof Uint8Array ? new Uint8Array(body) : JSON.stringify(body) }),
         signal: signal === undefined ? timeout : AbortSignal.any([timeout, signal]),
       });
     } catch (error) {
@@ -437,7 +441,7 @@ export class DroverClient {
           offset: options.offset,
           plain: true,
         }),
-        { headers: this.headers(false), signal: controller.signal },
+        { headers: this.headers(undefined), signal: controller.signal },
       );
     } catch (error) {
       const reason = controller.signal.reason as { name?: string } | undefined;

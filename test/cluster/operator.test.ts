@@ -359,6 +359,13 @@ describe("operator snapshot: save from one cluster, restore into a fresh one", (
       Snapshot: file.subarray(0, file.length - 10).toString("base64"),
     });
     expect(truncated.status).toBe(400);
+    // The file itself as the body (what the CLI and `curl --data-binary` send), garbage here.
+    const raw = await fetch(`${leader.httpUrl}/v1/operator/snapshot`, {
+      method: "PUT",
+      headers: { "Content-Type": "application/octet-stream" },
+      body: new Uint8Array(Buffer.from("DROVER-SNAPSHOT\nnot really")),
+    });
+    expect(raw.status).toBe(400);
     expect(await picture(target, leader)).toEqual(before);
     const follower = target.servers.find((s) => s !== leader) as ServerProcess;
     const onFollower = await target.http<{ error: string }>(follower, "PUT", "/v1/operator/snapshot", {

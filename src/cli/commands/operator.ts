@@ -151,7 +151,7 @@ export function addOperatorCommands(program: Command): void {
         const { body } = await clientFor(flags).request<{ Index: number; Records: number }>(
           "PUT",
           "/v1/operator/snapshot",
-          { body: { Snapshot: bytes.toString("base64") } },
+          { body: bytes },
         );
         write(`Snapshot Restored (${body.Records} records, at index ${body.Index})`);
         return 0;
