@@ -17,6 +17,7 @@ import { deploymentRoutes } from "./deployment-routes.js";
 import { HttpError } from "./http-error.js";
 import type { ApiRequest, ApiResponse, Handler } from "./http-server.js";
 import { jobLifecycleRoutes } from "./job-routes.js";
+import { nomadMetricsJson } from "./metrics-json.js";
 import { flagParam, intParam, queryOptions } from "./query-params.js";
 import { Router } from "./router.js";
 
@@ -154,10 +155,13 @@ export function v1Router(deps: V1Deps, router = new Router<Handler>()): Router<H
   });
   router.add("GET", "/v1/agent/servers", async () => ok((await api.statusPeers()).map((p) => p.rpcAddress)));
   router.add("GET", "/v1/regions", async () => ok([deps.agent.region]));
-  router.add("GET", "/v1/metrics", async () => ({
-    text: await deps.metrics.text(),
-    contentType: deps.metrics.contentType,
-  }));
+  // Prometheus text with ?format=prometheus; otherwise Nomad's JSON summary, as Nomad answers.
+  router.add("GET", "/v1/metrics", async (req) => {
+    if (req.query.get("format") === "prometheus") {
+      return { text: await deps.metrics.text(), contentType: deps.metrics.contentType };
+    }
+    return ok(nomadMetricsJson(await deps.metrics.registry.getMetricsAsJSON(), new Date(deps.nowNs() / 1e6)));
+  });
 
   // ── jobs ──
   router.add("GET", "/v1/jobs", async (req) => {

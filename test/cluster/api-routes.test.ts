@@ -123,6 +123,18 @@ describe("HTTP API: job files, nodes, agent", () => {
     ]);
   });
 
+  it("answers metrics as Nomad's JSON by default and as Prometheus text on request", async () => {
+    const json = await cluster.http<{ Gauges: Array<{ Name: string; Value: number }> }>(
+      server,
+      "GET",
+      "/v1/metrics",
+    );
+    expect(json.status).toBe(200);
+    expect(json.body.Gauges.find((g) => g.Name === "drover_raft_leader")?.Value).toBe(1);
+    const text = await fetch(`${server.httpUrl}/v1/metrics?format=prometheus`).then((r) => r.text());
+    expect(text).toMatch(/^drover_raft_leader\{[^}]*\} 1$/m);
+  });
+
   it("lists the agent's members, servers and regions", async () => {
     const members = await cluster.http<{
       Members: Array<{ Addr: string; Port: number; Tags: Record<string, string> }>;
