@@ -10,7 +10,12 @@ import { PlanBuilder } from "./plan-builder.js";
 import { assignPorts } from "./port-assign.js";
 import { preemptionEnabled, tryPreemption } from "./preemption.js";
 import { type Placement, type ReconcileResult, reconcile } from "./reconciler.js";
-import type { ScheduleOptions, ScheduleResult } from "./schedule-types.js";
+import {
+  emptyDesiredUpdates,
+  type PlanAnnotations,
+  type ScheduleOptions,
+  type ScheduleResult,
+} from "./schedule-types.js";
 import { type Selection, SelectStack } from "./select-stack.js";
 
 export const BLOCKED_EVAL_DESCRIPTION = "created to place remaining allocations";
@@ -78,7 +83,45 @@ class GenericScheduler {
     this.builder.plan.Deployment = rec.deployment;
     const updated = this.finishEval();
     const plan = this.builder.isEmpty() ? null : this.builder.plan;
-    return { plan, eval: updated, createEvals: this.createEvals, gc: null };
+    const result: ScheduleResult = { plan, eval: updated, createEvals: this.createEvals, gc: null };
+    if (evaluation.AnnotatePlan) result.annotations = this.annotations(rec);
+    return result;
+  }
+
+  /**
+   * Nomad's plan annotations from the reconciler's counts. Stops of groups the job no longer has
+   * (or of every group of a stopped job) are counted under their group, as Nomad's reconciler does.
+   */
+  private annotations(rec: ReconcileResult): PlanAnnotations {
+    const updates: PlanAnnotations["DesiredTGUpdates"] = {};
+    for (const [group, d] of Object.entries(rec.desired)) {
+      updates[group] = {
+        Place: d.place,
+        Stop: d.stop,
+        InPlaceUpdate: d.inPlace,
+        DestructiveUpdate: d.destructive,
+        Ignore: d.ignore,
+        Canary: d.canary,
+        Migrate: d.migrate,
+        Preemptions: 0,
+      };
+    }
+    for (const stop of rec.stops) {
+      const group = stop.alloc.TaskGroup;
+      if (rec.desired[group] !== undefined) continue;
+      const entry = updates[group] ?? emptyDesiredUpdates();
+      entry.Stop++;
+      updates[group] = entry;
+    }
+    const preempted: PlanAnnotations["PreemptedAllocs"] = [];
+    for (const [nodeId, evicted] of Object.entries(this.builder.plan.NodePreemptions)) {
+      preempted.push(...evicted);
+      for (const alloc of this.builder.plan.NodeAllocation[nodeId] ?? []) {
+        const entry = updates[alloc.TaskGroup];
+        if (entry !== undefined) entry.Preemptions += alloc.PreemptedAllocations.length;
+      }
+    }
+    return { DesiredTGUpdates: updates, PreemptedAllocs: preempted };
   }
 
   /** Stops, deployment updates, in-place updates and follow-up evals: everything but placements. */

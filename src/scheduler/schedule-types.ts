@@ -1,5 +1,5 @@
 import type { GcRequest } from "../fsm/commands.js";
-import type { Evaluation, Nanos, Plan } from "../fsm/structs.js";
+import type { Allocation, Evaluation, Nanos, Plan } from "../fsm/structs.js";
 
 /** Nomad's default garbage-collection thresholds (server config `*_gc_threshold`). */
 export interface GcThresholds {
@@ -52,4 +52,37 @@ export interface ScheduleResult {
   createEvals: Evaluation[];
   /** Only from the core scheduler: what to garbage-collect; null otherwise. */
   gc: GcRequest | null;
+  /** What the scheduler wanted per task group, only for an eval with AnnotatePlan (job plan). */
+  annotations?: PlanAnnotations;
+}
+
+/** Nomad's DesiredUpdates: what the scheduler wants done to one task group's allocations. */
+export interface DesiredTGUpdates {
+  Place: number;
+  Stop: number;
+  InPlaceUpdate: number;
+  DestructiveUpdate: number;
+  Ignore: number;
+  Canary: number;
+  Migrate: number;
+  Preemptions: number;
+}
+
+/** Nomad's PlanAnnotations: the scheduler's reasoning, filled in for dry runs (AnnotatePlan). */
+export interface PlanAnnotations {
+  DesiredTGUpdates: Record<string, DesiredTGUpdates>;
+  PreemptedAllocs: Allocation[];
+}
+
+export function emptyDesiredUpdates(): DesiredTGUpdates {
+  return {
+    Place: 0,
+    Stop: 0,
+    InPlaceUpdate: 0,
+    DestructiveUpdate: 0,
+    Ignore: 0,
+    Canary: 0,
+    Migrate: 0,
+    Preemptions: 0,
+  };
 }
