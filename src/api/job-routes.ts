@@ -1,3 +1,4 @@
+import { jobFromApiInput } from "../jobspec/index.js";
 import type { JobRegisterResult, ServerApi } from "../rpc/server-api.js";
 import { ValidationError } from "../shared/errors.js";
 import { found, namespaceOf, ok } from "./api-shapes.js";
@@ -74,6 +75,25 @@ export function jobLifecycleRoutes(router: Router<Handler>, api: ServerApi): voi
     return ok(found(res.value, `job ${id}`), res.meta);
   });
 
+  // Nomad's job plan: a dry run of the scheduler; nothing is registered or scheduled.
+  post("/v1/job/:id/plan", async (req) => {
+    const body = optionalBody(req);
+    const { job, warnings } = jobFromApiInput(body["Job"], 0);
+    if (job.ID !== req.params["id"]) {
+      throw new ValidationError(`Job.ID ${JSON.stringify(job.ID)} does not match the path`, "request body");
+    }
+    const res = await api.jobPlan(job, { diff: body["Diff"] === true });
+    return ok({
+      Index: res.Index,
+      JobModifyIndex: res.JobModifyIndex,
+      Diff: res.Diff,
+      Annotations: res.Annotations,
+      FailedTGAllocs: res.FailedTGAllocs,
+      CreatedEvals: res.CreatedEvals,
+      NextPeriodicLaunch: null,
+      Warnings: [res.Warnings, ...warnings].filter((w) => w !== "").join("\n"),
+    });
+  });
   post("/v1/job/:id/revert", async (req) => {
     const body = optionalBody(req);
     const id = checkJobId(req, body);

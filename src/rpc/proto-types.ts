@@ -40,6 +40,8 @@ export type {
   JobDispatchResponse,
   JobDispatchResponse__Output,
 } from "../gen/proto/drover/server/JobDispatchResponse.js";
+export type { JobPlanRequest, JobPlanRequest__Output } from "../gen/proto/drover/server/JobPlanRequest.js";
+export type { JobPlanResponse, JobPlanResponse__Output } from "../gen/proto/drover/server/JobPlanResponse.js";
 export type {
   JobRegisterRequest,
   JobRegisterRequest__Output,

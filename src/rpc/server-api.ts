@@ -14,6 +14,7 @@ import type {
   SchedulingEligibility,
   Variable,
 } from "../fsm/index.js";
+import type { JobPlanResult } from "../scheduler/job-plan.js";
 
 /**
  * The server RPC surface as TypeScript sees it: what proto/server.proto carries, with the
@@ -229,6 +230,8 @@ export interface ServerApi {
   jobPeriodicForce(namespace: string, jobId: string): Promise<JobRegisterResult>;
   /** Sets one task group's count (a new job version with its eval). */
   jobScale(request: JobScaleRequest): Promise<JobRegisterResult>;
+  /** A dry run of the scheduler for `job` on the leader's state; nothing is committed. */
+  jobPlan(job: Job, options: { diff: boolean }): Promise<JobPlanResult>;
 
   deploymentList(query: QueryOptions): Promise<QueryResult<Deployment[]>>;
   deploymentGet(id: string, query: QueryOptions): Promise<QueryResult<Deployment | undefined>>;

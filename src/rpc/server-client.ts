@@ -30,6 +30,7 @@ import type { QueryOptions as QueryOptionsProto } from "../gen/proto/drover/serv
 import type { ServerClient } from "../gen/proto/drover/server/Server.js";
 import type { VarResponse__Output } from "../gen/proto/drover/server/VarResponse.js";
 import type { ProtoGrpcType } from "../gen/proto/server.js";
+import type { JobPlanResult } from "../scheduler/job-plan.js";
 import { loadProto } from "../shared/proto.js";
 import { EMPTY, packValue, unpackOptional, unpackValue } from "./codec.js";
 import type * as P from "./proto-types.js";
@@ -477,6 +478,14 @@ export class ServerRpcClient implements ServerApi {
       jobModifyIndex: request.jobModifyIndex ?? 0,
     });
     return { ...res };
+  }
+
+  async jobPlan(job: Job, options: { diff: boolean }): Promise<JobPlanResult> {
+    const res = await this.unary<P.JobPlanRequest, P.JobPlanResponse__Output>(this.client.jobPlan, {
+      job: packValue(job),
+      diff: options.diff,
+    });
+    return unpackValue<JobPlanResult>(res.result);
   }
 
   // ── deployments ──

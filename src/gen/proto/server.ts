@@ -18,6 +18,8 @@ import type { JobDeregisterRequest as _drover_server_JobDeregisterRequest, JobDe
 import type { JobDispatchRequest as _drover_server_JobDispatchRequest, JobDispatchRequest__Output as _drover_server_JobDispatchRequest__Output } from './drover/server/JobDispatchRequest.js';
 import type { JobDispatchResponse as _drover_server_JobDispatchResponse, JobDispatchResponse__Output as _drover_server_JobDispatchResponse__Output } from './drover/server/JobDispatchResponse.js';
 import type { JobEvaluateRequest as _drover_server_JobEvaluateRequest, JobEvaluateRequest__Output as _drover_server_JobEvaluateRequest__Output } from './drover/server/JobEvaluateRequest.js';
+import type { JobPlanRequest as _drover_server_JobPlanRequest, JobPlanRequest__Output as _drover_server_JobPlanRequest__Output } from './drover/server/JobPlanRequest.js';
+import type { JobPlanResponse as _drover_server_JobPlanResponse, JobPlanResponse__Output as _drover_server_JobPlanResponse__Output } from './drover/server/JobPlanResponse.js';
 import type { JobRegisterRequest as _drover_server_JobRegisterRequest, JobRegisterRequest__Output as _drover_server_JobRegisterRequest__Output } from './drover/server/JobRegisterRequest.js';
 import type { JobRegisterResponse as _drover_server_JobRegisterResponse, JobRegisterResponse__Output as _drover_server_JobRegisterResponse__Output } from './drover/server/JobRegisterResponse.js';
 import type { JobRelatedRequest as _drover_server_JobRelatedRequest, JobRelatedRequest__Output as _drover_server_JobRelatedRequest__Output } from './drover/server/JobRelatedRequest.js';
@@ -71,6 +73,8 @@ export interface ProtoGrpcType {
       JobDispatchRequest: MessageTypeDefinition<_drover_server_JobDispatchRequest, _drover_server_JobDispatchRequest__Output>
       JobDispatchResponse: MessageTypeDefinition<_drover_server_JobDispatchResponse, _drover_server_JobDispatchResponse__Output>
       JobEvaluateRequest: MessageTypeDefinition<_drover_server_JobEvaluateRequest, _drover_server_JobEvaluateRequest__Output>
+      JobPlanRequest: MessageTypeDefinition<_drover_server_JobPlanRequest, _drover_server_JobPlanRequest__Output>
+      JobPlanResponse: MessageTypeDefinition<_drover_server_JobPlanResponse, _drover_server_JobPlanResponse__Output>
       JobRegisterRequest: MessageTypeDefinition<_drover_server_JobRegisterRequest, _drover_server_JobRegisterRequest__Output>
       JobRegisterResponse: MessageTypeDefinition<_drover_server_JobRegisterResponse, _drover_server_JobRegisterResponse__Output>
       JobRelatedRequest: MessageTypeDefinition<_drover_server_JobRelatedRequest, _drover_server_JobRelatedRequest__Output>

@@ -33,6 +33,7 @@ import type {
   VariableMetadata,
   VarResult,
 } from "../../rpc/server-api.js";
+import type { JobPlanResult } from "../../scheduler/job-plan.js";
 import type { GcRequest } from "../../scheduler/schedule-types.js";
 import { AllocEndpoints } from "./alloc-endpoints.js";
 import { DeploymentEndpoints } from "./deployment-endpoints.js";
@@ -177,6 +178,10 @@ export class ServerEndpoints implements ServerApi {
   }
 
   // ── versions, revert, evaluate, scale, periodic force (job-lifecycle-endpoints.ts) ──
+
+  jobPlan(job: Job, options: { diff: boolean }): Promise<JobPlanResult> {
+    return this.jobs.jobPlan(job, options);
+  }
 
   jobVersions(id: string, query: QueryOptions): Promise<QueryResult<Job[]>> {
     return this.lifecycle.jobVersions(id, query);

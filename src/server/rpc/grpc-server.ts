@@ -275,6 +275,9 @@ function serverHandlers(api: ServerApi, logger: Logger): P.ServerHandlers {
     JobPeriodicForce: unary(async (req: JobEvaluateRequest__Output) => ({
       ...(await api.jobPeriodicForce(req.namespace, req.jobId)),
     })),
+    JobPlan: unary(async (req: P.JobPlanRequest__Output) => ({
+      result: packValue(await api.jobPlan(unpackValue<Job>(req.job), { diff: req.diff })),
+    })),
     JobScale: unary(async (req: JobScaleRequest__Output) => ({
       ...(await api.jobScale({
         namespace: req.namespace,

@@ -1,3 +1,4 @@
+import { randomInt, randomUUID } from "node:crypto";
 import {
   type Allocation,
   DEFAULT_NAMESPACE,
@@ -13,6 +14,7 @@ import type {
   QueryResult,
   ServerApi,
 } from "../../rpc/server-api.js";
+import { type JobPlanResult, planJob } from "../../scheduler/job-plan.js";
 import { ConflictError, NotFoundError } from "../../shared/errors.js";
 import { dispatchJob } from "../dispatch.js";
 import { jobEvaluation } from "../new-evaluation.js";
@@ -29,6 +31,7 @@ type JobApi = Pick<
   | "jobAllocations"
   | "jobEvaluations"
   | "jobSummary"
+  | "jobPlan"
 >;
 
 /**
@@ -71,6 +74,30 @@ export class JobEndpoints implements JobApi {
         };
       },
       (c) => c.jobRegister(job, options),
+    );
+  }
+
+  /**
+   * Nomad's Job.Plan: the job's scheduler run on the leader's state (after a ReadIndex barrier,
+   * as linearizable reads are) with the job overlaid as its next version. Nothing is proposed:
+   * no job version, allocation or eval is written.
+   */
+  jobPlan(input: Job, options: { diff: boolean }): Promise<JobPlanResult> {
+    const now = this.c.now();
+    const job = jobFromInput(input, now);
+    return this.c.write(
+      async () => {
+        this.c.leaderDuties();
+        await this.c.server.barrier();
+        return planJob(this.c.state(), job, {
+          now,
+          seed: planSeed(),
+          evalId: randomUUID(),
+          diff: options.diff,
+        });
+      },
+      (c) => c.jobPlan(job, options),
+      true,
     );
   }
 
@@ -170,4 +197,9 @@ export class JobEndpoints implements JobApi {
       (c) => c.jobSummary(id, query),
     );
   }
+}
+
+/** The dry run's PRNG seed: the scheduler itself stays pure, the server picks it. */
+function planSeed(): number {
+  return randomInt(0, 0x7fffffff);
 }

@@ -19,6 +19,8 @@ import type { JobDeregisterRequest as _drover_server_JobDeregisterRequest, JobDe
 import type { JobDispatchRequest as _drover_server_JobDispatchRequest, JobDispatchRequest__Output as _drover_server_JobDispatchRequest__Output } from '../../drover/server/JobDispatchRequest.js';
 import type { JobDispatchResponse as _drover_server_JobDispatchResponse, JobDispatchResponse__Output as _drover_server_JobDispatchResponse__Output } from '../../drover/server/JobDispatchResponse.js';
 import type { JobEvaluateRequest as _drover_server_JobEvaluateRequest, JobEvaluateRequest__Output as _drover_server_JobEvaluateRequest__Output } from '../../drover/server/JobEvaluateRequest.js';
+import type { JobPlanRequest as _drover_server_JobPlanRequest, JobPlanRequest__Output as _drover_server_JobPlanRequest__Output } from '../../drover/server/JobPlanRequest.js';
+import type { JobPlanResponse as _drover_server_JobPlanResponse, JobPlanResponse__Output as _drover_server_JobPlanResponse__Output } from '../../drover/server/JobPlanResponse.js';
 import type { JobRegisterRequest as _drover_server_JobRegisterRequest, JobRegisterRequest__Output as _drover_server_JobRegisterRequest__Output } from '../../drover/server/JobRegisterRequest.js';
 import type { JobRegisterResponse as _drover_server_JobRegisterResponse, JobRegisterResponse__Output as _drover_server_JobRegisterResponse__Output } from '../../drover/server/JobRegisterResponse.js';
 import type { JobRelatedRequest as _drover_server_JobRelatedRequest, JobRelatedRequest__Output as _drover_server_JobRelatedRequest__Output } from '../../drover/server/JobRelatedRequest.js';
@@ -224,6 +226,15 @@ export interface ServerClient extends grpc.Client {
   jobPeriodicForce(argument: _drover_server_JobEvaluateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
   jobPeriodicForce(argument: _drover_server_JobEvaluateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
   jobPeriodicForce(argument: _drover_server_JobEvaluateRequest, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
+  
+  JobPlan(argument: _drover_server_JobPlanRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobPlanResponse__Output>): grpc.ClientUnaryCall;
+  JobPlan(argument: _drover_server_JobPlanRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_JobPlanResponse__Output>): grpc.ClientUnaryCall;
+  JobPlan(argument: _drover_server_JobPlanRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobPlanResponse__Output>): grpc.ClientUnaryCall;
+  JobPlan(argument: _drover_server_JobPlanRequest, callback: grpc.requestCallback<_drover_server_JobPlanResponse__Output>): grpc.ClientUnaryCall;
+  jobPlan(argument: _drover_server_JobPlanRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobPlanResponse__Output>): grpc.ClientUnaryCall;
+  jobPlan(argument: _drover_server_JobPlanRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_JobPlanResponse__Output>): grpc.ClientUnaryCall;
+  jobPlan(argument: _drover_server_JobPlanRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobPlanResponse__Output>): grpc.ClientUnaryCall;
+  jobPlan(argument: _drover_server_JobPlanRequest, callback: grpc.requestCallback<_drover_server_JobPlanResponse__Output>): grpc.ClientUnaryCall;
   
   JobRegister(argument: _drover_server_JobRegisterRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
   JobRegister(argument: _drover_server_JobRegisterRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
@@ -444,6 +455,8 @@ export interface ServerHandlers extends grpc.UntypedServiceImplementation {
   
   JobPeriodicForce: grpc.handleUnaryCall<_drover_server_JobEvaluateRequest__Output, _drover_server_JobRegisterResponse>;
   
+  JobPlan: grpc.handleUnaryCall<_drover_server_JobPlanRequest__Output, _drover_server_JobPlanResponse>;
+  
   JobRegister: grpc.handleUnaryCall<_drover_server_JobRegisterRequest__Output, _drover_server_JobRegisterResponse>;
   
   JobRelated: grpc.handleUnaryCall<_drover_server_JobRelatedRequest__Output, _drover_server_GetResponse>;
@@ -507,6 +520,7 @@ export interface ServerDefinition extends grpc.ServiceDefinition {
   JobGet: MethodDefinition<_drover_server_GetRequest, _drover_server_GetResponse, _drover_server_GetRequest__Output, _drover_server_GetResponse__Output>
   JobList: MethodDefinition<_drover_server_ListRequest, _drover_server_ListResponse, _drover_server_ListRequest__Output, _drover_server_ListResponse__Output>
   JobPeriodicForce: MethodDefinition<_drover_server_JobEvaluateRequest, _drover_server_JobRegisterResponse, _drover_server_JobEvaluateRequest__Output, _drover_server_JobRegisterResponse__Output>
+  JobPlan: MethodDefinition<_drover_server_JobPlanRequest, _drover_server_JobPlanResponse, _drover_server_JobPlanRequest__Output, _drover_server_JobPlanResponse__Output>
   JobRegister: MethodDefinition<_drover_server_JobRegisterRequest, _drover_server_JobRegisterResponse, _drover_server_JobRegisterRequest__Output, _drover_server_JobRegisterResponse__Output>
   JobRelated: MethodDefinition<_drover_server_JobRelatedRequest, _drover_server_GetResponse, _drover_server_JobRelatedRequest__Output, _drover_server_GetResponse__Output>
   JobRevert: MethodDefinition<_drover_server_JobRevertRequest, _drover_server_JobRegisterResponse, _drover_server_JobRevertRequest__Output, _drover_server_JobRegisterResponse__Output>

@@ -1,0 +1,12 @@
+// Original file: proto/server.proto
+
+
+export interface JobPlanRequest {
+  'job'?: (Buffer | Uint8Array | string);
+  'diff'?: (boolean);
+}
+
+export interface JobPlanRequest__Output {
+  'job': (Buffer);
+  'diff': (boolean);
+}
