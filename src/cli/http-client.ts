@@ -9,6 +9,7 @@ import type {
   TaskState,
   Variable,
 } from "../fsm/index.js";
+import type { JobPlanResult } from "../scheduler/job-plan.js";
 
 /**
  * A small typed client of an agent's HTTP API (the Nomad-shaped `/v1/...` routes), for the user
@@ -177,6 +178,9 @@ export type NodeStub = Pick<
 
 export type PublicNode = Omit<Node, "SecretID">;
 export type VariableMeta = Omit<Variable, "Items">;
+
+/** Nomad's JobPlanResponse as `POST /v1/job/:id/plan` answers it. */
+export type PlanAnswer = Omit<JobPlanResult, "Plan"> & { NextPeriodicLaunch: string | null };
 
 export interface RegisterAnswer {
   EvalID: string;
@@ -350,6 +354,11 @@ export class DroverClient {
       body["JobModifyIndex"] = checkIndex;
     }
     return (await this.request<RegisterAnswer>("POST", "/v1/jobs", { body })).body;
+  }
+  /** A dry run of the scheduler for `job` (the request's Job, as for registerJob). */
+  async planJob(id: string, job: unknown, diff: boolean): Promise<PlanAnswer> {
+    const body = { Job: job, Diff: diff };
+    return (await this.request<PlanAnswer>("POST", `/v1/job/${encodeURIComponent(id)}/plan`, { body })).body;
   }
   async deregisterJob(id: string, purge: boolean): Promise<RegisterAnswer> {
     const query = purge ? { purge: true } : {};

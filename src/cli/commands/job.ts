@@ -3,11 +3,13 @@ import { Command } from "commander";
 import type { DroverClient, Evaluation, Job, JobStub, JobSummary } from "../http-client.js";
 import { ApiError } from "../http-client.js";
 import { CliError, formatTime, json, keyValues, placementFailures, table } from "../output.js";
+import { formatPlan } from "../plan-output.js";
 import { allocTable } from "./alloc.js";
 import {
   action,
   clientFor,
   collect,
+  errorMessage,
   type GlobalFlags,
   intFlag,
   isNotFound,
@@ -272,6 +274,59 @@ interface StatusFlags extends GlobalFlags {
   verbose?: boolean;
 }
 
+interface PlanFlags extends GlobalFlags, FileFlags {
+  diff?: boolean | string;
+  verbose?: boolean;
+}
+
+/**
+ * Nomad's `job plan`: a dry run of the scheduler for the job file. Exit 0 when nothing would
+ * change, 1 when allocations would be created or destroyed, 2 when some would fail to place,
+ * 255 on any error (Nomad's codes; 2 is Drover's).
+ */
+export async function jobPlan(file: string, flags: PlanFlags): Promise<number> {
+  try {
+    const showDiff = flags.diff === undefined || flags.diff === true || flags.diff === "true";
+    if (typeof flags.diff === "string" && flags.diff !== "true" && flags.diff !== "false") {
+      throw new CliError(`-diff must be true or false, got ${JSON.stringify(flags.diff)}`);
+    }
+    const { job, submit, warnings } = await loadJobFile(file, flags);
+    for (const w of warnings) warn(`Warning: ${w}`);
+    let plan: Awaited<ReturnType<DroverClient["planJob"]>>;
+    try {
+      // The diff is always asked for: it tells whether anything changed (the exit code).
+      plan = await clientFor(flags).planJob(job.ID, submit, true);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 400) {
+        const detail = (error.body as { error?: string } | null)?.error ?? error.message;
+        throw new CliError(`Error during plan: ${detail}`);
+      }
+      throw error;
+    }
+    if (flags.json) {
+      write(json(plan));
+      return 0;
+    }
+    const runArgs = [
+      ...(flags.var ?? []).map((v) => `-var=${JSON.stringify(v)} `),
+      ...(flags.varFile ?? []).map((v) => `-var-file=${JSON.stringify(v)} `),
+    ].join("");
+    const { text, exitCode } = formatPlan(plan, {
+      jobType: job.Type,
+      file,
+      runArgs,
+      diff: showDiff,
+      verbose: flags.verbose ?? false,
+    });
+    write(text);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CliError && error.exitCode === 255) throw error;
+    const { message } = errorMessage(error);
+    throw new CliError(message, 255);
+  }
+}
+
 export async function jobStatus(id: string | undefined, flags: StatusFlags): Promise<number> {
   const client = clientFor(flags);
   if (id === undefined) {
@@ -390,6 +445,13 @@ export function addJobCommands(program: Command): void {
     .option("--check-index <n>", "submit only if the job's modify index is N (0: only if new)")
     .option("--verbose", "full IDs")
     .action(action(jobRun));
+
+  fileOptions(withGlobals(job.command("plan")))
+    .description("dry-run a job file: what the scheduler would do, without changing anything")
+    .argument("<file>", "job file (.hcl, .nomad or .json; - for stdin)")
+    .option("--diff [bool]", "show the diff from the running job (default true; -diff=false hides it)")
+    .option("--verbose", "expand added and deleted groups and tasks, and the job's own fields")
+    .action(action(jobPlan));
 
   withGlobals(job.command("status"))
     .description("list jobs, or show one job: summary, placement failures, allocations")
