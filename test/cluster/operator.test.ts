@@ -301,11 +301,21 @@ describe("operator snapshot: save from one cluster, restore into a fresh one", (
     await Promise.all([source?.stop(), target?.stop()]);
   });
 
-  /** What must survive a restore, read from one server's own state. */
-  async function picture(cluster: LocalCluster, server: ServerProcess): Promise<unknown> {
+  /**
+   * What must survive a restore, read from one server's own state with one request per table:
+   * not one consistent read. `indexes` collects each response's X-Nomad-Index, so a caller can
+   * tell a picture taken while the server applied a write (first reads older than the last)
+   * from one taken after it.
+   */
+  async function picture(
+    cluster: LocalCluster,
+    server: ServerProcess,
+    indexes: number[] = [],
+  ): Promise<unknown> {
     const get = async <T>(path: string): Promise<T> => {
       const res = await cluster.http<T>(server, "GET", `${path}${path.includes("?") ? "&" : "?"}stale`);
       expect(res.status, path).toBe(200);
+      indexes.push(res.index);
       return res.body;
     };
     const jobs = await get<Array<{ ID: string; Version: number; JobModifyIndex: number }>>("/v1/jobs");
@@ -384,11 +394,14 @@ describe("operator snapshot: save from one cluster, restore into a fresh one", (
     );
     expect(restored.status, JSON.stringify(restored.body)).toBe(200);
     expect(restored.body.Records).toBeGreaterThan(0);
-    // Every server applied the restore through Raft.
+    // Every server applied the restore through Raft. A picture counts only if every read in it
+    // saw the restore's index: the first probe can land while a follower applies the entry, and
+    // then its jobs (read first) are from before the restore and its variables from after.
     for (const server of target.servers) {
       const seen = await eventually(`${server.name} restored`, 15_000, async () => {
-        const p = (await picture(target, server)) as { vars: unknown[] };
-        return p.vars.some((v) => (v as unknown[])[0] === "app/db") ? p : undefined;
+        const indexes: number[] = [];
+        const p = await picture(target, server, indexes);
+        return Math.min(...indexes) >= restored.body.Index ? p : undefined;
       });
       expect(seen, server.name).toEqual(expected);
     }
