@@ -16,7 +16,7 @@ import { placementFailureLines } from "./output.js";
  * Pure: returns strings and the exit code.
  */
 
-/** Nomad's update words in the order the CLI lists them (alphabetical, as Nomad sorts them). */
+/** The task annotation that marks a change needing new allocations (printed with `+/-`). */
 const DESTRUCTIVE = "forces create/destroy update";
 
 function marker(type: DiffType, destructive = false): string {
