@@ -7,6 +7,7 @@ import type {
 } from "./commands.js";
 import { InvalidCommandError } from "./errors.js";
 import { ensureSummaryForJob } from "./job-summary.js";
+import { nextJobVersion } from "./job-version.js";
 import type { StateTxn } from "./state-txn.js";
 import { JOB_TYPES, type Job } from "./structs.js";
 import { JOB_TRACKED_VERSIONS } from "./tables.js";
@@ -57,16 +58,7 @@ export function applyJobDeregister(txn: StateTxn, command: JobDeregisterCommand)
 export function registerJob(txn: StateTxn, submitted: Job): Job {
   checkJob(submitted);
   const existing = txn.job(submitted.Namespace, submitted.ID);
-  const changed = existing === undefined || !sameSpec(existing, submitted);
-  const job: Job = {
-    ...submitted,
-    Version: existing === undefined ? 0 : changed ? existing.Version + 1 : existing.Version,
-    Stable: changed ? false : (existing?.Stable ?? false),
-    Status: existing?.Status ?? "pending",
-    CreateIndex: existing?.CreateIndex ?? txn.index,
-    ModifyIndex: txn.index,
-    JobModifyIndex: changed ? txn.index : (existing?.JobModifyIndex ?? txn.index),
-  };
+  const job = nextJobVersion(existing, submitted, txn.index);
   txn.putJob(job);
   const versions = txn.jobVersionList(job.Namespace, job.ID).filter((v) => v.Version !== job.Version);
   txn.putJobVersions(job.Namespace, job.ID, [job, ...versions].slice(0, JOB_TRACKED_VERSIONS));
@@ -89,28 +81,6 @@ export function markJobVersionStable(txn: StateTxn, namespace: string, id: strin
   if (job !== undefined && job.Version === version && !job.Stable) {
     txn.putJob({ ...job, Stable: true, ModifyIndex: txn.index });
   }
-}
-
-const VOLATILE: ReadonlySet<string> = new Set([
-  "Version",
-  "Stable",
-  "Status",
-  "StatusDescription",
-  "SubmitTime",
-  "CreateIndex",
-  "ModifyIndex",
-  "JobModifyIndex",
-]);
-
-/** Whether two jobs differ only in fields the store manages (Nomad Job.SpecChanged). */
-function sameSpec(a: Job, b: Job): boolean {
-  const spec = (job: Job): string =>
-    JSON.stringify(
-      Object.entries(job)
-        .filter(([key]) => !VOLATILE.has(key))
-        .sort(([x], [y]) => (x < y ? -1 : 1)),
-    );
-  return spec(a) === spec(b);
 }
 
 function checkJob(job: Job): void {

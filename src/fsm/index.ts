@@ -4,6 +4,7 @@ export * from "./commands.js";
 export { DroverFsm } from "./drover-fsm.js";
 export * from "./errors.js";
 export * from "./evaluation.js";
+export { nextJobVersion, sameJobSpec } from "./job-version.js";
 export { LevelState, type LevelStateOptions } from "./leveldb-state.js";
 export * from "./mock.js";
 export { tablesFromSnapshot, writeSnapshotStream } from "./snapshot-stream.js";

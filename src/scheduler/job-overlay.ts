@@ -18,7 +18,7 @@ import type {
 export class JobOverlayReader implements StateReader {
   constructor(
     private readonly base: StateReader,
-    /** The job as it would be stored (see proposedJobVersion). */
+    /** The job as it would be stored (see nextJobVersion in src/fsm/job-version.ts). */
     readonly job: Job,
   ) {}
 
@@ -147,48 +147,4 @@ export class JobOverlayReader implements StateReader {
   tableIndex(table: string): number {
     return this.base.tableIndex(table);
   }
-}
-
-/**
- * Fields the state store manages rather than the submitter; a job that differs from the stored
- * one only in these is the same version (mirrors the store's rule in src/fsm/apply-job.ts).
- */
-const VOLATILE: ReadonlySet<string> = new Set([
-  "Version",
-  "Stable",
-  "Status",
-  "StatusDescription",
-  "SubmitTime",
-  "CreateIndex",
-  "ModifyIndex",
-  "JobModifyIndex",
-]);
-
-/** Whether two jobs differ only in fields the store manages (Nomad's Job.SpecChanged, negated). */
-export function sameJobSpec(a: Job, b: Job): boolean {
-  const spec = (job: Job): string =>
-    JSON.stringify(
-      Object.entries(job)
-        .filter(([key]) => !VOLATILE.has(key))
-        .sort(([x], [y]) => (x < y ? -1 : 1)),
-    );
-  return spec(a) === spec(b);
-}
-
-/**
- * `submitted` as the store would keep it if it were registered at `index` over `existing`: a
- * changed spec becomes the next version (JobModifyIndex = index), an unchanged one keeps the
- * stored version and indexes.
- */
-export function proposedJobVersion(existing: Job | undefined, submitted: Job, index: number): Job {
-  const changed = existing === undefined || !sameJobSpec(existing, submitted);
-  return {
-    ...submitted,
-    Version: existing === undefined ? 0 : changed ? existing.Version + 1 : existing.Version,
-    Stable: changed ? false : (existing?.Stable ?? false),
-    Status: existing?.Status ?? "pending",
-    CreateIndex: existing?.CreateIndex ?? index,
-    ModifyIndex: index,
-    JobModifyIndex: changed ? index : (existing?.JobModifyIndex ?? index),
-  };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { nextJobVersion } from "../fsm/job-version.js";
 import type { Job } from "../fsm/structs.js";
-import { JobOverlayReader, proposedJobVersion } from "./job-overlay.js";
+import { JobOverlayReader } from "./job-overlay.js";
 import { planJob } from "./job-plan.js";
 import { mockGroup, mockJob, mockNode, mockTask } from "./test-fixtures.js";
 import { SchedulerHarness } from "./test-harness.js";
@@ -25,21 +26,21 @@ function running(job: Job): { h: SchedulerHarness; stored: Job } {
   return { h, stored };
 }
 
-describe("proposedJobVersion", () => {
+describe("nextJobVersion", () => {
   it("makes a new job version 0 and a changed one the next version, at the given index", () => {
     const job = webJob();
-    expect(proposedJobVersion(undefined, job, 9)).toMatchObject({
+    expect(nextJobVersion(undefined, job, 9)).toMatchObject({
       Version: 0,
       JobModifyIndex: 9,
       CreateIndex: 9,
     });
     const stored = { ...job, Version: 2, JobModifyIndex: 5, CreateIndex: 3 };
-    expect(proposedJobVersion(stored, { ...job, Priority: 60 }, 9)).toMatchObject({
+    expect(nextJobVersion(stored, { ...job, Priority: 60 }, 9)).toMatchObject({
       Version: 3,
       JobModifyIndex: 9,
       CreateIndex: 3,
     });
-    expect(proposedJobVersion(stored, job, 9)).toMatchObject({ Version: 2, JobModifyIndex: 5 });
+    expect(nextJobVersion(stored, job, 9)).toMatchObject({ Version: 2, JobModifyIndex: 5 });
   });
 });
 
@@ -47,7 +48,7 @@ describe("JobOverlayReader", () => {
   it("answers the proposed job and its version, the snapshot for everything else", () => {
     const { h, stored } = running(webJob());
     const snapshot = h.snapshot();
-    const proposed = proposedJobVersion(stored, { ...stored, Priority: 80 }, snapshot.index + 1);
+    const proposed = nextJobVersion(stored, { ...stored, Priority: 80 }, snapshot.index + 1);
     const overlay = new JobOverlayReader(snapshot, proposed);
     expect(overlay.index).toBe(snapshot.index);
     expect(overlay.jobByID("default", "web")?.Priority).toBe(80);
@@ -62,7 +63,7 @@ describe("JobOverlayReader", () => {
 
   it("adds a job the snapshot does not have", () => {
     const h = new SchedulerHarness();
-    const overlay = new JobOverlayReader(h.snapshot(), proposedJobVersion(undefined, webJob(), 1));
+    const overlay = new JobOverlayReader(h.snapshot(), nextJobVersion(undefined, webJob(), 1));
     expect([...overlay.jobs()].map((j) => j.ID)).toEqual(["web"]);
     expect([...overlay.jobsByType("batch")]).toEqual([]);
   });

@@ -1,9 +1,10 @@
 import { makeEvaluation } from "../fsm/evaluation.js";
+import { nextJobVersion } from "../fsm/job-version.js";
 import type { StateReader } from "../fsm/state-reader.js";
 import type { AllocMetric, Evaluation, Job, Nanos, Plan } from "../fsm/structs.js";
 import { schedule } from "./index.js";
 import { type JobDiff, jobDiff, type TaskGroupDiff } from "./job-diff.js";
-import { JobOverlayReader, proposedJobVersion } from "./job-overlay.js";
+import { JobOverlayReader } from "./job-overlay.js";
 import { type DesiredTGUpdates, emptyDesiredUpdates, type PlanAnnotations } from "./schedule-types.js";
 import { tasksUpdated } from "./tasks-updated.js";
 
@@ -51,7 +52,7 @@ const UPDATE_WORDS: ReadonlyArray<readonly [keyof DesiredTGUpdates, string]> = [
  */
 export function planJob(reader: StateReader, submitted: Job, options: JobPlanOptions): JobPlanResult {
   const existing = reader.jobByID(submitted.Namespace, submitted.ID);
-  const proposed = proposedJobVersion(existing, submitted, reader.index + 1);
+  const proposed = nextJobVersion(existing, submitted, reader.index + 1);
   const evaluation = makeEvaluation(
     {
       ID: options.evalId,
