@@ -1,46 +1,11 @@
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentProcess, LocalCluster } from "../../src/cli/local-cluster.js";
+import { type CliRun, drover } from "./cli-runner.js";
 import { clientNodeId } from "./client-helpers.js";
-
-const bin = join(import.meta.dirname, "..", "..", "bin", "drover.js");
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The built CLI as a child process (stdout a pipe, so not a TTY), against `addr`. */
-function drover(addr: string, args: readonly string[], timeoutMs = 30_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: { ...process.env, DROVER_ADDR: addr, DROVER_TOKEN: "" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`drover ${args.join(" ")}: no exit within ${timeoutMs} ms; stdout ${stdout}`));
-    }, timeoutMs);
-    child.on("error", reject);
-    child.on("close", (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
 
 const shellJob = (id: string, script: string, driver = "raw_exec"): string => `
 job "${id}" {
@@ -123,7 +88,7 @@ describe("drover CLI against a real cluster", () => {
   let dir: string;
   let allocId = "";
 
-  const run = (...args: string[]): Promise<Run> => drover(addr, args);
+  const run = (...args: string[]): Promise<CliRun> => drover(addr, args);
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "drover-cli-test-"));
@@ -326,7 +291,7 @@ describe("drover CLI against a real cluster", () => {
     expect(scale.status, scale.stdout + scale.stderr).toBe(0);
     expect(scale.stdout).toContain('Task group "web" of job "web" scaled to 2');
     expect(scale.stdout).toMatch(/finished with status "complete"/);
-    const running = (r: Run): number =>
+    const running = (r: CliRun): number =>
       (r.stdout.match(/^[0-9a-f]{8}\s+[0-9a-f]{8}\s+web\s+\d+\s+run\s+running/gm) ?? []).length;
     expect(
       running(

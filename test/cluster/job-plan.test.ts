@@ -1,45 +1,10 @@
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentProcess, LocalCluster, type ServerProcess } from "../../src/cli/local-cluster.js";
+import { type CliRun, drover } from "./cli-runner.js";
 import { type AllocStub, clientNodeId } from "./client-helpers.js";
-
-const bin = join(import.meta.dirname, "..", "..", "bin", "drover.js");
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The built CLI as a child process against `addr`. */
-function drover(addr: string, args: readonly string[], timeoutMs = 60_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: { ...process.env, DROVER_ADDR: addr, DROVER_TOKEN: "" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`drover ${args.join(" ")}: no exit within ${timeoutMs} ms; stdout ${stdout}`));
-    }, timeoutMs);
-    child.on("error", reject);
-    child.on("close", (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
 
 /** A service job of one raw_exec sleep; VERSION in its env makes versions differ. */
 const webJob = (version: string, driver = "raw_exec", id = "web"): string => `
@@ -101,8 +66,8 @@ describe("job plan: a dry run of the scheduler", () => {
   let v1: string;
   let v2: string;
 
-  const plan = (...args: string[]): Promise<Run> => drover(follower.httpUrl, ["job", "plan", ...args]);
-  const run = (...args: string[]): Promise<Run> => drover(leader.httpUrl, ["job", "run", ...args]);
+  const plan = (...args: string[]): Promise<CliRun> => drover(follower.httpUrl, ["job", "plan", ...args]);
+  const run = (...args: string[]): Promise<CliRun> => drover(leader.httpUrl, ["job", "run", ...args]);
   const http = <T>(method: string, path: string, body?: unknown) =>
     cluster.http<T>(follower, method, path, body);
   /** What a plan must never change: the job's version and index, its allocations and evals. */

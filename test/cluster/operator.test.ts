@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalCluster, type ServerProcess } from "../../src/cli/local-cluster.js";
 import { NodeSimulator } from "../../src/client/node-sim/node-simulator.js";
 import { silentLogger } from "../../src/shared/log.js";
+import { DROVER_BIN, drover } from "./cli-runner.js";
 import { serviceJob, submit } from "./scheduling-helpers.js";
 
 interface RaftConf {
@@ -81,35 +82,6 @@ async function readStream(
   return lines;
 }
 
-const bin = join(import.meta.dirname, "..", "..", "bin", "drover.js");
-
-/** The built CLI as a child process against `addr`. */
-function drover(
-  addr: string,
-  args: readonly string[],
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: { ...process.env, DROVER_ADDR: addr, DROVER_TOKEN: "" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    child.on("error", reject);
-    child.on("close", (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
-
 const typesOf = (lines: StreamLine[]): string[] =>
   lines.flatMap((l) => (l.Events ?? []).map((e) => `${e.Topic}/${e.Type}`));
 
@@ -183,7 +155,7 @@ describe("operator API, event stream and search on a 3-server cluster", () => {
     // The CLI follows the same stream until interrupted.
     const child = spawn(
       process.execPath,
-      [bin, "event", "stream", "--topic", "Job:streamed", "--index", "1"],
+      [DROVER_BIN, "event", "stream", "--topic", "Job:streamed", "--index", "1"],
       {
         env: { ...process.env, DROVER_ADDR: follower.httpUrl, DROVER_TOKEN: "" },
         stdio: ["ignore", "pipe", "pipe"],
