@@ -70,8 +70,7 @@ while (1) {
   POSIX::dup2(fileno($o), 1); POSIX::dup2(fileno($e), 2);
   %ENV = ();
   for (@env) { my ($k, $v) = split /=/, $_, 2; $ENV{$k} = $v; }
-  exec { $argv[0] } @argv;
-  POSIX::_exit(127);
+  exec { $argv[0] } @argv or POSIX::_exit(127);
 }
 `;
 
