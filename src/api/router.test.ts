@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ValidationError } from "../shared/errors.js";
 import { queryOptions } from "./query-params.js";
 import { Router } from "./router.js";
 
@@ -22,6 +23,11 @@ describe("Router", () => {
     expect(router.match("GET", "/v1/nope")).toEqual({ found: undefined, pathKnown: false });
     expect(router.match("DELETE", "/v1/jobs")).toEqual({ found: undefined, pathKnown: true });
     expect(router.match("PUT", "/v1/var").found).toBeUndefined();
+  });
+
+  it("refuses a malformed percent escape in a parameter as bad input, not a fault", () => {
+    expect(() => router.match("PUT", "/v1/var/%ff/x")).toThrow(ValidationError);
+    expect(() => router.match("GET", "/v1/job/%")).toThrow(/malformed percent-encoding/);
   });
 });
 

@@ -1,3 +1,5 @@
+import { ValidationError } from "../shared/errors.js";
+
 /**
  * A small exact-match router for `/v1/...` paths with `:name` parameters. A parameter matches one
  * path segment, except a trailing `:name*`, which takes the rest of the path (variable paths
@@ -69,16 +71,25 @@ function matchesShape(pattern: readonly Segment[], parts: readonly string[]): bo
   return pattern.length === parts.length;
 }
 
+/** One URI-decoded path segment; a malformed escape ("%ff", "%") is the client's error (400). */
+function decodeSegment(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new ValidationError(`malformed percent-encoding in ${JSON.stringify(part)}`, "path");
+  }
+}
+
 /** The (URI-decoded) params of a path that matchesShape() accepted. */
 function params(pattern: readonly Segment[], parts: readonly string[]): Params {
   const out: Params = {};
   for (let i = 0; i < pattern.length; i++) {
     const seg = pattern[i] as Segment;
     if (seg.kind === "rest") {
-      out[seg.name] = parts.slice(i).map(decodeURIComponent).join("/");
+      out[seg.name] = parts.slice(i).map(decodeSegment).join("/");
       return out;
     }
-    if (seg.kind === "param") out[seg.name] = decodeURIComponent(parts[i] as string);
+    if (seg.kind === "param") out[seg.name] = decodeSegment(parts[i] as string);
   }
   return out;
 }
