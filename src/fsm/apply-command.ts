@@ -7,7 +7,7 @@ import {
 } from "./apply-deployment.js";
 import { upsertEvals } from "./apply-eval.js";
 import { applyGcDelete } from "./apply-gc.js";
-import { applyJobDeregister, applyJobRegister } from "./apply-job.js";
+import { applyJobDeregister, applyJobRegister, applyJobStability } from "./apply-job.js";
 import {
   applyNodeDeregister,
   applyNodeDrain,
@@ -87,6 +87,9 @@ export function applyCommand(txn: StateTxn, command: Command): CommandResult {
       break;
     case "scheduler-config":
       result = applySchedulerConfig(txn, command);
+      break;
+    case "job-stability":
+      result = applyJobStability(txn, command);
       break;
     case "var-put":
       result = applyVarPut(txn, command);

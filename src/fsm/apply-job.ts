@@ -1,9 +1,11 @@
 import { upsertEval } from "./apply-eval.js";
 import type {
+  IndexResult,
   JobDeregisterCommand,
   JobDeregisterResult,
   JobRegisterCommand,
   JobRegisterResult,
+  JobStabilityCommand,
 } from "./commands.js";
 import { InvalidCommandError } from "./errors.js";
 import { ensureSummaryForJob } from "./job-summary.js";
@@ -69,17 +71,40 @@ export function registerJob(txn: StateTxn, submitted: Job): Job {
 
 /** Marks a job version stable (a deployment of it succeeded). */
 export function markJobVersionStable(txn: StateTxn, namespace: string, id: string, version: number): void {
+  setJobVersionStability(txn, namespace, id, version, true);
+}
+
+/** An operator's `job-stability`: the version must exist (the endpoint checked; a race fails here). */
+export function applyJobStability(txn: StateTxn, command: JobStabilityCommand): IndexResult {
+  const { Namespace: namespace, JobID: id, JobVersion: version } = command;
+  if (!txn.jobVersionList(namespace, id).some((v) => v.Version === version)) {
+    throw new InvalidCommandError(
+      `job ${JSON.stringify(id)} in namespace ${namespace} has no version ${version}`,
+    );
+  }
+  setJobVersionStability(txn, namespace, id, version, command.Stable);
+  return { Index: txn.index };
+}
+
+/** Sets Stable of one stored version, and of the job when it is the current version. */
+function setJobVersionStability(
+  txn: StateTxn,
+  namespace: string,
+  id: string,
+  version: number,
+  stable: boolean,
+): void {
   const versions = txn.jobVersionList(namespace, id);
-  if (versions.some((v) => v.Version === version && !v.Stable)) {
+  if (versions.some((v) => v.Version === version && v.Stable !== stable)) {
     txn.putJobVersions(
       namespace,
       id,
-      versions.map((v) => (v.Version === version ? { ...v, Stable: true } : v)),
+      versions.map((v) => (v.Version === version ? { ...v, Stable: stable } : v)),
     );
   }
   const job = txn.job(namespace, id);
-  if (job !== undefined && job.Version === version && !job.Stable) {
-    txn.putJob({ ...job, Stable: true, ModifyIndex: txn.index });
+  if (job !== undefined && job.Version === version && job.Stable !== stable) {
+    txn.putJob({ ...job, Stable: stable, ModifyIndex: txn.index });
   }
 }
 

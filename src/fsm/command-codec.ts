@@ -78,6 +78,7 @@ const SHAPES: Readonly<Record<CommandType, Shape>> = {
     Eval: "object?",
   },
   "scheduler-config": { Config: "object", CAS: "number?" },
+  "job-stability": { Namespace: "string", JobID: "string", JobVersion: "number", Stable: "boolean" },
   "var-put": { Var: "object", CAS: "number?", Now: "number" },
   "var-delete": { Namespace: "string", Path: "string", CAS: "number?" },
   "gc-delete": {

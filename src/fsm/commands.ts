@@ -189,6 +189,18 @@ export interface SchedulerConfigCommand {
   CAS: number | null;
 }
 
+/**
+ * Marks one version of a job stable or not (Nomad's Job.Stability, `POST /v1/job/:id/stable`):
+ * the version's record and, when it is the current version, the job itself.
+ */
+export interface JobStabilityCommand {
+  type: "job-stability";
+  Namespace: string;
+  JobID: string;
+  JobVersion: number;
+  Stable: boolean;
+}
+
 export interface VarPutCommand {
   type: "var-put";
   Var: Pick<Variable, "Namespace" | "Path" | "Items">;
@@ -249,6 +261,7 @@ export type Command =
   | DeploymentPromoteCommand
   | DeploymentAllocHealthCommand
   | SchedulerConfigCommand
+  | JobStabilityCommand
   | VarPutCommand
   | VarDeleteCommand
   | GcDeleteCommand
@@ -314,6 +327,7 @@ export interface CommandResults {
   "deployment-promote": IndexResult;
   "deployment-alloc-health": IndexResult;
   "scheduler-config": SchedulerConfigResult;
+  "job-stability": IndexResult;
   "var-put": VarPutResult;
   "var-delete": VarDeleteResult;
   "gc-delete": IndexResult;
@@ -340,6 +354,7 @@ export const COMMAND_TYPES: readonly CommandType[] = [
   "deployment-promote",
   "deployment-alloc-health",
   "scheduler-config",
+  "job-stability",
   "var-put",
   "var-delete",
   "gc-delete",

@@ -90,6 +90,59 @@ describe("StateStore", () => {
     expect(snap.jobByVersion("default", "web", 5)?.Priority).toBe(14);
   });
 
+  it("sets a version's stability both ways, on the job too when current; an unknown version fails", () => {
+    const store = seeded();
+    store.apply(3, { type: "job-register", Job: mockJob({ ID: "web", Priority: 70 }), Eval: null });
+    store.apply(4, {
+      type: "job-stability",
+      Namespace: "default",
+      JobID: "web",
+      JobVersion: 0,
+      Stable: true,
+    });
+    let snap = store.snapshot();
+    expect(snap.jobByVersion("default", "web", 0)?.Stable).toBe(true);
+    expect(snap.jobByID("default", "web")).toMatchObject({ Version: 1, Stable: false, ModifyIndex: 3 });
+    const result = store.apply(5, {
+      type: "job-stability",
+      Namespace: "default",
+      JobID: "web",
+      JobVersion: 1,
+      Stable: true,
+    });
+    expect(result).toEqual({ Index: 5 });
+    snap = store.snapshot();
+    expect(snap.jobByID("default", "web")).toMatchObject({ Stable: true, ModifyIndex: 5 });
+    expect(snap.jobByVersion("default", "web", 1)?.Stable).toBe(true);
+    store.apply(6, {
+      type: "job-stability",
+      Namespace: "default",
+      JobID: "web",
+      JobVersion: 1,
+      Stable: false,
+    });
+    snap = store.snapshot();
+    expect(snap.jobByID("default", "web")).toMatchObject({ Stable: false, ModifyIndex: 6 });
+    expect(snap.jobByVersion("default", "web", 1)?.Stable).toBe(false);
+    expect(() =>
+      store.apply(7, {
+        type: "job-stability",
+        Namespace: "default",
+        JobID: "web",
+        JobVersion: 9,
+        Stable: true,
+      }),
+    ).toThrow(InvalidCommandError);
+    const command: Command = {
+      type: "job-stability",
+      Namespace: "default",
+      JobID: "web",
+      JobVersion: 0,
+      Stable: false,
+    };
+    expect(decodeCommand(encodeCommand(command))).toEqual(command);
+  });
+
   it("applies a plan: indexes, summary, job status, and snapshots stay frozen", () => {
     const store = seeded();
     store.apply(3, {

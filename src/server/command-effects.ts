@@ -99,6 +99,7 @@ export function commandEffects(command: Command, state: StateReader): CommandEff
       break;
     case "eval-delete":
     case "scheduler-config":
+    case "job-stability":
     case "var-put":
     case "var-delete":
     // The leader re-establishes its duties from the restored state (ServerAgent).

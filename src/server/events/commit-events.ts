@@ -28,6 +28,8 @@ const EVENT_TYPES: Readonly<Record<CommandType, string | undefined>> = {
   "deployment-promote": "DeploymentPromotion",
   "deployment-alloc-health": "DeploymentAllocHealth",
   "scheduler-config": undefined,
+  // Nomad publishes no event for Job.Stability either.
+  "job-stability": undefined,
   "var-put": undefined,
   "var-delete": undefined,
   // The whole state changed: the agent resets every subscription instead.
