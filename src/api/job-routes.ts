@@ -44,7 +44,7 @@ function checkJobId(req: ApiRequest, body: Record<string, unknown>): string {
 }
 
 /**
- * A job's life after registration, as Nomad's routes: its versions, revert, a forced eval, a
+ * A job's life after registration, as Nomad's routes: its versions, revert, stability, a forced eval, a
  * periodic launch now, scaling and its scale status, its deployments; plus stopping one
  * allocation and purging a node.
  */
@@ -100,6 +100,20 @@ export function jobLifecycleRoutes(router: Router<Handler>, api: ServerApi): voi
     const version = intField(body, "JobVersion");
     const prior = intField(body, "EnforcePriorVersion", true);
     return registerAnswer(await api.jobRevert(namespaceOf(req), id, version, prior));
+  });
+  post("/v1/job/:id/stable", async (req) => {
+    const body = optionalBody(req);
+    const id = checkJobId(req, body);
+    const version = intField(body, "JobVersion");
+    const stable = body["Stable"];
+    if (typeof stable !== "boolean") {
+      throw new ValidationError(
+        `Stable must be a boolean, got ${JSON.stringify(stable ?? null)}`,
+        "request body",
+      );
+    }
+    const res = await api.jobStability(namespaceOf(req), id, version, stable);
+    return ok({ JobModifyIndex: res.jobModifyIndex, Index: res.index });
   });
   post("/v1/job/:id/evaluate", async (req) => {
     const body = optionalBody(req);

@@ -18,6 +18,7 @@ import { HttpError } from "./http-error.js";
 import type { ApiRequest, ApiResponse, Handler } from "./http-server.js";
 import { jobLifecycleRoutes } from "./job-routes.js";
 import { nomadMetricsJson } from "./metrics-json.js";
+import { operatorConfigRoutes } from "./operator-config-routes.js";
 import { flagParam, intParam, queryOptions } from "./query-params.js";
 import { Router } from "./router.js";
 
@@ -282,6 +283,7 @@ export function v1Router(deps: V1Deps, router = new Router<Handler>()): Router<H
 
   jobLifecycleRoutes(router, api);
   deploymentRoutes(router, api);
+  operatorConfigRoutes(router, api);
 
   // ── nodes ──
   router.add("GET", "/v1/nodes", async (req) => {

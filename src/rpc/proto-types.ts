@@ -54,6 +54,14 @@ export type {
   JobRelatedRequest,
   JobRelatedRequest__Output,
 } from "../gen/proto/drover/server/JobRelatedRequest.js";
+export type {
+  JobStabilityRequest,
+  JobStabilityRequest__Output,
+} from "../gen/proto/drover/server/JobStabilityRequest.js";
+export type {
+  JobStabilityResponse,
+  JobStabilityResponse__Output,
+} from "../gen/proto/drover/server/JobStabilityResponse.js";
 export type { ListRequest, ListRequest__Output } from "../gen/proto/drover/server/ListRequest.js";
 export type { ListResponse, ListResponse__Output } from "../gen/proto/drover/server/ListResponse.js";
 export type {
@@ -98,6 +106,14 @@ export type {
 } from "../gen/proto/drover/server/PlanSubmitResponse.js";
 export type { QueryMeta, QueryMeta__Output } from "../gen/proto/drover/server/QueryMeta.js";
 export type { QueryOptions, QueryOptions__Output } from "../gen/proto/drover/server/QueryOptions.js";
+export type {
+  SchedulerSetConfigRequest,
+  SchedulerSetConfigRequest__Output,
+} from "../gen/proto/drover/server/SchedulerSetConfigRequest.js";
+export type {
+  SchedulerSetConfigResponse,
+  SchedulerSetConfigResponse__Output,
+} from "../gen/proto/drover/server/SchedulerSetConfigResponse.js";
 export type { ServerClient, ServerHandlers } from "../gen/proto/drover/server/Server.js";
 export type {
   StatusLeaderResponse,

@@ -10,6 +10,7 @@ import type {
   NodeStatus,
   Plan,
   PlanResult,
+  SchedulerConfiguration,
   SchedulerType,
   SchedulingEligibility,
   Variable,
@@ -172,6 +173,19 @@ export interface JobScaleRequest {
   jobModifyIndex?: number;
 }
 
+/** What `job stability` answers (Nomad's JobStabilityResponse). */
+export interface JobStabilityResult {
+  /** The index at which the stability was written. */
+  jobModifyIndex: number;
+  index: number;
+}
+
+/** What setting the scheduler configuration answers; `updated` is false when the CAS failed. */
+export interface SchedulerSetConfigResult {
+  updated: boolean;
+  index: number;
+}
+
 /** A list entry of `/v1/vars`: a variable without its items. */
 export type VariableMetadata = Omit<Variable, "Items">;
 
@@ -232,6 +246,13 @@ export interface ServerApi {
   jobScale(request: JobScaleRequest): Promise<JobRegisterResult>;
   /** A dry run of the scheduler for `job` on the leader's state; nothing is committed. */
   jobPlan(job: Job, options: { diff: boolean }): Promise<JobPlanResult>;
+  /** Marks version `version` of the job stable or not (404 when the job has no such version). */
+  jobStability(
+    namespace: string,
+    jobId: string,
+    version: number,
+    stable: boolean,
+  ): Promise<JobStabilityResult>;
 
   deploymentList(query: QueryOptions): Promise<QueryResult<Deployment[]>>;
   deploymentGet(id: string, query: QueryOptions): Promise<QueryResult<Deployment | undefined>>;
@@ -251,6 +272,15 @@ export interface ServerApi {
   planSubmit(plan: Plan): Promise<PlanResult>;
   /** Commits a core eval's garbage collection for the worker holding `token` for `evalId`. */
   gcCommit(request: GcRequest, evalId: string, token: string): Promise<number>;
+
+  schedulerGetConfig(query: QueryOptions): Promise<QueryResult<SchedulerConfiguration>>;
+  /** Sets the configuration (its CreateIndex/ModifyIndex are ignored); only if still at `cas` when given. */
+  schedulerSetConfig(
+    config: SchedulerConfiguration,
+    cas: number | undefined,
+  ): Promise<SchedulerSetConfigResult>;
+  /** Enqueues a forced garbage collection on the leader (a `_core` eval of kind force-gc). */
+  systemGc(): Promise<void>;
 
   statusLeader(): Promise<{ leaderId: string; leaderRpcAddress: string }>;
   statusPeers(): Promise<ServerAddress[]>;

@@ -11,6 +11,7 @@ import type {
   NodeStatus,
   Plan,
   PlanResult,
+  SchedulerConfiguration,
   SchedulerType,
   SchedulingEligibility,
   Variable,
@@ -47,10 +48,12 @@ import type {
   JobRegisterResult,
   JobScaleRequest,
   JobScaleStatus,
+  JobStabilityResult,
   NodeUpdateResult,
   QueryMeta,
   QueryOptions,
   QueryResult,
+  SchedulerSetConfigResult,
   ServerAddress,
   ServerApi,
   VariableMetadata,
@@ -488,6 +491,19 @@ export class ServerRpcClient implements ServerApi {
     return unpackValue<JobPlanResult>(res.result);
   }
 
+  async jobStability(
+    namespace: string,
+    jobId: string,
+    version: number,
+    stable: boolean,
+  ): Promise<JobStabilityResult> {
+    const res = await this.unary<P.JobStabilityRequest, P.JobStabilityResponse__Output>(
+      this.client.jobStability,
+      { namespace, jobId, jobVersion: version, stable },
+    );
+    return { jobModifyIndex: res.jobModifyIndex, index: res.index };
+  }
+
   // ── deployments ──
 
   deploymentList(query: QueryOptions): Promise<QueryResult<Deployment[]>> {
@@ -568,6 +584,29 @@ export class ServerRpcClient implements ServerApi {
   }
 
   // ── status ──
+
+  // ── operator ──
+
+  async schedulerGetConfig(query: QueryOptions): Promise<QueryResult<SchedulerConfiguration>> {
+    const res = await this.get<SchedulerConfiguration>(this.client.schedulerGetConfig, "", query);
+    if (res.value === undefined) throw new Error("SchedulerGetConfig answered no configuration");
+    return { value: res.value, meta: res.meta };
+  }
+
+  async schedulerSetConfig(
+    config: SchedulerConfiguration,
+    cas: number | undefined,
+  ): Promise<SchedulerSetConfigResult> {
+    const res = await this.unary<P.SchedulerSetConfigRequest, P.SchedulerSetConfigResponse__Output>(
+      this.client.schedulerSetConfig,
+      { config: packValue(config), hasCas: cas !== undefined, cas: cas ?? 0 },
+    );
+    return { updated: res.updated, index: res.index };
+  }
+
+  async systemGc(): Promise<void> {
+    await this.unary<P.Empty, P.Empty__Output>(this.client.systemGc, {});
+  }
 
   async statusLeader(): Promise<{ leaderId: string; leaderRpcAddress: string }> {
     const res = await this.unary<P.Empty, P.StatusLeaderResponse__Output>(this.client.statusLeader, {});

@@ -1,6 +1,7 @@
 import type { Command } from "../fsm/commands.js";
 import type { Evaluation, Plan, PlanResult } from "../fsm/structs.js";
 import { allocClientTerminal, isTerminalEvalStatus } from "../fsm/structs.js";
+import { CORE_JOB_FORCE_GC } from "../scheduler/core-scheduler.js";
 import type { GcRequest } from "../scheduler/schedule-types.js";
 import { SeededRandom } from "../shared/rand.js";
 import { BlockedEvals } from "./blocked-evals.js";
@@ -190,6 +191,14 @@ export class Leader {
     return this.client.collectGarbage(request, evalId, token);
   }
 
+  /**
+   * Enqueues a forced GC (`PUT /v1/system/gc`): one core eval of kind force-gc, straight to the
+   * broker like the periodic ones. Answers its ID.
+   */
+  forceGc(): string {
+    return this.enqueueCoreEval(CORE_JOB_FORCE_GC);
+  }
+
   /** Resets the node's heartbeat timer; answers its TTL in ms. Throws NotLeaderError off the leader. */
   heartbeat(nodeId: string): number {
     return this.heartbeats.resetHeartbeatTimer(nodeId);
@@ -349,25 +358,26 @@ export class Leader {
 
   /** Core GC evals are not written to Raft (as in Nomad): they go straight to the broker. */
   private enqueueCoreEvals(): void {
+    for (const jobId of this.config.coreJobs) this.enqueueCoreEval(jobId);
+  }
+
+  private enqueueCoreEval(jobId: string): string {
     const state = this.ctx.state();
-    const now = this.ctx.clock.now();
-    for (const jobId of this.config.coreJobs) {
-      this.broker.enqueue(
-        newEvaluation(
-          {
-            Namespace: "-",
-            Priority: CORE_JOB_PRIORITY,
-            Type: "_core",
-            TriggeredBy: "scheduled",
-            JobID: jobId,
-            SnapshotIndex: state.index,
-            CreateIndex: state.index,
-            ModifyIndex: state.index,
-          },
-          now,
-        ),
-      );
-    }
+    const evaluation = newEvaluation(
+      {
+        Namespace: "-",
+        Priority: CORE_JOB_PRIORITY,
+        Type: "_core",
+        TriggeredBy: "scheduled",
+        JobID: jobId,
+        SnapshotIndex: state.index,
+        CreateIndex: state.index,
+        ModifyIndex: state.index,
+      },
+      this.ctx.clock.now(),
+    );
+    this.broker.enqueue(evaluation);
+    return evaluation.ID;
   }
 
   private every(ms: number, fn: () => void): void {

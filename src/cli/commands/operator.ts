@@ -1,13 +1,14 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { Command } from "commander";
 import { AgentUnreachableError, ApiError, type DroverClient } from "../http-client.js";
-import { CliError, json, table } from "../output.js";
+import { CliError, json, keyValues, table } from "../output.js";
 import { action, clientFor, collect, type GlobalFlags, intFlag, withGlobals, write } from "./common.js";
 
 /**
  * `drover operator raft list-peers|remove-peer|transfer-leadership`, `drover operator snapshot
- * save|restore` and `drover event stream`, over the server routes of src/api/operator-routes.ts
- * and src/api/event-routes.ts.
+ * save|restore`, `drover operator scheduler get-config|set-config` and `drover event stream`,
+ * over the server routes of src/api/operator-routes.ts, src/api/operator-config-routes.ts and
+ * src/api/event-routes.ts.
  */
 
 export interface RaftPeer {
@@ -74,6 +75,136 @@ export async function saveSnapshot(client: DroverClient, flags: GlobalFlags, fil
   await writeFile(temp, bytes);
   await rename(temp, file);
   return { bytes: bytes.length, index: Number(res.headers.get("x-nomad-index") ?? "0") };
+}
+
+/** Nomad's SchedulerConfiguration as `GET /v1/operator/scheduler/configuration` answers it. */
+export interface SchedulerConfig {
+  SchedulerAlgorithm: string;
+  PreemptionConfig: {
+    SystemSchedulerEnabled: boolean;
+    SysBatchSchedulerEnabled: boolean;
+    BatchSchedulerEnabled: boolean;
+    ServiceSchedulerEnabled: boolean;
+  };
+  MemoryOversubscriptionEnabled: boolean;
+  RejectJobRegistration: boolean;
+  PauseEvalBroker: boolean;
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+/** Nomad's `operator scheduler get-config` output. */
+export function schedulerConfigText(c: SchedulerConfig): string {
+  const p = c.PreemptionConfig;
+  return keyValues([
+    ["Scheduler Algorithm", c.SchedulerAlgorithm],
+    ["Memory Oversubscription", c.MemoryOversubscriptionEnabled],
+    ["Reject Job Registration", c.RejectJobRegistration],
+    ["Pause Eval Broker", c.PauseEvalBroker],
+    ["Preemption System Scheduler", p.SystemSchedulerEnabled],
+    ["Preemption Service Scheduler", p.ServiceSchedulerEnabled],
+    ["Preemption Batch Scheduler", p.BatchSchedulerEnabled],
+    ["Preemption SysBatch Scheduler", p.SysBatchSchedulerEnabled],
+    ["Modify Index", c.ModifyIndex],
+  ]);
+}
+
+interface SetConfigFlags extends GlobalFlags {
+  schedulerAlgorithm?: string;
+  preemptServiceScheduler?: string;
+  preemptBatchScheduler?: string;
+  preemptSystemScheduler?: string;
+  preemptSysbatchScheduler?: string;
+  memoryOversubscription?: string;
+  rejectJobRegistration?: string;
+  pauseEvalBroker?: string;
+  checkIndex?: string;
+}
+
+function boolFlag(value: string | undefined, flag: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value === "true") return true;
+  if (value === "false") return false;
+  throw new CliError(`${flag} must be true or false, got ${JSON.stringify(value)}`);
+}
+
+/** The current configuration with the flags given applied (unset flags keep their values). */
+export function applySetConfigFlags(current: SchedulerConfig, flags: SetConfigFlags): SchedulerConfig {
+  const algorithm = flags.schedulerAlgorithm;
+  if (algorithm !== undefined && algorithm !== "binpack" && algorithm !== "spread")
+    throw new CliError(`-scheduler-algorithm must be binpack or spread, got ${JSON.stringify(algorithm)}`);
+  const p = current.PreemptionConfig;
+  return {
+    ...current,
+    SchedulerAlgorithm: algorithm ?? current.SchedulerAlgorithm,
+    PreemptionConfig: {
+      SystemSchedulerEnabled:
+        boolFlag(flags.preemptSystemScheduler, "-preempt-system-scheduler") ?? p.SystemSchedulerEnabled,
+      SysBatchSchedulerEnabled:
+        boolFlag(flags.preemptSysbatchScheduler, "-preempt-sysbatch-scheduler") ?? p.SysBatchSchedulerEnabled,
+      BatchSchedulerEnabled:
+        boolFlag(flags.preemptBatchScheduler, "-preempt-batch-scheduler") ?? p.BatchSchedulerEnabled,
+      ServiceSchedulerEnabled:
+        boolFlag(flags.preemptServiceScheduler, "-preempt-service-scheduler") ?? p.ServiceSchedulerEnabled,
+    },
+    MemoryOversubscriptionEnabled:
+      boolFlag(flags.memoryOversubscription, "-memory-oversubscription") ??
+      current.MemoryOversubscriptionEnabled,
+    RejectJobRegistration:
+      boolFlag(flags.rejectJobRegistration, "-reject-job-registration") ?? current.RejectJobRegistration,
+    PauseEvalBroker: boolFlag(flags.pauseEvalBroker, "-pause-eval-broker") ?? current.PauseEvalBroker,
+  };
+}
+
+function addSchedulerCommands(operator: Command): void {
+  const scheduler = new Command("scheduler").description("view and change the scheduler configuration");
+  withGlobals(scheduler.command("get-config"))
+    .description("show the scheduler configuration")
+    .action(
+      action(async (flags: GlobalFlags): Promise<number> => {
+        const { body } = await clientFor(flags).request<{ SchedulerConfig: SchedulerConfig }>(
+          "GET",
+          "/v1/operator/scheduler/configuration",
+        );
+        write(flags.json === true ? json(body.SchedulerConfig) : schedulerConfigText(body.SchedulerConfig));
+        return 0;
+      }),
+    );
+  withGlobals(scheduler.command("set-config"), { json: false })
+    .description("change the scheduler configuration (unset flags keep their values)")
+    .option("--scheduler-algorithm <alg>", "binpack or spread")
+    .option("--preempt-service-scheduler <bool>", "preemption for service jobs")
+    .option("--preempt-batch-scheduler <bool>", "preemption for batch jobs")
+    .option("--preempt-system-scheduler <bool>", "preemption for system jobs")
+    .option("--preempt-sysbatch-scheduler <bool>", "preemption for sysbatch jobs")
+    .option("--memory-oversubscription <bool>", "let tasks use memory_max above their reservation")
+    .option("--reject-job-registration <bool>", "refuse job registrations")
+    .option("--pause-eval-broker <bool>", "pause the leader's eval broker")
+    .option("--check-index <n>", "write only if the configuration's ModifyIndex is still n")
+    .action(
+      action(async (flags: SetConfigFlags): Promise<number> => {
+        const client = clientFor(flags);
+        const checkIndex = intFlag(flags.checkIndex, "-check-index");
+        const { body: current } = await client.request<{ SchedulerConfig: SchedulerConfig }>(
+          "GET",
+          "/v1/operator/scheduler/configuration",
+        );
+        const next = applySetConfigFlags(current.SchedulerConfig, flags);
+        const { body } = await client.request<{ Updated: boolean; Index: number }>(
+          "PUT",
+          "/v1/operator/scheduler/configuration",
+          { body: next, ...(checkIndex === undefined ? {} : { query: { cas: checkIndex } }) },
+        );
+        if (!body.Updated) {
+          throw new CliError(
+            `Scheduler configuration not updated: its ModifyIndex is no longer ${checkIndex ?? "the one read"}`,
+          );
+        }
+        write(`Scheduler configuration updated! (index ${body.Index})`);
+        return 0;
+      }),
+    );
+  operator.addCommand(scheduler);
 }
 
 export function addOperatorCommands(program: Command): void {
@@ -158,6 +289,7 @@ export function addOperatorCommands(program: Command): void {
       }),
     );
   operator.addCommand(snapshot);
+  addSchedulerCommands(operator);
   program.addCommand(operator);
 }
 

@@ -25,6 +25,8 @@ import type { JobRegisterResponse as _drover_server_JobRegisterResponse, JobRegi
 import type { JobRelatedRequest as _drover_server_JobRelatedRequest, JobRelatedRequest__Output as _drover_server_JobRelatedRequest__Output } from './drover/server/JobRelatedRequest.js';
 import type { JobRevertRequest as _drover_server_JobRevertRequest, JobRevertRequest__Output as _drover_server_JobRevertRequest__Output } from './drover/server/JobRevertRequest.js';
 import type { JobScaleRequest as _drover_server_JobScaleRequest, JobScaleRequest__Output as _drover_server_JobScaleRequest__Output } from './drover/server/JobScaleRequest.js';
+import type { JobStabilityRequest as _drover_server_JobStabilityRequest, JobStabilityRequest__Output as _drover_server_JobStabilityRequest__Output } from './drover/server/JobStabilityRequest.js';
+import type { JobStabilityResponse as _drover_server_JobStabilityResponse, JobStabilityResponse__Output as _drover_server_JobStabilityResponse__Output } from './drover/server/JobStabilityResponse.js';
 import type { ListRequest as _drover_server_ListRequest, ListRequest__Output as _drover_server_ListRequest__Output } from './drover/server/ListRequest.js';
 import type { ListResponse as _drover_server_ListResponse, ListResponse__Output as _drover_server_ListResponse__Output } from './drover/server/ListResponse.js';
 import type { NodeDeregisterRequest as _drover_server_NodeDeregisterRequest, NodeDeregisterRequest__Output as _drover_server_NodeDeregisterRequest__Output } from './drover/server/NodeDeregisterRequest.js';
@@ -39,6 +41,8 @@ import type { PlanSubmitRequest as _drover_server_PlanSubmitRequest, PlanSubmitR
 import type { PlanSubmitResponse as _drover_server_PlanSubmitResponse, PlanSubmitResponse__Output as _drover_server_PlanSubmitResponse__Output } from './drover/server/PlanSubmitResponse.js';
 import type { QueryMeta as _drover_server_QueryMeta, QueryMeta__Output as _drover_server_QueryMeta__Output } from './drover/server/QueryMeta.js';
 import type { QueryOptions as _drover_server_QueryOptions, QueryOptions__Output as _drover_server_QueryOptions__Output } from './drover/server/QueryOptions.js';
+import type { SchedulerSetConfigRequest as _drover_server_SchedulerSetConfigRequest, SchedulerSetConfigRequest__Output as _drover_server_SchedulerSetConfigRequest__Output } from './drover/server/SchedulerSetConfigRequest.js';
+import type { SchedulerSetConfigResponse as _drover_server_SchedulerSetConfigResponse, SchedulerSetConfigResponse__Output as _drover_server_SchedulerSetConfigResponse__Output } from './drover/server/SchedulerSetConfigResponse.js';
 import type { ServerClient as _drover_server_ServerClient, ServerDefinition as _drover_server_ServerDefinition } from './drover/server/Server.js';
 import type { ServerAddress as _drover_server_ServerAddress, ServerAddress__Output as _drover_server_ServerAddress__Output } from './drover/server/ServerAddress.js';
 import type { StatusLeaderResponse as _drover_server_StatusLeaderResponse, StatusLeaderResponse__Output as _drover_server_StatusLeaderResponse__Output } from './drover/server/StatusLeaderResponse.js';
@@ -80,6 +84,8 @@ export interface ProtoGrpcType {
       JobRelatedRequest: MessageTypeDefinition<_drover_server_JobRelatedRequest, _drover_server_JobRelatedRequest__Output>
       JobRevertRequest: MessageTypeDefinition<_drover_server_JobRevertRequest, _drover_server_JobRevertRequest__Output>
       JobScaleRequest: MessageTypeDefinition<_drover_server_JobScaleRequest, _drover_server_JobScaleRequest__Output>
+      JobStabilityRequest: MessageTypeDefinition<_drover_server_JobStabilityRequest, _drover_server_JobStabilityRequest__Output>
+      JobStabilityResponse: MessageTypeDefinition<_drover_server_JobStabilityResponse, _drover_server_JobStabilityResponse__Output>
       ListRequest: MessageTypeDefinition<_drover_server_ListRequest, _drover_server_ListRequest__Output>
       ListResponse: MessageTypeDefinition<_drover_server_ListResponse, _drover_server_ListResponse__Output>
       NodeDeregisterRequest: MessageTypeDefinition<_drover_server_NodeDeregisterRequest, _drover_server_NodeDeregisterRequest__Output>
@@ -94,6 +100,8 @@ export interface ProtoGrpcType {
       PlanSubmitResponse: MessageTypeDefinition<_drover_server_PlanSubmitResponse, _drover_server_PlanSubmitResponse__Output>
       QueryMeta: MessageTypeDefinition<_drover_server_QueryMeta, _drover_server_QueryMeta__Output>
       QueryOptions: MessageTypeDefinition<_drover_server_QueryOptions, _drover_server_QueryOptions__Output>
+      SchedulerSetConfigRequest: MessageTypeDefinition<_drover_server_SchedulerSetConfigRequest, _drover_server_SchedulerSetConfigRequest__Output>
+      SchedulerSetConfigResponse: MessageTypeDefinition<_drover_server_SchedulerSetConfigResponse, _drover_server_SchedulerSetConfigResponse__Output>
       Server: SubtypeConstructor<typeof grpc.Client, _drover_server_ServerClient> & { service: _drover_server_ServerDefinition }
       ServerAddress: MessageTypeDefinition<_drover_server_ServerAddress, _drover_server_ServerAddress__Output>
       StatusLeaderResponse: MessageTypeDefinition<_drover_server_StatusLeaderResponse, _drover_server_StatusLeaderResponse__Output>

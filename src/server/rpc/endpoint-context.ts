@@ -28,6 +28,8 @@ export interface LeaderDuties {
   submitPlan(plan: Plan): Promise<PlanResult>;
   /** Commits a core eval's garbage collection (checks the token). */
   collectGarbage(request: GcRequest, evalId: string, token: string): Promise<number>;
+  /** Enqueues a forced garbage collection (a force-gc core eval); answers the eval's ID. */
+  forceGc(): string;
   /** Resets the node's heartbeat timer; answers the TTL (ms) within which it must beat again. */
   heartbeat(nodeId: string): number;
 }

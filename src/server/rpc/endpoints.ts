@@ -10,6 +10,7 @@ import type {
   NodeStatus,
   Plan,
   PlanResult,
+  SchedulerConfiguration,
   SchedulerType,
   SchedulingEligibility,
 } from "../../fsm/index.js";
@@ -25,9 +26,11 @@ import type {
   JobRegisterResult,
   JobScaleRequest,
   JobScaleStatus,
+  JobStabilityResult,
   NodeUpdateResult,
   QueryOptions,
   QueryResult,
+  SchedulerSetConfigResult,
   ServerAddress,
   ServerApi,
   VariableMetadata,
@@ -42,6 +45,7 @@ import { EvalEndpoints } from "./eval-endpoints.js";
 import { JobEndpoints } from "./job-endpoints.js";
 import { JobLifecycleEndpoints } from "./job-lifecycle-endpoints.js";
 import { NodeEndpoints } from "./node-endpoints.js";
+import { OperatorEndpoints } from "./operator-endpoints.js";
 import { StatusEndpoints } from "./status-endpoints.js";
 import { VarEndpoints } from "./var-endpoints.js";
 import type { WriteBatcher } from "./write-batcher.js";
@@ -55,7 +59,7 @@ export type { ClusterView, EndpointsOptions, LeaderDuties } from "./endpoint-con
  * reading) and served from local state with `stale`; blocking queries wait on the local FSM.
  *
  * Each resource's logic lives in its own module (node-, alloc-, job-, job-lifecycle-, deployment-,
- * eval-, status- and var-endpoints.ts); where a request runs is decided once, by their shared EndpointContext
+ * eval-, operator-, status- and var-endpoints.ts); where a request runs is decided once, by their shared EndpointContext
  * (endpoint-context.ts). This class only composes them into the ServerApi.
  */
 export class ServerEndpoints implements ServerApi {
@@ -65,6 +69,7 @@ export class ServerEndpoints implements ServerApi {
   private readonly lifecycle: JobLifecycleEndpoints;
   private readonly deployments: DeploymentEndpoints;
   private readonly evals: EvalEndpoints;
+  private readonly operator: OperatorEndpoints;
   private readonly status: StatusEndpoints;
   private readonly vars: VarEndpoints;
 
@@ -81,6 +86,7 @@ export class ServerEndpoints implements ServerApi {
     this.lifecycle = new JobLifecycleEndpoints(c);
     this.deployments = new DeploymentEndpoints(c);
     this.evals = new EvalEndpoints(c);
+    this.operator = new OperatorEndpoints(c);
     this.status = new StatusEndpoints(c);
     this.vars = new VarEndpoints(c);
   }
@@ -212,6 +218,14 @@ export class ServerEndpoints implements ServerApi {
   jobScale(request: JobScaleRequest): Promise<JobRegisterResult> {
     return this.lifecycle.jobScale(request);
   }
+  jobStability(
+    namespace: string,
+    jobId: string,
+    version: number,
+    stable: boolean,
+  ): Promise<JobStabilityResult> {
+    return this.lifecycle.jobStability(namespace, jobId, version, stable);
+  }
 
   // ── deployments (deployment-endpoints.ts) ──
 
@@ -254,6 +268,21 @@ export class ServerEndpoints implements ServerApi {
   }
   gcCommit(request: GcRequest, evalId: string, token: string): Promise<number> {
     return this.evals.gcCommit(request, evalId, token);
+  }
+
+  // ── operator: scheduler configuration, forced GC (operator-endpoints.ts) ──
+
+  schedulerGetConfig(query: QueryOptions): Promise<QueryResult<SchedulerConfiguration>> {
+    return this.operator.schedulerGetConfig(query);
+  }
+  schedulerSetConfig(
+    config: SchedulerConfiguration,
+    cas: number | undefined,
+  ): Promise<SchedulerSetConfigResult> {
+    return this.operator.schedulerSetConfig(config, cas);
+  }
+  systemGc(): Promise<void> {
+    return this.operator.systemGc();
   }
 
   // ── status (status-endpoints.ts) ──

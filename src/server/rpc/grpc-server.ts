@@ -14,6 +14,7 @@ import type {
   Node,
   NodeStatus,
   Plan,
+  SchedulerConfiguration,
   SchedulerType,
   SchedulingEligibility,
 } from "../../fsm/index.js";
@@ -278,6 +279,9 @@ function serverHandlers(api: ServerApi, logger: Logger): P.ServerHandlers {
     JobPlan: unary(async (req: P.JobPlanRequest__Output) => ({
       result: packValue(await api.jobPlan(unpackValue<Job>(req.job), { diff: req.diff })),
     })),
+    JobStability: unary(async (req: P.JobStabilityRequest__Output) => ({
+      ...(await api.jobStability(req.namespace, req.jobId, req.jobVersion, req.stable)),
+    })),
     JobScale: unary(async (req: JobScaleRequest__Output) => ({
       ...(await api.jobScale({
         namespace: req.namespace,
@@ -331,6 +335,18 @@ function serverHandlers(api: ServerApi, logger: Logger): P.ServerHandlers {
     GcCommit: unary(async (req: P.GcCommitRequest__Output) => ({
       index: await api.gcCommit(unpackValue<GcRequest>(req.request), req.evalId, req.token),
     })),
+
+    SchedulerGetConfig: get((_id, q) => api.schedulerGetConfig(q)),
+    SchedulerSetConfig: unary(async (req: P.SchedulerSetConfigRequest__Output) => ({
+      ...(await api.schedulerSetConfig(
+        unpackValue<SchedulerConfiguration>(req.config),
+        req.hasCas ? req.cas : undefined,
+      )),
+    })),
+    SystemGc: unary(async () => {
+      await api.systemGc();
+      return {};
+    }),
 
     StatusLeader: unary(async () => api.statusLeader()),
     StatusPeers: unary(async () => ({ peers: await api.statusPeers() })),

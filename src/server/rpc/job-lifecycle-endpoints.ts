@@ -12,6 +12,7 @@ import type {
   JobRegisterResult,
   JobScaleRequest,
   JobScaleStatus,
+  JobStabilityResult,
   QueryOptions,
   QueryResult,
   ServerApi,
@@ -33,6 +34,7 @@ type JobLifecycleApi = Pick<
   | "jobEvaluate"
   | "jobPeriodicForce"
   | "jobScale"
+  | "jobStability"
   | "allocStop"
 >;
 
@@ -41,8 +43,8 @@ export const ALLOC_STOPPED_BY_OPERATOR = "alloc was stopped by an operator";
 
 /**
  * A job's life after registration (Nomad's Job.GetJobVersions, Revert, Evaluate, Scale,
- * ScaleStatus, Periodic.Force and Alloc.Stop): every write is a job registration or an eval the
- * leader builds before proposing, so no FSM command is new.
+ * ScaleStatus, Stability, Periodic.Force and Alloc.Stop): every write but Stability (the FSM's
+ * job-stability) is a job registration or an eval the leader builds before proposing.
  */
 export class JobLifecycleEndpoints implements JobLifecycleApi {
   constructor(private readonly c: EndpointContext) {}
@@ -197,6 +199,35 @@ export class JobLifecycleEndpoints implements JobLifecycleApi {
         return this.register(scaled, "job-scaling");
       },
       (c) => c.jobScale({ ...request, namespace: ns }),
+    );
+  }
+
+  /** Marks a version stable or not (Nomad's Job.Stability): the FSM's job-stability command. */
+  jobStability(
+    namespace: string,
+    jobId: string,
+    version: number,
+    stable: boolean,
+  ): Promise<JobStabilityResult> {
+    const ns = namespace || DEFAULT_NAMESPACE;
+    checkCount(version, "JobVersion");
+    return this.c.write(
+      async () => {
+        const state = this.c.state();
+        this.existingJob(state, ns, jobId);
+        if (state.jobByVersion(ns, jobId, version) === undefined) {
+          throw new NotFoundError(`job ${jobId} has no version ${version}`);
+        }
+        const { index } = await this.c.propose({
+          type: "job-stability",
+          Namespace: ns,
+          JobID: jobId,
+          JobVersion: version,
+          Stable: stable,
+        });
+        return { jobModifyIndex: index, index };
+      },
+      (c) => c.jobStability(ns, jobId, version, stable),
     );
   }
 

@@ -26,6 +26,8 @@ import type { JobRegisterResponse as _drover_server_JobRegisterResponse, JobRegi
 import type { JobRelatedRequest as _drover_server_JobRelatedRequest, JobRelatedRequest__Output as _drover_server_JobRelatedRequest__Output } from '../../drover/server/JobRelatedRequest.js';
 import type { JobRevertRequest as _drover_server_JobRevertRequest, JobRevertRequest__Output as _drover_server_JobRevertRequest__Output } from '../../drover/server/JobRevertRequest.js';
 import type { JobScaleRequest as _drover_server_JobScaleRequest, JobScaleRequest__Output as _drover_server_JobScaleRequest__Output } from '../../drover/server/JobScaleRequest.js';
+import type { JobStabilityRequest as _drover_server_JobStabilityRequest, JobStabilityRequest__Output as _drover_server_JobStabilityRequest__Output } from '../../drover/server/JobStabilityRequest.js';
+import type { JobStabilityResponse as _drover_server_JobStabilityResponse, JobStabilityResponse__Output as _drover_server_JobStabilityResponse__Output } from '../../drover/server/JobStabilityResponse.js';
 import type { ListRequest as _drover_server_ListRequest, ListRequest__Output as _drover_server_ListRequest__Output } from '../../drover/server/ListRequest.js';
 import type { ListResponse as _drover_server_ListResponse, ListResponse__Output as _drover_server_ListResponse__Output } from '../../drover/server/ListResponse.js';
 import type { NodeDeregisterRequest as _drover_server_NodeDeregisterRequest, NodeDeregisterRequest__Output as _drover_server_NodeDeregisterRequest__Output } from '../../drover/server/NodeDeregisterRequest.js';
@@ -38,6 +40,8 @@ import type { NodeUpdateResponse as _drover_server_NodeUpdateResponse, NodeUpdat
 import type { NodeUpdateStatusRequest as _drover_server_NodeUpdateStatusRequest, NodeUpdateStatusRequest__Output as _drover_server_NodeUpdateStatusRequest__Output } from '../../drover/server/NodeUpdateStatusRequest.js';
 import type { PlanSubmitRequest as _drover_server_PlanSubmitRequest, PlanSubmitRequest__Output as _drover_server_PlanSubmitRequest__Output } from '../../drover/server/PlanSubmitRequest.js';
 import type { PlanSubmitResponse as _drover_server_PlanSubmitResponse, PlanSubmitResponse__Output as _drover_server_PlanSubmitResponse__Output } from '../../drover/server/PlanSubmitResponse.js';
+import type { SchedulerSetConfigRequest as _drover_server_SchedulerSetConfigRequest, SchedulerSetConfigRequest__Output as _drover_server_SchedulerSetConfigRequest__Output } from '../../drover/server/SchedulerSetConfigRequest.js';
+import type { SchedulerSetConfigResponse as _drover_server_SchedulerSetConfigResponse, SchedulerSetConfigResponse__Output as _drover_server_SchedulerSetConfigResponse__Output } from '../../drover/server/SchedulerSetConfigResponse.js';
 import type { StatusLeaderResponse as _drover_server_StatusLeaderResponse, StatusLeaderResponse__Output as _drover_server_StatusLeaderResponse__Output } from '../../drover/server/StatusLeaderResponse.js';
 import type { StatusPeersResponse as _drover_server_StatusPeersResponse, StatusPeersResponse__Output as _drover_server_StatusPeersResponse__Output } from '../../drover/server/StatusPeersResponse.js';
 import type { VarDeleteRequest as _drover_server_VarDeleteRequest, VarDeleteRequest__Output as _drover_server_VarDeleteRequest__Output } from '../../drover/server/VarDeleteRequest.js';
@@ -272,6 +276,15 @@ export interface ServerClient extends grpc.Client {
   jobScale(argument: _drover_server_JobScaleRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
   jobScale(argument: _drover_server_JobScaleRequest, callback: grpc.requestCallback<_drover_server_JobRegisterResponse__Output>): grpc.ClientUnaryCall;
   
+  JobStability(argument: _drover_server_JobStabilityRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobStabilityResponse__Output>): grpc.ClientUnaryCall;
+  JobStability(argument: _drover_server_JobStabilityRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_JobStabilityResponse__Output>): grpc.ClientUnaryCall;
+  JobStability(argument: _drover_server_JobStabilityRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobStabilityResponse__Output>): grpc.ClientUnaryCall;
+  JobStability(argument: _drover_server_JobStabilityRequest, callback: grpc.requestCallback<_drover_server_JobStabilityResponse__Output>): grpc.ClientUnaryCall;
+  jobStability(argument: _drover_server_JobStabilityRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobStabilityResponse__Output>): grpc.ClientUnaryCall;
+  jobStability(argument: _drover_server_JobStabilityRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_JobStabilityResponse__Output>): grpc.ClientUnaryCall;
+  jobStability(argument: _drover_server_JobStabilityRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobStabilityResponse__Output>): grpc.ClientUnaryCall;
+  jobStability(argument: _drover_server_JobStabilityRequest, callback: grpc.requestCallback<_drover_server_JobStabilityResponse__Output>): grpc.ClientUnaryCall;
+  
   NodeDeregister(argument: _drover_server_NodeDeregisterRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
   NodeDeregister(argument: _drover_server_NodeDeregisterRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
   NodeDeregister(argument: _drover_server_NodeDeregisterRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
@@ -358,6 +371,24 @@ export interface ServerClient extends grpc.Client {
   planSubmit(argument: _drover_server_PlanSubmitRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_PlanSubmitResponse__Output>): grpc.ClientUnaryCall;
   planSubmit(argument: _drover_server_PlanSubmitRequest, callback: grpc.requestCallback<_drover_server_PlanSubmitResponse__Output>): grpc.ClientUnaryCall;
   
+  SchedulerGetConfig(argument: _drover_server_GetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_GetResponse__Output>): grpc.ClientUnaryCall;
+  SchedulerGetConfig(argument: _drover_server_GetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_GetResponse__Output>): grpc.ClientUnaryCall;
+  SchedulerGetConfig(argument: _drover_server_GetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_GetResponse__Output>): grpc.ClientUnaryCall;
+  SchedulerGetConfig(argument: _drover_server_GetRequest, callback: grpc.requestCallback<_drover_server_GetResponse__Output>): grpc.ClientUnaryCall;
+  schedulerGetConfig(argument: _drover_server_GetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_GetResponse__Output>): grpc.ClientUnaryCall;
+  schedulerGetConfig(argument: _drover_server_GetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_GetResponse__Output>): grpc.ClientUnaryCall;
+  schedulerGetConfig(argument: _drover_server_GetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_GetResponse__Output>): grpc.ClientUnaryCall;
+  schedulerGetConfig(argument: _drover_server_GetRequest, callback: grpc.requestCallback<_drover_server_GetResponse__Output>): grpc.ClientUnaryCall;
+  
+  SchedulerSetConfig(argument: _drover_server_SchedulerSetConfigRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_SchedulerSetConfigResponse__Output>): grpc.ClientUnaryCall;
+  SchedulerSetConfig(argument: _drover_server_SchedulerSetConfigRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_SchedulerSetConfigResponse__Output>): grpc.ClientUnaryCall;
+  SchedulerSetConfig(argument: _drover_server_SchedulerSetConfigRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_SchedulerSetConfigResponse__Output>): grpc.ClientUnaryCall;
+  SchedulerSetConfig(argument: _drover_server_SchedulerSetConfigRequest, callback: grpc.requestCallback<_drover_server_SchedulerSetConfigResponse__Output>): grpc.ClientUnaryCall;
+  schedulerSetConfig(argument: _drover_server_SchedulerSetConfigRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_SchedulerSetConfigResponse__Output>): grpc.ClientUnaryCall;
+  schedulerSetConfig(argument: _drover_server_SchedulerSetConfigRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_SchedulerSetConfigResponse__Output>): grpc.ClientUnaryCall;
+  schedulerSetConfig(argument: _drover_server_SchedulerSetConfigRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_SchedulerSetConfigResponse__Output>): grpc.ClientUnaryCall;
+  schedulerSetConfig(argument: _drover_server_SchedulerSetConfigRequest, callback: grpc.requestCallback<_drover_server_SchedulerSetConfigResponse__Output>): grpc.ClientUnaryCall;
+  
   StatusLeader(argument: _drover_server_Empty, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_StatusLeaderResponse__Output>): grpc.ClientUnaryCall;
   StatusLeader(argument: _drover_server_Empty, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_StatusLeaderResponse__Output>): grpc.ClientUnaryCall;
   StatusLeader(argument: _drover_server_Empty, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_StatusLeaderResponse__Output>): grpc.ClientUnaryCall;
@@ -375,6 +406,15 @@ export interface ServerClient extends grpc.Client {
   statusPeers(argument: _drover_server_Empty, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_StatusPeersResponse__Output>): grpc.ClientUnaryCall;
   statusPeers(argument: _drover_server_Empty, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_StatusPeersResponse__Output>): grpc.ClientUnaryCall;
   statusPeers(argument: _drover_server_Empty, callback: grpc.requestCallback<_drover_server_StatusPeersResponse__Output>): grpc.ClientUnaryCall;
+  
+  SystemGc(argument: _drover_server_Empty, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_Empty__Output>): grpc.ClientUnaryCall;
+  SystemGc(argument: _drover_server_Empty, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_Empty__Output>): grpc.ClientUnaryCall;
+  SystemGc(argument: _drover_server_Empty, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_Empty__Output>): grpc.ClientUnaryCall;
+  SystemGc(argument: _drover_server_Empty, callback: grpc.requestCallback<_drover_server_Empty__Output>): grpc.ClientUnaryCall;
+  systemGc(argument: _drover_server_Empty, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_Empty__Output>): grpc.ClientUnaryCall;
+  systemGc(argument: _drover_server_Empty, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_Empty__Output>): grpc.ClientUnaryCall;
+  systemGc(argument: _drover_server_Empty, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_Empty__Output>): grpc.ClientUnaryCall;
+  systemGc(argument: _drover_server_Empty, callback: grpc.requestCallback<_drover_server_Empty__Output>): grpc.ClientUnaryCall;
   
   VarDelete(argument: _drover_server_VarDeleteRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_VarResponse__Output>): grpc.ClientUnaryCall;
   VarDelete(argument: _drover_server_VarDeleteRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_VarResponse__Output>): grpc.ClientUnaryCall;
@@ -465,6 +505,8 @@ export interface ServerHandlers extends grpc.UntypedServiceImplementation {
   
   JobScale: grpc.handleUnaryCall<_drover_server_JobScaleRequest__Output, _drover_server_JobRegisterResponse>;
   
+  JobStability: grpc.handleUnaryCall<_drover_server_JobStabilityRequest__Output, _drover_server_JobStabilityResponse>;
+  
   NodeDeregister: grpc.handleUnaryCall<_drover_server_NodeDeregisterRequest__Output, _drover_server_WriteResponse>;
   
   NodeGet: grpc.handleUnaryCall<_drover_server_GetRequest__Output, _drover_server_GetResponse>;
@@ -485,9 +527,15 @@ export interface ServerHandlers extends grpc.UntypedServiceImplementation {
   
   PlanSubmit: grpc.handleUnaryCall<_drover_server_PlanSubmitRequest__Output, _drover_server_PlanSubmitResponse>;
   
+  SchedulerGetConfig: grpc.handleUnaryCall<_drover_server_GetRequest__Output, _drover_server_GetResponse>;
+  
+  SchedulerSetConfig: grpc.handleUnaryCall<_drover_server_SchedulerSetConfigRequest__Output, _drover_server_SchedulerSetConfigResponse>;
+  
   StatusLeader: grpc.handleUnaryCall<_drover_server_Empty__Output, _drover_server_StatusLeaderResponse>;
   
   StatusPeers: grpc.handleUnaryCall<_drover_server_Empty__Output, _drover_server_StatusPeersResponse>;
+  
+  SystemGc: grpc.handleUnaryCall<_drover_server_Empty__Output, _drover_server_Empty>;
   
   VarDelete: grpc.handleUnaryCall<_drover_server_VarDeleteRequest__Output, _drover_server_VarResponse>;
   
@@ -525,6 +573,7 @@ export interface ServerDefinition extends grpc.ServiceDefinition {
   JobRelated: MethodDefinition<_drover_server_JobRelatedRequest, _drover_server_GetResponse, _drover_server_JobRelatedRequest__Output, _drover_server_GetResponse__Output>
   JobRevert: MethodDefinition<_drover_server_JobRevertRequest, _drover_server_JobRegisterResponse, _drover_server_JobRevertRequest__Output, _drover_server_JobRegisterResponse__Output>
   JobScale: MethodDefinition<_drover_server_JobScaleRequest, _drover_server_JobRegisterResponse, _drover_server_JobScaleRequest__Output, _drover_server_JobRegisterResponse__Output>
+  JobStability: MethodDefinition<_drover_server_JobStabilityRequest, _drover_server_JobStabilityResponse, _drover_server_JobStabilityRequest__Output, _drover_server_JobStabilityResponse__Output>
   NodeDeregister: MethodDefinition<_drover_server_NodeDeregisterRequest, _drover_server_WriteResponse, _drover_server_NodeDeregisterRequest__Output, _drover_server_WriteResponse__Output>
   NodeGet: MethodDefinition<_drover_server_GetRequest, _drover_server_GetResponse, _drover_server_GetRequest__Output, _drover_server_GetResponse__Output>
   NodeGetClientAllocs: MethodDefinition<_drover_server_NodeGetClientAllocsRequest, _drover_server_ClientAllocsUpdate, _drover_server_NodeGetClientAllocsRequest__Output, _drover_server_ClientAllocsUpdate__Output>
@@ -535,8 +584,11 @@ export interface ServerDefinition extends grpc.ServiceDefinition {
   NodeUpdateEligibility: MethodDefinition<_drover_server_NodeUpdateEligibilityRequest, _drover_server_WriteResponse, _drover_server_NodeUpdateEligibilityRequest__Output, _drover_server_WriteResponse__Output>
   NodeUpdateStatus: MethodDefinition<_drover_server_NodeUpdateStatusRequest, _drover_server_NodeUpdateResponse, _drover_server_NodeUpdateStatusRequest__Output, _drover_server_NodeUpdateResponse__Output>
   PlanSubmit: MethodDefinition<_drover_server_PlanSubmitRequest, _drover_server_PlanSubmitResponse, _drover_server_PlanSubmitRequest__Output, _drover_server_PlanSubmitResponse__Output>
+  SchedulerGetConfig: MethodDefinition<_drover_server_GetRequest, _drover_server_GetResponse, _drover_server_GetRequest__Output, _drover_server_GetResponse__Output>
+  SchedulerSetConfig: MethodDefinition<_drover_server_SchedulerSetConfigRequest, _drover_server_SchedulerSetConfigResponse, _drover_server_SchedulerSetConfigRequest__Output, _drover_server_SchedulerSetConfigResponse__Output>
   StatusLeader: MethodDefinition<_drover_server_Empty, _drover_server_StatusLeaderResponse, _drover_server_Empty__Output, _drover_server_StatusLeaderResponse__Output>
   StatusPeers: MethodDefinition<_drover_server_Empty, _drover_server_StatusPeersResponse, _drover_server_Empty__Output, _drover_server_StatusPeersResponse__Output>
+  SystemGc: MethodDefinition<_drover_server_Empty, _drover_server_Empty, _drover_server_Empty__Output, _drover_server_Empty__Output>
   VarDelete: MethodDefinition<_drover_server_VarDeleteRequest, _drover_server_VarResponse, _drover_server_VarDeleteRequest__Output, _drover_server_VarResponse__Output>
   VarGet: MethodDefinition<_drover_server_VarGetRequest, _drover_server_VarResponse, _drover_server_VarGetRequest__Output, _drover_server_VarResponse__Output>
   VarList: MethodDefinition<_drover_server_ListRequest, _drover_server_ListResponse, _drover_server_ListRequest__Output, _drover_server_ListResponse__Output>
