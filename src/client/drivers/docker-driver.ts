@@ -8,17 +8,18 @@ import {
   TASK_NAME_LABEL,
 } from "./docker-config.js";
 import { followContainerLogs } from "./docker-logs.js";
-import type {
-  Driver,
-  DriverContext,
-  DriverFingerprint,
-  ExitResult,
-  IntentRecovery,
-  LaunchIntent,
-  RecoverResult,
-  RunningTask,
-  TaskHandle,
-  TaskStartSpec,
+import {
+  type Driver,
+  type DriverContext,
+  type DriverFingerprint,
+  type ExitResult,
+  healthyFingerprint,
+  type IntentRecovery,
+  type LaunchIntent,
+  type RecoverResult,
+  type RunningTask,
+  type TaskHandle,
+  type TaskStartSpec,
 } from "./driver.js";
 import { exitResult, fromWaitStatus, signalName, unknownExit } from "./exit-result.js";
 
@@ -58,12 +59,7 @@ export class DockerDriver implements Driver {
     try {
       await this.pinger.ping();
       const version = (await this.pinger.version()) as { Version?: string };
-      return {
-        detected: true,
-        healthy: true,
-        healthDescription: "healthy",
-        attributes: { "driver.docker": "1", "driver.docker.version": version.Version ?? "" },
-      };
+      return healthyFingerprint(this.name, { "driver.docker.version": version.Version ?? "" });
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       return {

@@ -74,6 +74,20 @@ export interface DriverFingerprint {
   attributes: Record<string, string>;
 }
 
+/** A usable driver's fingerprint: `driver.<name>` = "1" plus whatever else it reports. */
+export function healthyFingerprint(
+  name: string,
+  extra: Record<string, string> = {},
+  healthDescription = "healthy",
+): DriverFingerprint {
+  return {
+    detected: true,
+    healthy: true,
+    healthDescription,
+    attributes: { [`driver.${name}`]: "1", ...extra },
+  };
+}
+
 export interface TaskStartSpec {
   allocId: string;
   taskName: string;

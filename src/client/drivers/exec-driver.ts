@@ -1,15 +1,16 @@
 import type { CgroupSupport } from "./cgroups.js";
 import { parseCommandConfig } from "./command-config.js";
-import type {
-  Driver,
-  DriverContext,
-  DriverFingerprint,
-  IntentRecovery,
-  LaunchIntent,
-  RecoverResult,
-  RunningTask,
-  TaskHandle,
-  TaskStartSpec,
+import {
+  type Driver,
+  type DriverContext,
+  type DriverFingerprint,
+  healthyFingerprint,
+  type IntentRecovery,
+  type LaunchIntent,
+  type RecoverResult,
+  type RunningTask,
+  type TaskHandle,
+  type TaskStartSpec,
 } from "./driver.js";
 import { IsolatedProcessLauncher } from "./isolated-launcher.js";
 
@@ -26,12 +27,7 @@ export class ExecDriver implements Driver {
     if (process.platform !== "linux") {
       return { detected: false, healthy: false, healthDescription: "exec needs Linux", attributes: {} };
     }
-    return {
-      detected: true,
-      healthy: true,
-      healthDescription: await this.launcher.healthDescription(),
-      attributes: { "driver.exec": "1" },
-    };
+    return healthyFingerprint(this.name, {}, await this.launcher.healthDescription());
   }
 
   validateConfig(config: Record<string, unknown>): void {

@@ -2,17 +2,18 @@ import { appendFile } from "node:fs/promises";
 import { TaskConfigError, TaskStartError } from "../../shared/errors.js";
 import type { Logger } from "../../shared/log.js";
 import { optionalBool, optionalDurationMs, optionalInt, optionalString } from "./config-fields.js";
-import type {
-  Driver,
-  DriverContext,
-  DriverFingerprint,
-  ExitResult,
-  IntentRecovery,
-  LaunchIntent,
-  RecoverResult,
-  RunningTask,
-  TaskHandle,
-  TaskStartSpec,
+import {
+  type Driver,
+  type DriverContext,
+  type DriverFingerprint,
+  type ExitResult,
+  healthyFingerprint,
+  type IntentRecovery,
+  type LaunchIntent,
+  type RecoverResult,
+  type RunningTask,
+  type TaskHandle,
+  type TaskStartSpec,
 } from "./driver.js";
 import { exitResult, signalNumber } from "./exit-result.js";
 
@@ -82,12 +83,7 @@ export class MockDriver implements Driver {
   }
 
   async fingerprint(): Promise<DriverFingerprint> {
-    return {
-      detected: true,
-      healthy: true,
-      healthDescription: "healthy",
-      attributes: { "driver.mock": "1" },
-    };
+    return healthyFingerprint(this.name);
   }
 
   validateConfig(config: Record<string, unknown>): void {

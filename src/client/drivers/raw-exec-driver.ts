@@ -1,15 +1,16 @@
 import type { Logger } from "../../shared/log.js";
 import { parseCommandConfig } from "./command-config.js";
-import type {
-  Driver,
-  DriverContext,
-  DriverFingerprint,
-  IntentRecovery,
-  LaunchIntent,
-  RecoverResult,
-  RunningTask,
-  TaskHandle,
-  TaskStartSpec,
+import {
+  type Driver,
+  type DriverContext,
+  type DriverFingerprint,
+  healthyFingerprint,
+  type IntentRecovery,
+  type LaunchIntent,
+  type RecoverResult,
+  type RunningTask,
+  type TaskHandle,
+  type TaskStartSpec,
 } from "./driver.js";
 import { resolveExecutable } from "./executable.js";
 import {
@@ -33,12 +34,7 @@ export class RawExecDriver implements Driver {
   }
 
   async fingerprint(): Promise<DriverFingerprint> {
-    return {
-      detected: true,
-      healthy: true,
-      healthDescription: "healthy",
-      attributes: { "driver.raw_exec": "1" },
-    };
+    return healthyFingerprint(this.name);
   }
 
   validateConfig(config: Record<string, unknown>): void {
