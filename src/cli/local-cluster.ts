@@ -55,6 +55,28 @@ function droverBin(): string {
   throw new Error("bin/drover.js not found above the running module");
 }
 
+/** The flags every agent of a LocalCluster starts with. */
+function agentArgs(
+  role: "--server" | "--client",
+  name: string,
+  dataDir: string,
+  bind: string,
+  httpPort: number,
+): string[] {
+  return [
+    "agent",
+    role,
+    "--node",
+    name,
+    "--data-dir",
+    dataDir,
+    "--bind",
+    bind,
+    "--http-port",
+    String(httpPort),
+  ];
+}
+
 /**
  * N Drover servers as real child processes on loopback (free ports, own data directories, logs
  * in files), bootstrapped as one cluster with --bootstrap-expect N --join. Used by `npm start`,
@@ -97,16 +119,7 @@ export class LocalCluster {
         httpUrl: `http://${bind}:${httpPort}`,
         proc: undefined,
         args: [
-          "agent",
-          "--server",
-          "--node",
-          name,
-          "--data-dir",
-          dataDir,
-          "--bind",
-          bind,
-          "--http-port",
-          String(httpPort),
+          ...agentArgs("--server", name, dataDir, bind, httpPort),
           "--rpc-port",
           String(rpcPort),
           "--bootstrap-expect",
@@ -161,16 +174,7 @@ export class LocalCluster {
       httpUrl: `http://${bind}:${httpPort}`,
       proc: undefined,
       args: [
-        "agent",
-        "--client",
-        "--node",
-        name,
-        "--data-dir",
-        dataDir,
-        "--bind",
-        bind,
-        "--http-port",
-        String(httpPort),
+        ...agentArgs("--client", name, dataDir, bind, httpPort),
         "--servers",
         (options.servers ?? this.rpcAddresses()).join(","),
         "--driver-enable",
