@@ -1,8 +1,17 @@
-import type { Allocation, Job, Node } from "../fsm/index.js";
+import type {
+  Allocation,
+  AllocDeploymentStatus,
+  Deployment,
+  Evaluation,
+  Job,
+  Node,
+  TaskState,
+} from "../fsm/index.js";
 import { DEFAULT_NAMESPACE } from "../fsm/index.js";
 import type { QueryMeta } from "../rpc/server-api.js";
 import { NotFoundError, ValidationError } from "../shared/errors.js";
 import type { ApiRequest, ApiResponse } from "./http-server.js";
+import { rfc3339 } from "./nomad-time.js";
 
 // ── what every route answers with ──
 
@@ -73,8 +82,8 @@ export function allocStub(alloc: Allocation): Record<string, unknown> {
     DesiredDescription: alloc.DesiredDescription,
     ClientStatus: alloc.ClientStatus,
     ClientDescription: alloc.ClientDescription,
-    TaskStates: alloc.TaskStates,
-    DeploymentStatus: alloc.DeploymentStatus,
+    TaskStates: publicTaskStates(alloc.TaskStates),
+    DeploymentStatus: publicDeploymentStatus(alloc.DeploymentStatus),
     FollowupEvalID: alloc.FollowupEvalID,
     NextAllocation: alloc.NextAllocation,
     PreviousAllocation: alloc.PreviousAllocation,
@@ -102,8 +111,58 @@ export function nodeStub(node: Node): Record<string, unknown> {
   };
 }
 
+// ── whole objects as Nomad's JSON has them ──
+// Drover keeps every instant as Unix nanoseconds; where Nomad's field is a Go time.Time, the API
+// answers an RFC 3339 string (nomad-time.ts), and Node.StatusUpdatedAt is Unix seconds, as Nomad's.
+
 /** The node as the API shows it: the SecretID stays between the client and the servers. */
-export function publicNode(node: Node): Omit<Node, "SecretID"> {
+export function publicNode(node: Node): Record<string, unknown> {
   const { SecretID: _secret, ...rest } = node;
-  return rest;
+  const drain = node.DrainStrategy;
+  return {
+    ...rest,
+    StatusUpdatedAt: Math.floor(node.StatusUpdatedAt / 1e9),
+    DrainStrategy:
+      drain === null
+        ? null
+        : { ...drain, ForceDeadline: rfc3339(drain.ForceDeadline), StartedAt: rfc3339(drain.StartedAt) },
+  };
+}
+
+export function publicAlloc(alloc: Allocation): Record<string, unknown> {
+  return {
+    ...alloc,
+    TaskStates: publicTaskStates(alloc.TaskStates),
+    DeploymentStatus: publicDeploymentStatus(alloc.DeploymentStatus),
+  };
+}
+
+export function publicEval(evaluation: Evaluation): Record<string, unknown> {
+  return { ...evaluation, WaitUntil: rfc3339(evaluation.WaitUntil) };
+}
+
+export function publicDeployment(deployment: Deployment): Record<string, unknown> {
+  const groups: Record<string, unknown> = {};
+  for (const [name, state] of Object.entries(deployment.TaskGroups)) {
+    groups[name] = { ...state, RequireProgressBy: rfc3339(state.RequireProgressBy) };
+  }
+  return { ...deployment, TaskGroups: groups };
+}
+
+function publicTaskStates(states: Record<string, TaskState> | null): Record<string, unknown> | null {
+  if (states === null) return null;
+  const out: Record<string, unknown> = {};
+  for (const [task, state] of Object.entries(states)) {
+    out[task] = {
+      ...state,
+      LastRestart: rfc3339(state.LastRestart),
+      StartedAt: rfc3339(state.StartedAt),
+      FinishedAt: rfc3339(state.FinishedAt),
+    };
+  }
+  return out;
+}
+
+function publicDeploymentStatus(status: AllocDeploymentStatus | null): Record<string, unknown> | null {
+  return status === null ? null : { ...status, Timestamp: rfc3339(status.Timestamp) };
 }

@@ -1,6 +1,6 @@
 import type { DeploymentAction, EvalWriteResult, ServerApi } from "../rpc/server-api.js";
 import { ValidationError } from "../shared/errors.js";
-import { found, ok } from "./api-shapes.js";
+import { found, ok, publicDeployment } from "./api-shapes.js";
 import type { ApiRequest, ApiResponse, Handler } from "./http-server.js";
 import { queryOptions } from "./query-params.js";
 import type { Router } from "./router.js";
@@ -52,11 +52,11 @@ function deploymentUpdateAnswer(res: EvalWriteResult): ApiResponse {
 export function deploymentRoutes(router: Router<Handler>, api: ServerApi): void {
   router.add("GET", "/v1/deployments", async (req) => {
     const res = await api.deploymentList(queryOptions(req.query));
-    return ok(res.value, res.meta);
+    return ok(res.value.map(publicDeployment), res.meta);
   });
   router.add("GET", "/v1/deployment/:id", async (req) => {
     const res = await api.deploymentGet(req.params["id"] as string, queryOptions(req.query));
-    return ok(found(res.value, `deployment ${req.params["id"]}`), res.meta);
+    return ok(publicDeployment(found(res.value, `deployment ${req.params["id"]}`)), res.meta);
   });
 
   const update = (parse: (body: Record<string, unknown>) => DeploymentAction) => {

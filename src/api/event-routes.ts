@@ -1,4 +1,4 @@
-import type { Node } from "../fsm/structs.js";
+import type { Allocation, Deployment, Evaluation, Node } from "../fsm/structs.js";
 import {
   EVENT_TOPICS,
   type EventBatch,
@@ -8,7 +8,7 @@ import {
   type SubscribeRequest,
 } from "../server/events/event-broker.js";
 import { ValidationError } from "../shared/errors.js";
-import { publicNode } from "./api-shapes.js";
+import { publicAlloc, publicDeployment, publicEval, publicNode } from "./api-shapes.js";
 import type { ApiResponse, Handler } from "./http-server.js";
 import { intParam } from "./query-params.js";
 import type { Router } from "./router.js";
@@ -45,8 +45,18 @@ export function subscribeRequest(query: URLSearchParams): SubscribeRequest {
   return { topics, namespace: query.get("namespace") || "default", index: intParam(query, "index") ?? 0 };
 }
 
+/** The payload's objects as the API shows them (no node SecretID; Nomad's time.Time fields). */
+function wirePayload(payload: StreamEvent["Payload"]): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...payload };
+  const { Node: node, Allocation: alloc, Evaluation: evaluation, Deployment: deployment } = payload;
+  if (node !== undefined) out["Node"] = publicNode(node as Node);
+  if (alloc !== undefined) out["Allocation"] = publicAlloc(alloc as Allocation);
+  if (evaluation !== undefined) out["Evaluation"] = publicEval(evaluation as Evaluation);
+  if (deployment !== undefined) out["Deployment"] = publicDeployment(deployment as Deployment);
+  return out;
+}
+
 function wireEvent(event: StreamEvent): Record<string, unknown> {
-  const node = event.Payload["Node"] as Node | undefined;
   return {
     Topic: event.Topic,
     Type: event.Type,
@@ -54,8 +64,7 @@ function wireEvent(event: StreamEvent): Record<string, unknown> {
     FilterKeys: event.FilterKeys,
     Namespace: event.Namespace,
     Index: event.Index,
-    // A node's SecretID authenticates it to the servers: never on the API.
-    Payload: node !== undefined && "SecretID" in node ? { Node: publicNode(node) } : event.Payload,
+    Payload: wirePayload(event.Payload),
   };
 }
 

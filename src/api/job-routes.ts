@@ -1,7 +1,7 @@
 import { jobFromApiInput } from "../jobspec/index.js";
 import type { JobRegisterResult, ServerApi } from "../rpc/server-api.js";
 import { ValidationError } from "../shared/errors.js";
-import { found, namespaceOf, ok } from "./api-shapes.js";
+import { found, namespaceOf, ok, publicDeployment } from "./api-shapes.js";
 import { optionalBody } from "./deployment-routes.js";
 import type { ApiRequest, ApiResponse, Handler } from "./http-server.js";
 import { queryOptions } from "./query-params.js";
@@ -63,11 +63,11 @@ export function jobLifecycleRoutes(router: Router<Handler>, api: ServerApi): voi
   });
   router.add("GET", "/v1/job/:id/deployments", async (req) => {
     const res = await api.jobDeployments(req.params["id"] as string, jobQuery(req));
-    return ok(res.value, res.meta);
+    return ok(res.value.map(publicDeployment), res.meta);
   });
   router.add("GET", "/v1/job/:id/deployment", async (req) => {
     const res = await api.jobLatestDeployment(req.params["id"] as string, jobQuery(req));
-    return ok(res.value ?? null, res.meta);
+    return ok(res.value === undefined ? null : publicDeployment(res.value), res.meta);
   });
   router.add("GET", "/v1/job/:id/scale", async (req) => {
     const id = req.params["id"] as string;

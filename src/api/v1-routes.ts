@@ -11,6 +11,8 @@ import {
   namespaceOf,
   nodeStub,
   ok,
+  publicAlloc,
+  publicEval,
   publicNode,
 } from "./api-shapes.js";
 import { deploymentRoutes } from "./deployment-routes.js";
@@ -271,7 +273,7 @@ export function v1Router(deps: V1Deps, router = new Router<Handler>()): Router<H
       ...queryOptions(req.query),
       namespace: namespaceOf(req),
     });
-    return ok(res.value, res.meta);
+    return ok(res.value.map(publicEval), res.meta);
   });
   router.add("GET", "/v1/job/:id/summary", async (req) => {
     const res = await api.jobSummary(req.params["id"] as string, {
@@ -351,15 +353,15 @@ export function v1Router(deps: V1Deps, router = new Router<Handler>()): Router<H
   });
   router.add("GET", "/v1/allocation/:id", async (req) => {
     const res = await api.allocGet(req.params["id"] as string, queryOptions(req.query));
-    return ok(found(res.value, `allocation ${req.params["id"]}`), res.meta);
+    return ok(publicAlloc(found(res.value, `allocation ${req.params["id"]}`)), res.meta);
   });
   router.add("GET", "/v1/evaluations", async (req) => {
     const res = await api.evalList(queryOptions(req.query));
-    return ok(res.value, res.meta);
+    return ok(res.value.map(publicEval), res.meta);
   });
   router.add("GET", "/v1/evaluation/:id", async (req) => {
     const res = await api.evalGet(req.params["id"] as string, queryOptions(req.query));
-    return ok(found(res.value, `evaluation ${req.params["id"]}`), res.meta);
+    return ok(publicEval(found(res.value, `evaluation ${req.params["id"]}`)), res.meta);
   });
 
   // ── variables ──

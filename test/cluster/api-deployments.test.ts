@@ -148,6 +148,48 @@ describe("HTTP API: deployments, job versions, scaling, alloc stop", () => {
     expect(again.body.error).toContain('terminal status "successful"');
   });
 
+  it("answers Nomad's time.Time fields as RFC 3339 strings, int64 times as numbers", async () => {
+    const rfc3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/;
+    const nowS = Date.now() / 1000;
+    const deployment = await latestDeployment("canary", (d) => d.Status === "successful", "v1 deployed");
+    const group = deployment.TaskGroups["web"] as unknown as { RequireProgressBy: unknown };
+    expect(group.RequireProgressBy).toMatch(rfc3339);
+
+    const running = (await jobAllocs(cluster, "canary", (a) => a.length > 0, "allocs")).find(
+      (a) => a.ClientStatus === "running",
+    );
+    if (running === undefined) throw new Error("no running alloc");
+    const alloc = await http<{
+      CreateTime: unknown;
+      TaskStates: Record<
+        string,
+        { StartedAt: unknown; FinishedAt: unknown; Events: Array<{ Time: unknown }> }
+      >;
+      DeploymentStatus: { Timestamp: unknown };
+    }>(follower, "GET", `/v1/allocation/${running.ID}`);
+    const task = alloc.body.TaskStates["t"];
+    expect(task?.StartedAt).toMatch(rfc3339);
+    expect(Math.abs(Date.parse(task?.StartedAt as string) / 1000 - nowS)).toBeLessThan(600);
+    expect(task?.FinishedAt).toBe("0001-01-01T00:00:00Z");
+    expect(typeof task?.Events[0]?.Time).toBe("number");
+    expect(typeof alloc.body.CreateTime).toBe("number");
+    expect(alloc.body.DeploymentStatus.Timestamp).toMatch(rfc3339);
+
+    const evals = await http<Array<{ WaitUntil: unknown; CreateTime: unknown }>>(
+      leader,
+      "GET",
+      "/v1/job/canary/evaluations",
+    );
+    expect(evals.body.length).toBeGreaterThan(0);
+    for (const e of evals.body) {
+      expect(e.WaitUntil).toMatch(rfc3339);
+      expect(typeof e.CreateTime).toBe("number");
+    }
+    const node = await http<{ StatusUpdatedAt: number }>(leader, "GET", `/v1/node/${running.NodeID}`);
+    // Nomad's Node.StatusUpdatedAt is Unix seconds.
+    expect(Math.abs(node.body.StatusUpdatedAt - nowS)).toBeLessThan(600);
+  });
+
   it("lists versions newest first, the successful one stable", async () => {
     const res = await http<{ Versions: Array<{ Version: number; Stable: boolean }>; Diffs: null }>(
       follower,

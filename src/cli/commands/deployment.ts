@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { parseRfc3339 } from "../../api/nomad-time.js";
 import type { Deployment, DeploymentState } from "../../fsm/structs.js";
 import { ApiError, type DroverClient } from "../http-client.js";
 import { CliError, formatTime, json, keyValues, shortId, table } from "../output.js";
@@ -25,6 +26,12 @@ export function deploymentsTable(deployments: readonly Deployment[], verbose = f
   );
 }
 
+/** RequireProgressBy arrives as Go's time.Time JSON (RFC 3339; the zero time when unset). */
+function progressDeadline(value: unknown): string {
+  const ns = parseRfc3339(value);
+  return ns > 0 ? formatTime(ns) : "N/A";
+}
+
 /** One deployment: its fields, then a row per task group (Nomad's `deployment status`). */
 export function formatDeployment(d: Deployment, verbose = false): string {
   const groups = Object.entries(d.TaskGroups).sort(([a], [b]) => a.localeCompare(b));
@@ -42,12 +49,7 @@ export function formatDeployment(d: Deployment, verbose = false): string {
     if (canaries) row.push(g.DesiredCanaries > 0 ? g.Promoted : "N/A");
     row.push(g.DesiredTotal);
     if (canaries) row.push(g.DesiredCanaries);
-    row.push(
-      g.PlacedAllocs,
-      g.HealthyAllocs,
-      g.UnhealthyAllocs,
-      g.RequireProgressBy > 0 ? formatTime(g.RequireProgressBy) : "N/A",
-    );
+    row.push(g.PlacedAllocs, g.HealthyAllocs, g.UnhealthyAllocs, progressDeadline(g.RequireProgressBy));
     return row;
   });
   return [
