@@ -11,8 +11,9 @@ export const GO_ZERO_TIME = "0001-01-01T00:00:00Z";
 /** Unix nanoseconds as Go's time.Time JSON (RFC 3339, UTC, nanosecond precision). */
 export function rfc3339(ns: number): string {
   if (!Number.isFinite(ns) || ns <= 0) return GO_ZERO_TIME;
-  // Past 2^53 a double holds nanoseconds only to ~256 ns; BigInt keeps the division exact.
-  const total = BigInt(Math.round(ns));
+  // A double holds today's Unix nanoseconds only to ~256 ns: digits below the microsecond would
+  // be noise, so the value is rounded to whole microseconds (BigInt keeps the rest exact).
+  const total = BigInt(Math.round(ns / 1000)) * 1000n;
   const seconds = total / 1_000_000_000n;
   const fraction = total % 1_000_000_000n;
   const base = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
