@@ -212,6 +212,43 @@ describe("DroverFsm on LevelDB", () => {
     await reopened.close();
   });
 
+  it("keeps a restore's index jump across restarts, Raft snapshots and the entries after it", async () => {
+    // A source far ahead (state index 300) restored into a log at Raft index 11.
+    const saved = DroverFsm.inMemory();
+    await saved.apply(entries(51, 1, 300));
+    const snapBytes = await bytesOf(saved.store.tables());
+
+    const dir = tempDir();
+    const fsm = await DroverFsm.open(dir);
+    await fsm.apply(entries(52, 1, 10));
+    const restoreEntry: Entry = {
+      term: 2,
+      index: 11,
+      type: "normal",
+      data: encodeCommand({ type: "snapshot-restore", Snapshot: snapBytes }),
+    };
+    const [outcome] = await fsm.apply([restoreEntry, ...entries(53, 12, 5)]);
+    expect(outcome).toMatchObject({ Index: 301 });
+    expect([fsm.store.index, fsm.store.raftIndex]).toEqual([306, 16]);
+    await fsm.flush();
+    expect(fsm.appliedIndex()).toBe(16);
+
+    // A follower installs the leader's Raft snapshot, named by its Raft index.
+    const snap = await fsm.snapshot();
+    expect(snap.index).toBe(16);
+    const follower = DroverFsm.inMemory();
+    await follower.restore(snap.index, snap.chunks);
+    expect([follower.store.index, follower.appliedIndex()]).toEqual([306, 16]);
+    await fsm.close();
+
+    // After a restart Raft replays from Raft index 16, and entry 17 lands at state index 307.
+    const reopened = await DroverFsm.open(dir);
+    expect([reopened.appliedIndex(), reopened.store.index]).toEqual([16, 306]);
+    await reopened.apply(entries(54, 17, 1));
+    expect(reopened.store.index).toBe(307);
+    await reopened.close();
+  });
+
   it("keeps the old state whole when a restore stream breaks off", async () => {
     const source = DroverFsm.inMemory();
     await source.apply(entries(31, 1, 150));

@@ -42,9 +42,12 @@ export class DroverFsm implements StateMachine {
     return new DroverFsm(store, null);
   }
 
-  /** The durable applied index (in-memory state may be ahead; Raft replays from here on restart). */
+  /**
+   * The durable applied Raft index (in-memory state may be ahead; Raft replays from here on
+   * restart). Raft indexes and state indexes differ after a snapshot restore (tables.ts).
+   */
   appliedIndex(): LogIndex {
-    return this.level === null ? this.store.index : this.level.appliedIndex;
+    return this.level === null ? this.store.raftIndex : this.level.appliedRaftIndex;
   }
 
   async apply(entries: readonly Entry[]): Promise<EntryOutcome[]> {
@@ -56,32 +59,38 @@ export class DroverFsm implements StateMachine {
    * entries and rejected commands), so that callers who pass applied commands on (the server's
    * listeners) do not decode every entry a second time.
    */
-  async applyDecoded(
-    entries: readonly Entry[],
-  ): Promise<{ outcomes: EntryOutcome[]; commands: Array<Command | undefined> }> {
+  async applyDecoded(entries: readonly Entry[]): Promise<{
+    outcomes: EntryOutcome[];
+    commands: Array<Command | undefined>;
+    /** The state index each entry applied at (its Raft index + raftOffset; see tables.ts). */
+    stateIndexes: number[];
+  }> {
     const outcomes: EntryOutcome[] = [];
     const commands: Array<Command | undefined> = [];
+    const stateIndexes: number[] = [];
     for (const entry of entries) {
       this.lastCommand = undefined;
       if (entry.type !== "normal") {
         // Membership changes are Raft's business; the FSM only keeps its index exact.
-        this.store.advance(entry.index);
+        this.store.advanceRaft(entry.index);
         outcomes.push(undefined);
         commands.push(undefined);
+        stateIndexes.push(this.store.index);
         continue;
       }
-      const outcome = this.store.applyEntry(entry.index, entry.data);
+      const outcome = this.store.applyRaftEntry(entry.index, entry.data);
       outcomes.push(outcome);
       commands.push(outcome instanceof CommandRejectedError ? undefined : this.lastCommand);
+      stateIndexes.push(this.store.index);
     }
     this.lastCommand = undefined;
     if (this.level !== null && entries.length > 0) {
       const commits = this.pending;
       this.pending = [];
       const tables = this.store.tables();
-      await this.level.write(commits, tables.index, tables.tableIndexes);
+      await this.level.write(commits, tables.index, tables.tableIndexes, tables.raftOffset);
     }
-    return { outcomes, commands };
+    return { outcomes, commands, stateIndexes };
   }
 
   async snapshot(): Promise<{ index: LogIndex; chunks: AsyncIterable<Uint8Array> }> {
@@ -97,7 +106,7 @@ export class DroverFsm implements StateMachine {
       await level?.flushTo(tables.index);
       yield* writeSnapshotStream(tables);
     }
-    return { index: tables.index, chunks: chunks() };
+    return { index: tables.index - tables.raftOffset, chunks: chunks() };
   }
 
   /** Waits until every applied entry is durable in LevelDB. */
@@ -109,8 +118,9 @@ export class DroverFsm implements StateMachine {
     assert(this.pending.length === 0, "restore while an apply is persisting");
     const tables =
       this.level === null ? await tablesFromSnapshot(chunks) : await this.level.restore(index, chunks);
-    if (tables.index !== index)
-      throw new CorruptSnapshotError(`snapshot is at index ${tables.index}, expected ${index}`);
+    const raftIndex = tables.index - tables.raftOffset;
+    if (raftIndex !== index)
+      throw new CorruptSnapshotError(`snapshot is at Raft index ${raftIndex}, expected ${index}`);
     this.store.replace(tables);
   }
 

@@ -29,7 +29,8 @@ export function hexIndex(index: number): string {
   return index.toString(16).padStart(13, "0");
 }
 
-export function metaKey(generation: number, name: "applied" | "tables"): string {
+/** `applied`: the state index; `tables`: the table indexes; `offset`: raftOffset (absent = 0). */
+export function metaKey(generation: number, name: "applied" | "tables" | "offset"): string {
   return `${genPrefix(generation)}m:${name}`;
 }
 

@@ -40,6 +40,10 @@ export async function loadGeneration(db: Db, generation: number, codec: RecordCo
   }
   const index = codec.unpack(applied) as number;
   const tableIndexes = codec.unpack(storedTables) as Record<TableName, number>;
+  const storedOffset = await db.get(metaKey(generation, "offset"));
+  const raftOffset = storedOffset === undefined ? 0 : (codec.unpack(storedOffset) as number);
+  if (!Number.isSafeInteger(raftOffset) || raftOffset < 0 || raftOffset > index)
+    throw new CorruptSnapshotError(`stored state has a malformed raftOffset ${String(raftOffset)}`);
   for (const table of TABLES) {
     if (typeof tableIndexes[table] !== "number")
       throw new CorruptSnapshotError(`stored state lacks table index of ${table}`);
@@ -62,7 +66,7 @@ export async function loadGeneration(db: Db, generation: number, codec: RecordCo
   // 2. Allocations created by plan entries, in index order (a later creation of an id wins),
   // straight into the tables. Each entry's ids ("a") come just before its bytes ("b"). Entries
   // are large (~0.5 MB for 1,000 allocations): read them a few at a time.
-  const builder = new TablesBuilder(index, tableIndexes);
+  const builder = new TablesBuilder(index, tableIndexes, raftOffset);
   const planIds = new Map<number, string[]>();
   await scan(db, planPrefix(generation), PLAN_BATCH, (rest, value) => {
     const planIndex = Number.parseInt(rest.slice(0, rest.indexOf(":")), 16);

@@ -54,6 +54,7 @@ interface QueuedBatch {
   ops: Op[];
   appliedIndex: number;
   tableIndexes: Readonly<Record<TableName, number>>;
+  raftOffset: number;
   /** Plan entries whose last allocation went away in this batch: clear their tombstones after it. */
   deadPlans: number[];
 }
@@ -78,6 +79,7 @@ export class LevelState {
     private readonly codec: RecordCodec,
     private generation: number,
     private durableIndex: number,
+    private durableOffset: number,
     /** Stored plan entries → how many of the allocations they created still exist. */
     private planRefs: Map<number, number>,
     private readonly sync: boolean,
@@ -108,15 +110,21 @@ export class LevelState {
       codec,
       generation,
       loaded.tables.index,
+      loaded.tables.raftOffset,
       loaded.planRefs,
       options.sync ?? true,
     );
     return { level, tables: loaded.tables };
   }
 
-  /** The applied index that is durable in LevelDB (may trail the in-memory state; see write). */
+  /** The state index that is durable in LevelDB (may trail the in-memory state; see write). */
   get appliedIndex(): number {
     return this.durableIndex;
+  }
+
+  /** The Raft index of that durable state: where Raft replays from after a restart. */
+  get appliedRaftIndex(): number {
+    return this.durableIndex - this.durableOffset;
   }
 
   /**
@@ -132,14 +140,16 @@ export class LevelState {
     commits: readonly Commit[],
     appliedIndex: number,
     tableIndexes: Readonly<Record<TableName, number>>,
+    raftOffset: number,
   ): Promise<void> {
     this.throwIfFailed();
     assert(!this.restoring, "leveldb-state: write during a restore");
-    const batch = this.queued ?? { ops: [], appliedIndex, tableIndexes, deadPlans: [] };
+    const batch = this.queued ?? { ops: [], appliedIndex, tableIndexes, raftOffset, deadPlans: [] };
     assert(appliedIndex >= batch.appliedIndex, "leveldb-state: applied index moved backwards");
     for (const commit of commits) this.encodeCommit(commit, batch);
     batch.appliedIndex = appliedIndex;
     batch.tableIndexes = tableIndexes;
+    batch.raftOffset = raftOffset;
     this.queued = batch;
     this.schedulePump();
     while (this.queued !== undefined && this.queued.ops.length > MAX_QUEUED_OPS) {
@@ -262,6 +272,7 @@ export class LevelState {
     batch.ops.push(
       { type: "put", key: metaKey(g, "applied"), value: this.codec.pack(batch.appliedIndex) },
       { type: "put", key: metaKey(g, "tables"), value: this.codec.pack(batch.tableIndexes) },
+      { type: "put", key: metaKey(g, "offset"), value: this.codec.pack(batch.raftOffset) },
     );
     this.inflight = writeLevelBatch(this.db, batch.ops, this.sync)
       // Tombstones of dead plans go after the atomic write; leftovers (a crash in between) are
@@ -270,6 +281,7 @@ export class LevelState {
       .then(
         () => {
           this.durableIndex = batch.appliedIndex;
+          this.durableOffset = batch.raftOffset;
           this.inflight = undefined;
           if (this.drainWaiters.length > 0) this.pump();
           else this.schedulePump();
@@ -301,9 +313,9 @@ export class LevelState {
 
   /**
    * Replaces everything with a snapshot stream (crash safe, see above), returning the in-memory
-   * tables built from the same stream.
+   * tables built from the same stream. `raftIndex` is the Raft index the snapshot was taken at.
    */
-  async restore(index: number, chunks: AsyncIterable<Uint8Array>): Promise<Tables> {
+  async restore(raftIndex: number, chunks: AsyncIterable<Uint8Array>): Promise<Tables> {
     await this.flush();
     assert(!this.restoring, "leveldb-state: concurrent restores");
     this.restoring = true;
@@ -313,14 +325,18 @@ export class LevelState {
       const prefix = recordPrefix(next);
       let builder: TablesBuilder | undefined;
       let tableIndexes: Record<TableName, number> | undefined;
+      let raftOffset = 0;
       const read = await readSnapshotStream(
         chunks,
-        (headerIndex, headerTables) => {
-          if (headerIndex !== index) {
-            throw new CorruptSnapshotError(`snapshot is at index ${headerIndex}, expected ${index}`);
+        (header) => {
+          if (header.index - header.raftOffset !== raftIndex) {
+            throw new CorruptSnapshotError(
+              `snapshot is at Raft index ${header.index - header.raftOffset}, expected ${raftIndex}`,
+            );
           }
-          builder = new TablesBuilder(headerIndex, headerTables);
-          tableIndexes = headerTables;
+          builder = new TablesBuilder(header.index, header.tableIndexes, header.raftOffset);
+          tableIndexes = header.tableIndexes;
+          raftOffset = header.raftOffset;
         },
         async (table, records) => {
           const target = builder as TablesBuilder;
@@ -336,12 +352,14 @@ export class LevelState {
       await this.db.batch([
         { type: "put", key: metaKey(next, "applied"), value: this.codec.pack(read.index) },
         { type: "put", key: metaKey(next, "tables"), value: this.codec.pack(tableIndexes) },
+        { type: "put", key: metaKey(next, "offset"), value: this.codec.pack(raftOffset) },
       ]);
       // The flip: from here on the new generation is the state (synced, so it survives power loss).
       await this.db.put(GEN_KEY, this.codec.pack(next), { sync: true });
       const old = this.generation;
       this.generation = next;
       this.durableIndex = read.index;
+      this.durableOffset = raftOffset;
       this.planRefs = new Map();
       await clearGeneration(this.db, old);
       return builder.finish();

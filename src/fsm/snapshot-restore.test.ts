@@ -3,7 +3,7 @@ import { decodeCommand, encodeCommand } from "./command-codec.js";
 import { CorruptSnapshotError, InvalidCommandError } from "./errors.js";
 import { mockEval, mockId, mockJob, mockNode } from "./mock.js";
 import { decodeSnapshotFile, encodeSnapshotFileHeader } from "./snapshot-file.js";
-import { writeSnapshotStream } from "./snapshot-stream.js";
+import { tablesFromSnapshot, writeSnapshotStream } from "./snapshot-stream.js";
 import { StateStore } from "./state-store.js";
 import { checkTablesInvariants } from "./tables-invariants.js";
 
@@ -67,6 +67,61 @@ describe("snapshot-restore command", () => {
     expect(() => decodeCommand(encodeCommand({ type: "snapshot-restore", Snapshot: "x" } as never))).toThrow(
       /Snapshot should be bytes/,
     );
+  });
+
+  it("applied from Raft, moves the state index past a snapshot from further ahead, never back", async () => {
+    // The source's records carry indexes up to 1,000; the target's Raft log is at 4.
+    const from = source();
+    from.apply(1000, { type: "job-register", Job: mockJob({ ID: "late" }), Eval: null });
+    const bytes = await snapshotBytes(from);
+    const into = new StateStore();
+    into.applyRaftEntry(1, encodeCommand({ type: "job-register", Job: mockJob({ ID: "old" }), Eval: null }));
+    into.advanceRaft(2);
+    expect(into.index).toBe(2);
+
+    const result = into.applyRaftEntry(3, encodeCommand({ type: "snapshot-restore", Snapshot: bytes }));
+    expect(result).toMatchObject({ Index: 1001 });
+    expect(into.index).toBe(1001);
+    expect(into.raftIndex).toBe(3);
+    expect(into.tables().raftOffset).toBe(998);
+    // The restored records keep the indexes they had.
+    expect(into.snapshot().jobByID("default", "late")?.ModifyIndex).toBe(1000);
+    expect(into.snapshot().jobByID("default", "web")?.ModifyIndex).toBe(2);
+
+    // Later entries keep the offset: Raft index 4 is state index 1002, and so on.
+    into.applyRaftEntry(
+      4,
+      encodeCommand({ type: "job-register", Job: mockJob({ ID: "after" }), Eval: null }),
+    );
+    expect(into.snapshot().jobByID("default", "after")?.CreateIndex).toBe(1002);
+    into.advanceRaft(5);
+    expect([into.index, into.raftIndex]).toEqual([1003, 5]);
+
+    // A snapshot from behind changes no offset: the restore applies at its own entry's index.
+    const older = await snapshotBytes(source());
+    into.applyRaftEntry(6, encodeCommand({ type: "snapshot-restore", Snapshot: older }));
+    expect([into.index, into.raftIndex]).toEqual([1004, 6]);
+    expect(into.snapshot().jobByID("default", "after")).toBeUndefined();
+
+    // The offset travels with the state: a Raft snapshot of it restores to the same indexes.
+    const copy = await tablesFromSnapshot(
+      (async function* () {
+        yield await snapshotBytes(into);
+      })(),
+    );
+    expect([copy.index, copy.raftOffset]).toEqual([1004, 998]);
+    checkTablesInvariants(into.tables());
+  });
+
+  it("refuses a damaged snapshot from Raft at the entry's index, offset untouched", () => {
+    const into = new StateStore();
+    into.advanceRaft(1);
+    const outcome = into.applyRaftEntry(
+      2,
+      encodeCommand({ type: "snapshot-restore", Snapshot: new Uint8Array([0, 0, 0, 9, 1]) }),
+    );
+    expect(outcome).toBeInstanceOf(InvalidCommandError);
+    expect([into.index, into.raftIndex, into.tables().raftOffset]).toEqual([2, 2, 0]);
   });
 
   it("frames the operator's snapshot file with a checked header", () => {

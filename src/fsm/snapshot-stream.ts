@@ -10,7 +10,7 @@ import { TablesBuilder } from "./tables-builder.js";
  *
  *   frame  := u32 big-endian payload length, payload (msgpack)
  *   stream := header frame, record frames…, end frame
- *   header := { format: "drover-fsm", version: 1, index, tableIndexes }
+ *   header := { format: "drover-fsm", version: 1, index, tableIndexes, raftOffset? }
  *   records:= { table, records: [[key, value], …] }   (≤ RECORDS_PER_FRAME per frame)
  *   end    := { end: true, records: total }
  *
@@ -36,6 +36,16 @@ interface Header {
   version: number;
   index: number;
   tableIndexes: Record<TableName, number>;
+  /** Written only when not 0, so that the bytes of states without one stay as they were. */
+  raftOffset?: number;
+}
+
+/** What a snapshot's header says of the state it holds. */
+export interface SnapshotHeader {
+  /** The state index. */
+  readonly index: number;
+  readonly tableIndexes: Record<TableName, number>;
+  readonly raftOffset: number;
 }
 
 export async function* writeSnapshotStream(tables: Tables): AsyncGenerator<Uint8Array> {
@@ -62,6 +72,7 @@ export async function* writeSnapshotStream(tables: Tables): AsyncGenerator<Uint8
     version: VERSION,
     index: tables.index,
     tableIndexes: tables.tableIndexes,
+    ...(tables.raftOffset === 0 ? {} : { raftOffset: tables.raftOffset }),
   } satisfies Header);
   let total = 0;
   for (const table of TABLES) {
@@ -184,14 +195,14 @@ class MessageChecker {
  */
 export async function readSnapshotStream(
   chunks: AsyncIterable<Uint8Array>,
-  onHeader: (index: number, tableIndexes: Record<TableName, number>) => void | Promise<void>,
+  onHeader: (header: SnapshotHeader) => void | Promise<void>,
   onRecords: (table: string, records: ReadonlyArray<readonly [string, unknown]>) => void | Promise<void>,
 ): Promise<{ index: number; records: number }> {
   const checker = new MessageChecker();
   for await (const message of frames(chunks)) {
     const accepted = checker.accept(message);
     if (accepted === undefined) continue;
-    if ("format" in accepted) await onHeader(accepted.index, accepted.tableIndexes);
+    if ("format" in accepted) await onHeader(headerOf(accepted));
     else await onRecords(accepted.table, accepted.records);
   }
   return checker.finish();
@@ -203,7 +214,7 @@ export async function readSnapshotStream(
  */
 export function readSnapshotBytes(
   bytes: Uint8Array,
-  onHeader: (index: number, tableIndexes: Record<TableName, number>) => void,
+  onHeader: (header: SnapshotHeader) => void,
   onRecords: (table: string, records: ReadonlyArray<readonly [string, unknown]>) => void,
 ): { index: number; records: number } {
   const packr = new Packr({ useRecords: true, mapsAsObjects: true, moreTypes: false });
@@ -225,10 +236,36 @@ export function readSnapshotBytes(
     offset += 4 + length;
     const accepted = checker.accept(message);
     if (accepted === undefined) continue;
-    if ("format" in accepted) onHeader(accepted.index, accepted.tableIndexes);
+    if ("format" in accepted) onHeader(headerOf(accepted));
     else onRecords(accepted.table, accepted.records);
   }
   return checker.finish();
+}
+
+/**
+ * The header of a complete snapshot in memory, without reading its records (the state store
+ * needs the snapshot's index before it applies a snapshot-restore command). Damage is a
+ * CorruptSnapshotError; the records are checked when they are read.
+ */
+export function readSnapshotHeader(bytes: Uint8Array): SnapshotHeader {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buffer.length < 4) throw new CorruptSnapshotError("snapshot shorter than a frame header");
+  const length = buffer.readUInt32BE(0);
+  if (length > MAX_FRAME_BYTES || buffer.length - 4 < length)
+    throw new CorruptSnapshotError(`header frame of ${length} bytes runs past the end`);
+  let message: unknown;
+  try {
+    message = new Packr({ useRecords: true, mapsAsObjects: true, moreTypes: false }).unpack(
+      buffer.subarray(4, 4 + length),
+    );
+  } catch (error) {
+    throw new CorruptSnapshotError(`undecodable header frame: ${(error as Error).message}`);
+  }
+  return headerOf(checkHeader(message));
+}
+
+function headerOf(h: Header): SnapshotHeader {
+  return { index: h.index, tableIndexes: h.tableIndexes, raftOffset: h.raftOffset ?? 0 };
 }
 
 function checkHeader(message: unknown): Header {
@@ -244,6 +281,9 @@ function checkHeader(message: unknown): Header {
     if (typeof h.tableIndexes[table] !== "number")
       throw new CorruptSnapshotError(`header lacks table index of ${table}`);
   }
+  const offset = h.raftOffset;
+  if (offset !== undefined && !(Number.isSafeInteger(offset) && offset >= 0 && offset <= h.index))
+    throw new CorruptSnapshotError(`malformed raftOffset ${String(offset)} in the snapshot header`);
   return h as Header;
 }
 
@@ -252,8 +292,8 @@ export async function tablesFromSnapshot(chunks: AsyncIterable<Uint8Array>): Pro
   let builder: TablesBuilder | undefined;
   await readSnapshotStream(
     chunks,
-    (index, tableIndexes) => {
-      builder = new TablesBuilder(index, tableIndexes);
+    (header) => {
+      builder = new TablesBuilder(header.index, header.tableIndexes, header.raftOffset);
     },
     (table, records) => {
       // readSnapshotStream reads the header (which made the builder) before any record.

@@ -2,7 +2,8 @@ import { AssertionError, assert } from "../shared/assert.js";
 import { applyCommand } from "./apply-command.js";
 import { decodeCommand } from "./command-codec.js";
 import type { Command, CommandResult, ResultOf } from "./commands.js";
-import { CommandRejectedError, InvalidCommandError } from "./errors.js";
+import { CommandRejectedError, CorruptSnapshotError, InvalidCommandError } from "./errors.js";
+import { readSnapshotHeader } from "./snapshot-stream.js";
 import { StateSnapshot } from "./state-snapshot.js";
 import { type ChangeSet, StateTxn } from "./state-txn.js";
 import type { Allocation } from "./structs.js";
@@ -54,9 +55,14 @@ export class StateStore {
     this.current = initial;
   }
 
-  /** The index of the last applied entry. */
+  /** The state index of the last applied entry (tables.ts: Raft index + raftOffset). */
   get index(): number {
     return this.current.index;
+  }
+
+  /** The Raft index of the last applied entry. */
+  get raftIndex(): number {
+    return this.current.index - this.current.raftOffset;
   }
 
   snapshot(): StateSnapshot {
@@ -85,9 +91,11 @@ export class StateStore {
     index: number,
     command: C,
     entryData: Uint8Array | undefined,
+    raftOffset = this.current.raftOffset,
   ): ResultOf<C> {
     this.checkIndex(index);
     const txn = new StateTxn(this.current, index, true, entryData !== undefined);
+    txn.raftOffset = raftOffset;
     let result: CommandResult;
     try {
       result = applyCommand(txn, command);
@@ -120,6 +128,43 @@ export class StateStore {
       this.advance(index);
       return error;
     }
+  }
+
+  /**
+   * applyEntry() for the entry at Raft index `raftIndex`: the state index is `raftIndex +
+   * raftOffset`, except for a snapshot restore whose records are ahead of it. That entry applies
+   * at one past the snapshot's state index, and the offset grows by the jump, so that no index
+   * handed out before or after (X-Nomad-Index, ModifyIndex, EnforceIndex, ?cas) goes backwards.
+   * Deterministic: every server applies the same entries at the same state indexes.
+   */
+  applyRaftEntry(raftIndex: number, data: Uint8Array): EntryOutcome {
+    const index = raftIndex + this.current.raftOffset;
+    if (data.length === 0) {
+      this.advance(index);
+      return undefined;
+    }
+    try {
+      const command = decodeCommand(data);
+      if (command.type !== "snapshot-restore") return this.applyAt(index, command, data);
+      let sourceIndex: number;
+      try {
+        sourceIndex = readSnapshotHeader(command.Snapshot).index;
+      } catch (error) {
+        if (!(error instanceof CorruptSnapshotError)) throw error;
+        throw new InvalidCommandError(`snapshot-restore: ${error.message}`);
+      }
+      const restoredAt = Math.max(index, sourceIndex + 1);
+      return this.applyAt(restoredAt, command, data, restoredAt - raftIndex);
+    } catch (error) {
+      if (!(error instanceof CommandRejectedError)) throw error;
+      this.advance(index);
+      return error;
+    }
+  }
+
+  /** advance() for a no-op or membership entry at Raft index `raftIndex`. */
+  advanceRaft(raftIndex: number): void {
+    this.advance(raftIndex + this.current.raftOffset);
   }
 
   /** Moves the applied index without changing any table (no-op and membership entries). */

@@ -69,10 +69,12 @@ export class StateTxn {
   private readonly deploymentsByJob: IndexDraft<Deployment>;
   private variables: PMap<Variable>;
   private schedulerConfigValue: SchedulerConfiguration;
+  /** The committed version's raftOffset (tables.ts): the base's, unless the writer sets it. */
+  raftOffset: number;
 
   constructor(
     private readonly base: Tables,
-    /** The Raft index every write of this transaction carries. */
+    /** The state index every write of this transaction carries. */
     readonly index: number,
     /** False when bulk-loading (restore, startup): nothing to persist or wake, so keep no log. */
     private readonly tracking = true,
@@ -80,6 +82,7 @@ export class StateTxn {
     readonly ownsCommand = false,
   ) {
     assert(index >= base.index, () => `txn index ${index} below state index ${base.index}`);
+    this.raftOffset = base.raftOffset;
     this.jobs = base.jobs;
     this.jobVersions = base.jobVersions;
     this.jobSummaries = base.jobSummaries;
@@ -398,6 +401,7 @@ export class StateTxn {
     for (const table of this.changes.keys()) tableIndexes[table] = this.index;
     return {
       index: this.index,
+      raftOffset: this.raftOffset,
       tableIndexes,
       jobs: this.jobs,
       jobVersions: this.jobVersions,

@@ -25,8 +25,10 @@ export class TablesBuilder {
   constructor(
     readonly index: number,
     private readonly tableIndexes: Readonly<Record<TableName, number>>,
+    raftOffset = 0,
   ) {
     this.txn = new StateTxn(emptyTables(), index, false);
+    this.txn.raftOffset = raftOffset;
   }
 
   get records(): number {

@@ -50,7 +50,18 @@ export const SCHEDULER_CONFIG_KEY = "config";
  * non-terminal allocs/evals of each job (absent when 0).
  */
 export interface Tables {
+  /**
+   * The state index: what every record's CreateIndex/ModifyIndex, X-Nomad-Index and blocking
+   * queries are measured in. It is the Raft index of the last applied entry plus `raftOffset`.
+   */
   readonly index: number;
+  /**
+   * state index − Raft index. 0 until a snapshot restore brings records whose indexes are ahead of
+   * this cluster's Raft log: the restore entry then moves the state index past the snapshot's, so
+   * that indexes never go backwards (Nomad's restore makes Raft's index jump instead; Drover's Raft
+   * log stays contiguous and the state index carries the jump). It only ever grows.
+   */
+  readonly raftOffset: number;
   readonly tableIndexes: Readonly<Record<TableName, number>>;
 
   readonly jobs: PMap<Job>;
@@ -90,6 +101,7 @@ export function emptyTables(): Tables {
   const tableIndexes = Object.fromEntries(TABLES.map((t) => [t, 0])) as Record<TableName, number>;
   return {
     index: 0,
+    raftOffset: 0,
     tableIndexes,
     jobs: PMap.empty(),
     jobVersions: PMap.empty(),

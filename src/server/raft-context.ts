@@ -18,7 +18,7 @@ import type { Clock } from "./clock.js";
 import type { AppliedListener, ProposeResult, ServerContext } from "./context.js";
 import type { ClusterView } from "./rpc/endpoints.js";
 
-/** What the Raft driver hands back for one proposal: the entry's index and the FSM's result. */
+/** What the Raft driver hands back for one proposal: the entry's state index and the FSM's result. */
 interface IndexedOutcome {
   readonly index: LogIndex;
   readonly outcome: unknown;
@@ -90,19 +90,21 @@ export class ObservedFsm implements StateMachine {
   }
 
   private async applySlice(entries: readonly Entry[]): Promise<IndexedOutcome[]> {
-    const { outcomes, commands } = await this.fsm.applyDecoded(entries);
+    const { outcomes, commands, stateIndexes } = await this.fsm.applyDecoded(entries);
     assert(outcomes.length === entries.length, "FSM returned a result count that differs from the entries");
     const results: IndexedOutcome[] = [];
     for (const [i, entry] of entries.entries()) {
       const outcome = outcomes[i];
-      results.push({ index: entry.index, outcome });
+      // Everyone past Raft (proposers, listeners, the API) speaks state indexes (fsm/tables.ts).
+      const index = stateIndexes[i] as number;
+      results.push({ index, outcome });
       if (entry.type !== "normal" || entry.data.length === 0 || outcome instanceof CommandRejectedError)
         continue;
       if (this.listeners.size === 0) continue;
       // The command as the FSM decoded it to apply it (never decoded twice).
       const command = commands[i];
       assert(command !== undefined, () => `applied entry ${entry.index} has no decoded command`);
-      for (const listener of this.listeners) listener(entry.index, command, outcome, entry.data);
+      for (const listener of this.listeners) listener(index, command, outcome, entry.data);
     }
     return results;
   }
@@ -130,7 +132,8 @@ export class ObservedFsm implements StateMachine {
       }
       await this.fsm.restore(index, replay());
     }
-    for (const listener of this.restoreListeners) listener(index);
+    const stateIndex = this.fsm.store.index;
+    for (const listener of this.restoreListeners) listener(stateIndex);
   }
 }
 
@@ -180,10 +183,14 @@ export class RaftServerContext implements ServerContext, ClusterView {
     return { index: raw.index, result: raw.outcome };
   }
 
+  /** A ReadIndex barrier; answers the state index the reads after it will see at least. */
   async barrier(): Promise<number> {
-    const index = await this.node.readBarrier();
-    await this.observed.fsm.store.waitForIndex(index);
-    return index;
+    const raftIndex = await this.node.readBarrier();
+    const store = this.observed.fsm.store;
+    // Every applied entry moves the state index by at least one, so waiting for the next state
+    // index steps through the Raft log; the offset may grow on the way (a restore entry).
+    while (store.raftIndex < raftIndex) await store.waitForIndex(store.index + 1);
+    return store.index;
   }
 
   onApplied(listener: AppliedListener): () => void {

@@ -356,7 +356,7 @@ describe("operator snapshot: save from one cluster, restore into a fresh one", (
     expect(onFollower.status).toBe(400);
     expect(onFollower.body.error).toMatch(/restore on the leader/);
 
-    const restored = await target.http<{ Index: number; Records: number }>(
+    const restored = await target.http<{ Index: number; Records: number; SnapshotIndex: number }>(
       leader,
       "PUT",
       "/v1/operator/snapshot",
@@ -366,6 +366,12 @@ describe("operator snapshot: save from one cluster, restore into a fresh one", (
     );
     expect(restored.status, JSON.stringify(restored.body)).toBe(200);
     expect(restored.body.Records).toBeGreaterThan(0);
+    // This younger cluster's Raft log is shorter than the source's: the restore still lands past
+    // every index the snapshot carries, so no index goes backwards (blocking queries, ?cas,
+    // EnforceIndex), and the restored objects keep their own indexes (the pictures compare them).
+    const sourceIndex = Number(res.headers.get("x-nomad-index"));
+    expect(restored.body.SnapshotIndex).toBe(sourceIndex);
+    expect(restored.body.Index).toBeGreaterThan(sourceIndex);
     // Every server applied the restore through Raft. A picture counts only if every read in it
     // saw the restore's index: the first probe can land while a follower applies the entry, and
     // then its jobs (read first) are from before the restore and its variables from after.
