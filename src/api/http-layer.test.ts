@@ -2,6 +2,7 @@ import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../shared/log.js";
 import { type ApiRequest, type Handler, HttpApiServer } from "./http-server.js";
+import { JOB_REGISTER, VAR_PUT } from "./request-schemas.js";
 import { Router } from "./router.js";
 
 /** One request as sent on the wire (node:http keeps the path and headers exactly as given). */
@@ -94,11 +95,14 @@ describe("the HTTP layer", () => {
   beforeAll(async () => {
     const router = new Router<Handler>()
       .add("GET", "/v1/jobs", echo)
-      .add("POST", "/v1/jobs", echo)
+      .add("POST", "/v1/jobs", echo, JOB_REGISTER)
       .add("GET", "/v1/job/:id", echo)
-      .add("PUT", "/v1/var/:path*", echo)
+      .add("PUT", "/v1/var/:path*", echo, VAR_PUT)
       .add("GET", "/v1/var/:path*", echo)
       .add("PUT", "/v1/raw", echo)
+      .add("PUT", "/v1/optional", echo, {
+        body: { type: ["object", "null"], properties: { A: { type: "integer" } } },
+      })
       .add("GET", "/v1/text", async () => ({
         text: "plain\n",
         meta: { index: 7, knownLeader: true, lastContactMs: 0 },
@@ -233,6 +237,77 @@ describe("the HTTP layer", () => {
         expect(answer.status, `chunked ${chunked}`).toBe(413);
         expect(answer.json).toEqual({ error: `request body exceeds ${RAW_LIMIT} bytes` });
       }
+    });
+  });
+
+  describe("schemas", () => {
+    const register = (body: unknown) => at({ method: "POST", path: "/v1/jobs", body: JSON.stringify(body) });
+
+    it("refuses a body of the wrong shape with a 400 that says what and where", async () => {
+      const count = await register({ Job: { ID: "web", TaskGroups: [{ Name: "g", Count: "three" }] } });
+      expect(count).toMatchObject({
+        status: 400,
+        json: { error: "body.Job.TaskGroups[0].Count must be an integer (or null)" },
+      });
+      expect(await register({ Jobb: {} })).toMatchObject({
+        status: 400,
+        json: { error: "body.Job is required" },
+      });
+      expect(await register([1])).toMatchObject({
+        status: 400,
+        json: { error: "body must be a JSON object" },
+      });
+      const items = await at({ method: "PUT", path: "/v1/var/a", body: '{"Items":{"db pass":1}}' });
+      expect(items).toMatchObject({ status: 400, json: { error: 'body.Items["db pass"] must be a string' } });
+    });
+
+    it("ignores unknown fields and changes nothing it accepts (no coercion, nothing removed)", async () => {
+      const body = {
+        Job: {
+          ID: "web",
+          Priority: 50,
+          FromTheFuture: { x: 1 },
+          TaskGroups: [{ Name: "g", Count: 2, New: true }],
+        },
+        Unknown: "kept",
+      };
+      expect(await register(body)).toMatchObject({ status: 200, json: { body } });
+      // "1" is not an integer, even though Ajv could coerce it into one.
+      expect((await register({ Job: { ID: "web", Priority: "1" } })).status).toBe(400);
+      // Nomad's Go client sends nil pointers as null.
+      expect((await register({ Job: { ID: "web", Priority: null, TaskGroups: null } })).status).toBe(200);
+    });
+
+    it("checks the common query parameters, whose values stay strings", async () => {
+      expect(await at({ method: "GET", path: "/v1/jobs?index=abc" })).toMatchObject({
+        status: 400,
+        json: { error: "?index must be a non-negative integer" },
+      });
+      expect(await at({ method: "GET", path: "/v1/jobs?index=1&wait=soon" })).toMatchObject({
+        status: 400,
+        json: { error: '?wait must be a duration such as "10s" or "1m30s"' },
+      });
+      expect((await at({ method: "PUT", path: "/v1/var/a?cas=-1", body: '{"Items":{}}' })).status).toBe(400);
+      const ok = await at({ method: "GET", path: "/v1/jobs?index=12&wait=1m30s&stale&prefix=we&x=y&x=z" });
+      expect(ok.json).toMatchObject({
+        query: [
+          ["index", "12"],
+          ["wait", "1m30s"],
+          ["stale", ""],
+          ["prefix", "we"],
+          ["x", "y"],
+          ["x", "z"],
+        ],
+      });
+    });
+
+    it("makes the body optional when its schema admits null", async () => {
+      expect((await at({ method: "PUT", path: "/v1/optional" })).json).toMatchObject({ body: null });
+      expect((await at({ method: "PUT", path: "/v1/optional", body: '{"A":1}' })).status).toBe(200);
+      expect(await at({ method: "PUT", path: "/v1/optional", body: '{"A":1.5}' })).toMatchObject({
+        status: 400,
+        json: { error: "body.A must be an integer" },
+      });
     });
   });
 

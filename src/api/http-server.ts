@@ -12,6 +12,7 @@ import { errorCode } from "../shared/error-codes.js";
 import { ValidationError } from "../shared/errors.js";
 import type { Logger } from "../shared/log.js";
 import { HttpError } from "./http-error.js";
+import { type SchemaFailure, schemaError, withCommonQuery } from "./request-schemas.js";
 import { normalizeTarget } from "./request-target.js";
 import { fastifyPattern, type Params, type RouteEntry, type Router, restParamName } from "./router.js";
 
@@ -23,6 +24,7 @@ export interface ApiRequest {
   /**
    * The request body parsed as JSON (undefined when empty; bad JSON is a ValidationError), or,
    * for `Content-Type: application/octet-stream`, the raw bytes as a Buffer (snapshot files).
+   * When the route declares a body schema, the body has passed it.
    */
   readonly body: unknown;
 }
@@ -70,12 +72,12 @@ type App = FastifyInstance<Server, IncomingMessage, ServerResponse, Logger>;
 /** The methods a known path answers 405 to when it has no route for them. */
 const ANSWERED_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"] as const;
 
-/** Where the query parser keeps the URLSearchParams that handlers read (a key no name can clash with). */
+/** Where the query parser keeps the URLSearchParams that handlers read (Ajv ignores symbol keys). */
 const SEARCH = Symbol("search");
 type ParsedQuery = Record<string, string> & { [SEARCH]: URLSearchParams };
 
 /**
- * The query as Fastify keeps it (each name's first value, as URLSearchParams.get() reads it) with
+ * The query as schemas see it (each name's first value, as URLSearchParams.get() reads it) with
  * the URLSearchParams itself attached, so that the query is parsed once per request.
  */
 function parseQuery(text: string): ParsedQuery {
@@ -129,9 +131,9 @@ function isFrameworkError(error: unknown): error is FrameworkError {
 
 /**
  * The HTTP side of an agent, on Fastify: Fastify routes (find-my-way), reads and bounds bodies,
- * and sends replies; this class turns the route table into Fastify routes
+ * checks request schemas and sends replies; this class turns the route table into Fastify routes
  * and keeps one error path. Typed errors map to status codes (src/shared/error-codes.ts: 400 bad
- * input, 404 unknown, 409 stale index, 503 no leader before the
+ * input, schema failures included, 404 unknown, 409 stale index, 503 no leader before the
  * deadline; 404/405/413 chosen here, 409 with a body by handlers; 500 real faults logged with a
  * request id); every answer is JSON (`{"error": ...}` when refused). No error escapes into
  * node:http, so bad input cannot crash the agent (ARCHITECTURE.md invariant 7).
@@ -173,7 +175,7 @@ export class HttpApiServer {
     });
   }
 
-  /** Hands the route table to Fastify and starts answering with it. */
+  /** Hands the route table to Fastify (schemas compiled once, here) and starts answering with it. */
   async serve(): Promise<void> {
     if (this.app !== undefined) throw new Error("http: serve() called twice");
     let handle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
@@ -199,6 +201,12 @@ export class HttpApiServer {
       exposeHeadRoutes: true,
       return503OnClosing: false,
       bodyLimit: this.maxBodyBytes,
+      ajv: {
+        // Schemas check, never change: no coercion ("1" stays a string), no defaults filled in,
+        // nothing removed (unknown fields reach the handler, as Nomad ignores them).
+        customOptions: { coerceTypes: false, useDefaults: false, removeAdditional: false, allErrors: false },
+      },
+      schemaErrorFormatter: (errors, part) => schemaError(errors as SchemaFailure[], part),
       frameworkErrors: (error, request, reply) => this.sendError(error, request, reply),
     });
     this.parseBodies(app);
@@ -268,6 +276,8 @@ export class HttpApiServer {
       app.route({
         method: entry.method,
         url,
+        schema: withCommonQuery(entry.schema),
+        ...(admitsNull(entry.schema?.body) ? { preValidation: emptyBodyAsNull } : {}),
         handler: this.routeHandler(entry),
       });
     }
@@ -341,7 +351,7 @@ export class HttpApiServer {
     reply.header("content-type", "application/json").send(JSON.stringify(response.body ?? null));
   }
 
-  /** The one error path: handlers' errors, Fastify's (bad URL, body, limits) and 404/405. */
+  /** The one error path: handlers' errors, Fastify's (bad URL, body, limits, schemas) and 404/405. */
   private sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
     const { status, body } = this.errorAnswer(error, request);
     reply.code(status).header("content-type", "application/json").send(JSON.stringify(body));
@@ -448,6 +458,21 @@ export class HttpApiServer {
       res.off("close", stop);
     }
   }
+}
+
+/** Does a body schema accept null (`type: ["object", "null"]`), making the body optional? */
+function admitsNull(schema: object | undefined): boolean {
+  const type = (schema as { type?: unknown } | undefined)?.type;
+  return type === "null" || (Array.isArray(type) && type.includes("null"));
+}
+
+/**
+ * A JSON schema cannot speak of a missing value: for a route whose body is optional, an empty body
+ * is checked, and handed on, as null.
+ */
+function emptyBodyAsNull(request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
+  if (request.body === undefined) request.body = null;
+  done();
 }
 
 function metaHeaders(meta: QueryMeta): Record<string, string> {

@@ -3,11 +3,14 @@ import { queryOptions } from "./query-params.js";
 import { fastifyPattern, Router, restParamName } from "./router.js";
 
 describe("Router (the route table)", () => {
-  it("keeps the routes in order", () => {
-    const router = new Router<string>().add("GET", "/v1/jobs", "jobs").add("put", "/v1/var/:path*", "var");
+  it("keeps the routes in order, with their schemas", () => {
+    const schema = { body: { type: "object" } };
+    const router = new Router<string>()
+      .add("GET", "/v1/jobs", "jobs")
+      .add("put", "/v1/var/:path*", "var", schema);
     expect(router.seal()).toEqual([
-      { method: "GET", pattern: "/v1/jobs", handler: "jobs" },
-      { method: "PUT", pattern: "/v1/var/:path*", handler: "var" },
+      { method: "GET", pattern: "/v1/jobs", handler: "jobs", schema: undefined },
+      { method: "PUT", pattern: "/v1/var/:path*", handler: "var", schema },
     ]);
   });
 
