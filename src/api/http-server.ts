@@ -353,16 +353,24 @@ export class HttpApiServer {
 
   /** The one error path: handlers' errors, Fastify's (bad URL, body, limits, schemas) and 404/405. */
   private sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
-    const { status, body } = this.errorAnswer(error, request);
+    const { status, body } = this.errorAnswer(error, request, reply);
     reply.code(status).header("content-type", "application/json").send(JSON.stringify(body));
   }
 
-  private errorAnswer(error: unknown, request: FastifyRequest): { status: number; body: unknown } {
+  private errorAnswer(
+    error: unknown,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): { status: number; body: unknown } {
     if (error instanceof HttpError) {
       return { status: error.status, body: error.body === undefined ? { error: error.message } : error.body };
     }
     if (isFrameworkError(error)) {
       if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+        // Read the rest of the body (and drop it), keeping the connection (Fastify asks to close
+        // it), so that a client still sending reads the 413 instead of a reset connection.
+        request.raw.resume();
+        reply.removeHeader("connection");
         const limit = isRawBody(request.headers["content-type"]) ? this.maxRawBodyBytes : this.maxBodyBytes;
         return { status: 413, body: { error: `request body exceeds ${limit} bytes` } };
       }
