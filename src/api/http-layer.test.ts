@@ -193,6 +193,19 @@ describe("the HTTP layer", () => {
       }
     });
 
+    it("refuses a Content-Type that is not a media type at all with 415", async () => {
+      const answer = await at({
+        method: "PUT",
+        path: "/v1/raw",
+        body: "{}",
+        headers: { "Content-Type": "json" },
+      });
+      expect(answer).toMatchObject({
+        status: 415,
+        json: { error: 'Content-Type "json" is not a media type; send JSON' },
+      });
+    });
+
     it("keeps application/octet-stream as raw bytes", async () => {
       const answer = await at({
         method: "PUT",

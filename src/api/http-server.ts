@@ -199,7 +199,6 @@ export class HttpApiServer {
         querystringParser: parseQuery,
       },
       exposeHeadRoutes: true,
-      return503OnClosing: false,
       bodyLimit: this.maxBodyBytes,
       ajv: {
         // Schemas check, never change: no coercion ("1" stays a string), no defaults filled in,
@@ -373,6 +372,11 @@ export class HttpApiServer {
         reply.removeHeader("connection");
         const limit = isRawBody(request.headers["content-type"]) ? this.maxRawBodyBytes : this.maxBodyBytes;
         return { status: 413, body: { error: `request body exceeds ${limit} bytes` } };
+      }
+      if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+        // Refused before any body parser runs, so that even "any type is JSON" cannot apply.
+        const type = JSON.stringify(request.headers["content-type"] ?? "");
+        return { status: 415, body: { error: `Content-Type ${type} is not a media type; send JSON` } };
       }
       if (error.code === "FST_ERR_BAD_URL") {
         const path = JSON.stringify(pathOf(request.raw.url ?? "/"));
