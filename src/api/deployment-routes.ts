@@ -3,7 +3,13 @@ import { ValidationError } from "../shared/errors.js";
 import { found, ok, publicDeployment } from "./api-shapes.js";
 import type { ApiRequest, ApiResponse, Handler } from "./http-server.js";
 import { queryOptions } from "./query-params.js";
-import type { Router } from "./router.js";
+import {
+  DEPLOYMENT_ALLOC_HEALTH,
+  DEPLOYMENT_FAIL,
+  DEPLOYMENT_PAUSE,
+  DEPLOYMENT_PROMOTE,
+} from "./request-schemas.js";
+import type { Router, RouteSchema } from "./router.js";
 
 /** The request's JSON object body; an empty body is `{}` (writes whose body is optional). */
 export function optionalBody(req: ApiRequest): Record<string, unknown> {
@@ -73,18 +79,20 @@ export function deploymentRoutes(router: Router<Handler>, api: ServerApi): void 
       return deploymentUpdateAnswer(await api.deploymentUpdate(id, parse(body)));
     };
   };
-  const routes: Array<[string, (body: Record<string, unknown>) => DeploymentAction]> = [
+  const routes: Array<[string, RouteSchema, (body: Record<string, unknown>) => DeploymentAction]> = [
     [
       "promote",
+      DEPLOYMENT_PROMOTE,
       (body) => ({
         action: "promote",
         all: boolField(body, "All", false),
         groups: stringList(body, "Groups"),
       }),
     ],
-    ["fail", () => ({ action: "fail" })],
+    ["fail", DEPLOYMENT_FAIL, () => ({ action: "fail" })],
     [
       "pause",
+      DEPLOYMENT_PAUSE,
       (body) => {
         if (typeof body["Pause"] !== "boolean") {
           throw new ValidationError("Pause must be true (pause) or false (resume)", "request body");
@@ -94,6 +102,7 @@ export function deploymentRoutes(router: Router<Handler>, api: ServerApi): void 
     ],
     [
       "allocation-health",
+      DEPLOYMENT_ALLOC_HEALTH,
       (body) => ({
         action: "alloc-health",
         healthy: stringList(body, "HealthyAllocationIDs"),
@@ -101,8 +110,8 @@ export function deploymentRoutes(router: Router<Handler>, api: ServerApi): void 
       }),
     ],
   ];
-  for (const [name, parse] of routes) {
-    router.add("POST", `/v1/deployment/${name}/:id`, update(parse));
-    router.add("PUT", `/v1/deployment/${name}/:id`, update(parse));
+  for (const [name, schema, parse] of routes) {
+    router.add("POST", `/v1/deployment/${name}/:id`, update(parse), schema);
+    router.add("PUT", `/v1/deployment/${name}/:id`, update(parse), schema);
   }
 }

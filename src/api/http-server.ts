@@ -1,13 +1,20 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from "fastify";
 import type { QueryMeta } from "../rpc/server-api.js";
 import { errorCode } from "../shared/error-codes.js";
 import { ValidationError } from "../shared/errors.js";
 import type { Logger } from "../shared/log.js";
 import { HttpError } from "./http-error.js";
-import { parseTarget } from "./request-target.js";
-import type { Params, Router } from "./router.js";
+import { type SchemaFailure, schemaError, withCommonQuery } from "./request-schemas.js";
+import { normalizeTarget } from "./request-target.js";
+import { fastifyPattern, type Params, type RouteEntry, type Router, restParamName } from "./router.js";
 
 export interface ApiRequest {
   readonly method: string;
@@ -17,6 +24,7 @@ export interface ApiRequest {
   /**
    * The request body parsed as JSON (undefined when empty; bad JSON is a ValidationError), or,
    * for `Content-Type: application/octet-stream`, the raw bytes as a Buffer (snapshot files).
+   * When the route declares a body schema, the body has passed it.
    */
   readonly body: unknown;
 }
@@ -58,35 +66,106 @@ const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** A snapshot restore is one Raft entry, itself bounded well under the 64 MiB gRPC message. */
 const DEFAULT_MAX_RAW_BODY_BYTES = 32 * 1024 * 1024;
 
-class BodyTooLargeError extends Error {}
+/** Fastify on node:http with the agent's pino logger. */
+type App = FastifyInstance<Server, IncomingMessage, ServerResponse, Logger>;
+
+/** The methods a known path answers 405 to when it has no route for them. */
+const ANSWERED_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"] as const;
+
+/** Where the query parser keeps the URLSearchParams that handlers read (Ajv ignores symbol keys). */
+const SEARCH = Symbol("search");
+type ParsedQuery = Record<string, string> & { [SEARCH]: URLSearchParams };
 
 /**
- * The HTTP side of an agent: reads the body (bounded), routes, maps typed errors to status codes
- * (src/shared/error-codes.ts: 400 bad input, 404 unknown, 409 stale index, 503 no leader before the
- * deadline; 405, 413 and 409 with a body chosen here or by handlers; 500 real faults logged with a
- * request id) and writes JSON. It never lets an error escape into
+ * The query as schemas see it (each name's first value, as URLSearchParams.get() reads it) with
+ * the URLSearchParams itself attached, so that the query is parsed once per request.
+ */
+function parseQuery(text: string): ParsedQuery {
+  // URLSearchParams drops one leading "?"; a query that itself starts with "?" keeps it, as in URL.
+  const search = new URLSearchParams(text.startsWith("?") ? `?${text}` : text);
+  const out = Object.create(null) as ParsedQuery;
+  for (const [name, value] of search) if (!Object.hasOwn(out, name)) out[name] = value;
+  out[SEARCH] = search;
+  return out;
+}
+
+/**
+ * Dot segments, backslashes and the like are resolved as URL does (see request-target.ts), so
+ * that `/v1/var/a/../b` is `/v1/var/b` as before; plain paths, the write path's, pass unchanged.
+ */
+function normalizeUrl(req: IncomingMessage): string {
+  const raw = req.url ?? "/";
+  try {
+    return normalizeTarget(raw);
+  } catch {
+    return raw; // not a URL at all: the router refuses it like any other bad path
+  }
+}
+
+function isRawBody(contentType: string | undefined): boolean {
+  return (
+    contentType !== undefined &&
+    contentType.split(";")[0]?.trim().toLowerCase() === "application/octet-stream"
+  );
+}
+
+/** A request's path without its query. */
+function pathOf(url: string): string {
+  const q = url.indexOf("?");
+  return q < 0 ? url : url.slice(0, q);
+}
+
+/** An error Fastify raises itself (body parsing, limits, bad URLs), with the status it chose. */
+interface FrameworkError extends Error {
+  code: string;
+  statusCode?: number;
+}
+
+function isFrameworkError(error: unknown): error is FrameworkError {
+  return (
+    error instanceof Error &&
+    typeof (error as Partial<FrameworkError>).code === "string" &&
+    (error as FrameworkError).code.startsWith("FST_")
+  );
+}
+
+/**
+ * The HTTP side of an agent, on Fastify: Fastify routes (find-my-way), reads and bounds bodies,
+ * checks request schemas and sends replies; this class turns the route table into Fastify routes
+ * and keeps one error path. Typed errors map to status codes (src/shared/error-codes.ts: 400 bad
+ * input, schema failures included, 404 unknown, 409 stale index, 503 no leader before the
+ * deadline; 404/405/413 chosen here, 409 with a body by handlers; 500 real faults logged with a
+ * request id); every answer is JSON (`{"error": ...}` when refused). No error escapes into
  * node:http, so bad input cannot crash the agent (ARCHITECTURE.md invariant 7).
+ *
+ * The port is bound (`bind()`) before the routes are known, so that an agent can advertise its
+ * address while its parts start; until `serve()` hands the route table to Fastify every request
+ * is answered 503. `listen()` does both.
  */
 export class HttpApiServer {
   private readonly server: Server;
   private readonly maxBodyBytes: number;
   private readonly maxRawBodyBytes: number;
+  private app: App | undefined;
+  /** The request listener: "not serving yet" until serve(), then Fastify's router. */
+  private dispatch: (req: IncomingMessage, res: ServerResponse) => void = notServing;
 
   constructor(private readonly options: HttpApiOptions) {
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.maxRawBodyBytes = options.maxRawBodyBytes ?? DEFAULT_MAX_RAW_BODY_BYTES;
-    this.server = createServer((req, res) => {
-      this.handle(req, res).catch((error: unknown) => {
-        // handle() answers every error itself; reaching this means writing the answer failed.
-        options.logger.error({ err: error }, "http: failed to answer");
-        res.destroy();
-      });
-    });
+    this.server = createServer((req, res) => this.dispatch(req, res));
     this.server.keepAliveTimeout = 65_000;
   }
 
-  /** Starts listening; resolves with the bound port. */
-  listen(): Promise<number> {
+  /** Binds the port and serves the routes added so far; resolves with the bound port. */
+  async listen(): Promise<number> {
+    const port = await this.bind();
+    await this.serve();
+    return port;
+  }
+
+  /** Binds the port (every request answered 503 until serve()); resolves with the bound port. */
+  bind(): Promise<number> {
     return new Promise((resolve, reject) => {
       this.server.once("error", reject);
       this.server.listen(this.options.port, this.options.host, () => {
@@ -96,47 +175,216 @@ export class HttpApiServer {
     });
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
+  /** Hands the route table to Fastify (schemas compiled once, here) and starts answering with it. */
+  async serve(): Promise<void> {
+    if (this.app !== undefined) throw new Error("http: serve() called twice");
+    let handle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+    const app: App = Fastify({
+      // Fastify answers on this server, which is already bound: it must neither create nor close it.
+      serverFactory: (handler) => {
+        handle = handler;
+        return this.server;
+      },
+      loggerInstance: this.options.logger,
+      // No per-request log lines (the variable write path runs at thousands per second), and no
+      // child logger per request: every line this layer logs carries its own request id.
+      logController: new LogController({ disableRequestLogging: true }),
+      childLoggerFactory: (logger) => logger,
+      rewriteUrl: normalizeUrl,
+      routerOptions: {
+        ignoreTrailingSlash: true,
+        ignoreDuplicateSlashes: true,
+        // find-my-way's default (100) is a guard for regex params, which the table has none of.
+        maxParamLength: 8192,
+        querystringParser: parseQuery,
+      },
+      exposeHeadRoutes: true,
+      bodyLimit: this.maxBodyBytes,
+      ajv: {
+        // Schemas check, never change: no coercion ("1" stays a string), no defaults filled in,
+        // nothing removed (unknown fields reach the handler, as Nomad ignores them).
+        customOptions: { coerceTypes: false, useDefaults: false, removeAdditional: false, allErrors: false },
+      },
+      schemaErrorFormatter: (errors, part) => schemaError(errors as SchemaFailure[], part),
+      frameworkErrors: (error, request, reply) => this.sendError(error, request, reply),
     });
+    this.parseBodies(app);
+    app.setErrorHandler((error, request, reply) => this.sendError(error, request, reply));
+    app.setNotFoundHandler((request, reply) => {
+      this.sendError(new HttpError(404, `no such path ${pathOf(request.url)}`), request, reply);
+    });
+    this.addRoutes(app, this.options.router.seal());
+    await app.ready();
+    if (handle === undefined) throw new Error("http: Fastify did not take the server");
+    this.app = app;
+    this.dispatch = handle;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const method = req.method ?? "GET";
-    let response: ApiResponse;
-    let pathname = "/";
-    try {
-      const target = parseTarget(req.url ?? "/");
-      pathname = target.pathname;
-      const { found, pathKnown } = this.options.router.match(method, pathname);
-      if (found === undefined) {
-        req.resume();
-        throw pathKnown
-          ? new HttpError(405, `method ${method} not allowed on ${pathname}`)
-          : new HttpError(404, `no such path ${pathname}`);
-      }
-      const body = method === "GET" || method === "HEAD" ? undefined : await this.readBody(req);
-      response = await found.handler({
-        method,
-        path: pathname,
-        params: found.params,
-        query: target.query,
-        body,
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // Open streams (followed logs, event streams) end here: their 'close' stops the producer.
+    this.server.closeAllConnections();
+    await closed;
+    await this.app?.close();
+  }
+
+  /**
+   * Any Content-Type is JSON (curl -d sends form encoding; Nomad's clients send none or
+   * text/plain), except application/octet-stream, which stays raw bytes (snapshot restore). An
+   * empty body is undefined. Limits: maxBodyBytes for JSON, maxRawBodyBytes for raw bytes.
+   */
+  private parseBodies(app: App): void {
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser(
+      "application/octet-stream",
+      { parseAs: "buffer", bodyLimit: this.maxRawBodyBytes },
+      (_request, body, done) => done(null, body),
+    );
+    app.addContentTypeParser(
+      "*",
+      { parseAs: "string", bodyLimit: this.maxBodyBytes },
+      (_request, body, done) => {
+        const text = body as string;
+        if (text.trim() === "") {
+          done(null, undefined);
+          return;
+        }
+        try {
+          done(null, JSON.parse(text));
+        } catch (error) {
+          done(
+            new ValidationError(`body is not valid JSON: ${(error as Error).message}`, "request body"),
+            undefined,
+          );
+        }
+      },
+    );
+  }
+
+  /**
+   * One Fastify route per entry of the table, and per path a 405 answer for the methods it has
+   * no route for (GET routes answer HEAD too). The handler wrappers are made here, once per route.
+   */
+  private addRoutes(app: App, table: readonly RouteEntry<Handler>[]): void {
+    const methodsByPath = new Map<string, Set<string>>();
+    for (const entry of table) {
+      const url = fastifyPattern(entry.pattern);
+      const methods = methodsByPath.get(url) ?? new Set<string>();
+      methodsByPath.set(url, methods);
+      methods.add(entry.method);
+      app.route({
+        method: entry.method,
+        url,
+        schema: withCommonQuery(entry.schema),
+        ...(admitsNull(entry.schema?.body) ? { preValidation: emptyBodyAsNull } : {}),
+        handler: this.routeHandler(entry),
       });
-    } catch (error) {
-      response = this.errorResponse(error, method, pathname);
     }
-    if (response.stream !== undefined) await this.writeStream(res, response, response.stream, pathname);
-    else this.write(res, response);
+    for (const [url, methods] of methodsByPath) {
+      const missing = ANSWERED_METHODS.filter(
+        (m) => !methods.has(m) && !(m === "HEAD" && methods.has("GET")),
+      );
+      if (missing.length === 0) continue;
+      app.route({
+        method: missing,
+        url,
+        handler: (request, reply) => {
+          this.sendError(
+            new HttpError(405, `method ${request.method} not allowed on ${pathOf(request.url)}`),
+            request,
+            reply,
+          );
+        },
+      });
+    }
   }
 
-  private errorResponse(error: unknown, method: string, path: string): ApiResponse {
+  private routeHandler(
+    entry: RouteEntry<Handler>,
+  ): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+    const { handler } = entry;
+    const rest = restParamName(entry.pattern);
+    return async (request, reply) => {
+      const raw = request.params as Params;
+      let params = raw;
+      if (rest !== undefined) {
+        params = { ...raw, [rest]: raw["*"] ?? "" };
+        delete params["*"];
+        if (params[rest] === "") {
+          this.sendError(new HttpError(404, `no such path ${pathOf(request.url)}`), request, reply);
+          return;
+        }
+      }
+      let response: ApiResponse;
+      try {
+        response = await handler({
+          method: request.method,
+          path: pathOf(request.url),
+          params,
+          query: (request.query as ParsedQuery)[SEARCH],
+          body: request.body,
+        });
+      } catch (error) {
+        this.sendError(error, request, reply);
+        return;
+      }
+      if (response.stream !== undefined) {
+        // The stream writes to the socket itself, at the client's pace: Fastify lets go of it.
+        reply.hijack();
+        await this.writeStream(reply.raw, response, response.stream, request.method === "HEAD", request.url);
+        return;
+      }
+      this.send(reply, response);
+    };
+  }
+
+  private send(reply: FastifyReply, response: ApiResponse): void {
+    reply.code(response.status ?? 200);
+    if (response.meta !== undefined) reply.headers(metaHeaders(response.meta));
+    if (response.text !== undefined) {
+      reply.header("content-type", response.contentType ?? "text/plain; charset=utf-8").send(response.text);
+      return;
+    }
+    // Fastify sends a string payload as it is (adding charset=utf-8 to the type): every JSON answer,
+    // a bare string too, is serialized here, once, with JSON.stringify as Fastify would.
+    reply.header("content-type", "application/json").send(JSON.stringify(response.body ?? null));
+  }
+
+  /** The one error path: handlers' errors, Fastify's (bad URL, body, limits, schemas) and 404/405. */
+  private sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+    const { status, body } = this.errorAnswer(error, request, reply);
+    reply.code(status).header("content-type", "application/json").send(JSON.stringify(body));
+  }
+
+  private errorAnswer(
+    error: unknown,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): { status: number; body: unknown } {
     if (error instanceof HttpError) {
       return { status: error.status, body: error.body === undefined ? { error: error.message } : error.body };
     }
-    if (error instanceof BodyTooLargeError) return { status: 413, body: { error: error.message } };
+    if (isFrameworkError(error)) {
+      if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+        // Read the rest of the body (and drop it), keeping the connection (Fastify asks to close
+        // it), so that a client still sending reads the 413 instead of a reset connection.
+        request.raw.resume();
+        reply.removeHeader("connection");
+        const limit = isRawBody(request.headers["content-type"]) ? this.maxRawBodyBytes : this.maxBodyBytes;
+        return { status: 413, body: { error: `request body exceeds ${limit} bytes` } };
+      }
+      if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+        // Refused before any body parser runs, so that even "any type is JSON" cannot apply.
+        const type = JSON.stringify(request.headers["content-type"] ?? "");
+        return { status: 415, body: { error: `Content-Type ${type} is not a media type; send JSON` } };
+      }
+      if (error.code === "FST_ERR_BAD_URL") {
+        const path = JSON.stringify(pathOf(request.raw.url ?? "/"));
+        return { status: 400, body: { error: `path: malformed percent-encoding in ${path}` } };
+      }
+      const status = error.statusCode ?? 500;
+      if (status >= 400 && status < 500) return { status, body: { error: error.message } };
+    }
     const code = errorCode(error);
     const message = error instanceof Error ? error.message : String(error);
     if (code.kind === "not-leader" || code.kind === "timeout") {
@@ -144,33 +392,12 @@ export class HttpApiServer {
     }
     if (code.kind !== "internal") return { status: code.http, body: { error: message } };
     const requestId = randomUUID();
-    this.options.logger.error({ err: error, requestId, method, path }, "http: request failed");
+    const path = pathOf(request.url);
+    this.options.logger.error(
+      { err: error, requestId, method: request.method, path },
+      "http: request failed",
+    );
     return { status: 500, body: { error: `internal error (request id ${requestId})` } };
-  }
-
-  private metaHeaders(response: ApiResponse): Record<string, string> {
-    const headers: Record<string, string> = {};
-    if (response.meta !== undefined) {
-      headers["X-Nomad-Index"] = String(response.meta.index);
-      headers["X-Nomad-KnownLeader"] = String(response.meta.knownLeader);
-      headers["X-Nomad-LastContact"] = String(response.meta.lastContactMs);
-    }
-    return headers;
-  }
-
-  private write(res: ServerResponse, response: ApiResponse): void {
-    const headers = this.metaHeaders(response);
-    let payload: string;
-    if (response.text !== undefined) {
-      payload = response.text;
-      headers["Content-Type"] = response.contentType ?? "text/plain; charset=utf-8";
-    } else {
-      payload = JSON.stringify(response.body ?? null);
-      headers["Content-Type"] = "application/json";
-    }
-    headers["Content-Length"] = String(Buffer.byteLength(payload));
-    res.writeHead(response.status ?? 200, headers);
-    res.end(payload);
   }
 
   /**
@@ -178,14 +405,16 @@ export class HttpApiServer {
    * that a slow client bounds what is held in memory to one chunk plus node's buffer. Ends when
    * the stream ends, the client disconnects (then the iterator's return() stops the producer), or
    * the stream fails (logged; the connection is destroyed so the client can tell the body is cut).
+   * A HEAD request gets the headers only, and the producer is stopped at once.
    */
   private async writeStream(
     res: ServerResponse,
     response: ApiResponse,
     stream: AsyncIterable<Uint8Array | string>,
+    headOnly: boolean,
     path: string,
   ): Promise<void> {
-    const headers = this.metaHeaders(response);
+    const headers: Record<string, string> = response.meta === undefined ? {} : metaHeaders(response.meta);
     headers["Content-Type"] = response.contentType ?? "application/octet-stream";
     // Proxies (nginx) buffer responses unless told otherwise; a followed log must arrive live.
     headers["X-Accel-Buffering"] = "no";
@@ -204,6 +433,11 @@ export class HttpApiServer {
         this.options.logger.warn({ err: error, path }, "http: stopping a response stream failed");
       });
     };
+    if (headOnly) {
+      stop();
+      res.end();
+      return;
+    }
     // 'close' before the end: the client disconnected (or the server is closing). A client that
     // left while the handler was still working has already closed: stop at once then.
     res.on("close", stop);
@@ -236,48 +470,35 @@ export class HttpApiServer {
       res.off("close", stop);
     }
   }
+}
 
-  private async readBody(req: IncomingMessage): Promise<unknown> {
-    const raw = (req.headers["content-type"] ?? "").split(";")[0]?.trim() === "application/octet-stream";
-    const bytes = await this.readBytes(req, raw ? this.maxRawBodyBytes : this.maxBodyBytes);
-    if (raw) return bytes;
-    const text = bytes.toString("utf8");
-    if (text.trim() === "") return undefined;
-    try {
-      return JSON.parse(text);
-    } catch (error) {
-      throw new ValidationError(`body is not valid JSON: ${(error as Error).message}`, "request body");
-    }
-  }
+/** Does a body schema accept null (`type: ["object", "null"]`), making the body optional? */
+function admitsNull(schema: object | undefined): boolean {
+  const type = (schema as { type?: unknown } | undefined)?.type;
+  return type === "null" || (Array.isArray(type) && type.includes("null"));
+}
 
-  /** The whole body, refused with 413 past `limit` (before reading it when it declares its size). */
-  private readBytes(req: IncomingMessage, limit: number): Promise<Buffer> {
-    const declared = Number(req.headers["content-length"] ?? "0");
-    if (declared > limit) {
-      req.resume();
-      return Promise.reject(new BodyTooLargeError(`request body of ${declared} bytes exceeds ${limit}`));
-    }
-    return new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let failed = false;
-      req.on("data", (chunk: Buffer) => {
-        if (failed) return;
-        size += chunk.length;
-        if (size > limit) {
-          failed = true;
-          reject(new BodyTooLargeError(`request body exceeds ${limit} bytes`));
-          return;
-        }
-        chunks.push(chunk);
-      });
-      req.on("error", (error) => {
-        if (!failed) reject(error);
-        failed = true;
-      });
-      req.on("end", () => {
-        if (!failed) resolve(Buffer.concat(chunks));
-      });
-    });
-  }
+/**
+ * A JSON schema cannot speak of a missing value: for a route whose body is optional, an empty body
+ * is checked, and handed on, as null.
+ */
+function emptyBodyAsNull(request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
+  if (request.body === undefined) request.body = null;
+  done();
+}
+
+function metaHeaders(meta: QueryMeta): Record<string, string> {
+  return {
+    "X-Nomad-Index": String(meta.index),
+    "X-Nomad-KnownLeader": String(meta.knownLeader),
+    "X-Nomad-LastContact": String(meta.lastContactMs),
+  };
+}
+
+/** The answer while the agent's parts start: the port is bound, the routes are not known yet. */
+function notServing(req: IncomingMessage, res: ServerResponse): void {
+  req.resume();
+  const body = JSON.stringify({ error: "the agent is starting; its HTTP API is not serving yet" });
+  res.writeHead(503, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
+  res.end(body);
 }

@@ -5,7 +5,8 @@ import { found, namespaceOf, ok, publicDeployment } from "./api-shapes.js";
 import { optionalBody } from "./deployment-routes.js";
 import type { ApiRequest, ApiResponse, Handler } from "./http-server.js";
 import { queryOptions } from "./query-params.js";
-import type { Router } from "./router.js";
+import { JOB_PLAN, JOB_SCALE } from "./request-schemas.js";
+import type { Router, RouteSchema } from "./router.js";
 
 /** Nomad's JobRegisterResponse (revert, scale) and JobEvaluateResponse. */
 function registerAnswer(res: JobRegisterResult): ApiResponse {
@@ -50,9 +51,9 @@ function checkJobId(req: ApiRequest, body: Record<string, unknown>): string {
  */
 export function jobLifecycleRoutes(router: Router<Handler>, api: ServerApi): void {
   const jobQuery = (req: ApiRequest) => ({ ...queryOptions(req.query), namespace: namespaceOf(req) });
-  const post = (path: string, handler: Handler): void => {
-    router.add("POST", path, handler);
-    router.add("PUT", path, handler);
+  const post = (path: string, handler: Handler, schema?: RouteSchema): void => {
+    router.add("POST", path, handler, schema);
+    router.add("PUT", path, handler, schema);
   };
 
   router.add("GET", "/v1/job/:id/versions", async (req) => {
@@ -76,24 +77,28 @@ export function jobLifecycleRoutes(router: Router<Handler>, api: ServerApi): voi
   });
 
   // Nomad's job plan: a dry run of the scheduler; nothing is registered or scheduled.
-  post("/v1/job/:id/plan", async (req) => {
-    const body = optionalBody(req);
-    const { job, warnings } = jobFromApiInput(body["Job"], 0);
-    if (job.ID !== req.params["id"]) {
-      throw new ValidationError(`Job.ID ${JSON.stringify(job.ID)} does not match the path`, "request body");
-    }
-    const res = await api.jobPlan(job, { diff: body["Diff"] === true });
-    return ok({
-      Index: res.Index,
-      JobModifyIndex: res.JobModifyIndex,
-      Diff: res.Diff,
-      Annotations: res.Annotations,
-      FailedTGAllocs: res.FailedTGAllocs,
-      CreatedEvals: res.CreatedEvals,
-      NextPeriodicLaunch: null,
-      Warnings: [res.Warnings, ...warnings].filter((w) => w !== "").join("\n"),
-    });
-  });
+  post(
+    "/v1/job/:id/plan",
+    async (req) => {
+      const body = optionalBody(req);
+      const { job, warnings } = jobFromApiInput(body["Job"], 0);
+      if (job.ID !== req.params["id"]) {
+        throw new ValidationError(`Job.ID ${JSON.stringify(job.ID)} does not match the path`, "request body");
+      }
+      const res = await api.jobPlan(job, { diff: body["Diff"] === true });
+      return ok({
+        Index: res.Index,
+        JobModifyIndex: res.JobModifyIndex,
+        Diff: res.Diff,
+        Annotations: res.Annotations,
+        FailedTGAllocs: res.FailedTGAllocs,
+        CreatedEvals: res.CreatedEvals,
+        NextPeriodicLaunch: null,
+        Warnings: [res.Warnings, ...warnings].filter((w) => w !== "").join("\n"),
+      });
+    },
+    JOB_PLAN,
+  );
   post("/v1/job/:id/revert", async (req) => {
     const body = optionalBody(req);
     const id = checkJobId(req, body);
@@ -123,29 +128,33 @@ export function jobLifecycleRoutes(router: Router<Handler>, api: ServerApi): voi
     const res = await api.jobPeriodicForce(namespaceOf(req), req.params["id"] as string);
     return ok({ EvalID: res.evalId, EvalCreateIndex: res.evalCreateIndex, Index: res.index });
   });
-  post("/v1/job/:id/scale", async (req) => {
-    const body = optionalBody(req);
-    const id = checkJobId(req, body);
-    const target = body["Target"];
-    const group =
-      typeof target === "object" && target !== null && !Array.isArray(target)
-        ? (target as Record<string, unknown>)["Group"]
-        : undefined;
-    if (typeof group !== "string" || group === "") {
-      throw new ValidationError('Target must name the task group: {"Group": "..."}', "request body");
-    }
-    const count = intField(body, "Count");
-    const enforce = body["EnforceIndex"] === true;
-    const res = await api.jobScale({
-      namespace: namespaceOf(req),
-      jobId: id,
-      group,
-      count,
-      enforceIndex: enforce,
-      jobModifyIndex: enforce ? intField(body, "JobModifyIndex") : 0,
-    });
-    return registerAnswer(res);
-  });
+  post(
+    "/v1/job/:id/scale",
+    async (req) => {
+      const body = optionalBody(req);
+      const id = checkJobId(req, body);
+      const target = body["Target"];
+      const group =
+        typeof target === "object" && target !== null && !Array.isArray(target)
+          ? (target as Record<string, unknown>)["Group"]
+          : undefined;
+      if (typeof group !== "string" || group === "") {
+        throw new ValidationError('Target must name the task group: {"Group": "..."}', "request body");
+      }
+      const count = intField(body, "Count");
+      const enforce = body["EnforceIndex"] === true;
+      const res = await api.jobScale({
+        namespace: namespaceOf(req),
+        jobId: id,
+        group,
+        count,
+        enforceIndex: enforce,
+        jobModifyIndex: enforce ? intField(body, "JobModifyIndex") : 0,
+      });
+      return registerAnswer(res);
+    },
+    JOB_SCALE,
+  );
 
   post("/v1/allocation/:id/stop", async (req) => {
     const res = await api.allocStop(req.params["id"] as string);

@@ -5,6 +5,7 @@ import { ok } from "./api-shapes.js";
 import { optionalBody } from "./deployment-routes.js";
 import type { Handler } from "./http-server.js";
 import { intParam, queryOptions } from "./query-params.js";
+import { SCHEDULER_CONFIG } from "./request-schemas.js";
 import type { Router } from "./router.js";
 
 /** A boolean field of the body: absent or null is false (Go's zero value, as Nomad decodes it). */
@@ -75,8 +76,8 @@ export function operatorConfigRoutes(router: Router<Handler>, api: ServerApi): v
     const res = await api.schedulerSetConfig(config, intParam(req.query, "cas"));
     return ok({ Updated: res.updated, Index: res.index });
   };
-  router.add("PUT", "/v1/operator/scheduler/configuration", setConfig);
-  router.add("POST", "/v1/operator/scheduler/configuration", setConfig);
+  router.add("PUT", "/v1/operator/scheduler/configuration", setConfig, SCHEDULER_CONFIG);
+  router.add("POST", "/v1/operator/scheduler/configuration", setConfig, SCHEDULER_CONFIG);
 
   router.add("PUT", "/v1/system/gc", async () => {
     await api.systemGc();

@@ -1,6 +1,7 @@
 import { NotFoundError, ValidationError } from "../shared/errors.js";
 import type { Handler } from "./http-server.js";
 import { flagParam } from "./query-params.js";
+import { RAFT_PEER } from "./request-schemas.js";
 import type { Router } from "./router.js";
 
 /**
@@ -56,22 +57,32 @@ function peerParam(query: URLSearchParams, required: boolean): { id?: string; ad
 
 /** Nomad's `/v1/operator/...` write routes of a server agent (the configuration is in v1-routes). */
 export function addOperatorRoutes(router: Router<Handler>, server: OperatorServer): Router<Handler> {
-  router.add("DELETE", "/v1/operator/raft/peer", async (req) => {
-    const removed = await server.removeRaftPeer(peerParam(req.query, true));
-    return { body: { ID: removed.id, Index: removed.index } };
-  });
+  router.add(
+    "DELETE",
+    "/v1/operator/raft/peer",
+    async (req) => {
+      const removed = await server.removeRaftPeer(peerParam(req.query, true));
+      return { body: { ID: removed.id, Index: removed.index } };
+    },
+    RAFT_PEER,
+  );
 
-  router.add("PUT", "/v1/operator/raft/transfer-leadership", async (req) => {
-    const peer = peerParam(req.query, false);
-    let targetId = peer.id;
-    if (peer.address !== undefined) {
-      const entry = server.raftConfiguration().servers.find((s) => s.address === peer.address);
-      if (entry === undefined)
-        throw new NotFoundError(`no server at address ${peer.address} in the Raft configuration`);
-      targetId = entry.id;
-    }
-    return { body: { Leader: await server.transferRaftLeadership(targetId) } };
-  });
+  router.add(
+    "PUT",
+    "/v1/operator/raft/transfer-leadership",
+    async (req) => {
+      const peer = peerParam(req.query, false);
+      let targetId = peer.id;
+      if (peer.address !== undefined) {
+        const entry = server.raftConfiguration().servers.find((s) => s.address === peer.address);
+        if (entry === undefined)
+          throw new NotFoundError(`no server at address ${peer.address} in the Raft configuration`);
+        targetId = entry.id;
+      }
+      return { body: { Leader: await server.transferRaftLeadership(targetId) } };
+    },
+    RAFT_PEER,
+  );
 
   router.add("GET", "/v1/operator/snapshot", async (req) => {
     const snapshot = await server.saveSnapshot(flagParam(req.query, "stale"));

@@ -1,33 +1,32 @@
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../shared/errors.js";
 import { queryOptions } from "./query-params.js";
-import { Router } from "./router.js";
+import { fastifyPattern, Router, restParamName } from "./router.js";
 
-describe("Router", () => {
-  const router = new Router<string>()
-    .add("GET", "/v1/jobs", "jobs")
-    .add("GET", "/v1/job/:id", "job")
-    .add("GET", "/v1/job/:id/allocations", "job-allocs")
-    .add("PUT", "/v1/var/:path*", "var-put");
-
-  it.each([
-    ["GET", "/v1/jobs", "jobs", {}],
-    ["GET", "/v1/job/web", "job", { id: "web" }],
-    ["GET", "/v1/job/web%20app/allocations", "job-allocs", { id: "web app" }],
-    ["PUT", "/v1/var/app/db/password", "var-put", { path: "app/db/password" }],
-  ])("%s %s → %s", (method, path, handler, params) => {
-    expect(router.match(method, path).found).toEqual({ handler, params });
+describe("Router (the route table)", () => {
+  it("keeps the routes in order, with their schemas", () => {
+    const schema = { body: { type: "object" } };
+    const router = new Router<string>()
+      .add("GET", "/v1/jobs", "jobs")
+      .add("put", "/v1/var/:path*", "var", schema);
+    expect(router.seal()).toEqual([
+      { method: "GET", pattern: "/v1/jobs", handler: "jobs", schema: undefined },
+      { method: "PUT", pattern: "/v1/var/:path*", handler: "var", schema },
+    ]);
   });
 
-  it("tells an unknown path (404) from a known path with another method (405)", () => {
-    expect(router.match("GET", "/v1/nope")).toEqual({ found: undefined, pathKnown: false });
-    expect(router.match("DELETE", "/v1/jobs")).toEqual({ found: undefined, pathKnown: true });
-    expect(router.match("PUT", "/v1/var").found).toBeUndefined();
+  it("refuses a route added once the server serves, and a rest parameter that is not last", () => {
+    const router = new Router<string>();
+    router.seal();
+    expect(() => router.add("GET", "/v1/late", "late")).toThrow(/after the HTTP server started serving/);
+    expect(() => new Router<string>().add("GET", "/v1/var/:path*/x", "x")).toThrow(/trailing/);
+    expect(() => new Router<string>().add("GET", "v1/jobs", "x")).toThrow(/must start with/);
   });
 
-  it("refuses a malformed percent escape in a parameter as bad input, not a fault", () => {
-    expect(() => router.match("PUT", "/v1/var/%ff/x")).toThrow(ValidationError);
-    expect(() => router.match("GET", "/v1/job/%")).toThrow(/malformed percent-encoding/);
+  it("spells a rest parameter as find-my-way's wildcard", () => {
+    expect(fastifyPattern("/v1/var/:path*")).toBe("/v1/var/*");
+    expect(restParamName("/v1/var/:path*")).toBe("path");
+    expect(fastifyPattern("/v1/job/:id")).toBe("/v1/job/:id");
+    expect(restParamName("/v1/job/:id")).toBeUndefined();
   });
 });
 

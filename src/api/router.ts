@@ -1,95 +1,66 @@
-import { ValidationError } from "../shared/errors.js";
-
 /**
- * A small exact-match router for `/v1/...` paths with `:name` parameters. A parameter matches one
- * path segment, except a trailing `:name*`, which takes the rest of the path (variable paths
+ * The API's route table: what every route module declares with `router.add(method, pattern,
+ * handler, schema?)`, handed to Fastify (whose router, find-my-way, does the matching) when the
+ * HTTP server starts serving. Patterns are `/v1/...` paths with `:name` parameters, each taking one
+ * path segment, and an optional trailing `:name*` that takes the rest of the path (variable paths
  * contain slashes: `/v1/var/app/db/password`).
  */
 export type Params = Record<string, string>;
 
-/** One pattern segment, parsed once when the route is added. */
-type Segment =
-  | { readonly kind: "literal"; readonly text: string }
-  | { readonly kind: "param"; readonly name: string }
-  | { readonly kind: "rest"; readonly name: string };
-
-interface Route<H> {
-  method: string;
-  segments: readonly Segment[];
-  handler: H;
-}
-
-export interface RouteMatch<H> {
-  handler: H;
-  params: Params;
-}
-
 /**
- * Routes are tried in the order they were added. Every request goes through here (the variable
- * write path at thousands per second among them), so a route is first checked against the path's
- * literal segments without allocating, and its params are built only for the route that matches.
+ * JSON schemas checked before the handler runs (the first line of input validation: envelope
+ * shapes only; the handler and the jobspec layer still check values, with located errors). Query
+ * values and params are strings; no keyword may rely on type coercion.
  */
-export class Router<H> {
-  private readonly routes: Route<H>[] = [];
+export interface RouteSchema {
+  readonly body?: object;
+  readonly querystring?: object;
+  readonly params?: object;
+}
 
-  add(method: string, pattern: string, handler: H): this {
-    const segments = pattern
-      .split("/")
-      .filter((s) => s !== "")
-      .map((seg): Segment => {
-        if (seg.startsWith(":") && seg.endsWith("*")) return { kind: "rest", name: seg.slice(1, -1) };
-        if (seg.startsWith(":")) return { kind: "param", name: seg.slice(1) };
-        return { kind: "literal", text: seg };
-      });
-    this.routes.push({ method, segments, handler });
+export interface RouteEntry<H> {
+  readonly method: string;
+  readonly pattern: string;
+  readonly handler: H;
+  readonly schema: RouteSchema | undefined;
+}
+
+export class Router<H> {
+  private readonly table: RouteEntry<H>[] = [];
+  private sealed = false;
+
+  /**
+   * Declares one route. A path may carry several methods; the same method and path twice is a
+   * programming error, refused when the server starts.
+   */
+  add(method: string, pattern: string, handler: H, schema?: RouteSchema): this {
+    // Routes added once the server serves would never be seen: say so where the mistake is made.
+    if (this.sealed)
+      throw new Error(`router: ${method} ${pattern} added after the HTTP server started serving`);
+    if (!pattern.startsWith("/"))
+      throw new Error(`router: pattern ${JSON.stringify(pattern)} must start with "/"`);
+    const rest = pattern.indexOf("*");
+    if (rest >= 0 && (rest !== pattern.length - 1 || !/\/:[A-Za-z_]+\*$/.test(pattern))) {
+      throw new Error(`router: ${pattern}: only a trailing "/:name*" segment may take the rest of the path`);
+    }
+    this.table.push({ method: method.toUpperCase(), pattern, handler, schema });
     return this;
   }
 
-  /** The handler for `method path`; `undefined` with `pathKnown` when only the method differs (405). */
-  match(method: string, path: string): { found: RouteMatch<H> | undefined; pathKnown: boolean } {
-    const parts = path.split("/").filter((s) => s !== "");
-    let pathKnown = false;
-    for (const route of this.routes) {
-      if (!matchesShape(route.segments, parts)) continue;
-      pathKnown = true;
-      if (route.method === method)
-        return { found: { handler: route.handler, params: params(route.segments, parts) }, pathKnown };
-    }
-    return { found: undefined, pathKnown };
+  /** The routes in the order they were added; no route can be added afterwards. */
+  seal(): readonly RouteEntry<H>[] {
+    this.sealed = true;
+    return this.table;
   }
 }
 
-/** Does `parts` fit the pattern (literals equal, one part per param, a rest param takes ≥ 1)? */
-function matchesShape(pattern: readonly Segment[], parts: readonly string[]): boolean {
-  for (let i = 0; i < pattern.length; i++) {
-    const seg = pattern[i] as Segment;
-    if (seg.kind === "rest") return i < parts.length;
-    const part = parts[i];
-    if (part === undefined) return false;
-    if (seg.kind === "literal" && seg.text !== part) return false;
-  }
-  return pattern.length === parts.length;
+/** The name of a pattern's trailing rest parameter (`path` in `/v1/var/:path*`), if it has one. */
+export function restParamName(pattern: string): string | undefined {
+  const match = /\/:([A-Za-z_]+)\*$/.exec(pattern);
+  return match?.[1];
 }
 
-/** One URI-decoded path segment; a malformed escape ("%ff", "%") is the client's error (400). */
-function decodeSegment(part: string): string {
-  try {
-    return decodeURIComponent(part);
-  } catch {
-    throw new ValidationError(`malformed percent-encoding in ${JSON.stringify(part)}`, "path");
-  }
-}
-
-/** The (URI-decoded) params of a path that matchesShape() accepted. */
-function params(pattern: readonly Segment[], parts: readonly string[]): Params {
-  const out: Params = {};
-  for (let i = 0; i < pattern.length; i++) {
-    const seg = pattern[i] as Segment;
-    if (seg.kind === "rest") {
-      out[seg.name] = parts.slice(i).map(decodeSegment).join("/");
-      return out;
-    }
-    if (seg.kind === "param") out[seg.name] = decodeSegment(parts[i] as string);
-  }
-  return out;
+/** The pattern as find-my-way spells it: `:name*` becomes its wildcard `*`. */
+export function fastifyPattern(pattern: string): string {
+  return pattern.replace(/:[A-Za-z_]+\*$/, "*");
 }

@@ -22,6 +22,15 @@ import { jobLifecycleRoutes } from "./job-routes.js";
 import { nomadMetricsJson } from "./metrics-json.js";
 import { operatorConfigRoutes } from "./operator-config-routes.js";
 import { flagParam, intParam, queryOptions } from "./query-params.js";
+import {
+  JOB_DISPATCH,
+  JOB_PARSE,
+  JOB_REGISTER,
+  JOB_VALIDATE,
+  NODE_DRAIN,
+  NODE_ELIGIBILITY,
+  VAR_PUT,
+} from "./request-schemas.js";
 import { Router } from "./router.js";
 
 /** What `/v1/agent/self` and friends say about the agent serving the request. */
@@ -188,48 +197,58 @@ export function v1Router(deps: V1Deps, router = new Router<Handler>()): Router<H
       Index: res.index,
     });
   };
-  router.add("POST", "/v1/jobs", register);
-  router.add("PUT", "/v1/jobs", register);
-  router.add("POST", "/v1/job/:id", register);
-  router.add("PUT", "/v1/job/:id", register);
+  router.add("POST", "/v1/jobs", register, JOB_REGISTER);
+  router.add("PUT", "/v1/jobs", register, JOB_REGISTER);
+  router.add("POST", "/v1/job/:id", register, JOB_REGISTER);
+  router.add("PUT", "/v1/job/:id", register, JOB_REGISTER);
   // Nomad's parse endpoint: HCL in, the canonical Job out (variables as an HCL var-file body;
   // never a path on this machine).
-  router.add("POST", "/v1/jobs/parse", async (req) => {
-    const body = bodyObject(req);
-    const hcl = body["JobHCL"];
-    if (typeof hcl !== "string") throw new ValidationError("JobHCL must be a string", "request body");
-    const variables = body["Variables"];
-    if (variables !== undefined && variables !== null && typeof variables !== "string") {
-      throw new ValidationError("Variables must be a string (HCL variable assignments)", "request body");
-    }
-    const parsed = await parseJobHcl(hcl, "job.hcl", {
-      varFiles:
-        typeof variables === "string" && variables !== ""
-          ? [{ filename: "variables.hcl", text: variables }]
-          : [],
-    });
-    return ok(parsed.job);
-  });
-  router.add("PUT", "/v1/validate/job", async (req) => {
-    const body = bodyObject(req);
-    try {
-      const { warnings } = jobFromApiInput(body["Job"], deps.nowNs());
-      return ok({
-        DriverConfigValidated: false,
-        ValidationErrors: [],
-        Error: "",
-        Warnings: warnings.join("\n"),
+  router.add(
+    "POST",
+    "/v1/jobs/parse",
+    async (req) => {
+      const body = bodyObject(req);
+      const hcl = body["JobHCL"];
+      if (typeof hcl !== "string") throw new ValidationError("JobHCL must be a string", "request body");
+      const variables = body["Variables"];
+      if (variables !== undefined && variables !== null && typeof variables !== "string") {
+        throw new ValidationError("Variables must be a string (HCL variable assignments)", "request body");
+      }
+      const parsed = await parseJobHcl(hcl, "job.hcl", {
+        varFiles:
+          typeof variables === "string" && variables !== ""
+            ? [{ filename: "variables.hcl", text: variables }]
+            : [],
       });
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      return ok({
-        DriverConfigValidated: false,
-        ValidationErrors: [error.message],
-        Error: error.message,
-        Warnings: "",
-      });
-    }
-  });
+      return ok(parsed.job);
+    },
+    JOB_PARSE,
+  );
+  router.add(
+    "PUT",
+    "/v1/validate/job",
+    async (req) => {
+      const body = bodyObject(req);
+      try {
+        const { warnings } = jobFromApiInput(body["Job"], deps.nowNs());
+        return ok({
+          DriverConfigValidated: false,
+          ValidationErrors: [],
+          Error: "",
+          Warnings: warnings.join("\n"),
+        });
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        return ok({
+          DriverConfigValidated: false,
+          ValidationErrors: [error.message],
+          Error: error.message,
+          Warnings: "",
+        });
+      }
+    },
+    JOB_VALIDATE,
+  );
   router.add("GET", "/v1/job/:id", async (req) => {
     const res = await api.jobGet(req.params["id"] as string, {
       ...queryOptions(req.query),
@@ -250,17 +269,22 @@ export function v1Router(deps: V1Deps, router = new Router<Handler>()): Router<H
       Index: res.index,
     });
   });
-  router.add("POST", "/v1/job/:id/dispatch", async (req) => {
-    const body = bodyObject(req);
-    const meta = body["Meta"] === undefined || body["Meta"] === null ? {} : stringMap(body["Meta"], "Meta");
-    const res = await api.jobDispatch(
-      namespaceOf(req),
-      req.params["id"] as string,
-      dispatchPayload(body["Payload"]),
-      meta,
-    );
-    return ok({ ...res, Index: res.EvalCreateIndex });
-  });
+  router.add(
+    "POST",
+    "/v1/job/:id/dispatch",
+    async (req) => {
+      const body = bodyObject(req);
+      const meta = body["Meta"] === undefined || body["Meta"] === null ? {} : stringMap(body["Meta"], "Meta");
+      const res = await api.jobDispatch(
+        namespaceOf(req),
+        req.params["id"] as string,
+        dispatchPayload(body["Payload"]),
+        meta,
+      );
+      return ok({ ...res, Index: res.EvalCreateIndex });
+    },
+    JOB_DISPATCH,
+  );
   router.add("GET", "/v1/job/:id/allocations", async (req) => {
     const res = await api.jobAllocations(req.params["id"] as string, {
       ...queryOptions(req.query),
@@ -304,47 +328,57 @@ export function v1Router(deps: V1Deps, router = new Router<Handler>()): Router<H
       res.meta,
     );
   });
-  router.add("POST", "/v1/node/:id/drain", async (req) => {
-    const body = bodyObject(req);
-    const spec = body["DrainSpec"];
-    let drain: DrainStrategy | null = null;
-    if (spec !== undefined && spec !== null) {
-      if (typeof spec !== "object" || Array.isArray(spec)) {
-        throw new ValidationError("DrainSpec must be an object", "request body");
+  router.add(
+    "POST",
+    "/v1/node/:id/drain",
+    async (req) => {
+      const body = bodyObject(req);
+      const spec = body["DrainSpec"];
+      let drain: DrainStrategy | null = null;
+      if (spec !== undefined && spec !== null) {
+        if (typeof spec !== "object" || Array.isArray(spec)) {
+          throw new ValidationError("DrainSpec must be an object", "request body");
+        }
+        const { Deadline: deadline = 0, IgnoreSystemJobs: ignoreSystem = false } = spec as Record<
+          string,
+          unknown
+        >;
+        if (typeof deadline !== "number" || !Number.isInteger(deadline) || deadline < -1) {
+          throw new ValidationError(
+            "DrainSpec.Deadline must be an integer number of nanoseconds >= -1",
+            "request body",
+          );
+        }
+        if (typeof ignoreSystem !== "boolean") {
+          throw new ValidationError("DrainSpec.IgnoreSystemJobs must be a boolean", "request body");
+        }
+        const now = deps.nowNs();
+        drain = {
+          Deadline: deadline,
+          IgnoreSystemJobs: ignoreSystem,
+          ForceDeadline: deadline > 0 ? now + deadline : deadline < 0 ? now : 0,
+          StartedAt: now,
+        };
       }
-      const { Deadline: deadline = 0, IgnoreSystemJobs: ignoreSystem = false } = spec as Record<
-        string,
-        unknown
-      >;
-      if (typeof deadline !== "number" || !Number.isInteger(deadline) || deadline < -1) {
-        throw new ValidationError(
-          "DrainSpec.Deadline must be an integer number of nanoseconds >= -1",
-          "request body",
-        );
+      const markEligible = body["MarkEligible"] === true;
+      const index = await api.nodeUpdateDrain(req.params["id"] as string, drain, markEligible);
+      return ok({ Index: index, NodeModifyIndex: index, EvalIDs: [], EvalCreateIndex: 0 });
+    },
+    NODE_DRAIN,
+  );
+  router.add(
+    "POST",
+    "/v1/node/:id/eligibility",
+    async (req) => {
+      const eligibility = bodyObject(req)["Eligibility"];
+      if (eligibility !== "eligible" && eligibility !== "ineligible") {
+        throw new ValidationError('Eligibility must be "eligible" or "ineligible"', "request body");
       }
-      if (typeof ignoreSystem !== "boolean") {
-        throw new ValidationError("DrainSpec.IgnoreSystemJobs must be a boolean", "request body");
-      }
-      const now = deps.nowNs();
-      drain = {
-        Deadline: deadline,
-        IgnoreSystemJobs: ignoreSystem,
-        ForceDeadline: deadline > 0 ? now + deadline : deadline < 0 ? now : 0,
-        StartedAt: now,
-      };
-    }
-    const markEligible = body["MarkEligible"] === true;
-    const index = await api.nodeUpdateDrain(req.params["id"] as string, drain, markEligible);
-    return ok({ Index: index, NodeModifyIndex: index, EvalIDs: [], EvalCreateIndex: 0 });
-  });
-  router.add("POST", "/v1/node/:id/eligibility", async (req) => {
-    const eligibility = bodyObject(req)["Eligibility"];
-    if (eligibility !== "eligible" && eligibility !== "ineligible") {
-      throw new ValidationError('Eligibility must be "eligible" or "ineligible"', "request body");
-    }
-    const index = await api.nodeUpdateEligibility(req.params["id"] as string, eligibility);
-    return ok({ Index: index, NodeModifyIndex: index, EvalIDs: [], EvalCreateIndex: 0 });
-  });
+      const index = await api.nodeUpdateEligibility(req.params["id"] as string, eligibility);
+      return ok({ Index: index, NodeModifyIndex: index, EvalIDs: [], EvalCreateIndex: 0 });
+    },
+    NODE_ELIGIBILITY,
+  );
 
   // ── allocations and evaluations ──
   router.add("GET", "/v1/allocations", async (req) => {
@@ -387,8 +421,8 @@ export function v1Router(deps: V1Deps, router = new Router<Handler>()): Router<H
     if (res.conflict) throw new HttpError(409, "cas conflict", res.variable ?? null);
     return ok(res.variable, res.meta);
   };
-  router.add("PUT", "/v1/var/:path*", putVar);
-  router.add("POST", "/v1/var/:path*", putVar);
+  router.add("PUT", "/v1/var/:path*", putVar, VAR_PUT);
+  router.add("POST", "/v1/var/:path*", putVar, VAR_PUT);
   router.add("DELETE", "/v1/var/:path*", async (req) => {
     const res = await api.varDelete(
       namespaceOf(req),

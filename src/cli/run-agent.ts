@@ -39,8 +39,8 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     const server = config.server ? await startServer(config, dataDir, logger) : undefined;
     if (server !== undefined) stops.push(() => server.stop());
     const metrics = server?.metrics ?? new AgentMetrics(config.nodeName);
-    // The HTTP listener comes first so the client can advertise its address; its routes are
-    // added once the agent's parts exist (until then every path is a 404).
+    // The HTTP port is bound first so the client can advertise its address; the routes are
+    // added once the agent's parts exist, then served (until then every request is a 503).
     const router = new Router<Handler>();
     const http = new HttpApiServer({
       host: config.bind,
@@ -48,7 +48,7 @@ export async function runAgent(config: AgentConfig): Promise<void> {
       logger: logger.child({ component: "http" }),
       router,
     });
-    const httpPort = await http.listen();
+    const httpPort = await http.bind();
     stops.push(() => http.close());
     const httpAddress = `${config.bind}:${httpPort}`;
     const servers = server !== undefined ? [server.rpcAddress] : config.servers;
@@ -91,6 +91,7 @@ export async function runAgent(config: AgentConfig): Promise<void> {
       if (forwarded !== undefined) return forwarded(allocId, request);
       throw new NotFoundError(`allocation ${allocId} not found on this client`);
     });
+    await http.serve();
     logger.info(
       { http: `http://${httpAddress}`, rpc: server?.rpcAddress, client: client?.nodeId },
       "agent ready",
