@@ -34,6 +34,7 @@ export function mockTask(overrides: Partial<Task> = {}): Task {
     KillSignal: "SIGINT",
     Leader: false,
     Lifecycle: null,
+    DispatchPayload: null,
     LogConfig: { MaxFiles: 10, MaxFileSizeMB: 10 },
     ...overrides,
   };

@@ -153,6 +153,11 @@ export interface TaskLifecycle {
   Sidecar: boolean;
 }
 
+/** Where a dispatched job's payload is written for the task (relative to its local/ dir). */
+export interface DispatchPayloadConfig {
+  File: string;
+}
+
 export interface Task {
   Name: string;
   Driver: string;
@@ -171,6 +176,7 @@ export interface Task {
   LogConfig: LogConfig;
   /** null: a main task. */
   Lifecycle: TaskLifecycle | null;
+  DispatchPayload: DispatchPayloadConfig | null;
 }
 
 export interface TaskGroup {

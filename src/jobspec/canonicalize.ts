@@ -4,6 +4,7 @@ import {
   DEFAULT_NAMESPACE,
   DEFAULT_NODE_POOL,
   DEFAULT_REGION,
+  type DispatchPayloadConfig,
   type EphemeralDisk,
   type Job,
   type JobType,
@@ -194,6 +195,7 @@ const FIELDS = {
       "Leader",
       "LogConfig",
       "Lifecycle",
+      "DispatchPayload",
     ],
     unsupported: [
       "Services",
@@ -205,7 +207,6 @@ const FIELDS = {
       "Identity",
       "Identities",
       "CSIPluginConfig",
-      "DispatchPayload",
       "ShutdownDelay",
       "Kind",
       "ScalingPolicies",
@@ -250,6 +251,7 @@ const FIELDS = {
   Parameterized: { known: ["Payload", "MetaRequired", "MetaOptional"], unsupported: [] },
   LogConfig: { known: ["MaxFiles", "MaxFileSizeMB"], unsupported: ["Disabled", "Enabled"] },
   Lifecycle: { known: ["Hook", "Sidecar"], unsupported: [] },
+  DispatchPayload: { known: ["File"], unsupported: [] },
   Constraint: { known: ["LTarget", "RTarget", "Operand"], unsupported: [] },
   Affinity: { known: ["LTarget", "RTarget", "Operand", "Weight"], unsupported: [] },
   Spread: { known: ["Attribute", "Weight", "SpreadTarget"], unsupported: [] },
@@ -513,7 +515,12 @@ function task(r: Reader, groupRestart: RestartPolicy): Task {
             MaxFileSizeMB: logs.int("MaxFileSizeMB", DEFAULT_LOG_CONFIG.MaxFileSizeMB),
           },
     Lifecycle: lifecycle(r.obj("Lifecycle", "Lifecycle")),
+    DispatchPayload: dispatchPayload(r.obj("DispatchPayload", "DispatchPayload")),
   };
+}
+
+function dispatchPayload(r: Reader | undefined): DispatchPayloadConfig | null {
+  return r === undefined ? null : { File: r.str("File", "") };
 }
 
 interface JobDefaults {

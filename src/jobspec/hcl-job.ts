@@ -549,6 +549,7 @@ export function hclJobToApi(
           extras: ["disabled", "enabled"],
         }),
         lifecycle: sub("Lifecycle", { attrs: { hook: ["Hook", "string"], sidecar: ["Sidecar", "bool"] } }),
+        dispatch_payload: sub("DispatchPayload", { attrs: { file: ["File", "string"] } }),
       },
       extras: [
         "service",
@@ -559,7 +560,6 @@ export function hclJobToApi(
         "consul",
         "identity",
         "csi_plugin",
-        "dispatch_payload",
         "scaling",
         "action",
         "schedule",

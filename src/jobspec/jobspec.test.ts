@@ -112,6 +112,22 @@ describe("HCL fixtures → canonical Job", () => {
   });
 });
 
+describe("dispatch_payload", () => {
+  const spec = (file: string) =>
+    `job "p" {\n  type = "batch"\n  parameterized {}\n  group "g" {\n    task "t" {\n      driver = "exec"\n      dispatch_payload {\n        file = "${file}"\n      }\n    }\n  }\n}\n`;
+
+  it("names the file the payload is written to, without a warning", async () => {
+    const { job, warnings } = await parseJobHcl(spec("in/input.txt"), "p.hcl");
+    expect(job.TaskGroups[0]?.Tasks[0]?.DispatchPayload).toEqual({ File: "in/input.txt" });
+    expect(warnings).toEqual([]);
+  });
+
+  it.each(["../escape", "/etc/passwd", "a/../../b"])("refuses %j, which leaves local/", async (file) => {
+    const error = await rejection(parseJobHcl(spec(file), "p.hcl"));
+    expect(error.message).toContain("must be a relative path inside the task's local/ directory");
+  });
+});
+
 describe("located errors", () => {
   it("broken HCL: the parser's own diagnostic, at file:line,col", async () => {
     const error = await rejection(

@@ -200,6 +200,16 @@ function validateTask(
   if (t.LogConfig.MaxFileSizeMB < 1) {
     sink.error(`${path}.LogConfig.MaxFileSizeMB`, `must be >= 1, got ${t.LogConfig.MaxFileSizeMB}`);
   }
+  if (t.DispatchPayload !== null) {
+    const file = t.DispatchPayload.File;
+    // Written under the task's local/ dir: a path that climbs out of it (or is absolute) is refused.
+    if (file === "" || file.startsWith("/") || file.split("/").includes("..")) {
+      sink.error(
+        `${path}.DispatchPayload.File`,
+        "must be a relative path inside the task's local/ directory",
+      );
+    }
+  }
   if (t.Lifecycle !== null) {
     if (!LIFECYCLE_HOOKS.includes(t.Lifecycle.Hook)) {
       sink.error(`${path}.Lifecycle.Hook`, `${JSON.stringify(t.Lifecycle.Hook)} ${oneOf(LIFECYCLE_HOOKS)}`);

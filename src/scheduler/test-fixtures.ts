@@ -89,6 +89,7 @@ export function mockTask(name = "web", overrides: Partial<Task> = {}): Task {
     KillSignal: "",
     Leader: false,
     Lifecycle: null,
+    DispatchPayload: null,
     LogConfig: { MaxFiles: 10, MaxFileSizeMB: 10 },
     ...overrides,
   };

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -28,6 +28,17 @@ describe("AllocDir", () => {
     await dir.destroy();
     await expect(stat(dir.dir)).rejects.toThrow();
     await dir.destroy(); // already gone is fine
+  });
+
+  it("writes a dispatch payload under the task's local/ dir, and nowhere else", async () => {
+    const dir = new AllocDir(root, "a1");
+    const paths = await dir.buildTask("t");
+    const written = await dir.writeDispatchPayload(paths, "in/input.txt", Buffer.from("hello"));
+    expect(written).toBe(join(paths.local, "in", "input.txt"));
+    expect(await readFile(written, "utf8")).toBe("hello");
+    for (const bad of ["../x", "/etc/x", "a/../../x", ".", ""]) {
+      await expect(dir.writeDispatchPayload(paths, bad, Buffer.from("x"))).rejects.toThrow(ValidationError);
+    }
   });
 
   it.each(["", ".", "..", "a/b", "..\\x", "x\0"])("rejects %j as an alloc id or task name", (name) => {

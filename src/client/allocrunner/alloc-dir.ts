@@ -1,5 +1,5 @@
-import { chmod, mkdir, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { ValidationError } from "../../shared/errors.js";
 
 /**
@@ -58,6 +58,25 @@ export class AllocDir {
     await mkdir(paths.secrets, { recursive: true, mode: 0o700 });
     await chmod(paths.secrets, 0o700);
     return paths;
+  }
+
+  /**
+   * Writes a dispatched job's payload to `file` under the task's local/ dir (Nomad's
+   * dispatch_payload). The job spec refuses paths that leave local/; this checks again, because
+   * the path comes from user input and the write happens as the agent.
+   */
+  async writeDispatchPayload(paths: TaskDirPaths, file: string, payload: Uint8Array): Promise<string> {
+    const target = resolve(paths.local, file);
+    const inside = relative(paths.local, target);
+    if (inside === "" || inside.startsWith(`..${sep}`) || inside === ".." || resolve(inside) === inside) {
+      throw new ValidationError(
+        `dispatch_payload file ${JSON.stringify(file)} leaves the task's local/ dir`,
+        "task",
+      );
+    }
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, payload, { mode: 0o600 });
+    return target;
   }
 
   /** Removes the whole tree; a tree already gone is not an error. */

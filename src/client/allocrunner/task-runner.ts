@@ -336,6 +336,13 @@ export class TaskRunner {
         `failed to build task directory for ${JSON.stringify(task.Name)}: ${message(error)}`,
       );
     });
+    if (task.DispatchPayload !== null && job.Payload !== "") {
+      await allocDir
+        .writeDispatchPayload(taskDir, task.DispatchPayload.File, Buffer.from(job.Payload, "base64"))
+        .catch((error: unknown) => {
+          throw new TaskSetupError(`failed to write the dispatch payload: ${message(error)}`);
+        });
+    }
     const node = deps.node();
     const env = buildTaskEnv({
       alloc,
