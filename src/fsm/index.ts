@@ -7,6 +7,7 @@ export * from "./evaluation.js";
 export { nextJobVersion, sameJobSpec } from "./job-version.js";
 export { LevelState, type LevelStateOptions } from "./leveldb-state.js";
 export * from "./mock.js";
+export * from "./namespace.js";
 export { tablesFromSnapshot, writeSnapshotStream } from "./snapshot-stream.js";
 export * from "./state-reader.js";
 export { StateSnapshot } from "./state-snapshot.js";

@@ -1,6 +1,6 @@
 import { Packr } from "msgpackr";
 import { CorruptSnapshotError } from "./errors.js";
-import { SCHEDULER_CONFIG_KEY, TABLES, type TableName, type Tables } from "./tables.js";
+import { completeTableIndexes, SCHEDULER_CONFIG_KEY, TABLES, type TableName, type Tables } from "./tables.js";
 import { TablesBuilder } from "./tables-builder.js";
 
 /**
@@ -104,6 +104,8 @@ function tableRecords(tables: Tables, table: TableName): Iterable<[string, unkno
       return tables.variables.entries();
     case "scheduler_config":
       return [[SCHEDULER_CONFIG_KEY, tables.schedulerConfig]];
+    case "namespaces":
+      return tables.namespaces.entries();
   }
 }
 
@@ -240,11 +242,10 @@ function checkHeader(message: unknown): Header {
   if (typeof h.index !== "number" || typeof h.tableIndexes !== "object" || h.tableIndexes === null) {
     throw new CorruptSnapshotError("malformed snapshot header");
   }
-  for (const table of TABLES) {
-    if (typeof h.tableIndexes[table] !== "number")
-      throw new CorruptSnapshotError(`header lacks table index of ${table}`);
-  }
-  return h as Header;
+  const checked = completeTableIndexes(h.tableIndexes);
+  if (checked.missing !== undefined)
+    throw new CorruptSnapshotError(`header lacks table index of ${checked.missing}`);
+  return { ...(h as Header), tableIndexes: checked.indexes };
 }
 
 /** Builds in-memory tables from a snapshot stream (restore without LevelDB, and tests). */
