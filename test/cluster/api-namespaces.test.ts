@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LocalCluster, type ServerProcess } from "../../src/cli/local-cluster.js";
+import { type AgentProcess, LocalCluster, type ServerProcess } from "../../src/cli/local-cluster.js";
 import { NodeSimulator } from "../../src/client/node-sim/node-simulator.js";
 import { silentLogger } from "../../src/shared/log.js";
-import { waitForQuery } from "./client-helpers.js";
+import { clientNodeId, waitForQuery } from "./client-helpers.js";
 
 interface Namespace {
   Name: string;
@@ -32,14 +32,16 @@ function mockJob(id: string, namespace: string): unknown {
   };
 }
 
-// Namespaces on a real three-server cluster with one simulated node. Writes go to a follower as
-// often as to the leader, so that the namespace RPCs are forwarded too.
+// Namespaces on a real three-server cluster with one simulated node and one real client agent.
+// Writes go to a follower as often as to the leader, and some to the client agent, so that the
+// namespace RPCs are forwarded, over gRPC from the client agent too.
 describe("HTTP API: namespaces", () => {
   let cluster: LocalCluster;
   let leader: ServerProcess;
   let follower: ServerProcess;
   let sim: NodeSimulator;
-  const http = <T>(server: ServerProcess, method: string, path: string, body?: unknown) =>
+  let client: AgentProcess;
+  const http = <T>(server: AgentProcess, method: string, path: string, body?: unknown) =>
     cluster.http<T>(server, method, path, body);
 
   beforeAll(async () => {
@@ -48,6 +50,9 @@ describe("HTTP API: namespaces", () => {
     follower = cluster.servers.find((s) => s !== leader) as ServerProcess;
     sim = new NodeSimulator({ servers: cluster.rpcAddresses(), logger: silentLogger() });
     await sim.addNodes(1);
+    client = await cluster.addClient();
+    // Registered with the servers, and so serving its HTTP API.
+    await clientNodeId(cluster, client);
   });
 
   afterAll(async () => {
@@ -93,6 +98,22 @@ describe("HTTP API: namespaces", () => {
     });
     const prefixed = await http<Namespace[]>(leader, "GET", "/v1/namespaces?prefix=prod-");
     expect(prefixed.body.map((n) => n.Name)).toEqual(["prod-eu"]);
+  });
+
+  it("answers the namespace routes on a client agent, which forwards them to the servers", async () => {
+    const viaClient = await http<Namespace[]>(client, "GET", "/v1/namespaces?prefix=prod");
+    expect(viaClient.status).toBe(200);
+    expect(viaClient.body.map((n) => n.Name)).toEqual(["prod", "prod-eu"]);
+    expect((await http<Namespace>(client, "GET", "/v1/namespace/prod")).body.Description).toBe("production");
+    expect((await http(client, "GET", "/v1/namespace/nope")).status).toBe(404);
+    const write = await http(client, "PUT", "/v1/namespace/tmp", { Description: "from a client agent" });
+    expect(write.status).toBe(200);
+    expect((await http<Namespace>(leader, "GET", "/v1/namespace/tmp")).body.ModifyIndex).toBe(write.index);
+    const refused = await http<{ error: string }>(client, "DELETE", "/v1/namespace/default");
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toContain('namespace "default" can not be deleted');
+    expect((await http(client, "DELETE", "/v1/namespace/tmp")).status).toBe(200);
+    expect((await http(leader, "GET", "/v1/namespace/tmp")).status).toBe(404);
   });
 
   it("answers 404 for an unknown namespace and 400 for a bad one, storing nothing", async () => {
