@@ -1,7 +1,8 @@
 import type { NamespaceSpec } from "../fsm/index.js";
 import type { QueryMeta, ServerApi } from "../rpc/server-api.js";
 import { ValidationError } from "../shared/errors.js";
-import { bodyObject, found, ok } from "./api-shapes.js";
+import { found, ok } from "./api-shapes.js";
+import { optionalBody } from "./deployment-routes.js";
 import type { ApiRequest, ApiResponse, Handler } from "./http-server.js";
 import { queryOptions } from "./query-params.js";
 import type { Router } from "./router.js";
@@ -11,11 +12,12 @@ const SERVER_FIELDS = new Set(["CreateIndex", "ModifyIndex", "Hash"]);
 
 /**
  * The body of `PUT /v1/namespace[/:name]`: Nomad's Namespace. Name from the body, else from the
- * path; both given must agree. Description and Meta may be absent or null (empty); the shape of
- * every field is checked by the server endpoint, which answers what is wrong and where.
+ * path; both given must agree. No body at all, or Description and Meta absent or null, mean empty
+ * (`PUT /v1/namespace/x` alone creates x). The shape of every field is checked by the server
+ * endpoint, which answers what is wrong and where.
  */
 export function namespaceFromBody(req: ApiRequest): NamespaceSpec {
-  const body = bodyObject(req);
+  const body = optionalBody(req);
   const pathName = req.params["name"];
   const bodyName = body["Name"];
   if (pathName !== undefined && bodyName !== undefined && bodyName !== null && bodyName !== pathName) {

@@ -106,6 +106,14 @@ describe("HTTP API: namespaces", () => {
     expect(viaClient.body.map((n) => n.Name)).toEqual(["prod", "prod-eu"]);
     expect((await http<Namespace>(client, "GET", "/v1/namespace/prod")).body.Description).toBe("production");
     expect((await http(client, "GET", "/v1/namespace/nope")).status).toBe(404);
+    // No body: the name from the path, nothing else.
+    const created = await http(client, "PUT", "/v1/namespace/tmp");
+    expect(created.status).toBe(200);
+    expect((await http<Namespace>(leader, "GET", "/v1/namespace/tmp")).body).toMatchObject({
+      Description: "",
+      Meta: {},
+      CreateIndex: created.index,
+    });
     const write = await http(client, "PUT", "/v1/namespace/tmp", { Description: "from a client agent" });
     expect(write.status).toBe(200);
     expect((await http<Namespace>(leader, "GET", "/v1/namespace/tmp")).body.ModifyIndex).toBe(write.index);
