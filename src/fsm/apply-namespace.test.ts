@@ -1,5 +1,6 @@
 import { Packr } from "msgpackr";
 import { describe, expect, it } from "vitest";
+import { namespaceDeleteProblem, readerContents } from "./apply-namespace.js";
 import { decodeCommand, encodeCommand } from "./command-codec.js";
 import { InvalidCommandError } from "./errors.js";
 import { mockEval, mockId, mockJob } from "./mock.js";
@@ -154,6 +155,11 @@ describe("namespaces in the state store", () => {
       /namespace "prod" contains at least one non-terminal job "api"/,
     );
     expect(store.tables()).toBe(before);
+    // The leader asks the same rule of its state before proposing.
+    const reader = readerContents(store.snapshot());
+    expect(namespaceDeleteProblem(reader, "prod")).toMatch(/non-terminal job "api"/);
+    expect(namespaceDeleteProblem(reader, "default")).toBe('namespace "default" can not be deleted');
+    expect(namespaceDeleteProblem(reader, "dev")).toBeUndefined();
     // Purged: nothing of the job is left, the namespace can go.
     store.apply(3, {
       type: "job-deregister",
@@ -180,6 +186,7 @@ describe("namespaces in the state store", () => {
       /namespace "dev" contains at least one variable "a\/b"/,
     );
     expect(store.tables()).toBe(before);
+    expect(namespaceDeleteProblem(readerContents(store.snapshot()), "dev")).toMatch(/variable "a\/b"/);
     store.apply(3, { type: "var-delete", Namespace: "dev", Path: "a/b", CAS: null });
     store.apply(4, { type: "namespace-delete", Names: ["dev"] });
     expect(store.snapshot().namespaceByName("dev")).toBeUndefined();

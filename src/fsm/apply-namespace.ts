@@ -1,8 +1,32 @@
 import type { IndexResult, NamespaceDeleteCommand, NamespaceUpsertCommand } from "./commands.js";
 import { InvalidCommandError } from "./errors.js";
 import { namespaceProblem, sameNamespace, storedNamespace } from "./namespace.js";
+import type { StateReader } from "./state-reader.js";
 import type { StateTxn } from "./state-txn.js";
-import { DEFAULT_NAMESPACE } from "./structs.js";
+import { DEFAULT_NAMESPACE, type Job, type Namespace, type Variable } from "./structs.js";
+
+/** What the delete rule reads: a transaction in apply, or a reader (readerContents) on the leader. */
+export interface NamespaceContents {
+  /** The stored namespace (the implicit `default` is never stored). */
+  storedNamespace(name: string): Namespace | undefined;
+  findJobInNamespace(namespace: string, test: (job: Job) => boolean): Job | undefined;
+  findVariableInNamespace(namespace: string): Variable | undefined;
+}
+
+/** A state view as the delete rule reads it, for the leader's check before it proposes. */
+export function readerContents(state: StateReader): NamespaceContents {
+  return {
+    storedNamespace: (name) => (name === DEFAULT_NAMESPACE ? undefined : state.namespaceByName(name)),
+    findJobInNamespace: (namespace, test) => {
+      for (const job of state.jobs()) if (job.Namespace === namespace && test(job)) return job;
+      return undefined;
+    },
+    findVariableInNamespace: (namespace) => {
+      for (const variable of state.variablesByPrefix(namespace, "")) return variable;
+      return undefined;
+    },
+  };
+}
 
 /** Whether objects may be written into `name`: it is stored, or it is `default` (always there). */
 export function namespaceExists(txn: StateTxn, name: string): boolean {
@@ -52,7 +76,7 @@ export function applyNamespaceDelete(txn: StateTxn, command: NamespaceDeleteComm
 }
 
 /** Why `name` cannot be deleted now, or undefined. The endpoint asks the same before proposing. */
-export function namespaceDeleteProblem(txn: StateTxn, name: unknown): string | undefined {
+export function namespaceDeleteProblem(txn: NamespaceContents, name: unknown): string | undefined {
   if (typeof name !== "string") return "namespace names must be strings";
   if (name === DEFAULT_NAMESPACE) return `namespace "${DEFAULT_NAMESPACE}" can not be deleted`;
   if (txn.storedNamespace(name) === undefined) return `namespace ${JSON.stringify(name)} does not exist`;

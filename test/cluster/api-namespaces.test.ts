@@ -196,7 +196,10 @@ describe("HTTP API: namespaces", () => {
   it("refuses to delete a namespace with a running job or a variable, and deletes it after stop and purge", async () => {
     const refused = await http<{ error: string }>(follower, "DELETE", "/v1/namespace/prod");
     expect(refused.status).toBe(400);
-    expect(refused.body.error).toContain('namespace "prod" contains at least one non-terminal job "api"');
+    expect(refused.body.error).toBe(
+      'namespace "prod" contains at least one non-terminal job "api"; ' +
+        "all jobs must be terminal (stopped) before the namespace can be deleted",
+    );
     expect((await http(leader, "GET", "/v1/namespace/prod")).status).toBe(200);
 
     const stopped = await http(follower, "DELETE", "/v1/job/api?namespace=prod");
@@ -221,7 +224,7 @@ describe("HTTP API: namespaces", () => {
   it("never deletes default", async () => {
     const res = await http<{ error: string }>(leader, "DELETE", "/v1/namespace/default");
     expect(res.status).toBe(400);
-    expect(res.body.error).toContain('namespace "default" can not be deleted');
+    expect(res.body).toEqual({ error: 'namespace "default" can not be deleted' });
     const names = (await http<Namespace[]>(follower, "GET", "/v1/namespaces")).body.map((n) => n.Name);
     expect(names).toContain("default");
   });

@@ -1,8 +1,10 @@
 import {
   type Namespace,
   type NamespaceSpec,
+  namespaceDeleteProblem,
   namespaceProblem,
   OPAQUE_NAMESPACE_FIELDS,
+  readerContents,
   type StateReader,
 } from "../../fsm/index.js";
 import type { QueryOptions, QueryResult, ServerApi } from "../../rpc/server-api.js";
@@ -13,8 +15,8 @@ type NamespaceApi = Pick<ServerApi, "namespaceList" | "namespaceGet" | "namespac
 
 /**
  * The namespace endpoints (Nomad's namespace_endpoint.go): list and get (blocking on the
- * namespaces table), batch upsert and delete on the leader. The FSM has the last word on a
- * delete (no live job, no variable, never `default`), in log order.
+ * namespaces table), batch upsert and delete on the leader. A delete is checked on the leader
+ * (never `default`, no live job, no variable), and the FSM checks again in log order.
  */
 export class NamespaceEndpoints implements NamespaceApi {
   constructor(private readonly c: EndpointContext) {}
@@ -59,9 +61,14 @@ export class NamespaceEndpoints implements NamespaceApi {
     return this.c.write(
       async () => {
         this.c.leaderDuties();
-        if (this.c.state().namespaceByName(name) === undefined) {
+        const state = this.c.state();
+        if (state.namespaceByName(name) === undefined) {
           throw new NotFoundError(`namespace ${JSON.stringify(name)} not found`);
         }
+        // The same rule as apply's, asked first for a clear answer without a Raft entry; apply
+        // asks again in log order (a job may be registered in between).
+        const problem = namespaceDeleteProblem(readerContents(state), name);
+        if (problem !== undefined) throw new ValidationError(problem);
         const { index } = await this.c.propose({ type: "namespace-delete", Names: [name] });
         return index;
       },
