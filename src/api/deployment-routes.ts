@@ -1,6 +1,6 @@
 import type { DeploymentAction, EvalWriteResult, ServerApi } from "../rpc/server-api.js";
 import { ValidationError } from "../shared/errors.js";
-import { found, ok, publicDeployment } from "./api-shapes.js";
+import { found, namespaceOf, ok, publicDeployment } from "./api-shapes.js";
 import type { ApiRequest, ApiResponse, Handler } from "./http-server.js";
 import { queryOptions } from "./query-params.js";
 import {
@@ -57,7 +57,7 @@ function deploymentUpdateAnswer(res: EvalWriteResult): ApiResponse {
  */
 export function deploymentRoutes(router: Router<Handler>, api: ServerApi): void {
   router.add("GET", "/v1/deployments", async (req) => {
-    const res = await api.deploymentList(queryOptions(req.query));
+    const res = await api.deploymentList({ ...queryOptions(req.query), namespace: namespaceOf(req) });
     return ok(res.value.map(publicDeployment), res.meta);
   });
   router.add("GET", "/v1/deployment/:id", async (req) => {

@@ -17,6 +17,7 @@ describe("fuzzySearch", () => {
       Eval: mockEval({ ID: mockId(i + 1, 9), JobID: `web-${String(i).padStart(2, "0")}` }),
     });
   }
+  store.apply(99, { type: "namespace-upsert", Namespaces: [{ Name: "other", Description: "", Meta: {} }] });
   store.apply(100, { type: "job-register", Job: mockJob({ ID: "api", Namespace: "other" }), Eval: null });
 
   it("finds jobs by a part of their name, up to the limit, and says it truncated", () => {

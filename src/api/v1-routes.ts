@@ -20,6 +20,7 @@ import { HttpError } from "./http-error.js";
 import type { ApiRequest, ApiResponse, Handler } from "./http-server.js";
 import { jobLifecycleRoutes } from "./job-routes.js";
 import { nomadMetricsJson } from "./metrics-json.js";
+import { namespaceRoutes } from "./namespace-routes.js";
 import { operatorConfigRoutes } from "./operator-config-routes.js";
 import { flagParam, intParam, queryOptions } from "./query-params.js";
 import {
@@ -177,7 +178,8 @@ export function v1Router(deps: V1Deps, router = new Router<Handler>()): Router<H
 
   // ── jobs ──
   router.add("GET", "/v1/jobs", async (req) => {
-    const res = await api.jobList(queryOptions(req.query));
+    // Nomad's lists: one namespace (default unless ?namespace=), every one with ?namespace=*.
+    const res = await api.jobList({ ...queryOptions(req.query), namespace: namespaceOf(req) });
     return ok(res.value.map(jobStub), res.meta);
   });
   const register = async (req: ApiRequest): Promise<ApiResponse> => {
@@ -310,6 +312,7 @@ export function v1Router(deps: V1Deps, router = new Router<Handler>()): Router<H
   jobLifecycleRoutes(router, api);
   deploymentRoutes(router, api);
   operatorConfigRoutes(router, api);
+  namespaceRoutes(router, api);
 
   // ── nodes ──
   router.add("GET", "/v1/nodes", async (req) => {
@@ -382,7 +385,7 @@ export function v1Router(deps: V1Deps, router = new Router<Handler>()): Router<H
 
   // ── allocations and evaluations ──
   router.add("GET", "/v1/allocations", async (req) => {
-    const res = await api.allocList(queryOptions(req.query));
+    const res = await api.allocList({ ...queryOptions(req.query), namespace: namespaceOf(req) });
     return ok(res.value.map(allocStub), res.meta);
   });
   router.add("GET", "/v1/allocation/:id", async (req) => {
@@ -390,7 +393,7 @@ export function v1Router(deps: V1Deps, router = new Router<Handler>()): Router<H
     return ok(publicAlloc(found(res.value, `allocation ${req.params["id"]}`)), res.meta);
   });
   router.add("GET", "/v1/evaluations", async (req) => {
-    const res = await api.evalList(queryOptions(req.query));
+    const res = await api.evalList({ ...queryOptions(req.query), namespace: namespaceOf(req) });
     return ok(res.value.map(publicEval), res.meta);
   });
   router.add("GET", "/v1/evaluation/:id", async (req) => {

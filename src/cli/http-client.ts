@@ -5,6 +5,7 @@ import type {
   Evaluation,
   Job,
   JobSummary,
+  Namespace,
   Node,
   TaskState,
   Variable,
@@ -27,6 +28,8 @@ export interface ClientOptions {
   address?: string | undefined;
   /** `--token`; DROVER_TOKEN when undefined. */
   token?: string | undefined;
+  /** `--namespace`; DROVER_NAMESPACE when undefined; absent means the agent's `default`. */
+  namespace?: string | undefined;
   /** Per request, on top of a blocking query's wait (30 s by default). */
   timeoutMs?: number | undefined;
   env?: NodeJS.ProcessEnv;
@@ -207,12 +210,17 @@ export interface LogOptions {
   signal?: AbortSignal;
 }
 
-export type { Allocation, AllocMetric, Evaluation, Job, JobSummary, TaskState, Variable };
+export type { Allocation, AllocMetric, Evaluation, Job, JobSummary, Namespace, TaskState, Variable };
+
+/** What `namespace apply` sends: a namespace without the indexes the servers set. */
+export type NamespaceSpecInput = Pick<Namespace, "Name" | "Description" | "Meta"> & Record<string, unknown>;
 
 export class DroverClient {
   readonly address: string;
   private readonly token: string | undefined;
   private readonly timeoutMs: number;
+  /** Sent as `?namespace=` with every request that does not name one itself (as Nomad's client does). */
+  readonly namespace: string | undefined;
 
   constructor(options: ClientOptions = {}) {
     const env = options.env ?? process.env;
@@ -220,10 +228,14 @@ export class DroverClient {
     const token = options.token ?? env["DROVER_TOKEN"];
     this.token = token === undefined || token === "" ? undefined : token;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const namespace = options.namespace ?? env["DROVER_NAMESPACE"];
+    this.namespace = namespace === undefined || namespace === "" ? undefined : namespace;
   }
 
   url(path: string, query: Query = {}): string {
     const params = new URLSearchParams();
+    if (this.namespace !== undefined && query["namespace"] === undefined)
+      params.set("namespace", this.namespace);
     for (const [key, value] of Object.entries(query)) {
       if (value !== undefined) params.set(key, String(value));
     }
@@ -347,8 +359,18 @@ export class DroverClient {
   job(id: string): Promise<Job> {
     return this.get<Job>(`/v1/job/${encodeURIComponent(id)}`);
   }
+  /**
+   * The job as submitted, in the client's namespace when it has one and the job names none (or
+   * `default`, which a job file without a `namespace` gets): Nomad's `-namespace` for job files.
+   */
+  private inNamespace(job: unknown): unknown {
+    if (this.namespace === undefined || typeof job !== "object" || job === null) return job;
+    const current = (job as { Namespace?: unknown }).Namespace;
+    if (current !== undefined && current !== null && current !== "" && current !== "default") return job;
+    return { ...job, Namespace: this.namespace };
+  }
   async registerJob(job: unknown, checkIndex?: number): Promise<RegisterAnswer> {
-    const body: Record<string, unknown> = { Job: job };
+    const body: Record<string, unknown> = { Job: this.inNamespace(job) };
     if (checkIndex !== undefined) {
       body["EnforceIndex"] = true;
       body["JobModifyIndex"] = checkIndex;
@@ -357,7 +379,7 @@ export class DroverClient {
   }
   /** A dry run of the scheduler for `job` (the request's Job, as for registerJob). */
   async planJob(id: string, job: unknown, diff: boolean): Promise<PlanAnswer> {
-    const body = { Job: job, Diff: diff };
+    const body = { Job: this.inNamespace(job), Diff: diff };
     return (await this.request<PlanAnswer>("POST", `/v1/job/${encodeURIComponent(id)}/plan`, { body })).body;
   }
   async deregisterJob(id: string, purge: boolean): Promise<RegisterAnswer> {
@@ -425,6 +447,21 @@ export class DroverClient {
   }
   async deleteVariable(path: string, checkIndex?: number): Promise<void> {
     await this.request<null>("DELETE", `/v1/var/${encodePath(path)}`, { query: { cas: checkIndex } });
+  }
+
+  // ── namespaces ──
+  namespaces(prefix?: string): Promise<Namespace[]> {
+    return this.get<Namespace[]>("/v1/namespaces", { prefix });
+  }
+  namespaceInfo(name: string): Promise<Namespace> {
+    return this.get<Namespace>(`/v1/namespace/${encodeURIComponent(name)}`);
+  }
+  async applyNamespace(spec: NamespaceSpecInput): Promise<number> {
+    return (await this.request<null>("PUT", `/v1/namespace/${encodeURIComponent(spec.Name)}`, { body: spec }))
+      .index;
+  }
+  async deleteNamespace(name: string): Promise<number> {
+    return (await this.request<null>("DELETE", `/v1/namespace/${encodeURIComponent(name)}`)).index;
   }
 
   /**

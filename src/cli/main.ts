@@ -5,6 +5,7 @@ import { addAllocCommands } from "./commands/alloc.js";
 import { addDeploymentCommands } from "./commands/deployment.js";
 import { addEvalCommands } from "./commands/eval.js";
 import { addJobCommands } from "./commands/job.js";
+import { addNamespaceCommands } from "./commands/namespace.js";
 import { addNodeCommands } from "./commands/node.js";
 import { addEventCommands, addOperatorCommands } from "./commands/operator.js";
 import { addServerCommands } from "./commands/server.js";
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   addDeploymentCommands(program);
   addEvalCommands(program);
   addVarCommands(program);
+  addNamespaceCommands(program);
   addStatusCommand(program);
   addServerCommands(program);
   addOperatorCommands(program);

@@ -8,6 +8,7 @@ import {
 import { upsertEvals } from "./apply-eval.js";
 import { applyGcDelete } from "./apply-gc.js";
 import { applyJobDeregister, applyJobRegister, applyJobStability } from "./apply-job.js";
+import { applyNamespaceDelete, applyNamespaceUpsert } from "./apply-namespace.js";
 import {
   applyNodeDeregister,
   applyNodeDrain,
@@ -96,6 +97,12 @@ export function applyCommand(txn: StateTxn, command: Command): CommandResult {
       break;
     case "var-delete":
       result = applyVarDelete(txn, command);
+      break;
+    case "namespace-upsert":
+      result = applyNamespaceUpsert(txn, command);
+      break;
+    case "namespace-delete":
+      result = applyNamespaceDelete(txn, command);
       break;
     case "snapshot-restore":
       result = applySnapshotRestore(txn, command);

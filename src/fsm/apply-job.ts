@@ -1,4 +1,5 @@
 import { upsertEval } from "./apply-eval.js";
+import { requireNamespace } from "./apply-namespace.js";
 import type {
   IndexResult,
   JobDeregisterCommand,
@@ -16,6 +17,10 @@ import { JOB_TRACKED_VERSIONS } from "./tables.js";
 
 export function applyJobRegister(txn: StateTxn, command: JobRegisterCommand): JobRegisterResult {
   const job = registerJob(txn, command.Job);
+  // Checked here, in log order, so that no namespace deleted after the leader's own check lets a
+  // job into a namespace that no longer exists (Nomad's upsertJobImpl does the same). After
+  // registerJob, which validates the job's shape; a refusal drops the whole transaction.
+  requireNamespace(txn, job.Namespace);
   if (command.Eval !== null) upsertEval(txn, command.Eval);
   return {
     JobModifyIndex: job.JobModifyIndex,

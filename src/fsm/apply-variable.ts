@@ -1,3 +1,4 @@
+import { requireNamespace } from "./apply-namespace.js";
 import type { VarDeleteCommand, VarDeleteResult, VarPutCommand, VarPutResult } from "./commands.js";
 import { InvalidCommandError } from "./errors.js";
 import type { StateTxn } from "./state-txn.js";
@@ -20,6 +21,7 @@ export function applyVarPut(txn: StateTxn, command: VarPutCommand): VarPutResult
     if (typeof value !== "string")
       throw new InvalidCommandError(`variable ${Path}: item ${key} is not a string`);
   }
+  requireNamespace(txn, Namespace);
   const current = txn.variable(Namespace, Path);
   if (!casHolds(command.CAS, current)) return { ok: false, Current: current ?? null };
   const stored: Variable = {

@@ -81,6 +81,8 @@ const SHAPES: Readonly<Record<CommandType, Shape>> = {
   "job-stability": { Namespace: "string", JobID: "string", JobVersion: "number", Stable: "boolean" },
   "var-put": { Var: "object", CAS: "number?", Now: "number" },
   "var-delete": { Namespace: "string", Path: "string", CAS: "number?" },
+  "namespace-upsert": { Namespaces: "array" },
+  "namespace-delete": { Names: "array" },
   "gc-delete": {
     EvalIDs: "array",
     AllocIDs: "array",

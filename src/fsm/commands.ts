@@ -1,3 +1,4 @@
+import type { NamespaceSpec } from "./namespace.js";
 import type {
   Allocation,
   AllocClientStatus,
@@ -216,6 +217,24 @@ export interface VarDeleteCommand {
   CAS: number | null;
 }
 
+/**
+ * Create or update namespaces in one entry (Nomad's Namespace.UpsertNamespaces). Every spec is
+ * checked before any is written: one invalid spec rejects the whole batch.
+ */
+export interface NamespaceUpsertCommand {
+  type: "namespace-upsert";
+  Namespaces: NamespaceSpec[];
+}
+
+/**
+ * Delete namespaces (Nomad's Namespace.DeleteNamespaces). Refused as a whole when one is
+ * `default`, does not exist, or still holds a job that is not dead or any variable.
+ */
+export interface NamespaceDeleteCommand {
+  type: "namespace-delete";
+  Names: string[];
+}
+
 /** Garbage collection in batches (the core scheduler's output). */
 export interface GcDeleteCommand {
   type: "gc-delete";
@@ -264,6 +283,8 @@ export type Command =
   | JobStabilityCommand
   | VarPutCommand
   | VarDeleteCommand
+  | NamespaceUpsertCommand
+  | NamespaceDeleteCommand
   | GcDeleteCommand
   | SnapshotRestoreCommand;
 
@@ -330,6 +351,8 @@ export interface CommandResults {
   "job-stability": IndexResult;
   "var-put": VarPutResult;
   "var-delete": VarDeleteResult;
+  "namespace-upsert": IndexResult;
+  "namespace-delete": IndexResult;
   "gc-delete": IndexResult;
   "snapshot-restore": SnapshotRestoreResult;
 }
@@ -357,6 +380,8 @@ export const COMMAND_TYPES: readonly CommandType[] = [
   "job-stability",
   "var-put",
   "var-delete",
+  "namespace-upsert",
+  "namespace-delete",
   "gc-delete",
   "snapshot-restore",
 ];

@@ -1,4 +1,6 @@
 // Public surface of src/fsm. Other modules import from here.
+
+export { namespaceDeleteProblem, readerContents } from "./apply-namespace.js";
 export * from "./command-codec.js";
 export * from "./commands.js";
 export { DroverFsm } from "./drover-fsm.js";
@@ -7,6 +9,7 @@ export * from "./evaluation.js";
 export { nextJobVersion, sameJobSpec } from "./job-version.js";
 export { LevelState, type LevelStateOptions } from "./leveldb-state.js";
 export * from "./mock.js";
+export * from "./namespace.js";
 export { tablesFromSnapshot, writeSnapshotStream } from "./snapshot-stream.js";
 export * from "./state-reader.js";
 export { StateSnapshot } from "./state-snapshot.js";

@@ -13,7 +13,7 @@ import {
 } from "./leveldb-layout.js";
 import { placedAlloc } from "./placed-alloc.js";
 import type { RecordCodec } from "./record-codec.js";
-import { emptyTables, isTableName, TABLES, type TableName, type Tables } from "./tables.js";
+import { completeTableIndexes, emptyTables, isTableName, type Tables } from "./tables.js";
 import { TablesBuilder } from "./tables-builder.js";
 
 const LOAD_BATCH = 2000;
@@ -39,15 +39,14 @@ export async function loadGeneration(db: Db, generation: number, codec: RecordCo
     return { tables: emptyTables(), planRefs: new Map(), deadPlans: [] };
   }
   const index = codec.unpack(applied) as number;
-  const tableIndexes = codec.unpack(storedTables) as Record<TableName, number>;
+  const checked = completeTableIndexes(codec.unpack(storedTables) as Record<string, unknown>);
+  if (checked.missing !== undefined)
+    throw new CorruptSnapshotError(`stored state lacks table index of ${checked.missing}`);
+  const tableIndexes = checked.indexes;
   const storedOffset = await db.get(metaKey(generation, "offset"));
   const raftOffset = storedOffset === undefined ? 0 : (codec.unpack(storedOffset) as number);
   if (!Number.isSafeInteger(raftOffset) || raftOffset < 0 || raftOffset > index)
     throw new CorruptSnapshotError(`stored state has a malformed raftOffset ${String(raftOffset)}`);
-  for (const table of TABLES) {
-    if (typeof tableIndexes[table] !== "number")
-      throw new CorruptSnapshotError(`stored state lacks table index of ${table}`);
-  }
   const prefix = genPrefix(generation);
 
   // 1. What overrides a plan entry's allocation: a tombstone naming that entry, or a record of

@@ -204,13 +204,18 @@ export function randomCommands(seed: number, count: number): Command[] {
     }),
     () => ({
       type: "var-put",
-      Var: { Namespace: "default", Path: pick(["a", "a/b", "c"]), Items: { k: String(rand.int(100)) } },
+      // "prod" exists only while a namespace-upsert made it: otherwise the put is refused.
+      Var: {
+        Namespace: pick(["default", "default", "prod"]),
+        Path: pick(["a", "a/b", "c"]),
+        Items: { k: String(rand.int(100)) },
+      },
       CAS: rand.next() < 0.5 ? null : rand.int(20),
       Now: now(),
     }),
     () => ({
       type: "var-delete",
-      Namespace: "default",
+      Namespace: pick(["default", "prod"]),
       Path: pick(["a", "a/b", "c"]),
       CAS: rand.next() < 0.7 ? null : rand.int(20),
     }),
@@ -219,6 +224,17 @@ export function randomCommands(seed: number, count: number): Command[] {
       Config: { ...mockSchedulerConfig(), SchedulerAlgorithm: pick(["binpack", "spread"] as const) },
       CAS: rand.next() < 0.5 ? null : rand.int(20),
     }),
+    () => ({
+      type: "namespace-upsert",
+      Namespaces: [
+        {
+          Name: pick(["default", "prod", "dev"]),
+          Description: pick(["", "team"]),
+          Meta: { k: String(rand.int(3)) },
+        },
+      ],
+    }),
+    () => ({ type: "namespace-delete", Names: [pick(["prod", "dev", "default"])] }),
   ];
   return Array.from({ length: count }, () => pick(makers)());
 }

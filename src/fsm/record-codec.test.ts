@@ -2,21 +2,30 @@ import { createHash } from "node:crypto";
 import { pack } from "msgpackr";
 import { describe, expect, it } from "vitest";
 import { mockAlloc, mockEval, mockJob, mockNode } from "./mock.js";
+import { storedNamespace } from "./namespace.js";
 import { RecordCodec, STATIC_STRUCTURES } from "./record-codec.js";
 
 describe("RecordCodec", () => {
   it("keeps the shared-structure table of the on-disk format (append only)", () => {
     // Records stored in LevelDB name their structure by position: a reordered or edited key list
     // decodes existing records into the wrong fields. Appending a structure changes this digest
-    // too; then pin the new one, after checking the first 21 lists are untouched.
-    expect(STATIC_STRUCTURES).toHaveLength(21);
-    const digest = createHash("sha256").update(JSON.stringify(STATIC_STRUCTURES)).digest("hex");
-    expect(digest).toBe("fdf522398b95324a7f991aac5352f25065a9e61ce9bf6d0ce37a5ec81eb345d7");
+    // too; then pin the new one, after checking the lists before it are untouched.
+    const digestOf = (lists: readonly (readonly string[])[]): string =>
+      createHash("sha256").update(JSON.stringify(lists)).digest("hex");
+    // The first release's 21 structures, then the Namespace structure appended after them.
+    expect(digestOf(STATIC_STRUCTURES.slice(0, 21))).toBe(
+      "fdf522398b95324a7f991aac5352f25065a9e61ce9bf6d0ce37a5ec81eb345d7",
+    );
+    expect(STATIC_STRUCTURES).toHaveLength(22);
+    expect(digestOf(STATIC_STRUCTURES)).toBe(
+      "e3014f428517e4e706c221dbfbabb5c069334c8bdeaf3f0a9196d3c9215512c5",
+    );
   });
 
   it("encodes the stored shapes through the shared structures, and decodes them unchanged", () => {
     const codec = new RecordCodec();
-    for (const record of [mockAlloc(), mockEval(), mockJob(), mockNode()]) {
+    const namespace = storedNamespace({ Name: "prod", Description: "d", Meta: { team: "a" } }, 3, 4);
+    for (const record of [mockAlloc(), mockEval(), mockJob(), mockNode(), namespace]) {
       const bytes = codec.pack(record);
       expect(codec.unpack(bytes)).toEqual(record);
       // Field names are not repeated in the record: well under plain msgpack's size.

@@ -193,6 +193,8 @@ export const STATIC_STRUCTURES: readonly (readonly string[])[] = [
   ["Queued", "Complete", "Failed", "Running", "Starting", "Lost", "Unknown"],
   // JobSummary
   ["JobID", "Namespace", "Summary", "Children", "CreateIndex", "ModifyIndex"],
+  // Namespace (namespace.ts storedNamespace's order; opaque fields make it an ordinary map)
+  ["Name", "Description", "Meta", "CreateIndex", "ModifyIndex"],
 ];
 
 export class RecordCodec {

@@ -1,6 +1,6 @@
 import { Packr } from "msgpackr";
 import { CorruptSnapshotError } from "./errors.js";
-import { SCHEDULER_CONFIG_KEY, TABLES, type TableName, type Tables } from "./tables.js";
+import { completeTableIndexes, SCHEDULER_CONFIG_KEY, TABLES, type TableName, type Tables } from "./tables.js";
 import { TablesBuilder } from "./tables-builder.js";
 
 /**
@@ -115,6 +115,8 @@ function tableRecords(tables: Tables, table: TableName): Iterable<[string, unkno
       return tables.variables.entries();
     case "scheduler_config":
       return [[SCHEDULER_CONFIG_KEY, tables.schedulerConfig]];
+    case "namespaces":
+      return tables.namespaces.entries();
   }
 }
 
@@ -277,14 +279,13 @@ function checkHeader(message: unknown): Header {
   if (typeof h.index !== "number" || typeof h.tableIndexes !== "object" || h.tableIndexes === null) {
     throw new CorruptSnapshotError("malformed snapshot header");
   }
-  for (const table of TABLES) {
-    if (typeof h.tableIndexes[table] !== "number")
-      throw new CorruptSnapshotError(`header lacks table index of ${table}`);
-  }
+  const checked = completeTableIndexes(h.tableIndexes);
+  if (checked.missing !== undefined)
+    throw new CorruptSnapshotError(`header lacks table index of ${checked.missing}`);
   const offset = h.raftOffset;
   if (offset !== undefined && !(Number.isSafeInteger(offset) && offset >= 0 && offset <= h.index))
     throw new CorruptSnapshotError(`malformed raftOffset ${String(offset)} in the snapshot header`);
-  return h as Header;
+  return { ...(h as Header), tableIndexes: checked.indexes };
 }
 
 /** Builds in-memory tables from a snapshot stream (restore without LevelDB, and tests). */

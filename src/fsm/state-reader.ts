@@ -4,6 +4,7 @@ import type {
   Evaluation,
   Job,
   JobSummary,
+  Namespace,
   Node,
   SchedulerConfiguration,
   Variable,
@@ -58,6 +59,11 @@ export interface StateReader {
   variablesByPrefix(namespace: string, prefix: string): Iterable<Variable>;
 
   schedulerConfig(): SchedulerConfiguration;
+
+  /** The namespace named `name` if it exists (`default` always does). */
+  namespaceByName(name: string): Namespace | undefined;
+  /** Every namespace, `default` included, in name order. */
+  namespaces(): readonly Namespace[];
 
   /** The index at which the named table last changed ("jobs", "nodes", "allocs", "evals", …). */
   tableIndex(table: string): number;

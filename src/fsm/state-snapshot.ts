@@ -1,14 +1,17 @@
+import { IMPLICIT_DEFAULT_NAMESPACE } from "./namespace.js";
 import type { PMap } from "./persistent-map.js";
 import type { StateReader } from "./state-reader.js";
-import type {
-  Allocation,
-  Deployment,
-  Evaluation,
-  Job,
-  JobSummary,
-  Node,
-  SchedulerConfiguration,
-  Variable,
+import {
+  type Allocation,
+  DEFAULT_NAMESPACE,
+  type Deployment,
+  type Evaluation,
+  type Job,
+  type JobSummary,
+  type Namespace,
+  type Node,
+  type SchedulerConfiguration,
+  type Variable,
 } from "./structs.js";
 import { isTableName, nsKey, type Tables } from "./tables.js";
 
@@ -143,6 +146,20 @@ export class StateSnapshot implements StateReader {
 
   schedulerConfig(): SchedulerConfiguration {
     return this.tables.schedulerConfig;
+  }
+
+  namespaceByName(name: string): Namespace | undefined {
+    return (
+      this.tables.namespaces.get(name) ??
+      (name === DEFAULT_NAMESPACE ? IMPLICIT_DEFAULT_NAMESPACE : undefined)
+    );
+  }
+
+  namespaces(): readonly Namespace[] {
+    // Namespaces are few: sorting per query beats keeping an ordered index in step.
+    const out = this.tables.namespaces.toArray();
+    if (!this.tables.namespaces.has(DEFAULT_NAMESPACE)) out.push(IMPLICIT_DEFAULT_NAMESPACE);
+    return out.sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
   }
 
   tableIndex(table: string): number {

@@ -10,6 +10,7 @@ import {
   type Job,
   type JobSummary,
   type JobTaskGroupSummary,
+  type Namespace,
   type Node,
   type SchedulerConfiguration,
   type Variable,
@@ -69,6 +70,7 @@ export class StateTxn {
   private readonly deploymentsByJob: IndexDraft<Deployment>;
   private variables: PMap<Variable>;
   private schedulerConfigValue: SchedulerConfiguration;
+  private namespaces: PMap<Namespace>;
   /** The committed version's raftOffset (tables.ts): the base's, unless the writer sets it. */
   raftOffset: number;
 
@@ -102,6 +104,7 @@ export class StateTxn {
     this.deploymentsByJob = new IndexDraft(base.deploymentsByJob, this.owner);
     this.variables = base.variables;
     this.schedulerConfigValue = base.schedulerConfig;
+    this.namespaces = base.namespaces;
   }
 
   // ───────────── reads (see this transaction's own writes) ─────────────
@@ -157,6 +160,20 @@ export class StateTxn {
   }
   schedulerConfig(): SchedulerConfiguration {
     return this.schedulerConfigValue;
+  }
+  /** The stored namespace (the implicit `default` is not stored: see namespace.ts). */
+  storedNamespace(name: string): Namespace | undefined {
+    return this.namespaces.get(name);
+  }
+  /** A job of the namespace for which `test` holds, if any (a scan: namespace deletes are rare). */
+  findJobInNamespace(namespace: string, test: (job: Job) => boolean): Job | undefined {
+    for (const job of this.jobs.values()) if (job.Namespace === namespace && test(job)) return job;
+    return undefined;
+  }
+  /** A variable of the namespace, if any (a scan, as above). */
+  findVariableInNamespace(namespace: string): Variable | undefined {
+    for (const variable of this.variables.values()) if (variable.Namespace === namespace) return variable;
+    return undefined;
   }
 
   // ───────────── writes ─────────────
@@ -358,6 +375,17 @@ export class StateTxn {
     this.record("variables", key, null);
   }
 
+  putNamespace(namespace: Namespace): void {
+    this.namespaces = this.namespaces.set(namespace.Name, namespace, this.owner);
+    this.record("namespaces", namespace.Name, namespace);
+  }
+
+  deleteNamespace(name: string): void {
+    if (!this.namespaces.has(name)) return;
+    this.namespaces = this.namespaces.delete(name, this.owner);
+    this.record("namespaces", name, null);
+  }
+
   putSchedulerConfig(config: SchedulerConfiguration): void {
     this.schedulerConfigValue = config;
     this.record("scheduler_config", SCHEDULER_CONFIG_KEY, config);
@@ -389,6 +417,7 @@ export class StateTxn {
       this.variables = this.variables.delete(key, this.owner);
       this.record("variables", key, null);
     }
+    for (const name of [...this.namespaces.keys()]) this.deleteNamespace(name);
   }
 
   /**
@@ -422,6 +451,7 @@ export class StateTxn {
       deploymentsByJob: this.deploymentsByJob.finish(),
       variables: this.variables,
       schedulerConfig: this.schedulerConfigValue,
+      namespaces: this.namespaces,
     };
   }
 

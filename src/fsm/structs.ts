@@ -564,6 +564,30 @@ export interface Variable {
   ModifyTime: Nanos;
 }
 
+// ───────────────────────── namespaces ─────────────────────────
+
+/**
+ * Nomad's namespace: a name that jobs, evaluations, allocations, deployments and variables are
+ * scoped by. Objects can only be written into a namespace that exists; `default` always exists
+ * (implicitly until someone upserts it, see namespace.ts) and can never be deleted.
+ */
+export interface Namespace {
+  Name: string;
+  Description: string;
+  Meta: Record<string, string>;
+  CreateIndex: number;
+  ModifyIndex: number;
+  /**
+   * Nomad's enterprise and newer fields (Quota, Capabilities, NodePoolConfiguration,
+   * VaultConfiguration, ConsulConfiguration): stored and answered as given, not enforced.
+   */
+  Quota?: string;
+  Capabilities?: unknown;
+  NodePoolConfiguration?: unknown;
+  VaultConfiguration?: unknown;
+  ConsulConfiguration?: unknown;
+}
+
 // ───────────────────────── cluster settings ─────────────────────────
 
 export interface PreemptionConfig {

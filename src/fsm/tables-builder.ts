@@ -7,6 +7,7 @@ import type {
   Evaluation,
   Job,
   JobSummary,
+  Namespace,
   Node,
   SchedulerConfiguration,
   Variable,
@@ -94,6 +95,13 @@ export function addRecord(txn: StateTxn, table: string, key: string, value: unkn
       if (key !== SCHEDULER_CONFIG_KEY)
         throw new CorruptSnapshotError(`scheduler_config/${key}: unknown key`);
       txn.putSchedulerConfig(value as SchedulerConfiguration);
+      return;
+    case "namespaces":
+      if ((value as Namespace).Name !== key)
+        throw new CorruptSnapshotError(
+          `namespaces/${key}: record names ${JSON.stringify((value as Namespace).Name)}`,
+        );
+      txn.putNamespace(value as Namespace);
       return;
   }
 }

@@ -6,6 +6,7 @@ import {
   type Evaluation,
   type Job,
   type JobSummary,
+  type Namespace,
   type Node,
   type SchedulerConfiguration,
   type Variable,
@@ -26,8 +27,33 @@ export const TABLES = [
   "deployments",
   "variables",
   "scheduler_config",
+  "namespaces",
 ] as const;
 export type TableName = (typeof TABLES)[number];
+
+/**
+ * Tables added after the first release of the stored formats: a LevelDB generation or snapshot
+ * stream written before one existed lacks its table index, which then reads as 0 (the table was
+ * empty). Every other table's index must be present.
+ */
+const LATER_TABLES: ReadonlySet<TableName> = new Set(["namespaces"]);
+
+/**
+ * The table indexes of a stored state, checked: undefined names the first table whose index is
+ * missing (and not a later table), otherwise every table has a number.
+ */
+export function completeTableIndexes(
+  stored: Record<string, unknown>,
+): { indexes: Record<TableName, number>; missing?: undefined } | { missing: TableName } {
+  const indexes = {} as Record<TableName, number>;
+  for (const table of TABLES) {
+    const value = stored[table];
+    if (typeof value === "number") indexes[table] = value;
+    else if (value === undefined && LATER_TABLES.has(table)) indexes[table] = 0;
+    else return { missing: table };
+  }
+  return { indexes };
+}
 
 export function isTableName(name: string): name is TableName {
   return (TABLES as readonly string[]).includes(name);
@@ -92,6 +118,8 @@ export interface Tables {
   /** nsKey(namespace, path) → variable. */
   readonly variables: PMap<Variable>;
   readonly schedulerConfig: SchedulerConfiguration;
+  /** Name → namespace, as written (the implicit `default` is not stored until upserted). */
+  readonly namespaces: PMap<Namespace>;
 }
 
 /** Nomad keeps the last six versions of each job. */
@@ -122,5 +150,6 @@ export function emptyTables(): Tables {
     deploymentsByJob: PMap.empty(),
     variables: PMap.empty(),
     schedulerConfig: DEFAULT_SCHEDULER_CONFIGURATION,
+    namespaces: PMap.empty(),
   };
 }

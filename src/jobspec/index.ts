@@ -15,6 +15,7 @@ import { readVariables, type VariableOptions } from "./variables.js";
  * `file:line,col` for HCL, at a JSON path (`Job.TaskGroups[0].Count`) for JSON.
  */
 
+export { parseHcl } from "./hcl-parse.js";
 export { type Issue, JobSpecError } from "./issues.js";
 export type { VarFile, VariableOptions } from "./variables.js";
 

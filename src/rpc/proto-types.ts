@@ -65,6 +65,14 @@ export type {
 export type { ListRequest, ListRequest__Output } from "../gen/proto/drover/server/ListRequest.js";
 export type { ListResponse, ListResponse__Output } from "../gen/proto/drover/server/ListResponse.js";
 export type {
+  NamespaceDeleteRequest,
+  NamespaceDeleteRequest__Output,
+} from "../gen/proto/drover/server/NamespaceDeleteRequest.js";
+export type {
+  NamespaceUpsertRequest,
+  NamespaceUpsertRequest__Output,
+} from "../gen/proto/drover/server/NamespaceUpsertRequest.js";
+export type {
   NodeDeregisterRequest,
   NodeDeregisterRequest__Output,
 } from "../gen/proto/drover/server/NodeDeregisterRequest.js";

@@ -6,6 +6,8 @@ import type {
   GcRequest,
   Job,
   JobSummary,
+  Namespace,
+  NamespaceSpec,
   Node,
   NodeStatus,
   Plan,
@@ -294,4 +296,12 @@ export interface ServerApi {
   ): Promise<VarResult>;
   varDelete(namespace: string, path: string, casIndex: number | undefined): Promise<VarResult>;
   varList(query: QueryOptions): Promise<QueryResult<VariableMetadata[]>>;
+
+  /** Every namespace (`default` included) whose name starts with `query.prefix`, in name order. */
+  namespaceList(query: QueryOptions): Promise<QueryResult<Namespace[]>>;
+  namespaceGet(name: string, query: QueryOptions): Promise<QueryResult<Namespace | undefined>>;
+  /** Creates or updates the namespaces in one write; answers its index. */
+  namespaceUpsert(namespaces: NamespaceSpec[]): Promise<number>;
+  /** Deletes a namespace (refused for `default` and while it holds live jobs or variables). */
+  namespaceDelete(name: string): Promise<number>;
 }

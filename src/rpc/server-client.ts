@@ -7,6 +7,8 @@ import type {
   GcRequest,
   Job,
   JobSummary,
+  Namespace,
+  NamespaceSpec,
   Node,
   NodeStatus,
   Plan,
@@ -657,5 +659,31 @@ export class ServerRpcClient implements ServerApi {
 
   varList(query: QueryOptions): Promise<QueryResult<VariableMetadata[]>> {
     return this.list<VariableMetadata>(this.client.varList, query);
+  }
+
+  // ── namespaces ──
+
+  namespaceList(query: QueryOptions): Promise<QueryResult<Namespace[]>> {
+    return this.list<Namespace>(this.client.namespaceList, query);
+  }
+
+  namespaceGet(name: string, query: QueryOptions): Promise<QueryResult<Namespace | undefined>> {
+    return this.get<Namespace>(this.client.namespaceGet, name, query);
+  }
+
+  async namespaceUpsert(namespaces: NamespaceSpec[]): Promise<number> {
+    const res = await this.unary<P.NamespaceUpsertRequest, P.WriteResponse__Output>(
+      this.client.namespaceUpsert,
+      { namespaces: packValue(namespaces) },
+    );
+    return res.index;
+  }
+
+  async namespaceDelete(name: string): Promise<number> {
+    const res = await this.unary<P.NamespaceDeleteRequest, P.WriteResponse__Output>(
+      this.client.namespaceDelete,
+      { name },
+    );
+    return res.index;
   }
 }

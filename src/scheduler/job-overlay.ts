@@ -5,6 +5,7 @@ import type {
   Evaluation,
   Job,
   JobSummary,
+  Namespace,
   Node,
   SchedulerConfiguration,
   Variable,
@@ -138,6 +139,14 @@ export class JobOverlayReader implements StateReader {
 
   variablesByPrefix(namespace: string, prefix: string): Iterable<Variable> {
     return this.base.variablesByPrefix(namespace, prefix);
+  }
+
+  namespaceByName(name: string): Namespace | undefined {
+    return this.base.namespaceByName(name);
+  }
+
+  namespaces(): readonly Namespace[] {
+    return this.base.namespaces();
   }
 
   schedulerConfig(): SchedulerConfiguration {

@@ -102,6 +102,8 @@ export function commandEffects(command: Command, state: StateReader): CommandEff
     case "job-stability":
     case "var-put":
     case "var-delete":
+    case "namespace-upsert":
+    case "namespace-delete":
     // The leader re-establishes its duties from the restored state (ServerAgent).
     case "snapshot-restore":
       break;

@@ -6,6 +6,7 @@ import { CliError, table } from "../output.js";
 export interface GlobalFlags {
   address?: string;
   token?: string;
+  namespace?: string;
   json?: boolean;
 }
 
@@ -13,13 +14,17 @@ export interface GlobalFlags {
 export function withGlobals(command: Command, options: { json?: boolean } = {}): Command {
   command
     .option("--address <addr>", "agent HTTP address (default $DROVER_ADDR, else http://127.0.0.1:4646)")
-    .option("--token <token>", "ACL token sent as X-Nomad-Token (default $DROVER_TOKEN)");
+    .option("--token <token>", "ACL token sent as X-Nomad-Token (default $DROVER_TOKEN)")
+    .option(
+      "--namespace <ns>",
+      "namespace of the command's objects (default $DROVER_NAMESPACE, else default)",
+    );
   if (options.json !== false) command.option("--json", "print JSON instead of tables");
   return command;
 }
 
 export function clientFor(flags: GlobalFlags): DroverClient {
-  return new DroverClient({ address: flags.address, token: flags.token });
+  return new DroverClient({ address: flags.address, token: flags.token, namespace: flags.namespace });
 }
 
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];

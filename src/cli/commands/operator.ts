@@ -300,20 +300,19 @@ export function addEventCommands(program: Command): void {
     .description("print events as they happen (one JSON line per Raft index)")
     .option("--topic <topic>", "Topic or Topic:key (repeatable; default every topic)", collect, [])
     .option("--index <n>", "start at this index (resume a stream)")
-    .option("--namespace <ns>", "namespace (* for all)")
     .action(
-      action(async (flags: GlobalFlags & { topic: string[]; index?: string; namespace?: string }) => {
+      action(async (flags: GlobalFlags & { topic: string[]; index?: string }) => {
         const client = clientFor(flags);
-        const params = new URLSearchParams();
-        for (const topic of flags.topic) params.append("topic", topic);
+        // --namespace (or DROVER_NAMESPACE; `*` for all) comes with the client's URL.
+        const url = new URL(client.url("/v1/event/stream"));
+        for (const topic of flags.topic) url.searchParams.append("topic", topic);
         const index = intFlag(flags.index, "-index");
-        if (index !== undefined) params.set("index", String(index));
-        if (flags.namespace !== undefined) params.set("namespace", flags.namespace);
+        if (index !== undefined) url.searchParams.set("index", String(index));
         const controller = new AbortController();
         process.once("SIGINT", () => controller.abort());
         let res: Response;
         try {
-          res = await fetch(`${client.url("/v1/event/stream")}?${params}`, {
+          res = await fetch(url, {
             headers: tokenHeaders(flags),
             signal: controller.signal,
           });

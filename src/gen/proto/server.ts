@@ -29,6 +29,8 @@ import type { JobStabilityRequest as _drover_server_JobStabilityRequest, JobStab
 import type { JobStabilityResponse as _drover_server_JobStabilityResponse, JobStabilityResponse__Output as _drover_server_JobStabilityResponse__Output } from './drover/server/JobStabilityResponse.js';
 import type { ListRequest as _drover_server_ListRequest, ListRequest__Output as _drover_server_ListRequest__Output } from './drover/server/ListRequest.js';
 import type { ListResponse as _drover_server_ListResponse, ListResponse__Output as _drover_server_ListResponse__Output } from './drover/server/ListResponse.js';
+import type { NamespaceDeleteRequest as _drover_server_NamespaceDeleteRequest, NamespaceDeleteRequest__Output as _drover_server_NamespaceDeleteRequest__Output } from './drover/server/NamespaceDeleteRequest.js';
+import type { NamespaceUpsertRequest as _drover_server_NamespaceUpsertRequest, NamespaceUpsertRequest__Output as _drover_server_NamespaceUpsertRequest__Output } from './drover/server/NamespaceUpsertRequest.js';
 import type { NodeDeregisterRequest as _drover_server_NodeDeregisterRequest, NodeDeregisterRequest__Output as _drover_server_NodeDeregisterRequest__Output } from './drover/server/NodeDeregisterRequest.js';
 import type { NodeGetClientAllocsRequest as _drover_server_NodeGetClientAllocsRequest, NodeGetClientAllocsRequest__Output as _drover_server_NodeGetClientAllocsRequest__Output } from './drover/server/NodeGetClientAllocsRequest.js';
 import type { NodeHeartbeatRequest as _drover_server_NodeHeartbeatRequest, NodeHeartbeatRequest__Output as _drover_server_NodeHeartbeatRequest__Output } from './drover/server/NodeHeartbeatRequest.js';
@@ -88,6 +90,8 @@ export interface ProtoGrpcType {
       JobStabilityResponse: MessageTypeDefinition<_drover_server_JobStabilityResponse, _drover_server_JobStabilityResponse__Output>
       ListRequest: MessageTypeDefinition<_drover_server_ListRequest, _drover_server_ListRequest__Output>
       ListResponse: MessageTypeDefinition<_drover_server_ListResponse, _drover_server_ListResponse__Output>
+      NamespaceDeleteRequest: MessageTypeDefinition<_drover_server_NamespaceDeleteRequest, _drover_server_NamespaceDeleteRequest__Output>
+      NamespaceUpsertRequest: MessageTypeDefinition<_drover_server_NamespaceUpsertRequest, _drover_server_NamespaceUpsertRequest__Output>
       NodeDeregisterRequest: MessageTypeDefinition<_drover_server_NodeDeregisterRequest, _drover_server_NodeDeregisterRequest__Output>
       NodeGetClientAllocsRequest: MessageTypeDefinition<_drover_server_NodeGetClientAllocsRequest, _drover_server_NodeGetClientAllocsRequest__Output>
       NodeHeartbeatRequest: MessageTypeDefinition<_drover_server_NodeHeartbeatRequest, _drover_server_NodeHeartbeatRequest__Output>

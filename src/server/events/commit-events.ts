@@ -1,6 +1,6 @@
 import type { CommandType } from "../../fsm/commands.js";
 import type { Commit } from "../../fsm/state-store.js";
-import type { Allocation, Deployment, Evaluation, Job, Node } from "../../fsm/structs.js";
+import type { Allocation, Deployment, Evaluation, Job, Namespace, Node } from "../../fsm/structs.js";
 import type { TableName } from "../../fsm/tables.js";
 import type { EventBatch, EventTopic, StreamEvent } from "./event-broker.js";
 
@@ -32,6 +32,8 @@ const EVENT_TYPES: Readonly<Record<CommandType, string | undefined>> = {
   "job-stability": undefined,
   "var-put": undefined,
   "var-delete": undefined,
+  "namespace-upsert": "NamespaceUpserted",
+  "namespace-delete": "NamespaceDeleted",
   // The whole state changed: the agent resets every subscription instead.
   "snapshot-restore": undefined,
 };
@@ -43,6 +45,7 @@ const TOPIC_TABLES: ReadonlyArray<readonly [TableName, EventTopic]> = [
   ["deployments", "Deployment"],
   ["allocs", "Allocation"],
   ["nodes", "Node"],
+  ["namespaces", "Namespace"],
 ];
 
 /** Splits a namespaced key (nsKey: namespace NUL id). */
@@ -121,6 +124,18 @@ function eventOf(
         Namespace: "",
         Index: index,
         Payload: { Node: node ?? { ID: key } },
+      };
+    }
+    case "Namespace": {
+      const namespace = value as Namespace | null;
+      return {
+        Topic: topic,
+        Type: type,
+        Key: key,
+        FilterKeys: [],
+        Namespace: "",
+        Index: index,
+        Payload: { Namespace: namespace ?? { Name: key } },
       };
     }
   }

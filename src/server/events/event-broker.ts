@@ -11,7 +11,7 @@
  * it a wrong picture of the cluster.
  */
 
-export const EVENT_TOPICS = ["Job", "Evaluation", "Allocation", "Deployment", "Node"] as const;
+export const EVENT_TOPICS = ["Job", "Evaluation", "Allocation", "Deployment", "Node", "Namespace"] as const;
 export type EventTopic = (typeof EVENT_TOPICS)[number];
 
 export interface StreamEvent {
@@ -22,7 +22,7 @@ export interface StreamEvent {
   readonly Key: string;
   /** Other keys a `Topic:key` filter matches (an allocation's job, an evaluation's deployment). */
   readonly FilterKeys: readonly string[];
-  /** "" for objects outside namespaces (nodes). */
+  /** "" for objects outside namespaces (nodes, namespaces themselves). */
   readonly Namespace: string;
   readonly Index: number;
   /** `{Job: …}`, `{Allocation: …}`, …: the object as the entry left it. */

@@ -6,6 +6,8 @@ import type {
   Evaluation,
   Job,
   JobSummary,
+  Namespace,
+  NamespaceSpec,
   Node,
   NodeStatus,
   Plan,
@@ -44,6 +46,7 @@ import { EndpointContext, type EndpointsOptions } from "./endpoint-context.js";
 import { EvalEndpoints } from "./eval-endpoints.js";
 import { JobEndpoints } from "./job-endpoints.js";
 import { JobLifecycleEndpoints } from "./job-lifecycle-endpoints.js";
+import { NamespaceEndpoints } from "./namespace-endpoints.js";
 import { NodeEndpoints } from "./node-endpoints.js";
 import { OperatorEndpoints } from "./operator-endpoints.js";
 import { StatusEndpoints } from "./status-endpoints.js";
@@ -59,7 +62,7 @@ export type { ClusterView, EndpointsOptions, LeaderDuties } from "./endpoint-con
  * reading) and served from local state with `stale`; blocking queries wait on the local FSM.
  *
  * Each resource's logic lives in its own module (node-, alloc-, job-, job-lifecycle-, deployment-,
- * eval-, operator-, status- and var-endpoints.ts); where a request runs is decided once, by their shared EndpointContext
+ * eval-, operator-, status-, var- and namespace-endpoints.ts); where a request runs is decided once, by their shared EndpointContext
  * (endpoint-context.ts). This class only composes them into the ServerApi.
  */
 export class ServerEndpoints implements ServerApi {
@@ -72,6 +75,7 @@ export class ServerEndpoints implements ServerApi {
   private readonly operator: OperatorEndpoints;
   private readonly status: StatusEndpoints;
   private readonly vars: VarEndpoints;
+  private readonly namespaces: NamespaceEndpoints;
 
   constructor(
     private readonly o: EndpointsOptions,
@@ -89,6 +93,7 @@ export class ServerEndpoints implements ServerApi {
     this.operator = new OperatorEndpoints(c);
     this.status = new StatusEndpoints(c);
     this.vars = new VarEndpoints(c);
+    this.namespaces = new NamespaceEndpoints(c);
   }
 
   /**
@@ -312,5 +317,20 @@ export class ServerEndpoints implements ServerApi {
   }
   varList(query: QueryOptions): Promise<QueryResult<VariableMetadata[]>> {
     return this.vars.varList(query);
+  }
+
+  // ── namespaces (namespace-endpoints.ts) ──
+
+  namespaceList(query: QueryOptions): Promise<QueryResult<Namespace[]>> {
+    return this.namespaces.namespaceList(query);
+  }
+  namespaceGet(name: string, query: QueryOptions): Promise<QueryResult<Namespace | undefined>> {
+    return this.namespaces.namespaceGet(name, query);
+  }
+  namespaceUpsert(namespaces: NamespaceSpec[]): Promise<number> {
+    return this.namespaces.namespaceUpsert(namespaces);
+  }
+  namespaceDelete(name: string): Promise<number> {
+    return this.namespaces.namespaceDelete(name);
   }
 }

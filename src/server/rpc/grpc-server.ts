@@ -11,6 +11,7 @@ import type {
   DrainStrategy,
   Evaluation,
   Job,
+  NamespaceSpec,
   Node,
   NodeStatus,
   Plan,
@@ -376,6 +377,15 @@ function serverHandlers(api: ServerApi, logger: Logger): P.ServerHandlers {
       };
     }),
     VarList: list((q) => api.varList(q)),
+
+    NamespaceList: list((q) => api.namespaceList(q)),
+    NamespaceGet: get((name, q) => api.namespaceGet(name, q)),
+    NamespaceUpsert: unary(async (req: P.NamespaceUpsertRequest__Output) => ({
+      index: await api.namespaceUpsert(unpackValue<NamespaceSpec[]>(req.namespaces)),
+    })),
+    NamespaceDelete: unary(async (req: P.NamespaceDeleteRequest__Output) => ({
+      index: await api.namespaceDelete(req.name),
+    })),
   };
   return handlers;
 }

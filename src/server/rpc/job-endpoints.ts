@@ -20,6 +20,7 @@ import { dispatchJob } from "../dispatch.js";
 import { jobEvaluation } from "../new-evaluation.js";
 import { type EndpointContext, matchesQuery } from "./endpoint-context.js";
 import { jobFromInput } from "./job-input.js";
+import { requireNamespace } from "./namespace-endpoints.js";
 
 type JobApi = Pick<
   ServerApi,
@@ -49,6 +50,7 @@ export class JobEndpoints implements JobApi {
     return this.c.write(
       async () => {
         this.c.leaderDuties();
+        requireNamespace(this.c.state(), job.Namespace);
         const existing = this.c.state().jobByID(job.Namespace, job.ID);
         if (options.enforceIndex === true) {
           const expected = options.jobModifyIndex ?? 0;
@@ -89,6 +91,7 @@ export class JobEndpoints implements JobApi {
       async () => {
         this.c.leaderDuties();
         await this.c.server.barrier();
+        requireNamespace(this.c.state(), job.Namespace);
         return planJob(this.c.state(), job, {
           now,
           seed: planSeed(),
@@ -143,6 +146,7 @@ export class JobEndpoints implements JobApi {
     return this.c.write(
       async () => {
         this.c.leaderDuties();
+        requireNamespace(this.c.state(), ns);
         return dispatchJob(this.c.server, ns, jobId, payload, meta);
       },
       (c) => c.jobDispatch(ns, jobId, payload, meta),

@@ -8,6 +8,7 @@ import type {
 } from "../../rpc/server-api.js";
 import { ValidationError } from "../../shared/errors.js";
 import type { EndpointContext } from "./endpoint-context.js";
+import { requireNamespace } from "./namespace-endpoints.js";
 
 const VAR_PATH_RE = /^[a-zA-Z0-9\-_~/]{1,128}$/;
 const VAR_MAX_BYTES = 64 * 1024;
@@ -41,6 +42,7 @@ export class VarEndpoints implements Pick<ServerApi, "varGet" | "varPut" | "varD
     validateVariable(path, items);
     return this.c.write(
       async () => {
+        requireNamespace(this.c.state(), ns);
         const { index, result } = await this.c.propose({
           type: "var-put",
           Var: { Namespace: ns, Path: path, Items: items },
@@ -78,7 +80,11 @@ export class VarEndpoints implements Pick<ServerApi, "varGet" | "varPut" | "varD
     return this.c.read(
       query,
       ["variables"],
-      (s) => [...s.variablesByPrefix(ns, query.prefix ?? "")].map(varMetadata),
+      // `*`: every namespace, as Nomad's list answers it.
+      (s) =>
+        (ns === "*" ? s.namespaces().map((n) => n.Name) : [ns]).flatMap((name) =>
+          [...s.variablesByPrefix(name, query.prefix ?? "")].map(varMetadata),
+        ),
       (c) => c.varList(query),
     );
   }

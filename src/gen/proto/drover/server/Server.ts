@@ -30,6 +30,8 @@ import type { JobStabilityRequest as _drover_server_JobStabilityRequest, JobStab
 import type { JobStabilityResponse as _drover_server_JobStabilityResponse, JobStabilityResponse__Output as _drover_server_JobStabilityResponse__Output } from '../../drover/server/JobStabilityResponse.js';
 import type { ListRequest as _drover_server_ListRequest, ListRequest__Output as _drover_server_ListRequest__Output } from '../../drover/server/ListRequest.js';
 import type { ListResponse as _drover_server_ListResponse, ListResponse__Output as _drover_server_ListResponse__Output } from '../../drover/server/ListResponse.js';
+import type { NamespaceDeleteRequest as _drover_server_NamespaceDeleteRequest, NamespaceDeleteRequest__Output as _drover_server_NamespaceDeleteRequest__Output } from '../../drover/server/NamespaceDeleteRequest.js';
+import type { NamespaceUpsertRequest as _drover_server_NamespaceUpsertRequest, NamespaceUpsertRequest__Output as _drover_server_NamespaceUpsertRequest__Output } from '../../drover/server/NamespaceUpsertRequest.js';
 import type { NodeDeregisterRequest as _drover_server_NodeDeregisterRequest, NodeDeregisterRequest__Output as _drover_server_NodeDeregisterRequest__Output } from '../../drover/server/NodeDeregisterRequest.js';
 import type { NodeGetClientAllocsRequest as _drover_server_NodeGetClientAllocsRequest, NodeGetClientAllocsRequest__Output as _drover_server_NodeGetClientAllocsRequest__Output } from '../../drover/server/NodeGetClientAllocsRequest.js';
 import type { NodeHeartbeatRequest as _drover_server_NodeHeartbeatRequest, NodeHeartbeatRequest__Output as _drover_server_NodeHeartbeatRequest__Output } from '../../drover/server/NodeHeartbeatRequest.js';
@@ -285,6 +287,42 @@ export interface ServerClient extends grpc.Client {
   jobStability(argument: _drover_server_JobStabilityRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_JobStabilityResponse__Output>): grpc.ClientUnaryCall;
   jobStability(argument: _drover_server_JobStabilityRequest, callback: grpc.requestCallback<_drover_server_JobStabilityResponse__Output>): grpc.ClientUnaryCall;
   
+  NamespaceDelete(argument: _drover_server_NamespaceDeleteRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
+  NamespaceDelete(argument: _drover_server_NamespaceDeleteRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
+  NamespaceDelete(argument: _drover_server_NamespaceDeleteRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
+  NamespaceDelete(argument: _drover_server_NamespaceDeleteRequest, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
+  namespaceDelete(argument: _drover_server_NamespaceDeleteRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
+  namespaceDelete(argument: _drover_server_NamespaceDeleteRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
+  namespaceDelete(argument: _drover_server_NamespaceDeleteRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
+  namespaceDelete(argument: _drover_server_NamespaceDeleteRequest, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
+  
+  NamespaceGet(argument: _drover_server_GetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_GetResponse__Output>): grpc.ClientUnaryCall;
+  NamespaceGet(argument: _drover_server_GetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_GetResponse__Output>): grpc.ClientUnaryCall;
+  NamespaceGet(argument: _drover_server_GetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_GetResponse__Output>): grpc.ClientUnaryCall;
+  NamespaceGet(argument: _drover_server_GetRequest, callback: grpc.requestCallback<_drover_server_GetResponse__Output>): grpc.ClientUnaryCall;
+  namespaceGet(argument: _drover_server_GetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_GetResponse__Output>): grpc.ClientUnaryCall;
+  namespaceGet(argument: _drover_server_GetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_GetResponse__Output>): grpc.ClientUnaryCall;
+  namespaceGet(argument: _drover_server_GetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_GetResponse__Output>): grpc.ClientUnaryCall;
+  namespaceGet(argument: _drover_server_GetRequest, callback: grpc.requestCallback<_drover_server_GetResponse__Output>): grpc.ClientUnaryCall;
+  
+  NamespaceList(argument: _drover_server_ListRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_ListResponse__Output>): grpc.ClientUnaryCall;
+  NamespaceList(argument: _drover_server_ListRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_ListResponse__Output>): grpc.ClientUnaryCall;
+  NamespaceList(argument: _drover_server_ListRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_ListResponse__Output>): grpc.ClientUnaryCall;
+  NamespaceList(argument: _drover_server_ListRequest, callback: grpc.requestCallback<_drover_server_ListResponse__Output>): grpc.ClientUnaryCall;
+  namespaceList(argument: _drover_server_ListRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_ListResponse__Output>): grpc.ClientUnaryCall;
+  namespaceList(argument: _drover_server_ListRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_ListResponse__Output>): grpc.ClientUnaryCall;
+  namespaceList(argument: _drover_server_ListRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_ListResponse__Output>): grpc.ClientUnaryCall;
+  namespaceList(argument: _drover_server_ListRequest, callback: grpc.requestCallback<_drover_server_ListResponse__Output>): grpc.ClientUnaryCall;
+  
+  NamespaceUpsert(argument: _drover_server_NamespaceUpsertRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
+  NamespaceUpsert(argument: _drover_server_NamespaceUpsertRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
+  NamespaceUpsert(argument: _drover_server_NamespaceUpsertRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
+  NamespaceUpsert(argument: _drover_server_NamespaceUpsertRequest, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
+  namespaceUpsert(argument: _drover_server_NamespaceUpsertRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
+  namespaceUpsert(argument: _drover_server_NamespaceUpsertRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
+  namespaceUpsert(argument: _drover_server_NamespaceUpsertRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
+  namespaceUpsert(argument: _drover_server_NamespaceUpsertRequest, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
+  
   NodeDeregister(argument: _drover_server_NodeDeregisterRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
   NodeDeregister(argument: _drover_server_NodeDeregisterRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
   NodeDeregister(argument: _drover_server_NodeDeregisterRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
@@ -507,6 +545,14 @@ export interface ServerHandlers extends grpc.UntypedServiceImplementation {
   
   JobStability: grpc.handleUnaryCall<_drover_server_JobStabilityRequest__Output, _drover_server_JobStabilityResponse>;
   
+  NamespaceDelete: grpc.handleUnaryCall<_drover_server_NamespaceDeleteRequest__Output, _drover_server_WriteResponse>;
+  
+  NamespaceGet: grpc.handleUnaryCall<_drover_server_GetRequest__Output, _drover_server_GetResponse>;
+  
+  NamespaceList: grpc.handleUnaryCall<_drover_server_ListRequest__Output, _drover_server_ListResponse>;
+  
+  NamespaceUpsert: grpc.handleUnaryCall<_drover_server_NamespaceUpsertRequest__Output, _drover_server_WriteResponse>;
+  
   NodeDeregister: grpc.handleUnaryCall<_drover_server_NodeDeregisterRequest__Output, _drover_server_WriteResponse>;
   
   NodeGet: grpc.handleUnaryCall<_drover_server_GetRequest__Output, _drover_server_GetResponse>;
@@ -574,6 +620,10 @@ export interface ServerDefinition extends grpc.ServiceDefinition {
   JobRevert: MethodDefinition<_drover_server_JobRevertRequest, _drover_server_JobRegisterResponse, _drover_server_JobRevertRequest__Output, _drover_server_JobRegisterResponse__Output>
   JobScale: MethodDefinition<_drover_server_JobScaleRequest, _drover_server_JobRegisterResponse, _drover_server_JobScaleRequest__Output, _drover_server_JobRegisterResponse__Output>
   JobStability: MethodDefinition<_drover_server_JobStabilityRequest, _drover_server_JobStabilityResponse, _drover_server_JobStabilityRequest__Output, _drover_server_JobStabilityResponse__Output>
+  NamespaceDelete: MethodDefinition<_drover_server_NamespaceDeleteRequest, _drover_server_WriteResponse, _drover_server_NamespaceDeleteRequest__Output, _drover_server_WriteResponse__Output>
+  NamespaceGet: MethodDefinition<_drover_server_GetRequest, _drover_server_GetResponse, _drover_server_GetRequest__Output, _drover_server_GetResponse__Output>
+  NamespaceList: MethodDefinition<_drover_server_ListRequest, _drover_server_ListResponse, _drover_server_ListRequest__Output, _drover_server_ListResponse__Output>
+  NamespaceUpsert: MethodDefinition<_drover_server_NamespaceUpsertRequest, _drover_server_WriteResponse, _drover_server_NamespaceUpsertRequest__Output, _drover_server_WriteResponse__Output>
   NodeDeregister: MethodDefinition<_drover_server_NodeDeregisterRequest, _drover_server_WriteResponse, _drover_server_NodeDeregisterRequest__Output, _drover_server_WriteResponse__Output>
   NodeGet: MethodDefinition<_drover_server_GetRequest, _drover_server_GetResponse, _drover_server_GetRequest__Output, _drover_server_GetResponse__Output>
   NodeGetClientAllocs: MethodDefinition<_drover_server_NodeGetClientAllocsRequest, _drover_server_ClientAllocsUpdate, _drover_server_NodeGetClientAllocsRequest__Output, _drover_server_ClientAllocsUpdate__Output>

@@ -1,0 +1,10 @@
+// Original file: proto/server.proto
+
+
+export interface NamespaceDeleteRequest {
+  'name'?: (string);
+}
+
+export interface NamespaceDeleteRequest__Output {
+  'name': (string);
+}
