@@ -1,4 +1,5 @@
 // Public surface of src/fsm. Other modules import from here.
+export * from "./alloc-disconnect.js";
 export * from "./command-codec.js";
 export * from "./commands.js";
 export { DroverFsm } from "./drover-fsm.js";

@@ -338,7 +338,7 @@ class GroupReconciler {
       if (alloc.DesiredStatus !== "run") continue;
       const tainted = input.taintedNodes.has(alloc.NodeID);
       const node = input.taintedNodes.get(alloc.NodeID) ?? null;
-      const disconnected = tainted && node?.Status === "disconnected" && group.MaxClientDisconnect === null;
+      const disconnected = tainted && node?.Status === "disconnected" && group.Disconnect === null;
       const lost = isLost(alloc, input.taintedNodes) || disconnected;
       if (alloc.DeploymentStatus?.Canary === true && !this.canaryPromoted(alloc)) {
         this.classifyCanary(alloc, lost);
