@@ -1,9 +1,16 @@
+import {
+  disconnectExpired,
+  needsReconnect,
+  supportsDisconnect,
+  withRecordedClientStatus,
+} from "../fsm/alloc-disconnect.js";
 import type {
   Allocation,
   AllocClientStatus,
   Deployment,
   DeploymentState,
   DeploymentStatusUpdate,
+  DisconnectStrategy,
   Job,
   Nanos,
   Node,
@@ -29,6 +36,8 @@ export const ALLOC_UPDATING = "alloc is being updated due to job update";
 export const ALLOC_LOST = "alloc is lost since its node is down";
 export const ALLOC_RESCHEDULED = "alloc was rescheduled because it failed";
 export const ALLOC_OLD_CANARY = "alloc is a canary of an older deployment";
+export const ALLOC_UNKNOWN = "alloc is unknown since node is disconnected";
+export const ALLOC_RECONNECTED = "alloc not needed due to disconnected client reconnect";
 export const DEPLOYMENT_CANCELLED_NEWER = "Cancelled due to newer version of job";
 export const DEPLOYMENT_CANCELLED_STOPPED = "Cancelled because job is stopped";
 export const DEPLOYMENT_SUCCESSFUL = "Deployment completed successfully";
@@ -95,6 +104,12 @@ export interface ReconcileResult {
   deploymentUpdates: DeploymentStatusUpdate[];
   /** Failed allocations to reschedule later, in batches sharing one eval. */
   followUps: FollowUp[];
+  /** Allocations of newly disconnected nodes, marked unknown (status recorded in AllocStates). */
+  disconnectUpdates: Allocation[];
+  /** When each batch of newly unknown allocations becomes lost (one max-disconnect-timeout eval each). */
+  disconnectTimeouts: FollowUp[];
+  /** Reconnected allocations that keep running, with the reconnect recorded in AllocStates. */
+  reconnectUpdates: Allocation[];
   /** Per group: what the reconciler wanted (for eval annotations and tests). */
   desired: Record<string, DesiredChanges>;
 }
@@ -124,6 +139,9 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     currentDeployment: null,
     deploymentUpdates: [],
     followUps: [],
+    disconnectUpdates: [],
+    disconnectTimeouts: [],
+    reconnectUpdates: [],
     desired: {},
   };
   const { job } = input;
@@ -240,12 +258,24 @@ interface GroupContext {
 }
 
 /** Which slots scaleDown drops first (untainted: 4 for an old version, 5 for the current one). */
-const SCALE_DOWN_ORDER = { lost: 0, rescheduleNow: 1, migrate: 2, untainted: 4, done: 7 } as const;
+const SCALE_DOWN_ORDER = {
+  lost: 0,
+  rescheduleNow: 1,
+  migrate: 2,
+  unknown: 3,
+  replaceUnknown: 3,
+  untainted: 4,
+  done: 7,
+} as const;
 
-/** One allocation's role in the group this round. */
+/**
+ * One allocation's role in the group this round. `unknown`: on a disconnected node, holding its
+ * slot until it reconnects or is lost (disconnect.replace = false); `replaceUnknown`: the same,
+ * but a replacement is placed beside it now.
+ */
 interface Slot {
   alloc: Allocation;
-  kind: "untainted" | "lost" | "rescheduleNow" | "migrate" | "done";
+  kind: "untainted" | "lost" | "rescheduleNow" | "migrate" | "unknown" | "replaceUnknown" | "done";
 }
 
 /** Reconciles one group; returns whether the group's part of the deployment is complete. */
@@ -279,6 +309,14 @@ class GroupReconciler {
   private readonly canaries: Allocation[] = [];
   private readonly later: Array<{ alloc: Allocation; time: Nanos }> = [];
   private readonly destructive: Allocation[] = [];
+  /** Running allocations of nodes that have just become disconnected (to be marked unknown). */
+  private readonly disconnecting: Allocation[] = [];
+  /** Allocations already unknown that may still reconnect. */
+  private readonly unknown: Allocation[] = [];
+  /** Unknown allocations whose client reported them again (running or pending). */
+  private readonly reconnecting: Allocation[] = [];
+  /** Unknown allocations whose client reported them failed. */
+  private readonly failedReconnects: Allocation[] = [];
 
   constructor(
     private readonly ctx: GroupContext,
@@ -297,6 +335,7 @@ class GroupReconciler {
 
   run(): boolean {
     this.classify();
+    this.settleDisconnects();
     this.dropReplaced();
     this.scaleDown();
     this.replaceLostAndFailed();
@@ -334,11 +373,14 @@ class GroupReconciler {
   private classify(): void {
     const { input, group } = this;
     const policy = reschedulePolicy(group, this.job.Type);
+    const disconnect = supportsDisconnect(group.Disconnect) ? group.Disconnect : null;
     for (const alloc of this.allocs) {
       if (alloc.DesiredStatus !== "run") continue;
+      if (disconnect !== null && this.classifyDisconnect(alloc, disconnect)) continue;
       const tainted = input.taintedNodes.has(alloc.NodeID);
       const node = input.taintedNodes.get(alloc.NodeID) ?? null;
-      const disconnected = tainted && node?.Status === "disconnected" && group.Disconnect === null;
+      // Without a disconnect window, an allocation of a disconnected node is lost at once.
+      const disconnected = tainted && node?.Status === "disconnected";
       const lost = isLost(alloc, input.taintedNodes) || disconnected;
       if (alloc.DeploymentStatus?.Canary === true && !this.canaryPromoted(alloc)) {
         this.classifyCanary(alloc, lost);
@@ -362,6 +404,108 @@ class GroupReconciler {
         this.slots.push({ alloc, kind: "untainted" });
       }
     }
+  }
+
+  /**
+   * Allocations of a group with a disconnect window (Nomad's filterByTainted for disconnected
+   * clients): on a disconnected node, running ones are to be marked unknown and pending ones are
+   * lost; unknown ones wait for their node until lost_after has passed (or the node is down);
+   * ones the servers marked unknown that their client reports again are reconnecting. Returns
+   * false for allocations the usual rules handle.
+   */
+  private classifyDisconnect(alloc: Allocation, disconnect: DisconnectStrategy): boolean {
+    const { input } = this;
+    const tainted = input.taintedNodes.has(alloc.NodeID);
+    const node = input.taintedNodes.get(alloc.NodeID) ?? null;
+    const nodeGone = tainted && (node === null || node.Status === "down");
+    const expired =
+      disconnectExpired(alloc, disconnect, input.now) ||
+      (alloc.ClientStatus === "unknown" &&
+        alloc.FollowupEvalID !== "" &&
+        alloc.FollowupEvalID === input.evalId);
+    if (tainted && node?.Status === "disconnected") {
+      if (alloc.ClientStatus === "running") this.disconnecting.push(alloc);
+      else if (alloc.ClientStatus === "pending") this.slots.push({ alloc, kind: "lost" });
+      else if (alloc.ClientStatus === "unknown") {
+        if (expired) this.slots.push({ alloc, kind: "lost" });
+        else this.unknown.push(alloc);
+      } else return false;
+      return true;
+    }
+    if (alloc.ClientStatus === "unknown") {
+      // The node is back but its client has not reported this allocation yet, or the node is down.
+      if (expired || nodeGone) this.slots.push({ alloc, kind: "lost" });
+      else this.unknown.push(alloc);
+      return true;
+    }
+    if (!needsReconnect(alloc) || nodeGone) return false;
+    if (alloc.ClientStatus === "running" || alloc.ClientStatus === "pending") {
+      this.reconnecting.push(alloc);
+      return true;
+    }
+    if (alloc.ClientStatus === "failed") {
+      this.failedReconnects.push(alloc);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Decides what the disconnect window asks for, once every other allocation has its slot:
+   * reconnected allocations first (the reconcile strategy picks which of an original and its
+   * replacements keeps running; the others stop), then failed reconnects, then allocations of
+   * newly disconnected nodes (marked unknown, lost at the end of the window) and those already
+   * unknown. An unknown allocation whose name a live allocation holds is already replaced: it
+   * stays outside the count until it reconnects or is lost.
+   */
+  private settleDisconnects(): void {
+    const disconnect = this.group.Disconnect;
+    if (!supportsDisconnect(disconnect)) return;
+    const { input } = this;
+    const liveSlots = (name: string): Slot[] =>
+      this.slots.filter((s) => s.alloc.Name === name && (s.kind === "untainted" || s.kind === "migrate"));
+    const stop = (alloc: Allocation): void => {
+      this.result.stops.push({ alloc, description: ALLOC_RECONNECTED });
+      this.desired.stop++;
+    };
+    for (const original of this.reconnecting) {
+      const rivals = liveSlots(original.Name);
+      let keep = original;
+      for (const rival of rivals) keep = pickReconnecting(disconnect, this.group, keep, rival.alloc);
+      for (const rival of rivals) if (rival.alloc !== keep) stop(rival.alloc);
+      this.slots = this.slots.filter((s) => !rivals.includes(s) || s.alloc === keep);
+      if (keep === original) {
+        const acked = { ...original, AllocStates: withRecordedClientStatus(original, "running", input.now) };
+        this.result.reconnectUpdates.push(acked);
+        this.slots.push({ alloc: acked, kind: "untainted" });
+      } else {
+        stop(original);
+      }
+    }
+    for (const alloc of this.failedReconnects) {
+      if (liveSlots(alloc.Name).length > 0) stop(alloc);
+      else this.classifyFailed(alloc, reschedulePolicy(this.group, this.job.Type));
+    }
+    const holdOrReplace = (alloc: Allocation): void => {
+      if (liveSlots(alloc.Name).length > 0) return;
+      this.slots.push({ alloc, kind: disconnect.Replace ? "replaceUnknown" : "unknown" });
+    };
+    const timedOut: Allocation[] = [];
+    for (const alloc of this.disconnecting) {
+      const unknown: Allocation = {
+        ...alloc,
+        ClientStatus: "unknown",
+        ClientDescription: ALLOC_UNKNOWN,
+        AllocStates: withRecordedClientStatus(alloc, "unknown", input.now),
+      };
+      this.result.disconnectUpdates.push(unknown);
+      timedOut.push(unknown);
+      holdOrReplace(unknown);
+    }
+    if (timedOut.length > 0) {
+      this.result.disconnectTimeouts.push({ waitUntil: input.now + disconnect.LostAfter, allocs: timedOut });
+    }
+    for (const alloc of this.unknown) holdOrReplace(alloc);
   }
 
   /** Was the deployment this canary was placed for promoted (for this group)? */
@@ -476,10 +620,16 @@ class GroupReconciler {
     this.slots = this.slots.filter((s) => !removed.has(s));
   }
 
-  /** 3. Lost allocations are marked lost and replaced; failed ones due now are rescheduled. */
+  /**
+   * 3. Lost allocations are marked lost and replaced; failed ones due now are rescheduled; unknown
+   * ones get a replacement beside them (they are not stopped: they may reconnect).
+   */
   private replaceLostAndFailed(): void {
     for (const slot of this.slots) {
-      if (slot.kind === "lost") {
+      if (slot.kind === "replaceUnknown") {
+        this.desired.place++;
+        this.place(slot.alloc.Name, slot.alloc, null);
+      } else if (slot.kind === "lost") {
         // A lost allocation is marked lost whether or not its replacement finds a node.
         this.desired.place++;
         this.result.stops.push({ alloc: slot.alloc, description: ALLOC_LOST, clientStatus: "lost" });
@@ -670,6 +820,57 @@ interface Pacing {
   canarying: boolean;
   destructiveNow: number;
   placeNew: boolean;
+}
+
+/**
+ * Which of an original allocation that reconnected and a replacement keeps running (Nomad's
+ * pickReconnectingAlloc): a replacement of a newer job version always; otherwise the group's
+ * reconcile strategy. Only the allocations' own fields are read, so the choice is deterministic.
+ */
+export function pickReconnecting(
+  disconnect: DisconnectStrategy,
+  group: TaskGroup,
+  original: Allocation,
+  replacement: Allocation,
+): Allocation {
+  if (replacement.JobVersion > original.JobVersion) return replacement;
+  switch (disconnect.Reconcile) {
+    case "keep_original":
+      return original;
+    case "keep_replacement":
+      return replacement;
+    case "longest_running": {
+      const originalStart = runningSince(original, group);
+      const replacementStart = runningSince(replacement, group);
+      if (originalStart === 0) return replacementStart === 0 ? original : replacement;
+      if (replacementStart === 0) return original;
+      return originalStart < replacementStart ? original : replacement;
+    }
+    case "best_score": {
+      const originalScore = placementScore(original);
+      const replacementScore = placementScore(replacement);
+      if (replacementScore === null) return original;
+      return originalScore === null || replacementScore > originalScore ? replacement : original;
+    }
+  }
+}
+
+/** When the allocation started: its leader task's start, else its oldest main task's (0: never). */
+function runningSince(alloc: Allocation, group: TaskGroup): number {
+  const main = group.Tasks.filter((t) => t.Lifecycle === null);
+  const leader = main.find((t) => t.Leader);
+  const starts = (leader === undefined ? main : [leader])
+    .map((t) => alloc.TaskStates[t.Name]?.StartedAt ?? 0)
+    .filter((t) => t > 0);
+  return starts.length === 0 ? 0 : Math.min(...starts);
+}
+
+/** The normalized score the allocation's node had when it was placed, or null when not recorded. */
+function placementScore(alloc: Allocation): number | null {
+  const scores = alloc.Metrics?.ScoreMetaData ?? [];
+  const own = scores.find((s) => s.NodeID === alloc.NodeID);
+  if (own !== undefined) return own.NormScore;
+  return scores.length === 0 ? null : Math.max(...scores.map((s) => s.NormScore));
 }
 
 /** The nodes where this allocation's reschedule chain failed, to score them down. */

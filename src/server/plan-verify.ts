@@ -20,7 +20,8 @@ export interface PlanVerification {
 
 /**
  * Checks one node's part of a plan against `view` (Nomad's evaluateNodePlan): placements need an
- * existing, ready node; new placements also need it eligible and not draining; and everything that
+ * existing, ready node (a disconnected one only takes its allocations marked unknown); new
+ * placements also need it eligible and not draining; and everything that
  * would then hold the node must fit (cpu, memory, disk, ports). Stops alone always fit.
  * Returns the rejection reason, or undefined when the node's part fits.
  */
@@ -29,8 +30,15 @@ export function verifyNodePlan(view: NodeAllocsView, plan: Plan, nodeId: string)
   if (placements.length === 0) return undefined;
   const node = view.nodeByID(nodeId);
   if (node === undefined) return "node does not exist";
-  if (node.Status !== "ready") return `node is ${node.Status}`;
   const existing = view.allocsByNode(nodeId);
+  if (node.Status === "disconnected") {
+    // Nomad's isValidForDisconnectedNode: the only writes a disconnected node takes are its own
+    // allocations being marked unknown; they hold what they held, so there is nothing to fit.
+    const existingIds = new Set(existing.map((a) => a.ID));
+    const onlyUnknown = placements.every((a) => a.ClientStatus === "unknown" && existingIds.has(a.ID));
+    return onlyUnknown ? undefined : "node is disconnected and the plan places on it";
+  }
+  if (node.Status !== "ready") return `node is ${node.Status}`;
   if (node.SchedulingEligibility !== "eligible" || node.DrainStrategy !== null) {
     // Only in-place updates of allocations already on the node may land here.
     const existingIds = new Set(existing.map((a) => a.ID));
