@@ -68,12 +68,15 @@ describe("disconnected clients on a real cluster", () => {
           Name: "g",
           Count: 1,
           Disconnect: { LostAfter: 300e9, Replace: true, Reconcile: "keep_original" },
-          Tasks: [shellTask("t", "exec sleep 3600")],
+          Tasks: [shellTask("t", `echo $$ > ${dir}/dc-$NOMAD_ALLOC_ID.pid && exec sleep 3600`)],
         },
       ]),
     );
     const [original] = await jobAllocs(cluster, "dc", (a) => a[0]?.ClientStatus === "running", "dc running");
     if (original === undefined) throw new Error("no allocation");
+    const pidOf = async (allocId: string): Promise<number> =>
+      Number((await waitForFile(join(dir, `dc-${allocId}.pid`), (t) => t.endsWith("\n"), 30_000)).trim());
+    const originalPid = await pidOf(original.ID);
     const host = await node(original.NodeID, () => true, "original node");
     const silent = cluster.agent(host.Name);
 
@@ -90,6 +93,9 @@ describe("disconnected clients on a real cluster", () => {
     const replacement = during.find((a) => a.ID !== original.ID) as AllocStub;
     expect(replacement.Name).toBe(original.Name);
     expect(replacement.NodeID).not.toBe(original.NodeID);
+    const replacementPid = await pidOf(replacement.ID);
+    // The silent client's task was never touched: two copies run, as replace = true allows.
+    expect(pidAlive(originalPid)).toBe(true);
     const leader = await cluster.waitForLeader(30_000);
     const cli = await drover(leader.httpUrl, ["node", "status"]);
     expect(cli.stdout).toMatch(new RegExp(`${host.Name}\\s.*disconnected`));
@@ -107,6 +113,8 @@ describe("disconnected clients on a real cluster", () => {
       "original kept, replacement stopped",
     );
     expect(after.filter((a) => a.DesiredStatus === "run")).toHaveLength(1);
+    await waitForPidsGone([replacementPid], 30_000);
+    expect(pidAlive(originalPid)).toBe(true);
   });
 
   it("a client cut off from every server longer than stop_on_client_after stops its tasks", async () => {
