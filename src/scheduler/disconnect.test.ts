@@ -233,6 +233,44 @@ describe("disconnected clients in the reconciler", () => {
   });
 });
 
+describe("stop_on_client_after in the reconciler", () => {
+  it("marks the allocations of a down node lost but replaces them only once their client stopped them", () => {
+    const stopAfter = 30e9;
+    const { h, job, victim, originals, result } = cutOff(
+      disconnect({ LostAfter: 0, StopOnClientAfter: stopAfter }),
+      3,
+      "down",
+    );
+    const killTimeout = job.TaskGroups[0]!.Tasks[0]!.KillTimeout;
+    expect(Object.values(result.plan!.NodeUpdate).flat()).toHaveLength(0);
+    const followUp = result.createEvals.find((e) => e.TriggeredBy === "failed-follow-up");
+    expect(followUp?.WaitUntil).toBe(h.now + stopAfter + killTimeout);
+    for (const original of originals) {
+      const stored = byId(h, original.ID);
+      expect(stored).toMatchObject({
+        ClientStatus: "lost",
+        DesiredStatus: "run",
+        FollowupEvalID: followUp?.ID,
+      });
+      expect(lastRecordedClientStatus(stored)).toEqual({ Field: "ClientStatus", Value: "lost", Time: h.now });
+    }
+    expect(h.allocs(job).filter((a) => a.NodeID !== victim && a.DesiredStatus === "run")).toHaveLength(
+      3 - originals.length,
+    );
+    // Another eval meanwhile changes nothing.
+    h.now += 10e9;
+    expect(h.process(h.evalFor(job, { TriggeredBy: "node-update" })).plan).toBeNull();
+    h.now = followUp!.WaitUntil;
+    h.process({ ...followUp!, Status: "pending" });
+    for (const original of originals) {
+      expect(byId(h, original.ID)).toMatchObject({ ClientStatus: "lost", DesiredStatus: "stop" });
+    }
+    const live = h.liveAllocs(job);
+    expect(live).toHaveLength(3);
+    expect(live.every((a) => a.NodeID !== victim)).toBe(true);
+  });
+});
+
 describe("pickReconnecting", () => {
   const job = mockJob("j", { TaskGroups: [mockGroup("web", { Count: 1 })] });
   const group = job.TaskGroups[0]!;

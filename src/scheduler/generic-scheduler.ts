@@ -158,7 +158,8 @@ class GenericScheduler {
   /**
    * Allocations of disconnected nodes become unknown, each batch with the eval that will find
    * them lost when the window ends (named by their FollowupEvalID); reconnected ones that keep
-   * running record it (unless an in-place update already carries them).
+   * running record it (unless an in-place update already carries them); lost ones whose client
+   * will stop them later are marked lost, with the eval that replaces them then.
    */
   private applyDisconnects(rec: ReconcileResult): void {
     const { builder, evaluation, now } = this;
@@ -180,6 +181,18 @@ class GenericScheduler {
     const inPlace = new Set(rec.inPlace.map((a) => a.ID));
     for (const alloc of rec.reconnectUpdates) {
       if (!inPlace.has(alloc.ID)) builder.appendAlloc({ ...alloc, ModifyTime: now });
+    }
+    // Lost allocations whose replacement waits for their client to stop them.
+    for (const later of rec.lostLater) {
+      const id = this.newId();
+      this.createEvals.push(
+        childEval(evaluation, id, "failed-follow-up", now, {
+          WaitUntil: later.waitUntil,
+          StatusDescription: FOLLOWUP_EVAL_DESCRIPTION,
+        }),
+      );
+      for (const alloc of later.allocs)
+        builder.appendAlloc({ ...alloc, FollowupEvalID: id, ModifyTime: now });
     }
   }
 

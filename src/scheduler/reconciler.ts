@@ -1,5 +1,6 @@
 import {
   disconnectExpired,
+  lastRecordedClientStatus,
   needsReconnect,
   supportsDisconnect,
   withRecordedClientStatus,
@@ -110,6 +111,11 @@ export interface ReconcileResult {
   disconnectTimeouts: FollowUp[];
   /** Reconnected allocations that keep running, with the reconnect recorded in AllocStates. */
   reconnectUpdates: Allocation[];
+  /**
+   * Lost allocations of groups with stop_on_client_after, marked lost but replaced only once
+   * their client will have stopped them (one follow-up eval per batch).
+   */
+  lostLater: FollowUp[];
   /** Per group: what the reconciler wanted (for eval annotations and tests). */
   desired: Record<string, DesiredChanges>;
 }
@@ -142,6 +148,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     disconnectUpdates: [],
     disconnectTimeouts: [],
     reconnectUpdates: [],
+    lostLater: [],
     desired: {},
   };
   const { job } = input;
@@ -629,6 +636,8 @@ class GroupReconciler {
       if (slot.kind === "replaceUnknown") {
         this.desired.place++;
         this.place(slot.alloc.Name, slot.alloc, null);
+      } else if (slot.kind === "lost" && this.replaceLater(slot.alloc)) {
+        this.desired.ignore++;
       } else if (slot.kind === "lost") {
         // A lost allocation is marked lost whether or not its replacement finds a node.
         this.desired.place++;
@@ -647,6 +656,38 @@ class GroupReconciler {
         );
       }
     }
+  }
+
+  /**
+   * Nomad's delayByStopAfterClientDisconnect: the client of a lost allocation whose group has
+   * stop_on_client_after stops it that long (plus the kill timeout) after losing its servers, so
+   * the replacement waits until then rather than run beside it. Until that time the allocation is
+   * marked lost (recorded in AllocStates, when it is first seen lost) but keeps its slot, and a
+   * follow-up eval comes back for it. Returns whether the replacement waits.
+   */
+  private replaceLater(alloc: Allocation): boolean {
+    const stopAfter = this.group.Disconnect?.StopOnClientAfter ?? null;
+    const { input } = this;
+    // A node gone from the state cannot take the lost mark; nothing is gained by waiting.
+    if (stopAfter === null || input.taintedNodes.get(alloc.NodeID) === null) return false;
+    if (alloc.FollowupEvalID !== "" && alloc.FollowupEvalID === input.evalId) return false;
+    const recorded = lastRecordedClientStatus(alloc);
+    const lostAt = recorded?.Value === "lost" ? recorded.Time : input.now;
+    const killMax = Math.max(0, ...this.group.Tasks.map((t) => t.KillTimeout));
+    const waitUntil = lostAt + stopAfter + killMax;
+    if (waitUntil <= input.now) return false;
+    if (recorded?.Value !== "lost") {
+      const lost: Allocation = {
+        ...alloc,
+        ClientStatus: "lost",
+        ClientDescription: ALLOC_LOST,
+        AllocStates: withRecordedClientStatus(alloc, "lost", input.now),
+      };
+      const batch = this.result.lostLater.find((f) => f.waitUntil === waitUntil);
+      if (batch === undefined) this.result.lostLater.push({ waitUntil, allocs: [lost] });
+      else batch.allocs.push(lost);
+    }
+    return true;
   }
 
   /**
