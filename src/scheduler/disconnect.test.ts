@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { lastRecordedClientStatus } from "../fsm/alloc-disconnect.js";
 import type { Allocation, DisconnectStrategy, Job, TaskState } from "../fsm/structs.js";
 import { DISCONNECT_TIMEOUT_EVAL_DESCRIPTION } from "./generic-scheduler.js";
-import { ALLOC_LOST, ALLOC_RECONNECTED, ALLOC_UNKNOWN, pickReconnecting } from "./reconciler.js";
+import { ALLOC_LOST, ALLOC_RECONNECTED, ALLOC_UNKNOWN } from "./reconciler.js";
+import { pickReconnecting } from "./reconnect-choice.js";
 import { mockAlloc, mockGroup, mockJob, mockNode } from "./test-fixtures.js";
 import { SchedulerHarness } from "./test-harness.js";
 
