@@ -117,6 +117,52 @@ describe("disconnected clients on a real cluster", () => {
     expect(pidAlive(originalPid)).toBe(true);
   });
 
+  it("a client killed and restarted within lost_after re-attaches; keep_replacement stops its original", async () => {
+    await run(
+      job("dk", "service", [
+        {
+          Name: "g",
+          Count: 1,
+          Disconnect: { LostAfter: 300e9, Replace: true, Reconcile: "keep_replacement" },
+          Tasks: [shellTask("t", `echo $$ > ${dir}/dk-$NOMAD_ALLOC_ID.pid && exec sleep 3600`)],
+        },
+      ]),
+    );
+    const [original] = await jobAllocs(cluster, "dk", (a) => a[0]?.ClientStatus === "running", "dk running");
+    if (original === undefined) throw new Error("no allocation");
+    const pidOf = async (allocId: string): Promise<number> =>
+      Number((await waitForFile(join(dir, `dk-${allocId}.pid`), (t) => t.endsWith("\n"), 30_000)).trim());
+    const originalPid = await pidOf(original.ID);
+    const host = await node(original.NodeID, () => true, "original node");
+
+    await cluster.kill(host.Name);
+    await node(original.NodeID, (n) => n.Status === "disconnected", "node disconnected");
+    const during = await jobAllocs(
+      cluster,
+      "dk",
+      (a) =>
+        a.some((x) => x.ID === original.ID && x.ClientStatus === "unknown") &&
+        a.some((x) => x.ID !== original.ID && x.ClientStatus === "running"),
+      "original unknown, replacement running",
+    );
+    const replacement = during.find((a) => a.ID !== original.ID) as AllocStub;
+    const replacementPid = await pidOf(replacement.ID);
+    expect(pidAlive(originalPid)).toBe(true);
+
+    cluster.restart(host.Name);
+    await node(original.NodeID, (n) => n.Status === "ready", "node ready again");
+    await jobAllocs(
+      cluster,
+      "dk",
+      (a) =>
+        a.some((x) => x.ID === original.ID && x.DesiredStatus === "stop") &&
+        a.some((x) => x.ID === replacement.ID && x.DesiredStatus === "run" && x.ClientStatus === "running"),
+      "replacement kept, original stopped",
+    );
+    await waitForPidsGone([originalPid], 30_000);
+    expect(pidAlive(replacementPid)).toBe(true);
+  });
+
   it("a client cut off from every server longer than stop_on_client_after stops its tasks", async () => {
     const client = await cluster.addClient({ name: "c3" });
     clients.push(client);
