@@ -123,6 +123,7 @@ function benchAlloc(
     DesiredTransition: { Migrate: false, Reschedule: false, ForceReschedule: false },
     ClientStatus: "pending",
     ClientDescription: "",
+    AllocStates: [],
     TaskStates: {},
     DeploymentID: "",
     DeploymentStatus: null,

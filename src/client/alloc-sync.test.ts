@@ -72,6 +72,7 @@ function setup(addresses = ["a:1", "b:1"]) {
   const cluster = new FakeCluster();
   const servers = new ServerList(addresses, silentLogger(), { connect: cluster.connect });
   const created: RecordingRunner[] = [];
+  const reported: AllocClientFields[] = [];
   const sync = new AllocSync({
     servers,
     nodeId: node.ID,
@@ -82,13 +83,14 @@ function setup(addresses = ["a:1", "b:1"]) {
       created.push(runner);
       return runner;
     },
+    report: (fields) => reported.push(fields),
   });
   const runnerOf = (id: string): RecordingRunner => {
     const runner = sync.runner(id);
     if (!(runner instanceof RecordingRunner)) throw new Error(`no runner for ${id}`);
     return runner;
   };
-  return { cluster, servers, sync, created, runnerOf };
+  return { cluster, servers, sync, created, runnerOf, reported };
 }
 
 describe("AllocSync", () => {
@@ -152,6 +154,26 @@ describe("AllocSync", () => {
     watch.push({ index: 14, allocs: [alloc(ALLOC_A, 14, { JobVersion: 1, DesiredStatus: "stop" })] });
     expect(created).toHaveLength(1);
     expect(runnerOf(ALLOC_A).calls).toEqual(["run", "update@12 job v1", "update@14 job v1"]);
+    sync.stop();
+  });
+
+  it("reports an allocation again when the servers marked it unknown (this node was disconnected)", () => {
+    const { cluster, sync, reported } = setup();
+    sync.start();
+    const watch = cluster.server("a:1").lastWatch();
+    watch.push({
+      index: 10,
+      full: true,
+      allocs: [alloc(ALLOC_A, 10, { ClientStatus: "running" })],
+      jobs: [jobV0],
+    });
+    expect(reported).toEqual([]);
+    watch.push({ index: 12, allocs: [alloc(ALLOC_A, 12, { ClientStatus: "unknown" })] });
+    expect(reported).toEqual([
+      { ID: ALLOC_A, NodeID: node.ID, ClientStatus: "running", ClientDescription: "" },
+    ]);
+    watch.push({ index: 13, allocs: [alloc(ALLOC_A, 13, { ClientStatus: "running" })] });
+    expect(reported).toHaveLength(1);
     sync.stop();
   });
 

@@ -12,6 +12,11 @@ export interface AllocSyncOptions {
   logger: Logger;
   /** Makes the runner of an allocation this client has not seen before. */
   createRunner: (alloc: Allocation, job: Job) => AllocRunnerHandle;
+  /**
+   * Sends a runner's client fields to the servers again: the servers marked the allocation
+   * unknown while this node was disconnected, and learn from this that it is back.
+   */
+  report: (fields: ReturnType<AllocRunnerHandle["clientFields"]>) => void;
 }
 
 /**
@@ -57,6 +62,15 @@ export class AllocSync {
 
   allRunners(): AllocRunnerHandle[] {
     return [...this.runners.values()].map((r) => r.runner);
+  }
+
+  /** Every allocation held, with its job (when held) and runner. */
+  entries(): Array<{ alloc: Allocation; job: Job | undefined; runner: AllocRunnerHandle }> {
+    return [...this.runners.values()].map(({ alloc, runner }) => ({
+      alloc,
+      job: this.jobs.get(jobKey(alloc.Namespace, alloc.JobID, alloc.JobVersion)),
+      runner,
+    }));
   }
 
   /** Job versions held (for tests and stats). */
@@ -143,6 +157,9 @@ export class AllocSync {
     const job = this.jobs.get(jobKey(alloc.Namespace, alloc.JobID, alloc.JobVersion));
     if (held !== undefined) {
       if (alloc.ModifyIndex < held.alloc.ModifyIndex) return true;
+      // The servers think the allocation unknown (this node was disconnected): say how it is.
+      // Once that lands the servers' copy is no longer unknown, so this does not repeat.
+      if (alloc.ClientStatus === "unknown") this.o.report(held.runner.clientFields());
       held.alloc = alloc;
       if (job === undefined) return false;
       held.runner.update(alloc, job);

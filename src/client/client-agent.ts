@@ -21,6 +21,7 @@ import { checkDataDir } from "./data-dir.js";
 import type { Driver } from "./drivers/driver.js";
 import { createDrivers } from "./drivers/index.js";
 import { fingerprintNode } from "./fingerprint/node-fingerprint.js";
+import { HeartbeatStop } from "./heartbeat-stop.js";
 import { addClientFsService } from "./logs/client-fs-service.js";
 import { Heartbeater } from "./servers/heartbeater.js";
 import { serverApiProxy } from "./servers/server-api-proxy.js";
@@ -42,6 +43,9 @@ export interface ClientAgentOptions {
 /** How often drivers are fingerprinted again; a change of health re-registers the node. */
 const REFINGERPRINT_MS = 30_000;
 
+/** How often the client checks whether it has been cut off from the servers too long to run on. */
+const HEARTBEAT_STOP_CHECK_MS = 1_000;
+
 /**
  * The client agent: registers this machine as a node with any server, keeps it alive with
  * heartbeats, follows the node's allocations and runs their tasks with real drivers, reports
@@ -53,6 +57,7 @@ const REFINGERPRINT_MS = 30_000;
  */
 export class ClientAgent {
   private refingerprintTimer: NodeJS.Timeout | undefined;
+  private heartbeatStopTimer: NodeJS.Timeout | undefined;
   private stopped = false;
 
   private constructor(
@@ -123,11 +128,19 @@ export class ClientAgent {
       secretId: identity.SecretID,
       logger: logger.child({ component: "alloc-sync" }),
       createRunner,
+      report: (fields) => reporter.queue(fields),
+    });
+    const heartbeatSync = sync;
+    const heartbeatStop = new HeartbeatStop({
+      nowMs: () => Date.now(),
+      logger: logger.child({ component: "heartbeat-stop" }),
+      allocs: () => heartbeatSync.entries(),
     });
     const heartbeater = new Heartbeater({
       servers,
       node: () => node,
       logger: logger.child({ component: "heartbeat" }),
+      onContact: () => heartbeatStop.contact(),
     });
     const agent = new ClientAgent(
       o,
@@ -153,6 +166,8 @@ export class ClientAgent {
 
     await heartbeater.start();
     sync.start();
+    agent.heartbeatStopTimer = setInterval(() => heartbeatStop.check(), HEARTBEAT_STOP_CHECK_MS);
+    agent.heartbeatStopTimer.unref();
     agent.scheduleRefingerprint((next) => {
       node = next;
       agent.node = next;
@@ -188,6 +203,7 @@ export class ClientAgent {
     if (this.stopped) return;
     this.stopped = true;
     if (this.refingerprintTimer !== undefined) clearTimeout(this.refingerprintTimer);
+    if (this.heartbeatStopTimer !== undefined) clearInterval(this.heartbeatStopTimer);
     this.heartbeater.stop();
     this.sync.stop();
     if (this.o.stopTasksOnShutdown === true) {

@@ -67,6 +67,7 @@ export class AllocCompactor {
       DesiredTransition: this.transition(a.DesiredTransition),
       ClientStatus: clientStatus(a.ClientStatus),
       ClientDescription: this.str(a.ClientDescription),
+      AllocStates: a.AllocStates.length === 0 ? EMPTY_ARRAY : a.AllocStates,
       TaskStates: isEmpty(a.TaskStates) ? EMPTY_OBJECT : a.TaskStates,
       DeploymentID: this.strAt(4, a.DeploymentID),
       DeploymentStatus: a.DeploymentStatus,
@@ -121,6 +122,7 @@ export class AllocCompactor {
     a.DesiredDescription = this.str(a.DesiredDescription);
     a.DesiredTransition = this.transition(a.DesiredTransition);
     a.ClientDescription = this.str(a.ClientDescription);
+    if (a.AllocStates.length === 0) a.AllocStates = EMPTY_ARRAY;
     if (isEmpty(a.TaskStates)) a.TaskStates = EMPTY_OBJECT;
     a.DeploymentID = this.strAt(4, a.DeploymentID);
     a.FollowupEvalID = this.str(a.FollowupEvalID);
@@ -352,7 +354,7 @@ function clientStatus(s: AllocClientStatus): AllocClientStatus {
 }
 
 /** The number of fields of an Allocation; an alloc with other fields is stored as it came. */
-const ALLOC_FIELDS = 30;
+const ALLOC_FIELDS = 31;
 
 function hasAllocShape(a: Allocation): boolean {
   return fieldCount(a) === ALLOC_FIELDS;

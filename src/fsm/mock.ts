@@ -55,8 +55,7 @@ export function mockTaskGroup(overrides: Partial<TaskGroup> = {}): TaskGroup {
     EphemeralDisk: { Sticky: false, SizeMB: 150, Migrate: false },
     Networks: [],
     Meta: {},
-    StopAfterClientDisconnect: null,
-    MaxClientDisconnect: null,
+    Disconnect: null,
     ...overrides,
   };
 }
@@ -194,6 +193,7 @@ export function mockAlloc(overrides: Partial<Allocation> = {}): Allocation {
     DesiredTransition: { Migrate: false, Reschedule: false, ForceReschedule: false },
     ClientStatus: "pending",
     ClientDescription: "",
+    AllocStates: [],
     TaskStates: {},
     DeploymentID: "",
     DeploymentStatus: null,

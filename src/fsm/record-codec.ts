@@ -195,6 +195,42 @@ export const STATIC_STRUCTURES: readonly (readonly string[])[] = [
   ["JobID", "Namespace", "Summary", "Children", "CreateIndex", "ModifyIndex"],
   // Namespace (namespace.ts storedNamespace's order; opaque fields make it an ordinary map)
   ["Name", "Description", "Meta", "CreateIndex", "ModifyIndex"],
+  // Allocation with AllocStates (disconnected clients); the older shape above stays for stored records
+  [
+    "ID",
+    "Namespace",
+    "EvalID",
+    "Name",
+    "NodeID",
+    "NodeName",
+    "JobID",
+    "JobVersion",
+    "TaskGroup",
+    "AllocatedResources",
+    "DesiredStatus",
+    "DesiredDescription",
+    "DesiredTransition",
+    "ClientStatus",
+    "ClientDescription",
+    "AllocStates",
+    "TaskStates",
+    "DeploymentID",
+    "DeploymentStatus",
+    "RescheduleTracker",
+    "NextAllocation",
+    "PreviousAllocation",
+    "FollowupEvalID",
+    "PreemptedAllocations",
+    "PreemptedByAllocation",
+    "Metrics",
+    "CreateIndex",
+    "ModifyIndex",
+    "AllocModifyIndex",
+    "CreateTime",
+    "ModifyTime",
+  ],
+  // AllocState
+  ["Field", "Value", "Time"],
 ];
 
 export class RecordCodec {

@@ -193,8 +193,32 @@ export interface TaskGroup {
   EphemeralDisk: EphemeralDisk;
   Networks: NetworkResource[];
   Meta: Record<string, string>;
-  StopAfterClientDisconnect: Nanos | null;
-  MaxClientDisconnect: Nanos | null;
+  /** What happens when the group's node stops heartbeating (Nomad's disconnect block); null: none. */
+  Disconnect: DisconnectStrategy | null;
+}
+
+/** Which copy keeps running when a disconnected node comes back and its allocation was replaced. */
+export type DisconnectReconcile = "best_score" | "keep_original" | "keep_replacement" | "longest_running";
+
+export const DISCONNECT_RECONCILE: readonly DisconnectReconcile[] = [
+  "best_score",
+  "keep_original",
+  "keep_replacement",
+  "longest_running",
+];
+
+/**
+ * Nomad's DisconnectStrategy. The older group fields `max_client_disconnect` (= LostAfter with
+ * Replace true) and `stop_after_client_disconnect` (= StopOnClientAfter) canonicalize to it.
+ */
+export interface DisconnectStrategy {
+  /** How long the servers keep a silent node's allocations `unknown` before they are lost; 0: not at all. */
+  LostAfter: Nanos;
+  /** Place a replacement while the original is unknown. */
+  Replace: boolean;
+  Reconcile: DisconnectReconcile;
+  /** How long a client that cannot reach any server keeps the group's tasks running; null: forever. */
+  StopOnClientAfter: Nanos | null;
 }
 
 export interface Job {
@@ -467,6 +491,13 @@ export interface AllocDeploymentStatus {
   ModifyIndex: number;
 }
 
+/** One change of an allocation's status recorded by the servers (Nomad's AllocState). */
+export interface AllocState {
+  Field: "ClientStatus";
+  Value: AllocClientStatus;
+  Time: Nanos;
+}
+
 export interface Allocation {
   ID: string;
   Namespace: string;
@@ -485,6 +516,12 @@ export interface Allocation {
   DesiredTransition: DesiredTransition;
   ClientStatus: AllocClientStatus;
   ClientDescription: string;
+  /**
+   * Status changes the servers made (an `unknown` while the node is disconnected, then `running`
+   * once the reconnect is reconciled): the last ClientStatus entry says whether the allocation
+   * still waits for its reconnect to be reconciled.
+   */
+  AllocStates: AllocState[];
   TaskStates: Record<string, TaskState>;
   DeploymentID: string;
   DeploymentStatus: AllocDeploymentStatus | null;

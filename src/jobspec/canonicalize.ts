@@ -4,6 +4,9 @@ import {
   DEFAULT_NAMESPACE,
   DEFAULT_NODE_POOL,
   DEFAULT_REGION,
+  DISCONNECT_RECONCILE,
+  type DisconnectReconcile,
+  type DisconnectStrategy,
   type DispatchPayloadConfig,
   type EphemeralDisk,
   type Job,
@@ -167,16 +170,9 @@ const FIELDS = {
       "Meta",
       "StopAfterClientDisconnect",
       "MaxClientDisconnect",
-    ],
-    unsupported: [
-      "Services",
-      "Volumes",
-      "Scaling",
-      "Consul",
-      "ShutdownDelay",
-      "PreventRescheduleOnLost",
       "Disconnect",
     ],
+    unsupported: ["Services", "Volumes", "Scaling", "Consul", "ShutdownDelay", "PreventRescheduleOnLost"],
   },
   Task: {
     known: [
@@ -244,6 +240,7 @@ const FIELDS = {
   },
   Migrate: { known: ["MaxParallel", "HealthCheck", "MinHealthyTime", "HealthyDeadline"], unsupported: [] },
   EphemeralDisk: { known: ["Sticky", "SizeMB", "Migrate"], unsupported: [] },
+  Disconnect: { known: ["LostAfter", "Replace", "Reconcile", "StopOnClientAfter"], unsupported: [] },
   Periodic: {
     known: ["Enabled", "Spec", "Specs", "SpecType", "ProhibitOverlap", "TimeZone"],
     unsupported: [],
@@ -591,9 +588,66 @@ function group(r: Reader, job: JobDefaults): TaskGroup {
           },
     Networks: r.list("Networks", "Network", network),
     Meta: r.strMap("Meta"),
-    StopAfterClientDisconnect: r.nullableInt("StopAfterClientDisconnect"),
-    MaxClientDisconnect: r.nullableInt("MaxClientDisconnect"),
+    Disconnect: disconnectStrategy(r, job.type),
   };
+}
+
+/**
+ * The group's disconnect block, or the older group fields it replaces (Nomad 1.8): there is one
+ * struct either way, and mixing the two forms is an error at the older field. Checked here, where
+ * the form the user wrote is still known, so that errors point at what was written.
+ */
+function disconnectStrategy(r: Reader, jobType: JobType): DisconnectStrategy | null {
+  const maxClient = r.nullableInt("MaxClientDisconnect");
+  const stopAfter = r.nullableInt("StopAfterClientDisconnect");
+  const block = r.obj("Disconnect", "Disconnect");
+  const old = (key: string, replacement: string): void =>
+    r.sink.error(
+      at(r.path, key),
+      `cannot be used together with a disconnect block (use disconnect.${replacement} instead)`,
+    );
+  let strategy: DisconnectStrategy;
+  let lostAfterAt = at(r.path, "MaxClientDisconnect");
+  let stopAt = at(r.path, "StopAfterClientDisconnect");
+  if (block !== undefined) {
+    if (maxClient !== null) old("MaxClientDisconnect", "lost_after");
+    if (stopAfter !== null) old("StopAfterClientDisconnect", "stop_on_client_after");
+    lostAfterAt = at(block.path, "LostAfter");
+    stopAt = at(block.path, "StopOnClientAfter");
+    const reconcile = block.str("Reconcile", "") || "best_score";
+    if (!(DISCONNECT_RECONCILE as readonly string[]).includes(reconcile)) {
+      r.sink.error(
+        at(block.path, "Reconcile"),
+        `must be one of ${DISCONNECT_RECONCILE.join(", ")}, got ${JSON.stringify(reconcile)}`,
+      );
+    }
+    strategy = {
+      LostAfter: block.int("LostAfter", 0),
+      Replace: block.bool("Replace", true),
+      Reconcile: reconcile as DisconnectReconcile,
+      StopOnClientAfter: block.nullableInt("StopOnClientAfter"),
+    };
+  } else if (maxClient !== null || stopAfter !== null) {
+    strategy = {
+      LostAfter: maxClient ?? 0,
+      Replace: true,
+      Reconcile: "best_score",
+      StopOnClientAfter: stopAfter,
+    };
+  } else {
+    return null;
+  }
+  if (strategy.LostAfter < 0) r.sink.error(lostAfterAt, "must not be a negative duration");
+  if (strategy.StopOnClientAfter !== null && strategy.StopOnClientAfter < 0) {
+    r.sink.error(stopAt, "must not be a negative duration");
+  }
+  if (strategy.LostAfter > 0 && strategy.StopOnClientAfter !== null) {
+    r.sink.error(stopAt, "cannot be used together with lost_after (max_client_disconnect)");
+  }
+  if (strategy.StopOnClientAfter !== null && jobType !== "service" && jobType !== "batch") {
+    r.sink.error(stopAt, `can only be set in service and batch jobs, not ${jobType}`);
+  }
+  return strategy;
 }
 
 function periodic(r: Reader | undefined): PeriodicConfig | null {

@@ -613,17 +613,14 @@ export function hclJobToApi(
         ephemeral_disk: sub("EphemeralDisk", {
           attrs: { sticky: ["Sticky", "bool"], size: ["SizeMB", "int"], migrate: ["Migrate", "bool"] },
         }),
-        disconnect: (raw, inner, name) => {
-          const block = single(inner, name, raw);
-          if (block === undefined) return;
-          readBody(block.body, { ...inner, key: block.key, prefix: "disconnect." }, out, {
-            attrs: {
-              lost_after: ["MaxClientDisconnect", "duration"],
-              stop_on_client_after: ["StopAfterClientDisconnect", "duration"],
-            },
-            extras: ["replace", "reconcile"],
-          });
-        },
+        disconnect: sub("Disconnect", {
+          attrs: {
+            lost_after: ["LostAfter", "duration"],
+            replace: ["Replace", "bool"],
+            reconcile: ["Reconcile", "string"],
+            stop_on_client_after: ["StopOnClientAfter", "duration"],
+          },
+        }),
       },
       extras: ["service", "volume", "scaling", "consul", "shutdown_delay", "prevent_reschedule_on_lost"],
     });

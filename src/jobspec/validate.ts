@@ -286,11 +286,7 @@ function validateGroup(g: TaskGroup, path: string, job: Job, sink: Sink): void {
   }
   if (g.EphemeralDisk.SizeMB < 0) sink.error(`${path}.EphemeralDisk.SizeMB`, "must be >= 0");
   if (g.Networks.length > 1) sink.error(`${path}.Networks`, "only one network is allowed per group");
-  if (g.StopAfterClientDisconnect !== null && g.StopAfterClientDisconnect < 0) {
-    sink.error(`${path}.StopAfterClientDisconnect`, "must be >= 0");
-  }
-  if (g.MaxClientDisconnect !== null && g.MaxClientDisconnect < 0)
-    sink.error(`${path}.MaxClientDisconnect`, "must be >= 0");
+  // The disconnect block is checked where it is canonicalized (it may come from two forms).
 
   const labels = new Map<string, string>();
   const statics = new Map<string, string>();

@@ -61,6 +61,7 @@ export function newAllocation(p: NewAllocation): Allocation {
     DesiredTransition: { Migrate: false, Reschedule: false, ForceReschedule: false },
     ClientStatus: "pending",
     ClientDescription: "",
+    AllocStates: [],
     TaskStates: {},
     DeploymentID: p.deploymentId,
     DeploymentStatus:

@@ -20,6 +20,7 @@ import { type Selection, SelectStack } from "./select-stack.js";
 
 export const BLOCKED_EVAL_DESCRIPTION = "created to place remaining allocations";
 export const FOLLOWUP_EVAL_DESCRIPTION = "created for delayed rescheduling";
+export const DISCONNECT_TIMEOUT_EVAL_DESCRIPTION = "created for delayed disconnect timeout";
 
 /**
  * The service and batch scheduler (Nomad's GenericScheduler): reconcile the job's allocations
@@ -150,6 +151,48 @@ class GenericScheduler {
         }),
       );
       for (const alloc of followUp.allocs) builder.appendAlloc({ ...alloc, FollowupEvalID: id });
+    }
+    this.applyDisconnects(rec);
+  }
+
+  /**
+   * Allocations of disconnected nodes become unknown, each batch with the eval that will find
+   * them lost when the window ends (named by their FollowupEvalID); reconnected ones that keep
+   * running record it (unless an in-place update already carries them); lost ones whose client
+   * will stop them later are marked lost, with the eval that replaces them then.
+   */
+  private applyDisconnects(rec: ReconcileResult): void {
+    const { builder, evaluation, now } = this;
+    const timeoutEval = new Map<string, string>();
+    for (const timeout of rec.disconnectTimeouts) {
+      const id = this.newId();
+      this.createEvals.push(
+        childEval(evaluation, id, "max-disconnect-timeout", now, {
+          WaitUntil: timeout.waitUntil,
+          StatusDescription: DISCONNECT_TIMEOUT_EVAL_DESCRIPTION,
+        }),
+      );
+      for (const alloc of timeout.allocs) timeoutEval.set(alloc.ID, id);
+    }
+    for (const alloc of rec.disconnectUpdates) {
+      const followUp = timeoutEval.get(alloc.ID) ?? alloc.FollowupEvalID;
+      builder.appendAlloc({ ...alloc, FollowupEvalID: followUp, ModifyTime: now });
+    }
+    const inPlace = new Set(rec.inPlace.map((a) => a.ID));
+    for (const alloc of rec.reconnectUpdates) {
+      if (!inPlace.has(alloc.ID)) builder.appendAlloc({ ...alloc, ModifyTime: now });
+    }
+    // Lost allocations whose replacement waits for their client to stop them.
+    for (const later of rec.lostLater) {
+      const id = this.newId();
+      this.createEvals.push(
+        childEval(evaluation, id, "failed-follow-up", now, {
+          WaitUntil: later.waitUntil,
+          StatusDescription: FOLLOWUP_EVAL_DESCRIPTION,
+        }),
+      );
+      for (const alloc of later.allocs)
+        builder.appendAlloc({ ...alloc, FollowupEvalID: id, ModifyTime: now });
     }
   }
 

@@ -1,9 +1,17 @@
+import {
+  disconnectExpired,
+  lastRecordedClientStatus,
+  needsReconnect,
+  supportsDisconnect,
+  withRecordedClientStatus,
+} from "../fsm/alloc-disconnect.js";
 import type {
   Allocation,
   AllocClientStatus,
   Deployment,
   DeploymentState,
   DeploymentStatusUpdate,
+  DisconnectStrategy,
   Job,
   Nanos,
   Node,
@@ -11,6 +19,7 @@ import type {
   UpdateStrategy,
 } from "../fsm/structs.js";
 import { allocIndexFromName, allocName } from "../fsm/structs.js";
+import { pickReconnecting } from "./reconnect-choice.js";
 import { RESCHEDULE_WINDOW, rescheduleDecision, reschedulePolicy } from "./reschedule-policy.js";
 import { tasksUpdated } from "./tasks-updated.js";
 
@@ -29,6 +38,8 @@ export const ALLOC_UPDATING = "alloc is being updated due to job update";
 export const ALLOC_LOST = "alloc is lost since its node is down";
 export const ALLOC_RESCHEDULED = "alloc was rescheduled because it failed";
 export const ALLOC_OLD_CANARY = "alloc is a canary of an older deployment";
+export const ALLOC_UNKNOWN = "alloc is unknown since node is disconnected";
+export const ALLOC_RECONNECTED = "alloc not needed due to disconnected client reconnect";
 export const DEPLOYMENT_CANCELLED_NEWER = "Cancelled due to newer version of job";
 export const DEPLOYMENT_CANCELLED_STOPPED = "Cancelled because job is stopped";
 export const DEPLOYMENT_SUCCESSFUL = "Deployment completed successfully";
@@ -95,6 +106,17 @@ export interface ReconcileResult {
   deploymentUpdates: DeploymentStatusUpdate[];
   /** Failed allocations to reschedule later, in batches sharing one eval. */
   followUps: FollowUp[];
+  /** Allocations of newly disconnected nodes, marked unknown (status recorded in AllocStates). */
+  disconnectUpdates: Allocation[];
+  /** When each batch of newly unknown allocations becomes lost (one max-disconnect-timeout eval each). */
+  disconnectTimeouts: FollowUp[];
+  /** Reconnected allocations that keep running, with the reconnect recorded in AllocStates. */
+  reconnectUpdates: Allocation[];
+  /**
+   * Lost allocations of groups with stop_on_client_after, marked lost but replaced only once
+   * their client will have stopped them (one follow-up eval per batch).
+   */
+  lostLater: FollowUp[];
   /** Per group: what the reconciler wanted (for eval annotations and tests). */
   desired: Record<string, DesiredChanges>;
 }
@@ -124,6 +146,10 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     currentDeployment: null,
     deploymentUpdates: [],
     followUps: [],
+    disconnectUpdates: [],
+    disconnectTimeouts: [],
+    reconnectUpdates: [],
+    lostLater: [],
     desired: {},
   };
   const { job } = input;
@@ -240,12 +266,24 @@ interface GroupContext {
 }
 
 /** Which slots scaleDown drops first (untainted: 4 for an old version, 5 for the current one). */
-const SCALE_DOWN_ORDER = { lost: 0, rescheduleNow: 1, migrate: 2, untainted: 4, done: 7 } as const;
+const SCALE_DOWN_ORDER = {
+  lost: 0,
+  rescheduleNow: 1,
+  migrate: 2,
+  unknown: 3,
+  replaceUnknown: 3,
+  untainted: 4,
+  done: 7,
+} as const;
 
-/** One allocation's role in the group this round. */
+/**
+ * One allocation's role in the group this round. `unknown`: on a disconnected node, holding its
+ * slot until it reconnects or is lost (disconnect.replace = false); `replaceUnknown`: the same,
+ * but a replacement is placed beside it now.
+ */
 interface Slot {
   alloc: Allocation;
-  kind: "untainted" | "lost" | "rescheduleNow" | "migrate" | "done";
+  kind: "untainted" | "lost" | "rescheduleNow" | "migrate" | "unknown" | "replaceUnknown" | "done";
 }
 
 /** Reconciles one group; returns whether the group's part of the deployment is complete. */
@@ -279,6 +317,14 @@ class GroupReconciler {
   private readonly canaries: Allocation[] = [];
   private readonly later: Array<{ alloc: Allocation; time: Nanos }> = [];
   private readonly destructive: Allocation[] = [];
+  /** Running allocations of nodes that have just become disconnected (to be marked unknown). */
+  private readonly disconnecting: Allocation[] = [];
+  /** Allocations already unknown that may still reconnect. */
+  private readonly unknown: Allocation[] = [];
+  /** Unknown allocations whose client reported them again (running or pending). */
+  private readonly reconnecting: Allocation[] = [];
+  /** Unknown allocations whose client reported them failed. */
+  private readonly failedReconnects: Allocation[] = [];
 
   constructor(
     private readonly ctx: GroupContext,
@@ -297,6 +343,7 @@ class GroupReconciler {
 
   run(): boolean {
     this.classify();
+    this.settleDisconnects();
     this.dropReplaced();
     this.scaleDown();
     this.replaceLostAndFailed();
@@ -334,11 +381,14 @@ class GroupReconciler {
   private classify(): void {
     const { input, group } = this;
     const policy = reschedulePolicy(group, this.job.Type);
+    const disconnect = supportsDisconnect(group.Disconnect) ? group.Disconnect : null;
     for (const alloc of this.allocs) {
       if (alloc.DesiredStatus !== "run") continue;
+      if (disconnect !== null && this.classifyDisconnect(alloc, disconnect)) continue;
       const tainted = input.taintedNodes.has(alloc.NodeID);
       const node = input.taintedNodes.get(alloc.NodeID) ?? null;
-      const disconnected = tainted && node?.Status === "disconnected" && group.MaxClientDisconnect === null;
+      // Without a disconnect window, an allocation of a disconnected node is lost at once.
+      const disconnected = tainted && node?.Status === "disconnected";
       const lost = isLost(alloc, input.taintedNodes) || disconnected;
       if (alloc.DeploymentStatus?.Canary === true && !this.canaryPromoted(alloc)) {
         this.classifyCanary(alloc, lost);
@@ -362,6 +412,108 @@ class GroupReconciler {
         this.slots.push({ alloc, kind: "untainted" });
       }
     }
+  }
+
+  /**
+   * Allocations of a group with a disconnect window (Nomad's filterByTainted for disconnected
+   * clients): on a disconnected node, running ones are to be marked unknown and pending ones are
+   * lost; unknown ones wait for their node until lost_after has passed (or the node is down);
+   * ones the servers marked unknown that their client reports again are reconnecting. Returns
+   * false for allocations the usual rules handle.
+   */
+  private classifyDisconnect(alloc: Allocation, disconnect: DisconnectStrategy): boolean {
+    const { input } = this;
+    const tainted = input.taintedNodes.has(alloc.NodeID);
+    const node = input.taintedNodes.get(alloc.NodeID) ?? null;
+    const nodeGone = tainted && (node === null || node.Status === "down");
+    const expired =
+      disconnectExpired(alloc, disconnect, input.now) ||
+      (alloc.ClientStatus === "unknown" &&
+        alloc.FollowupEvalID !== "" &&
+        alloc.FollowupEvalID === input.evalId);
+    if (tainted && node?.Status === "disconnected") {
+      if (alloc.ClientStatus === "running") this.disconnecting.push(alloc);
+      else if (alloc.ClientStatus === "pending") this.slots.push({ alloc, kind: "lost" });
+      else if (alloc.ClientStatus === "unknown") {
+        if (expired) this.slots.push({ alloc, kind: "lost" });
+        else this.unknown.push(alloc);
+      } else return false;
+      return true;
+    }
+    if (alloc.ClientStatus === "unknown") {
+      // The node is back but its client has not reported this allocation yet, or the node is down.
+      if (expired || nodeGone) this.slots.push({ alloc, kind: "lost" });
+      else this.unknown.push(alloc);
+      return true;
+    }
+    if (!needsReconnect(alloc) || nodeGone) return false;
+    if (alloc.ClientStatus === "running" || alloc.ClientStatus === "pending") {
+      this.reconnecting.push(alloc);
+      return true;
+    }
+    if (alloc.ClientStatus === "failed") {
+      this.failedReconnects.push(alloc);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Decides what the disconnect window asks for, once every other allocation has its slot:
+   * reconnected allocations first (the reconcile strategy picks which of an original and its
+   * replacements keeps running; the others stop), then failed reconnects, then allocations of
+   * newly disconnected nodes (marked unknown, lost at the end of the window) and those already
+   * unknown. An unknown allocation whose name a live allocation holds is already replaced: it
+   * stays outside the count until it reconnects or is lost.
+   */
+  private settleDisconnects(): void {
+    const disconnect = this.group.Disconnect;
+    if (!supportsDisconnect(disconnect)) return;
+    const { input } = this;
+    const liveSlots = (name: string): Slot[] =>
+      this.slots.filter((s) => s.alloc.Name === name && (s.kind === "untainted" || s.kind === "migrate"));
+    const stop = (alloc: Allocation): void => {
+      this.result.stops.push({ alloc, description: ALLOC_RECONNECTED });
+      this.desired.stop++;
+    };
+    for (const original of this.reconnecting) {
+      const rivals = liveSlots(original.Name);
+      let keep = original;
+      for (const rival of rivals) keep = pickReconnecting(disconnect, this.group, keep, rival.alloc);
+      for (const rival of rivals) if (rival.alloc !== keep) stop(rival.alloc);
+      this.slots = this.slots.filter((s) => !rivals.includes(s) || s.alloc === keep);
+      if (keep === original) {
+        const acked = { ...original, AllocStates: withRecordedClientStatus(original, "running", input.now) };
+        this.result.reconnectUpdates.push(acked);
+        this.slots.push({ alloc: acked, kind: "untainted" });
+      } else {
+        stop(original);
+      }
+    }
+    for (const alloc of this.failedReconnects) {
+      if (liveSlots(alloc.Name).length > 0) stop(alloc);
+      else this.classifyFailed(alloc, reschedulePolicy(this.group, this.job.Type));
+    }
+    const holdOrReplace = (alloc: Allocation): void => {
+      if (liveSlots(alloc.Name).length > 0) return;
+      this.slots.push({ alloc, kind: disconnect.Replace ? "replaceUnknown" : "unknown" });
+    };
+    const timedOut: Allocation[] = [];
+    for (const alloc of this.disconnecting) {
+      const unknown: Allocation = {
+        ...alloc,
+        ClientStatus: "unknown",
+        ClientDescription: ALLOC_UNKNOWN,
+        AllocStates: withRecordedClientStatus(alloc, "unknown", input.now),
+      };
+      this.result.disconnectUpdates.push(unknown);
+      timedOut.push(unknown);
+      holdOrReplace(unknown);
+    }
+    if (timedOut.length > 0) {
+      this.result.disconnectTimeouts.push({ waitUntil: input.now + disconnect.LostAfter, allocs: timedOut });
+    }
+    for (const alloc of this.unknown) holdOrReplace(alloc);
   }
 
   /** Was the deployment this canary was placed for promoted (for this group)? */
@@ -476,10 +628,18 @@ class GroupReconciler {
     this.slots = this.slots.filter((s) => !removed.has(s));
   }
 
-  /** 3. Lost allocations are marked lost and replaced; failed ones due now are rescheduled. */
+  /**
+   * 3. Lost allocations are marked lost and replaced; failed ones due now are rescheduled; unknown
+   * ones get a replacement beside them (they are not stopped: they may reconnect).
+   */
   private replaceLostAndFailed(): void {
     for (const slot of this.slots) {
-      if (slot.kind === "lost") {
+      if (slot.kind === "replaceUnknown") {
+        this.desired.place++;
+        this.place(slot.alloc.Name, slot.alloc, null);
+      } else if (slot.kind === "lost" && this.replaceLater(slot.alloc)) {
+        this.desired.ignore++;
+      } else if (slot.kind === "lost") {
         // A lost allocation is marked lost whether or not its replacement finds a node.
         this.desired.place++;
         this.result.stops.push({ alloc: slot.alloc, description: ALLOC_LOST, clientStatus: "lost" });
@@ -497,6 +657,38 @@ class GroupReconciler {
         );
       }
     }
+  }
+
+  /**
+   * Nomad's delayByStopAfterClientDisconnect: the client of a lost allocation whose group has
+   * stop_on_client_after stops it that long (plus the kill timeout) after losing its servers, so
+   * the replacement waits until then rather than run beside it. Until that time the allocation is
+   * marked lost (recorded in AllocStates, when it is first seen lost) but keeps its slot, and a
+   * follow-up eval comes back for it. Returns whether the replacement waits.
+   */
+  private replaceLater(alloc: Allocation): boolean {
+    const stopAfter = this.group.Disconnect?.StopOnClientAfter ?? null;
+    const { input } = this;
+    // A node gone from the state cannot take the lost mark; nothing is gained by waiting.
+    if (stopAfter === null || input.taintedNodes.get(alloc.NodeID) === null) return false;
+    if (alloc.FollowupEvalID !== "" && alloc.FollowupEvalID === input.evalId) return false;
+    const recorded = lastRecordedClientStatus(alloc);
+    const lostAt = recorded?.Value === "lost" ? recorded.Time : input.now;
+    const killMax = Math.max(0, ...this.group.Tasks.map((t) => t.KillTimeout));
+    const waitUntil = lostAt + stopAfter + killMax;
+    if (waitUntil <= input.now) return false;
+    if (recorded?.Value !== "lost") {
+      const lost: Allocation = {
+        ...alloc,
+        ClientStatus: "lost",
+        ClientDescription: ALLOC_LOST,
+        AllocStates: withRecordedClientStatus(alloc, "lost", input.now),
+      };
+      const batch = this.result.lostLater.find((f) => f.waitUntil === waitUntil);
+      if (batch === undefined) this.result.lostLater.push({ waitUntil, allocs: [lost] });
+      else batch.allocs.push(lost);
+    }
+    return true;
   }
 
   /**

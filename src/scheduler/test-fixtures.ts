@@ -149,8 +149,7 @@ export function mockGroup(name = "web", overrides: Partial<TaskGroup> = {}): Tas
     EphemeralDisk: { Sticky: false, SizeMB: 150, Migrate: false },
     Networks: [],
     Meta: {},
-    StopAfterClientDisconnect: null,
-    MaxClientDisconnect: null,
+    Disconnect: null,
     ...overrides,
   };
 }
@@ -241,6 +240,7 @@ export function mockAlloc(
     DesiredTransition: { Migrate: false, Reschedule: false, ForceReschedule: false },
     ClientStatus: "running",
     ClientDescription: "",
+    AllocStates: [],
     TaskStates: {},
     DeploymentID: "",
     DeploymentStatus: null,

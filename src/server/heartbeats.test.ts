@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mockAlloc, mockId, mockJob, mockNode } from "../fsm/mock.js";
+import { mockAlloc, mockId, mockJob, mockNode, mockTaskGroup } from "../fsm/mock.js";
 import { StateStore } from "../fsm/state-store.js";
 import { NotLeaderError } from "../shared/errors.js";
 import { DEFAULT_HEARTBEAT_CONFIG, HeartbeatTimers } from "./heartbeats.js";
@@ -13,12 +13,23 @@ const config = {
   failoverHeartbeatTtlMs: 10_000,
 };
 
-function setup() {
+function setup(disconnect: { LostAfter: number } | null = null) {
   const clock = new ManualClock();
   const ctx = new InProcessContext(new StateStore(), clock);
   const nodes = [mockNode({ ID: mockId(1, 1) }), mockNode({ ID: mockId(2, 1) })];
   ctx.applyNow({ type: "node-register", Nodes: nodes, Evals: [] });
-  ctx.applyNow({ type: "job-register", Job: mockJob({ ID: "web" }), Eval: null });
+  const group = mockTaskGroup({
+    Disconnect:
+      disconnect === null
+        ? null
+        : {
+            LostAfter: disconnect.LostAfter,
+            Replace: true,
+            Reconcile: "best_score",
+            StopOnClientAfter: null,
+          },
+  });
+  ctx.applyNow({ type: "job-register", Job: mockJob({ ID: "web", TaskGroups: [group] }), Eval: null });
   ctx.applyNow({ type: "job-register", Job: mockJob({ ID: "agent", Type: "system" }), Eval: null });
   ctx.applyNow({
     type: "plan-apply",
@@ -91,5 +102,57 @@ describe("HeartbeatTimers", () => {
     const ttl = timers.nextTtlMs();
     expect(ttl).toBeGreaterThanOrEqual(20_040);
     expect(ttl).toBeLessThanOrEqual(40_080);
+  });
+
+  it("marks a node with allocations in a disconnect window disconnected, then down once it is over", async () => {
+    const { clock, ctx, timers } = setup({ LostAfter: 60e9 });
+    timers.setEnabled(true);
+    const ttl = timers.resetHeartbeatTimer(mockId(1, 1));
+    clock.advance(ttl + 500);
+    await ctx.barrier();
+    expect(ctx.state().nodeByID(mockId(1, 1))?.Status).toBe("disconnected");
+    expect(ctx.state().nodeByID(mockId(2, 1))?.Status).toBe("ready");
+    const evals = [...ctx.state().evals()];
+    expect(evals.map((e) => e.JobID).sort()).toEqual(["agent", "web"]);
+    // Still tracked: the scheduler marks the allocation unknown; it stays so within lost_after.
+    expect(timers.active).toBe(2);
+    const alloc = ctx.state().allocByID(mockId(1, 0xa))!;
+    const unknownAt = clock.now();
+    ctx.applyNow({
+      type: "plan-apply",
+      EvalID: "",
+      NodeUpdate: {},
+      NodeAllocation: {
+        [mockId(1, 1)]: [
+          {
+            ...alloc,
+            ClientStatus: "unknown",
+            AllocStates: [{ Field: "ClientStatus", Value: "unknown", Time: unknownAt }],
+          },
+        ],
+      },
+      NodePreemptions: {},
+      Deployment: null,
+      DeploymentUpdates: [],
+      Evals: [],
+      Now: unknownAt,
+    });
+    clock.advance(3_000);
+    await ctx.barrier();
+    expect(ctx.state().nodeByID(mockId(1, 1))?.Status).toBe("disconnected");
+    clock.advance(60_000);
+    await ctx.barrier();
+    expect(ctx.state().nodeByID(mockId(1, 1))?.Status).toBe("down");
+    // Neither node is tracked any more (the other, without allocations, went down long ago).
+    expect(timers.active).toBe(0);
+  });
+
+  it("marks a node down when its allocations have no disconnect window", async () => {
+    const { clock, ctx, timers } = setup(null);
+    timers.setEnabled(true);
+    const ttl = timers.resetHeartbeatTimer(mockId(1, 1));
+    clock.advance(ttl + 500);
+    await ctx.barrier();
+    expect(ctx.state().nodeByID(mockId(1, 1))?.Status).toBe("down");
   });
 });

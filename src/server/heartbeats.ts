@@ -1,7 +1,14 @@
 import type { Gauge } from "prom-client";
+import { allocDisconnect, disconnectExpired, supportsDisconnect } from "../fsm/alloc-disconnect.js";
 import type { NodeStatusCommand } from "../fsm/commands.js";
 import type { StateReader } from "../fsm/state-reader.js";
-import { allocClientTerminal, type Evaluation, type Nanos, type Node } from "../fsm/structs.js";
+import {
+  allocClientTerminal,
+  type Evaluation,
+  type Nanos,
+  type Node,
+  type NodeStatus,
+} from "../fsm/structs.js";
 import { NotLeaderError } from "../shared/errors.js";
 import { SeededRandom } from "../shared/rand.js";
 import type { CancelTimer } from "./clock.js";
@@ -34,6 +41,11 @@ export const DEFAULT_HEARTBEAT_CONFIG: HeartbeatConfig = {
  * however many nodes there are. A timer that runs out (TTL + grace) marks the node down and
  * creates an eval for every job with allocations on it, and for every system job, so that its
  * allocations are marked lost and replaced.
+ *
+ * A node running allocations whose group has a disconnect window (lost_after) that has not run
+ * out is marked `disconnected` instead (Nomad's disconnectState): its allocations become unknown
+ * and may reconnect. Its timer is armed again, and the first expiry after every window is over
+ * marks it down.
  */
 export class HeartbeatTimers {
   private enabled = false;
@@ -123,14 +135,20 @@ export class HeartbeatTimers {
     const node = state.nodeByID(nodeId);
     if (node === undefined || node.Status === "down") return;
     const now = this.ctx.clock.now();
+    const status = missedHeartbeatStatus(state, node, now);
+    // Disconnected nodes are watched on, so that they go down once no window is left.
+    if (status === "disconnected") this.arm(nodeId, this.nextTtlMs() + this.config.heartbeatGraceMs);
+    if (status === node.Status) return;
+    const description =
+      status === "disconnected"
+        ? "node heartbeat missed; allocations may reconnect"
+        : "node heartbeat missed";
     const command: NodeStatusCommand = {
       type: "node-status",
-      Updates: [
-        { NodeID: nodeId, Status: "down", StatusDescription: "node heartbeat missed", UpdatedAt: now },
-      ],
+      Updates: [{ NodeID: nodeId, Status: status, StatusDescription: description, UpdatedAt: now }],
       Evals: nodeEvals(state, node, now),
     };
-    this.ctx.logger.warn({ nodeId }, "node missed its heartbeat TTL; marking it down");
+    this.ctx.logger.warn({ nodeId, status }, `node missed its heartbeat TTL; marking it ${status}`);
     this.ctx.propose(command).then(
       () => {},
       (error: unknown) => {
@@ -140,6 +158,21 @@ export class HeartbeatTimers {
       },
     );
   }
+}
+
+/**
+ * What a node that missed its heartbeat becomes (Nomad's disconnectState): `disconnected` while
+ * some allocation the servers want running there has a disconnect window (lost_after) that has not
+ * run out, else `down`. An initializing node never had anything to wait for.
+ */
+export function missedHeartbeatStatus(state: StateReader, node: Node, now: Nanos): NodeStatus {
+  if (node.Status === "initializing") return "down";
+  for (const alloc of state.allocsByNode(node.ID)) {
+    if (alloc.DesiredStatus !== "run" || allocClientTerminal(alloc)) continue;
+    const strategy = allocDisconnect(state, alloc);
+    if (supportsDisconnect(strategy) && !disconnectExpired(alloc, strategy, now)) return "disconnected";
+  }
+  return "down";
 }
 
 /**

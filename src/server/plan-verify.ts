@@ -20,7 +20,9 @@ export interface PlanVerification {
 
 /**
  * Checks one node's part of a plan against `view` (Nomad's evaluateNodePlan): placements need an
- * existing, ready node; new placements also need it eligible and not draining; and everything that
+ * existing, ready node (a disconnected or down one only takes its allocations marked unknown or
+ * lost); new
+ * placements also need it eligible and not draining; and everything that
  * would then hold the node must fit (cpu, memory, disk, ports). Stops alone always fit.
  * Returns the rejection reason, or undefined when the node's part fits.
  */
@@ -29,8 +31,18 @@ export function verifyNodePlan(view: NodeAllocsView, plan: Plan, nodeId: string)
   if (placements.length === 0) return undefined;
   const node = view.nodeByID(nodeId);
   if (node === undefined) return "node does not exist";
-  if (node.Status !== "ready") return `node is ${node.Status}`;
   const existing = view.allocsByNode(nodeId);
+  if (node.Status === "disconnected" || node.Status === "down") {
+    // Nomad's isValidForDisconnectedNode: the only writes a disconnected (or down) node takes are
+    // its own allocations being marked unknown (or lost, while their replacement waits for the
+    // client to stop them); they hold no more than they held, so there is nothing to fit.
+    const existingIds = new Set(existing.map((a) => a.ID));
+    const onlyMarks = placements.every(
+      (a) => (a.ClientStatus === "unknown" || a.ClientStatus === "lost") && existingIds.has(a.ID),
+    );
+    return onlyMarks ? undefined : `node is ${node.Status} and the plan places on it`;
+  }
+  if (node.Status !== "ready") return `node is ${node.Status}`;
   if (node.SchedulingEligibility !== "eligible" || node.DrainStrategy !== null) {
     // Only in-place updates of allocations already on the node may land here.
     const existingIds = new Set(existing.map((a) => a.ID));

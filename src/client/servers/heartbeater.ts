@@ -11,6 +11,8 @@ export interface HeartbeaterOptions {
   logger: Logger;
   /** Called after every successful (re-)registration. */
   onRegistered?: (result: NodeUpdateResult) => void;
+  /** Called whenever a server answered a registration or a heartbeat. */
+  onContact?: () => void;
 }
 
 /** Retry pause after a failed register or heartbeat: long enough not to spin, short enough to beat the TTL. */
@@ -88,6 +90,7 @@ export class Heartbeater {
   }
 
   private accepted(result: NodeUpdateResult): void {
+    this.o.onContact?.();
     this.o.servers.learn(result.servers);
     // A TTL of 0 means the server considers the node down: beat again soon to come back.
     this.schedule(result.heartbeatTtlMs > 0 ? result.heartbeatTtlMs / 2 : RETRY_MS);

@@ -1,5 +1,12 @@
 import type { AllocClientUpdate } from "../../fsm/commands.js";
-import type { Allocation, AllocClientStatus, Evaluation, Job, StateReader } from "../../fsm/index.js";
+import {
+  type Allocation,
+  type AllocClientStatus,
+  type Evaluation,
+  type Job,
+  needsReconnect,
+  type StateReader,
+} from "../../fsm/index.js";
 import type {
   AllocClientFields,
   AllocWatch,
@@ -186,21 +193,26 @@ export class AllocEndpoints implements AllocApi {
     return { updates, missing };
   }
 
-  /** One Raft entry for a window of client updates, with evals for jobs whose allocs failed. */
+  /**
+   * One Raft entry for a window of client updates, with evals for jobs whose allocs failed, and
+   * for jobs whose unknown allocs were reported again (a disconnected client is back: Nomad's
+   * reconnect eval, so the reconciler picks between the original and its replacement).
+   */
   private async flushAllocUpdates(updates: AllocClientUpdate[]): Promise<number> {
     const state = this.c.state();
     const now = this.c.now();
     const evals: Evaluation[] = [];
     const jobs = new Set<string>();
     for (const update of updates) {
-      if (update.ClientStatus !== "failed") continue;
       const alloc = state.allocByID(update.ID);
       if (alloc === undefined || alloc.DesiredStatus !== "run") continue;
+      const reconnected = needsReconnect(alloc) && update.ClientStatus !== "unknown";
+      if (update.ClientStatus !== "failed" && !reconnected) continue;
       const key = `${alloc.Namespace}\u0000${alloc.JobID}`;
       const job = state.jobByID(alloc.Namespace, alloc.JobID);
       if (jobs.has(key) || job === undefined || job.Stop) continue;
       jobs.add(key);
-      evals.push(jobEvaluation(job, "alloc-failure", now));
+      evals.push(jobEvaluation(job, update.ClientStatus === "failed" ? "alloc-failure" : "reconnect", now));
     }
     return (await this.c.propose({ type: "alloc-client-update", Allocs: updates, Evals: evals })).index;
   }
