@@ -78,9 +78,14 @@ describe("AllocRunner", () => {
     // Coalesced: one report per turn with changes, never the same report twice in a row.
     const keys = h.updates.updates.map((u) => JSON.stringify({ ...u, ModifyTime: 0 }));
     expect(new Set(keys).size).toBe(keys.length);
-    expect(h.updates.updates.map((u) => u.ClientStatus)).toEqual(
-      expect.arrayContaining(["pending", "running", "complete"]),
-    );
+    // Statuses only move forward. A 5 ms task may start and finish between two reports (a busy
+    // machine delays the report's turn past the task's exit), so "running" need not be seen on
+    // its own; the task's events still tell that it started.
+    const order = ["pending", "running", "complete"];
+    const seen = h.updates.updates.map((u) => order.indexOf(u.ClientStatus ?? ""));
+    expect(seen.every((rank, i) => rank >= 0 && (i === 0 || rank >= (seen[i - 1] as number)))).toBe(true);
+    expect(seen[0]).toBe(0);
+    expect(events(complete, "web")).toEqual(expect.arrayContaining(["Started", "Terminated"]));
     expect(await h.state.allocs()).toHaveLength(1);
   });
 
