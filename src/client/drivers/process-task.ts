@@ -43,15 +43,19 @@ import { isSameProcess, killQuietly, ProcessTree, readStartTicks, readStat } fro
 const HANDSHAKE = `IFS= read -r go || exit 125
 [ "$go" = go ] || exit 125
 `;
-// The trap comes first: a stop that arrives while the wrapper sets up must not kill it before it
-// can record the command's status (only the shell's own start-up remains exposed).
-const WRAPPER_BODY = `trap : HUP INT QUIT TERM USR1 USR2 ALRM
+// The traps come first: a stop that arrives while the wrapper sets up must not kill it before it
+// can record a status (only the shell's own start-up remains exposed). Such a stop would reach no
+// command (a signal to the group reaches only the processes that exist), so it is remembered and
+// the command is never started: the wrapper records what the signal would have done to it
+// (128 + its number, as a shell reports a killed command). Numbers are Linux's.
+export const WRAPPER_BODY = `sig=
+trap 'sig=1' HUP; trap 'sig=2' INT; trap 'sig=3' QUIT; trap 'sig=15' TERM
+trap 'sig=10' USR1; trap 'sig=12' USR2; trap 'sig=14' ALRM
 exec </dev/null
 exit_file=$1; n=$2; shift 2
 unset PWD OLDPWD SHLVL
 while [ "$n" -gt 0 ]; do export "$1"; shift; n=$((n - 1)); done
-"$@"
-rc=$?
+if [ -n "$sig" ]; then rc=$((128 + sig)); else "$@"; rc=$?; fi
 echo "$rc" > "$exit_file"
 exit "$rc"
 `;
