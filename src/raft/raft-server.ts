@@ -4,7 +4,7 @@ import type { AgentMetrics } from "../shared/metrics.js";
 import { Discovery, type DiscoveryOutcome } from "./bootstrap.js";
 import type { RaftId } from "./core/types.js";
 import { FaultInjector } from "./fault-injector.js";
-import { GrpcTransport } from "./grpc-transport.js";
+import { GrpcTransport, raftProto } from "./grpc-transport.js";
 import { addRaftOperatorService } from "./operator-service.js";
 import { RaftNode } from "./raft-node.js";
 import type { StateMachine } from "./state-machine.js";
@@ -94,6 +94,11 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
 
   const outcome = await discovery.discover();
   if (outcome.kind === "bootstrap") await node.bootstrap(outcome.servers);
+  if (outcome.kind === "member") {
+    // Listed but holding no state: it must be able to answer the members (votes, appends) before
+    // the leader's snapshot tells it their addresses.
+    for (const s of outcome.servers) if (s.id !== options.id) transport.setPeer(s.id, s.address);
+  }
   node.start();
   const started = node;
   let joining: Promise<void> = Promise.resolve();
@@ -112,6 +117,9 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
       await joining;
       await started.stop();
       transport.close();
+      // The gRPC server is the caller's and stays bound: a restarted Raft server adds these again.
+      options.grpcServer.removeService(raftProto().drover.raft.RaftTransport.service);
+      options.grpcServer.removeService(raftProto().drover.raft.RaftOperator.service);
     },
   };
 }
