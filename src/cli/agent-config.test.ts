@@ -87,7 +87,6 @@ describe("resolveAgentConfig", () => {
     [{ server: true }, /--data-dir is required/],
     [{ server: true, dataDir: "/d", httpPort: "http" }, /--http-port: expected an integer/],
     [{ server: true, dataDir: "/d", join: "nohost" }, /--join: expected host:port/],
-    [{ server: true, dataDir: "/d", bootstrapExpect: "3" }, /needs --join/],
     [{ server: true, dataDir: "/d", heartbeatGrace: "soon" }, /--heartbeat-grace: invalid duration/],
   ])("rejects %j with a clear message", async (flags, message) => {
     await expect(resolveAgentConfig(flags)).rejects.toThrow(message);

@@ -291,12 +291,8 @@ export async function resolveAgentConfig(flags: AgentFlags): Promise<AgentConfig
   if (c.nodeName === "") c.nodeName = c.dev ? "dev" : `${c.bind}:${c.rpcPort}`;
   if (!c.dev && c.dataDir === undefined)
     throw new ValidationError("--data-dir is required (or use --dev)", "agent");
-  if (c.server && c.bootstrapExpect > 1 && c.join.length === 0) {
-    throw new ValidationError(
-      `--bootstrap-expect ${c.bootstrapExpect} needs --join with the other servers`,
-      "agent",
-    );
-  }
+  // `--bootstrap-expect N` without `--join` is allowed (as in Nomad): the first server of a
+  // cluster may be started alone, and the others join it; discovery spreads what each learns.
   return c;
 }
 

@@ -71,6 +71,11 @@ export interface ServerAgentOptions {
    * src/scheduler's `schedule` against a replica, ignoring `schedule`). Default false.
    */
   inlineScheduling?: boolean;
+  /**
+   * Called once the gRPC port is bound (with the address, whose port is the bound one when the
+   * config asked for 0), before discovery or a join: the agent announces its ports then.
+   */
+  onRpcListening?: (rpcAddress: string) => void;
 }
 
 /**
@@ -147,6 +152,7 @@ export class ServerAgent {
     });
     const rpcAddress = `${config.bind}:${port}`;
     logger.info({ rpcAddress }, "gRPC listening");
+    options.onRpcListening?.(rpcAddress);
 
     const raft = await startRaftServer({
       id: config.name,
