@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { addAutopilotRoutes } from "../api/autopilot-routes.js";
 import { addEventRoutes } from "../api/event-routes.js";
 import { forwardedLogSource } from "../api/forwarded-logs.js";
 import { type Handler, HttpApiServer } from "../api/http-server.js";
@@ -88,6 +89,7 @@ export async function runAgent(config: AgentConfig): Promise<void> {
       router,
     );
     if (server !== undefined) addOperatorRoutes(router, server);
+    if (server !== undefined) addAutopilotRoutes(router, server);
     if (server !== undefined) addEventRoutes(router, server.events);
     if (server !== undefined) addSearchRoutes(router, () => server.context.state());
     addLogRoutes(router, (allocId, request) => {
@@ -143,6 +145,12 @@ function startServer(
       raftSnapshotIntervalMs: config.raftSnapshotIntervalMs,
       raftTrailingLogs: config.raftTrailingLogs,
       numSchedulers: config.numSchedulers,
+      autopilot: {
+        ...config.autopilot,
+        // Never fewer voters than a majority of the servers the cluster was meant to have.
+        minQuorum:
+          config.autopilot.minQuorum ?? Math.floor((config.dev ? 1 : config.bootstrapExpect) / 2) + 1,
+      },
     },
     logger,
     schedule,

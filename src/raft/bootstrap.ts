@@ -181,6 +181,33 @@ export class Discovery {
     }
   }
 
+  /**
+   * While this server runs: if it has not heard from a leader for `silenceMs`, it asks the
+   * servers it knows whether a running cluster still lists it; one that does not (autopilot or
+   * an operator removed it while it was down) is asked to add it again, as Nomad's leader
+   * re-adds a server that rejoins. A server that is merely cut off finds itself listed and waits.
+   */
+  async rejoinIfRemoved(silenceMs: number): Promise<void> {
+    const node = this.options.node;
+    while (!this.stopped) {
+      await sleep(this.options.intervalMs ?? 1000);
+      if (this.stopped || node.isLeader() || node.lastContactMs() < silenceMs) continue;
+      const targets = new Set(this.options.join);
+      for (const s of node.configuration().servers) if (s.id !== this.options.self.id) targets.add(s.address);
+      const answers = (await Promise.all([...targets].map((address) => this.ask(address)))).filter(
+        (a): a is { address: string; response: DiscoverResponse__Output } =>
+          a?.response.inCluster === true && a.response.leader !== null,
+      );
+      const dropped = answers.filter((a) => !a.response.known.some((s) => s.id === this.options.self.id));
+      if (dropped.length === 0 || dropped.length < answers.length || this.stopped) continue;
+      this.options.log.warn(
+        { via: dropped.map((a) => a.address) },
+        "the running cluster no longer lists this server; asking to be added again",
+      );
+      await this.join(dropped.map((a) => a.address));
+    }
+  }
+
   close(): void {
     this.stopped = true;
     for (const client of this.clients.values()) client.close();

@@ -71,6 +71,15 @@ async function start(
     snapshotThresholdEntries: 100,
     snapshotIntervalMs: 0,
     trailingLogs: 10,
+    // Three servers share one event loop here: a generous contact threshold; a short
+    // stabilization so that a joining server is promoted within the test's patience.
+    autopilot: {
+      cleanupDeadServers: false,
+      lastContactThresholdMs: 1_000,
+      serverStabilizationTimeMs: 500,
+      maxTrailingLogs: 250,
+      minQuorum: 2,
+    },
     ...overrides,
   });
   return m.raft;

@@ -1,6 +1,7 @@
 import type * as grpc from "@grpc/grpc-js";
 import type { Logger } from "../shared/log.js";
 import type { AgentMetrics } from "../shared/metrics.js";
+import type { AutopilotConfig } from "./autopilot.js";
 import { Discovery, type DiscoveryOutcome } from "./bootstrap.js";
 import type { RaftId } from "./core/types.js";
 import { FaultInjector } from "./fault-injector.js";
@@ -33,6 +34,7 @@ export interface RaftServerOptions {
   readonly trailingLogs?: number | undefined;
   readonly requestTimeoutMs?: number | undefined;
   readonly faults?: FaultInjector | undefined;
+  readonly autopilot?: AutopilotConfig | undefined;
 }
 
 export interface RaftServer {
@@ -76,6 +78,7 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
     snapshotThresholdBytes: options.snapshotThresholdBytes,
     trailingLogs: options.trailingLogs,
     requestTimeoutMs: options.requestTimeoutMs,
+    autopilot: options.autopilot,
   });
   const discovery = new Discovery({
     self: { id: options.id, address: options.address },
@@ -107,6 +110,14 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
       options.log.error({ err: error }, "joining the cluster failed");
     });
   }
+  // Ten election timeouts without a leader: long enough that an election in progress is not
+  // mistaken for having been removed.
+  const silenceMs = 10 * node.electionTimeoutMs();
+  const rejoining = joining
+    .then(() => discovery.rejoinIfRemoved(silenceMs))
+    .catch((error: unknown) => {
+      options.log.error({ err: error }, "rejoining the cluster failed");
+    });
   return {
     node: started,
     transport,
@@ -115,6 +126,7 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
     stop: async () => {
       discovery.close();
       await joining;
+      await rejoining;
       await started.stop();
       transport.close();
       // The gRPC server is the caller's and stays bound: a restarted Raft server adds these again.
