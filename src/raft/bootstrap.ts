@@ -80,6 +80,7 @@ export const PARTIAL_BOOTSTRAP_AFTER_MS = 2000;
 export class Discovery {
   private readonly known = new Map<RaftId, string>();
   private readonly clients = new Map<string, RaftOperatorClient>();
+  private readonly calls = new Set<grpc.ClientUnaryCall>();
   private stopped = false;
   private warnedCrowd = false;
   /** The founding configuration this server decided on (set before it is durable). */
@@ -166,11 +167,16 @@ export class Discovery {
       const address = via[attempt % via.length] as string;
       try {
         await new Promise<void>((resolve, reject) => {
-          this.client(address).AddServer(
+          const call = this.client(address).AddServer(
             { id: this.options.self.id, address: this.options.self.address },
             { deadline: Date.now() + 120_000 },
-            (error) => (error === null ? resolve() : reject(error)),
+            (error) => {
+              this.calls.delete(call);
+              if (error === null) resolve();
+              else reject(error);
+            },
           );
+          this.calls.add(call);
         });
         this.options.log.info({ via: address }, "added to the cluster");
         return;
@@ -210,6 +216,9 @@ export class Discovery {
 
   close(): void {
     this.stopped = true;
+    // A pending AddServer waits for the promotion (seconds): stopping must not wait for it.
+    for (const call of this.calls) call.cancel();
+    this.calls.clear();
     for (const client of this.clients.values()) client.close();
     this.clients.clear();
   }
