@@ -19,8 +19,8 @@ import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { pickLoopbackPorts } from "../src/cli/loopback-ports.js";
 import { type BenchResult, percentile } from "./harness.js";
+import { pickLoopbackPorts } from "./loopback-ports.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, "..", "..");

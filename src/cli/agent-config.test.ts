@@ -76,6 +76,36 @@ describe("resolveAgentConfig", () => {
     await expect(resolveAgentConfig({ config: bad })).rejects.toThrow(/server.raft_snapshot_interval/);
   });
 
+  it("reads server.autopilot from the config file, with Nomad's defaults", async () => {
+    const file = join(dir, "autopilot.hcl");
+    writeFileSync(
+      file,
+      `data_dir = "/d"\nserver {\n  enabled = true\n  autopilot {\n    cleanup_dead_servers = false\n    last_contact_threshold = "1s"\n    server_stabilization_time = "30s"\n    max_trailing_logs = 500\n    min_quorum = 3\n  }\n}\n`,
+    );
+    expect((await resolveAgentConfig({ config: file })).autopilot).toEqual({
+      cleanupDeadServers: false,
+      lastContactThresholdMs: 1000,
+      serverStabilizationTimeMs: 30_000,
+      maxTrailingLogs: 500,
+      minQuorum: 3,
+    });
+    expect((await resolveAgentConfig({ server: true, dataDir: "/d" })).autopilot).toEqual({
+      cleanupDeadServers: true,
+      lastContactThresholdMs: 200,
+      serverStabilizationTimeMs: 10_000,
+      maxTrailingLogs: 250,
+      minQuorum: undefined,
+    });
+    const bad = join(dir, "autopilot-bad.hcl");
+    writeFileSync(
+      bad,
+      `data_dir = "/d"\nserver {\n  autopilot {\n    last_contact_threshold = "soon"\n  }\n}\n`,
+    );
+    await expect(resolveAgentConfig({ config: bad, server: true })).rejects.toThrow(
+      /server.autopilot.last_contact_threshold/,
+    );
+  });
+
   it("reads JSON config files too", async () => {
     const file = join(dir, "agent.json");
     writeFileSync(file, JSON.stringify({ data_dir: "/d", server: { enabled: true, num_schedulers: 3 } }));
@@ -87,7 +117,6 @@ describe("resolveAgentConfig", () => {
     [{ server: true }, /--data-dir is required/],
     [{ server: true, dataDir: "/d", httpPort: "http" }, /--http-port: expected an integer/],
     [{ server: true, dataDir: "/d", join: "nohost" }, /--join: expected host:port/],
-    [{ server: true, dataDir: "/d", bootstrapExpect: "3" }, /needs --join/],
     [{ server: true, dataDir: "/d", heartbeatGrace: "soon" }, /--heartbeat-grace: invalid duration/],
   ])("rejects %j with a clear message", async (flags, message) => {
     await expect(resolveAgentConfig(flags)).rejects.toThrow(message);

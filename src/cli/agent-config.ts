@@ -43,6 +43,17 @@ export interface AgentConfig {
   stopTasksOnShutdown: boolean;
   /** Client only: resources kept back for the machine (`client { reserved { … } }`). */
   reserved: ReservedConfig;
+  /** Server only, config file only: `server { autopilot { … } }` (docs/operator.md). */
+  autopilot: AgentAutopilotConfig;
+}
+
+/** Nomad's autopilot block; `minQuorum` undefined means a majority of bootstrap_expect. */
+export interface AgentAutopilotConfig {
+  cleanupDeadServers: boolean;
+  lastContactThresholdMs: number;
+  serverStabilizationTimeMs: number;
+  maxTrailingLogs: number;
+  minQuorum: number | undefined;
 }
 
 export function defaultAgentConfig(): AgentConfig {
@@ -76,6 +87,13 @@ export function defaultAgentConfig(): AgentConfig {
     clientRpcPort: undefined,
     stopTasksOnShutdown: false,
     reserved: { ...NO_RESERVED },
+    autopilot: {
+      cleanupDeadServers: true,
+      lastContactThresholdMs: 200,
+      serverStabilizationTimeMs: 10_000,
+      maxTrailingLogs: 250,
+      minQuorum: undefined,
+    },
   };
 }
 
@@ -115,6 +133,12 @@ export interface AgentFlags {
   reservedDisk?: string;
   reservedPorts?: string;
   stopTasksOnShutdown?: boolean;
+  /** From the config file only: `server { autopilot { … } }`. */
+  autopilotCleanupDeadServers?: boolean | string;
+  autopilotLastContactThreshold?: string;
+  autopilotServerStabilizationTime?: string;
+  autopilotMaxTrailingLogs?: string;
+  autopilotMinQuorum?: string;
 }
 
 function intValue(text: string, where: string, min: number, max: number): number {
@@ -207,6 +231,13 @@ export async function readConfigFile(path: string): Promise<AgentFlags> {
   set("raftSnapshotThreshold", fileValue(server, "raft_snapshot_threshold", `${path}: server`));
   set("raftSnapshotInterval", fileValue(server, "raft_snapshot_interval", `${path}: server`));
   set("raftTrailingLogs", fileValue(server, "raft_trailing_logs", `${path}: server`));
+  const autopilot = block(server, "autopilot");
+  const where = `${path}: server.autopilot`;
+  set("autopilotCleanupDeadServers", fileValue(autopilot, "cleanup_dead_servers", where));
+  set("autopilotLastContactThreshold", fileValue(autopilot, "last_contact_threshold", where));
+  set("autopilotServerStabilizationTime", fileValue(autopilot, "server_stabilization_time", where));
+  set("autopilotMaxTrailingLogs", fileValue(autopilot, "max_trailing_logs", where));
+  set("autopilotMinQuorum", fileValue(autopilot, "min_quorum", where));
   const retryJoin = block(server, "server_join");
   set("join", fileValue(retryJoin, "retry_join", `${path}: server.server_join`));
   const client = block(doc, "client");
@@ -283,6 +314,7 @@ export async function resolveAgentConfig(flags: AgentFlags): Promise<AgentConfig
     c.reserved.diskMb = intValue(f.reservedDisk, "client.reserved.disk", 0, 1e12);
   if (f.reservedPorts !== undefined) c.reserved.ports = f.reservedPorts;
   c.stopTasksOnShutdown = f.stopTasksOnShutdown ?? false;
+  resolveAutopilot(f, c.autopilot);
   if (f.driverEnable !== undefined)
     c.driverEnable = f.driverEnable
       .split(",")
@@ -291,13 +323,36 @@ export async function resolveAgentConfig(flags: AgentFlags): Promise<AgentConfig
   if (c.nodeName === "") c.nodeName = c.dev ? "dev" : `${c.bind}:${c.rpcPort}`;
   if (!c.dev && c.dataDir === undefined)
     throw new ValidationError("--data-dir is required (or use --dev)", "agent");
-  if (c.server && c.bootstrapExpect > 1 && c.join.length === 0) {
-    throw new ValidationError(
-      `--bootstrap-expect ${c.bootstrapExpect} needs --join with the other servers`,
-      "agent",
-    );
-  }
+  // `--bootstrap-expect N` without `--join` is allowed (as in Nomad): the first server of a
+  // cluster may be started alone, and the others join it; discovery spreads what each learns.
   return c;
+}
+
+function resolveAutopilot(f: AgentFlags, a: AgentAutopilotConfig): void {
+  const cleanup = f.autopilotCleanupDeadServers;
+  if (cleanup !== undefined) {
+    if (cleanup === true || cleanup === "true") a.cleanupDeadServers = true;
+    else if (cleanup === false || cleanup === "false") a.cleanupDeadServers = false;
+    else
+      throw new ValidationError(
+        `expected true or false, got ${JSON.stringify(cleanup)}`,
+        "server.autopilot.cleanup_dead_servers",
+      );
+  }
+  if (f.autopilotLastContactThreshold !== undefined)
+    a.lastContactThresholdMs = parseDurationMs(
+      f.autopilotLastContactThreshold,
+      "server.autopilot.last_contact_threshold",
+    );
+  if (f.autopilotServerStabilizationTime !== undefined)
+    a.serverStabilizationTimeMs = parseDurationMs(
+      f.autopilotServerStabilizationTime,
+      "server.autopilot.server_stabilization_time",
+    );
+  if (f.autopilotMaxTrailingLogs !== undefined)
+    a.maxTrailingLogs = intValue(f.autopilotMaxTrailingLogs, "server.autopilot.max_trailing_logs", 0, 1e9);
+  if (f.autopilotMinQuorum !== undefined)
+    a.minQuorum = intValue(f.autopilotMinQuorum, "server.autopilot.min_quorum", 1, 9);
 }
 
 function stripUndefined(flags: AgentFlags): AgentFlags {

@@ -3,21 +3,29 @@ import { createWriteStream, existsSync, type WriteStream } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { pickLoopbackPorts } from "./loopback-ports.js";
 
-/** One `drover agent` child process of a LocalCluster (a server or a client). */
+/**
+ * One `drover agent` child process of a LocalCluster (a server or a client). Its ports are 0 until
+ * it first announces the ports it bound; a restart asks for those same ports again.
+ */
 export interface AgentProcess {
   readonly name: string;
   readonly kind: "server" | "client";
-  readonly httpPort: number;
-  readonly rpcPort: number;
+  httpPort: number;
+  /** The gRPC port (a client-only agent's own gRPC port changes on each restart). */
+  rpcPort: number;
   readonly dataDir: string;
   readonly logFile: string;
-  readonly rpcAddress: string;
-  readonly httpUrl: string;
+  /** `bind:rpcPort` of a server; "" for a client. */
+  rpcAddress: string;
+  httpUrl: string;
   proc: ChildProcess | undefined;
-  /** The agent's command line after `bin/drover.js` (kept so a restart is the same agent). */
+  /**
+   * The agent's command line after `bin/drover.js`, without the port flags (added at each start:
+   * 0 the first time, the bound ports on a restart, so that a restart is the same agent).
+   */
   readonly args: readonly string[];
 }
 
@@ -56,31 +64,22 @@ function droverBin(): string {
 }
 
 /** The flags every agent of a LocalCluster starts with. */
-function agentArgs(
-  role: "--server" | "--client",
-  name: string,
-  dataDir: string,
-  bind: string,
-  httpPort: number,
-): string[] {
-  return [
-    "agent",
-    role,
-    "--node",
-    name,
-    "--data-dir",
-    dataDir,
-    "--bind",
-    bind,
-    "--http-port",
-    String(httpPort),
-  ];
+function agentArgs(role: "--server" | "--client", name: string, dataDir: string, bind: string): string[] {
+  return ["agent", role, "--node", name, "--data-dir", dataDir, "--bind", bind];
+}
+
+/** What `drover agent` prints on stdout once its ports are bound (run-agent.ts). */
+interface ListeningLine {
+  readonly drover_agent_listening?: { readonly http: number; readonly rpc: number };
 }
 
 /**
- * N Drover servers as real child processes on loopback (free ports, own data directories, logs
- * in files), bootstrapped as one cluster with --bootstrap-expect N --join. Used by `npm start`,
- * the cluster tests and bench/cluster.ts. kill -9 and restart keep a server's data directory.
+ * N Drover servers as real child processes on loopback (own data directories, logs in files),
+ * bootstrapped as one cluster with --bootstrap-expect N. Every agent starts with port 0 and
+ * announces what it bound, so no port is ever chosen here and bound later by someone else: s1
+ * starts alone, the others with `--join` s1 (discovery spreads the rest). Used by `npm start`,
+ * the cluster tests and bench/cluster.ts. kill -9 and restart keep a server's data directory and
+ * ports.
  */
 export class LocalCluster {
   readonly servers: ServerProcess[] = [];
@@ -100,36 +99,39 @@ export class LocalCluster {
     await mkdir(baseDir, { recursive: true });
     const cluster = new LocalCluster(baseDir, options.baseDir === undefined, options);
     const bind = options.bind ?? "127.0.0.1";
-    const ports = await pickLoopbackPorts(2 * count);
-    const rpcAddresses = Array.from({ length: count }, (_, i) => `${bind}:${ports[2 * i + 1] as number}`);
-    for (let i = 0; i < count; i++) {
+    const server = (i: number, joinList: readonly string[]): ServerProcess => {
       const name = `s${i + 1}`;
-      const httpPort = ports[2 * i] as number;
-      const rpcPort = ports[2 * i + 1] as number;
       const dataDir = join(baseDir, name);
-      const others = rpcAddresses.filter((_, j) => j !== i);
-      cluster.servers.push({
+      const s: ServerProcess = {
         name,
         kind: "server",
-        httpPort,
-        rpcPort,
+        httpPort: 0,
+        rpcPort: 0,
         dataDir,
         logFile: join(baseDir, `${name}.log`),
-        rpcAddress: `${bind}:${rpcPort}`,
-        httpUrl: `http://${bind}:${httpPort}`,
+        rpcAddress: "",
+        httpUrl: "",
         proc: undefined,
         args: [
-          ...agentArgs("--server", name, dataDir, bind, httpPort),
-          "--rpc-port",
-          String(rpcPort),
+          ...agentArgs("--server", name, dataDir, bind),
           "--bootstrap-expect",
           String(count),
-          ...(others.length > 0 ? ["--join", others.join(",")] : []),
+          ...(joinList.length > 0 ? ["--join", joinList.join(",")] : []),
           ...(options.extraArgs ?? []),
         ],
-      });
+      };
+      cluster.servers.push(s);
+      return s;
+    };
+    try {
+      const first = server(0, []);
+      await cluster.spawn(first);
+      const rest = Array.from({ length: count - 1 }, (_, i) => server(i + 1, [first.rpcAddress]));
+      await Promise.all(rest.map((s) => cluster.spawn(s)));
+    } catch (error) {
+      await cluster.stop();
+      throw error;
     }
-    for (const server of cluster.servers) cluster.spawn(server);
     return cluster;
   }
 
@@ -161,20 +163,19 @@ export class LocalCluster {
   async addClient(options: AddClientOptions = {}): Promise<AgentProcess> {
     const bind = this.options.bind ?? "127.0.0.1";
     const name = options.name ?? `c${this.clients.length + 1}`;
-    const [httpPort] = (await pickLoopbackPorts(1)) as [number];
     const dataDir = join(this.baseDir, name);
     const client: AgentProcess = {
       name,
       kind: "client",
-      httpPort,
+      httpPort: 0,
       rpcPort: 0,
       dataDir,
       logFile: join(this.baseDir, `${name}.log`),
       rpcAddress: "",
-      httpUrl: `http://${bind}:${httpPort}`,
+      httpUrl: "",
       proc: undefined,
       args: [
-        ...agentArgs("--client", name, dataDir, bind, httpPort),
+        ...agentArgs("--client", name, dataDir, bind),
         "--servers",
         (options.servers ?? this.rpcAddresses()).join(","),
         "--driver-enable",
@@ -185,18 +186,29 @@ export class LocalCluster {
       ],
     };
     this.clients.push(client);
-    this.spawn(client);
+    await this.spawn(client);
     return client;
   }
 
-  private spawn(agent: AgentProcess): void {
-    const server = agent;
-    const args = [...(this.options.nodeArgs ?? []), droverBin(), ...agent.args];
-    let log = this.logs.get(server.name);
+  /**
+   * Starts the agent's process; resolves once it announced its ports (fills them in), rejects if
+   * it exits before. A server's RPC port is asked for again on a restart (its address is in the
+   * Raft configuration); a client's is not (it advertises whatever it gets).
+   */
+  private spawn(agent: AgentProcess): Promise<void> {
+    const bind = this.options.bind ?? "127.0.0.1";
+    const ports = [
+      "--http-port",
+      String(agent.httpPort),
+      ...(agent.kind === "server" ? ["--rpc-port", String(agent.rpcPort)] : []),
+    ];
+    const args = [...(this.options.nodeArgs ?? []), droverBin(), ...agent.args, ...ports];
+    let log = this.logs.get(agent.name);
     if (log === undefined) {
-      log = createWriteStream(server.logFile, { flags: "a" });
-      this.logs.set(server.name, log);
+      log = createWriteStream(agent.logFile, { flags: "a" });
+      this.logs.set(agent.name, log);
     }
+    const out = log;
     const proc = spawn(process.execPath, args, {
       stdio: ["ignore", "pipe", "pipe"],
       // Own process group: a Ctrl-C at the terminal reaches the harness (which stops the agents
@@ -204,21 +216,36 @@ export class LocalCluster {
       detached: true,
       env: { ...process.env, DROVER_LOG_LEVEL: this.options.logLevel ?? "info" },
     });
-    proc.stdout?.pipe(log, { end: false });
-    proc.stderr?.pipe(log, { end: false });
-    server.proc = proc;
+    proc.stderr?.pipe(out, { end: false });
+    agent.proc = proc;
     // Children must not outlive a harness that exits abruptly (a failed test, an uncaught error).
     const killOnExit = (): void => {
       proc.kill("SIGKILL");
     };
     process.once("exit", killOnExit);
     proc.once("exit", () => process.off("exit", killOnExit));
-    this.exits.set(
-      server.name,
-      new Promise((resolveExit) => {
-        proc.once("exit", () => resolveExit());
-      }),
-    );
+    const exited = new Promise<void>((resolveExit) => {
+      proc.once("exit", () => resolveExit());
+    });
+    this.exits.set(agent.name, exited);
+    return new Promise<void>((resolve, reject) => {
+      let listening = false;
+      createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on("line", (line) => {
+        out.write(`${line}\n`);
+        if (listening || !line.includes("drover_agent_listening")) return;
+        const ports = (JSON.parse(line) as ListeningLine).drover_agent_listening;
+        if (ports === undefined) return;
+        listening = true;
+        agent.httpPort = ports.http;
+        agent.httpUrl = `http://${bind}:${ports.http}`;
+        agent.rpcPort = ports.rpc;
+        if (agent.kind === "server") agent.rpcAddress = `${bind}:${ports.rpc}`;
+        resolve();
+      });
+      void exited.then(() => {
+        if (!listening) reject(new Error(`${agent.name} exited before listening; see ${agent.logFile}`));
+      });
+    });
   }
 
   /** Kills a server (SIGKILL by default: a crash) and waits until the process is gone. */
@@ -230,11 +257,15 @@ export class LocalCluster {
     server.proc = undefined;
   }
 
-  /** Starts a killed server again with the same name, ports and data directory. */
-  restart(name: string): void {
-    const server = this.agent(name);
-    if (server.proc !== undefined) throw new Error(`${name} is still running`);
-    this.spawn(server);
+  /**
+   * Starts a killed agent again with the same name, HTTP and RPC ports and data directory;
+   * resolves once it listens. Binding the ports it had is the one rebind left: a server's
+   * address is in the Raft configuration, so it must come back on it.
+   */
+  async restart(name: string): Promise<void> {
+    const agent = this.agent(name);
+    if (agent.proc !== undefined) throw new Error(`${name} is still running`);
+    await this.spawn(agent);
   }
 
   running(): ServerProcess[] {

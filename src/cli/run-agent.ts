@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { addAutopilotRoutes } from "../api/autopilot-routes.js";
 import { addEventRoutes } from "../api/event-routes.js";
 import { forwardedLogSource } from "../api/forwarded-logs.js";
 import { type Handler, HttpApiServer } from "../api/http-server.js";
@@ -36,11 +37,10 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     if (tempDir !== undefined) await rm(tempDir, { recursive: true, force: true });
   };
   try {
-    const server = config.server ? await startServer(config, dataDir, logger) : undefined;
-    if (server !== undefined) stops.push(() => server.stop());
-    const metrics = server?.metrics ?? new AgentMetrics(config.nodeName);
-    // The HTTP port is bound first so the client can advertise its address; the routes are
-    // added once the agent's parts exist, then served (until then every request is a 503).
+    // The HTTP port is bound first, so that the ports can be announced before a server's
+    // discovery (which waits for the other servers) and so the client can advertise its address;
+    // the routes are added once the agent's parts exist, then served (until then every request
+    // is a 503).
     const router = new Router<Handler>();
     const http = new HttpApiServer({
       host: config.bind,
@@ -50,6 +50,10 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     });
     const httpPort = await http.bind();
     stops.push(() => http.close());
+    const announce = (rpcAddress: string): void => announcePorts(httpPort, portOf(rpcAddress));
+    const server = config.server ? await startServer(config, dataDir, logger, announce) : undefined;
+    if (server !== undefined) stops.push(() => server.stop());
+    const metrics = server?.metrics ?? new AgentMetrics(config.nodeName);
     const httpAddress = `${config.bind}:${httpPort}`;
     const servers = server !== undefined ? [server.rpcAddress] : config.servers;
     const client = config.client
@@ -61,6 +65,7 @@ export async function runAgent(config: AgentConfig): Promise<void> {
         })
       : undefined;
     if (client !== undefined) stops.push(() => client.stop());
+    if (server === undefined && client !== undefined) announce(client.rpcAddress);
     const api = server?.endpoints ?? client?.serverApi();
     if (api === undefined) throw new Error("agent: neither a server nor a client");
     const forwarded = server !== undefined ? forwardedLogSource(server.endpoints) : undefined;
@@ -84,6 +89,7 @@ export async function runAgent(config: AgentConfig): Promise<void> {
       router,
     );
     if (server !== undefined) addOperatorRoutes(router, server);
+    if (server !== undefined) addAutopilotRoutes(router, server);
     if (server !== undefined) addEventRoutes(router, server.events);
     if (server !== undefined) addSearchRoutes(router, () => server.context.state());
     addLogRoutes(router, (allocId, request) => {
@@ -103,8 +109,27 @@ export async function runAgent(config: AgentConfig): Promise<void> {
   }
 }
 
-function startServer(config: AgentConfig, dataDir: string, logger: Logger): Promise<ServerAgent> {
+/**
+ * One JSON line on stdout once both ports are bound, the ports actually bound (what `--http-port
+ * 0` / `--rpc-port 0` picked): `{"drover_agent_listening":{"http":4646,"rpc":4647}}`. Launchers
+ * (LocalCluster, tests) read it instead of choosing ports beforehand (docs/agent.md).
+ */
+function announcePorts(http: number, rpc: number): void {
+  process.stdout.write(`${JSON.stringify({ drover_agent_listening: { http, rpc } })}\n`);
+}
+
+function portOf(address: string): number {
+  return Number(address.slice(address.lastIndexOf(":") + 1));
+}
+
+function startServer(
+  config: AgentConfig,
+  dataDir: string,
+  logger: Logger,
+  onRpcListening: (rpcAddress: string) => void,
+): Promise<ServerAgent> {
   return ServerAgent.start({
+    onRpcListening,
     config: {
       name: config.nodeName,
       dataDir: config.dev ? join(dataDir, "server") : dataDir,
@@ -121,6 +146,12 @@ function startServer(config: AgentConfig, dataDir: string, logger: Logger): Prom
       raftSnapshotIntervalMs: config.raftSnapshotIntervalMs,
       raftTrailingLogs: config.raftTrailingLogs,
       numSchedulers: config.numSchedulers,
+      autopilot: {
+        ...config.autopilot,
+        // Never fewer voters than a majority of the servers the cluster was meant to have.
+        minQuorum:
+          config.autopilot.minQuorum ?? Math.floor((config.dev ? 1 : config.bootstrapExpect) / 2) + 1,
+      },
     },
     logger,
     schedule,

@@ -14,16 +14,34 @@ import type { RaftNode } from "./raft-node.js";
  * Forming exactly one cluster from `--bootstrap-expect N --join a,b,…`.
  *
  * Servers ask each other (Discover) whom they know, and spread what they learn. A server with no
- * Raft state bootstraps only when (1) it knows exactly N servers, itself included, (2) every one
- * of the others answered in the same round, knowing exactly the same N servers, and (3) none of
- * them is already in a cluster. Then all N founders write the very same initial configuration
- * (bootstrapSnapshot of the sorted ids, index 1, term 1), so there is one cluster whatever the
- * start order; a founder that is late finds the cluster formed and simply starts (it is listed in
- * the configuration; the leader catches it up by snapshot). If more than N servers show up before
- * the cluster forms, nobody bootstraps (that is a misconfiguration, said loudly in the log).
+ * Raft state writes a founding configuration (bootstrapSnapshot of the sorted ids, index 1,
+ * term 1) in one of three ways:
  *
- * A server that finds a running cluster that does not list it asks to be added (AddServer, which
- * any member forwards to the leader): it joins as a learner and is promoted once caught up.
+ * 1. **All N present**: it knows exactly N servers, itself included, every other one answered in
+ *    the same round knowing exactly the same N, and none of them is in a cluster. Every founder
+ *    reaches that conclusion and writes the same configuration.
+ * 2. **A majority present** (N/2+1 ≤ known < N, the rest never showed up): the known set has not
+ *    changed for `partialBootstrapAfterMs` while every other member kept answering it, out of any
+ *    cluster, with exactly that set; then only the server with the smallest id among them (the
+ *    *decider*) writes it. The others copy it (rule 3). Why one decider is safe: a founding set C
+ *    needs an answer from each of its members knowing exactly C; answering a caller adds the
+ *    caller to what one knows, and known sets only grow, so of two deciders with sets C1 ≠ C2
+ *    (which intersect, both being majorities of N) one would have been known to the other
+ *    before it decided, and then it was not the smallest id of its set, or its set was not C.
+ * 3. **Copying**: a running server that lists this one and still holds its founding
+ *    configuration (configuration index 0) answers it; this server writes that very configuration.
+ *    So a founder that was slow to answer (or started after the others formed a cluster that
+ *    lists it) gets the founders' configuration, persists it, and votes at once: without it, it
+ *    would know no peer addresses and could not answer a vote — with one founder missing the
+ *    other two would never elect.
+ *
+ * From the moment a server decides (before its configuration is durable), it answers as a member
+ * of the cluster it founded, so nobody learns a set it could disagree with. A server that finds a
+ * running cluster that does not list it asks to be added (AddServer, which any member forwards to
+ * the leader): it joins as a learner and is promoted once caught up and stable. If more than N
+ * servers show up before the cluster forms, nobody bootstraps (a misconfiguration, said loudly).
+ * A server that already holds Raft state restarts from it and never runs discovery: a cluster
+ * restarted with a founder missing elects from the persisted configuration.
  */
 
 export interface ServerAddress {
@@ -36,8 +54,11 @@ export type DiscoveryOutcome =
   | { readonly kind: "initialized" }
   /** A founder of a new cluster: write this configuration, then start. */
   | { readonly kind: "bootstrap"; readonly servers: readonly ServerAddress[] }
-  /** Listed in a running cluster's configuration: start and wait for the leader. */
-  | { readonly kind: "member" }
+  /**
+   * Listed in a running cluster that changed its configuration since it was founded: start
+   * (knowing the members' addresses, so that it can answer them) and wait for the leader.
+   */
+  | { readonly kind: "member"; readonly servers: readonly ServerAddress[] }
   /** A running cluster that does not list us: start, then ask to be added via these servers. */
   | { readonly kind: "join"; readonly via: readonly string[] };
 
@@ -49,13 +70,24 @@ export interface DiscoveryOptions {
   readonly node: RaftNode;
   readonly log: Logger;
   readonly intervalMs?: number;
+  /** How long a majority of `bootstrapExpect` must be stable before it founds the cluster alone. */
+  readonly partialBootstrapAfterMs?: number;
 }
+
+/** Default wait before a majority of the expected servers founds the cluster without the rest. */
+export const PARTIAL_BOOTSTRAP_AFTER_MS = 2000;
 
 export class Discovery {
   private readonly known = new Map<RaftId, string>();
   private readonly clients = new Map<string, RaftOperatorClient>();
+  private readonly calls = new Set<grpc.ClientUnaryCall>();
   private stopped = false;
   private warnedCrowd = false;
+  /** The founding configuration this server decided on (set before it is durable). */
+  private founded: ServerAddress[] | undefined;
+  /** The known set (JSON) that every other known server last agreed on, and since when. */
+  private agreedSet = "";
+  private agreedSince = 0;
 
   constructor(private readonly options: DiscoveryOptions) {
     this.known.set(options.self.id, options.self.address);
@@ -71,6 +103,16 @@ export class Discovery {
         known: node.configuration().servers.map((s) => ({ id: s.id, address: s.address })),
         inCluster: true,
         leader: leader === undefined ? null : { id: leader, address: node.leaderAddress() ?? "" },
+        configurationIndex: node.configuration().index,
+      };
+    }
+    if (this.founded !== undefined) {
+      return {
+        self: this.options.self,
+        known: this.founded,
+        inCluster: true,
+        leader: null,
+        configurationIndex: 0,
       };
     }
     const caller = request.self;
@@ -94,11 +136,7 @@ export class Discovery {
         for (const s of response.known) if (s.id !== "") this.known.set(s.id, s.address);
       }
       const running = answers.filter((a) => a.response.inCluster);
-      if (running.length > 0) {
-        const listed = running.some((a) => a.response.known.some((s) => s.id === this.options.self.id));
-        if (listed) return { kind: "member" };
-        return { kind: "join", via: running.map((a) => a.address) };
-      }
+      if (running.length > 0) return this.outcomeWithRunning(running);
       if (expect > 0 && this.known.size > expect && !this.warnedCrowd) {
         this.warnedCrowd = true;
         this.options.log.error(
@@ -106,8 +144,14 @@ export class Discovery {
           "more servers than bootstrap_expect are trying to form a cluster; not bootstrapping",
         );
       }
-      if (expect > 0 && this.known.size === expect && this.allAgree(answers)) {
-        return { kind: "bootstrap", servers: this.knownList() };
+      const agreed = this.allAgree(answers);
+      if (expect > 0 && this.known.size === expect && agreed) return this.found();
+      if (this.mayFoundWithMajority(agreed)) {
+        this.options.log.warn(
+          { expect, founders: this.knownList().map((s) => s.id) },
+          "founding the cluster with a majority of bootstrap_expect; the others will join",
+        );
+        return this.found();
       }
       if (round % 20 === 0) {
         this.options.log.info({ known: this.knownList().map((s) => s.id), expect }, "waiting for servers");
@@ -123,11 +167,16 @@ export class Discovery {
       const address = via[attempt % via.length] as string;
       try {
         await new Promise<void>((resolve, reject) => {
-          this.client(address).AddServer(
+          const call = this.client(address).AddServer(
             { id: this.options.self.id, address: this.options.self.address },
             { deadline: Date.now() + 120_000 },
-            (error) => (error === null ? resolve() : reject(error)),
+            (error) => {
+              this.calls.delete(call);
+              if (error === null) resolve();
+              else reject(error);
+            },
           );
+          this.calls.add(call);
         });
         this.options.log.info({ via: address }, "added to the cluster");
         return;
@@ -138,10 +187,81 @@ export class Discovery {
     }
   }
 
+  /**
+   * While this server runs: if it has not heard from a leader for `silenceMs`, it asks the
+   * servers it knows whether a running cluster still lists it; one that does not (autopilot or
+   * an operator removed it while it was down) is asked to add it again, as Nomad's leader
+   * re-adds a server that rejoins. A server that is merely cut off finds itself listed and waits.
+   */
+  async rejoinIfRemoved(silenceMs: number): Promise<void> {
+    const node = this.options.node;
+    while (!this.stopped) {
+      await sleep(this.options.intervalMs ?? 1000);
+      if (this.stopped || node.isLeader() || node.lastContactMs() < silenceMs) continue;
+      const targets = new Set(this.options.join);
+      for (const s of node.configuration().servers) if (s.id !== this.options.self.id) targets.add(s.address);
+      const answers = (await Promise.all([...targets].map((address) => this.ask(address)))).filter(
+        (a): a is { address: string; response: DiscoverResponse__Output } =>
+          a?.response.inCluster === true && a.response.leader !== null,
+      );
+      const dropped = answers.filter((a) => !a.response.known.some((s) => s.id === this.options.self.id));
+      if (dropped.length === 0 || dropped.length < answers.length || this.stopped) continue;
+      this.options.log.warn(
+        { via: dropped.map((a) => a.address) },
+        "the running cluster no longer lists this server; asking to be added again",
+      );
+      await this.join(dropped.map((a) => a.address));
+    }
+  }
+
   close(): void {
     this.stopped = true;
+    // A pending AddServer waits for the promotion (seconds): stopping must not wait for it.
+    for (const call of this.calls) call.cancel();
+    this.calls.clear();
     for (const client of this.clients.values()) client.close();
     this.clients.clear();
+  }
+
+  private outcomeWithRunning(
+    running: ReadonlyArray<{ address: string; response: DiscoverResponse__Output }>,
+  ): DiscoveryOutcome {
+    const listing = running.find((a) => a.response.known.some((s) => s.id === this.options.self.id));
+    if (listing === undefined) return { kind: "join", via: running.map((a) => a.address) };
+    const servers = listing.response.known.map((s) => ({ id: s.id, address: s.address }));
+    if (Number(listing.response.configurationIndex) === 0) {
+      this.founded = servers;
+      return { kind: "bootstrap", servers };
+    }
+    return { kind: "member", servers };
+  }
+
+  private found(): DiscoveryOutcome {
+    const servers = this.knownList();
+    this.founded = servers;
+    return { kind: "bootstrap", servers };
+  }
+
+  /**
+   * Rule 2 (see the top of this file): a stable, agreed majority of the expected servers, decided
+   * by its smallest id only. Others copy the decider's configuration once it answers as running.
+   */
+  private mayFoundWithMajority(agreed: boolean): boolean {
+    const expect = this.options.bootstrapExpect;
+    const now = Date.now();
+    const set = JSON.stringify(this.knownList());
+    if (!agreed || this.known.size >= expect || this.known.size < Math.floor(expect / 2) + 1) {
+      this.agreedSet = "";
+      return false;
+    }
+    if (set !== this.agreedSet) {
+      this.agreedSet = set;
+      this.agreedSince = now;
+      return false;
+    }
+    const smallest = this.knownList()[0]?.id;
+    if (smallest !== this.options.self.id) return false;
+    return now - this.agreedSince >= (this.options.partialBootstrapAfterMs ?? PARTIAL_BOOTSTRAP_AFTER_MS);
   }
 
   private allAgree(answers: ReadonlyArray<{ response: DiscoverResponse__Output }>): boolean {

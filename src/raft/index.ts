@@ -1,5 +1,13 @@
 /** The public surface of Drover's Raft outside the core: what the server agent wires together. */
 
+export {
+  Autopilot,
+  type AutopilotAction,
+  type AutopilotConfig,
+  type ClusterHealth,
+  DEFAULT_AUTOPILOT_CONFIG,
+  type ServerHealth,
+} from "./autopilot.js";
 export { Discovery, type DiscoveryOutcome, type ServerAddress } from "./bootstrap.js";
 export { FaultInjector } from "./fault-injector.js";
 export {

@@ -1,5 +1,9 @@
 import * as grpc from "@grpc/grpc-js";
 import type { AddServerRequest__Output } from "../gen/proto/drover/raft/AddServerRequest.js";
+import type {
+  AutopilotHealthResponse,
+  AutopilotHealthResponse__Output,
+} from "../gen/proto/drover/raft/AutopilotHealthResponse.js";
 import type { Configuration } from "../gen/proto/drover/raft/Configuration.js";
 import type { DiscoverRequest__Output } from "../gen/proto/drover/raft/DiscoverRequest.js";
 import type { DiscoverResponse } from "../gen/proto/drover/raft/DiscoverResponse.js";
@@ -103,6 +107,32 @@ export function addRaftOperatorService(
         (client, done) => client.TransferLeadership({ targetId: call.request.targetId }, forwardMeta(), done),
       );
     },
+    AutopilotHealth: (
+      call: grpc.ServerUnaryCall<object, AutopilotHealthResponse>,
+      callback: grpc.sendUnaryData<AutopilotHealthResponse>,
+    ) => {
+      try {
+        callback(null, autopilotHealthMessage(node));
+      } catch (error) {
+        const forwarded = call.metadata.get("x-drover-forwarded").length > 0;
+        if (error instanceof NotLeaderError && error.leaderAddress !== undefined && !forwarded) {
+          const meta = new grpc.Metadata();
+          meta.set("x-drover-forwarded", "1");
+          forwarder
+            .client(error.leaderAddress)
+            .AutopilotHealth(
+              {},
+              meta,
+              (fwdError: grpc.ServiceError | null, response?: AutopilotHealthResponse__Output) => {
+                if (fwdError !== null) callback(fwdError);
+                else callback(null, response);
+              },
+            );
+          return;
+        }
+        callback(toStatus(error));
+      }
+    },
     GetConfiguration: (
       _call: grpc.ServerUnaryCall<object, Configuration>,
       callback: grpc.sendUnaryData<Configuration>,
@@ -111,6 +141,26 @@ export function addRaftOperatorService(
       callback(null, { index: conf.index, servers: conf.servers.map((s) => ({ ...s })) });
     },
   });
+}
+
+/** The leader's autopilot health as the gRPC message; NotLeaderError on a follower. */
+export function autopilotHealthMessage(node: RaftNode): AutopilotHealthResponse {
+  const health = node.autopilotHealth();
+  return {
+    healthy: health.healthy,
+    failureTolerance: health.failureTolerance,
+    servers: health.servers.map((s) => ({
+      id: s.id,
+      address: s.address,
+      voter: s.voter,
+      leader: s.leader,
+      lastContactMs: s.lastContactMs,
+      lastIndex: s.lastIndex,
+      lastTerm: health.lastTerms.get(s.id) ?? 0,
+      healthy: s.healthy,
+      stableSinceMs: s.stableSinceMs,
+    })),
+  };
 }
 
 function leaderInfo(node: RaftNode): { id: string; address: string } | null {

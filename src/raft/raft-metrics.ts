@@ -10,6 +10,8 @@ export class RaftMetrics {
   readonly leaderChanges: Counter;
   /** From propose to applied on the proposing server (what a client waits for). */
   readonly commitSeconds: Histogram;
+  readonly autopilotHealthy: Gauge;
+  readonly autopilotFailureTolerance: Gauge;
 
   constructor(metrics: AgentMetrics) {
     this.leader = metrics.gauge("drover_raft_leader", "1 while this server is the Raft leader, else 0");
@@ -23,6 +25,15 @@ export class RaftMetrics {
     this.commitSeconds = metrics.histogram(
       "drover_raft_commit_seconds",
       "Seconds from proposal to applied, on the proposing server",
+    );
+    // Set by the leader each tick (as Nomad's autopilot gauges, meaningful on the leader only).
+    this.autopilotHealthy = metrics.gauge(
+      "drover_autopilot_healthy",
+      "1 if autopilot sees every server healthy (set on the leader)",
+    );
+    this.autopilotFailureTolerance = metrics.gauge(
+      "drover_autopilot_failure_tolerance",
+      "Voters that may fail with a quorum of healthy voters left (set on the leader)",
     );
   }
 }

@@ -5,6 +5,13 @@ import type { Logger } from "../shared/log.js";
 import type { AgentMetrics } from "../shared/metrics.js";
 import { SeededRandom } from "../shared/rand.js";
 import {
+  Autopilot,
+  type AutopilotConfig,
+  type ClusterHealth,
+  DEFAULT_AUTOPILOT_CONFIG,
+  type ServerObservation,
+} from "./autopilot.js";
+import {
   BOOTSTRAP_HARD_STATE,
   bootstrapSnapshot,
   ConfChangeRejectedError,
@@ -86,6 +93,8 @@ export interface RaftNodeOptions {
   readonly maxInflightMsgs?: number | undefined;
   /** Seed of the election-timeout randomness (default: derived from the id and the clock). */
   readonly seed?: number | undefined;
+  /** Learner promotion and dead-server cleanup on the leader (default DEFAULT_AUTOPILOT_CONFIG). */
+  readonly autopilot?: AutopilotConfig | undefined;
 }
 
 export interface ServerEntry {
@@ -206,6 +215,11 @@ export class RaftNode {
   private failure: Error | undefined;
   /** When (Date.now()) the last message from the current leader arrived. */
   private lastLeaderContact = 0;
+  /** When (Date.now()) the last message from each peer arrived: autopilot's last contact. */
+  private readonly lastHeard = new Map<RaftId, number>();
+  /** When (Date.now()) this server last became leader: nobody's last contact is older for it. */
+  private leaderSince = 0;
+  private readonly autopilot: Autopilot;
   private snapshotsTaken = 0;
   /** The snapshot being written and the log compaction after it, if any (at most one at a time). */
   private snapshotWrite: Promise<void> | undefined;
@@ -238,6 +252,7 @@ export class RaftNode {
     this.fsmApplied = options.stateMachine.appliedIndex();
     this.membership = store.currentMembership();
     this.trace = LatencyTrace.fromEnv(options.log);
+    this.autopilot = new Autopilot(options.autopilot ?? DEFAULT_AUTOPILOT_CONFIG);
     this.nextSnapshotCheckAt = this.snapshotCheckAfter(Date.now());
   }
 
@@ -495,6 +510,11 @@ export class RaftNode {
     return done;
   }
 
+  /** The (base) election timeout: ELECTION_TICKS ticks. */
+  electionTimeoutMs(): number {
+    return ELECTION_TICKS * this.tickMs;
+  }
+
   /**
    * Milliseconds since this server last heard from the leader (Nomad's X-Nomad-LastContact):
    * 0 on the leader, Infinity while no leader is known.
@@ -745,6 +765,10 @@ export class RaftNode {
     const previous = this.soft;
     this.soft = soft;
     if (previous.lead !== soft.lead) {
+      if (soft.lead === this.options.id) {
+        this.leaderSince = Date.now();
+        this.autopilot.reset();
+      }
       this.metrics?.leaderChanges.inc();
       this.options.log.info({ leader: soft.lead, role: soft.role, term: this.term }, "leader changed");
       const info = { id: this.leaderId(), isSelf: soft.lead === this.options.id, term: this.term };
@@ -1043,7 +1067,7 @@ export class RaftNode {
     try {
       this.requireCore().tick();
       this.expireRequests();
-      if (this.isLeader()) this.promoteCaughtUpLearners();
+      if (this.isLeader()) this.runAutopilot();
     } catch (error) {
       this.fail(error);
       return;
@@ -1074,28 +1098,75 @@ export class RaftNode {
     }
   }
 
-  /** A learner is promoted once its log is within one batch of the leader's (Raft thesis §4.2.1). */
-  private promoteCaughtUpLearners(): void {
-    const learners = this.membership.confState.learners;
-    if (learners.length === 0) return;
-    const status = this.requireCore().status();
-    for (const id of learners) {
-      const progress = status.progress.get(id);
-      if (progress === undefined || progress.state !== "replicate") continue;
-      if (status.lastIndex - progress.match > 64) continue;
-      try {
-        this.requireCore().proposeConfChange({
-          type: "addVoter",
-          nodeId: id,
-          context: new TextEncoder().encode(this.membership.addresses[id] ?? ""),
-        });
-        this.options.log.info({ server: id, match: progress.match }, "promoting caught-up learner");
-      } catch (error) {
-        // Another change is still pending: expected, retried next tick.
-        if (!(error instanceof ConfChangeRejectedError)) throw error;
+  /**
+   * One autopilot round (every tick on the leader): observe every server, then make at most one
+   * membership change — promote a learner that has been healthy for the stabilization time, or
+   * remove a server unreachable for longer than threshold + stabilization time (autopilot.ts
+   * decides; the core refuses a second change while one is pending, and it is retried next tick).
+   */
+  private runAutopilot(): void {
+    const now = Date.now();
+    const core = this.requireCore();
+    const status = core.status();
+    const conf = this.membership.confState;
+    const observe = (id: RaftId, voter: boolean): ServerObservation => {
+      const address = this.membership.addresses[id] ?? "";
+      if (id === this.options.id) {
+        return { id, address, voter, leader: true, lastContactMs: 0, lastIndex: status.lastIndex };
       }
-      return;
+      const heard = Math.max(this.lastHeard.get(id) ?? 0, this.leaderSince);
+      const lastIndex = status.progress.get(id)?.match ?? 0;
+      return { id, address, voter, leader: false, lastContactMs: Math.max(0, now - heard), lastIndex };
+    };
+    const health = this.autopilot.observe(now, [
+      ...conf.voters.map((id) => observe(id, true)),
+      ...conf.learners.map((id) => observe(id, false)),
+    ]);
+    this.metrics?.autopilotHealthy.set(health.healthy ? 1 : 0);
+    this.metrics?.autopilotFailureTolerance.set(health.failureTolerance);
+    const action = this.autopilot.decide(now);
+    if (action === undefined) return;
+    const change: ConfChange =
+      action.kind === "promote"
+        ? {
+            type: "addVoter",
+            nodeId: action.id,
+            context: new TextEncoder().encode(this.membership.addresses[action.id] ?? ""),
+          }
+        : { type: "removeNode", nodeId: action.id, context: new Uint8Array(0) };
+    try {
+      core.proposeConfChange(change);
+      this.options.log.info(
+        { server: action.id, reason: action.reason },
+        action.kind === "promote" ? "autopilot: promoting learner" : "autopilot: removing dead server",
+      );
+    } catch (error) {
+      // Another change is still pending: expected, retried next tick.
+      if (!(error instanceof ConfChangeRejectedError)) throw error;
     }
+  }
+
+  /** The cluster's health as autopilot last saw it. Leader only (NotLeaderError elsewhere). */
+  autopilotHealth(): ClusterHealth & { readonly lastTerms: ReadonlyMap<RaftId, Term> } {
+    if (!this.isLeader()) throw this.notLeader();
+    const health = this.autopilot.health();
+    if (health === undefined) throw this.notLeader();
+    const lastTerms = new Map<RaftId, Term>();
+    for (const s of health.servers) {
+      lastTerms.set(s.id, this.termAt(s.lastIndex));
+    }
+    return { ...health, lastTerms };
+  }
+
+  /** The term of the entry at `index`, or the current term where the log no longer has it. */
+  private termAt(index: LogIndex): Term {
+    if (index < this.store.firstIndex() - 1 || index > this.store.lastIndex()) return this.term;
+    return this.store.term(index);
+  }
+
+  /** The autopilot settings in force on this server. */
+  autopilotConfiguration(): AutopilotConfig {
+    return this.autopilot.configuration;
   }
 
   // ─────────────────────────── transport events ───────────────────────────
@@ -1104,7 +1175,9 @@ export class RaftNode {
     return {
       onMessage: (message: Message) => {
         if (this.stopped) return;
-        if (message.from === this.soft.lead) this.lastLeaderContact = Date.now();
+        const now = Date.now();
+        this.lastHeard.set(message.from, now);
+        if (message.from === this.soft.lead) this.lastLeaderContact = now;
         if (this.trace !== undefined) {
           if (message.type === "appResp" && !message.reject) this.trace.onAck(message.index);
           else if (message.type === "app" && message.entries.length > 0) this.trace.onFollowerReceived();

@@ -71,6 +71,15 @@ async function start(
     snapshotThresholdEntries: 100,
     snapshotIntervalMs: 0,
     trailingLogs: 10,
+    // Three servers share one event loop here: a generous contact threshold; a short
+    // stabilization so that a joining server is promoted within the test's patience.
+    autopilot: {
+      cleanupDeadServers: false,
+      lastContactThresholdMs: 1_000,
+      serverStabilizationTimeMs: 500,
+      maxTrailingLogs: 250,
+      minQuorum: 2,
+    },
     ...overrides,
   });
   return m.raft;
@@ -184,6 +193,69 @@ describe("RaftServer (3 in one process)", () => {
         .sort(),
     ).toEqual(["s1", "s2", "s3"].filter((id) => id !== leader.node.id));
     const result = (await successor.node.propose(put("after", "2"))) as { count: number };
+    expect(result.count).toBe(2);
+  });
+
+  // A founder that never starts: its port is bound (so nothing else can take it) but serves
+  // nothing, exactly like a server that has not started yet. Whoever is missing, the other two
+  // found the cluster with the majority rule, elect, and the late founder joins as a voter.
+  for (const missing of ["s1", "s2", "s3"]) {
+    it(`elects a leader with founder ${missing} missing, and adds it as a voter when it starts late`, async () => {
+      const ms = await Promise.all(["s1", "s2", "s3"].map(member));
+      const addresses = ms.map((m) => m.address);
+      const present = ms.filter((m) => m.id !== missing);
+      const rafts = await Promise.all(present.map((m) => start(m, addresses, 3)));
+      const leader = await eventually("a leader", () => rafts.find((r) => r.node.isLeader()));
+      const result = (await leader.node.propose(put("x", "1"))) as { count: number };
+      expect(result.count).toBe(1);
+      expect(
+        leader.node
+          .configuration()
+          .servers.map((s) => s.id)
+          .sort(),
+      ).toEqual(present.map((m) => m.id));
+
+      const late = ms.find((m) => m.id === missing);
+      if (late === undefined) throw new Error("no late member");
+      const lateRaft = await start(late, addresses, 3);
+      expect(lateRaft.outcome.kind).toBe("join");
+      await eventually("the late founder is a voter everywhere", () =>
+        [...rafts, lateRaft].every((r) =>
+          r.node.configuration().servers.some((s) => s.id === missing && s.voter),
+        )
+          ? true
+          : undefined,
+      );
+      await eventually("the late founder applied the write", () =>
+        late.fsm.summary().count === 1 ? true : undefined,
+      );
+    });
+  }
+
+  it("restarts a formed cluster with one founder missing from the persisted configuration", async () => {
+    const ms = await Promise.all(["s1", "s2", "s3"].map(member));
+    const addresses = ms.map((m) => m.address);
+    const rafts = await Promise.all(ms.map((m) => start(m, addresses, 3)));
+    const leader = await eventually("a leader", () => rafts.find((r) => r.node.isLeader()));
+    await leader.node.propose(put("x", "1"));
+    await eventually("all applied", () => (ms.every((m) => m.fsm.summary().count === 1) ? true : undefined));
+    // Stop every server, then restart all but the old leader (the hardest one to lose): the two
+    // others must elect from what they persisted, without discovery.
+    for (const m of ms) {
+      await m.raft?.stop();
+      m.raft = undefined;
+    }
+    const survivors = ms.filter((m) => m.id !== leader.node.id);
+    const restarted: RaftServer[] = [];
+    // Each keeps its gRPC server (its address is in the configuration); Raft's services were
+    // removed from it on stop and are added again by the restart.
+    for (const m of survivors) m.fsm = new KvStateMachine();
+    for (const m of survivors) restarted.push(await start(m, addresses, 3));
+    expect(restarted.map((r) => r.outcome.kind)).toEqual(["initialized", "initialized"]);
+    const next = await eventually("a leader after the restart", () =>
+      restarted.find((r) => r.node.isLeader()),
+    );
+    const result = (await next.node.propose(put("y", "2"))) as { count: number };
     expect(result.count).toBe(2);
   });
 });

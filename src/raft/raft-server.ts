@@ -1,10 +1,11 @@
 import type * as grpc from "@grpc/grpc-js";
 import type { Logger } from "../shared/log.js";
 import type { AgentMetrics } from "../shared/metrics.js";
+import type { AutopilotConfig } from "./autopilot.js";
 import { Discovery, type DiscoveryOutcome } from "./bootstrap.js";
 import type { RaftId } from "./core/types.js";
 import { FaultInjector } from "./fault-injector.js";
-import { GrpcTransport } from "./grpc-transport.js";
+import { GrpcTransport, raftProto } from "./grpc-transport.js";
 import { addRaftOperatorService } from "./operator-service.js";
 import { RaftNode } from "./raft-node.js";
 import type { StateMachine } from "./state-machine.js";
@@ -33,6 +34,7 @@ export interface RaftServerOptions {
   readonly trailingLogs?: number | undefined;
   readonly requestTimeoutMs?: number | undefined;
   readonly faults?: FaultInjector | undefined;
+  readonly autopilot?: AutopilotConfig | undefined;
 }
 
 export interface RaftServer {
@@ -76,6 +78,7 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
     snapshotThresholdBytes: options.snapshotThresholdBytes,
     trailingLogs: options.trailingLogs,
     requestTimeoutMs: options.requestTimeoutMs,
+    autopilot: options.autopilot,
   });
   const discovery = new Discovery({
     self: { id: options.id, address: options.address },
@@ -94,6 +97,11 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
 
   const outcome = await discovery.discover();
   if (outcome.kind === "bootstrap") await node.bootstrap(outcome.servers);
+  if (outcome.kind === "member") {
+    // Listed but holding no state: it must be able to answer the members (votes, appends) before
+    // the leader's snapshot tells it their addresses.
+    for (const s of outcome.servers) if (s.id !== options.id) transport.setPeer(s.id, s.address);
+  }
   node.start();
   const started = node;
   let joining: Promise<void> = Promise.resolve();
@@ -102,6 +110,14 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
       options.log.error({ err: error }, "joining the cluster failed");
     });
   }
+  // Ten election timeouts without a leader: long enough that an election in progress is not
+  // mistaken for having been removed.
+  const silenceMs = 10 * node.electionTimeoutMs();
+  const rejoining = joining
+    .then(() => discovery.rejoinIfRemoved(silenceMs))
+    .catch((error: unknown) => {
+      options.log.error({ err: error }, "rejoining the cluster failed");
+    });
   return {
     node: started,
     transport,
@@ -110,8 +126,12 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
     stop: async () => {
       discovery.close();
       await joining;
+      await rejoining;
       await started.stop();
       transport.close();
+      // The gRPC server is the caller's and stays bound: a restarted Raft server adds these again.
+      options.grpcServer.removeService(raftProto().drover.raft.RaftTransport.service);
+      options.grpcServer.removeService(raftProto().drover.raft.RaftOperator.service);
     },
   };
 }

@@ -6,11 +6,13 @@ import { DroverFsm } from "../fsm/drover-fsm.js";
 import { CorruptSnapshotError } from "../fsm/errors.js";
 import { decodeSnapshotFile, encodeSnapshotFileHeader } from "../fsm/snapshot-file.js";
 import { tablesFromSnapshot, writeSnapshotStream } from "../fsm/snapshot-stream.js";
+import type { AutopilotHealthResponse__Output } from "../gen/proto/drover/raft/AutopilotHealthResponse.js";
 import type { OperatorResponse__Output } from "../gen/proto/drover/raft/OperatorResponse.js";
 import type { RaftOperatorClient } from "../gen/proto/drover/raft/RaftOperator.js";
+import type { AutopilotConfig } from "../raft/autopilot.js";
 import { ConfChangeRejectedError } from "../raft/core/index.js";
 import { raftChannelOptions } from "../raft/grpc-transport.js";
-import { LeaderForwarder } from "../raft/operator-service.js";
+import { autopilotHealthMessage, LeaderForwarder } from "../raft/operator-service.js";
 import type { RaftConfiguration } from "../raft/raft-node.js";
 import { type RaftServer, startRaftServer } from "../raft/raft-server.js";
 import { NotFoundError, NotLeaderError, ValidationError } from "../shared/errors.js";
@@ -51,6 +53,8 @@ export interface ServerAgentConfig {
   raftSnapshotIntervalMs?: number | undefined;
   raftTrailingLogs?: number | undefined;
   numSchedulers: number;
+  /** Learner promotion and dead-server cleanup (Raft's defaults when unset). */
+  autopilot?: AutopilotConfig | undefined;
   /** How long a request on a follower waits for a leader (Nomad's rpc_hold_timeout, 5 s). */
   forwardDeadlineMs?: number;
 }
@@ -71,6 +75,11 @@ export interface ServerAgentOptions {
    * src/scheduler's `schedule` against a replica, ignoring `schedule`). Default false.
    */
   inlineScheduling?: boolean;
+  /**
+   * Called once the gRPC port is bound (with the address, whose port is the bound one when the
+   * config asked for 0), before discovery or a join: the agent announces its ports then.
+   */
+  onRpcListening?: (rpcAddress: string) => void;
 }
 
 /**
@@ -147,6 +156,7 @@ export class ServerAgent {
     });
     const rpcAddress = `${config.bind}:${port}`;
     logger.info({ rpcAddress }, "gRPC listening");
+    options.onRpcListening?.(rpcAddress);
 
     const raft = await startRaftServer({
       id: config.name,
@@ -162,6 +172,7 @@ export class ServerAgent {
       snapshotThresholdEntries: config.raftSnapshotThreshold,
       snapshotIntervalMs: config.raftSnapshotIntervalMs,
       trailingLogs: config.raftTrailingLogs,
+      autopilot: config.autopilot,
     });
     const context = new RaftServerContext(
       raft.node,
@@ -441,6 +452,33 @@ export class ServerAgent {
    * Runs a membership call here when this server leads, else on the leader it knows through the
    * RaftOperator service (marked as forwarded, so the leader does not forward it again).
    */
+  /**
+   * Autopilot's view of the servers (`GET /v1/operator/autopilot/health`): the leader's, asked
+   * over the RaftOperator service when this server follows.
+   */
+  async autopilotHealth(): Promise<AutopilotHealthResponse__Output> {
+    try {
+      return autopilotHealthMessage(this.raft.node) as AutopilotHealthResponse__Output;
+    } catch (error) {
+      if (!(error instanceof NotLeaderError) || error.leaderAddress === undefined) throw error;
+      const client = this.operatorForwarder.client(error.leaderAddress);
+      const meta = new grpc.Metadata();
+      meta.set("x-drover-forwarded", "1");
+      return new Promise((resolve, reject) => {
+        client.AutopilotHealth({}, meta, (fwdError, response) => {
+          if (fwdError !== null) reject(operatorError(fwdError));
+          else if (response === undefined) reject(new Error("autopilot health: the leader sent no answer"));
+          else resolve(response);
+        });
+      });
+    }
+  }
+
+  /** The autopilot settings this server runs with (from its agent configuration). */
+  autopilotConfiguration(): AutopilotConfig {
+    return this.raft.node.autopilotConfiguration();
+  }
+
   private async onLeader<T>(
     local: () => Promise<T>,
     remote: (

@@ -149,7 +149,7 @@ describe("disconnected clients on a real cluster", () => {
     const replacementPid = await pidOf(replacement.ID);
     expect(pidAlive(originalPid)).toBe(true);
 
-    cluster.restart(host.Name);
+    await cluster.restart(host.Name);
     await node(original.NodeID, (n) => n.Status === "ready", "node ready again");
     await jobAllocs(
       cluster,
@@ -198,7 +198,7 @@ describe("disconnected clients on a real cluster", () => {
     expect(log).toContain("no server reachable for too long");
 
     // The servers come back; the client reports what it stopped.
-    for (const server of cluster.servers) cluster.restart(server.name);
+    await Promise.all(cluster.servers.map((server) => cluster.restart(server.name)));
     await cluster.waitForLeader(60_000);
     await jobAllocs(
       cluster,

@@ -376,7 +376,7 @@ describe("client agent: real tasks on a real cluster", () => {
     for (const a of before) pids.set(a.ID, await waitForFile(join(counters, a.ID), (t) => t !== "", 30_000));
 
     await cluster.kill(client.name, "SIGKILL");
-    cluster.restart(client.name);
+    await cluster.restart(client.name);
     await clientNodeId(cluster, client);
     // A job submitted after the restart runs: the restarted client follows its allocations again.
     const probe = join(dir, "after-restart.txt");
@@ -408,7 +408,7 @@ describe("client agent: real tasks on a real cluster", () => {
     // The earlier service tasks were not restarted by the failover.
     const steady = await jobAllocs(cluster, "steady", (a) => a.length === 2, "steady allocs");
     expect(steady.every((a) => a.ClientStatus === "running")).toBe(true);
-    cluster.restart("s1");
+    await cluster.restart("s1");
     await cluster.waitForLeader(60_000);
   });
 

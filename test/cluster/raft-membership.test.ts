@@ -67,7 +67,7 @@ describe("Raft membership and catch-up with real processes", () => {
     let stop = false;
     const load = drivePuts(cluster, 1_000_000, 16, "churn", { stopWhen: () => stop });
 
-    s4.start();
+    await s4.start();
     const leader = await cluster.leader();
     await eventually("s4 is a voter", 60_000, async () => {
       const reply = await leader.request("config");

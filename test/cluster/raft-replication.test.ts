@@ -92,7 +92,7 @@ describe("a 3-server Raft cluster of real processes", () => {
     await expectNothingLost(acknowledged);
 
     // The old leader comes back from its data directory and catches up.
-    oldLeader.start();
+    await oldLeader.start();
     const leaderStatus = await newLeader.status();
     await eventually("the old leader caught up", 30_000, async () => {
       const s = await oldLeader.status();
@@ -106,7 +106,7 @@ describe("a 3-server Raft cluster of real processes", () => {
     const before = await statuses();
     const count = Math.max(...before.map((s) => s.count));
     await Promise.all(servers.map((s) => s.kill9()));
-    for (const s of servers) s.start();
+    await Promise.all(servers.map((s) => s.start()));
     const leader = await cluster.leader();
     const outcomes = servers.map((s) => s.events.filter((e) => e["event"] === "started").at(-1)?.["outcome"]);
     expect(outcomes).toEqual(["initialized", "initialized", "initialized"]);

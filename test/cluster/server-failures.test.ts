@@ -113,7 +113,7 @@ describe("server agent: failures", () => {
     expectUniqueNames(mine);
     expectNoOvercommit(mine, 100, 4000);
     // The killed server comes back with its data and catches up.
-    c.restart(leader.name);
+    await c.restart(leader.name);
     await c.waitForLeader(60_000);
     // Stale blocking queries against the restarted server: each answers once its alloc table moves
     // past the last one seen; only while it is not up yet does the loop pause between attempts.

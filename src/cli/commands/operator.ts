@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { AgentUnreachableError, ApiError, type DroverClient } from "../http-client.js";
 import { CliError, json, keyValues, table } from "../output.js";
 import { action, clientFor, collect, type GlobalFlags, intFlag, withGlobals, write } from "./common.js";
+import { addAutopilotCommands } from "./operator-autopilot.js";
 
 /**
  * `drover operator raft list-peers|remove-peer|transfer-leadership`, `drover operator snapshot
@@ -255,6 +256,7 @@ export function addOperatorCommands(program: Command): void {
       }),
     );
   operator.addCommand(raft);
+  addAutopilotCommands(operator);
 
   const snapshot = new Command("snapshot").description("save and restore the cluster's state");
   withGlobals(snapshot.command("save").argument("<file>", "where to write the snapshot"), { json: false })

@@ -2,6 +2,8 @@ import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { AddServerRequest as _drover_raft_AddServerRequest, AddServerRequest__Output as _drover_raft_AddServerRequest__Output } from './drover/raft/AddServerRequest.js';
+import type { AutopilotHealthResponse as _drover_raft_AutopilotHealthResponse, AutopilotHealthResponse__Output as _drover_raft_AutopilotHealthResponse__Output } from './drover/raft/AutopilotHealthResponse.js';
+import type { AutopilotServerHealth as _drover_raft_AutopilotServerHealth, AutopilotServerHealth__Output as _drover_raft_AutopilotServerHealth__Output } from './drover/raft/AutopilotServerHealth.js';
 import type { Configuration as _drover_raft_Configuration, Configuration__Output as _drover_raft_Configuration__Output } from './drover/raft/Configuration.js';
 import type { ConfigurationServer as _drover_raft_ConfigurationServer, ConfigurationServer__Output as _drover_raft_ConfigurationServer__Output } from './drover/raft/ConfigurationServer.js';
 import type { DiscoverRequest as _drover_raft_DiscoverRequest, DiscoverRequest__Output as _drover_raft_DiscoverRequest__Output } from './drover/raft/DiscoverRequest.js';
@@ -27,6 +29,8 @@ export interface ProtoGrpcType {
   drover: {
     raft: {
       AddServerRequest: MessageTypeDefinition<_drover_raft_AddServerRequest, _drover_raft_AddServerRequest__Output>
+      AutopilotHealthResponse: MessageTypeDefinition<_drover_raft_AutopilotHealthResponse, _drover_raft_AutopilotHealthResponse__Output>
+      AutopilotServerHealth: MessageTypeDefinition<_drover_raft_AutopilotServerHealth, _drover_raft_AutopilotServerHealth__Output>
       Configuration: MessageTypeDefinition<_drover_raft_Configuration, _drover_raft_Configuration__Output>
       ConfigurationServer: MessageTypeDefinition<_drover_raft_ConfigurationServer, _drover_raft_ConfigurationServer__Output>
       DiscoverRequest: MessageTypeDefinition<_drover_raft_DiscoverRequest, _drover_raft_DiscoverRequest__Output>

@@ -3,6 +3,7 @@
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { AddServerRequest as _drover_raft_AddServerRequest, AddServerRequest__Output as _drover_raft_AddServerRequest__Output } from '../../drover/raft/AddServerRequest.js';
+import type { AutopilotHealthResponse as _drover_raft_AutopilotHealthResponse, AutopilotHealthResponse__Output as _drover_raft_AutopilotHealthResponse__Output } from '../../drover/raft/AutopilotHealthResponse.js';
 import type { Configuration as _drover_raft_Configuration, Configuration__Output as _drover_raft_Configuration__Output } from '../../drover/raft/Configuration.js';
 import type { DiscoverRequest as _drover_raft_DiscoverRequest, DiscoverRequest__Output as _drover_raft_DiscoverRequest__Output } from '../../drover/raft/DiscoverRequest.js';
 import type { DiscoverResponse as _drover_raft_DiscoverResponse, DiscoverResponse__Output as _drover_raft_DiscoverResponse__Output } from '../../drover/raft/DiscoverResponse.js';
@@ -20,6 +21,15 @@ export interface RaftOperatorClient extends grpc.Client {
   addServer(argument: _drover_raft_AddServerRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_raft_OperatorResponse__Output>): grpc.ClientUnaryCall;
   addServer(argument: _drover_raft_AddServerRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_raft_OperatorResponse__Output>): grpc.ClientUnaryCall;
   addServer(argument: _drover_raft_AddServerRequest, callback: grpc.requestCallback<_drover_raft_OperatorResponse__Output>): grpc.ClientUnaryCall;
+  
+  AutopilotHealth(argument: _drover_raft_Empty, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_raft_AutopilotHealthResponse__Output>): grpc.ClientUnaryCall;
+  AutopilotHealth(argument: _drover_raft_Empty, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_raft_AutopilotHealthResponse__Output>): grpc.ClientUnaryCall;
+  AutopilotHealth(argument: _drover_raft_Empty, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_raft_AutopilotHealthResponse__Output>): grpc.ClientUnaryCall;
+  AutopilotHealth(argument: _drover_raft_Empty, callback: grpc.requestCallback<_drover_raft_AutopilotHealthResponse__Output>): grpc.ClientUnaryCall;
+  autopilotHealth(argument: _drover_raft_Empty, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_raft_AutopilotHealthResponse__Output>): grpc.ClientUnaryCall;
+  autopilotHealth(argument: _drover_raft_Empty, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_raft_AutopilotHealthResponse__Output>): grpc.ClientUnaryCall;
+  autopilotHealth(argument: _drover_raft_Empty, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_raft_AutopilotHealthResponse__Output>): grpc.ClientUnaryCall;
+  autopilotHealth(argument: _drover_raft_Empty, callback: grpc.requestCallback<_drover_raft_AutopilotHealthResponse__Output>): grpc.ClientUnaryCall;
   
   Discover(argument: _drover_raft_DiscoverRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_raft_DiscoverResponse__Output>): grpc.ClientUnaryCall;
   Discover(argument: _drover_raft_DiscoverRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_raft_DiscoverResponse__Output>): grpc.ClientUnaryCall;
@@ -62,6 +72,8 @@ export interface RaftOperatorClient extends grpc.Client {
 export interface RaftOperatorHandlers extends grpc.UntypedServiceImplementation {
   AddServer: grpc.handleUnaryCall<_drover_raft_AddServerRequest__Output, _drover_raft_OperatorResponse>;
   
+  AutopilotHealth: grpc.handleUnaryCall<_drover_raft_Empty__Output, _drover_raft_AutopilotHealthResponse>;
+  
   Discover: grpc.handleUnaryCall<_drover_raft_DiscoverRequest__Output, _drover_raft_DiscoverResponse>;
   
   GetConfiguration: grpc.handleUnaryCall<_drover_raft_Empty__Output, _drover_raft_Configuration>;
@@ -74,6 +86,7 @@ export interface RaftOperatorHandlers extends grpc.UntypedServiceImplementation 
 
 export interface RaftOperatorDefinition extends grpc.ServiceDefinition {
   AddServer: MethodDefinition<_drover_raft_AddServerRequest, _drover_raft_OperatorResponse, _drover_raft_AddServerRequest__Output, _drover_raft_OperatorResponse__Output>
+  AutopilotHealth: MethodDefinition<_drover_raft_Empty, _drover_raft_AutopilotHealthResponse, _drover_raft_Empty__Output, _drover_raft_AutopilotHealthResponse__Output>
   Discover: MethodDefinition<_drover_raft_DiscoverRequest, _drover_raft_DiscoverResponse, _drover_raft_DiscoverRequest__Output, _drover_raft_DiscoverResponse__Output>
   GetConfiguration: MethodDefinition<_drover_raft_Empty, _drover_raft_Configuration, _drover_raft_Empty__Output, _drover_raft_Configuration__Output>
   RemoveServer: MethodDefinition<_drover_raft_RemoveServerRequest, _drover_raft_OperatorResponse, _drover_raft_RemoveServerRequest__Output, _drover_raft_OperatorResponse__Output>

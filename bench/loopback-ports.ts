@@ -2,8 +2,10 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 
 /**
- * Ports for servers started as child processes (local clusters, multi-process tests), where the
- * port must be known before the process starts (the servers' join lists name each other).
+ * Ports for the benchmark's etcd cluster, whose members must be started with every peer's URL
+ * (`--initial-cluster`) before any of them runs, and for its Drover cluster started the same way
+ * side by side. Benchmarks only: Drover's launchers and tests start agents with port 0 and read
+ * the bound ports from the agent (LocalCluster, test/cluster/fixtures/raft-cluster.ts).
  *
  * Such a port is bound here and released, and the child binds it a moment later. Asking the
  * kernel for port 0 would pick from the ephemeral range, where anything else running meanwhile
