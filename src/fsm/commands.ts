@@ -10,6 +10,7 @@ import type {
   Job,
   Nanos,
   Node,
+  NodeEvent,
   NodeStatus,
   SchedulerConfiguration,
   SchedulingEligibility,
@@ -109,6 +110,8 @@ export interface NodeDrainUpdate {
   /** When ending a drain, make the node eligible again. */
   MarkEligible: boolean;
   UpdatedAt: Nanos;
+  /** Appended to the node's events (its CreateIndex set by the FSM); null records nothing. */
+  Event: NodeEvent | null;
 }
 
 export interface NodeDrainCommand {
