@@ -193,6 +193,30 @@ export const STATIC_STRUCTURES: readonly (readonly string[])[] = [
   ["Queued", "Complete", "Failed", "Running", "Starting", "Lost", "Unknown"],
   // JobSummary
   ["JobID", "Namespace", "Summary", "Children", "CreateIndex", "ModifyIndex"],
+  // Node, since nodes carry Events (records of the shape above still decode through it)
+  [
+    "ID",
+    "SecretID",
+    "Datacenter",
+    "Name",
+    "HTTPAddr",
+    "Attributes",
+    "NodeResources",
+    "ReservedResources",
+    "Meta",
+    "NodeClass",
+    "NodePool",
+    "ComputedClass",
+    "Drivers",
+    "Status",
+    "StatusDescription",
+    "StatusUpdatedAt",
+    "SchedulingEligibility",
+    "DrainStrategy",
+    "Events",
+    "CreateIndex",
+    "ModifyIndex",
+  ],
 ];
 
 export class RecordCodec {
