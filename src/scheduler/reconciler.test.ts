@@ -77,7 +77,7 @@ describe("reconcile", () => {
       { place: 1, ignore: 4 },
     ],
     [
-      "migrate one at a time (migrate.max_parallel 1)",
+      "migrate every marked allocation (the drainer paces the marks)",
       {
         job: v0,
         allocs: allocs(v0, 5, (i) =>
@@ -89,7 +89,7 @@ describe("reconcile", () => {
             : {},
         ),
       },
-      { migrate: 1, ignore: 4 },
+      { migrate: 3, ignore: 2 },
     ],
     [
       "draining without the migrate mark waits for the drainer",
