@@ -102,8 +102,54 @@ export function nodeStub(node: Node): Record<string, unknown> {
   };
 }
 
-/** The node as the API shows it: the SecretID stays between the client and the servers. */
-export function publicNode(node: Node): Omit<Node, "SecretID"> {
-  const { SecretID: _secret, ...rest } = node;
-  return rest;
+/** A drain strategy as Nomad's JSON shows it: its deadline and start as RFC 3339 times. */
+export interface ApiDrainStrategy {
+  Deadline: number;
+  IgnoreSystemJobs: boolean;
+  ForceDeadline: string;
+  StartedAt: string;
+}
+
+export interface ApiNodeEvent {
+  Message: string;
+  Subsystem: string;
+  Details: Record<string, string>;
+  Timestamp: string;
+  CreateIndex: number;
+}
+
+export type ApiNode = Omit<Node, "SecretID" | "DrainStrategy" | "Events"> & {
+  Drain: boolean;
+  DrainStrategy: ApiDrainStrategy | null;
+  Events: ApiNodeEvent[];
+};
+
+/** Go's zero time, which Nomad shows for a time never set (a drain without a deadline). */
+const ZERO_TIME = "0001-01-01T00:00:00Z";
+
+function rfc3339(ns: number): string {
+  return ns === 0 ? ZERO_TIME : new Date(Math.floor(ns / 1e6)).toISOString();
+}
+
+/**
+ * The node as the API shows it (Nomad's JSON): the SecretID stays between the client and the
+ * servers; times of the drain and of events are RFC 3339 strings; `Drain` says whether it drains.
+ */
+export function publicNode(node: Node): ApiNode {
+  const { SecretID: _secret, DrainStrategy: drain, Events: events, ...rest } = node;
+  return {
+    ...rest,
+    Drain: drain !== null,
+    DrainStrategy:
+      drain === null
+        ? null
+        : {
+            Deadline: drain.Deadline,
+            IgnoreSystemJobs: drain.IgnoreSystemJobs,
+            ForceDeadline: rfc3339(drain.ForceDeadline),
+            StartedAt: rfc3339(drain.StartedAt),
+          },
+    // Nodes stored before nodes had events carry none.
+    Events: (Array.isArray(events) ? events : []).map((e) => ({ ...e, Timestamp: rfc3339(e.Timestamp) })),
+  };
 }
