@@ -62,6 +62,9 @@ export function applyNodeStatus(txn: StateTxn, command: NodeStatusCommand): Inde
 export function applyNodeDrain(txn: StateTxn, command: NodeDrainCommand): IndexResult {
   for (const update of command.Updates) {
     const node = requireNode(txn, update.NodeID);
+    // Entries written before the condition existed carry none (undefined): unconditional.
+    const onlyIf = update.IfDrainStartedAt;
+    if (typeof onlyIf === "number" && node.DrainStrategy?.StartedAt !== onlyIf) continue;
     let eligibility = node.SchedulingEligibility;
     if (update.DrainStrategy !== null) eligibility = "ineligible";
     else if (update.MarkEligible) eligibility = "eligible";

@@ -112,6 +112,12 @@ export interface NodeDrainUpdate {
   UpdatedAt: Nanos;
   /** Appended to the node's events (its CreateIndex set by the FSM); null records nothing. */
   Event: NodeEvent | null;
+  /**
+   * When set, the update applies only while the node still runs the drain that started at this
+   * time: the drainer's completion must not end a drain that an operator cancelled or replaced
+   * while the completion was being committed.
+   */
+  IfDrainStartedAt: Nanos | null;
 }
 
 export interface NodeDrainCommand {

@@ -126,6 +126,7 @@ export function randomCommands(seed: number, count: number): Command[] {
           MarkEligible: rand.next() < 0.5,
           UpdatedAt: now(),
           Event: null,
+          IfDrainStartedAt: null,
         },
       ],
       Evals: [],

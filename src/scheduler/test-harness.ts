@@ -213,6 +213,7 @@ export class SchedulerHarness {
           MarkEligible: markEligible,
           UpdatedAt: this.now,
           Event: null,
+          IfDrainStartedAt: null,
         },
       ],
       Evals: [],

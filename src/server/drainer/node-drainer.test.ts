@@ -86,6 +86,7 @@ class Harness {
           MarkEligible: false,
           UpdatedAt: now,
           Event: null,
+          IfDrainStartedAt: null,
         },
       ],
       Evals: [],
@@ -95,7 +96,16 @@ class Harness {
   cancel(markEligible: boolean): void {
     this.ctx.applyNow({
       type: "node-drain",
-      Updates: [{ NodeID: A, DrainStrategy: null, MarkEligible: markEligible, UpdatedAt: 0, Event: null }],
+      Updates: [
+        {
+          NodeID: A,
+          DrainStrategy: null,
+          MarkEligible: markEligible,
+          UpdatedAt: 0,
+          Event: null,
+          IfDrainStartedAt: null,
+        },
+      ],
       Evals: [],
     });
   }
@@ -373,6 +383,39 @@ describe("NodeDrainer", () => {
     expect(h.marked()).toHaveLength(1);
     expect(h.nodeA().SchedulingEligibility).toBe("eligible");
     expect(h.nodeA().Events).toEqual([]);
+  });
+
+  it("commits a completion only for the drain it saw: one replaced meanwhile goes on", () => {
+    const h = new Harness();
+    h.drain();
+    const startedAt = h.nodeA().DrainStrategy?.StartedAt as number;
+    const complete = (ifStartedAt: number) =>
+      h.ctx.applyNow({
+        type: "node-drain",
+        Updates: [
+          {
+            NodeID: A,
+            DrainStrategy: null,
+            MarkEligible: false,
+            UpdatedAt: 0,
+            Event: {
+              Message: DRAIN_EVENT_COMPLETE,
+              Subsystem: "Drain",
+              Details: {},
+              Timestamp: 0,
+              CreateIndex: 0,
+            },
+            IfDrainStartedAt: ifStartedAt,
+          },
+        ],
+        Evals: [],
+      });
+    complete(startedAt - 1_000_000);
+    expect(h.nodeA().DrainStrategy?.StartedAt).toBe(startedAt);
+    expect(h.nodeA().Events).toEqual([]);
+    complete(startedAt);
+    expect(h.nodeA().DrainStrategy).toBeNull();
+    expect(h.nodeA().Events.map((e) => e.Message)).toEqual([DRAIN_EVENT_COMPLETE]);
   });
 
   it("does nothing off the leader, and a new leader resumes from the replicated state", async () => {

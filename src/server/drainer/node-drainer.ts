@@ -1,6 +1,6 @@
 import type { Counter, Gauge } from "prom-client";
 import type { AllocDesiredTransitionCommand, Command, NodeDrainCommand } from "../../fsm/commands.js";
-import type { Evaluation, Nanos, Node } from "../../fsm/structs.js";
+import type { DrainStrategy, Evaluation, Nanos, Node } from "../../fsm/structs.js";
 import type { CancelTimer } from "../clock.js";
 import type { ServerContext } from "../context.js";
 import { jobEvaluation } from "../new-evaluation.js";
@@ -234,6 +234,7 @@ function completeCommand(nodes: readonly Node[], now: Nanos): NodeDrainCommand {
         Timestamp: now,
         CreateIndex: 0,
       },
+      IfDrainStartedAt: (node.DrainStrategy as DrainStrategy).StartedAt,
     })),
     Evals: [],
   };

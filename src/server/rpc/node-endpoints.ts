@@ -134,7 +134,12 @@ export class NodeEndpoints implements NodeApi {
         const node = state.nodeByID(nodeId);
         if (node === undefined) throw new NotFoundError(`node ${nodeId} not found`);
         const now = this.c.now();
-        const evals = drain === null ? [] : nodeEvals(state, nodeId, node.ModifyIndex, "node-drain", now);
+        // As Nomad: the drainer moves allocations (no evals to start a drain); a node made eligible
+        // again gets its node evals, so that system jobs and blocked work can use it.
+        const evals =
+          drain === null && markEligible
+            ? nodeEvals(state, nodeId, node.ModifyIndex, "node-update", now)
+            : [];
         const strategy = drain === null ? null : drainStrategyAt(drain, node.DrainStrategy, now);
         const message =
           drain === null
@@ -148,6 +153,7 @@ export class NodeEndpoints implements NodeApi {
           MarkEligible: markEligible,
           UpdatedAt: now,
           Event: { Message: message, Subsystem: "Drain", Details: {}, Timestamp: now, CreateIndex: 0 },
+          IfDrainStartedAt: null,
         };
         return (await this.c.propose({ type: "node-drain", Updates: [update], Evals: evals })).index;
       },
