@@ -231,7 +231,7 @@ describe("node drain on a 3-server cluster with real clients", () => {
     expect(Object.fromEntries(most)).toEqual({ g1: 1, g2: 1, g3: 1 });
   });
 
-  it("stops what remains at the deadline when a replacement can never become healthy", async () => {
+  it("stops what remains at the deadline when a replacement can never become healthy, across a leader failover", async () => {
     await eligibility(nodeA, "eligible");
     await send(
       "POST",
@@ -257,20 +257,29 @@ describe("node drain on a 3-server cluster with real clients", () => {
       (allocs) => allocs.filter((a) => a.ClientStatus === "running").length === 2,
       "pinned running on B",
     );
-    const server = await leader();
+    const oldLeader = await leader();
+    // The history comes from a follower: the leader is killed during the drain.
+    const follower = cluster.servers.find(
+      (s) => s.name !== oldLeader.name,
+    ) as (typeof cluster.servers)[number];
     const history = new AllocHistory(
-      server.httpUrl,
-      (await cluster.http(server, "GET", "/v1/allocations")).index,
+      follower.httpUrl,
+      (await cluster.http(follower, "GET", "/v1/allocations?stale")).index,
     );
 
-    await send("PUT", `/v1/node/${nodeB}/drain`, { DrainSpec: { Deadline: 8e9 } });
+    await send("PUT", `/v1/node/${nodeB}/drain`, { DrainSpec: { Deadline: 12e9 } });
     const draining = await node(nodeB);
     expect(draining.Drain).toBe(true);
-    expect(draining.DrainStrategy?.Deadline).toBe(8e9);
+    expect(draining.DrainStrategy?.Deadline).toBe(12e9);
     const forceAtMs = Date.parse(draining.DrainStrategy?.ForceDeadline ?? "");
-    expect(forceAtMs - Date.parse(draining.DrainStrategy?.StartedAt ?? "")).toBe(8_000);
+    expect(forceAtMs - Date.parse(draining.DrainStrategy?.StartedAt ?? "")).toBe(12_000);
 
+    // The leader that started the drain dies before the deadline: the next one must enforce it.
+    await cluster.kill(oldLeader.name);
+    expect(Date.now()).toBeLessThan(forceAtMs);
     const done = await drainComplete(nodeB);
+    expect((await leader()).name).not.toBe(oldLeader.name);
+    cluster.restart(oldLeader.name);
     expect(Date.parse(done.Events.at(-1)?.Timestamp ?? "")).toBeGreaterThanOrEqual(forceAtMs);
     await history.stopAt((await cluster.http(await leader(), "GET", "/v1/allocations")).index);
 
