@@ -29,7 +29,7 @@ interface NodeView {
     StartedAt: string;
     IgnoreSystemJobs: boolean;
   } | null;
-  Events: Array<{ Message: string; Subsystem: string; Timestamp: string }>;
+  Events: Array<{ Message: string; Subsystem: string; Details: Record<string, string>; Timestamp: string }>;
 }
 
 /**
@@ -281,6 +281,7 @@ describe("node drain on a 3-server cluster with real clients", () => {
     expect((await leader()).name).not.toBe(oldLeader.name);
     cluster.restart(oldLeader.name);
     expect(Date.parse(done.Events.at(-1)?.Timestamp ?? "")).toBeGreaterThanOrEqual(forceAtMs);
+    expect(done.Events.at(-1)?.Details).toEqual({ deadline_reached: "true" });
     await history.stopAt((await cluster.http(await leader(), "GET", "/v1/allocations")).index);
 
     // When each pinned alloc was stopped: one at once (max_parallel), the other only at the deadline.
@@ -324,5 +325,11 @@ describe("node drain on a 3-server cluster with real clients", () => {
     expect(res.stdout).toMatch(new RegExp(`: Drain complete for node ${nodeA.slice(0, 8)}$`, "m"));
     expect(lines.at(-1)).toMatch(new RegExp(`: All allocations on node ${nodeA.slice(0, 8)} have stopped$`));
     expect((await node(nodeA)).DrainStrategy).toBeNull();
+
+    // -self, asked of client A's own agent: its node.
+    const self = await drover(clientA.httpUrl, ["node", "drain", "-disable", "-self"]);
+    expect(self.status, self.stderr).toBe(0);
+    expect(self.stdout).toBe(`Node "${nodeA.slice(0, 8)}" drain strategy unset\n`);
+    expect((await node(nodeA)).SchedulingEligibility).toBe("eligible");
   });
 });

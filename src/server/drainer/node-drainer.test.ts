@@ -341,6 +341,12 @@ describe("NodeDrainer", () => {
     await h.settle();
     expect(h.marked("one")).toHaveLength(3);
     expect(h.marked("step").map((a) => a.ID)).toEqual([step?.ID]);
+    h.replaceMarked();
+    await h.settle();
+    expect(h.nodeA().DrainStrategy).toBeNull();
+    expect(h.nodeA().Events.map((e) => [e.Message, e.Details])).toEqual([
+      [DRAIN_EVENT_COMPLETE, { deadline_reached: "true" }],
+    ]);
   });
 
   it("forces everything off at once with a negative deadline", async () => {

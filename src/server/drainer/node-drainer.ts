@@ -1,6 +1,12 @@
 import type { Counter, Gauge } from "prom-client";
 import type { AllocDesiredTransitionCommand, Command, NodeDrainCommand } from "../../fsm/commands.js";
-import type { DrainStrategy, Evaluation, Nanos, Node } from "../../fsm/structs.js";
+import {
+  type DrainStrategy,
+  drainDeadlineReached,
+  type Evaluation,
+  type Nanos,
+  type Node,
+} from "../../fsm/structs.js";
 import type { CancelTimer } from "../clock.js";
 import type { ServerContext } from "../context.js";
 import { jobEvaluation } from "../new-evaluation.js";
@@ -218,24 +224,31 @@ export class NodeDrainer {
   }
 }
 
-/** Ends the drains of `nodes`: strategy cleared, node left ineligible, "Node drain complete". */
+/**
+ * Ends the drains of `nodes`: strategy cleared, node left ineligible, "Node drain complete" (with
+ * Nomad's `deadline_reached` detail when the deadline forced the end). Each update holds only for
+ * the drain it ends (IfDrainStartedAt).
+ */
 function completeCommand(nodes: readonly Node[], now: Nanos): NodeDrainCommand {
   return {
     type: "node-drain",
-    Updates: nodes.map((node) => ({
-      NodeID: node.ID,
-      DrainStrategy: null,
-      MarkEligible: false,
-      UpdatedAt: now,
-      Event: {
-        Message: DRAIN_EVENT_COMPLETE,
-        Subsystem: "Drain",
-        Details: {},
-        Timestamp: now,
-        CreateIndex: 0,
-      },
-      IfDrainStartedAt: (node.DrainStrategy as DrainStrategy).StartedAt,
-    })),
+    Updates: nodes.map((node) => {
+      const strategy = node.DrainStrategy as DrainStrategy;
+      return {
+        NodeID: node.ID,
+        DrainStrategy: null,
+        MarkEligible: false,
+        UpdatedAt: now,
+        Event: {
+          Message: DRAIN_EVENT_COMPLETE,
+          Subsystem: "Drain",
+          Details: drainDeadlineReached(strategy, now) ? { deadline_reached: "true" } : {},
+          Timestamp: now,
+          CreateIndex: 0,
+        },
+        IfDrainStartedAt: strategy.StartedAt,
+      };
+    }),
     Evals: [],
   };
 }
