@@ -92,6 +92,16 @@ describe("reconcile", () => {
       { migrate: 3, ignore: 2 },
     ],
     [
+      "a marked allocation migrates even once its node stopped draining",
+      {
+        job: v0,
+        allocs: allocs(v0, 5, (i) =>
+          i === 0 ? { DesiredTransition: { Migrate: true, Reschedule: false, ForceReschedule: false } } : {},
+        ),
+      },
+      { migrate: 1, ignore: 4 },
+    ],
+    [
       "draining without the migrate mark waits for the drainer",
       { job: v0, allocs: allocs(v0, 5, () => ({ NodeID: "drain" })) },
       { ignore: 5 },

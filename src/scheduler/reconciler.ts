@@ -356,7 +356,9 @@ class GroupReconciler {
       }
       if (lost) {
         this.slots.push({ alloc, kind: "lost" });
-      } else if (tainted && alloc.DesiredTransition.Migrate) {
+      } else if (alloc.DesiredTransition.Migrate) {
+        // As Nomad's filterByTainted: a marked allocation migrates even if its node's drain ended
+        // meanwhile (the drainer had already decided it moves).
         this.slots.push({ alloc, kind: "migrate" });
       } else {
         this.slots.push({ alloc, kind: "untainted" });
