@@ -115,17 +115,50 @@ export function nodeStub(node: Node): Record<string, unknown> {
 // Drover keeps every instant as Unix nanoseconds; where Nomad's field is a Go time.Time, the API
 // answers an RFC 3339 string (nomad-time.ts), and Node.StatusUpdatedAt is Unix seconds, as Nomad's.
 
-/** The node as the API shows it: the SecretID stays between the client and the servers. */
-export function publicNode(node: Node): Record<string, unknown> {
-  const { SecretID: _secret, ...rest } = node;
-  const drain = node.DrainStrategy;
+/** A drain strategy as Nomad's JSON shows it: its deadline and start as RFC 3339 times. */
+export interface ApiDrainStrategy {
+  Deadline: number;
+  IgnoreSystemJobs: boolean;
+  ForceDeadline: string;
+  StartedAt: string;
+}
+
+export interface ApiNodeEvent {
+  Message: string;
+  Subsystem: string;
+  Details: Record<string, string>;
+  Timestamp: string;
+  CreateIndex: number;
+}
+
+export type ApiNode = Omit<Node, "SecretID" | "DrainStrategy" | "Events"> & {
+  Drain: boolean;
+  DrainStrategy: ApiDrainStrategy | null;
+  Events: ApiNodeEvent[];
+};
+
+/**
+ * The node as the API shows it (Nomad's JSON): the SecretID stays between the client and the
+ * servers; times of the drain and of events are RFC 3339 strings, StatusUpdatedAt is Unix seconds;
+ * `Drain` says whether it drains.
+ */
+export function publicNode(node: Node): ApiNode {
+  const { SecretID: _secret, DrainStrategy: drain, Events: events, ...rest } = node;
   return {
     ...rest,
     StatusUpdatedAt: Math.floor(node.StatusUpdatedAt / 1e9),
+    Drain: drain !== null,
     DrainStrategy:
       drain === null
         ? null
-        : { ...drain, ForceDeadline: rfc3339(drain.ForceDeadline), StartedAt: rfc3339(drain.StartedAt) },
+        : {
+            Deadline: drain.Deadline,
+            IgnoreSystemJobs: drain.IgnoreSystemJobs,
+            ForceDeadline: rfc3339(drain.ForceDeadline),
+            StartedAt: rfc3339(drain.StartedAt),
+          },
+    // Nodes stored before nodes had events carry none.
+    Events: (Array.isArray(events) ? events : []).map((e) => ({ ...e, Timestamp: rfc3339(e.Timestamp) })),
   };
 }
 

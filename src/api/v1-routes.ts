@@ -331,44 +331,19 @@ export function v1Router(deps: V1Deps, router = new Router<Handler>()): Router<H
       res.meta,
     );
   });
-  router.add(
-    "POST",
-    "/v1/node/:id/drain",
-    async (req) => {
-      const body = bodyObject(req);
-      const spec = body["DrainSpec"];
-      let drain: DrainStrategy | null = null;
-      if (spec !== undefined && spec !== null) {
-        if (typeof spec !== "object" || Array.isArray(spec)) {
-          throw new ValidationError("DrainSpec must be an object", "request body");
-        }
-        const { Deadline: deadline = 0, IgnoreSystemJobs: ignoreSystem = false } = spec as Record<
-          string,
-          unknown
-        >;
-        if (typeof deadline !== "number" || !Number.isInteger(deadline) || deadline < -1) {
-          throw new ValidationError(
-            "DrainSpec.Deadline must be an integer number of nanoseconds >= -1",
-            "request body",
-          );
-        }
-        if (typeof ignoreSystem !== "boolean") {
-          throw new ValidationError("DrainSpec.IgnoreSystemJobs must be a boolean", "request body");
-        }
-        const now = deps.nowNs();
-        drain = {
-          Deadline: deadline,
-          IgnoreSystemJobs: ignoreSystem,
-          ForceDeadline: deadline > 0 ? now + deadline : deadline < 0 ? now : 0,
-          StartedAt: now,
-        };
-      }
-      const markEligible = body["MarkEligible"] === true;
-      const index = await api.nodeUpdateDrain(req.params["id"] as string, drain, markEligible);
-      return ok({ Index: index, NodeModifyIndex: index, EvalIDs: [], EvalCreateIndex: 0 });
-    },
-    NODE_DRAIN,
-  );
+  const drain = async (req: ApiRequest): Promise<ApiResponse> => {
+    const body = bodyObject(req);
+    const markEligible = body["MarkEligible"] ?? false;
+    if (typeof markEligible !== "boolean") {
+      throw new ValidationError("MarkEligible must be a boolean", "request body");
+    }
+    validateDrainMeta(body["Meta"]);
+    const drain = drainSpec(body["DrainSpec"]);
+    const index = await api.nodeUpdateDrain(req.params["id"] as string, drain, markEligible);
+    return ok({ Index: index, NodeModifyIndex: index, EvalIDs: [], EvalCreateIndex: 0 });
+  };
+  router.add("POST", "/v1/node/:id/drain", drain, NODE_DRAIN);
+  router.add("PUT", "/v1/node/:id/drain", drain, NODE_DRAIN);
   router.add(
     "POST",
     "/v1/node/:id/eligibility",
@@ -437,4 +412,38 @@ export function v1Router(deps: V1Deps, router = new Router<Handler>()): Router<H
   });
 
   return router;
+}
+
+/**
+ * Nomad's DrainSpec (null ends the drain): Deadline in nanoseconds, negative to force now, 0 for
+ * no deadline. The server sets StartedAt and ForceDeadline from its own clock.
+ */
+function drainSpec(spec: unknown): DrainStrategy | null {
+  if (spec === undefined || spec === null) return null;
+  if (typeof spec !== "object" || Array.isArray(spec)) {
+    throw new ValidationError("DrainSpec must be an object", "request body");
+  }
+  const { Deadline: deadline = 0, IgnoreSystemJobs: ignoreSystem = false } = spec as Record<string, unknown>;
+  if (typeof deadline !== "number" || !Number.isSafeInteger(deadline)) {
+    throw new ValidationError(
+      "DrainSpec.Deadline must be an integer number of nanoseconds (negative forces, 0 is no deadline)",
+      "request body",
+    );
+  }
+  if (typeof ignoreSystem !== "boolean") {
+    throw new ValidationError("DrainSpec.IgnoreSystemJobs must be a boolean", "request body");
+  }
+  return { Deadline: deadline, IgnoreSystemJobs: ignoreSystem, ForceDeadline: 0, StartedAt: 0 };
+}
+
+/** Nomad's drain Meta: string values (accepted for compatibility, not stored). */
+function validateDrainMeta(meta: unknown): void {
+  if (meta === undefined || meta === null) return;
+  if (
+    typeof meta !== "object" ||
+    Array.isArray(meta) ||
+    Object.values(meta).some((v) => typeof v !== "string")
+  ) {
+    throw new ValidationError("Meta must be an object of strings", "request body");
+  }
 }

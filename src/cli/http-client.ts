@@ -179,7 +179,23 @@ export type NodeStub = Pick<
   | "ModifyIndex"
 > & { Drain: boolean };
 
-export type PublicNode = Omit<Node, "SecretID">;
+/** A node as `GET /v1/node/:id` answers it (Nomad's JSON: drain and event times in RFC 3339). */
+export type PublicNode = Omit<Node, "SecretID" | "DrainStrategy" | "Events"> & {
+  Drain: boolean;
+  DrainStrategy: {
+    Deadline: number;
+    IgnoreSystemJobs: boolean;
+    ForceDeadline: string;
+    StartedAt: string;
+  } | null;
+  Events: {
+    Message: string;
+    Subsystem: string;
+    Details: Record<string, string>;
+    Timestamp: string;
+    CreateIndex: number;
+  }[];
+};
 export type VariableMeta = Omit<Variable, "Items">;
 
 /** Nomad's JobPlanResponse as `POST /v1/job/:id/plan` answers it. */

@@ -9,7 +9,7 @@ import type {
 } from "./commands.js";
 import { InvalidCommandError } from "./errors.js";
 import type { StateTxn } from "./state-txn.js";
-import type { Node } from "./structs.js";
+import { MAX_RETAINED_NODE_EVENTS, type Node, type NodeEvent } from "./structs.js";
 
 /**
  * Node registration (Nomad upsertNodeTxn): a re-registering node keeps what the servers decided
@@ -25,6 +25,7 @@ export function applyNodeRegister(txn: StateTxn, command: NodeRegisterCommand): 
       ...node,
       DrainStrategy: existing?.DrainStrategy ?? node.DrainStrategy,
       SchedulingEligibility: existing?.SchedulingEligibility ?? node.SchedulingEligibility,
+      Events: existing === undefined ? nodeEvents(node) : nodeEvents(existing),
       CreateIndex: existing?.CreateIndex ?? txn.index,
       ModifyIndex: txn.index,
     });
@@ -61,6 +62,9 @@ export function applyNodeStatus(txn: StateTxn, command: NodeStatusCommand): Inde
 export function applyNodeDrain(txn: StateTxn, command: NodeDrainCommand): IndexResult {
   for (const update of command.Updates) {
     const node = requireNode(txn, update.NodeID);
+    // Entries written before the condition existed carry none (undefined): unconditional.
+    const onlyIf = update.IfDrainStartedAt;
+    if (typeof onlyIf === "number" && node.DrainStrategy?.StartedAt !== onlyIf) continue;
     let eligibility = node.SchedulingEligibility;
     if (update.DrainStrategy !== null) eligibility = "ineligible";
     else if (update.MarkEligible) eligibility = "eligible";
@@ -69,6 +73,10 @@ export function applyNodeDrain(txn: StateTxn, command: NodeDrainCommand): IndexR
       DrainStrategy: update.DrainStrategy,
       SchedulingEligibility: eligibility,
       StatusUpdatedAt: update.UpdatedAt,
+      Events:
+        update.Event === null
+          ? nodeEvents(node)
+          : appendEvent(nodeEvents(node), { ...update.Event, CreateIndex: txn.index }),
       ModifyIndex: txn.index,
     });
   }
@@ -91,6 +99,19 @@ export function applyNodeEligibility(txn: StateTxn, command: NodeEligibilityComm
   }
   upsertEvals(txn, command.Evals);
   return { Index: txn.index };
+}
+
+/**
+ * A node's events. Records stored before nodes had events, and nodes registered by older clients,
+ * carry none: the field is absent there, which means an empty list (not a broken invariant).
+ */
+function nodeEvents(node: Node): NodeEvent[] {
+  const events = (node as Partial<Node>).Events;
+  return Array.isArray(events) ? events : [];
+}
+
+function appendEvent(events: readonly NodeEvent[], event: NodeEvent): NodeEvent[] {
+  return [...events, event].slice(-MAX_RETAINED_NODE_EVENTS);
 }
 
 function requireNode(txn: StateTxn, id: string): Node {

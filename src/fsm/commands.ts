@@ -11,6 +11,7 @@ import type {
   Job,
   Nanos,
   Node,
+  NodeEvent,
   NodeStatus,
   SchedulerConfiguration,
   SchedulingEligibility,
@@ -110,6 +111,14 @@ export interface NodeDrainUpdate {
   /** When ending a drain, make the node eligible again. */
   MarkEligible: boolean;
   UpdatedAt: Nanos;
+  /** Appended to the node's events (its CreateIndex set by the FSM); null records nothing. */
+  Event: NodeEvent | null;
+  /**
+   * When set, the update applies only while the node still runs the drain that started at this
+   * time: the drainer's completion must not end a drain that an operator cancelled or replaced
+   * while the completion was being committed.
+   */
+  IfDrainStartedAt: Nanos | null;
 }
 
 export interface NodeDrainCommand {

@@ -140,6 +140,7 @@ export function mockNode(overrides: Partial<Node> = {}): Node {
     StatusUpdatedAt: 0,
     SchedulingEligibility: "eligible",
     DrainStrategy: null,
+    Events: [],
     CreateIndex: 0,
     ModifyIndex: 0,
     ...overrides,

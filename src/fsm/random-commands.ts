@@ -125,6 +125,8 @@ export function randomCommands(seed: number, count: number): Command[] {
               : { Deadline: 1, IgnoreSystemJobs: false, ForceDeadline: 0, StartedAt: now() },
           MarkEligible: rand.next() < 0.5,
           UpdatedAt: now(),
+          Event: null,
+          IfDrainStartedAt: null,
         },
       ],
       Evals: [],

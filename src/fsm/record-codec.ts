@@ -231,6 +231,30 @@ export const STATIC_STRUCTURES: readonly (readonly string[])[] = [
   ],
   // AllocState
   ["Field", "Value", "Time"],
+  // Node, since nodes carry Events (records of the shape above still decode through it)
+  [
+    "ID",
+    "SecretID",
+    "Datacenter",
+    "Name",
+    "HTTPAddr",
+    "Attributes",
+    "NodeResources",
+    "ReservedResources",
+    "Meta",
+    "NodeClass",
+    "NodePool",
+    "ComputedClass",
+    "Drivers",
+    "Status",
+    "StatusDescription",
+    "StatusUpdatedAt",
+    "SchedulingEligibility",
+    "DrainStrategy",
+    "Events",
+    "CreateIndex",
+    "ModifyIndex",
+  ],
 ];
 
 export class RecordCodec {

@@ -313,14 +313,32 @@ export interface NodeReservedResources {
   Networks: { ReservedHostPorts: string };
 }
 
+/**
+ * Nomad's DrainStrategy (its DrainSpec fields plus when the drain started and must end). The
+ * leader's drainer marks allocations for migration until none remain, then clears it.
+ */
 export interface DrainStrategy {
-  /** How long to wait for allocations to migrate; -1 means force now, 0 means no deadline. */
+  /** How long to wait for allocations to migrate; -1 (any negative) forces now, 0 means no deadline. */
   Deadline: Nanos;
   IgnoreSystemJobs: boolean;
   /** Absolute time at which remaining allocs are stopped (0 = none). */
   ForceDeadline: Nanos;
   StartedAt: Nanos;
 }
+
+/** Something the servers recorded about a node (Nomad's NodeEvent), shown by `GET /v1/node/:id`. */
+export interface NodeEvent {
+  Message: string;
+  /** "Drain", "Cluster", ... (Nomad's subsystems). */
+  Subsystem: string;
+  Details: Record<string, string>;
+  Timestamp: Nanos;
+  /** Set by the FSM: the Raft index that recorded the event. */
+  CreateIndex: number;
+}
+
+/** Nomad's MaxRetainedNodeEvents: a node keeps its latest events only. */
+export const MAX_RETAINED_NODE_EVENTS = 10;
 
 export interface Node {
   ID: string;
@@ -343,6 +361,8 @@ export interface Node {
   StatusUpdatedAt: Nanos;
   SchedulingEligibility: SchedulingEligibility;
   DrainStrategy: DrainStrategy | null;
+  /** The servers' record of what happened to the node, oldest first, at most MAX_RETAINED_NODE_EVENTS. */
+  Events: NodeEvent[];
   CreateIndex: number;
   ModifyIndex: number;
 }
@@ -717,6 +737,15 @@ export function allocTerminal(alloc: Pick<Allocation, "DesiredStatus" | "ClientS
 /** The client ended the allocation (it no longer uses resources on its node). */
 export function allocClientTerminal(alloc: Pick<Allocation, "ClientStatus">): boolean {
   return isTerminalClientStatus(alloc.ClientStatus);
+}
+
+/**
+ * Whether a drain must now stop everything left on its node (Nomad's DrainStrategy.DeadlineTime):
+ * a negative Deadline forces at once, 0 never forces, a positive one forces from ForceDeadline.
+ */
+export function drainDeadlineReached(strategy: DrainStrategy, now: Nanos): boolean {
+  if (strategy.Deadline < 0) return true;
+  return strategy.Deadline > 0 && now >= strategy.ForceDeadline;
 }
 
 export function isTerminalEvalStatus(status: EvalStatus): boolean {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Job, Node } from "../fsm/structs.js";
+import type { Allocation, Job, Node } from "../fsm/structs.js";
 import { allocIndexFromName } from "../fsm/structs.js";
 import {
   ALLOC_LOST,
@@ -272,22 +272,36 @@ describe("reconciler through the service scheduler", () => {
     expect(nextDelay(alloc([5e9]), { ...policy, DelayFunction: "constant" })).toBe(5e9);
   });
 
-  it("migrates allocations off a draining node migrate.max_parallel at a time", () => {
+  it("migrates every marked allocation off a draining node at once: the drainer paces the marks", () => {
     const { h, job } = setup(1, mockJob("j", { TaskGroups: [mockGroup("web", { Count: 3 })] }));
     h.registerNodes(mockNode("node-new"));
     const drained = "node-000";
     h.drainNode(drained, { Deadline: 3600e9, IgnoreSystemJobs: false, ForceDeadline: 0, StartedAt: h.now });
-    h.markForMigration(h.liveAllocs(job));
+    const [first, ...rest] = h.liveAllocs(job);
+    h.markForMigration([first as Allocation]);
     h.process(h.evalFor(job, { TriggeredBy: "node-drain" }));
     expect(stops(h)).toEqual([expect.objectContaining({ why: ALLOC_MIGRATING })]);
-    // The replacement is pending: the next eval waits for it.
+    expect(h.liveAllocs(job).filter((a) => a.NodeID === "node-new")).toHaveLength(1);
+    // Unmarked allocations stay until the drainer marks them.
     expect(h.process(h.evalFor(job)).plan).toBeNull();
-    h.clientUpdate(
-      h.liveAllocs(job).filter((a) => a.NodeID === "node-new"),
-      { ClientStatus: "running" },
-    );
-    h.process(h.evalFor(job));
-    expect(h.liveAllocs(job).filter((a) => a.NodeID === "node-new")).toHaveLength(2);
+    h.markForMigration(rest);
+    h.process(h.evalFor(job, { TriggeredBy: "node-drain" }));
+    expect(h.liveAllocs(job).map((a) => a.NodeID)).toEqual(["node-new", "node-new", "node-new"]);
+  });
+
+  it("stops a marked allocation even when its replacement fits nowhere", () => {
+    const { h, job } = setup(1, mockJob("j", { TaskGroups: [mockGroup("web", { Count: 2 })] }));
+    h.drainNode("node-000", {
+      Deadline: 3600e9,
+      IgnoreSystemJobs: false,
+      ForceDeadline: 0,
+      StartedAt: h.now,
+    });
+    h.markForMigration(h.liveAllocs(job));
+    const result = h.process(h.evalFor(job, { TriggeredBy: "node-drain" }));
+    expect(stops(h).map((s) => s.why)).toEqual([ALLOC_MIGRATING, ALLOC_MIGRATING]);
+    expect(h.liveAllocs(job)).toEqual([]);
+    expect(result.eval.FailedTGAllocs).toHaveProperty("web");
   });
 
   it("stops everything when the job is stopped", () => {

@@ -77,7 +77,7 @@ describe("reconcile", () => {
       { place: 1, ignore: 4 },
     ],
     [
-      "migrate one at a time (migrate.max_parallel 1)",
+      "migrate every marked allocation (the drainer paces the marks)",
       {
         job: v0,
         allocs: allocs(v0, 5, (i) =>
@@ -87,6 +87,16 @@ describe("reconcile", () => {
                 DesiredTransition: { Migrate: true, Reschedule: false, ForceReschedule: false },
               }
             : {},
+        ),
+      },
+      { migrate: 3, ignore: 2 },
+    ],
+    [
+      "a marked allocation migrates even once its node stopped draining",
+      {
+        job: v0,
+        allocs: allocs(v0, 5, (i) =>
+          i === 0 ? { DesiredTransition: { Migrate: true, Reschedule: false, ForceReschedule: false } } : {},
         ),
       },
       { migrate: 1, ignore: 4 },

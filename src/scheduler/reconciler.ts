@@ -406,7 +406,9 @@ class GroupReconciler {
       }
       if (lost) {
         this.slots.push({ alloc, kind: "lost" });
-      } else if (tainted && alloc.DesiredTransition.Migrate) {
+      } else if (alloc.DesiredTransition.Migrate) {
+        // As Nomad's filterByTainted: a marked allocation migrates even if its node's drain ended
+        // meanwhile (the drainer had already decided it moves).
         this.slots.push({ alloc, kind: "migrate" });
       } else {
         this.slots.push({ alloc, kind: "untainted" });
@@ -692,28 +694,18 @@ class GroupReconciler {
   }
 
   /**
-   * 4. Migrate marked allocations off draining nodes, migrate.max_parallel at a time; replacements
-   * of earlier migrations that have not started yet count against it.
+   * 4. Migrate marked allocations off draining nodes (Nomad's computeMigrations): each one is
+   * stopped and replaced. The drainer paces the marks (migrate.max_parallel per group, the rest at
+   * the deadline), so every mark is acted on at once; the stop stands even when no node takes the
+   * replacement (which then waits as a queued placement), or a drain's deadline could not end it.
    */
   private migrate(): void {
     const migrating = this.slots.filter((s) => s.kind === "migrate");
-    if (migrating.length === 0) return;
-    const migrated = new Set(
-      this.input.allocs.filter((a) => a.DesiredDescription === ALLOC_MIGRATING).map((a) => a.ID),
-    );
-    const inFlight = this.allocs.filter(
-      (a) => a.DesiredStatus === "run" && a.ClientStatus === "pending" && migrated.has(a.PreviousAllocation),
-    ).length;
-    let budget = Math.max(0, (this.group.Migrate?.MaxParallel ?? 1) - inFlight);
     migrating.sort((a, b) => allocIndexFromName(a.alloc.Name) - allocIndexFromName(b.alloc.Name));
     for (const slot of migrating) {
-      if (budget <= 0) {
-        this.desired.ignore++;
-        continue;
-      }
-      budget--;
       this.desired.migrate++;
-      this.place(slot.alloc.Name, slot.alloc, { description: ALLOC_MIGRATING });
+      this.result.stops.push({ alloc: slot.alloc, description: ALLOC_MIGRATING });
+      this.place(slot.alloc.Name, slot.alloc, null);
     }
   }
 

@@ -61,11 +61,24 @@ describe("system scheduler", () => {
     ).toEqual(["node-0", "node-new"]);
   });
 
-  it("stops allocations on nodes that drain or stop meeting the constraints", () => {
+  it("keeps a draining node's allocations until the drainer marks them for migration", () => {
+    const { h } = setup(2);
+    const job = h.registerJob(mockSystemJob());
+    h.process(h.evalFor(job));
+    h.drainNode("node-0", { Deadline: 0, IgnoreSystemJobs: false, ForceDeadline: 0, StartedAt: 0 });
+    expect(h.process(h.evalFor(job)).plan).toBeNull();
+    h.markForMigration(h.liveAllocs(job).filter((a) => a.NodeID === "node-0"));
+    h.process(h.evalFor(job));
+    expect(lastStops(h).map((a) => [a.NodeID, a.DesiredDescription])).toEqual([["node-0", ALLOC_MIGRATING]]);
+    expect(h.liveAllocs(job).map((a) => a.NodeID)).toEqual(["node-1"]);
+  });
+
+  it("stops allocations on nodes that drain (once marked) or stop meeting the constraints", () => {
     const { h } = setup(3);
     const job = h.registerJob(mockSystemJob());
     h.process(h.evalFor(job));
     h.drainNode("node-0", { Deadline: 0, IgnoreSystemJobs: false, ForceDeadline: 0, StartedAt: 0 });
+    h.markForMigration(h.liveAllocs(job).filter((a) => a.NodeID === "node-0"));
     h.registerNodes(mockNode("node-1", { Attributes: { "kernel.name": "darwin" } }));
     h.process(h.evalFor(job));
     const why = Object.fromEntries(lastStops(h).map((a) => [a.NodeID, a.DesiredDescription]));

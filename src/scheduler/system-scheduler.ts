@@ -160,7 +160,9 @@ class SystemScheduler {
         builder.appendStop(alloc, ALLOC_NOT_NEEDED);
         continue;
       }
-      if (node.DrainStrategy !== null && !node.DrainStrategy.IgnoreSystemJobs) {
+      // A draining node's system allocations go when the leader's drainer marks them (after
+      // everything else has left the node, or at the deadline), as in Nomad; until then they stay.
+      if (node.DrainStrategy !== null && alloc.DesiredTransition.Migrate) {
         builder.appendStop(alloc, ALLOC_MIGRATING);
         continue;
       }

@@ -66,6 +66,7 @@ export function mockNode(id: string, overrides: Partial<Node> = {}): Node {
     StatusUpdatedAt: 0,
     SchedulingEligibility: "eligible",
     DrainStrategy: null,
+    Events: [],
     CreateIndex: 1,
     ModifyIndex: 1,
     ...overrides,

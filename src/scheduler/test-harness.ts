@@ -206,7 +206,16 @@ export class SchedulerHarness {
   drainNode(nodeId: string, strategy: DrainStrategy | null, markEligible = false): void {
     this.apply({
       type: "node-drain",
-      Updates: [{ NodeID: nodeId, DrainStrategy: strategy, MarkEligible: markEligible, UpdatedAt: this.now }],
+      Updates: [
+        {
+          NodeID: nodeId,
+          DrainStrategy: strategy,
+          MarkEligible: markEligible,
+          UpdatedAt: this.now,
+          Event: null,
+          IfDrainStartedAt: null,
+        },
+      ],
       Evals: [],
     });
   }

@@ -9,6 +9,7 @@ import type { CancelTimer } from "./clock.js";
 import { commandEffects } from "./command-effects.js";
 import type { ServerContext } from "./context.js";
 import { DeploymentWatcher } from "./deployment-watcher.js";
+import { NodeDrainer } from "./drainer/node-drainer.js";
 import {
   DEFAULT_EVAL_BROKER_CONFIG,
   EvalBroker,
@@ -60,8 +61,8 @@ export const CORE_JOB_PRIORITY = 200;
  * On establish: a Raft barrier (the FSM has applied everything committed before leadership),
  * then, in one synchronous step, the broker and blocked evals are rebuilt from that state and the
  * applied-command hook goes live, so no eval falls between the restore and the hook. Then the
- * plan applier, heartbeat timers (failover TTL for every node), periodic launches, the failed-eval
- * reaper, the cancel reaper and the GC timer start. On revoke all of it stops and is flushed.
+ * plan applier, heartbeat timers (failover TTL for every node), periodic launches, the deployment
+ * watcher, the node drainer, the failed-eval reaper, the cancel reaper and the GC timer start. On revoke all of it stops and is flushed.
  */
 export class Leader {
   readonly broker: EvalBroker;
@@ -71,6 +72,7 @@ export class Leader {
   readonly heartbeats: HeartbeatTimers;
   readonly periodic: PeriodicDispatcher;
   readonly deployments: DeploymentWatcher;
+  readonly drainer: NodeDrainer;
   /** The broker and plan queue as workers (local, or via the agent's gRPC endpoints) use them. */
   readonly client: LocalLeaderClient;
 
@@ -93,6 +95,7 @@ export class Leader {
     this.heartbeats = new HeartbeatTimers(ctx, config.heartbeat);
     this.periodic = new PeriodicDispatcher(ctx);
     this.deployments = new DeploymentWatcher(ctx);
+    this.drainer = new NodeDrainer(ctx);
     this.client = new LocalLeaderClient(ctx, this.broker, this.plans);
     this.broker.setCancelableListener(() => this.scheduleCancel());
     this.blocked.setDuplicateListener(() => this.scheduleCancel());
@@ -119,6 +122,7 @@ export class Leader {
     this.heartbeats.setEnabled(true);
     this.periodic.setEnabled(true);
     this.deployments.setEnabled(true);
+    this.drainer.setEnabled(true);
     this.startFailedReaper();
     this.every(this.config.failedUnblockIntervalMs, () => this.blocked.unblockFailed());
     if (this.config.gcIntervalMs > 0) this.every(this.config.gcIntervalMs, () => this.enqueueCoreEvals());
@@ -141,6 +145,7 @@ export class Leader {
     this.heartbeats.setEnabled(false);
     this.periodic.setEnabled(false);
     this.deployments.setEnabled(false);
+    this.drainer.setEnabled(false);
     const reaper = this.failedReaper;
     this.failedReaper = undefined;
     reaper?.abort.abort();
@@ -259,6 +264,7 @@ export class Leader {
     }
     for (const nodeId of effects.forgottenNodeIds) this.heartbeats.clearHeartbeatTimer(nodeId);
     this.deployments.applied(command, state);
+    this.drainer.applied(command);
   }
 
   /** Sends an eval where its status says it belongs. */

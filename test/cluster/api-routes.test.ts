@@ -87,16 +87,30 @@ describe("HTTP API: job files, nodes, agent", () => {
     expect(
       (await cluster.http(server, "POST", `/v1/node/${nodeId}/eligibility`, { Eligibility: "maybe" })).status,
     ).toBe(400);
-    const drain = await cluster.http(server, "POST", `/v1/node/${nodeId}/drain`, {
+    const drain = await cluster.http(server, "PUT", `/v1/node/${nodeId}/drain`, {
       DrainSpec: { Deadline: 60e9, IgnoreSystemJobs: false },
     });
     expect(drain.status).toBe(200);
-    const drained = await cluster.http<{ DrainStrategy: { Deadline: number } | null }>(
-      server,
-      "GET",
-      `/v1/node/${nodeId}`,
-    );
-    expect(drained.body.DrainStrategy?.Deadline).toBe(60e9);
+    expect(drain.body).toMatchObject({ EvalIDs: [], EvalCreateIndex: 0 });
+    const drained = await cluster.http<{
+      DrainStrategy: { Deadline: number; ForceDeadline: string; StartedAt: string } | null;
+      Events: Array<{ Message: string; Timestamp: string }>;
+    }>(server, "GET", `/v1/node/${nodeId}`);
+    // The drain may already be complete (the drainer runs at once); the event stays either way.
+    expect(drained.body.Events.map((e) => e.Message)).toContain("Node drain strategy set");
+    const strategy = drained.body.DrainStrategy;
+    if (strategy !== null) {
+      expect(strategy.Deadline).toBe(60e9);
+      expect(Date.parse(strategy.ForceDeadline) - Date.parse(strategy.StartedAt)).toBe(60_000);
+    }
+    expect(
+      (
+        await cluster.http(server, "POST", `/v1/node/${nodeId}/drain`, {
+          DrainSpec: null,
+          MarkEligible: "yes",
+        })
+      ).status,
+    ).toBe(400);
     expect(
       (await cluster.http(server, "POST", `/v1/node/${nodeId}/drain`, { DrainSpec: { Deadline: "soon" } }))
         .status,

@@ -352,10 +352,25 @@ describe("drover CLI against a real cluster", () => {
     expect((await run("node", "eligibility", "-enable", short)).status).toBe(0);
     expect(await row()).toMatch(/false\s+eligible\s+ready$/);
 
-    const drain = await run("node", "drain", "-enable", "-deadline", "1h", "-ignore-system", short);
+    // -detach: set the drain and return (whether the drain is still running depends on what the
+    // node runs; the recorded node event does not).
+    const drain = await run(
+      "node",
+      "drain",
+      "-enable",
+      "-detach",
+      "-deadline",
+      "1h",
+      "-ignore-system",
+      short,
+    );
     expect(drain.status, drain.stderr).toBe(0);
     expect(drain.stdout).toBe(`Node "${short}" drain strategy set\n`);
-    expect(await row()).toMatch(/true\s+ineligible\s+ready$/);
+    expect(await row()).toMatch(/\s+ineligible\s+ready$/);
+    const events = JSON.parse((await run("node", "status", "-json", short)).stdout) as {
+      Events: Array<{ Message: string }>;
+    };
+    expect(events.Events.map((e) => e.Message)).toContain("Node drain strategy set");
     expect((await run("node", "drain", "-disable", short)).stdout).toBe(
       `Node "${short}" drain strategy unset\n`,
     );
@@ -364,6 +379,13 @@ describe("drover CLI against a real cluster", () => {
     const neither = await run("node", "drain", short);
     expect(neither.status).toBe(1);
     expect(neither.stderr).toBe("Give exactly one of -enable or -disable\n");
+    const both = await run("node", "drain", "-monitor", "-enable", short);
+    expect(both.status).toBe(1);
+    expect(both.stderr).toBe("-monitor cannot be combined with -enable, -disable or -detach\n");
+    // No drain running: -monitor says so and ends.
+    const monitor = await run("node", "drain", "-monitor", short);
+    expect(monitor.status, monitor.stderr).toBe(0);
+    expect(monitor.stdout).toMatch(new RegExp(`: No drain strategy set for node ${short}$`, "m"));
   });
 
   it("an unreachable agent is one line, exit 1", async () => {

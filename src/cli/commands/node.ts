@@ -12,6 +12,7 @@ import {
   withGlobals,
   write,
 } from "./common.js";
+import { monitorDrain } from "./drain-monitor.js";
 
 /** `drover node status`: the client nodes, or one node with its allocations. */
 
@@ -127,17 +128,21 @@ export function addNodeCommands(program: Command): void {
     .action(action(nodeStatus));
 
   withGlobals(node.command("drain"))
-    .description("start (-enable) or end (-disable) draining a node: its allocations migrate away")
-    .argument("<node>", "node ID or unique prefix")
-    .option("--enable", "start draining")
+    .description(
+      "start (-enable) or end (-disable) draining a node, or follow its drain (-monitor): its allocations migrate away",
+    )
+    .argument("[node]", "node ID or unique prefix (or -self)")
+    .option("--enable", "start draining, then follow the drain until it completes (unless -detach)")
     .option("--disable", "end the drain (the node becomes eligible again unless -keep-ineligible)")
     .option("--deadline <duration>", "force the remaining allocations off after this long (default 1h)")
-    .option("--force", "force every allocation off now (deadline 0)")
+    .option("--force", "force every allocation off now")
     .option("--no-deadline", "never force allocations off")
     .option("--ignore-system", "leave system jobs' allocations running")
     .option("--keep-ineligible", "with -disable: keep the node ineligible")
+    .option("--self", "drain the node of the client agent at -address")
+    .option("--monitor", "follow the node's drain without changing it")
+    .option("--detach", "with -enable: return once the drain is set, without following it")
     .option("--yes", "accepted for Nomad compatibility: no prompt is asked")
-    .option("--detach", "accepted for Nomad compatibility: the drain is not followed")
     .option("--verbose", "full IDs")
     .action(action(nodeDrain));
 
@@ -164,6 +169,9 @@ interface DrainFlags extends ToggleFlags {
   force?: boolean;
   ignoreSystem?: boolean;
   keepIneligible?: boolean;
+  self?: boolean;
+  monitor?: boolean;
+  detach?: boolean;
 }
 
 function enabled(flags: ToggleFlags): boolean {
@@ -186,10 +194,36 @@ export function drainDeadlineNs(flags: Pick<DrainFlags, "deadline" | "force">): 
   return Math.round(ms * 1e6);
 }
 
-async function nodeDrain(id: string, flags: DrainFlags): Promise<number> {
-  const enable = enabled(flags);
+/** The flag combinations Nomad refuses, each with its one-line reason. */
+function checkDrainFlags(id: string | undefined, flags: DrainFlags): void {
+  if (flags.monitor && (flags.enable || flags.disable || flags.detach)) {
+    throw new CliError("-monitor cannot be combined with -enable, -disable or -detach");
+  }
+  if (!flags.monitor) enabled(flags);
+  if (flags.force && typeof flags.deadline === "string") throw new CliError("-force and -deadline conflict");
+  if (flags.force && flags.deadline === false) throw new CliError("-force and -no-deadline conflict");
+  if ((id === undefined) === (flags.self !== true)) {
+    throw new CliError("Give a node ID or prefix, or -self, but not both");
+  }
+}
+
+/** The node of the client agent the CLI talks to (`-self`): the node named after that agent. */
+async function selfNodeId(client: DroverClient): Promise<string> {
+  const self = await client.get<{ member: { Name: string; Tags: { role: string } } }>("/v1/agent/self");
+  if (self.member.Tags.role !== "client") {
+    throw new CliError("-self needs the address of a client agent; this agent is a server");
+  }
+  const nodes = (await client.nodes()).filter((n) => n.Name === self.member.Name);
+  if (nodes.length !== 1) throw new CliError(`No single node is named ${self.member.Name}`);
+  return (nodes[0] as NodeStub).ID;
+}
+
+async function nodeDrain(id: string | undefined, flags: DrainFlags): Promise<number> {
+  checkDrainFlags(id, flags);
   const client = clientFor(flags);
-  const full = await resolveNodeId(client, id);
+  const full = id === undefined ? await selfNodeId(client) : await resolveNodeId(client, id);
+  if (flags.monitor) return monitorDrain({ client, nodeId: full, verbose: flags.verbose ?? false });
+  const enable = flags.enable === true;
   const body = enable
     ? { DrainSpec: { Deadline: drainDeadlineNs(flags), IgnoreSystemJobs: flags.ignoreSystem === true } }
     : { DrainSpec: null, MarkEligible: flags.keepIneligible !== true };
@@ -200,9 +234,13 @@ async function nodeDrain(id: string, flags: DrainFlags): Promise<number> {
       body,
     },
   );
-  if (flags.json) write(json(answer.body));
-  else write(`Node "${shortId(full, flags.verbose)}" drain strategy ${enable ? "set" : "unset"}`);
-  return 0;
+  if (flags.json) {
+    write(json(answer.body));
+    return 0;
+  }
+  write(`Node "${shortId(full, flags.verbose)}" drain strategy ${enable ? "set" : "unset"}`);
+  if (!enable || flags.detach) return 0;
+  return monitorDrain({ client, nodeId: full, verbose: flags.verbose ?? false });
 }
 
 async function nodeEligibility(id: string, flags: ToggleFlags): Promise<number> {

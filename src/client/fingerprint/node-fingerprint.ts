@@ -113,6 +113,7 @@ export async function fingerprintNode(
     StatusUpdatedAt: nowNs,
     SchedulingEligibility: "eligible",
     DrainStrategy: null,
+    Events: [],
     CreateIndex: 0,
     ModifyIndex: 0,
   };

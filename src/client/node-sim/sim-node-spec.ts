@@ -84,6 +84,7 @@ export function simNode(spec: SimNodeSpec, now: number): Node {
     StatusUpdatedAt: now,
     SchedulingEligibility: "eligible",
     DrainStrategy: null,
+    Events: [],
     CreateIndex: 0,
     ModifyIndex: 0,
   };

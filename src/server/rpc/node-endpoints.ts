@@ -121,6 +121,11 @@ export class NodeEndpoints implements NodeApi {
     );
   }
 
+  /**
+   * Starts, changes or ends a node's drain (Nomad's Node.UpdateDrain). The server's clock sets
+   * StartedAt (kept when a running drain is changed) and ForceDeadline; the leader's drainer does
+   * the rest. Each change is recorded as a node event.
+   */
   nodeUpdateDrain(nodeId: string, drain: DrainStrategy | null, markEligible: boolean): Promise<number> {
     return this.c.write(
       async () => {
@@ -129,13 +134,26 @@ export class NodeEndpoints implements NodeApi {
         const node = state.nodeByID(nodeId);
         if (node === undefined) throw new NotFoundError(`node ${nodeId} not found`);
         const now = this.c.now();
-        const evals = drain === null ? [] : nodeEvals(state, nodeId, node.ModifyIndex, "node-drain", now);
-        const strategy = drain === null ? null : { ...drain, StartedAt: drain.StartedAt || now };
+        // As Nomad: the drainer moves allocations (no evals to start a drain); a node made eligible
+        // again gets its node evals, so that system jobs and blocked work can use it.
+        const evals =
+          drain === null && markEligible
+            ? nodeEvals(state, nodeId, node.ModifyIndex, "node-update", now)
+            : [];
+        const strategy = drain === null ? null : drainStrategyAt(drain, node.DrainStrategy, now);
+        const message =
+          drain === null
+            ? DRAIN_EVENT_DISABLED
+            : node.DrainStrategy === null
+              ? DRAIN_EVENT_SET
+              : DRAIN_EVENT_UPDATED;
         const update = {
           NodeID: nodeId,
           DrainStrategy: strategy,
           MarkEligible: markEligible,
           UpdatedAt: now,
+          Event: { Message: message, Subsystem: "Drain", Details: {}, Timestamp: now, CreateIndex: 0 },
+          IfDrainStartedAt: null,
         };
         return (await this.c.propose({ type: "node-drain", Updates: [update], Evals: evals })).index;
       },
@@ -209,6 +227,27 @@ export class NodeEndpoints implements NodeApi {
 
 function withoutSecret(node: Node): Node {
   return node.SecretID === "" ? node : { ...node, SecretID: "" };
+}
+
+/** Nomad's node drain event messages. */
+export const DRAIN_EVENT_SET = "Node drain strategy set";
+export const DRAIN_EVENT_UPDATED = "Node drain strategy updated";
+export const DRAIN_EVENT_DISABLED = "Node drain disabled";
+
+/**
+ * The stored strategy: a drain that was already running keeps its StartedAt; a positive Deadline
+ * counts from now (as Nomad), a forced one (negative) is due now, none (0) never is.
+ */
+function drainStrategyAt(drain: DrainStrategy, running: DrainStrategy | null, now: number): DrainStrategy {
+  if (typeof drain.Deadline !== "number" || !Number.isFinite(drain.Deadline)) {
+    throw new ValidationError("Deadline must be a number of nanoseconds", "DrainStrategy");
+  }
+  return {
+    Deadline: drain.Deadline,
+    IgnoreSystemJobs: drain.IgnoreSystemJobs === true,
+    ForceDeadline: drain.Deadline > 0 ? now + drain.Deadline : drain.Deadline < 0 ? now : 0,
+    StartedAt: running?.StartedAt ?? now,
+  };
 }
 
 function validateNode(node: Node): Node {
