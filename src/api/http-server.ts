@@ -136,7 +136,7 @@ function isFrameworkError(error: unknown): error is FrameworkError {
  * input, schema failures included, 404 unknown, 409 stale index, 503 no leader before the
  * deadline; 404/405/413 chosen here, 409 with a body by handlers; 500 real faults logged with a
  * request id); every answer is JSON (`{"error": ...}` when refused). No error escapes into
- * node:http, so bad input cannot crash the agent (ARCHITECTURE.md invariant 7).
+ * node:http, so bad input cannot crash the agent (docs/architecture.md, invariant 7).
  *
  * The port is bound (`bind()`) before the routes are known, so that an agent can advertise its
  * address while its parts start; until `serve()` hands the route table to Fastify every request

@@ -27,10 +27,11 @@ import type { StateTxn } from "./state-txn.js";
 const NONE: ReadonlySet<string> = new Set();
 
 /**
- * Applies one command to a transaction: an exhaustive switch over the command union (STYLE.md
- * habit 4), then the job statuses the command may have changed. Pure: the transaction and the
- * command are all it reads. Throws CommandRejectedError subclasses for commands that cannot
- * apply; the caller then drops the transaction, so nothing of a rejected command is kept.
+ * Applies one command to a transaction: an exhaustive switch over the command union (so that a
+ * new command fails to compile until it is handled here), then the job statuses the command may
+ * have changed. Pure: the transaction and the command are all it reads. Throws
+ * CommandRejectedError subclasses for commands that cannot apply; the caller then drops the
+ * transaction, so nothing of a rejected command is kept.
  */
 export function applyCommand(txn: StateTxn, command: Command): CommandResult {
   let evalsDeletedJobs = NONE;

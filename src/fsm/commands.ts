@@ -20,7 +20,7 @@ import type {
 } from "./structs.js";
 
 /**
- * The commands Raft replicates, a discriminated union on `type` (ARCHITECTURE.md invariant 2):
+ * The commands Raft replicates, a discriminated union on `type` (docs/architecture.md, invariant 2):
  * every ID and timestamp a command needs is chosen by the proposer and carried in the command, so
  * `apply()` is a pure function of the state and the entry. Each command is applied at its Raft
  * index, which becomes the CreateIndex/ModifyIndex of what it writes.

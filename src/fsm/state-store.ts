@@ -301,7 +301,7 @@ export class StateStore {
 /**
  * Anything a command throws while applying is a rejection of that command — except broken
  * invariants, which are bugs and must stay loud. Malformed nested data (a TypeError deep in a
- * command) is bad input like any other (ARCHITECTURE.md invariant 7).
+ * command) is bad input like any other (docs/architecture.md, invariant 7).
  */
 function asRejection(error: unknown, type: string): Error {
   if (error instanceof CommandRejectedError || error instanceof AssertionError) return error;

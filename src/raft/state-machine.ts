@@ -5,7 +5,7 @@ import type { Entry, LogIndex, Term } from "./core/types.js";
  * (raft-node.ts) is its only caller: it applies committed entries strictly in log order, takes
  * snapshots for log compaction and restores snapshots received from a leader.
  *
- * Determinism (ARCHITECTURE.md invariant 2): `apply` must depend only on the entries and the
+ * Determinism (docs/architecture.md, invariant 2): `apply` must depend only on the entries and the
  * state built by earlier entries, so that every server reaches the same state (Raft §5.3).
  */
 export interface StateMachine {

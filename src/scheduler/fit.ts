@@ -5,7 +5,8 @@ import { MAX_PORT, parsePortSpec } from "./port-spec.js";
 /**
  * The fit check: do these allocations, together, fit on this node? Shared by the schedulers
  * (which use the incremental form in node-usage.ts) and the plan applier on the leader, which
- * re-checks every node of a plan against the latest committed state (ARCHITECTURE invariant 3).
+ * re-checks every node of a plan against the latest committed state (docs/architecture.md,
+ * invariant 3).
  *
  * Dimensions are reported with Nomad's words so that `job status` reads the same.
  */

@@ -62,7 +62,7 @@ const pendingBefore = (a: Evaluation, b: Evaluation): boolean =>
  * The leader's eval broker (Nomad's eval_broker.go). Evaluations wait in one ready queue per
  * scheduler type, ordered by priority then age, and are handed to workers with a token.
  *
- * Invariant 4 (ARCHITECTURE.md): at most one eval per job is ready or unacked at any time
+ * Invariant 4 (docs/architecture.md): at most one eval per job is ready or unacked at any time
  * (`jobEvals`); later evals of the job wait in `pending`. When the outstanding one is acked, the
  * newest pending eval is released (it is scheduled against state that covers all the others) and
  * the rest become cancelable, for the leader to cancel in batches through Raft.

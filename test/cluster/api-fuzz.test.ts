@@ -7,7 +7,7 @@ import { LocalCluster, type ServerProcess } from "../../src/cli/local-cluster.js
 /**
  * Random and malformed input against the HTTP API of a real one-server cluster: whatever comes
  * in, the agent answers a 2xx/4xx with a JSON body (`{error}` when refused), never a 5xx, keeps
- * answering, and a refused write leaves the jobs and variables as they were (ARCHITECTURE.md
+ * answering, and a refused write leaves the jobs and variables as they were (docs/architecture.md,
  * invariant 7). Replay a failure with DROVER_FUZZ_SEED=<the printed seed>.
  */
 
