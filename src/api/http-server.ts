@@ -308,8 +308,11 @@ export class HttpApiServer {
       const raw = request.params as Params;
       let params = raw;
       if (rest !== undefined) {
-        params = { ...raw, [rest]: raw["*"] ?? "" };
-        delete params["*"];
+        // Fastify names the wildcard "*"; the handler knows it by the pattern's name. A fresh
+        // object rather than spread-then-delete, which would turn it into a slow dictionary.
+        params = {};
+        for (const key in raw) if (key !== "*") params[key] = raw[key] as string;
+        params[rest] = raw["*"] ?? "";
         if (params[rest] === "") {
           this.sendError(new HttpError(404, `no such path ${pathOf(request.url)}`), request, reply);
           return;
