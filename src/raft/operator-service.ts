@@ -16,7 +16,9 @@ import type { RemoveServerRequest__Output } from "../gen/proto/drover/raft/Remov
 import type { TransferLeadershipRequest__Output } from "../gen/proto/drover/raft/TransferLeadershipRequest.js";
 import { errorCode } from "../shared/error-codes.js";
 import { NotLeaderError } from "../shared/errors.js";
+import { GrpcServerMetrics } from "../shared/grpc-metrics.js";
 import type { Logger } from "../shared/log.js";
+import type { AgentMetrics } from "../shared/metrics.js";
 import type { Discovery } from "./bootstrap.js";
 import { ConfChangeRejectedError } from "./core/index.js";
 import { raftChannelOptions, raftProto } from "./grpc-transport.js";
@@ -32,6 +34,7 @@ export function addRaftOperatorService(
   node: RaftNode,
   discovery: Discovery,
   log: Logger,
+  metrics?: AgentMetrics,
 ): void {
   const forwarder = new LeaderForwarder();
   const run = <Req>(
@@ -61,7 +64,8 @@ export function addRaftOperatorService(
     m.set("x-drover-forwarded", "1");
     return m;
   };
-  server.addService(raftProto().drover.raft.RaftOperator.service, {
+  const service = raftProto().drover.raft.RaftOperator.service;
+  const handlers: grpc.UntypedServiceImplementation = {
     Discover: (
       call: grpc.ServerUnaryCall<DiscoverRequest__Output, DiscoverResponse>,
       callback: grpc.sendUnaryData<DiscoverResponse>,
@@ -140,7 +144,11 @@ export function addRaftOperatorService(
       const conf = node.configuration();
       callback(null, { index: conf.index, servers: conf.servers.map((s) => ({ ...s })) });
     },
-  });
+  };
+  server.addService(
+    service,
+    metrics === undefined ? handlers : GrpcServerMetrics.of(metrics).instrument(service, handlers),
+  );
 }
 
 /** The leader's autopilot health as the gRPC message; NotLeaderError on a follower. */
