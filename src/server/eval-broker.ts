@@ -114,6 +114,7 @@ export class EvalBroker {
       byScheduler === undefined
         ? []
         : BROKER_QUEUES.map((queue) => [queue, byScheduler.labels(queue)] as const);
+    this.updateGauges();
   }
 
   isEnabled(): boolean {

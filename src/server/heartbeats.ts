@@ -70,6 +70,8 @@ export class HeartbeatTimers {
       ["outcome"],
     );
     this.expiries = { down: expiries.labels("down"), disconnected: expiries.labels("disconnected") };
+    this.expiries.down.inc(0);
+    this.expiries.disconnected.inc(0);
   }
 
   isEnabled(): boolean {

@@ -283,8 +283,8 @@ function workerMetrics(ctx: ServerContext): WorkerMetrics {
       ),
     };
     for (const scheduler of DEFAULT_WORKER_CONFIG.schedulers) {
-      metrics.placements.labels(scheduler);
-      metrics.placementFailures.labels(scheduler);
+      metrics.placements.inc({ scheduler }, 0);
+      metrics.placementFailures.inc({ scheduler }, 0);
     }
     workerMetricsByAgent.set(ctx.metrics, metrics);
   }

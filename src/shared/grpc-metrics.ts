@@ -10,7 +10,10 @@ interface CallEvents {
   once(event: string, listener: (arg?: { code?: number }) => void): unknown;
 }
 
-/** One method's pre-created series: looking them up per call would cost a label-key join. */
+/**
+ * One method's series, looked up once (labels() hashes the label values; a call then only
+ * increments).
+ */
 interface MethodSeries {
   readonly ok: Counter.Internal;
   readonly seconds: Histogram.Internal<string>;
@@ -58,7 +61,7 @@ export class GrpcServerMetrics {
     return instance;
   }
 
-  /** `handlers` with every method of `definition` measured; the series exist from here on, at 0. */
+  /** `handlers` with every method of `definition` measured; its OK counters exist from here on, at 0. */
   instrument<H extends object>(definition: ServiceDefinition, handlers: H): H {
     const out: Record<string, AnyHandler> = {};
     for (const [name, handler] of Object.entries(handlers as Record<string, AnyHandler>)) {
@@ -114,8 +117,11 @@ export class GrpcServerMetrics {
     const slash = path.lastIndexOf("/");
     const service = path.slice(1, slash);
     const method = path.slice(slash + 1);
+    const ok = this.handled.labels(service, method, "OK");
+    // Shown at 0 from the start, so that rate() sees the first call.
+    ok.inc(0);
     return {
-      ok: this.handled.labels(service, method, "OK"),
+      ok,
       seconds: this.seconds.labels(service, method),
       service,
       method,

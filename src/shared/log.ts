@@ -14,8 +14,6 @@ export interface CreateLoggerOptions extends Omit<LoggerOptions, "mixin"> {
   destination?: DestinationStream | undefined;
 }
 
-const NO_FIELDS = Object.freeze({});
-
 /**
  * Creates the root logger of one agent. Components take a child logger
  * (`root.child({ component: "raft" })`) so that every line says where it came from, and every line
@@ -34,9 +32,10 @@ export function createLogger(name: string, options: CreateLoggerOptions = {}): L
       base: { agent: name },
       ...rest,
       level,
+      // A fresh object every time: pino merges the line's own fields into it.
       mixin: () => {
         const requestId = currentRequestId();
-        return requestId === undefined ? NO_FIELDS : { requestId };
+        return requestId === undefined ? {} : { requestId };
       },
     },
     out,
