@@ -340,10 +340,14 @@ export class HttpApiServer {
         this.sendError(error, request, reply);
         return;
       }
-      if (response.stream !== undefined) {
+      const stream = response.stream;
+      if (stream !== undefined) {
         // The stream writes to the socket itself, at the client's pace: Fastify lets go of it.
         reply.hijack();
-        await this.writeStream(reply.raw, response, response.stream, request.method === "HEAD", request);
+        // Produced on the request's behalf too (a followed log forwarded to its client agent).
+        await withRequestId(request.id, () =>
+          this.writeStream(reply.raw, response, stream, request.method === "HEAD", request),
+        );
         return;
       }
       this.send(reply, response);

@@ -19,6 +19,7 @@ import { NotLeaderError } from "../shared/errors.js";
 import { GrpcServerMetrics } from "../shared/grpc-metrics.js";
 import type { Logger } from "../shared/log.js";
 import type { AgentMetrics } from "../shared/metrics.js";
+import { currentRequestId, REQUEST_ID_KEY, servingCall } from "../shared/request-context.js";
 import type { Discovery } from "./bootstrap.js";
 import { ConfChangeRejectedError } from "./core/index.js";
 import { raftChannelOptions, raftProto } from "./grpc-transport.js";
@@ -62,6 +63,8 @@ export function addRaftOperatorService(
   const forwardMeta = (): grpc.Metadata => {
     const m = new grpc.Metadata();
     m.set("x-drover-forwarded", "1");
+    const requestId = currentRequestId();
+    if (requestId !== undefined) m.set(REQUEST_ID_KEY, requestId);
     return m;
   };
   const service = raftProto().drover.raft.RaftOperator.service;
@@ -145,6 +148,12 @@ export function addRaftOperatorService(
       callback(null, { index: conf.index, servers: conf.servers.map((s) => ({ ...s })) });
     },
   };
+  // A call forwarded from another server is served on behalf of the request that started it.
+  for (const [name, handler] of Object.entries(handlers)) {
+    const serve = handler as (call: { metadata: grpc.Metadata }, ...rest: unknown[]) => void;
+    handlers[name] = ((call: { metadata: grpc.Metadata }, ...rest: unknown[]) =>
+      servingCall(call.metadata, () => serve(call, ...rest))) as grpc.UntypedHandleCall;
+  }
   server.addService(
     service,
     metrics === undefined ? handlers : GrpcServerMetrics.of(metrics).instrument(service, handlers),

@@ -39,3 +39,19 @@ export function acceptableRequestId(value: unknown): string | undefined {
 export function outsideRequest<T>(fn: () => T): T {
   return storage.exit(fn);
 }
+
+/** What request-ID helpers read of a gRPC call's metadata (grpc-js's Metadata fits). */
+interface CallMetadata {
+  get(key: string): unknown[];
+}
+
+/** The request ID a gRPC call carries (sent by the agent that took the request), if usable. */
+export function callRequestId(metadata: CallMetadata): string | undefined {
+  return acceptableRequestId(metadata.get(REQUEST_ID_KEY)[0]);
+}
+
+/** Runs `fn` on behalf of the request a gRPC call carries the ID of, if it carries one. */
+export function servingCall<T>(metadata: CallMetadata, fn: () => T): T {
+  const id = callRequestId(metadata);
+  return id === undefined ? fn() : storage.run(id, fn);
+}

@@ -8,6 +8,7 @@ import { ValidationError } from "../../shared/errors.js";
 import { GrpcServerMetrics } from "../../shared/grpc-metrics.js";
 import type { Logger } from "../../shared/log.js";
 import type { AgentMetrics } from "../../shared/metrics.js";
+import { servingCall } from "../../shared/request-context.js";
 import type { LogFrame, LogRequest } from "../allocrunner/alloc-runner-api.js";
 import { validateLogType, validateOffset, validateOrigin, validateTaskName } from "./log-request.js";
 
@@ -32,7 +33,7 @@ export function addClientFsService(
 ): void {
   const handlers: ClientFsHandlers = {
     StreamLogs: (call: ServerWritableStream<LogsRequest__Output, LogFrameProto>) => {
-      streamLogs(call, logs, logger).catch((error: unknown) => {
+      servingCall(call.metadata, () => streamLogs(call, logs, logger)).catch((error: unknown) => {
         // streamLogs answers its own errors; this is a bug in it. Never leave the caller hanging.
         logger.error({ err: error }, "client fs: StreamLogs failed to answer");
         call.destroy();

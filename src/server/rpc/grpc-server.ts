@@ -43,7 +43,7 @@ import { ValidationError } from "../../shared/errors.js";
 import { GrpcServerMetrics } from "../../shared/grpc-metrics.js";
 import type { Logger } from "../../shared/log.js";
 import type { AgentMetrics } from "../../shared/metrics.js";
-import { acceptableRequestId, REQUEST_ID_KEY, withRequestId } from "../../shared/request-context.js";
+import { callRequestId, withRequestId } from "../../shared/request-context.js";
 
 function queryFromProto(q: P.QueryOptions__Output | null): QueryOptions {
   if (q === null) return {};
@@ -417,7 +417,7 @@ export function addServerService(
     handlers[name] = (call, ...rest) => {
       const isForwarded = call.metadata.get(FORWARDED_KEY).length > 0;
       const serve = isForwarded ? viaForward : handler;
-      const requestId = acceptableRequestId(call.metadata.get(REQUEST_ID_KEY)[0]);
+      const requestId = callRequestId(call.metadata);
       if (requestId === undefined) {
         serve(call, ...rest);
         return;
