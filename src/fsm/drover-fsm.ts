@@ -9,8 +9,8 @@ import { type Commit, type EntryOutcome, StateStore } from "./state-store.js";
 
 /**
  * Measures each entry's apply from outside the FSM (the server passes one in): apply itself reads
- * no clock (invariant 2), it only brackets each entry with start() and stop(). The command is
- * the entry's type, or "rejected" for a command the FSM refused.
+ * no clock (invariant 2), it only brackets each command entry with start() and stop(). The
+ * command is the entry's type, or "rejected" for a command the FSM refused.
  */
 export interface ApplyTimer {
   start(): number;
@@ -94,7 +94,8 @@ export class DroverFsm implements StateMachine {
         stateIndexes.push(this.store.index);
         continue;
       }
-      const started = this.timer?.start();
+      // Empty data is a new leader's no-op entry: not a command, not timed.
+      const started = entry.data.length > 0 ? this.timer?.start() : undefined;
       const outcome = this.store.applyRaftEntry(entry.index, entry.data);
       // Set by the store's commit listener during applyRaftEntry (TypeScript cannot see that).
       const command =
