@@ -11,6 +11,7 @@ import type { QueryMeta } from "../rpc/server-api.js";
 import { errorCode } from "../shared/error-codes.js";
 import { ValidationError } from "../shared/errors.js";
 import type { Logger } from "../shared/log.js";
+import { acceptableRequestId, REQUEST_ID_KEY, withRequestId } from "../shared/request-context.js";
 import { HttpError } from "./http-error.js";
 import { type SchemaFailure, schemaError, withCommonQuery } from "./request-schemas.js";
 import { normalizeTarget } from "./request-target.js";
@@ -190,6 +191,11 @@ export class HttpApiServer {
       // child logger per request: every line this layer logs carries its own request id.
       logController: new LogController({ disableRequestLogging: true }),
       childLoggerFactory: (logger) => logger,
+      // Each request's ID (request.id): the caller's X-Request-ID when it sends a usable one (a
+      // proxy or a client tracing its calls), else a new UUID. It is answered back in X-Request-ID,
+      // carried by every line logged on the request's behalf and sent along when the request is
+      // forwarded to the leader (request-context.ts).
+      genReqId: (req) => acceptableRequestId(req.headers[REQUEST_ID_KEY]) ?? randomUUID(),
       rewriteUrl: normalizeUrl,
       routerOptions: {
         ignoreTrailingSlash: true,
@@ -207,6 +213,10 @@ export class HttpApiServer {
       },
       schemaErrorFormatter: (errors, part) => schemaError(errors as SchemaFailure[], part),
       frameworkErrors: (error, request, reply) => this.sendError(error, request, reply),
+    });
+    app.addHook("onRequest", (request, reply, done) => {
+      reply.header(REQUEST_ID_KEY, request.id);
+      done();
     });
     this.parseBodies(app);
     app.setErrorHandler((error, request, reply) => this.sendError(error, request, reply));
@@ -320,21 +330,27 @@ export class HttpApiServer {
       }
       let response: ApiResponse;
       try {
-        response = await handler({
-          method: request.method,
-          path: pathOf(request.url),
-          params,
-          query: (request.query as ParsedQuery)[SEARCH],
-          body: request.body,
-        });
+        response = await withRequestId(request.id, () =>
+          handler({
+            method: request.method,
+            path: pathOf(request.url),
+            params,
+            query: (request.query as ParsedQuery)[SEARCH],
+            body: request.body,
+          }),
+        );
       } catch (error) {
         this.sendError(error, request, reply);
         return;
       }
-      if (response.stream !== undefined) {
+      const stream = response.stream;
+      if (stream !== undefined) {
         // The stream writes to the socket itself, at the client's pace: Fastify lets go of it.
         reply.hijack();
-        await this.writeStream(reply.raw, response, response.stream, request.method === "HEAD", request.url);
+        // Produced on the request's behalf too (a followed log forwarded to its client agent).
+        await withRequestId(request.id, () =>
+          this.writeStream(reply.raw, response, stream, request.method === "HEAD", request),
+        );
         return;
       }
       this.send(reply, response);
@@ -394,7 +410,7 @@ export class HttpApiServer {
       return { status: code.http, body: { error: `no cluster leader: ${message}` } };
     }
     if (code.kind !== "internal") return { status: code.http, body: { error: message } };
-    const requestId = randomUUID();
+    const requestId = request.id;
     const path = pathOf(request.url);
     this.options.logger.error(
       { err: error, requestId, method: request.method, path },
@@ -415,9 +431,12 @@ export class HttpApiServer {
     response: ApiResponse,
     stream: AsyncIterable<Uint8Array | string>,
     headOnly: boolean,
-    path: string,
+    request: FastifyRequest,
   ): Promise<void> {
+    const path = request.url;
+    const requestId = request.id;
     const headers: Record<string, string> = response.meta === undefined ? {} : metaHeaders(response.meta);
+    headers["X-Request-ID"] = requestId;
     headers["Content-Type"] = response.contentType ?? "application/octet-stream";
     // Proxies (nginx) buffer responses unless told otherwise; a followed log must arrive live.
     headers["X-Accel-Buffering"] = "no";
@@ -433,7 +452,7 @@ export class HttpApiServer {
       wake?.();
       // Tells the producer to stop, even while it waits for data (a quiet follow).
       iterator.return?.().catch((error: unknown) => {
-        this.options.logger.warn({ err: error, path }, "http: stopping a response stream failed");
+        this.options.logger.warn({ err: error, requestId, path }, "http: stopping a response stream failed");
       });
     };
     if (headOnly) {
@@ -467,7 +486,7 @@ export class HttpApiServer {
     } catch (error) {
       if (gone) return;
       gone = true;
-      this.options.logger.error({ err: error, path }, "http: response stream failed");
+      this.options.logger.error({ err: error, requestId, path }, "http: response stream failed");
       res.destroy();
     } finally {
       res.off("close", stop);

@@ -35,6 +35,11 @@ export function addAgentCommand(program: Command): void {
       "--stop-tasks-on-shutdown",
       "client: stop every task when the agent stops (default: tasks keep running and the next agent re-attaches)",
     )
+    .option("--log-level <level>", "trace, debug, info, warn or error (default info, or DROVER_LOG_LEVEL)")
+    .option(
+      "--log-json [bool]",
+      "log one JSON object per line (default: true unless stdout is a terminal); --log-json=false for readable lines",
+    )
     .option("--config <file>", "agent configuration file (HCL or JSON)")
     .action(async (flags: AgentFlags) => {
       const config = await resolveAgentConfig(flags);

@@ -112,7 +112,35 @@ describe("resolveAgentConfig", () => {
     expect((await resolveAgentConfig({ config: file })).numSchedulers).toBe(3);
   });
 
+  it("takes the log level and format from flags (Nomad's spellings too) or the file", async () => {
+    const base = { server: true, dataDir: "/d" };
+    expect(await resolveAgentConfig(base)).toMatchObject({ logLevel: undefined, logJson: undefined });
+    expect(await resolveAgentConfig({ ...base, logLevel: "DEBUG", logJson: "false" })).toMatchObject({
+      logLevel: "debug",
+      logJson: false,
+    });
+    expect(await resolveAgentConfig({ ...base, logLevel: "ERR", logJson: true })).toMatchObject({
+      logLevel: "error",
+      logJson: true,
+    });
+    const file = join(dir, "logs.hcl");
+    writeFileSync(
+      file,
+      `data_dir = "/d"
+log_level = "WARN"
+log_json = false
+server {
+  enabled = true
+}
+`,
+    );
+    expect(await resolveAgentConfig({ config: file })).toMatchObject({ logLevel: "warn", logJson: false });
+    expect(await resolveAgentConfig({ config: file, logJson: "true" })).toMatchObject({ logJson: true });
+  });
+
   it.each([
+    [{ server: true, dataDir: "/d", logLevel: "loud" }, /--log-level: unknown log level "loud"/],
+    [{ server: true, dataDir: "/d", logJson: "yes please" }, /--log-json: expected true or false/],
     [{}, /one of --server, --client or --dev/],
     [{ server: true }, /--data-dir is required/],
     [{ server: true, dataDir: "/d", httpPort: "http" }, /--http-port: expected an integer/],

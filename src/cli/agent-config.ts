@@ -45,7 +45,14 @@ export interface AgentConfig {
   reserved: ReservedConfig;
   /** Server only, config file only: `server { autopilot { … } }` (docs/operator.md). */
   autopilot: AgentAutopilotConfig;
+  /** `--log-level` / `log_level`; undefined: DROVER_LOG_LEVEL, else info. */
+  logLevel: LogLevel | undefined;
+  /** `--log-json` / `log_json`; undefined: JSON unless stdout is a terminal. */
+  logJson: boolean | undefined;
 }
+
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Nomad's autopilot block; `minQuorum` undefined means a majority of bootstrap_expect. */
 export interface AgentAutopilotConfig {
@@ -94,6 +101,8 @@ export function defaultAgentConfig(): AgentConfig {
       maxTrailingLogs: 250,
       minQuorum: undefined,
     },
+    logLevel: undefined,
+    logJson: undefined,
   };
 }
 
@@ -133,6 +142,9 @@ export interface AgentFlags {
   reservedDisk?: string;
   reservedPorts?: string;
   stopTasksOnShutdown?: boolean;
+  logLevel?: string;
+  /** `--log-json` alone is true; `--log-json=false` arrives as the string. */
+  logJson?: boolean | string;
   /** From the config file only: `server { autopilot { … } }`. */
   autopilotCleanupDeadServers?: boolean | string;
   autopilotLastContactThreshold?: string;
@@ -190,6 +202,27 @@ function fileValue(o: Obj, key: string, where: string): string | number | boolea
   throw new ValidationError(`${key} has an unsupported value`, where);
 }
 
+/** A log level as Nomad users spell it too (`INFO`, `ERR`), case-insensitive. */
+function logLevel(text: string): LogLevel {
+  const lower = text.trim().toLowerCase();
+  const level = lower === "err" ? "error" : lower;
+  const known = LOG_LEVELS.find((l) => l === level);
+  if (known === undefined)
+    throw new ValidationError(
+      `unknown log level ${JSON.stringify(text)}; one of ${LOG_LEVELS.join(", ")}`,
+      "--log-level",
+    );
+  return known;
+}
+
+function booleanValue(value: boolean | string, where: string): boolean {
+  if (typeof value === "boolean") return value;
+  const lower = value.trim().toLowerCase();
+  if (lower === "true" || lower === "1") return true;
+  if (lower === "false" || lower === "0") return false;
+  throw new ValidationError(`expected true or false, got ${JSON.stringify(value)}`, where);
+}
+
 /** Reads `--config FILE` (HCL or JSON, Nomad's agent-config block names) into flag form. */
 export async function readConfigFile(path: string): Promise<AgentFlags> {
   const text = await readFile(path, "utf8");
@@ -217,6 +250,8 @@ export async function readConfigFile(path: string): Promise<AgentFlags> {
   set("bind", fileValue(doc, "bind_addr", path));
   set("node", fileValue(doc, "name", path));
   set("region", fileValue(doc, "region", path));
+  set("logLevel", fileValue(doc, "log_level", path));
+  set("logJson", fileValue(doc, "log_json", path));
   set("dc", fileValue(doc, "datacenter", path));
   const ports = block(doc, "ports");
   set("httpPort", fileValue(ports, "http", `${path}: ports`));
@@ -298,6 +333,8 @@ export async function resolveAgentConfig(flags: AgentFlags): Promise<AgentConfig
   if (f.raftTrailingLogs !== undefined)
     c.raftTrailingLogs = intValue(f.raftTrailingLogs, "server.raft_trailing_logs", 0, 1e9);
   if (f.numSchedulers !== undefined) c.numSchedulers = intValue(f.numSchedulers, "--num-schedulers", 0, 64);
+  if (f.logLevel !== undefined) c.logLevel = logLevel(f.logLevel);
+  if (f.logJson !== undefined) c.logJson = booleanValue(f.logJson, "--log-json");
   if (f.nodeClass !== undefined) c.nodeClass = f.nodeClass;
   if (f.nodePool !== undefined) c.nodePool = f.nodePool;
   if (f.meta !== undefined) c.meta = metaPairs(f.meta, "--meta");

@@ -24,7 +24,10 @@ import type { AgentConfig } from "./agent-config.js";
  * and main.ts prints them as one line with exit code 1. A server, a client or both (`--dev`).
  */
 export async function runAgent(config: AgentConfig): Promise<void> {
-  const logger = createLogger(config.nodeName);
+  const logger = createLogger(config.nodeName, {
+    ...(config.logLevel === undefined ? {} : { level: config.logLevel }),
+    format: (config.logJson ?? !process.stdout.isTTY) ? "json" : "text",
+  });
   let tempDir: string | undefined;
   let dataDir = config.dataDir;
   if (dataDir === undefined) {

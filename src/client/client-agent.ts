@@ -90,7 +90,7 @@ export class ClientAgent {
     // Servers forward log requests to this port; bound first so the node can advertise it.
     let sync: AllocSync | undefined;
     const grpcServer = new grpc.Server();
-    addClientFsService(grpcServer, (allocId, request) => logsOf(sync, allocId, request), logger);
+    addClientFsService(grpcServer, (allocId, request) => logsOf(sync, allocId, request), logger, o.metrics);
     const port = await new Promise<number>((resolve, reject) =>
       grpcServer.bindAsync(
         `${config.bind}:${config.rpcPort}`,

@@ -17,7 +17,7 @@ export class ClientAgentMetrics implements ClientMetrics {
     );
     this.startSeconds = metrics.histogram(
       "drover_client_task_start_seconds",
-      "Time from a task runner starting a task to its driver reporting it running",
+      "Seconds from a task runner starting a task to its driver reporting it running",
       [],
       [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     );

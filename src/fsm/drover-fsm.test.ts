@@ -4,7 +4,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Entry } from "../raft/core/types.js";
-import { encodeCommand } from "./command-codec.js";
+import { decodeCommand, encodeCommand } from "./command-codec.js";
 import { DroverFsm } from "./drover-fsm.js";
 import { CommandRejectedError, CorruptSnapshotError } from "./errors.js";
 import { randomCommands } from "./random-commands.js";
@@ -53,6 +53,29 @@ async function applyInBatches(fsm: DroverFsm, log: Entry[], batch: number): Prom
   for (let i = 0; i < log.length; i += batch) results.push(...(await fsm.apply(log.slice(i, i + batch))));
   return results;
 }
+
+describe("DroverFsm apply timing", () => {
+  it("brackets every command entry with the timer it is given, by command type or rejected", async () => {
+    const fsm = DroverFsm.inMemory();
+    const calls: string[] = [];
+    let clock = 0;
+    fsm.setApplyTimer({
+      start: () => ++clock,
+      stop: (started, command) => calls.push(`${command}@${started}`),
+    });
+    const log = entries(11, 1, 60);
+    const results = await fsm.apply(log);
+    const expected = log.flatMap((entry, i) => {
+      if (entry.type !== "normal" || entry.data.length === 0) return [];
+      const result = results[i];
+      return [result instanceof CommandRejectedError ? "rejected" : decodeCommand(entry.data).type];
+    });
+    expect(calls.map((c) => c.split("@")[0])).toEqual(expected);
+    expect(expected).toContain("rejected");
+    // start() and stop() pair up, one entry at a time.
+    expect(calls.map((c) => Number(c.split("@")[1]))).toEqual(expected.map((_, i) => i + 1));
+  });
+});
 
 describe("DroverFsm on LevelDB", () => {
   it("survives a restart with the same state and applied index", async () => {

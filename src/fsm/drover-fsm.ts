@@ -1,11 +1,21 @@
 import type { Entry, LogIndex } from "../raft/core/types.js";
 import type { StateMachine } from "../raft/state-machine.js";
 import { assert } from "../shared/assert.js";
-import type { Command } from "./commands.js";
+import type { Command, CommandType } from "./commands.js";
 import { CommandRejectedError, CorruptSnapshotError } from "./errors.js";
 import { LevelState, type LevelStateOptions } from "./leveldb-state.js";
 import { tablesFromSnapshot, writeSnapshotStream } from "./snapshot-stream.js";
 import { type Commit, type EntryOutcome, StateStore } from "./state-store.js";
+
+/**
+ * Measures each entry's apply from outside the FSM (the server passes one in): apply itself reads
+ * no clock (invariant 2), it only brackets each command entry with start() and stop(). The
+ * command is the entry's type, or "rejected" for a command the FSM refused.
+ */
+export interface ApplyTimer {
+  start(): number;
+  stop(started: number, command: CommandType | "rejected"): void;
+}
 
 /**
  * Drover's replicated state machine as the Raft driver sees it (src/raft/state-machine.ts): a
@@ -20,6 +30,7 @@ export class DroverFsm implements StateMachine {
   private pending: Commit[] = [];
   /** The command of the latest commit (see applyDecoded). */
   private lastCommand: Command | undefined;
+  private timer: ApplyTimer | undefined;
 
   private constructor(
     readonly store: StateStore,
@@ -50,6 +61,11 @@ export class DroverFsm implements StateMachine {
     return this.level === null ? this.store.raftIndex : this.level.appliedRaftIndex;
   }
 
+  /** Times every applied normal entry from now on (see ApplyTimer). */
+  setApplyTimer(timer: ApplyTimer | undefined): void {
+    this.timer = timer;
+  }
+
   async apply(entries: readonly Entry[]): Promise<EntryOutcome[]> {
     return (await this.applyDecoded(entries)).outcomes;
   }
@@ -78,9 +94,15 @@ export class DroverFsm implements StateMachine {
         stateIndexes.push(this.store.index);
         continue;
       }
+      // Empty data is a new leader's no-op entry: not a command, not timed.
+      const started = entry.data.length > 0 ? this.timer?.start() : undefined;
       const outcome = this.store.applyRaftEntry(entry.index, entry.data);
+      // Set by the store's commit listener during applyRaftEntry (TypeScript cannot see that).
+      const command =
+        outcome instanceof CommandRejectedError ? undefined : (this.lastCommand as Command | undefined);
+      if (started !== undefined) this.timer?.stop(started, command?.type ?? "rejected");
       outcomes.push(outcome);
-      commands.push(outcome instanceof CommandRejectedError ? undefined : this.lastCommand);
+      commands.push(command);
       stateIndexes.push(this.store.index);
     }
     this.lastCommand = undefined;

@@ -6,7 +6,9 @@ import type { SnapshotAck } from "../gen/proto/drover/raft/SnapshotAck.js";
 import type { SnapshotChunk, SnapshotChunk__Output } from "../gen/proto/drover/raft/SnapshotChunk.js";
 import type { ProtoGrpcType } from "../gen/proto/raft.js";
 import { assert } from "../shared/assert.js";
+import { GrpcServerMetrics } from "../shared/grpc-metrics.js";
 import type { Logger } from "../shared/log.js";
+import type { AgentMetrics } from "../shared/metrics.js";
 import { loadProto } from "../shared/proto.js";
 import type { Message, RaftId } from "./core/types.js";
 import { FaultInjector } from "./fault-injector.js";
@@ -69,6 +71,8 @@ export interface GrpcTransportOptions {
   readonly maxQueuedBatches?: number;
   /** Deadline of a unary vote/TimeoutNow call; default 1 s. */
   readonly unaryTimeoutMs?: number;
+  /** Where the served calls are counted (drover_grpc_server_*); unmeasured when absent. */
+  readonly metrics?: AgentMetrics | undefined;
 }
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 << 20;
@@ -121,7 +125,9 @@ export class GrpcTransport {
 
   /** Registers the RaftTransport service on a gRPC server (the caller binds and starts it). */
   addToServer(server: grpc.Server): void {
-    server.addService(raftProto().drover.raft.RaftTransport.service, {
+    const service = raftProto().drover.raft.RaftTransport.service;
+    // Streams are measured once per stream (not per message): this is the hot append path.
+    const handlers: grpc.UntypedServiceImplementation = {
       StreamPacked: (
         call: grpc.ServerReadableStream<PackedMessages__Output, object>,
         callback: grpc.sendUnaryData<object>,
@@ -146,7 +152,12 @@ export class GrpcTransport {
           },
         );
       },
-    });
+    };
+    const metrics = this.options.metrics;
+    server.addService(
+      service,
+      metrics === undefined ? handlers : GrpcServerMetrics.of(metrics).instrument(service, handlers),
+    );
   }
 
   /** Adds or re-addresses a peer; connections open lazily on the first send. */

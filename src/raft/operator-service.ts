@@ -16,7 +16,10 @@ import type { RemoveServerRequest__Output } from "../gen/proto/drover/raft/Remov
 import type { TransferLeadershipRequest__Output } from "../gen/proto/drover/raft/TransferLeadershipRequest.js";
 import { errorCode } from "../shared/error-codes.js";
 import { NotLeaderError } from "../shared/errors.js";
+import { GrpcServerMetrics } from "../shared/grpc-metrics.js";
 import type { Logger } from "../shared/log.js";
+import type { AgentMetrics } from "../shared/metrics.js";
+import { currentRequestId, REQUEST_ID_KEY, servingCall } from "../shared/request-context.js";
 import type { Discovery } from "./bootstrap.js";
 import { ConfChangeRejectedError } from "./core/index.js";
 import { raftChannelOptions, raftProto } from "./grpc-transport.js";
@@ -32,6 +35,7 @@ export function addRaftOperatorService(
   node: RaftNode,
   discovery: Discovery,
   log: Logger,
+  metrics?: AgentMetrics,
 ): void {
   const forwarder = new LeaderForwarder();
   const run = <Req>(
@@ -59,9 +63,12 @@ export function addRaftOperatorService(
   const forwardMeta = (): grpc.Metadata => {
     const m = new grpc.Metadata();
     m.set("x-drover-forwarded", "1");
+    const requestId = currentRequestId();
+    if (requestId !== undefined) m.set(REQUEST_ID_KEY, requestId);
     return m;
   };
-  server.addService(raftProto().drover.raft.RaftOperator.service, {
+  const service = raftProto().drover.raft.RaftOperator.service;
+  const handlers: grpc.UntypedServiceImplementation = {
     Discover: (
       call: grpc.ServerUnaryCall<DiscoverRequest__Output, DiscoverResponse>,
       callback: grpc.sendUnaryData<DiscoverResponse>,
@@ -140,7 +147,17 @@ export function addRaftOperatorService(
       const conf = node.configuration();
       callback(null, { index: conf.index, servers: conf.servers.map((s) => ({ ...s })) });
     },
-  });
+  };
+  // A call forwarded from another server is served on behalf of the request that started it.
+  for (const [name, handler] of Object.entries(handlers)) {
+    const serve = handler as (call: { metadata: grpc.Metadata }, ...rest: unknown[]) => void;
+    handlers[name] = ((call: { metadata: grpc.Metadata }, ...rest: unknown[]) =>
+      servingCall(call.metadata, () => serve(call, ...rest))) as grpc.UntypedHandleCall;
+  }
+  server.addService(
+    service,
+    metrics === undefined ? handlers : GrpcServerMetrics.of(metrics).instrument(service, handlers),
+  );
 }
 
 /** The leader's autopilot health as the gRPC message; NotLeaderError on a follower. */

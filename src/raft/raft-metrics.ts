@@ -10,6 +10,10 @@ export class RaftMetrics {
   readonly leaderChanges: Counter;
   /** From propose to applied on the proposing server (what a client waits for). */
   readonly commitSeconds: Histogram;
+  /** Taking one snapshot: from the state machine's view to the file written and the log compacted. */
+  readonly snapshotSeconds: Histogram;
+  readonly snapshotBytes: Gauge;
+  readonly snapshotInstalls: Counter;
   readonly autopilotHealthy: Gauge;
   readonly autopilotFailureTolerance: Gauge;
 
@@ -25,6 +29,20 @@ export class RaftMetrics {
     this.commitSeconds = metrics.histogram(
       "drover_raft_commit_seconds",
       "Seconds from proposal to applied, on the proposing server",
+    );
+    this.snapshotSeconds = metrics.histogram(
+      "drover_raft_snapshot_seconds",
+      "Seconds taking one Raft snapshot took (writing the state to disk and compacting the log)",
+      [],
+      [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+    );
+    this.snapshotBytes = metrics.gauge(
+      "drover_raft_snapshot_bytes",
+      "Size in bytes of the latest Raft snapshot this server took",
+    );
+    this.snapshotInstalls = metrics.counter(
+      "drover_raft_snapshot_installs_total",
+      "Snapshots received from the leader and installed in place of the state",
     );
     // Set by the leader each tick (as Nomad's autopilot gauges, meaningful on the leader only).
     this.autopilotHealthy = metrics.gauge(

@@ -4,6 +4,7 @@ import { NotLeaderError, TimeoutError } from "../shared/errors.js";
 import type { Logger } from "../shared/log.js";
 import type { AgentMetrics } from "../shared/metrics.js";
 import { SeededRandom } from "../shared/rand.js";
+import { outsideRequest } from "../shared/request-context.js";
 import {
   Autopilot,
   type AutopilotConfig,
@@ -572,10 +573,13 @@ export class RaftNode {
     if (this.readyScheduled || this.stopped) return;
     this.readyScheduled = true;
     // setImmediate, not a microtask: lets proposals that arrive in the same turn join one batch.
-    setImmediate(() => {
-      this.readyScheduled = false;
-      this.readyLoop().catch((error: unknown) => this.fail(error));
-    });
+    // The loop serves every proposal, not the request that happened to kick it.
+    outsideRequest(() =>
+      setImmediate(() => {
+        this.readyScheduled = false;
+        this.readyLoop().catch((error: unknown) => this.fail(error));
+      }),
+    );
   }
 
   private async readyLoop(): Promise<void> {
@@ -944,6 +948,7 @@ export class RaftNode {
   private async restoreSnapshot(meta: SnapshotMetadata): Promise<void> {
     await this.restoreFromFile(meta);
     this.snapshotsInstalled++;
+    this.metrics?.snapshotInstalls.inc();
     this.applied = meta.index;
     this.metrics?.appliedIndex.set(this.applied);
     this.serveReads();
@@ -1018,7 +1023,9 @@ export class RaftNode {
   }
 
   private async writeSnapshot(meta: SnapshotMetadata, framed: AsyncIterable<Uint8Array>): Promise<void> {
+    const started = performance.now();
     this.lastSnapshotBytes = await this.snapshots.write(meta, paced(framed));
+    this.metrics?.snapshotBytes.set(this.lastSnapshotBytes);
     const compactTo = Math.max(0, meta.index - (this.options.trailingLogs ?? 1024));
     const compacted = await this.withStore(() => this.store.compact(meta, compactTo));
     // A snapshot installed from the leader meanwhile is newer: it stays, and this one's file goes
@@ -1027,6 +1034,7 @@ export class RaftNode {
     this.trailingBytes = this.store.retainedBytes();
     await this.snapshots.prune(meta);
     this.snapshotsTaken++;
+    this.metrics?.snapshotSeconds.observe((performance.now() - started) / 1000);
     this.options.log.info({ index: meta.index, compactTo }, "snapshot taken, log compacted");
   }
 

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { KvStateMachine } from "../../test/cluster/fixtures/raft-kv-state-machine.js";
 import { NotLeaderError } from "../shared/errors.js";
 import { createLogger, silentLogger } from "../shared/log.js";
+import { AgentMetrics } from "../shared/metrics.js";
 import { raftChannelOptions } from "./grpc-transport.js";
 import { type RaftServer, type RaftServerOptions, startRaftServer } from "./raft-server.js";
 
@@ -136,10 +137,17 @@ describe("RaftServer (3 in one process)", () => {
   });
 
   it("checks the entry threshold once per snapshot interval, but the byte threshold after every apply", async () => {
+    const registries = new Map<string, AgentMetrics>();
     async function cluster(ids: readonly string[], overrides: Partial<RaftServerOptions>) {
       const ms = await Promise.all(ids.map(member));
       const addresses = ms.map((m) => m.address);
-      const rafts = await Promise.all(ms.map((m) => start(m, addresses, 3, overrides)));
+      const rafts = await Promise.all(
+        ms.map((m) => {
+          const metrics = new AgentMetrics(m.id, { processMetrics: false });
+          registries.set(m.id, metrics);
+          return start(m, addresses, 3, { ...overrides, metrics });
+        }),
+      );
       const leader = await eventually("a leader", () => rafts.find((r) => r.node.isLeader()));
       await Promise.all(Array.from({ length: 300 }, (_, i) => leader.node.propose(put(`k${i}`, "v"))));
       await eventually("all servers applied 300", () =>
@@ -168,6 +176,32 @@ describe("RaftServer (3 in one process)", () => {
     );
     const leader = bounded.find((r) => r.node.isLeader());
     expect(leader?.node.snapshotStats().taken).toBeGreaterThan(0);
+    // The snapshot series say the same as the node's own counts.
+    const sample = async (id: string, name: string): Promise<number | undefined> => {
+      const text = (await registries.get(id)?.text()) ?? "";
+      const match = new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, "m").exec(text);
+      return match === null ? undefined : Number(match[1]);
+    };
+    // A follower may still be finishing a snapshot: compare once the node's counts stop moving.
+    for (const r of bounded) {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const stats = r.node.snapshotStats();
+        const seen = {
+          installed: await sample(r.node.id, "drover_raft_snapshot_installs_total"),
+          taken: await sample(r.node.id, "drover_raft_snapshot_seconds_count"),
+          bytes: await sample(r.node.id, "drover_raft_snapshot_bytes"),
+        };
+        const same = r.node.snapshotStats();
+        if (same.taken === stats.taken && same.installed === stats.installed) {
+          expect(seen.installed).toBe(stats.installed);
+          expect(seen.taken).toBe(stats.taken);
+          if (stats.taken > 0) expect(seen.bytes).toBeGreaterThan(0);
+          break;
+        }
+        if (Date.now() > deadline) throw new Error(`${r.node.id}: snapshot counts never settled`);
+      }
+    }
   });
 
   it("removes the leader itself: it hands leadership over first, then the new leader removes it", async () => {

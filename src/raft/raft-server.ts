@@ -59,6 +59,7 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
     address: options.address,
     log: options.log.child({ component: "raft-transport" }),
     faults,
+    metrics: options.metrics,
     openSnapshot: (ref) => {
       if (node === undefined) throw new Error("raft node not open");
       return node.readSnapshot(ref);
@@ -93,6 +94,7 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
     node,
     discovery,
     options.log.child({ component: "raft-operator" }),
+    options.metrics,
   );
 
   const outcome = await discovery.discover();

@@ -1,8 +1,9 @@
-import { type ClientReadableStream, credentials, status } from "@grpc/grpc-js";
+import { type ClientReadableStream, credentials, Metadata, status } from "@grpc/grpc-js";
 import type { ProtoGrpcType } from "../gen/proto/client.js";
 import type { ClientFsClient as GrpcClientFsClient } from "../gen/proto/drover/client/ClientFs.js";
 import type { LogFrame__Output } from "../gen/proto/drover/client/LogFrame.js";
 import { loadProto } from "../shared/proto.js";
+import { currentRequestId, REQUEST_ID_KEY } from "../shared/request-context.js";
 import { fromGrpcError, type GrpcErrorLike } from "./rpc-status.js";
 
 /**
@@ -71,14 +72,20 @@ export class ClientFsClient {
     signal: AbortSignal,
   ): AsyncGenerator<ClientLogFrame, void, undefined> {
     if (signal.aborted) return;
-    const call: ClientReadableStream<LogFrame__Output> = this.client.streamLogs({
-      allocId,
-      task: request.task,
-      type: request.type,
-      origin: request.origin,
-      offset: request.offset,
-      follow: request.follow,
-    });
+    const metadata = new Metadata();
+    const requestId = currentRequestId();
+    if (requestId !== undefined) metadata.set(REQUEST_ID_KEY, requestId);
+    const call: ClientReadableStream<LogFrame__Output> = this.client.streamLogs(
+      {
+        allocId,
+        task: request.task,
+        type: request.type,
+        origin: request.origin,
+        offset: request.offset,
+        follow: request.follow,
+      },
+      metadata,
+    );
     const cancel = (): void => call.cancel();
     signal.addEventListener("abort", cancel, { once: true });
     try {

@@ -35,6 +35,7 @@ import type { VarResponse__Output } from "../gen/proto/drover/server/VarResponse
 import type { ProtoGrpcType } from "../gen/proto/server.js";
 import type { JobPlanResult } from "../scheduler/job-plan.js";
 import { loadProto } from "../shared/proto.js";
+import { currentRequestId, REQUEST_ID_KEY } from "../shared/request-context.js";
 import { EMPTY, packValue, unpackOptional, unpackValue } from "./codec.js";
 import type * as P from "./proto-types.js";
 import { FORWARDED_KEY, fromGrpcError, type GrpcErrorLike } from "./rpc-status.js";
@@ -193,6 +194,8 @@ export class ServerRpcClient implements ServerApi {
     return new Promise<Res>((resolve, reject) => {
       const metadata = new Metadata();
       if (this.forwarded) metadata.set(FORWARDED_KEY, "1");
+      const requestId = currentRequestId();
+      if (requestId !== undefined) metadata.set(REQUEST_ID_KEY, requestId);
       const call = method.call(this.client, request, metadata, { deadline }, (error, value) => {
         signal?.removeEventListener("abort", cancel);
         if (error !== null) reject(fromGrpcError(error));

@@ -22,6 +22,7 @@ import { SystemClock } from "./clock.js";
 import { eventsOfCommit } from "./events/commit-events.js";
 import { EventBroker } from "./events/event-broker.js";
 import { Forwarder } from "./forward.js";
+import { FsmApplyTimer } from "./fsm-apply-timer.js";
 import { DEFAULT_HEARTBEAT_CONFIG } from "./heartbeats.js";
 import { DEFAULT_LEADER_CONFIG, Leader } from "./leader.js";
 import { ObservedFsm, RaftServerContext } from "./raft-context.js";
@@ -136,6 +137,7 @@ export class ServerAgent {
     // and replays the log after the FSM's durable index (compaction never drops entries above
     // the snapshot). A second fsync per write would double the disk's work on the write path.
     const fsm = await DroverFsm.open(join(config.dataDir, "fsm"), { sync: false });
+    fsm.setApplyTimer(new FsmApplyTimer(metrics));
     const observed = new ObservedFsm(fsm);
     const events = new EventBroker();
     fsm.store.onCommit((commit) => {
@@ -208,7 +210,13 @@ export class ServerAgent {
       hub,
       forwardDeadlineMs: config.forwardDeadlineMs ?? 5_000,
     });
-    addServerService(grpcServer, endpoints, logger.child({ component: "rpc" }), endpoints.localOnly());
+    addServerService(
+      grpcServer,
+      endpoints,
+      logger.child({ component: "rpc" }),
+      endpoints.localOnly(),
+      metrics,
+    );
 
     const leaderClient = new ApiLeaderClient(endpoints);
     // schedule() of a count-1,000 job on 5,000 nodes takes hundreds of milliseconds: run inline it

@@ -10,6 +10,9 @@ import { PriorityHeap } from "./priority-heap.js";
 /** The queue that evals go to once they have been nacked `deliveryLimit` times. */
 export const FAILED_QUEUE = "_failed";
 
+/** Every queue the broker can hold (a bounded label set for its gauges). */
+const BROKER_QUEUES: readonly string[] = ["service", "batch", "system", "sysbatch", "_core", FAILED_QUEUE];
+
 export interface EvalBrokerConfig {
   /** An unacked eval is nacked automatically after this long (Nomad: 60 s). */
   nackTimeoutMs: number;
@@ -91,6 +94,8 @@ export class EvalBroker {
 
   private readonly readyGauge: Gauge | undefined;
   private readonly unackedGauge: Gauge | undefined;
+  /** drover_broker_ready by scheduler type: one child per type, set on every change. */
+  private readonly readyBySchedulerGauges: ReadonlyArray<readonly [string, Gauge.Internal<string>]>;
 
   constructor(
     private readonly clock: Clock,
@@ -100,6 +105,16 @@ export class EvalBroker {
     assert(config.deliveryLimit >= 1, "eval broker: deliveryLimit must be at least 1");
     this.readyGauge = metrics?.gauge("drover_broker_ready", "Evaluations ready to be dequeued");
     this.unackedGauge = metrics?.gauge("drover_broker_unacked", "Evaluations dequeued and not yet acked");
+    const byScheduler = metrics?.gauge(
+      "drover_broker_ready_by_scheduler",
+      "Evaluations ready to be dequeued, by scheduler type (_failed: out of deliveries, for the GC)",
+      ["scheduler"],
+    );
+    this.readyBySchedulerGauges =
+      byScheduler === undefined
+        ? []
+        : BROKER_QUEUES.map((queue) => [queue, byScheduler.labels(queue)] as const);
+    this.updateGauges();
   }
 
   isEnabled(): boolean {
@@ -410,5 +425,6 @@ export class EvalBroker {
     for (const [queue, heap] of this.ready) if (queue !== FAILED_QUEUE) ready += heap.size;
     this.readyGauge.set(ready);
     this.unackedGauge.set(this.unack.size);
+    for (const [queue, gauge] of this.readyBySchedulerGauges) gauge.set(this.ready.get(queue)?.size ?? 0);
   }
 }

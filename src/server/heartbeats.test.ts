@@ -48,6 +48,14 @@ function setup(disconnect: { LostAfter: number } | null = null) {
   return { clock, ctx, timers };
 }
 
+/** drover_heartbeat_expiries_total by outcome. */
+async function expiries(ctx: InProcessContext): Promise<Record<string, number>> {
+  const metric = ctx.metrics.registry.getSingleMetric("drover_heartbeat_expiries_total");
+  if (metric === undefined) throw new Error("drover_heartbeat_expiries_total is not registered");
+  const { values } = await metric.get();
+  return Object.fromEntries(values.map((v) => [String(v.labels["outcome"]), v.value]));
+}
+
 describe("HeartbeatTimers", () => {
   it("marks a node down after TTL + grace, with evals for its jobs and every system job", async () => {
     const { clock, ctx, timers } = setup();
@@ -112,6 +120,7 @@ describe("HeartbeatTimers", () => {
     await ctx.barrier();
     expect(ctx.state().nodeByID(mockId(1, 1))?.Status).toBe("disconnected");
     expect(ctx.state().nodeByID(mockId(2, 1))?.Status).toBe("ready");
+    expect(await expiries(ctx)).toEqual({ down: 0, disconnected: 1 });
     const evals = [...ctx.state().evals()];
     expect(evals.map((e) => e.JobID).sort()).toEqual(["agent", "web"]);
     // Still tracked: the scheduler marks the allocation unknown; it stays so within lost_after.
@@ -145,6 +154,8 @@ describe("HeartbeatTimers", () => {
     expect(ctx.state().nodeByID(mockId(1, 1))?.Status).toBe("down");
     // Neither node is tracked any more (the other, without allocations, went down long ago).
     expect(timers.active).toBe(0);
+    // Expiries that changed nothing (still disconnected, within the window) are not counted.
+    expect(await expiries(ctx)).toEqual({ down: 2, disconnected: 1 });
   });
 
   it("marks a node down when its allocations have no disconnect window", async () => {

@@ -1,4 +1,4 @@
-import type { Gauge } from "prom-client";
+import type { Counter, Gauge } from "prom-client";
 import { allocDisconnect, disconnectExpired, supportsDisconnect } from "../fsm/alloc-disconnect.js";
 import type { NodeStatusCommand } from "../fsm/commands.js";
 import type { StateReader } from "../fsm/state-reader.js";
@@ -52,6 +52,7 @@ export class HeartbeatTimers {
   private readonly timers = new Map<string, CancelTimer>();
   private readonly random: SeededRandom;
   private readonly activeGauge: Gauge;
+  private readonly expiries: Record<"down" | "disconnected", Counter.Internal>;
 
   constructor(
     private readonly ctx: ServerContext,
@@ -63,6 +64,14 @@ export class HeartbeatTimers {
       "drover_heartbeats_active",
       "Nodes with a heartbeat timer on the leader",
     );
+    const expiries = ctx.metrics.counter(
+      "drover_heartbeat_expiries_total",
+      "Nodes this leader marked after a missed heartbeat, by the status they were given (down or disconnected)",
+      ["outcome"],
+    );
+    this.expiries = { down: expiries.labels("down"), disconnected: expiries.labels("disconnected") };
+    this.expiries.down.inc(0);
+    this.expiries.disconnected.inc(0);
   }
 
   isEnabled(): boolean {
@@ -149,6 +158,7 @@ export class HeartbeatTimers {
       Evals: nodeEvals(state, node, now),
     };
     this.ctx.logger.warn({ nodeId, status }, `node missed its heartbeat TTL; marking it ${status}`);
+    if (status === "down" || status === "disconnected") this.expiries[status].inc();
     this.ctx.propose(command).then(
       () => {},
       (error: unknown) => {

@@ -71,6 +71,29 @@ describe("Worker", () => {
     await leader.revoke();
   });
 
+  it("counts the allocations it placed and those it could not place, by scheduler", async () => {
+    const { ctx, leader, register } = await setup([slotNode(1, 2)]);
+    await register(slotJob("a", 5));
+    const worker = new Worker(ctx, leader.client, leader.client, schedule, DEFAULT_WORKER_CONFIG);
+    const item = await leader.client.dequeue(["service"], 0);
+    if (item === null) throw new Error("no eval");
+    await worker.process(item);
+    expect(live(ctx)).toHaveLength(2);
+    const counted = async (name: string): Promise<Record<string, number>> => {
+      const metric = ctx.metrics.registry.getSingleMetric(name);
+      if (metric === undefined) throw new Error(`${name} is not registered`);
+      return Object.fromEntries(
+        (await metric.get()).values.map((v) => [String(v.labels["scheduler"]), v.value]),
+      );
+    };
+    expect(await counted("drover_scheduler_placements_total")).toMatchObject({ service: 2, batch: 0 });
+    expect(await counted("drover_scheduler_placement_failures_total")).toMatchObject({
+      service: 3,
+      batch: 0,
+    });
+    await leader.revoke();
+  });
+
   it("derives a stable seed per eval and attempt", () => {
     expect(evalSeed("abc", 0)).toBe(evalSeed("abc", 0));
     expect(evalSeed("abc", 0)).not.toBe(evalSeed("abc", 1));

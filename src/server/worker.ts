@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import type { Histogram } from "prom-client";
-import type { Evaluation, SchedulerType } from "../fsm/structs.js";
+import type { Counter, Histogram } from "prom-client";
+import type { Evaluation, PlanResult, SchedulerType } from "../fsm/structs.js";
 import { NotLeaderError, StaleEvalTokenError, StalePlanError } from "../shared/errors.js";
 import type { AgentMetrics } from "../shared/metrics.js";
 import type { ServerContext } from "./context.js";
@@ -44,7 +44,7 @@ export function evalSeed(evalId: string, attempt: number): number {
  * between plan attempts, which await the leader) so that Raft keeps its timing (invariant 6).
  */
 export class Worker {
-  private readonly scheduleSeconds: Histogram;
+  private readonly metrics: WorkerMetrics;
   private readonly runner: SchedulerRunner;
   private running: Promise<void> | undefined;
   private abort: AbortController | undefined;
@@ -58,7 +58,7 @@ export class Worker {
     scheduler: ScheduleFn | SchedulerRunner,
     private readonly config: WorkerConfig = DEFAULT_WORKER_CONFIG,
   ) {
-    this.scheduleSeconds = workerScheduleHistogram(ctx);
+    this.metrics = workerMetrics(ctx);
     this.runner = typeof scheduler === "function" ? new InlineSchedulerRunner(ctx, scheduler) : scheduler;
   }
 
@@ -146,7 +146,10 @@ export class Worker {
         options,
         signal,
       );
-      this.scheduleSeconds.observe({ scheduler: item.eval.Type }, (performance.now() - started) / 1000);
+      this.metrics.scheduleSeconds.observe(
+        { scheduler: item.eval.Type },
+        (performance.now() - started) / 1000,
+      );
       // Core (GC) evals live only in the broker, never in state (as in Nomad): nothing to write
       // for them but the garbage they found.
       if (item.eval.Type === "_core") {
@@ -161,14 +164,41 @@ export class Worker {
           ? { ...e, SnapshotIndex: snapshotIndex }
           : e,
       );
-      if (scheduled.plan === null) return evals;
+      if (scheduled.plan === null) {
+        this.countFailures(scheduled.eval);
+        return evals;
+      }
       const result = await this.planner.submitPlan({ ...scheduled.plan, EvalToken: item.token });
-      if (result.RefreshIndex === 0) return evals;
+      this.countPlacements(item.eval.Type, result);
+      if (result.RefreshIndex === 0) {
+        this.countFailures(scheduled.eval);
+        return evals;
+      }
       if (result.AllocIndex === 0) fruitless++;
       if (fruitless >= this.config.maxPlanAttempts) return this.giveUp(scheduled.eval, snapshotIndex);
       // Part of the plan did not fit the latest state: plan again on state at least that new.
       minIndex = result.RefreshIndex;
     }
+  }
+
+  /** New allocations the plan committed (in-place updates keep their CreateIndex; new ones have 0). */
+  private countPlacements(scheduler: SchedulerType, result: PlanResult): void {
+    if (result.AllocIndex === 0) return;
+    let placed = 0;
+    for (const allocs of Object.values(result.NodeAllocation)) {
+      for (const alloc of allocs) if (alloc.CreateIndex === 0) placed++;
+    }
+    if (placed > 0) this.metrics.placements.inc({ scheduler }, placed);
+  }
+
+  /**
+   * Allocations the eval's final scheduling could not place (each group's failed allocation and
+   * those coalesced into it), counted once per eval: earlier attempts are retried, not failures.
+   */
+  private countFailures(evaluation: Evaluation): void {
+    let failed = 0;
+    for (const metric of Object.values(evaluation.FailedTGAllocs)) failed += 1 + metric.CoalescedFailures;
+    if (failed > 0) this.metrics.placementFailures.inc({ scheduler: evaluation.Type }, failed);
   }
 
   /**
@@ -220,23 +250,45 @@ export class Worker {
   }
 }
 
-const scheduleHistograms = new WeakMap<AgentMetrics, Histogram>();
+interface WorkerMetrics {
+  readonly scheduleSeconds: Histogram;
+  readonly placements: Counter;
+  readonly placementFailures: Counter;
+}
+
+const workerMetricsByAgent = new WeakMap<AgentMetrics, WorkerMetrics>();
 
 /**
- * The per-agent histogram of schedule() time, labelled by scheduler type: created once per
- * agent's metrics and shared by its workers (a second registration of the name would throw).
+ * The workers' series, labelled by scheduler type: created once per agent's metrics and shared by
+ * its workers (a second registration of a name would throw).
  */
-function workerScheduleHistogram(ctx: ServerContext): Histogram {
-  let histogram = scheduleHistograms.get(ctx.metrics);
-  if (histogram === undefined) {
-    histogram = ctx.metrics.histogram(
-      "drover_worker_schedule_seconds",
-      "Time one schedule() call took, by scheduler type",
-      ["scheduler"],
-    );
-    scheduleHistograms.set(ctx.metrics, histogram);
+function workerMetrics(ctx: ServerContext): WorkerMetrics {
+  let metrics = workerMetricsByAgent.get(ctx.metrics);
+  if (metrics === undefined) {
+    metrics = {
+      scheduleSeconds: ctx.metrics.histogram(
+        "drover_worker_schedule_seconds",
+        "Time one schedule() call took, by scheduler type",
+        ["scheduler"],
+      ),
+      placements: ctx.metrics.counter(
+        "drover_scheduler_placements_total",
+        "New allocations committed by this server's workers' plans, by scheduler type",
+        ["scheduler"],
+      ),
+      placementFailures: ctx.metrics.counter(
+        "drover_scheduler_placement_failures_total",
+        "Allocations an eval could not place (no feasible node or no room), by scheduler type",
+        ["scheduler"],
+      ),
+    };
+    for (const scheduler of DEFAULT_WORKER_CONFIG.schedulers) {
+      metrics.placements.inc({ scheduler }, 0);
+      metrics.placementFailures.inc({ scheduler }, 0);
+    }
+    workerMetricsByAgent.set(ctx.metrics, metrics);
   }
-  return histogram;
+  return metrics;
 }
 
 function isLostDelivery(error: unknown): boolean {

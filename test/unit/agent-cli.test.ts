@@ -20,6 +20,8 @@ describe("drover agent (CLI)", () => {
       "--join",
       "--min-heartbeat-ttl",
       "--num-schedulers",
+      "--log-level",
+      "--log-json",
     ]) {
       expect(res.stdout).toContain(flag);
     }
@@ -36,5 +38,14 @@ describe("drover agent (CLI)", () => {
     const res = drover("agent", "--server", "--data-dir", "/tmp/x", "--rpc-port", "lots");
     expect(res.status).toBe(1);
     expect(res.stderr).toMatch(/--rpc-port/);
+  });
+
+  it("exits 1 on an unknown log level or a --log-json that is not a boolean, Nomad's spelling too", () => {
+    const level = drover("agent", "-server", "-data-dir", "/tmp/x", "-log-level=loud");
+    expect(level.status).toBe(1);
+    expect(level.stderr).toMatch(/--log-level: unknown log level "loud"/);
+    const json = drover("agent", "--server", "--data-dir", "/tmp/x", "--log-json=maybe");
+    expect(json.status).toBe(1);
+    expect(json.stderr).toMatch(/--log-json: expected true or false/);
   });
 });

@@ -5,7 +5,10 @@ import type { LogsRequest__Output } from "../../gen/proto/drover/client/LogsRequ
 import { clientProto } from "../../rpc/client-fs-client.js";
 import { toGrpcError } from "../../rpc/rpc-status.js";
 import { ValidationError } from "../../shared/errors.js";
+import { GrpcServerMetrics } from "../../shared/grpc-metrics.js";
 import type { Logger } from "../../shared/log.js";
+import type { AgentMetrics } from "../../shared/metrics.js";
+import { servingCall } from "../../shared/request-context.js";
 import type { LogFrame, LogRequest } from "../allocrunner/alloc-runner-api.js";
 import { validateLogType, validateOffset, validateOrigin, validateTaskName } from "./log-request.js";
 
@@ -22,17 +25,26 @@ export type LogSource = (allocId: string, request: LogRequest) => AsyncIterable<
  * nothing is thrown into grpc-js. Frames are written as the caller reads them: when grpc-js's
  * buffer is full (write() returns false), reading the log waits for 'drain'.
  */
-export function addClientFsService(server: Server, logs: LogSource, logger: Logger): void {
+export function addClientFsService(
+  server: Server,
+  logs: LogSource,
+  logger: Logger,
+  metrics?: AgentMetrics,
+): void {
   const handlers: ClientFsHandlers = {
     StreamLogs: (call: ServerWritableStream<LogsRequest__Output, LogFrameProto>) => {
-      streamLogs(call, logs, logger).catch((error: unknown) => {
+      servingCall(call.metadata, () => streamLogs(call, logs, logger)).catch((error: unknown) => {
         // streamLogs answers its own errors; this is a bug in it. Never leave the caller hanging.
         logger.error({ err: error }, "client fs: StreamLogs failed to answer");
         call.destroy();
       });
     },
   };
-  server.addService(clientProto().drover.client.ClientFs.service, handlers);
+  const service = clientProto().drover.client.ClientFs.service;
+  server.addService(
+    service,
+    metrics === undefined ? handlers : GrpcServerMetrics.of(metrics).instrument(service, handlers),
+  );
 }
 
 function requestFromProto(req: LogsRequest__Output, signal: AbortSignal): LogRequest {

@@ -40,7 +40,10 @@ import type {
 import { serverProto } from "../../rpc/server-client.js";
 import type { GcRequest } from "../../scheduler/schedule-types.js";
 import { ValidationError } from "../../shared/errors.js";
+import { GrpcServerMetrics } from "../../shared/grpc-metrics.js";
 import type { Logger } from "../../shared/log.js";
+import type { AgentMetrics } from "../../shared/metrics.js";
+import { callRequestId, withRequestId } from "../../shared/request-context.js";
 
 function queryFromProto(q: P.QueryOptions__Output | null): QueryOptions {
   if (q === null) return {};
@@ -394,21 +397,38 @@ type AnyHandler = (call: { metadata: Metadata }, ...rest: unknown[]) => void;
 
 /**
  * Serves the endpoints on `server`. Calls that another server forwarded (FORWARDED_KEY) go to
- * `forwardedApi` — the endpoints' localOnly() view, which never forwards again.
+ * `forwardedApi` — the endpoints' localOnly() view, which never forwards again. A call that
+ * carries a request ID (`x-request-id`, sent by the agent that took the HTTP request) is served
+ * on behalf of that request: the lines logged about it carry the ID, and a call forwarded on
+ * sends it along.
  */
 export function addServerService(
   server: Server,
   api: ServerApi,
   logger: Logger,
   forwardedApi: ServerApi = api,
+  metrics?: AgentMetrics,
 ): void {
   const direct = serverHandlers(api, logger) as unknown as Record<string, AnyHandler>;
   const forwarded = serverHandlers(forwardedApi, logger) as unknown as Record<string, AnyHandler>;
-  const handlers: Record<string, AnyHandler> = {};
+  let handlers: Record<string, AnyHandler> = {};
   for (const [name, handler] of Object.entries(direct)) {
     const viaForward = forwarded[name] as AnyHandler;
-    handlers[name] = (call, ...rest) =>
-      (call.metadata.get(FORWARDED_KEY).length > 0 ? viaForward : handler)(call, ...rest);
+    handlers[name] = (call, ...rest) => {
+      const isForwarded = call.metadata.get(FORWARDED_KEY).length > 0;
+      const serve = isForwarded ? viaForward : handler;
+      const requestId = callRequestId(call.metadata);
+      if (requestId === undefined) {
+        serve(call, ...rest);
+        return;
+      }
+      withRequestId(requestId, () => {
+        if (isForwarded) logger.debug({ method: name }, "rpc: serving a forwarded request");
+        serve(call, ...rest);
+      });
+    };
   }
-  server.addService(serverProto().drover.server.Server.service, handlers as unknown as P.ServerHandlers);
+  const service = serverProto().drover.server.Server.service;
+  if (metrics !== undefined) handlers = GrpcServerMetrics.of(metrics).instrument(service, handlers);
+  server.addService(service, handlers as unknown as P.ServerHandlers);
 }

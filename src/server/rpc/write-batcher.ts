@@ -1,4 +1,5 @@
 import { assert } from "../../shared/assert.js";
+import { outsideRequest } from "../../shared/request-context.js";
 
 /**
  * Coalesces many small writes into one Raft entry (Nomad batches client alloc updates the same
@@ -38,7 +39,8 @@ export class WriteBatcher<T> {
       return;
     }
     if (this.timer === undefined) {
-      this.timer = setTimeout(() => this.fire(), this.windowMs);
+      // The batch is every caller's, not the request that opened it.
+      this.timer = outsideRequest(() => setTimeout(() => this.fire(), this.windowMs));
     }
   }
 

@@ -1,0 +1,57 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+
+/**
+ * The ID of the request being served, carried through the asynchronous work it starts: set where a
+ * request enters (an HTTP request, a forwarded gRPC call), read where it leaves (the gRPC client
+ * sends it on as `x-request-id` metadata) and where it is logged (createLogger's mixin adds it to
+ * every line written on its behalf).
+ *
+ * Timers and connections first created while a request is served inherit its ID (that is how
+ * AsyncLocalStorage works): long-lived helpers should be created outside requests where it matters.
+ */
+const storage = new AsyncLocalStorage<string>();
+
+/** The gRPC metadata key (and, in HTTP, the header `X-Request-ID`) a request ID travels in. */
+export const REQUEST_ID_KEY = "x-request-id";
+
+/** IDs from outside are bounded and plain, so that a header cannot forge log lines or fields. */
+const ACCEPTABLE_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+
+/** The ID of the request this code runs for, if any. */
+export function currentRequestId(): string | undefined {
+  return storage.getStore();
+}
+
+/** Runs `fn` (and whatever asynchronous work it starts) on behalf of request `id`. */
+export function withRequestId<T>(id: string, fn: () => T): T {
+  return storage.run(id, fn);
+}
+
+/** `value` when it is usable as a request ID (as received from a client or a peer), else undefined. */
+export function acceptableRequestId(value: unknown): string | undefined {
+  return typeof value === "string" && ACCEPTABLE_ID.test(value) ? value : undefined;
+}
+
+/**
+ * Runs `fn` on behalf of no request: for work shared by many requests (a Raft Ready loop, a write
+ * batch) that one of them happens to trigger, whose lines must not carry that one's ID.
+ */
+export function outsideRequest<T>(fn: () => T): T {
+  return storage.exit(fn);
+}
+
+/** What request-ID helpers read of a gRPC call's metadata (grpc-js's Metadata fits). */
+interface CallMetadata {
+  get(key: string): unknown[];
+}
+
+/** The request ID a gRPC call carries (sent by the agent that took the request), if usable. */
+export function callRequestId(metadata: CallMetadata): string | undefined {
+  return acceptableRequestId(metadata.get(REQUEST_ID_KEY)[0]);
+}
+
+/** Runs `fn` on behalf of the request a gRPC call carries the ID of, if it carries one. */
+export function servingCall<T>(metadata: CallMetadata, fn: () => T): T {
+  const id = callRequestId(metadata);
+  return id === undefined ? fn() : storage.run(id, fn);
+}
