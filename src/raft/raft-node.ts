@@ -909,12 +909,21 @@ export class RaftNode {
 
   private async applyConfChange(entry: Entry): Promise<void> {
     const cc = decodeConfChange(entry.data);
+    const before = this.membership.confState;
+    const wasMember = before.voters.includes(cc.nodeId) || before.learners.includes(cc.nodeId);
     const confState = this.requireCore().applyConfChange(cc);
     const addresses = { ...this.membership.addresses };
     if (cc.type === "removeNode") {
       delete addresses[cc.nodeId];
       if (cc.nodeId !== this.options.id) this.options.transport.removePeer(cc.nodeId);
-    } else if (cc.context.byteLength > 0) {
+      this.lastHeard.delete(cc.nodeId);
+    } else if (!wasMember) {
+      // Autopilot's clock for a server starts when it joins: a server removed while it was down
+      // and added again must not be judged by the silence of its previous membership (it was
+      // removed again at once, and its rejoin then waited a minute for a join to time out).
+      this.lastHeard.set(cc.nodeId, Date.now());
+    }
+    if (cc.type !== "removeNode" && cc.context.byteLength > 0) {
       const address = new TextDecoder().decode(cc.context);
       addresses[cc.nodeId] = address;
       this.options.transport.setPeer(cc.nodeId, address);

@@ -56,9 +56,15 @@ describe("autopilot (real processes)", () => {
 
     // Back on its data directory and port: it finds itself dropped and asks to be added again.
     await victim.start();
+    // Once back in the configuration it stays there: its silence while it was down belongs to
+    // its previous membership and must not get it removed again as soon as it is added.
+    let back = false;
     await eventually(`${victim.spec.id} a voter again`, 60_000, async () => {
       const current = await c.leader();
-      return (await config(current)).some((s) => s.id === victim.spec.id && s.voter) ? true : undefined;
+      const entry = (await config(current)).find((s) => s.id === victim.spec.id);
+      if (back) expect(entry, `${victim.spec.id} removed again after it was re-added`).toBeDefined();
+      back ||= entry !== undefined;
+      return entry?.voter === true ? true : undefined;
     });
     await eventually(`${victim.spec.id} caught up`, 30_000, async () =>
       (await victim.status())?.count === 1 ? true : undefined,
