@@ -10,7 +10,7 @@
 
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { NodeSimulator } from "../client/node-sim/node-simulator.js";
+import type { NodeSimulator } from "../client/node-sim/node-simulator.js";
 import type { Allocation, Job, Node } from "../fsm/index.js";
 import { createLogger } from "../shared/log.js";
 import { isNotFound } from "./commands/common.js";
@@ -82,27 +82,40 @@ async function main(): Promise<void> {
     process.stderr.write(`drover start: ${(error as Error).message}\n`);
     process.exit(2);
   }
-  const root = checkoutRoot();
-  const jobFile = join(root, "examples", "web.hcl");
-  // The job file is read first: a broken example stops here, before any process starts.
-  const { job, submit } = await loadJobFile(jobFile, {});
-  const expected = job.TaskGroups.reduce((sum, g) => sum + g.Count, 0);
-
   say(
     flags.dataDir === undefined
       ? "drover: starting 3 servers on loopback (data in a temporary folder, removed on exit)"
       : `drover: starting 3 servers on loopback (data in ${flags.dataDir}, kept on exit)`,
   );
-  const cluster = await LocalCluster.start({
+  const starting = LocalCluster.start({
     servers: 3,
     firstServerHttpPort: flags.httpPort,
     onOutput: agentLine,
     ...(flags.dataDir === undefined ? {} : { baseDir: flags.dataDir }),
   });
+  // The example job is parsed while s1 boots (the HCL parser takes a noticeable moment to load).
+  starting.catch(() => undefined); // awaited below, after the job file is parsed
+  // A Ctrl-C while the servers start is kept until they have (LocalCluster then knows every
+  // process to stop): the agents run in their own process groups and would outlive us.
+  let signalled = false;
+  let stop = async (_code: number): Promise<void> => {
+    signalled = true;
+  };
+  process.on("SIGINT", () => void stop(0));
+  process.on("SIGTERM", () => void stop(0));
+  const jobFile = join(checkoutRoot(), "examples", "web.hcl");
+  const loaded = await loadJobFile(jobFile, {}).catch((error: unknown) => error as Error);
+  let cluster: LocalCluster;
+  try {
+    cluster = await starting;
+  } catch (error) {
+    process.stderr.write(`drover: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
   const serversUp = since();
   let sim: NodeSimulator | undefined;
   let stopping = false;
-  const stop = async (code: number): Promise<void> => {
+  stop = async (code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
     say("\ndrover: stopping…");
@@ -111,9 +124,11 @@ async function main(): Promise<void> {
     say("drover: stopped");
     process.exit(code);
   };
-  process.on("SIGINT", () => void stop(0));
-  process.on("SIGTERM", () => void stop(0));
+  if (signalled) return stop(0);
   try {
+    if (loaded instanceof Error) throw loaded; // its message names the file (and line)
+    const { job, submit } = loaded;
+    const expected = job.TaskGroups.reduce((sum, g) => sum + g.Count, 0);
     const s1 = cluster.server("s1");
     say(
       cluster.httpPortFallback !== undefined
@@ -129,10 +144,18 @@ async function main(): Promise<void> {
         ? Promise.all(Array.from({ length: CLIENTS }, () => cluster.addClient()))
         : Promise.resolve([]);
     clientsStarted.catch(() => undefined); // awaited below; a failure surfaces there
-    const leader = await cluster.waitForLeader(WAIT_MS);
-    const leaderAt = since();
-    say(`drover: leader is ${leader.name} (${leader.rpcAddress})`);
+    // Said when every server names the same leader; the clients need not wait for that.
+    let leaderAt = 0;
+    const leaderAgreed = cluster.waitForLeader(WAIT_MS).then((leader) => {
+      leaderAt = since();
+      say(`drover: leader is ${leader.name} (${leader.rpcAddress})`);
+      return leader;
+    });
+    leaderAgreed.catch(() => undefined); // awaited below; a failure surfaces there
     if (flags.simulatedNodes !== undefined) {
+      await leaderAgreed;
+      // Loaded only here: `npm start` without simulated nodes need not pay for it.
+      const { NodeSimulator } = await import("../client/node-sim/node-simulator.js");
       sim = new NodeSimulator({
         servers: cluster.rpcAddresses(),
         logger: createLogger("sim", { level: process.env["DROVER_LOG_LEVEL"] ?? "warn" }),
@@ -171,6 +194,7 @@ async function main(): Promise<void> {
     } else {
       say(`drover: job "${job.ID}": ${expected}/${expected} allocations running`);
     }
+    const leader = await leaderAgreed;
     printUrls(cluster, s1, job.ID, flags);
     if (outcome.failure === undefined) {
       say(
@@ -192,11 +216,12 @@ async function main(): Promise<void> {
 }
 
 /**
- * A cluster started again from `--data-dir` still holds the example job, but its allocations are
- * complete: the clients stopped their tasks on the last Ctrl-C, and (as in Nomad) a service
- * allocation that completed is not replaced, nor does registering the unchanged job place new
- * ones. Stopping the job first makes the registration a new version, which places fresh
- * allocations. A job that still runs is left alone.
+ * A cluster started again from `--data-dir` still holds the example job, but its tasks ended
+ * with the last Ctrl-C (the clients stop them on shutdown). As in Nomad, a service allocation
+ * that completed is not replaced, and registering the unchanged job places nothing. When the
+ * clients report those allocations complete is a race with this start, so the job is not judged
+ * by its status: a job left from a previous run is stopped, which makes the registration that
+ * follows a new version with fresh allocations.
  */
 async function stopLeftover(api: DroverClient, jobId: string): Promise<void> {
   let previous: Job;
@@ -206,8 +231,10 @@ async function stopLeftover(api: DroverClient, jobId: string): Promise<void> {
     if (isNotFound(error)) return;
     throw error;
   }
-  if (previous.Status !== "dead" || previous.Stop) return;
-  say(`drover: job "${jobId}" from the previous run has no running allocations: stopping it to run it again`);
+  if (previous.Stop) return;
+  say(
+    `drover: job "${jobId}" is left from the previous run (its tasks ended with it): stopping it to run it again`,
+  );
   await api.deregisterJob(jobId, false);
 }
 
@@ -244,6 +271,12 @@ async function waitForReadyNodes(
   const deadline = Date.now() + WAIT_MS;
   while (Date.now() < deadline) {
     const res = await fetch(`${server.httpUrl}/v1/nodes?index=${index}&wait=5s`);
+    if (res.status !== 200) {
+      // No leader yet (the servers are still electing one): ask again shortly.
+      await res.body?.cancel();
+      await new Promise((r) => setTimeout(r, 50));
+      continue;
+    }
     const nodes = (await res.json()) as Array<{ ID: string; Status: string }>;
     index = Number(res.headers.get("x-nomad-index") ?? "0");
     const ready = nodes.filter((n) => n.Status === "ready");

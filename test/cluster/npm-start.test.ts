@@ -36,6 +36,7 @@ function startCluster(args: readonly string[]): {
   const ready = new Promise<Ready>((resolve, reject) => {
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
       lines.push(line);
+      if (/^drover: job "[^"]*" is not running/.test(line)) reject(new Error(line));
       if (line.startsWith('{"drover_start_ready"'))
         resolve((JSON.parse(line) as { drover_start_ready: Ready }).drover_start_ready);
     });
@@ -173,5 +174,22 @@ describe("npm start", () => {
     expect(await exited).toBe(0);
     expect(run.lines).toContain("drover: stopped");
     expect([...taskPids, ...agentPids].filter(alive)).toEqual([]);
+  });
+
+  it("starts again from the same --data-dir: the stored cluster comes back and runs the job again", async () => {
+    const before = readdirSync(join(dir, "data"));
+    expect(before).toEqual(expect.arrayContaining(["cluster.json", "s1", "s2", "s3", "c1", "c2"]));
+    run = startCluster(["--data-dir", join(dir, "data"), "--http-port", String(heldPort)]);
+    const again = await run.ready;
+    expect(run.lines).toContainEqual(expect.stringContaining('job "web" is left from the previous run'));
+    const allocs = (await (await fetch(`${again.http}/v1/job/web/allocations`)).json()) as AllocStub[];
+    const live = allocs.filter((a) => a.DesiredStatus === "run");
+    expect(live.map((a) => a.ClientStatus)).toEqual(["running", "running"]);
+    // The same two client nodes (their identity is in their data directories), no new ones.
+    const nodes = (await (await fetch(`${again.http}/v1/nodes`)).json()) as Array<{ Name: string }>;
+    expect(nodes.map((n) => n.Name).sort()).toEqual(["c1", "c2"]);
+    const exited = new Promise<number | null>((resolve) => run.child.once("exit", (code) => resolve(code)));
+    run.child.kill("SIGINT");
+    expect(await exited).toBe(0);
   });
 });
