@@ -196,7 +196,18 @@ export class LocalCluster {
         const names = Array.from({ length: count }, (_, i) => `s${i + 1}`);
         const address = (name: string): string => `${bind}:${stored.get(name)}`;
         const all = names.map((name, i) => server(i, names.filter((other) => other !== name).map(address)));
-        await Promise.all(all.map((s, i) => (i === 0 ? cluster.spawnFirst(s) : cluster.spawn(s))));
+        await Promise.all(
+          all.map((s, i) =>
+            (i === 0 ? cluster.spawnFirst(s) : cluster.spawn(s)).catch((error: unknown) => {
+              if (!(error instanceof AgentExitedError) || !error.lastError.includes(`:${s.rpcPort}`))
+                throw error;
+              throw new Error(
+                `${s.name} cannot come back on RPC port ${s.rpcPort}, its address in the Raft configuration ` +
+                  `(kept in ${join(baseDir, PORTS_FILE)}): ${error.lastError.replace(/^drover: /, "")}`,
+              );
+            }),
+          ),
+        );
       }
       if (options.baseDir !== undefined) await cluster.storePorts();
     } catch (error) {
@@ -220,7 +231,11 @@ export class LocalCluster {
     try {
       await this.spawn(first);
     } catch (error) {
-      if (!(error instanceof AgentExitedError) || !error.lastError.includes("EADDRINUSE")) throw error;
+      const taken =
+        error instanceof AgentExitedError &&
+        error.lastError.includes("EADDRINUSE") &&
+        error.lastError.endsWith(`:${preferred}`);
+      if (!taken) throw error;
       this.httpPortFallback = error.lastError.replace(/^drover: /, "");
       first.httpPort = 0;
       await this.spawn(first);
