@@ -101,8 +101,10 @@ async function main(): Promise<void> {
   let stop = async (_code: number): Promise<void> => {
     signalled = true;
   };
-  process.on("SIGINT", () => void stop(0));
-  process.on("SIGTERM", () => void stop(0));
+  // SIGHUP too: a closed terminal must not leave the agents (own process groups) running.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stop(0));
+  // `npm start | head`: once the reader is gone, stop as on Ctrl-C instead of dying on EPIPE.
+  process.stdout.on("error", () => void stop(0));
   const jobFile = join(checkoutRoot(), "examples", "web.hcl");
   const loaded = await loadJobFile(jobFile, {}).catch((error: unknown) => error as Error);
   let cluster: LocalCluster;
