@@ -188,7 +188,7 @@ async function main(): Promise<void> {
     await stopLeftover(api, job.ID);
     const answer = await api.registerJob(submit);
     say(`drover: submitted job "${job.ID}" from examples/web.hcl (evaluation ${answer.EvalID})`);
-    const outcome = await waitForRunning(api, job.ID, expected);
+    const outcome = await waitForRunning(api, job.ID, expected, answer.JobModifyIndex);
     const runningAt = since();
     if (outcome.failure !== undefined) {
       say(`drover: job "${job.ID}" is not running: ${outcome.failure}`);
@@ -299,7 +299,12 @@ interface RunOutcome {
  * allocation ends the wait with its task's last event as the reason: exec is what `npm start`
  * needs, and its failure (no `node` in PATH, a host that refuses it) must be said, not hidden.
  */
-async function waitForRunning(api: DroverClient, jobId: string, count: number): Promise<RunOutcome> {
+async function waitForRunning(
+  api: DroverClient,
+  jobId: string,
+  count: number,
+  registeredIndex: number,
+): Promise<RunOutcome> {
   let index = 0;
   const deadline = Date.now() + WAIT_MS;
   let running = 0;
@@ -309,10 +314,11 @@ async function waitForRunning(api: DroverClient, jobId: string, count: number): 
     );
     const allocs = (await res.json()) as Allocation[];
     index = Number(res.headers.get("x-nomad-index") ?? "0");
-    const live = allocs.filter((a) => a.DesiredStatus === "run");
-    running = live.filter((a) => a.ClientStatus === "running").length;
+    // Only this registration's allocations: a previous run's (from --data-dir) stay as history.
+    const ours = allocs.filter((a) => a.DesiredStatus === "run" && a.CreateIndex > registeredIndex);
+    running = ours.filter((a) => a.ClientStatus === "running").length;
     if (running >= count) return { allocations: running };
-    const failed = live.find((a) => a.ClientStatus === "failed");
+    const failed = ours.find((a) => a.ClientStatus === "failed");
     if (failed !== undefined) return { allocations: running, failure: await whyFailed(api, failed.ID) };
   }
   return {

@@ -182,9 +182,17 @@ describe("npm start", () => {
     run = startCluster(["--data-dir", join(dir, "data"), "--http-port", String(heldPort)]);
     const again = await run.ready;
     expect(run.lines).toContainEqual(expect.stringContaining('job "web" is left from the previous run'));
-    const allocs = (await (await fetch(`${again.http}/v1/job/web/allocations`)).json()) as AllocStub[];
-    const live = allocs.filter((a) => a.DesiredStatus === "run");
-    expect(live.map((a) => a.ClientStatus)).toEqual(["running", "running"]);
+    const job = (await (await fetch(`${again.http}/v1/job/web`)).json()) as { Version: number };
+    expect(job.Version).toBeGreaterThan(0);
+    const allocs = (await (await fetch(`${again.http}/v1/job/web/allocations`)).json()) as Array<
+      AllocStub & { JobVersion: number }
+    >;
+    // The previous run's allocations ended with it (complete, kept as history, as in Nomad);
+    // the new version's two run.
+    const current = allocs.filter((a) => a.JobVersion === job.Version && a.DesiredStatus === "run");
+    expect(current.map((a) => a.ClientStatus)).toEqual(["running", "running"]);
+    const older = allocs.filter((a) => a.JobVersion < job.Version);
+    expect(older.filter((a) => a.ClientStatus === "running")).toEqual([]);
     // The same two client nodes (their identity is in their data directories), no new ones.
     const nodes = (await (await fetch(`${again.http}/v1/nodes`)).json()) as Array<{ Name: string }>;
     expect(nodes.map((n) => n.Name).sort()).toEqual(["c1", "c2"]);
