@@ -93,7 +93,6 @@ async function main(): Promise<void> {
     onOutput: agentLine,
     ...(flags.dataDir === undefined ? {} : { baseDir: flags.dataDir }),
   });
-  // The example job is parsed while s1 boots (the HCL parser takes a noticeable moment to load).
   starting.catch(() => undefined); // awaited below, after the job file is parsed
   // A Ctrl-C while the servers start is kept until they have (LocalCluster then knows every
   // process to stop): the agents run in their own process groups and would outlive us.
@@ -105,6 +104,7 @@ async function main(): Promise<void> {
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stop(0));
   // `npm start | head`: once the reader is gone, stop as on Ctrl-C instead of dying on EPIPE.
   process.stdout.on("error", () => void stop(0));
+  // The example job is parsed while s1 boots (the HCL parser takes a noticeable moment to load).
   const jobFile = join(checkoutRoot(), "examples", "web.hcl");
   const loaded = await loadJobFile(jobFile, {}).catch((error: unknown) => error as Error);
   let cluster: LocalCluster;
