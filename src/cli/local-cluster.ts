@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, existsSync, type WriteStream } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
@@ -50,17 +50,77 @@ export interface LocalClusterOptions {
   logLevel?: string;
   /** Node.js flags for the server processes (e.g. ["--cpu-prof"] to profile them). */
   nodeArgs?: readonly string[];
+  /**
+   * The HTTP port s1 asks for first (`npm start`: Nomad's 4646). When the agent fails to bind it
+   * (it exits with EADDRINUSE), s1 starts again on port 0 and `httpPortFallback` says why. Asking
+   * the agent, not probing the port beforehand, leaves no window for another process to take it.
+   */
+  firstServerHttpPort?: number;
+  /** Called with every line an agent writes (stdout or stderr), after it went to its log file. */
+  onOutput?: (agent: AgentProcess, line: string) => void;
 }
 
-/** bin/drover.js of this checkout, found by walking up from this module (src/ or dist/src/). */
-function droverBin(): string {
+/** An agent exited before announcing its ports; `lastError` is the last line on its stderr. */
+export class AgentExitedError extends Error {
+  override name = "AgentExitedError";
+  constructor(
+    readonly agent: string,
+    readonly lastError: string,
+    logFile: string,
+  ) {
+    super(`${agent} exited before listening${lastError === "" ? "" : `: ${lastError}`}; see ${logFile}`);
+  }
+}
+
+/**
+ * The servers' ports, kept in `<baseDir>/cluster.json` when the caller owns baseDir: a server's
+ * RPC address is in the Raft configuration it stored, so a cluster started again on the same
+ * directory must bring each server back on the RPC port it had.
+ */
+interface StoredPorts {
+  readonly servers: ReadonlyArray<{ readonly name: string; readonly rpcPort: number }>;
+}
+
+const PORTS_FILE = "cluster.json";
+
+async function readStoredPorts(baseDir: string, count: number): Promise<Map<string, number> | undefined> {
+  let text: string;
+  try {
+    text = await readFile(join(baseDir, PORTS_FILE), "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+  const where = join(baseDir, PORTS_FILE);
+  let stored: StoredPorts;
+  try {
+    stored = JSON.parse(text) as StoredPorts;
+  } catch (error) {
+    throw new Error(`${where}: not valid JSON (${(error as Error).message})`);
+  }
+  const ports = new Map<string, number>();
+  for (const s of Array.isArray(stored.servers) ? stored.servers : []) {
+    if (typeof s.name === "string" && Number.isInteger(s.rpcPort) && s.rpcPort > 0)
+      ports.set(s.name, s.rpcPort);
+  }
+  if (ports.size !== count) {
+    throw new Error(`${where}: holds ${ports.size} servers' ports, this cluster has ${count} servers`);
+  }
+  return ports;
+}
+
+/** The root of this checkout (package.json and bin/drover.js), walking up from src/ or dist/src/. */
+export function checkoutRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, "bin", "drover.js");
-    if (existsSync(candidate) && existsSync(join(dir, "package.json"))) return candidate;
+    if (existsSync(join(dir, "bin", "drover.js")) && existsSync(join(dir, "package.json"))) return dir;
     dir = dirname(dir);
   }
   throw new Error("bin/drover.js not found above the running module");
+}
+
+function droverBin(): string {
+  return join(checkoutRoot(), "bin", "drover.js");
 }
 
 /** The flags every agent of a LocalCluster starts with. */
@@ -99,6 +159,7 @@ export class LocalCluster {
     await mkdir(baseDir, { recursive: true });
     const cluster = new LocalCluster(baseDir, options.baseDir === undefined, options);
     const bind = options.bind ?? "127.0.0.1";
+    const stored = options.baseDir === undefined ? undefined : await readStoredPorts(baseDir, count);
     const server = (i: number, joinList: readonly string[]): ServerProcess => {
       const name = `s${i + 1}`;
       const dataDir = join(baseDir, name);
@@ -106,7 +167,7 @@ export class LocalCluster {
         name,
         kind: "server",
         httpPort: 0,
-        rpcPort: 0,
+        rpcPort: stored?.get(name) ?? 0,
         dataDir,
         logFile: join(baseDir, `${name}.log`),
         rpcAddress: "",
@@ -124,15 +185,66 @@ export class LocalCluster {
       return s;
     };
     try {
-      const first = server(0, []);
-      await cluster.spawn(first);
-      const rest = Array.from({ length: count - 1 }, (_, i) => server(i + 1, [first.rpcAddress]));
-      await Promise.all(rest.map((s) => cluster.spawn(s)));
+      if (stored === undefined) {
+        const first = server(0, []);
+        await cluster.spawnFirst(first);
+        const rest = Array.from({ length: count - 1 }, (_, i) => server(i + 1, [first.rpcAddress]));
+        await Promise.all(rest.map((s) => cluster.spawn(s)));
+      } else {
+        // Every server comes back on its stored RPC port (servers holding Raft state restart from
+        // it and skip discovery), so all of them can start at once, each joining the others.
+        const names = Array.from({ length: count }, (_, i) => `s${i + 1}`);
+        const address = (name: string): string => `${bind}:${stored.get(name)}`;
+        const all = names.map((name, i) => server(i, names.filter((other) => other !== name).map(address)));
+        await Promise.all(
+          all.map((s, i) =>
+            (i === 0 ? cluster.spawnFirst(s) : cluster.spawn(s)).catch((error: unknown) => {
+              if (!(error instanceof AgentExitedError) || !error.lastError.includes(`:${s.rpcPort}`))
+                throw error;
+              throw new Error(
+                `${s.name} cannot come back on RPC port ${s.rpcPort}, its address in the Raft configuration ` +
+                  `(kept in ${join(baseDir, PORTS_FILE)}): ${error.lastError.replace(/^drover: /, "")}`,
+              );
+            }),
+          ),
+        );
+      }
+      if (options.baseDir !== undefined) await cluster.storePorts();
     } catch (error) {
       await cluster.stop();
       throw error;
     }
     return cluster;
+  }
+
+  /**
+   * Why s1 is not on `firstServerHttpPort` (the agent's one-line bind error), or undefined when it
+   * is or none was asked for.
+   */
+  httpPortFallback: string | undefined;
+
+  /** s1: on `firstServerHttpPort` if it can bind it, else on port 0. */
+  private async spawnFirst(first: ServerProcess): Promise<void> {
+    const preferred = this.options.firstServerHttpPort;
+    if (preferred === undefined || preferred === 0) return this.spawn(first);
+    first.httpPort = preferred;
+    try {
+      await this.spawn(first);
+    } catch (error) {
+      const taken =
+        error instanceof AgentExitedError &&
+        error.lastError.includes("EADDRINUSE") &&
+        error.lastError.endsWith(`:${preferred}`);
+      if (!taken) throw error;
+      this.httpPortFallback = error.lastError.replace(/^drover: /, "");
+      first.httpPort = 0;
+      await this.spawn(first);
+    }
+  }
+
+  private async storePorts(): Promise<void> {
+    const stored: StoredPorts = { servers: this.servers.map((s) => ({ name: s.name, rpcPort: s.rpcPort })) };
+    await writeFile(join(this.baseDir, PORTS_FILE), `${JSON.stringify(stored, null, 2)}\n`);
   }
 
   get dir(): string {
@@ -216,8 +328,14 @@ export class LocalCluster {
       detached: true,
       env: { ...process.env, DROVER_LOG_LEVEL: this.options.logLevel ?? "info" },
     });
-    proc.stderr?.pipe(out, { end: false });
     agent.proc = proc;
+    const onOutput = this.options.onOutput;
+    let lastError = "";
+    createInterface({ input: proc.stderr as NodeJS.ReadableStream }).on("line", (line) => {
+      out.write(`${line}\n`);
+      if (line.trim() !== "") lastError = line;
+      onOutput?.(agent, line);
+    });
     // Children must not outlive a harness that exits abruptly (a failed test, an uncaught error).
     const killOnExit = (): void => {
       proc.kill("SIGKILL");
@@ -232,6 +350,7 @@ export class LocalCluster {
       let listening = false;
       createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on("line", (line) => {
         out.write(`${line}\n`);
+        onOutput?.(agent, line);
         if (listening || !line.includes("drover_agent_listening")) return;
         const ports = (JSON.parse(line) as ListeningLine).drover_agent_listening;
         if (ports === undefined) return;
@@ -242,8 +361,11 @@ export class LocalCluster {
         if (agent.kind === "server") agent.rpcAddress = `${bind}:${ports.rpc}`;
         resolve();
       });
-      void exited.then(() => {
-        if (!listening) reject(new Error(`${agent.name} exited before listening; see ${agent.logFile}`));
+      // "close", not "exit": the agent's last stderr line (its bind error) has been read by then.
+      proc.once("close", () => {
+        if (listening) return;
+        agent.proc = undefined;
+        reject(new AgentExitedError(agent.name, lastError, agent.logFile));
       });
     });
   }
