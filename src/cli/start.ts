@@ -245,7 +245,8 @@ function printUrls(cluster: LocalCluster, s1: AgentProcess, jobId: string, flags
   say("");
   say(`  HTTP API  ${s1.httpUrl}/v1/jobs`);
   say(`  metrics   ${s1.httpUrl}/v1/metrics?format=prometheus`);
-  say(`  UI        ${s1.httpUrl}/ui/`);
+  // The web UI's URL joins these once there is a UI to serve: a link that answers 404 would only
+  // mislead.
   say("");
   for (const a of [...cluster.servers, ...cluster.clients]) {
     say(`  ${a.name.padEnd(3)} ${a.kind.padEnd(7)} ${a.httpUrl.padEnd(24)} log ${a.logFile}`);

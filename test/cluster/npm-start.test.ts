@@ -119,7 +119,7 @@ describe("npm start", () => {
     expect(run.lines).toContainEqual(expect.stringContaining("EADDRINUSE"));
     expect(ready.http).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(ready.http).not.toBe(`http://127.0.0.1:${heldPort}`);
-    expect(run.lines).toContainEqual(`  UI        ${ready.http}/ui/`);
+    expect(run.lines).toContainEqual(`  metrics   ${ready.http}/v1/metrics?format=prometheus`);
     const leader = (await (await fetch(`${ready.http}/v1/status/leader`)).json()) as string;
     expect(leader).toMatch(/^127\.0\.0\.1:\d+$/);
   });
