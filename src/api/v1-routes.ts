@@ -42,6 +42,8 @@ export interface AgentInfo {
   rpcAddress: string;
   httpAddress: string;
   server: boolean;
+  /** Whether this agent runs a client (a `--dev` agent runs both). */
+  client: boolean;
   /** The effective configuration (flags and config file merged). */
   config: Record<string, unknown>;
 }
@@ -120,11 +122,16 @@ export function v1Router(deps: V1Deps, router = new Router<Handler>()): Router<H
       },
     });
   });
+  // Nomad's agent health: a `server` part on servers, a `client` part on clients (both on a dev
+  // agent); each is ok when the cluster it belongs to has a leader it can reach.
   router.add("GET", "/v1/agent/health", async () => {
     const leader = await api.statusLeader();
     const healthy = leader.leaderId !== "";
-    const server = { ok: healthy, message: healthy ? "ok" : "no known leader" };
-    return { status: healthy ? 200 : 500, body: { server } };
+    const part = { ok: healthy, message: healthy ? "ok" : "no known leader" };
+    const body: Record<string, unknown> = {};
+    if (deps.agent.server) body["server"] = part;
+    if (deps.agent.client) body["client"] = part;
+    return { status: healthy ? 200 : 500, body };
   });
   router.add("GET", "/v1/agent/members", async () => {
     const [peers, leader] = await Promise.all([api.statusPeers(), api.statusLeader()]);

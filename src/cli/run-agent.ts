@@ -84,6 +84,7 @@ export async function runAgent(config: AgentConfig): Promise<void> {
           rpcAddress: server?.rpcAddress ?? client?.rpcAddress ?? "",
           httpAddress,
           server: server !== undefined,
+          client: client !== undefined,
           config: { ...config },
         },
         metrics,

@@ -55,6 +55,14 @@ describe("examples/", () => {
     await cluster?.stop();
   });
 
+  it("the client agent reports its own health as a client's", async () => {
+    const res = await fetch(`${client.httpUrl}/v1/agent/health`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ client: { ok: true, message: "ok" } });
+    const onServer = await http<Record<string, unknown>>("GET", "/v1/agent/health");
+    expect(onServer.body).toEqual({ server: { ok: true, message: "ok" } });
+  });
+
   it("web.hcl: two web servers answer on their dynamic ports, with the variable's greeting", async () => {
     const id = await run("web.hcl", { greeting: "hi" });
     const allocs = await jobAllocs(
