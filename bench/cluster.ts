@@ -9,7 +9,7 @@
  */
 import { LocalCluster, type ServerProcess } from "../src/cli/local-cluster.js";
 import { NodeSimulator } from "../src/client/node-sim/node-simulator.js";
-import { createLogger } from "../src/shared/log.js";
+import { createLogger } from "../src/common/log.js";
 import type { BenchResult } from "./harness.js";
 
 interface Args {

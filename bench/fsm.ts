@@ -6,6 +6,7 @@ import { constants, type PerformanceEntry, PerformanceObserver } from "node:perf
 import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { SeededRandom } from "../src/common/rand.js";
 import { encodeCommand } from "../src/fsm/command-codec.js";
 import type { Command } from "../src/fsm/commands.js";
 import { DroverFsm } from "../src/fsm/drover-fsm.js";
@@ -13,7 +14,6 @@ import { mockEval, mockJob, mockNode } from "../src/fsm/mock.js";
 import { writeSnapshotStream } from "../src/fsm/snapshot-stream.js";
 import type { Allocation, AllocMetric, Job, Node } from "../src/fsm/structs.js";
 import type { Entry } from "../src/raft/core/types.js";
-import { SeededRandom } from "../src/shared/rand.js";
 import type { BenchResult } from "./harness.js";
 
 /**

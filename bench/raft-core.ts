@@ -4,8 +4,9 @@
  * handed over in memory). Measures the core alone, so it is never the bottleneck of the server.
  * Metric: committed_entries_per_s (entries applied on the leader per second of wall time).
  */
+
+import { SeededRandom } from "../src/common/rand.js";
 import { MemoryStorage, type Message, RawNode } from "../src/raft/core/index.js";
-import { SeededRandom } from "../src/shared/rand.js";
 import type { BenchResult } from "./harness.js";
 
 function arg(args: string[], name: string, fallback: number): number {

@@ -7,9 +7,9 @@
  * (both ends together: encode, gRPC, decode, in both directions).
  */
 import * as grpc from "@grpc/grpc-js";
+import { silentLogger } from "../src/common/log.js";
 import { type Message, message } from "../src/raft/core/types.js";
 import { GrpcTransport, raftChannelOptions, type TransportHandler } from "../src/raft/grpc-transport.js";
-import { silentLogger } from "../src/shared/log.js";
 import type { BenchResult } from "./harness.js";
 
 function arg(args: string[], name: string, fallback: number): number {

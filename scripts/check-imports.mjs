@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Enforces the module boundaries that each folder's README states in one line:
 //
-//   May import: `src/fsm/`, `src/shared/`, `src/raft/` (types only), `src/server/clock.ts`.
+//   May import: `src/fsm/`, `src/common/`, `src/raft/` (types only), `src/server/clock.ts`.
 //
 // A source file follows the rule of the nearest folder above it whose README has such a line; it
 // may import anything inside that folder, and outside it only the listed folders (for "(types

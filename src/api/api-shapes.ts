@@ -1,3 +1,4 @@
+import { NotFoundError, ValidationError } from "../common/errors.js";
 import type {
   Allocation,
   AllocDeploymentStatus,
@@ -9,7 +10,6 @@ import type {
 } from "../fsm/index.js";
 import { DEFAULT_NAMESPACE } from "../fsm/index.js";
 import type { QueryMeta } from "../rpc/server-api.js";
-import { NotFoundError, ValidationError } from "../shared/errors.js";
 import type { ApiRequest, ApiResponse } from "./http-server.js";
 import { rfc3339 } from "./nomad-time.js";
 

@@ -1,4 +1,4 @@
-import { DROVER_VERSION } from "../shared/version.js";
+import { DROVER_VERSION } from "../common/version.js";
 import type { Handler } from "./http-server.js";
 import type { Router } from "./router.js";
 

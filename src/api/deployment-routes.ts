@@ -1,5 +1,5 @@
+import { ValidationError } from "../common/errors.js";
 import type { DeploymentAction, EvalWriteResult, ServerApi } from "../rpc/server-api.js";
-import { ValidationError } from "../shared/errors.js";
 import { found, namespaceOf, ok, publicDeployment } from "./api-shapes.js";
 import type { ApiRequest, ApiResponse, Handler } from "./http-server.js";
 import { queryOptions } from "./query-params.js";

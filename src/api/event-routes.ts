@@ -1,3 +1,4 @@
+import { ValidationError } from "../common/errors.js";
 import type { Allocation, Deployment, Evaluation, Node } from "../fsm/structs.js";
 import {
   EVENT_TOPICS,
@@ -7,7 +8,6 @@ import {
   type StreamEvent,
   type SubscribeRequest,
 } from "../server/events/event-broker.js";
-import { ValidationError } from "../shared/errors.js";
 import { publicAlloc, publicDeployment, publicEval, publicNode } from "./api-shapes.js";
 import type { ApiResponse, Handler } from "./http-server.js";
 import { intParam } from "./query-params.js";

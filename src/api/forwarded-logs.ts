@@ -1,9 +1,9 @@
 import type { LogFrame, LogRequest } from "../client/allocrunner/alloc-runner-api.js";
 import type { LogSource } from "../client/logs/client-fs-service.js";
+import { NotFoundError } from "../common/errors.js";
 import { CLIENT_RPC_ADDRESS_ATTR, ClientFsClient } from "../rpc/client-fs-client.js";
 import { RpcError } from "../rpc/rpc-status.js";
 import type { ServerApi } from "../rpc/server-api.js";
-import { NotFoundError } from "../shared/errors.js";
 import { HttpError } from "./http-error.js";
 
 /** A log source that can be shut down (its gRPC connections closed). */

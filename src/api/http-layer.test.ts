@@ -1,6 +1,6 @@
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { silentLogger } from "../shared/log.js";
+import { silentLogger } from "../common/log.js";
 import { type ApiRequest, type Handler, HttpApiServer } from "./http-server.js";
 import { JOB_REGISTER, VAR_PUT } from "./request-schemas.js";
 import { Router } from "./router.js";

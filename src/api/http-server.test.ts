@@ -5,8 +5,8 @@ import {
   NotLeaderError,
   TimeoutError,
   ValidationError,
-} from "../shared/errors.js";
-import { silentLogger } from "../shared/log.js";
+} from "../common/errors.js";
+import { silentLogger } from "../common/log.js";
 import { HttpError } from "./http-error.js";
 import { type Handler, HttpApiServer } from "./http-server.js";
 import { Router } from "./router.js";

@@ -7,11 +7,11 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from "fastify";
+import { errorCode } from "../common/error-codes.js";
+import { ValidationError } from "../common/errors.js";
+import type { Logger } from "../common/log.js";
+import { acceptableRequestId, REQUEST_ID_KEY, withRequestId } from "../common/request-context.js";
 import type { QueryMeta } from "../rpc/server-api.js";
-import { errorCode } from "../shared/error-codes.js";
-import { ValidationError } from "../shared/errors.js";
-import type { Logger } from "../shared/log.js";
-import { acceptableRequestId, REQUEST_ID_KEY, withRequestId } from "../shared/request-context.js";
 import { HttpError } from "./http-error.js";
 import { type SchemaFailure, schemaError, withCommonQuery } from "./request-schemas.js";
 import { normalizeTarget } from "./request-target.js";
@@ -133,7 +133,7 @@ function isFrameworkError(error: unknown): error is FrameworkError {
 /**
  * The HTTP side of an agent, on Fastify: Fastify routes (find-my-way), reads and bounds bodies,
  * checks request schemas and sends replies; this class turns the route table into Fastify routes
- * and keeps one error path. Typed errors map to status codes (src/shared/error-codes.ts: 400 bad
+ * and keeps one error path. Typed errors map to status codes (src/common/error-codes.ts: 400 bad
  * input, schema failures included, 404 unknown, 409 stale index, 503 no leader before the
  * deadline; 404/405/413 chosen here, 409 with a body by handlers; 500 real faults logged with a
  * request id); every answer is JSON (`{"error": ...}` when refused). No error escapes into

@@ -1,6 +1,6 @@
+import { ValidationError } from "../common/errors.js";
 import { jobFromApiInput } from "../jobspec/index.js";
 import type { JobRegisterResult, ServerApi } from "../rpc/server-api.js";
-import { ValidationError } from "../shared/errors.js";
 import { found, namespaceOf, ok, publicDeployment } from "./api-shapes.js";
 import { optionalBody } from "./deployment-routes.js";
 import type { ApiRequest, ApiResponse, Handler } from "./http-server.js";

@@ -6,7 +6,7 @@ import {
   validateOrigin,
   validateTaskName,
 } from "../client/logs/log-request.js";
-import { ValidationError } from "../shared/errors.js";
+import { ValidationError } from "../common/errors.js";
 import type { ApiRequest, ApiResponse, Handler } from "./http-server.js";
 import { intParam } from "./query-params.js";
 import type { Router } from "./router.js";

@@ -1,6 +1,6 @@
+import { ValidationError } from "../common/errors.js";
 import type { NamespaceSpec } from "../fsm/index.js";
 import type { QueryMeta, ServerApi } from "../rpc/server-api.js";
-import { ValidationError } from "../shared/errors.js";
 import { found, ok } from "./api-shapes.js";
 import { optionalBody } from "./deployment-routes.js";
 import type { ApiRequest, ApiResponse, Handler } from "./http-server.js";

@@ -1,6 +1,6 @@
+import { ValidationError } from "../common/errors.js";
 import type { SchedulerConfiguration } from "../fsm/index.js";
 import type { ServerApi } from "../rpc/server-api.js";
-import { ValidationError } from "../shared/errors.js";
 import { ok } from "./api-shapes.js";
 import { optionalBody } from "./deployment-routes.js";
 import type { Handler } from "./http-server.js";

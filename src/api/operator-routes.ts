@@ -1,4 +1,4 @@
-import { NotFoundError, ValidationError } from "../shared/errors.js";
+import { NotFoundError, ValidationError } from "../common/errors.js";
 import type { Handler } from "./http-server.js";
 import { flagParam } from "./query-params.js";
 import { RAFT_PEER } from "./request-schemas.js";

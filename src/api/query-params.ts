@@ -1,6 +1,6 @@
+import { parseDurationMs } from "../common/duration.js";
+import { ValidationError } from "../common/errors.js";
 import type { QueryOptions } from "../rpc/server-api.js";
-import { parseDurationMs } from "../shared/duration.js";
-import { ValidationError } from "../shared/errors.js";
 
 /** Nomad's default and maximum wait of a blocking query. */
 const DEFAULT_WAIT_MS = 5 * 60_000;

@@ -1,4 +1,4 @@
-import { ValidationError } from "../shared/errors.js";
+import { ValidationError } from "../common/errors.js";
 import type { RouteSchema } from "./router.js";
 
 /**
@@ -29,7 +29,7 @@ const TYPE_WORDS: Record<string, string> = {
 
 /** Query patterns by what they mean, for error messages. */
 const UNSIGNED = "^[0-9]*$";
-/** A Go duration ("10s", "1m30s", "250ms") or a bare number of milliseconds; see src/shared/duration.ts. */
+/** A Go duration ("10s", "1m30s", "250ms") or a bare number of milliseconds; see src/common/duration.ts. */
 const DURATION = "^\\s*(\\d+(\\.\\d+)?|(\\d+(\\.\\d+)?(ns|us|µs|ms|s|m|h))+)\\s*$";
 const PATTERN_WORDS: Record<string, string> = {
   [UNSIGNED]: "a non-negative integer",

@@ -1,6 +1,6 @@
+import { ValidationError } from "../common/errors.js";
 import type { StateReader } from "../fsm/state-reader.js";
 import { DEFAULT_NAMESPACE } from "../fsm/structs.js";
-import { ValidationError } from "../shared/errors.js";
 import type { Handler } from "./http-server.js";
 import type { Router } from "./router.js";
 

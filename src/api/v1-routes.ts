@@ -1,8 +1,8 @@
+import { ValidationError } from "../common/errors.js";
+import type { AgentMetrics } from "../common/metrics.js";
 import type { DrainStrategy } from "../fsm/index.js";
 import { jobFromApiInput, parseJobHcl } from "../jobspec/index.js";
 import type { ServerApi } from "../rpc/server-api.js";
-import { ValidationError } from "../shared/errors.js";
-import type { AgentMetrics } from "../shared/metrics.js";
 import {
   allocStub,
   bodyObject,

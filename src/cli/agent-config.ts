@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { NO_RESERVED, type ReservedConfig } from "../client/client-config.js";
-import { parseDurationMs } from "../shared/duration.js";
-import { ValidationError } from "../shared/errors.js";
+import { parseDurationMs } from "../common/duration.js";
+import { ValidationError } from "../common/errors.js";
 
 /**
  * The effective configuration of one `drover agent`: defaults, then `--config FILE`, then flags

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { DROVER_VERSION } from "../shared/version.js";
+import { DROVER_VERSION } from "../common/version.js";
 import { addAgentCommand } from "./agent-command.js";
 import { addAllocCommands } from "./commands/alloc.js";
 import { addDeploymentCommands } from "./commands/deployment.js";

@@ -12,11 +12,11 @@ import { addSearchRoutes } from "../api/search-routes.js";
 import { v1Router } from "../api/v1-routes.js";
 import { ClientAgent } from "../client/client-agent.js";
 import type { ClientConfig } from "../client/client-config.js";
+import { NotFoundError, ValidationError } from "../common/errors.js";
+import { createLogger, type Logger } from "../common/log.js";
+import { AgentMetrics } from "../common/metrics.js";
 import { schedule } from "../scheduler/index.js";
 import { ServerAgent } from "../server/agent.js";
-import { NotFoundError, ValidationError } from "../shared/errors.js";
-import { createLogger, type Logger } from "../shared/log.js";
-import { AgentMetrics } from "../shared/metrics.js";
 import type { AgentConfig } from "./agent-config.js";
 
 /**

@@ -11,8 +11,8 @@
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { NodeSimulator } from "../client/node-sim/node-simulator.js";
+import { createLogger } from "../common/log.js";
 import type { Allocation, Job, Node } from "../fsm/index.js";
-import { createLogger } from "../shared/log.js";
 import { isNotFound } from "./commands/common.js";
 import { loadJobFile } from "./commands/job.js";
 import { DroverClient } from "./http-client.js";

@@ -1,9 +1,9 @@
 import { status } from "@grpc/grpc-js";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { silentLogger } from "../common/log.js";
 import { type Allocation, type Job, mockAlloc, mockJob, mockNode } from "../fsm/index.js";
 import { RpcError } from "../rpc/rpc-status.js";
 import type { AllocClientFields } from "../rpc/server-api.js";
-import { silentLogger } from "../shared/log.js";
 import { AllocSync } from "./alloc-sync.js";
 import type { AllocRunnerHandle, LogFrame } from "./allocrunner/alloc-runner-api.js";
 import { FakeCluster } from "./servers/fake-servers.test-support.js";

@@ -1,6 +1,6 @@
+import type { Logger } from "../common/log.js";
 import { type Allocation, allocTerminal, type Job } from "../fsm/index.js";
 import type { AllocWatch, ClientAllocsUpdate } from "../rpc/server-api.js";
-import type { Logger } from "../shared/log.js";
 import type { AllocRunnerHandle } from "./allocrunner/alloc-runner-api.js";
 import type { ServerList } from "./servers/server-list.js";
 import type { StoredAlloc } from "./state/client-state-db.js";

@@ -2,11 +2,11 @@ import { randomUUID } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
+import { NotFoundError } from "../common/errors.js";
+import type { Logger } from "../common/log.js";
+import type { AgentMetrics } from "../common/metrics.js";
 import type { Allocation, AllocClientStatus, Job, Node } from "../fsm/index.js";
 import type { ServerApi } from "../rpc/server-api.js";
-import { NotFoundError } from "../shared/errors.js";
-import type { Logger } from "../shared/log.js";
-import type { AgentMetrics } from "../shared/metrics.js";
 import { AllocSync } from "./alloc-sync.js";
 import { AllocRunner } from "./allocrunner/alloc-runner.js";
 import type {

@@ -1,6 +1,6 @@
 import { type Counter, Gauge, type Histogram } from "prom-client";
+import type { AgentMetrics } from "../common/metrics.js";
 import type { AllocClientStatus } from "../fsm/index.js";
-import type { AgentMetrics } from "../shared/metrics.js";
 import type { ClientMetrics } from "./allocrunner/alloc-runner-api.js";
 
 const STATES: readonly AllocClientStatus[] = ["pending", "running", "complete", "failed", "lost", "unknown"];

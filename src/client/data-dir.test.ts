@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ValidationError } from "../shared/errors.js";
+import { ValidationError } from "../common/errors.js";
 import { checkDataDir } from "./data-dir.js";
 
 describe("checkDataDir", () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { ValidationError } from "../shared/errors.js";
+import { ValidationError } from "../common/errors.js";
 
 /**
  * Makes sure the data dir can hold the client's state before anything depends on it: creates it,

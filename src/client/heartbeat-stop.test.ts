@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { silentLogger } from "../common/log.js";
 import {
   type Allocation,
   type DisconnectStrategy,
@@ -8,7 +9,6 @@ import {
   mockTaskGroup,
 } from "../fsm/index.js";
 import type { AllocClientFields } from "../rpc/server-api.js";
-import { silentLogger } from "../shared/log.js";
 import type { AllocRunnerHandle, LogFrame } from "./allocrunner/alloc-runner-api.js";
 import { HEARTBEAT_STOP_REASON, HeartbeatStop } from "./heartbeat-stop.js";
 

@@ -1,5 +1,5 @@
+import type { Logger } from "../common/log.js";
 import type { Allocation, Job } from "../fsm/index.js";
-import type { Logger } from "../shared/log.js";
 import type { AllocRunnerHandle } from "./allocrunner/alloc-runner-api.js";
 
 export interface HeartbeatStopOptions {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { silentLogger } from "../common/log.js";
 import type { AllocClientStatus } from "../fsm/index.js";
 import type { AllocClientFields } from "../rpc/server-api.js";
-import { silentLogger } from "../shared/log.js";
 import { deferred, FakeCluster, unavailableError } from "./servers/fake-servers.test-support.js";
 import { ServerList } from "./servers/server-list.js";
 import { StatusReporter } from "./status-reporter.js";

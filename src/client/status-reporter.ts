@@ -1,5 +1,5 @@
+import type { Logger } from "../common/log.js";
 import type { AllocClientFields } from "../rpc/server-api.js";
-import type { Logger } from "../shared/log.js";
 import { callAnyServer, type ServerList } from "./servers/server-list.js";
 
 export interface StatusReporterOptions {

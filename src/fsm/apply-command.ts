@@ -1,4 +1,4 @@
-import { unreachable } from "../shared/assert.js";
+import { unreachable } from "../common/assert.js";
 import { applyAllocClientUpdate, applyAllocDesiredTransition } from "./apply-alloc.js";
 import {
   applyDeploymentAllocHealth,

@@ -1,5 +1,5 @@
 import { Packr } from "msgpackr";
-import { assert } from "../shared/assert.js";
+import { assert } from "../common/assert.js";
 import type { Command, CommandType } from "./commands.js";
 import { CorruptCommandError, UnknownCommandError } from "./errors.js";
 

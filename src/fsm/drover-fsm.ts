@@ -1,6 +1,6 @@
+import { assert } from "../common/assert.js";
 import type { Entry, LogIndex } from "../raft/core/types.js";
 import type { StateMachine } from "../raft/state-machine.js";
-import { assert } from "../shared/assert.js";
 import type { Command, CommandType } from "./commands.js";
 import { CommandRejectedError, CorruptSnapshotError } from "./errors.js";
 import { LevelState, type LevelStateOptions } from "./leveldb-state.js";

@@ -1,4 +1,4 @@
-import { assert } from "../shared/assert.js";
+import { assert } from "../common/assert.js";
 import { hashString, type Owner, PMap } from "./persistent-map.js";
 
 /**

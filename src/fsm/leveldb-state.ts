@@ -1,6 +1,6 @@
 import { ClassicLevel } from "classic-level";
-import { assert } from "../shared/assert.js";
-import { type LevelOp, writeLevelBatch } from "../shared/level-batch.js";
+import { assert } from "../common/assert.js";
+import { type LevelOp, writeLevelBatch } from "../common/level-batch.js";
 import { CorruptSnapshotError } from "./errors.js";
 import {
   clearGeneration,

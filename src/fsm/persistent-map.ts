@@ -1,4 +1,4 @@
-import { assert } from "../shared/assert.js";
+import { assert } from "../common/assert.js";
 
 /**
  * A persistent (immutable) hash array mapped trie keyed by strings, after Bagwell's HAMT and

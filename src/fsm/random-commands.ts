@@ -1,4 +1,4 @@
-import { SeededRandom } from "../shared/rand.js";
+import { SeededRandom } from "../common/rand.js";
 import type { Command } from "./commands.js";
 import { mockAlloc, mockDeployment, mockEval, mockId, mockJob, mockNode } from "./mock.js";
 import type { Allocation, AllocClientStatus, EvalStatus } from "./structs.js";

@@ -1,4 +1,4 @@
-import { AssertionError, assert } from "../shared/assert.js";
+import { AssertionError, assert } from "../common/assert.js";
 import { applyCommand } from "./apply-command.js";
 import { decodeCommand } from "./command-codec.js";
 import type { Command, CommandResult, ResultOf } from "./commands.js";

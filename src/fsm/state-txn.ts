@@ -1,4 +1,4 @@
-import { assert } from "../shared/assert.js";
+import { assert } from "../common/assert.js";
 import { CounterDraft, IndexDraft } from "./index-draft.js";
 import { hashString, type Owner, type PMap } from "./persistent-map.js";
 import {

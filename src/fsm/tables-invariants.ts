@@ -1,4 +1,4 @@
-import { assert } from "../shared/assert.js";
+import { assert } from "../common/assert.js";
 import type { PMap } from "./persistent-map.js";
 import { allocTerminal, isTerminalEvalStatus } from "./structs.js";
 import { nsKey, type Tables } from "./tables.js";

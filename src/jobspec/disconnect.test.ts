@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../shared/errors.js";
+import { ValidationError } from "../common/errors.js";
 import { type JobSpecError, jobFromApiInput, parseJobHcl } from "./index.js";
 
 async function rejection(promise: Promise<unknown>): Promise<JobSpecError> {

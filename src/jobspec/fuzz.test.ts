@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: HCL interpolations are written as ${…} in plain strings.
 import fc from "fast-check";
 import { describe, it } from "vitest";
-import { ValidationError } from "../shared/errors.js";
+import { ValidationError } from "../common/errors.js";
 import { jobFromApiInput, parseJobHcl } from "./index.js";
 
 /** Throws unless `run` either succeeds or fails with a ValidationError that has a message. */

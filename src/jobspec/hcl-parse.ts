@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import { ValidationError } from "../shared/errors.js";
+import { ValidationError } from "../common/errors.js";
 
 /**
  * The one door to @cdktf/hcl2json (HCL2 → JSON through HashiCorp's own parser, compiled to

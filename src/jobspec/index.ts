@@ -1,5 +1,5 @@
+import { ValidationError } from "../common/errors.js";
 import type { Job } from "../fsm/index.js";
-import { ValidationError } from "../shared/errors.js";
 import { canonicalize, type Sink } from "./canonicalize.js";
 import { hclJobToApi, type Origin } from "./hcl-job.js";
 import { parseHcl } from "./hcl-parse.js";

@@ -1,4 +1,4 @@
-import { ValidationError } from "../shared/errors.js";
+import { ValidationError } from "../common/errors.js";
 
 /** One problem found in a job, with where it is ("web.hcl:12,5" or "Job.TaskGroups[0].Count"). */
 export interface Issue {

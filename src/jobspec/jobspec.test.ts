@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../shared/errors.js";
+import { ValidationError } from "../common/errors.js";
 import { type JobSpecError, jobFromApiInput, jobFromInput, parseJobHcl } from "./index.js";
 
 const TESTDATA = join(import.meta.dirname, "testdata");

@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../shared/errors.js";
+import { ValidationError } from "../common/errors.js";
 import { evaluate, evaluateString, parseExpression, type Scope } from "./hcl-expr.js";
 import { parseJobHcl } from "./index.js";
 

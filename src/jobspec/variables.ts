@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { ValidationError } from "../shared/errors.js";
+import { ValidationError } from "../common/errors.js";
 import {
   ExprError,
   evaluate,

@@ -1,11 +1,11 @@
 import * as grpc from "@grpc/grpc-js";
+import type { Logger } from "../common/log.js";
 import type { DiscoverRequest__Output } from "../gen/proto/drover/raft/DiscoverRequest.js";
 import type {
   DiscoverResponse,
   DiscoverResponse__Output,
 } from "../gen/proto/drover/raft/DiscoverResponse.js";
 import type { RaftOperatorClient } from "../gen/proto/drover/raft/RaftOperator.js";
-import type { Logger } from "../shared/log.js";
 import type { RaftId } from "./core/types.js";
 import { raftChannelOptions, raftProto } from "./grpc-transport.js";
 import type { RaftNode } from "./raft-node.js";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
-import { silentLogger } from "../shared/log.js";
+import { silentLogger } from "../common/log.js";
 import { type Message, message } from "./core/types.js";
 import { GrpcTransport, raftChannelOptions, raftProto, type TransportHandler } from "./grpc-transport.js";
 import { SnapshotStore } from "./snapshot-store.js";

@@ -1,4 +1,4 @@
-import type { Logger } from "../shared/log.js";
+import type { Logger } from "../common/log.js";
 import type { Entry, LogIndex } from "./core/types.js";
 
 /**

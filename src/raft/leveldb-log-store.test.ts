@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ClassicLevel } from "classic-level";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { silentLogger } from "../shared/log.js";
+import { silentLogger } from "../common/log.js";
 import type { Entry } from "./core/types.js";
 import { encodeEntry, entryKey } from "./entry-record.js";
 import { LevelDbLogStore } from "./leveldb-log-store.js";

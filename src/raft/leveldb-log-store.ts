@@ -1,8 +1,8 @@
 import { ClassicLevel } from "classic-level";
 import { pack, unpack } from "msgpackr";
-import { assert } from "../shared/assert.js";
-import { type LevelOp, writeLevelBatch } from "../shared/level-batch.js";
-import type { Logger } from "../shared/log.js";
+import { assert } from "../common/assert.js";
+import { type LevelOp, writeLevelBatch } from "../common/level-batch.js";
+import type { Logger } from "../common/log.js";
 import type { RaftStorage } from "./core/storage.js";
 import type {
   ConfState,

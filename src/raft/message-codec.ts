@@ -1,6 +1,6 @@
 import { Packr } from "msgpackr";
+import { assert } from "../common/assert.js";
 import type { RaftMessage, RaftMessage__Output } from "../gen/proto/drover/raft/RaftMessage.js";
-import { assert } from "../shared/assert.js";
 import {
   EMPTY_BYTES,
   type Entry,

@@ -1,4 +1,10 @@
 import * as grpc from "@grpc/grpc-js";
+import { errorCode } from "../common/error-codes.js";
+import { NotLeaderError } from "../common/errors.js";
+import { GrpcServerMetrics } from "../common/grpc-metrics.js";
+import type { Logger } from "../common/log.js";
+import type { AgentMetrics } from "../common/metrics.js";
+import { currentRequestId, REQUEST_ID_KEY, servingCall } from "../common/request-context.js";
 import type { AddServerRequest__Output } from "../gen/proto/drover/raft/AddServerRequest.js";
 import type {
   AutopilotHealthResponse,
@@ -14,12 +20,6 @@ import type {
 import type { RaftOperatorClient } from "../gen/proto/drover/raft/RaftOperator.js";
 import type { RemoveServerRequest__Output } from "../gen/proto/drover/raft/RemoveServerRequest.js";
 import type { TransferLeadershipRequest__Output } from "../gen/proto/drover/raft/TransferLeadershipRequest.js";
-import { errorCode } from "../shared/error-codes.js";
-import { NotLeaderError } from "../shared/errors.js";
-import { GrpcServerMetrics } from "../shared/grpc-metrics.js";
-import type { Logger } from "../shared/log.js";
-import type { AgentMetrics } from "../shared/metrics.js";
-import { currentRequestId, REQUEST_ID_KEY, servingCall } from "../shared/request-context.js";
 import type { Discovery } from "./bootstrap.js";
 import { ConfChangeRejectedError } from "./core/index.js";
 import { raftChannelOptions, raftProto } from "./grpc-transport.js";
@@ -186,7 +186,7 @@ function leaderInfo(node: RaftNode): { id: string; address: string } | null {
 }
 
 /**
- * The error as a gRPC status, coded by the shared table (src/shared/error-codes.ts) except for
+ * The error as a gRPC status, coded by the shared table (src/common/error-codes.ts) except for
  * Raft's own ConfChangeRejectedError (another change pending, not the leader, an invalid change):
  * FAILED_PRECONDITION.
  */

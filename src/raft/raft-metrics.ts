@@ -1,5 +1,5 @@
 import type { Counter, Gauge, Histogram } from "prom-client";
-import type { AgentMetrics } from "../shared/metrics.js";
+import type { AgentMetrics } from "../common/metrics.js";
 
 /** The Raft metrics the agent exports (drover_raft_*), registered on the agent's registry. */
 export class RaftMetrics {

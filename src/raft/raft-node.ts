@@ -1,10 +1,10 @@
 import { join } from "node:path";
-import { assert } from "../shared/assert.js";
-import { NotLeaderError, TimeoutError } from "../shared/errors.js";
-import type { Logger } from "../shared/log.js";
-import type { AgentMetrics } from "../shared/metrics.js";
-import { SeededRandom } from "../shared/rand.js";
-import { outsideRequest } from "../shared/request-context.js";
+import { assert } from "../common/assert.js";
+import { NotLeaderError, TimeoutError } from "../common/errors.js";
+import type { Logger } from "../common/log.js";
+import type { AgentMetrics } from "../common/metrics.js";
+import { SeededRandom } from "../common/rand.js";
+import { outsideRequest } from "../common/request-context.js";
 import {
   Autopilot,
   type AutopilotConfig,

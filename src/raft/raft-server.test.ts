@@ -4,9 +4,9 @@ import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
 import { KvStateMachine } from "../../test/cluster/fixtures/raft-kv-state-machine.js";
-import { NotLeaderError } from "../shared/errors.js";
-import { createLogger, silentLogger } from "../shared/log.js";
-import { AgentMetrics } from "../shared/metrics.js";
+import { NotLeaderError } from "../common/errors.js";
+import { createLogger, silentLogger } from "../common/log.js";
+import { AgentMetrics } from "../common/metrics.js";
 import { raftChannelOptions } from "./grpc-transport.js";
 import { type RaftServer, type RaftServerOptions, startRaftServer } from "./raft-server.js";
 

@@ -1,6 +1,6 @@
 import type * as grpc from "@grpc/grpc-js";
-import type { Logger } from "../shared/log.js";
-import type { AgentMetrics } from "../shared/metrics.js";
+import type { Logger } from "../common/log.js";
+import type { AgentMetrics } from "../common/metrics.js";
 import type { AutopilotConfig } from "./autopilot.js";
 import { Discovery, type DiscoveryOutcome } from "./bootstrap.js";
 import type { RaftId } from "./core/types.js";

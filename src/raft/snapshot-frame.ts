@@ -1,5 +1,5 @@
 import { pack, unpack } from "msgpackr";
-import { assert } from "../shared/assert.js";
+import { assert } from "../common/assert.js";
 import type { RaftId } from "./core/types.js";
 
 /**

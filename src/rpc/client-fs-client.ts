@@ -1,9 +1,9 @@
 import { type ClientReadableStream, credentials, Metadata, status } from "@grpc/grpc-js";
+import { loadProto } from "../common/proto.js";
+import { currentRequestId, REQUEST_ID_KEY } from "../common/request-context.js";
 import type { ProtoGrpcType } from "../gen/proto/client.js";
 import type { ClientFsClient as GrpcClientFsClient } from "../gen/proto/drover/client/ClientFs.js";
 import type { LogFrame__Output } from "../gen/proto/drover/client/LogFrame.js";
-import { loadProto } from "../shared/proto.js";
-import { currentRequestId, REQUEST_ID_KEY } from "../shared/request-context.js";
 import { fromGrpcError, type GrpcErrorLike } from "./rpc-status.js";
 
 /**

@@ -1,6 +1,6 @@
 import { Metadata, status } from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
-import { errorCode } from "../shared/error-codes.js";
+import { errorCode } from "../common/error-codes.js";
 import {
   ConflictError,
   NotFoundError,
@@ -12,7 +12,7 @@ import {
   TaskStartError,
   TimeoutError,
   ValidationError,
-} from "../shared/errors.js";
+} from "../common/errors.js";
 import { fromGrpcError, RpcError, toGrpcError } from "./rpc-status.js";
 
 /** Encodes as the server does and decodes as the caller does. */

@@ -1,5 +1,5 @@
 import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
-import { type ErrorKind, errorCode } from "../shared/error-codes.js";
+import { type ErrorKind, errorCode } from "../common/error-codes.js";
 import {
   ConflictError,
   NotFoundError,
@@ -8,7 +8,7 @@ import {
   StaleEvalTokenError,
   TimeoutError,
   ValidationError,
-} from "../shared/errors.js";
+} from "../common/errors.js";
 
 /**
  * How typed errors cross the wire. The server turns an error into a gRPC status (plus a
@@ -45,7 +45,7 @@ export interface GrpcErrorLike {
   metadata: Metadata;
 }
 
-/** The error as a gRPC status: code and kind from the table in src/shared/error-codes.ts. */
+/** The error as a gRPC status: code and kind from the table in src/common/error-codes.ts. */
 export function toGrpcError(error: unknown): Partial<ServiceError> {
   const metadata = new Metadata();
   const err = error instanceof Error ? error : new Error(String(error));

@@ -1,4 +1,6 @@
 import { type CallOptions, type ClientReadableStream, credentials, Metadata } from "@grpc/grpc-js";
+import { loadProto } from "../common/proto.js";
+import { currentRequestId, REQUEST_ID_KEY } from "../common/request-context.js";
 import type {
   Allocation,
   Deployment,
@@ -34,8 +36,6 @@ import type { ServerClient } from "../gen/proto/drover/server/Server.js";
 import type { VarResponse__Output } from "../gen/proto/drover/server/VarResponse.js";
 import type { ProtoGrpcType } from "../gen/proto/server.js";
 import type { JobPlanResult } from "../scheduler/job-plan.js";
-import { loadProto } from "../shared/proto.js";
-import { currentRequestId, REQUEST_ID_KEY } from "../shared/request-context.js";
 import { EMPTY, packValue, unpackOptional, unpackValue } from "./codec.js";
 import type * as P from "./proto-types.js";
 import { FORWARDED_KEY, fromGrpcError, type GrpcErrorLike } from "./rpc-status.js";

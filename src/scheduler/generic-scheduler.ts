@@ -1,6 +1,6 @@
+import type { SeededRandom } from "../common/rand.js";
 import type { StateReader } from "../fsm/state-reader.js";
 import type { Allocation, AllocMetric, Evaluation, Job, Node } from "../fsm/structs.js";
-import type { SeededRandom } from "../shared/rand.js";
 import { newAllocation } from "./alloc-factory.js";
 import { type CandidateNodes, candidateNodes } from "./candidate-nodes.js";
 import { childEval, completedEval } from "./eval-factory.js";

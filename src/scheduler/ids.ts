@@ -1,4 +1,4 @@
-import { SeededRandom } from "../shared/rand.js";
+import { SeededRandom } from "../common/rand.js";
 
 /**
  * A UUID-shaped id (version 4 layout) drawn from the seeded PRNG, so that the same inputs and seed

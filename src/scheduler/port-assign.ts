@@ -1,6 +1,6 @@
+import { assert } from "../common/assert.js";
+import type { SeededRandom } from "../common/rand.js";
 import type { AllocatedPortMapping, NetworkResource, Node, Port, TaskGroup } from "../fsm/structs.js";
-import { assert } from "../shared/assert.js";
-import type { SeededRandom } from "../shared/rand.js";
 import type { NodeUsage } from "./node-usage.js";
 
 /** Random picks before falling back to a scan of the range (Nomad tries 20 random ports too). */

@@ -1,4 +1,4 @@
-import { ValidationError } from "../shared/errors.js";
+import { ValidationError } from "../common/errors.js";
 
 /** The highest TCP/UDP port number. */
 export const MAX_PORT = 65535;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { SeededRandom } from "../common/rand.js";
 import { CommandRejectedError } from "../fsm/errors.js";
 import type { Allocation, Job } from "../fsm/structs.js";
 import { allocTerminal } from "../fsm/structs.js";
-import { SeededRandom } from "../shared/rand.js";
 import { allocsFit } from "./fit.js";
 import {
   mockGroup,

@@ -1,7 +1,7 @@
+import type { SeededRandom } from "../common/rand.js";
 import type { StateReader } from "../fsm/state-reader.js";
 import type { Allocation, AllocMetric, Evaluation, Job, Node, TaskGroup } from "../fsm/structs.js";
 import { allocName } from "../fsm/structs.js";
-import type { SeededRandom } from "../shared/rand.js";
 import { newAllocation } from "./alloc-factory.js";
 import { MetricRecorder } from "./alloc-metric.js";
 import { candidateNodes, jobNodePool, nodeInPool } from "./candidate-nodes.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { AgentMetrics } from "../common/metrics.js";
 import type { Evaluation } from "../fsm/structs.js";
-import { AgentMetrics } from "../shared/metrics.js";
 import { BlockedEvals } from "./blocked-evals.js";
 import { testEval } from "./test-fixtures.js";
 

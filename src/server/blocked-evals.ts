@@ -1,6 +1,6 @@
 import type { Gauge } from "prom-client";
+import type { AgentMetrics } from "../common/metrics.js";
 import type { Evaluation } from "../fsm/structs.js";
-import type { AgentMetrics } from "../shared/metrics.js";
 
 /** Where unblocked evals go: the eval broker. */
 export interface EvalSink {

@@ -1,7 +1,7 @@
+import { unreachable } from "../common/assert.js";
 import type { Command } from "../fsm/commands.js";
 import type { StateReader } from "../fsm/state-reader.js";
 import { allocClientTerminal } from "../fsm/structs.js";
-import { unreachable } from "../shared/assert.js";
 
 /** What an applied command means for the leader's duties. */
 export interface CommandEffects {

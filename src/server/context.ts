@@ -1,7 +1,7 @@
+import type { Logger } from "../common/log.js";
+import type { AgentMetrics } from "../common/metrics.js";
 import type { Command } from "../fsm/commands.js";
 import type { StateReader } from "../fsm/state-reader.js";
-import type { Logger } from "../shared/log.js";
-import type { AgentMetrics } from "../shared/metrics.js";
 import type { Clock } from "./clock.js";
 
 export type { Command };

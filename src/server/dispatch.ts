@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
+import { NotFoundError, ValidationError } from "../common/errors.js";
 import type { JobRegisterResult } from "../fsm/commands.js";
 import type { StateReader } from "../fsm/state-reader.js";
 import type { Job } from "../fsm/structs.js";
 import type { DispatchResult } from "../rpc/server-api.js";
-import { NotFoundError, ValidationError } from "../shared/errors.js";
 import type { ServerContext } from "./context.js";
 import { childJobCommand } from "./periodic.js";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { StaleEvalTokenError } from "../common/errors.js";
+import { AgentMetrics } from "../common/metrics.js";
 import type { Evaluation } from "../fsm/structs.js";
-import { StaleEvalTokenError } from "../shared/errors.js";
-import { AgentMetrics } from "../shared/metrics.js";
 import { DEFAULT_EVAL_BROKER_CONFIG, EvalBroker, FAILED_QUEUE } from "./eval-broker.js";
 import { ManualClock } from "./manual-clock.js";
 import { testEval } from "./test-fixtures.js";

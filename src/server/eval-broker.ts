@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { Gauge } from "prom-client";
+import { assert } from "../common/assert.js";
+import { StaleEvalTokenError } from "../common/errors.js";
+import type { AgentMetrics } from "../common/metrics.js";
 import type { Evaluation } from "../fsm/structs.js";
-import { assert } from "../shared/assert.js";
-import { StaleEvalTokenError } from "../shared/errors.js";
-import type { AgentMetrics } from "../shared/metrics.js";
 import type { CancelTimer, Clock } from "./clock.js";
 import { PriorityHeap } from "./priority-heap.js";
 

@@ -1,8 +1,8 @@
 import { status } from "@grpc/grpc-js";
+import { NotLeaderError, TimeoutError } from "../common/errors.js";
 import { RpcError } from "../rpc/rpc-status.js";
 import type { ServerAddress } from "../rpc/server-api.js";
 import { ServerRpcClient } from "../rpc/server-client.js";
-import { NotLeaderError, TimeoutError } from "../shared/errors.js";
 
 /** What the forwarder needs to know about the cluster (implemented by the server agent). */
 export interface LeaderView {

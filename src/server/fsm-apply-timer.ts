@@ -1,8 +1,8 @@
 import { performance } from "node:perf_hooks";
 import type { Histogram } from "prom-client";
+import type { AgentMetrics } from "../common/metrics.js";
 import { COMMAND_TYPES, type CommandType } from "../fsm/commands.js";
 import type { ApplyTimer } from "../fsm/drover-fsm.js";
-import type { AgentMetrics } from "../shared/metrics.js";
 
 /** An entry applies in microseconds (a heartbeat) up to a large fraction of a second (a 1,000-alloc plan). */
 const BUCKETS = [

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { NotLeaderError } from "../common/errors.js";
 import { mockAlloc, mockId, mockJob, mockNode, mockTaskGroup } from "../fsm/mock.js";
 import { StateStore } from "../fsm/state-store.js";
-import { NotLeaderError } from "../shared/errors.js";
 import { DEFAULT_HEARTBEAT_CONFIG, HeartbeatTimers } from "./heartbeats.js";
 import { InProcessContext } from "./in-process-context.js";
 import { ManualClock } from "./manual-clock.js";

@@ -1,4 +1,6 @@
 import type { Counter, Gauge } from "prom-client";
+import { NotLeaderError } from "../common/errors.js";
+import { SeededRandom } from "../common/rand.js";
 import { allocDisconnect, disconnectExpired, supportsDisconnect } from "../fsm/alloc-disconnect.js";
 import type { NodeStatusCommand } from "../fsm/commands.js";
 import type { StateReader } from "../fsm/state-reader.js";
@@ -9,8 +11,6 @@ import {
   type Node,
   type NodeStatus,
 } from "../fsm/structs.js";
-import { NotLeaderError } from "../shared/errors.js";
-import { SeededRandom } from "../shared/rand.js";
 import type { CancelTimer } from "./clock.js";
 import type { ServerContext } from "./context.js";
 import { jobEvaluation } from "./new-evaluation.js";

@@ -1,9 +1,9 @@
+import { NotLeaderError } from "../common/errors.js";
+import { type Logger, silentLogger } from "../common/log.js";
+import { AgentMetrics } from "../common/metrics.js";
 import type { Command } from "../fsm/commands.js";
 import type { StateReader } from "../fsm/state-reader.js";
 import type { StateStore } from "../fsm/state-store.js";
-import { NotLeaderError } from "../shared/errors.js";
-import { type Logger, silentLogger } from "../shared/log.js";
-import { AgentMetrics } from "../shared/metrics.js";
 import type { Clock } from "./clock.js";
 import type { AppliedListener, ProposeResult, ServerContext } from "./context.js";
 

@@ -1,9 +1,9 @@
+import { SeededRandom } from "../common/rand.js";
 import type { Command } from "../fsm/commands.js";
 import type { Evaluation, Plan, PlanResult } from "../fsm/structs.js";
 import { allocClientTerminal, isTerminalEvalStatus } from "../fsm/structs.js";
 import { CORE_JOB_FORCE_GC } from "../scheduler/core-scheduler.js";
 import type { GcRequest } from "../scheduler/schedule-types.js";
-import { SeededRandom } from "../shared/rand.js";
 import { BlockedEvals } from "./blocked-evals.js";
 import type { CancelTimer } from "./clock.js";
 import { commandEffects } from "./command-effects.js";

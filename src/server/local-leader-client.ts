@@ -1,6 +1,6 @@
+import { StaleEvalTokenError, StalePlanError } from "../common/errors.js";
 import type { Evaluation, Plan, PlanResult, SchedulerType } from "../fsm/structs.js";
 import type { GcRequest } from "../scheduler/schedule-types.js";
-import { StaleEvalTokenError, StalePlanError } from "../shared/errors.js";
 import type { ServerContext } from "./context.js";
 import type { EvalBroker } from "./eval-broker.js";
 import type { BrokerClient, PlanSubmitter, WorkItem } from "./leader-client.js";

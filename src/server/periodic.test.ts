@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { NotFoundError, ValidationError } from "../common/errors.js";
 import { mockJob } from "../fsm/mock.js";
 import { StateStore } from "../fsm/state-store.js";
 import type { Job } from "../fsm/structs.js";
-import { NotFoundError, ValidationError } from "../shared/errors.js";
 import { dispatchJob } from "./dispatch.js";
 import { InProcessContext } from "./in-process-context.js";
 import { ManualClock } from "./manual-clock.js";

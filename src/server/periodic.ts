@@ -1,7 +1,7 @@
 import { Cron } from "croner";
+import { ValidationError } from "../common/errors.js";
 import type { JobRegisterCommand } from "../fsm/commands.js";
 import type { Job, Nanos } from "../fsm/structs.js";
-import { ValidationError } from "../shared/errors.js";
 import type { CancelTimer } from "./clock.js";
 import type { ServerContext } from "./context.js";
 import { jobEvaluation } from "./new-evaluation.js";

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { StalePlanError } from "../common/errors.js";
 import { mockAlloc, mockId, mockJob } from "../fsm/mock.js";
 import { StateStore } from "../fsm/state-store.js";
 import type { Allocation, Node, Plan } from "../fsm/structs.js";
 import { allocsFit } from "../scheduler/fit.js";
-import { StalePlanError } from "../shared/errors.js";
 import { DEFAULT_EVAL_BROKER_CONFIG, EvalBroker } from "./eval-broker.js";
 import { InProcessContext } from "./in-process-context.js";
 import { ManualClock } from "./manual-clock.js";

@@ -1,9 +1,9 @@
 import { performance } from "node:perf_hooks";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { Counter, Histogram } from "prom-client";
+import { NotLeaderError, StalePlanError } from "../common/errors.js";
 import type { PlanApplyCommand } from "../fsm/commands.js";
 import type { Allocation, Evaluation, Plan, PlanResult } from "../fsm/structs.js";
-import { NotLeaderError, StalePlanError } from "../shared/errors.js";
 import type { ServerContext } from "./context.js";
 import { jobEvaluation } from "./new-evaluation.js";
 import { OptimisticView } from "./plan-overlay.js";

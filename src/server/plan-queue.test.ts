@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { NotLeaderError } from "../common/errors.js";
 import type { Plan, PlanResult } from "../fsm/structs.js";
-import { NotLeaderError } from "../shared/errors.js";
 import { PlanQueue } from "./plan-queue.js";
 
 const plan = (evalId: string, priority: number): Plan => ({

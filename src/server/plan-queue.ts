@@ -1,8 +1,8 @@
 import type { Gauge } from "prom-client";
+import { assert } from "../common/assert.js";
+import { NotLeaderError } from "../common/errors.js";
+import type { AgentMetrics } from "../common/metrics.js";
 import type { Plan, PlanResult } from "../fsm/structs.js";
-import { assert } from "../shared/assert.js";
-import { NotLeaderError } from "../shared/errors.js";
-import type { AgentMetrics } from "../shared/metrics.js";
 import { PriorityHeap } from "./priority-heap.js";
 
 /** A plan waiting for the applier, with the promise its submitter awaits. */

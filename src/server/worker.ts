@@ -1,9 +1,9 @@
 import { performance } from "node:perf_hooks";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { Counter, Histogram } from "prom-client";
+import { NotLeaderError, StaleEvalTokenError, StalePlanError } from "../common/errors.js";
+import type { AgentMetrics } from "../common/metrics.js";
 import type { Evaluation, PlanResult, SchedulerType } from "../fsm/structs.js";
-import { NotLeaderError, StaleEvalTokenError, StalePlanError } from "../shared/errors.js";
-import type { AgentMetrics } from "../shared/metrics.js";
 import type { ServerContext } from "./context.js";
 import type { BrokerClient, PlanSubmitter, WorkItem } from "./leader-client.js";
 import { newEvaluation } from "./new-evaluation.js";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentProcess, LocalCluster, type ServerProcess } from "../../src/cli/local-cluster.js";
 import { NodeSimulator } from "../../src/client/node-sim/node-simulator.js";
-import { silentLogger } from "../../src/shared/log.js";
+import { silentLogger } from "../../src/common/log.js";
 import { clientNodeId, waitForQuery } from "./client-helpers.js";
 
 interface Namespace {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalCluster, type ServerProcess } from "../../src/cli/local-cluster.js";
 import { NodeSimulator } from "../../src/client/node-sim/node-simulator.js";
-import { silentLogger } from "../../src/shared/log.js";
+import { silentLogger } from "../../src/common/log.js";
 import { DROVER_BIN, drover } from "./cli-runner.js";
 import { serviceJob, submit } from "./scheduling-helpers.js";
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { LocalCluster } from "../../src/cli/local-cluster.js";
 import { NodeSimulator } from "../../src/client/node-sim/node-simulator.js";
-import { silentLogger } from "../../src/shared/log.js";
+import { silentLogger } from "../../src/common/log.js";
 import {
   type AllocStub,
   allAllocs,

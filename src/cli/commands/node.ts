@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { parseDurationMs } from "../../shared/duration.js";
+import { parseDurationMs } from "../../common/duration.js";
 import type { AllocStub, DroverClient, NodeStub, PublicNode } from "../http-client.js";
 import { CliError, json, keyValues, shortId, table } from "../output.js";
 import { allocTable } from "./alloc.js";

@@ -1,6 +1,6 @@
 import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { ValidationError } from "../../shared/errors.js";
+import { ValidationError } from "../../common/errors.js";
 
 /**
  * An allocation's directory tree, as Nomad lays it out:

@@ -1,6 +1,6 @@
+import type { Logger } from "../../common/log.js";
 import type { Allocation, Job, Node } from "../../fsm/index.js";
 import type { AllocClientFields } from "../../rpc/server-api.js";
-import type { Logger } from "../../shared/log.js";
 import type { Driver } from "../drivers/driver.js";
 import type { ClientStateDb } from "../state/client-state-db.js";
 

@@ -1,3 +1,6 @@
+import { msToNs, nsToMs } from "../../common/duration.js";
+import { NotFoundError } from "../../common/errors.js";
+import type { Logger } from "../../common/log.js";
 import type {
   Allocation,
   AllocDeploymentStatus,
@@ -7,9 +10,6 @@ import type {
   UpdateStrategy,
 } from "../../fsm/index.js";
 import type { AllocClientFields } from "../../rpc/server-api.js";
-import { msToNs, nsToMs } from "../../shared/duration.js";
-import { NotFoundError } from "../../shared/errors.js";
-import type { Logger } from "../../shared/log.js";
 import { readTaskLogs } from "../logs/log-reader.js";
 import { LogRotator } from "../logs/log-rotator.js";
 import { AllocDir } from "./alloc-dir.js";

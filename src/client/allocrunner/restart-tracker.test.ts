@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { TaskConfigError, TaskStartError } from "../../common/errors.js";
 import type { JobType, RestartPolicy, TaskLifecycle } from "../../fsm/index.js";
-import { TaskConfigError, TaskStartError } from "../../shared/errors.js";
 import { exitResult } from "../drivers/exit-result.js";
 import {
   decideRestart,

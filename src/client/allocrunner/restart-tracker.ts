@@ -1,5 +1,5 @@
+import { TaskConfigError, TaskStartError } from "../../common/errors.js";
 import type { JobType, Nanos, RestartPolicy, TaskLifecycle } from "../../fsm/index.js";
-import { TaskConfigError, TaskStartError } from "../../shared/errors.js";
 import type { ExitResult } from "../drivers/driver.js";
 import { formatGoDuration } from "./go-duration.js";
 import { RestartReason } from "./task-events.js";

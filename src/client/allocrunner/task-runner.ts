@@ -1,7 +1,7 @@
+import { msToNs, nsToMs } from "../../common/duration.js";
+import { TaskConfigError, TaskStartError } from "../../common/errors.js";
+import type { Logger } from "../../common/log.js";
 import type { Allocation, Job, Nanos, Node, Task, TaskEvent, TaskGroup, TaskState } from "../../fsm/index.js";
-import { msToNs, nsToMs } from "../../shared/duration.js";
-import { TaskConfigError, TaskStartError } from "../../shared/errors.js";
-import type { Logger } from "../../shared/log.js";
 import type {
   Driver,
   ExitResult,

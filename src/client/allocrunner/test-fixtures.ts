@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { silentLogger } from "../../common/log.js";
 import { mockNode } from "../../fsm/index.js";
 import type { AllocClientFields } from "../../rpc/server-api.js";
-import { silentLogger } from "../../shared/log.js";
 import type {
   Driver,
   ExitResult,

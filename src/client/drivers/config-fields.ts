@@ -1,5 +1,5 @@
-import { parseDurationMs } from "../../shared/duration.js";
-import { TaskConfigError, ValidationError } from "../../shared/errors.js";
+import { parseDurationMs } from "../../common/duration.js";
+import { TaskConfigError, ValidationError } from "../../common/errors.js";
 
 /**
  * Typed readers for a task's `config` block. Every reader throws TaskConfigError naming the key,

@@ -1,5 +1,5 @@
 import type Dockerode from "dockerode";
-import { TaskConfigError } from "../../shared/errors.js";
+import { TaskConfigError } from "../../common/errors.js";
 import { optionalString, optionalStringList, rejectUnknownKeys, requiredString } from "./config-fields.js";
 import type { TaskStartSpec } from "./driver.js";
 

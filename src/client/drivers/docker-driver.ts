@@ -1,6 +1,6 @@
 import Dockerode from "dockerode";
-import { TaskStartError } from "../../shared/errors.js";
-import type { Logger } from "../../shared/log.js";
+import { TaskStartError } from "../../common/errors.js";
+import type { Logger } from "../../common/log.js";
 import {
   ALLOC_ID_LABEL,
   containerCreateOptions,

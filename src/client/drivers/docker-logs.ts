@@ -1,6 +1,6 @@
 import { createWriteStream } from "node:fs";
 import type Dockerode from "dockerode";
-import type { Logger } from "../../shared/log.js";
+import type { Logger } from "../../common/log.js";
 
 /**
  * Streams a container's stdout and stderr into the task's log files (appending), from `sinceSec`

@@ -1,5 +1,5 @@
+import type { Logger } from "../../common/log.js";
 import type { AllocatedPortMapping } from "../../fsm/index.js";
-import type { Logger } from "../../shared/log.js";
 
 /**
  * The contract between a task runner and a task driver (exec, raw_exec, java, docker, mock).
@@ -11,7 +11,7 @@ import type { Logger } from "../../shared/log.js";
  * whatever proves identity (for processes: pid AND start time, so a reused pid is never taken for
  * the task).
  *
- * Errors: `validateConfig` and `start` throw the typed errors of src/shared/errors.ts
+ * Errors: `validateConfig` and `start` throw the typed errors of src/common/errors.ts
  * (TaskConfigError naming the field, TaskStartError such as "executable not found"); the task
  * runner turns them into task events. Nothing here retries: restart policy is the runner's job.
  */

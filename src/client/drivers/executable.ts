@@ -1,7 +1,7 @@
 import { constants } from "node:fs";
 import { access, stat } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
-import { TaskStartError } from "../../shared/errors.js";
+import { TaskStartError } from "../../common/errors.js";
 
 /** The PATH used when a task's environment has none (that of a login shell on Debian). */
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import type { Socket } from "node:net";
-import { TaskStartError } from "../../shared/errors.js";
-import type { Logger } from "../../shared/log.js";
+import { TaskStartError } from "../../common/errors.js";
+import type { Logger } from "../../common/log.js";
 import type { UserIds } from "./passwd.js";
 import { parseStat } from "./process-tree.js";
 

@@ -1,6 +1,6 @@
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
-import { silentLogger } from "../../shared/log.js";
+import { silentLogger } from "../../common/log.js";
 import { createDrivers } from "./index.js";
 
 describe("createDrivers", () => {

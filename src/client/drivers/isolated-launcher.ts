@@ -1,5 +1,5 @@
-import { TaskStartError } from "../../shared/errors.js";
-import type { Logger } from "../../shared/log.js";
+import { TaskStartError } from "../../common/errors.js";
+import type { Logger } from "../../common/log.js";
 import {
   type CgroupSupport,
   createTaskCgroup,

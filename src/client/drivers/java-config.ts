@@ -1,4 +1,4 @@
-import { TaskConfigError } from "../../shared/errors.js";
+import { TaskConfigError } from "../../common/errors.js";
 import { optionalString, optionalStringList, rejectUnknownKeys } from "./config-fields.js";
 
 /** The `config` of a java task: either a jar or a main class (with its class path). */

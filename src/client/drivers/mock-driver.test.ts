@@ -2,8 +2,8 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { TaskConfigError, TaskStartError } from "../../shared/errors.js";
-import { silentLogger } from "../../shared/log.js";
+import { TaskConfigError, TaskStartError } from "../../common/errors.js";
+import { silentLogger } from "../../common/log.js";
 import type { TaskHandle, TaskStartSpec } from "./driver.js";
 import { MockDriver } from "./mock-driver.js";
 

@@ -1,6 +1,6 @@
 import { appendFile } from "node:fs/promises";
-import { TaskConfigError, TaskStartError } from "../../shared/errors.js";
-import type { Logger } from "../../shared/log.js";
+import { TaskConfigError, TaskStartError } from "../../common/errors.js";
+import type { Logger } from "../../common/log.js";
 import { optionalBool, optionalDurationMs, optionalInt, optionalString } from "./config-fields.js";
 import {
   type Driver,

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { TaskStartError } from "../../shared/errors.js";
+import { TaskStartError } from "../../common/errors.js";
 
 export interface UserIds {
   uid: number;

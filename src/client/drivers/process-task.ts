@@ -3,8 +3,8 @@ import { closeSync, openSync } from "node:fs";
 import { chown, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { TaskStartError } from "../../shared/errors.js";
-import type { Logger } from "../../shared/log.js";
+import { TaskStartError } from "../../common/errors.js";
+import type { Logger } from "../../common/log.js";
 import { type CgroupRef, TaskCgroup } from "./cgroups.js";
 import type {
   ExitResult,

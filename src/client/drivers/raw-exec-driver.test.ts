@@ -2,8 +2,8 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { TaskConfigError, TaskStartError } from "../../shared/errors.js";
-import { silentLogger } from "../../shared/log.js";
+import { TaskConfigError, TaskStartError } from "../../common/errors.js";
+import { silentLogger } from "../../common/log.js";
 import type { LaunchIntent, RunningTask, TaskHandle, TaskStartSpec } from "./driver.js";
 import { setLaunchMode } from "./process-task.js";
 import {

@@ -1,4 +1,4 @@
-import type { Logger } from "../../shared/log.js";
+import type { Logger } from "../../common/log.js";
 import { parseCommandConfig } from "./command-config.js";
 import {
   type Driver,

@@ -1,7 +1,7 @@
 import { totalmem } from "node:os";
+import { DROVER_VERSION } from "../../common/version.js";
 import type { DriverInfo, Node } from "../../fsm/index.js";
 import { CLIENT_RPC_ADDRESS_ATTR } from "../../rpc/client-fs-client.js";
-import { DROVER_VERSION } from "../../shared/version.js";
 import type { ClientConfig } from "../client-config.js";
 import type { Driver, DriverFingerprint } from "../drivers/driver.js";
 import { fingerprintCpu, goArch } from "./cpu.js";

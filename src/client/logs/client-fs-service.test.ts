@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Server, ServerCredentials, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NotFoundError, ValidationError } from "../../common/errors.js";
+import { silentLogger } from "../../common/log.js";
 import { ClientFsClient } from "../../rpc/client-fs-client.js";
 import { RpcError } from "../../rpc/rpc-status.js";
-import { NotFoundError, ValidationError } from "../../shared/errors.js";
-import { silentLogger } from "../../shared/log.js";
 import type { LogFrame, LogRequest } from "../allocrunner/alloc-runner-api.js";
 import { addClientFsService, type LogSource } from "./client-fs-service.js";
 

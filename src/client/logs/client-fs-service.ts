@@ -1,14 +1,14 @@
 import { type Server, type ServerWritableStream, status } from "@grpc/grpc-js";
+import { ValidationError } from "../../common/errors.js";
+import { GrpcServerMetrics } from "../../common/grpc-metrics.js";
+import type { Logger } from "../../common/log.js";
+import type { AgentMetrics } from "../../common/metrics.js";
+import { servingCall } from "../../common/request-context.js";
 import type { ClientFsHandlers } from "../../gen/proto/drover/client/ClientFs.js";
 import type { LogFrame as LogFrameProto } from "../../gen/proto/drover/client/LogFrame.js";
 import type { LogsRequest__Output } from "../../gen/proto/drover/client/LogsRequest.js";
 import { clientProto } from "../../rpc/client-fs-client.js";
 import { toGrpcError } from "../../rpc/rpc-status.js";
-import { ValidationError } from "../../shared/errors.js";
-import { GrpcServerMetrics } from "../../shared/grpc-metrics.js";
-import type { Logger } from "../../shared/log.js";
-import type { AgentMetrics } from "../../shared/metrics.js";
-import { servingCall } from "../../shared/request-context.js";
 import type { LogFrame, LogRequest } from "../allocrunner/alloc-runner-api.js";
 import { validateLogType, validateOffset, validateOrigin, validateTaskName } from "./log-request.js";
 

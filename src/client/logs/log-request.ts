@@ -1,4 +1,4 @@
-import { ValidationError } from "../../shared/errors.js";
+import { ValidationError } from "../../common/errors.js";
 
 /**
  * Validation of what is asked of a task's log, shared by every way in (the reader, the ClientFs

@@ -11,8 +11,8 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { ValidationError } from "../../shared/errors.js";
-import { silentLogger } from "../../shared/log.js";
+import { ValidationError } from "../../common/errors.js";
+import { silentLogger } from "../../common/log.js";
 import { LogRotator } from "./log-rotator.js";
 
 let dir: string;

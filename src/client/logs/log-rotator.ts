@@ -1,6 +1,6 @@
 import { type FileHandle, open, readdir, rename, stat, truncate, unlink } from "node:fs/promises";
-import { ValidationError } from "../../shared/errors.js";
-import type { Logger } from "../../shared/log.js";
+import { ValidationError } from "../../common/errors.js";
+import type { Logger } from "../../common/log.js";
 import { acquireLogFile, LOG_TYPES, logFileIndex, logFilePath, type SharedLogFile } from "./log-files.js";
 import { type LogType, validateTaskName } from "./log-request.js";
 

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
+import { NotFoundError } from "../../common/errors.js";
+import type { Logger } from "../../common/log.js";
+import { SeededRandom } from "../../common/rand.js";
 import type { Allocation, AllocClientStatus } from "../../fsm/index.js";
 import type { AllocClientFields, AllocWatch, ClientAllocsUpdate } from "../../rpc/server-api.js";
 import { ServerRpcClient } from "../../rpc/server-client.js";
-import { NotFoundError } from "../../shared/errors.js";
-import type { Logger } from "../../shared/log.js";
-import { SeededRandom } from "../../shared/rand.js";
 import { type SimNodeSpec, simNode } from "./sim-node-spec.js";
 
 export interface NodeSimulatorOptions {

@@ -1,4 +1,5 @@
 import { status } from "@grpc/grpc-js";
+import { NotFoundError, PreconditionError } from "../../common/errors.js";
 import type { Node } from "../../fsm/index.js";
 import { RpcError } from "../../rpc/rpc-status.js";
 import type {
@@ -9,7 +10,6 @@ import type {
   ServerAddress,
   ServerApi,
 } from "../../rpc/server-api.js";
-import { NotFoundError, PreconditionError } from "../../shared/errors.js";
 import type { ServerConnection } from "./server-list.js";
 
 /**

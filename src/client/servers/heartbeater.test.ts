@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { silentLogger } from "../../common/log.js";
 import { mockNode } from "../../fsm/index.js";
 import type { NodeUpdateResult } from "../../rpc/server-api.js";
-import { silentLogger } from "../../shared/log.js";
 import { deferred, FakeCluster, unavailableError } from "./fake-servers.test-support.js";
 import { Heartbeater } from "./heartbeater.js";
 import { ServerList } from "./server-list.js";

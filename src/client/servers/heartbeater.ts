@@ -1,7 +1,7 @@
+import { NotFoundError } from "../../common/errors.js";
+import type { Logger } from "../../common/log.js";
 import type { Node } from "../../fsm/index.js";
 import type { NodeUpdateResult } from "../../rpc/server-api.js";
-import { NotFoundError } from "../../shared/errors.js";
-import type { Logger } from "../../shared/log.js";
 import { callAnyServer, type ServerList } from "./server-list.js";
 
 export interface HeartbeaterOptions {

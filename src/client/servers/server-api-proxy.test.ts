@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { NotFoundError } from "../../common/errors.js";
+import { silentLogger } from "../../common/log.js";
 import type { ServerApi } from "../../rpc/server-api.js";
-import { NotFoundError } from "../../shared/errors.js";
-import { silentLogger } from "../../shared/log.js";
 import { FakeCluster } from "./fake-servers.test-support.js";
 import { serverApiProxy } from "./server-api-proxy.js";
 import { ServerList } from "./server-list.js";

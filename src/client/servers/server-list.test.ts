@@ -1,14 +1,14 @@
 import { status } from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
-import { RpcError } from "../../rpc/rpc-status.js";
 import {
   NotFoundError,
   NotLeaderError,
   PreconditionError,
   TimeoutError,
   ValidationError,
-} from "../../shared/errors.js";
-import { silentLogger } from "../../shared/log.js";
+} from "../../common/errors.js";
+import { silentLogger } from "../../common/log.js";
+import { RpcError } from "../../rpc/rpc-status.js";
 import { FakeCluster } from "./fake-servers.test-support.js";
 import { callAnyServer, ServerList } from "./server-list.js";
 

@@ -1,8 +1,8 @@
+import { NotLeaderError, TimeoutError } from "../../common/errors.js";
+import type { Logger } from "../../common/log.js";
 import { RpcError } from "../../rpc/rpc-status.js";
 import type { ServerAddress, ServerApi } from "../../rpc/server-api.js";
 import { ServerRpcClient } from "../../rpc/server-client.js";
-import { NotLeaderError, TimeoutError } from "../../shared/errors.js";
-import type { Logger } from "../../shared/log.js";
 
 /** One server as the client sees it: its API, and the connection to let go of at the end. */
 export type ServerConnection = ServerApi & { close(): void };

@@ -1,7 +1,7 @@
 import { ClassicLevel } from "classic-level";
 import { Packr } from "msgpackr";
+import { type LevelOp, writeLevelBatch } from "../../common/level-batch.js";
 import type { Allocation, Job } from "../../fsm/index.js";
-import { type LevelOp, writeLevelBatch } from "../../shared/level-batch.js";
 
 /**
  * The client's local state in LevelDB (`<data_dir>/client/state`), what lets an agent killed with

@@ -1,5 +1,5 @@
 /** The configuration of one Raft node (etcd-io/raft Config), validated by `validateConfig`. */
-import { assert } from "../../shared/assert.js";
+import { assert } from "../../common/assert.js";
 import type { RaftStorage } from "./storage.js";
 import type { LogIndex, RaftId } from "./types.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AssertionError } from "../../shared/assert.js";
+import { AssertionError } from "../../common/assert.js";
 import { Inflights } from "./inflights.js";
 
 describe("Inflights", () => {

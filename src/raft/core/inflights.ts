@@ -3,7 +3,7 @@
  * sent and not yet acknowledged, with its size. Bounded in count and (optionally) bytes, so that a
  * slow follower cannot make the leader buffer an unbounded amount of data in the transport.
  */
-import { assert } from "../../shared/assert.js";
+import { assert } from "../../common/assert.js";
 import type { LogIndex } from "./types.js";
 
 export class Inflights {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AssertionError } from "../../shared/assert.js";
+import { AssertionError } from "../../common/assert.js";
 import { CompactedError } from "./errors.js";
 import { RaftLog } from "./log.js";
 import { MemoryStorage } from "./storage.js";

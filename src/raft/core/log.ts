@@ -5,7 +5,7 @@
  * `committed` may point into the unstable tail: the driver persists `Ready.entries` before it
  * applies `Ready.committedEntries` of the same Ready.
  */
-import { assert } from "../../shared/assert.js";
+import { assert } from "../../common/assert.js";
 import { CompactedError, UnavailableError } from "./errors.js";
 import { entrySize, limitSize, type RaftStorage } from "./storage.js";
 import type { Entry, LogIndex, Snapshot, Term } from "./types.js";

@@ -3,7 +3,7 @@
  * per member, and the votes of the current election (etcd-io/raft tracker/tracker.go, without
  * joint consensus: Drover changes membership one server at a time).
  */
-import { assert } from "../../shared/assert.js";
+import { assert } from "../../common/assert.js";
 import { Progress } from "./progress.js";
 import { majorityCommitIndex, majorityVoteResult, type VoteResult } from "./quorum.js";
 import type { ConfState, LogIndex, RaftId } from "./types.js";

@@ -9,7 +9,7 @@
  *    `match`), bounded by the inflight window;
  *  - snapshot: the follower needs a snapshot; nothing else is sent until it reports back.
  */
-import { assert } from "../../shared/assert.js";
+import { assert } from "../../common/assert.js";
 import { Inflights } from "./inflights.js";
 import type { LogIndex } from "./types.js";
 

@@ -11,7 +11,7 @@
  *    RaftLog.maybeCommit), and appends an empty entry on election so that happens promptly;
  *  - a follower never truncates committed entries (RaftLog.maybeAppend asserts it).
  */
-import { assert } from "../../shared/assert.js";
+import { assert } from "../../common/assert.js";
 import { applyConfChangeTo } from "./confchange.js";
 import { type RaftConfig, type RaftLogger, validateConfig } from "./config.js";
 import { ProposalDroppedError, SnapshotTemporarilyUnavailableError } from "./errors.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { AssertionError } from "../../shared/assert.js";
-import { SeededRandom } from "../../shared/rand.js";
+import { AssertionError } from "../../common/assert.js";
+import { SeededRandom } from "../../common/rand.js";
 import type { RaftConfig } from "./config.js";
 import { ConfChangeRejectedError, ProposalDroppedError } from "./errors.js";
 import { RawNode } from "./raw-node.js";

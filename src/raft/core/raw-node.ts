@@ -28,7 +28,7 @@
  * pre-vote changes no term. If the leader is really gone, the election starts without waiting a
  * whole randomized election timeout.
  */
-import { assert } from "../../shared/assert.js";
+import { assert } from "../../common/assert.js";
 import { encodeConfChange, validateConfChange } from "./confchange.js";
 import type { RaftConfig } from "./config.js";
 import { ConfChangeRejectedError } from "./errors.js";

@@ -8,7 +8,7 @@
  * persisted lives in its `unstable` log and is lost on a crash — exactly what Raft allows, because
  * no message that depends on it has been sent (Raft Figure 2, "respond after persisting").
  */
-import { assert } from "../../shared/assert.js";
+import { assert } from "../../common/assert.js";
 import { CompactedError, SnapshotTemporarilyUnavailableError, UnavailableError } from "./errors.js";
 import type { ConfState, Entry, HardState, LogIndex, RaftId, Snapshot, Term } from "./types.js";
 import { EMPTY_BYTES, NONE } from "./types.js";

@@ -5,7 +5,7 @@
  *
  * Invariant: `entries[i]` has index `offset + i`; if `snapshot` is set, offset = snapshot index + 1.
  */
-import { assert } from "../../shared/assert.js";
+import { assert } from "../../common/assert.js";
 import type { Entry, LogIndex, Snapshot, Term } from "./types.js";
 
 export class Unstable {

@@ -7,7 +7,7 @@
  *
  * Same seed, same run: a failure message carries the seed and the command that replays it.
  */
-import { SeededRandom } from "../../shared/rand.js";
+import { SeededRandom } from "../../common/rand.js";
 import { ConfChangeRejectedError, ProposalDroppedError } from "../core/errors.js";
 import type { ConfChange, RaftId } from "../core/types.js";
 import { EMPTY_BYTES } from "../core/types.js";

@@ -28,7 +28,7 @@
  *   status                      one line per node
  *   expect-leader ID | expect-no-leader | expect-commit ID N | expect-role ID ROLE   assertions
  */
-import { assert } from "../../shared/assert.js";
+import { assert } from "../../common/assert.js";
 import type { ConfChange, RaftId } from "../core/types.js";
 import { EMPTY_BYTES } from "../core/types.js";
 import { formatMessage } from "./format.js";

@@ -3,7 +3,7 @@
  * random simulation (random-run.ts), the scripted scenarios (scenario.ts) and the benchmark.
  * Every step is deterministic given the seed; invariants are checked after each one.
  */
-import { SeededRandom } from "../../shared/rand.js";
+import { SeededRandom } from "../../common/rand.js";
 import type { RaftConfig } from "../core/config.js";
 import { MemoryStorage } from "../core/storage.js";
 import type { LogIndex, Message, RaftId } from "../core/types.js";

@@ -2,7 +2,7 @@
  * The simulator's network: messages in flight, partitions, and seeded faults (drop, duplicate,
  * delay and reorder — a message may be delivered any time after it was sent, in any order).
  */
-import type { SeededRandom } from "../../shared/rand.js";
+import type { SeededRandom } from "../../common/rand.js";
 import type { Message, RaftId } from "../core/types.js";
 
 export interface NetworkFaults {

@@ -1,3 +1,4 @@
+import { NotFoundError, PreconditionError, ValidationError } from "../../common/errors.js";
 import type { AllocClientUpdate } from "../../fsm/commands.js";
 import {
   type Allocation,
@@ -15,7 +16,6 @@ import type {
   QueryResult,
   ServerApi,
 } from "../../rpc/server-api.js";
-import { NotFoundError, PreconditionError, ValidationError } from "../../shared/errors.js";
 import { jobEvaluation } from "../new-evaluation.js";
 import { type EndpointContext, matchesQuery } from "./endpoint-context.js";
 import { WriteBatcher } from "./write-batcher.js";

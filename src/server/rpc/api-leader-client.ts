@@ -1,7 +1,7 @@
+import { TimeoutError } from "../../common/errors.js";
 import type { Evaluation, Plan, PlanResult, SchedulerType } from "../../fsm/index.js";
 import type { ServerApi } from "../../rpc/server-api.js";
 import type { GcRequest } from "../../scheduler/schedule-types.js";
-import { TimeoutError } from "../../shared/errors.js";
 import type { BrokerClient, PlanSubmitter, WorkItem } from "../leader-client.js";
 
 /**

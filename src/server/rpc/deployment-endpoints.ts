@@ -1,3 +1,4 @@
+import { NotFoundError, ValidationError } from "../../common/errors.js";
 import type { Command, DeploymentStatusCommand } from "../../fsm/commands.js";
 import type { Deployment, Evaluation, Job, StateReader } from "../../fsm/index.js";
 import type {
@@ -7,7 +8,6 @@ import type {
   QueryResult,
   ServerApi,
 } from "../../rpc/server-api.js";
-import { NotFoundError, ValidationError } from "../../shared/errors.js";
 import { jobEvaluation } from "../new-evaluation.js";
 import { type EndpointContext, matchesQuery } from "./endpoint-context.js";
 

@@ -1,9 +1,9 @@
+import { NotLeaderError } from "../../common/errors.js";
 import type { Command, ResultOf } from "../../fsm/commands.js";
 import type { Evaluation, Plan, PlanResult, StateReader } from "../../fsm/index.js";
 import type { QueryMeta, QueryOptions, QueryResult, ServerAddress } from "../../rpc/server-api.js";
 import type { ServerRpcClient } from "../../rpc/server-client.js";
 import type { GcRequest } from "../../scheduler/schedule-types.js";
-import { NotLeaderError } from "../../shared/errors.js";
 import type { ServerContext } from "../context.js";
 import type { Forwarder, LeaderView } from "../forward.js";
 import type { AllocWatchHub } from "./alloc-watch-hub.js";

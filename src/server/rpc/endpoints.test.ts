@@ -1,18 +1,18 @@
 import * as grpc from "@grpc/grpc-js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { mockAlloc, mockJob, mockNode } from "../../fsm/mock.js";
-import { StateStore } from "../../fsm/state-store.js";
-import type { Allocation } from "../../fsm/structs.js";
-import type { ClientAllocsUpdate, ServerAddress } from "../../rpc/server-api.js";
-import { ServerRpcClient } from "../../rpc/server-client.js";
 import {
   ConflictError,
   NotFoundError,
   PreconditionError,
   TimeoutError,
   ValidationError,
-} from "../../shared/errors.js";
-import { silentLogger } from "../../shared/log.js";
+} from "../../common/errors.js";
+import { silentLogger } from "../../common/log.js";
+import { mockAlloc, mockJob, mockNode } from "../../fsm/mock.js";
+import { StateStore } from "../../fsm/state-store.js";
+import type { Allocation } from "../../fsm/structs.js";
+import type { ClientAllocsUpdate, ServerAddress } from "../../rpc/server-api.js";
+import { ServerRpcClient } from "../../rpc/server-client.js";
 import { SystemClock } from "../clock.js";
 import { Forwarder } from "../forward.js";
 import { InProcessContext } from "../in-process-context.js";

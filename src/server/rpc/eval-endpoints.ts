@@ -1,7 +1,7 @@
+import { StaleEvalTokenError, ValidationError } from "../../common/errors.js";
 import type { Evaluation, Plan, PlanResult, SchedulerType } from "../../fsm/index.js";
 import type { DequeueResult, QueryOptions, QueryResult, ServerApi } from "../../rpc/server-api.js";
 import type { GcRequest } from "../../scheduler/schedule-types.js";
-import { StaleEvalTokenError, ValidationError } from "../../shared/errors.js";
 import { type EndpointContext, matchesQuery } from "./endpoint-context.js";
 
 type EvalApi = Pick<

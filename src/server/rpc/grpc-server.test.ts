@@ -1,9 +1,9 @@
 import * as grpc from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
+import { silentLogger } from "../../common/log.js";
 import { mockEval } from "../../fsm/index.js";
 import type { DequeueResult, ServerApi } from "../../rpc/server-api.js";
 import { ServerRpcClient } from "../../rpc/server-client.js";
-import { silentLogger } from "../../shared/log.js";
 import { addServerService } from "./grpc-server.js";
 
 /**

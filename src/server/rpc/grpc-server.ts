@@ -7,6 +7,11 @@ import type {
   sendUnaryData,
 } from "@grpc/grpc-js";
 import { type Metadata, status } from "@grpc/grpc-js";
+import { ValidationError } from "../../common/errors.js";
+import { GrpcServerMetrics } from "../../common/grpc-metrics.js";
+import type { Logger } from "../../common/log.js";
+import type { AgentMetrics } from "../../common/metrics.js";
+import { callRequestId, withRequestId } from "../../common/request-context.js";
 import type {
   DrainStrategy,
   Evaluation,
@@ -39,11 +44,6 @@ import type {
 } from "../../rpc/server-api.js";
 import { serverProto } from "../../rpc/server-client.js";
 import type { GcRequest } from "../../scheduler/schedule-types.js";
-import { ValidationError } from "../../shared/errors.js";
-import { GrpcServerMetrics } from "../../shared/grpc-metrics.js";
-import type { Logger } from "../../shared/log.js";
-import type { AgentMetrics } from "../../shared/metrics.js";
-import { callRequestId, withRequestId } from "../../shared/request-context.js";
 
 function queryFromProto(q: P.QueryOptions__Output | null): QueryOptions {
   if (q === null) return {};

@@ -1,4 +1,5 @@
 import { randomInt, randomUUID } from "node:crypto";
+import { ConflictError, NotFoundError } from "../../common/errors.js";
 import {
   type Allocation,
   DEFAULT_NAMESPACE,
@@ -15,7 +16,6 @@ import type {
   ServerApi,
 } from "../../rpc/server-api.js";
 import { type JobPlanResult, planJob } from "../../scheduler/job-plan.js";
-import { ConflictError, NotFoundError } from "../../shared/errors.js";
 import { dispatchJob } from "../dispatch.js";
 import { jobEvaluation } from "../new-evaluation.js";
 import { type EndpointContext, matchesQuery } from "./endpoint-context.js";

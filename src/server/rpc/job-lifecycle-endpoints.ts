@@ -1,3 +1,4 @@
+import { ConflictError, NotFoundError, ValidationError } from "../../common/errors.js";
 import type { JobRegisterCommand } from "../../fsm/commands.js";
 import {
   allocTerminal,
@@ -18,7 +19,6 @@ import type {
   ServerApi,
   TaskGroupScaleStatus,
 } from "../../rpc/server-api.js";
-import { ConflictError, NotFoundError, ValidationError } from "../../shared/errors.js";
 import { jobEvaluation } from "../new-evaluation.js";
 import { childJobCommand, periodicChildId } from "../periodic.js";
 import { byNewest } from "./deployment-endpoints.js";

@@ -1,3 +1,4 @@
+import { NotFoundError, ValidationError } from "../../common/errors.js";
 import {
   type Namespace,
   type NamespaceSpec,
@@ -8,7 +9,6 @@ import {
   type StateReader,
 } from "../../fsm/index.js";
 import type { QueryOptions, QueryResult, ServerApi } from "../../rpc/server-api.js";
-import { NotFoundError, ValidationError } from "../../shared/errors.js";
 import type { EndpointContext } from "./endpoint-context.js";
 
 type NamespaceApi = Pick<ServerApi, "namespaceList" | "namespaceGet" | "namespaceUpsert" | "namespaceDelete">;

@@ -1,7 +1,7 @@
+import { NotFoundError, PreconditionError, ValidationError } from "../../common/errors.js";
 import type { DrainStrategy, Evaluation, Node, NodeStatus, SchedulingEligibility } from "../../fsm/index.js";
 import type { NodeUpdateResult, QueryOptions, QueryResult, ServerApi } from "../../rpc/server-api.js";
 import { computeNodeClass } from "../../scheduler/computed-class.js";
-import { NotFoundError, PreconditionError, ValidationError } from "../../shared/errors.js";
 import type { EndpointContext } from "./endpoint-context.js";
 import { nodeEvals } from "./node-evals.js";
 

@@ -1,6 +1,6 @@
+import { ValidationError } from "../../common/errors.js";
 import type { SchedulerConfiguration } from "../../fsm/index.js";
 import type { QueryOptions, QueryResult, SchedulerSetConfigResult, ServerApi } from "../../rpc/server-api.js";
-import { ValidationError } from "../../shared/errors.js";
 import type { EndpointContext } from "./endpoint-context.js";
 
 type OperatorApi = Pick<ServerApi, "schedulerGetConfig" | "schedulerSetConfig" | "systemGc">;

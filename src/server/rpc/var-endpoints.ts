@@ -1,3 +1,4 @@
+import { ValidationError } from "../../common/errors.js";
 import { DEFAULT_NAMESPACE, type Variable } from "../../fsm/index.js";
 import type {
   QueryOptions,
@@ -6,7 +7,6 @@ import type {
   VariableMetadata,
   VarResult,
 } from "../../rpc/server-api.js";
-import { ValidationError } from "../../shared/errors.js";
 import type { EndpointContext } from "./endpoint-context.js";
 import { requireNamespace } from "./namespace-endpoints.js";
 

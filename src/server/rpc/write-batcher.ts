@@ -1,5 +1,5 @@
-import { assert } from "../../shared/assert.js";
-import { outsideRequest } from "../../shared/request-context.js";
+import { assert } from "../../common/assert.js";
+import { outsideRequest } from "../../common/request-context.js";
 
 /**
  * Coalesces many small writes into one Raft entry (Nomad batches client alloc updates the same

@@ -41,7 +41,7 @@ type ErrorClass = abstract new (...args: never[]) => Error;
 export const INTERNAL_ERROR: ErrorCode = { kind: "internal", http: 500, grpc: status.INTERNAL };
 
 /**
- * The one table from typed error (src/shared/errors.ts) to its answer. A subclass answers as its
+ * The one table from typed error (src/common/errors.ts) to its answer. A subclass answers as its
  * nearest listed ancestor unless it is listed itself: JobSpecError (src/jobspec) and
  * TaskConfigError are ValidationErrors.
  *
