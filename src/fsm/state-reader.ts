@@ -51,6 +51,8 @@ export interface StateReader {
 
   deploymentByID(id: string): Deployment | undefined;
   deployments(): Iterable<Deployment>;
+  /** The job's deployments (any order), from the by-job index. */
+  deploymentsByJob(namespace: string, jobId: string): Iterable<Deployment>;
   /** The most recently created deployment of the job, if any. */
   latestDeploymentByJob(namespace: string, jobId: string): Deployment | undefined;
 

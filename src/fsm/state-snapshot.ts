@@ -122,11 +122,15 @@ export class StateSnapshot implements StateReader {
     return this.tables.deployments.values();
   }
 
+  deploymentsByJob(namespace: string, jobId: string): Iterable<Deployment> {
+    return this.tables.deploymentsByJob.get(nsKey(namespace, jobId))?.values() ?? [];
+  }
+
   latestDeploymentByJob(namespace: string, jobId: string): Deployment | undefined {
     let latest: Deployment | undefined;
-    this.tables.deploymentsByJob.get(nsKey(namespace, jobId))?.forEach((d) => {
+    for (const d of this.deploymentsByJob(namespace, jobId)) {
       if (latest === undefined || d.CreateIndex > latest.CreateIndex) latest = d;
-    });
+    }
     return latest;
   }
 

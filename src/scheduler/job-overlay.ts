@@ -129,6 +129,10 @@ export class JobOverlayReader implements StateReader {
     return this.base.deployments();
   }
 
+  deploymentsByJob(namespace: string, jobId: string): Iterable<Deployment> {
+    return this.base.deploymentsByJob(namespace, jobId);
+  }
+
   latestDeploymentByJob(namespace: string, jobId: string): Deployment | undefined {
     return this.base.latestDeploymentByJob(namespace, jobId);
   }

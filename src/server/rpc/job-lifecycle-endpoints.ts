@@ -64,7 +64,7 @@ export class JobLifecycleEndpoints implements JobLifecycleApi {
     return this.c.read(
       query,
       ["deployments"],
-      (s) => [...s.deployments()].filter((d) => d.Namespace === ns && d.JobID === id).sort(byNewest),
+      (s) => [...s.deploymentsByJob(ns, id)].sort(byNewest),
       (c) => c.jobDeployments(id, query),
     );
   }
