@@ -112,22 +112,14 @@ export class StateStore {
   }
 
   /**
-   * Applies a Raft entry's bytes. Empty data is a no-op (a new leader's entry, Raft §5.4.2) and
-   * only advances the index; so does a rejected command, whose rejection is returned (every
-   * server rejects the same entry the same way, so the applied index stays exact everywhere).
+   * Applies an entry's bytes at state index `index` (the scheduler thread's replica, which is
+   * handed the state indexes the agent applied at). Empty data is a no-op (a new leader's entry,
+   * Raft §5.4.2) and only advances the index; so does a rejected command, whose rejection is
+   * returned (every server rejects the same entry the same way, so the applied index stays exact
+   * everywhere).
    */
   applyEntry(index: number, data: Uint8Array): EntryOutcome {
-    if (data.length === 0) {
-      this.advance(index);
-      return undefined;
-    }
-    try {
-      return this.applyAt(index, decodeCommand(data), data);
-    } catch (error) {
-      if (!(error instanceof CommandRejectedError)) throw error;
-      this.advance(index);
-      return error;
-    }
+    return this.applyBytes(index, data, undefined);
   }
 
   /**
@@ -138,22 +130,20 @@ export class StateStore {
    * Deterministic: every server applies the same entries at the same state indexes.
    */
   applyRaftEntry(raftIndex: number, data: Uint8Array): EntryOutcome {
-    const index = raftIndex + this.current.raftOffset;
+    return this.applyBytes(raftIndex + this.current.raftOffset, data, raftIndex);
+  }
+
+  private applyBytes(index: number, data: Uint8Array, raftIndex: number | undefined): EntryOutcome {
     if (data.length === 0) {
       this.advance(index);
       return undefined;
     }
     try {
       const command = decodeCommand(data);
-      if (command.type !== "snapshot-restore") return this.applyAt(index, command, data);
-      let sourceIndex: number;
-      try {
-        sourceIndex = readSnapshotHeader(command.Snapshot).index;
-      } catch (error) {
-        if (!(error instanceof CorruptSnapshotError)) throw error;
-        throw new InvalidCommandError(`snapshot-restore: ${error.message}`);
+      if (raftIndex === undefined || command.type !== "snapshot-restore") {
+        return this.applyAt(index, command, data);
       }
-      const restoredAt = Math.max(index, sourceIndex + 1);
+      const restoredAt = Math.max(index, snapshotIndexOf(command.Snapshot) + 1);
       return this.applyAt(restoredAt, command, data, restoredAt - raftIndex);
     } catch (error) {
       if (!(error instanceof CommandRejectedError)) throw error;
@@ -303,6 +293,16 @@ export class StateStore {
  * invariants, which are bugs and must stay loud. Malformed nested data (a TypeError deep in a
  * command) is bad input like any other (docs/architecture.md, invariant 7).
  */
+/** The state index a snapshot-restore command's snapshot was taken at (a damaged one is refused). */
+function snapshotIndexOf(snapshot: Uint8Array): number {
+  try {
+    return readSnapshotHeader(snapshot).index;
+  } catch (error) {
+    if (!(error instanceof CorruptSnapshotError)) throw error;
+    throw new InvalidCommandError(`snapshot-restore: ${error.message}`);
+  }
+}
+
 function asRejection(error: unknown, type: string): Error {
   if (error instanceof CommandRejectedError || error instanceof AssertionError) return error;
   if (error instanceof Error) return new InvalidCommandError(`${type}: malformed command: ${error.message}`);
