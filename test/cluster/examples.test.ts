@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentProcess, LocalCluster, type ServerProcess } from "../../src/cli/local-cluster.js";
 import { parseJobHcl } from "../../src/jobspec/index.js";
 import { type AllocStub, clientNodeId, jobAllocs, waitForQuery } from "./client-helpers.js";
+import { eventually } from "./fixtures/raft-cluster.js";
 
 /**
  * Every job file in examples/ runs end to end on a real server and a real client agent: parsed
@@ -82,7 +83,14 @@ describe("examples/", () => {
       const alloc = (await http<AllocDetail>("GET", `/v1/allocation/${stub.ID}`)).body;
       const port = alloc.AllocatedResources.Shared.Ports.find((p) => p.Label === "http");
       if (port === undefined) throw new Error(`alloc ${stub.ID} has no http port`);
-      const answer = await waitForAnswer(`http://${port.HostIP}:${port.Value}/`);
+      // A freshly started server refuses connections until it listens.
+      const url = `http://${port.HostIP}:${port.Value}/`;
+      const answer = await eventually(`${url} answering`, 30_000, () =>
+        fetch(url).then(
+          (res) => res.text(),
+          () => undefined,
+        ),
+      );
       expect(answer).toBe(`hi from ${stub.Name}\n`);
     }
   });
@@ -154,19 +162,3 @@ describe("examples/", () => {
     expect(await stdout(alloc?.ID ?? "", "greet")).toBe("greeting eu with: a warm welcome\n");
   });
 });
-
-/** The body a freshly started server answers, once it listens. */
-async function waitForAnswer(url: string): Promise<string> {
-  const deadline = Date.now() + 30_000;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(url);
-      return await res.text();
-    } catch (error) {
-      last = error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-  throw new Error(`${url} never answered: ${String(last)}`);
-}

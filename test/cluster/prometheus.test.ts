@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalCluster, type ServerProcess } from "../../src/cli/local-cluster.js";
+import { eventually } from "./fixtures/raft-cluster.js";
 
 /**
  * A real Prometheus scrapes a real three-server cluster: every server's
@@ -52,25 +53,6 @@ function listeningPort(pid: number): number | undefined {
     }
   }
   return undefined;
-}
-
-async function eventually<T>(
-  what: string,
-  timeoutMs: number,
-  probe: () => Promise<T | undefined>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last === undefined ? "" : `: ${String(last)}`}`);
 }
 
 describe.skipIf(binary === undefined)("Prometheus scraping a three-server cluster", () => {
@@ -126,12 +108,15 @@ describe.skipIf(binary === undefined)("Prometheus scraping a three-server cluste
       stderr = (stderr + chunk.toString()).slice(-4000);
     });
     const pid = prometheus.pid as number;
-    const port = await eventually(`prometheus listening (stderr: ${stderr})`, 30_000, async () =>
-      prometheus.exitCode === null ? listeningPort(pid) : undefined,
+    const port = await eventually(
+      () => `prometheus listening (stderr: ${stderr})`,
+      30_000,
+      async () => (prometheus.exitCode === null ? listeningPort(pid) : undefined),
     );
     api = `http://127.0.0.1:${port}`;
     await eventually("prometheus ready", 30_000, async () =>
-      (await fetch(`${api}/-/ready`)).ok ? true : undefined,
+      // Refused until it listens on its API: not ready yet.
+      (await fetch(`${api}/-/ready`).catch(() => undefined))?.ok === true ? true : undefined,
     );
   }, 120_000);
 
