@@ -21,9 +21,8 @@ export interface PlanVerification {
 /**
  * Checks one node's part of a plan against `view` (Nomad's evaluateNodePlan): placements need an
  * existing, ready node (a disconnected or down one only takes its allocations marked unknown or
- * lost); new
- * placements also need it eligible and not draining; and everything that
- * would then hold the node must fit (cpu, memory, disk, ports). Stops alone always fit.
+ * lost); new placements also need it eligible and not draining; and everything that would then
+ * hold the node must fit (cpu, memory, disk, ports). Stops alone always fit.
  * Returns the rejection reason, or undefined when the node's part fits.
  */
 export function verifyNodePlan(view: NodeAllocsView, plan: Plan, nodeId: string): string | undefined {
