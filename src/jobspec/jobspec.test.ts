@@ -304,6 +304,46 @@ describe("the JSON API form", () => {
     ]);
   });
 
+  it("refuses job, group and task names that would leave a directory, naming each field", () => {
+    let error: JobSpecError | undefined;
+    try {
+      jobFromInput(
+        {
+          ID: "../x",
+          TaskGroups: [
+            {
+              Name: "..",
+              Tasks: [
+                { Name: "a/../../b", Driver: "raw_exec" },
+                { Name: "c\u0000d", Driver: "raw_exec" },
+                { Name: "e\nf", Driver: "raw_exec" },
+              ],
+            },
+            { Name: "x".repeat(129), Tasks: [{ Name: "/etc/passwd", Driver: "raw_exec" }] },
+          ],
+        },
+        0,
+      );
+    } catch (e) {
+      error = e as JobSpecError;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    const where = error?.issues.map((i) => i.where) ?? [];
+    expect(where).toEqual(
+      expect.arrayContaining([
+        "Job.ID",
+        "Job.TaskGroups[0].Name",
+        "Job.TaskGroups[0].Tasks[0].Name",
+        "Job.TaskGroups[0].Tasks[1].Name",
+        "Job.TaskGroups[0].Tasks[2].Name",
+        "Job.TaskGroups[1].Name",
+        "Job.TaskGroups[1].Tasks[0].Name",
+      ]),
+    );
+    expect(error?.message).toMatch(/NUL or control characters/);
+    expect(error?.message).toMatch(/at most 128 allowed/);
+  });
+
   it("a job-level reschedule and migrate are merged into every group", () => {
     const { job } = jobFromApiInput(
       {

@@ -1,4 +1,5 @@
 import { Cron } from "croner";
+import { pathComponentProblem } from "../common/names.js";
 import {
   type Affinity,
   type Constraint,
@@ -20,7 +21,15 @@ import type { Sink } from "./canonicalize.js";
  * wrote it, in front.
  */
 
+// Job IDs name Raft keys, URLs and (through NOMAD_JOB_ID) task environments: no `/`, spaces, NUL
+// or control characters, and never `.` or `..` since the first character is a letter or digit.
 const ID_RE = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}$/;
+
+/** Group and task names become directory and log file names on clients (alloc-dir.ts). */
+function checkPathComponent(name: string, path: string, sink: Sink): void {
+  const problem = pathComponentProblem(name);
+  if (problem !== undefined) sink.error(path, problem);
+}
 const PORT_LABEL_RE = /^[a-zA-Z0-9_]+$/;
 const MAX_COUNT = 100_000;
 
@@ -174,8 +183,7 @@ function validateTask(
   statics: Map<string, string>,
 ): void {
   if (t.Name === "") sink.error(`${path}.Name`, "is required");
-  else if (t.Name.includes("/") || t.Name.includes("\0"))
-    sink.error(`${path}.Name`, "must not contain / or NUL");
+  else checkPathComponent(t.Name, `${path}.Name`, sink);
   if (t.Driver === "") sink.error(`${path}.Driver`, "is required");
   const r = t.Resources;
   const rp = `${path}.Resources`;
@@ -235,6 +243,7 @@ function validateRestart(p: TaskGroup["RestartPolicy"], path: string, sink: Sink
 
 function validateGroup(g: TaskGroup, path: string, job: Job, sink: Sink): void {
   if (g.Name === "") sink.error(`${path}.Name`, "is required");
+  else checkPathComponent(g.Name, `${path}.Name`, sink);
   if (g.Count < 0) sink.error(`${path}.Count`, `must be >= 0, got ${g.Count}`);
   else if (g.Count > MAX_COUNT) sink.error(`${path}.Count`, `must be <= ${MAX_COUNT}, got ${g.Count}`);
   if (job.Type === "system" || job.Type === "sysbatch") {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ValidationError } from "../../common/errors.js";
-import { AllocDir } from "./alloc-dir.js";
+import { AllocDir, inside } from "./alloc-dir.js";
 
 let root: string;
 beforeEach(async () => {
@@ -44,5 +44,27 @@ describe("AllocDir", () => {
   it.each(["", ".", "..", "a/b", "..\\x", "x\0"])("rejects %j as an alloc id or task name", (name) => {
     expect(() => new AllocDir(root, name)).toThrow(ValidationError);
     expect(() => new AllocDir(root, "ok").taskDir(name)).toThrow(ValidationError);
+  });
+});
+
+describe("inside (the resolved-path check behind every alloc dir path)", () => {
+  it("accepts paths strictly below the root", () => {
+    expect(inside(root, join(root, "a1", "web"), "task name")).toBe(join(root, "a1", "web"));
+  });
+
+  it.each([
+    ["the root itself", () => root],
+    ["its parent", () => join(root, "..")],
+    ["a sibling reached through ..", () => join(root, "a1", "..", "..", "etc")],
+    ["an absolute path elsewhere", () => "/etc/passwd"],
+  ])("refuses %s", (_what, path) => {
+    expect(() => inside(root, path(), "task name")).toThrow(/task name resolves outside/);
+  });
+
+  it("refuses a task name that would escape, before anything is created", () => {
+    const dir = new AllocDir(root, "a1");
+    for (const name of ["..", "../x", "a/../../b", "/etc", "a\u0000b"]) {
+      expect(() => dir.taskDir(name)).toThrow(ValidationError);
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
-import { dirname, join, relative, resolve, sep } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { ValidationError } from "../../common/errors.js";
+import { pathComponentProblem } from "../../common/names.js";
 
 /**
  * An allocation's directory tree, as Nomad lays it out:
@@ -30,7 +31,7 @@ export class AllocDir {
 
   constructor(allocRoot: string, allocId: string) {
     validatePathComponent(allocId, "alloc id");
-    this.dir = join(allocRoot, allocId);
+    this.dir = inside(allocRoot, join(allocRoot, allocId), "alloc id");
     this.sharedDir = join(this.dir, "alloc");
     this.logDir = join(this.sharedDir, "logs");
     this.dataDir = join(this.sharedDir, "data");
@@ -40,7 +41,7 @@ export class AllocDir {
   /** The paths of one task's directory (nothing is created). */
   taskDir(task: string): TaskDirPaths {
     validatePathComponent(task, "task name");
-    const dir = join(this.dir, task);
+    const dir = inside(this.dir, join(this.dir, task), "task name");
     return { dir, local: join(dir, "local"), secrets: join(dir, "secrets"), tmp: join(dir, "tmp") };
   }
 
@@ -87,10 +88,19 @@ export class AllocDir {
 
 /** A name that is joined into a path must be one component: not empty, no separator, no `..`. */
 export function validatePathComponent(name: string, what: string): void {
-  if (name === "" || name === "." || name === "..") {
-    throw new ValidationError(`${what} ${JSON.stringify(name)} is not a valid path component`);
+  const problem = pathComponentProblem(name);
+  if (problem !== undefined) throw new ValidationError(`${what} ${problem}`);
+}
+
+/**
+ * `path` itself if, once resolved, it is strictly below `root`; else a ValidationError. Defence in
+ * depth: names are checked before they are joined, and this checks what the join produced, so a
+ * gap in a name rule still cannot reach outside the alloc root.
+ */
+export function inside(root: string, path: string, what: string): string {
+  const rel = relative(resolve(root), resolve(path));
+  if (rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+    throw new ValidationError(`${what} resolves outside ${root}`);
   }
-  if (name.includes("/") || name.includes("\\") || name.includes("\0")) {
-    throw new ValidationError(`${what} ${JSON.stringify(name)} must not contain a path separator`);
-  }
+  return path;
 }

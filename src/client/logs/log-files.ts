@@ -1,4 +1,5 @@
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { ValidationError } from "../../common/errors.js";
 import type { LogType } from "./log-request.js";
 
 /**
@@ -18,8 +19,16 @@ export function logFileName(task: string, type: LogType, index: number): string 
   return `${task}.${type}.${index}`;
 }
 
+/**
+ * The path of file `index` of a task's log. Throws a ValidationError unless it resolves to a file
+ * directly in `logDir`: the task name is validated on every way in, and this re-checks the result
+ * so that no name can make a reader open a file elsewhere (`../../etc/passwd`).
+ */
 export function logFilePath(logDir: string, task: string, type: LogType, index: number): string {
-  return join(logDir, logFileName(task, type, index));
+  const path = join(logDir, logFileName(task, type, index));
+  if (dirname(resolve(path)) !== resolve(logDir))
+    throw new ValidationError(`task name ${JSON.stringify(task)} leaves the log directory`, "task");
+  return path;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { ValidationError } from "../../common/errors.js";
+import { pathComponentProblem } from "../../common/names.js";
 
 /**
  * Validation of what is asked of a task's log, shared by every way in (the reader, the ClientFs
@@ -11,14 +12,13 @@ export type LogOrigin = "start" | "end";
 
 /**
  * A task name is used as a path component (`<logDir>/<task>.stdout.0`): it must not leave the log
- * dir nor name another file. Nomad's task names are free-form, but these cannot be valid anyway.
+ * dir nor name another file. The same rule the job spec applies to task names at register.
  */
 export function validateTaskName(task: unknown, where = "task"): string {
   if (typeof task !== "string" || task === "") throw new ValidationError("task name is required", where);
-  if (task.includes("/") || task.includes("\\") || task.includes("\0") || task === "." || task === "..") {
-    throw new ValidationError(`task name ${JSON.stringify(task)} is not a valid path component`, where);
-  }
-  if (task.length > 255) throw new ValidationError("task name is longer than 255 characters", where);
+  const problem = pathComponentProblem(task);
+  if (problem !== undefined)
+    throw new ValidationError(`task name is not a valid path component: ${problem}`, where);
   return task;
 }
 

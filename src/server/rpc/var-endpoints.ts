@@ -1,4 +1,6 @@
 import { ValidationError } from "../../common/errors.js";
+import { MAX_VARIABLE_BYTES, MAX_VARIABLE_ITEMS } from "../../common/limits.js";
+import { validateVariablePath } from "../../common/names.js";
 import { DEFAULT_NAMESPACE, type Variable } from "../../fsm/index.js";
 import type {
   QueryOptions,
@@ -10,9 +12,6 @@ import type {
 import type { EndpointContext } from "./endpoint-context.js";
 import { requireNamespace } from "./namespace-endpoints.js";
 
-const VAR_PATH_RE = /^[a-zA-Z0-9\-_~/]{1,128}$/;
-const VAR_MAX_BYTES = 64 * 1024;
-
 /**
  * The variable endpoints (Nomad's variables_endpoint.go): get, check-and-set put and delete (a
  * lost CAS answers `conflict` with the current variable, not an error), and the metadata list.
@@ -22,6 +21,7 @@ export class VarEndpoints implements Pick<ServerApi, "varGet" | "varPut" | "varD
 
   varGet(namespace: string, path: string, query: QueryOptions): Promise<VarResult> {
     const ns = namespace || DEFAULT_NAMESPACE;
+    validateVariablePath(path);
     return this.c
       .read(
         query,
@@ -59,6 +59,7 @@ export class VarEndpoints implements Pick<ServerApi, "varGet" | "varPut" | "varD
 
   varDelete(namespace: string, path: string, casIndex: number | undefined): Promise<VarResult> {
     const ns = namespace || DEFAULT_NAMESPACE;
+    validateVariablePath(path);
     return this.c.write(
       async () => {
         const { index, result } = await this.c.propose({
@@ -95,18 +96,20 @@ function toQueryResult(res: VarResult): QueryResult<Variable | undefined> {
 }
 
 function validateVariable(path: string, items: Record<string, string>): void {
-  if (typeof path !== "string" || !VAR_PATH_RE.test(path)) {
-    throw new ValidationError(`path ${JSON.stringify(path)} must match ${VAR_PATH_RE.source}`, "variable");
-  }
+  validateVariablePath(path);
   if (typeof items !== "object" || items === null || Object.keys(items).length === 0) {
-    throw new ValidationError("Items must hold at least one key", "variable");
+    throw new ValidationError("must hold at least one key", "Items");
   }
+  const entries = Object.entries(items);
+  if (entries.length > MAX_VARIABLE_ITEMS)
+    throw new ValidationError(`holds ${entries.length} keys, at most ${MAX_VARIABLE_ITEMS} allowed`, "Items");
   let size = 0;
-  for (const [key, value] of Object.entries(items)) {
-    if (typeof value !== "string") throw new ValidationError(`Items.${key} must be a string`, "variable");
-    size += key.length + value.length;
+  for (const [key, value] of entries) {
+    if (typeof value !== "string") throw new ValidationError("must be a string", `Items.${key}`);
+    size += Buffer.byteLength(key) + Buffer.byteLength(value);
   }
-  if (size > VAR_MAX_BYTES) throw new ValidationError(`Items exceed ${VAR_MAX_BYTES} bytes`, "variable");
+  if (size > MAX_VARIABLE_BYTES)
+    throw new ValidationError(`hold ${size} bytes, at most ${MAX_VARIABLE_BYTES} allowed`, "Items");
 }
 
 function varMetadata(v: Variable): VariableMetadata {
