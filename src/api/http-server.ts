@@ -9,6 +9,7 @@ import Fastify, {
 } from "fastify";
 import { errorCode } from "../common/error-codes.js";
 import { ValidationError } from "../common/errors.js";
+import { checkDepth, MAX_HTTP_BODY_BYTES, MAX_HTTP_RAW_BODY_BYTES } from "../common/limits.js";
 import type { Logger } from "../common/log.js";
 import { acceptableRequestId, REQUEST_ID_KEY, withRequestId } from "../common/request-context.js";
 import type { QueryMeta } from "../rpc/server-api.js";
@@ -63,9 +64,9 @@ export interface HttpApiOptions {
   maxRawBodyBytes?: number;
 }
 
-const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+const DEFAULT_MAX_BODY_BYTES = MAX_HTTP_BODY_BYTES;
 /** A snapshot restore is one Raft entry, itself bounded well under the 64 MiB gRPC message. */
-const DEFAULT_MAX_RAW_BODY_BYTES = 32 * 1024 * 1024;
+const DEFAULT_MAX_RAW_BODY_BYTES = MAX_HTTP_RAW_BODY_BYTES;
 
 /** Fastify on node:http with the agent's pino logger. */
 type App = FastifyInstance<Server, IncomingMessage, ServerResponse, Logger>;
@@ -260,8 +261,15 @@ export class HttpApiServer {
           return;
         }
         try {
-          done(null, JSON.parse(text));
+          const parsed: unknown = JSON.parse(text);
+          // JSON.parse itself does not recurse; the code that walks the body afterwards does.
+          checkDepth(parsed, "request body");
+          done(null, parsed);
         } catch (error) {
+          if (error instanceof ValidationError) {
+            done(error, undefined);
+            return;
+          }
           done(
             new ValidationError(`body is not valid JSON: ${(error as Error).message}`, "request body"),
             undefined,

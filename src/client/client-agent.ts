@@ -3,6 +3,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { NotFoundError } from "../common/errors.js";
+import { MAX_GRPC_MESSAGE_BYTES } from "../common/limits.js";
 import type { Logger } from "../common/log.js";
 import type { AgentMetrics } from "../common/metrics.js";
 import type { Allocation, AllocClientStatus, Job, Node } from "../fsm/index.js";
@@ -89,7 +90,10 @@ export class ClientAgent {
 
     // Servers forward log requests to this port; bound first so the node can advertise it.
     let sync: AllocSync | undefined;
-    const grpcServer = new grpc.Server();
+    const grpcServer = new grpc.Server({
+      "grpc.max_receive_message_length": MAX_GRPC_MESSAGE_BYTES,
+      "grpc.max_send_message_length": MAX_GRPC_MESSAGE_BYTES,
+    });
     addClientFsService(grpcServer, (allocId, request) => logsOf(sync, allocId, request), logger, o.metrics);
     const port = await new Promise<number>((resolve, reject) =>
       grpcServer.bindAsync(

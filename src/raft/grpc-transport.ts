@@ -1,6 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { assert } from "../common/assert.js";
 import { GrpcServerMetrics } from "../common/grpc-metrics.js";
+import { MAX_GRPC_MESSAGE_BYTES } from "../common/limits.js";
 import type { Logger } from "../common/log.js";
 import type { AgentMetrics } from "../common/metrics.js";
 import { loadProto } from "../common/proto.js";
@@ -75,7 +76,7 @@ export interface GrpcTransportOptions {
   readonly metrics?: AgentMetrics | undefined;
 }
 
-export const DEFAULT_MAX_MESSAGE_BYTES = 64 << 20;
+export const DEFAULT_MAX_MESSAGE_BYTES = MAX_GRPC_MESSAGE_BYTES;
 
 /** Channel options for every Raft connection (also what a gRPC server hosting the service should use). */
 export function raftChannelOptions(maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES): grpc.ChannelOptions {

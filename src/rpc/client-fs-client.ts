@@ -1,4 +1,5 @@
 import { type ClientReadableStream, credentials, Metadata, status } from "@grpc/grpc-js";
+import { MAX_GRPC_MESSAGE_BYTES } from "../common/limits.js";
 import { loadProto } from "../common/proto.js";
 import { currentRequestId, REQUEST_ID_KEY } from "../common/request-context.js";
 import type { ProtoGrpcType } from "../gen/proto/client.js";
@@ -48,6 +49,8 @@ export class ClientFsClient {
     const Ctor = clientProto().drover.client.ClientFs;
     this.client = new Ctor(address, credentials.createInsecure(), {
       // A follow can be silent for hours: keepalive pings find a vanished client agent.
+      "grpc.max_receive_message_length": MAX_GRPC_MESSAGE_BYTES,
+      "grpc.max_send_message_length": MAX_GRPC_MESSAGE_BYTES,
       "grpc.keepalive_time_ms": 10_000,
       "grpc.keepalive_timeout_ms": 10_000,
       "grpc.keepalive_permit_without_calls": 0,

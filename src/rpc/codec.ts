@@ -1,4 +1,5 @@
 import { Packr } from "msgpackr";
+import { decodeBounded } from "../common/limits.js";
 
 /**
  * Packs Drover structs into the `bytes` fields of proto/server.proto with msgpackr records: an
@@ -15,7 +16,7 @@ export function packValue(value: unknown): Buffer {
 
 /** Unpacks a `bytes` field; `T` is what the proto comment documents the field to hold. */
 export function unpackValue<T>(bytes: Uint8Array): T {
-  return packr.unpack(bytes) as T;
+  return decodeBounded(() => packr.unpack(bytes) as T, "message");
 }
 
 /** Unpacks an optional `bytes` field: empty means absent. */

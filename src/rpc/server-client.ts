@@ -1,4 +1,5 @@
 import { type CallOptions, type ClientReadableStream, credentials, Metadata } from "@grpc/grpc-js";
+import { MAX_GRPC_MESSAGE_BYTES } from "../common/limits.js";
 import { loadProto } from "../common/proto.js";
 import { currentRequestId, REQUEST_ID_KEY } from "../common/request-context.js";
 import type {
@@ -168,8 +169,8 @@ export class ServerRpcClient implements ServerApi {
   ) {
     const Ctor = serverProto().drover.server.Server;
     this.client = new Ctor(address, credentials.createInsecure(), {
-      "grpc.max_receive_message_length": 256 * 1024 * 1024,
-      "grpc.max_send_message_length": 256 * 1024 * 1024,
+      "grpc.max_receive_message_length": MAX_GRPC_MESSAGE_BYTES,
+      "grpc.max_send_message_length": MAX_GRPC_MESSAGE_BYTES,
       "grpc.keepalive_time_ms": 10_000,
       // grpc-js waits 1 s, then up to 120 s, before reconnecting: far too slow to find a restarted
       // server or a new leader on a LAN.
