@@ -38,6 +38,41 @@ describe("resolveAgentConfig", () => {
     expect(c).toMatchObject({ dev: true, server: true, client: true, dataDir: undefined, nodeName: "dev" });
   });
 
+  it("binds to loopback by default in every mode", async () => {
+    for (const flags of [{ dev: true }, { server: true, dataDir: "/d" }, { client: true, dataDir: "/d" }]) {
+      expect((await resolveAgentConfig(flags)).bind).toBe("127.0.0.1");
+    }
+  });
+
+  it("enables raw_exec only when asked: --dev, a plugin block, an option or --driver-enable", async () => {
+    expect((await resolveAgentConfig({ client: true, dataDir: "/d" })).driverEnable).toEqual([]);
+    expect((await resolveAgentConfig({ dev: true })).driverEnable).toEqual(["raw_exec", "mock"]);
+    const flag = await resolveAgentConfig({ client: true, dataDir: "/d", driverEnable: "raw_exec" });
+    expect(flag.driverEnable).toEqual(["raw_exec"]);
+    const file = join(dir, "plugins.hcl");
+    writeFileSync(
+      file,
+      `data_dir = "/d"\nclient {\n  enabled = true\n}\nplugin "raw_exec" {\n  config {\n    enabled = true\n  }\n}\nplugin "docker" {\n  config {\n    enabled = false\n  }\n}\n`,
+    );
+    expect((await resolveAgentConfig({ config: file })).driverEnable).toEqual(["raw_exec"]);
+    const json = join(dir, "plugins.json");
+    writeFileSync(
+      json,
+      JSON.stringify({
+        data_dir: "/d",
+        client: { enabled: true },
+        plugin: { raw_exec: { config: { enabled: false } } },
+      }),
+    );
+    expect((await resolveAgentConfig({ config: json })).driverEnable).toEqual([]);
+    const bad = join(dir, "plugins-bad.hcl");
+    writeFileSync(
+      bad,
+      `data_dir = "/d"\nclient {\n  enabled = true\n}\nplugin "raw_exec" {\n  config {\n    enabled = "yes"\n  }\n}\n`,
+    );
+    await expect(resolveAgentConfig({ config: bad })).rejects.toThrow(/plugin "raw_exec"\.config\.enabled/);
+  });
+
   it("reads Nomad's agent config blocks from HCL, and flags win over the file", async () => {
     const file = join(dir, "agent.hcl");
     writeFileSync(

@@ -285,18 +285,38 @@ export async function readConfigFile(path: string): Promise<AgentFlags> {
   set("reservedMemory", fileValue(reserved, "memory", `${path}: client.reserved`));
   set("reservedDisk", fileValue(reserved, "disk", `${path}: client.reserved`));
   set("reservedPorts", fileValue(reserved, "reserved_ports", `${path}: client.reserved`));
-  // Nomad's older spelling of enabling a driver: options { "driver.raw_exec.enable" = "1" }.
-  const options = block(client, "options");
-  const enabled = Object.entries(options)
+  const enabled = [...pluginsEnabled(doc, path), ...optionsEnabled(block(client, "options"))];
+  if (enabled.length > 0) flags.driverEnable = [...new Set(enabled)].join(",");
+  const meta = block(client, "meta");
+  if (Object.keys(meta).length > 0) flags.meta = Object.entries(meta).map(([k, v]) => `${k}=${String(v)}`);
+  return flags;
+}
+
+/**
+ * Drivers enabled by Nomad's plugin blocks: `plugin "raw_exec" { config { enabled = true } }`.
+ * Opt-in drivers (raw_exec, mock) are off unless a block, an option or `--driver-enable` says so.
+ */
+function pluginsEnabled(doc: Obj, path: string): string[] {
+  const plugins = block(doc, "plugin");
+  const enabled: string[] = [];
+  for (const name of Object.keys(plugins)) {
+    const where = `${path}: plugin "${name}".config.enabled`;
+    const value = fileValue(block(block(plugins, name), "config"), "enabled", where);
+    if (value === undefined) continue;
+    if (typeof value === "number") throw new ValidationError("expected true or false", where);
+    if (booleanValue(value, where)) enabled.push(name === "mock_driver" ? "mock" : name);
+  }
+  return enabled;
+}
+
+/** Nomad's older spelling of enabling a driver: options { "driver.raw_exec.enable" = "1" }. */
+function optionsEnabled(options: Obj): string[] {
+  return Object.entries(options)
     .filter(
       ([key, value]) =>
         /^driver\.[a-z_]+\.enable$/.test(key) && (value === "1" || value === "true" || value === true),
     )
     .map(([key]) => key.split(".")[1] as string);
-  if (enabled.length > 0) flags.driverEnable = enabled.join(",");
-  const meta = block(client, "meta");
-  if (Object.keys(meta).length > 0) flags.meta = Object.entries(meta).map(([k, v]) => `${k}=${String(v)}`);
-  return flags;
 }
 
 /** Merges flags (and the config file they name) over the defaults, validating every value. */
@@ -357,6 +377,9 @@ export async function resolveAgentConfig(flags: AgentFlags): Promise<AgentConfig
       .split(",")
       .map((s) => s.trim())
       .filter((s) => s !== "");
+  // As `nomad agent -dev`: the dev agent runs raw_exec (and the mock driver) without a config
+  // file. It still listens on loopback only unless --bind says otherwise.
+  if (c.dev) c.driverEnable = [...new Set([...c.driverEnable, "raw_exec", "mock"])];
   if (c.nodeName === "") c.nodeName = c.dev ? "dev" : `${c.bind}:${c.rpcPort}`;
   if (!c.dev && c.dataDir === undefined)
     throw new ValidationError("--data-dir is required (or use --dev)", "agent");

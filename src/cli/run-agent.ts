@@ -185,9 +185,7 @@ function clientConfig(
     servers,
     cpuTotalComputeMhz: config.cpuTotalComputeMhz,
     memoryTotalMb: config.memoryTotalMb,
-    driverEnable: config.dev
-      ? [...new Set([...config.driverEnable, "raw_exec", "mock"])]
-      : config.driverEnable,
+    driverEnable: config.driverEnable,
     reserved: config.reserved,
   };
 }
