@@ -1,4 +1,5 @@
 import { ValidationError } from "../common/errors.js";
+import { MAX_JOB_FILE_BYTES } from "../common/limits.js";
 import type { Job } from "../fsm/index.js";
 import { canonicalize, type Sink } from "./canonicalize.js";
 import { hclJobToApi, type Origin } from "./hcl-job.js";
@@ -63,6 +64,13 @@ export interface ParseHclOptions extends VariableOptions {
   submitTime?: number;
 }
 
+/** Refuses a job file above MAX_JOB_FILE_BYTES before any parser sees it. */
+export function checkJobFileSize(text: string, filename: string): void {
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_JOB_FILE_BYTES)
+    throw new ValidationError(`job file is ${bytes} bytes, at most ${MAX_JOB_FILE_BYTES} allowed`, filename);
+}
+
 /**
  * Parses an HCL2 job file into a complete, validated Job. Every problem is reported at once in a
  * JobSpecError (a ValidationError), each at `file:line,col`.
@@ -73,6 +81,7 @@ export async function parseJobHcl(
   options: ParseHclOptions = {},
 ): Promise<ParsedJob> {
   if (typeof text !== "string") throw new ValidationError("a job file must be text", filename);
+  checkJobFileSize(text, filename);
   const root = await parseHcl(text, filename);
   const positions = scanPositions(text);
   const issues = new Issues();

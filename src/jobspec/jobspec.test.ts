@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../common/errors.js";
+import { MAX_JOB_FILE_BYTES } from "../common/limits.js";
 import { type JobSpecError, jobFromApiInput, jobFromInput, parseJobHcl } from "./index.js";
 
 const TESTDATA = join(import.meta.dirname, "testdata");
@@ -129,6 +130,11 @@ describe("dispatch_payload", () => {
 });
 
 describe("located errors", () => {
+  it("refuses a job file above the size limit before parsing it", async () => {
+    const text = `job "big" {\n${"# padding\n".repeat(MAX_JOB_FILE_BYTES / 10 + 1)}}\n`;
+    await expect(parseJobHcl(text, "big.hcl")).rejects.toThrow(/^big\.hcl: job file is \d+ bytes, at most/);
+  });
+
   it("broken HCL: the parser's own diagnostic, at file:line,col", async () => {
     const error = await rejection(
       parseJobHcl('job "x" {\n  group "g" {\n    count = \n  }\n}\n', "broken.hcl"),

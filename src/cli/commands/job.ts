@@ -1,5 +1,6 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { Command } from "commander";
+import { MAX_JOB_FILE_BYTES } from "../../common/limits.js";
 import type { DroverClient, Evaluation, Job, JobStub, JobSummary } from "../http-client.js";
 import { ApiError } from "../http-client.js";
 import { CliError, formatTime, json, keyValues, placementFailures, table } from "../output.js";
@@ -37,14 +38,23 @@ interface RunFlags extends GlobalFlags, FileFlags {
 }
 
 async function readInput(file: string): Promise<string> {
+  const tooBig = (): CliError =>
+    new CliError(`Error reading job file ${file}: larger than ${MAX_JOB_FILE_BYTES} bytes`);
   try {
     if (file === "-") {
       const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer));
+      let bytes = 0;
+      for await (const chunk of process.stdin) {
+        chunks.push(Buffer.from(chunk as Buffer));
+        bytes += (chunk as Buffer).length;
+        if (bytes > MAX_JOB_FILE_BYTES) throw tooBig();
+      }
       return Buffer.concat(chunks).toString("utf8");
     }
+    if ((await stat(file)).size > MAX_JOB_FILE_BYTES) throw tooBig();
     return await readFile(file, "utf8");
   } catch (error) {
+    if (error instanceof CliError) throw error;
     const code = (error as { code?: string }).code;
     const why =
       code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (error as Error).message;

@@ -1,4 +1,5 @@
 import { NotFoundError, PreconditionError, ValidationError } from "../../common/errors.js";
+import { pathComponentProblem } from "../../common/names.js";
 import type { DrainStrategy, Evaluation, Node, NodeStatus, SchedulingEligibility } from "../../fsm/index.js";
 import type { NodeUpdateResult, QueryOptions, QueryResult, ServerApi } from "../../rpc/server-api.js";
 import { computeNodeClass } from "../../scheduler/computed-class.js";
@@ -256,6 +257,11 @@ function validateNode(node: Node): Node {
   for (const key of ["ID", "SecretID", "Name"] as const) {
     if (typeof node[key] !== "string" || node[key] === "")
       throw new ValidationError(`${key} must be a non-empty string`, where);
+  }
+  // The name is shown in the UI, logs and `drover node status`; the ID keys the store.
+  for (const key of ["ID", "Name"] as const) {
+    const problem = pathComponentProblem(node[key]);
+    if (problem !== undefined) throw new ValidationError(problem, `Node.${key}`);
   }
   if (!NODE_STATUSES.includes(node.Status))
     throw new ValidationError(`Status must be one of ${NODE_STATUSES.join(", ")}`, where);
