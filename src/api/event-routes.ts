@@ -1,4 +1,5 @@
 import { ValidationError } from "../common/errors.js";
+import { MAX_EVENT_STREAMS, MAX_EVENT_TOPICS_PER_STREAM } from "../common/limits.js";
 import type { Allocation, Deployment, Evaluation, Node } from "../fsm/structs.js";
 import {
   EVENT_TOPICS,
@@ -9,6 +10,7 @@ import {
   type SubscribeRequest,
 } from "../server/events/event-broker.js";
 import { publicAlloc, publicDeployment, publicEval, publicNode } from "./api-shapes.js";
+import { HttpError } from "./http-error.js";
 import type { ApiResponse, Handler } from "./http-server.js";
 import { intParam } from "./query-params.js";
 import type { Router } from "./router.js";
@@ -16,6 +18,8 @@ import type { Router } from "./router.js";
 export interface EventRouteOptions {
   /** Nomad sends `{}` every 10 s so that clients and proxies see a live stream. */
   heartbeatMs?: number;
+  /** Concurrent streams on this agent before new ones get a 429 (MAX_EVENT_STREAMS). */
+  maxStreams?: number;
 }
 
 /**
@@ -24,7 +28,13 @@ export interface EventRouteOptions {
  */
 export function subscribeRequest(query: URLSearchParams): SubscribeRequest {
   const topics = new Map<string, Set<string>>();
-  for (const raw of query.getAll("topic")) {
+  const filters = query.getAll("topic");
+  if (filters.length > MAX_EVENT_TOPICS_PER_STREAM)
+    throw new ValidationError(
+      `${filters.length} filters, at most ${MAX_EVENT_TOPICS_PER_STREAM} allowed`,
+      "?topic",
+    );
+  for (const raw of filters) {
     const cut = raw.indexOf(":");
     const topic = cut < 0 ? raw : raw.slice(0, cut);
     const key = cut < 0 || raw.slice(cut + 1) === "" ? "*" : raw.slice(cut + 1);
@@ -79,15 +89,29 @@ export function addEventRoutes(
   options: EventRouteOptions = {},
 ): Router<Handler> {
   const heartbeatMs = options.heartbeatMs ?? 10_000;
+  const maxStreams = options.maxStreams ?? MAX_EVENT_STREAMS;
+  let open = 0;
   router.add("GET", "/v1/event/stream", async (req): Promise<ApiResponse> => {
-    const sub = broker.subscribe(subscribeRequest(req.query));
+    const request = subscribeRequest(req.query);
+    if (open >= maxStreams)
+      throw new HttpError(429, `too many event streams on this agent (at most ${maxStreams}); retry later`);
+    const sub = broker.subscribe(request);
+    open++;
+    let closed = false;
+    // Every way a stream ends comes through here exactly once, so `open` stays exact.
+    const close = (): void => {
+      if (closed) return;
+      closed = true;
+      open--;
+      sub.close();
+    };
     const controller = new AbortController();
     let pending: Promise<NextResult> | undefined;
     let done = false;
     const finish = (): IteratorResult<string> => {
       done = true;
       controller.abort();
-      sub.close();
+      close();
       return { done: true, value: undefined };
     };
     // Hand-written rather than a generator: a generator's return() would wait for the step in
@@ -108,7 +132,7 @@ export function addEventRoutes(
         if (done || step.reason === "aborted") return finish();
         // Nomad ends a closed subscription with an error; the client re-reads state and resubscribes.
         done = true;
-        sub.close();
+        close();
         return { done: false, value: `${JSON.stringify({ Error: step.reason })}\n` };
       },
       async return(): Promise<IteratorResult<string>> {

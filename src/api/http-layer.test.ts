@@ -226,6 +226,15 @@ describe("the HTTP layer", () => {
       expect((bad.json as { error: string }).error).toMatch(/^request body: body is not valid JSON/);
     });
 
+    it("refuses a JSON body nested deeper than the limit with 400, naming the body", async () => {
+      const deep = `${"[".repeat(200)}${"]".repeat(200)}`;
+      const bad = await at({ method: "PUT", path: "/v1/raw", body: deep });
+      expect(bad.status).toBe(400);
+      expect((bad.json as { error: string }).error).toMatch(/^request body: nested deeper than 128 levels/);
+      const fine = await at({ method: "PUT", path: "/v1/raw", body: `${"[".repeat(100)}${"]".repeat(100)}` });
+      expect(fine.status).toBe(200);
+    });
+
     it("refuses a JSON body over its limit with 413, declared or streamed", async () => {
       // Far past the limit and past what socket buffers hold: the client is still sending when
       // the 413 is written, and must read it rather than a reset connection.

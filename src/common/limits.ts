@@ -36,8 +36,15 @@ export const MAX_VARIABLE_BYTES = 64 * 1024;
 /** The number of items in one variable. */
 export const MAX_VARIABLE_ITEMS = 1024;
 
-/** Concurrent `/v1/event/stream` subscriptions from one remote address. */
-export const MAX_EVENT_STREAMS_PER_CLIENT = 64;
+/**
+ * Concurrent `/v1/event/stream` subscriptions on one agent. Over HTTP/1.1 a connection carries one
+ * stream at a time, so this bounds what many connections can pin (a subscription holds a buffer
+ * and a cursor into the broker's history); more are answered 429.
+ */
+export const MAX_EVENT_STREAMS = 256;
+
+/** `?topic=` filters in one event stream subscription. */
+export const MAX_EVENT_TOPICS_PER_STREAM = 64;
 
 /**
  * Throws a ValidationError naming `where` if `value` (JSON-like: objects, arrays, scalars) nests
