@@ -1,4 +1,5 @@
 import { Readable } from "node:stream";
+import { validateVariablePath } from "../common/names.js";
 import type {
   Allocation,
   AllocMetric,
@@ -524,6 +525,11 @@ export class DroverClient {
 }
 
 /** A variable path in a URL: each segment encoded, the slashes kept. */
+/**
+ * A variable path as a URL path. Checked here first: URL parsing would resolve `a/../b` to `b`
+ * before the agent could refuse it, and the CLI would write a variable the user did not name.
+ */
 function encodePath(path: string): string {
+  validateVariablePath(path, "variable path");
   return path.split("/").map(encodeURIComponent).join("/");
 }

@@ -38,6 +38,8 @@ export interface AddClientOptions {
   servers?: readonly string[];
   /** Extra flags, e.g. ["--meta", "rack=r1"]. */
   extraArgs?: readonly string[];
+  /** Opt-in drivers to enable (`--driver-enable`); default raw_exec and mock, [] for none. */
+  drivers?: readonly string[];
 }
 
 export interface LocalClusterOptions {
@@ -124,6 +126,11 @@ function droverBin(): string {
 }
 
 /** The flags every agent of a LocalCluster starts with. */
+/** raw_exec and mock are off in an agent unless enabled, as in Nomad. */
+function driverArgs(drivers: readonly string[]): string[] {
+  return drivers.length === 0 ? [] : ["--driver-enable", drivers.join(",")];
+}
+
 function agentArgs(role: "--server" | "--client", name: string, dataDir: string, bind: string): string[] {
   return ["agent", role, "--node", name, "--data-dir", dataDir, "--bind", bind];
 }
@@ -270,7 +277,8 @@ export class LocalCluster {
 
   /**
    * Starts a real client agent (`drover agent --client`) pointed at the servers, with raw_exec
-   * and mock enabled; it runs the tasks placed on it as real processes.
+   * and mock enabled unless `drivers` says otherwise; it runs the tasks placed on it as real
+   * processes.
    */
   async addClient(options: AddClientOptions = {}): Promise<AgentProcess> {
     const bind = this.options.bind ?? "127.0.0.1";
@@ -290,8 +298,7 @@ export class LocalCluster {
         ...agentArgs("--client", name, dataDir, bind),
         "--servers",
         (options.servers ?? this.rpcAddresses()).join(","),
-        "--driver-enable",
-        "raw_exec,mock",
+        ...driverArgs(options.drivers ?? ["raw_exec", "mock"]),
         // A test or `npm start` ending must not leave task processes behind.
         "--stop-tasks-on-shutdown",
         ...(options.extraArgs ?? []),
