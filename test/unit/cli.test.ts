@@ -28,4 +28,25 @@ describe("drover CLI", () => {
     expect(status).not.toBe(0);
     expect(stderr).toMatch(/unknown command/);
   });
+
+  it("refuses a variable path with .. before contacting any agent", () => {
+    let status = 0;
+    let stderr = "";
+    try {
+      // Port 1 is never an agent: reaching it would fail differently ("unreachable").
+      execFileSync(
+        process.execPath,
+        [bin, "var", "put", "--address", "http://127.0.0.1:1", "a/../b", "k=v"],
+        {
+          encoding: "utf8",
+          stdio: "pipe",
+        },
+      );
+    } catch (error) {
+      status = (error as { status: number }).status;
+      stderr = (error as { stderr: string }).stderr;
+    }
+    expect(status).toBe(1);
+    expect(stderr.trim()).toMatch(/^Error: variable path: "a\/\.\.\/b" must not contain \.\. segments/);
+  });
 });
