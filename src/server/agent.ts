@@ -336,6 +336,9 @@ export class ServerAgent {
       );
     } catch (error) {
       if (error instanceof CorruptSnapshotError) throw new ValidationError(error.message, "snapshot restore");
+      // A record nested past what the decoder's stack holds: bad input, refused before Raft.
+      if (error instanceof RangeError)
+        throw new ValidationError("snapshot records nested too deeply to decode", "snapshot restore");
       throw error;
     }
     if (!this.raft.node.isLeader()) {
