@@ -193,6 +193,11 @@ describe("safe defaults", () => {
     });
     expect(hcl.status).toBe(400);
     expect((await cluster.http(server, "GET", "/v1/job/ok")).status).toBe(404);
+    const badNamespace = await cluster.http<{ error: string }>(server, "POST", "/v1/namespace", {
+      Name: "../x",
+    });
+    expect(badNamespace.status).toBe(400);
+    expect(badNamespace.body.error).toMatch(/Name/);
   });
 
   it("refuses the variable path a/../b and other traversal spellings", async () => {

@@ -163,6 +163,19 @@ describe("server endpoints over gRPC", () => {
     await expect(h.followerClient.nodeHeartbeat("nope", "x")).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  it("refuses a node whose name or ID could leave a directory, naming the field", async () => {
+    for (const [field, node] of [
+      ["Node.Name", mockNode({ ID: "n9", SecretID: "s", Name: "../x" })],
+      ["Node.Name", mockNode({ ID: "n9", SecretID: "s", Name: "a\u0000b" })],
+      ["Node.ID", mockNode({ ID: "../n9", SecretID: "s", Name: "n9" })],
+    ] as const) {
+      await expect(h.leaderClient.nodeRegister(node)).rejects.toThrow(
+        new RegExp(`^${field.replace(".", "\\.")}: `),
+      );
+    }
+    expect(h.ctx.state().nodeByID("n9")).toBeUndefined();
+  });
+
   it("brings a down node back to ready on its next heartbeat, with node evals", async () => {
     h.ctx.applyNow({ type: "job-register", Job: mockJob({ ID: "sys", Type: "system" }), Eval: null });
     await h.leaderClient.nodeRegister(mockNode({ ID: "n1", SecretID: "s", Name: "n1" }));
