@@ -51,12 +51,19 @@ export const MAX_EVENT_TOPICS_PER_STREAM = 64;
  * deeper than `maxDepth`. Iterative, so that the check itself cannot overflow the stack.
  */
 export function checkDepth(value: unknown, where: string, maxDepth = MAX_INPUT_DEPTH): void {
-  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
-  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
-    if (typeof next.value !== "object" || next.value === null || ArrayBuffer.isView(next.value)) continue;
-    if (next.depth >= maxDepth) throw new ValidationError(`nested deeper than ${maxDepth} levels`, where);
-    const children = Array.isArray(next.value) ? next.value : Object.values(next.value);
-    for (const child of children) stack.push({ value: child, depth: next.depth + 1 });
+  // Two parallel stacks rather than one of {value, depth} objects: this runs on every JSON body.
+  const values: unknown[] = [value];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const next = values.pop();
+    const depth = depths.pop() as number;
+    if (typeof next !== "object" || next === null || ArrayBuffer.isView(next)) continue;
+    if (depth >= maxDepth) throw new ValidationError(`nested deeper than ${maxDepth} levels`, where);
+    for (const child of Array.isArray(next) ? next : Object.values(next)) {
+      if (typeof child !== "object" || child === null) continue;
+      values.push(child);
+      depths.push(depth + 1);
+    }
   }
 }
 
