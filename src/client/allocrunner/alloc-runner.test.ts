@@ -94,7 +94,7 @@ describe("AllocRunner", () => {
       allocOf(
         [
           task("stop", { Lifecycle: poststop, Config: { run_for: "1ms" } }),
-          task("web", { Config: { run_for: "20ms" } }),
+          task("web", { Config: { run_for: "500ms" } }),
           task("post", { Lifecycle: poststart, Config: { run_for: "1ms" } }),
           task("init", { Lifecycle: prestart, Config: { run_for: "5ms" } }),
         ],
