@@ -1,6 +1,6 @@
 import { type CallOptions, type ClientReadableStream, credentials, Metadata } from "@grpc/grpc-js";
 import { loadProto } from "../common/proto.js";
-import { currentRequestId, REQUEST_ID_KEY } from "../common/request-context.js";
+import { currentRequestId, currentToken, REQUEST_ID_KEY, TOKEN_KEY } from "../common/request-context.js";
 import type {
   Allocation,
   Deployment,
@@ -196,6 +196,8 @@ export class ServerRpcClient implements ServerApi {
       if (this.forwarded) metadata.set(FORWARDED_KEY, "1");
       const requestId = currentRequestId();
       if (requestId !== undefined) metadata.set(REQUEST_ID_KEY, requestId);
+      const token = currentToken();
+      if (token !== undefined) metadata.set(TOKEN_KEY, token);
       const call = method.call(this.client, request, metadata, { deadline }, (error, value) => {
         signal?.removeEventListener("abort", cancel);
         if (error !== null) reject(fromGrpcError(error));
