@@ -109,10 +109,8 @@ export const ROUTE_ACL: Readonly<Record<string, RouteAcl>> = {
   "GET /v1/nodes": r(coarse("node", "read")),
   "GET /v1/node/:id": r(coarse("node", "read")),
   "GET /v1/node/:id/allocations": r(coarse("node", "read")),
-  ...writes(
-    ["/v1/node/:id/drain", "/v1/node/:id/eligibility", "/v1/node/:id/purge"],
-    r(coarse("node", "write")),
-  ),
+  ...writes(["/v1/node/:id/drain", "/v1/node/:id/purge"], r(coarse("node", "write"))),
+  "POST /v1/node/:id/eligibility": r(coarse("node", "write")),
   // variables
   "GET /v1/vars": r(variable("list")),
   "GET /v1/var/:path*": r(variable("read")),
