@@ -5,11 +5,10 @@ import type { ServerApi } from "../rpc/server-api.js";
 import type { EventBroker } from "../server/events/event-broker.js";
 import { addAutopilotRoutes } from "./autopilot-routes.js";
 import { addEventRoutes } from "./event-routes.js";
-import type { ApiRequest, Handler } from "./http-server.js";
+import type { ApiRequest } from "./http-server.js";
 import { addLogRoutes } from "./log-routes.js";
 import { addOperatorRoutes } from "./operator-routes.js";
 import { ROUTE_ACL, RouteGuard, routeAclOf } from "./route-acl.js";
-import { Router } from "./router.js";
 import { addSearchRoutes } from "./search-routes.js";
 import { v1Router } from "./v1-routes.js";
 

@@ -208,6 +208,7 @@ function clientConfig(
       ? [...new Set([...config.driverEnable, "raw_exec", "mock"])]
       : config.driverEnable,
     reserved: config.reserved,
+    aclEnabled: config.acl.enabled,
   };
 }
 

@@ -368,4 +368,10 @@ export interface ServerApi {
   aclTokenSelf(): Promise<AclTokenView>;
   /** What the token of the request being served may do (anonymous when it carries none). */
   aclResolve(): Promise<ResolvedAcl>;
+  /**
+   * Refuses (PermissionDeniedError) unless the request's token holds the namespace `capability`
+   * in the namespace of allocation `allocId`: how a client agent checks a log request a server
+   * forwarded to it (the client has no ACL state of its own).
+   */
+  aclAuthorizeAlloc(allocId: string, capability: string): Promise<void>;
 }

@@ -748,4 +748,7 @@ export class ServerRpcClient implements ServerApi {
   async aclResolve(): Promise<ResolvedAcl> {
     return (await this.acl<ResolvedAcl>(false, "resolve", {})).value;
   }
+  async aclAuthorizeAlloc(allocId: string, capability: string): Promise<void> {
+    await this.acl<null>(false, "authorize-alloc", { allocId, capability });
+  }
 }

@@ -6,6 +6,7 @@ import { type AgentProcess, LocalCluster } from "../../src/cli/local-cluster.js"
 import { PermissionDeniedError } from "../../src/common/errors.js";
 import { withToken } from "../../src/common/request-context.js";
 import { mockJob } from "../../src/fsm/index.js";
+import { ClientFsClient } from "../../src/rpc/client-fs-client.js";
 import { ServerRpcClient } from "../../src/rpc/server-client.js";
 import { drover } from "./cli-runner.js";
 import { eventually } from "./fixtures/raft-cluster.js";
@@ -358,5 +359,73 @@ describe("ACLs on a 3-server cluster", () => {
     // The client agent's own HTTP API checks tokens too (resolving them through its servers).
     expect((await call(client, "GET", "/v1/jobs")).status).toBe(403);
     expect((await call(client, "GET", "/v1/jobs", { token: management })).status).toBe(200);
+
+    // Task logs need read-logs on the allocation's namespace, wherever they are asked for.
+    const logJob = {
+      Job: {
+        ID: "logs",
+        Type: "service",
+        Datacenters: ["dc1"],
+        TaskGroups: [
+          {
+            Name: "g",
+            Count: 1,
+            Tasks: [
+              {
+                Name: "t",
+                Driver: "raw_exec",
+                Config: { command: "/bin/sh", args: ["-c", "echo hello-acl; sleep 3600"] },
+                Resources: { CPU: 20, MemoryMB: 16 },
+              },
+            ],
+          },
+        ],
+      },
+    };
+    expect((await call(leader, "POST", "/v1/jobs", { token: management, body: logJob })).status).toBe(200);
+    const allocId = await eventually("the log task to run", 60_000, async () => {
+      const res = await call<Array<{ ID: string; ClientStatus: string }>>(
+        leader,
+        "GET",
+        "/v1/job/logs/allocations",
+        {
+          token: management,
+        },
+      );
+      return res.body.find((a) => a.ClientStatus === "running")?.ID;
+    });
+    const logPath = `/v1/client/fs/logs/${allocId}?task=t&type=stdout&plain=true`;
+    const ro = await createToken("ro-logs", ["readonly"]);
+    for (const agent of [leader, follower, client]) {
+      const denied = await call<{ error: string }>(agent, "GET", logPath, { token: ro });
+      expect(denied.status, agent.name).toBe(403);
+      expect(denied.body.error).toMatch(/missing capability read-logs on namespace default/);
+    }
+    await eventually("the log to be readable with the management token", 30_000, async () => {
+      const res = await fetch(`${follower.httpUrl}${logPath}`, { headers: { "X-Nomad-Token": management } });
+      const text = await res.text();
+      return res.status === 200 && text.includes("hello-acl") ? true : undefined;
+    });
+    // The client agent's own gRPC log service checks the caller's token too.
+    const fs = new ClientFsClient(`127.0.0.1:${client.rpcPort}`);
+    try {
+      const read = async (): Promise<void> => {
+        const request = {
+          task: "t",
+          type: "stdout" as const,
+          origin: "start" as const,
+          offset: 0,
+          follow: false,
+        };
+        for await (const _frame of fs.streamLogs(allocId, request, new AbortController().signal)) {
+          // drain
+        }
+      };
+      await expect(read()).rejects.toThrow(/missing capability read-logs/);
+      await expect(withToken(ro, read)).rejects.toThrow(/missing capability read-logs/);
+      await withToken(management, read);
+    } finally {
+      fs.close();
+    }
   });
 });

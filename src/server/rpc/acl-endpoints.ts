@@ -1,5 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { hashSecret, parsePolicy, resolveToken, tokenBySecret } from "../../acl/index.js";
+import {
+  checkRequirement,
+  hashSecret,
+  ns,
+  parsePolicy,
+  resolveToken,
+  tokenBySecret,
+} from "../../acl/index.js";
 import { NotFoundError, PermissionDeniedError, ValidationError } from "../../common/errors.js";
 import { currentToken } from "../../common/request-context.js";
 import {
@@ -10,6 +17,7 @@ import {
   type AclToken,
   type AclTokenSpec,
   aclTokenProblem,
+  DEFAULT_NAMESPACE,
 } from "../../fsm/index.js";
 import type {
   AclPolicyInput,
@@ -35,6 +43,7 @@ type AclApi = Pick<
   | "aclTokenGet"
   | "aclTokenSelf"
   | "aclResolve"
+  | "aclAuthorizeAlloc"
 >;
 
 /** The API's view of a stored token: no hash, and the secret only when the caller just made it. */
@@ -254,6 +263,14 @@ export class AclEndpoints implements AclApi {
       return p === undefined ? [] : [p.Parsed];
     });
     return { accessorId: acl.accessorId, management: false, rules };
+  }
+
+  /** From local state, like every token resolution; an unknown allocation is checked as `default`'s. */
+  async aclAuthorizeAlloc(allocId: string, capability: string): Promise<void> {
+    const state = this.c.state();
+    const acl = resolveToken(state, currentToken(), this.c.now());
+    const namespace = state.allocByID(allocId)?.Namespace ?? DEFAULT_NAMESPACE;
+    checkRequirement(acl, ns(capability), { namespace });
   }
 }
 

@@ -377,4 +377,7 @@ export class ServerEndpoints implements ServerApi {
   aclResolve(): Promise<ResolvedAcl> {
     return this.acl.aclResolve();
   }
+  aclAuthorizeAlloc(allocId: string, capability: string): Promise<void> {
+    return this.acl.aclAuthorizeAlloc(allocId, capability);
+  }
 }

@@ -75,6 +75,8 @@ const check = (
 /** ACL reads and writes name their operation in `op`. */
 const ACL_OP_NEEDS: Readonly<Record<string, AclRequirement>> = {
   resolve: PUBLIC,
+  // Checks the caller's own token (the endpoint resolves it and refuses).
+  "authorize-alloc": PUBLIC,
   "token-self": TOKEN,
   bootstrap: PUBLIC,
 };

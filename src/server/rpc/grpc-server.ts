@@ -159,6 +159,9 @@ async function aclRead(
       return { value: await api.aclTokenSelf(), meta: NO_META };
     case "resolve":
       return { value: await api.aclResolve(), meta: NO_META };
+    case "authorize-alloc":
+      await api.aclAuthorizeAlloc(stringArg(body, "allocId"), stringArg(body, "capability"));
+      return { value: null, meta: NO_META };
     default:
       throw new ValidationError(`unknown ACL read ${JSON.stringify(op)}`, "AclRead");
   }
