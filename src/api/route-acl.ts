@@ -21,13 +21,14 @@ import type { ApiRequest, ApiResponse, RequestGuard } from "./http-server.js";
 /**
  * Where a route's namespace comes from: `?namespace=` (default), the registered job in the body
  * (`Job.Namespace`: register and plan), the body's `Namespace` (search), or the stored object the
- * route names by ID (`alloc`, `deployment`: the namespace it lives in, whatever the query says).
+ * route names by ID (`alloc`, `deployment`, `eval`: the namespace it lives in, whatever the query
+ * says).
  */
 export type NamespaceSource =
   | "query"
   | "job-body"
   | "body"
-  | { object: "alloc" | "deployment"; param: string };
+  | { object: "alloc" | "deployment" | "eval"; param: string };
 
 /** What one route needs: the requirement, where its namespace comes from. */
 export interface RouteAcl {
@@ -95,7 +96,7 @@ export const ROUTE_ACL: Readonly<Record<string, RouteAcl>> = {
   "PUT /v1/allocation/:id/stop": r(ns("alloc-lifecycle"), { object: "alloc", param: "id" }),
   "GET /v1/client/fs/logs/:alloc": r(ns("read-logs"), { object: "alloc", param: "alloc" }),
   "GET /v1/evaluations": r(ns("read-job")),
-  "GET /v1/evaluation/:id": r(ns("read-job")),
+  "GET /v1/evaluation/:id": r(ns("read-job"), { object: "eval", param: "id" }),
   "GET /v1/deployments": r(ns("read-job")),
   "GET /v1/deployment/:id": r(ns("read-job"), { object: "deployment", param: "id" }),
   ...writes(
@@ -168,7 +169,7 @@ export interface RouteGuardOptions {
   /** What the token (undefined: none was sent) may do; throws PermissionDeniedError when unknown. */
   resolve(secret: string | undefined): Promise<Acl>;
   /** The namespace of a stored allocation or deployment, undefined when there is no such object. */
-  namespaceOfObject(object: "alloc" | "deployment", id: string): Promise<string | undefined>;
+  namespaceOfObject(object: "alloc" | "deployment" | "eval", id: string): Promise<string | undefined>;
 }
 
 function bodyField(body: unknown, ...path: string[]): unknown {
@@ -251,13 +252,13 @@ export function agentGuardOptions(api: ServerApi, state: (() => StateReader) | u
     namespaceOfObject: async (object, id) => {
       if (state !== undefined) {
         const view = state();
-        return (object === "alloc" ? view.allocByID(id) : view.deploymentByID(id))?.Namespace;
+        if (object === "alloc") return view.allocByID(id)?.Namespace;
+        return (object === "eval" ? view.evalByID(id) : view.deploymentByID(id))?.Namespace;
       }
-      const res =
-        object === "alloc"
-          ? await api.allocGet(id, { stale: true })
-          : await api.deploymentGet(id, { stale: true });
-      return res.value?.Namespace;
+      const query = { stale: true };
+      if (object === "alloc") return (await api.allocGet(id, query)).value?.Namespace;
+      if (object === "eval") return (await api.evalGet(id, query)).value?.Namespace;
+      return (await api.deploymentGet(id, query)).value?.Namespace;
     },
   };
 }

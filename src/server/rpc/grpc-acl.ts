@@ -62,6 +62,12 @@ const fromVar = (req: Req): AclTarget => ({
   path: String(req["path"] ?? ""),
 });
 const none = (): AclTarget => ({ namespace: DEFAULT_NAMESPACE });
+/** A get by ID: the stored object's own namespace (the query's when there is no such object). */
+const byId =
+  (lookup: (state: StateReader, id: string) => { Namespace: string } | undefined) =>
+  (req: Req, state: StateReader): AclTarget => ({
+    namespace: lookup(state, String(req["id"]))?.Namespace ?? fromQuery(req).namespace,
+  });
 
 const check = (
   need: AclRequirement,
@@ -97,7 +103,10 @@ export const METHOD_ACL: Readonly<Record<string, MethodRule>> = {
   NodeList: check(coarse("node", "read")),
   NodeGet: check(coarse("node", "read")),
   AllocList: check(ns("read-job"), fromQuery),
-  AllocGet: check(ns("read-job"), fromQuery),
+  AllocGet: check(
+    ns("read-job"),
+    byId((s, id) => s.allocByID(id)),
+  ),
   AllocStop: check(ns("alloc-lifecycle"), (req, state) => ({
     namespace: state.allocByID(String(req["allocId"]))?.Namespace ?? DEFAULT_NAMESPACE,
   })),
@@ -114,12 +123,18 @@ export const METHOD_ACL: Readonly<Record<string, MethodRule>> = {
   JobStability: check(ns("submit-job"), fromField),
   JobScale: check(ns("scale-job"), fromField),
   DeploymentList: check(ns("read-job"), fromQuery),
-  DeploymentGet: check(ns("read-job"), fromQuery),
+  DeploymentGet: check(
+    ns("read-job"),
+    byId((s, id) => s.deploymentByID(id)),
+  ),
   DeploymentUpdate: check(ns("submit-job"), (req, state) => ({
     namespace: state.deploymentByID(String(req["deploymentId"]))?.Namespace ?? DEFAULT_NAMESPACE,
   })),
   EvalList: check(ns("read-job"), fromQuery),
-  EvalGet: check(ns("read-job"), fromQuery),
+  EvalGet: check(
+    ns("read-job"),
+    byId((s, id) => s.evalByID(id)),
+  ),
   EvalDequeue: SERVER,
   EvalAck: SERVER,
   EvalNack: SERVER,
