@@ -11,7 +11,13 @@ import { errorCode } from "../common/error-codes.js";
 import { ValidationError } from "../common/errors.js";
 import { checkDepth, MAX_HTTP_BODY_BYTES, MAX_HTTP_RAW_BODY_BYTES } from "../common/limits.js";
 import type { Logger } from "../common/log.js";
-import { acceptableRequestId, REQUEST_ID_KEY, withRequestId } from "../common/request-context.js";
+import {
+  acceptableRequestId,
+  REQUEST_ID_KEY,
+  TOKEN_KEY,
+  withRequestId,
+  withToken,
+} from "../common/request-context.js";
 import type { QueryMeta } from "../rpc/server-api.js";
 import { HttpError } from "./http-error.js";
 import { type SchemaFailure, schemaError, withCommonQuery } from "./request-schemas.js";
@@ -52,6 +58,20 @@ export interface ApiResponse {
 
 export type Handler = (request: ApiRequest) => Promise<ApiResponse>;
 
+/**
+ * The ACL check of every request (route-acl.ts), run before the handler: throws
+ * PermissionDeniedError (403) when the token may not call the route, else answers the check of the
+ * answer (objects the token may not see refused or filtered out), or undefined for none.
+ */
+export interface RequestGuard {
+  admit(
+    method: string,
+    pattern: string,
+    request: ApiRequest,
+    token: string | undefined,
+  ): Promise<((response: ApiResponse) => ApiResponse) | undefined>;
+}
+
 export interface HttpApiOptions {
   host: string;
   /** 0 picks a free port (tests). */
@@ -62,6 +82,8 @@ export interface HttpApiOptions {
   maxBodyBytes?: number;
   /** The limit for raw (`application/octet-stream`) bodies, which can be whole snapshots. */
   maxRawBodyBytes?: number;
+  /** With ACLs on: the check every request passes before its handler runs. */
+  guard?: RequestGuard;
 }
 
 const DEFAULT_MAX_BODY_BYTES = MAX_HTTP_BODY_BYTES;
@@ -337,16 +359,27 @@ export class HttpApiServer {
         }
       }
       let response: ApiResponse;
+      const token = tokenOf(request);
       try {
-        response = await withRequestId(request.id, () =>
-          handler({
-            method: request.method,
-            path: pathOf(request.url),
-            params,
-            query: (request.query as ParsedQuery)[SEARCH],
-            body: request.body,
-          }),
-        );
+        const apiRequest: ApiRequest = {
+          method: request.method,
+          path: pathOf(request.url),
+          params,
+          query: (request.query as ParsedQuery)[SEARCH],
+          body: request.body,
+        };
+        // The token rides along with the request (forwarded RPCs send it on) and is checked
+        // here, once, against the route's entry in the ACL table, before the handler runs.
+        const guard = this.options.guard;
+        response = await withRequestId(request.id, () => {
+          // ACLs off and no token: the plain path (the benchmarked write path takes it).
+          if (guard === undefined && token === undefined) return handler(apiRequest);
+          return withToken(token, async () => {
+            const check = await guard?.admit(entry.method, entry.pattern, apiRequest, token);
+            const answer = await handler(apiRequest);
+            return check === undefined ? answer : check(answer);
+          });
+        });
       } catch (error) {
         this.sendError(error, request, reply);
         return;
@@ -357,7 +390,9 @@ export class HttpApiServer {
         reply.hijack();
         // Produced on the request's behalf too (a followed log forwarded to its client agent).
         await withRequestId(request.id, () =>
-          this.writeStream(reply.raw, response, stream, request.method === "HEAD", request),
+          withToken(token, () =>
+            this.writeStream(reply.raw, response, stream, request.method === "HEAD", request),
+          ),
         );
         return;
       }
@@ -500,6 +535,20 @@ export class HttpApiServer {
       res.off("close", stop);
     }
   }
+}
+
+/**
+ * The request's ACL token: `X-Nomad-Token`, else `Authorization: Bearer <token>` (Nomad reads
+ * both). Undefined when neither is sent.
+ */
+function tokenOf(request: FastifyRequest): string | undefined {
+  const header = request.headers[TOKEN_KEY];
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value !== undefined && value !== "") return value;
+  const auth = request.headers.authorization;
+  if (auth === undefined) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+  return match?.[1];
 }
 
 /** Does a body schema accept null (`type: ["object", "null"]`), making the body optional? */

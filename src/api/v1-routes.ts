@@ -3,6 +3,7 @@ import type { AgentMetrics } from "../common/metrics.js";
 import type { DrainStrategy } from "../fsm/index.js";
 import { jobFromApiInput, parseJobHcl } from "../jobspec/index.js";
 import type { ServerApi } from "../rpc/server-api.js";
+import { aclRoutes } from "./acl-routes.js";
 import {
   allocStub,
   bodyObject,
@@ -320,6 +321,7 @@ export function v1Router(deps: V1Deps, router = new Router<Handler>()): Router<H
   deploymentRoutes(router, api);
   operatorConfigRoutes(router, api);
   namespaceRoutes(router, api);
+  aclRoutes(router, api);
 
   // ── nodes ──
   router.add("GET", "/v1/nodes", async (req) => {

@@ -32,6 +32,10 @@ export function addAgentCommand(program: Command): void {
     .option("--memory-total-mb <mb>", "client: override fingerprinted memory")
     .option("--driver-enable <list>", "client: comma-separated drivers to enable (raw_exec, mock)")
     .option(
+      "--acl-enabled [bool]",
+      "enable ACLs: every HTTP route and gRPC method needs a token (acl { enabled })",
+    )
+    .option(
       "--stop-tasks-on-shutdown",
       "client: stop every task when the agent stops (default: tasks keep running and the next agent re-attaches)",
     )

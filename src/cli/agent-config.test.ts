@@ -141,6 +141,17 @@ describe("resolveAgentConfig", () => {
     );
   });
 
+  it("turns ACLs on from acl { enabled } or --acl-enabled (off by default)", async () => {
+    const base = { server: true, dataDir: "/d" };
+    expect((await resolveAgentConfig(base)).acl).toEqual({ enabled: false });
+    expect((await resolveAgentConfig({ ...base, aclEnabled: true })).acl).toEqual({ enabled: true });
+    expect((await resolveAgentConfig({ ...base, aclEnabled: "false" })).acl).toEqual({ enabled: false });
+    const file = join(dir, "acl.hcl");
+    writeFileSync(file, `data_dir = "/d"\nserver {\n  enabled = true\n}\nacl {\n  enabled = true\n}\n`);
+    expect((await resolveAgentConfig({ config: file })).acl).toEqual({ enabled: true });
+    await expect(resolveAgentConfig({ ...base, aclEnabled: "maybe" })).rejects.toThrow(/acl.enabled/);
+  });
+
   it("reads JSON config files too", async () => {
     const file = join(dir, "agent.json");
     writeFileSync(file, JSON.stringify({ data_dir: "/d", server: { enabled: true, num_schedulers: 3 } }));

@@ -49,6 +49,8 @@ export interface AgentConfig {
   logLevel: LogLevel | undefined;
   /** `--log-json` / `log_json`; undefined: JSON unless stdout is a terminal. */
   logJson: boolean | undefined;
+  /** `acl { enabled = true }` / `--acl-enabled`: every HTTP route and gRPC method checks a token. */
+  acl: { enabled: boolean };
 }
 
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
@@ -103,6 +105,7 @@ export function defaultAgentConfig(): AgentConfig {
     },
     logLevel: undefined,
     logJson: undefined,
+    acl: { enabled: false },
   };
 }
 
@@ -151,6 +154,8 @@ export interface AgentFlags {
   autopilotServerStabilizationTime?: string;
   autopilotMaxTrailingLogs?: string;
   autopilotMinQuorum?: string;
+  /** `--acl-enabled` alone is true; `acl { enabled }` in the config file. */
+  aclEnabled?: boolean | string;
 }
 
 function intValue(text: string, where: string, min: number, max: number): number {
@@ -273,6 +278,7 @@ export async function readConfigFile(path: string): Promise<AgentFlags> {
   set("autopilotServerStabilizationTime", fileValue(autopilot, "server_stabilization_time", where));
   set("autopilotMaxTrailingLogs", fileValue(autopilot, "max_trailing_logs", where));
   set("autopilotMinQuorum", fileValue(autopilot, "min_quorum", where));
+  set("aclEnabled", fileValue(block(doc, "acl"), "enabled", `${path}: acl`));
   const retryJoin = block(server, "server_join");
   set("join", fileValue(retryJoin, "retry_join", `${path}: server.server_join`));
   const client = block(doc, "client");
@@ -371,6 +377,7 @@ export async function resolveAgentConfig(flags: AgentFlags): Promise<AgentConfig
     c.reserved.diskMb = intValue(f.reservedDisk, "client.reserved.disk", 0, 1e12);
   if (f.reservedPorts !== undefined) c.reserved.ports = f.reservedPorts;
   c.stopTasksOnShutdown = f.stopTasksOnShutdown ?? false;
+  if (f.aclEnabled !== undefined) c.acl = { enabled: booleanValue(f.aclEnabled, "acl.enabled") };
   resolveAutopilot(f, c.autopilot);
   if (f.driverEnable !== undefined)
     c.driverEnable = f.driverEnable

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { DROVER_VERSION } from "../common/version.js";
 import { addAgentCommand } from "./agent-command.js";
+import { addAclCommands } from "./commands/acl.js";
 import { addAllocCommands } from "./commands/alloc.js";
 import { addDeploymentCommands } from "./commands/deployment.js";
 import { addEvalCommands } from "./commands/eval.js";
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   addServerCommands(program);
   addOperatorCommands(program);
   addEventCommands(program);
+  addAclCommands(program);
 
   return program;
 }

@@ -7,6 +7,7 @@ import { forwardedLogSource } from "../api/forwarded-logs.js";
 import { type Handler, HttpApiServer } from "../api/http-server.js";
 import { addLogRoutes } from "../api/log-routes.js";
 import { addOperatorRoutes } from "../api/operator-routes.js";
+import { agentGuardOptions, RouteGuard, type RouteGuardOptions } from "../api/route-acl.js";
 import { Router } from "../api/router.js";
 import { addSearchRoutes } from "../api/search-routes.js";
 import { v1Router } from "../api/v1-routes.js";
@@ -45,11 +46,21 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     // the routes are added once the agent's parts exist, then served (until then every request
     // is a 503).
     const router = new Router<Handler>();
+    // The guard reads the agent's parts, which exist only once the port is bound (below).
+    let guardOptions: RouteGuardOptions | undefined;
     const http = new HttpApiServer({
       host: config.bind,
       port: config.httpPort,
       logger: logger.child({ component: "http" }),
       router,
+      ...(config.acl.enabled
+        ? {
+            guard: new RouteGuard({
+              resolve: (secret) => requireParts(guardOptions).resolve(secret),
+              namespaceOfObject: (object, id) => requireParts(guardOptions).namespaceOfObject(object, id),
+            }),
+          }
+        : {}),
     });
     const httpPort = await http.bind();
     stops.push(() => http.close());
@@ -71,6 +82,7 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     if (server === undefined && client !== undefined) announce(client.rpcAddress);
     const api = server?.endpoints ?? client?.serverApi();
     if (api === undefined) throw new Error("agent: neither a server nor a client");
+    guardOptions = agentGuardOptions(api, server === undefined ? undefined : () => server.context.state());
     const forwarded = server !== undefined ? forwardedLogSource(server.endpoints) : undefined;
     if (forwarded !== undefined) stops.push(async () => forwarded.close());
     v1Router(
@@ -113,6 +125,12 @@ export async function runAgent(config: AgentConfig): Promise<void> {
   }
 }
 
+function requireParts(options: RouteGuardOptions | undefined): RouteGuardOptions {
+  // serve() runs after the parts exist: no request reaches a route (or the guard) before.
+  if (options === undefined) throw new Error("acl: request checked before the agent started");
+  return options;
+}
+
 /**
  * One JSON line on stdout once both ports are bound, the ports actually bound (what `--http-port
  * 0` / `--rpc-port 0` picked): `{"drover_agent_listening":{"http":4646,"rpc":4647}}`. Launchers
@@ -150,6 +168,7 @@ function startServer(
       raftSnapshotIntervalMs: config.raftSnapshotIntervalMs,
       raftTrailingLogs: config.raftTrailingLogs,
       numSchedulers: config.numSchedulers,
+      aclEnabled: config.acl.enabled,
       autopilot: {
         ...config.autopilot,
         // Never fewer voters than a majority of the servers the cluster was meant to have.
@@ -187,6 +206,7 @@ function clientConfig(
     memoryTotalMb: config.memoryTotalMb,
     driverEnable: config.driverEnable,
     reserved: config.reserved,
+    aclEnabled: config.acl.enabled,
   };
 }
 

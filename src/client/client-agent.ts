@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
-import { NotFoundError } from "../common/errors.js";
+import { NotFoundError, PermissionDeniedError } from "../common/errors.js";
 import { MAX_GRPC_MESSAGE_BYTES } from "../common/limits.js";
 import type { Logger } from "../common/log.js";
 import type { AgentMetrics } from "../common/metrics.js";
@@ -94,7 +94,16 @@ export class ClientAgent {
       "grpc.max_receive_message_length": MAX_GRPC_MESSAGE_BYTES,
       "grpc.max_send_message_length": MAX_GRPC_MESSAGE_BYTES,
     });
-    addClientFsService(grpcServer, (allocId, request) => logsOf(sync, allocId, request), logger, o.metrics);
+    const aclServers: { list?: ServerList } = {};
+    addClientFsService(
+      grpcServer,
+      (allocId, request) =>
+        config.aclEnabled === true
+          ? authorizedLogs(aclServers.list, sync, allocId, request)
+          : logsOf(sync, allocId, request),
+      logger,
+      o.metrics,
+    );
     const port = await new Promise<number>((resolve, reject) =>
       grpcServer.bindAsync(
         `${config.bind}:${config.rpcPort}`,
@@ -106,6 +115,7 @@ export class ClientAgent {
 
     let node = await fingerprintNode(config, identity, drivers, rpcAddress, Date.now() * 1e6);
     const servers = new ServerList(config.servers, logger.child({ component: "servers" }));
+    aclServers.list = servers;
     const reporter = new StatusReporter({
       servers,
       nodeId: identity.ID,
@@ -270,6 +280,22 @@ function logsOf(sync: AllocSync | undefined, allocId: string, request: LogReques
   const runner = sync?.runner(allocId);
   if (runner === undefined) throw new NotFoundError(`allocation ${allocId} not found on this client`);
   return runner.logs(request);
+}
+
+/**
+ * A log read with ACLs on: a server checks the token of the request (it came with the forwarded
+ * call, and rides in the request context) for read-logs on the allocation's namespace first.
+ */
+async function* authorizedLogs(
+  servers: ServerList | undefined,
+  sync: AllocSync | undefined,
+  allocId: string,
+  request: LogRequest,
+): AsyncGenerator<LogFrame> {
+  if (servers === undefined)
+    throw new PermissionDeniedError("Permission denied: the client agent is starting");
+  await serverApiProxy(servers).aclAuthorizeAlloc(allocId, "read-logs");
+  yield* logsOf(sync, allocId, request);
 }
 
 function* allocStates(sync: AllocSync | undefined): Iterable<AllocClientStatus> {

@@ -22,6 +22,11 @@ export interface ClientConfig {
   /** Drivers that are off unless enabled (raw_exec, mock). */
   driverEnable: string[];
   reserved: ReservedConfig;
+  /**
+   * `acl { enabled }`: log requests servers forward here are checked (read-logs on the
+   * allocation's namespace) with the caller's token, by asking a server.
+   */
+  aclEnabled?: boolean;
 }
 
 /** Resources kept back for the machine itself (Nomad's `client { reserved { … } }`). */

@@ -3,6 +3,7 @@ import {
   ConflictError,
   NotFoundError,
   NotLeaderError,
+  PermissionDeniedError,
   PreconditionError,
   StaleEvalTokenError,
   StalePlanError,
@@ -23,6 +24,7 @@ export type ErrorKind =
   | "not-found"
   | "conflict"
   | "precondition"
+  | "permission-denied"
   | "stale-token"
   | "internal";
 
@@ -63,6 +65,7 @@ export const ERROR_CODES: ReadonlyArray<readonly [ErrorClass, ErrorCode]> = [
   [NotFoundError, { kind: "not-found", http: 404, grpc: status.NOT_FOUND }],
   [ConflictError, { kind: "conflict", http: 409, grpc: status.ABORTED }],
   [PreconditionError, { kind: "precondition", http: 412, grpc: status.FAILED_PRECONDITION }],
+  [PermissionDeniedError, { kind: "permission-denied", http: 403, grpc: status.PERMISSION_DENIED }],
   [StaleEvalTokenError, { kind: "stale-token", http: 409, grpc: status.FAILED_PRECONDITION }],
   [StalePlanError, { kind: "stale-token", http: 409, grpc: status.FAILED_PRECONDITION }],
   [TaskStartError, INTERNAL_ERROR],

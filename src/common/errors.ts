@@ -60,6 +60,14 @@ export class PreconditionError extends Error {
 }
 
 /**
+ * The request's ACL token does not allow it (or is unknown or expired): 403. The message names
+ * what was missing ("Permission denied: missing capability submit-job on namespace default").
+ */
+export class PermissionDeniedError extends Error {
+  override name = "PermissionDeniedError";
+}
+
+/**
  * A check-and-set write that lost to a newer write (a stale EnforceIndex on job register): the
  * caller should read the current state and retry its read-modify-write. The message names the
  * current index.

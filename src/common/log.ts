@@ -32,6 +32,17 @@ export function createLogger(name: string, options: CreateLoggerOptions = {}): L
       base: { agent: name },
       ...rest,
       level,
+      // ACL tokens are bearer secrets: whatever logs a request's headers must not write them.
+      redact: {
+        paths: [
+          'req.headers["x-nomad-token"]',
+          "req.headers.authorization",
+          'headers["x-nomad-token"]',
+          "headers.authorization",
+          'metadata["x-nomad-token"]',
+        ],
+        censor: "[redacted]",
+      },
       // A fresh object every time: pino merges the line's own fields into it.
       mixin: () => {
         const requestId = currentRequestId();

@@ -55,3 +55,30 @@ export function servingCall<T>(metadata: CallMetadata, fn: () => T): T {
   const id = callRequestId(metadata);
   return id === undefined ? fn() : storage.run(id, fn);
 }
+
+/**
+ * The ACL token (the bearer secret) of the request being served, carried like its ID: set where
+ * a request enters (the HTTP layer, the gRPC service), sent on by the gRPC client as
+ * `x-nomad-token` metadata when a request is forwarded, so that the server that serves it checks
+ * the caller's token. Never logged (the logger redacts the header; nothing reads this for logs).
+ */
+const tokenStorage = new AsyncLocalStorage<string>();
+
+/** The gRPC metadata key (and, in HTTP, the header `X-Nomad-Token`) an ACL token travels in. */
+export const TOKEN_KEY = "x-nomad-token";
+
+/** The token of the request this code runs for, if it carried one. */
+export function currentToken(): string | undefined {
+  return tokenStorage.getStore();
+}
+
+/** Runs `fn` (and the asynchronous work it starts) on behalf of a request carrying `token`. */
+export function withToken<T>(token: string | undefined, fn: () => T): T {
+  return token === undefined ? tokenStorage.exit(fn) : tokenStorage.run(token, fn);
+}
+
+/** The token a gRPC call carries, if any. */
+export function callToken(metadata: CallMetadata): string | undefined {
+  const value = metadata.get(TOKEN_KEY)[0];
+  return typeof value === "string" && value !== "" ? value : undefined;
+}

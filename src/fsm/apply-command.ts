@@ -1,4 +1,11 @@
 import { unreachable } from "../common/assert.js";
+import {
+  applyAclBootstrap,
+  applyAclPolicyDelete,
+  applyAclPolicyUpsert,
+  applyAclTokenDelete,
+  applyAclTokenUpsert,
+} from "./apply-acl.js";
 import { applyAllocClientUpdate, applyAllocDesiredTransition } from "./apply-alloc.js";
 import {
   applyDeploymentAllocHealth,
@@ -104,6 +111,21 @@ export function applyCommand(txn: StateTxn, command: Command): CommandResult {
       break;
     case "namespace-delete":
       result = applyNamespaceDelete(txn, command);
+      break;
+    case "acl-policy-upsert":
+      result = applyAclPolicyUpsert(txn, command);
+      break;
+    case "acl-policy-delete":
+      result = applyAclPolicyDelete(txn, command);
+      break;
+    case "acl-token-upsert":
+      result = applyAclTokenUpsert(txn, command);
+      break;
+    case "acl-token-delete":
+      result = applyAclTokenDelete(txn, command);
+      break;
+    case "acl-bootstrap":
+      result = applyAclBootstrap(txn, command);
       break;
     case "snapshot-restore":
       result = applySnapshotRestore(txn, command);

@@ -83,6 +83,11 @@ const SHAPES: Readonly<Record<CommandType, Shape>> = {
   "var-delete": { Namespace: "string", Path: "string", CAS: "number?" },
   "namespace-upsert": { Namespaces: "array" },
   "namespace-delete": { Names: "array" },
+  "acl-policy-upsert": { Policies: "array" },
+  "acl-policy-delete": { Names: "array" },
+  "acl-token-upsert": { Tokens: "array" },
+  "acl-token-delete": { AccessorIDs: "array" },
+  "acl-bootstrap": { Token: "object" },
   "gc-delete": {
     EvalIDs: "array",
     AllocIDs: "array",

@@ -1,3 +1,4 @@
+import type { AclPolicySpec, AclTokenSpec } from "./acl.js";
 import type { NamespaceSpec } from "./namespace.js";
 import type {
   Allocation,
@@ -244,6 +245,41 @@ export interface NamespaceDeleteCommand {
   Names: string[];
 }
 
+/** Create or update ACL policies in one entry; one invalid policy rejects the batch. */
+export interface AclPolicyUpsertCommand {
+  type: "acl-policy-upsert";
+  Policies: AclPolicySpec[];
+}
+
+export interface AclPolicyDeleteCommand {
+  type: "acl-policy-delete";
+  Names: string[];
+}
+
+/**
+ * Create or update ACL tokens in one entry. The AccessorID, hashed secret and CreateTime were
+ * chosen before proposing (apply has no randomness and no clock).
+ */
+export interface AclTokenUpsertCommand {
+  type: "acl-token-upsert";
+  Tokens: AclTokenSpec[];
+}
+
+export interface AclTokenDeleteCommand {
+  type: "acl-token-delete";
+  AccessorIDs: string[];
+}
+
+/**
+ * The one-time bootstrap: stores `Token` (a management token) and records that the bootstrap
+ * happened. Decided here, in log order, so that of two concurrent bootstraps exactly one wins
+ * whichever servers took them; the second is rejected.
+ */
+export interface AclBootstrapCommand {
+  type: "acl-bootstrap";
+  Token: AclTokenSpec;
+}
+
 /** Garbage collection in batches (the core scheduler's output). */
 export interface GcDeleteCommand {
   type: "gc-delete";
@@ -294,6 +330,11 @@ export type Command =
   | VarDeleteCommand
   | NamespaceUpsertCommand
   | NamespaceDeleteCommand
+  | AclPolicyUpsertCommand
+  | AclPolicyDeleteCommand
+  | AclTokenUpsertCommand
+  | AclTokenDeleteCommand
+  | AclBootstrapCommand
   | GcDeleteCommand
   | SnapshotRestoreCommand;
 
@@ -362,6 +403,11 @@ export interface CommandResults {
   "var-delete": VarDeleteResult;
   "namespace-upsert": IndexResult;
   "namespace-delete": IndexResult;
+  "acl-policy-upsert": IndexResult;
+  "acl-policy-delete": IndexResult;
+  "acl-token-upsert": IndexResult;
+  "acl-token-delete": IndexResult;
+  "acl-bootstrap": IndexResult;
   "gc-delete": IndexResult;
   "snapshot-restore": SnapshotRestoreResult;
 }
@@ -391,6 +437,11 @@ export const COMMAND_TYPES: readonly CommandType[] = [
   "var-delete",
   "namespace-upsert",
   "namespace-delete",
+  "acl-policy-upsert",
+  "acl-policy-delete",
+  "acl-token-upsert",
+  "acl-token-delete",
+  "acl-bootstrap",
   "gc-delete",
   "snapshot-restore",
 ];

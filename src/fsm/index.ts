@@ -1,5 +1,6 @@
 // Public surface of src/fsm. Other modules import from here.
 
+export * from "./acl.js";
 export * from "./alloc-disconnect.js";
 export { namespaceDeleteProblem, readerContents } from "./apply-namespace.js";
 export * from "./command-codec.js";

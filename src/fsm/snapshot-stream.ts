@@ -117,6 +117,12 @@ function tableRecords(tables: Tables, table: TableName): Iterable<[string, unkno
       return [[SCHEDULER_CONFIG_KEY, tables.schedulerConfig]];
     case "namespaces":
       return tables.namespaces.entries();
+    case "acl_policies":
+      return tables.aclPolicies.entries();
+    case "acl_tokens":
+      return tables.aclTokens.entries();
+    case "acl_bootstrap":
+      return tables.aclBootstrap.entries();
   }
 }
 

@@ -1,3 +1,4 @@
+import type { AclBootstrapRecord, AclPolicy, AclToken } from "./acl.js";
 import type {
   Allocation,
   Deployment,
@@ -66,6 +67,17 @@ export interface StateReader {
   namespaceByName(name: string): Namespace | undefined;
   /** Every namespace, `default` included, in name order. */
   namespaces(): readonly Namespace[];
+
+  aclPolicy(name: string): AclPolicy | undefined;
+  /** Every ACL policy, in name order. */
+  aclPolicies(): readonly AclPolicy[];
+  aclToken(accessorId: string): AclToken | undefined;
+  /** The token whose SecretID hashes (SHA-256, hex) to `secretHash`, if any. */
+  aclTokenBySecretHash(secretHash: string): AclToken | undefined;
+  /** Every ACL token, in AccessorID order. */
+  aclTokens(): readonly AclToken[];
+  /** The bootstrap record once the ACL system was bootstrapped. */
+  aclBootstrap(): AclBootstrapRecord | undefined;
 
   /** The index at which the named table last changed ("jobs", "nodes", "allocs", "evals", …). */
   tableIndex(table: string): number;

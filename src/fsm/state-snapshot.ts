@@ -1,3 +1,4 @@
+import { ACL_BOOTSTRAP_KEY, type AclBootstrapRecord, type AclPolicy, type AclToken } from "./acl.js";
 import { IMPLICIT_DEFAULT_NAMESPACE } from "./namespace.js";
 import type { PMap } from "./persistent-map.js";
 import type { StateReader } from "./state-reader.js";
@@ -164,6 +165,33 @@ export class StateSnapshot implements StateReader {
     const out = this.tables.namespaces.toArray();
     if (!this.tables.namespaces.has(DEFAULT_NAMESPACE)) out.push(IMPLICIT_DEFAULT_NAMESPACE);
     return out.sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
+  }
+
+  aclPolicy(name: string): AclPolicy | undefined {
+    return this.tables.aclPolicies.get(name);
+  }
+
+  aclPolicies(): readonly AclPolicy[] {
+    return this.tables.aclPolicies.toArray().sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
+  }
+
+  aclToken(accessorId: string): AclToken | undefined {
+    return this.tables.aclTokens.get(accessorId);
+  }
+
+  aclTokenBySecretHash(secretHash: string): AclToken | undefined {
+    const accessor = this.tables.aclTokensBySecret.get(secretHash);
+    return accessor === undefined ? undefined : this.tables.aclTokens.get(accessor);
+  }
+
+  aclTokens(): readonly AclToken[] {
+    return this.tables.aclTokens
+      .toArray()
+      .sort((a, b) => (a.AccessorID < b.AccessorID ? -1 : a.AccessorID > b.AccessorID ? 1 : 0));
+  }
+
+  aclBootstrap(): AclBootstrapRecord | undefined {
+    return this.tables.aclBootstrap.get(ACL_BOOTSTRAP_KEY);
   }
 
   tableIndex(table: string): number {

@@ -1,4 +1,5 @@
 import { assert } from "../common/assert.js";
+import { ACL_BOOTSTRAP_KEY, type AclBootstrapRecord, type AclPolicy, type AclToken } from "./acl.js";
 import { CounterDraft, IndexDraft } from "./index-draft.js";
 import { hashString, type Owner, type PMap } from "./persistent-map.js";
 import {
@@ -71,6 +72,10 @@ export class StateTxn {
   private variables: PMap<Variable>;
   private schedulerConfigValue: SchedulerConfiguration;
   private namespaces: PMap<Namespace>;
+  private aclPolicies: PMap<AclPolicy>;
+  private aclTokens: PMap<AclToken>;
+  private aclTokensBySecret: PMap<string>;
+  private aclBootstrap: PMap<AclBootstrapRecord>;
   /** The committed version's raftOffset (tables.ts): the base's, unless the writer sets it. */
   raftOffset: number;
 
@@ -105,6 +110,10 @@ export class StateTxn {
     this.variables = base.variables;
     this.schedulerConfigValue = base.schedulerConfig;
     this.namespaces = base.namespaces;
+    this.aclPolicies = base.aclPolicies;
+    this.aclTokens = base.aclTokens;
+    this.aclTokensBySecret = base.aclTokensBySecret;
+    this.aclBootstrap = base.aclBootstrap;
   }
 
   // ───────────── reads (see this transaction's own writes) ─────────────
@@ -174,6 +183,20 @@ export class StateTxn {
   findVariableInNamespace(namespace: string): Variable | undefined {
     for (const variable of this.variables.values()) if (variable.Namespace === namespace) return variable;
     return undefined;
+  }
+
+  aclPolicy(name: string): AclPolicy | undefined {
+    return this.aclPolicies.get(name);
+  }
+  aclToken(accessorId: string): AclToken | undefined {
+    return this.aclTokens.get(accessorId);
+  }
+  /** The AccessorID of the token whose secret hashes to `secretHash`, if any. */
+  aclTokenAccessorBySecret(secretHash: string): string | undefined {
+    return this.aclTokensBySecret.get(secretHash);
+  }
+  aclBootstrapRecord(): AclBootstrapRecord | undefined {
+    return this.aclBootstrap.get(ACL_BOOTSTRAP_KEY);
   }
 
   // ───────────── writes ─────────────
@@ -386,6 +409,39 @@ export class StateTxn {
     this.record("namespaces", name, null);
   }
 
+  putAclPolicy(policy: AclPolicy): void {
+    this.aclPolicies = this.aclPolicies.set(policy.Name, policy, this.owner);
+    this.record("acl_policies", policy.Name, policy);
+  }
+
+  deleteAclPolicy(name: string): void {
+    if (!this.aclPolicies.has(name)) return;
+    this.aclPolicies = this.aclPolicies.delete(name, this.owner);
+    this.record("acl_policies", name, null);
+  }
+
+  putAclToken(token: AclToken): void {
+    const old = this.aclTokens.get(token.AccessorID);
+    if (old !== undefined && old.SecretHash !== token.SecretHash)
+      this.aclTokensBySecret = this.aclTokensBySecret.delete(old.SecretHash, this.owner);
+    this.aclTokens = this.aclTokens.set(token.AccessorID, token, this.owner);
+    this.aclTokensBySecret = this.aclTokensBySecret.set(token.SecretHash, token.AccessorID, this.owner);
+    this.record("acl_tokens", token.AccessorID, token);
+  }
+
+  deleteAclToken(accessorId: string): void {
+    const old = this.aclTokens.get(accessorId);
+    if (old === undefined) return;
+    this.aclTokens = this.aclTokens.delete(accessorId, this.owner);
+    this.aclTokensBySecret = this.aclTokensBySecret.delete(old.SecretHash, this.owner);
+    this.record("acl_tokens", accessorId, null);
+  }
+
+  putAclBootstrap(record: AclBootstrapRecord): void {
+    this.aclBootstrap = this.aclBootstrap.set(ACL_BOOTSTRAP_KEY, record, this.owner);
+    this.record("acl_bootstrap", ACL_BOOTSTRAP_KEY, record);
+  }
+
   putSchedulerConfig(config: SchedulerConfiguration): void {
     this.schedulerConfigValue = config;
     this.record("scheduler_config", SCHEDULER_CONFIG_KEY, config);
@@ -418,6 +474,12 @@ export class StateTxn {
       this.record("variables", key, null);
     }
     for (const name of [...this.namespaces.keys()]) this.deleteNamespace(name);
+    for (const name of [...this.aclPolicies.keys()]) this.deleteAclPolicy(name);
+    for (const id of [...this.aclTokens.keys()]) this.deleteAclToken(id);
+    if (this.aclBootstrap.has(ACL_BOOTSTRAP_KEY)) {
+      this.aclBootstrap = this.aclBootstrap.delete(ACL_BOOTSTRAP_KEY, this.owner);
+      this.record("acl_bootstrap", ACL_BOOTSTRAP_KEY, null);
+    }
   }
 
   /**
@@ -452,6 +514,10 @@ export class StateTxn {
       variables: this.variables,
       schedulerConfig: this.schedulerConfigValue,
       namespaces: this.namespaces,
+      aclPolicies: this.aclPolicies,
+      aclTokens: this.aclTokens,
+      aclTokensBySecret: this.aclTokensBySecret,
+      aclBootstrap: this.aclBootstrap,
     };
   }
 

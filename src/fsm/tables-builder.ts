@@ -1,3 +1,4 @@
+import { ACL_BOOTSTRAP_KEY, type AclBootstrapRecord, type AclPolicy, type AclToken } from "./acl.js";
 import { allocCompactor } from "./alloc-compactor.js";
 import { CorruptSnapshotError } from "./errors.js";
 import { StateTxn } from "./state-txn.js";
@@ -102,6 +103,24 @@ export function addRecord(txn: StateTxn, table: string, key: string, value: unkn
           `namespaces/${key}: record names ${JSON.stringify((value as Namespace).Name)}`,
         );
       txn.putNamespace(value as Namespace);
+      return;
+    case "acl_policies":
+      if ((value as AclPolicy).Name !== key)
+        throw new CorruptSnapshotError(
+          `acl_policies/${key}: record names ${JSON.stringify((value as AclPolicy).Name)}`,
+        );
+      txn.putAclPolicy(value as AclPolicy);
+      return;
+    case "acl_tokens":
+      if ((value as AclToken).AccessorID !== key)
+        throw new CorruptSnapshotError(
+          `acl_tokens/${key}: record is token ${JSON.stringify((value as AclToken).AccessorID)}`,
+        );
+      txn.putAclToken(value as AclToken);
+      return;
+    case "acl_bootstrap":
+      if (key !== ACL_BOOTSTRAP_KEY) throw new CorruptSnapshotError(`acl_bootstrap/${key}: unknown key`);
+      txn.putAclBootstrap(value as AclBootstrapRecord);
       return;
   }
 }

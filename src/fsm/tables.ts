@@ -1,3 +1,4 @@
+import type { AclBootstrapRecord, AclPolicy, AclToken } from "./acl.js";
 import { PMap } from "./persistent-map.js";
 import {
   type Allocation,
@@ -28,6 +29,9 @@ export const TABLES = [
   "variables",
   "scheduler_config",
   "namespaces",
+  "acl_policies",
+  "acl_tokens",
+  "acl_bootstrap",
 ] as const;
 export type TableName = (typeof TABLES)[number];
 
@@ -36,7 +40,12 @@ export type TableName = (typeof TABLES)[number];
  * stream written before one existed lacks its table index, which then reads as 0 (the table was
  * empty). Every other table's index must be present.
  */
-const LATER_TABLES: ReadonlySet<TableName> = new Set(["namespaces"]);
+const LATER_TABLES: ReadonlySet<TableName> = new Set([
+  "namespaces",
+  "acl_policies",
+  "acl_tokens",
+  "acl_bootstrap",
+]);
 
 /**
  * The table indexes of a stored state, checked: undefined names the first table whose index is
@@ -120,6 +129,14 @@ export interface Tables {
   readonly schedulerConfig: SchedulerConfiguration;
   /** Name → namespace, as written (the implicit `default` is not stored until upserted). */
   readonly namespaces: PMap<Namespace>;
+  /** Name → ACL policy. */
+  readonly aclPolicies: PMap<AclPolicy>;
+  /** AccessorID → ACL token. */
+  readonly aclTokens: PMap<AclToken>;
+  /** SecretHash → AccessorID: how a bearer secret finds its token (an index, not persisted). */
+  readonly aclTokensBySecret: PMap<string>;
+  /** ACL_BOOTSTRAP_KEY → the bootstrap record, once the ACL system was bootstrapped. */
+  readonly aclBootstrap: PMap<AclBootstrapRecord>;
 }
 
 /** Nomad keeps the last six versions of each job. */
@@ -151,5 +168,9 @@ export function emptyTables(): Tables {
     variables: PMap.empty(),
     schedulerConfig: DEFAULT_SCHEDULER_CONFIGURATION,
     namespaces: PMap.empty(),
+    aclPolicies: PMap.empty(),
+    aclTokens: PMap.empty(),
+    aclTokensBySecret: PMap.empty(),
+    aclBootstrap: PMap.empty(),
   };
 }

@@ -1,7 +1,7 @@
 import { type ClientReadableStream, credentials, Metadata, status } from "@grpc/grpc-js";
 import { MAX_GRPC_MESSAGE_BYTES } from "../common/limits.js";
 import { loadProto } from "../common/proto.js";
-import { currentRequestId, REQUEST_ID_KEY } from "../common/request-context.js";
+import { currentRequestId, currentToken, REQUEST_ID_KEY, TOKEN_KEY } from "../common/request-context.js";
 import type { ProtoGrpcType } from "../gen/proto/client.js";
 import type { ClientFsClient as GrpcClientFsClient } from "../gen/proto/drover/client/ClientFs.js";
 import type { LogFrame__Output } from "../gen/proto/drover/client/LogFrame.js";
@@ -78,6 +78,9 @@ export class ClientFsClient {
     const metadata = new Metadata();
     const requestId = currentRequestId();
     if (requestId !== undefined) metadata.set(REQUEST_ID_KEY, requestId);
+    // The client agent checks the caller's token (with its servers) before it reads a log.
+    const token = currentToken();
+    if (token !== undefined) metadata.set(TOKEN_KEY, token);
     const call: ClientReadableStream<LogFrame__Output> = this.client.streamLogs(
       {
         allocId,

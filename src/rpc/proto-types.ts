@@ -1,5 +1,8 @@
 // The generated message types of proto/server.proto under one namespace import (`import type * as P`),
 // so that RPC code names them `P.JobRegisterRequest` rather than importing forty files.
+
+export type { AclRequest, AclRequest__Output } from "../gen/proto/drover/server/AclRequest.js";
+export type { AclResponse, AclResponse__Output } from "../gen/proto/drover/server/AclResponse.js";
 export type {
   AllocClientUpdateRequest,
   AllocClientUpdateRequest__Output,

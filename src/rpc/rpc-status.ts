@@ -4,6 +4,7 @@ import {
   ConflictError,
   NotFoundError,
   NotLeaderError,
+  PermissionDeniedError,
   PreconditionError,
   StaleEvalTokenError,
   TimeoutError,
@@ -73,6 +74,7 @@ const DECODE: Record<Exclude<ErrorKind, "internal">, (error: GrpcErrorLike) => E
   "not-found": (e) => new NotFoundError(e.details),
   conflict: (e) => new ConflictError(e.details),
   precondition: (e) => new PreconditionError(e.details),
+  "permission-denied": (e) => new PermissionDeniedError(e.details),
   "stale-token": (e) => new StaleEvalTokenError(metaString(e.metadata, EVAL_ID_KEY) ?? "", e.details),
   timeout: (e) => new TimeoutError(e.details),
 };

@@ -1,4 +1,7 @@
 import type {
+  AclPolicy,
+  AclRules,
+  AclTokenType,
   Allocation,
   Deployment,
   DrainStrategy,
@@ -191,6 +194,51 @@ export interface SchedulerSetConfigResult {
 /** A list entry of `/v1/vars`: a variable without its items. */
 export type VariableMetadata = Omit<Variable, "Items">;
 
+/**
+ * A token as the API shows it: never the stored hash; `SecretID` only in the answer that created
+ * it (bootstrap, create), "" everywhere else, so that no list or read can leak a bearer secret.
+ */
+export interface AclTokenView {
+  AccessorID: string;
+  SecretID: string;
+  Name: string;
+  Type: AclTokenType;
+  Policies: string[];
+  Global: boolean;
+  CreateTime: number;
+  /** Nanoseconds since the epoch; 0 for never. */
+  ExpirationTime: number;
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+/** A token to create (no AccessorID) or update (its AccessorID; the secret never changes). */
+export interface AclTokenInput {
+  AccessorID?: string;
+  Name: string;
+  Type: AclTokenType;
+  Policies: string[];
+  Global: boolean;
+  /** Nanoseconds since the epoch; 0 or absent for never. */
+  ExpirationTime?: number;
+  /** Nomad's ExpirationTTL in nanoseconds, counted from the creation. */
+  ExpirationTTL?: number;
+}
+
+/** A policy as written: its text is parsed (and refused with a located error) by the server. */
+export interface AclPolicyInput {
+  Name: string;
+  Description: string;
+  Rules: string;
+}
+
+/** What a token resolves to, for an agent that checks requests without the state (a client). */
+export interface ResolvedAcl {
+  accessorId: string;
+  management: boolean;
+  rules: AclRules[];
+}
+
 export interface ServerApi {
   nodeRegister(node: Node): Promise<NodeUpdateResult>;
   nodeUpdateStatus(nodeId: string, secretId: string, status: NodeStatus): Promise<NodeUpdateResult>;
@@ -304,4 +352,26 @@ export interface ServerApi {
   namespaceUpsert(namespaces: NamespaceSpec[]): Promise<number>;
   /** Deletes a namespace (refused for `default` and while it holds live jobs or variables). */
   namespaceDelete(name: string): Promise<number>;
+
+  /** The one-time bootstrap: a management token, with its SecretID (refused once done). */
+  aclBootstrap(): Promise<AclTokenView>;
+  aclPolicyUpsert(policies: AclPolicyInput[]): Promise<number>;
+  aclPolicyDelete(names: string[]): Promise<number>;
+  aclPolicyList(query: QueryOptions): Promise<QueryResult<AclPolicy[]>>;
+  aclPolicyGet(name: string, query: QueryOptions): Promise<QueryResult<AclPolicy | undefined>>;
+  /** Creates or updates tokens; created tokens come back with their SecretID. */
+  aclTokenUpsert(tokens: AclTokenInput[]): Promise<AclTokenView[]>;
+  aclTokenDelete(accessorIds: string[]): Promise<number>;
+  aclTokenList(query: QueryOptions): Promise<QueryResult<AclTokenView[]>>;
+  aclTokenGet(accessorId: string, query: QueryOptions): Promise<QueryResult<AclTokenView | undefined>>;
+  /** The token of the request being served (its secret in the request context). */
+  aclTokenSelf(): Promise<AclTokenView>;
+  /** What the token of the request being served may do (anonymous when it carries none). */
+  aclResolve(): Promise<ResolvedAcl>;
+  /**
+   * Refuses (PermissionDeniedError) unless the request's token holds the namespace `capability`
+   * in the namespace of allocation `allocId`: how a client agent checks a log request a server
+   * forwarded to it (the client has no ACL state of its own).
+   */
+  aclAuthorizeAlloc(allocId: string, capability: string): Promise<void>;
 }

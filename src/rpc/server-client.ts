@@ -1,8 +1,9 @@
 import { type CallOptions, type ClientReadableStream, credentials, Metadata } from "@grpc/grpc-js";
 import { MAX_GRPC_MESSAGE_BYTES } from "../common/limits.js";
 import { loadProto } from "../common/proto.js";
-import { currentRequestId, REQUEST_ID_KEY } from "../common/request-context.js";
+import { currentRequestId, currentToken, REQUEST_ID_KEY, TOKEN_KEY } from "../common/request-context.js";
 import type {
+  AclPolicy,
   Allocation,
   Deployment,
   DrainStrategy,
@@ -41,6 +42,9 @@ import { EMPTY, packValue, unpackOptional, unpackValue } from "./codec.js";
 import type * as P from "./proto-types.js";
 import { FORWARDED_KEY, fromGrpcError, type GrpcErrorLike } from "./rpc-status.js";
 import type {
+  AclPolicyInput,
+  AclTokenInput,
+  AclTokenView,
   AllocClientFields,
   AllocWatch,
   ClientAllocsUpdate,
@@ -57,6 +61,7 @@ import type {
   QueryMeta,
   QueryOptions,
   QueryResult,
+  ResolvedAcl,
   SchedulerSetConfigResult,
   ServerAddress,
   ServerApi,
@@ -197,6 +202,8 @@ export class ServerRpcClient implements ServerApi {
       if (this.forwarded) metadata.set(FORWARDED_KEY, "1");
       const requestId = currentRequestId();
       if (requestId !== undefined) metadata.set(REQUEST_ID_KEY, requestId);
+      const token = currentToken();
+      if (token !== undefined) metadata.set(TOKEN_KEY, token);
       const call = method.call(this.client, request, metadata, { deadline }, (error, value) => {
         signal?.removeEventListener("abort", cancel);
         if (error !== null) reject(fromGrpcError(error));
@@ -689,5 +696,60 @@ export class ServerRpcClient implements ServerApi {
       { name },
     );
     return res.index;
+  }
+
+  // ── ACLs: one read and one write method, the operation named by `op` ──
+
+  private async acl<T>(
+    write: boolean,
+    op: string,
+    body: Record<string, unknown>,
+    query: QueryOptions = {},
+  ): Promise<{ value: T; meta: QueryMeta }> {
+    const res = await this.unary<P.AclRequest, P.AclResponse__Output>(
+      write ? this.client.aclWrite : this.client.aclRead,
+      { op, body: packValue(body), query: queryToProto(query) },
+      query.maxWaitMs ?? 0,
+    );
+    return { value: unpackValue<{ value: T }>(res.body).value, meta: metaFromProto(res.meta) };
+  }
+
+  async aclBootstrap(): Promise<AclTokenView> {
+    return (await this.acl<AclTokenView>(true, "bootstrap", {})).value;
+  }
+  async aclPolicyUpsert(policies: AclPolicyInput[]): Promise<number> {
+    return (await this.acl<number>(true, "policy-upsert", { policies })).value;
+  }
+  async aclPolicyDelete(names: string[]): Promise<number> {
+    return (await this.acl<number>(true, "policy-delete", { names })).value;
+  }
+  aclPolicyList(query: QueryOptions): Promise<QueryResult<AclPolicy[]>> {
+    return this.acl<AclPolicy[]>(false, "policy-list", {}, query);
+  }
+  async aclPolicyGet(name: string, query: QueryOptions): Promise<QueryResult<AclPolicy | undefined>> {
+    const res = await this.acl<AclPolicy | null>(false, "policy-get", { name }, query);
+    return { value: res.value ?? undefined, meta: res.meta };
+  }
+  async aclTokenUpsert(tokens: AclTokenInput[]): Promise<AclTokenView[]> {
+    return (await this.acl<AclTokenView[]>(true, "token-upsert", { tokens })).value;
+  }
+  async aclTokenDelete(accessorIds: string[]): Promise<number> {
+    return (await this.acl<number>(true, "token-delete", { accessorIds })).value;
+  }
+  aclTokenList(query: QueryOptions): Promise<QueryResult<AclTokenView[]>> {
+    return this.acl<AclTokenView[]>(false, "token-list", {}, query);
+  }
+  async aclTokenGet(accessorId: string, query: QueryOptions): Promise<QueryResult<AclTokenView | undefined>> {
+    const res = await this.acl<AclTokenView | null>(false, "token-get", { accessorId }, query);
+    return { value: res.value ?? undefined, meta: res.meta };
+  }
+  async aclTokenSelf(): Promise<AclTokenView> {
+    return (await this.acl<AclTokenView>(false, "token-self", {})).value;
+  }
+  async aclResolve(): Promise<ResolvedAcl> {
+    return (await this.acl<ResolvedAcl>(false, "resolve", {})).value;
+  }
+  async aclAuthorizeAlloc(allocId: string, capability: string): Promise<void> {
+    await this.acl<null>(false, "authorize-alloc", { allocId, capability });
   }
 }

@@ -1,3 +1,4 @@
+import type { AclBootstrapRecord, AclPolicy, AclToken } from "../fsm/acl.js";
 import type { StateReader } from "../fsm/state-reader.js";
 import type {
   Allocation,
@@ -151,6 +152,30 @@ export class JobOverlayReader implements StateReader {
 
   namespaces(): readonly Namespace[] {
     return this.base.namespaces();
+  }
+
+  aclPolicy(name: string): AclPolicy | undefined {
+    return this.base.aclPolicy(name);
+  }
+
+  aclPolicies(): readonly AclPolicy[] {
+    return this.base.aclPolicies();
+  }
+
+  aclToken(accessorId: string): AclToken | undefined {
+    return this.base.aclToken(accessorId);
+  }
+
+  aclTokenBySecretHash(secretHash: string): AclToken | undefined {
+    return this.base.aclTokenBySecretHash(secretHash);
+  }
+
+  aclTokens(): readonly AclToken[] {
+    return this.base.aclTokens();
+  }
+
+  aclBootstrap(): AclBootstrapRecord | undefined {
+    return this.base.aclBootstrap();
   }
 
   schedulerConfig(): SchedulerConfiguration {

@@ -58,6 +58,8 @@ export interface ServerAgentConfig {
   autopilot?: AutopilotConfig | undefined;
   /** How long a request on a follower waits for a leader (Nomad's rpc_hold_timeout, 5 s). */
   forwardDeadlineMs?: number;
+  /** `acl { enabled }`: every gRPC method checks the caller's token (rpc/grpc-acl.ts). */
+  aclEnabled?: boolean;
 }
 
 /**
@@ -216,6 +218,7 @@ export class ServerAgent {
       logger.child({ component: "rpc" }),
       endpoints.localOnly(),
       metrics,
+      config.aclEnabled === true ? { state: () => context.state(), now: () => clock.now() } : undefined,
     );
 
     const leaderClient = new ApiLeaderClient(endpoints);

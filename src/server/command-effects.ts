@@ -104,6 +104,11 @@ export function commandEffects(command: Command, state: StateReader): CommandEff
     case "var-delete":
     case "namespace-upsert":
     case "namespace-delete":
+    case "acl-policy-upsert":
+    case "acl-policy-delete":
+    case "acl-token-upsert":
+    case "acl-token-delete":
+    case "acl-bootstrap":
     // The leader re-establishes its duties from the restored state (ServerAgent).
     case "snapshot-restore":
       break;

@@ -3,7 +3,7 @@ import { ValidationError } from "../../common/errors.js";
 import { GrpcServerMetrics } from "../../common/grpc-metrics.js";
 import type { Logger } from "../../common/log.js";
 import type { AgentMetrics } from "../../common/metrics.js";
-import { servingCall } from "../../common/request-context.js";
+import { callToken, servingCall, withToken } from "../../common/request-context.js";
 import type { ClientFsHandlers } from "../../gen/proto/drover/client/ClientFs.js";
 import type { LogFrame as LogFrameProto } from "../../gen/proto/drover/client/LogFrame.js";
 import type { LogsRequest__Output } from "../../gen/proto/drover/client/LogsRequest.js";
@@ -33,11 +33,14 @@ export function addClientFsService(
 ): void {
   const handlers: ClientFsHandlers = {
     StreamLogs: (call: ServerWritableStream<LogsRequest__Output, LogFrameProto>) => {
-      servingCall(call.metadata, () => streamLogs(call, logs, logger)).catch((error: unknown) => {
-        // streamLogs answers its own errors; this is a bug in it. Never leave the caller hanging.
-        logger.error({ err: error }, "client fs: StreamLogs failed to answer");
-        call.destroy();
-      });
+      const token = callToken(call.metadata);
+      servingCall(call.metadata, () => withToken(token, () => streamLogs(call, logs, logger))).catch(
+        (error: unknown) => {
+          // streamLogs answers its own errors; this is a bug in it. Never leave the caller hanging.
+          logger.error({ err: error }, "client fs: StreamLogs failed to answer");
+          call.destroy();
+        },
+      );
     },
   };
   const service = clientProto().drover.client.ClientFs.service;

@@ -1,6 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { AclRequest as _drover_server_AclRequest, AclRequest__Output as _drover_server_AclRequest__Output } from './drover/server/AclRequest.js';
+import type { AclResponse as _drover_server_AclResponse, AclResponse__Output as _drover_server_AclResponse__Output } from './drover/server/AclResponse.js';
 import type { AllocClientUpdateRequest as _drover_server_AllocClientUpdateRequest, AllocClientUpdateRequest__Output as _drover_server_AllocClientUpdateRequest__Output } from './drover/server/AllocClientUpdateRequest.js';
 import type { AllocStopRequest as _drover_server_AllocStopRequest, AllocStopRequest__Output as _drover_server_AllocStopRequest__Output } from './drover/server/AllocStopRequest.js';
 import type { ClientAllocsUpdate as _drover_server_ClientAllocsUpdate, ClientAllocsUpdate__Output as _drover_server_ClientAllocsUpdate__Output } from './drover/server/ClientAllocsUpdate.js';
@@ -62,6 +64,8 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   drover: {
     server: {
+      AclRequest: MessageTypeDefinition<_drover_server_AclRequest, _drover_server_AclRequest__Output>
+      AclResponse: MessageTypeDefinition<_drover_server_AclResponse, _drover_server_AclResponse__Output>
       AllocClientUpdateRequest: MessageTypeDefinition<_drover_server_AllocClientUpdateRequest, _drover_server_AllocClientUpdateRequest__Output>
       AllocStopRequest: MessageTypeDefinition<_drover_server_AllocStopRequest, _drover_server_AllocStopRequest__Output>
       ClientAllocsUpdate: MessageTypeDefinition<_drover_server_ClientAllocsUpdate, _drover_server_ClientAllocsUpdate__Output>

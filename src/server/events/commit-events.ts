@@ -34,6 +34,12 @@ const EVENT_TYPES: Readonly<Record<CommandType, string | undefined>> = {
   "var-delete": undefined,
   "namespace-upsert": "NamespaceUpserted",
   "namespace-delete": "NamespaceDeleted",
+  // No ACL topics: an event stream is readable by more tokens than ACL objects are.
+  "acl-policy-upsert": undefined,
+  "acl-policy-delete": undefined,
+  "acl-token-upsert": undefined,
+  "acl-token-delete": undefined,
+  "acl-bootstrap": undefined,
   // The whole state changed: the agent resets every subscription instead.
   "snapshot-restore": undefined,
 };

@@ -1,5 +1,6 @@
 import type { AllocClientUpdate } from "../../fsm/commands.js";
 import type {
+  AclPolicy,
   Allocation,
   Deployment,
   DrainStrategy,
@@ -17,6 +18,9 @@ import type {
   SchedulingEligibility,
 } from "../../fsm/index.js";
 import type {
+  AclPolicyInput,
+  AclTokenInput,
+  AclTokenView,
   AllocClientFields,
   AllocWatch,
   ClientAllocsUpdate,
@@ -32,6 +36,7 @@ import type {
   NodeUpdateResult,
   QueryOptions,
   QueryResult,
+  ResolvedAcl,
   SchedulerSetConfigResult,
   ServerAddress,
   ServerApi,
@@ -40,6 +45,7 @@ import type {
 } from "../../rpc/server-api.js";
 import type { JobPlanResult } from "../../scheduler/job-plan.js";
 import type { GcRequest } from "../../scheduler/schedule-types.js";
+import { AclEndpoints } from "./acl-endpoints.js";
 import { AllocEndpoints } from "./alloc-endpoints.js";
 import { DeploymentEndpoints } from "./deployment-endpoints.js";
 import { EndpointContext, type EndpointsOptions } from "./endpoint-context.js";
@@ -76,6 +82,7 @@ export class ServerEndpoints implements ServerApi {
   private readonly status: StatusEndpoints;
   private readonly vars: VarEndpoints;
   private readonly namespaces: NamespaceEndpoints;
+  private readonly acl: AclEndpoints;
 
   constructor(
     private readonly o: EndpointsOptions,
@@ -94,6 +101,7 @@ export class ServerEndpoints implements ServerApi {
     this.status = new StatusEndpoints(c);
     this.vars = new VarEndpoints(c);
     this.namespaces = new NamespaceEndpoints(c);
+    this.acl = new AclEndpoints(c);
   }
 
   /**
@@ -332,5 +340,44 @@ export class ServerEndpoints implements ServerApi {
   }
   namespaceDelete(name: string): Promise<number> {
     return this.namespaces.namespaceDelete(name);
+  }
+
+  // ── ACLs (acl-endpoints.ts) ──
+
+  aclBootstrap(): Promise<AclTokenView> {
+    return this.acl.aclBootstrap();
+  }
+  aclPolicyUpsert(policies: AclPolicyInput[]): Promise<number> {
+    return this.acl.aclPolicyUpsert(policies);
+  }
+  aclPolicyDelete(names: string[]): Promise<number> {
+    return this.acl.aclPolicyDelete(names);
+  }
+  aclPolicyList(query: QueryOptions): Promise<QueryResult<AclPolicy[]>> {
+    return this.acl.aclPolicyList(query);
+  }
+  aclPolicyGet(name: string, query: QueryOptions): Promise<QueryResult<AclPolicy | undefined>> {
+    return this.acl.aclPolicyGet(name, query);
+  }
+  aclTokenUpsert(tokens: AclTokenInput[]): Promise<AclTokenView[]> {
+    return this.acl.aclTokenUpsert(tokens);
+  }
+  aclTokenDelete(accessorIds: string[]): Promise<number> {
+    return this.acl.aclTokenDelete(accessorIds);
+  }
+  aclTokenList(query: QueryOptions): Promise<QueryResult<AclTokenView[]>> {
+    return this.acl.aclTokenList(query);
+  }
+  aclTokenGet(accessorId: string, query: QueryOptions): Promise<QueryResult<AclTokenView | undefined>> {
+    return this.acl.aclTokenGet(accessorId, query);
+  }
+  aclTokenSelf(): Promise<AclTokenView> {
+    return this.acl.aclTokenSelf();
+  }
+  aclResolve(): Promise<ResolvedAcl> {
+    return this.acl.aclResolve();
+  }
+  aclAuthorizeAlloc(allocId: string, capability: string): Promise<void> {
+    return this.acl.aclAuthorizeAlloc(allocId, capability);
   }
 }

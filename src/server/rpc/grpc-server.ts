@@ -11,7 +11,7 @@ import { ValidationError } from "../../common/errors.js";
 import { GrpcServerMetrics } from "../../common/grpc-metrics.js";
 import type { Logger } from "../../common/log.js";
 import type { AgentMetrics } from "../../common/metrics.js";
-import { callRequestId, withRequestId } from "../../common/request-context.js";
+import { callRequestId, callToken, withRequestId, withToken } from "../../common/request-context.js";
 import type {
   DrainStrategy,
   Evaluation,
@@ -34,6 +34,8 @@ import { EMPTY, packValue, unpackOptional, unpackValue } from "../../rpc/codec.j
 import type * as P from "../../rpc/proto-types.js";
 import { FORWARDED_KEY, toGrpcError } from "../../rpc/rpc-status.js";
 import type {
+  AclPolicyInput,
+  AclTokenInput,
   AllocClientFields,
   DeploymentAction,
   EvalWriteResult,
@@ -44,6 +46,7 @@ import type {
 } from "../../rpc/server-api.js";
 import { serverProto } from "../../rpc/server-client.js";
 import type { GcRequest } from "../../scheduler/schedule-types.js";
+import { admitCall, type GrpcAclOptions } from "./grpc-acl.js";
 
 function queryFromProto(q: P.QueryOptions__Output | null): QueryOptions {
   if (q === null) return {};
@@ -110,6 +113,74 @@ function jobRelated(
       return api.jobScaleStatus(id, q);
     default:
       return undefined;
+  }
+}
+
+/** The arguments of an ACL operation: a packed object (empty bytes: none). */
+function aclBody(bytes: Uint8Array): Record<string, unknown> {
+  if (bytes.length === 0) return {};
+  const body = unpackValue<unknown>(bytes);
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new ValidationError("the body must be an object", "AclRequest");
+  }
+  return body as Record<string, unknown>;
+}
+
+function stringArg(body: Record<string, unknown>, name: string): string {
+  const value = body[name];
+  if (typeof value !== "string") throw new ValidationError(`${name} must be a string`, "AclRequest");
+  return value;
+}
+
+function arrayArg<T>(body: Record<string, unknown>, name: string): T[] {
+  const value = body[name];
+  if (!Array.isArray(value)) throw new ValidationError(`${name} must be an array`, "AclRequest");
+  return value as T[];
+}
+
+const NO_META: QueryMeta = { index: 0, knownLeader: true, lastContactMs: 0 };
+
+async function aclRead(
+  api: ServerApi,
+  op: string,
+  body: Record<string, unknown>,
+  q: QueryOptions,
+): Promise<QueryResult<unknown>> {
+  switch (op) {
+    case "policy-list":
+      return api.aclPolicyList(q);
+    case "policy-get":
+      return api.aclPolicyGet(stringArg(body, "name"), q);
+    case "token-list":
+      return api.aclTokenList(q);
+    case "token-get":
+      return api.aclTokenGet(stringArg(body, "accessorId"), q);
+    case "token-self":
+      return { value: await api.aclTokenSelf(), meta: NO_META };
+    case "resolve":
+      return { value: await api.aclResolve(), meta: NO_META };
+    case "authorize-alloc":
+      await api.aclAuthorizeAlloc(stringArg(body, "allocId"), stringArg(body, "capability"));
+      return { value: null, meta: NO_META };
+    default:
+      throw new ValidationError(`unknown ACL read ${JSON.stringify(op)}`, "AclRead");
+  }
+}
+
+async function aclWrite(api: ServerApi, op: string, body: Record<string, unknown>): Promise<unknown> {
+  switch (op) {
+    case "bootstrap":
+      return api.aclBootstrap();
+    case "policy-upsert":
+      return api.aclPolicyUpsert(arrayArg<AclPolicyInput>(body, "policies"));
+    case "policy-delete":
+      return api.aclPolicyDelete(arrayArg<string>(body, "names"));
+    case "token-upsert":
+      return api.aclTokenUpsert(arrayArg<AclTokenInput>(body, "tokens"));
+    case "token-delete":
+      return api.aclTokenDelete(arrayArg<string>(body, "accessorIds"));
+    default:
+      throw new ValidationError(`unknown ACL write ${JSON.stringify(op)}`, "AclWrite");
   }
 }
 
@@ -389,11 +460,56 @@ function serverHandlers(api: ServerApi, logger: Logger): P.ServerHandlers {
     NamespaceDelete: unary(async (req: P.NamespaceDeleteRequest__Output) => ({
       index: await api.namespaceDelete(req.name),
     })),
+
+    AclRead: unary(async (req: P.AclRequest__Output) => {
+      const res = await aclRead(api, req.op, aclBody(req.body), queryFromProto(req.query));
+      return { body: packValue({ value: res.value ?? null }), meta: metaToProto(res.meta) };
+    }),
+    AclWrite: unary(async (req: P.AclRequest__Output) => {
+      const value = await aclWrite(api, req.op, aclBody(req.body));
+      return { body: packValue({ value }), meta: null };
+    }),
   };
   return handlers;
 }
 
-type AnyHandler = (call: { metadata: Metadata }, ...rest: unknown[]) => void;
+type AnyHandler = (call: { metadata: Metadata; request?: unknown }, ...rest: unknown[]) => void;
+
+/**
+ * With ACLs on, every call is checked against the method table (grpc-acl.ts) before it is served:
+ * a refusal is answered PERMISSION_DENIED without running the handler; an admitted call's answer
+ * passes the table's filter. Unary handlers answer through their callback (rest[0]); the one
+ * streaming method (the node's alloc watch) is authenticated by its node secret.
+ */
+function guarded(name: string, handler: AnyHandler, acl: GrpcAclOptions): AnyHandler {
+  return (call, ...rest) => {
+    const request = (call.request ?? {}) as Record<string, unknown>;
+    const admission = admitCall(acl, name, request, call.metadata);
+    const callback = rest[0] as ((error: unknown, value: unknown) => void) | undefined;
+    if (!admission.ok) {
+      const error = Object.assign(new Error(admission.error.message), toGrpcError(admission.error));
+      if (typeof callback === "function") callback(error, null);
+      else (call as unknown as { emit(event: string, error: Error): void }).emit("error", error);
+      return;
+    }
+    const filter = admission.filter;
+    if (filter === undefined || typeof callback !== "function") {
+      handler(call, ...rest);
+      return;
+    }
+    handler(call, (error: unknown, value: unknown) => {
+      if (error !== null || value === null || value === undefined) {
+        callback(error, value);
+        return;
+      }
+      try {
+        callback(null, filter(value as Record<string, unknown>));
+      } catch (refused) {
+        callback(Object.assign(new Error((refused as Error).message), toGrpcError(refused)), null);
+      }
+    });
+  };
+}
 
 /**
  * Serves the endpoints on `server`. Calls that another server forwarded (FORWARDED_KEY) go to
@@ -408,25 +524,32 @@ export function addServerService(
   logger: Logger,
   forwardedApi: ServerApi = api,
   metrics?: AgentMetrics,
+  /** With ACLs on: the state tokens resolve against (each call is checked, grpc-acl.ts). */
+  acl?: GrpcAclOptions,
 ): void {
   const direct = serverHandlers(api, logger) as unknown as Record<string, AnyHandler>;
   const forwarded = serverHandlers(forwardedApi, logger) as unknown as Record<string, AnyHandler>;
   let handlers: Record<string, AnyHandler> = {};
   for (const [name, handler] of Object.entries(direct)) {
     const viaForward = forwarded[name] as AnyHandler;
-    handlers[name] = (call, ...rest) => {
+    const served: AnyHandler = (call, ...rest) => {
       const isForwarded = call.metadata.get(FORWARDED_KEY).length > 0;
       const serve = isForwarded ? viaForward : handler;
       const requestId = callRequestId(call.metadata);
+      // The caller's token goes along with whatever the call starts (a call forwarded on).
+      const token = callToken(call.metadata);
       if (requestId === undefined) {
-        serve(call, ...rest);
+        withToken(token, () => serve(call, ...rest));
         return;
       }
-      withRequestId(requestId, () => {
-        if (isForwarded) logger.debug({ method: name }, "rpc: serving a forwarded request");
-        serve(call, ...rest);
-      });
+      withRequestId(requestId, () =>
+        withToken(token, () => {
+          if (isForwarded) logger.debug({ method: name }, "rpc: serving a forwarded request");
+          serve(call, ...rest);
+        }),
+      );
     };
+    handlers[name] = acl === undefined ? served : guarded(name, served, acl);
   }
   const service = serverProto().drover.server.Server.service;
   if (metrics !== undefined) handlers = GrpcServerMetrics.of(metrics).instrument(service, handlers);

@@ -2,6 +2,8 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
+import type { AclRequest as _drover_server_AclRequest, AclRequest__Output as _drover_server_AclRequest__Output } from '../../drover/server/AclRequest.js';
+import type { AclResponse as _drover_server_AclResponse, AclResponse__Output as _drover_server_AclResponse__Output } from '../../drover/server/AclResponse.js';
 import type { AllocClientUpdateRequest as _drover_server_AllocClientUpdateRequest, AllocClientUpdateRequest__Output as _drover_server_AllocClientUpdateRequest__Output } from '../../drover/server/AllocClientUpdateRequest.js';
 import type { AllocStopRequest as _drover_server_AllocStopRequest, AllocStopRequest__Output as _drover_server_AllocStopRequest__Output } from '../../drover/server/AllocStopRequest.js';
 import type { ClientAllocsUpdate as _drover_server_ClientAllocsUpdate, ClientAllocsUpdate__Output as _drover_server_ClientAllocsUpdate__Output } from '../../drover/server/ClientAllocsUpdate.js';
@@ -53,6 +55,24 @@ import type { VarResponse as _drover_server_VarResponse, VarResponse__Output as 
 import type { WriteResponse as _drover_server_WriteResponse, WriteResponse__Output as _drover_server_WriteResponse__Output } from '../../drover/server/WriteResponse.js';
 
 export interface ServerClient extends grpc.Client {
+  AclRead(argument: _drover_server_AclRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_AclResponse__Output>): grpc.ClientUnaryCall;
+  AclRead(argument: _drover_server_AclRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_AclResponse__Output>): grpc.ClientUnaryCall;
+  AclRead(argument: _drover_server_AclRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_AclResponse__Output>): grpc.ClientUnaryCall;
+  AclRead(argument: _drover_server_AclRequest, callback: grpc.requestCallback<_drover_server_AclResponse__Output>): grpc.ClientUnaryCall;
+  aclRead(argument: _drover_server_AclRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_AclResponse__Output>): grpc.ClientUnaryCall;
+  aclRead(argument: _drover_server_AclRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_AclResponse__Output>): grpc.ClientUnaryCall;
+  aclRead(argument: _drover_server_AclRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_AclResponse__Output>): grpc.ClientUnaryCall;
+  aclRead(argument: _drover_server_AclRequest, callback: grpc.requestCallback<_drover_server_AclResponse__Output>): grpc.ClientUnaryCall;
+  
+  AclWrite(argument: _drover_server_AclRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_AclResponse__Output>): grpc.ClientUnaryCall;
+  AclWrite(argument: _drover_server_AclRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_AclResponse__Output>): grpc.ClientUnaryCall;
+  AclWrite(argument: _drover_server_AclRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_AclResponse__Output>): grpc.ClientUnaryCall;
+  AclWrite(argument: _drover_server_AclRequest, callback: grpc.requestCallback<_drover_server_AclResponse__Output>): grpc.ClientUnaryCall;
+  aclWrite(argument: _drover_server_AclRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_AclResponse__Output>): grpc.ClientUnaryCall;
+  aclWrite(argument: _drover_server_AclRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_AclResponse__Output>): grpc.ClientUnaryCall;
+  aclWrite(argument: _drover_server_AclRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_AclResponse__Output>): grpc.ClientUnaryCall;
+  aclWrite(argument: _drover_server_AclRequest, callback: grpc.requestCallback<_drover_server_AclResponse__Output>): grpc.ClientUnaryCall;
+  
   AllocClientUpdate(argument: _drover_server_AllocClientUpdateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
   AllocClientUpdate(argument: _drover_server_AllocClientUpdateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
   AllocClientUpdate(argument: _drover_server_AllocClientUpdateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_server_WriteResponse__Output>): grpc.ClientUnaryCall;
@@ -493,6 +513,10 @@ export interface ServerClient extends grpc.Client {
 }
 
 export interface ServerHandlers extends grpc.UntypedServiceImplementation {
+  AclRead: grpc.handleUnaryCall<_drover_server_AclRequest__Output, _drover_server_AclResponse>;
+  
+  AclWrite: grpc.handleUnaryCall<_drover_server_AclRequest__Output, _drover_server_AclResponse>;
+  
   AllocClientUpdate: grpc.handleUnaryCall<_drover_server_AllocClientUpdateRequest__Output, _drover_server_WriteResponse>;
   
   AllocGet: grpc.handleUnaryCall<_drover_server_GetRequest__Output, _drover_server_GetResponse>;
@@ -594,6 +618,8 @@ export interface ServerHandlers extends grpc.UntypedServiceImplementation {
 }
 
 export interface ServerDefinition extends grpc.ServiceDefinition {
+  AclRead: MethodDefinition<_drover_server_AclRequest, _drover_server_AclResponse, _drover_server_AclRequest__Output, _drover_server_AclResponse__Output>
+  AclWrite: MethodDefinition<_drover_server_AclRequest, _drover_server_AclResponse, _drover_server_AclRequest__Output, _drover_server_AclResponse__Output>
   AllocClientUpdate: MethodDefinition<_drover_server_AllocClientUpdateRequest, _drover_server_WriteResponse, _drover_server_AllocClientUpdateRequest__Output, _drover_server_WriteResponse__Output>
   AllocGet: MethodDefinition<_drover_server_GetRequest, _drover_server_GetResponse, _drover_server_GetRequest__Output, _drover_server_GetResponse__Output>
   AllocList: MethodDefinition<_drover_server_ListRequest, _drover_server_ListResponse, _drover_server_ListRequest__Output, _drover_server_ListResponse__Output>

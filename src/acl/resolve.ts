@@ -1,0 +1,60 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { PermissionDeniedError } from "../common/errors.js";
+import type { AclPolicy, AclRules, AclToken } from "../fsm/index.js";
+import { Acl } from "./acl.js";
+
+/** The policy that applies to requests without a token (Nomad's anonymous token's policy). */
+export const ANONYMOUS_POLICY = "anonymous";
+
+/** What resolution reads of the replicated state (a StateReader fits). */
+export interface AclStateView {
+  aclTokenBySecretHash(secretHash: string): AclToken | undefined;
+  aclPolicy(name: string): AclPolicy | undefined;
+}
+
+/** The stored form of a secret: hex SHA-256. */
+export function hashSecret(secret: string): string {
+  return createHash("sha256").update(secret, "utf8").digest("hex");
+}
+
+/**
+ * The token whose secret is `secret`, if any. The lookup goes through the hash (a secret is never
+ * compared as text), and the stored hash is compared with timingSafeEqual, so that the time an
+ * answer takes says nothing about how much of a guess was right.
+ */
+export function tokenBySecret(state: AclStateView, secret: string): AclToken | undefined {
+  const hash = hashSecret(secret);
+  const token = state.aclTokenBySecretHash(hash);
+  if (token === undefined) return undefined;
+  const a = Buffer.from(hash, "hex");
+  const b = Buffer.from(token.SecretHash, "hex");
+  return a.length === b.length && timingSafeEqual(a, b) ? token : undefined;
+}
+
+/** The rules of the token's policies that exist (a deleted policy grants nothing). */
+function rulesOf(state: AclStateView, names: readonly string[]): AclRules[] {
+  const out: AclRules[] = [];
+  for (const name of names) {
+    const policy = state.aclPolicy(name);
+    if (policy !== undefined) out.push(policy.Parsed);
+  }
+  return out;
+}
+
+/**
+ * Resolves a request's token to what it may do. No token (undefined or empty): the `anonymous`
+ * policy when it exists, else nothing. An unknown or expired token is refused outright (403), as
+ * Nomad does, rather than treated as anonymous: a typo must not silently downgrade a request.
+ */
+export function resolveToken(state: AclStateView, secret: string | undefined, nowNs: number): Acl {
+  if (secret === undefined || secret === "") {
+    return Acl.fromRules(rulesOf(state, [ANONYMOUS_POLICY]), "anonymous");
+  }
+  const token = tokenBySecret(state, secret);
+  if (token === undefined) throw new PermissionDeniedError("Permission denied: ACL token not found");
+  if (token.ExpirationTime > 0 && token.ExpirationTime <= nowNs) {
+    throw new PermissionDeniedError("Permission denied: ACL token expired");
+  }
+  if (token.Type === "management") return Acl.management(token.AccessorID);
+  return Acl.fromRules(rulesOf(state, token.Policies), token.AccessorID);
+}
