@@ -5,6 +5,7 @@ import * as grpc from "@grpc/grpc-js";
 import { NotFoundError } from "../common/errors.js";
 import type { Logger } from "../common/log.js";
 import type { AgentMetrics } from "../common/metrics.js";
+import { rpcServerCredentials } from "../common/tls.js";
 import type { Allocation, AllocClientStatus, Job, Node } from "../fsm/index.js";
 import type { ServerApi } from "../rpc/server-api.js";
 import { AllocSync } from "./alloc-sync.js";
@@ -94,7 +95,8 @@ export class ClientAgent {
     const port = await new Promise<number>((resolve, reject) =>
       grpcServer.bindAsync(
         `${config.bind}:${config.rpcPort}`,
-        grpc.ServerCredentials.createInsecure(),
+        // Only servers fetch logs from a client (forwarded log requests).
+        rpcServerCredentials(() => true),
         (e, p) => (e === null ? resolve(p) : reject(e)),
       ),
     );

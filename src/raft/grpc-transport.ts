@@ -4,6 +4,7 @@ import { GrpcServerMetrics } from "../common/grpc-metrics.js";
 import type { Logger } from "../common/log.js";
 import type { AgentMetrics } from "../common/metrics.js";
 import { loadProto } from "../common/proto.js";
+import { rpcChannelCredentials } from "../common/tls.js";
 import type { MessageBatch__Output } from "../gen/proto/drover/raft/MessageBatch.js";
 import type { PackedMessages, PackedMessages__Output } from "../gen/proto/drover/raft/PackedMessages.js";
 import type { RaftTransportClient } from "../gen/proto/drover/raft/RaftTransport.js";
@@ -333,7 +334,7 @@ class Peer {
     const Client = raftProto().drover.raft.RaftTransport;
     this.client = new Client(
       address,
-      grpc.credentials.createInsecure(),
+      rpcChannelCredentials("server"),
       raftChannelOptions(options.maxMessageBytes),
     );
   }

@@ -1,6 +1,7 @@
-import { type ClientReadableStream, credentials, Metadata, status } from "@grpc/grpc-js";
+import { type ClientReadableStream, Metadata, status } from "@grpc/grpc-js";
 import { loadProto } from "../common/proto.js";
 import { currentRequestId, REQUEST_ID_KEY } from "../common/request-context.js";
+import { rpcChannelCredentials } from "../common/tls.js";
 import type { ProtoGrpcType } from "../gen/proto/client.js";
 import type { ClientFsClient as GrpcClientFsClient } from "../gen/proto/drover/client/ClientFs.js";
 import type { LogFrame__Output } from "../gen/proto/drover/client/LogFrame.js";
@@ -46,7 +47,8 @@ export class ClientFsClient {
 
   constructor(readonly address: string) {
     const Ctor = clientProto().drover.client.ClientFs;
-    this.client = new Ctor(address, credentials.createInsecure(), {
+    // The peer is a client agent (or a dev agent's server identity): either agent role.
+    this.client = new Ctor(address, rpcChannelCredentials("agent"), {
       // A follow can be silent for hours: keepalive pings find a vanished client agent.
       "grpc.keepalive_time_ms": 10_000,
       "grpc.keepalive_timeout_ms": 10_000,

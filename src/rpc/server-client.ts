@@ -1,6 +1,7 @@
-import { type CallOptions, type ClientReadableStream, credentials, Metadata } from "@grpc/grpc-js";
+import { type CallOptions, type ClientReadableStream, Metadata } from "@grpc/grpc-js";
 import { loadProto } from "../common/proto.js";
 import { currentRequestId, REQUEST_ID_KEY } from "../common/request-context.js";
+import { rpcChannelCredentials } from "../common/tls.js";
 import type {
   Allocation,
   Deployment,
@@ -167,7 +168,7 @@ export class ServerRpcClient implements ServerApi {
     options: ServerRpcClientOptions = {},
   ) {
     const Ctor = serverProto().drover.server.Server;
-    this.client = new Ctor(address, credentials.createInsecure(), {
+    this.client = new Ctor(address, rpcChannelCredentials("server"), {
       "grpc.max_receive_message_length": 256 * 1024 * 1024,
       "grpc.max_send_message_length": 256 * 1024 * 1024,
       "grpc.keepalive_time_ms": 10_000,
