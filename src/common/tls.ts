@@ -106,9 +106,15 @@ class MaterialProvider implements grpc.experimental.CertificateProvider {
       listener({ certificate: material.cert, privateKey: material.key });
   }
 
+  // The first update of a new listener is delivered on a microtask, never synchronously: a
+  // grpc-js server registers its SecureContext watcher only after it subscribed to the
+  // provider, and an update that arrives before that is lost (every handshake is then refused).
+
   addCaCertificateListener(listener: grpc.experimental.CaCertificateUpdateListener): void {
     this.caListeners.add(listener);
-    listener({ caCertificate: this.material.ca });
+    queueMicrotask(() => {
+      if (this.caListeners.has(listener)) listener({ caCertificate: this.material.ca });
+    });
   }
 
   removeCaCertificateListener(listener: grpc.experimental.CaCertificateUpdateListener): void {
@@ -117,7 +123,10 @@ class MaterialProvider implements grpc.experimental.CertificateProvider {
 
   addIdentityCertificateListener(listener: grpc.experimental.IdentityCertificateUpdateListener): void {
     this.identityListeners.add(listener);
-    listener({ certificate: this.material.cert, privateKey: this.material.key });
+    queueMicrotask(() => {
+      if (this.identityListeners.has(listener))
+        listener({ certificate: this.material.cert, privateKey: this.material.key });
+    });
   }
 
   removeIdentityCertificateListener(listener: grpc.experimental.IdentityCertificateUpdateListener): void {
@@ -133,6 +142,9 @@ export type ExpectedPeer = "server" | "agent";
  * Called with the method path (`/drover.raft.RaftTransport/Send`) and the call's metadata.
  */
 export type ServerOnlyPolicy = (path: string, metadata: grpc.Metadata) => boolean;
+
+/** Told of each call refused for want of a server certificate (the agent logs it). */
+export type DeniedCallListener = (denied: { path: string; peer: string; names: string[] }) => void;
 
 /**
  * The TLS identity of one agent process: its material (reloaded on SIGHUP), the gRPC credentials
@@ -219,7 +231,7 @@ export class AgentTls {
    * call, not the handshake, because clients and servers share one listener: only the method
    * tells whether a server is needed.
    */
-  serverCredentials(serverOnly: ServerOnlyPolicy): grpc.ServerCredentials {
+  serverCredentials(serverOnly: ServerOnlyPolicy, onDenied?: DeniedCallListener): grpc.ServerCredentials {
     const credentials = grpc.experimental.createCertificateProviderServerCredentials(
       this.provider,
       this.provider,
@@ -227,11 +239,14 @@ export class AgentTls {
     );
     if (!this.config.verifyServerHostname) return credentials;
     return grpc.experimental.createServerCredentialsWithInterceptors(credentials, [
-      this.serverRoleInterceptor(serverOnly),
+      this.serverRoleInterceptor(serverOnly, onDenied),
     ]);
   }
 
-  private serverRoleInterceptor(serverOnly: ServerOnlyPolicy): grpc.ServerInterceptor {
+  private serverRoleInterceptor(
+    serverOnly: ServerOnlyPolicy,
+    onDenied?: DeniedCallListener,
+  ): grpc.ServerInterceptor {
     const role = tlsRoleName("server", this.region);
     return (method, call) => {
       const listener = new grpc.ServerListenerBuilder()
@@ -239,6 +254,7 @@ export class AgentTls {
           if (!serverOnly(method.path, metadata)) return next(metadata);
           const cert = call.getAuthContext()?.sslPeerCertificate;
           if (this.isServerCertificate(cert)) return next(metadata);
+          onDenied?.({ path: method.path, peer: call.getPeer(), names: certificateDnsNames(cert) });
           call.sendStatus({
             code: grpc.status.PERMISSION_DENIED,
             details: `${method.path} is for servers only: the peer certificate does not name ${role}`,
@@ -273,9 +289,23 @@ export function rpcChannelCredentials(expected: ExpectedPeer = "server"): grpc.C
   return rpcTls === undefined ? grpc.credentials.createInsecure() : rpcTls.channelCredentials(expected);
 }
 
+/**
+ * Channel options to go with rpcChannelCredentials(): with TLS, the name sent as SNI is the peer's
+ * role name, not the dialled IP address (RFC 6066 forbids IP addresses there, and Node warns).
+ * The certificate check itself is the credentials' (role names, not the address).
+ */
+export function rpcChannelOptions(expected: ExpectedPeer = "server"): grpc.ChannelOptions {
+  if (rpcTls === undefined) return {};
+  const role = expected === "server" ? "server" : "client";
+  return { "grpc.ssl_target_name_override": tlsRoleName(role, rpcTls.region) };
+}
+
 /** Credentials for a gRPC listener; `serverOnly` names the methods only servers may call. */
-export function rpcServerCredentials(serverOnly: ServerOnlyPolicy): grpc.ServerCredentials {
+export function rpcServerCredentials(
+  serverOnly: ServerOnlyPolicy,
+  onDenied?: DeniedCallListener,
+): grpc.ServerCredentials {
   return rpcTls === undefined
     ? grpc.ServerCredentials.createInsecure()
-    : rpcTls.serverCredentials(serverOnly);
+    : rpcTls.serverCredentials(serverOnly, onDenied);
 }

@@ -4,7 +4,7 @@ import { GrpcServerMetrics } from "../common/grpc-metrics.js";
 import type { Logger } from "../common/log.js";
 import type { AgentMetrics } from "../common/metrics.js";
 import { loadProto } from "../common/proto.js";
-import { rpcChannelCredentials } from "../common/tls.js";
+import { rpcChannelCredentials, rpcChannelOptions } from "../common/tls.js";
 import type { MessageBatch__Output } from "../gen/proto/drover/raft/MessageBatch.js";
 import type { PackedMessages, PackedMessages__Output } from "../gen/proto/drover/raft/PackedMessages.js";
 import type { RaftTransportClient } from "../gen/proto/drover/raft/RaftTransport.js";
@@ -89,6 +89,7 @@ export function raftChannelOptions(maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES):
     "grpc.max_reconnect_backoff_ms": 1000,
     "grpc.keepalive_time_ms": 10_000,
     "grpc.keepalive_timeout_ms": 5_000,
+    ...rpcChannelOptions("server"),
   };
 }
 

@@ -1,7 +1,7 @@
 import { type ClientReadableStream, Metadata, status } from "@grpc/grpc-js";
 import { loadProto } from "../common/proto.js";
 import { currentRequestId, REQUEST_ID_KEY } from "../common/request-context.js";
-import { rpcChannelCredentials } from "../common/tls.js";
+import { rpcChannelCredentials, rpcChannelOptions } from "../common/tls.js";
 import type { ProtoGrpcType } from "../gen/proto/client.js";
 import type { ClientFsClient as GrpcClientFsClient } from "../gen/proto/drover/client/ClientFs.js";
 import type { LogFrame__Output } from "../gen/proto/drover/client/LogFrame.js";
@@ -55,6 +55,7 @@ export class ClientFsClient {
       "grpc.keepalive_permit_without_calls": 0,
       "grpc.initial_reconnect_backoff_ms": 100,
       "grpc.max_reconnect_backoff_ms": 1000,
+      ...rpcChannelOptions("agent"),
     });
   }
 

@@ -1,7 +1,7 @@
 import { type CallOptions, type ClientReadableStream, Metadata } from "@grpc/grpc-js";
 import { loadProto } from "../common/proto.js";
 import { currentRequestId, REQUEST_ID_KEY } from "../common/request-context.js";
-import { rpcChannelCredentials } from "../common/tls.js";
+import { rpcChannelCredentials, rpcChannelOptions } from "../common/tls.js";
 import type {
   Allocation,
   Deployment,
@@ -176,6 +176,7 @@ export class ServerRpcClient implements ServerApi {
       // server or a new leader on a LAN.
       "grpc.initial_reconnect_backoff_ms": 100,
       "grpc.max_reconnect_backoff_ms": 1000,
+      ...rpcChannelOptions("server"),
     });
     this.defaultDeadlineMs = options.defaultDeadlineMs ?? 30_000;
     this.forwarded = options.forwarded ?? false;

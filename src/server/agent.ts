@@ -154,7 +154,9 @@ export class ServerAgent {
     const port = await new Promise<number>((resolve, reject) => {
       grpcServer.bindAsync(
         `${config.bind}:${config.rpcPort}`,
-        rpcServerCredentials(serverOnlyCall),
+        rpcServerCredentials(serverOnlyCall, (denied) =>
+          logger.warn(denied, "refused a call for servers only from a peer without a server certificate"),
+        ),
         (error, bound) => (error === null ? resolve(bound) : reject(error)),
       );
     });
