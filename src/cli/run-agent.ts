@@ -39,6 +39,9 @@ export async function runAgent(config: AgentConfig): Promise<void> {
   const tls = config.tls.http || config.tls.rpc ? new AgentTls(config.tls, config.region) : undefined;
   if (config.tls.rpc) useRpcTls(tls);
   const stops: Array<() => Promise<void>> = [];
+  // From the start: SIGHUP's default action would kill an agent still waiting for its peers.
+  const stopReloads = reloadOnSighup(tls, logger);
+  stops.push(async () => stopReloads());
   const stopAll = async (): Promise<void> => {
     for (const stop of stops.reverse()) await stop();
     if (tempDir !== undefined) await rm(tempDir, { recursive: true, force: true });
@@ -110,8 +113,6 @@ export async function runAgent(config: AgentConfig): Promise<void> {
       throw new NotFoundError(`allocation ${allocId} not found on this client`);
     });
     await http.serve();
-    const stopReloads = reloadOnSighup(tls, logger);
-    stops.push(async () => stopReloads());
     logger.info(
       {
         http: `${config.tls.http ? "https" : "http"}://${httpAddress}`,

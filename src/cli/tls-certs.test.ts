@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { AgentTls, certificateDnsNames, TLS_DISABLED } from "../common/tls.js";
-import { certFileNames, createCa, createCert } from "./tls-certs.js";
+import { createCa, createCert } from "./tls-certs.js";
+import { certFileNames } from "./tls-files.js";
 
 const dir = mkdtempSync(join(tmpdir(), "drover-tls-certs-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -119,11 +119,3 @@ export function createCert(ca: PemPair, options: CertOptions): PemPair {
   cert.sign(caKey, forge.md.sha256.create());
   return { cert: forge.pki.certificateToPem(cert), key: forge.pki.privateKeyToPem(keys.privateKey) };
 }
-
-/** The file names `drover tls` writes, as Nomad's (`global-server-nomad.pem`). */
-export const CA_FILE = "drover-agent-ca.pem";
-export const CA_KEY_FILE = "drover-agent-ca-key.pem";
-
-export function certFileNames(role: TlsRole, region: string): { cert: string; key: string } {
-  return { cert: `${region}-${role}-drover.pem`, key: `${region}-${role}-drover-key.pem` };
-}

@@ -2,7 +2,8 @@ import { readFile, writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { TlsRole } from "../../common/tls.js";
 import { CliError } from "../output.js";
-import { CA_FILE, CA_KEY_FILE, certFileNames, createCa, createCert } from "../tls-certs.js";
+// node-forge (tls-certs.ts) is loaded only when a certificate is made, not by every command.
+import { CA_FILE, CA_KEY_FILE, certFileNames } from "../tls-files.js";
 import { action, collect, intFlag, write } from "./common.js";
 
 /**
@@ -38,6 +39,7 @@ export function addTlsCommands(program: Command): void {
     .action(
       action(async (flags: { days?: string; commonName?: string }) => {
         const days = intFlag(flags.days, "-days");
+        const { createCa } = await import("../tls-certs.js");
         const pair = createCa({
           ...(days === undefined ? {} : { days }),
           ...(flags.commonName === undefined ? {} : { commonName: flags.commonName }),
@@ -88,6 +90,7 @@ export function addTlsCommands(program: Command): void {
           if (roles.length !== 1) throw new CliError("Error: give exactly one of -server, -client or -cli");
           const role = roles[0] as TlsRole;
           const days = intFlag(flags.days, "-days");
+          const { createCert } = await import("../tls-certs.js");
           const pair = createCert(
             { cert: await readPem(flags.ca, "CA certificate"), key: await readPem(flags.key, "CA key") },
             {
