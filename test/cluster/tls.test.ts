@@ -1,5 +1,6 @@
-import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { X509Certificate } from "node:crypto";
+import { readFileSync, statSync } from "node:fs";
 import { mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -421,4 +422,34 @@ describe("mutual TLS: 3 servers, HTTPS API, role names, rotation", () => {
     // Every server is still alive (SIGHUP did not stop any).
     for (const s of cluster.servers) expect(s.proc?.exitCode).toBeNull();
   }, 120_000);
+});
+
+describe("drover tls ca create / cert create", () => {
+  it("writes Nomad-named files in the working directory and never overwrites them", async () => {
+    const cwd = await mkdtemp(join(tmpdir(), "drover-tls-cli-"));
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [DROVER_BIN, "tls", ...args], { cwd, encoding: "utf8" });
+    try {
+      expect(run("ca", "create").status).toBe(0);
+      const server = run("cert", "create", "-server", "-region", "eu", "-additional-dnsname", "s1.example");
+      expect(server.stderr).toBe("");
+      expect(server.stdout).toContain("eu-server-drover.pem");
+      const cert = new X509Certificate(readFileSync(join(cwd, "eu-server-drover.pem")));
+      expect(cert.subjectAltName).toBe(
+        "DNS:server.eu.drover, DNS:localhost, DNS:s1.example, IP Address:127.0.0.1",
+      );
+      expect(cert.verify(new X509Certificate(readFileSync(join(cwd, "drover-agent-ca.pem"))).publicKey)).toBe(
+        true,
+      );
+      expect(statSync(join(cwd, "eu-server-drover-key.pem")).mode & 0o777).toBe(0o600);
+      const again = run("cert", "create", "-server", "-region", "eu");
+      expect(again.status).toBe(1);
+      expect(again.stderr).toMatch(/eu-server-drover.pem already exists/);
+      const none = run("cert", "create");
+      expect(none.status).toBe(1);
+      expect(none.stderr).toMatch(/exactly one of -server, -client or -cli/);
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
 });
