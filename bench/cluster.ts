@@ -6,10 +6,18 @@
  * (Nomad's C2M shape: cpu 50, memory 30) and measures placements/s end to end: from the first
  * submission until every allocation is running in the leader's state. Also reports plan
  * rejections, leader changes (must be 0) and the worst event-loop lag seen on any server.
+ * Unless `--tls 0`, the same scenario runs again on a fresh cluster with mutual TLS on every gRPC
+ * connection (the simulated clients present client certificates) and HTTPS with client
+ * certificates: `tls_writes_ratio` is its placements/s ÷ the plaintext run's.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { LocalCluster, type ServerProcess } from "../src/cli/local-cluster.js";
+import { createCa, createCert } from "../src/cli/tls-certs.js";
 import { NodeSimulator } from "../src/client/node-sim/node-simulator.js";
 import { createLogger } from "../src/common/log.js";
+import { AgentTls, TLS_DISABLED, useRpcTls } from "../src/common/tls.js";
 import type { BenchResult } from "./harness.js";
 
 interface Args {
@@ -20,10 +28,21 @@ interface Args {
   mem: number;
   schedulers: number;
   timeoutS: number;
+  /** 1: also run the scenario with mutual TLS and report the ratio. */
+  tls: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { nodes: 5000, jobs: 100, count: 1000, cpu: 50, mem: 30, schedulers: 2, timeoutS: 900 };
+  const args: Args = {
+    nodes: 5000,
+    jobs: 100,
+    count: 1000,
+    cpu: 50,
+    mem: 30,
+    schedulers: 2,
+    timeoutS: 900,
+    tls: 1,
+  };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i]?.replace(/^--?/, "") as keyof Args;
     const value = Number(argv[i + 1]);
@@ -51,8 +70,8 @@ function parseMetrics(text: string): Map<string, number> {
   return out;
 }
 
-async function scrape(server: ServerProcess): Promise<Map<string, number>> {
-  const res = await fetch(`${server.httpUrl}/v1/metrics?format=prometheus`, {
+async function scrape(cluster: LocalCluster, server: ServerProcess): Promise<Map<string, number>> {
+  const res = await cluster.fetch(`${server.httpUrl}/v1/metrics?format=prometheus`, {
     signal: AbortSignal.timeout(10_000),
   });
   return parseMetrics(await res.text());
@@ -63,7 +82,7 @@ async function scrapeAll(cluster: LocalCluster): Promise<Map<string, Map<string,
   await Promise.all(
     cluster.running().map(async (s) => {
       try {
-        out.set(s.name, await scrape(s));
+        out.set(s.name, await scrape(cluster, s));
       } catch {
         // A server busy past the scrape timeout: skip this sample.
       }
@@ -89,16 +108,100 @@ function job(id: string, a: Args): unknown {
   };
 }
 
+/** Certificate files for the TLS run, from `drover tls`'s code. */
+interface ClusterTls {
+  ca: string;
+  server: { cert: string; key: string };
+  client: { cert: string; key: string };
+  cli: { cert: string; key: string };
+}
+
+function clusterTls(dir: string): ClusterTls {
+  const ca = createCa();
+  const write = (name: string, text: string): string => {
+    const file = join(dir, name);
+    writeFileSync(file, text, { mode: 0o600 });
+    return file;
+  };
+  const pair = (role: "server" | "client" | "cli") => {
+    const p = createCert(ca, { role });
+    return { cert: write(`${role}.pem`, p.cert), key: write(`${role}-key.pem`, p.key) };
+  };
+  return { ca: write("ca.pem", ca.cert), server: pair("server"), client: pair("client"), cli: pair("cli") };
+}
+
 export async function run(argv: string[]): Promise<BenchResult> {
   const a = parseArgs(argv);
+  const plain = await scenario(a, undefined);
+  if (a.tls === 0) return plain;
+  const dir = mkdtempSync(join(tmpdir(), "drover-bench-tls-"));
+  try {
+    const tls = await scenario(a, clusterTls(dir));
+    const metrics: Record<string, number> = { ...plain.metrics };
+    for (const [key, value] of Object.entries(tls.metrics)) metrics[`tls_${key}`] = value;
+    const p = plain.metrics["placements_per_s"];
+    const t = tls.metrics["placements_per_s"];
+    if (p !== undefined && t !== undefined && p > 0) metrics["tls_writes_ratio"] = t / p;
+    return {
+      metrics,
+      notes: [
+        ...plain.notes,
+        "TLS run: mutual TLS on all gRPC (verify_server_hostname), HTTPS with client certificates",
+        ...tls.notes.map((n) => `TLS run: ${n}`),
+        "tls_writes_ratio: placements/s with TLS ÷ without, both runs in this invocation",
+      ],
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function scenario(
+  a: Args,
+  tls: ClusterTls | undefined,
+): Promise<{ metrics: Record<string, number>; notes: string[] }> {
   const logger = createLogger("bench-cluster", { level: "warn" });
+  const tlsArgs =
+    tls === undefined
+      ? []
+      : [
+          "--tls-rpc",
+          "--tls-http",
+          "--tls-verify-server-hostname",
+          "--tls-verify-https-client",
+          "--tls-ca-file",
+          tls.ca,
+          "--tls-cert-file",
+          tls.server.cert,
+          "--tls-key-file",
+          tls.server.key,
+        ];
   const cluster = await LocalCluster.start({
     servers: 3,
-    extraArgs: ["--num-schedulers", String(a.schedulers)],
+    extraArgs: ["--num-schedulers", String(a.schedulers), ...tlsArgs],
+    ...(tls === undefined
+      ? {}
+      : { https: { caCert: tls.ca, clientCert: tls.cli.cert, clientKey: tls.cli.key } }),
     logLevel: "warn",
     // DROVER_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the servers.
     nodeArgs: (process.env["DROVER_BENCH_NODE_ARGS"] ?? "").split(" ").filter((s) => s !== ""),
   });
+  // The simulated clients are this process: its gRPC channels present the client certificate.
+  useRpcTls(
+    tls === undefined
+      ? undefined
+      : new AgentTls(
+          {
+            ...TLS_DISABLED,
+            rpc: true,
+            caFile: tls.ca,
+            certFile: tls.client.cert,
+            keyFile: tls.client.key,
+            verifyServerHostname: true,
+          },
+          "global",
+        ),
+  );
   const sim = new NodeSimulator({
     servers: cluster.rpcAddresses(),
     logger,
@@ -195,6 +298,7 @@ export async function run(argv: string[]): Promise<BenchResult> {
     };
   } finally {
     sim.close();
+    useRpcTls(undefined);
     await cluster.stop();
   }
 }

@@ -12,13 +12,18 @@
  * times, measuring the time until a write through a surviving server succeeds. Drover also reports leader changes observed while
  * nothing failed (from drover_raft_leader_changes_total on every server). `--agent-node-flags`
  * passes V8/Node flags to Drover's agent processes (deployment tuning; none by default).
+ * Unless `--skip-tls`, a third cluster, Drover with mutual TLS on gRPC and HTTPS with client
+ * certificates (certificates from `drover tls`'s code), runs the same load phases (no failovers):
+ * `tls_writes_ratio` is its writes/s at 64 outstanding ÷ plaintext Drover's in the same run.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createCa, createCert } from "../src/cli/tls-certs.js";
 import { type BenchResult, percentile } from "./harness.js";
 import { pickLoopbackPorts } from "./loopback-ports.js";
 
@@ -44,6 +49,8 @@ interface Target {
   put(agent: Agent, member: Member, n: number, timeoutMs: number): Promise<void>;
   healthy(): Promise<boolean>;
   stop(): Promise<void>;
+  /** A keep-alive agent for this system's client API (HTTPS with the CLI certificate under TLS). */
+  newAgent(maxSockets: number): Agent;
 }
 
 interface LoadResult {
@@ -65,7 +72,8 @@ function http(
   timeoutMs: number,
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolvePromise, reject) => {
-    const req = request(url, { method, agent, headers: { "content-type": "application/json" } }, (res) => {
+    const send = url.startsWith("https:") ? httpsRequest : request;
+    const req = send(url, { method, agent, headers: { "content-type": "application/json" } }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () =>
@@ -207,19 +215,72 @@ async function etcdTarget(dir: string): Promise<Target> {
       agent.destroy();
       await Promise.all(members.map(kill9));
     },
+    newAgent: (maxSockets) => new Agent({ keepAlive: true, maxSockets }),
   };
 }
 
 // ───────────────────────── Drover ─────────────────────────
 
-async function droverTarget(dir: string, nodeFlags: readonly string[]): Promise<Target> {
+/** Mutual TLS material for the TLS variant: a CA, the servers' certificate, the client's. */
+interface BenchTls {
+  ca: string;
+  serverCert: string;
+  serverKey: string;
+  cli: { cert: string; key: string };
+}
+
+function benchTls(dir: string): BenchTls {
   mkdirSync(dir, { recursive: true });
+  const ca = createCa();
+  const server = createCert(ca, { role: "server" });
+  const cli = createCert(ca, { role: "cli" });
+  const write = (name: string, text: string): string => {
+    const file = join(dir, name);
+    writeFileSync(file, text, { mode: 0o600 });
+    return file;
+  };
+  return {
+    ca: write("ca.pem", ca.cert),
+    serverCert: write("server.pem", server.cert),
+    serverKey: write("server-key.pem", server.key),
+    cli,
+  };
+}
+
+async function droverTarget(dir: string, nodeFlags: readonly string[], tls?: BenchTls): Promise<Target> {
+  mkdirSync(dir, { recursive: true });
+  const scheme = tls === undefined ? "http" : "https";
+  const tlsArgs =
+    tls === undefined
+      ? []
+      : [
+          "--tls-rpc",
+          "--tls-http",
+          "--tls-verify-server-hostname",
+          "--tls-verify-https-client",
+          "--tls-ca-file",
+          tls.ca,
+          "--tls-cert-file",
+          tls.serverCert,
+          "--tls-key-file",
+          tls.serverKey,
+        ];
+  const newAgent = (maxSockets: number): Agent =>
+    tls === undefined
+      ? new Agent({ keepAlive: true, maxSockets })
+      : new HttpsAgent({
+          keepAlive: true,
+          maxSockets,
+          ca: readFileSync(tls.ca),
+          cert: tls.cli.cert,
+          key: tls.cli.key,
+        });
   const [http, rpc] = [await pickLoopbackPorts(3), await pickLoopbackPorts(3)];
   const names = ["s1", "s2", "s3"];
   const bin = join(repoRoot, "bin", "drover.js");
   const members: Member[] = names.map((name, i) => ({
     name,
-    httpUrl: `http://127.0.0.1:${http[i]}`,
+    httpUrl: `${scheme}://127.0.0.1:${http[i]}`,
     command: process.execPath,
     args: [
       ...nodeFlags,
@@ -243,15 +304,17 @@ async function droverTarget(dir: string, nodeFlags: readonly string[]): Promise<
         .filter((_, j) => j !== i)
         .map((p) => `127.0.0.1:${p}`)
         .join(","),
+      ...tlsArgs,
     ],
     process: undefined,
   }));
-  const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+  const agent = newAgent(4);
   const leaderRpc = async (m: Member): Promise<string> =>
     JSON.parse(await ok(agent, `${m.httpUrl}/v1/status/leader`, "GET", undefined, 500)) as string;
   return {
-    name: "drover",
+    name: tls === undefined ? "drover" : "drover-tls",
     members,
+    newAgent,
     start: async () => {
       for (const m of members) startMember(m, join(dir, `${m.name}.log`));
     },
@@ -292,7 +355,7 @@ async function terminate(member: Member, graceMs: number): Promise<void> {
 }
 
 async function droverLeaderChanges(target: Target): Promise<number> {
-  const agent = new Agent({ keepAlive: false });
+  const agent = target.newAgent(1);
   let max = 0;
   for (const m of target.members) {
     const text = await ok(agent, `${m.httpUrl}/v1/metrics?format=prometheus`, "GET", undefined, 2000);
@@ -307,7 +370,7 @@ async function droverLeaderChanges(target: Target): Promise<number> {
 
 async function load(target: Target, concurrency: number, durationMs: number): Promise<LoadResult> {
   const leader = target.members[await target.leader(30_000)] as Member;
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const agent = target.newAgent(concurrency);
   const latencies: number[] = [];
   let errors = 0;
   let n = 0;
@@ -352,7 +415,7 @@ async function failovers(target: Target, rounds: number, logDir: string): Promis
     const victimIndex = await target.leader(30_000);
     const victim = target.members[victimIndex] as Member;
     const survivors = target.members.filter((m) => m !== victim);
-    const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+    const agent = target.newAgent(4);
     // Connections to the survivors are open before the kill, as a running client's would be.
     await Promise.all(survivors.map((m, i) => target.put(agent, m, 1e9 + round * 10 + i, 5000)));
     const killedAt = process.hrtime.bigint();
@@ -390,7 +453,7 @@ export async function run(args: string[]): Promise<BenchResult> {
 
   interface Side {
     readonly target: Target;
-    readonly prefix: "etcd" | "drover";
+    readonly prefix: "etcd" | "drover" | "drover_tls";
     c1?: LoadResult;
     c64?: LoadResult;
     failovers?: number[];
@@ -403,11 +466,11 @@ export async function run(args: string[]): Promise<BenchResult> {
     try {
       await what();
     } catch (error) {
-      if (side.prefix !== "drover") throw error;
+      if (side.prefix === "etcd") throw error;
       side.failed = true;
       notes.push(`Drover side failed: ${(error as Error).message}`);
       for (const name of ["s1", "s2", "s3"]) {
-        const file = join(dir, "drover", `${name}.log`);
+        const file = join(dir, side.target.name, `${name}.log`);
         const tail = existsSync(file) ? readFileSync(file, "utf8").trim().split("\n").slice(-4) : [];
         for (const line of tail) notes.push(`  ${name}: ${line.slice(0, 300)}`);
       }
@@ -436,6 +499,14 @@ export async function run(args: string[]): Promise<BenchResult> {
           prefix: "drover",
           failed: false,
         });
+        if (!args.includes("--skip-tls")) {
+          const tls = benchTls(join(dir, "tls"));
+          sides.push({
+            target: await droverTarget(join(dir, "drover-tls"), nodeFlags, tls),
+            prefix: "drover_tls",
+            failed: false,
+          });
+        }
       }
     }
     // Both clusters run at once and their load phases alternate (etcd c1, Drover c1, etcd c64,
@@ -470,7 +541,9 @@ export async function run(args: string[]): Promise<BenchResult> {
         metrics["drover_leader_changes_steady"] = (await droverLeaderChanges(drover.target)) - changesBefore;
       });
     }
+    // The TLS variant measures the steady write path only; failover is the plaintext cluster's.
     for (const side of sides) {
+      if (side.prefix === "drover_tls") continue;
       await step(side, async () => {
         side.failovers = await failovers(side.target, rounds, join(dir, side.target.name));
       });
@@ -514,6 +587,11 @@ export async function run(args: string[]): Promise<BenchResult> {
     const d = metrics["drover_writes_per_s_c64"];
     const e = metrics["etcd_writes_per_s_c64"];
     if (d !== undefined && e !== undefined) metrics["ratio_writes_c64"] = d / e;
+    const t = metrics["drover_tls_writes_per_s_c64"];
+    if (d !== undefined && t !== undefined) metrics["tls_writes_ratio"] = t / d;
+    const d1 = metrics["drover_writes_per_s_c1"];
+    const t1 = metrics["drover_tls_writes_per_s_c1"];
+    if (d1 !== undefined && t1 !== undefined) metrics["tls_writes_ratio_c1"] = t1 / d1;
     notes.push(
       "both systems: 3 servers on loopback, fsync on, 1 KiB values, HTTP keep-alive, requests sent to the leader",
       "cpu_ms/write: user+system CPU of the 3 server processes per acknowledged write (the machine is shared: compare ratios within one run)",

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import Fastify, {
   type FastifyInstance,
@@ -84,6 +85,16 @@ export interface HttpApiOptions {
   maxRawBodyBytes?: number;
   /** With ACLs on: the check every request passes before its handler runs. */
   guard?: RequestGuard;
+  /** Serve HTTPS with this certificate (tls.http); see setSecureContext() for reloads. */
+  https?: HttpsOptions;
+}
+
+export interface HttpsOptions {
+  ca: Buffer;
+  cert: Buffer;
+  key: Buffer;
+  /** Require a client certificate signed by `ca` (tls.verify_https_client). */
+  requireClientCert: boolean;
 }
 
 const DEFAULT_MAX_BODY_BYTES = MAX_HTTP_BODY_BYTES;
@@ -177,7 +188,23 @@ export class HttpApiServer {
   constructor(private readonly options: HttpApiOptions) {
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.maxRawBodyBytes = options.maxRawBodyBytes ?? DEFAULT_MAX_RAW_BODY_BYTES;
-    this.server = createServer((req, res) => this.dispatch(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse): void => this.dispatch(req, res);
+    const https = options.https;
+    // An HTTPS server is an http.Server as far as Fastify and this class use it (request events,
+    // listen, close); only the handshake differs.
+    this.server =
+      https === undefined
+        ? createServer(handler)
+        : (createHttpsServer(
+            {
+              ca: https.ca,
+              cert: https.cert,
+              key: https.key,
+              requestCert: https.requireClientCert,
+              rejectUnauthorized: https.requireClientCert,
+            },
+            handler,
+          ) as unknown as Server);
     this.server.keepAliveTimeout = 65_000;
   }
 
@@ -186,6 +213,15 @@ export class HttpApiServer {
     const port = await this.bind();
     await this.serve();
     return port;
+  }
+
+  /**
+   * Replaces the HTTPS certificate (SIGHUP): new connections use it, open ones keep theirs.
+   * Throws when the server was not started with `https`.
+   */
+  setSecureContext(material: { ca: Buffer; cert: Buffer; key: Buffer }): void {
+    if (this.options.https === undefined) throw new Error("http: not an HTTPS server");
+    (this.server as unknown as HttpsServer).setSecureContext(material);
   }
 
   /** Binds the port (every request answered 503 until serve()); resolves with the bound port. */

@@ -44,6 +44,16 @@ export function addAgentCommand(program: Command): void {
       "--log-json [bool]",
       "log one JSON object per line (default: true unless stdout is a terminal); --log-json=false for readable lines",
     )
+    .option("--tls-http [bool]", "serve the HTTP API over HTTPS (tls.http)")
+    .option("--tls-rpc [bool]", "mutual TLS for all gRPC: Raft, server and client RPC (tls.rpc)")
+    .option("--tls-ca-file <file>", "PEM CA certificate that signs every agent's certificate")
+    .option("--tls-cert-file <file>", "PEM certificate of this agent")
+    .option("--tls-key-file <file>", "PEM private key of this agent")
+    .option(
+      "--tls-verify-server-hostname [bool]",
+      "require server.<region>.drover on peers acting as servers",
+    )
+    .option("--tls-verify-https-client [bool]", "the HTTPS API requires a client certificate from the CA")
     .option("--config <file>", "agent configuration file (HCL or JSON)")
     .action(async (flags: AgentFlags) => {
       const config = await resolveAgentConfig(flags);

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { NO_RESERVED, type ReservedConfig } from "../client/client-config.js";
 import { parseDurationMs } from "../common/duration.js";
 import { ValidationError } from "../common/errors.js";
+import { TLS_DISABLED, type TlsConfig } from "../common/tls.js";
 
 /**
  * The effective configuration of one `drover agent`: defaults, then `--config FILE`, then flags
@@ -51,6 +52,8 @@ export interface AgentConfig {
   logJson: boolean | undefined;
   /** `acl { enabled = true }` / `--acl-enabled`: every HTTP route and gRPC method checks a token. */
   acl: { enabled: boolean };
+  /** `tls { … }` / `--tls-*`: mutual TLS for gRPC, HTTPS for the API (docs/security.md). */
+  tls: TlsConfig;
 }
 
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
@@ -106,6 +109,7 @@ export function defaultAgentConfig(): AgentConfig {
     logLevel: undefined,
     logJson: undefined,
     acl: { enabled: false },
+    tls: { ...TLS_DISABLED },
   };
 }
 
@@ -156,6 +160,14 @@ export interface AgentFlags {
   autopilotMinQuorum?: string;
   /** `--acl-enabled` alone is true; `acl { enabled }` in the config file. */
   aclEnabled?: boolean | string;
+  /** `tls { http rpc ca_file cert_file key_file verify_server_hostname verify_https_client }`. */
+  tlsHttp?: boolean | string;
+  tlsRpc?: boolean | string;
+  tlsCaFile?: string;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  tlsVerifyServerHostname?: boolean | string;
+  tlsVerifyHttpsClient?: boolean | string;
 }
 
 function intValue(text: string, where: string, min: number, max: number): number {
@@ -279,6 +291,15 @@ export async function readConfigFile(path: string): Promise<AgentFlags> {
   set("autopilotMaxTrailingLogs", fileValue(autopilot, "max_trailing_logs", where));
   set("autopilotMinQuorum", fileValue(autopilot, "min_quorum", where));
   set("aclEnabled", fileValue(block(doc, "acl"), "enabled", `${path}: acl`));
+  const tls = block(doc, "tls");
+  const tlsWhere = `${path}: tls`;
+  set("tlsHttp", fileValue(tls, "http", tlsWhere));
+  set("tlsRpc", fileValue(tls, "rpc", tlsWhere));
+  set("tlsCaFile", fileValue(tls, "ca_file", tlsWhere));
+  set("tlsCertFile", fileValue(tls, "cert_file", tlsWhere));
+  set("tlsKeyFile", fileValue(tls, "key_file", tlsWhere));
+  set("tlsVerifyServerHostname", fileValue(tls, "verify_server_hostname", tlsWhere));
+  set("tlsVerifyHttpsClient", fileValue(tls, "verify_https_client", tlsWhere));
   const retryJoin = block(server, "server_join");
   set("join", fileValue(retryJoin, "retry_join", `${path}: server.server_join`));
   const client = block(doc, "client");
@@ -379,6 +400,7 @@ export async function resolveAgentConfig(flags: AgentFlags): Promise<AgentConfig
   c.stopTasksOnShutdown = f.stopTasksOnShutdown ?? false;
   if (f.aclEnabled !== undefined) c.acl = { enabled: booleanValue(f.aclEnabled, "acl.enabled") };
   resolveAutopilot(f, c.autopilot);
+  c.tls = resolveTls(f);
   if (f.driverEnable !== undefined)
     c.driverEnable = f.driverEnable
       .split(",")
@@ -420,6 +442,38 @@ function resolveAutopilot(f: AgentFlags, a: AgentAutopilotConfig): void {
     a.maxTrailingLogs = intValue(f.autopilotMaxTrailingLogs, "server.autopilot.max_trailing_logs", 0, 1e9);
   if (f.autopilotMinQuorum !== undefined)
     a.minQuorum = intValue(f.autopilotMinQuorum, "server.autopilot.min_quorum", 1, 9);
+}
+
+/**
+ * The `tls` block and `--tls-*` flags. TLS on (http or rpc) needs all three files; the files are
+ * read and checked when the agent starts (src/common/tls.ts), so a typo fails before any port
+ * opens. As in Nomad, both verify options default to false.
+ */
+function resolveTls(f: AgentFlags): TlsConfig {
+  const flag = (value: boolean | string | undefined, where: string): boolean =>
+    value === undefined ? false : booleanValue(value, where);
+  const tls: TlsConfig = {
+    http: flag(f.tlsHttp, "tls.http"),
+    rpc: flag(f.tlsRpc, "tls.rpc"),
+    caFile: f.tlsCaFile,
+    certFile: f.tlsCertFile,
+    keyFile: f.tlsKeyFile,
+    verifyServerHostname: flag(f.tlsVerifyServerHostname, "tls.verify_server_hostname"),
+    verifyHttpsClient: flag(f.tlsVerifyHttpsClient, "tls.verify_https_client"),
+  };
+  if (tls.http || tls.rpc) {
+    for (const [value, name] of [
+      [tls.caFile, "ca_file (--tls-ca-file)"],
+      [tls.certFile, "cert_file (--tls-cert-file)"],
+      [tls.keyFile, "key_file (--tls-key-file)"],
+    ] as const) {
+      if (value === undefined || value === "")
+        throw new ValidationError(`${name} is required when TLS is enabled`, "tls");
+    }
+  }
+  if (tls.verifyHttpsClient && !tls.http)
+    throw new ValidationError("verify_https_client needs http = true", "tls");
+  return tls;
 }
 
 function stripUndefined(flags: AgentFlags): AgentFlags {

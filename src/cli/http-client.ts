@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { Readable } from "node:stream";
 import { validateVariablePath } from "../common/names.js";
 import type {
@@ -33,7 +35,77 @@ export interface ClientOptions {
   namespace?: string | undefined;
   /** Per request, on top of a blocking query's wait (30 s by default). */
   timeoutMs?: number | undefined;
+  /** `--ca-cert` (DROVER_CACERT): the CA that signed the agent's HTTPS certificate. */
+  caCert?: string | undefined;
+  /** `--client-cert` / `--client-key` (DROVER_CLIENT_CERT / DROVER_CLIENT_KEY). */
+  clientCert?: string | undefined;
+  clientKey?: string | undefined;
   env?: NodeJS.ProcessEnv;
+}
+
+/** The TLS files of the CLI, as paths (Nomad's -ca-cert, -client-cert, -client-key). */
+interface CliTlsFiles {
+  caCert: string | undefined;
+  clientCert: string | undefined;
+  clientKey: string | undefined;
+}
+
+function readTlsFile(path: string, flag: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new Error(`cannot read ${flag} ${path}: ${(error as Error).message}`);
+  }
+}
+
+/** An https.Agent that trusts the CA and presents the client certificate, when given. */
+function httpsAgent(files: CliTlsFiles): HttpsAgent {
+  if ((files.clientCert === undefined) !== (files.clientKey === undefined))
+    throw new Error(
+      "--client-cert and --client-key go together (or DROVER_CLIENT_CERT and DROVER_CLIENT_KEY)",
+    );
+  return new HttpsAgent({
+    keepAlive: true,
+    ...(files.caCert === undefined ? {} : { ca: readTlsFile(files.caCert, "--ca-cert") }),
+    ...(files.clientCert === undefined ? {} : { cert: readTlsFile(files.clientCert, "--client-cert") }),
+    ...(files.clientKey === undefined ? {} : { key: readTlsFile(files.clientKey, "--client-key") }),
+  });
+}
+
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+/**
+ * fetch() over node:https with our own agent: Node 20's fetch takes no CA or client certificate
+ * without an undici dispatcher, which is not a dependency. Answers a standard Response, so the
+ * callers treat both schemes alike; an aborted signal rejects with its reason, as fetch does.
+ */
+function httpsFetch(url: string, init: RequestInit, agent: HttpsAgent): Promise<Response> {
+  const signal = init.signal ?? undefined;
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      url,
+      {
+        method: init.method ?? "GET",
+        headers: init.headers as Record<string, string> | undefined,
+        agent,
+        ...(signal === undefined ? {} : { signal }),
+      },
+      (res) => {
+        const headers = new Headers();
+        for (let i = 0; i + 1 < res.rawHeaders.length; i += 2)
+          headers.append(res.rawHeaders[i] as string, res.rawHeaders[i + 1] as string);
+        const status = res.statusCode ?? 500;
+        const empty = NULL_BODY_STATUSES.has(status) || init.method === "HEAD";
+        if (empty) res.resume();
+        const body = empty ? null : (Readable.toWeb(res) as unknown as ReadableStream<Uint8Array>);
+        resolve(new Response(body, { status, statusText: res.statusMessage ?? "", headers }));
+      },
+    );
+    req.on("error", (error) => reject(signal?.aborted === true ? signal.reason : error));
+    const body = init.body;
+    if (body === undefined || body === null) req.end();
+    else req.end(typeof body === "string" ? body : Buffer.from(body as Uint8Array));
+  });
 }
 
 /** The agent answered with a status other than 2xx. */
@@ -76,12 +148,18 @@ export function resolveAddress(flag: string | undefined, env: NodeJS.ProcessEnv 
 
 /** The words for a failed fetch: `connection refused`, `no answer within 30 s`, … */
 export function describeFetchFailure(error: unknown, timeoutMs: number): string {
-  const err = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  const err = error as {
+    name?: string;
+    message?: string;
+    code?: string;
+    cause?: { code?: string; message?: string };
+  };
   if (err?.name === "TimeoutError") {
     return `no answer within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}`;
   }
   if (err?.name === "AbortError") return "request aborted";
-  const code = err?.cause?.code;
+  // fetch() puts the socket's code in `cause`; node:https (https:// agents) on the error itself.
+  const code = err?.cause?.code ?? err?.code;
   switch (code) {
     case "ECONNREFUSED":
       return "connection refused";
@@ -238,10 +316,19 @@ export class DroverClient {
   private readonly timeoutMs: number;
   /** Sent as `?namespace=` with every request that does not name one itself (as Nomad's client does). */
   readonly namespace: string | undefined;
+  private readonly tlsFiles: CliTlsFiles;
+  private agent: HttpsAgent | undefined;
 
   constructor(options: ClientOptions = {}) {
     const env = options.env ?? process.env;
     this.address = resolveAddress(options.address, env);
+    const nonEmpty = (value: string | undefined): string | undefined =>
+      value === undefined || value === "" ? undefined : value;
+    this.tlsFiles = {
+      caCert: nonEmpty(options.caCert ?? env["DROVER_CACERT"]),
+      clientCert: nonEmpty(options.clientCert ?? env["DROVER_CLIENT_CERT"]),
+      clientKey: nonEmpty(options.clientKey ?? env["DROVER_CLIENT_KEY"]),
+    };
     const token = options.token ?? env["DROVER_TOKEN"];
     this.token = token === undefined || token === "" ? undefined : token;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -258,6 +345,22 @@ export class DroverClient {
     }
     const qs = params.toString();
     return `${this.address}${path}${qs === "" ? "" : `?${qs}`}`;
+  }
+
+  /**
+   * fetch() of one of this client's URLs: over node:https with the CLI's CA and client
+   * certificate for an https:// agent, the global fetch otherwise.
+   */
+  fetchUrl(url: string | URL, init: RequestInit = {}): Promise<Response> {
+    const text = String(url);
+    if (!text.startsWith("https:")) return fetch(text, init);
+    this.agent ??= httpsAgent(this.tlsFiles);
+    return httpsFetch(text, init, this.agent);
+  }
+
+  /** The X-Nomad-Token header alone, for requests made with fetchUrl(). */
+  tokenHeaders(): Record<string, string> {
+    return this.headers(undefined);
   }
 
   private headers(body: unknown): Record<string, string> {
@@ -278,7 +381,7 @@ export class DroverClient {
   ): Promise<Response> {
     const timeout = AbortSignal.timeout(timeoutMs);
     try {
-      return await fetch(this.url(path, query), {
+      return await this.fetchUrl(this.url(path, query), {
         method,
         headers: this.headers(body),
         // Bytes (a snapshot file) go as they are; anything else as JSON.
@@ -495,7 +598,7 @@ export class DroverClient {
     );
     let res: Response;
     try {
-      res = await fetch(
+      res = await this.fetchUrl(
         this.url(`/v1/client/fs/logs/${encodeURIComponent(allocId)}`, {
           task: options.task,
           type: options.type,

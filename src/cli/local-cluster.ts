@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { DroverClient } from "./http-client.js";
 
 /**
  * One `drover agent` child process of a LocalCluster (a server or a client). Its ports are 0 until
@@ -60,6 +61,11 @@ export interface LocalClusterOptions {
   firstServerHttpPort?: number;
   /** Called with every line an agent writes (stdout or stderr), after it went to its log file. */
   onOutput?: (agent: AgentProcess, line: string) => void;
+  /**
+   * The agents serve HTTPS (their `--tls-*` flags come in extraArgs): the harness's own requests
+   * go to https:// URLs, trusting `caCert` and presenting the client certificate when given.
+   */
+  https?: { caCert: string; clientCert?: string; clientKey?: string };
 }
 
 /** An agent exited before announcing its ports; `lastError` is the last line on its stderr. */
@@ -153,12 +159,31 @@ export class LocalCluster {
   readonly clients: AgentProcess[] = [];
   private readonly logs = new Map<string, WriteStream>();
   private exits = new Map<string, Promise<void>>();
+  /** For https: fetches through the CLI's client (CA and client certificate). */
+  private readonly tlsFetcher: DroverClient | undefined;
 
   private constructor(
     private readonly baseDir: string,
     private readonly ownsBaseDir: boolean,
     private readonly options: LocalClusterOptions,
-  ) {}
+  ) {
+    const https = options.https;
+    this.tlsFetcher =
+      https === undefined
+        ? undefined
+        : new DroverClient({
+            address: "https://127.0.0.1",
+            caCert: https.caCert,
+            clientCert: https.clientCert,
+            clientKey: https.clientKey,
+            env: {},
+          });
+  }
+
+  /** fetch() that speaks HTTPS to the agents when the cluster does. */
+  fetch(url: string, init: RequestInit = {}): Promise<Response> {
+    return this.tlsFetcher === undefined ? fetch(url, init) : this.tlsFetcher.fetchUrl(url, init);
+  }
 
   static async start(options: LocalClusterOptions = {}): Promise<LocalCluster> {
     const count = options.servers ?? 3;
@@ -363,7 +388,7 @@ export class LocalCluster {
         if (ports === undefined) return;
         listening = true;
         agent.httpPort = ports.http;
-        agent.httpUrl = `http://${bind}:${ports.http}`;
+        agent.httpUrl = `${this.options.https === undefined ? "http" : "https"}://${bind}:${ports.http}`;
         agent.rpcPort = ports.rpc;
         if (agent.kind === "server") agent.rpcAddress = `${bind}:${ports.rpc}`;
         resolve();
@@ -408,7 +433,7 @@ export class LocalCluster {
     path: string,
     body?: unknown,
   ): Promise<{ status: number; body: T; index: number }> {
-    const res = await fetch(`${server.httpUrl}${path}`, {
+    const res = await this.fetch(`${server.httpUrl}${path}`, {
       method,
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(30_000),

@@ -11,6 +11,7 @@ import { addNodeCommands } from "./commands/node.js";
 import { addEventCommands, addOperatorCommands } from "./commands/operator.js";
 import { addServerCommands } from "./commands/server.js";
 import { addStatusCommand } from "./commands/status.js";
+import { addTlsCommands } from "./commands/tls.js";
 import { addVarCommands } from "./commands/var.js";
 
 /** Nomad users type single-dash long flags (`-dev`, `-server`); commander wants two dashes. */
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   addOperatorCommands(program);
   addEventCommands(program);
   addAclCommands(program);
+  addTlsCommands(program);
 
   return program;
 }

@@ -16,6 +16,7 @@ import type { ClientConfig } from "../client/client-config.js";
 import { NotFoundError, ValidationError } from "../common/errors.js";
 import { createLogger, type Logger } from "../common/log.js";
 import { AgentMetrics } from "../common/metrics.js";
+import { AgentTls, useRpcTls } from "../common/tls.js";
 import { schedule } from "../scheduler/index.js";
 import { ServerAgent } from "../server/agent.js";
 import type { AgentConfig } from "./agent-config.js";
@@ -35,7 +36,13 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     tempDir = await mkdtemp(join(tmpdir(), "drover-dev-"));
     dataDir = tempDir;
   }
+  // Read before any port opens: a bad certificate is a one-line startup error.
+  const tls = config.tls.http || config.tls.rpc ? new AgentTls(config.tls, config.region) : undefined;
+  if (config.tls.rpc) useRpcTls(tls);
   const stops: Array<() => Promise<void>> = [];
+  // From the start: SIGHUP's default action would kill an agent still waiting for its peers.
+  const stopReloads = reloadOnSighup(tls, logger);
+  stops.push(async () => stopReloads());
   const stopAll = async (): Promise<void> => {
     for (const stop of stops.reverse()) await stop();
     if (tempDir !== undefined) await rm(tempDir, { recursive: true, force: true });
@@ -61,7 +68,11 @@ export async function runAgent(config: AgentConfig): Promise<void> {
             }),
           }
         : {}),
+      ...(tls !== undefined && config.tls.http
+        ? { https: { ...tls.current(), requireClientCert: config.tls.verifyHttpsClient } }
+        : {}),
     });
+    if (tls !== undefined && config.tls.http) tls.onReload((material) => http.setSecureContext(material));
     const httpPort = await http.bind();
     stops.push(() => http.close());
     const announce = (rpcAddress: string): void => announcePorts(httpPort, portOf(rpcAddress));
@@ -115,7 +126,11 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     });
     await http.serve();
     logger.info(
-      { http: `http://${httpAddress}`, rpc: server?.rpcAddress, client: client?.nodeId },
+      {
+        http: `${config.tls.http ? "https" : "http"}://${httpAddress}`,
+        rpc: server?.rpcAddress,
+        client: client?.nodeId,
+      },
       "agent ready",
     );
     await waitForSignal(logger);
@@ -208,6 +223,29 @@ function clientConfig(
     reserved: config.reserved,
     aclEnabled: config.acl.enabled,
   };
+}
+
+/**
+ * SIGHUP re-reads the TLS files (Nomad reloads its TLS configuration on SIGHUP). New handshakes,
+ * gRPC and HTTPS, use the new certificate; established connections, the Raft streams among them,
+ * keep theirs, so a rotation causes no election. A file that does not load is logged and the
+ * running certificate stays. Returns the function that removes the handler.
+ */
+function reloadOnSighup(tls: AgentTls | undefined, logger: Logger): () => void {
+  const onHup = (): void => {
+    if (tls === undefined) {
+      logger.info("SIGHUP: no TLS configured, nothing to reload");
+      return;
+    }
+    try {
+      tls.reload();
+      logger.info({ certFile: tls.config.certFile }, "SIGHUP: TLS certificates reloaded");
+    } catch (error) {
+      logger.error({ err: error }, "SIGHUP: TLS reload failed; keeping the current certificates");
+    }
+  };
+  process.on("SIGHUP", onHup);
+  return () => process.off("SIGHUP", onHup);
 }
 
 /**

@@ -6,6 +6,7 @@ import { NotFoundError, PermissionDeniedError } from "../common/errors.js";
 import { MAX_GRPC_MESSAGE_BYTES } from "../common/limits.js";
 import type { Logger } from "../common/log.js";
 import type { AgentMetrics } from "../common/metrics.js";
+import { rpcServerCredentials } from "../common/tls.js";
 import type { Allocation, AllocClientStatus, Job, Node } from "../fsm/index.js";
 import type { ServerApi } from "../rpc/server-api.js";
 import { AllocSync } from "./alloc-sync.js";
@@ -107,7 +108,8 @@ export class ClientAgent {
     const port = await new Promise<number>((resolve, reject) =>
       grpcServer.bindAsync(
         `${config.bind}:${config.rpcPort}`,
-        grpc.ServerCredentials.createInsecure(),
+        // Only servers fetch logs from a client (forwarded log requests).
+        rpcServerCredentials(() => true),
         (e, p) => (e === null ? resolve(p) : reject(e)),
       ),
     );

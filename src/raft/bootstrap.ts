@@ -1,5 +1,6 @@
-import * as grpc from "@grpc/grpc-js";
+import type * as grpc from "@grpc/grpc-js";
 import type { Logger } from "../common/log.js";
+import { rpcChannelCredentials } from "../common/tls.js";
 import type { DiscoverRequest__Output } from "../gen/proto/drover/raft/DiscoverRequest.js";
 import type {
   DiscoverResponse,
@@ -297,7 +298,7 @@ export class Discovery {
     let client = this.clients.get(address);
     if (client === undefined) {
       const Client = raftProto().drover.raft.RaftOperator;
-      client = new Client(address, grpc.credentials.createInsecure(), raftChannelOptions());
+      client = new Client(address, rpcChannelCredentials("server"), raftChannelOptions());
       this.clients.set(address, client);
     }
     return client;

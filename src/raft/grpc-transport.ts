@@ -5,6 +5,7 @@ import { MAX_GRPC_MESSAGE_BYTES } from "../common/limits.js";
 import type { Logger } from "../common/log.js";
 import type { AgentMetrics } from "../common/metrics.js";
 import { loadProto } from "../common/proto.js";
+import { rpcChannelCredentials, rpcChannelOptions } from "../common/tls.js";
 import type { MessageBatch__Output } from "../gen/proto/drover/raft/MessageBatch.js";
 import type { PackedMessages, PackedMessages__Output } from "../gen/proto/drover/raft/PackedMessages.js";
 import type { RaftTransportClient } from "../gen/proto/drover/raft/RaftTransport.js";
@@ -89,6 +90,7 @@ export function raftChannelOptions(maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES):
     "grpc.max_reconnect_backoff_ms": 1000,
     "grpc.keepalive_time_ms": 10_000,
     "grpc.keepalive_timeout_ms": 5_000,
+    ...rpcChannelOptions("server"),
   };
 }
 
@@ -334,7 +336,7 @@ class Peer {
     const Client = raftProto().drover.raft.RaftTransport;
     this.client = new Client(
       address,
-      grpc.credentials.createInsecure(),
+      rpcChannelCredentials("server"),
       raftChannelOptions(options.maxMessageBytes),
     );
   }

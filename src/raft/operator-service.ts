@@ -5,6 +5,7 @@ import { GrpcServerMetrics } from "../common/grpc-metrics.js";
 import type { Logger } from "../common/log.js";
 import type { AgentMetrics } from "../common/metrics.js";
 import { currentRequestId, REQUEST_ID_KEY, servingCall } from "../common/request-context.js";
+import { rpcChannelCredentials } from "../common/tls.js";
 import type { AddServerRequest__Output } from "../gen/proto/drover/raft/AddServerRequest.js";
 import type {
   AutopilotHealthResponse,
@@ -205,7 +206,7 @@ export class LeaderForwarder {
     let client = this.clients.get(address);
     if (client === undefined) {
       const Client = raftProto().drover.raft.RaftOperator;
-      client = new Client(address, grpc.credentials.createInsecure(), raftChannelOptions());
+      client = new Client(address, rpcChannelCredentials("server"), raftChannelOptions());
       this.clients.set(address, client);
     }
     return client;

@@ -1,7 +1,8 @@
-import { type ClientReadableStream, credentials, Metadata, status } from "@grpc/grpc-js";
+import { type ClientReadableStream, Metadata, status } from "@grpc/grpc-js";
 import { MAX_GRPC_MESSAGE_BYTES } from "../common/limits.js";
 import { loadProto } from "../common/proto.js";
 import { currentRequestId, currentToken, REQUEST_ID_KEY, TOKEN_KEY } from "../common/request-context.js";
+import { rpcChannelCredentials, rpcChannelOptions } from "../common/tls.js";
 import type { ProtoGrpcType } from "../gen/proto/client.js";
 import type { ClientFsClient as GrpcClientFsClient } from "../gen/proto/drover/client/ClientFs.js";
 import type { LogFrame__Output } from "../gen/proto/drover/client/LogFrame.js";
@@ -47,7 +48,8 @@ export class ClientFsClient {
 
   constructor(readonly address: string) {
     const Ctor = clientProto().drover.client.ClientFs;
-    this.client = new Ctor(address, credentials.createInsecure(), {
+    // The peer is a client agent (or a dev agent's server identity): either agent role.
+    this.client = new Ctor(address, rpcChannelCredentials("agent"), {
       // A follow can be silent for hours: keepalive pings find a vanished client agent.
       "grpc.max_receive_message_length": MAX_GRPC_MESSAGE_BYTES,
       "grpc.max_send_message_length": MAX_GRPC_MESSAGE_BYTES,
@@ -56,6 +58,7 @@ export class ClientFsClient {
       "grpc.keepalive_permit_without_calls": 0,
       "grpc.initial_reconnect_backoff_ms": 100,
       "grpc.max_reconnect_backoff_ms": 1000,
+      ...rpcChannelOptions("agent"),
     });
   }
 

@@ -1,7 +1,8 @@
-import { type CallOptions, type ClientReadableStream, credentials, Metadata } from "@grpc/grpc-js";
+import { type CallOptions, type ClientReadableStream, Metadata } from "@grpc/grpc-js";
 import { MAX_GRPC_MESSAGE_BYTES } from "../common/limits.js";
 import { loadProto } from "../common/proto.js";
 import { currentRequestId, currentToken, REQUEST_ID_KEY, TOKEN_KEY } from "../common/request-context.js";
+import { rpcChannelCredentials, rpcChannelOptions } from "../common/tls.js";
 import type {
   AclPolicy,
   Allocation,
@@ -173,7 +174,7 @@ export class ServerRpcClient implements ServerApi {
     options: ServerRpcClientOptions = {},
   ) {
     const Ctor = serverProto().drover.server.Server;
-    this.client = new Ctor(address, credentials.createInsecure(), {
+    this.client = new Ctor(address, rpcChannelCredentials("server"), {
       "grpc.max_receive_message_length": MAX_GRPC_MESSAGE_BYTES,
       "grpc.max_send_message_length": MAX_GRPC_MESSAGE_BYTES,
       "grpc.keepalive_time_ms": 10_000,
@@ -181,6 +182,7 @@ export class ServerRpcClient implements ServerApi {
       // server or a new leader on a LAN.
       "grpc.initial_reconnect_backoff_ms": 100,
       "grpc.max_reconnect_backoff_ms": 1000,
+      ...rpcChannelOptions("server"),
     });
     this.defaultDeadlineMs = options.defaultDeadlineMs ?? 30_000;
     this.forwarded = options.forwarded ?? false;

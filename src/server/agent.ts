@@ -5,6 +5,7 @@ import { Gauge } from "prom-client";
 import { NotFoundError, NotLeaderError, ValidationError } from "../common/errors.js";
 import type { Logger } from "../common/log.js";
 import { AgentMetrics } from "../common/metrics.js";
+import { rpcServerCredentials } from "../common/tls.js";
 import { DroverFsm } from "../fsm/drover-fsm.js";
 import { CorruptSnapshotError } from "../fsm/errors.js";
 import { decodeSnapshotFile, encodeSnapshotFileHeader } from "../fsm/snapshot-file.js";
@@ -30,6 +31,7 @@ import { AllocWatchHub } from "./rpc/alloc-watch-hub.js";
 import { ApiLeaderClient } from "./rpc/api-leader-client.js";
 import { type LeaderDuties, ServerEndpoints } from "./rpc/endpoints.js";
 import { addServerService } from "./rpc/grpc-server.js";
+import { serverOnlyCall } from "./rpc/server-only-calls.js";
 import type { ScheduleFn } from "./scheduler-runner.js";
 import { ThreadSchedulerRunner } from "./thread-scheduler-runner.js";
 import { DEFAULT_WORKER_CONFIG, Worker } from "./worker.js";
@@ -154,7 +156,9 @@ export class ServerAgent {
     const port = await new Promise<number>((resolve, reject) => {
       grpcServer.bindAsync(
         `${config.bind}:${config.rpcPort}`,
-        grpc.ServerCredentials.createInsecure(),
+        rpcServerCredentials(serverOnlyCall, (denied) =>
+          logger.warn(denied, "refused a call for servers only from a peer without a server certificate"),
+        ),
         (error, bound) => (error === null ? resolve(bound) : reject(error)),
       );
     });

@@ -8,6 +8,9 @@ export interface GlobalFlags {
   token?: string;
   namespace?: string;
   json?: boolean;
+  caCert?: string;
+  clientCert?: string;
+  clientKey?: string;
 }
 
 /** Adds `--address`, `--token` and (unless `json` is false) `--json` to a command. */
@@ -18,13 +21,23 @@ export function withGlobals(command: Command, options: { json?: boolean } = {}):
     .option(
       "--namespace <ns>",
       "namespace of the command's objects (default $DROVER_NAMESPACE, else default)",
-    );
+    )
+    .option("--ca-cert <file>", "CA certificate to verify an https:// agent (default $DROVER_CACERT)")
+    .option("--client-cert <file>", "client certificate for HTTPS (default $DROVER_CLIENT_CERT)")
+    .option("--client-key <file>", "key of the client certificate (default $DROVER_CLIENT_KEY)");
   if (options.json !== false) command.option("--json", "print JSON instead of tables");
   return command;
 }
 
 export function clientFor(flags: GlobalFlags): DroverClient {
-  return new DroverClient({ address: flags.address, token: flags.token, namespace: flags.namespace });
+  return new DroverClient({
+    address: flags.address,
+    token: flags.token,
+    namespace: flags.namespace,
+    caCert: flags.caCert,
+    clientCert: flags.clientCert,
+    clientKey: flags.clientKey,
+  });
 }
 
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];

@@ -53,7 +53,7 @@ function tokenHeaders(flags: GlobalFlags): Record<string, string> {
 export async function saveSnapshot(client: DroverClient, flags: GlobalFlags, file: string, stale: boolean) {
   let res: Response;
   try {
-    res = await fetch(client.url("/v1/operator/snapshot", stale ? { stale: "" } : {}), {
+    res = await client.fetchUrl(client.url("/v1/operator/snapshot", stale ? { stale: "" } : {}), {
       headers: tokenHeaders(flags),
     });
   } catch (error) {
@@ -314,7 +314,7 @@ export function addEventCommands(program: Command): void {
         process.once("SIGINT", () => controller.abort());
         let res: Response;
         try {
-          res = await fetch(url, {
+          res = await client.fetchUrl(url, {
             headers: tokenHeaders(flags),
             signal: controller.signal,
           });
