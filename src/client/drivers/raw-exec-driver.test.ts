@@ -199,10 +199,15 @@ describe.each(["fork-server", "direct"] as const)("RawExecDriver (%s)", (mode) =
   describe("launch intent (crash between start and the handle's write)", () => {
     it("a NEW driver adopts the task a start launched, whose handle was lost; stop then ends it", async () => {
       const first = driver();
-      const s = spec("sleep", ["300"]);
+      // The command says when it runs, and only then is it stopped: a SIGTERM that reaches the
+      // wrapper's forked child between its fork and exec is taken by the child's copy of the trap
+      // and lost, and the stop then ends in SIGKILL at the kill timeout (the designed fallback,
+      // not what this test is about).
+      const s = spec("sh", ["-c", "echo ready; exec sleep 300"]);
       const intent = JSON.parse(JSON.stringify(first.launchIntent(s))) as LaunchIntent;
       const task = await first.start(s); // its handle is "lost": only the intent was durable
       running.push(task);
+      await expect.poll(stdout, { timeout: 20_000 }).toBe("ready\n");
       const adopted = await driver().recoverIntent(intent);
       expect(adopted.kind).toBe("running");
       if (adopted.kind !== "running") return;
@@ -241,13 +246,10 @@ describe.each(["fork-server", "direct"] as const)("RawExecDriver (%s)", (mode) =
 
   describe("recover", () => {
     it("re-attaches a new driver instance to a running task, which stop then ends", async () => {
-      const task = await start("sleep", ["300"]);
-      // Stopped only once the command runs: a signal during the wrapper's own start-up would end
-      // it before it records a status, and only the task that sent it would know the cause.
-      const wrapper = task.handle.state["pid"] as number;
-      await expect
-        .poll(async () => descendantsOf([wrapper], await listProcesses()).length, { timeout: 10_000 })
-        .toBeGreaterThan(0);
+      // Stopped only once the command runs (it says so): a signal during the wrapper's own
+      // start-up, or between its fork and the command's exec, would not reach the command.
+      const task = await start("sh", ["-c", "echo ready; exec sleep 300"]);
+      await expect.poll(stdout, { timeout: 20_000 }).toBe("ready\n");
       const recovered = await driver().recover(JSON.parse(JSON.stringify(task.handle)) as TaskHandle);
       expect(recovered.kind).toBe("running");
       if (recovered.kind !== "running") return;
