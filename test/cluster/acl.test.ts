@@ -83,7 +83,17 @@ describe("ACLs on a 3-server cluster", () => {
     });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.SecretID).toMatch(/^[0-9a-f-]{36}$/);
-    return res.body.SecretID;
+    // Servers resolve tokens from their own state: wait until every one has applied the token,
+    // or a refusal below could be "token not found" from a follower (or a client agent's server)
+    // that is a few entries behind.
+    const secret = res.body.SecretID;
+    await eventually(`token ${name} to reach every server`, 30_000, async () => {
+      for (const s of cluster.servers) {
+        if ((await call(s, "GET", "/v1/acl/token/self", { token: secret })).status !== 200) return undefined;
+      }
+      return true;
+    });
+    return secret;
   }
 
   beforeAll(async () => {
