@@ -2,8 +2,9 @@
  * One seeded random simulation run: a cluster under a random schedule of message deliveries,
  * Ready handling, ticks, proposals, reads, leadership transfers, membership changes, compactions,
  * partitions (symmetric and asymmetric), message loss and duplication, crashes (sometimes between
- * ready() and the fsync) and restarts. Invariants are checked after every step; at the end the
- * faults stop and the cluster must elect a leader and commit a new entry everywhere (liveness).
+ * ready() and the fsync, or after a leader sent entries it had not yet made durable) and restarts.
+ * Invariants are checked after every step; at the end the faults stop and the cluster must elect
+ * a leader and commit a new entry everywhere (liveness).
  *
  * Same seed, same run: a failure message carries the seed and the command that replays it.
  */
@@ -58,6 +59,8 @@ function randomOptions(seed: number, rand: SeededRandom): ClusterOptions {
     electionTick: 10,
     heartbeatTick: 1 + rand.int(3),
     disableProposalForwarding: rand.next() < 0.3,
+    // Mostly as the production leader writes (send before fsync), sometimes persist-first.
+    asyncWrites: rand.next() < 0.8,
   };
 }
 
@@ -91,10 +94,15 @@ export function runSeed(seed: number, options: RunOptions): RunResult {
         if (m.type === "snap") stats.snapshotsSent++;
         cluster.deliver(m);
       }
-    } else if (r < 0.62) {
+    } else if (r < 0.56) {
       const id = pick(upIds());
       // Now and then the machine dies between ready() and the fsync: that Ready is lost entirely.
       if (id !== undefined) cluster.processReady(id, rand.next() < 0.003);
+    } else if (r < 0.62) {
+      // A leader's write that went out before its fsync becomes durable (the disk is slower
+      // than the network at random; a crash meanwhile loses the write).
+      const id = pick(upIds().filter((i) => cluster.node(i).pendingWrites.length > 0));
+      if (id !== undefined) cluster.syncWrite(id);
     } else if (r < 0.82) {
       const id = pick(upIds());
       if (id !== undefined) cluster.node(id).rawNode().tick();
