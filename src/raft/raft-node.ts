@@ -208,8 +208,6 @@ export class RaftNode {
   private inReady = false;
   private readyScheduled = false;
   private readonly applyQueue: ApplyTask[] = [];
-  /** Committed entries (in order) waiting for our own copy of them to be durable (leader only). */
-  private readonly awaitingDurable: Entry[] = [];
   private applying = false;
   private storeChain: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -599,8 +597,8 @@ export class RaftNode {
           messages: [...live.messages],
           readStates: [...live.readStates],
         };
-        await this.handleReady(rd);
-        this.core.advance(rd);
+        if (await this.handleReady(rd)) this.core.advance(rd);
+        else this.core.advanceAsync(rd);
         this.flushProposals(this.core);
       }
     } finally {
@@ -608,7 +606,9 @@ export class RaftNode {
     }
   }
 
-  private async handleReady(rd: Ready): Promise<void> {
+  /** Handles one Ready; returns whether it is durable (false: a leader's write still running,
+   *  reported through advanceDurable when it lands). */
+  private async handleReady(rd: Ready): Promise<boolean> {
     const takenAt = this.trace === undefined ? 0 : LatencyTrace.now();
     const receivedAt = this.trace?.takeFollowerReceived();
     if (rd.softState !== undefined) this.onSoftState(rd.softState);
@@ -619,19 +619,11 @@ export class RaftNode {
       const c = rd.committedEntries;
       if (c.length > 0) this.trace.mark("committed", (c[0] as Entry).index, (c[c.length - 1] as Entry).index);
     }
-    const durable = this.store.currentHardState();
-    const termOrVoteChanged =
-      rd.hardState !== undefined &&
-      (rd.hardState.term !== durable.term || rd.hardState.vote !== durable.vote);
     const first = rd.entries[0];
-    if (
-      this.soft.role === "leader" &&
-      !termOrVoteChanged &&
-      rd.snapshot === undefined &&
-      (first === undefined || first.index === this.store.lastIndex() + 1)
-    ) {
-      this.handleLeaderReady(rd, firstNew, lastNew);
-      return;
+    const core = this.requireCore();
+    if (core.mayAdvanceAsync(rd) && (first === undefined || first.index === this.store.lastIndex() + 1)) {
+      this.handleLeaderReady(core, rd, firstNew, lastNew);
+      return false;
     }
     // Held commit-only appends belong to the steady leadership that this Ready may end.
     this.dropHeldCommits();
@@ -639,8 +631,6 @@ export class RaftNode {
     // durable; term or vote changes; snapshots) is written after the pipelined appends of our
     // time as leader have landed, so that LevelDB sees the writes in order.
     await this.store.whenIdle();
-    this.releaseDurableCommits();
-    assert(this.awaitingDurable.length === 0, "committed entries still wait for a durable log");
     // Committed entries we already hold durably are applied at once, in parallel with this
     // Ready's fsync; the rest (entries that arrive and commit in the same Ready) wait for it.
     let applyNow: readonly Entry[] = [];
@@ -671,43 +661,45 @@ export class RaftNode {
     if (applyLater.length > 0) this.enqueueApply({ kind: "entries", entries: applyLater });
     for (const rs of rd.readStates) this.onReadState(Buffer.from(rs.requestCtx).toString("hex"), rs.index);
     this.updateGauges();
+    return true;
   }
 
   /**
    * A steady leader's Ready, handled without waiting for the disk (thesis §10.2.1: the leader
    * may write its log in parallel with replicating it). Its new entries go to the store's memory
    * at once and to LevelDB in the background, so the next proposals are replicated while this
-   * fsync runs. The core counts the leader's own copy as soon as it is appended, so the driver
-   * makes up for it on both sides of a commit: commit indexes sent to followers are capped at our
-   * durable log (no follower learns of a commit that counted our not-yet-durable copy), and
-   * committed entries are applied only once our copy of them is durable (else a client could see
-   * a write that a crash of this server could still help to lose).
+   * fsync runs. The core counts our own copy only once we report it durable (advanceDurable), so
+   * every commit index it sends counts durable copies only, and it hands us for applying only
+   * entries our durable log holds.
    */
-  private handleLeaderReady(rd: Ready, firstNew: LogIndex, lastNew: LogIndex): void {
+  private handleLeaderReady(core: RawNode, rd: Ready, firstNew: LogIndex, lastNew: LogIndex): void {
     this.sendAsLeader(rd.messages);
     this.trace?.mark("sent", firstNew, lastNew);
     this.notePendingIndexes(rd.entries);
     const written = this.store.append(rd.entries, rd.hardState);
-    written?.then(
-      () => {
-        this.trace?.mark("durable", firstNew, lastNew);
-        this.releaseDurableCommits();
-      },
-      (error: unknown) => this.fail(error),
-    );
+    const last = rd.entries[rd.entries.length - 1];
+    if (written !== undefined && last !== undefined) {
+      written.then(
+        () => {
+          this.trace?.mark("durable", firstNew, lastNew);
+          if (this.stopped) return;
+          core.advanceDurable(last.index, last.term);
+          this.kick();
+        },
+        (error: unknown) => this.fail(error),
+      );
+    }
     if (rd.hardState !== undefined) {
       this.term = rd.hardState.term;
       this.commit = rd.hardState.commit;
     }
-    for (const entry of rd.committedEntries) this.awaitingDurable.push(entry);
-    this.releaseDurableCommits();
+    if (rd.committedEntries.length > 0) this.enqueueApply({ kind: "entries", entries: rd.committedEntries });
     for (const rs of rd.readStates) this.onReadState(Buffer.from(rs.requestCtx).toString("hex"), rs.index);
     this.updateGauges();
   }
 
   /**
-   * A steady leader's messages, with commit indexes capped at our durable log (see
-   * handleLeaderReady). Appends without entries are held for up to COMMIT_HOLD_MS: the core sends
+   * A steady leader's messages. Appends without entries are held for up to COMMIT_HOLD_MS: the core sends
    * one to every follower each time the commit index moves, only to tell it so, and at one write
    * outstanding that doubled the messages (and acks, and wake-ups of three processes) per write.
    * The next append to that follower carries a commit index at least as new and replaces the held
@@ -725,7 +717,7 @@ export class RaftNode {
       if (m.type === "app") this.heldCommits.delete(m.to);
       out.push(m);
     }
-    this.sendCapped(out);
+    if (out.length > 0) this.options.transport.send(out);
     if (this.heldCommits.size > 0 && this.holdTimer === undefined) {
       this.holdTimer = setTimeout(() => {
         this.holdTimer = undefined;
@@ -738,31 +730,13 @@ export class RaftNode {
   private releaseHeldCommits(): void {
     const held = [...this.heldCommits.values()];
     this.heldCommits.clear();
-    if (held.length > 0 && this.soft.role === "leader" && !this.stopped) this.sendCapped(held);
+    if (held.length > 0 && this.soft.role === "leader" && !this.stopped) this.options.transport.send(held);
   }
 
   private dropHeldCommits(): void {
     this.heldCommits.clear();
     clearTimeout(this.holdTimer);
     this.holdTimer = undefined;
-  }
-
-  /** No follower learns of a commit that counted our own not-yet-durable copy. */
-  private sendCapped(messages: readonly Message[]): void {
-    if (messages.length === 0) return;
-    const durableLast = this.store.durableLastIndex();
-    this.options.transport.send(
-      messages.map((m) => (m.commit > durableLast ? { ...m, commit: durableLast } : m)),
-    );
-  }
-
-  /** Hands the committed entries our durable log now covers to the apply loop, in order. */
-  private releaseDurableCommits(): void {
-    const durableLast = this.store.durableLastIndex();
-    let n = 0;
-    while (n < this.awaitingDurable.length && (this.awaitingDurable[n] as Entry).index <= durableLast) n++;
-    if (n === 0) return;
-    this.enqueueApply({ kind: "entries", entries: this.awaitingDurable.splice(0, n) });
   }
 
   private onSoftState(soft: SoftState): void {
