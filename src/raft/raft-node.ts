@@ -12,6 +12,7 @@ import {
   DEFAULT_AUTOPILOT_CONFIG,
   type ServerObservation,
 } from "./autopilot.js";
+import { CommitHold } from "./commit-hold.js";
 import {
   BOOTSTRAP_HARD_STATE,
   bootstrapSnapshot,
@@ -38,26 +39,32 @@ import {
 import type { GrpcTransport, TransportHandler } from "./grpc-transport.js";
 import { LatencyTrace } from "./latency-trace.js";
 import { LevelDbLogStore, type Membership } from "./leveldb-log-store.js";
-import { decodeProposal, encodeProposal, type ProposalId, proposalKey } from "./proposal-id.js";
+import { decodeProposal } from "./proposal-id.js";
+import { Proposals } from "./proposals.js";
 import { RaftMetrics } from "./raft-metrics.js";
+import { ReadBarriers } from "./read-barriers.js";
 import { frameSnapshot, unframeSnapshot } from "./snapshot-frame.js";
+import { nextSnapshotCheck, type SnapshotPolicyOptions, snapshotDue } from "./snapshot-policy.js";
 import { type SnapshotRef, SnapshotStore } from "./snapshot-store.js";
 import type { StateMachine } from "./state-machine.js";
 
 /**
- * The Raft driver: owns time, disk, network and the state machine around the pure core.
+ * The Raft driver: owns time, disk, network and the state machine around the pure core, and wires
+ * the driver's parts together in the Ready loop.
  *
  * One timer ticks the core (tick = 100 ms × raftMultiplier; heartbeat 1 tick, election 10 ticks).
  * Each Ready is handled in the order of etcd's doc.go: persist (one fsynced LevelDB batch), send,
- * apply, advance. A steady leader does not wait for its disk at all (thesis §10.2.1): it sends its
- * appends at once, hands the entries to the log store's pipelined writer and takes the next Ready;
- * it caps the commit index in its messages at what it has durably written, so no server ever
- * learns a commit that counted the leader's not-yet-durable copy, and applies a committed entry
- * only once its own copy is durable. Appends queued while an fsync is in flight share the next
- * one (group commit); so do a follower's, which pile up in its core while it waits for the disk.
+ * apply, advance. A steady leader does not wait for its disk at all (thesis §10.2.1): when the
+ * core allows it (RawNode.mayAdvanceAsync) it sends its appends at once, hands the entries to the
+ * log store's pipelined writer, calls advanceAsync and takes the next Ready; when the write lands
+ * it reports it (advanceDurable), and only then does the core count the leader's own copy toward
+ * commitment. Appends queued while an fsync is in flight share the next one (group commit); so do
+ * a follower's, which pile up in its core while it waits for the disk.
  *
- * Committed entries are applied by a separate, strictly sequential apply loop, so a slow state
- * machine delays neither persistence nor replication.
+ * The parts, one concept each: proposals.ts (pending proposal futures), read-barriers.ts
+ * (ReadIndex reads), commit-hold.ts (the leader's held commit-only appends), snapshot-policy.ts
+ * (when to snapshot). Committed entries are applied by a separate, strictly sequential apply
+ * loop, so a slow state machine delays neither persistence nor replication.
  */
 
 export interface RaftNodeOptions {
@@ -113,15 +120,6 @@ export interface RaftConfiguration {
 
 export type LeaderObserver = (leader: { id: RaftId | undefined; isSelf: boolean; term: Term }) => void;
 
-interface PendingProposal {
-  readonly resolve: (result: unknown) => void;
-  readonly reject: (error: Error) => void;
-  readonly startedAt: bigint;
-  readonly deadline: number;
-  /** The log index it was appended at, once known (leader only). */
-  index: LogIndex;
-}
-
 interface Waiter<T> {
   readonly resolve: (value: T) => void;
   readonly reject: (error: Error) => void;
@@ -176,7 +174,6 @@ export class RaftNode {
   private readonly metrics: RaftMetrics | undefined;
   private readonly random: SeededRandom;
   private readonly incarnation = Date.now();
-  private seq = 0;
 
   private soft: SoftState = { lead: NONE, role: "follower" };
   private term: Term = 0;
@@ -188,22 +185,14 @@ export class RaftNode {
   /** The membership as of `applied`, with the servers' addresses. */
   private membership: Membership;
 
-  private readonly pending = new Map<string, PendingProposal>();
-  /** Proposals accepted by propose() and not yet handed to the core (see flushProposals). */
-  private proposalQueue: Array<{ key: string; data: Uint8Array }> = [];
-  /** Our own proposals by the index the leader appended them at, to detect overwritten ones. */
-  private readonly pendingByIndex = new Map<LogIndex, string>();
-  private readonly readQueue: Array<Waiter<LogIndex>> = [];
-  private readInFlight: { ctx: string; waiters: Array<Waiter<LogIndex>> } | undefined;
-  private readsAwaitingApply: Array<{ index: LogIndex; waiters: Array<Waiter<LogIndex>> }> = [];
-  private readCounter = 0;
+  private readonly proposals: Proposals;
+  private readonly reads: ReadBarriers;
   private confWaiters: ConfWaiter[] = [];
   private leaderWaiters: Array<Waiter<RaftId> & { readonly done: (lead: RaftId) => boolean }> = [];
   private readonly observers = new Set<LeaderObserver>();
 
-  /** Commit-only appends a steady leader holds back, by follower (see sendAsLeader). */
-  private readonly heldCommits = new Map<RaftId, Message>();
-  private holdTimer: NodeJS.Timeout | undefined;
+  /** A steady leader's sends, commit-only appends held briefly (commit-hold.ts). */
+  private readonly commitHold: CommitHold;
 
   private inReady = false;
   private readyScheduled = false;
@@ -226,6 +215,7 @@ export class RaftNode {
   private lastSnapshotBytes = 0;
   /** Date.now() before which the entry threshold is not checked: see snapshotIntervalMs. */
   private nextSnapshotCheckAt = 0;
+  private readonly snapshotPolicy: SnapshotPolicyOptions;
   /**
    * Log bytes still held right after our latest compaction: the trailing entries kept behind the
    * snapshot for slow followers. They are not growth; counted as such, 1,024 trailing plan
@@ -252,13 +242,27 @@ export class RaftNode {
     this.membership = store.currentMembership();
     this.trace = LatencyTrace.fromEnv(options.log);
     this.autopilot = new Autopilot(options.autopilot ?? DEFAULT_AUTOPILOT_CONFIG);
-    this.nextSnapshotCheckAt = this.snapshotCheckAfter(Date.now());
-  }
-
-  /** When the entry threshold may next be checked, from `now`. */
-  private snapshotCheckAfter(now: number): number {
-    const interval = this.options.snapshotIntervalMs ?? 120_000;
-    return interval <= 0 ? 0 : now + interval * (1 + this.random.next());
+    this.snapshotPolicy = {
+      thresholdEntries: options.snapshotThresholdEntries ?? 8192,
+      thresholdBytes: options.snapshotThresholdBytes ?? 64 << 20,
+      intervalMs: options.snapshotIntervalMs ?? 120_000,
+    };
+    this.nextSnapshotCheckAt = nextSnapshotCheck(this.snapshotPolicy, Date.now(), this.random.next());
+    this.proposals = new Proposals(options.id, this.incarnation, {
+      notLeader: () => this.notLeader(),
+      isRefusal: (error) => error instanceof ProposalDroppedError,
+      onHanded: (startedAtMs) => this.trace?.onHanded(startedAtMs),
+      onResolved: (index, seconds) => {
+        this.metrics?.commitSeconds.observe(seconds);
+        this.trace?.onResolved(index);
+      },
+    });
+    this.reads = new ReadBarriers(this.incarnation);
+    this.commitHold = new CommitHold(
+      (messages) => this.options.transport.send(messages),
+      COMMIT_HOLD_MS,
+      () => this.soft.role === "leader" && !this.stopped,
+    );
   }
 
   /**
@@ -406,39 +410,9 @@ export class RaftNode {
     this.throwIfFailed();
     this.requireCore();
     if (!this.isLeader()) return Promise.reject(this.notLeader());
-    const id: ProposalId = { node: this.options.id, incarnation: this.incarnation, seq: this.seq++ };
-    const key = proposalKey(id);
-    return new Promise<unknown>((resolve, reject) => {
-      this.proposalQueue.push({ key, data: encodeProposal(id, payload) });
-      this.pending.set(key, {
-        resolve,
-        reject,
-        startedAt: process.hrtime.bigint(),
-        deadline: Date.now() + timeoutMs,
-        index: 0,
-      });
-      this.kick();
-    });
-  }
-
-  /**
-   * Hands every queued proposal to the core in one step, so that one append message per follower
-   * carries them all (instead of one message per proposal).
-   */
-  private flushProposals(core: RawNode): void {
-    if (this.proposalQueue.length === 0) return;
-    const batch = this.proposalQueue.splice(0);
-    try {
-      core.proposeBatch(batch.map((p) => p.data));
-      this.trace?.onHanded(batch.map((p) => Number(this.pending.get(p.key)?.startedAt ?? 0n) / 1e6));
-    } catch (error) {
-      if (!(error instanceof ProposalDroppedError)) throw error;
-      for (const { key } of batch) {
-        const pending = this.pending.get(key);
-        this.pending.delete(key);
-        pending?.reject(this.notLeader());
-      }
-    }
+    const done = this.proposals.add(payload, Date.now() + timeoutMs, process.hrtime.bigint());
+    this.kick();
+    return done;
   }
 
   /**
@@ -449,10 +423,9 @@ export class RaftNode {
   readBarrier(timeoutMs = this.requestTimeoutMs): Promise<LogIndex> {
     this.throwIfFailed();
     if (!this.isLeader()) return Promise.reject(this.notLeader());
-    return new Promise<LogIndex>((resolve, reject) => {
-      this.readQueue.push({ resolve, reject, deadline: Date.now() + timeoutMs });
-      this.issueRead();
-    });
+    const done = this.reads.add(Date.now() + timeoutMs);
+    this.issueRead();
+    return done;
   }
 
   /**
@@ -557,7 +530,7 @@ export class RaftNode {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer !== undefined) clearInterval(this.timer);
-    this.dropHeldCommits();
+    this.commitHold.drop();
     this.failAll(new NotLeaderError(undefined));
     while (this.inReady || this.applying) await new Promise((resolve) => setTimeout(resolve, 5));
     await this.snapshotWrite;
@@ -584,7 +557,7 @@ export class RaftNode {
     if (this.inReady || this.core === undefined) return;
     this.inReady = true;
     try {
-      this.flushProposals(this.core);
+      this.proposals.flush(this.core);
       while (!this.stopped && this.core.hasReady()) {
         // Copy the arrays at once: the core may hand out its live unstable-entries array, which
         // proposals arriving during our await would extend; advance() must see exactly what we
@@ -599,7 +572,7 @@ export class RaftNode {
         };
         if (await this.handleReady(rd)) this.core.advance(rd);
         else this.core.advanceAsync(rd);
-        this.flushProposals(this.core);
+        this.proposals.flush(this.core);
       }
     } finally {
       this.inReady = false;
@@ -626,7 +599,7 @@ export class RaftNode {
       return false;
     }
     // Held commit-only appends belong to the steady leadership that this Ready may end.
-    this.dropHeldCommits();
+    this.commitHold.drop();
     // Everything else (a follower's appends, which it must not acknowledge before they are
     // durable; term or vote changes; snapshots) is written after the pipelined appends of our
     // time as leader have landed, so that LevelDB sees the writes in order.
@@ -642,7 +615,7 @@ export class RaftNode {
       applyLater = split === -1 ? [] : rd.committedEntries.slice(split);
     }
     if (applyNow.length > 0) this.enqueueApply({ kind: "entries", entries: applyNow });
-    if (this.soft.role === "leader") this.notePendingIndexes(rd.entries);
+    if (this.soft.role === "leader") this.proposals.noteIndexes(rd.entries);
     if (rd.hardState !== undefined || rd.entries.length > 0 || rd.snapshot !== undefined) {
       await this.withStore(() =>
         this.store.persist({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot?.metadata }),
@@ -673,9 +646,9 @@ export class RaftNode {
    * entries our durable log holds.
    */
   private handleLeaderReady(core: RawNode, rd: Ready, firstNew: LogIndex, lastNew: LogIndex): void {
-    this.sendAsLeader(rd.messages);
+    this.commitHold.sendAsLeader(rd.messages);
     this.trace?.mark("sent", firstNew, lastNew);
-    this.notePendingIndexes(rd.entries);
+    this.proposals.noteIndexes(rd.entries);
     const written = this.store.append(rd.entries, rd.hardState);
     const last = rd.entries[rd.entries.length - 1];
     if (written !== undefined && last !== undefined) {
@@ -696,47 +669,6 @@ export class RaftNode {
     if (rd.committedEntries.length > 0) this.enqueueApply({ kind: "entries", entries: rd.committedEntries });
     for (const rs of rd.readStates) this.onReadState(Buffer.from(rs.requestCtx).toString("hex"), rs.index);
     this.updateGauges();
-  }
-
-  /**
-   * A steady leader's messages. Appends without entries are held for up to COMMIT_HOLD_MS: the core sends
-   * one to every follower each time the commit index moves, only to tell it so, and at one write
-   * outstanding that doubled the messages (and acks, and wake-ups of three processes) per write.
-   * The next append to that follower carries a commit index at least as new and replaces the held
-   * one; a held append nothing replaced goes out when the hold ends. Dropping a replaced append is
-   * message loss, which Raft tolerates (§5.3: the next append repeats the consistency check); a
-   * probe is never replaced (the core sends nothing else to a paused follower), only delayed.
-   */
-  private sendAsLeader(messages: readonly Message[]): void {
-    const out: Message[] = [];
-    for (const m of messages) {
-      if (m.type === "app" && m.entries.length === 0) {
-        this.heldCommits.set(m.to, m);
-        continue;
-      }
-      if (m.type === "app") this.heldCommits.delete(m.to);
-      out.push(m);
-    }
-    if (out.length > 0) this.options.transport.send(out);
-    if (this.heldCommits.size > 0 && this.holdTimer === undefined) {
-      this.holdTimer = setTimeout(() => {
-        this.holdTimer = undefined;
-        this.releaseHeldCommits();
-      }, COMMIT_HOLD_MS);
-    }
-  }
-
-  /** Sends the held commit-only appends (as leader; otherwise they are dropped, as stale). */
-  private releaseHeldCommits(): void {
-    const held = [...this.heldCommits.values()];
-    this.heldCommits.clear();
-    if (held.length > 0 && this.soft.role === "leader" && !this.stopped) this.options.transport.send(held);
-  }
-
-  private dropHeldCommits(): void {
-    this.heldCommits.clear();
-    clearTimeout(this.holdTimer);
-    this.holdTimer = undefined;
   }
 
   private onSoftState(soft: SoftState): void {
@@ -760,23 +692,8 @@ export class RaftNode {
     if (previous.role === "leader" && soft.role !== "leader") {
       // Reads not yet confirmed cannot be served by a deposed leader. Proposals stay pending: they
       // may still commit under the new leader (or are rejected when overwritten, or time out).
-      const waiters = [...this.readQueue.splice(0), ...(this.readInFlight?.waiters ?? [])];
-      this.readInFlight = undefined;
-      for (const w of waiters) w.reject(this.notLeader());
+      this.reads.rejectUnconfirmed(this.notLeader());
       for (const w of this.confWaiters.splice(0)) w.reject(this.notLeader());
-    }
-  }
-
-  private notePendingIndexes(entries: readonly Entry[]): void {
-    for (const entry of entries) {
-      if (entry.type !== "normal" || entry.data.byteLength === 0) continue;
-      const { id } = decodeProposal(entry.data);
-      if (id.node !== this.options.id || id.incarnation !== this.incarnation) continue;
-      const key = proposalKey(id);
-      const pending = this.pending.get(key);
-      if (pending === undefined) continue;
-      pending.index = entry.index;
-      this.pendingByIndex.set(entry.index, key);
     }
   }
 
@@ -842,43 +759,16 @@ export class RaftNode {
     const now = process.hrtime.bigint();
     for (let i = 0; i < originals.length; i++) {
       const entry = originals[i] as Entry;
-      if (entry.type === "normal") this.settleProposal(entry, results[i], now);
+      if (entry.type === "normal") this.proposals.settle(entry, results[i], now);
     }
     this.markApplied(entries);
-  }
-
-  private settleProposal(entry: Entry, result: unknown, now: bigint): void {
-    const ours = this.pendingByIndex.get(entry.index);
-    if (ours !== undefined) this.pendingByIndex.delete(entry.index);
-    if (entry.data.byteLength > 0) {
-      const { id } = decodeProposal(entry.data);
-      if (id.node === this.options.id && id.incarnation === this.incarnation) {
-        const key = proposalKey(id);
-        const pending = this.pending.get(key);
-        if (pending !== undefined) {
-          this.pending.delete(key);
-          this.metrics?.commitSeconds.observe(Number(now - pending.startedAt) / 1e9);
-          pending.resolve(result);
-          this.trace?.onResolved(entry.index);
-        }
-        if (ours === key) return;
-      }
-    }
-    if (ours !== undefined) {
-      // Another leader's entry took the index our proposal had (§5.3): ours is gone for good.
-      const pending = this.pending.get(ours);
-      if (pending !== undefined) {
-        this.pending.delete(ours);
-        pending.reject(this.notLeader());
-      }
-    }
   }
 
   private markApplied(entries: readonly Entry[]): void {
     const last = entries[entries.length - 1];
     if (last !== undefined && last.index > this.applied) this.applied = last.index;
     this.metrics?.appliedIndex.set(this.applied);
-    this.serveReads();
+    this.reads.serve(this.applied);
   }
 
   private async applyConfChange(entry: Entry): Promise<void> {
@@ -934,7 +824,7 @@ export class RaftNode {
     this.metrics?.snapshotInstalls.inc();
     this.applied = meta.index;
     this.metrics?.appliedIndex.set(this.applied);
-    this.serveReads();
+    this.reads.serve(this.applied);
   }
 
   private async restoreFromFile(meta: SnapshotMetadata): Promise<void> {
@@ -970,20 +860,17 @@ export class RaftNode {
   private async maybeSnapshot(): Promise<void> {
     if (this.snapshotWrite !== undefined) return;
     const last = this.store.snapshot().metadata;
-    const sinceEntries = this.fsmApplied - last.index;
-    const entriesThreshold = this.options.snapshotThresholdEntries ?? 8192;
-    const bytesThreshold = this.options.snapshotThresholdBytes ?? 64 << 20;
-    if (sinceEntries <= 0) return;
-    const logBytes = Math.max(0, this.store.retainedBytes() - this.trailingBytes);
     const now = Date.now();
-    const due =
-      (sinceEntries >= entriesThreshold &&
-        logBytes >= this.lastSnapshotBytes &&
-        now >= this.nextSnapshotCheckAt) ||
-      logBytes >= bytesThreshold;
+    const due = snapshotDue(this.snapshotPolicy, {
+      entriesSince: this.fsmApplied - last.index,
+      logBytes: Math.max(0, this.store.retainedBytes() - this.trailingBytes),
+      lastSnapshotBytes: this.lastSnapshotBytes,
+      now,
+      nextCheckAt: this.nextSnapshotCheckAt,
+    });
     if (!due) return;
     if (this.fsmApplied > this.store.lastIndex()) return;
-    this.nextSnapshotCheckAt = this.snapshotCheckAfter(now);
+    this.nextSnapshotCheckAt = nextSnapshotCheck(this.snapshotPolicy, now, this.random.next());
     const snap = await this.options.stateMachine.snapshot();
     assert(snap.index === this.fsmApplied, () => `snapshot at ${snap.index}, applied ${this.fsmApplied}`);
     // Everything the file holds is fixed here, at the applied index: the state machine's view and
@@ -1024,31 +911,11 @@ export class RaftNode {
   // ─────────────────────────── reads ───────────────────────────
 
   private issueRead(): void {
-    if (this.readInFlight !== undefined || this.readQueue.length === 0) return;
-    const core = this.requireCore();
-    const ctx = Buffer.alloc(12);
-    ctx.writeDoubleBE(this.incarnation, 0);
-    ctx.writeUInt32BE(this.readCounter++ >>> 0, 8);
-    this.readInFlight = { ctx: ctx.toString("hex"), waiters: this.readQueue.splice(0) };
-    core.readIndex(ctx);
-    this.kick();
+    if (this.reads.issue(this.requireCore())) this.kick();
   }
 
   private onReadState(ctx: string, index: LogIndex): void {
-    if (this.readInFlight === undefined || this.readInFlight.ctx !== ctx) return;
-    this.readsAwaitingApply.push({ index, waiters: this.readInFlight.waiters });
-    this.readInFlight = undefined;
-    this.serveReads();
-    this.issueRead();
-  }
-
-  private serveReads(): void {
-    if (this.readsAwaitingApply.length === 0) return;
-    this.readsAwaitingApply = this.readsAwaitingApply.filter((r) => {
-      if (r.index > this.applied) return true;
-      for (const w of r.waiters) w.resolve(this.applied);
-      return false;
-    });
+    if (this.reads.onReadState(ctx, index, this.applied)) this.issueRead();
   }
 
   // ─────────────────────────── time ───────────────────────────
@@ -1068,12 +935,7 @@ export class RaftNode {
 
   private expireRequests(): void {
     const now = Date.now();
-    for (const [key, p] of this.pending) {
-      if (p.deadline > now) continue;
-      this.pending.delete(key);
-      if (p.index > 0) this.pendingByIndex.delete(p.index);
-      p.reject(new TimeoutError(`proposal not applied within its deadline (index ${p.index || "unknown"})`));
-    }
+    this.proposals.expire(now);
     const live = (w: { deadline: number; reject: (error: Error) => void }): boolean => {
       if (w.deadline > now) return true;
       w.reject(new TimeoutError("raft request timed out"));
@@ -1081,12 +943,7 @@ export class RaftNode {
     };
     this.confWaiters = this.confWaiters.filter(live);
     this.leaderWaiters = this.leaderWaiters.filter(live);
-    const inFlight = this.readInFlight;
-    if (inFlight?.waiters.every((w) => w.deadline <= now)) {
-      for (const w of inFlight.waiters) w.reject(new TimeoutError("read barrier timed out"));
-      this.readInFlight = undefined;
-      this.issueRead();
-    }
+    if (this.reads.expire(now)) this.issueRead();
   }
 
   /**
@@ -1297,17 +1154,8 @@ export class RaftNode {
   }
 
   private failAll(error: Error): void {
-    for (const p of this.pending.values()) p.reject(error);
-    this.pending.clear();
-    this.pendingByIndex.clear();
-    const reads = [
-      ...this.readQueue.splice(0),
-      ...(this.readInFlight?.waiters ?? []),
-      ...this.readsAwaitingApply.flatMap((r) => r.waiters),
-    ];
-    this.readInFlight = undefined;
-    this.readsAwaitingApply = [];
-    for (const w of reads) w.reject(error);
+    this.proposals.rejectAll(error);
+    this.reads.rejectAll(error);
     for (const w of this.confWaiters.splice(0)) w.reject(error);
     for (const w of this.leaderWaiters.splice(0)) w.reject(error);
   }
@@ -1323,7 +1171,7 @@ export class RaftNode {
     this.options.log.fatal({ err }, "raft node failed; stopping");
     if (this.timer !== undefined) clearInterval(this.timer);
     this.stopped = true;
-    this.dropHeldCommits();
+    this.commitHold.drop();
     this.failAll(err);
     for (const handler of this.fatalHandlers) handler(err);
   }
