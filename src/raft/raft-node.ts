@@ -43,9 +43,9 @@ import { decodeProposal } from "./proposal-id.js";
 import { Proposals } from "./proposals.js";
 import { RaftMetrics } from "./raft-metrics.js";
 import { ReadBarriers } from "./read-barriers.js";
-import { frameSnapshot, unframeSnapshot } from "./snapshot-frame.js";
-import { nextSnapshotCheck, type SnapshotPolicyOptions, snapshotDue } from "./snapshot-policy.js";
+import { frameSnapshot } from "./snapshot-frame.js";
 import { type SnapshotRef, SnapshotStore } from "./snapshot-store.js";
+import { Snapshots } from "./snapshots.js";
 import type { StateMachine } from "./state-machine.js";
 
 /**
@@ -62,8 +62,8 @@ import type { StateMachine } from "./state-machine.js";
  * a follower's, which pile up in its core while it waits for the disk.
  *
  * The parts, one concept each: proposals.ts (pending proposal futures), read-barriers.ts
- * (ReadIndex reads), commit-hold.ts (the leader's held commit-only appends), snapshot-policy.ts
- * (when to snapshot). Committed entries are applied by a separate, strictly sequential apply
+ * (ReadIndex reads), commit-hold.ts (the leader's held commit-only appends), snapshots.ts
+ * (taking and installing snapshots) with snapshot-policy.ts (when to take one). Committed entries are applied by a separate, strictly sequential apply
  * loop, so a slow state machine delays neither persistence nor replication.
  */
 
@@ -141,31 +141,6 @@ const HEARTBEAT_TICKS = 1;
 const ELECTION_TICKS = 10;
 const BASE_TICK_MS = 100;
 
-/**
- * Share of one core a background snapshot may use: after producing each chunk, its writer rests
- * for the rest of the share (see paced). Producing a snapshot is CPU-bound (the state machine
- * packs its whole state), and every server reaches the same threshold at about the same index,
- * so unpaced snapshots of a ~35 MB state starved the write path on a 2-core machine: p99 at 64
- * outstanding writes went from ~25 ms to 70-130 ms for the length of each snapshot.
- */
-const SNAPSHOT_CPU_SHARE = 0.25;
-/** A single rest is capped (the first chunk also waits for the state machine's own disk). */
-const SNAPSHOT_MAX_REST_MS = 50;
-
-/** `chunks`, produced at no more than SNAPSHOT_CPU_SHARE of a core on average. */
-async function* paced(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const iterator = chunks[Symbol.asyncIterator]();
-  for (;;) {
-    const startedAt = performance.now();
-    const next = await iterator.next();
-    if (next.done === true) return;
-    const busyMs = performance.now() - startedAt;
-    yield next.value;
-    const restMs = Math.min(SNAPSHOT_MAX_REST_MS, busyMs * (1 / SNAPSHOT_CPU_SHARE - 1));
-    if (restMs >= 1) await new Promise((resolve) => setTimeout(resolve, restMs));
-  }
-}
-
 export class RaftNode {
   private core: RawNode | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -208,29 +183,15 @@ export class RaftNode {
   /** When (Date.now()) this server last became leader: nobody's last contact is older for it. */
   private leaderSince = 0;
   private readonly autopilot: Autopilot;
-  private snapshotsTaken = 0;
-  /** The snapshot being written and the log compaction after it, if any (at most one at a time). */
-  private snapshotWrite: Promise<void> | undefined;
-  /** Size of the latest snapshot this server wrote (0 until its first): see maybeSnapshot. */
-  private lastSnapshotBytes = 0;
-  /** Date.now() before which the entry threshold is not checked: see snapshotIntervalMs. */
-  private nextSnapshotCheckAt = 0;
-  private readonly snapshotPolicy: SnapshotPolicyOptions;
-  /**
-   * Log bytes still held right after our latest compaction: the trailing entries kept behind the
-   * snapshot for slow followers. They are not growth; counted as such, 1,024 trailing plan
-   * entries of ~330 KB each kept the log above the byte threshold, and the server wrote one
-   * full-state snapshot after another (bench/cluster: ~70% of the leader's CPU at 100k allocs).
-   */
-  private trailingBytes = 0;
-  private snapshotsInstalled = 0;
+  /** Snapshots taken and installed (snapshots.ts). */
+  private readonly snapshots: Snapshots;
   /** Per-write stage timestamps, only with DROVER_RAFT_TRACE set (see latency-trace.ts). */
   private readonly trace: LatencyTrace | undefined;
 
   private constructor(
     private readonly options: RaftNodeOptions,
     private readonly store: LevelDbLogStore,
-    private readonly snapshots: SnapshotStore,
+    private readonly snapshotFiles: SnapshotStore,
   ) {
     const multiplier = options.raftMultiplier ?? 1;
     assert(multiplier > 0, "raftMultiplier must be positive");
@@ -242,12 +203,23 @@ export class RaftNode {
     this.membership = store.currentMembership();
     this.trace = LatencyTrace.fromEnv(options.log);
     this.autopilot = new Autopilot(options.autopilot ?? DEFAULT_AUTOPILOT_CONFIG);
-    this.snapshotPolicy = {
-      thresholdEntries: options.snapshotThresholdEntries ?? 8192,
-      thresholdBytes: options.snapshotThresholdBytes ?? 64 << 20,
-      intervalMs: options.snapshotIntervalMs ?? 120_000,
-    };
-    this.nextSnapshotCheckAt = nextSnapshotCheck(this.snapshotPolicy, Date.now(), this.random.next());
+    this.snapshots = new Snapshots({
+      store,
+      files: snapshotFiles,
+      stateMachine: options.stateMachine,
+      setPeer: (id, address) => options.transport.setPeer(id, address),
+      log: options.log,
+      metrics: this.metrics,
+      policy: {
+        thresholdEntries: options.snapshotThresholdEntries ?? 8192,
+        thresholdBytes: options.snapshotThresholdBytes ?? 64 << 20,
+        intervalMs: options.snapshotIntervalMs ?? 120_000,
+      },
+      trailingLogs: options.trailingLogs ?? 1024,
+      withStore: (write) => this.withStore(write),
+      fail: (error) => this.fail(error),
+      random: () => this.random.next(),
+    });
     this.proposals = new Proposals(options.id, this.incarnation, {
       notLeader: () => this.notLeader(),
       isRefusal: (error) => error instanceof ProposalDroppedError,
@@ -299,7 +271,10 @@ export class RaftNode {
     assert(new Set(ids).size === ids.length, "duplicate server ids in the bootstrap configuration");
     const addresses = Object.fromEntries(servers.map((s) => [s.id, s.address]));
     const snapshot = bootstrapSnapshot(ids);
-    await this.snapshots.write(snapshot.metadata, frameSnapshot({ addresses }, (async function* () {})()));
+    await this.snapshotFiles.write(
+      snapshot.metadata,
+      frameSnapshot({ addresses }, (async function* () {})()),
+    );
     await this.store.persist({
       snapshot: snapshot.metadata,
       hardState: BOOTSTRAP_HARD_STATE,
@@ -500,8 +475,8 @@ export class RaftNode {
   /** Counters since this process started, for operators and tests. */
   snapshotStats(): { taken: number; installed: number; firstLogIndex: LogIndex } {
     return {
-      taken: this.snapshotsTaken,
-      installed: this.snapshotsInstalled,
+      taken: this.snapshots.taken,
+      installed: this.snapshots.installed,
       firstLogIndex: this.store.firstIndex(),
     };
   }
@@ -533,7 +508,7 @@ export class RaftNode {
     this.commitHold.drop();
     this.failAll(new NotLeaderError(undefined));
     while (this.inReady || this.applying) await new Promise((resolve) => setTimeout(resolve, 5));
-    await this.snapshotWrite;
+    await this.snapshots.idle();
     await this.storeChain;
     await this.store.close();
   }
@@ -720,12 +695,12 @@ export class RaftNode {
       if (this.stopped) return;
       if (task.kind === "snapshot") {
         // Our own snapshot still being written must not outlive (and prune) the installed one.
-        await this.snapshotWrite;
+        await this.snapshots.idle();
         await this.restoreSnapshot(task.metadata);
       } else {
         await this.applyEntries(task.entries);
       }
-      await this.maybeSnapshot();
+      await this.snapshots.maybeTake(this.fsmApplied, this.membership);
     }
   }
 
@@ -820,7 +795,7 @@ export class RaftNode {
 
   private async restoreSnapshot(meta: SnapshotMetadata): Promise<void> {
     await this.restoreFromFile(meta);
-    this.snapshotsInstalled++;
+    this.snapshots.installed++;
     this.metrics?.snapshotInstalls.inc();
     this.applied = meta.index;
     this.metrics?.appliedIndex.set(this.applied);
@@ -828,84 +803,8 @@ export class RaftNode {
   }
 
   private async restoreFromFile(meta: SnapshotMetadata): Promise<void> {
-    const { header, body } = await unframeSnapshot(this.snapshots.read(meta));
-    await this.options.stateMachine.restore(meta.index, body);
+    this.membership = await this.snapshots.restore(meta);
     this.fsmApplied = meta.index;
-    for (const [id, address] of Object.entries(header.addresses)) this.options.transport.setPeer(id, address);
-    const membership: Membership = {
-      confState: meta.confState,
-      index: meta.index,
-      addresses: header.addresses,
-    };
-    await this.withStore(() => this.store.persist({ membership }));
-    this.membership = membership;
-    await this.snapshots.prune(meta);
-  }
-
-  /**
-   * Snapshot + compaction when the log has grown enough; decided and started inside the apply
-   * loop (the state machine hands out an immutable view at the applied index), while the bytes
-   * are streamed to disk and the log compacted in the background, so applying goes on meanwhile.
-   *
-   * When: once `snapshotThresholdEntries` entries were applied since the last snapshot AND the
-   * retained log is at least as large as the last snapshot was AND the snapshot interval has
-   * passed, or once the log passes `snapshotThresholdBytes`. A snapshot costs the whole state
-   * while the log costs what was written, so taking one only after the log has caught up with the
-   * state keeps the snapshots' total cost within that of the log (Redis' AOF rewrite follows the
-   * same rule) instead of rewriting a large state every few thousand writes. The interval (as in
-   * Nomad and HashiCorp Raft) keeps a busy server from snapshotting every few seconds: each one
-   * cost the write path its tail latency and ~10% of its throughput (bench/raft at 64
-   * outstanding); the byte threshold still bounds the log between snapshots.
-   */
-  private async maybeSnapshot(): Promise<void> {
-    if (this.snapshotWrite !== undefined) return;
-    const last = this.store.snapshot().metadata;
-    const now = Date.now();
-    const due = snapshotDue(this.snapshotPolicy, {
-      entriesSince: this.fsmApplied - last.index,
-      logBytes: Math.max(0, this.store.retainedBytes() - this.trailingBytes),
-      lastSnapshotBytes: this.lastSnapshotBytes,
-      now,
-      nextCheckAt: this.nextSnapshotCheckAt,
-    });
-    if (!due) return;
-    if (this.fsmApplied > this.store.lastIndex()) return;
-    this.nextSnapshotCheckAt = nextSnapshotCheck(this.snapshotPolicy, now, this.random.next());
-    const snap = await this.options.stateMachine.snapshot();
-    assert(snap.index === this.fsmApplied, () => `snapshot at ${snap.index}, applied ${this.fsmApplied}`);
-    // Everything the file holds is fixed here, at the applied index: the state machine's view and
-    // the membership as of that index.
-    const meta: SnapshotMetadata = {
-      index: snap.index,
-      term: this.store.term(snap.index),
-      confState: this.membership.confState,
-    };
-    const framed = frameSnapshot({ addresses: this.membership.addresses }, snap.chunks);
-    this.snapshotWrite = this.writeSnapshot(meta, framed).then(
-      () => {
-        this.snapshotWrite = undefined;
-      },
-      (error: unknown) => {
-        this.snapshotWrite = undefined;
-        this.fail(error);
-      },
-    );
-  }
-
-  private async writeSnapshot(meta: SnapshotMetadata, framed: AsyncIterable<Uint8Array>): Promise<void> {
-    const started = performance.now();
-    this.lastSnapshotBytes = await this.snapshots.write(meta, paced(framed));
-    this.metrics?.snapshotBytes.set(this.lastSnapshotBytes);
-    const compactTo = Math.max(0, meta.index - (this.options.trailingLogs ?? 1024));
-    const compacted = await this.withStore(() => this.store.compact(meta, compactTo));
-    // A snapshot installed from the leader meanwhile is newer: it stays, and this one's file goes
-    // when that one prunes.
-    if (!compacted) return;
-    this.trailingBytes = this.store.retainedBytes();
-    await this.snapshots.prune(meta);
-    this.snapshotsTaken++;
-    this.metrics?.snapshotSeconds.observe((performance.now() - started) / 1000);
-    this.options.log.info({ index: meta.index, compactTo }, "snapshot taken, log compacted");
   }
 
   // ─────────────────────────── reads ───────────────────────────
@@ -1041,7 +940,7 @@ export class RaftNode {
       },
       receiveSnapshot: async (message, chunks) => {
         assert(message.snapshot !== undefined, "snap message without metadata");
-        await this.snapshots.write(message.snapshot.metadata, chunks);
+        await this.snapshotFiles.write(message.snapshot.metadata, chunks);
         if (this.stopped) return;
         this.requireCore().step(message);
         this.kick();
