@@ -39,6 +39,14 @@ import {
 import type { GrpcTransport, TransportHandler } from "./grpc-transport.js";
 import { LatencyTrace } from "./latency-trace.js";
 import { LevelDbLogStore, type Membership } from "./leveldb-log-store.js";
+import {
+  bestTransferTarget,
+  ConfWaiters,
+  describeConfiguration,
+  isMember,
+  membershipAfter,
+  type RaftConfiguration,
+} from "./membership.js";
 import { decodeProposal } from "./proposal-id.js";
 import { Proposals } from "./proposals.js";
 import { RaftMetrics } from "./raft-metrics.js";
@@ -62,8 +70,9 @@ import type { StateMachine } from "./state-machine.js";
  * a follower's, which pile up in its core while it waits for the disk.
  *
  * The parts, one concept each: proposals.ts (pending proposal futures), read-barriers.ts
- * (ReadIndex reads), commit-hold.ts (the leader's held commit-only appends), snapshots.ts
- * (taking and installing snapshots) with snapshot-policy.ts (when to take one). Committed entries are applied by a separate, strictly sequential apply
+ * (ReadIndex reads), commit-hold.ts (the leader's held commit-only appends), membership.ts
+ * (addresses, configuration, waiters for changes), snapshots.ts (taking and installing snapshots)
+ * with snapshot-policy.ts (when to take one). Committed entries are applied by a separate, strictly sequential apply
  * loop, so a slow state machine delays neither persistence nor replication.
  */
 
@@ -105,18 +114,7 @@ export interface RaftNodeOptions {
   readonly autopilot?: AutopilotConfig | undefined;
 }
 
-export interface ServerEntry {
-  readonly id: RaftId;
-  readonly address: string;
-  readonly voter: boolean;
-  readonly leader: boolean;
-}
-
-export interface RaftConfiguration {
-  /** Log index of the last membership change applied (0: the bootstrap configuration). */
-  readonly index: LogIndex;
-  readonly servers: readonly ServerEntry[];
-}
+export type { RaftConfiguration, ServerEntry } from "./membership.js";
 
 export type LeaderObserver = (leader: { id: RaftId | undefined; isSelf: boolean; term: Term }) => void;
 
@@ -124,10 +122,6 @@ interface Waiter<T> {
   readonly resolve: (value: T) => void;
   readonly reject: (error: Error) => void;
   readonly deadline: number;
-}
-
-interface ConfWaiter extends Waiter<LogIndex> {
-  readonly done: (conf: ConfState) => boolean;
 }
 
 type ApplyTask =
@@ -162,7 +156,7 @@ export class RaftNode {
 
   private readonly proposals: Proposals;
   private readonly reads: ReadBarriers;
-  private confWaiters: ConfWaiter[] = [];
+  private readonly confWaiters = new ConfWaiters();
   private leaderWaiters: Array<Waiter<RaftId> & { readonly done: (lead: RaftId) => boolean }> = [];
   private readonly observers = new Set<LeaderObserver>();
 
@@ -442,7 +436,14 @@ export class RaftNode {
   async transferLeadership(target?: RaftId, timeoutMs = 3 * ELECTION_TICKS * this.tickMs): Promise<RaftId> {
     this.requireLeader();
     const core = this.requireCore();
-    const to = target ?? this.bestTransferTarget();
+    const status = core.status();
+    const to =
+      target ??
+      bestTransferTarget(
+        this.membership.confState.voters,
+        this.options.id,
+        (id) => status.progress.get(id)?.match,
+      );
     assert(to !== undefined, "no other voter to transfer leadership to");
     const done = new Promise<RaftId>((resolve, reject) => {
       this.leaderWaiters.push({
@@ -487,17 +488,7 @@ export class RaftNode {
   }
 
   configuration(): RaftConfiguration {
-    const conf = this.membership.confState;
-    const entry = (id: RaftId, voter: boolean): ServerEntry => ({
-      id,
-      address: this.membership.addresses[id] ?? "",
-      voter,
-      leader: id === this.soft.lead,
-    });
-    return {
-      index: this.membership.index,
-      servers: [...conf.voters.map((id) => entry(id, true)), ...conf.learners.map((id) => entry(id, false))],
-    };
+    return describeConfiguration(this.membership, this.soft.lead);
   }
 
   /** Stops ticking, fails everything pending, closes the stores. The transport is the caller's. */
@@ -668,7 +659,7 @@ export class RaftNode {
       // Reads not yet confirmed cannot be served by a deposed leader. Proposals stay pending: they
       // may still commit under the new leader (or are rejected when overwritten, or time out).
       this.reads.rejectUnconfirmed(this.notLeader());
-      for (const w of this.confWaiters.splice(0)) w.reject(this.notLeader());
+      this.confWaiters.rejectAll(this.notLeader());
     }
   }
 
@@ -748,12 +739,10 @@ export class RaftNode {
 
   private async applyConfChange(entry: Entry): Promise<void> {
     const cc = decodeConfChange(entry.data);
-    const before = this.membership.confState;
-    const wasMember = before.voters.includes(cc.nodeId) || before.learners.includes(cc.nodeId);
+    const wasMember = isMember(this.membership.confState, cc.nodeId);
     const confState = this.requireCore().applyConfChange(cc);
-    const addresses = { ...this.membership.addresses };
+    const membership = membershipAfter(this.membership, cc, confState, entry.index);
     if (cc.type === "removeNode") {
-      delete addresses[cc.nodeId];
       if (cc.nodeId !== this.options.id) this.options.transport.removePeer(cc.nodeId);
       this.lastHeard.delete(cc.nodeId);
     } else if (!wasMember) {
@@ -762,23 +751,17 @@ export class RaftNode {
       // removed again at once, and its rejoin then waited a minute for a join to time out).
       this.lastHeard.set(cc.nodeId, Date.now());
     }
-    if (cc.type !== "removeNode" && cc.context.byteLength > 0) {
-      const address = new TextDecoder().decode(cc.context);
-      addresses[cc.nodeId] = address;
+    const address = membership.addresses[cc.nodeId];
+    if (cc.type !== "removeNode" && cc.context.byteLength > 0 && address !== undefined) {
       this.options.transport.setPeer(cc.nodeId, address);
     }
-    const membership: Membership = { confState, index: entry.index, addresses };
     await this.withStore(() => this.store.persist({ membership }));
     this.membership = membership;
     this.options.log.info(
       { change: cc.type, server: cc.nodeId, index: entry.index, confState },
       "membership changed",
     );
-    this.confWaiters = this.confWaiters.filter((w) => {
-      if (!w.done(confState)) return true;
-      w.resolve(entry.index);
-      return false;
-    });
+    this.confWaiters.onApplied(membership);
   }
 
   // ─────────────────────────── snapshots ───────────────────────────
@@ -840,7 +823,7 @@ export class RaftNode {
       w.reject(new TimeoutError("raft request timed out"));
       return false;
     };
-    this.confWaiters = this.confWaiters.filter(live);
+    this.confWaiters.expire(now);
     this.leaderWaiters = this.leaderWaiters.filter(live);
     if (this.reads.expire(now)) this.issueRead();
   }
@@ -996,25 +979,7 @@ export class RaftNode {
   }
 
   private waitForConf(done: (conf: ConfState) => boolean, timeoutMs: number): Promise<LogIndex> {
-    if (done(this.membership.confState)) return Promise.resolve(this.membership.index);
-    return new Promise<LogIndex>((resolve, reject) => {
-      this.confWaiters.push({ resolve, reject, deadline: Date.now() + timeoutMs, done });
-    });
-  }
-
-  private bestTransferTarget(): RaftId | undefined {
-    const status = this.requireCore().status();
-    let best: RaftId | undefined;
-    let bestMatch = -1;
-    for (const id of this.membership.confState.voters) {
-      if (id === this.options.id) continue;
-      const match = status.progress.get(id)?.match ?? 0;
-      if (match > bestMatch) {
-        best = id;
-        bestMatch = match;
-      }
-    }
-    return best;
+    return this.confWaiters.wait(this.membership, done, Date.now() + timeoutMs);
   }
 
   private withStore<T>(write: () => Promise<T>): Promise<T> {
@@ -1055,7 +1020,7 @@ export class RaftNode {
   private failAll(error: Error): void {
     this.proposals.rejectAll(error);
     this.reads.rejectAll(error);
-    for (const w of this.confWaiters.splice(0)) w.reject(error);
+    this.confWaiters.rejectAll(error);
     for (const w of this.leaderWaiters.splice(0)) w.reject(error);
   }
 
