@@ -5,6 +5,7 @@ import type { Logger } from "../common/log.js";
 import type { AgentMetrics } from "../common/metrics.js";
 import { SeededRandom } from "../common/rand.js";
 import { outsideRequest } from "../common/request-context.js";
+import { ApplyQueue } from "./apply-queue.js";
 import {
   Autopilot,
   type AutopilotConfig,
@@ -72,8 +73,9 @@ import type { StateMachine } from "./state-machine.js";
  * The parts, one concept each: proposals.ts (pending proposal futures), read-barriers.ts
  * (ReadIndex reads), commit-hold.ts (the leader's held commit-only appends), membership.ts
  * (addresses, configuration, waiters for changes), snapshots.ts (taking and installing snapshots)
- * with snapshot-policy.ts (when to take one). Committed entries are applied by a separate, strictly sequential apply
- * loop, so a slow state machine delays neither persistence nor replication.
+ * with snapshot-policy.ts (when to take one), apply-queue.ts (committed entries are applied by a
+ * separate, strictly sequential loop, so a slow state machine delays neither persistence nor
+ * replication).
  */
 
 export interface RaftNodeOptions {
@@ -165,8 +167,8 @@ export class RaftNode {
 
   private inReady = false;
   private readyScheduled = false;
-  private readonly applyQueue: ApplyTask[] = [];
-  private applying = false;
+  /** Committed entries and installed snapshots, applied in order off the Ready loop. */
+  private readonly applyQueue: ApplyQueue<ApplyTask>;
   private storeChain: Promise<void> = Promise.resolve();
   private stopped = false;
   private failure: Error | undefined;
@@ -224,6 +226,11 @@ export class RaftNode {
       },
     });
     this.reads = new ReadBarriers(this.incarnation);
+    this.applyQueue = new ApplyQueue(
+      (task) => this.applyTask(task),
+      (error) => this.fail(error),
+      () => this.stopped,
+    );
     this.commitHold = new CommitHold(
       (messages) => this.options.transport.send(messages),
       COMMIT_HOLD_MS,
@@ -498,7 +505,7 @@ export class RaftNode {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.commitHold.drop();
     this.failAll(new NotLeaderError(undefined));
-    while (this.inReady || this.applying) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (this.inReady || this.applyQueue.busy) await new Promise((resolve) => setTimeout(resolve, 5));
     await this.snapshots.idle();
     await this.storeChain;
     await this.store.close();
@@ -580,7 +587,7 @@ export class RaftNode {
       applyNow = split === -1 ? rd.committedEntries : rd.committedEntries.slice(0, split);
       applyLater = split === -1 ? [] : rd.committedEntries.slice(split);
     }
-    if (applyNow.length > 0) this.enqueueApply({ kind: "entries", entries: applyNow });
+    if (applyNow.length > 0) this.applyQueue.push({ kind: "entries", entries: applyNow });
     if (this.soft.role === "leader") this.proposals.noteIndexes(rd.entries);
     if (rd.hardState !== undefined || rd.entries.length > 0 || rd.snapshot !== undefined) {
       await this.withStore(() =>
@@ -596,8 +603,8 @@ export class RaftNode {
       this.term = rd.hardState.term;
       this.commit = rd.hardState.commit;
     }
-    if (rd.snapshot !== undefined) this.enqueueApply({ kind: "snapshot", metadata: rd.snapshot.metadata });
-    if (applyLater.length > 0) this.enqueueApply({ kind: "entries", entries: applyLater });
+    if (rd.snapshot !== undefined) this.applyQueue.push({ kind: "snapshot", metadata: rd.snapshot.metadata });
+    if (applyLater.length > 0) this.applyQueue.push({ kind: "entries", entries: applyLater });
     for (const rs of rd.readStates) this.onReadState(Buffer.from(rs.requestCtx).toString("hex"), rs.index);
     this.updateGauges();
     return true;
@@ -632,7 +639,8 @@ export class RaftNode {
       this.term = rd.hardState.term;
       this.commit = rd.hardState.commit;
     }
-    if (rd.committedEntries.length > 0) this.enqueueApply({ kind: "entries", entries: rd.committedEntries });
+    if (rd.committedEntries.length > 0)
+      this.applyQueue.push({ kind: "entries", entries: rd.committedEntries });
     for (const rs of rd.readStates) this.onReadState(Buffer.from(rs.requestCtx).toString("hex"), rs.index);
     this.updateGauges();
   }
@@ -665,34 +673,15 @@ export class RaftNode {
 
   // ─────────────────────────── applying ───────────────────────────
 
-  private enqueueApply(task: ApplyTask): void {
-    this.applyQueue.push(task);
-    if (!this.applying) {
-      this.applying = true;
-      this.applyLoop().then(
-        () => {
-          this.applying = false;
-        },
-        (error: unknown) => {
-          this.applying = false;
-          this.fail(error);
-        },
-      );
+  private async applyTask(task: ApplyTask): Promise<void> {
+    if (task.kind === "snapshot") {
+      // Our own snapshot still being written must not outlive (and prune) the installed one.
+      await this.snapshots.idle();
+      await this.restoreSnapshot(task.metadata);
+    } else {
+      await this.applyEntries(task.entries);
     }
-  }
-
-  private async applyLoop(): Promise<void> {
-    for (let task = this.applyQueue.shift(); task !== undefined; task = this.applyQueue.shift()) {
-      if (this.stopped) return;
-      if (task.kind === "snapshot") {
-        // Our own snapshot still being written must not outlive (and prune) the installed one.
-        await this.snapshots.idle();
-        await this.restoreSnapshot(task.metadata);
-      } else {
-        await this.applyEntries(task.entries);
-      }
-      await this.snapshots.maybeTake(this.fsmApplied, this.membership);
-    }
+    await this.snapshots.maybeTake(this.fsmApplied, this.membership);
   }
 
   private async applyEntries(entries: readonly Entry[]): Promise<void> {
