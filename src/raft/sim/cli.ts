@@ -24,9 +24,12 @@ const steps = flag("steps", 2000);
 const started = process.hrtime.bigint();
 let failures = 0;
 let committed = 0;
+let unsyncedTailsLost = 0;
 for (let seed = first; seed < first + seeds; seed++) {
   try {
-    committed += runSeed(seed, { steps }).committed;
+    const result = runSeed(seed, { steps });
+    committed += result.committed;
+    unsyncedTailsLost += result.unsyncedTailsLost;
   } catch (error) {
     if (!(error instanceof SimulationFailure)) throw error;
     failures++;
@@ -37,6 +40,7 @@ for (let seed = first; seed < first + seeds; seed++) {
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 process.stdout.write(
   `${seeds} seeds (${first}..${first + seeds - 1}, ${steps} steps each) in ${seconds.toFixed(1)} s: ` +
-    `${failures} failed, ${committed} entries committed in total\n`,
+    `${failures} failed, ${committed} entries committed in total, ` +
+    `${unsyncedTailsLost} leader crashes lost an unsynced tail\n`,
 );
 process.exit(failures === 0 ? 0 : 1);

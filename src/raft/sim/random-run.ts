@@ -25,6 +25,8 @@ export interface RunResult {
   leaders: number;
   confChanges: number;
   crashes: number;
+  /** Crashes that lost writes a leader had sent before making them durable. */
+  unsyncedTailsLost: number;
   snapshotsSent: number;
 }
 
@@ -72,10 +74,22 @@ export function runSeed(seed: number, options: RunOptions): RunResult {
   cluster.addFounders(founders);
   let nextId = founders.length + 1;
   let step = 0;
-  const stats = { committed: 0, leaders: 0, confChanges: 0, crashes: 0, snapshotsSent: 0 };
+  const stats = {
+    committed: 0,
+    leaders: 0,
+    confChanges: 0,
+    crashes: 0,
+    unsyncedTailsLost: 0,
+    snapshotsSent: 0,
+  };
   let proposals = 0;
   let reads = 0;
 
+  const crash = (id: RaftId): void => {
+    if (cluster.node(id).pendingWrites.some((w) => w.entries.length > 0)) stats.unsyncedTailsLost++;
+    cluster.crash(id);
+    stats.crashes++;
+  };
   const pick = <T>(xs: readonly T[]): T | undefined =>
     xs.length === 0 ? undefined : xs[rand.int(xs.length)];
   const upIds = (): RaftId[] => cluster.upIds();
@@ -138,8 +152,7 @@ export function runSeed(seed: number, options: RunOptions): RunResult {
     if (r < 0.12) {
       const id = pick(upIds());
       if (id !== undefined && upIds().length > 1) {
-        cluster.crash(id);
-        stats.crashes++;
+        crash(id);
       }
     } else if (r < 0.3) {
       const down = all.filter((id) => !cluster.node(id).up);
@@ -219,8 +232,7 @@ export function runSeed(seed: number, options: RunOptions): RunResult {
     if (!nemesis) return;
     const r = rand.next();
     if (r < 0.15 && upIds().length > 1) {
-      cluster.crash(l);
-      stats.crashes++;
+      crash(l);
     } else if (r < 0.3) {
       cluster.network.isolate(l, cluster.ids());
     }
