@@ -5,6 +5,15 @@
  */
 import { runSeed, SimulationFailure } from "./random-run.js";
 
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  process.stdout.write(
+    "usage: npm run sim -- [--seeds N (10000)] [--first S (1)] [--steps K (2000)]\n" +
+      "Runs seeds S..S+N-1 of the random Raft simulation (faults, crashes, lost unsynced leader\n" +
+      "writes, membership changes), checking the invariants after every step.\n",
+  );
+  process.exit(0);
+}
+
 function flag(name: string, fallback: number): number {
   const argv = process.argv.slice(2);
   const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
