@@ -5,6 +5,7 @@ import type { Logger } from "../common/log.js";
 import type { AgentMetrics } from "../common/metrics.js";
 import { SeededRandom } from "../common/rand.js";
 import { outsideRequest } from "../common/request-context.js";
+import { ApplyQueue } from "./apply-queue.js";
 import {
   Autopilot,
   type AutopilotConfig,
@@ -12,6 +13,7 @@ import {
   DEFAULT_AUTOPILOT_CONFIG,
   type ServerObservation,
 } from "./autopilot.js";
+import { CommitHold } from "./commit-hold.js";
 import {
   BOOTSTRAP_HARD_STATE,
   bootstrapSnapshot,
@@ -38,26 +40,42 @@ import {
 import type { GrpcTransport, TransportHandler } from "./grpc-transport.js";
 import { LatencyTrace } from "./latency-trace.js";
 import { LevelDbLogStore, type Membership } from "./leveldb-log-store.js";
-import { decodeProposal, encodeProposal, type ProposalId, proposalKey } from "./proposal-id.js";
+import {
+  bestTransferTarget,
+  ConfWaiters,
+  describeConfiguration,
+  isMember,
+  membershipAfter,
+  type RaftConfiguration,
+} from "./membership.js";
+import { decodeProposal } from "./proposal-id.js";
+import { Proposals } from "./proposals.js";
 import { RaftMetrics } from "./raft-metrics.js";
-import { frameSnapshot, unframeSnapshot } from "./snapshot-frame.js";
+import { ReadBarriers } from "./read-barriers.js";
+import { frameSnapshot } from "./snapshot-frame.js";
 import { type SnapshotRef, SnapshotStore } from "./snapshot-store.js";
+import { Snapshots } from "./snapshots.js";
 import type { StateMachine } from "./state-machine.js";
 
 /**
- * The Raft driver: owns time, disk, network and the state machine around the pure core.
+ * The Raft driver: owns time, disk, network and the state machine around the pure core, and wires
+ * the driver's parts together in the Ready loop.
  *
  * One timer ticks the core (tick = 100 ms × raftMultiplier; heartbeat 1 tick, election 10 ticks).
  * Each Ready is handled in the order of etcd's doc.go: persist (one fsynced LevelDB batch), send,
- * apply, advance. A steady leader does not wait for its disk at all (thesis §10.2.1): it sends its
- * appends at once, hands the entries to the log store's pipelined writer and takes the next Ready;
- * it caps the commit index in its messages at what it has durably written, so no server ever
- * learns a commit that counted the leader's not-yet-durable copy, and applies a committed entry
- * only once its own copy is durable. Appends queued while an fsync is in flight share the next
- * one (group commit); so do a follower's, which pile up in its core while it waits for the disk.
+ * apply, advance. A steady leader does not wait for its disk at all (thesis §10.2.1): when the
+ * core allows it (RawNode.mayAdvanceAsync) it sends its appends at once, hands the entries to the
+ * log store's pipelined writer, calls advanceAsync and takes the next Ready; when the write lands
+ * it reports it (advanceDurable), and only then does the core count the leader's own copy toward
+ * commitment. Appends queued while an fsync is in flight share the next one (group commit); so do
+ * a follower's, which pile up in its core while it waits for the disk.
  *
- * Committed entries are applied by a separate, strictly sequential apply loop, so a slow state
- * machine delays neither persistence nor replication.
+ * The parts, one concept each: proposals.ts (pending proposal futures), read-barriers.ts
+ * (ReadIndex reads), commit-hold.ts (the leader's held commit-only appends), membership.ts
+ * (addresses, configuration, waiters for changes), snapshots.ts (taking and installing snapshots)
+ * with snapshot-policy.ts (when to take one), apply-queue.ts (committed entries are applied by a
+ * separate, strictly sequential loop, so a slow state machine delays neither persistence nor
+ * replication).
  */
 
 export interface RaftNodeOptions {
@@ -98,38 +116,14 @@ export interface RaftNodeOptions {
   readonly autopilot?: AutopilotConfig | undefined;
 }
 
-export interface ServerEntry {
-  readonly id: RaftId;
-  readonly address: string;
-  readonly voter: boolean;
-  readonly leader: boolean;
-}
-
-export interface RaftConfiguration {
-  /** Log index of the last membership change applied (0: the bootstrap configuration). */
-  readonly index: LogIndex;
-  readonly servers: readonly ServerEntry[];
-}
+export type { RaftConfiguration, ServerEntry } from "./membership.js";
 
 export type LeaderObserver = (leader: { id: RaftId | undefined; isSelf: boolean; term: Term }) => void;
-
-interface PendingProposal {
-  readonly resolve: (result: unknown) => void;
-  readonly reject: (error: Error) => void;
-  readonly startedAt: bigint;
-  readonly deadline: number;
-  /** The log index it was appended at, once known (leader only). */
-  index: LogIndex;
-}
 
 interface Waiter<T> {
   readonly resolve: (value: T) => void;
   readonly reject: (error: Error) => void;
   readonly deadline: number;
-}
-
-interface ConfWaiter extends Waiter<LogIndex> {
-  readonly done: (conf: ConfState) => boolean;
 }
 
 type ApplyTask =
@@ -143,31 +137,6 @@ const HEARTBEAT_TICKS = 1;
 const ELECTION_TICKS = 10;
 const BASE_TICK_MS = 100;
 
-/**
- * Share of one core a background snapshot may use: after producing each chunk, its writer rests
- * for the rest of the share (see paced). Producing a snapshot is CPU-bound (the state machine
- * packs its whole state), and every server reaches the same threshold at about the same index,
- * so unpaced snapshots of a ~35 MB state starved the write path on a 2-core machine: p99 at 64
- * outstanding writes went from ~25 ms to 70-130 ms for the length of each snapshot.
- */
-const SNAPSHOT_CPU_SHARE = 0.25;
-/** A single rest is capped (the first chunk also waits for the state machine's own disk). */
-const SNAPSHOT_MAX_REST_MS = 50;
-
-/** `chunks`, produced at no more than SNAPSHOT_CPU_SHARE of a core on average. */
-async function* paced(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const iterator = chunks[Symbol.asyncIterator]();
-  for (;;) {
-    const startedAt = performance.now();
-    const next = await iterator.next();
-    if (next.done === true) return;
-    const busyMs = performance.now() - startedAt;
-    yield next.value;
-    const restMs = Math.min(SNAPSHOT_MAX_REST_MS, busyMs * (1 / SNAPSHOT_CPU_SHARE - 1));
-    if (restMs >= 1) await new Promise((resolve) => setTimeout(resolve, restMs));
-  }
-}
-
 export class RaftNode {
   private core: RawNode | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -176,7 +145,6 @@ export class RaftNode {
   private readonly metrics: RaftMetrics | undefined;
   private readonly random: SeededRandom;
   private readonly incarnation = Date.now();
-  private seq = 0;
 
   private soft: SoftState = { lead: NONE, role: "follower" };
   private term: Term = 0;
@@ -188,29 +156,19 @@ export class RaftNode {
   /** The membership as of `applied`, with the servers' addresses. */
   private membership: Membership;
 
-  private readonly pending = new Map<string, PendingProposal>();
-  /** Proposals accepted by propose() and not yet handed to the core (see flushProposals). */
-  private proposalQueue: Array<{ key: string; data: Uint8Array }> = [];
-  /** Our own proposals by the index the leader appended them at, to detect overwritten ones. */
-  private readonly pendingByIndex = new Map<LogIndex, string>();
-  private readonly readQueue: Array<Waiter<LogIndex>> = [];
-  private readInFlight: { ctx: string; waiters: Array<Waiter<LogIndex>> } | undefined;
-  private readsAwaitingApply: Array<{ index: LogIndex; waiters: Array<Waiter<LogIndex>> }> = [];
-  private readCounter = 0;
-  private confWaiters: ConfWaiter[] = [];
+  private readonly proposals: Proposals;
+  private readonly reads: ReadBarriers;
+  private readonly confWaiters = new ConfWaiters();
   private leaderWaiters: Array<Waiter<RaftId> & { readonly done: (lead: RaftId) => boolean }> = [];
   private readonly observers = new Set<LeaderObserver>();
 
-  /** Commit-only appends a steady leader holds back, by follower (see sendAsLeader). */
-  private readonly heldCommits = new Map<RaftId, Message>();
-  private holdTimer: NodeJS.Timeout | undefined;
+  /** A steady leader's sends, commit-only appends held briefly (commit-hold.ts). */
+  private readonly commitHold: CommitHold;
 
   private inReady = false;
   private readyScheduled = false;
-  private readonly applyQueue: ApplyTask[] = [];
-  /** Committed entries (in order) waiting for our own copy of them to be durable (leader only). */
-  private readonly awaitingDurable: Entry[] = [];
-  private applying = false;
+  /** Committed entries and installed snapshots, applied in order off the Ready loop. */
+  private readonly applyQueue: ApplyQueue<ApplyTask>;
   private storeChain: Promise<void> = Promise.resolve();
   private stopped = false;
   private failure: Error | undefined;
@@ -221,28 +179,15 @@ export class RaftNode {
   /** When (Date.now()) this server last became leader: nobody's last contact is older for it. */
   private leaderSince = 0;
   private readonly autopilot: Autopilot;
-  private snapshotsTaken = 0;
-  /** The snapshot being written and the log compaction after it, if any (at most one at a time). */
-  private snapshotWrite: Promise<void> | undefined;
-  /** Size of the latest snapshot this server wrote (0 until its first): see maybeSnapshot. */
-  private lastSnapshotBytes = 0;
-  /** Date.now() before which the entry threshold is not checked: see snapshotIntervalMs. */
-  private nextSnapshotCheckAt = 0;
-  /**
-   * Log bytes still held right after our latest compaction: the trailing entries kept behind the
-   * snapshot for slow followers. They are not growth; counted as such, 1,024 trailing plan
-   * entries of ~330 KB each kept the log above the byte threshold, and the server wrote one
-   * full-state snapshot after another (bench/cluster: ~70% of the leader's CPU at 100k allocs).
-   */
-  private trailingBytes = 0;
-  private snapshotsInstalled = 0;
+  /** Snapshots taken and installed (snapshots.ts). */
+  private readonly snapshots: Snapshots;
   /** Per-write stage timestamps, only with DROVER_RAFT_TRACE set (see latency-trace.ts). */
   private readonly trace: LatencyTrace | undefined;
 
   private constructor(
     private readonly options: RaftNodeOptions,
     private readonly store: LevelDbLogStore,
-    private readonly snapshots: SnapshotStore,
+    private readonly snapshotFiles: SnapshotStore,
   ) {
     const multiplier = options.raftMultiplier ?? 1;
     assert(multiplier > 0, "raftMultiplier must be positive");
@@ -254,13 +199,43 @@ export class RaftNode {
     this.membership = store.currentMembership();
     this.trace = LatencyTrace.fromEnv(options.log);
     this.autopilot = new Autopilot(options.autopilot ?? DEFAULT_AUTOPILOT_CONFIG);
-    this.nextSnapshotCheckAt = this.snapshotCheckAfter(Date.now());
-  }
-
-  /** When the entry threshold may next be checked, from `now`. */
-  private snapshotCheckAfter(now: number): number {
-    const interval = this.options.snapshotIntervalMs ?? 120_000;
-    return interval <= 0 ? 0 : now + interval * (1 + this.random.next());
+    this.snapshots = new Snapshots({
+      store,
+      files: snapshotFiles,
+      stateMachine: options.stateMachine,
+      setPeer: (id, address) => options.transport.setPeer(id, address),
+      log: options.log,
+      metrics: this.metrics,
+      policy: {
+        thresholdEntries: options.snapshotThresholdEntries ?? 8192,
+        thresholdBytes: options.snapshotThresholdBytes ?? 64 << 20,
+        intervalMs: options.snapshotIntervalMs ?? 120_000,
+      },
+      trailingLogs: options.trailingLogs ?? 1024,
+      withStore: (write) => this.withStore(write),
+      fail: (error) => this.fail(error),
+      random: () => this.random.next(),
+    });
+    this.proposals = new Proposals(options.id, this.incarnation, {
+      notLeader: () => this.notLeader(),
+      isRefusal: (error) => error instanceof ProposalDroppedError,
+      onHanded: (startedAtMs) => this.trace?.onHanded(startedAtMs),
+      onResolved: (index, seconds) => {
+        this.metrics?.commitSeconds.observe(seconds);
+        this.trace?.onResolved(index);
+      },
+    });
+    this.reads = new ReadBarriers(this.incarnation);
+    this.applyQueue = new ApplyQueue(
+      (task) => this.applyTask(task),
+      (error) => this.fail(error),
+      () => this.stopped,
+    );
+    this.commitHold = new CommitHold(
+      (messages) => this.options.transport.send(messages),
+      COMMIT_HOLD_MS,
+      () => this.soft.role === "leader" && !this.stopped,
+    );
   }
 
   /**
@@ -297,7 +272,10 @@ export class RaftNode {
     assert(new Set(ids).size === ids.length, "duplicate server ids in the bootstrap configuration");
     const addresses = Object.fromEntries(servers.map((s) => [s.id, s.address]));
     const snapshot = bootstrapSnapshot(ids);
-    await this.snapshots.write(snapshot.metadata, frameSnapshot({ addresses }, (async function* () {})()));
+    await this.snapshotFiles.write(
+      snapshot.metadata,
+      frameSnapshot({ addresses }, (async function* () {})()),
+    );
     await this.store.persist({
       snapshot: snapshot.metadata,
       hardState: BOOTSTRAP_HARD_STATE,
@@ -408,39 +386,9 @@ export class RaftNode {
     this.throwIfFailed();
     this.requireCore();
     if (!this.isLeader()) return Promise.reject(this.notLeader());
-    const id: ProposalId = { node: this.options.id, incarnation: this.incarnation, seq: this.seq++ };
-    const key = proposalKey(id);
-    return new Promise<unknown>((resolve, reject) => {
-      this.proposalQueue.push({ key, data: encodeProposal(id, payload) });
-      this.pending.set(key, {
-        resolve,
-        reject,
-        startedAt: process.hrtime.bigint(),
-        deadline: Date.now() + timeoutMs,
-        index: 0,
-      });
-      this.kick();
-    });
-  }
-
-  /**
-   * Hands every queued proposal to the core in one step, so that one append message per follower
-   * carries them all (instead of one message per proposal).
-   */
-  private flushProposals(core: RawNode): void {
-    if (this.proposalQueue.length === 0) return;
-    const batch = this.proposalQueue.splice(0);
-    try {
-      core.proposeBatch(batch.map((p) => p.data));
-      this.trace?.onHanded(batch.map((p) => Number(this.pending.get(p.key)?.startedAt ?? 0n) / 1e6));
-    } catch (error) {
-      if (!(error instanceof ProposalDroppedError)) throw error;
-      for (const { key } of batch) {
-        const pending = this.pending.get(key);
-        this.pending.delete(key);
-        pending?.reject(this.notLeader());
-      }
-    }
+    const done = this.proposals.add(payload, Date.now() + timeoutMs, process.hrtime.bigint());
+    this.kick();
+    return done;
   }
 
   /**
@@ -451,10 +399,9 @@ export class RaftNode {
   readBarrier(timeoutMs = this.requestTimeoutMs): Promise<LogIndex> {
     this.throwIfFailed();
     if (!this.isLeader()) return Promise.reject(this.notLeader());
-    return new Promise<LogIndex>((resolve, reject) => {
-      this.readQueue.push({ resolve, reject, deadline: Date.now() + timeoutMs });
-      this.issueRead();
-    });
+    const done = this.reads.add(Date.now() + timeoutMs);
+    this.issueRead();
+    return done;
   }
 
   /**
@@ -496,7 +443,14 @@ export class RaftNode {
   async transferLeadership(target?: RaftId, timeoutMs = 3 * ELECTION_TICKS * this.tickMs): Promise<RaftId> {
     this.requireLeader();
     const core = this.requireCore();
-    const to = target ?? this.bestTransferTarget();
+    const status = core.status();
+    const to =
+      target ??
+      bestTransferTarget(
+        this.membership.confState.voters,
+        this.options.id,
+        (id) => status.progress.get(id)?.match,
+      );
     assert(to !== undefined, "no other voter to transfer leadership to");
     const done = new Promise<RaftId>((resolve, reject) => {
       this.leaderWaiters.push({
@@ -529,8 +483,8 @@ export class RaftNode {
   /** Counters since this process started, for operators and tests. */
   snapshotStats(): { taken: number; installed: number; firstLogIndex: LogIndex } {
     return {
-      taken: this.snapshotsTaken,
-      installed: this.snapshotsInstalled,
+      taken: this.snapshots.taken,
+      installed: this.snapshots.installed,
       firstLogIndex: this.store.firstIndex(),
     };
   }
@@ -541,17 +495,7 @@ export class RaftNode {
   }
 
   configuration(): RaftConfiguration {
-    const conf = this.membership.confState;
-    const entry = (id: RaftId, voter: boolean): ServerEntry => ({
-      id,
-      address: this.membership.addresses[id] ?? "",
-      voter,
-      leader: id === this.soft.lead,
-    });
-    return {
-      index: this.membership.index,
-      servers: [...conf.voters.map((id) => entry(id, true)), ...conf.learners.map((id) => entry(id, false))],
-    };
+    return describeConfiguration(this.membership, this.soft.lead);
   }
 
   /** Stops ticking, fails everything pending, closes the stores. The transport is the caller's. */
@@ -559,10 +503,10 @@ export class RaftNode {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer !== undefined) clearInterval(this.timer);
-    this.dropHeldCommits();
+    this.commitHold.drop();
     this.failAll(new NotLeaderError(undefined));
-    while (this.inReady || this.applying) await new Promise((resolve) => setTimeout(resolve, 5));
-    await this.snapshotWrite;
+    while (this.inReady || this.applyQueue.busy) await new Promise((resolve) => setTimeout(resolve, 5));
+    await this.snapshots.idle();
     await this.storeChain;
     await this.store.close();
   }
@@ -586,7 +530,7 @@ export class RaftNode {
     if (this.inReady || this.core === undefined) return;
     this.inReady = true;
     try {
-      this.flushProposals(this.core);
+      this.proposals.flush(this.core);
       while (!this.stopped && this.core.hasReady()) {
         // Copy the arrays at once: the core may hand out its live unstable-entries array, which
         // proposals arriving during our await would extend; advance() must see exactly what we
@@ -599,16 +543,18 @@ export class RaftNode {
           messages: [...live.messages],
           readStates: [...live.readStates],
         };
-        await this.handleReady(rd);
-        this.core.advance(rd);
-        this.flushProposals(this.core);
+        if (await this.handleReady(rd)) this.core.advance(rd);
+        else this.core.advanceAsync(rd);
+        this.proposals.flush(this.core);
       }
     } finally {
       this.inReady = false;
     }
   }
 
-  private async handleReady(rd: Ready): Promise<void> {
+  /** Handles one Ready; returns whether it is durable (false: a leader's write still running,
+   *  reported through advanceDurable when it lands). */
+  private async handleReady(rd: Ready): Promise<boolean> {
     const takenAt = this.trace === undefined ? 0 : LatencyTrace.now();
     const receivedAt = this.trace?.takeFollowerReceived();
     if (rd.softState !== undefined) this.onSoftState(rd.softState);
@@ -619,28 +565,18 @@ export class RaftNode {
       const c = rd.committedEntries;
       if (c.length > 0) this.trace.mark("committed", (c[0] as Entry).index, (c[c.length - 1] as Entry).index);
     }
-    const durable = this.store.currentHardState();
-    const termOrVoteChanged =
-      rd.hardState !== undefined &&
-      (rd.hardState.term !== durable.term || rd.hardState.vote !== durable.vote);
     const first = rd.entries[0];
-    if (
-      this.soft.role === "leader" &&
-      !termOrVoteChanged &&
-      rd.snapshot === undefined &&
-      (first === undefined || first.index === this.store.lastIndex() + 1)
-    ) {
-      this.handleLeaderReady(rd, firstNew, lastNew);
-      return;
+    const core = this.requireCore();
+    if (core.mayAdvanceAsync(rd) && (first === undefined || first.index === this.store.lastIndex() + 1)) {
+      this.handleLeaderReady(core, rd, firstNew, lastNew);
+      return false;
     }
     // Held commit-only appends belong to the steady leadership that this Ready may end.
-    this.dropHeldCommits();
+    this.commitHold.drop();
     // Everything else (a follower's appends, which it must not acknowledge before they are
     // durable; term or vote changes; snapshots) is written after the pipelined appends of our
     // time as leader have landed, so that LevelDB sees the writes in order.
     await this.store.whenIdle();
-    this.releaseDurableCommits();
-    assert(this.awaitingDurable.length === 0, "committed entries still wait for a durable log");
     // Committed entries we already hold durably are applied at once, in parallel with this
     // Ready's fsync; the rest (entries that arrive and commit in the same Ready) wait for it.
     let applyNow: readonly Entry[] = [];
@@ -651,8 +587,8 @@ export class RaftNode {
       applyNow = split === -1 ? rd.committedEntries : rd.committedEntries.slice(0, split);
       applyLater = split === -1 ? [] : rd.committedEntries.slice(split);
     }
-    if (applyNow.length > 0) this.enqueueApply({ kind: "entries", entries: applyNow });
-    if (this.soft.role === "leader") this.notePendingIndexes(rd.entries);
+    if (applyNow.length > 0) this.applyQueue.push({ kind: "entries", entries: applyNow });
+    if (this.soft.role === "leader") this.proposals.noteIndexes(rd.entries);
     if (rd.hardState !== undefined || rd.entries.length > 0 || rd.snapshot !== undefined) {
       await this.withStore(() =>
         this.store.persist({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot?.metadata }),
@@ -667,102 +603,46 @@ export class RaftNode {
       this.term = rd.hardState.term;
       this.commit = rd.hardState.commit;
     }
-    if (rd.snapshot !== undefined) this.enqueueApply({ kind: "snapshot", metadata: rd.snapshot.metadata });
-    if (applyLater.length > 0) this.enqueueApply({ kind: "entries", entries: applyLater });
+    if (rd.snapshot !== undefined) this.applyQueue.push({ kind: "snapshot", metadata: rd.snapshot.metadata });
+    if (applyLater.length > 0) this.applyQueue.push({ kind: "entries", entries: applyLater });
     for (const rs of rd.readStates) this.onReadState(Buffer.from(rs.requestCtx).toString("hex"), rs.index);
     this.updateGauges();
+    return true;
   }
 
   /**
    * A steady leader's Ready, handled without waiting for the disk (thesis §10.2.1: the leader
    * may write its log in parallel with replicating it). Its new entries go to the store's memory
    * at once and to LevelDB in the background, so the next proposals are replicated while this
-   * fsync runs. The core counts the leader's own copy as soon as it is appended, so the driver
-   * makes up for it on both sides of a commit: commit indexes sent to followers are capped at our
-   * durable log (no follower learns of a commit that counted our not-yet-durable copy), and
-   * committed entries are applied only once our copy of them is durable (else a client could see
-   * a write that a crash of this server could still help to lose).
+   * fsync runs. The core counts our own copy only once we report it durable (advanceDurable), so
+   * every commit index it sends counts durable copies only, and it hands us for applying only
+   * entries our durable log holds.
    */
-  private handleLeaderReady(rd: Ready, firstNew: LogIndex, lastNew: LogIndex): void {
-    this.sendAsLeader(rd.messages);
+  private handleLeaderReady(core: RawNode, rd: Ready, firstNew: LogIndex, lastNew: LogIndex): void {
+    this.commitHold.sendAsLeader(rd.messages);
     this.trace?.mark("sent", firstNew, lastNew);
-    this.notePendingIndexes(rd.entries);
+    this.proposals.noteIndexes(rd.entries);
     const written = this.store.append(rd.entries, rd.hardState);
-    written?.then(
-      () => {
-        this.trace?.mark("durable", firstNew, lastNew);
-        this.releaseDurableCommits();
-      },
-      (error: unknown) => this.fail(error),
-    );
+    const last = rd.entries[rd.entries.length - 1];
+    if (written !== undefined && last !== undefined) {
+      written.then(
+        () => {
+          this.trace?.mark("durable", firstNew, lastNew);
+          if (this.stopped) return;
+          core.advanceDurable(last.index, last.term);
+          this.kick();
+        },
+        (error: unknown) => this.fail(error),
+      );
+    }
     if (rd.hardState !== undefined) {
       this.term = rd.hardState.term;
       this.commit = rd.hardState.commit;
     }
-    for (const entry of rd.committedEntries) this.awaitingDurable.push(entry);
-    this.releaseDurableCommits();
+    if (rd.committedEntries.length > 0)
+      this.applyQueue.push({ kind: "entries", entries: rd.committedEntries });
     for (const rs of rd.readStates) this.onReadState(Buffer.from(rs.requestCtx).toString("hex"), rs.index);
     this.updateGauges();
-  }
-
-  /**
-   * A steady leader's messages, with commit indexes capped at our durable log (see
-   * handleLeaderReady). Appends without entries are held for up to COMMIT_HOLD_MS: the core sends
-   * one to every follower each time the commit index moves, only to tell it so, and at one write
-   * outstanding that doubled the messages (and acks, and wake-ups of three processes) per write.
-   * The next append to that follower carries a commit index at least as new and replaces the held
-   * one; a held append nothing replaced goes out when the hold ends. Dropping a replaced append is
-   * message loss, which Raft tolerates (§5.3: the next append repeats the consistency check); a
-   * probe is never replaced (the core sends nothing else to a paused follower), only delayed.
-   */
-  private sendAsLeader(messages: readonly Message[]): void {
-    const out: Message[] = [];
-    for (const m of messages) {
-      if (m.type === "app" && m.entries.length === 0) {
-        this.heldCommits.set(m.to, m);
-        continue;
-      }
-      if (m.type === "app") this.heldCommits.delete(m.to);
-      out.push(m);
-    }
-    this.sendCapped(out);
-    if (this.heldCommits.size > 0 && this.holdTimer === undefined) {
-      this.holdTimer = setTimeout(() => {
-        this.holdTimer = undefined;
-        this.releaseHeldCommits();
-      }, COMMIT_HOLD_MS);
-    }
-  }
-
-  /** Sends the held commit-only appends (as leader; otherwise they are dropped, as stale). */
-  private releaseHeldCommits(): void {
-    const held = [...this.heldCommits.values()];
-    this.heldCommits.clear();
-    if (held.length > 0 && this.soft.role === "leader" && !this.stopped) this.sendCapped(held);
-  }
-
-  private dropHeldCommits(): void {
-    this.heldCommits.clear();
-    clearTimeout(this.holdTimer);
-    this.holdTimer = undefined;
-  }
-
-  /** No follower learns of a commit that counted our own not-yet-durable copy. */
-  private sendCapped(messages: readonly Message[]): void {
-    if (messages.length === 0) return;
-    const durableLast = this.store.durableLastIndex();
-    this.options.transport.send(
-      messages.map((m) => (m.commit > durableLast ? { ...m, commit: durableLast } : m)),
-    );
-  }
-
-  /** Hands the committed entries our durable log now covers to the apply loop, in order. */
-  private releaseDurableCommits(): void {
-    const durableLast = this.store.durableLastIndex();
-    let n = 0;
-    while (n < this.awaitingDurable.length && (this.awaitingDurable[n] as Entry).index <= durableLast) n++;
-    if (n === 0) return;
-    this.enqueueApply({ kind: "entries", entries: this.awaitingDurable.splice(0, n) });
   }
 
   private onSoftState(soft: SoftState): void {
@@ -786,56 +666,22 @@ export class RaftNode {
     if (previous.role === "leader" && soft.role !== "leader") {
       // Reads not yet confirmed cannot be served by a deposed leader. Proposals stay pending: they
       // may still commit under the new leader (or are rejected when overwritten, or time out).
-      const waiters = [...this.readQueue.splice(0), ...(this.readInFlight?.waiters ?? [])];
-      this.readInFlight = undefined;
-      for (const w of waiters) w.reject(this.notLeader());
-      for (const w of this.confWaiters.splice(0)) w.reject(this.notLeader());
-    }
-  }
-
-  private notePendingIndexes(entries: readonly Entry[]): void {
-    for (const entry of entries) {
-      if (entry.type !== "normal" || entry.data.byteLength === 0) continue;
-      const { id } = decodeProposal(entry.data);
-      if (id.node !== this.options.id || id.incarnation !== this.incarnation) continue;
-      const key = proposalKey(id);
-      const pending = this.pending.get(key);
-      if (pending === undefined) continue;
-      pending.index = entry.index;
-      this.pendingByIndex.set(entry.index, key);
+      this.reads.rejectUnconfirmed(this.notLeader());
+      this.confWaiters.rejectAll(this.notLeader());
     }
   }
 
   // ─────────────────────────── applying ───────────────────────────
 
-  private enqueueApply(task: ApplyTask): void {
-    this.applyQueue.push(task);
-    if (!this.applying) {
-      this.applying = true;
-      this.applyLoop().then(
-        () => {
-          this.applying = false;
-        },
-        (error: unknown) => {
-          this.applying = false;
-          this.fail(error);
-        },
-      );
+  private async applyTask(task: ApplyTask): Promise<void> {
+    if (task.kind === "snapshot") {
+      // Our own snapshot still being written must not outlive (and prune) the installed one.
+      await this.snapshots.idle();
+      await this.restoreSnapshot(task.metadata);
+    } else {
+      await this.applyEntries(task.entries);
     }
-  }
-
-  private async applyLoop(): Promise<void> {
-    for (let task = this.applyQueue.shift(); task !== undefined; task = this.applyQueue.shift()) {
-      if (this.stopped) return;
-      if (task.kind === "snapshot") {
-        // Our own snapshot still being written must not outlive (and prune) the installed one.
-        await this.snapshotWrite;
-        await this.restoreSnapshot(task.metadata);
-      } else {
-        await this.applyEntries(task.entries);
-      }
-      await this.maybeSnapshot();
-    }
+    await this.snapshots.maybeTake(this.fsmApplied, this.membership);
   }
 
   private async applyEntries(entries: readonly Entry[]): Promise<void> {
@@ -868,53 +714,24 @@ export class RaftNode {
     const now = process.hrtime.bigint();
     for (let i = 0; i < originals.length; i++) {
       const entry = originals[i] as Entry;
-      if (entry.type === "normal") this.settleProposal(entry, results[i], now);
+      if (entry.type === "normal") this.proposals.settle(entry, results[i], now);
     }
     this.markApplied(entries);
-  }
-
-  private settleProposal(entry: Entry, result: unknown, now: bigint): void {
-    const ours = this.pendingByIndex.get(entry.index);
-    if (ours !== undefined) this.pendingByIndex.delete(entry.index);
-    if (entry.data.byteLength > 0) {
-      const { id } = decodeProposal(entry.data);
-      if (id.node === this.options.id && id.incarnation === this.incarnation) {
-        const key = proposalKey(id);
-        const pending = this.pending.get(key);
-        if (pending !== undefined) {
-          this.pending.delete(key);
-          this.metrics?.commitSeconds.observe(Number(now - pending.startedAt) / 1e9);
-          pending.resolve(result);
-          this.trace?.onResolved(entry.index);
-        }
-        if (ours === key) return;
-      }
-    }
-    if (ours !== undefined) {
-      // Another leader's entry took the index our proposal had (§5.3): ours is gone for good.
-      const pending = this.pending.get(ours);
-      if (pending !== undefined) {
-        this.pending.delete(ours);
-        pending.reject(this.notLeader());
-      }
-    }
   }
 
   private markApplied(entries: readonly Entry[]): void {
     const last = entries[entries.length - 1];
     if (last !== undefined && last.index > this.applied) this.applied = last.index;
     this.metrics?.appliedIndex.set(this.applied);
-    this.serveReads();
+    this.reads.serve(this.applied);
   }
 
   private async applyConfChange(entry: Entry): Promise<void> {
     const cc = decodeConfChange(entry.data);
-    const before = this.membership.confState;
-    const wasMember = before.voters.includes(cc.nodeId) || before.learners.includes(cc.nodeId);
+    const wasMember = isMember(this.membership.confState, cc.nodeId);
     const confState = this.requireCore().applyConfChange(cc);
-    const addresses = { ...this.membership.addresses };
+    const membership = membershipAfter(this.membership, cc, confState, entry.index);
     if (cc.type === "removeNode") {
-      delete addresses[cc.nodeId];
       if (cc.nodeId !== this.options.id) this.options.transport.removePeer(cc.nodeId);
       this.lastHeard.delete(cc.nodeId);
     } else if (!wasMember) {
@@ -923,23 +740,17 @@ export class RaftNode {
       // removed again at once, and its rejoin then waited a minute for a join to time out).
       this.lastHeard.set(cc.nodeId, Date.now());
     }
-    if (cc.type !== "removeNode" && cc.context.byteLength > 0) {
-      const address = new TextDecoder().decode(cc.context);
-      addresses[cc.nodeId] = address;
+    const address = membership.addresses[cc.nodeId];
+    if (cc.type !== "removeNode" && cc.context.byteLength > 0 && address !== undefined) {
       this.options.transport.setPeer(cc.nodeId, address);
     }
-    const membership: Membership = { confState, index: entry.index, addresses };
     await this.withStore(() => this.store.persist({ membership }));
     this.membership = membership;
     this.options.log.info(
       { change: cc.type, server: cc.nodeId, index: entry.index, confState },
       "membership changed",
     );
-    this.confWaiters = this.confWaiters.filter((w) => {
-      if (!w.done(confState)) return true;
-      w.resolve(entry.index);
-      return false;
-    });
+    this.confWaiters.onApplied(membership);
   }
 
   // ─────────────────────────── snapshots ───────────────────────────
@@ -956,125 +767,26 @@ export class RaftNode {
 
   private async restoreSnapshot(meta: SnapshotMetadata): Promise<void> {
     await this.restoreFromFile(meta);
-    this.snapshotsInstalled++;
+    this.snapshots.installed++;
     this.metrics?.snapshotInstalls.inc();
     this.applied = meta.index;
     this.metrics?.appliedIndex.set(this.applied);
-    this.serveReads();
+    this.reads.serve(this.applied);
   }
 
   private async restoreFromFile(meta: SnapshotMetadata): Promise<void> {
-    const { header, body } = await unframeSnapshot(this.snapshots.read(meta));
-    await this.options.stateMachine.restore(meta.index, body);
+    this.membership = await this.snapshots.restore(meta);
     this.fsmApplied = meta.index;
-    for (const [id, address] of Object.entries(header.addresses)) this.options.transport.setPeer(id, address);
-    const membership: Membership = {
-      confState: meta.confState,
-      index: meta.index,
-      addresses: header.addresses,
-    };
-    await this.withStore(() => this.store.persist({ membership }));
-    this.membership = membership;
-    await this.snapshots.prune(meta);
-  }
-
-  /**
-   * Snapshot + compaction when the log has grown enough; decided and started inside the apply
-   * loop (the state machine hands out an immutable view at the applied index), while the bytes
-   * are streamed to disk and the log compacted in the background, so applying goes on meanwhile.
-   *
-   * When: once `snapshotThresholdEntries` entries were applied since the last snapshot AND the
-   * retained log is at least as large as the last snapshot was AND the snapshot interval has
-   * passed, or once the log passes `snapshotThresholdBytes`. A snapshot costs the whole state
-   * while the log costs what was written, so taking one only after the log has caught up with the
-   * state keeps the snapshots' total cost within that of the log (Redis' AOF rewrite follows the
-   * same rule) instead of rewriting a large state every few thousand writes. The interval (as in
-   * Nomad and HashiCorp Raft) keeps a busy server from snapshotting every few seconds: each one
-   * cost the write path its tail latency and ~10% of its throughput (bench/raft at 64
-   * outstanding); the byte threshold still bounds the log between snapshots.
-   */
-  private async maybeSnapshot(): Promise<void> {
-    if (this.snapshotWrite !== undefined) return;
-    const last = this.store.snapshot().metadata;
-    const sinceEntries = this.fsmApplied - last.index;
-    const entriesThreshold = this.options.snapshotThresholdEntries ?? 8192;
-    const bytesThreshold = this.options.snapshotThresholdBytes ?? 64 << 20;
-    if (sinceEntries <= 0) return;
-    const logBytes = Math.max(0, this.store.retainedBytes() - this.trailingBytes);
-    const now = Date.now();
-    const due =
-      (sinceEntries >= entriesThreshold &&
-        logBytes >= this.lastSnapshotBytes &&
-        now >= this.nextSnapshotCheckAt) ||
-      logBytes >= bytesThreshold;
-    if (!due) return;
-    if (this.fsmApplied > this.store.lastIndex()) return;
-    this.nextSnapshotCheckAt = this.snapshotCheckAfter(now);
-    const snap = await this.options.stateMachine.snapshot();
-    assert(snap.index === this.fsmApplied, () => `snapshot at ${snap.index}, applied ${this.fsmApplied}`);
-    // Everything the file holds is fixed here, at the applied index: the state machine's view and
-    // the membership as of that index.
-    const meta: SnapshotMetadata = {
-      index: snap.index,
-      term: this.store.term(snap.index),
-      confState: this.membership.confState,
-    };
-    const framed = frameSnapshot({ addresses: this.membership.addresses }, snap.chunks);
-    this.snapshotWrite = this.writeSnapshot(meta, framed).then(
-      () => {
-        this.snapshotWrite = undefined;
-      },
-      (error: unknown) => {
-        this.snapshotWrite = undefined;
-        this.fail(error);
-      },
-    );
-  }
-
-  private async writeSnapshot(meta: SnapshotMetadata, framed: AsyncIterable<Uint8Array>): Promise<void> {
-    const started = performance.now();
-    this.lastSnapshotBytes = await this.snapshots.write(meta, paced(framed));
-    this.metrics?.snapshotBytes.set(this.lastSnapshotBytes);
-    const compactTo = Math.max(0, meta.index - (this.options.trailingLogs ?? 1024));
-    const compacted = await this.withStore(() => this.store.compact(meta, compactTo));
-    // A snapshot installed from the leader meanwhile is newer: it stays, and this one's file goes
-    // when that one prunes.
-    if (!compacted) return;
-    this.trailingBytes = this.store.retainedBytes();
-    await this.snapshots.prune(meta);
-    this.snapshotsTaken++;
-    this.metrics?.snapshotSeconds.observe((performance.now() - started) / 1000);
-    this.options.log.info({ index: meta.index, compactTo }, "snapshot taken, log compacted");
   }
 
   // ─────────────────────────── reads ───────────────────────────
 
   private issueRead(): void {
-    if (this.readInFlight !== undefined || this.readQueue.length === 0) return;
-    const core = this.requireCore();
-    const ctx = Buffer.alloc(12);
-    ctx.writeDoubleBE(this.incarnation, 0);
-    ctx.writeUInt32BE(this.readCounter++ >>> 0, 8);
-    this.readInFlight = { ctx: ctx.toString("hex"), waiters: this.readQueue.splice(0) };
-    core.readIndex(ctx);
-    this.kick();
+    if (this.reads.issue(this.requireCore())) this.kick();
   }
 
   private onReadState(ctx: string, index: LogIndex): void {
-    if (this.readInFlight === undefined || this.readInFlight.ctx !== ctx) return;
-    this.readsAwaitingApply.push({ index, waiters: this.readInFlight.waiters });
-    this.readInFlight = undefined;
-    this.serveReads();
-    this.issueRead();
-  }
-
-  private serveReads(): void {
-    if (this.readsAwaitingApply.length === 0) return;
-    this.readsAwaitingApply = this.readsAwaitingApply.filter((r) => {
-      if (r.index > this.applied) return true;
-      for (const w of r.waiters) w.resolve(this.applied);
-      return false;
-    });
+    if (this.reads.onReadState(ctx, index, this.applied)) this.issueRead();
   }
 
   // ─────────────────────────── time ───────────────────────────
@@ -1094,25 +806,15 @@ export class RaftNode {
 
   private expireRequests(): void {
     const now = Date.now();
-    for (const [key, p] of this.pending) {
-      if (p.deadline > now) continue;
-      this.pending.delete(key);
-      if (p.index > 0) this.pendingByIndex.delete(p.index);
-      p.reject(new TimeoutError(`proposal not applied within its deadline (index ${p.index || "unknown"})`));
-    }
+    this.proposals.expire(now);
     const live = (w: { deadline: number; reject: (error: Error) => void }): boolean => {
       if (w.deadline > now) return true;
       w.reject(new TimeoutError("raft request timed out"));
       return false;
     };
-    this.confWaiters = this.confWaiters.filter(live);
+    this.confWaiters.expire(now);
     this.leaderWaiters = this.leaderWaiters.filter(live);
-    const inFlight = this.readInFlight;
-    if (inFlight?.waiters.every((w) => w.deadline <= now)) {
-      for (const w of inFlight.waiters) w.reject(new TimeoutError("read barrier timed out"));
-      this.readInFlight = undefined;
-      this.issueRead();
-    }
+    if (this.reads.expire(now)) this.issueRead();
   }
 
   /**
@@ -1210,7 +912,7 @@ export class RaftNode {
       },
       receiveSnapshot: async (message, chunks) => {
         assert(message.snapshot !== undefined, "snap message without metadata");
-        await this.snapshots.write(message.snapshot.metadata, chunks);
+        await this.snapshotFiles.write(message.snapshot.metadata, chunks);
         if (this.stopped) return;
         this.requireCore().step(message);
         this.kick();
@@ -1266,25 +968,7 @@ export class RaftNode {
   }
 
   private waitForConf(done: (conf: ConfState) => boolean, timeoutMs: number): Promise<LogIndex> {
-    if (done(this.membership.confState)) return Promise.resolve(this.membership.index);
-    return new Promise<LogIndex>((resolve, reject) => {
-      this.confWaiters.push({ resolve, reject, deadline: Date.now() + timeoutMs, done });
-    });
-  }
-
-  private bestTransferTarget(): RaftId | undefined {
-    const status = this.requireCore().status();
-    let best: RaftId | undefined;
-    let bestMatch = -1;
-    for (const id of this.membership.confState.voters) {
-      if (id === this.options.id) continue;
-      const match = status.progress.get(id)?.match ?? 0;
-      if (match > bestMatch) {
-        best = id;
-        bestMatch = match;
-      }
-    }
-    return best;
+    return this.confWaiters.wait(this.membership, done, Date.now() + timeoutMs);
   }
 
   private withStore<T>(write: () => Promise<T>): Promise<T> {
@@ -1323,18 +1007,9 @@ export class RaftNode {
   }
 
   private failAll(error: Error): void {
-    for (const p of this.pending.values()) p.reject(error);
-    this.pending.clear();
-    this.pendingByIndex.clear();
-    const reads = [
-      ...this.readQueue.splice(0),
-      ...(this.readInFlight?.waiters ?? []),
-      ...this.readsAwaitingApply.flatMap((r) => r.waiters),
-    ];
-    this.readInFlight = undefined;
-    this.readsAwaitingApply = [];
-    for (const w of reads) w.reject(error);
-    for (const w of this.confWaiters.splice(0)) w.reject(error);
+    this.proposals.rejectAll(error);
+    this.reads.rejectAll(error);
+    this.confWaiters.rejectAll(error);
     for (const w of this.leaderWaiters.splice(0)) w.reject(error);
   }
 
@@ -1349,7 +1024,7 @@ export class RaftNode {
     this.options.log.fatal({ err }, "raft node failed; stopping");
     if (this.timer !== undefined) clearInterval(this.timer);
     this.stopped = true;
-    this.dropHeldCommits();
+    this.commitHold.drop();
     this.failAll(err);
     for (const handler of this.fatalHandlers) handler(err);
   }

@@ -39,13 +39,21 @@ describe("raft random simulation", () => {
     });
   }
   it(`survives ${seedCount} seeds of faults, crashes and membership changes`, { timeout: 600_000 }, () => {
-    const totals = { committed: 0, leaders: 0, confChanges: 0, crashes: 0, snapshotsSent: 0 };
+    const totals = {
+      committed: 0,
+      leaders: 0,
+      confChanges: 0,
+      crashes: 0,
+      unsyncedTailsLost: 0,
+      snapshotsSent: 0,
+    };
     for (let seed = firstSeed; seed < firstSeed + seedCount; seed++) {
       const r = runSeed(seed, { steps: STEPS });
       totals.committed += r.committed;
       totals.leaders += r.leaders;
       totals.confChanges += r.confChanges;
       totals.crashes += r.crashes;
+      totals.unsyncedTailsLost += r.unsyncedTailsLost;
       totals.snapshotsSent += r.snapshotsSent;
     }
     // The runs must actually exercise what they claim to (a sim that never commits proves nothing).
@@ -53,6 +61,8 @@ describe("raft random simulation", () => {
     expect(totals.leaders).toBeGreaterThan(seedCount);
     expect(totals.confChanges).toBeGreaterThan(seedCount / 10);
     expect(totals.crashes).toBeGreaterThan(seedCount / 10);
+    // Leaders crash with entries they sent but had not yet made durable (their unsynced tail).
+    expect(totals.unsyncedTailsLost).toBeGreaterThan(seedCount / 20);
     expect(totals.snapshotsSent).toBeGreaterThan(seedCount / 20);
   });
 });

@@ -27,9 +27,9 @@ describe("RaftLog", () => {
     expect(log.term(3)).toBe(2);
     expect(log.term(5)).toBe(3);
     expect(log.slice(2, 6, Number.POSITIVE_INFINITY).map((e) => e.index)).toEqual([2, 3, 4, 5]);
-    expect(log.unstableEntries().map((e) => e.index)).toEqual([4, 5]);
+    expect(log.unstable.entriesToPersist().map((e) => e.index)).toEqual([4, 5]);
     log.stableTo(5, 3);
-    expect(log.unstableEntries()).toEqual([]);
+    expect(log.unstable.entriesToPersist()).toEqual([]);
   });
 
   it("maybeAppend: appends on match, truncates conflicts, refuses on mismatch", () => {
@@ -80,11 +80,11 @@ describe("RaftLog", () => {
     s.append([ent(1, 1, "a".repeat(50)), ent(2, 1, "b".repeat(50)), ent(3, 1, "c")]);
     const log = new RaftLog(s, 100);
     log.commitTo(3);
-    const first = log.nextCommittedEnts();
+    const first = log.nextCommittedEnts(true);
     expect(first.map((e) => e.index)).toEqual([1]);
     log.acceptApplying(1);
     log.appliedTo(1);
-    expect(log.nextCommittedEnts().map((e) => e.index)).toEqual([2, 3]);
+    expect(log.nextCommittedEnts(true).map((e) => e.index)).toEqual([2, 3]);
   });
 
   it("restores from a snapshot and reports compaction below it", () => {

@@ -2,8 +2,10 @@
  * The Raft log as the core sees it: durable storage plus the unstable tail (etcd-io/raft log.go).
  *
  * Invariants: applied <= applying <= committed <= lastIndex; firstIndex - 1 <= committed.
- * `committed` may point into the unstable tail: the driver persists `Ready.entries` before it
- * applies `Ready.committedEntries` of the same Ready.
+ * `committed` may point into the unstable tail: a follower's driver persists `Ready.entries` before
+ * it applies `Ready.committedEntries` of the same Ready. A leader's entries may still be being
+ * written (asynchronously) when they commit on the followers' copies; those are not handed out for
+ * applying until they are durable here too (`nextCommittedEnts(false)`).
  */
 import { assert } from "../../common/assert.js";
 import { CompactedError, UnavailableError } from "./errors.js";
@@ -134,25 +136,42 @@ export class RaftLog {
     return this.lastIndex();
   }
 
-  unstableEntries(): Entry[] {
-    return this.unstable.entries;
+  /** Everything up to this index is durable in storage (not in the unstable tail, and no write of
+   *  it in progress). Meaningless while a snapshot is pending (a leader never has one). */
+  stableLastIndex(): LogIndex {
+    return this.unstable.offset - 1;
+  }
+
+  /** All writes handed to the driver so far are durable (a synchronous Ready's fsync covers every
+   *  earlier write: the driver writes in order). */
+  stableToInProgress(): void {
+    const last = this.unstable.offsetInProgress - 1;
+    if (last < this.unstable.offset) return;
+    const t = this.unstable.maybeTerm(last);
+    assert(t !== undefined, () => `no term for in-progress entry ${last}`);
+    this.unstable.stableTo(last, t);
   }
 
   hasPendingSnapshot(): boolean {
     return this.unstable.snapshot !== undefined;
   }
 
-  /** Committed entries not yet handed to the application, at most `maxApplyingBytes`. */
-  nextCommittedEnts(): Entry[] {
+  /** Committed entries not yet handed to the application, at most `maxApplyingBytes`; with
+   *  `allowUnstable` false, only those already durable in our own log. */
+  nextCommittedEnts(allowUnstable: boolean): Entry[] {
     if (this.hasPendingSnapshot()) return [];
     const lo = this.applying + 1;
-    const hi = this.committed + 1;
+    const hi = this.maxApplicable(allowUnstable) + 1;
     if (lo >= hi) return [];
     return this.slice(lo, hi, this.maxApplyingBytes);
   }
 
-  hasNextCommittedEnts(): boolean {
-    return !this.hasPendingSnapshot() && this.applying < this.committed;
+  hasNextCommittedEnts(allowUnstable: boolean): boolean {
+    return !this.hasPendingSnapshot() && this.applying < this.maxApplicable(allowUnstable);
+  }
+
+  private maxApplicable(allowUnstable: boolean): LogIndex {
+    return allowUnstable ? this.committed : Math.min(this.committed, this.stableLastIndex());
   }
 
   snapshot(): Snapshot {

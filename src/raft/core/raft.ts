@@ -122,11 +122,14 @@ export class Raft {
 
   private loadState(hs: HardState): void {
     assert(
-      hs.commit >= this.log.committed && hs.commit <= this.log.lastIndex(),
-      () =>
-        `${this.id}: hard state commit ${hs.commit} out of range [${this.log.committed}, ${this.log.lastIndex()}]`,
+      hs.commit <= this.log.lastIndex(),
+      () => `${this.id}: hard state commit ${hs.commit} beyond the last index ${this.log.lastIndex()}`,
     );
-    this.log.committed = hs.commit;
+    // The stored commit may lag the snapshot: a leader applies (and may snapshot) an entry once it
+    // is committed and durable in its log, while the commit-only hard state saying so is still
+    // being written (it rides with later entries). A snapshot holds only committed state, and the
+    // commit index is volatile anyway (Figure 2), so the snapshot's index is a safe floor.
+    this.log.committed = Math.max(hs.commit, this.log.committed);
     this.term = hs.term;
     this.vote = hs.vote;
   }
@@ -247,8 +250,10 @@ export class Raft {
     this.leadTransferee = NONE;
     this.tracker.resetVotes();
     const last = this.log.lastIndex();
+    // Our own copy counts only as far as it is durable (see onDurable).
+    const durable = Math.min(this.log.stableLastIndex(), last);
     for (const [id, pr] of this.tracker.progress) {
-      pr.reset(id === this.id ? last : 0, last + 1);
+      pr.reset(id === this.id ? durable : 0, last + 1);
     }
     this.pendingConfIndex = 0;
     this.uncommittedSize = 0;
@@ -872,7 +877,7 @@ export class Raft {
   // ───────────────────────── leader log handling ─────────────────────────
 
   private appendEntry(es: readonly Entry[]): boolean {
-    let li = this.log.lastIndex();
+    const li = this.log.lastIndex();
     const ents: Entry[] = es.map((e, i) => ({
       term: this.term,
       index: li + 1 + i,
@@ -880,12 +885,31 @@ export class Raft {
       data: e.data,
     }));
     if (!this.increaseUncommittedSize(ents)) return false;
-    li = this.log.append(ents);
-    // The leader's own copy counts toward the quorum: the driver persists Ready.entries before it
-    // sends the messages that let followers acknowledge them, and a commit needs a majority anyway.
-    this.tracker.progress.get(this.id)?.maybeUpdate(li);
-    this.maybeCommit();
+    this.log.append(ents);
+    // Our own copy does not count toward the quorum yet: the driver may send these entries to the
+    // followers before it has written them (thesis §10.2.1), and they count once it reports them
+    // durable (onDurable). A commit index computed otherwise could reach followers, and clients,
+    // for an entry that only a minority holds durably, and a crash of ours could lose it.
     return true;
+  }
+
+  /**
+   * The driver reports that our log is durable up to `log.stableLastIndex()` (RawNode.advance or
+   * advanceDurable). A leader's own Progress.match moves only here (etcd's self
+   * MsgStorageAppendResp): match(self) <= durable, so the commit index (a quorum of matches) and
+   * every commit index sent in appends and heartbeats count only durable copies.
+   */
+  onDurable(): void {
+    if (this.role !== "leader") return;
+    const pr = this.tracker.progress.get(this.id);
+    if (pr === undefined) return;
+    const durable = this.log.stableLastIndex();
+    // Only entries of our own log count; stableLastIndex never passes lastIndex.
+    if (!pr.maybeUpdate(Math.min(durable, this.log.lastIndex()))) return;
+    if (this.maybeCommit()) {
+      this.releasePendingReadIndexMessages();
+      this.bcastAppend();
+    }
   }
 
   private maybeCommit(): boolean {

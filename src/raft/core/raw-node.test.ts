@@ -248,3 +248,85 @@ describe("RawNode", () => {
     expect(t.node("a").status().term).toBe(term);
   });
 });
+
+describe("RawNode asynchronous leader writes", () => {
+  /** A single voter that is leader, with everything so far durable. */
+  function soloLeader() {
+    const storage = MemoryStorage.bootstrap(["a"]);
+    const node = new RawNode(config("a", storage));
+    node.campaign();
+    while (drive(node, storage) !== undefined) {
+      // settle: the election and the leader's no-op entry
+    }
+    expect(node.status().role).toBe("leader");
+    return { node, storage };
+  }
+
+  it("counts the leader's own copy only once the driver reports it durable", () => {
+    const { node, storage } = soloLeader();
+    const commitBefore = node.status().commit;
+    node.propose(new TextEncoder().encode("x"));
+    const rd = node.ready();
+    expect(node.mayAdvanceAsync(rd)).toBe(true);
+    const last = rd.entries[rd.entries.length - 1] as Entry;
+    node.advanceAsync(rd);
+    // Written but not durable: a single voter has no quorum without its own copy.
+    expect(node.status().commit).toBe(commitBefore);
+    expect(node.hasReady()).toBe(false);
+    storage.append(rd.entries);
+    node.advanceDurable(last.index, last.term);
+    expect(node.status().commit).toBe(last.index);
+    const next = node.ready();
+    expect(next.committedEntries.map((e) => e.index)).toEqual([last.index]);
+    // The entries are not handed out a second time for writing.
+    expect(next.entries).toEqual([]);
+  });
+
+  it("ignores a durability report for an entry that is no longer in the log", () => {
+    const { node } = soloLeader();
+    node.propose(new TextEncoder().encode("x"));
+    const rd = node.ready();
+    node.advanceAsync(rd);
+    const last = rd.entries[rd.entries.length - 1] as Entry;
+    const commitBefore = node.status().commit;
+    node.advanceDurable(last.index, last.term + 1);
+    expect(node.status().commit).toBe(commitBefore);
+  });
+
+  it("refuses to send a follower's Ready before it is durable", () => {
+    const ids = ["a", "b"];
+    const storage = MemoryStorage.bootstrap(ids);
+    const node = new RawNode(config("b", storage));
+    node.step(message({ type: "vote", from: "a", to: "b", term: 2, index: 1, logTerm: 1 }));
+    const rd = node.ready();
+    // A granted vote must be durable before the reply leaves.
+    expect(node.mayAdvanceAsync(rd)).toBe(false);
+    expect(() => node.advanceAsync(rd)).toThrow(AssertionError);
+  });
+
+  it("applies entries committed by the followers only once the leader's copy is durable", () => {
+    const { nodes, storages, settle } = trio();
+    const a = nodes.get("a") as RawNode;
+    a.campaign();
+    settle();
+    expect(a.status().role).toBe("leader");
+    a.propose(new TextEncoder().encode("y"));
+    const rd = a.ready();
+    a.advanceAsync(rd);
+    const last = rd.entries[rd.entries.length - 1] as Entry;
+    // Both followers persist and acknowledge: committed on their copies alone.
+    for (const m of rd.messages) {
+      const follower = nodes.get(m.to) as RawNode;
+      follower.step(m);
+      const frd = drive(follower, storages.get(m.to) as MemoryStorage) as Ready;
+      for (const resp of frd.messages) a.step(resp);
+    }
+    expect(a.status().commit).toBe(last.index);
+    const held = a.ready();
+    expect(held.committedEntries.map((e) => e.index)).not.toContain(last.index);
+    a.advanceAsync(held);
+    (storages.get("a") as MemoryStorage).append(rd.entries);
+    a.advanceDurable(last.index, last.term);
+    expect(a.ready().committedEntries.map((e) => e.index)).toContain(last.index);
+  });
+});

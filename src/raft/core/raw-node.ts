@@ -22,6 +22,12 @@
  *     // 4. node.advance(rd)
  *   }
  *
+ * A leader's write path may skip the wait (thesis §10.2.1): if node.mayAdvanceAsync(rd), send
+ * rd.messages at once, start writing rd.entries (and its commit-only hard state), apply, call
+ * node.advanceAsync(rd), and call node.advanceDurable(index, term) of the last entry once the
+ * write is durable. The leader's own copy counts toward commitment only from then on (see
+ * Raft.onDurable). Writes land in the order they were started.
+ *
  * Fast failover: when a follower's stream to the leader breaks, the driver may call
  * `forgetLeaderAndPreVote()`. With pre-vote + check-quorum this is harmless while the leader is
  * alive: the other followers still hear from it and refuse the pre-vote (leader stickiness), and a
@@ -59,11 +65,16 @@ export class RawNode {
   private prevSoftState: SoftState;
   private prevHardState: HardState;
   private awaitingAdvance = false;
+  /** The last Ready was taken while leader (see mayAdvanceAsync). */
+  private readyAsLeader = false;
+  /** The hard state the driver last reported durable (term and vote matter; commit is volatile). */
+  private durableHardState: HardState;
 
   constructor(config: RaftConfig) {
     this.raft = new Raft(config);
     this.prevSoftState = this.raft.softState();
     this.prevHardState = config.storage.initialState().hardState;
+    this.durableHardState = this.prevHardState;
   }
 
   get id(): RaftId {
@@ -175,8 +186,14 @@ export class RawNode {
     if (!hardStateEqual(r.hardState(), this.prevHardState)) return true;
     if (r.log.hasPendingSnapshot()) return true;
     if (r.msgs.length > 0 || r.readStates.length > 0) return true;
-    if (r.log.unstableEntries().length > 0) return true;
-    return r.log.hasNextCommittedEnts();
+    if (r.log.unstable.hasEntriesToPersist()) return true;
+    return r.log.hasNextCommittedEnts(this.applyUnstable());
+  }
+
+  /** A leader applies only entries its own log holds durably (its writes may be asynchronous);
+   *  any other role persists a Ready (and every earlier write) before applying it. */
+  private applyUnstable(): boolean {
+    return this.raft.role !== "leader";
   }
 
   /** What the driver must do next (see the header). Call advance(rd) before the next ready(). */
@@ -187,13 +204,13 @@ export class RawNode {
     const hs = r.hardState();
     const softChanged = ss.lead !== this.prevSoftState.lead || ss.role !== this.prevSoftState.role;
     const hardChanged = !hardStateEqual(hs, this.prevHardState);
-    const committedEntries = r.log.nextCommittedEnts();
+    const committedEntries = r.log.nextCommittedEnts(this.applyUnstable());
     const rd: Ready = {
       softState: softChanged ? ss : undefined,
       hardState: hardChanged ? hs : undefined,
       // A copy: proposals stepped between ready() and advance() append to the live unstable
-      // array, and advance() must mark stable only what this Ready handed out for persisting.
-      entries: r.log.unstableEntries().slice(),
+      // array; they belong to the next Ready.
+      entries: r.log.unstable.entriesToPersist(),
       snapshot: r.log.unstable.snapshot,
       committedEntries,
       messages: r.msgs,
@@ -201,6 +218,8 @@ export class RawNode {
     };
     r.msgs = [];
     r.readStates = [];
+    r.log.unstable.acceptInProgress();
+    this.readyAsLeader = ss.role === "leader";
     this.prevSoftState = ss;
     if (hardChanged) this.prevHardState = hs;
     const lastCommitted = committedEntries[committedEntries.length - 1];
@@ -209,8 +228,9 @@ export class RawNode {
     return rd;
   }
 
-  /** The driver has done everything `rd` asked: its entries and state are durable, its committed
-   *  entries applied. */
+  /** The driver has done everything `rd` asked: its entries and state are durable (and so is
+   *  every earlier asynchronous write: the driver writes in order), its committed entries
+   *  applied. */
   advance(rd: Ready): void {
     assert(this.awaitingAdvance, "advance() without ready()");
     this.awaitingAdvance = false;
@@ -219,8 +239,52 @@ export class RawNode {
       r.log.stableSnapTo(rd.snapshot.metadata.index);
       r.log.appliedTo(rd.snapshot.metadata.index);
     }
-    const lastEntry = rd.entries[rd.entries.length - 1];
-    if (lastEntry !== undefined) r.log.stableTo(lastEntry.index, lastEntry.term);
+    r.log.stableToInProgress();
+    if (rd.hardState !== undefined) this.durableHardState = rd.hardState;
+    this.afterApply(rd);
+    r.onDurable();
+  }
+
+  /**
+   * Whether the driver may send `rd.messages` before `rd` is durable and report durability later
+   * (advanceAsync, then advanceDurable). Only a leader's Ready that changes neither term nor vote
+   * and installs no snapshot: its messages are appends, heartbeats and read answers, which depend
+   * on no state it is writing (its own copy does not count until it is durable, see
+   * Raft.onDurable). Everything else (votes, a follower's acknowledgements) waits for the fsync.
+   */
+  mayAdvanceAsync(rd: Ready): boolean {
+    const hs = rd.hardState;
+    return (
+      this.readyAsLeader &&
+      rd.snapshot === undefined &&
+      (hs === undefined || (hs.term === this.durableHardState.term && hs.vote === this.durableHardState.vote))
+    );
+  }
+
+  /**
+   * Like advance(rd), except that `rd.entries` (and its commit-only hard state) are still being
+   * written: the driver sent `rd.messages` before its fsync and will call
+   * advanceDurable(index, term) when the write completes. Requires mayAdvanceAsync(rd).
+   */
+  advanceAsync(rd: Ready): void {
+    assert(this.awaitingAdvance, "advanceAsync() without ready()");
+    assert(this.mayAdvanceAsync(rd), "advanceAsync() of a Ready that must be persisted first");
+    this.awaitingAdvance = false;
+    this.afterApply(rd);
+  }
+
+  /**
+   * An asynchronous write finished: the log is durable up to entry (index, term). Ignored when
+   * that entry has been replaced since (the write no longer describes our log). On a leader this
+   * is where its own copy starts to count toward the commit quorum.
+   */
+  advanceDurable(index: LogIndex, term: Term): void {
+    this.raft.log.stableTo(index, term);
+    this.raft.onDurable();
+  }
+
+  private afterApply(rd: Ready): void {
+    const r = this.raft;
     const lastCommitted = rd.committedEntries[rd.committedEntries.length - 1];
     if (lastCommitted !== undefined) {
       r.log.appliedTo(lastCommitted.index);

@@ -130,6 +130,8 @@ export interface ReadState {
  *  2. send `messages` — only after step 1 is durable, since they may depend on it;
  *  3. apply `snapshot` (if any) and then `committedEntries` to the FSM, in order;
  *  4. call `advance()`.
+ * A leader's Ready may instead be sent before it is durable (RawNode.mayAdvanceAsync/advanceAsync,
+ * then advanceDurable): its own copy counts toward commitment only once reported durable.
  */
 export interface Ready {
   readonly softState: SoftState | undefined;

@@ -1,9 +1,12 @@
 /**
  * The tail of the log (and possibly an incoming snapshot) that the driver has not yet persisted
  * (etcd-io/raft log_unstable.go). Entries here are handed out in `Ready.entries`; once the driver
- * reports them durable (`advance`) they move into storage and are dropped from here.
+ * reports them durable (`advance`, or `advanceDurable` after an asynchronous write) they move into
+ * storage and are dropped from here.
  *
- * Invariant: `entries[i]` has index `offset + i`; if `snapshot` is set, offset = snapshot index + 1.
+ * Invariants: `entries[i]` has index `offset + i`; if `snapshot` is set, offset = snapshot index + 1;
+ * offset <= offsetInProgress <= offset + entries.length. Entries in [offset, offsetInProgress) were
+ * handed to the driver (a Ready) and are being written: not handed out again, not yet durable.
  */
 import { assert } from "../../common/assert.js";
 import type { Entry, LogIndex, Snapshot, Term } from "./types.js";
@@ -11,8 +14,26 @@ import type { Entry, LogIndex, Snapshot, Term } from "./types.js";
 export class Unstable {
   snapshot: Snapshot | undefined = undefined;
   entries: Entry[] = [];
+  /** First index not yet handed to the driver (see the invariants above). */
+  offsetInProgress: LogIndex;
 
-  constructor(public offset: LogIndex) {}
+  constructor(public offset: LogIndex) {
+    this.offsetInProgress = offset;
+  }
+
+  /** Entries not yet handed to the driver for writing. */
+  entriesToPersist(): Entry[] {
+    return this.entries.slice(this.offsetInProgress - this.offset);
+  }
+
+  hasEntriesToPersist(): boolean {
+    return this.offsetInProgress < this.offset + this.entries.length;
+  }
+
+  /** Everything now in `entries` has been handed to the driver (a Ready took it). */
+  acceptInProgress(): void {
+    this.offsetInProgress = this.offset + this.entries.length;
+  }
 
   maybeFirstIndex(): LogIndex | undefined {
     return this.snapshot === undefined ? undefined : this.snapshot.metadata.index + 1;
@@ -40,6 +61,7 @@ export class Unstable {
     if (gt === undefined || gt !== t || i < this.offset) return;
     this.entries = this.entries.slice(i + 1 - this.offset);
     this.offset = i + 1;
+    this.offsetInProgress = Math.max(this.offsetInProgress, this.offset);
   }
 
   stableSnapTo(i: LogIndex): void {
@@ -48,6 +70,7 @@ export class Unstable {
 
   restore(s: Snapshot): void {
     this.offset = s.metadata.index + 1;
+    this.offsetInProgress = this.offset;
     this.entries = [];
     this.snapshot = s;
   }
@@ -60,11 +83,14 @@ export class Unstable {
     } else if (first <= this.offset) {
       // Replaces everything unstable (and the driver will overwrite storage from `first` on).
       this.offset = first;
+      this.offsetInProgress = first;
       this.entries = [...ents];
     } else {
-      // Truncate to first-1, then append.
+      // Truncate to first-1, then append. A write in progress of the replaced entries no longer
+      // counts (stableTo ignores a report whose term does not match), so they go out again.
       this.entries = this.entries.slice(0, first - this.offset);
       for (const e of ents) this.entries.push(e);
+      this.offsetInProgress = Math.min(this.offsetInProgress, first);
     }
   }
 

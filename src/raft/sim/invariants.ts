@@ -11,8 +11,12 @@
  *  - Commit index never decreases (in memory while up; persisted across restarts).
  *  - Persisted term never decreases; a persisted vote never changes within a term.
  *  - Linearizable reads: a ReadIndex answer is at least the commit index when the read was issued.
+ *  - Persist before send: when a message leaves, its term is at most the sender's durable term,
+ *    and a granted vote is already in the sender's durable hard state (pre-votes are exempt: they
+ *    ask about a future term and change nothing). Checked at send time, so a vote that a crash
+ *    could take back is caught when it is cast, not only if two leaders of one term ever appear.
  */
-import type { Entry, HardState, LogIndex, RaftId, Term } from "../core/types.js";
+import type { Entry, HardState, LogIndex, Message, RaftId, Term } from "../core/types.js";
 import { NONE } from "../core/types.js";
 
 export class InvariantViolation extends Error {
@@ -135,6 +139,29 @@ export class InvariantChecker {
         fail(`${id}: committed entry ${i} has term ${t}, another node committed term ${known}`);
     }
     this.maxCommitted = Math.max(this.maxCommitted, next.commit);
+  }
+
+  /**
+   * Call for every message as it is sent, with the sender's durable hard state at that moment.
+   * A vote (granted, or a candidate's own) is safe once durable, or once the durable term is past
+   * the vote's term: the sender can then never vote again in that term. (A Ready may carry a vote
+   * request of an election the node left within the same Ready, for a higher term.)
+   */
+  onSend(m: Message, durable: HardState): void {
+    if (m.type === "preVote" || m.type === "preVoteResp") return;
+    if (m.term > durable.term) {
+      fail(
+        `persist before send: ${m.from} sent ${m.type} at term ${m.term} with durable term ${durable.term}`,
+      );
+    }
+    const voter = m.type === "voteResp" && !m.reject ? m.from : m.type === "vote" ? m.from : undefined;
+    if (voter === undefined || m.term < durable.term) return;
+    const votedFor = m.type === "vote" ? m.from : m.to;
+    if (durable.vote !== votedFor) {
+      fail(
+        `persist before send: ${voter} sent ${m.type} in term ${m.term} (a vote for ${votedFor}), but its durable vote in that term is ${durable.vote || "none"}`,
+      );
+    }
   }
 
   /** Call after every step with a live node's in-memory commit index. */

@@ -2,8 +2,9 @@
  * One seeded random simulation run: a cluster under a random schedule of message deliveries,
  * Ready handling, ticks, proposals, reads, leadership transfers, membership changes, compactions,
  * partitions (symmetric and asymmetric), message loss and duplication, crashes (sometimes between
- * ready() and the fsync) and restarts. Invariants are checked after every step; at the end the
- * faults stop and the cluster must elect a leader and commit a new entry everywhere (liveness).
+ * ready() and the fsync, or after a leader sent entries it had not yet made durable) and restarts.
+ * Invariants are checked after every step; at the end the faults stop and the cluster must elect
+ * a leader and commit a new entry everywhere (liveness).
  *
  * Same seed, same run: a failure message carries the seed and the command that replays it.
  */
@@ -24,6 +25,8 @@ export interface RunResult {
   leaders: number;
   confChanges: number;
   crashes: number;
+  /** Crashes that lost writes a leader had sent before making them durable. */
+  unsyncedTailsLost: number;
   snapshotsSent: number;
 }
 
@@ -58,6 +61,8 @@ function randomOptions(seed: number, rand: SeededRandom): ClusterOptions {
     electionTick: 10,
     heartbeatTick: 1 + rand.int(3),
     disableProposalForwarding: rand.next() < 0.3,
+    // Mostly as the production leader writes (send before fsync), sometimes persist-first.
+    asyncWrites: rand.next() < 0.8,
   };
 }
 
@@ -69,10 +74,22 @@ export function runSeed(seed: number, options: RunOptions): RunResult {
   cluster.addFounders(founders);
   let nextId = founders.length + 1;
   let step = 0;
-  const stats = { committed: 0, leaders: 0, confChanges: 0, crashes: 0, snapshotsSent: 0 };
+  const stats = {
+    committed: 0,
+    leaders: 0,
+    confChanges: 0,
+    crashes: 0,
+    unsyncedTailsLost: 0,
+    snapshotsSent: 0,
+  };
   let proposals = 0;
   let reads = 0;
 
+  const crash = (id: RaftId): void => {
+    if (cluster.node(id).pendingWrites.some((w) => w.entries.length > 0)) stats.unsyncedTailsLost++;
+    cluster.crash(id);
+    stats.crashes++;
+  };
   const pick = <T>(xs: readonly T[]): T | undefined =>
     xs.length === 0 ? undefined : xs[rand.int(xs.length)];
   const upIds = (): RaftId[] => cluster.upIds();
@@ -91,10 +108,15 @@ export function runSeed(seed: number, options: RunOptions): RunResult {
         if (m.type === "snap") stats.snapshotsSent++;
         cluster.deliver(m);
       }
-    } else if (r < 0.62) {
+    } else if (r < 0.56) {
       const id = pick(upIds());
       // Now and then the machine dies between ready() and the fsync: that Ready is lost entirely.
       if (id !== undefined) cluster.processReady(id, rand.next() < 0.003);
+    } else if (r < 0.62) {
+      // A leader's write that went out before its fsync becomes durable (the disk is slower
+      // than the network at random; a crash meanwhile loses the write).
+      const id = pick(upIds().filter((i) => cluster.node(i).pendingWrites.length > 0));
+      if (id !== undefined) cluster.syncWrite(id);
     } else if (r < 0.82) {
       const id = pick(upIds());
       if (id !== undefined) cluster.node(id).rawNode().tick();
@@ -130,8 +152,7 @@ export function runSeed(seed: number, options: RunOptions): RunResult {
     if (r < 0.12) {
       const id = pick(upIds());
       if (id !== undefined && upIds().length > 1) {
-        cluster.crash(id);
-        stats.crashes++;
+        crash(id);
       }
     } else if (r < 0.3) {
       const down = all.filter((id) => !cluster.node(id).up);
@@ -211,8 +232,7 @@ export function runSeed(seed: number, options: RunOptions): RunResult {
     if (!nemesis) return;
     const r = rand.next();
     if (r < 0.15 && upIds().length > 1) {
-      cluster.crash(l);
-      stats.crashes++;
+      crash(l);
     } else if (r < 0.3) {
       cluster.network.isolate(l, cluster.ids());
     }

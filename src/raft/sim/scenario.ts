@@ -21,7 +21,10 @@
  *   tick-all N                  N rounds of: one tick on every live node, then stabilize
  *   drop-all                    lose every message in flight
  *   deliver ID                  deliver (FIFO) the messages in flight addressed to ID, nothing else
- *   process ID                  ID handles one Ready (persist, send, apply, advance)
+ *   process ID                  ID handles one Ready (persist, send, apply, advance; an eligible
+ *                               leader Ready: send, queue the write, apply, advance — see SimNode)
+ *   sync ID                     ID's oldest write sent before its fsync becomes durable
+ *   pending ID                  ID's writes sent before their fsync (lost if it crashes now)
  *   process-crash ID            ID takes a Ready and crashes before persisting it
  *   log ID                      ID's log as index/term pairs
  *   stabilize                   deliver messages and handle Readies until nothing moves
@@ -238,6 +241,22 @@ function runCommand(c: SimCluster, command: string, out: string[]): void {
       if (!c.processReady(arg(0))) out.push(`${arg(0)} has no Ready`);
       c.checkInvariants();
       return;
+    case "sync":
+      if (!c.syncWrite(arg(0))) out.push(`${arg(0)} has no pending write`);
+      c.checkInvariants();
+      return;
+    case "pending": {
+      const writes = c.node(arg(0)).pendingWrites;
+      const ranges = writes.map((w) => {
+        const first = w.entries[0];
+        const last = w.entries[w.entries.length - 1];
+        const ents =
+          first === undefined || last === undefined ? "no entries" : `${first.index}..${last.index}`;
+        return w.hardState === undefined ? ents : `${ents} + commit ${w.hardState.commit}`;
+      });
+      out.push(`${arg(0)} pending: ${ranges.length === 0 ? "none" : ranges.join("; ")}`);
+      return;
+    }
     case "process-crash":
       c.processReady(arg(0), true);
       return;

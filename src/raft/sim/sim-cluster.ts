@@ -23,6 +23,8 @@ export interface ClusterOptions {
   heartbeatTick: number;
   disableProposalForwarding: boolean;
   maxUncommittedEntriesSize?: number;
+  /** Leaders send before their fsync, as the production driver does (see SimNode). */
+  asyncWrites: boolean;
 }
 
 export const DEFAULT_CLUSTER_OPTIONS: ClusterOptions = {
@@ -35,6 +37,7 @@ export const DEFAULT_CLUSTER_OPTIONS: ClusterOptions = {
   electionTick: 10,
   heartbeatTick: 1,
   disableProposalForwarding: false,
+  asyncWrites: true,
 };
 
 export interface ObservedRead {
@@ -87,7 +90,9 @@ export class SimCluster {
   /** Founding members of a new cluster, all voters. */
   addFounders(ids: readonly RaftId[]): void {
     for (const id of ids) {
-      this.nodes.set(id, new SimNode(id, MemoryStorage.bootstrap(ids), (i, s, a) => this.config(i, s, a)));
+      const node = new SimNode(id, MemoryStorage.bootstrap(ids), (i, s, a) => this.config(i, s, a));
+      node.asyncWrites = this.options.asyncWrites;
+      this.nodes.set(id, node);
     }
   }
 
@@ -95,6 +100,7 @@ export class SimCluster {
    *  leader's snapshot). */
   addJoiner(id: RaftId): SimNode {
     const node = new SimNode(id, new MemoryStorage(), (i, s, a) => this.config(i, s, a));
+    node.asyncWrites = this.options.asyncWrites;
     this.nodes.set(id, node);
     return node;
   }
@@ -130,15 +136,7 @@ export class SimCluster {
 
   private makeHooks(): ReadyHooks {
     return {
-      persisted: (node, rd, prev) => {
-        const termAt = (i: LogIndex): number | undefined =>
-          i < node.storage.firstIndex() - 1 || i > node.storage.lastIndex()
-            ? undefined
-            : node.storage.term(i);
-        if (rd.entries.length > 0) this.checker.onPersistEntries(node.id, rd.entries, termAt);
-        if (rd.hardState !== undefined) {
-          this.checker.onPersistHardState(node.id, prev, rd.hardState, node.storage.lastIndex(), termAt);
-        }
+      softState: (node, rd) => {
         if (rd.softState !== undefined && this.trace !== undefined) {
           const t = rd.hardState?.term ?? node.storage.hardStateNow().term;
           this.trace(
@@ -146,12 +144,23 @@ export class SimCluster {
           );
         }
       },
+      persisted: (node, write, prev) => {
+        const termAt = (i: LogIndex): number | undefined =>
+          i < node.storage.firstIndex() - 1 || i > node.storage.lastIndex()
+            ? undefined
+            : node.storage.term(i);
+        if (write.entries.length > 0) this.checker.onPersistEntries(node.id, write.entries, termAt);
+        if (write.hardState !== undefined) {
+          this.checker.onPersistHardState(node.id, prev, write.hardState, node.storage.lastIndex(), termAt);
+        }
+      },
       send: (node, rd) => {
+        const durable = node.storage.hardStateNow();
         for (const m of rd.messages) {
+          this.checker.onSend(m, durable);
           this.trace?.(`  ${formatMessage(m)}`);
           this.network.send(m);
         }
-        void node;
       },
       applied: (node, e) => {
         this.checker.onApply(node.id, e.index, node.app.hash);
@@ -207,10 +216,16 @@ export class SimCluster {
     return handled;
   }
 
-  /** Processes Readies until the node has none (the usual driver loop). */
+  /** Makes the oldest write that `id` sent before its fsync durable (see SimNode). */
+  syncWrite(id: RaftId): boolean {
+    return this.node(id).syncOne(this.hooks);
+  }
+
+  /** Processes Readies, and completes pending writes, until the node has none (the usual
+   *  driver loop, with the disk keeping up). */
   drainReady(id: RaftId): boolean {
     let any = false;
-    while (this.processReady(id)) any = true;
+    while (this.processReady(id) || this.syncWrite(id)) any = true;
     return any;
   }
 

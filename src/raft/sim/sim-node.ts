@@ -2,13 +2,28 @@
  * One simulated server: durable storage that survives crashes (MemoryStorage stands for the
  * fsynced disk), a RawNode while it is up, and a tiny application — a hash chain over the applied
  * entries, so that any divergence in what was applied shows up as a different hash.
+ *
+ * With `asyncWrites`, a leader's Ready that may be written asynchronously (RawNode.mayAdvanceAsync)
+ * is handled as the production driver does: its messages leave at once and its entries (with any
+ * commit-only hard state) wait in `pendingWrites` — written but not fsynced — until `syncOne()`
+ * makes the oldest one durable and reports it (advanceDurable). A crash loses every pending write.
+ * Writes land in order: a Ready persisted synchronously first syncs every pending write.
  */
 
 import { decodeConfChange } from "../core/confchange.js";
 import type { RaftConfig } from "../core/config.js";
 import { RawNode } from "../core/raw-node.js";
 import type { MemoryStorage } from "../core/storage.js";
-import type { ConfState, Entry, LogIndex, RaftId, ReadState, Ready, Snapshot } from "../core/types.js";
+import type {
+  ConfState,
+  Entry,
+  HardState,
+  LogIndex,
+  RaftId,
+  ReadState,
+  Ready,
+  Snapshot,
+} from "../core/types.js";
 import { chainHash } from "./invariants.js";
 
 export interface AppState {
@@ -28,8 +43,17 @@ export function decodeAppState(data: Uint8Array): number {
   return new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(0);
 }
 
+/** A write handed to the disk but not yet fsynced (lost if the node crashes). */
+export interface PendingWrite {
+  readonly entries: readonly Entry[];
+  readonly hardState: HardState | undefined;
+}
+
 export interface ReadyHooks {
-  persisted(node: SimNode, rd: Ready, prevHardState: import("../core/types.js").HardState): void;
+  /** The Ready's role change, if any (before its messages leave). */
+  softState(node: SimNode, rd: Ready): void;
+  /** `write` is durable now (`prevHardState` was the durable hard state before it). */
+  persisted(node: SimNode, write: PendingWrite, prevHardState: HardState): void;
   send(node: SimNode, rd: Ready): void;
   applied(node: SimNode, e: Entry): void;
   snapshotApplied(node: SimNode, snap: Snapshot): void;
@@ -41,6 +65,10 @@ export class SimNode {
   app: AppState;
   /** Application state after each applied index since the last snapshot (to snapshot at any of them). */
   private history: AppState[] = [];
+  /** Leader writes sent before their fsync, oldest first (see the header). */
+  pendingWrites: PendingWrite[] = [];
+  /** Handle eligible leader Readies as the production driver does (send before fsync). */
+  asyncWrites = false;
 
   constructor(
     readonly id: RaftId,
@@ -67,6 +95,7 @@ export class SimNode {
   /** Loses everything not in storage: the RawNode (unstable log, volatile state) and the app. */
   crash(): void {
     this.raw = undefined;
+    this.pendingWrites = [];
   }
 
   restart(): void {
@@ -82,7 +111,8 @@ export class SimNode {
   }
 
   /**
-   * Handles one Ready in the four steps the driver must follow: persist, send, apply, advance.
+   * Handles one Ready in the four steps the driver must follow: persist, send, apply, advance —
+   * or, for an eligible leader Ready with `asyncWrites`, send, queue the write, apply, advance.
    * `crashBeforePersist` simulates a crash between ready() and the fsync: nothing is kept or sent.
    */
   handleReady(hooks: ReadyHooks, crashBeforePersist = false): boolean {
@@ -93,15 +123,47 @@ export class SimNode {
       this.crash();
       return true;
     }
-    // 1. persist (snapshot, entries, hard state)
+    hooks.softState(this, rd);
+    if (this.asyncWrites && raw.mayAdvanceAsync(rd)) {
+      // Sent before the write is durable; the core counts our copy only once syncOne reports it.
+      hooks.send(this, rd);
+      if (rd.entries.length > 0 || rd.hardState !== undefined) {
+        this.pendingWrites.push({ entries: rd.entries, hardState: rd.hardState });
+      }
+      this.apply(raw, hooks, rd);
+      raw.advanceAsync(rd);
+      return true;
+    }
+    // 1. persist (every earlier pending write first, then snapshot, entries, hard state)
+    while (this.pendingWrites.length > 0) this.syncOne(hooks);
     const prevHardState = this.storage.hardStateNow();
     if (rd.snapshot !== undefined) this.storage.applySnapshot(rd.snapshot);
     this.storage.append(rd.entries);
     if (rd.hardState !== undefined) this.storage.setHardState(rd.hardState);
-    hooks.persisted(this, rd, prevHardState);
+    hooks.persisted(this, { entries: rd.entries, hardState: rd.hardState }, prevHardState);
     // 2. send, only now that what the messages depend on is durable
     hooks.send(this, rd);
     // 3. apply
+    this.apply(raw, hooks, rd);
+    // 4. advance
+    raw.advance(rd);
+    return true;
+  }
+
+  /** Makes the oldest pending write durable and reports it to the core. */
+  syncOne(hooks: ReadyHooks): boolean {
+    const write = this.pendingWrites.shift();
+    if (write === undefined) return false;
+    const prevHardState = this.storage.hardStateNow();
+    this.storage.append(write.entries);
+    if (write.hardState !== undefined) this.storage.setHardState(write.hardState);
+    hooks.persisted(this, write, prevHardState);
+    const last = write.entries[write.entries.length - 1];
+    if (last !== undefined) this.raw?.advanceDurable(last.index, last.term);
+    return true;
+  }
+
+  private apply(raw: RawNode, hooks: ReadyHooks, rd: Ready): void {
     if (rd.snapshot !== undefined) {
       const s = rd.snapshot;
       this.app = { applied: s.metadata.index, hash: decodeAppState(s.data), confState: s.metadata.confState };
@@ -111,6 +173,11 @@ export class SimNode {
     for (const e of rd.committedEntries) {
       if (e.index <= this.app.applied) throw new Error(`${this.id}: entry ${e.index} applied twice`);
       if (e.index !== this.app.applied + 1) throw new Error(`${this.id}: gap before entry ${e.index}`);
+      // The application's state must be recoverable from durable storage: never apply an entry
+      // this node could lose in a crash (Drover's FSM is not fsynced; it replays the Raft log).
+      if (e.index > this.storage.lastIndex() || this.storage.term(e.index) !== e.term) {
+        throw new Error(`${this.id}: applying entry ${e.index}/${e.term}, which is not durable here`);
+      }
       this.app.hash = chainHash(this.app.hash, e);
       this.app.applied = e.index;
       if (e.type === "confChange") this.app.confState = raw.applyConfChange(decodeConfChange(e.data));
@@ -118,9 +185,6 @@ export class SimNode {
       hooks.applied(this, e);
     }
     for (const rs of rd.readStates) hooks.readState(this, rs);
-    // 4. advance
-    raw.advance(rd);
-    return true;
   }
 
   /** Snapshots the application state at `index` (<= applied) and compacts the log up to it. */

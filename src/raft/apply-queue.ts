@@ -1,0 +1,53 @@
+/**
+ * The apply loop's queue: tasks (committed entries, an installed snapshot) run strictly one after
+ * another, in the order they were pushed, off the Ready loop — so a slow state machine delays
+ * neither persistence nor replication, and the Ready loop never awaits the state machine.
+ *
+ * Invariant: at most one task runs at a time; a failed task stops the loop (the remaining tasks
+ * are dropped and `onError` is told once: a server that failed to apply must not go on).
+ */
+export class ApplyQueue<T> {
+  private readonly tasks: T[] = [];
+  private running = false;
+  private failed = false;
+
+  constructor(
+    private readonly run: (task: T) => Promise<void>,
+    private readonly onError: (error: unknown) => void,
+    /** Checked before each task: a stopped server applies nothing more. */
+    private readonly stopped: () => boolean,
+  ) {}
+
+  /** Whether a task is running (or about to). */
+  get busy(): boolean {
+    return this.running;
+  }
+
+  push(task: T): void {
+    if (this.failed) return;
+    this.tasks.push(task);
+    if (this.running) return;
+    this.running = true;
+    this.drain().then(
+      () => {
+        this.running = false;
+      },
+      (error: unknown) => {
+        this.running = false;
+        this.failed = true;
+        this.tasks.length = 0;
+        this.onError(error);
+      },
+    );
+  }
+
+  private async drain(): Promise<void> {
+    for (let task = this.tasks.shift(); task !== undefined; task = this.tasks.shift()) {
+      if (this.stopped()) {
+        this.tasks.length = 0;
+        return;
+      }
+      await this.run(task);
+    }
+  }
+}
