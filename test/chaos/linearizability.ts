@@ -357,8 +357,9 @@ function searchKey(ops: Operation[], compiled: CompiledOp[], deadline: number): 
 
   const explored = new ExploredSet(n);
   let remainingOk = isOk.filter(Boolean).length;
-  /** The linearization so far; `phase` is the scan phase the call was chosen in. */
-  const calls: { call: number; state: number; phase: 0 | 1 }[] = [];
+  /** The linearization so far, with the scan position each call was chosen at. */
+  const calls: { call: number; state: number; phase: 0 | 1; deleteTried: boolean }[] = [];
+  const isInfoDelete = ops.map((o) => o.outcome === "info" && o.op.f === "delete");
   let state = 0;
   let entry = next[head] as number;
   // Each node of the search scans its candidates (the calls before the first return) twice: ok
@@ -366,6 +367,9 @@ function searchKey(ops: Operation[], compiled: CompiledOp[], deadline: number): 
   // placed, and most never need to be: trying them last keeps them out of the way of the
   // linearization the ok operations describe.
   let phase: 0 | 1 = 0;
+  // Info deletes are interchangeable: placing any pending one here can be swapped for the earliest
+  // invoked (it was invoked before this point too), so a node tries only the first it meets.
+  let deleteTried = false;
   let stuck: StuckPoint | undefined;
   let steps = 0;
 
@@ -375,17 +379,19 @@ function searchKey(ops: Operation[], compiled: CompiledOp[], deadline: number): 
     }
     if ((entry & 1) === 0) {
       const id = entry >> 1;
-      if ((isOk[id] ? 0 : 1) === phase) {
+      if ((isOk[id] ? 0 : 1) === phase && !(isInfoDelete[id] && deleteTried)) {
+        if (isInfoDelete[id]) deleteTried = true;
         const after = step(state, compiled[id] as CompiledOp);
         if (after >= 0) {
           explored.flip(id);
           if (explored.add(after)) {
-            calls.push({ call: entry, state, phase });
+            calls.push({ call: entry, state, phase, deleteTried });
             state = after;
             lift(entry);
             if (isOk[id]) remainingOk--;
             entry = next[head] as number;
             phase = 0;
+            deleteTried = false;
             continue;
           }
           explored.flip(id);
@@ -414,6 +420,7 @@ function searchKey(ops: Operation[], compiled: CompiledOp[], deadline: number): 
     if (isOk[id]) remainingOk++;
     entry = next[top.call] as number;
     phase = top.phase;
+    deleteTried = top.deleteTried;
   }
   return { kind: "ok" };
 }
