@@ -249,8 +249,9 @@ export class GrpcTransport {
   }
 
   /**
-   * Decodes messages from a peer and checks they are addressed to this server: a whole batch is
-   * refused (ValidationError) before any of it is stepped.
+   * Decodes messages from a peer and checks they are addressed to this server and come from
+   * another one (the core answers the sender, and a message to itself breaks its invariants): a
+   * whole batch is refused (ValidationError) before any of it is stepped.
    */
   private decodeForMe(decode: () => Message[]): Message[] {
     const messages = decode();
@@ -258,6 +259,12 @@ export class GrpcTransport {
       if (m.to !== this.options.id) {
         throw new ValidationError(
           `message for ${JSON.stringify(m.to)} sent to ${this.options.id}`,
+          "raft message",
+        );
+      }
+      if (m.from === this.options.id || m.from === "") {
+        throw new ValidationError(
+          `message to ${m.to} claims to come from ${JSON.stringify(m.from)}`,
           "raft message",
         );
       }
