@@ -442,6 +442,9 @@ const rawTcpGarbage: fc.Arbitrary<Action> = garbage.map((bytes) => ({
     ),
 }));
 
+/** Message types the transport refuses from the network. */
+const NOT_FROM_PEERS = new Set(["hup", "beat", "snapStatus", "unreachable", "checkQuorum", "prop"]);
+
 /** Raft messages a fake peer sends: none may change the state or stop a server. */
 function raftActions(term: number): fc.Arbitrary<Action> {
   const member = fc.constantFrom(...memberIds);
@@ -527,7 +530,25 @@ function raftActions(term: number): fc.Arbitrary<Action> {
   const unary = fc.array(message, { minLength: 1, maxLength: 4 }).map((ms) => ({
     name: `Send ${ms.map((m) => `${m.type}@${m.term}→${m.to}`).join(", ")}`,
     run: async () => {
-      await raftSend(ms);
+      const outcome = await raftSend(ms);
+      // The receiver steps a batch only if every message in it is one a peer may send to it.
+      const first = ms[0]?.to ?? "";
+      const receiver = members.has(first)
+        ? first
+        : ([...members].find(([, a]) => a === rpcAddress)?.[0] ?? "");
+      const bad = ms.find(
+        (m) => NOT_FROM_PEERS.has(m.type) || m.to !== receiver || m.from === receiver || m.from === "",
+      );
+      if (bad === undefined && outcome.code !== grpc.status.OK) {
+        throw new Error(`a valid batch was refused: ${grpc.status[outcome.code]} ${outcome.details}`);
+      }
+      if (bad !== undefined) {
+        expectRefused(
+          outcome,
+          `batch with ${bad.type} ${bad.from}→${bad.to}`,
+          new Set([grpc.status.INVALID_ARGUMENT]),
+        );
+      }
     },
   }));
   const packed = fc
@@ -699,6 +720,18 @@ describe("gRPC fuzz: malformed and replayed input leaves the cluster serving and
     }
     await clusterHealthy("after proposals from the network");
     expect(await fingerprint()).toBe(before);
+  });
+
+  // Seed 7: a stale append whose sender was the receiver itself made the core answer itself, which
+  // it asserts against, and Raft stopped on that server.
+  it("regression: a message claiming to come from its receiver is refused", async () => {
+    for (const to of memberIds) {
+      const outcome = await raftSend([{ type: "app", from: to, to, term: 1, logTerm: 1, index: 1 }]);
+      expectRefused(outcome, "app from itself", new Set([grpc.status.INVALID_ARGUMENT]));
+      const anonymous = await raftSend([{ type: "heartbeat", from: "", to, term: 1 }]);
+      expectRefused(anonymous, "heartbeat from nobody", new Set([grpc.status.INVALID_ARGUMENT]));
+    }
+    await clusterHealthy("after messages from the receiver itself");
   });
 
   it("regression: AddServer and RemoveServer with an empty id or address are refused", async () => {
