@@ -71,10 +71,9 @@ function operationsByKey(history: HistoryEvent[]): Map<string, Operation[]> {
   const pending = new Map<number, { event: HistoryEvent; index: number }>();
   const byKey = new Map<string, Operation[]>();
   const add = (invoke: HistoryEvent, completion: HistoryEvent | undefined): void => {
-    const outcome: Outcome | "fail" =
-      completion === undefined ? "info" : (completion.type as Outcome | "fail");
-    if (outcome === "fail") return;
-    if (outcome === "ok" && completion === undefined) throw new Error("unreachable: ok without completion");
+    // A failed operation did not happen: it constrains nothing (as in Knossos and Porcupine).
+    if (completion?.type === "fail") return;
+    const outcome: Outcome = completion?.type === "ok" ? "ok" : "info";
     // An info read constrains nothing: it returned no value and changed nothing.
     if (outcome === "info" && invoke.op.f === "read") return;
     const key = invoke.op.key;
@@ -88,10 +87,7 @@ function operationsByKey(history: HistoryEvent[]): Map<string, Operation[]> {
       process: invoke.process,
       op: invoke.op,
       outcome,
-      readValue:
-        outcome === "ok" && completion !== undefined && completion.op.f === "read"
-          ? completion.op.value
-          : null,
+      readValue: outcome === "ok" && completion?.op.f === "read" ? completion.op.value : null,
       invokeTime: invoke.time,
       returnTime: outcome === "ok" && completion !== undefined ? completion.time : Number.POSITIVE_INFINITY,
       server: completion?.server ?? invoke.server,
