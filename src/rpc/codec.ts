@@ -1,4 +1,5 @@
 import { Packr } from "msgpackr";
+import { ValidationError } from "../common/errors.js";
 
 /**
  * Packs Drover structs into the `bytes` fields of proto/server.proto with msgpackr records: an
@@ -13,9 +14,19 @@ export function packValue(value: unknown): Buffer {
   return packr.pack(value);
 }
 
-/** Unpacks a `bytes` field; `T` is what the proto comment documents the field to hold. */
+/**
+ * Unpacks a `bytes` field; `T` is what the proto comment documents the field to hold. Bytes that
+ * are not MessagePack (or an empty required field) are the caller's fault: a ValidationError,
+ * answered INVALID_ARGUMENT, not msgpackr's own error, which would be answered INTERNAL.
+ */
 export function unpackValue<T>(bytes: Uint8Array): T {
-  return packr.unpack(bytes) as T;
+  try {
+    return packr.unpack(bytes) as T;
+  } catch (error) {
+    throw new ValidationError(
+      `a bytes field does not decode as MessagePack (${bytes.length} bytes): ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
 }
 
 /** Unpacks an optional `bytes` field: empty means absent. */
