@@ -343,6 +343,22 @@ function expectRefused(outcome: CallOutcome, what: string, codes: ReadonlySet<gr
   }
 }
 
+/**
+ * Bad input is the caller's fault: the answer names it (INVALID_ARGUMENT, NOT_FOUND, …), never
+ * INTERNAL or UNKNOWN, which the server contract reserves for bugs. The one exception is grpc-js's
+ * own answer to bytes that are not protobuf at all, INTERNAL "Error deserializing request" (as
+ * grpc-go does), sent before any Drover code runs.
+ */
+function expectNoFault(outcome: CallOutcome, method: string, input: Buffer): void {
+  const undecodable =
+    outcome.code === grpc.status.INTERNAL && outcome.details === "Error deserializing request";
+  if ((outcome.code === grpc.status.INTERNAL && !undecodable) || outcome.code === grpc.status.UNKNOWN) {
+    throw new Error(
+      `${method} answered ${grpc.status[outcome.code]} "${outcome.details}" to ${input.toString("hex").slice(0, 120)}`,
+    );
+  }
+}
+
 // ── generators ──
 
 /** One fuzz action against the gRPC port; it checks its own answer. */
@@ -384,6 +400,7 @@ const wrongTypes: fc.Arbitrary<Action> = fc
       if (outcome.code === grpc.status.OK && !/Get|List|RemoveServer/.test(method)) {
         throw new Error(`${method} accepted ${payload.toString("hex").slice(0, 80)}`);
       }
+      expectNoFault(outcome, method, payload);
     },
   }));
 
@@ -394,6 +411,7 @@ const protobufGarbage: fc.Arbitrary<Action> = fc.tuple(serverMethods, garbage).m
     if (outcome.code === grpc.status.OK && !/Get|List|RemoveServer/.test(method)) {
       throw new Error(`${method} accepted garbage ${bytes.toString("hex").slice(0, 80)}`);
     }
+    expectNoFault(outcome, method, bytes);
   },
 }));
 
