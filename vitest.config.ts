@@ -8,7 +8,13 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["src/**/*.test.ts", "test/unit/**/*.test.ts", "test/sim/**/*.test.ts"],
+          include: [
+            "src/**/*.test.ts",
+            "test/unit/**/*.test.ts",
+            "test/sim/**/*.test.ts",
+            // Chaos tests that start no process (the history checker); the cluster runs stay apart.
+            "test/chaos/**/*.unit.test.ts",
+          ],
           testTimeout: 60_000,
         },
       },

@@ -1,5 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import { assert } from "../common/assert.js";
+import { ValidationError } from "../common/errors.js";
 import { GrpcServerMetrics } from "../common/grpc-metrics.js";
 import { MAX_GRPC_MESSAGE_BYTES } from "../common/limits.js";
 import type { Logger } from "../common/log.js";
@@ -8,6 +9,7 @@ import { loadProto } from "../common/proto.js";
 import { rpcChannelCredentials, rpcChannelOptions } from "../common/tls.js";
 import type { MessageBatch__Output } from "../gen/proto/drover/raft/MessageBatch.js";
 import type { PackedMessages, PackedMessages__Output } from "../gen/proto/drover/raft/PackedMessages.js";
+import type { RaftMessage__Output } from "../gen/proto/drover/raft/RaftMessage.js";
 import type { RaftTransportClient } from "../gen/proto/drover/raft/RaftTransport.js";
 import type { SnapshotAck } from "../gen/proto/drover/raft/SnapshotAck.js";
 import type { SnapshotChunk, SnapshotChunk__Output } from "../gen/proto/drover/raft/SnapshotChunk.js";
@@ -58,6 +60,10 @@ export interface TransportHandler {
 }
 
 const FROM_METADATA_KEY = "x-drover-raft-from";
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
 
 export interface GrpcTransportOptions {
   readonly id: RaftId;
@@ -139,8 +145,15 @@ export class GrpcTransport {
         call: grpc.ServerUnaryCall<MessageBatch__Output, object>,
         callback: grpc.sendUnaryData<object>,
       ) => {
+        let messages: Message[];
+        try {
+          messages = this.decodeForMe(() => call.request.messages.map(decodeMessage));
+        } catch (error) {
+          callback({ code: grpc.status.INVALID_ARGUMENT, details: `bad raft messages: ${errorText(error)}` });
+          return;
+        }
         this.notePeerAddress(call.metadata);
-        this.deliverBatch(call.request);
+        for (const message of messages) this.deliver(message);
         callback(null, {});
       },
       InstallSnapshot: (
@@ -151,7 +164,9 @@ export class GrpcTransport {
           () => callback(null, { ok: true }),
           (error: unknown) => {
             this.options.log.warn({ err: error }, "snapshot receive failed");
-            callback({ code: grpc.status.ABORTED, details: `snapshot receive failed: ${String(error)}` });
+            const code =
+              error instanceof ValidationError ? grpc.status.INVALID_ARGUMENT : grpc.status.ABORTED;
+            callback({ code, details: `snapshot receive failed: ${errorText(error)}` });
           },
         );
       },
@@ -236,8 +251,28 @@ export class GrpcTransport {
     }
   }
 
-  private deliverBatch(batch: MessageBatch__Output): void {
-    for (const wire of batch.messages) this.deliver(decodeMessage(wire));
+  /**
+   * Decodes messages from a peer and checks they are addressed to this server and come from
+   * another one (the core answers the sender, and a message to itself breaks its invariants): a
+   * whole batch is refused (ValidationError) before any of it is stepped.
+   */
+  private decodeForMe(decode: () => Message[]): Message[] {
+    const messages = decode();
+    for (const m of messages) {
+      if (m.to !== this.options.id) {
+        throw new ValidationError(
+          `message for ${JSON.stringify(m.to)} sent to ${this.options.id}`,
+          "raft message",
+        );
+      }
+      if (m.from === this.options.id || m.from === "") {
+        throw new ValidationError(
+          `message to ${m.to} claims to come from ${JSON.stringify(m.from)}`,
+          "raft message",
+        );
+      }
+    }
+    return messages;
   }
 
   private serveStream<T>(
@@ -260,7 +295,7 @@ export class GrpcTransport {
       if (failed) return;
       let messages: Message[];
       try {
-        messages = decode(data);
+        messages = this.decodeForMe(() => decode(data));
       } catch (error) {
         // A peer that sends garbage is broken: fail its stream (it reports us unreachable and
         // reconnects) rather than step part of a batch or crash the process.
@@ -269,7 +304,7 @@ export class GrpcTransport {
         onLost();
         callback({
           code: grpc.status.INVALID_ARGUMENT,
-          details: `undecodable raft messages: ${String(error)}`,
+          details: `undecodable raft messages: ${errorText(error)}`,
         });
         return;
       }
@@ -291,13 +326,12 @@ export class GrpcTransport {
     const iterator = (call as AsyncIterable<SnapshotChunk__Output>)[Symbol.asyncIterator]();
     const first = await iterator.next();
     if (first.done === true || first.value.message === null) {
-      throw new Error("InstallSnapshot stream without a leading message");
+      throw new ValidationError("InstallSnapshot stream without a leading message");
     }
-    const message = decodeMessage(first.value.message);
-    assert(
-      message.type === "snap" && message.snapshot !== undefined,
-      "InstallSnapshot's first chunk is not a snap",
-    );
+    const [message] = this.decodeForMe(() => [decodeMessage(first.value.message as RaftMessage__Output)]);
+    if (message?.type !== "snap" || message.snapshot === undefined) {
+      throw new ValidationError("InstallSnapshot's first chunk is not a snap with metadata");
+    }
     if (!this.faults.passes(message.from)) throw new Error("dropped by fault injection");
     const firstData = first.value.data;
     async function* chunks(): AsyncIterable<Uint8Array> {

@@ -1,5 +1,6 @@
 import { Packr } from "msgpackr";
 import { describe, expect, it } from "vitest";
+import { ValidationError } from "../common/errors.js";
 import { type Message, message } from "./core/types.js";
 import { decodeBatch, decodeMessage, encodeBatch, encodeMessage } from "./message-codec.js";
 
@@ -79,5 +80,33 @@ describe("message codec", () => {
     const tuple = (packr.unpack(encodeBatch([samples[1] as Message])) as unknown[][])[0] as unknown[];
     tuple[0] = "bogus";
     expect(() => decodeBatch(packr.pack([tuple]))).toThrow(/unknown raft message type/);
+  });
+
+  // Found by test/cluster/grpc-fuzz.test.ts: a peer's `hup`, or an empty `prop`, reached one of
+  // the core's assertions and stopped Raft on that server; a term of the wrong type reached the
+  // core unchecked.
+  it("refuses local-only types and fields of the wrong type with a ValidationError", () => {
+    const packr = new Packr({ useRecords: false });
+    const base = (packr.unpack(encodeBatch([samples[1] as Message])) as unknown[][])[0] as unknown[];
+    const withField = (at: number, value: unknown): Uint8Array => {
+      const t = [...base];
+      t[at] = value;
+      return packr.pack([t]);
+    };
+    for (const local of ["hup", "beat", "snapStatus", "unreachable", "checkQuorum", "prop"]) {
+      expect(() => decodeBatch(withField(0, local))).toThrow(
+        new RegExp(`${local} is not accepted from a peer`),
+      );
+    }
+    expect(() => decodeBatch(withField(3, "7"))).toThrow(ValidationError);
+    expect(() => decodeBatch(withField(3, -1))).toThrow(/term is not a non-negative integer/);
+    expect(() => decodeBatch(withField(5, 1.5))).toThrow(/index/);
+    expect(() => decodeBatch(withField(1, 42))).toThrow(/from is not a string/);
+    expect(() => decodeBatch(withField(6, [[1, 1, false, "not bytes"]]))).toThrow(
+      /entry 0 data is not bytes/,
+    );
+    expect(() => decodeBatch(withField(6, [[1, "x", false, new Uint8Array()]]))).toThrow(/entry 0 term/);
+    expect(() => decodeBatch(withField(12, { index: 1, term: 1 }))).toThrow(/confState/);
+    expect(() => decodeBatch(Uint8Array.from([0xdc, 0xff]))).toThrow(ValidationError);
   });
 });

@@ -1,6 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import { errorCode } from "../common/error-codes.js";
-import { NotLeaderError } from "../common/errors.js";
+import { NotLeaderError, ValidationError } from "../common/errors.js";
 import { GrpcServerMetrics } from "../common/grpc-metrics.js";
 import type { Logger } from "../common/log.js";
 import type { AgentMetrics } from "../common/metrics.js";
@@ -81,6 +81,12 @@ export function addRaftOperatorService(
       callback: grpc.sendUnaryData<OperatorResponse>,
     ) => {
       const { id, address } = call.request;
+      // Random bytes can parse as a request with an empty field: refuse it rather than add a
+      // server named "" (or with no address) to the configuration.
+      if (id === "" || address === "") {
+        callback(toStatus(new ValidationError(`${id === "" ? "id" : "address"} is empty`, "AddServer")));
+        return;
+      }
       run(
         call,
         callback,
@@ -93,6 +99,10 @@ export function addRaftOperatorService(
       callback: grpc.sendUnaryData<OperatorResponse>,
     ) => {
       const { id } = call.request;
+      if (id === "") {
+        callback(toStatus(new ValidationError("id is empty", "RemoveServer")));
+        return;
+      }
       run(
         call,
         callback,

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { assert } from "../common/assert.js";
-import { NotLeaderError, TimeoutError } from "../common/errors.js";
+import { NotLeaderError, TimeoutError, ValidationError } from "../common/errors.js";
 import type { Logger } from "../common/log.js";
 import type { AgentMetrics } from "../common/metrics.js";
 import { SeededRandom } from "../common/rand.js";
@@ -912,6 +912,13 @@ export class RaftNode {
       },
       receiveSnapshot: async (message, chunks) => {
         assert(message.snapshot !== undefined, "snap message without metadata");
+        // The core ignores a snap from an older term; refuse it before its bytes reach the disk,
+        // where they could replace a snapshot file of the same index and term.
+        if (message.term < this.term) {
+          throw new ValidationError(
+            `snapshot from ${message.from} at stale term ${message.term} < ${this.term}`,
+          );
+        }
         await this.snapshotFiles.write(message.snapshot.metadata, chunks);
         if (this.stopped) return;
         this.requireCore().step(message);

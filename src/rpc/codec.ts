@@ -1,4 +1,5 @@
 import { Packr } from "msgpackr";
+import { ValidationError } from "../common/errors.js";
 import { decodeBounded } from "../common/limits.js";
 
 /**
@@ -14,9 +15,20 @@ export function packValue(value: unknown): Buffer {
   return packr.pack(value);
 }
 
-/** Unpacks a `bytes` field; `T` is what the proto comment documents the field to hold. */
+/**
+ * Unpacks a `bytes` field; `T` is what the proto comment documents the field to hold. Bytes that
+ * are not MessagePack (or an empty required field) are the caller's fault: a ValidationError,
+ * answered INVALID_ARGUMENT, not msgpackr's own error, which would be answered INTERNAL.
+ */
 export function unpackValue<T>(bytes: Uint8Array): T {
-  return decodeBounded(() => packr.unpack(bytes) as T, "message");
+  try {
+    return decodeBounded(() => packr.unpack(bytes) as T, "message");
+  } catch (error) {
+    if (error instanceof ValidationError) throw error;
+    throw new ValidationError(
+      `a bytes field does not decode as MessagePack (${bytes.length} bytes): ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
 }
 
 /** Unpacks an optional `bytes` field: empty means absent. */
