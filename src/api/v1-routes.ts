@@ -34,6 +34,7 @@ import {
   VAR_PUT,
 } from "./request-schemas.js";
 import { Router } from "./router.js";
+import { summaryRoutes } from "./summary-routes.js";
 
 /** What `/v1/agent/self` and friends say about the agent serving the request. */
 export interface AgentInfo {
@@ -344,6 +345,7 @@ export function v1Router(deps: V1Deps, router = new Router<Handler>()): Router<H
   deploymentRoutes(router, api);
   operatorConfigRoutes(router, api);
   namespaceRoutes(router, api);
+  summaryRoutes(router, api);
 
   // ── nodes ──
   router.add("GET", "/v1/nodes", async (req) => {
