@@ -152,6 +152,8 @@ export async function run(argv: string[]): Promise<BenchResult> {
       args: ["--no-sandbox"],
     });
     const renderMs: number[] = [];
+    /** Per run, when each step ended (ms since navigation start): where the render time goes. */
+    const phases: string[] = [];
     try {
       for (let i = 0; i < a.runs; i++) {
         const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -178,8 +180,21 @@ export async function run(argv: string[]): Promise<BenchResult> {
             timeout: 60_000,
           },
         );
-        renderMs.push(
-          await page.evaluate(() => (window as unknown as { __firstRowMs: number }).__firstRowMs),
+        const timing = await page.evaluate(() => {
+          type Timed = { name: string; responseEnd: number };
+          const resources = performance.getEntriesByType("resource") as unknown as Timed[];
+          const end = (part: string) => resources.find((r) => r.name.includes(part))?.responseEnd ?? -1;
+          const nav = performance.getEntriesByType("navigation")[0] as unknown as Timed | undefined;
+          return {
+            firstRow: (window as unknown as { __firstRowMs: number }).__firstRowMs,
+            html: nav?.responseEnd ?? -1,
+            script: end(".js"),
+            api: end("/v1/jobs"),
+          };
+        });
+        renderMs.push(timing.firstRow);
+        phases.push(
+          `html ${timing.html.toFixed(0)}, script ${timing.script.toFixed(0)}, jobs answer ${timing.api.toFixed(0)}, first row ${timing.firstRow.toFixed(0)} ms`,
         );
         await page.close();
       }
@@ -187,6 +202,7 @@ export async function run(argv: string[]): Promise<BenchResult> {
       await browser.close();
     }
     notes.push(`jobs_render_ms runs: ${renderMs.map((m) => m.toFixed(0)).join(", ")}`);
+    for (const phase of phases) notes.push(`  ${phase}`);
     notes.push(`jobs_api_ms p100 of 20: ${Math.max(...apiMs).toFixed(1)}`);
     return {
       metrics: {
