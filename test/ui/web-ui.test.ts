@@ -124,6 +124,18 @@ describe.skipIf(!existsSync(CHROMIUM))("web UI in Chromium", () => {
     expect(await servers.getByText("leader", { exact: true }).count()).toBe(1);
     await page.getByRole("region", { name: "Clients" }).getByText("ready").waitFor();
     await shot("overview");
+    // Dark mode follows the system's preference.
+    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const light = await background();
+    await page.emulateMedia({ colorScheme: "dark" });
+    expect(await background()).not.toBe(light);
+    await shot("overview-dark");
+    await page.emulateMedia({ colorScheme: "light" });
+    // Keyboard: the first Tab reaches the skip link, the next the navigation.
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Skip to content");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Overview");
   });
 
   it("runs a job from HCL (parse, plan with its diff, run) and watches its allocation turn running", async () => {

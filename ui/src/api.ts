@@ -18,6 +18,20 @@ export function saveToken(token: string): void {
   else localStorage.setItem(TOKEN_KEY, token);
 }
 
+/** A request index.html started before the bundle ran (the jobs page's first page). */
+interface Prefetch {
+  url: string;
+  response: Promise<Response>;
+}
+
+function takePrefetched(path: string): Promise<Response> | undefined {
+  const w = window as unknown as { __droverPrefetch?: Prefetch | undefined };
+  const early = w.__droverPrefetch;
+  if (early === undefined || early.url !== path) return undefined;
+  w.__droverPrefetch = undefined;
+  return early.response;
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -53,12 +67,14 @@ export async function request<T>(
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let res: Response;
   try {
-    res = await fetch(path, {
-      method,
-      headers,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      ...(signal === undefined ? {} : { signal }),
-    });
+    const early = method === "GET" ? takePrefetched(path) : undefined;
+    res = await (early ??
+      fetch(path, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(signal === undefined ? {} : { signal }),
+      }));
   } catch (error) {
     if (signal?.aborted === true) throw error;
     throw new ApiError(0, (error as Error).message);
