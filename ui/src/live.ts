@@ -4,7 +4,7 @@ import { type Answer, get } from "./api";
 /** No view asks the agent more than once per this many milliseconds. */
 export const MIN_INTERVAL_MS = 1000;
 /** How long one blocking query waits for a change before answering unchanged. */
-const WAIT = "30s";
+const DEFAULT_WAIT = "30s";
 
 export interface Live<T> {
   data: T | undefined;
@@ -20,9 +20,10 @@ export interface Live<T> {
  * as `?index=` with `&wait=`, so the agent answers only when the data changes (or after the wait).
  * Two requests of one view are at least MIN_INTERVAL_MS apart whatever the agent answers, so a
  * route without blocking support, or an error, costs one request a second at most. `path` null
- * pauses. Changing the path starts over.
+ * pauses. Changing the path starts over. `wait` is shorter where the index a route blocks on does
+ * not cover everything it answers (the jobs list's running counts come from job summaries).
  */
-export function useLive<T>(path: string | null, blocking = true): Live<T> {
+export function useLive<T>(path: string | null, blocking = true, wait = DEFAULT_WAIT): Live<T> {
   const [state, setState] = useState<{
     data: T | undefined;
     error: unknown;
@@ -56,7 +57,7 @@ export function useLive<T>(path: string | null, blocking = true): Live<T> {
       while (!abort.signal.aborted) {
         const started = performance.now();
         const sep = path.includes("?") ? "&" : "?";
-        const url = blocking && index > 0 ? `${path}${sep}index=${index}&wait=${WAIT}` : path;
+        const url = blocking && index > 0 ? `${path}${sep}index=${index}&wait=${wait}` : path;
         try {
           const answer: Answer<T> = await get<T>(url, abort.signal);
           if (abort.signal.aborted) return;
@@ -77,6 +78,6 @@ export function useLive<T>(path: string | null, blocking = true): Live<T> {
       if (timer !== undefined) clearTimeout(timer);
       wake?.();
     };
-  }, [path, blocking]);
+  }, [path, blocking, wait]);
   return { ...state, refresh: () => kick.current() };
 }

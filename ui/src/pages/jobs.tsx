@@ -60,7 +60,9 @@ export function JobsPage(props: { route: string }) {
     reverse: reverse ? "true" : undefined,
   })}`;
   // The first page is live (a blocking query); the pages after it are read as they scroll in.
-  const first = useLive<JobRow[]>(base);
+  // The list blocks on the jobs table, which allocations turning running do not change: a short
+  // wait keeps the rows' running counts at most five seconds old.
+  const first = useLive<JobRow[]>(base, true, "5s");
   const [more, setMore] = useState<{
     base: string;
     rows: JobRow[];

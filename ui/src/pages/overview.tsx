@@ -59,7 +59,8 @@ export function OverviewPage() {
     "/v1/operator/autopilot/health",
     false,
   );
-  const summary = useLive<Summary>("/v1/cluster/summary");
+  // Blocks on allocations; node and job changes show within the shorter wait.
+  const summary = useLive<Summary>("/v1/cluster/summary", true, "10s");
   // The broker gauges have no blocking query: read every other second.
   const metrics = useLive<MetricsJson>("/v1/metrics", false);
   const gauge = (name: string) => metrics.data?.Gauges.find((g) => g.Name === name)?.Value;
