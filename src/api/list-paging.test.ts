@@ -87,8 +87,9 @@ describe("filter expressions", () => {
 });
 
 describe("list paging", () => {
-  it("keeps the state's order when nothing is asked", () => {
+  it("keeps the state's order when nothing is asked (per_page=0 is no paging)", () => {
     expect(ids("")).toEqual(["c", "a", "e", "b", "d"]);
+    expect(ids("per_page=0")).toEqual(["c", "a", "e", "b", "d"]);
   });
 
   it("pages by ID with Nomad's next_token (the next item's ID)", () => {
@@ -119,7 +120,7 @@ describe("list paging", () => {
   });
 
   it("refuses bad paging parameters", () => {
-    expect(() => page("per_page=0")).toThrow("?per_page: must be between 1 and 10000, got 0");
+    expect(() => page("per_page=10001")).toThrow("?per_page: must be at most 10000, got 10001");
     expect(() => page("per_page=x")).toThrow("?per_page: expected a non-negative integer");
     expect(() => page("sort=Priority&next_token=nope")).toThrow("?next_token: is not a token");
     expect(() => page("sort=a.b")).toThrow("?sort: must be a field name");

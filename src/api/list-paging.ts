@@ -9,7 +9,7 @@ import { flagParam, intParam } from "./query-params.js";
  * - `?filter=` keeps the items whose list stub matches the expression (filter-expr.ts);
  * - `?sort=<Field>` orders by a stub field (Drover's addition, for the UI's sortable columns;
  *   default: ID), ties broken by ID; `?reverse=true` reverses the order;
- * - `?per_page=N` answers at most N items and, when more follow, the header X-Nomad-NextToken;
+ * - `?per_page=N` (0: all) answers at most N items and, when more follow, the header X-Nomad-NextToken;
  *   `?next_token=` (that header's value) starts the page there.
  *
  * A token names the first item of the next page by its position in the order (the sort value and
@@ -28,9 +28,11 @@ const MAX_PER_PAGE = 10_000;
 
 export function listQuery(params: URLSearchParams): ListQuery {
   const filterText = params.get("filter");
-  const perPage = intParam(params, "per_page");
-  if (perPage !== undefined && (perPage < 1 || perPage > MAX_PER_PAGE)) {
-    throw new ValidationError(`must be between 1 and ${MAX_PER_PAGE}, got ${perPage}`, "?per_page");
+  // 0 is no paging, as in Nomad (its clients send per_page=0 for "everything").
+  const perPageParam = intParam(params, "per_page");
+  const perPage = perPageParam === 0 ? undefined : perPageParam;
+  if (perPage !== undefined && perPage > MAX_PER_PAGE) {
+    throw new ValidationError(`must be at most ${MAX_PER_PAGE}, got ${perPage}`, "?per_page");
   }
   const sort = params.get("sort");
   if (sort !== null && !/^[A-Za-z][A-Za-z0-9]*$/.test(sort)) {
