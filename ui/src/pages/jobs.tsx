@@ -151,8 +151,8 @@ export function JobsPage(props: { route: string }) {
         </Link>
       </div>
       <ErrorBox error={first.error ?? current.error} />
-      {first.data === undefined && first.error === undefined ? (
-        <Loading what="jobs" />
+      {first.data === undefined ? (
+        first.error === undefined && <Loading what="jobs" />
       ) : (
         <VirtualRows
           label="Jobs"
