@@ -126,7 +126,12 @@ export function pageOf<T, S>(
   if (filter !== undefined) rows = rows.filter((row) => filter(row.stub));
   if (sort !== undefined) for (const row of rows) row.key = sortValue(row.stub, sort);
   const direction = reverse ? -1 : 1;
-  rows.sort((a, b) => direction * (compareValues(a.key, b.key) || compareValues(a.id, b.id)));
+  if (sort === undefined) {
+    // ID order (the default, and Nomad's): IDs are unique strings, compared directly.
+    rows.sort((a, b) => (a.id < b.id ? -direction : a.id > b.id ? direction : 0));
+  } else {
+    rows.sort((a, b) => direction * (compareValues(a.key, b.key) || compareValues(a.id, b.id)));
+  }
 
   let start = 0;
   if (nextToken !== undefined) {
