@@ -29,6 +29,16 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        test: {
+          // The web UI in headless Chromium against a real cluster (needs `npm run build`).
+          name: "ui",
+          include: ["test/ui/**/*.test.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

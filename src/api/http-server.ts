@@ -24,6 +24,7 @@ import { HttpError } from "./http-error.js";
 import { type SchemaFailure, schemaError, withCommonQuery } from "./request-schemas.js";
 import { normalizeTarget } from "./request-target.js";
 import { fastifyPattern, type Params, type RouteEntry, type Router, restParamName } from "./router.js";
+import { acceptsGzip, defaultUiDir, UiFiles } from "./ui-static.js";
 
 export interface ApiRequest {
   readonly method: string;
@@ -55,6 +56,8 @@ export interface ApiResponse {
   contentType?: string;
   /** Sets X-Nomad-Index, X-Nomad-KnownLeader and X-Nomad-LastContact. */
   meta?: QueryMeta;
+  /** More headers (X-Nomad-NextToken of a paged list). */
+  headers?: Record<string, string>;
 }
 
 export type Handler = (request: ApiRequest) => Promise<ApiResponse>;
@@ -87,6 +90,8 @@ export interface HttpApiOptions {
   guard?: RequestGuard;
   /** Serve HTTPS with this certificate (tls.http); see setSecureContext() for reloads. */
   https?: HttpsOptions;
+  /** The web UI's built files, served at /ui/ (default: dist/ui of this checkout, read in serve()). */
+  ui?: UiFiles;
 }
 
 export interface HttpsOptions {
@@ -283,6 +288,7 @@ export class HttpApiServer {
       this.sendError(new HttpError(404, `no such path ${pathOf(request.url)}`), request, reply);
     });
     this.addRoutes(app, this.options.router.seal());
+    this.addUiRoutes(app, this.options.ui ?? UiFiles.load(defaultUiDir()));
     await app.ready();
     if (handle === undefined) throw new Error("http: Fastify did not take the server");
     this.app = app;
@@ -375,6 +381,34 @@ export class HttpApiServer {
     }
   }
 
+  /** `/` redirects to the web UI; `/ui/...` answers its files (ui-static.ts). */
+  private addUiRoutes(app: App, ui: UiFiles): void {
+    app.get("/", (_request, reply) => {
+      reply.redirect("/ui/", 302);
+    });
+    const handler = (request: FastifyRequest, reply: FastifyReply): void => {
+      const rest = (request.params as Params)["*"] ?? "";
+      const file = ui.lookup(rest);
+      if (file === undefined) {
+        const why = ui.built
+          ? `no such file ${pathOf(request.url)}`
+          : "the web UI is not built (npm run build)";
+        this.sendError(new HttpError(404, why), request, reply);
+        return;
+      }
+      const gzip = acceptsGzip(request.headers["accept-encoding"]);
+      reply
+        .code(200)
+        .header("content-type", file.contentType)
+        .header("cache-control", file.cacheControl)
+        .header("vary", "Accept-Encoding");
+      if (gzip) reply.header("content-encoding", "gzip");
+      reply.send(gzip ? file.gzipped : file.body);
+    };
+    app.get("/ui", handler);
+    app.get("/ui/*", handler);
+  }
+
   private routeHandler(
     entry: RouteEntry<Handler>,
   ): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
@@ -439,6 +473,7 @@ export class HttpApiServer {
   private send(reply: FastifyReply, response: ApiResponse): void {
     reply.code(response.status ?? 200);
     if (response.meta !== undefined) reply.headers(metaHeaders(response.meta));
+    if (response.headers !== undefined) reply.headers(response.headers);
     if (response.text !== undefined) {
       reply.header("content-type", response.contentType ?? "text/plain; charset=utf-8").send(response.text);
       return;

@@ -8,4 +8,5 @@ export {
   HttpApiServer,
 } from "./http-server.js";
 export { Router } from "./router.js";
+export { UiFiles } from "./ui-static.js";
 export { type AgentInfo, type V1Deps, v1Router } from "./v1-routes.js";

@@ -108,6 +108,9 @@ export const ROUTE_ACL: Readonly<Record<string, RouteAcl>> = {
   ),
   // nodes
   "GET /v1/nodes": r(coarse("node", "read")),
+  // Counts over every namespace and node: an operator's view, so it asks operator read rather
+  // than leaking other namespaces' counts to a namespace reader.
+  "GET /v1/cluster/summary": r(coarse("operator", "read")),
   "GET /v1/node/:id": r(coarse("node", "read")),
   "GET /v1/node/:id/allocations": r(coarse("node", "read")),
   ...writes(["/v1/node/:id/drain", "/v1/node/:id/purge"], r(coarse("node", "write"))),

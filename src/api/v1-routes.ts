@@ -20,6 +20,7 @@ import { deploymentRoutes } from "./deployment-routes.js";
 import { HttpError } from "./http-error.js";
 import type { ApiRequest, ApiResponse, Handler } from "./http-server.js";
 import { jobLifecycleRoutes } from "./job-routes.js";
+import { listQuery, pageHeaders, pageOf } from "./list-paging.js";
 import { nomadMetricsJson } from "./metrics-json.js";
 import { namespaceRoutes } from "./namespace-routes.js";
 import { operatorConfigRoutes } from "./operator-config-routes.js";
@@ -34,6 +35,7 @@ import {
   VAR_PUT,
 } from "./request-schemas.js";
 import { Router } from "./router.js";
+import { summaryRoutes } from "./summary-routes.js";
 
 /** What `/v1/agent/self` and friends say about the agent serving the request. */
 export interface AgentInfo {
@@ -91,6 +93,10 @@ function dispatchPayload(value: unknown): Uint8Array {
 
 function varItems(value: unknown): Record<string, string> {
   return stringMap(value, "Items");
+}
+
+function headersOf(headers: Record<string, string> | undefined): { headers?: Record<string, string> } {
+  return headers === undefined ? {} : { headers };
 }
 
 /** The Nomad-compatible `/v1/...` routes of an agent. */
@@ -187,8 +193,27 @@ export function v1Router(deps: V1Deps, router = new Router<Handler>()): Router<H
   // ── jobs ──
   router.add("GET", "/v1/jobs", async (req) => {
     // Nomad's lists: one namespace (default unless ?namespace=), every one with ?namespace=*.
-    const res = await api.jobList({ ...queryOptions(req.query), namespace: namespaceOf(req) });
-    return ok(res.value.map(jobStub), res.meta);
+    const query = listQuery(req.query);
+    const options = { ...queryOptions(req.query), namespace: namespaceOf(req) };
+    const res = await api.jobList(options);
+    const page = pageOf(res.value, query, (j) => j.ID, jobStub);
+    if (query.perPage === undefined) return ok(page.items, res.meta);
+    // A page is small: each row also carries its groups' summary and desired counts (Nomad's stub
+    // has JobSummary; GroupCounts is Drover's), so that a jobs table needs one request per page.
+    const byId = new Map(res.value.map((j) => [j.ID, j]));
+    const rows = await Promise.all(
+      page.items.map(async (stub) => {
+        const job = byId.get(stub["ID"] as string);
+        const summary = await api.jobSummary(stub["ID"] as string, {
+          stale: true,
+          namespace: stub["Namespace"] as string,
+        });
+        const counts: Record<string, number> = {};
+        for (const group of job?.TaskGroups ?? []) counts[group.Name] = group.Count;
+        return { ...stub, JobSummary: summary.value ?? null, GroupCounts: counts };
+      }),
+    );
+    return { body: rows, meta: res.meta, ...headersOf(pageHeaders(page)) };
   });
   const register = async (req: ApiRequest): Promise<ApiResponse> => {
     const body = bodyObject(req);
@@ -322,11 +347,14 @@ export function v1Router(deps: V1Deps, router = new Router<Handler>()): Router<H
   operatorConfigRoutes(router, api);
   namespaceRoutes(router, api);
   aclRoutes(router, api);
+  summaryRoutes(router, api);
 
   // ── nodes ──
   router.add("GET", "/v1/nodes", async (req) => {
+    const query = listQuery(req.query);
     const res = await api.nodeList(queryOptions(req.query));
-    return ok(res.value.map(nodeStub), res.meta);
+    const page = pageOf(res.value, query, (n) => n.ID, nodeStub);
+    return { body: page.items, meta: res.meta, ...headersOf(pageHeaders(page)) };
   });
   router.add("GET", "/v1/node/:id", async (req) => {
     const res = await api.nodeGet(req.params["id"] as string, queryOptions(req.query));
@@ -369,16 +397,20 @@ export function v1Router(deps: V1Deps, router = new Router<Handler>()): Router<H
 
   // ── allocations and evaluations ──
   router.add("GET", "/v1/allocations", async (req) => {
+    const query = listQuery(req.query);
     const res = await api.allocList({ ...queryOptions(req.query), namespace: namespaceOf(req) });
-    return ok(res.value.map(allocStub), res.meta);
+    const page = pageOf(res.value, query, (a) => a.ID, allocStub);
+    return { body: page.items, meta: res.meta, ...headersOf(pageHeaders(page)) };
   });
   router.add("GET", "/v1/allocation/:id", async (req) => {
     const res = await api.allocGet(req.params["id"] as string, queryOptions(req.query));
     return ok(publicAlloc(found(res.value, `allocation ${req.params["id"]}`)), res.meta);
   });
   router.add("GET", "/v1/evaluations", async (req) => {
+    const query = listQuery(req.query);
     const res = await api.evalList({ ...queryOptions(req.query), namespace: namespaceOf(req) });
-    return ok(res.value.map(publicEval), res.meta);
+    const page = pageOf(res.value, query, (e) => e.ID, publicEval);
+    return { body: page.items, meta: res.meta, ...headersOf(pageHeaders(page)) };
   });
   router.add("GET", "/v1/evaluation/:id", async (req) => {
     const res = await api.evalGet(req.params["id"] as string, queryOptions(req.query));
