@@ -20,6 +20,7 @@ import { AgentTls, useRpcTls } from "../common/tls.js";
 import { schedule } from "../scheduler/index.js";
 import { ServerAgent } from "../server/agent.js";
 import type { AgentConfig } from "./agent-config.js";
+import { exposureWarnings } from "./exposure.js";
 
 /**
  * Runs the agent until SIGINT/SIGTERM, then stops it cleanly (exit 0). Startup failures reject,
@@ -30,6 +31,12 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     ...(config.logLevel === undefined ? {} : { level: config.logLevel }),
     format: (config.logJson ?? !process.stdout.isTTY) ? "json" : "text",
   });
+  // Said twice on purpose: in the log for collectors, and as a banner on stderr for whoever
+  // started the agent by hand.
+  for (const warning of exposureWarnings(config)) {
+    logger.warn({ bind: config.bind }, `SECURITY WARNING: ${warning}`);
+    process.stderr.write(`==> WARNING: ${warning}\n`);
+  }
   let tempDir: string | undefined;
   let dataDir = config.dataDir;
   if (dataDir === undefined) {
