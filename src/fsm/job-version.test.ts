@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Nomad interpolation targets are plain strings
 /**
  * The FSM's "same job spec" rule (Nomad's Job.SpecChanged): registering a job whose specification
  * is unchanged keeps its version and JobModifyIndex and adds no version; a change to any field of
@@ -86,8 +87,9 @@ type Path = (string | number)[];
 function leaves(value: unknown, path: Path = []): { path: Path; value: unknown }[] {
   if (value === null || typeof value !== "object") return [{ path, value }];
   const out: { path: Path; value: unknown }[] = [];
-  if (Array.isArray(value)) value.forEach((v, i) => out.push(...leaves(v, [...path, i])));
-  else for (const [k, v] of Object.entries(value)) out.push(...leaves(v, [...path, k]));
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) out.push(...leaves(v, [...path, i]));
+  } else for (const [k, v] of Object.entries(value)) out.push(...leaves(v, [...path, k]));
   return out;
 }
 
@@ -243,7 +245,10 @@ describe("job register: any change of the specification is a new version", () =>
       "a group constraint added",
       (j) => j.TaskGroups[0]?.Constraints.push({ LTarget: "a", RTarget: "b", Operand: "=" }),
     ],
-    ["a driver arg appended", (j) => (j.TaskGroups[0]?.Tasks[0]?.Config["args"] as string[]).push("-v")],
+    [
+      "a driver arg appended",
+      (j) => (j.TaskGroups[0]?.Tasks[0]?.Config["args"] as string[] | undefined)?.push("-v"),
+    ],
     ["the job stopped", (j) => (j.Stop = true)],
   ];
   for (const [name, mutate] of structural) {
