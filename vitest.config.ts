@@ -9,6 +9,8 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["src/**/*.test.ts", "test/unit/**/*.test.ts", "test/sim/**/*.test.ts"],
+          // Property tests start from a fixed seed and print a replay command on failure.
+          setupFiles: ["test/setup/fast-check.ts"],
           testTimeout: 60_000,
         },
       },
@@ -16,6 +18,7 @@ export default defineConfig({
         test: {
           name: "cluster",
           include: ["test/cluster/**/*.test.ts", "test/containers/**/*.test.ts"],
+          setupFiles: ["test/setup/fast-check.ts"],
           testTimeout: 300_000,
           hookTimeout: 120_000,
           // Cluster tests start real processes and bind ports: one file at a time keeps them honest
