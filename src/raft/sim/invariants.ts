@@ -11,8 +11,11 @@
  *  - Commit index never decreases (in memory while up; persisted across restarts).
  *  - Persisted term never decreases; a persisted vote never changes within a term.
  *  - Linearizable reads: a ReadIndex answer is at least the commit index when the read was issued.
+ *  - Up-to-date votes: a vote or pre-vote is granted only on a request whose log was at least as
+ *    up to date as the voter's when it arrived (§5.4.1). Checked when the grant is sent, so a
+ *    pre-vote wrongly granted is caught even though it breaks no other safety property.
  */
-import type { Entry, HardState, LogIndex, RaftId, Term } from "../core/types.js";
+import type { Entry, HardState, LogIndex, Message, RaftId, Term } from "../core/types.js";
 import { NONE } from "../core/types.js";
 
 export class InvariantViolation extends Error {
@@ -64,6 +67,8 @@ export class InvariantChecker {
   private readonly stateAt: number[] = [];
   private readonly memCommit = new Map<RaftId, LogIndex>();
   private readonly reads = new Map<string, LogIndex>();
+  /** voter>candidate>term>type → requests delivered whose log was up to date, not yet granted. */
+  private readonly grantable = new Map<string, number>();
   checks = 0;
 
   /** Call after every step for each live node that is leader. */
@@ -153,6 +158,31 @@ export class InvariantChecker {
     const known = this.stateAt[index];
     if (known === undefined) this.stateAt[index] = hash;
     else if (known !== hash) fail(`state machine safety: ${id} applied a different entry at index ${index}`);
+  }
+
+  /**
+   * Call when a vote or pre-vote request is delivered to `voter`, with the voter's last index and
+   * term (unstable entries included: what its Raft compares against) just before it steps it.
+   */
+  onVoteRequest(voter: RaftId, m: Message, lastIndex: LogIndex, lastTerm: Term): void {
+    const upToDate = m.logTerm > lastTerm || (m.logTerm === lastTerm && m.index >= lastIndex);
+    if (!upToDate) return;
+    const key = `${voter}>${m.from}>${m.term}>${m.type}`;
+    this.grantable.set(key, (this.grantable.get(key) ?? 0) + 1);
+  }
+
+  /** Call for every message sent: a granted (pre-)vote must answer an up-to-date request. */
+  onVoteResponse(m: Message): void {
+    if ((m.type !== "voteResp" && m.type !== "preVoteResp") || m.reject) return;
+    const key = `${m.from}>${m.to}>${m.term}>${m.type === "voteResp" ? "vote" : "preVote"}`;
+    const n = this.grantable.get(key) ?? 0;
+    if (n === 0) {
+      fail(
+        `up-to-date vote: ${m.from} granted a ${m.type === "voteResp" ? "vote" : "pre-vote"} for term ${m.term} to ${m.to}, whose log was behind ${m.from}'s when it asked`,
+      );
+    }
+    if (n === 1) this.grantable.delete(key);
+    else this.grantable.set(key, n - 1);
   }
 
   onReadIssued(ctx: string): void {

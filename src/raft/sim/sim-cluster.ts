@@ -148,6 +148,7 @@ export class SimCluster {
       },
       send: (node, rd) => {
         for (const m of rd.messages) {
+          this.checker.onVoteResponse(m);
           this.trace?.(`  ${formatMessage(m)}`);
           this.network.send(m);
         }
@@ -195,6 +196,10 @@ export class SimCluster {
     if (target === undefined || this.network.isCut(m.from, m.to)) {
       this.onDrop(m, target === undefined ? "loss" : "partition");
       return;
+    }
+    if (m.type === "vote" || m.type === "preVote") {
+      const last = target.status().lastIndex;
+      this.checker.onVoteRequest(m.to, m, last, target.logTerm(last) ?? 0);
     }
     target.step(m);
     if (m.type === "snap") this.nodes.get(m.from)?.raw?.reportSnapshot(m.to, "finish");
