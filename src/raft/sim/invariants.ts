@@ -5,7 +5,9 @@
  *  - Election Safety: at most one leader per term.
  *  - Log Matching: same (index, term) ⇒ same entry and same preceding entry (so, by induction, the
  *    same log prefix). Checked on every persisted entry against the first copy seen anywhere.
- *  - Leader Completeness: a new leader's log holds every entry committed before its term.
+ *  - Leader Completeness: a new leader's log holds every entry committed before its term. (A leader
+ *    of an old term can be elected late, e.g. a candidate paused with its votes in flight; it
+ *    need not hold what later terms committed.)
  *  - State Machine Safety: every node applies the same entry at each index; the application
  *    state is a hash chain over applied entries, so snapshots are checked too.
  *  - Commit index never decreases (in memory while up; persisted across restarts).
@@ -62,6 +64,9 @@ export class InvariantChecker {
   private readonly entries = new Map<string, LogEntryRecord>();
   /** Term of the committed entry at each index, as learned from any node's persisted commit. */
   private readonly committedTerm: Term[] = [];
+  /** For each committed index, the term of the first durable hard state seen committing it: the
+   *  entry was committed in that term or an earlier one. */
+  private readonly committedBy: Term[] = [];
   private maxCommitted = 0;
   /** Application state hash after applying each index. */
   private readonly stateAt: number[] = [];
@@ -87,6 +92,7 @@ export class InvariantChecker {
     for (let i = from; i <= this.maxCommitted; i++) {
       const want = this.committedTerm[i];
       if (want === undefined) continue;
+      if ((this.committedBy[i] ?? 0) >= term) continue; // perhaps committed in this term or later
       const have = log.logTerm(i);
       if (have !== want) {
         fail(
@@ -135,8 +141,10 @@ export class InvariantChecker {
       const t = termAt(i);
       if (t === undefined) continue; // covered by a snapshot
       const known = this.committedTerm[i];
-      if (known === undefined) this.committedTerm[i] = t;
-      else if (known !== t)
+      if (known === undefined) {
+        this.committedTerm[i] = t;
+        this.committedBy[i] = next.term;
+      } else if (known !== t)
         fail(`${id}: committed entry ${i} has term ${t}, another node committed term ${known}`);
     }
     this.maxCommitted = Math.max(this.maxCommitted, next.commit);
