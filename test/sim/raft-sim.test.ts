@@ -39,7 +39,15 @@ describe("raft random simulation", () => {
     });
   }
   it(`survives ${seedCount} seeds of faults, crashes and membership changes`, { timeout: 600_000 }, () => {
-    const totals = { committed: 0, leaders: 0, confChanges: 0, crashes: 0, snapshotsSent: 0 };
+    const totals = {
+      committed: 0,
+      leaders: 0,
+      confChanges: 0,
+      crashes: 0,
+      snapshotsSent: 0,
+      pauses: 0,
+      reads: 0,
+    };
     for (let seed = firstSeed; seed < firstSeed + seedCount; seed++) {
       const r = runSeed(seed, { steps: STEPS });
       totals.committed += r.committed;
@@ -47,6 +55,8 @@ describe("raft random simulation", () => {
       totals.confChanges += r.confChanges;
       totals.crashes += r.crashes;
       totals.snapshotsSent += r.snapshotsSent;
+      totals.pauses += r.pauses;
+      totals.reads += r.reads;
     }
     // The runs must actually exercise what they claim to (a sim that never commits proves nothing).
     expect(totals.committed).toBeGreaterThan(seedCount * 5);
@@ -54,5 +64,7 @@ describe("raft random simulation", () => {
     expect(totals.confChanges).toBeGreaterThan(seedCount / 10);
     expect(totals.crashes).toBeGreaterThan(seedCount / 10);
     expect(totals.snapshotsSent).toBeGreaterThan(seedCount / 20);
+    expect(totals.pauses).toBeGreaterThan(seedCount / 2);
+    expect(totals.reads).toBeGreaterThan(seedCount * 5);
   });
 });
