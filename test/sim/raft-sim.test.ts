@@ -46,6 +46,7 @@ describe("raft random simulation", () => {
       crashes: 0,
       snapshotsSent: 0,
       pauses: 0,
+      rejoins: 0,
       reads: 0,
     };
     for (let seed = firstSeed; seed < firstSeed + seedCount; seed++) {
@@ -56,6 +57,7 @@ describe("raft random simulation", () => {
       totals.crashes += r.crashes;
       totals.snapshotsSent += r.snapshotsSent;
       totals.pauses += r.pauses;
+      totals.rejoins += r.rejoins;
       totals.reads += r.reads;
     }
     // The runs must actually exercise what they claim to (a sim that never commits proves nothing).
@@ -65,6 +67,7 @@ describe("raft random simulation", () => {
     expect(totals.crashes).toBeGreaterThan(seedCount / 10);
     expect(totals.snapshotsSent).toBeGreaterThan(seedCount / 20);
     expect(totals.pauses).toBeGreaterThan(seedCount / 2);
+    expect(totals.rejoins).toBeGreaterThan(seedCount / 10);
     expect(totals.reads).toBeGreaterThan(seedCount * 5);
   });
 });

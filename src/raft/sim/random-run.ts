@@ -27,6 +27,8 @@ export interface RunResult {
   crashes: number;
   snapshotsSent: number;
   pauses: number;
+  /** Conf changes proposed to add back a server that had been removed. */
+  rejoins: number;
   /** Reads answered (a ReadIndex result delivered to the node that asked). */
   reads: number;
 }
@@ -69,11 +71,21 @@ export function runSeed(seed: number, options: RunOptions): RunResult {
   const rand = new SeededRandom(seed ^ 0x5eed);
   const cluster = new SimCluster(randomOptions(seed, rand));
   cluster.reportUnreachableRate = 0.5;
-  const founders = Array.from({ length: rand.next() < 0.6 ? 3 : 5 }, (_, i) => `n${i + 1}`);
+  // Now and then a single founder bootstraps alone and the others join it by conf changes.
+  const shape = rand.next();
+  const founders = Array.from({ length: shape < 0.1 ? 1 : shape < 0.6 ? 3 : 5 }, (_, i) => `n${i + 1}`);
   cluster.addFounders(founders);
   let nextId = founders.length + 1;
   let step = 0;
-  const stats = { committed: 0, leaders: 0, confChanges: 0, crashes: 0, snapshotsSent: 0, pauses: 0 };
+  const stats = {
+    committed: 0,
+    leaders: 0,
+    confChanges: 0,
+    crashes: 0,
+    snapshotsSent: 0,
+    pauses: 0,
+    rejoins: 0,
+  };
   // The one paused node, and how many ticks the others must get before it resumes.
   let pausedNode: RaftId | undefined;
   let resumeAfterTicks = 0;
@@ -230,8 +242,15 @@ export function runSeed(seed: number, options: RunOptions): RunResult {
     let cc: ConfChange;
     const size = cfg.voters.length + cfg.learners.length;
     if (r < 0.35 && size < 7) {
-      const id = `n${nextId++}`;
-      cluster.addJoiner(id);
+      // Half the time a server that was removed (or never made it in) rejoins with its old data.
+      const outside = cluster.ids().filter((id) => !cfg.voters.includes(id) && !cfg.learners.includes(id));
+      let id = rand.next() < 0.5 ? pick(outside) : undefined;
+      if (id === undefined) {
+        id = `n${nextId++}`;
+        cluster.addJoiner(id);
+      } else {
+        stats.rejoins++;
+      }
       cc = { type: rand.next() < 0.5 ? "addLearner" : "addVoter", nodeId: id, context: EMPTY_BYTES };
     } else if (r < 0.6 && cfg.learners.length > 0) {
       cc = { type: "addVoter", nodeId: pick(cfg.learners) as RaftId, context: EMPTY_BYTES };
