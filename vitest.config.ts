@@ -15,6 +15,8 @@ export default defineConfig({
             // Chaos tests that start no process (the history checker); the cluster runs stay apart.
             "test/chaos/**/*.unit.test.ts",
           ],
+          // Property tests start from a fixed seed and print a replay command on failure.
+          setupFiles: ["test/setup/fast-check.ts"],
           testTimeout: 60_000,
         },
       },
@@ -22,6 +24,7 @@ export default defineConfig({
         test: {
           name: "cluster",
           include: ["test/cluster/**/*.test.ts", "test/containers/**/*.test.ts"],
+          setupFiles: ["test/setup/fast-check.ts"],
           testTimeout: 300_000,
           hookTimeout: 120_000,
           // Cluster tests start real processes and bind ports: one file at a time keeps them honest

@@ -12,15 +12,26 @@ const VOLATILE: ReadonlySet<string> = new Set([
   "JobModifyIndex",
 ]);
 
-/** Whether two jobs differ only in fields the store manages (Nomad's Job.SpecChanged, negated). */
+/**
+ * Whether two jobs differ only in fields the store manages (Nomad's Job.SpecChanged, negated).
+ * Compared as Nomad's reflect.DeepEqual does: lists in order, maps (meta, env, driver config)
+ * whatever the order of their keys, so a JSON job with its keys reordered is not a new version.
+ */
 export function sameJobSpec(a: Job, b: Job): boolean {
   const spec = (job: Job): string =>
-    JSON.stringify(
-      Object.entries(job)
-        .filter(([key]) => !VOLATILE.has(key))
-        .sort(([x], [y]) => (x < y ? -1 : 1)),
-    );
+    canonical(Object.fromEntries(Object.entries(job).filter(([key]) => !VOLATILE.has(key))));
   return spec(a) === spec(b);
+}
+
+/** JSON with every object's keys sorted (undefined members dropped, as JSON.stringify does). */
+function canonical(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  const members = Object.entries(value)
+    .filter(([, v]) => v !== undefined)
+    .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
+    .map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`);
+  return `{${members.join(",")}}`;
 }
 
 /**

@@ -132,6 +132,120 @@ describe("EvalBroker", () => {
     expect((await take(b)).eval.Status).toBe("blocked");
   });
 
+  describe("one eval per job when the job is enqueued again after a dequeue", () => {
+    it("keeps the second eval pending while the first is unacked, and releases it on ack", async () => {
+      const { broker: b } = broker();
+      b.enqueue(testEval({ ID: "e1", JobID: "j", CreateIndex: 1, ModifyIndex: 1 }));
+      const first = await take(b);
+      expect(first.eval.ID).toBe("e1");
+      b.enqueue(testEval({ ID: "e2", JobID: "j", CreateIndex: 2, ModifyIndex: 2 }));
+      expect(b.stats()).toMatchObject({ ready: 0, unacked: 1, pending: 1 });
+      expect(await b.dequeue(["service"], 0)).toBeNull();
+      // A waiting worker is not woken with it either.
+      const waiting = b.dequeue(["service"], 1_000);
+      b.enqueue(testEval({ ID: "other", JobID: "k" }));
+      expect((await waiting)?.eval.ID).toBe("other");
+      b.ack("e1", first.token);
+      expect(b.stats()).toMatchObject({ ready: 1, pending: 0 });
+      const second = await take(b);
+      expect(second.eval.ID).toBe("e2");
+      expect(b.takeCancelable(10)).toEqual([]);
+    });
+
+    it("after a nack, hands the first eval out again before the second", async () => {
+      const { broker: b, clock } = broker();
+      b.enqueue(testEval({ ID: "e1", JobID: "j", CreateIndex: 1, ModifyIndex: 1 }));
+      const first = await take(b);
+      b.enqueue(testEval({ ID: "e2", JobID: "j", CreateIndex: 2, ModifyIndex: 2 }));
+      b.nack("e1", first.token);
+      // While e1 waits out its nack delay, the job's slot is still e1's.
+      expect(b.stats()).toMatchObject({ ready: 0, unacked: 0, pending: 1, delayed: 1 });
+      expect(await b.dequeue(["service"], 0)).toBeNull();
+      clock.advance(100);
+      const again = await take(b);
+      expect(again.eval.ID).toBe("e1");
+      expect(await b.dequeue(["service"], 0)).toBeNull();
+      b.ack("e1", again.token);
+      expect((await take(b)).eval.ID).toBe("e2");
+    });
+
+    it("holds the second eval when the first's nack timer fires", async () => {
+      const { broker: b, clock } = broker();
+      b.enqueue(testEval({ ID: "e1", JobID: "j", CreateIndex: 1, ModifyIndex: 1 }));
+      await take(b);
+      b.enqueue(testEval({ ID: "e2", JobID: "j", CreateIndex: 2, ModifyIndex: 2 }));
+      clock.advance(5_000); // nack timeout: e1 is nacked by the broker itself
+      expect(b.outstanding("e1")).toBeUndefined();
+      expect(await b.dequeue(["service"], 0)).toBeNull();
+      clock.advance(100);
+      const again = await take(b);
+      expect(again.eval.ID).toBe("e1");
+      b.ack("e1", again.token);
+      expect((await take(b)).eval.ID).toBe("e2");
+    });
+
+    it("releases only the newest of several evals enqueued during the delivery; the rest are cancelable", async () => {
+      const { broker: b } = broker();
+      let notified = 0;
+      b.setCancelableListener(() => notified++);
+      b.enqueue(testEval({ ID: "e1", JobID: "j", CreateIndex: 1, ModifyIndex: 1 }));
+      const first = await take(b);
+      for (const n of [2, 3, 4]) {
+        b.enqueue(testEval({ ID: `e${n}`, JobID: "j", CreateIndex: n, ModifyIndex: n }));
+      }
+      expect(await b.dequeue(["service"], 0)).toBeNull();
+      b.ack("e1", first.token);
+      const next = await take(b);
+      expect(next.eval.ID).toBe("e4");
+      expect(notified).toBe(1);
+      expect(
+        b
+          .takeCancelable(10)
+          .map((e) => e.ID)
+          .sort(),
+      ).toEqual(["e2", "e3"]);
+      expect(await b.dequeue(["service"], 0)).toBeNull();
+    });
+
+    it("keeps a delayed second eval pending if it comes due while the first is unacked", async () => {
+      const { broker: b, clock } = broker();
+      b.enqueue(testEval({ ID: "e1", JobID: "j", CreateIndex: 1, ModifyIndex: 1 }));
+      const first = await take(b);
+      b.enqueue(
+        testEval({ ID: "e2", JobID: "j", CreateIndex: 2, ModifyIndex: 2, WaitUntil: clock.now() + 50e6 }),
+      );
+      clock.advance(50);
+      expect(b.stats()).toMatchObject({ ready: 0, pending: 1, delayed: 0 });
+      expect(await b.dequeue(["service"], 0)).toBeNull();
+      b.ack("e1", first.token);
+      expect((await take(b)).eval.ID).toBe("e2");
+    });
+
+    it("keeps the slot through the failed queue until the failed eval is acked", async () => {
+      const { broker: b, clock } = broker();
+      b.enqueue(testEval({ ID: "e1", JobID: "j", CreateIndex: 1, ModifyIndex: 1 }));
+      for (let delivery = 1; delivery <= 3; delivery++) {
+        const got = await take(b);
+        if (delivery === 2) b.enqueue(testEval({ ID: "e2", JobID: "j", CreateIndex: 2, ModifyIndex: 2 }));
+        b.nack("e1", got.token);
+        clock.advance(1_000);
+      }
+      expect(await b.dequeue(["service"], 0)).toBeNull();
+      const failed = await take(b, [FAILED_QUEUE]);
+      expect(await b.dequeue(["service"], 0)).toBeNull();
+      b.ack(failed.eval.ID, failed.token);
+      expect((await take(b)).eval.ID).toBe("e2");
+    });
+
+    it("treats the same job ID in two namespaces as two jobs", async () => {
+      const { broker: b } = broker();
+      b.enqueue(testEval({ ID: "a", JobID: "j", Namespace: "default" }));
+      await take(b);
+      b.enqueue(testEval({ ID: "b", JobID: "j", Namespace: "other" }));
+      expect((await take(b)).eval.ID).toBe("b");
+    });
+  });
+
   it("ignores enqueues while disabled, flushes on disable, and waiters survive a leader change", async () => {
     const { broker: b } = broker();
     b.enqueue(testEval({ ID: "e" }));

@@ -46,6 +46,9 @@ describe("raft random simulation", () => {
       crashes: 0,
       unsyncedTailsLost: 0,
       snapshotsSent: 0,
+      pauses: 0,
+      rejoins: 0,
+      reads: 0,
     };
     for (let seed = firstSeed; seed < firstSeed + seedCount; seed++) {
       const r = runSeed(seed, { steps: STEPS });
@@ -55,6 +58,9 @@ describe("raft random simulation", () => {
       totals.crashes += r.crashes;
       totals.unsyncedTailsLost += r.unsyncedTailsLost;
       totals.snapshotsSent += r.snapshotsSent;
+      totals.pauses += r.pauses;
+      totals.rejoins += r.rejoins;
+      totals.reads += r.reads;
     }
     // The runs must actually exercise what they claim to (a sim that never commits proves nothing).
     expect(totals.committed).toBeGreaterThan(seedCount * 5);
@@ -64,5 +70,8 @@ describe("raft random simulation", () => {
     // Leaders crash with entries they sent but had not yet made durable (their unsynced tail).
     expect(totals.unsyncedTailsLost).toBeGreaterThan(seedCount / 20);
     expect(totals.snapshotsSent).toBeGreaterThan(seedCount / 20);
+    expect(totals.pauses).toBeGreaterThan(seedCount / 2);
+    expect(totals.rejoins).toBeGreaterThan(seedCount / 10);
+    expect(totals.reads).toBeGreaterThan(seedCount * 5);
   });
 });

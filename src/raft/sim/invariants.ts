@@ -5,7 +5,9 @@
  *  - Election Safety: at most one leader per term.
  *  - Log Matching: same (index, term) ⇒ same entry and same preceding entry (so, by induction, the
  *    same log prefix). Checked on every persisted entry against the first copy seen anywhere.
- *  - Leader Completeness: a new leader's log holds every entry committed before its term.
+ *  - Leader Completeness: a new leader's log holds every entry committed before its term. (A leader
+ *    of an old term can be elected late, e.g. a candidate paused with its votes in flight; it
+ *    need not hold what later terms committed.)
  *  - State Machine Safety: every node applies the same entry at each index; the application
  *    state is a hash chain over applied entries, so snapshots are checked too.
  *  - Commit index never decreases (in memory while up; persisted across restarts).
@@ -15,6 +17,9 @@
  *    and a granted vote is already in the sender's durable hard state (pre-votes are exempt: they
  *    ask about a future term and change nothing). Checked at send time, so a vote that a crash
  *    could take back is caught when it is cast, not only if two leaders of one term ever appear.
+ *  - Up-to-date votes: a vote or pre-vote is granted only on a request whose log was at least as
+ *    up to date as the voter's when it arrived (§5.4.1). Checked when the grant is sent, so a
+ *    pre-vote wrongly granted is caught even though it breaks no other safety property.
  */
 import type { Entry, HardState, LogIndex, Message, RaftId, Term } from "../core/types.js";
 import { NONE } from "../core/types.js";
@@ -63,11 +68,16 @@ export class InvariantChecker {
   private readonly entries = new Map<string, LogEntryRecord>();
   /** Term of the committed entry at each index, as learned from any node's persisted commit. */
   private readonly committedTerm: Term[] = [];
+  /** For each committed index, the term of the first durable hard state seen committing it: the
+   *  entry was committed in that term or an earlier one. */
+  private readonly committedBy: Term[] = [];
   private maxCommitted = 0;
   /** Application state hash after applying each index. */
   private readonly stateAt: number[] = [];
   private readonly memCommit = new Map<RaftId, LogIndex>();
   private readonly reads = new Map<string, LogIndex>();
+  /** voter>candidate>term>type → requests delivered whose log was up to date, not yet granted. */
+  private readonly grantable = new Map<string, number>();
   checks = 0;
 
   /** Call after every step for each live node that is leader. */
@@ -86,6 +96,7 @@ export class InvariantChecker {
     for (let i = from; i <= this.maxCommitted; i++) {
       const want = this.committedTerm[i];
       if (want === undefined) continue;
+      if ((this.committedBy[i] ?? 0) >= term) continue; // perhaps committed in this term or later
       const have = log.logTerm(i);
       if (have !== want) {
         fail(
@@ -134,8 +145,10 @@ export class InvariantChecker {
       const t = termAt(i);
       if (t === undefined) continue; // covered by a snapshot
       const known = this.committedTerm[i];
-      if (known === undefined) this.committedTerm[i] = t;
-      else if (known !== t)
+      if (known === undefined) {
+        this.committedTerm[i] = t;
+        this.committedBy[i] = next.term;
+      } else if (known !== t)
         fail(`${id}: committed entry ${i} has term ${t}, another node committed term ${known}`);
     }
     this.maxCommitted = Math.max(this.maxCommitted, next.commit);
@@ -180,6 +193,31 @@ export class InvariantChecker {
     const known = this.stateAt[index];
     if (known === undefined) this.stateAt[index] = hash;
     else if (known !== hash) fail(`state machine safety: ${id} applied a different entry at index ${index}`);
+  }
+
+  /**
+   * Call when a vote or pre-vote request is delivered to `voter`, with the voter's last index and
+   * term (unstable entries included: what its Raft compares against) just before it steps it.
+   */
+  onVoteRequest(voter: RaftId, m: Message, lastIndex: LogIndex, lastTerm: Term): void {
+    const upToDate = m.logTerm > lastTerm || (m.logTerm === lastTerm && m.index >= lastIndex);
+    if (!upToDate) return;
+    const key = `${voter}>${m.from}>${m.term}>${m.type}`;
+    this.grantable.set(key, (this.grantable.get(key) ?? 0) + 1);
+  }
+
+  /** Call for every message sent: a granted (pre-)vote must answer an up-to-date request. */
+  onVoteResponse(m: Message): void {
+    if ((m.type !== "voteResp" && m.type !== "preVoteResp") || m.reject) return;
+    const key = `${m.from}>${m.to}>${m.term}>${m.type === "voteResp" ? "vote" : "preVote"}`;
+    const n = this.grantable.get(key) ?? 0;
+    if (n === 0) {
+      fail(
+        `up-to-date vote: ${m.from} granted a ${m.type === "voteResp" ? "vote" : "pre-vote"} for term ${m.term} to ${m.to}, whose log was behind ${m.from}'s when it asked`,
+      );
+    }
+    if (n === 1) this.grantable.delete(key);
+    else this.grantable.set(key, n - 1);
   }
 
   onReadIssued(ctx: string): void {

@@ -2,9 +2,11 @@
  * One seeded random simulation run: a cluster under a random schedule of message deliveries,
  * Ready handling, ticks, proposals, reads, leadership transfers, membership changes, compactions,
  * partitions (symmetric and asymmetric), message loss and duplication, crashes (sometimes between
- * ready() and the fsync, or after a leader sent entries it had not yet made durable) and restarts.
- * Invariants are checked after every step; at the end the faults stop and the cluster must elect
- * a leader and commit a new entry everywhere (liveness).
+ * ready() and the fsync, or after a leader sent entries it had not yet made durable) and restarts,
+ * and pauses longer than the election timeout (the leader preferred), after which the paused node
+ * is asked for a read at once, with its stale beliefs. Invariants are checked after every step;
+ * at the end the faults stop and the cluster must elect a leader and commit a new entry
+ * everywhere (liveness).
  *
  * Same seed, same run: a failure message carries the seed and the command that replays it.
  */
@@ -28,6 +30,11 @@ export interface RunResult {
   /** Crashes that lost writes a leader had sent before making them durable. */
   unsyncedTailsLost: number;
   snapshotsSent: number;
+  pauses: number;
+  /** Conf changes proposed to add back a server that had been removed. */
+  rejoins: number;
+  /** Reads answered (a ReadIndex result delivered to the node that asked). */
+  reads: number;
 }
 
 export class SimulationFailure extends Error {
@@ -70,7 +77,9 @@ export function runSeed(seed: number, options: RunOptions): RunResult {
   const rand = new SeededRandom(seed ^ 0x5eed);
   const cluster = new SimCluster(randomOptions(seed, rand));
   cluster.reportUnreachableRate = 0.5;
-  const founders = Array.from({ length: rand.next() < 0.6 ? 3 : 5 }, (_, i) => `n${i + 1}`);
+  // Now and then a single founder bootstraps alone and the others join it by conf changes.
+  const shape = rand.next();
+  const founders = Array.from({ length: shape < 0.1 ? 1 : shape < 0.6 ? 3 : 5 }, (_, i) => `n${i + 1}`);
   cluster.addFounders(founders);
   let nextId = founders.length + 1;
   let step = 0;
@@ -81,7 +90,12 @@ export function runSeed(seed: number, options: RunOptions): RunResult {
     crashes: 0,
     unsyncedTailsLost: 0,
     snapshotsSent: 0,
+    pauses: 0,
+    rejoins: 0,
   };
+  // The one paused node, and how many ticks the others must get before it resumes.
+  let pausedNode: RaftId | undefined;
+  let resumeAfterTicks = 0;
   let proposals = 0;
   let reads = 0;
 
@@ -119,7 +133,10 @@ export function runSeed(seed: number, options: RunOptions): RunResult {
       if (id !== undefined) cluster.syncWrite(id);
     } else if (r < 0.82) {
       const id = pick(upIds());
-      if (id !== undefined) cluster.node(id).rawNode().tick();
+      if (id !== undefined) {
+        cluster.node(id).rawNode().tick();
+        if (pausedNode !== undefined && --resumeAfterTicks <= 0) resume();
+      }
     } else if (r < 0.91) {
       const id = pick(upIds());
       if (id === undefined) return;
@@ -132,21 +149,58 @@ export function runSeed(seed: number, options: RunOptions): RunResult {
         if (!refused(error)) throw error;
       }
     } else if (r < 0.94) {
-      const id = pick(upIds());
-      if (id === undefined) return;
-      const ctx = `r${reads++}`;
-      cluster.checker.onReadIssued(ctx);
-      try {
-        cluster.node(id).rawNode().readIndex(new TextEncoder().encode(ctx));
-      } catch (error) {
-        if (!refused(error)) throw error;
-      }
+      // Half the reads go to a node that believes it leads: a deposed leader that has not heard
+      // of its successor yet must not answer them from its stale state.
+      const leaders = upIds().filter((id) => cluster.node(id).rawNode().status().role === "leader");
+      const id = rand.next() < 0.5 ? (pick(leaders) ?? pick(upIds())) : pick(upIds());
+      if (id !== undefined) read(id);
     } else {
       fault();
     }
   };
 
+  const read = (id: RaftId): void => {
+    const ctx = `r${reads++}`;
+    cluster.checker.onReadIssued(ctx);
+    try {
+      cluster.node(id).rawNode().readIndex(new TextEncoder().encode(ctx));
+    } catch (error) {
+      if (!refused(error)) throw error;
+    }
+  };
+
+  /**
+   * Pauses a node (the leader when there is one, most of the time) until the others have had
+   * about two election timeouts of ticks: long enough for them to elect a new leader and commit.
+   */
+  const pause = (): void => {
+    const running = upIds();
+    if (pausedNode !== undefined || running.length < 2) return;
+    const l = cluster.leader();
+    const id = l !== undefined && !cluster.paused.has(l) && rand.next() < 0.7 ? l : pick(running);
+    if (id === undefined) return;
+    cluster.pause(id);
+    pausedNode = id;
+    resumeAfterTicks = 2 * cluster.options.electionTick * (running.length - 1);
+    stats.pauses++;
+  };
+
+  /** Resumes the paused node; it fires its overdue timer and is asked for a read straight away. */
+  const resume = (): void => {
+    const id = pausedNode;
+    if (id === undefined) return;
+    pausedNode = undefined;
+    if (!cluster.paused.has(id)) return; // crashed while paused
+    cluster.resume(id);
+    cluster.node(id).rawNode().tick();
+    read(id);
+  };
+
   const fault = (): void => {
+    if (rand.next() < 0.08) {
+      pause();
+      return;
+    }
     const r = rand.next();
     const all = cluster.ids();
     if (r < 0.12) {
@@ -160,8 +214,17 @@ export function runSeed(seed: number, options: RunOptions): RunResult {
       if (id !== undefined) cluster.restart(id);
     } else if (r < 0.38) {
       const shuffled = rand.shuffle([...all]);
-      const cut = 1 + rand.int(Math.max(1, shuffled.length - 1));
-      cluster.network.partition([shuffled.slice(0, cut), shuffled.slice(cut)]);
+      const l = cluster.leader();
+      if (l !== undefined && rand.next() < 0.5) {
+        // The leader keeps the largest minority: followers that still ack its heartbeats while
+        // the majority elects another leader (reads it answers must still wait for a quorum).
+        const others = shuffled.filter((id) => id !== l);
+        const keep = Math.floor((members().length - 1) / 2);
+        cluster.network.partition([[l, ...others.slice(0, keep)], others.slice(keep)]);
+      } else {
+        const cut = 1 + rand.int(Math.max(1, shuffled.length - 1));
+        cluster.network.partition([shuffled.slice(0, cut), shuffled.slice(cut)]);
+      }
     } else if (r < 0.44) {
       const a = pick(all);
       const b = pick(all);
@@ -195,8 +258,15 @@ export function runSeed(seed: number, options: RunOptions): RunResult {
     let cc: ConfChange;
     const size = cfg.voters.length + cfg.learners.length;
     if (r < 0.35 && size < 7) {
-      const id = `n${nextId++}`;
-      cluster.addJoiner(id);
+      // Half the time a server that was removed (or never made it in) rejoins with its old data.
+      const outside = cluster.ids().filter((id) => !cfg.voters.includes(id) && !cfg.learners.includes(id));
+      let id = rand.next() < 0.5 ? pick(outside) : undefined;
+      if (id === undefined) {
+        id = `n${nextId++}`;
+        cluster.addJoiner(id);
+      } else {
+        stats.rejoins++;
+      }
       cc = { type: rand.next() < 0.5 ? "addLearner" : "addVoter", nodeId: id, context: EMPTY_BYTES };
     } else if (r < 0.6 && cfg.learners.length > 0) {
       cc = { type: "addVoter", nodeId: pick(cfg.learners) as RaftId, context: EMPTY_BYTES };
@@ -245,13 +315,14 @@ export function runSeed(seed: number, options: RunOptions): RunResult {
     }
     step = options.steps;
     nemesis = false;
+    resume();
     liveness(cluster, rand, seed, () => check());
   } catch (error) {
     throw new SimulationFailure(seed, step, error, options.steps);
   }
   stats.leaders = seenLeaders.size;
   stats.committed = cluster.checker.committedIndex;
-  return { seed, steps: options.steps, ...stats };
+  return { seed, steps: options.steps, ...stats, reads: cluster.reads.length };
 }
 
 /**

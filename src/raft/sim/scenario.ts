@@ -17,6 +17,8 @@
  *   partition A B | C ...       cut links between the groups; `heal` restores all links
  *   cut FROM TO                 FROM can no longer reach TO (asymmetric)
  *   crash ID / restart ID       lose everything not persisted / start again from storage
+ *   pause ID / resume ID        ID keeps its state but steps, ticks and handles nothing (messages
+ *                               for it wait) / ID carries on where it stopped
  *   tick ID N                   N ticks on ID (its Readies are handled by the next stabilize)
  *   tick-all N                  N rounds of: one tick on every live node, then stabilize
  *   drop-all                    lose every message in flight
@@ -196,7 +198,14 @@ function runCommand(c: SimCluster, command: string, out: string[]): void {
     case "restart":
       c.restart(arg(0));
       return;
+    case "pause":
+      c.pause(arg(0));
+      return;
+    case "resume":
+      c.resume(arg(0));
+      return;
     case "tick": {
+      if (c.paused.has(arg(0))) throw new ScenarioError(`tick: ${arg(0)} is paused`);
       const raw = c.node(arg(0)).rawNode();
       for (let i = 0; i < num(1); i++) raw.tick();
       return;
@@ -304,6 +313,7 @@ function expect(condition: boolean, message: () => string): void {
 function statusLine(c: SimCluster, id: RaftId): string {
   const n = c.node(id);
   if (n.raw === undefined) return `${id}: down`;
+  if (c.paused.has(id)) return `${id}: paused`;
   const s = n.raw.status();
   const cfg = `voters=${s.config.voters.join(",")}${s.config.learners.length > 0 ? ` learners=${s.config.learners.join(",")}` : ""}`;
   let line = `${id}: ${s.role} term=${s.term} vote=${s.vote || "-"} lead=${s.lead || "-"} last=${s.lastIndex} commit=${s.commit} applied=${s.applied} ${cfg}`;

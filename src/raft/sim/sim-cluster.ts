@@ -56,6 +56,14 @@ export class SimCluster {
   trace: ((line: string) => void) | undefined = undefined;
   /** Probability that a message dropped by a partition is reported unreachable to its sender. */
   reportUnreachableRate = 0;
+  /**
+   * Paused nodes (a SIGSTOPped process, a long GC or VM pause): each keeps all its state, durable
+   * and volatile, but steps no message, fires no timer and handles no Ready until resumed, when it
+   * carries on with the beliefs it had (e.g. that it still leads).
+   */
+  readonly paused = new Set<RaftId>();
+  /** Messages that reached a paused node: they wait (as in its socket buffers) until it resumes. */
+  private held: Message[] = [];
   private readonly hooks: ReadyHooks;
 
   constructor(readonly options: ClusterOptions) {
@@ -115,8 +123,24 @@ export class SimCluster {
     return [...this.nodes.keys()];
   }
 
+  /** Nodes that run: up and not paused. */
   upIds(): RaftId[] {
-    return this.ids().filter((id) => this.node(id).up);
+    return this.ids().filter((id) => this.node(id).up && !this.paused.has(id));
+  }
+
+  pause(id: RaftId): void {
+    if (!this.node(id).up) throw new Error(`cannot pause ${id}: it is down`);
+    this.paused.add(id);
+    this.trace?.(`${id} paused`);
+  }
+
+  /** Resumes a paused node; the messages that arrived meanwhile are back on the wire for it. */
+  resume(id: RaftId): void {
+    if (!this.paused.delete(id)) return;
+    const mine = this.held.filter((m) => m.to === id);
+    this.held = this.held.filter((m) => m.to !== id);
+    for (const m of mine) this.network.send(m);
+    this.trace?.(`${id} resumed (${mine.length} messages waiting)`);
   }
 
   /** The leader with the highest term among live nodes, if any. */
@@ -158,6 +182,7 @@ export class SimCluster {
         const durable = node.storage.hardStateNow();
         for (const m of rd.messages) {
           this.checker.onSend(m, durable);
+          this.checker.onVoteResponse(m);
           this.trace?.(`  ${formatMessage(m)}`);
           this.network.send(m);
         }
@@ -201,15 +226,24 @@ export class SimCluster {
   /** Delivers one message to its target (or drops it if the target is down or cut off). */
   deliver(m: Message): void {
     const target = this.nodes.get(m.to)?.raw;
+    if (target !== undefined && this.paused.has(m.to) && !this.network.isCut(m.from, m.to)) {
+      this.held.push(m);
+      return;
+    }
     if (target === undefined || this.network.isCut(m.from, m.to)) {
       this.onDrop(m, target === undefined ? "loss" : "partition");
       return;
+    }
+    if (m.type === "vote" || m.type === "preVote") {
+      const last = target.status().lastIndex;
+      this.checker.onVoteRequest(m.to, m, last, target.logTerm(last) ?? 0);
     }
     target.step(m);
     if (m.type === "snap") this.nodes.get(m.from)?.raw?.reportSnapshot(m.to, "finish");
   }
 
   processReady(id: RaftId, crashBeforePersist = false): boolean {
+    if (this.paused.has(id)) return false;
     const node = this.node(id);
     const handled = node.handleReady(this.hooks, crashBeforePersist);
     if (handled && crashBeforePersist) this.onCrashed(id);
@@ -230,6 +264,9 @@ export class SimCluster {
   }
 
   crash(id: RaftId): void {
+    // A paused process can be killed too; what waited for it is lost with its sockets.
+    this.paused.delete(id);
+    this.held = this.held.filter((m) => m.to !== id);
     this.node(id).crash();
     this.onCrashed(id);
   }
@@ -250,7 +287,7 @@ export class SimCluster {
     for (let round = 0; round < maxRounds; round++) {
       let moved = false;
       for (const id of this.ids()) {
-        if (this.node(id).up && this.drainReady(id)) moved = true;
+        if (this.node(id).up && !this.paused.has(id) && this.drainReady(id)) moved = true;
       }
       this.checkInvariants();
       while (this.network.size > 0) {
