@@ -557,14 +557,11 @@ export class Raft {
         this.stepLeaderProp(m);
         return;
       case "readIndex":
-        if (this.tracker.voters.size === 1 && this.tracker.voters.has(this.id)) {
-          this.respondToReadIndex(m, this.log.committed);
-        } else if (!this.committedEntryInCurrentTerm()) {
-          // Thesis §6.4 step 1: until an entry of our term commits we do not know the commit index.
-          this.pendingReadIndexMessages.push(m);
-        } else {
-          this.sendReadIndexResponse(m);
-        }
+        // Thesis §6.4 step 1: until an entry of our term commits we do not know the commit index.
+        // This holds for a single voter too: a restarted one may hold committed entries above
+        // the commit index it persisted, which its term's first entry commits again.
+        if (!this.committedEntryInCurrentTerm()) this.pendingReadIndexMessages.push(m);
+        else this.sendReadIndexResponse(m);
         return;
       default:
         break;
@@ -705,6 +702,11 @@ export class Raft {
   }
 
   private sendReadIndexResponse(m: Message): void {
+    if (this.tracker.voters.size === 1 && this.tracker.voters.has(this.id)) {
+      // A single voter is its own quorum: no round of heartbeats can add anything.
+      this.respondToReadIndex(m, this.log.committed);
+      return;
+    }
     if (this.readOnly.option === "leaseBased") {
       // Valid only because check-quorum makes a leader that lost its quorum step down within an
       // election timeout, before another leader can be elected (thesis §6.4.1).

@@ -18,6 +18,8 @@ import { type ClusterOptions, SimCluster } from "./sim-cluster.js";
 
 export interface RunOptions {
   steps: number;
+  /** Every message, role change and fault of the run, for reading a failure step by step. */
+  trace?: (line: string) => void;
 }
 
 export interface RunResult {
@@ -76,6 +78,7 @@ function randomOptions(seed: number, rand: SeededRandom): ClusterOptions {
 export function runSeed(seed: number, options: RunOptions): RunResult {
   const rand = new SeededRandom(seed ^ 0x5eed);
   const cluster = new SimCluster(randomOptions(seed, rand));
+  cluster.trace = options.trace;
   cluster.reportUnreachableRate = 0.5;
   // Now and then a single founder bootstraps alone and the others join it by conf changes.
   const shape = rand.next();
@@ -161,6 +164,7 @@ export function runSeed(seed: number, options: RunOptions): RunResult {
 
   const read = (id: RaftId): void => {
     const ctx = `r${reads++}`;
+    cluster.trace?.(`read ${ctx} issued to ${id} (committed so far: ${cluster.checker.committedIndex})`);
     cluster.checker.onReadIssued(ctx);
     try {
       cluster.node(id).rawNode().readIndex(new TextEncoder().encode(ctx));
