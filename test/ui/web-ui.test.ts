@@ -260,3 +260,57 @@ describe.skipIf(!existsSync(CHROMIUM))("web UI in Chromium", () => {
     await shot("variables");
   });
 });
+
+// The same UI against an agent with ACLs on: the pages load without a token (they are static
+// files), the API behind them refuses an anonymous request with a real 403, and a saved token
+// opens the lists.
+describe.skipIf(!existsSync(CHROMIUM))("web UI in Chromium with ACLs on", () => {
+  let cluster: LocalCluster;
+  let server: ServerProcess;
+  let browser: Browser;
+  let page: Page;
+  let management = "";
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    cluster = await LocalCluster.start({ servers: 1, extraArgs: ["--acl-enabled"] });
+    server = await cluster.waitForLeader(60_000);
+    const boot = await cluster.http<{ SecretID: string }>(server, "POST", "/v1/acl/bootstrap");
+    expect(boot.status).toBe(200);
+    management = boot.body.SecretID;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.setDefaultTimeout(WAIT_MS);
+    page.on("console", (msg) => {
+      // The anonymous request's refusal is logged by Chromium as a failed resource load.
+      if (msg.type() === "error" && !msg.text().includes("status of 403"))
+        problems.push(`console: ${msg.text()} (${msg.location().url})`);
+    });
+    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  }, 180_000);
+
+  afterEach(() => {
+    expect(problems, "JavaScript errors in the page").toEqual([]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await cluster?.stop();
+  });
+
+  it("shows the agent's own 403 without a token, and the jobs with a management token", async () => {
+    await page.goto(`${server.httpUrl}/ui/jobs`);
+    const alert = page.getByRole("alert").getByText(/403 permission denied: .*missing capability list-jobs/);
+    await alert.waitFor();
+    await shot(page, "jobs-acl-403");
+    await page.getByLabel("ACL token").fill(management);
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("table", { name: "Jobs" }).waitFor();
+    expect(await page.evaluate(() => localStorage.getItem("drover.token"))).toBe(management);
+  });
+});
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
