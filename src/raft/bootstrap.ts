@@ -1,4 +1,5 @@
 import type * as grpc from "@grpc/grpc-js";
+import { status } from "@grpc/grpc-js";
 import type { Logger } from "../common/log.js";
 import { rpcChannelCredentials } from "../common/tls.js";
 import type { DiscoverRequest__Output } from "../gen/proto/drover/raft/DiscoverRequest.js";
@@ -81,6 +82,8 @@ export const PARTIAL_BOOTSTRAP_AFTER_MS = 2000;
 export class Discovery {
   private readonly known = new Map<RaftId, string>();
   private readonly clients = new Map<string, RaftOperatorClient>();
+  /** The last refusal logged per peer, so that a retry loop says each new reason once. */
+  private readonly lastRefusal = new Map<string, string>();
   private readonly calls = new Set<grpc.ClientUnaryCall>();
   private stopped = false;
   private warnedCrowd = false;
@@ -287,7 +290,21 @@ export class Discovery {
         { self: this.options.self, bootstrapExpect: this.options.bootstrapExpect },
         { deadline: Date.now() + 1000 },
         (error, response) => {
-          // An unreachable server is normal during discovery: it has not started yet.
+          // An unreachable server is normal during discovery: it has not started yet. A refusal
+          // (a certificate the peer does not accept, a role check) is not, and is said once.
+          if (
+            error !== null &&
+            error.code !== status.UNAVAILABLE &&
+            error.code !== status.DEADLINE_EXCEEDED
+          ) {
+            if (this.lastRefusal.get(address) !== error.details) {
+              this.lastRefusal.set(address, error.details);
+              this.options.log.warn(
+                { peer: address, code: error.code, err: error.details },
+                "discovery refused",
+              );
+            }
+          }
           resolve(error === null && response !== undefined ? { address, response } : undefined);
         },
       );
