@@ -23,6 +23,16 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        test: {
+          name: "chaos",
+          include: ["test/chaos/**/*.test.ts"],
+          // A chaos run is minutes of real processes under faults, then the checks.
+          testTimeout: 420_000,
+          // One run at a time: each owns its servers, namespaces and a share of two cores.
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });
