@@ -64,6 +64,24 @@ async function within<T>(timeoutMs: number, probe: () => Promise<T | undefined>)
   }
 }
 
+/** What one server says of Raft: the leader it names ("" for none) and its current term. */
+async function raftView(url: string): Promise<{ leader: string; term: number } | undefined> {
+  try {
+    const [leader, metrics] = await Promise.all([
+      fetch(`${url}/v1/status/leader`, { signal: AbortSignal.timeout(2_000) }).then((r) =>
+        r.status === 200 ? (r.json() as Promise<string>) : undefined,
+      ),
+      fetch(`${url}/v1/metrics?format=prometheus`, { signal: AbortSignal.timeout(2_000) }).then((r) =>
+        r.status === 200 ? r.text() : undefined,
+      ),
+    ]);
+    const term = /^drover_raft_term(?:\{[^}]*\})? (\d+)/m.exec(metrics ?? "")?.[1];
+    return leader === undefined || term === undefined ? undefined : { leader, term: Number(term) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** The command that replays a run with these options. */
 export function replayCommand(o: ChaosOptions): string {
   const minutes = Number((o.durationMs / 60_000).toFixed(3));
@@ -190,32 +208,40 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     const nem = new Nemesis(c, network, rng.fork(), options.faults, 1_000 * multiplier, killTasks, elapsedMs);
     nemesis = nem;
     while (elapsedMs() < options.durationMs) {
-      // Healthy: every server runs, none is faulted, all name one leader. From then until the
-      // next fault, leadership must not move.
-      let healthyLeader: string | undefined;
+      // Healthy: every server runs, none is faulted, all name one leader at one term. From then
+      // until the next fault, no server may name another leader or move to a later term. (A
+      // follower that briefly names no leader is not a change: TCP may still be backing off a
+      // retransmission after a fault; pre-vote keeps it from disrupting the leader.)
+      let healthy: { leader: string; term: number } | undefined;
       try {
-        healthyLeader = (await c.waitForLeader(60_000)).rpcAddress;
+        const leader = (await c.waitForLeader(60_000)).rpcAddress;
+        healthy = await within(30_000, async () => {
+          const views = await Promise.all(c.servers.map((s) => raftView(s.httpUrl)));
+          const terms = new Set(views.map((v) => v?.term));
+          const term = views[0]?.term;
+          return views.every((v) => v?.leader === leader) && terms.size === 1 && term !== undefined
+            ? { leader, term }
+            : undefined;
+        });
+        if (healthy === undefined) violation("the servers did not settle on one leader and term within 30 s");
       } catch (error) {
         violation(`no agreed leader within 60 s of healing: ${(error as Error).message}`);
       }
       const calmMs = rng.int(2_000, 5_000);
       const calmEnd = Date.now() + calmMs;
-      while (healthyLeader !== undefined && Date.now() < calmEnd) {
-        const answers = await Promise.all(
-          c.servers.map((s) =>
-            fetch(`${s.httpUrl}/v1/status/leader`, { signal: AbortSignal.timeout(2_000) })
-              .then(async (r) => (r.status === 200 ? ((await r.json()) as string) : undefined))
-              .catch(() => undefined),
-          ),
-        );
-        for (const [i, answer] of answers.entries()) {
-          if (answer !== undefined && answer !== healthyLeader)
+      while (healthy !== undefined && Date.now() < calmEnd) {
+        const views = await Promise.all(c.servers.map((s) => raftView(s.httpUrl)));
+        for (const [i, view] of views.entries()) {
+          if (view === undefined) continue;
+          const named = view.leader !== "" && view.leader !== healthy.leader;
+          if (named || view.term > healthy.term)
             violation(
-              `leader changed while the cluster was healthy and not faulted: ${c.servers[i]?.name} names ` +
-                `"${answer}" instead of ${healthyLeader} at ${Math.round(elapsedMs() / 1000)} s`,
+              `leader changed while the cluster was healthy and not faulted: ${c.servers[i]?.name} at term ` +
+                `${view.term} names "${view.leader}", the leader was ${healthy.leader} at term ${healthy.term} ` +
+                `(${Math.round(elapsedMs() / 1000)} s)`,
             );
         }
-        await wait(250);
+        await wait(500);
       }
       if (elapsedMs() >= options.durationMs || options.faults.length === 0) {
         if (options.faults.length === 0) await wait(Math.max(0, options.durationMs - elapsedMs()));
