@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalCluster } from "../../src/cli/local-cluster.js";
 import type { Allocation } from "../../src/fsm/structs.js";
+import { eventually } from "../cluster/fixtures/raft-cluster.js";
 import type { HistoryEvent } from "./history.js";
 import { checkCommittedState, fetchState, lostWrites, type ServerState, StateHashes } from "./invariants.js";
 import { overlappingTasks, readLedger } from "./ledger.js";
@@ -54,14 +55,9 @@ export interface ChaosSummary {
 const WINDOW_MS = 5_000;
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls `probe` until it answers or the time is up (undefined then). */
-async function within<T>(timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined || Date.now() > deadline) return value;
-    await wait(250);
-  }
+/** `eventually`, answering undefined instead of throwing when the time is up (a violation then). */
+function within<T>(timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T | undefined> {
+  return eventually("a chaos check", timeoutMs, probe).catch(() => undefined);
 }
 
 /** What one server says of Raft: the leader it names ("" for none) and its current term. */
