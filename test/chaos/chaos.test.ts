@@ -24,10 +24,10 @@ async function expectClean(options: ChaosOptions): Promise<void> {
 
 describe.skipIf(unavailable !== undefined)("chaos on real clusters", () => {
   it("3 servers, 2 clients, every fault (seed 7)", async () => {
-    await expectClean({ seed: 7, durationMs: 90_000, faults: FAULT_KINDS, servers: 3, clients: 2 });
+    await expectClean({ seed: 7, durationMs: 120_000, faults: FAULT_KINDS, servers: 3, clients: 2 });
   });
 
   it("5 servers, 2 clients, every fault (seed 11)", async () => {
-    await expectClean({ seed: 11, durationMs: 60_000, faults: FAULT_KINDS, servers: 5, clients: 2 });
+    await expectClean({ seed: 11, durationMs: 75_000, faults: FAULT_KINDS, servers: 5, clients: 2 });
   });
 });
