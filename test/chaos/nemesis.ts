@@ -101,18 +101,20 @@ export class Nemesis {
         const names = this.cluster.servers.map((s) => s.name);
         const leader = await this.leaderName();
         const heldMs = this.rng.int(3_000, 8_000);
-        const shuffled = [...names].sort(() => this.rng.next() - 0.5);
-        const mode = this.rng.pick([
+        const shuffled = this.shuffle(names);
+        let mode = this.rng.pick([
           "isolate-leader",
           "isolate-follower",
           "majority-minority",
           "bridge",
         ] as const);
+        // No leader to isolate (an election under way): isolate a follower instead.
+        if (mode === "isolate-leader" && leader === undefined) mode = "isolate-follower";
         let sides: [string[], string[]];
         let middle: string[] = [];
         if (mode === "isolate-leader" && leader !== undefined) {
           sides = [[leader], names.filter((n) => n !== leader)];
-        } else if (mode === "isolate-follower" || mode === "isolate-leader") {
+        } else if (mode === "isolate-follower") {
           const follower = this.rng.pick(names.filter((n) => n !== leader));
           sides = [[follower], names.filter((n) => n !== follower)];
         } else if (mode === "majority-minority") {
@@ -144,6 +146,16 @@ export class Nemesis {
         return;
       }
     }
+  }
+
+  /** Fisher–Yates from the seed. */
+  private shuffle<T>(items: readonly T[]): T[] {
+    const out = [...items];
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = this.rng.int(0, i);
+      [out[i], out[j]] = [out[j] as T, out[i] as T];
+    }
+    return out;
   }
 
   private resume(name: string): void {
