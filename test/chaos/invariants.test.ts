@@ -169,4 +169,14 @@ describe("job outcomes", () => {
       { live: true, count: 2, version: 1 },
     ]);
   });
+
+  it("an unknown operation may land after later acknowledged ones", () => {
+    const update = { ...op("update", 2, "info"), target: { live: true, count: 2, version: 2 } };
+    const states = acceptableJobStates([op("register", 2, "ok"), update, op("stop", 2, "ok")]);
+    // The update applied late re-registers the job over the stop.
+    expect(states).toContainEqual({ live: true, count: 2, version: 2 });
+    expect(states).toContainEqual({ live: false, count: 2, version: 2 });
+    expect(states).toContainEqual({ live: false, count: 2, version: 1 });
+    expect(states).not.toContainEqual({ live: true, count: 2, version: 1 });
+  });
 });

@@ -263,24 +263,54 @@ export async function jobWorker(
 }
 
 /**
- * Every state a job may be in after its operations: an ok operation sets it, an info one may or
- * may not have, a failed one did not. (Operations on one job are sequential: one owner.)
+ * Every state a job may be in after its operations. An ok operation took effect between its
+ * invocation and its answer; a failed one never did; one with an unknown outcome (info) may take
+ * effect at any later moment, after operations that came later too (a request that timed out at
+ * the client can still be applied by the leader), or never. Operations on one job are sequential
+ * (one owner), so the only freedom is where the pending unknown ones land.
  */
 export function acceptableJobStates(ops: readonly JobOp[]): Array<JobState | undefined> {
-  let states: Array<JobState | undefined> = [undefined];
-  for (const op of ops) {
-    if (op.outcome === "fail") continue;
-    const applied = states.map((s) => applyJobOp(s, op));
-    states = op.outcome === "ok" ? applied : [...states, ...applied];
-    const seen = new Set<string>();
-    states = states.filter((s) => {
-      const key = JSON.stringify(s ?? null);
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
+  interface World {
+    state: JobState | undefined;
+    /** Indexes into ops of unknown-outcome operations not applied yet. */
+    pending: number[];
   }
-  return states;
+  const key = (w: World) => JSON.stringify([w.state ?? null, w.pending]);
+  const dedupe = (worlds: World[]): World[] => {
+    const seen = new Map<string, World>();
+    for (const w of worlds) seen.set(key(w), w);
+    return [...seen.values()];
+  };
+  /** Every world reachable by applying some of the pending operations, in any order. */
+  const closure = (worlds: World[]): World[] => {
+    const all = new Map<string, World>(worlds.map((w) => [key(w), w]));
+    const queue = [...all.values()];
+    while (queue.length > 0) {
+      const w = queue.pop() as World;
+      for (const p of w.pending) {
+        const next = {
+          state: applyJobOp(w.state, ops[p] as JobOp),
+          pending: w.pending.filter((q) => q !== p),
+        };
+        if (!all.has(key(next))) {
+          all.set(key(next), next);
+          queue.push(next);
+        }
+      }
+    }
+    return [...all.values()];
+  };
+  let worlds: World[] = [{ state: undefined, pending: [] }];
+  for (const [i, op] of ops.entries()) {
+    if (op.outcome === "fail") continue;
+    worlds = closure(worlds);
+    if (op.outcome === "ok") worlds = worlds.map((w) => ({ ...w, state: applyJobOp(w.state, op) }));
+    else worlds = worlds.map((w) => ({ ...w, pending: [...w.pending, i] }));
+    worlds = dedupe(worlds);
+  }
+  const finals = new Map<string, JobState | undefined>();
+  for (const w of closure(worlds)) finals.set(JSON.stringify(w.state ?? null), w.state);
+  return [...finals.values()];
 }
 
 function applyJobOp(state: JobState | undefined, op: JobOp): JobState | undefined {
