@@ -19,6 +19,7 @@ const run = promisify(execFile);
  * `exit` handler.
  */
 export class NetnsNetwork {
+  private static created = 0;
   /** Links currently cut, as "a|b" with a < b. */
   private cut = new Set<string>();
   private lossProbability = 0;
@@ -73,7 +74,10 @@ export class NetnsNetwork {
 
   static async create(servers: readonly string[]): Promise<NetnsNetwork> {
     NetnsNetwork.sweepStale();
-    const tag = String(process.pid % 10_000_000);
+    // pid and a per-process count in base 36: unique among live runs, and short enough for
+    // interface names (15 characters at most). The kernel removes a deleted namespace's
+    // interfaces in the background, so a second run in one process must not reuse names.
+    const tag = `${process.pid.toString(36)}_${(NetnsNetwork.created++).toString(36)}`;
     const network = new NetnsNetwork(servers, tag, await freeSubnet());
     process.once("exit", network.onExit);
     try {
@@ -180,7 +184,11 @@ export class NetnsNetwork {
     if (this.destroyed) return;
     this.destroyed = true;
     process.off("exit", this.onExit);
-    for (const server of this.servers) quietly("ip", ["netns", "del", this.namespaceOf(server)]);
+    for (const [i, server] of this.servers.entries()) {
+      // Deleting one end of a veth removes both at once; the namespace's own cleanup is lazy.
+      quietly("ip", ["link", "del", `drv${this.tag}v${i}`]);
+      quietly("ip", ["netns", "del", this.namespaceOf(server)]);
+    }
     quietly("ip", ["link", "del", this.bridge]);
   }
 
@@ -194,9 +202,9 @@ export class NetnsNetwork {
     }
     const dead = new Set<string>();
     for (const line of listing.split("\n")) {
-      const match = /^drv-(\d+)-\S+/.exec(line.trim());
+      const match = /^drv-(([0-9a-z]+)_[0-9a-z]+)-\S+/.exec(line.trim());
       if (match === null) continue;
-      const pid = Number(match[1]);
+      const pid = Number.parseInt(match[2] as string, 36);
       if (!alive(pid)) {
         dead.add(match[1] as string);
         quietly("ip", ["netns", "del", match[0]]);
