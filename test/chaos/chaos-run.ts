@@ -81,6 +81,36 @@ async function raftView(url: string): Promise<{ leader: string; term: number } |
   }
 }
 
+/**
+ * Waits until every server has named one leader at one term continuously for `settleMs` (60 s at
+ * most); answers that leader and term, or undefined.
+ */
+async function settled(
+  c: LocalCluster,
+  settleMs: number,
+): Promise<{ leader: string; term: number } | undefined> {
+  let since = Date.now();
+  let current: { leader: string; term: number } | undefined;
+  return within(60_000, async () => {
+    const views = await Promise.all(c.servers.map((s) => raftView(s.httpUrl)));
+    const first = views[0];
+    const agreed =
+      first !== undefined &&
+      first.leader !== "" &&
+      views.every((v) => v !== undefined && v.leader === first.leader && v.term === first.term);
+    if (!agreed || current === undefined || current.leader !== first.leader || current.term !== first.term) {
+      current = agreed ? { leader: first.leader, term: first.term } : undefined;
+      since = Date.now();
+      return undefined;
+    }
+    if (Date.now() - since < settleMs) {
+      await wait(250);
+      return undefined;
+    }
+    return current;
+  });
+}
+
 /** The command that replays a run with these options. */
 export function replayCommand(o: ChaosOptions): string {
   const minutes = Number((o.durationMs / 60_000).toFixed(3));
@@ -204,6 +234,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
       }
     })();
 
+    // Healthy means one leader and one term on every server for this long: a fault's effects
+    // outlast its healing (TCP backs off retransmissions for seconds after heavy loss), and an
+    // election already under way when the fault heals is part of the fault, not of calm.
+    const settleMs = 4 * 1_000 * multiplier;
     const nem = new Nemesis(c, network, rng.fork(), options.faults, 1_000 * multiplier, killTasks, elapsedMs);
     nemesis = nem;
     while (elapsedMs() < options.durationMs) {
@@ -213,16 +247,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
       // retransmission after a fault; pre-vote keeps it from disrupting the leader.)
       let healthy: { leader: string; term: number } | undefined;
       try {
-        const leader = (await c.waitForLeader(60_000)).rpcAddress;
-        healthy = await within(30_000, async () => {
-          const views = await Promise.all(c.servers.map((s) => raftView(s.httpUrl)));
-          const terms = new Set(views.map((v) => v?.term));
-          const term = views[0]?.term;
-          return views.every((v) => v?.leader === leader) && terms.size === 1 && term !== undefined
-            ? { leader, term }
-            : undefined;
-        });
-        if (healthy === undefined) violation("the servers did not settle on one leader and term within 30 s");
+        await c.waitForLeader(60_000);
+        healthy = await settled(c, settleMs);
+        if (healthy === undefined)
+          violation(`the servers did not hold one leader and term for ${settleMs} ms within 60 s of healing`);
       } catch (error) {
         violation(`no agreed leader within 60 s of healing: ${(error as Error).message}`);
       }
@@ -231,14 +259,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
       while (healthy !== undefined && Date.now() < calmEnd) {
         const views = await Promise.all(c.servers.map((s) => raftView(s.httpUrl)));
         for (const [i, view] of views.entries()) {
-          if (view === undefined) continue;
+          if (view === undefined || healthy === undefined) continue;
           const named = view.leader !== "" && view.leader !== healthy.leader;
-          if (named || view.term > healthy.term)
+          if (named || view.term > healthy.term) {
             violation(
               `leader changed while the cluster was healthy and not faulted: ${c.servers[i]?.name} at term ` +
                 `${view.term} names "${view.leader}", the leader was ${healthy.leader} at term ${healthy.term} ` +
                 `(${Math.round(elapsedMs() / 1000)} s)`,
             );
+            healthy = undefined; // one report per calm window
+          }
         }
         await wait(500);
       }
