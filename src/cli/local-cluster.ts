@@ -66,6 +66,16 @@ export interface LocalClusterOptions {
    * go to https:// URLs, trusting `caCert` and presenting the client certificate when given.
    */
   https?: { caCert: string; clientCert?: string; clientKey?: string };
+  /**
+   * The address one agent binds, instead of `bind` (the chaos harness gives each server its own
+   * network namespace and address).
+   */
+  bindFor?: (name: string, kind: "server" | "client") => string | undefined;
+  /**
+   * A command the agent's `node` runs under (e.g. `["ip", "netns", "exec", "ns1"]`); it must exec
+   * node in place, so that signals sent to the child reach the agent itself.
+   */
+  commandPrefix?: (name: string, kind: "server" | "client") => readonly string[];
 }
 
 /** An agent exited before announcing its ports; `lastError` is the last line on its stderr. */
@@ -190,10 +200,11 @@ export class LocalCluster {
     const baseDir = options.baseDir ?? (await mkdtemp(join(tmpdir(), "drover-cluster-")));
     await mkdir(baseDir, { recursive: true });
     const cluster = new LocalCluster(baseDir, options.baseDir === undefined, options);
-    const bind = options.bind ?? "127.0.0.1";
+    const defaultBind = options.bind ?? "127.0.0.1";
     const stored = options.baseDir === undefined ? undefined : await readStoredPorts(baseDir, count);
     const server = (i: number, joinList: readonly string[]): ServerProcess => {
       const name = `s${i + 1}`;
+      const bind = options.bindFor?.(name, "server") ?? defaultBind;
       const dataDir = join(baseDir, name);
       const s: ServerProcess = {
         name,
@@ -226,7 +237,8 @@ export class LocalCluster {
         // Every server comes back on its stored RPC port (servers holding Raft state restart from
         // it and skip discovery), so all of them can start at once, each joining the others.
         const names = Array.from({ length: count }, (_, i) => `s${i + 1}`);
-        const address = (name: string): string => `${bind}:${stored.get(name)}`;
+        const address = (name: string): string =>
+          `${options.bindFor?.(name, "server") ?? defaultBind}:${stored.get(name)}`;
         const all = names.map((name, i) => server(i, names.filter((other) => other !== name).map(address)));
         await Promise.all(
           all.map((s, i) =>
@@ -306,8 +318,8 @@ export class LocalCluster {
    * processes.
    */
   async addClient(options: AddClientOptions = {}): Promise<AgentProcess> {
-    const bind = this.options.bind ?? "127.0.0.1";
     const name = options.name ?? `c${this.clients.length + 1}`;
+    const bind = this.bindOf(name, "client");
     const dataDir = join(this.baseDir, name);
     const client: AgentProcess = {
       name,
@@ -339,8 +351,12 @@ export class LocalCluster {
    * it exits before. A server's RPC port is asked for again on a restart (its address is in the
    * Raft configuration); a client's is not (it advertises whatever it gets).
    */
+  private bindOf(name: string, kind: "server" | "client"): string {
+    return this.options.bindFor?.(name, kind) ?? this.options.bind ?? "127.0.0.1";
+  }
+
   private spawn(agent: AgentProcess): Promise<void> {
-    const bind = this.options.bind ?? "127.0.0.1";
+    const bind = this.bindOf(agent.name, agent.kind);
     const ports = [
       "--http-port",
       String(agent.httpPort),
@@ -353,7 +369,10 @@ export class LocalCluster {
       this.logs.set(agent.name, log);
     }
     const out = log;
-    const proc = spawn(process.execPath, args, {
+    const prefix = this.options.commandPrefix?.(agent.name, agent.kind) ?? [];
+    const command = prefix[0] ?? process.execPath;
+    const argv = prefix.length === 0 ? args : [...prefix.slice(1), process.execPath, ...args];
+    const proc = spawn(command, argv, {
       stdio: ["ignore", "pipe", "pipe"],
       // Own process group: a Ctrl-C at the terminal reaches the harness (which stops the agents
       // in order), not every agent at once in the middle of that.
