@@ -75,7 +75,10 @@ export function decodeBounded<T>(decode: () => T, where: string): T {
   try {
     return decode();
   } catch (error) {
-    if (error instanceof RangeError) throw new ValidationError(`input nested too deeply to decode`, where);
+    // Only a stack overflow means nesting: decoders throw RangeError for truncated input too.
+    if (error instanceof RangeError && /call stack/i.test(error.message)) {
+      throw new ValidationError(`input nested too deeply to decode`, where);
+    }
     throw error;
   }
 }
