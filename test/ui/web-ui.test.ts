@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type AgentProcess, LocalCluster, type ServerProcess } from "../../src/cli/local-cluster.js";
-import { clientNodeId, job as jobBody, shellTask } from "../cluster/client-helpers.js";
+import { clientNodeId, jobAllocs, job as jobBody, shellTask } from "../cluster/client-helpers.js";
 
 const CHROMIUM = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
 const SCREENSHOTS = join(dirname(fileURLToPath(import.meta.url)), "screenshots");
@@ -237,6 +237,19 @@ describe.skipIf(!existsSync(CHROMIUM))("web UI in Chromium", () => {
   });
 
   it("drains the node from its page", async () => {
+    // A group of two that migrates one at a time holds the drain open: its first alloc's
+    // replacement has nowhere to go, so the second is never marked and the drain lasts until its
+    // deadline. Without it the drain could end (and Drain turn false) before the checks below.
+    const hold = jobBody("ui-drain-hold", "service", [
+      { Name: "hold", Count: 2, Migrate: { MaxParallel: 1 }, Tasks: [shellTask("t", "exec sleep 600")] },
+    ]);
+    expect((await cluster.http(leader, "POST", "/v1/jobs", hold)).status).toBe(200);
+    await jobAllocs(
+      cluster,
+      "ui-drain-hold",
+      (allocs) => allocs.filter((a) => a.ClientStatus === "running").length === 2,
+      "both allocs of ui-drain-hold to run",
+    );
     await open("nodes");
     await page.getByRole("table", { name: "Nodes" }).getByRole("link", { name: client.name }).click();
     await page.waitForURL(new RegExp(`/ui/nodes/${nodeId}$`));
