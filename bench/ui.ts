@@ -102,6 +102,9 @@ export async function run(argv: string[]): Promise<BenchResult> {
     namePrefix: "bench",
     cpuMhz: 64_000,
     memoryMb: 256_000,
+    // Each alloc asks Nomad's default 300 MB ephemeral disk: 100,000 allocs on 100 nodes need
+    // 300 GB a node, or placements stop at a third of the state (333 a node on the default disk).
+    diskMb: 1_000_000,
     registerConcurrency: 64,
   });
   try {
