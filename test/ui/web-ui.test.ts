@@ -248,6 +248,11 @@ describe.skipIf(!existsSync(CHROMIUM))("web UI in Chromium", () => {
       "both allocs of ui-drain-hold to run",
     );
     await open("nodes");
+    // The list's filters go to the agent: no node is down; the client is ready and found by name.
+    await page.getByLabel("Status").selectOption("down");
+    await page.getByText("No nodes match.").waitFor();
+    await page.getByLabel("Status").selectOption("ready");
+    await page.getByRole("searchbox").fill(client.name);
     await page.getByRole("table", { name: "Nodes" }).getByRole("link", { name: client.name }).click();
     await page.waitForURL(new RegExp(`/ui/nodes/${nodeId}$`));
     await page.getByRole("img", { name: /^Memory: \d+ of \d+ MB$/ }).waitFor();
