@@ -10,15 +10,15 @@
  * connection (the simulated clients present client certificates) and HTTPS with client
  * certificates: `tls_writes_ratio` is its placements/s ÷ the plaintext run's.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalCluster, type ServerProcess } from "../src/cli/local-cluster.js";
-import { createCa, createCert } from "../src/cli/tls-certs.js";
 import { NodeSimulator } from "../src/client/node-sim/node-simulator.js";
 import { createLogger } from "../src/common/log.js";
 import { AgentTls, TLS_DISABLED, useRpcTls } from "../src/common/tls.js";
 import type { BenchResult } from "./harness.js";
+import { type BenchTls, serverTlsArgs, writeBenchTls } from "./tls-files.js";
 
 interface Args {
   nodes: number;
@@ -108,35 +108,13 @@ function job(id: string, a: Args): unknown {
   };
 }
 
-/** Certificate files for the TLS run, from `drover tls`'s code. */
-interface ClusterTls {
-  ca: string;
-  server: { cert: string; key: string };
-  client: { cert: string; key: string };
-  cli: { cert: string; key: string };
-}
-
-function clusterTls(dir: string): ClusterTls {
-  const ca = createCa();
-  const write = (name: string, text: string): string => {
-    const file = join(dir, name);
-    writeFileSync(file, text, { mode: 0o600 });
-    return file;
-  };
-  const pair = (role: "server" | "client" | "cli") => {
-    const p = createCert(ca, { role });
-    return { cert: write(`${role}.pem`, p.cert), key: write(`${role}-key.pem`, p.key) };
-  };
-  return { ca: write("ca.pem", ca.cert), server: pair("server"), client: pair("client"), cli: pair("cli") };
-}
-
 export async function run(argv: string[]): Promise<BenchResult> {
   const a = parseArgs(argv);
   const plain = await scenario(a, undefined);
   if (a.tls === 0) return plain;
   const dir = mkdtempSync(join(tmpdir(), "drover-bench-tls-"));
   try {
-    const tls = await scenario(a, clusterTls(dir));
+    const tls = await scenario(a, writeBenchTls(dir));
     const metrics: Record<string, number> = { ...plain.metrics };
     for (const [key, value] of Object.entries(tls.metrics)) metrics[`tls_${key}`] = value;
     const p = plain.metrics["placements_per_s"];
@@ -158,24 +136,10 @@ export async function run(argv: string[]): Promise<BenchResult> {
 
 async function scenario(
   a: Args,
-  tls: ClusterTls | undefined,
+  tls: BenchTls | undefined,
 ): Promise<{ metrics: Record<string, number>; notes: string[] }> {
   const logger = createLogger("bench-cluster", { level: "warn" });
-  const tlsArgs =
-    tls === undefined
-      ? []
-      : [
-          "--tls-rpc",
-          "--tls-http",
-          "--tls-verify-server-hostname",
-          "--tls-verify-https-client",
-          "--tls-ca-file",
-          tls.ca,
-          "--tls-cert-file",
-          tls.server.cert,
-          "--tls-key-file",
-          tls.server.key,
-        ];
+  const tlsArgs = tls === undefined ? [] : serverTlsArgs(tls);
   const cluster = await LocalCluster.start({
     servers: 3,
     extraArgs: ["--num-schedulers", String(a.schedulers), ...tlsArgs],

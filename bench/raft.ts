@@ -17,15 +17,15 @@
  * `tls_writes_ratio` is its writes/s at 64 outstanding ÷ plaintext Drover's in the same run.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createCa, createCert } from "../src/cli/tls-certs.js";
 import { type BenchResult, percentile } from "./harness.js";
 import { pickLoopbackPorts } from "./loopback-ports.js";
+import { type BenchTls, serverTlsArgs, writeBenchTls } from "./tls-files.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, "..", "..");
@@ -221,50 +221,10 @@ async function etcdTarget(dir: string): Promise<Target> {
 
 // ───────────────────────── Drover ─────────────────────────
 
-/** Mutual TLS material for the TLS variant: a CA, the servers' certificate, the client's. */
-interface BenchTls {
-  ca: string;
-  serverCert: string;
-  serverKey: string;
-  cli: { cert: string; key: string };
-}
-
-function benchTls(dir: string): BenchTls {
-  mkdirSync(dir, { recursive: true });
-  const ca = createCa();
-  const server = createCert(ca, { role: "server" });
-  const cli = createCert(ca, { role: "cli" });
-  const write = (name: string, text: string): string => {
-    const file = join(dir, name);
-    writeFileSync(file, text, { mode: 0o600 });
-    return file;
-  };
-  return {
-    ca: write("ca.pem", ca.cert),
-    serverCert: write("server.pem", server.cert),
-    serverKey: write("server-key.pem", server.key),
-    cli,
-  };
-}
-
 async function droverTarget(dir: string, nodeFlags: readonly string[], tls?: BenchTls): Promise<Target> {
   mkdirSync(dir, { recursive: true });
   const scheme = tls === undefined ? "http" : "https";
-  const tlsArgs =
-    tls === undefined
-      ? []
-      : [
-          "--tls-rpc",
-          "--tls-http",
-          "--tls-verify-server-hostname",
-          "--tls-verify-https-client",
-          "--tls-ca-file",
-          tls.ca,
-          "--tls-cert-file",
-          tls.serverCert,
-          "--tls-key-file",
-          tls.serverKey,
-        ];
+  const tlsArgs = tls === undefined ? [] : serverTlsArgs(tls);
   const newAgent = (maxSockets: number): Agent =>
     tls === undefined
       ? new Agent({ keepAlive: true, maxSockets })
@@ -272,8 +232,8 @@ async function droverTarget(dir: string, nodeFlags: readonly string[], tls?: Ben
           keepAlive: true,
           maxSockets,
           ca: readFileSync(tls.ca),
-          cert: tls.cli.cert,
-          key: tls.cli.key,
+          cert: readFileSync(tls.cli.cert),
+          key: readFileSync(tls.cli.key),
         });
   const [http, rpc] = [await pickLoopbackPorts(3), await pickLoopbackPorts(3)];
   const names = ["s1", "s2", "s3"];
@@ -500,7 +460,7 @@ export async function run(args: string[]): Promise<BenchResult> {
           failed: false,
         });
         if (!args.includes("--skip-tls")) {
-          const tls = benchTls(join(dir, "tls"));
+          const tls = writeBenchTls(join(dir, "tls"));
           sides.push({
             target: await droverTarget(join(dir, "drover-tls"), nodeFlags, tls),
             prefix: "drover_tls",

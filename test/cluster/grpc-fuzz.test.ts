@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalCluster, type ServerProcess } from "../../src/cli/local-cluster.js";
 import type { RaftMessage } from "../../src/gen/proto/drover/raft/RaftMessage.js";
 import { raftProto } from "../../src/raft/grpc-transport.js";
+import { type CallOutcome, outcomeOf, probe } from "./fixtures/tls.js";
 
 /**
  * Malformed, oversized and out-of-order input against the gRPC port of a real three-server cluster
@@ -64,32 +65,9 @@ function grpcFrame(payload: Buffer, declaredLength = payload.length): Buffer {
   return Buffer.concat([header, payload]);
 }
 
-interface CallOutcome {
-  code: grpc.status;
-  details: string;
-}
-
 /** One unary call whose request bytes are sent exactly as given (any service, any method). */
 function rawUnary(path: string, request: Buffer, address = rpcAddress): Promise<CallOutcome> {
-  const client = new grpc.Client(address, grpc.credentials.createInsecure());
-  return new Promise<CallOutcome>((resolve) => {
-    client.makeUnaryRequest(
-      path,
-      (b: Buffer) => b,
-      (b: Buffer) => b,
-      request,
-      new grpc.Metadata(),
-      { deadline: Date.now() + 10_000 },
-      (error) => {
-        client.close();
-        resolve(
-          error === null
-            ? { code: grpc.status.OK, details: "" }
-            : { code: error.code, details: error.details },
-        );
-      },
-    );
-  });
+  return probe(address, path, { request });
 }
 
 /** A client-streaming call sending `messages` (raw bytes each) then closing. */
@@ -109,11 +87,7 @@ function rawClientStream(
       { deadline: Date.now() + 10_000 },
       (error) => {
         client.close();
-        resolve(
-          error === null
-            ? { code: grpc.status.OK, details: "" }
-            : { code: error.code, details: error.details },
-        );
+        resolve(outcomeOf(error));
       },
     );
     for (const m of messages) call.write(m);
@@ -230,11 +204,7 @@ async function raftSend(messages: WireMessage[], address = addressOf(messages[0]
       { deadline: Date.now() + 10_000 },
       (error) => {
         client.close();
-        resolve(
-          error === null
-            ? { code: grpc.status.OK, details: "" }
-            : { code: error.code, details: error.details },
-        );
+        resolve(outcomeOf(error));
       },
     );
   });

@@ -6,63 +6,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentProcess, LocalCluster, type ServerProcess } from "../../src/cli/local-cluster.js";
 import { createCa, createCert, type PemPair } from "../../src/cli/tls-certs.js";
 import { eventually } from "./fixtures/raft-cluster.js";
+import { type PemFiles, probe, tlsArgs, writePair } from "./fixtures/tls.js";
 
 // Mutual TLS and ACLs together on one 3-server cluster with a real client: each is tested alone
 // in tls.test.ts and acl.test.ts; here a request must pass both, over HTTPS and over gRPC, through
 // a follower that forwards to the leader.
-
-async function writePair(dir: string, name: string, pair: PemPair): Promise<{ cert: string; key: string }> {
-  const cert = join(dir, `${name}.pem`);
-  const key = join(dir, `${name}-key.pem`);
-  await writeFile(cert, pair.cert);
-  await writeFile(key, pair.key, { mode: 0o600 });
-  return { cert, key };
-}
-
-const tlsArgs = (ca: string, files: { cert: string; key: string }): string[] => [
-  "--tls-rpc",
-  "--tls-http",
-  "--tls-ca-file",
-  ca,
-  "--tls-cert-file",
-  files.cert,
-  "--tls-key-file",
-  files.key,
-  "--tls-verify-server-hostname",
-  "--tls-verify-https-client",
-];
-
-/** One raw unary call with an empty message (valid protobuf for every type). */
-function probe(address: string, path: string, credentials: grpc.ChannelCredentials, token?: string) {
-  const client = new grpc.Client(address, credentials);
-  const metadata = new grpc.Metadata();
-  if (token !== undefined) metadata.set("x-nomad-token", token);
-  return new Promise<{ code: grpc.status; details: string }>((resolve) => {
-    client.makeUnaryRequest(
-      path,
-      (b: Buffer) => b,
-      (b: Buffer) => b,
-      Buffer.alloc(0),
-      metadata,
-      { deadline: Date.now() + 10_000 },
-      (error) => {
-        client.close();
-        resolve(
-          error === null
-            ? { code: grpc.status.OK, details: "" }
-            : { code: error.code, details: error.details },
-        );
-      },
-    );
-  });
-}
 
 describe("mutual TLS and ACLs together", () => {
   let dir: string;
   let ca: PemPair;
   let caFile: string;
   let cliPair: PemPair;
-  let clientFiles: { cert: string; key: string };
+  let clientFiles: PemFiles;
   let cluster: LocalCluster;
   let leader: ServerProcess;
   let follower: ServerProcess;
@@ -96,7 +51,7 @@ describe("mutual TLS and ACLs together", () => {
     const cliFiles = await writePair(dir, "cli", cliPair);
     cluster = await LocalCluster.start({
       servers: 3,
-      extraArgs: [...tlsArgs(caFile, serverFiles), "--acl-enabled"],
+      extraArgs: [...tlsArgs({ ca: caFile, ...serverFiles }), "--acl-enabled"],
       https: { caCert: caFile, clientCert: cliFiles.cert, clientKey: cliFiles.key },
     });
     leader = await cluster.waitForLeader(60_000);
@@ -155,14 +110,22 @@ describe("mutual TLS and ACLs together", () => {
       Buffer.from(cliPair.cert),
     );
     const method = "/drover.server.Server/JobList";
-    expect((await probe(follower.rpcAddress, method, withCert)).code).toBe(grpc.status.PERMISSION_DENIED);
-    expect((await probe(follower.rpcAddress, method, withCert, management)).code).toBe(grpc.status.OK);
+    expect((await probe(follower.rpcAddress, method, { credentials: withCert })).code).toBe(
+      grpc.status.PERMISSION_DENIED,
+    );
+    expect(
+      (await probe(follower.rpcAddress, method, { credentials: withCert, token: management })).code,
+    ).toBe(grpc.status.OK);
     const noCert = grpc.credentials.createSsl(Buffer.from(ca.cert));
-    expect((await probe(follower.rpcAddress, method, noCert, management)).code).toBe(grpc.status.UNAVAILABLE);
+    expect((await probe(follower.rpcAddress, method, { credentials: noCert, token: management })).code).toBe(
+      grpc.status.UNAVAILABLE,
+    );
   });
 
   it("a client agent with a client certificate registers and runs a task", async () => {
-    const client = await cluster.addClient({ extraArgs: [...tlsArgs(caFile, clientFiles), "--acl-enabled"] });
+    const client = await cluster.addClient({
+      extraArgs: [...tlsArgs({ ca: caFile, ...clientFiles }), "--acl-enabled"],
+    });
     await eventually("the client to be ready", 60_000, async () => {
       const nodes = await call<Array<{ Name: string; Status: string }>>(leader, "GET", "/v1/nodes", {
         token: management,

@@ -13,72 +13,10 @@ import { createCa, createCert, type PemPair } from "../../src/cli/tls-certs.js";
 import { FORWARDED_KEY } from "../../src/rpc/rpc-status.js";
 import { DROVER_BIN, drover } from "./cli-runner.js";
 import { eventually } from "./fixtures/raft-cluster.js";
+import { type PemFiles, probe, type TlsFiles, tlsArgs, writePair } from "./fixtures/tls.js";
 
 // A 3-server cluster with mutual TLS on gRPC and HTTPS (client certificates required) and
 // verify_server_hostname: what gets in, what does not, and a certificate rotation under load.
-
-interface Files {
-  ca: string;
-  cert: string;
-  key: string;
-}
-
-async function writePair(dir: string, name: string, pair: PemPair): Promise<{ cert: string; key: string }> {
-  const cert = join(dir, `${name}.pem`);
-  const key = join(dir, `${name}-key.pem`);
-  await writeFile(cert, pair.cert);
-  await writeFile(key, pair.key, { mode: 0o600 });
-  return { cert, key };
-}
-
-function tlsArgs(files: Files): string[] {
-  return [
-    "--tls-rpc",
-    "--tls-http",
-    "--tls-ca-file",
-    files.ca,
-    "--tls-cert-file",
-    files.cert,
-    "--tls-key-file",
-    files.key,
-    "--tls-verify-server-hostname",
-    "--tls-verify-https-client",
-  ];
-}
-
-type Outcome = { code: grpc.status; details: string };
-
-/**
- * One raw unary call (an empty message, whatever the method) with the given credentials: the
- * status says whether the call got past TLS and the role check. Empty bytes are a valid
- * protobuf message of every type.
- */
-function probe(
-  address: string,
-  path: string,
-  credentials: grpc.ChannelCredentials,
-  metadata = new grpc.Metadata(),
-): Promise<Outcome> {
-  const client = new grpc.Client(address, credentials);
-  return new Promise((resolve) => {
-    client.makeUnaryRequest(
-      path,
-      (b: Buffer) => b,
-      (b: Buffer) => b,
-      Buffer.alloc(0),
-      metadata,
-      { deadline: Date.now() + 10_000 },
-      (error) => {
-        client.close();
-        resolve(
-          error === null
-            ? { code: grpc.status.OK, details: "" }
-            : { code: error.code, details: error.details },
-        );
-      },
-    );
-  });
-}
 
 /** The serial number of the certificate a TLS endpoint presents on a new connection. */
 function presentedSerial(port: number, ca: Buffer, client: PemPair, alpn: string[]): Promise<string> {
@@ -142,13 +80,13 @@ describe("mutual TLS: 3 servers, HTTPS API, role names, rotation", () => {
   let dir: string;
   let ca: PemPair;
   let caFile: string;
-  let serverFiles: { cert: string; key: string };
+  let serverFiles: PemFiles;
   let clientPair: PemPair;
-  let clientFiles: { cert: string; key: string };
+  let clientFiles: PemFiles;
   let cliPair: PemPair;
-  let cliFiles: { cert: string; key: string };
+  let cliFiles: PemFiles;
   let rogueServer: PemPair;
-  let rogueFiles: Files;
+  let rogueFiles: TlsFiles;
   let cluster: LocalCluster;
   let leader: ServerProcess;
 
@@ -244,16 +182,14 @@ describe("mutual TLS: 3 servers, HTTPS API, role names, rotation", () => {
     ];
     for (const [who, credentials] of Object.entries(callers)) {
       for (const method of methods) {
-        const outcome = await probe(address, method, credentials);
+        const outcome = await probe(address, method, { credentials });
         expect({ who, method, code: outcome.code }).toEqual({ who, method, code: grpc.status.UNAVAILABLE });
       }
     }
     // The control: the same probe with the CLI's certificate from the CA gets an answer.
-    const ok = await probe(
-      address,
-      "/drover.server.Server/StatusLeader",
-      grpc.credentials.createSsl(caBuf, Buffer.from(cliPair.key), Buffer.from(cliPair.cert)),
-    );
+    const ok = await probe(address, "/drover.server.Server/StatusLeader", {
+      credentials: grpc.credentials.createSsl(caBuf, Buffer.from(cliPair.key), Buffer.from(cliPair.cert)),
+    });
     expect(ok.code).toBe(grpc.status.OK);
   });
 
@@ -271,15 +207,18 @@ describe("mutual TLS: 3 servers, HTTPS API, role names, rotation", () => {
       "/drover.server.Server/EvalDequeue",
       "/drover.server.Server/PlanSubmit",
     ]) {
-      const outcome = await probe(leader.rpcAddress, method, creds);
+      const outcome = await probe(leader.rpcAddress, method, { credentials: creds });
       expect({ method, code: outcome.code }).toEqual({ method, code: grpc.status.PERMISSION_DENIED });
     }
     const forwarded = new grpc.Metadata();
     forwarded.set(FORWARDED_KEY, "1");
-    const fwd = await probe(leader.rpcAddress, "/drover.server.Server/JobList", creds, forwarded);
+    const fwd = await probe(leader.rpcAddress, "/drover.server.Server/JobList", {
+      credentials: creds,
+      metadata: forwarded,
+    });
     expect(fwd.code).toBe(grpc.status.PERMISSION_DENIED);
     // What a client does is allowed.
-    const list = await probe(leader.rpcAddress, "/drover.server.Server/JobList", creds);
+    const list = await probe(leader.rpcAddress, "/drover.server.Server/JobList", { credentials: creds });
     expect(list.code).toBe(grpc.status.OK);
   });
 
@@ -296,8 +235,6 @@ describe("mutual TLS: 3 servers, HTTPS API, role names, rotation", () => {
         return nodes.body.some((n) => n.Name === good.name && n.Status === "ready") ? true : undefined;
       },
     );
-    // A client agent whose certificate comes from another CA, and a would-be server holding a
-    // client certificate of the right CA trying to join the quorum.
     // A client agent whose certificate comes from another CA, and a would-be server holding a
     // client certificate of the right CA trying to join the quorum. Neither ever gets far enough
     // to announce itself to a LocalCluster, so they run as bare processes.

@@ -70,9 +70,6 @@ describe.skipIf(!existsSync(CHROMIUM))("web UI in Chromium", () => {
   /** While a test answers 403 on purpose, Chromium's "Failed to load resource" line is expected. */
   let allowed403 = false;
 
-  const shot = async (name: string) => {
-    await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-  };
   // Chromium aborts loads with ERR_NETWORK_CHANGED when the host's interfaces change (other
   // tests on a shared machine add and remove network namespaces); that is not the UI's fault.
   const NETWORK_CHANGED = "ERR_NETWORK_CHANGED";
@@ -123,13 +120,13 @@ describe.skipIf(!existsSync(CHROMIUM))("web UI in Chromium", () => {
     expect(await servers.locator("tbody tr").count()).toBe(3);
     expect(await servers.getByText("leader", { exact: true }).count()).toBe(1);
     await page.getByRole("region", { name: "Clients" }).getByText("ready").waitFor();
-    await shot("overview");
+    await shot(page, "overview");
     // Dark mode follows the system's preference.
     const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     const light = await background();
     await page.emulateMedia({ colorScheme: "dark" });
     expect(await background()).not.toBe(light);
-    await shot("overview-dark");
+    await shot(page, "overview-dark");
     await page.emulateMedia({ colorScheme: "light" });
     // Keyboard: the first Tab reaches the skip link, the next the navigation.
     await page.keyboard.press("Tab");
@@ -146,14 +143,14 @@ describe.skipIf(!existsSync(CHROMIUM))("web UI in Chromium", () => {
     await diff.waitFor();
     expect(await diff.textContent()).toContain("+ Job");
     await page.getByRole("region", { name: "Plan" }).getByText("1 place").waitFor();
-    await shot("run-job-plan");
+    await shot(page, "run-job-plan");
     await page.getByRole("button", { name: "Run" }).click();
     await page.waitForURL(/\/ui\/jobs\/ui-hello\?namespace=default$/);
     await page.getByRole("heading", { name: /Job ui-hello/ }).waitFor();
     const allocs = page.getByRole("table", { name: "Allocations" });
     // Live: the page is not reloaded; the blocking query brings the new client status.
     await allocs.getByText("running", { exact: true }).waitFor();
-    await shot("job");
+    await shot(page, "job");
 
     await open("jobs");
     await page.getByRole("table", { name: "Jobs" }).getByRole("link", { name: "ui-hello" }).waitFor();
@@ -161,7 +158,7 @@ describe.skipIf(!existsSync(CHROMIUM))("web UI in Chromium", () => {
     await page.getByText("No jobs match.").waitFor();
     await page.getByRole("searchbox").fill("hello");
     await page.getByRole("table", { name: "Jobs" }).getByText("web 1/1").waitFor();
-    await shot("jobs");
+    await shot(page, "jobs");
   });
 
   it("opens the allocation and shows its task's stdout, then stderr", async () => {
@@ -172,7 +169,7 @@ describe.skipIf(!existsSync(CHROMIUM))("web UI in Chromium", () => {
     await log.getByText("hello-from-the-ui").waitFor();
     await page.getByLabel("stderr").check();
     await page.getByRole("region", { name: "hello stderr" }).getByText("oops-on-stderr").waitFor();
-    await shot("allocation");
+    await shot(page, "allocation");
   });
 
   it("promotes a canary from the job page", async () => {
@@ -196,13 +193,13 @@ describe.skipIf(!existsSync(CHROMIUM))("web UI in Chromium", () => {
       { timeout: WAIT_MS },
     );
     await deployment.getByText("version 1").waitFor();
-    await shot("job-canary");
+    await shot(page, "job-canary");
     await promote.click();
     await deployment.getByText("successful").waitFor();
     expect(await deployment.getByText("version 1").count()).toBe(1);
     await open("evaluations");
     await page.getByRole("cell", { name: "ui-canary" }).first().waitFor();
-    await shot("evaluations");
+    await shot(page, "evaluations");
   });
 
   it("sends the saved ACL token as X-Nomad-Token and shows a 403 as a permission error", async () => {
@@ -227,7 +224,7 @@ describe.skipIf(!existsSync(CHROMIUM))("web UI in Chromium", () => {
     );
     await open("jobs");
     await page.getByRole("alert").getByText("403 permission denied: Permission denied").waitFor();
-    await shot("jobs-403");
+    await shot(page, "jobs-403");
     await page.unrouteAll();
     allowed403 = false;
     await page.getByLabel("ACL token").fill("");
@@ -251,6 +248,11 @@ describe.skipIf(!existsSync(CHROMIUM))("web UI in Chromium", () => {
       "both allocs of ui-drain-hold to run",
     );
     await open("nodes");
+    // The list's filters go to the agent: no node is down; the client is ready and found by name.
+    await page.getByLabel("Status").selectOption("down");
+    await page.getByText("No nodes match.").waitFor();
+    await page.getByLabel("Status").selectOption("ready");
+    await page.getByRole("searchbox").fill(client.name);
     await page.getByRole("table", { name: "Nodes" }).getByRole("link", { name: client.name }).click();
     await page.waitForURL(new RegExp(`/ui/nodes/${nodeId}$`));
     await page.getByRole("img", { name: /^Memory: \d+ of \d+ MB$/ }).waitFor();
@@ -265,12 +267,12 @@ describe.skipIf(!existsSync(CHROMIUM))("web UI in Chromium", () => {
     ).body;
     expect(node.Drain).toBe(true);
     expect(node.SchedulingEligibility).toBe("ineligible");
-    await shot("node-draining");
+    await shot(page, "node-draining");
     await page.getByRole("button", { name: "Stop drain" }).click();
     await page.getByRole("button", { name: "Drain node" }).waitFor();
     await open("variables");
     await page.getByRole("heading", { name: "Variables" }).waitFor();
-    await shot("variables");
+    await shot(page, "variables");
   });
 });
 
@@ -324,6 +326,7 @@ describe.skipIf(!existsSync(CHROMIUM))("web UI in Chromium with ACLs on", () => 
   });
 });
 
+/** A full-page screenshot into test/ui/screenshots/<name>.png, for a person to look at. */
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }

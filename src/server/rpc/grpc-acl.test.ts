@@ -2,7 +2,14 @@ import { Metadata } from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
 import { hashSecret } from "../../acl/index.js";
 import { PermissionDeniedError } from "../../common/errors.js";
-import { mockJob, StateStore } from "../../fsm/index.js";
+import {
+  type AclNamespaceRule,
+  mockAlloc,
+  mockDeployment,
+  mockEval,
+  mockJob,
+  StateStore,
+} from "../../fsm/index.js";
 import { packValue, unpackValue } from "../../rpc/codec.js";
 import { serverProto } from "../../rpc/server-client.js";
 import { admitCall, METHOD_ACL } from "./grpc-acl.js";
@@ -11,6 +18,38 @@ function withToken(secret: string | undefined): Metadata {
   const m = new Metadata();
   if (secret !== undefined) m.set("x-nomad-token", secret);
   return m;
+}
+
+/** A store holding one policy `name` of `rule` and a client token `<name>-secret` with it. */
+function storeWithToken(name: string, rule: AclNamespaceRule): StateStore {
+  const store = new StateStore();
+  store.apply(1, {
+    type: "acl-policy-upsert",
+    Policies: [
+      {
+        Name: name,
+        Description: "",
+        Rules: "",
+        Parsed: { Namespaces: [rule], Node: "", Agent: "", Operator: "", Quota: "" },
+      },
+    ],
+  });
+  store.apply(2, {
+    type: "acl-token-upsert",
+    Tokens: [
+      {
+        AccessorID: "00000000-0000-4000-8000-000000000001",
+        SecretHash: hashSecret(`${name}-secret`),
+        Name: name,
+        Type: "client",
+        Policies: [name],
+        Global: false,
+        CreateTime: 0,
+        ExpirationTime: 0,
+      },
+    ],
+  });
+  return store;
 }
 
 describe("the gRPC method ACL table", () => {
@@ -22,39 +61,7 @@ describe("the gRPC method ACL table", () => {
   });
 
   it("checks the token in the call's metadata and filters answers", () => {
-    const store = new StateStore();
-    store.apply(1, {
-      type: "acl-policy-upsert",
-      Policies: [
-        {
-          Name: "ro",
-          Description: "",
-          Rules: "",
-          Parsed: {
-            Namespaces: [{ Name: "default", Policy: "read", Capabilities: [], Variables: [] }],
-            Node: "",
-            Agent: "",
-            Operator: "",
-            Quota: "",
-          },
-        },
-      ],
-    });
-    store.apply(2, {
-      type: "acl-token-upsert",
-      Tokens: [
-        {
-          AccessorID: "00000000-0000-4000-8000-000000000001",
-          SecretHash: hashSecret("ro-secret"),
-          Name: "ro",
-          Type: "client",
-          Policies: ["ro"],
-          Global: false,
-          CreateTime: 0,
-          ExpirationTime: 0,
-        },
-      ],
-    });
+    const store = storeWithToken("ro", { Name: "default", Policy: "read", Capabilities: [], Variables: [] });
     const options = { state: () => store.snapshot(), now: () => 0 };
     const register = { job: packValue(mockJob({ ID: "x" })) };
     const denied = admitCall(options, "JobRegister", register, withToken("ro-secret"));
@@ -78,5 +85,76 @@ describe("the gRPC method ACL table", () => {
     expect(unpackValue<Array<{ ID: string }>>(answer?.["items"] as Uint8Array).map((j) => j.ID)).toEqual([
       "a",
     ]);
+  });
+
+  it("checks each method against the namespace its request names, or the one its object lives in", () => {
+    const store = storeWithToken("prod", {
+      Name: "prod",
+      Policy: "write",
+      Capabilities: [],
+      Variables: [{ Path: "*", Capabilities: ["read", "write", "destroy", "list"] }],
+    });
+    const alloc = mockAlloc({ Namespace: "prod" });
+    const deployment = mockDeployment({ Namespace: "prod" });
+    const evaluation = mockEval({ Namespace: "prod" });
+    store.apply(3, { type: "namespace-upsert", Namespaces: [{ Name: "prod", Description: "", Meta: {} }] });
+    store.apply(4, { type: "job-register", Job: mockJob({ Namespace: "prod" }), Eval: null });
+    store.apply(5, {
+      type: "plan-apply",
+      EvalID: "",
+      NodeUpdate: {},
+      NodeAllocation: { [alloc.NodeID]: [alloc] },
+      NodePreemptions: {},
+      Deployment: deployment,
+      DeploymentUpdates: [],
+      Evals: [],
+      Now: 0,
+    });
+    store.apply(6, { type: "eval-upsert", Evals: [evaluation] });
+    const options = { state: () => store.snapshot(), now: () => 0 };
+    const admitted = (method: string, request: Record<string, unknown>, token?: string): boolean =>
+      admitCall(options, method, request, withToken(token)).ok;
+    const prodQuery = { query: { namespace: "prod" } };
+    const defaultQuery = { query: { namespace: "default" } };
+    // [method, a request the prod token may make, the same call aimed at the default namespace]
+    const cases: Array<[string, Record<string, unknown>, Record<string, unknown>]> = [
+      ["JobList", prodQuery, defaultQuery],
+      ["JobDeregister", { namespace: "prod", jobId: "x" }, { jobId: "x" }],
+      ["JobPlan", { job: packValue(mockJob({ Namespace: "prod" })) }, { job: packValue(mockJob()) }],
+      // A get by ID: the stored object's namespace, whatever the query says; the query's when
+      // there is no such object.
+      ["AllocGet", { id: alloc.ID, ...defaultQuery }, { id: "missing", ...defaultQuery }],
+      ["AllocGet", { id: "missing", ...prodQuery }, { id: "missing" }],
+      ["EvalGet", { id: evaluation.ID, ...defaultQuery }, { id: "missing" }],
+      ["DeploymentGet", { id: deployment.ID, ...defaultQuery }, { id: "missing" }],
+      ["AllocStop", { allocId: alloc.ID }, { allocId: "missing" }],
+      ["DeploymentUpdate", { deploymentId: deployment.ID, action: "pause" }, { deploymentId: "missing" }],
+      ["VarGet", { namespace: "prod", path: "a/b" }, { path: "a/b" }],
+      ["VarList", prodQuery, defaultQuery],
+    ];
+    for (const [method, allowed, denied] of cases) {
+      expect({ method, allowed, ok: admitted(method, allowed, "prod-secret") }).toEqual({
+        method,
+        allowed,
+        ok: true,
+      });
+      expect({ method, denied, ok: admitted(method, denied, "prod-secret") }).toEqual({
+        method,
+        denied,
+        ok: false,
+      });
+    }
+    // Cluster-wide capabilities ignore any namespace the request names.
+    expect(admitted("NodeList", prodQuery, "prod-secret")).toBe(false);
+    expect(admitted("SystemGc", { namespace: "prod" }, "prod-secret")).toBe(false);
+    expect(admitted("StatusLeader", {})).toBe(true);
+    // ACL calls need what their operation needs: any valid token for token-self, management else.
+    expect(admitted("AclRead", { op: "token-self" }, "prod-secret")).toBe(true);
+    expect(admitted("AclRead", { op: "token-self" })).toBe(false);
+    expect(admitted("AclRead", { op: "policy-list" }, "prod-secret")).toBe(false);
+    expect(admitted("AclWrite", { op: "bootstrap" })).toBe(true);
+    // Server-to-server and node calls carry no token.
+    expect(admitted("EvalDequeue", {})).toBe(true);
+    expect(admitted("NodeHeartbeat", { nodeId: "n", secretId: "s" })).toBe(true);
   });
 });

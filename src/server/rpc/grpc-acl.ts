@@ -13,6 +13,7 @@ import {
   variable,
   visibleAnswer,
 } from "../../acl/index.js";
+import { unreachable } from "../../common/assert.js";
 import { PermissionDeniedError } from "../../common/errors.js";
 import { callToken } from "../../common/request-context.js";
 import { DEFAULT_NAMESPACE, type Job, type StateReader } from "../../fsm/index.js";
@@ -20,6 +21,25 @@ import { EMPTY, packValue, unpackValue } from "../../rpc/codec.js";
 
 /** The request fields the table reads (grpc-js's decoded messages, loosely). */
 type Req = Record<string, unknown>;
+
+/**
+ * Where a `check` method's target (the namespace, and for variables the path) comes from:
+ * - `none`: nowhere, the default namespace (for cluster-wide capabilities, which ignore it);
+ * - `field`: the request's `namespace`;
+ * - `query`: the `namespace` of its query options;
+ * - `job`: the `Namespace` of the packed job it carries;
+ * - `variable`: its `namespace` and `path`;
+ * - `{ object, field }`: the namespace the stored allocation, deployment or evaluation whose ID is
+ *   in the request's `field` lives in, whatever the query says; the query's when there is no such
+ *   object.
+ */
+type TargetSource =
+  | "none"
+  | "field"
+  | "query"
+  | "job"
+  | "variable"
+  | { object: "alloc" | "deployment" | "eval"; field: "id" | "allocId" | "deploymentId" };
 
 /**
  * How one method is authorized:
@@ -35,50 +55,22 @@ type Req = Record<string, unknown>;
 type MethodRule =
   | { kind: "node" }
   | { kind: "server" }
-  | {
-      kind: "check";
-      need: (req: Req) => AclRequirement;
-      target: (req: Req, state: StateReader) => AclTarget;
-    };
+  | { kind: "check"; need: (req: Req) => AclRequirement; target: TargetSource };
 
 const NODE: MethodRule = { kind: "node" };
 const SERVER: MethodRule = { kind: "server" };
 
-function str(value: unknown): string | undefined {
-  return typeof value === "string" && value !== "" ? value : undefined;
-}
-
-const fromField = (req: Req): AclTarget => ({ namespace: str(req["namespace"]) ?? DEFAULT_NAMESPACE });
-const fromQuery = (req: Req): AclTarget => ({
-  namespace: str((req["query"] as Req | null)?.["namespace"]) ?? DEFAULT_NAMESPACE,
-});
-const fromJob = (req: Req): AclTarget => {
-  const bytes = req["job"];
-  const job = bytes instanceof Uint8Array && bytes.length > 0 ? unpackValue<Partial<Job>>(bytes) : undefined;
-  return { namespace: str(job?.Namespace) ?? DEFAULT_NAMESPACE };
-};
-const fromVar = (req: Req): AclTarget => ({
-  namespace: str(req["namespace"]) ?? DEFAULT_NAMESPACE,
-  path: String(req["path"] ?? ""),
-});
-const none = (): AclTarget => ({ namespace: DEFAULT_NAMESPACE });
-/** A get by ID: the stored object's own namespace (the query's when there is no such object). */
-const byId =
-  (lookup: (state: StateReader, id: string) => { Namespace: string } | undefined) =>
-  (req: Req, state: StateReader): AclTarget => ({
-    namespace: lookup(state, String(req["id"]))?.Namespace ?? fromQuery(req).namespace,
-  });
-
-const check = (
-  need: AclRequirement,
-  target: (req: Req, state: StateReader) => AclTarget = none,
+/** A method checked against the caller's token: `need` (or what the request asks for) on `target`. */
+const r = (
+  need: AclRequirement | ((req: Req) => AclRequirement),
+  target: TargetSource = "none",
 ): MethodRule => ({
   kind: "check",
-  need: () => need,
+  need: typeof need === "function" ? need : () => need,
   target,
 });
 
-/** ACL reads and writes name their operation in `op`. */
+/** ACL reads and writes name their operation in `op`; one not listed needs a management token. */
 const ACL_OP_NEEDS: Readonly<Record<string, AclRequirement>> = {
   resolve: PUBLIC,
   // Checks the caller's own token (the endpoint resolves it and refuses).
@@ -86,6 +78,7 @@ const ACL_OP_NEEDS: Readonly<Record<string, AclRequirement>> = {
   "token-self": TOKEN,
   bootstrap: PUBLIC,
 };
+const aclOp = (req: Req): AclRequirement => ACL_OP_NEEDS[String(req["op"])] ?? MANAGEMENT;
 
 /**
  * The one table of what every gRPC method of `drover.server.Server` needs; a method missing here
@@ -97,66 +90,104 @@ export const METHOD_ACL: Readonly<Record<string, MethodRule>> = {
   NodeHeartbeat: NODE,
   NodeGetClientAllocs: NODE,
   AllocClientUpdate: NODE,
-  NodeDeregister: check(coarse("node", "write")),
-  NodeUpdateDrain: check(coarse("node", "write")),
-  NodeUpdateEligibility: check(coarse("node", "write")),
-  NodeList: check(coarse("node", "read")),
-  NodeGet: check(coarse("node", "read")),
-  AllocList: check(ns("read-job"), fromQuery),
-  AllocGet: check(
-    ns("read-job"),
-    byId((s, id) => s.allocByID(id)),
-  ),
-  AllocStop: check(ns("alloc-lifecycle"), (req, state) => ({
-    namespace: state.allocByID(String(req["allocId"]))?.Namespace ?? DEFAULT_NAMESPACE,
-  })),
-  JobRegister: check(ns("submit-job"), fromJob),
-  JobDeregister: check(ns("submit-job"), fromField),
-  JobDispatch: check(ns("dispatch-job"), fromField),
-  JobList: check(ns("list-jobs"), fromQuery),
-  JobGet: check(ns("read-job"), fromQuery),
-  JobRelated: check(ns("read-job"), fromQuery),
-  JobRevert: check(ns("submit-job"), fromField),
-  JobEvaluate: check(ns("submit-job"), fromField),
-  JobPeriodicForce: check(ns("submit-job"), fromField),
-  JobPlan: check(ns("submit-job"), fromJob),
-  JobStability: check(ns("submit-job"), fromField),
-  JobScale: check(ns("scale-job"), fromField),
-  DeploymentList: check(ns("read-job"), fromQuery),
-  DeploymentGet: check(
-    ns("read-job"),
-    byId((s, id) => s.deploymentByID(id)),
-  ),
-  DeploymentUpdate: check(ns("submit-job"), (req, state) => ({
-    namespace: state.deploymentByID(String(req["deploymentId"]))?.Namespace ?? DEFAULT_NAMESPACE,
-  })),
-  EvalList: check(ns("read-job"), fromQuery),
-  EvalGet: check(
-    ns("read-job"),
-    byId((s, id) => s.evalByID(id)),
-  ),
+  NodeDeregister: r(coarse("node", "write")),
+  NodeUpdateDrain: r(coarse("node", "write")),
+  NodeUpdateEligibility: r(coarse("node", "write")),
+  NodeList: r(coarse("node", "read")),
+  NodeGet: r(coarse("node", "read")),
+  AllocList: r(ns("read-job"), "query"),
+  AllocGet: r(ns("read-job"), { object: "alloc", field: "id" }),
+  AllocStop: r(ns("alloc-lifecycle"), { object: "alloc", field: "allocId" }),
+  JobRegister: r(ns("submit-job"), "job"),
+  JobDeregister: r(ns("submit-job"), "field"),
+  JobDispatch: r(ns("dispatch-job"), "field"),
+  JobList: r(ns("list-jobs"), "query"),
+  JobGet: r(ns("read-job"), "query"),
+  JobRelated: r(ns("read-job"), "query"),
+  JobRevert: r(ns("submit-job"), "field"),
+  JobEvaluate: r(ns("submit-job"), "field"),
+  JobPeriodicForce: r(ns("submit-job"), "field"),
+  JobPlan: r(ns("submit-job"), "job"),
+  JobStability: r(ns("submit-job"), "field"),
+  JobScale: r(ns("scale-job"), "field"),
+  DeploymentList: r(ns("read-job"), "query"),
+  DeploymentGet: r(ns("read-job"), { object: "deployment", field: "id" }),
+  DeploymentUpdate: r(ns("submit-job"), { object: "deployment", field: "deploymentId" }),
+  EvalList: r(ns("read-job"), "query"),
+  EvalGet: r(ns("read-job"), { object: "eval", field: "id" }),
   EvalDequeue: SERVER,
   EvalAck: SERVER,
   EvalNack: SERVER,
   EvalUpsert: SERVER,
   PlanSubmit: SERVER,
   GcCommit: SERVER,
-  SchedulerGetConfig: check(coarse("operator", "read")),
-  SchedulerSetConfig: check(coarse("operator", "write")),
-  SystemGc: check(MANAGEMENT),
-  StatusLeader: check(PUBLIC),
-  StatusPeers: check(PUBLIC),
-  VarGet: check(variable("read"), fromVar),
-  VarPut: check(variable("write"), fromVar),
-  VarDelete: check(variable("destroy"), fromVar),
-  VarList: check(variable("list"), fromQuery),
-  NamespaceList: check(PUBLIC),
-  NamespaceGet: check(PUBLIC),
-  NamespaceUpsert: check(MANAGEMENT),
-  NamespaceDelete: check(MANAGEMENT),
-  AclRead: { kind: "check", need: (req) => ACL_OP_NEEDS[String(req["op"])] ?? MANAGEMENT, target: none },
-  AclWrite: { kind: "check", need: (req) => ACL_OP_NEEDS[String(req["op"])] ?? MANAGEMENT, target: none },
+  SchedulerGetConfig: r(coarse("operator", "read")),
+  SchedulerSetConfig: r(coarse("operator", "write")),
+  SystemGc: r(MANAGEMENT),
+  StatusLeader: r(PUBLIC),
+  StatusPeers: r(PUBLIC),
+  VarGet: r(variable("read"), "variable"),
+  VarPut: r(variable("write"), "variable"),
+  VarDelete: r(variable("destroy"), "variable"),
+  VarList: r(variable("list"), "query"),
+  NamespaceList: r(PUBLIC),
+  NamespaceGet: r(PUBLIC),
+  NamespaceUpsert: r(MANAGEMENT),
+  NamespaceDelete: r(MANAGEMENT),
+  AclRead: r(aclOp),
+  AclWrite: r(aclOp),
 };
+
+function str(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+function queryNamespace(req: Req): string {
+  return str((req["query"] as Req | null | undefined)?.["namespace"]) ?? DEFAULT_NAMESPACE;
+}
+
+function storedNamespace(
+  state: StateReader,
+  object: "alloc" | "deployment" | "eval",
+  id: string,
+): string | undefined {
+  switch (object) {
+    case "alloc":
+      return state.allocByID(id)?.Namespace;
+    case "deployment":
+      return state.deploymentByID(id)?.Namespace;
+    case "eval":
+      return state.evalByID(id)?.Namespace;
+    default:
+      return unreachable(object, "object kind");
+  }
+}
+
+/** The target a `check` method's request names (see TargetSource). */
+function targetOf(source: TargetSource, req: Req, state: StateReader): AclTarget {
+  if (typeof source === "object") {
+    const stored = storedNamespace(state, source.object, String(req[source.field]));
+    return { namespace: stored ?? queryNamespace(req) };
+  }
+  switch (source) {
+    case "none":
+      return { namespace: DEFAULT_NAMESPACE };
+    case "field":
+      return { namespace: str(req["namespace"]) ?? DEFAULT_NAMESPACE };
+    case "query":
+      return { namespace: queryNamespace(req) };
+    case "job": {
+      const bytes = req["job"];
+      const job =
+        bytes instanceof Uint8Array && bytes.length > 0 ? unpackValue<Partial<Job>>(bytes) : undefined;
+      return { namespace: str(job?.Namespace) ?? DEFAULT_NAMESPACE };
+    }
+    case "variable":
+      return { namespace: str(req["namespace"]) ?? DEFAULT_NAMESPACE, path: String(req["path"] ?? "") };
+    default:
+      return unreachable(source, "ACL target source");
+  }
+}
 
 export interface GrpcAclOptions {
   state(): StateReader;
@@ -193,7 +224,7 @@ export function admitCall(
     if (need.kind === "public") return { ok: true, filter: undefined };
     const state = options.state();
     const acl = resolveToken(state, callToken(metadata), options.now());
-    checkRequirement(acl, need, rule.target(request, state));
+    checkRequirement(acl, need, targetOf(rule.target, request, state));
     return { ok: true, filter: acl.management ? undefined : (res) => filterResponse(acl, need, res) };
   } catch (error) {
     return { ok: false, error: error as Error };

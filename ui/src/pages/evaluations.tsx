@@ -1,9 +1,10 @@
 import { useState } from "preact/hooks";
 import { qs } from "../api";
 import { ErrorBox, Loading } from "../components/bits";
+import { Choice } from "../components/list-controls";
 import { useLive } from "../live";
+import { listFilter } from "../paged-list";
 import { EvalTable, type Evaluation } from "./job";
-import { quote } from "./jobs";
 
 export function EvaluationsPage() {
   const [status, setStatus] = useState("");
@@ -12,24 +13,20 @@ export function EvaluationsPage() {
     per_page: 200,
     sort: "CreateIndex",
     reverse: "true",
-    filter: status === "" ? undefined : `Status == ${quote(status)}`,
+    filter: listFilter("", { Status: status }),
   })}`;
   const evals = useLive<Evaluation[]>(path);
   return (
     <>
       <h1>Evaluations</h1>
       <div class="toolbar">
-        <label>
-          Status{" "}
-          <select value={status} onChange={(e) => setStatus((e.target as HTMLSelectElement).value)}>
-            <option value="">any</option>
-            <option>pending</option>
-            <option>blocked</option>
-            <option>complete</option>
-            <option>failed</option>
-            <option>canceled</option>
-          </select>
-        </label>
+        <Choice
+          label="Status"
+          value={status}
+          onChange={setStatus}
+          any
+          options={["pending", "blocked", "complete", "failed", "canceled"]}
+        />
         <span class="muted">The newest 200.</span>
       </div>
       <ErrorBox error={evals.error} />

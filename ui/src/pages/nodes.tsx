@@ -1,11 +1,12 @@
-import { useCallback, useRef, useState } from "preact/hooks";
-import { errorText, get, post, qs } from "../api";
+import { useState } from "preact/hooks";
+import { errorText, post, qs } from "../api";
 import { type AllocRow, AllocTable } from "../components/alloc-table";
 import { ErrorBox, Loading, Pairs, Section, Status, shortId, UsageBar, when } from "../components/bits";
+import { Choice, SearchBox } from "../components/list-controls";
 import { VirtualRows } from "../components/virtual-rows";
 import { useLive } from "../live";
+import { listFilter, usePagedList, useSearch } from "../paged-list";
 import { enc, Link } from "../router";
-import { quote } from "./jobs";
 
 interface NodeRow {
   ID: string;
@@ -43,67 +44,33 @@ interface NodeAlloc extends AllocRow {
 const PAGE = 200;
 
 export function NodesPage() {
-  const [search, setSearch] = useState("");
+  const search = useSearch();
   const [status, setStatus] = useState("");
-  const clauses: string[] = [];
-  if (search.trim() !== "") clauses.push(`Name contains ${quote(search.trim())}`);
-  if (status !== "") clauses.push(`Status == ${quote(status)}`);
-  const base = `/v1/nodes${qs({ per_page: PAGE, filter: clauses.join(" and ") })}`;
-  const first = useLive<NodeRow[]>(base);
-  const [more, setMore] = useState<{ base: string; rows: NodeRow[]; next: string | undefined }>({
-    base,
-    rows: [],
-    next: undefined,
-  });
-  const loading = useRef(false);
-  const current = more.base === base ? more : { base, rows: [], next: undefined };
-  const next = current.rows.length === 0 ? first.nextToken : current.next;
-  const onNearEnd = useCallback(() => {
-    if (loading.current || next === undefined) return;
-    loading.current = true;
-    get<NodeRow[]>(`${base}&next_token=${enc(next)}`)
-      .then((a) =>
-        setMore((m) => ({ base, rows: [...(m.base === base ? m.rows : []), ...a.body], next: a.nextToken })),
-      )
-      // A failed next page is asked again when the rows near the end are next rendered.
-      .catch(() => undefined)
-      .finally(() => {
-        loading.current = false;
-      });
-  }, [base, next]);
+  const base = `/v1/nodes${qs({ per_page: PAGE, filter: listFilter(search.term, { Status: status }) })}`;
+  const list = usePagedList<NodeRow>(base);
   return (
     <>
       <h1>Nodes</h1>
       <div class="toolbar" role="search">
-        <label>
-          Search{" "}
-          <input
-            type="search"
-            value={search}
-            onInput={(e) => setSearch((e.target as HTMLInputElement).value)}
-          />
-        </label>
-        <label>
-          Status{" "}
-          <select value={status} onChange={(e) => setStatus((e.target as HTMLSelectElement).value)}>
-            <option value="">any</option>
-            <option>ready</option>
-            <option>initializing</option>
-            <option>down</option>
-            <option>disconnected</option>
-          </select>
-        </label>
+        <SearchBox value={search.text} onInput={search.setText} />
+        <Choice
+          label="Status"
+          value={status}
+          onChange={setStatus}
+          any
+          options={["ready", "initializing", "down", "disconnected"]}
+        />
       </div>
-      <ErrorBox error={first.error} />
-      {first.data === undefined ? (
-        first.error === undefined && <Loading what="nodes" />
+      <ErrorBox error={list.error} />
+      {list.rows === undefined ? (
+        list.error === undefined && <Loading what="nodes" />
       ) : (
         <VirtualRows
           label="Nodes"
           columns={["Name", "ID", "Datacenter", "Pool", "Status", "Eligibility", "Drain"]}
           template="1.5fr 1fr 1fr 1fr 1fr 1fr 0.6fr"
-          rows={[...first.data, ...current.rows]}
-          onNearEnd={onNearEnd}
+          rows={list.rows}
+          onNearEnd={list.onNearEnd}
           empty="No nodes match."
           row={(n) => (
             <>
