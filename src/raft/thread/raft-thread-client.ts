@@ -184,7 +184,9 @@ export class RaftThreadClient implements RaftOperatorBackend {
     // The port clones a view's whole buffer (an encoder's shared one, possibly large): a view of
     // part of one is copied once into a buffer of its own, which is transferred.
     const whole = payload.byteOffset === 0 && payload.byteLength === payload.buffer.byteLength;
-    const data = whole ? payload : payload.slice();
+    // `new Uint8Array(view)` copies; a Buffer's slice() would not (and transferring its shared
+    // buffer would empty every other view of it, the encoder's included).
+    const data = whole ? payload : new Uint8Array(payload);
     const wire = await this.request(
       (id) => ({ type: "propose", id, data }),
       whole ? undefined : [data.buffer as ArrayBuffer],

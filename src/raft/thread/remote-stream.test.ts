@@ -65,6 +65,20 @@ describe("streams across the port", () => {
     expect(big.byteLength).toBe(1 << 20);
   });
 
+  it("leaves a Buffer source's shared memory intact (a Buffer's slice() shares, a copy does not)", async () => {
+    const { host, reader } = pair();
+    const pool = Buffer.alloc(64, 7);
+    const other = pool.subarray(32, 40);
+    async function* source(): AsyncGenerator<Uint8Array> {
+      yield pool.subarray(0, 4);
+    }
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of reader.read(host.add(source()))) chunks.push(chunk);
+    expect([...(chunks[0] as Uint8Array)]).toEqual([7, 7, 7, 7]);
+    expect(pool.byteLength).toBe(64);
+    expect([...other]).toEqual([7, 7, 7, 7, 7, 7, 7, 7]);
+  });
+
   it("fails the reader with the source's error, typed", async () => {
     const { host, reader } = pair();
     async function* source(): AsyncGenerator<Uint8Array> {

@@ -58,7 +58,8 @@ export class StreamHost {
         if (chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength) {
           this.post({ type: "chunk", stream, chunk });
         } else {
-          const own = chunk.slice();
+          // A copy (a Buffer's slice() would share, and the transfer would empty the source).
+          const own = new Uint8Array(chunk);
           this.post({ type: "chunk", stream, chunk: own }, [own.buffer]);
         }
       }
