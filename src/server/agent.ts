@@ -203,7 +203,15 @@ export class ServerAgent {
     tls?.onReload(() => raft.reloadTls());
     metrics.addSource(() => raft.metrics());
     addRaftOperatorService(grpcServer, raft, logger.child({ component: "raft-operator" }), metrics);
-    await raft.running();
+    try {
+      await raft.running();
+    } catch (error) {
+      // The Raft thread failed to start (its port taken, its log unreadable): no server here.
+      grpcServer.forceShutdown();
+      await raft.stop().catch(() => undefined);
+      await fsm.close();
+      throw error;
+    }
     const context = new RaftServerContext(
       raft,
       observed,

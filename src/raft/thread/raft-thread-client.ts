@@ -45,8 +45,9 @@ export interface RaftThreadOptions {
   readonly resultCodec?: ResultCodec | undefined;
   readonly log: Logger;
   /**
-   * The Raft thread died or its node failed (disk, broken invariant). The agent must stop
-   * serving: a server with a dead Raft would answer from state that no longer moves.
+   * The Raft thread died or its node failed (disk, broken invariant) after it started (before,
+   * `running()` rejects instead). The agent must stop serving: a server with a dead Raft would
+   * answer from state that no longer moves.
    */
   readonly onFatal: (error: Error) => void;
   /** The Raft listener is bound (before discovery, which may wait for the other servers). */
@@ -358,9 +359,12 @@ export class RaftThreadClient implements RaftOperatorBackend {
     this.pending.clear();
     this.reader.failAll(error);
     this.streams.clear();
-    this.started?.reject(error);
+    const starting = this.started;
     this.started = undefined;
-    if (!stopped) this.options.onFatal(error);
+    // Before the node ran, the agent's start fails with the error (one line, exit 1); after,
+    // the agent is told to stop serving.
+    if (starting !== undefined) starting.reject(error);
+    else if (!stopped) this.options.onFatal(error);
   }
 }
 

@@ -213,7 +213,10 @@ async function start(): Promise<void> {
         () => true,
         (denied) => log.warn(denied, "refused a Raft call from a peer without a server certificate"),
       ),
-      (error, boundPort) => (error === null ? resolve(boundPort) : reject(error)),
+      (error, boundPort) =>
+        error === null
+          ? resolve(boundPort)
+          : reject(new Error(`raft listener on ${settings.bind}:${settings.serfPort}: ${error.message}`)),
     );
   });
   const raftAddress = `${settings.bind}:${bound}`;
