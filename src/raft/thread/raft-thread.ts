@@ -10,6 +10,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parentPort, workerData } from "node:worker_threads";
 import * as grpc from "@grpc/grpc-js";
 import { Gauge } from "prom-client";
+import { NotLeaderError } from "../../common/errors.js";
 import { createLogger, type Logger } from "../../common/log.js";
 import { AgentMetrics } from "../../common/metrics.js";
 import { AgentTls, currentRpcTls, rpcServerCredentials, useRpcTls } from "../../common/tls.js";
@@ -126,7 +127,8 @@ function handle(message: MainMessage): void {
       break;
   }
   const raft = node;
-  if (raft === undefined) throw new Error("raft is starting");
+  // Not running yet: no leader known here, which callers already handle (they wait and retry).
+  if (raft === undefined) throw new NotLeaderError(undefined);
   switch (message.type) {
     case "propose":
       reply(message.id, () => raft.propose(message.data));
