@@ -104,9 +104,10 @@ function failoverTtlMs(config: ServerAgentConfig): number {
 }
 
 /**
- * One Drover server process: the FSM in LevelDB, the Raft node on the agent's gRPC server, the
- * leader's duties while it leads, scheduler workers (on every server), and the server RPC
- * endpoints (forwarding to the leader) on the same gRPC server. The HTTP API is served over
+ * One Drover server process: the FSM in LevelDB, Raft in its own thread (its node, log and
+ * listener; RaftThreadClient here), the leader's duties while it leads, scheduler workers (on
+ * every server), and the server RPC endpoints (forwarding to the leader) and the RaftOperator
+ * service on the agent's gRPC server. The HTTP API is served over
  * `endpoints` by the caller (src/api may import src/server, not the other way around).
  */
 export class ServerAgent {
