@@ -5,7 +5,8 @@
  * real client RPCs (register, heartbeat, alloc watch, batched running reports). Submits the jobs
  * (Nomad's C2M shape: cpu 50, memory 30) and measures placements/s end to end: from the first
  * submission until every allocation is running in the leader's state. Also reports plan
- * rejections, leader changes (must be 0) and the worst event-loop lag seen on any server.
+ * rejections, leader changes (must be 0) and the worst event-loop lag seen on any server, on its
+ * main thread and on its Raft thread.
  * Unless `--tls 0`, the same scenario runs again on a fresh cluster with mutual TLS on every gRPC
  * connection (the simulated clients present client certificates) and HTTPS with client
  * certificates: `tls_writes_ratio` is its placements/s ÷ the plaintext run's.
@@ -186,6 +187,9 @@ async function scenario(
     const total = a.jobs * a.count;
     let maxLagS = 0;
     const lagByServer = new Map<string, number>();
+    // The Raft thread's own loop (heartbeats, votes, appends), apart from the main thread's.
+    let maxRaftLagS = 0;
+    const raftLagByServer = new Map<string, number>();
     const t0 = performance.now();
     let next = 0;
     const submitter = async (): Promise<void> => {
@@ -214,6 +218,9 @@ async function scenario(
         const lag = metrics.get("nodejs_eventloop_lag_max_seconds") ?? 0;
         maxLagS = Math.max(maxLagS, lag);
         lagByServer.set(name, Math.max(lagByServer.get(name) ?? 0, lag));
+        const raftLag = metrics.get("drover_raft_thread_event_loop_lag_max_seconds") ?? 0;
+        maxRaftLagS = Math.max(maxRaftLagS, raftLag);
+        raftLagByServer.set(name, Math.max(raftLagByServer.get(name) ?? 0, raftLag));
       }
       // Every server's state converges; the highest count is the leader's (or ahead of a lagging one).
       for (const metrics of samples.values()) {
@@ -246,6 +253,9 @@ async function scenario(
     notes.push(
       `max event-loop lag by server (leader ${leader.name}): ${[...lagByServer].map(([n, l]) => `${n} ${(l * 1000).toFixed(0)} ms`).join(", ")}`,
     );
+    notes.push(
+      `max Raft-thread lag by server: ${[...raftLagByServer].map(([n, l]) => `${n} ${(l * 1000).toFixed(0)} ms`).join(", ")}`,
+    );
     const stats = sim.stats();
     notes.push(
       `simulator: ${stats.reportsSent} reports, ${stats.heartbeats} heartbeats, ${stats.rpcErrors} rpc errors`,
@@ -256,6 +266,7 @@ async function scenario(
         plan_rejected_nodes: rejected,
         leader_changes: leaderChanges,
         max_event_loop_lag_ms: maxLagS * 1000,
+        raft_thread_lag_ms_max: maxRaftLagS * 1000,
         allocs_running: running,
       },
       notes,

@@ -187,7 +187,7 @@ export function v1Router(deps: V1Deps, router = new Router<Handler>()): Router<H
     if (req.query.get("format") === "prometheus") {
       return { text: await deps.metrics.text(), contentType: deps.metrics.contentType };
     }
-    return ok(nomadMetricsJson(await deps.metrics.registry.getMetricsAsJSON(), new Date(deps.nowNs() / 1e6)));
+    return ok(nomadMetricsJson(await deps.metrics.json(), new Date(deps.nowNs() / 1e6)));
   });
 
   // ── jobs ──

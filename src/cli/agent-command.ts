@@ -15,7 +15,11 @@ export function addAgentCommand(program: Command): void {
     .option("--data-dir <dir>", "where state is kept")
     .option("--bind <addr>", "address to listen on", undefined)
     .option("--http-port <port>", "HTTP API and metrics port (default 4646)")
-    .option("--rpc-port <port>", "gRPC port: Raft and server RPC (default 4647)")
+    .option("--rpc-port <port>", "gRPC port: server RPC, clients and Raft discovery (default 4647)")
+    .option(
+      "--serf-port <port>",
+      "Raft's own listener, peers learn it from the RPC port (default 0: any free port)",
+    )
     .option("--region <region>", "region (default global)")
     .option("--dc <dc>", "datacenter (default dc1)")
     .option("--bootstrap-expect <n>", "servers to wait for before bootstrapping the cluster")

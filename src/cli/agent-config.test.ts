@@ -90,6 +90,20 @@ describe("resolveAgentConfig", () => {
     });
   });
 
+  it("takes Raft's own port from ports { serf } or --serf-port (default 0: any free port)", async () => {
+    const file = join(dir, "serf.hcl");
+    writeFileSync(
+      file,
+      `data_dir = "/d"\nports {\n  rpc = 5647\n  serf = 5648\n}\nserver {\n  enabled = true\n}\n`,
+    );
+    expect((await resolveAgentConfig({ config: file })).serfPort).toBe(5648);
+    expect((await resolveAgentConfig({ config: file, serfPort: "6648" })).serfPort).toBe(6648);
+    expect((await resolveAgentConfig({ server: true, dataDir: "/d" })).serfPort).toBe(0);
+    await expect(resolveAgentConfig({ server: true, dataDir: "/d", serfPort: "70000" })).rejects.toThrow(
+      /--serf-port/,
+    );
+  });
+
   it("reads Nomad's Raft snapshot tuning from the server block", async () => {
     const file = join(dir, "raft.hcl");
     writeFileSync(

@@ -18,6 +18,8 @@ export interface AgentConfig {
   bind: string;
   httpPort: number;
   rpcPort: number;
+  /** The Raft thread's listener (Nomad's serf port slot); 0: any free port (the default). */
+  serfPort: number;
   region: string;
   datacenter: string;
   bootstrapExpect: number;
@@ -78,6 +80,7 @@ export function defaultAgentConfig(): AgentConfig {
     bind: "127.0.0.1",
     httpPort: 4646,
     rpcPort: 4647,
+    serfPort: 0,
     region: "global",
     datacenter: "dc1",
     bootstrapExpect: 1,
@@ -123,6 +126,7 @@ export interface AgentFlags {
   bind?: string;
   httpPort?: string;
   rpcPort?: string;
+  serfPort?: string;
   region?: string;
   dc?: string;
   bootstrapExpect?: string;
@@ -273,6 +277,7 @@ export async function readConfigFile(path: string): Promise<AgentFlags> {
   const ports = block(doc, "ports");
   set("httpPort", fileValue(ports, "http", `${path}: ports`));
   set("rpcPort", fileValue(ports, "rpc", `${path}: ports`));
+  set("serfPort", fileValue(ports, "serf", `${path}: ports`));
   const server = block(doc, "server");
   set("server", fileValue(server, "enabled", `${path}: server`));
   set("bootstrapExpect", fileValue(server, "bootstrap_expect", `${path}: server`));
@@ -361,6 +366,7 @@ export async function resolveAgentConfig(flags: AgentFlags): Promise<AgentConfig
   if (f.bind !== undefined) c.bind = f.bind;
   if (f.httpPort !== undefined) c.httpPort = intValue(f.httpPort, "--http-port", 0, 65535);
   if (f.rpcPort !== undefined) c.rpcPort = intValue(f.rpcPort, "--rpc-port", 0, 65535);
+  if (f.serfPort !== undefined) c.serfPort = intValue(f.serfPort, "--serf-port", 0, 65535);
   if (f.region !== undefined) c.region = f.region;
   if (f.dc !== undefined) c.datacenter = f.dc;
   if (f.bootstrapExpect !== undefined)

@@ -179,6 +179,8 @@ function startServer(
       dataDir: config.dev ? join(dataDir, "server") : dataDir,
       bind: config.bind,
       rpcPort: config.rpcPort,
+      serfPort: config.serfPort,
+      logFormat: (config.logJson ?? !process.stdout.isTTY) ? "json" : "text",
       region: config.region,
       datacenter: config.datacenter,
       bootstrapExpect: config.dev ? 1 : config.bootstrapExpect,

@@ -1,4 +1,16 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import {
+  AggregatorRegistry,
+  Counter,
+  collectDefaultMetrics,
+  Gauge,
+  Histogram,
+  type MetricObjectWithValues,
+  type MetricValue,
+  Registry,
+} from "prom-client";
+
+/** Metrics in prom-client's JSON form (Registry.getMetricsAsJSON). */
+export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 
 /**
  * One registry per agent, so that several agents in one test process never collide on metric
@@ -7,6 +19,8 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
  */
 export class AgentMetrics {
   readonly registry = new Registry();
+  /** Registries kept elsewhere (another thread's), merged into every scrape. */
+  private readonly sources: Array<() => Promise<MetricsJson>> = [];
 
   constructor(agentName: string, options: { processMetrics?: boolean } = {}) {
     this.registry.setDefaultLabels({ agent: agentName });
@@ -39,9 +53,37 @@ export class AgentMetrics {
     });
   }
 
+  /**
+   * Adds a registry kept elsewhere (the Raft thread's, asked over its port): its metrics appear
+   * in text() and json() beside this registry's. A source that fails is left out of that scrape.
+   */
+  addSource(source: () => Promise<MetricsJson>): void {
+    this.sources.push(source);
+  }
+
   /** Prometheus text exposition format. */
   async text(): Promise<string> {
-    return this.registry.metrics();
+    if (this.sources.length === 0) return this.registry.metrics();
+    return (await this.merged()).metrics();
+  }
+
+  /** Every metric in prom-client's JSON form (this registry and the added sources). */
+  async json(): Promise<MetricsJson> {
+    if (this.sources.length === 0) return this.registry.getMetricsAsJSON();
+    return (await this.merged()).getMetricsAsJSON();
+  }
+
+  /**
+   * One registry with this one's metrics and the sources'. Each metric is aggregated as a sum:
+   * a name appears in one registry only, or (drover_grpc_server_*) with other label values, so
+   * the sum passes every value through; the metric's own aggregator would drop some ('omit').
+   */
+  private async merged(): Promise<Registry> {
+    const extra = await Promise.all(this.sources.map((source) => source().catch(() => [] as MetricsJson)));
+    const all = [await this.registry.getMetricsAsJSON(), ...extra].map((metrics) =>
+      metrics.map((metric) => ({ ...metric, aggregator: "sum" as const })),
+    );
+    return AggregatorRegistry.aggregate(all);
   }
 
   get contentType(): string {

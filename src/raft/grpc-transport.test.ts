@@ -25,7 +25,11 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function endpoint(id: string, maxMessageBytes?: number): Promise<Endpoint> {
+async function endpoint(
+  id: string,
+  maxMessageBytes?: number,
+  resolveAddress?: (address: string) => Promise<string>,
+): Promise<Endpoint> {
   const dir = mkdtempSync(join(tmpdir(), `drover-transport-${id}-`));
   const snapshots = await SnapshotStore.open(dir);
   const server = new grpc.Server(raftChannelOptions());
@@ -40,6 +44,7 @@ async function endpoint(id: string, maxMessageBytes?: number): Promise<Endpoint>
     log: silentLogger(),
     openSnapshot: (ref) => snapshots.read(ref),
     ...(maxMessageBytes === undefined ? {} : { maxMessageBytes }),
+    resolveAddress,
   });
   transport.addToServer(server);
   const ep: Endpoint = {
@@ -119,6 +124,48 @@ describe("GrpcTransport", () => {
     expect(appends[7]).toEqual(app("a", "b", 7));
     expect(b.received.find((m) => m.type === "vote")?.term).toBe(4);
     expect(b.told).toContain(`a=${a.address}`);
+  });
+
+  it("resolves a peer's listener from its stored address, and again once the listener moved", async () => {
+    let b = await endpoint("b");
+    const asked: string[] = [];
+    // What a peer's RPC port answers (RaftOperator/RaftEndpoint): where its Raft listener is now.
+    const a = await endpoint("a", undefined, async (address) => {
+      asked.push(address);
+      return b.address;
+    });
+    a.transport.setPeer("b", "rpc-of-b:4647");
+    // Until the listener is known, sends are dropped and the peer reported unreachable: resend
+    // on each report, as Raft does.
+    const deliver = async (to: Endpoint, index: number): Promise<void> => {
+      for (;;) {
+        const seen = a.unreachable.length;
+        a.transport.send([app("a", "b", index)]);
+        await new Promise<void>((resolve) => {
+          const check = (): void => {
+            if (to.received.some((m) => m.index === index) || a.unreachable.length > seen) resolve();
+            else {
+              to.waiters.push(check);
+              a.waiters.push(check);
+            }
+          };
+          check();
+        });
+        if (to.received.some((m) => m.index === index)) return;
+      }
+    };
+    await deliver(b, 1);
+    expect(asked).toEqual(["rpc-of-b:4647"]);
+    await deliver(b, 2);
+    expect(asked).toHaveLength(1);
+    // b restarts on another port: calls to the old listener fail as UNAVAILABLE, the transport
+    // asks the RPC address again and reaches the new one.
+    b.transport.close();
+    b.server.forceShutdown();
+    b = await endpoint("b");
+    await deliver(b, 3);
+    expect(asked.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(asked)).toEqual(new Set(["rpc-of-b:4647"]));
   });
 
   it("splits what one turn queued for a peer into stream messages under the size limit, in order", async () => {

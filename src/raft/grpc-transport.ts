@@ -81,6 +81,12 @@ export interface GrpcTransportOptions {
   readonly unaryTimeoutMs?: number;
   /** Where the served calls are counted (drover_grpc_server_*); unmeasured when absent. */
   readonly metrics?: AgentMetrics | undefined;
+  /**
+   * Where a peer's Raft listener is, given the address the configuration stores for it (its RPC
+   * address). Absent: that address is the listener itself. Asked before the first connection
+   * and again after a call fails as UNAVAILABLE (the peer may have restarted on a new port).
+   */
+  readonly resolveAddress?: ((address: string) => Promise<string>) | undefined;
 }
 
 export const DEFAULT_MAX_MESSAGE_BYTES = MAX_GRPC_MESSAGE_BYTES;
@@ -346,7 +352,11 @@ export class GrpcTransport {
 
 /** One peer's connection: a client, the long-lived stream and its backoff. */
 class Peer {
-  private readonly client: RaftTransportClient;
+  /** Undefined until the peer's Raft listener is known (resolveAddress) and after it is forgotten. */
+  private client: RaftTransportClient | undefined;
+  private resolving = false;
+  private resolveRetryAt = 0;
+  private resolveBackoffMs = 0;
   private readonly from: grpc.Metadata;
   private stream: grpc.ClientWritableStream<PackedMessages> | undefined;
   private blocked = false;
@@ -367,12 +377,61 @@ class Peer {
   ) {
     this.from = new grpc.Metadata();
     this.from.set(FROM_METADATA_KEY, `${options.id}=${options.address}`);
+    if (options.resolveAddress === undefined) this.client = this.newClient(address);
+  }
+
+  private newClient(dial: string): RaftTransportClient {
     const Client = raftProto().drover.raft.RaftTransport;
-    this.client = new Client(
-      address,
+    return new Client(
+      dial,
       rpcChannelCredentials("server"),
-      raftChannelOptions(options.maxMessageBytes),
+      raftChannelOptions(this.options.maxMessageBytes),
     );
+  }
+
+  /**
+   * The client to the peer's Raft listener, or undefined while it is being resolved (messages
+   * meanwhile are dropped and the peer reported unreachable: Raft retransmits).
+   */
+  private currentClient(): RaftTransportClient | undefined {
+    if (this.client !== undefined || this.closed) return this.client;
+    const resolve = this.options.resolveAddress;
+    if (resolve === undefined || this.resolving || Date.now() < this.resolveRetryAt) return undefined;
+    this.resolving = true;
+    resolve(this.address).then(
+      (dial) => {
+        this.resolving = false;
+        this.resolveBackoffMs = 0;
+        if (this.closed || this.client !== undefined) return;
+        this.options.log.debug({ peer: this.id, address: this.address, raft: dial }, "peer's raft listener");
+        this.client = this.newClient(dial);
+      },
+      (error: unknown) => {
+        this.resolving = false;
+        this.resolveBackoffMs = Math.min(1000, Math.max(50, this.resolveBackoffMs * 2));
+        this.resolveRetryAt = Date.now() + this.resolveBackoffMs;
+        this.options.log.debug(
+          { peer: this.id, address: this.address, err: errorText(error) },
+          "resolving peer failed",
+        );
+      },
+    );
+    return undefined;
+  }
+
+  /** A call found nobody at the resolved listener: ask the peer's RPC port again next time. */
+  private forgetListener(error: grpc.ServiceError | null | undefined): void {
+    if (this.options.resolveAddress === undefined || error?.code !== grpc.status.UNAVAILABLE) return;
+    const client = this.client;
+    if (client === undefined) return;
+    this.client = undefined;
+    if (this.stream !== undefined) {
+      this.stream.cancel();
+      this.stream = undefined;
+      this.blocked = false;
+      this.queue.length = 0;
+    }
+    client.close();
   }
 
   sendOnStream(messages: readonly Message[]): void {
@@ -426,9 +485,15 @@ class Peer {
   }
 
   sendUnary(message: Message): void {
+    const client = this.currentClient();
+    if (client === undefined) {
+      this.handler().onUnreachable(this.id);
+      return;
+    }
     const deadline = Date.now() + (this.options.unaryTimeoutMs ?? 1000);
-    this.client.Send({ messages: [encodeMessage(message)] }, this.from, { deadline }, (error) => {
+    client.Send({ messages: [encodeMessage(message)] }, this.from, { deadline }, (error) => {
       if (error !== null && !this.closed) {
+        if (this.client === client) this.forgetListener(error);
         this.options.log.debug(
           { peer: this.id, type: message.type, err: error.message },
           "unary send failed",
@@ -458,9 +523,11 @@ class Peer {
     assert(message.snapshot !== undefined, "snap message without a snapshot");
     const meta = message.snapshot.metadata;
     this.options.log.info({ peer: this.id, index: meta.index, term: meta.term }, "sending snapshot");
+    const client = this.currentClient();
+    if (client === undefined) throw new Error(`raft listener of ${this.id} not known yet`);
     let call: grpc.ClientWritableStream<SnapshotChunk> | undefined;
     const acked = new Promise<void>((resolve, reject) => {
-      call = this.client.InstallSnapshot(this.from, (error, ack) => {
+      call = client.InstallSnapshot(this.from, (error, ack) => {
         if (error !== null) reject(error);
         else if (ack?.ok !== true) reject(new Error("peer refused the snapshot"));
         else resolve();
@@ -506,12 +573,15 @@ class Peer {
     if (this.stream !== undefined) return this.stream;
     const now = Date.now();
     if (now < this.retryAt) return undefined;
-    const stream = this.client.StreamPacked(this.from, (error) => {
+    const client = this.currentClient();
+    if (client === undefined) return undefined;
+    const stream = client.StreamPacked(this.from, (error) => {
       if (this.stream !== stream) return;
       this.stream = undefined;
       this.blocked = false;
       this.queue.length = 0;
       if (this.closed) return;
+      if (this.client === client) this.forgetListener(error);
       this.backoffMs = Math.min(1000, Math.max(50, this.backoffMs * 2));
       this.retryAt = Date.now() + this.backoffMs;
       this.options.log.debug({ peer: this.id, err: error?.message }, "raft stream closed");
@@ -535,6 +605,6 @@ class Peer {
     this.closed = true;
     this.stream?.cancel();
     this.stream = undefined;
-    this.client.close();
+    this.client?.close();
   }
 }

@@ -21,10 +21,49 @@ import type {
 import type { RaftOperatorClient } from "../gen/proto/drover/raft/RaftOperator.js";
 import type { RemoveServerRequest__Output } from "../gen/proto/drover/raft/RemoveServerRequest.js";
 import type { TransferLeadershipRequest__Output } from "../gen/proto/drover/raft/TransferLeadershipRequest.js";
+import type { ClusterHealth } from "./autopilot.js";
 import type { Discovery } from "./bootstrap.js";
 import { ConfChangeRejectedError } from "./core/index.js";
+import type { LogIndex, RaftId, Term } from "./core/types.js";
 import { raftChannelOptions, raftProto } from "./grpc-transport.js";
+import type { RaftConfiguration } from "./membership.js";
 import type { RaftNode } from "./raft-node.js";
+
+/** Autopilot's view with each server's last log term (the leader's answer). */
+export type AutopilotHealthView = ClusterHealth & { readonly lastTerms: ReadonlyMap<RaftId, Term> };
+
+/**
+ * What the RaftOperator service serves from: the Raft node in this thread, or the agent's proxy
+ * of the node in its Raft thread (raft/thread/raft-thread-client.ts).
+ */
+export interface RaftOperatorBackend {
+  leaderId(): RaftId | undefined;
+  leaderAddress(): string | undefined;
+  configuration(): RaftConfiguration;
+  addServer(id: RaftId, address: string): Promise<LogIndex>;
+  removeServer(id: RaftId): Promise<LogIndex>;
+  transferLeadership(target?: RaftId): Promise<RaftId>;
+  /** NotLeaderError on a follower. */
+  autopilotHealth(): Promise<AutopilotHealthView>;
+  discover(request: DiscoverRequest__Output): Promise<DiscoverResponse>;
+  /** host:port of this server's Raft listener (RaftEndpoint). */
+  raftEndpoint(): string;
+}
+
+/** The backend of a node that runs in this thread, its transport on the RPC listener itself. */
+export function localOperatorBackend(node: RaftNode, discovery: Discovery): RaftOperatorBackend {
+  return {
+    leaderId: () => node.leaderId(),
+    leaderAddress: () => node.leaderAddress(),
+    configuration: () => node.configuration(),
+    addServer: (id, address) => node.addServer(id, address),
+    removeServer: (id) => node.removeServer(id),
+    transferLeadership: (target) => node.transferLeadership(target),
+    autopilotHealth: async () => node.autopilotHealth(),
+    discover: async (request) => discovery.answer(request),
+    raftEndpoint: () => node.address,
+  };
+}
 
 /**
  * The RaftOperator gRPC service (proto/raft.proto): bootstrap discovery and the membership
@@ -33,8 +72,7 @@ import type { RaftNode } from "./raft-node.js";
  */
 export function addRaftOperatorService(
   server: grpc.Server,
-  node: RaftNode,
-  discovery: Discovery,
+  node: RaftOperatorBackend,
   log: Logger,
   metrics?: AgentMetrics,
 ): void {
@@ -74,7 +112,16 @@ export function addRaftOperatorService(
       call: grpc.ServerUnaryCall<DiscoverRequest__Output, DiscoverResponse>,
       callback: grpc.sendUnaryData<DiscoverResponse>,
     ) => {
-      callback(null, discovery.answer(call.request));
+      node.discover(call.request).then(
+        (answer) => callback(null, answer),
+        (error: unknown) => callback(toStatus(error)),
+      );
+    },
+    RaftEndpoint: (
+      _call: grpc.ServerUnaryCall<object, { address: string }>,
+      callback: grpc.sendUnaryData<{ address: string }>,
+    ) => {
+      callback(null, { address: node.raftEndpoint() });
     },
     AddServer: (
       call: grpc.ServerUnaryCall<AddServerRequest__Output, OperatorResponse>,
@@ -129,27 +176,28 @@ export function addRaftOperatorService(
       call: grpc.ServerUnaryCall<object, AutopilotHealthResponse>,
       callback: grpc.sendUnaryData<AutopilotHealthResponse>,
     ) => {
-      try {
-        callback(null, autopilotHealthMessage(node));
-      } catch (error) {
-        const forwarded = call.metadata.get("x-drover-forwarded").length > 0;
-        if (error instanceof NotLeaderError && error.leaderAddress !== undefined && !forwarded) {
-          const meta = new grpc.Metadata();
-          meta.set("x-drover-forwarded", "1");
-          forwarder
-            .client(error.leaderAddress)
-            .AutopilotHealth(
-              {},
-              meta,
-              (fwdError: grpc.ServiceError | null, response?: AutopilotHealthResponse__Output) => {
-                if (fwdError !== null) callback(fwdError);
-                else callback(null, response);
-              },
-            );
-          return;
-        }
-        callback(toStatus(error));
-      }
+      node.autopilotHealth().then(
+        (health) => callback(null, autopilotHealthMessage(health)),
+        (error: unknown) => {
+          const forwarded = call.metadata.get("x-drover-forwarded").length > 0;
+          if (error instanceof NotLeaderError && error.leaderAddress !== undefined && !forwarded) {
+            const meta = new grpc.Metadata();
+            meta.set("x-drover-forwarded", "1");
+            forwarder
+              .client(error.leaderAddress)
+              .AutopilotHealth(
+                {},
+                meta,
+                (fwdError: grpc.ServiceError | null, response?: AutopilotHealthResponse__Output) => {
+                  if (fwdError !== null) callback(fwdError);
+                  else callback(null, response);
+                },
+              );
+            return;
+          }
+          callback(toStatus(error));
+        },
+      );
     },
     GetConfiguration: (
       _call: grpc.ServerUnaryCall<object, Configuration>,
@@ -171,9 +219,8 @@ export function addRaftOperatorService(
   );
 }
 
-/** The leader's autopilot health as the gRPC message; NotLeaderError on a follower. */
-export function autopilotHealthMessage(node: RaftNode): AutopilotHealthResponse {
-  const health = node.autopilotHealth();
+/** The leader's autopilot health as the gRPC message. */
+export function autopilotHealthMessage(health: AutopilotHealthView): AutopilotHealthResponse {
   return {
     healthy: health.healthy,
     failureTolerance: health.failureTolerance,
@@ -191,7 +238,7 @@ export function autopilotHealthMessage(node: RaftNode): AutopilotHealthResponse 
   };
 }
 
-function leaderInfo(node: RaftNode): { id: string; address: string } | null {
+function leaderInfo(node: RaftOperatorBackend): { id: string; address: string } | null {
   const id = node.leaderId();
   return id === undefined ? null : { id, address: node.leaderAddress() ?? "" };
 }

@@ -101,6 +101,11 @@ export class Proposals {
     }
   }
 
+  /** True when one of our pending proposals was appended at `index` (its proposer waits on it). */
+  awaits(index: LogIndex): boolean {
+    return this.byIndex.has(index);
+  }
+
   /**
    * `entry` was applied with `result`: resolve our proposal it carries, and reject the one of
    * ours that had this index if another leader's entry took it (§5.3: ours is gone for good).

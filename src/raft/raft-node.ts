@@ -465,6 +465,14 @@ export class RaftNode {
     return done;
   }
 
+  /**
+   * True when a proposal made on this server waits for the entry at `index` (a state machine
+   * hosted elsewhere sends back only the results someone waits for).
+   */
+  awaitsProposal(index: LogIndex): boolean {
+    return this.proposals.awaits(index);
+  }
+
   /** The (base) election timeout: ELECTION_TICKS ticks. */
   electionTimeoutMs(): number {
     return ELECTION_TICKS * this.tickMs;

@@ -6,7 +6,7 @@ import { Discovery, type DiscoveryOutcome } from "./bootstrap.js";
 import type { RaftId } from "./core/types.js";
 import { FaultInjector } from "./fault-injector.js";
 import { GrpcTransport, raftProto } from "./grpc-transport.js";
-import { addRaftOperatorService } from "./operator-service.js";
+import { addRaftOperatorService, localOperatorBackend } from "./operator-service.js";
 import { RaftNode } from "./raft-node.js";
 import type { StateMachine } from "./state-machine.js";
 
@@ -91,8 +91,7 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
   transport.addToServer(options.grpcServer);
   addRaftOperatorService(
     options.grpcServer,
-    node,
-    discovery,
+    localOperatorBackend(node, discovery),
     options.log.child({ component: "raft-operator" }),
     options.metrics,
   );

@@ -3,9 +3,9 @@ import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { Gauge } from "prom-client";
 import { NotFoundError, NotLeaderError, ValidationError } from "../common/errors.js";
-import type { Logger } from "../common/log.js";
+import type { LogFormat, Logger } from "../common/log.js";
 import { AgentMetrics } from "../common/metrics.js";
-import { rpcServerCredentials } from "../common/tls.js";
+import { currentRpcTls, rpcServerCredentials } from "../common/tls.js";
 import { DroverFsm } from "../fsm/drover-fsm.js";
 import { CorruptSnapshotError } from "../fsm/errors.js";
 import { decodeSnapshotFile, encodeSnapshotFileHeader } from "../fsm/snapshot-file.js";
@@ -15,10 +15,10 @@ import type { OperatorResponse__Output } from "../gen/proto/drover/raft/Operator
 import type { RaftOperatorClient } from "../gen/proto/drover/raft/RaftOperator.js";
 import type { AutopilotConfig } from "../raft/autopilot.js";
 import { ConfChangeRejectedError } from "../raft/core/index.js";
-import { raftChannelOptions } from "../raft/grpc-transport.js";
-import { autopilotHealthMessage, LeaderForwarder } from "../raft/operator-service.js";
+import { raftChannelOptions, raftProto } from "../raft/grpc-transport.js";
+import { addRaftOperatorService, autopilotHealthMessage, LeaderForwarder } from "../raft/operator-service.js";
 import type { RaftConfiguration } from "../raft/raft-node.js";
-import { type RaftServer, startRaftServer } from "../raft/raft-server.js";
+import { RaftThreadClient } from "../raft/thread/raft-thread-client.js";
 import { SystemClock } from "./clock.js";
 import { eventsOfCommit } from "./events/commit-events.js";
 import { EventBroker } from "./events/event-broker.js";
@@ -26,14 +26,13 @@ import { Forwarder } from "./forward.js";
 import { FsmApplyTimer } from "./fsm-apply-timer.js";
 import { DEFAULT_HEARTBEAT_CONFIG } from "./heartbeats.js";
 import { DEFAULT_LEADER_CONFIG, Leader } from "./leader.js";
-import { ObservedFsm, RaftServerContext } from "./raft-context.js";
+import { ObservedFsm, outcomeCodec, RaftServerContext } from "./raft-context.js";
 import { AllocWatchHub } from "./rpc/alloc-watch-hub.js";
 import { ApiLeaderClient } from "./rpc/api-leader-client.js";
 import { type LeaderDuties, ServerEndpoints } from "./rpc/endpoints.js";
 import { addServerService } from "./rpc/grpc-server.js";
 import { serverOnlyCall } from "./rpc/server-only-calls.js";
 import type { ScheduleFn } from "./scheduler-runner.js";
-import { ThreadSchedulerRunner } from "./thread-scheduler-runner.js";
 import { DEFAULT_WORKER_CONFIG, Worker } from "./worker.js";
 
 /** What a server agent is configured with (the CLI maps flags and config files onto it). */
@@ -44,6 +43,13 @@ export interface ServerAgentConfig {
   bind: string;
   /** 0 picks a free port. */
   rpcPort: number;
+  /**
+   * The Raft thread's own listener (Nomad's serf port slot; Drover has no gossip). Default 0: a
+   * free port, which peers learn from this server's RPC port (RaftOperator/RaftEndpoint).
+   */
+  serfPort?: number | undefined;
+  /** The log format the Raft thread writes in (its own logger, same destination). */
+  logFormat?: LogFormat | undefined;
   region: string;
   datacenter: string;
   bootstrapExpect: number;
@@ -73,13 +79,11 @@ export const MAX_RESTORE_BYTES = 32 << 20;
 export interface ServerAgentOptions {
   config: ServerAgentConfig;
   logger: Logger;
-  /** The scheduler entry point the workers run (src/scheduler) when scheduling inline. */
-  schedule: ScheduleFn;
   /**
-   * Run schedule() on the agent's own event loop instead of the scheduler thread (which runs
-   * src/scheduler's `schedule` against a replica, ignoring `schedule`). Default false.
+   * The scheduler entry point the workers run (src/scheduler), on the agent's main thread against
+   * FSM snapshots: Raft has its own thread, so a long schedule() no longer delays heartbeats.
    */
-  inlineScheduling?: boolean;
+  schedule: ScheduleFn;
   /**
    * Called once the gRPC port is bound (with the address, whose port is the bound one when the
    * config asked for 0), before discovery or a join: the agent announces its ports then.
@@ -100,9 +104,10 @@ function failoverTtlMs(config: ServerAgentConfig): number {
 }
 
 /**
- * One Drover server process: the FSM in LevelDB, the Raft node on the agent's gRPC server, the
- * leader's duties while it leads, scheduler workers (on every server), and the server RPC
- * endpoints (forwarding to the leader) on the same gRPC server. The HTTP API is served over
+ * One Drover server process: the FSM in LevelDB, Raft in its own thread (its node, log and
+ * listener; RaftThreadClient here), the leader's duties while it leads, scheduler workers (on
+ * every server), and the server RPC endpoints (forwarding to the leader) and the RaftOperator
+ * service on the agent's gRPC server. The HTTP API is served over
  * `endpoints` by the caller (src/api may import src/server, not the other way around).
  */
 export class ServerAgent {
@@ -121,11 +126,10 @@ export class ServerAgent {
     readonly context: RaftServerContext,
     readonly leader: Leader,
     private readonly workers: Worker[],
-    private readonly raft: RaftServer,
+    private readonly raft: RaftThreadClient,
     private readonly grpcServer: grpc.Server,
     private readonly fsm: DroverFsm,
     private readonly forwarder: Forwarder,
-    private readonly runner: ThreadSchedulerRunner | undefined,
     /** The event stream's events, built from this server's own applied entries. */
     readonly events: EventBroker,
   ) {}
@@ -166,24 +170,51 @@ export class ServerAgent {
     logger.info({ rpcAddress }, "gRPC listening");
     options.onRpcListening?.(rpcAddress);
 
-    const raft = await startRaftServer({
-      id: config.name,
-      address: rpcAddress,
-      dataDir: join(config.dataDir, "raft"),
+    // Raft runs in its own thread (raft/thread/): RaftNode, its log, its listener on the serf
+    // port. The FSM stays here and is applied once per entry; RaftOperator stays on the RPC port.
+    const tls = currentRpcTls();
+    const raft = RaftThreadClient.launch({
+      settings: {
+        id: config.name,
+        rpcAddress,
+        bind: config.bind,
+        serfPort: config.serfPort ?? 0,
+        dataDir: join(config.dataDir, "raft"),
+        bootstrapExpect: config.bootstrapExpect,
+        join: config.join,
+        raftMultiplier: config.raftMultiplier,
+        snapshotThresholdEntries: config.raftSnapshotThreshold,
+        snapshotIntervalMs: config.raftSnapshotIntervalMs,
+        trailingLogs: config.raftTrailingLogs,
+        autopilot: config.autopilot,
+        tls: tls === undefined ? undefined : { config: tls.config, region: tls.region },
+        log: { name: config.name, level: logger.level, format: config.logFormat },
+        metricsAgent: config.name,
+      },
       stateMachine: observed,
-      grpcServer,
-      bootstrapExpect: config.bootstrapExpect,
-      join: config.join,
-      log: logger,
-      metrics,
-      raftMultiplier: config.raftMultiplier,
-      snapshotThresholdEntries: config.raftSnapshotThreshold,
-      snapshotIntervalMs: config.raftSnapshotIntervalMs,
-      trailingLogs: config.raftTrailingLogs,
-      autopilot: config.autopilot,
+      resultCodec: outcomeCodec,
+      log: logger.child({ component: "raft-thread" }),
+      onFatal: (error) => {
+        // Never serve with a dead Raft: the state would stop moving while answering as if fine.
+        logger.fatal({ err: error }, "the Raft thread died; exiting");
+        process.exit(1);
+      },
+      onListening: (raftAddress) => logger.info({ raftAddress }, "raft thread listening"),
     });
+    tls?.onReload(() => raft.reloadTls());
+    metrics.addSource(() => raft.metrics());
+    addRaftOperatorService(grpcServer, raft, logger.child({ component: "raft-operator" }), metrics);
+    try {
+      await raft.running();
+    } catch (error) {
+      // The Raft thread failed to start (its port taken, its log unreadable): no server here.
+      grpcServer.forceShutdown();
+      await raft.stop().catch(() => undefined);
+      await fsm.close();
+      throw error;
+    }
     const context = new RaftServerContext(
-      raft.node,
+      raft,
       observed,
       { id: config.name, rpcAddress },
       logger.child({ component: "server" }),
@@ -226,16 +257,11 @@ export class ServerAgent {
     );
 
     const leaderClient = new ApiLeaderClient(endpoints);
-    // schedule() of a count-1,000 job on 5,000 nodes takes hundreds of milliseconds: run inline it
-    // would stall heartbeats and votes (invariant 6). All workers share one thread, which holds
-    // its own replica of the state (one replica, not one per worker: memory).
-    const runner =
-      options.inlineScheduling === true ? undefined : new ThreadSchedulerRunner(context, fsm.store);
-    if (runner !== undefined) observed.onRestored(() => runner.resync());
+    // schedule() runs here, on FSM snapshots (no replica): Raft's heartbeats and votes run on the
+    // Raft thread, so a schedule() of hundreds of milliseconds delays only this thread's work.
     const workers = Array.from(
       { length: config.numSchedulers },
-      () =>
-        new Worker(context, leaderClient, leaderClient, runner ?? options.schedule, DEFAULT_WORKER_CONFIG),
+      () => new Worker(context, leaderClient, leaderClient, options.schedule, DEFAULT_WORKER_CONFIG),
     );
     const agent = new ServerAgent(
       config,
@@ -250,17 +276,19 @@ export class ServerAgent {
       grpcServer,
       fsm,
       forwarder,
-      runner,
       events,
     );
     agent.registerStateMetrics();
     context.onApplied((index, command) => {
       if (command.type === "snapshot-restore") agent.stateRestored(index);
     });
-    raft.node.onLeaderChange(({ isSelf }) => agent.leadershipChanged(isSelf));
-    agent.leadershipChanged(raft.node.isLeader());
+    raft.onLeaderChange(({ isSelf }) => agent.leadershipChanged(isSelf));
+    agent.leadershipChanged(raft.isLeader());
     for (const worker of workers) worker.start();
-    logger.info({ name: config.name, rpcAddress, outcome: raft.outcome.kind }, "server agent started");
+    logger.info(
+      { name: config.name, rpcAddress, raftAddress: raft.raftEndpoint(), outcome: raft.outcome },
+      "server agent started",
+    );
     return agent;
   }
 
@@ -305,11 +333,11 @@ export class ServerAgent {
    * `stale`, a Raft read barrier first, so that every write acknowledged before is in it.
    */
   async saveSnapshot(stale: boolean): Promise<{ index: number; chunks: AsyncIterable<Uint8Array> }> {
-    if (!stale && this.raft.node.isLeader()) await this.context.barrier();
+    if (!stale && this.raft.isLeader()) await this.context.barrier();
     const tables = this.fsm.store.tables();
     const header = encodeSnapshotFileHeader({
       Index: tables.index,
-      Term: this.raft.node.currentTerm(),
+      Term: this.raft.currentTerm(),
       Server: this.config.name,
     });
     async function* chunks(): AsyncGenerator<Uint8Array> {
@@ -348,7 +376,7 @@ export class ServerAgent {
         throw new ValidationError("snapshot records nested too deeply to decode", "snapshot restore");
       throw error;
     }
-    if (!this.raft.node.isLeader()) {
+    if (!this.raft.isLeader()) {
       const leader = this.context.leader();
       throw new ValidationError(
         `restore on the leader${leader === undefined ? " (none known)" : ` ${leader.id} (${leader.rpcAddress})`}; this server cannot forward a snapshot`,
@@ -407,7 +435,7 @@ export class ServerAgent {
    * configuration): `/v1/operator/raft/configuration`.
    */
   raftConfiguration(): RaftConfiguration {
-    return this.raft.node.configuration();
+    return this.raft.configuration();
   }
 
   /**
@@ -417,7 +445,7 @@ export class ServerAgent {
    * service, exactly as that service does for its own callers (one hop).
    */
   async removeRaftPeer(peer: { id?: string; address?: string }): Promise<{ id: string; index: number }> {
-    const conf = this.raft.node.configuration();
+    const conf = this.raft.configuration();
     const entry = conf.servers.find((s) =>
       peer.id !== undefined ? s.id === peer.id : s.address === peer.address,
     );
@@ -434,7 +462,7 @@ export class ServerAgent {
       );
     }
     const index = await this.onLeader(
-      () => this.raft.node.removeServer(entry.id),
+      () => this.raft.removeServer(entry.id),
       (client, meta, done) => client.RemoveServer({ id: entry.id }, meta, done),
       (response) => Number(response.index),
     );
@@ -446,7 +474,7 @@ export class ServerAgent {
    * once it leads (`PUT /v1/operator/raft/transfer-leadership`). Forwarded to the leader.
    */
   async transferRaftLeadership(targetId?: string): Promise<string> {
-    const conf = this.raft.node.configuration();
+    const conf = this.raft.configuration();
     const voters = conf.servers.filter((s) => s.voter);
     if (targetId !== undefined) {
       const target = conf.servers.find((s) => s.id === targetId);
@@ -459,7 +487,7 @@ export class ServerAgent {
       throw new ValidationError("no other voter to transfer leadership to", "transfer leadership");
     }
     return this.onLeader(
-      () => this.raft.node.transferLeadership(targetId),
+      () => this.raft.transferLeadership(targetId),
       (client, meta, done) => client.TransferLeadership({ targetId: targetId ?? "" }, meta, done),
       // The old leader answers once the new one leads; its answer names whom it knows as leader.
       (response) => response.leader?.id ?? targetId ?? "",
@@ -476,7 +504,7 @@ export class ServerAgent {
    */
   async autopilotHealth(): Promise<AutopilotHealthResponse__Output> {
     try {
-      return autopilotHealthMessage(this.raft.node) as AutopilotHealthResponse__Output;
+      return autopilotHealthMessage(await this.raft.autopilotHealth()) as AutopilotHealthResponse__Output;
     } catch (error) {
       if (!(error instanceof NotLeaderError) || error.leaderAddress === undefined) throw error;
       const client = this.operatorForwarder.client(error.leaderAddress);
@@ -494,7 +522,7 @@ export class ServerAgent {
 
   /** The autopilot settings this server runs with (from its agent configuration). */
   autopilotConfiguration(): AutopilotConfig {
-    return this.raft.node.autopilotConfiguration();
+    return this.raft.autopilotConfiguration();
   }
 
   private async onLeader<T>(
@@ -529,13 +557,14 @@ export class ServerAgent {
     if (this.stopped) return;
     this.stopped = true;
     await Promise.all(this.workers.map((w) => w.stop()));
-    await this.runner?.close();
     await this.transitions;
     await this.leader.revoke();
     this.endpoints.close();
     this.forwarder.close();
     this.operatorForwarder.close();
     await this.raft.stop();
+    // The RaftOperator service goes with the Raft thread (a restarted server adds it again).
+    this.grpcServer.removeService(raftProto().drover.raft.RaftOperator.service);
     await new Promise<void>((resolve) => {
       this.grpcServer.tryShutdown(() => resolve());
       // Streams (client alloc watches) would hold a graceful shutdown open forever.

@@ -17,7 +17,7 @@ export interface ProposeResult {
  * every server (like Nomad's FSM hooks into the broker and blocked evals). The listener must not
  * throw and must not await: it only records work for the leader's duties to do. `data`, when the
  * implementation has it, is the command's encoded form (the Raft entry's bytes), which saves
- * re-encoding it (the scheduler thread's replica is fed these bytes).
+ * re-encoding it.
  */
 export type AppliedListener = (index: number, command: Command, result: unknown, data?: Uint8Array) => void;
 

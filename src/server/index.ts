@@ -20,5 +20,4 @@ export * from "./plan-overlay.js";
 export * from "./plan-queue.js";
 export * from "./plan-verify.js";
 export * from "./scheduler-runner.js";
-export * from "./thread-scheduler-runner.js";
 export * from "./worker.js";

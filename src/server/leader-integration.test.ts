@@ -11,7 +11,6 @@ import { DEFAULT_LEADER_CONFIG, Leader } from "./leader.js";
 import { ManualClock } from "./manual-clock.js";
 import { newEvaluation } from "./new-evaluation.js";
 import { registerJob, slotJob, slotNode } from "./test-fixtures.js";
-import { ThreadSchedulerRunner } from "./thread-scheduler-runner.js";
 import { DEFAULT_WORKER_CONFIG, Worker } from "./worker.js";
 
 /**
@@ -29,14 +28,11 @@ class Harness {
     this.leader = new Leader(this.ctx, { ...DEFAULT_LEADER_CONFIG, gcIntervalMs, coreJobs: ["eval-gc"] });
   }
   readonly workers: Worker[] = [];
-  private runner: ThreadSchedulerRunner | undefined;
 
-  /** `thread`: every worker's schedule() runs in one shared scheduler thread (needs dist/). */
-  async start(workers: number, thread = false): Promise<void> {
+  async start(workers: number): Promise<void> {
     await this.leader.establish();
-    if (thread) this.runner = new ThreadSchedulerRunner(this.ctx, this.ctx.store);
     for (let i = 0; i < workers; i++) {
-      const worker = new Worker(this.ctx, this.leader.client, this.leader.client, this.runner ?? schedule, {
+      const worker = new Worker(this.ctx, this.leader.client, this.leader.client, schedule, {
         ...DEFAULT_WORKER_CONFIG,
         schedulers: ["service", "batch", "system", "sysbatch", "_core"],
       });
@@ -48,7 +44,6 @@ class Harness {
   async stop(): Promise<void> {
     await this.leader.revoke();
     await Promise.all(this.workers.map((w) => w.stop()));
-    await this.runner?.close();
   }
 
   registerNodes(nodes: Node[]): void {
@@ -75,7 +70,7 @@ class Harness {
 
   /**
    * Turns the event loop (never the manual clock) until `cond` holds. The wall-clock limit only
-   * guards against a hang (a scheduler thread works in real time); nothing asserts on speed.
+   * guards against a hang; nothing asserts on speed.
    *
    * Workers racing for the last slots may see one eval's plan refused five times; the eval then
    * fails and a blocked eval waits for the leader's periodic release of failed evals (Nomad's,
@@ -135,37 +130,31 @@ afterEach(async () => {
 });
 
 describe("leader machinery with real schedulers (in-process)", () => {
-  it.each([
-    ["inline", false],
-    ["in a scheduler thread", true],
-  ])(
-    "converges 50 jobs × count 20 with 4 racing workers scheduling %s, never over-committing",
-    async (_how, thread) => {
-      const h = new Harness();
-      harness = h;
-      // 1,000 allocations on 110 nodes × 10 slots: tight enough that workers collide.
-      h.registerNodes(Array.from({ length: 110 }, (_, i) => slotNode(i + 1, 10)));
-      await h.start(4, thread);
-      await Promise.all(Array.from({ length: 50 }, (_, i) => registerJob(h.ctx, slotJob(`job-${i}`, 20))));
-      await h.until(
-        () =>
-          h.idle() &&
-          Array.from({ length: 50 }, (_, i) => h.liveAllocs(`job-${i}`).length).every((n) => n === 20),
-        "every job has 20 allocations",
-      );
-      await h.runPendingAllocs();
-      expect(h.ctx.state().allocCount()).toBe(1_000);
-      h.assertNoOverCommit();
-      h.assertNoDuplicateNames();
-      const state = h.ctx.state();
-      for (const e of state.evals()) {
-        // An eval whose plans lost the race five times fails, and its blocked follow-up (released
-        // by the leader's periodic retry) must have finished the job's work.
-        if (e.Status === "failed") expect(state.evalByID(e.BlockedEval)?.Status).toBe("complete");
-        else expect(["complete", "canceled"]).toContain(e.Status);
-      }
-    },
-  );
+  it("converges 50 jobs × count 20 with 4 racing workers, never over-committing", async () => {
+    const h = new Harness();
+    harness = h;
+    // 1,000 allocations on 110 nodes × 10 slots: tight enough that workers collide.
+    h.registerNodes(Array.from({ length: 110 }, (_, i) => slotNode(i + 1, 10)));
+    await h.start(4);
+    await Promise.all(Array.from({ length: 50 }, (_, i) => registerJob(h.ctx, slotJob(`job-${i}`, 20))));
+    await h.until(
+      () =>
+        h.idle() &&
+        Array.from({ length: 50 }, (_, i) => h.liveAllocs(`job-${i}`).length).every((n) => n === 20),
+      "every job has 20 allocations",
+    );
+    await h.runPendingAllocs();
+    expect(h.ctx.state().allocCount()).toBe(1_000);
+    h.assertNoOverCommit();
+    h.assertNoDuplicateNames();
+    const state = h.ctx.state();
+    for (const e of state.evals()) {
+      // An eval whose plans lost the race five times fails, and its blocked follow-up (released
+      // by the leader's periodic retry) must have finished the job's work.
+      if (e.Status === "failed") expect(state.evalByID(e.BlockedEval)?.Status).toBe("complete");
+      else expect(["complete", "canceled"]).toContain(e.Status);
+    }
+  });
 
   it("loses and regains leadership mid-scheduling; every job still converges with no duplicate names", async () => {
     const h = new Harness();

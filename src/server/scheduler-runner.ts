@@ -17,9 +17,8 @@ export interface ScheduleRun {
 }
 
 /**
- * Where a worker's schedule() calls run: inline on the agent's event loop, or in a worker thread
- * with its own replica of the state (ThreadSchedulerRunner), so that a long schedule() never
- * stalls Raft heartbeats (invariant 6).
+ * Where a worker's schedule() calls run. The agent runs them inline, on FSM snapshots of the main
+ * thread (Raft keeps its timing on its own thread); tests may run them elsewhere.
  */
 export interface SchedulerRunner {
   /** Runs schedule() against the local state once it has reached `minIndex`. */

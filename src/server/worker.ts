@@ -54,7 +54,7 @@ export class Worker {
     private readonly ctx: ServerContext,
     private readonly broker: BrokerClient,
     private readonly planner: PlanSubmitter,
-    /** schedule() itself (run inline), or a runner (e.g. ThreadSchedulerRunner). */
+    /** schedule() itself (run inline), or a runner. */
     scheduler: ScheduleFn | SchedulerRunner,
     private readonly config: WorkerConfig = DEFAULT_WORKER_CONFIG,
   ) {

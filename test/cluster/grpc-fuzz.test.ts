@@ -29,13 +29,29 @@ const packr = new Packr({ useRecords: false });
 
 let cluster: LocalCluster;
 let rpcAddress: string;
-/** Raft id → gRPC address of the members. */
+/** The leader's Raft listener (its Raft thread's own port, apart from the RPC port). */
+let raftAddress: string;
+/** Raft id → gRPC (RPC) address of the members. */
 let members = new Map<string, string>();
+/** Raft id → the member's Raft listener, where RaftTransport is served. */
+let raftListeners = new Map<string, string>();
 let memberIds: string[] = [];
 
-/** Where a message for `id` goes: its server, or the first one for an id that is no member. */
+/** Where a Raft message for `id` goes: its server's Raft listener, or the leader's for a non-member. */
 function addressOf(id: string | undefined): string {
-  return members.get(id ?? "") ?? rpcAddress;
+  return raftListeners.get(id ?? "") ?? raftAddress;
+}
+
+/** A server's Raft listener, as its RPC port tells another server (RaftOperator/RaftEndpoint). */
+function raftEndpoint(address: string): Promise<string> {
+  const client = new (raftProto().drover.raft.RaftOperator)(address, grpc.credentials.createInsecure());
+  return new Promise((resolve, reject) => {
+    client.RaftEndpoint({}, { deadline: Date.now() + 10_000 }, (error, response) => {
+      client.close();
+      if (error !== null || response === undefined) reject(error ?? new Error("no answer"));
+      else resolve(response.address);
+    });
+  });
 }
 let canaryWrites = 0;
 
@@ -95,10 +111,14 @@ function rawClientStream(
   });
 }
 
-/** Raw HTTP/2 to the gRPC port: headers of a gRPC call, then `body` as given, then end. */
-function rawHttp2(path: string, body: Buffer): Promise<{ grpcStatus: string | undefined; closed: boolean }> {
+/** Raw HTTP/2 to a gRPC port: headers of a gRPC call, then `body` as given, then end. */
+function rawHttp2(
+  path: string,
+  body: Buffer,
+  address = rpcAddress,
+): Promise<{ grpcStatus: string | undefined; closed: boolean }> {
   return new Promise((resolve) => {
-    const session = http2Connect(`http://${rpcAddress}`);
+    const session = http2Connect(`http://${address}`);
     session.on("error", () => resolve({ grpcStatus: undefined, closed: true }));
     const req = session.request({
       ":method": "POST",
@@ -125,9 +145,9 @@ function rawHttp2(path: string, body: Buffer): Promise<{ grpcStatus: string | un
 }
 
 /** Bytes that are not HTTP/2 at all; the server must drop the connection and carry on. */
-function rawTcp(bytes: Buffer): Promise<void> {
+function rawTcp(bytes: Buffer, address = rpcAddress): Promise<void> {
   return new Promise((resolve) => {
-    const [host, port] = rpcAddress.split(":") as [string, string];
+    const [host, port] = address.split(":") as [string, string];
     const socket = netConnect({ host, port: Number(port) }, () => socket.end(bytes));
     socket.on("data", () => {});
     socket.on("error", () => resolve());
@@ -211,7 +231,7 @@ async function raftSend(messages: WireMessage[], address = addressOf(messages[0]
 }
 
 /** StreamPacked with each element of `batches` as one PackedMessages (raw msgpack bytes). */
-function raftStream(from: string, batches: Buffer[], address = rpcAddress): Promise<CallOutcome> {
+function raftStream(from: string, batches: Buffer[], address = raftAddress): Promise<CallOutcome> {
   return rawClientStream(
     "/drover.raft.RaftTransport/StreamPacked",
     batches.map((b) => bytesField(1, b)),
@@ -417,17 +437,23 @@ const rawFrames: fc.Arbitrary<Action> = fc
   .map(([path, body]) => ({
     name: `raw HTTP/2 to ${path}: ${body.length} bytes`,
     run: async () => {
-      const answer = await rawHttp2(path, body);
+      // Raft's transport is served on the Raft thread's own listener.
+      const answer = await rawHttp2(path, body, path.startsWith("/drover.raft.") ? raftAddress : rpcAddress);
       if (answer.grpcStatus === "0") throw new Error(`${path} answered OK to a broken frame`);
     },
   }));
 
 const rawTcpGarbage: fc.Arbitrary<Action> = garbage.map((bytes) => ({
   name: `raw TCP garbage (${bytes.length} bytes)`,
-  run: () =>
-    rawTcp(
-      Buffer.concat([Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").subarray(0, bytes.length % 24), bytes]),
-    ),
+  run: async () => {
+    const data = Buffer.concat([
+      Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").subarray(0, bytes.length % 24),
+      bytes,
+    ]);
+    // Both listeners: the RPC port and the Raft thread's.
+    await rawTcp(data, rpcAddress);
+    await rawTcp(data, raftAddress);
+  },
 }));
 
 /** Message types the transport refuses from the network. */
@@ -523,7 +549,7 @@ function raftActions(term: number): fc.Arbitrary<Action> {
       const first = ms[0]?.to ?? "";
       const receiver = members.has(first)
         ? first
-        : ([...members].find(([, a]) => a === rpcAddress)?.[0] ?? "");
+        : ([...raftListeners].find(([, a]) => a === raftAddress)?.[0] ?? "");
       const bad = ms.find(
         (m) => NOT_FROM_PEERS.has(m.type) || m.to !== receiver || m.from === receiver || m.from === "",
       );
@@ -616,6 +642,12 @@ describe("gRPC fuzz: malformed and replayed input leaves the cluster serving and
     );
     memberIds = config.body.Servers.map((s) => s.ID);
     members = new Map(config.body.Servers.map((s) => [s.ID, s.Address]));
+    raftAddress = await raftEndpoint(rpcAddress);
+    raftListeners = new Map(
+      await Promise.all(
+        config.body.Servers.map(async (s) => [s.ID, await raftEndpoint(s.Address)] as [string, string]),
+      ),
+    );
     expect(memberIds).toHaveLength(3);
     const job = await cluster.http(leader, "POST", "/v1/jobs", {
       Job: {
@@ -670,7 +702,7 @@ describe("gRPC fuzz: malformed and replayed input leaves the cluster serving and
 
   it("refuses a frame over the size limit with RESOURCE_EXHAUSTED", async () => {
     const huge = bytesField(1, Buffer.alloc(65 << 20, 0x61));
-    const outcome = await rawUnary("/drover.raft.RaftTransport/Send", huge);
+    const outcome = await rawUnary("/drover.raft.RaftTransport/Send", huge, raftAddress);
     expectRefused(outcome, "65 MiB Send", new Set([grpc.status.RESOURCE_EXHAUSTED]));
     await clusterHealthy("after a 65 MiB frame");
   });
@@ -702,7 +734,7 @@ describe("gRPC fuzz: malformed and replayed input leaves the cluster serving and
       const streamed = await raftStream(
         FAKE_PEER,
         [Buffer.from(packr.pack([tuple(prop)]))],
-        leader.rpcAddress,
+        addressOf(leaderId),
       );
       expectRefused(streamed, "prop over StreamPacked", new Set([grpc.status.INVALID_ARGUMENT]));
     }

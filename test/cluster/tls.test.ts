@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DroverClient } from "../../src/cli/http-client.js";
 import { type AgentProcess, LocalCluster, type ServerProcess } from "../../src/cli/local-cluster.js";
 import { createCa, createCert, type PemPair } from "../../src/cli/tls-certs.js";
+import { raftProto } from "../../src/raft/grpc-transport.js";
 import { FORWARDED_KEY } from "../../src/rpc/rpc-status.js";
 import { DROVER_BIN, drover } from "./cli-runner.js";
 import { eventually } from "./fixtures/raft-cluster.js";
@@ -17,6 +18,18 @@ import { type PemFiles, probe, type TlsFiles, tlsArgs, writePair } from "./fixtu
 
 // A 3-server cluster with mutual TLS on gRPC and HTTPS (client certificates required) and
 // verify_server_hostname: what gets in, what does not, and a certificate rotation under load.
+
+/** A server's Raft listener, as its RPC port tells another server (RaftOperator/RaftEndpoint). */
+function raftEndpoint(rpcAddress: string, credentials: grpc.ChannelCredentials): Promise<string> {
+  const client = new (raftProto().drover.raft.RaftOperator)(rpcAddress, credentials);
+  return new Promise((resolve, reject) => {
+    client.RaftEndpoint({}, { deadline: Date.now() + 10_000 }, (error, response) => {
+      client.close();
+      if (error !== null || response === undefined) reject(error ?? new Error("no answer"));
+      else resolve(response.address);
+    });
+  });
+}
 
 /** The serial number of the certificate a TLS endpoint presents on a new connection. */
 function presentedSerial(port: number, ca: Buffer, client: PemPair, alpn: string[]): Promise<string> {
@@ -199,9 +212,20 @@ describe("mutual TLS: 3 servers, HTTPS API, role names, rotation", () => {
       Buffer.from(clientPair.key),
       Buffer.from(clientPair.cert),
     );
+    // Raft's transport has its own listener (the Raft thread's); a server asks the RPC port where.
+    const serverCreds = grpc.credentials.createSsl(
+      Buffer.from(ca.cert),
+      await readFile(serverFiles.key),
+      await readFile(serverFiles.cert),
+    );
+    const raftAddress = await raftEndpoint(leader.rpcAddress, serverCreds);
+    expect(raftAddress).not.toBe(leader.rpcAddress);
+    for (const method of ["/drover.raft.RaftTransport/Send", "/drover.raft.RaftTransport/StreamPacked"]) {
+      const outcome = await probe(raftAddress, method, { credentials: creds });
+      expect({ method, code: outcome.code }).toEqual({ method, code: grpc.status.PERMISSION_DENIED });
+    }
     for (const method of [
-      "/drover.raft.RaftTransport/Send",
-      "/drover.raft.RaftTransport/StreamPacked",
+      "/drover.raft.RaftOperator/RaftEndpoint",
       "/drover.raft.RaftOperator/Discover",
       "/drover.raft.RaftOperator/AddServer",
       "/drover.server.Server/EvalDequeue",
@@ -333,11 +357,20 @@ describe("mutual TLS: 3 servers, HTTPS API, role names, rotation", () => {
     for (const s of cluster.servers) s.proc?.kill("SIGHUP");
     const freshSerial = await serialOf(fresh.cert);
     const caBuf = readFileSync(caFile);
+    const serverCreds = grpc.credentials.createSsl(
+      caBuf,
+      readFileSync(serverFiles.key),
+      readFileSync(serverFiles.cert),
+    );
     for (const s of cluster.servers) {
-      await eventually(`${s.name} presents the new certificate on gRPC and HTTPS`, 30_000, async () => {
+      // The Raft thread's listener reloads too (main tells the thread on SIGHUP).
+      const raftAddress = await raftEndpoint(s.rpcAddress, serverCreds);
+      const raftPort = Number(raftAddress.slice(raftAddress.lastIndexOf(":") + 1));
+      await eventually(`${s.name} presents the new certificate on gRPC, Raft and HTTPS`, 30_000, async () => {
         const rpc = await presentedSerial(s.rpcPort, caBuf, cliPair, ["h2"]);
+        const raft = await presentedSerial(raftPort, caBuf, cliPair, ["h2"]);
         const https = await presentedSerial(s.httpPort, caBuf, cliPair, ["http/1.1"]);
-        return rpc === freshSerial && https === freshSerial ? true : undefined;
+        return rpc === freshSerial && raft === freshSerial && https === freshSerial ? true : undefined;
       });
     }
     // Writes keep being acknowledged after the rotation, over the existing Raft streams and new

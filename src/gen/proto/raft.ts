@@ -12,6 +12,7 @@ import type { Empty as _drover_raft_Empty, Empty__Output as _drover_raft_Empty__
 import type { MessageBatch as _drover_raft_MessageBatch, MessageBatch__Output as _drover_raft_MessageBatch__Output } from './drover/raft/MessageBatch.js';
 import type { OperatorResponse as _drover_raft_OperatorResponse, OperatorResponse__Output as _drover_raft_OperatorResponse__Output } from './drover/raft/OperatorResponse.js';
 import type { PackedMessages as _drover_raft_PackedMessages, PackedMessages__Output as _drover_raft_PackedMessages__Output } from './drover/raft/PackedMessages.js';
+import type { RaftEndpointResponse as _drover_raft_RaftEndpointResponse, RaftEndpointResponse__Output as _drover_raft_RaftEndpointResponse__Output } from './drover/raft/RaftEndpointResponse.js';
 import type { RaftMessage as _drover_raft_RaftMessage, RaftMessage__Output as _drover_raft_RaftMessage__Output } from './drover/raft/RaftMessage.js';
 import type { RaftOperatorClient as _drover_raft_RaftOperatorClient, RaftOperatorDefinition as _drover_raft_RaftOperatorDefinition } from './drover/raft/RaftOperator.js';
 import type { RaftTransportClient as _drover_raft_RaftTransportClient, RaftTransportDefinition as _drover_raft_RaftTransportDefinition } from './drover/raft/RaftTransport.js';
@@ -39,6 +40,7 @@ export interface ProtoGrpcType {
       MessageBatch: MessageTypeDefinition<_drover_raft_MessageBatch, _drover_raft_MessageBatch__Output>
       OperatorResponse: MessageTypeDefinition<_drover_raft_OperatorResponse, _drover_raft_OperatorResponse__Output>
       PackedMessages: MessageTypeDefinition<_drover_raft_PackedMessages, _drover_raft_PackedMessages__Output>
+      RaftEndpointResponse: MessageTypeDefinition<_drover_raft_RaftEndpointResponse, _drover_raft_RaftEndpointResponse__Output>
       RaftMessage: MessageTypeDefinition<_drover_raft_RaftMessage, _drover_raft_RaftMessage__Output>
       RaftOperator: SubtypeConstructor<typeof grpc.Client, _drover_raft_RaftOperatorClient> & { service: _drover_raft_RaftOperatorDefinition }
       RaftTransport: SubtypeConstructor<typeof grpc.Client, _drover_raft_RaftTransportClient> & { service: _drover_raft_RaftTransportDefinition }

@@ -9,6 +9,7 @@ import type { DiscoverRequest as _drover_raft_DiscoverRequest, DiscoverRequest__
 import type { DiscoverResponse as _drover_raft_DiscoverResponse, DiscoverResponse__Output as _drover_raft_DiscoverResponse__Output } from '../../drover/raft/DiscoverResponse.js';
 import type { Empty as _drover_raft_Empty, Empty__Output as _drover_raft_Empty__Output } from '../../drover/raft/Empty.js';
 import type { OperatorResponse as _drover_raft_OperatorResponse, OperatorResponse__Output as _drover_raft_OperatorResponse__Output } from '../../drover/raft/OperatorResponse.js';
+import type { RaftEndpointResponse as _drover_raft_RaftEndpointResponse, RaftEndpointResponse__Output as _drover_raft_RaftEndpointResponse__Output } from '../../drover/raft/RaftEndpointResponse.js';
 import type { RemoveServerRequest as _drover_raft_RemoveServerRequest, RemoveServerRequest__Output as _drover_raft_RemoveServerRequest__Output } from '../../drover/raft/RemoveServerRequest.js';
 import type { TransferLeadershipRequest as _drover_raft_TransferLeadershipRequest, TransferLeadershipRequest__Output as _drover_raft_TransferLeadershipRequest__Output } from '../../drover/raft/TransferLeadershipRequest.js';
 
@@ -49,6 +50,15 @@ export interface RaftOperatorClient extends grpc.Client {
   getConfiguration(argument: _drover_raft_Empty, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_raft_Configuration__Output>): grpc.ClientUnaryCall;
   getConfiguration(argument: _drover_raft_Empty, callback: grpc.requestCallback<_drover_raft_Configuration__Output>): grpc.ClientUnaryCall;
   
+  RaftEndpoint(argument: _drover_raft_Empty, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_raft_RaftEndpointResponse__Output>): grpc.ClientUnaryCall;
+  RaftEndpoint(argument: _drover_raft_Empty, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_raft_RaftEndpointResponse__Output>): grpc.ClientUnaryCall;
+  RaftEndpoint(argument: _drover_raft_Empty, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_raft_RaftEndpointResponse__Output>): grpc.ClientUnaryCall;
+  RaftEndpoint(argument: _drover_raft_Empty, callback: grpc.requestCallback<_drover_raft_RaftEndpointResponse__Output>): grpc.ClientUnaryCall;
+  raftEndpoint(argument: _drover_raft_Empty, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_raft_RaftEndpointResponse__Output>): grpc.ClientUnaryCall;
+  raftEndpoint(argument: _drover_raft_Empty, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_raft_RaftEndpointResponse__Output>): grpc.ClientUnaryCall;
+  raftEndpoint(argument: _drover_raft_Empty, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_raft_RaftEndpointResponse__Output>): grpc.ClientUnaryCall;
+  raftEndpoint(argument: _drover_raft_Empty, callback: grpc.requestCallback<_drover_raft_RaftEndpointResponse__Output>): grpc.ClientUnaryCall;
+  
   RemoveServer(argument: _drover_raft_RemoveServerRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_raft_OperatorResponse__Output>): grpc.ClientUnaryCall;
   RemoveServer(argument: _drover_raft_RemoveServerRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_drover_raft_OperatorResponse__Output>): grpc.ClientUnaryCall;
   RemoveServer(argument: _drover_raft_RemoveServerRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_drover_raft_OperatorResponse__Output>): grpc.ClientUnaryCall;
@@ -78,6 +88,8 @@ export interface RaftOperatorHandlers extends grpc.UntypedServiceImplementation 
   
   GetConfiguration: grpc.handleUnaryCall<_drover_raft_Empty__Output, _drover_raft_Configuration>;
   
+  RaftEndpoint: grpc.handleUnaryCall<_drover_raft_Empty__Output, _drover_raft_RaftEndpointResponse>;
+  
   RemoveServer: grpc.handleUnaryCall<_drover_raft_RemoveServerRequest__Output, _drover_raft_OperatorResponse>;
   
   TransferLeadership: grpc.handleUnaryCall<_drover_raft_TransferLeadershipRequest__Output, _drover_raft_OperatorResponse>;
@@ -89,6 +101,7 @@ export interface RaftOperatorDefinition extends grpc.ServiceDefinition {
   AutopilotHealth: MethodDefinition<_drover_raft_Empty, _drover_raft_AutopilotHealthResponse, _drover_raft_Empty__Output, _drover_raft_AutopilotHealthResponse__Output>
   Discover: MethodDefinition<_drover_raft_DiscoverRequest, _drover_raft_DiscoverResponse, _drover_raft_DiscoverRequest__Output, _drover_raft_DiscoverResponse__Output>
   GetConfiguration: MethodDefinition<_drover_raft_Empty, _drover_raft_Configuration, _drover_raft_Empty__Output, _drover_raft_Configuration__Output>
+  RaftEndpoint: MethodDefinition<_drover_raft_Empty, _drover_raft_RaftEndpointResponse, _drover_raft_Empty__Output, _drover_raft_RaftEndpointResponse__Output>
   RemoveServer: MethodDefinition<_drover_raft_RemoveServerRequest, _drover_raft_OperatorResponse, _drover_raft_RemoveServerRequest__Output, _drover_raft_OperatorResponse__Output>
   TransferLeadership: MethodDefinition<_drover_raft_TransferLeadershipRequest, _drover_raft_OperatorResponse, _drover_raft_TransferLeadershipRequest__Output, _drover_raft_OperatorResponse__Output>
 }

@@ -1,0 +1,388 @@
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import { NotLeaderError } from "../../common/errors.js";
+import type { Logger } from "../../common/log.js";
+import type { MetricsJson } from "../../common/metrics.js";
+import type { DiscoverRequest__Output } from "../../gen/proto/drover/raft/DiscoverRequest.js";
+import type { DiscoverResponse } from "../../gen/proto/drover/raft/DiscoverResponse.js";
+import type { AutopilotConfig } from "../autopilot.js";
+import type { DiscoveryOutcome } from "../bootstrap.js";
+import type { Entry, LogIndex, RaftId, Term } from "../core/types.js";
+import type { RaftConfiguration } from "../membership.js";
+import type { AutopilotHealthView, RaftOperatorBackend } from "../operator-service.js";
+import type { LeaderObserver } from "../raft-node.js";
+import type { StateMachine } from "../state-machine.js";
+import {
+  errorFromWire,
+  errorToWire,
+  type HealthAnswer,
+  type MainMessage,
+  type RaftStatus,
+  type RaftThreadSettings,
+  type ThreadMessage,
+} from "./protocol.js";
+import { StreamHost, StreamReader } from "./remote-stream.js";
+
+/**
+ * How a proposer's result crosses the port: the state machine's results are encoded on main
+ * before they travel to the Raft thread (which settles the proposal with them) and decoded on
+ * main when the proposal's answer comes back. Structured clone keeps plain data; errors lose
+ * their class, so a state machine whose results hold errors encodes them explicitly.
+ */
+export interface ResultCodec {
+  encode(result: unknown): unknown;
+  decode(wire: unknown): unknown;
+}
+
+const PLAIN: ResultCodec = { encode: (r) => r, decode: (w) => w };
+
+export interface RaftThreadOptions {
+  readonly settings: Omit<RaftThreadSettings, "appliedIndex">;
+  /** The application's state machine; it stays on this thread. */
+  readonly stateMachine: StateMachine;
+  readonly resultCodec?: ResultCodec | undefined;
+  readonly log: Logger;
+  /**
+   * The Raft thread died or its node failed (disk, broken invariant) after it started (before,
+   * `running()` rejects instead). The agent must stop serving: a server with a dead Raft would
+   * answer from state that no longer moves.
+   */
+  readonly onFatal: (error: Error) => void;
+  /** The Raft listener is bound (before discovery, which may wait for the other servers). */
+  readonly onListening?: ((raftAddress: string) => void) | undefined;
+}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Main's handle on the Raft thread (raft-thread.ts): RaftNode's surface as the agent uses it.
+ * Getters read the status the thread pushes on every change (so they stay synchronous; they may
+ * trail the thread by one message), calls are requests on the port, and the state machine
+ * hosted here answers the thread's apply, snapshot and restore requests in their order.
+ *
+ * Proposal results: the thread marks the entries a proposal of this server waits on; only their
+ * results are encoded and sent back with the apply ack, and return to the proposer inside the
+ * proposal's answer. This keeps RaftNode's proposal bookkeeping (matching by proposer header,
+ * overwritten and expired proposals) in one place, and nothing here is kept per index: a result
+ * kept on main until its proposal's answer came would need a map that a timed-out or overwritten
+ * proposal leaves entries in.
+ */
+export class RaftThreadClient implements RaftOperatorBackend {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private status: RaftStatus | undefined;
+  private readonly observers = new Set<LeaderObserver>();
+  private readonly streams: StreamHost;
+  private readonly reader: StreamReader;
+  private readonly codec: ResultCodec;
+  /** State machine requests run one after another, in arrival order (as RaftNode issues them). */
+  private smChain: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private dead: Error | undefined;
+  private raftAddress = "";
+  private startOutcome: DiscoveryOutcome["kind"] | undefined;
+  private started: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  private readonly startedPromise: Promise<void>;
+
+  private constructor(private readonly options: RaftThreadOptions) {
+    this.codec = options.resultCodec ?? PLAIN;
+    this.startedPromise = new Promise<void>((resolve, reject) => {
+      this.started = { resolve, reject };
+    });
+    // Nobody may be waiting yet when the thread fails early: onFatal reports it.
+    this.startedPromise.catch(() => undefined);
+    const post = (message: MainMessage, transfer?: ArrayBuffer[]): void => this.post(message, transfer);
+    this.streams = new StreamHost(post);
+    this.reader = new StreamReader(post);
+    const settings: RaftThreadSettings = {
+      ...options.settings,
+      appliedIndex: options.stateMachine.appliedIndex(),
+    };
+    this.worker = new Worker(threadEntry(), { workerData: settings });
+    this.worker.on("message", (message: ThreadMessage) => this.onMessage(message));
+    this.worker.on("error", (error: Error) => this.die(error));
+    this.worker.on("exit", (code) => this.die(new Error(`raft thread exited with code ${code}`)));
+  }
+
+  /**
+   * Starts the Raft thread. The client answers discovery (`discover`) at once; `running()`
+   * resolves once the node runs (after discovery for a new server, as startRaftServer does).
+   */
+  static launch(options: RaftThreadOptions): RaftThreadClient {
+    return new RaftThreadClient(options);
+  }
+
+  /** Resolves once the node runs; rejects if the thread failed before. */
+  running(): Promise<void> {
+    return this.startedPromise;
+  }
+
+  /** How this server started (restart, founder, listed member, or joiner). */
+  get outcome(): DiscoveryOutcome["kind"] {
+    return this.startOutcome ?? "initialized";
+  }
+
+  // ── status (sync) ──
+
+  leaderId(): RaftId | undefined {
+    return this.status?.leaderId;
+  }
+
+  leaderAddress(): string | undefined {
+    return this.status?.leaderAddress;
+  }
+
+  isLeader(): boolean {
+    return this.status?.isLeader === true;
+  }
+
+  currentTerm(): Term {
+    return this.status?.term ?? 0;
+  }
+
+  configuration(): RaftConfiguration {
+    return this.status?.configuration ?? { index: 0, servers: [] };
+  }
+
+  electionTimeoutMs(): number {
+    return this.status?.electionTimeoutMs ?? 0;
+  }
+
+  autopilotConfiguration(): AutopilotConfig {
+    const config = this.status?.autopilot;
+    if (config === undefined) throw new Error("raft thread not started");
+    return config;
+  }
+
+  /** As RaftNode.lastContactMs: 0 on the leader, Infinity with no leader heard from. */
+  lastContactMs(): number {
+    const status = this.status;
+    if (status === undefined) return Number.POSITIVE_INFINITY;
+    if (status.isLeader) return 0;
+    if (status.leaderId === undefined || status.lastContactAt === 0) return Number.POSITIVE_INFINITY;
+    return Math.max(0, Date.now() - status.lastContactAt);
+  }
+
+  raftEndpoint(): string {
+    return this.raftAddress;
+  }
+
+  /** Called (on this thread) on every change of the known leader. */
+  onLeaderChange(observer: LeaderObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
+  // ── requests ──
+
+  async propose(payload: Uint8Array): Promise<unknown> {
+    // The port clones a view's whole buffer (an encoder's shared one, possibly large): a view of
+    // part of one is copied once into a buffer of its own, which is transferred.
+    const whole = payload.byteOffset === 0 && payload.byteLength === payload.buffer.byteLength;
+    // `new Uint8Array(view)` copies; a Buffer's slice() would not (and transferring its shared
+    // buffer would empty every other view of it, the encoder's included).
+    const data = whole ? payload : new Uint8Array(payload);
+    const wire = await this.request(
+      (id) => ({ type: "propose", id, data }),
+      whole ? undefined : [data.buffer as ArrayBuffer],
+    );
+    return this.codec.decode(wire);
+  }
+
+  async readBarrier(): Promise<LogIndex> {
+    return (await this.request((id) => ({ type: "readBarrier", id }))) as LogIndex;
+  }
+
+  async addServer(server: RaftId, address: string): Promise<LogIndex> {
+    return (await this.request((id) => ({ type: "addServer", id, server, address }))) as LogIndex;
+  }
+
+  async removeServer(server: RaftId): Promise<LogIndex> {
+    return (await this.request((id) => ({ type: "removeServer", id, server }))) as LogIndex;
+  }
+
+  async transferLeadership(target?: RaftId): Promise<RaftId> {
+    return (await this.request((id) => ({ type: "transferLeadership", id, target }))) as RaftId;
+  }
+
+  async autopilotHealth(): Promise<AutopilotHealthView> {
+    const answer = (await this.request((id) => ({ type: "autopilotHealth", id }))) as HealthAnswer;
+    return { ...answer, lastTerms: new Map(answer.lastTerms) };
+  }
+
+  async discover(request: DiscoverRequest__Output): Promise<DiscoverResponse> {
+    return (await this.request((id) => ({ type: "discover", id, request }))) as DiscoverResponse;
+  }
+
+  /** The Raft thread's metrics (drover_raft_*, its transport's, its event-loop lag). */
+  async metrics(): Promise<MetricsJson> {
+    return (await this.request((id) => ({ type: "metrics", id }))) as MetricsJson;
+  }
+
+  /** The agent's TLS files were reloaded (SIGHUP): the thread reloads its copy. */
+  reloadTls(): void {
+    this.post({ type: "reloadTls" });
+  }
+
+  /** Stops the node (log closed, listener down) and ends the thread. Safe to call twice. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      if (this.dead === undefined) await this.request((id) => ({ type: "stop", id }));
+    } finally {
+      this.stopped = true;
+      this.streams.clear();
+      await this.worker.terminate();
+    }
+  }
+
+  // ── the port ──
+
+  private post(message: MainMessage, transfer?: ArrayBuffer[]): void {
+    if (this.dead !== undefined) return;
+    this.worker.postMessage(message, transfer);
+  }
+
+  private request(build: (id: number) => MainMessage, transfer?: ArrayBuffer[]): Promise<unknown> {
+    if (this.dead !== undefined) return Promise.reject(new NotLeaderError(undefined));
+    const id = this.nextId++;
+    return new Promise<unknown>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.post(build(id), transfer);
+    });
+  }
+
+  private onMessage(message: ThreadMessage): void {
+    switch (message.type) {
+      case "reply": {
+        const pending = this.pending.get(message.id);
+        this.pending.delete(message.id);
+        if (pending === undefined) return;
+        if (message.error !== undefined) pending.reject(errorFromWire(message.error));
+        else pending.resolve(message.value);
+        return;
+      }
+      case "status":
+        this.setStatus(message.status);
+        return;
+      case "listening":
+        this.raftAddress = message.raftAddress;
+        this.options.onListening?.(message.raftAddress);
+        return;
+      case "started":
+        this.startOutcome = message.outcome;
+        this.setStatus(message.status);
+        this.started?.resolve();
+        this.started = undefined;
+        return;
+      case "fatal":
+        this.die(errorFromWire(message.error));
+        return;
+      case "pull":
+      case "cancel":
+        this.streams.handle(message);
+        return;
+      case "chunk":
+        this.reader.handle(message);
+        return;
+      case "apply":
+      case "snapshot":
+      case "restore":
+        this.smChain = this.smChain.then(() => this.serveStateMachine(message));
+        return;
+    }
+  }
+
+  private async serveStateMachine(
+    message: Extract<ThreadMessage, { type: "apply" | "snapshot" | "restore" }>,
+  ): Promise<void> {
+    const sm = this.options.stateMachine;
+    try {
+      switch (message.type) {
+        case "apply": {
+          const entries: Entry[] = message.entries.map((e) => ({
+            index: e.index,
+            term: e.term,
+            type: e.type,
+            data: new Uint8Array(message.buffer, e.offset, e.length),
+          }));
+          const results = await sm.apply(entries);
+          const awaited = new Set(message.awaited);
+          const outcomes = entries.map((entry, i) =>
+            awaited.has(entry.index) ? this.codec.encode(results[i]) : null,
+          );
+          this.post({ type: "applied", seq: message.seq, outcomes });
+          return;
+        }
+        case "snapshot": {
+          const snap = await sm.snapshot();
+          const stream = this.streams.add(snap.chunks);
+          this.post({
+            type: "snapshotTaken",
+            seq: message.seq,
+            index: snap.index,
+            ...(snap.term === undefined ? {} : { term: snap.term }),
+            stream,
+          });
+          return;
+        }
+        case "restore":
+          await sm.restore(message.index, this.reader.read(message.stream));
+          this.post({ type: "restored", seq: message.seq, appliedIndex: sm.appliedIndex() });
+          return;
+      }
+    } catch (error) {
+      this.options.log.error({ err: error, request: message.type }, "state machine request failed");
+      this.post({ type: "smError", seq: message.seq, error: errorToWire(error) });
+    }
+  }
+
+  private setStatus(status: RaftStatus): void {
+    const previous = this.status;
+    this.status = status;
+    if (previous?.leaderId === status.leaderId) return;
+    const info = { id: status.leaderId, isSelf: status.isLeader, term: status.term };
+    for (const observer of this.observers) observer(info);
+  }
+
+  private die(error: Error): void {
+    if (this.dead !== undefined) return;
+    this.dead = error;
+    const stopped = this.stopped;
+    for (const pending of this.pending.values()) pending.reject(new NotLeaderError(undefined));
+    this.pending.clear();
+    this.reader.failAll(error);
+    this.streams.clear();
+    const starting = this.started;
+    this.started = undefined;
+    // Before the node ran, the agent's start fails with the error (one line, exit 1); after,
+    // the agent is told to stop serving.
+    if (starting !== undefined) starting.reject(error);
+    else if (!stopped) this.options.onFatal(error);
+  }
+}
+
+/**
+ * The thread's JS file: beside this one when running compiled (dist/); under vitest (this file
+ * is .ts) the compiled copy in the package's dist/, which `npm run build` produces.
+ */
+function threadEntry(): URL {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith(".js")) return new URL("./raft-thread.js", import.meta.url);
+  let dir = dirname(here);
+  for (let i = 0; i < 8; i++) {
+    if (existsSync(join(dir, "package.json"))) {
+      const compiled = join(dir, "dist", "src", "raft", "thread", "raft-thread.js");
+      if (!existsSync(compiled)) throw new Error(`${compiled} missing: run \`npm run build\` first`);
+      return pathToFileURL(compiled);
+    }
+    dir = dirname(dir);
+  }
+  throw new Error("raft thread: package root not found");
+}

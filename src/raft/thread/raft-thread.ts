@@ -1,0 +1,318 @@
+/**
+ * The Raft thread's entry (a worker_threads Worker per server agent, started by
+ * raft-thread-client.ts). It runs the RaftNode, its LevelDB log and snapshot files, the gRPC
+ * transport with a listener of its own, and discovery; nothing else, so that heartbeats, votes
+ * and appends keep their timing however busy the agent's main thread is (invariant 6). The state
+ * machine is main's (ThreadStateMachine), as are the RPC port and its RaftOperator service,
+ * which reach this node through requests on the port.
+ */
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { parentPort, workerData } from "node:worker_threads";
+import * as grpc from "@grpc/grpc-js";
+import { Gauge } from "prom-client";
+import { NotLeaderError } from "../../common/errors.js";
+import { createLogger, type Logger } from "../../common/log.js";
+import { AgentMetrics } from "../../common/metrics.js";
+import { AgentTls, currentRpcTls, rpcServerCredentials, useRpcTls } from "../../common/tls.js";
+import { Discovery } from "../bootstrap.js";
+import { GrpcTransport, raftChannelOptions } from "../grpc-transport.js";
+import { RaftNode } from "../raft-node.js";
+import { EndpointResolver } from "./endpoint-resolver.js";
+import {
+  errorToWire,
+  type MainMessage,
+  type RaftStatus,
+  type RaftThreadSettings,
+  type ThreadMessage,
+} from "./protocol.js";
+import { StreamHost, StreamReader } from "./remote-stream.js";
+import { ThreadStateMachine } from "./thread-state-machine.js";
+
+const port = parentPort;
+if (port === null) throw new Error("raft-thread must run in a worker thread");
+const settings = workerData as RaftThreadSettings;
+
+function post(message: ThreadMessage, transfer?: ArrayBuffer[]): void {
+  port?.postMessage(message, transfer);
+}
+
+const log: Logger = createLogger(settings.log.name, {
+  level: settings.log.level,
+  ...(settings.log.format === undefined ? {} : { format: settings.log.format }),
+});
+if (settings.tls !== undefined) useRpcTls(new AgentTls(settings.tls.config, settings.tls.region));
+
+// The thread's own registry (no process metrics: main's registry has them); main merges it into
+// /v1/metrics on every scrape.
+const metrics = new AgentMetrics(settings.metricsAgent, { processMetrics: false });
+const lag = monitorEventLoopDelay({ resolution: 10 });
+lag.enable();
+new Gauge({
+  name: "drover_raft_thread_event_loop_lag_max_seconds",
+  help: "Longest event-loop delay of the Raft thread since the previous scrape",
+  registers: [metrics.registry],
+  collect() {
+    this.set(lag.count === 0 ? 0 : lag.max / 1e9);
+    lag.reset();
+  },
+});
+
+const streams = new StreamHost(post);
+const reader = new StreamReader(post);
+const stateMachine = new ThreadStateMachine(post, settings.appliedIndex, reader, streams);
+const resolver = new EndpointResolver();
+
+let node: RaftNode | undefined;
+let discovery: Discovery | undefined;
+let stopping: Promise<void> | undefined;
+let lastStatus = "";
+let lastContactPosted = 0;
+
+port.on("message", (message: MainMessage) => {
+  try {
+    handle(message);
+  } catch (error) {
+    if ("id" in message) post({ type: "reply", id: message.id, error: errorToWire(error) });
+    else log.error({ err: error, type: message.type }, "raft thread: message failed");
+  }
+});
+
+function handle(message: MainMessage): void {
+  switch (message.type) {
+    case "pull":
+    case "cancel":
+      streams.handle(message);
+      return;
+    case "chunk":
+      reader.handle(message);
+      return;
+    case "applied":
+      stateMachine.answered(message.seq, { type: "applied", outcomes: message.outcomes });
+      return;
+    case "snapshotTaken":
+      stateMachine.answered(message.seq, {
+        type: "snapshotTaken",
+        index: message.index,
+        ...(message.term === undefined ? {} : { term: message.term }),
+        stream: message.stream,
+      });
+      return;
+    case "restored":
+      stateMachine.answered(message.seq, { type: "restored", appliedIndex: message.appliedIndex });
+      return;
+    case "smError":
+      stateMachine.failed(message.seq, message.error);
+      return;
+    case "reloadTls":
+      try {
+        currentRpcTls()?.reload();
+        log.info("raft thread: TLS certificates reloaded");
+      } catch (error) {
+        log.error({ err: error }, "raft thread: TLS reload failed; keeping the current certificates");
+      }
+      return;
+    case "metrics":
+      reply(message.id, () => metrics.registry.getMetricsAsJSON());
+      return;
+    case "stop":
+      reply(message.id, () => stop());
+      return;
+    case "discover":
+      reply(message.id, async () => {
+        if (discovery === undefined) throw new Error("raft is starting");
+        return discovery.answer(message.request);
+      });
+      return;
+    default:
+      break;
+  }
+  const raft = node;
+  // Not running yet: no leader known here, which callers already handle (they wait and retry).
+  if (raft === undefined) throw new NotLeaderError(undefined);
+  switch (message.type) {
+    case "propose":
+      reply(message.id, () => raft.propose(message.data));
+      return;
+    case "readBarrier":
+      reply(message.id, () => raft.readBarrier());
+      return;
+    case "addServer":
+      reply(message.id, () => raft.addServer(message.server, message.address), true);
+      return;
+    case "removeServer":
+      reply(message.id, () => raft.removeServer(message.server), true);
+      return;
+    case "transferLeadership":
+      reply(message.id, () => raft.transferLeadership(message.target), true);
+      return;
+    case "autopilotHealth":
+      reply(message.id, async () => {
+        const health = raft.autopilotHealth();
+        return { ...health, lastTerms: [...health.lastTerms] };
+      });
+      return;
+  }
+}
+
+/**
+ * Answers request `id` with `run`'s outcome. `membership`: the call may have changed the
+ * configuration or the leader, so the status goes out first (main reads it right after).
+ */
+function reply(id: number, run: () => unknown, membership = false): void {
+  Promise.resolve()
+    .then(run)
+    .then(
+      (value) => {
+        if (membership) pushStatus(true);
+        post({ type: "reply", id, value });
+      },
+      (error: unknown) => {
+        if (membership) pushStatus(true);
+        post({ type: "reply", id, error: errorToWire(error) });
+      },
+    );
+}
+
+function statusOf(raft: RaftNode): RaftStatus {
+  const contact = raft.lastContactMs();
+  return {
+    leaderId: raft.leaderId(),
+    leaderAddress: raft.leaderAddress(),
+    term: raft.currentTerm(),
+    isLeader: raft.isLeader(),
+    configuration: raft.configuration(),
+    lastContactAt: raft.isLeader() || !Number.isFinite(contact) ? 0 : Date.now() - contact,
+    electionTimeoutMs: raft.electionTimeoutMs(),
+    autopilot: raft.autopilotConfiguration(),
+  };
+}
+
+/**
+ * Posts the status when it changed (the last contact only when it moved by 100 ms or more: it
+ * moves with every heartbeat, and main's X-Nomad-LastContact needs no finer grain).
+ */
+function pushStatus(force = false): void {
+  if (node === undefined) return;
+  const status = statusOf(node);
+  const key = JSON.stringify({ ...status, lastContactAt: 0 });
+  if (!force && key === lastStatus && Math.abs(status.lastContactAt - lastContactPosted) < 100) return;
+  lastStatus = key;
+  lastContactPosted = status.lastContactAt;
+  post({ type: "status", status });
+}
+
+let joining: Promise<void> = Promise.resolve();
+let rejoining: Promise<void> = Promise.resolve();
+let statusTimer: NodeJS.Timeout | undefined;
+const grpcServer = new grpc.Server(raftChannelOptions());
+
+async function start(): Promise<void> {
+  const bound = await new Promise<number>((resolve, reject) => {
+    grpcServer.bindAsync(
+      `${settings.bind}:${settings.serfPort}`,
+      // Everything on this listener is Raft: with verify_server_hostname, servers only.
+      rpcServerCredentials(
+        () => true,
+        (denied) => log.warn(denied, "refused a Raft call from a peer without a server certificate"),
+      ),
+      (error, boundPort) =>
+        error === null
+          ? resolve(boundPort)
+          : reject(new Error(`raft listener on ${settings.bind}:${settings.serfPort}: ${error.message}`)),
+    );
+  });
+  const raftAddress = `${settings.bind}:${bound}`;
+  const transport = new GrpcTransport({
+    id: settings.id,
+    address: settings.rpcAddress,
+    log: log.child({ component: "raft-transport" }),
+    metrics,
+    openSnapshot: (ref) => {
+      if (node === undefined) throw new Error("raft node not open");
+      return node.readSnapshot(ref);
+    },
+    resolveAddress: (address) => resolver.resolve(address),
+  });
+  transport.addToServer(grpcServer);
+  log.info({ raftAddress }, "raft listening");
+  post({ type: "listening", raftAddress });
+
+  const raft = await RaftNode.open({
+    id: settings.id,
+    address: settings.rpcAddress,
+    dataDir: settings.dataDir,
+    stateMachine,
+    transport,
+    log: log.child({ component: "raft" }),
+    metrics,
+    raftMultiplier: settings.raftMultiplier,
+    snapshotThresholdEntries: settings.snapshotThresholdEntries,
+    snapshotIntervalMs: settings.snapshotIntervalMs,
+    snapshotThresholdBytes: settings.snapshotThresholdBytes,
+    trailingLogs: settings.trailingLogs,
+    requestTimeoutMs: settings.requestTimeoutMs,
+    autopilot: settings.autopilot,
+  });
+  node = raft;
+  stateMachine.awaited = (index) => raft.awaitsProposal(index);
+  raft.onFatal((error) => post({ type: "fatal", error: errorToWire(error) }));
+  raft.onLeaderChange(() => pushStatus(true));
+  const found = new Discovery({
+    self: { id: settings.id, address: settings.rpcAddress },
+    bootstrapExpect: settings.bootstrapExpect,
+    join: settings.join.filter((address) => address !== settings.rpcAddress),
+    node: raft,
+    log: log.child({ component: "raft-discovery" }),
+  });
+  discovery = found;
+  const outcome = await found.discover();
+  if (outcome.kind === "bootstrap") await raft.bootstrap(outcome.servers);
+  if (outcome.kind === "member") {
+    // Listed but holding no state: it must be able to answer the members (votes, appends) before
+    // the leader's snapshot tells it their addresses.
+    for (const s of outcome.servers) if (s.id !== settings.id) transport.setPeer(s.id, s.address);
+  }
+  raft.start();
+  if (outcome.kind === "join") {
+    joining = found.join(outcome.via).catch((error: unknown) => {
+      log.error({ err: error }, "joining the cluster failed");
+    });
+  }
+  // Ten election timeouts without a leader: long enough that an election in progress is not
+  // mistaken for having been removed.
+  const silenceMs = 10 * raft.electionTimeoutMs();
+  rejoining = joining
+    .then(() => found.rejoinIfRemoved(silenceMs))
+    .catch((error: unknown) => {
+      log.error({ err: error }, "rejoining the cluster failed");
+    });
+  statusTimer = setInterval(() => pushStatus(), 100);
+  post({ type: "started", outcome: outcome.kind, status: statusOf(raft) });
+  stopTransport = () => transport.close();
+}
+
+let stopTransport: () => void = () => undefined;
+
+function stop(): Promise<void> {
+  stopping ??= (async () => {
+    if (statusTimer !== undefined) clearInterval(statusTimer);
+    discovery?.close();
+    await joining;
+    await rejoining;
+    await node?.stop();
+    stopTransport();
+    resolver.close();
+    await new Promise<void>((resolve) => {
+      grpcServer.tryShutdown(() => resolve());
+      setTimeout(() => grpcServer.forceShutdown(), 1000).unref();
+    });
+    streams.clear();
+    lag.disable();
+  })();
+  return stopping;
+}
+
+start().catch((error: unknown) => {
+  log.error({ err: error }, "raft thread failed to start");
+  post({ type: "fatal", error: errorToWire(error) });
+});
