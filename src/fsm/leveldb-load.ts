@@ -1,5 +1,6 @@
 import { decodeCommand } from "./command-codec.js";
 import { CorruptSnapshotError } from "./errors.js";
+import { stringsOwned } from "./fast-decode.js";
 import {
   type Db,
   genPrefix,
@@ -78,11 +79,12 @@ export async function loadGeneration(db: Db, generation: number, codec: RecordCo
     if (command.type !== "plan-apply") {
       throw new CorruptSnapshotError(`stored plan ${planIndex} is a ${command.type}`);
     }
+    const ownStrings = stringsOwned(command);
     for (const allocs of Object.values(command.NodeAllocation)) {
       for (const alloc of allocs) {
         if (!ids.has(alloc.ID) || allocRecords.has(alloc.ID)) continue;
         if (tombstones.get(alloc.ID)?.includes(planIndex) === true) continue;
-        builder.addPlacedAlloc(placedAlloc(alloc, planIndex, command.Now, true));
+        builder.addPlacedAlloc(placedAlloc(alloc, planIndex, command.Now, true, ownStrings));
       }
     }
   });
