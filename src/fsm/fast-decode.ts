@@ -21,7 +21,9 @@ import { Buffer } from "node:buffer";
 
 /** Strings longer than this are never interned (they rarely repeat). */
 const MAX_INTERNED = 64;
-const CACHE_BITS = 14;
+const CACHE_BITS = 16;
+/** How many trailing bytes of a string pick its cache slot. */
+const HASHED = 16;
 const CACHE_MASK = (1 << CACHE_BITS) - 1;
 
 /**
@@ -240,15 +242,16 @@ function readString(length: number, intern: boolean): string {
     for (let i = start; i < stop; i++) if ((src[i] as number) >= 0x80) throw UNSUPPORTED;
     return latin1(start, stop);
   }
-  let hash = 0x811c9dc5;
-  for (let i = start; i < stop; i++) {
-    const b = src[i] as number;
-    if (b >= 0x80) throw UNSUPPORTED;
-    hash = Math.imul(hash ^ b, 0x01000193);
-  }
+  // The cache slot hashes the length and the last HASHED bytes only (ids and names differ at
+  // their ends); a hit is confirmed byte by byte, which also proves the bytes ASCII (every cached
+  // string is).
+  let hash = Math.imul(0x811c9dc5 ^ length, 0x01000193);
+  for (let i = Math.max(start, stop - HASHED); i < stop; i++)
+    hash = Math.imul(hash ^ (src[i] as number), 0x01000193);
   const slot = (hash ^ (hash >>> CACHE_BITS)) & CACHE_MASK;
   const known = cache[slot];
   if (known !== undefined && known.length === length && sameBytes(known, start)) return known;
+  for (let i = start; i < stop; i++) if ((src[i] as number) >= 0x80) throw UNSUPPORTED;
   const made = latin1(start, stop);
   cache[slot] = made;
   return made;
