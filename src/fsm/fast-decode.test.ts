@@ -61,6 +61,15 @@ describe("fastDecode", () => {
     );
   });
 
+  it("keeps structures apart whose keys join alike, and reads wide ones", () => {
+    const message = [{ "a\u0000b": 1 }, { a: 2, b: 3 }, { "a\u0000b": 4 }];
+    const wide = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`node-${i}`, [i]]));
+    for (const value of [message, { wide, again: { ...wide } }]) {
+      const bytes = packr.pack(value);
+      expectSame(fastDecode(bytes), packr.unpack(bytes));
+    }
+  });
+
   it("hands bad or unsupported bytes to msgpackr", () => {
     const plan = encodeCommand({
       type: "alloc-client-update",

@@ -51,6 +51,8 @@ let structures: Array<StructureReader | undefined> = [];
 /** Compiled readers by their key list (JSON), reused across messages: plans repeat their shapes. */
 const compiled = new Map<string, StructureReader>();
 const MAX_COMPILED = 1000;
+/** Structures with more keys are not compiled (see structureReader). */
+const MAX_COMPILED_KEYS = 64;
 /** Direct-mapped cache of interned strings, by a hash of their bytes. */
 const cache: Array<string | undefined> = new Array(1 << CACHE_BITS).fill(undefined);
 const owned = new WeakSet<object>();
@@ -183,6 +185,9 @@ function read(intern: boolean): unknown {
 }
 
 function structureReader(keys: readonly string[]): StructureReader {
+  // Wide structures (a plan's NodeAllocation, keyed by node ID) are read key by key and never
+  // kept: each plan has its own, and caching them kept ~80 KB per plan alive.
+  if (keys.length > MAX_COMPILED_KEYS) return wideReader(keys);
   const id = JSON.stringify(keys);
   let reader = compiled.get(id);
   if (reader === undefined) {
@@ -193,6 +198,15 @@ function structureReader(keys: readonly string[]): StructureReader {
   return reader;
 }
 
+function wideReader(keys: readonly string[]): StructureReader {
+  const interns = keys.map((key) => !UNIQUE_FIELDS.has(key));
+  return () => {
+    const object: Record<string, unknown> = {};
+    for (let i = 0; i < keys.length; i++) object[keys[i] as string] = read(interns[i] as boolean);
+    return object;
+  };
+}
+
 /**
  * A reader that builds one object of the structure as an object literal, so that every object of
  * a structure is made with one hidden class and no per-key lookups (msgpackr does the same). The
@@ -200,16 +214,6 @@ function structureReader(keys: readonly string[]): StructureReader {
  * exactly these own properties, in this order, like msgpackr's `object[key] = read()`.
  */
 function compileStructure(keys: readonly string[]): StructureReader {
-  // Small structures (allocations, resources, ports) are compiled; wide ones (a plan's
-  // NodeAllocation keyed by node ID) are read key by key.
-  if (keys.length > 64) {
-    const interns = keys.map((key) => !UNIQUE_FIELDS.has(key));
-    return () => {
-      const object: Record<string, unknown> = {};
-      for (let i = 0; i < keys.length; i++) object[keys[i] as string] = read(interns[i] as boolean);
-      return object;
-    };
-  }
   const fields = keys.map((key) => `${JSON.stringify(key)}: read(${!UNIQUE_FIELDS.has(key)})`);
   return new Function("read", `return () => ({ ${fields.join(", ")} });`)(read) as StructureReader;
 }
