@@ -90,28 +90,40 @@ export class AllocCompactor {
   /**
    * The same compaction done in place, for an alloc the caller owns outright (decoded from an
    * entry's bytes): no second copy of every object is made, which halves the garbage of a plan.
+   * `ownStrings`: its strings are its own and the repeated ones already interned (fast-decode.ts),
+   * so they are kept as they are.
    */
-  compactOwned(a: Allocation, stamp: Partial<Pick<Allocation, StampField>> = {}): Allocation {
+  compactOwned(
+    a: Allocation,
+    stamp: Partial<Pick<Allocation, StampField>> = {},
+    ownStrings = false,
+  ): Allocation {
     if (!hasAllocShape(a)) return this.compact(a, stamp);
-    a.ID = detach(a.ID);
-    a.Name = detach(a.Name);
-    a.NextAllocation = detach(a.NextAllocation);
-    a.PreviousAllocation = detach(a.PreviousAllocation);
-    a.PreemptedByAllocation = detach(a.PreemptedByAllocation);
-    a.Namespace = this.strAt(0, a.Namespace);
-    a.EvalID = this.strAt(1, a.EvalID);
-    a.NodeID = this.str(a.NodeID);
-    a.NodeName = this.str(a.NodeName);
-    a.JobID = this.strAt(2, a.JobID);
-    a.TaskGroup = this.strAt(3, a.TaskGroup);
     const resources = a.AllocatedResources;
     if (fieldCount(resources) !== 2 || fieldCount(resources.Shared) !== 3) return this.compact(a, stamp);
+    if (!ownStrings) {
+      a.ID = detach(a.ID);
+      a.Name = detach(a.Name);
+      a.NextAllocation = detach(a.NextAllocation);
+      a.PreviousAllocation = detach(a.PreviousAllocation);
+      a.PreemptedByAllocation = detach(a.PreemptedByAllocation);
+      a.Namespace = this.strAt(0, a.Namespace);
+      a.EvalID = this.strAt(1, a.EvalID);
+      a.NodeID = this.str(a.NodeID);
+      a.NodeName = this.str(a.NodeName);
+      a.JobID = this.strAt(2, a.JobID);
+      a.TaskGroup = this.strAt(3, a.TaskGroup);
+      a.DesiredDescription = this.str(a.DesiredDescription);
+      a.ClientDescription = this.str(a.ClientDescription);
+      a.DeploymentID = this.strAt(4, a.DeploymentID);
+      a.FollowupEvalID = this.str(a.FollowupEvalID);
+    }
     resources.Tasks = this.tasks(resources.Tasks);
     const shared = resources.Shared;
     if (shared.Networks.length === 0) shared.Networks = EMPTY_ARRAY;
-    else for (const n of shared.Networks) this.networkInPlace(n);
+    else for (const n of shared.Networks) this.networkInPlace(n, ownStrings);
     if (shared.Ports.length === 0) shared.Ports = EMPTY_ARRAY;
-    else {
+    else if (!ownStrings) {
       for (const p of shared.Ports) {
         p.Label = this.strAt(SITE_PORT_LABEL, p.Label);
         p.HostIP = this.strAt(SITE_HOST_IP, p.HostIP);
@@ -119,15 +131,11 @@ export class AllocCompactor {
     }
     a.DesiredStatus = desiredStatus(a.DesiredStatus);
     a.ClientStatus = clientStatus(a.ClientStatus);
-    a.DesiredDescription = this.str(a.DesiredDescription);
     a.DesiredTransition = this.transition(a.DesiredTransition);
-    a.ClientDescription = this.str(a.ClientDescription);
     if (a.AllocStates.length === 0) a.AllocStates = EMPTY_ARRAY;
     if (isEmpty(a.TaskStates)) a.TaskStates = EMPTY_OBJECT;
-    a.DeploymentID = this.strAt(4, a.DeploymentID);
-    a.FollowupEvalID = this.str(a.FollowupEvalID);
     if (a.PreemptedAllocations.length === 0) a.PreemptedAllocations = EMPTY_ARRAY;
-    if (a.Metrics !== null) this.metricsInPlace(a.Metrics);
+    if (a.Metrics !== null) this.metricsInPlace(a.Metrics, ownStrings);
     if (stamp.CreateIndex !== undefined) a.CreateIndex = stamp.CreateIndex;
     if (stamp.ModifyIndex !== undefined) a.ModifyIndex = stamp.ModifyIndex;
     if (stamp.AllocModifyIndex !== undefined) a.AllocModifyIndex = stamp.AllocModifyIndex;
@@ -149,18 +157,21 @@ export class AllocCompactor {
     return shared;
   }
 
-  private networkInPlace(n: NetworkResource): void {
+  private networkInPlace(n: NetworkResource, ownStrings: boolean): void {
     if (fieldCount(n) !== 7) return;
-    n.Mode = this.strAt(SITE_MODE, n.Mode);
-    n.Device = this.strAt(SITE_DEVICE, n.Device);
-    n.CIDR = this.strAt(SITE_CIDR, n.CIDR);
-    n.IP = this.strAt(SITE_IP, n.IP);
-    n.ReservedPorts = this.portsInPlace(n.ReservedPorts);
-    n.DynamicPorts = this.portsInPlace(n.DynamicPorts);
+    if (!ownStrings) {
+      n.Mode = this.strAt(SITE_MODE, n.Mode);
+      n.Device = this.strAt(SITE_DEVICE, n.Device);
+      n.CIDR = this.strAt(SITE_CIDR, n.CIDR);
+      n.IP = this.strAt(SITE_IP, n.IP);
+    }
+    n.ReservedPorts = this.portsInPlace(n.ReservedPorts, ownStrings);
+    n.DynamicPorts = this.portsInPlace(n.DynamicPorts, ownStrings);
   }
 
-  private portsInPlace(ports: Port[]): Port[] {
+  private portsInPlace(ports: Port[], ownStrings: boolean): Port[] {
     if (ports.length === 0) return EMPTY_ARRAY as Port[];
+    if (ownStrings) return ports;
     for (const p of ports) {
       if (fieldCount(p) !== 4) continue;
       p.Label = this.strAt(SITE_PORT_LABEL, p.Label);
@@ -220,7 +231,7 @@ export class AllocCompactor {
   }
 
   /** `metrics` done in place for an owned alloc: rebuilding them made five objects of garbage per alloc. */
-  private metricsInPlace(m: AllocMetric): void {
+  private metricsInPlace(m: AllocMetric, ownStrings: boolean): void {
     if (fieldCount(m) !== 13) return;
     m.NodesAvailable = this.share(m.NodesAvailable);
     m.ClassFiltered = this.share(m.ClassFiltered);
@@ -229,7 +240,7 @@ export class AllocCompactor {
     m.DimensionExhausted = this.share(m.DimensionExhausted);
     if (m.QuotaExhausted.length === 0) m.QuotaExhausted = EMPTY_ARRAY;
     if (m.ScoreMetaData.length === 0) m.ScoreMetaData = EMPTY_ARRAY;
-    else for (const score of m.ScoreMetaData) score.NodeID = this.str(score.NodeID);
+    else if (!ownStrings) for (const score of m.ScoreMetaData) score.NodeID = this.str(score.NodeID);
   }
 
   private metrics(m: AllocMetric): AllocMetric {

@@ -4,6 +4,7 @@ import { applyDeploymentStatusUpdate } from "./apply-deployment-status.js";
 import { upsertEvals } from "./apply-eval.js";
 import type { PlanApplyCommand, PlanApplyResult } from "./commands.js";
 import { InvalidCommandError } from "./errors.js";
+import { stringsOwned } from "./fast-decode.js";
 import { placedAlloc } from "./placed-alloc.js";
 import type { StateTxn } from "./state-txn.js";
 import type { Allocation, Deployment } from "./structs.js";
@@ -29,9 +30,10 @@ export function applyPlan(txn: StateTxn, command: PlanApplyCommand): PlanApplyRe
     for (const diff of allocs) written += preemptAlloc(txn, diff, command.Now) ? 1 : 0;
   }
   const jobs = new KnownJobs(txn);
+  const ownStrings = txn.ownsCommand && stringsOwned(command);
   for (const [nodeId, allocs] of Object.entries(command.NodeAllocation)) {
     for (const alloc of allocs) {
-      placeAlloc(txn, nodeId, alloc, command.Now, jobs);
+      placeAlloc(txn, nodeId, alloc, command.Now, jobs, ownStrings);
       written += 1;
     }
   }
@@ -109,7 +111,14 @@ class KnownJobs {
   }
 }
 
-function placeAlloc(txn: StateTxn, nodeId: string, alloc: Allocation, now: number, jobs: KnownJobs): void {
+function placeAlloc(
+  txn: StateTxn,
+  nodeId: string,
+  alloc: Allocation,
+  now: number,
+  jobs: KnownJobs,
+  ownStrings: boolean,
+): void {
   checkAlloc(alloc, nodeId);
   const existing = txn.alloc(alloc.ID);
   if (existing === undefined) {
@@ -119,7 +128,7 @@ function placeAlloc(txn: StateTxn, nodeId: string, alloc: Allocation, now: numbe
         `allocation ${alloc.ID} references unknown job ${JSON.stringify(alloc.JobID)}`,
       );
     }
-    writeAlloc(txn, placedAlloc(alloc, txn.index, now, txn.ownsCommand), undefined, true);
+    writeAlloc(txn, placedAlloc(alloc, txn.index, now, txn.ownsCommand, ownStrings), undefined, true);
     return;
   }
   // An in-place update: the client stays the authority on what it reported.

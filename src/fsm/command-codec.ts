@@ -2,6 +2,7 @@ import { Packr } from "msgpackr";
 import { assert } from "../common/assert.js";
 import type { Command, CommandType } from "./commands.js";
 import { CorruptCommandError, UnknownCommandError } from "./errors.js";
+import { fastDecode } from "./fast-decode.js";
 
 /**
  * The wire form of FSM commands inside Raft entries: msgpack (msgpackr). Records (msgpackr's
@@ -19,11 +20,16 @@ export function encodeCommand(command: Command): Uint8Array {
  * fields) or UnknownCommandError; never returns something apply() would choke on half-way.
  */
 export function decodeCommand(data: Uint8Array): Command {
-  let value: unknown;
-  try {
-    value = packr.unpack(data);
-  } catch (error) {
-    throw new CorruptCommandError(`undecodable command (${data.length} bytes): ${(error as Error).message}`);
+  // The fast decoder covers what commands are made of; anything else (and every error) is msgpackr's.
+  let value = fastDecode(data);
+  if (value === undefined) {
+    try {
+      value = packr.unpack(data);
+    } catch (error) {
+      throw new CorruptCommandError(
+        `undecodable command (${data.length} bytes): ${(error as Error).message}`,
+      );
+    }
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new CorruptCommandError(`command is not an object (${data.length} bytes)`);

@@ -1,5 +1,7 @@
 import { decodeCommand } from "./command-codec.js";
+import type { PlanApplyCommand } from "./commands.js";
 import { CorruptSnapshotError } from "./errors.js";
+import { stringsOwned } from "./fast-decode.js";
 import {
   type Db,
   genPrefix,
@@ -13,6 +15,7 @@ import {
 } from "./leveldb-layout.js";
 import { placedAlloc } from "./placed-alloc.js";
 import type { RecordCodec } from "./record-codec.js";
+import type { Allocation } from "./structs.js";
 import { completeTableIndexes, emptyTables, isTableName, type Tables } from "./tables.js";
 import { TablesBuilder } from "./tables-builder.js";
 
@@ -73,17 +76,15 @@ export async function loadGeneration(db: Db, generation: number, codec: RecordCo
       planIds.set(planIndex, codec.unpack(value) as string[]);
       return;
     }
-    const ids = new Set(planIds.get(planIndex) ?? []);
     const command = decodeCommand(value);
     if (command.type !== "plan-apply") {
       throw new CorruptSnapshotError(`stored plan ${planIndex} is a ${command.type}`);
     }
-    for (const allocs of Object.values(command.NodeAllocation)) {
-      for (const alloc of allocs) {
-        if (!ids.has(alloc.ID) || allocRecords.has(alloc.ID)) continue;
-        if (tombstones.get(alloc.ID)?.includes(planIndex) === true) continue;
-        builder.addPlacedAlloc(placedAlloc(alloc, planIndex, command.Now, true));
-      }
+    const ownStrings = stringsOwned(command);
+    for (const alloc of createdBy(command, planIds.get(planIndex) ?? [])) {
+      if (allocRecords.size > 0 && allocRecords.has(alloc.ID)) continue;
+      if (tombstones.size > 0 && tombstones.get(alloc.ID)?.includes(planIndex) === true) continue;
+      builder.addPlacedAlloc(placedAlloc(alloc, planIndex, command.Now, true, ownStrings));
     }
   });
 
@@ -110,6 +111,30 @@ export async function loadGeneration(db: Db, generation: number, codec: RecordCo
   return { tables, planRefs, deadPlans };
 }
 
+/**
+ * The allocations of a plan that it created, given their ids. The ids were stored in the order
+ * apply placed them (StateTxn.placedFromEntry), which is the plan's own order, so one walk
+ * matches them without a set of a thousand ids per plan; should they ever not line up, a set
+ * decides instead.
+ */
+export function createdBy(command: PlanApplyCommand, ids: readonly string[]): Allocation[] {
+  const created: Allocation[] = [];
+  let next = 0;
+  for (const allocs of Object.values(command.NodeAllocation)) {
+    for (const alloc of allocs) {
+      if (next < ids.length && alloc.ID === ids[next]) {
+        created.push(alloc);
+        next += 1;
+      }
+    }
+  }
+  if (next === ids.length) return created;
+  const wanted = new Set(ids);
+  return Object.values(command.NodeAllocation)
+    .flat()
+    .filter((alloc) => wanted.has(alloc.ID));
+}
+
 /** Deletes dead plan entries with their ids and tombstones (idempotent). */
 export async function deletePlans(db: Db, generation: number, plans: readonly number[]): Promise<void> {
   for (const planIndex of plans) {
@@ -134,6 +159,10 @@ async function scanKeys(db: Db, prefix: string, onKey: (rest: string) => void): 
   }
 }
 
+/**
+ * Calls `onRecord` for every record under `prefix`, in key order. The next batch is read (on
+ * libuv's thread pool) while this one is decoded.
+ */
 async function scan(
   db: Db,
   prefix: string,
@@ -141,13 +170,19 @@ async function scan(
   onRecord: (rest: string, value: Uint8Array) => void,
 ): Promise<void> {
   const iterator = db.iterator(prefixRange(prefix));
+  let pending: Promise<Array<[string, Uint8Array]>> | undefined;
   try {
+    pending = iterator.nextv(batchSize);
     for (;;) {
-      const batch = await iterator.nextv(batchSize);
+      const batch = await pending;
+      pending = undefined;
       if (batch.length === 0) break;
+      pending = iterator.nextv(batchSize);
       for (const [key, value] of batch) onRecord(key.slice(prefix.length), value);
     }
   } finally {
+    // A read still in flight (onRecord threw) ends before the iterator closes.
+    await pending?.catch(() => undefined);
     await iterator.close();
   }
 }

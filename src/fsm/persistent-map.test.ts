@@ -109,4 +109,40 @@ describe("PMap", () => {
     for (const [key, value] of [...map.entries()].reverse()) reversed = reversed.set(key, value);
     expect([...reversed.keys()]).toEqual([...map.keys()]);
   });
+
+  it("builds in bulk the map, and the order, that one-by-one inserts make", () => {
+    const pairs = collidingPairs(4).flat();
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(keyArb, { maxLength: 300 }),
+        fc.subarray(pairs),
+        fc.integer({ min: 0, max: 2000 }),
+        (keys, colliding, many) => {
+          const all = [
+            ...new Set([...keys, ...colliding, ...Array.from({ length: many }, (_, i) => `m${i}`)]),
+          ];
+          let inserted = PMap.empty<number>();
+          all.forEach((key, i) => {
+            inserted = inserted.set(key, i);
+          });
+          const built = PMap.build(
+            all,
+            all.map((_, i) => i),
+          );
+          expect(built.size).toBe(all.length);
+          expect([...built.entries()]).toEqual([...inserted.entries()]);
+          for (const [i, key] of all.entries()) expect(built.get(key)).toBe(i);
+          // A built map is an ordinary one: later writes and deletes, old version untouched.
+          const before = [...built.entries()];
+          const owner = {};
+          let next = built;
+          for (const key of all.slice(0, 50)) next = next.delete(key, owner).set(`${key}!`, -1, owner);
+          expect([...built.entries()]).toEqual(before);
+          expect(next.size).toBe(all.length);
+        },
+      ),
+      { numRuns: 60 },
+    );
+    expect(PMap.build([], []).size).toBe(0);
+  });
 });
