@@ -67,14 +67,12 @@ export class AllocEndpoints implements AllocApi {
     const sent = new Map<string, Allocation>();
     const sentJobs = new Set<string>();
     let first = true;
-    let scheduled = false;
     let cancelled = false;
     let resolveClosed: () => void = () => {};
     const closed = new Promise<void>((resolve) => {
       resolveClosed = resolve;
     });
     const push = (): void => {
-      scheduled = false;
       if (cancelled) return;
       const state = this.c.state();
       const allocs = state.allocsByNode(request.nodeId);
@@ -115,14 +113,9 @@ export class AllocEndpoints implements AllocApi {
       onUpdate({ index: state.index, full: first, allocs: changed, jobs, removedAllocIds: removed });
       first = false;
     };
-    const wake = (): void => {
-      if (scheduled || cancelled) return;
-      scheduled = true;
-      // Coalesce the wake-ups of one burst of applied entries into one message.
-      setImmediate(push);
-    };
-    const unsubscribe = this.c.hub.watch(request.nodeId, wake);
-    wake();
+    // The hub coalesces the wake-ups of a burst of applied entries and spreads the streams it
+    // wakes over turns; it also makes the first (full) push.
+    const unsubscribe = this.c.hub.watch(request.nodeId, push);
     return {
       cancel: () => {
         if (cancelled) return;

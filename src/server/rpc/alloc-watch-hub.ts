@@ -1,19 +1,58 @@
 import type { Command } from "../../fsm/commands.js";
 import type { StateReader } from "../../fsm/index.js";
 
+/** Makes one stream look at its node's allocations now and push what changed. */
 type Wake = () => void;
 
+export interface AllocWatchHubOptions {
+  /**
+   * At most this many streams are woken in one event-loop turn; the rest wait for the next turns.
+   * A plan over 5,000 nodes would otherwise encode and write 5,000 stream messages in one turn
+   * and hold the event loop for all of it (invariant 6).
+   */
+  streamsPerTurn?: number;
+  /** Runs `fn` in a later turn (default setImmediate: after pending I/O, so Raft gets its turn). */
+  defer?: (fn: () => void) => void;
+}
+
+const DEFAULT_STREAMS_PER_TURN = 256;
+
 /**
- * Routes "the allocations of node N may have changed" to the watch streams of node N only.
- * With thousands of client streams on one server, waking every stream on every alloc write would
- * cost O(nodes) per Raft entry; a plan names its nodes, and a client update names allocs whose
- * node the state knows, so most entries wake a handful of streams. Commands whose nodes cannot be
- * told (GC of allocs already gone) wake everyone: correct, and rare.
+ * Routes "the allocations of node N may have changed" to the watch streams of node N only, and
+ * spreads the wake-ups over event-loop turns.
+ *
+ * Routing: with thousands of client streams on one server, waking every stream on every alloc
+ * write would cost O(nodes) per Raft entry; a plan names its nodes, and a client update names
+ * allocs whose node the state knows, so most entries wake a handful of streams. Commands whose
+ * nodes cannot be told (GC of allocs already gone) wake everyone: correct, and rare.
+ *
+ * Spreading: an applied entry only marks its nodes dirty; a drain wakes the streams of dirty
+ * nodes, `streamsPerTurn` at a time, oldest mark first. A stream reads the latest state when it is
+ * woken and sends the difference to what it sent before, so marks coalesce: a node marked again
+ * before its wake-up is woken once and sees both changes; a node marked after its wake-up is
+ * queued again. Invariant: every change to a node's allocations is followed by at least one
+ * wake-up of each of its streams that reads a state containing it, so every stream converges to
+ * its node's full set; nothing is sent twice because the stream diffs against what it sent.
  */
 export class AllocWatchHub {
   private readonly watchers = new Map<string, Set<Wake>>();
+  /** Nodes whose streams must look again, in the order of their oldest pending mark. */
+  private readonly dirty = new Set<string>();
+  private drainScheduled = false;
+  private readonly streamsPerTurn: number;
+  private readonly defer: (fn: () => void) => void;
 
-  /** Registers a wake-up for `nodeId`; returns the unsubscribe function. */
+  constructor(options: AllocWatchHubOptions = {}) {
+    this.streamsPerTurn = options.streamsPerTurn ?? DEFAULT_STREAMS_PER_TURN;
+    if (!(this.streamsPerTurn >= 1)) throw new Error("AllocWatchHub: streamsPerTurn must be at least 1");
+    this.defer = options.defer ?? ((fn) => setImmediate(fn));
+  }
+
+  /**
+   * Registers a stream of `nodeId`; returns the unsubscribe function. The stream's first wake-up
+   * (its full push) comes through the drain like every other, so that thousands of clients
+   * reconnecting at once (a new leader, a restarted server) are answered over several turns.
+   */
   watch(nodeId: string, wake: Wake): () => void {
     let set = this.watchers.get(nodeId);
     if (set === undefined) {
@@ -21,15 +60,25 @@ export class AllocWatchHub {
       this.watchers.set(nodeId, set);
     }
     set.add(wake);
+    this.mark(nodeId);
     return () => {
       const current = this.watchers.get(nodeId);
       current?.delete(wake);
-      if (current !== undefined && current.size === 0) this.watchers.delete(nodeId);
+      if (current !== undefined && current.size === 0) {
+        this.watchers.delete(nodeId);
+        this.dirty.delete(nodeId);
+      }
     };
   }
 
+  /** Nodes with at least one stream. */
   get size(): number {
     return this.watchers.size;
+  }
+
+  /** Nodes marked and not yet woken. */
+  get pending(): number {
+    return this.dirty.size;
   }
 
   /** Called after the local FSM applied `command`; `state` is the state right after it. */
@@ -38,17 +87,17 @@ export class AllocWatchHub {
     switch (command.type) {
       case "plan-apply":
         for (const nodes of [command.NodeAllocation, command.NodeUpdate, command.NodePreemptions]) {
-          for (const nodeId of Object.keys(nodes)) this.wake(nodeId);
+          for (const nodeId of Object.keys(nodes)) this.mark(nodeId);
         }
         return;
       case "alloc-client-update":
-        for (const update of command.Allocs) this.wakeAlloc(state, update.ID);
+        for (const update of command.Allocs) this.markAlloc(state, update.ID);
         return;
       case "alloc-desired-transition":
-        for (const allocId of Object.keys(command.Transitions)) this.wakeAlloc(state, allocId);
+        for (const allocId of Object.keys(command.Transitions)) this.markAlloc(state, allocId);
         return;
       case "node-deregister":
-        for (const nodeId of command.NodeIDs) this.wake(nodeId);
+        for (const nodeId of command.NodeIDs) this.mark(nodeId);
         return;
       case "eval-delete":
       case "gc-delete":
@@ -63,20 +112,46 @@ export class AllocWatchHub {
     }
   }
 
-  private wakeAlloc(state: StateReader, allocId: string): void {
+  private markAlloc(state: StateReader, allocId: string): void {
     const alloc = state.allocByID(allocId);
     if (alloc === undefined) this.wakeAll();
-    else this.wake(alloc.NodeID);
+    else this.mark(alloc.NodeID);
   }
 
-  private wake(nodeId: string): void {
-    const set = this.watchers.get(nodeId);
-    if (set === undefined) return;
-    for (const wake of [...set]) wake();
+  /** Queues a wake-up of `nodeId`'s streams (none if it has none). */
+  private mark(nodeId: string): void {
+    if (!this.watchers.has(nodeId)) return;
+    this.dirty.add(nodeId);
+    this.scheduleDrain();
   }
 
   /** The state changed wholesale (a snapshot was installed): every stream looks again. */
   wakeAll(): void {
-    for (const set of [...this.watchers.values()]) for (const wake of [...set]) wake();
+    for (const nodeId of this.watchers.keys()) this.dirty.add(nodeId);
+    if (this.dirty.size > 0) this.scheduleDrain();
+  }
+
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    this.defer(() => this.drain());
+  }
+
+  /** Wakes the streams of the oldest dirty nodes, `streamsPerTurn` at most (a node whole). */
+  private drain(): void {
+    this.drainScheduled = false;
+    let budget = this.streamsPerTurn;
+    for (const nodeId of this.dirty) {
+      if (budget <= 0) break;
+      // Removed before waking: a mark made while (or after) its streams look is queued again.
+      this.dirty.delete(nodeId);
+      const set = this.watchers.get(nodeId);
+      if (set === undefined) continue;
+      for (const wake of [...set]) {
+        wake();
+        budget--;
+      }
+    }
+    if (this.dirty.size > 0) this.scheduleDrain();
   }
 }
