@@ -161,4 +161,36 @@ describe("AllocWatchHub", () => {
     turns.settle();
     expect(woken.sort()).toEqual([...ids].sort());
   });
+
+  it("tells a stream which allocations changed, merging the hints of coalesced marks", () => {
+    const turns = new Turns();
+    const hub = new AllocWatchHub({ defer: turns.defer });
+    const [a, b] = nodes(2) as [string, string];
+    const seen: Array<string[] | "all"> = [];
+    hub.watch(a, (changes) => seen.push(changes === "all" ? "all" : [...changes].sort()));
+    hub.watch(b, () => {});
+    turns.settle();
+    expect(seen).toEqual(["all"]); // the first push compares the whole set
+
+    const placed = planOn([a, b]);
+    const onA = placed.NodeAllocation[a]?.[0] as Allocation;
+    hub.applied(placed, noState);
+    const state = { allocByID: (id: string) => (id === onA.ID ? onA : undefined) } as unknown as StateReader;
+    const report = {
+      ID: onA.ID,
+      ClientStatus: "running" as const,
+      ClientDescription: "",
+      TaskStates: {},
+      DeploymentStatus: null,
+      ModifyTime: 0,
+    };
+    hub.applied({ type: "alloc-client-update", Allocs: [report], Evals: [] }, state);
+    turns.settle();
+    expect(seen).toEqual(["all", [onA.ID]]);
+
+    hub.applied(placed, noState);
+    hub.applied({ type: "node-deregister", NodeIDs: [a], Evals: [] }, noState);
+    turns.settle();
+    expect(seen.at(-1)).toBe("all");
+  });
 });
