@@ -224,6 +224,7 @@ describe("PlanApplier on a large plan", () => {
     let ctxRef: InProcessContext | undefined;
     const { ctx, queue, applier, deliver } = await setup(nodes, {
       nodesPerSlice: 100,
+      sliceMs: Number.POSITIVE_INFINITY,
       yieldTurn: async () => {
         slices.push(ctxRef?.state().index ?? 0);
         if (slices.length === 5) {

@@ -99,21 +99,29 @@ export function verifyPlan(view: NodeAllocsView, plan: Plan): PlanVerification {
 }
 
 export interface PlanSlicing {
-  /** Nodes verified in one event-loop turn (at least 1). */
+  /** At most this many nodes are verified in one event-loop turn (at least 1). */
   nodesPerSlice: number;
+  /** A slice also ends once it has run this long (ms by `clock`), whatever its node count. */
+  sliceMs: number;
+  /** Milliseconds from any fixed origin (performance.now). */
+  clock: () => number;
   /** Gives the event loop a turn between slices. */
   yieldTurn: () => Promise<void>;
 }
 
 /**
- * verifyPlan in slices of `nodesPerSlice` nodes with a turn of the event loop between them, so
- * that one large plan (1,000 nodes, each holding hundreds of allocations to sum) cannot hold the
- * loop (invariant 6). Each slice is verified against `latest()`, asked again after every turn:
- * a node's part of the plan is checked against the latest state there is when its turn comes,
- * never an older one than verifyPlan would have used. Fit is decided node by node, so slices do
- * not interact; the caller still serialises plans, so nothing places between slices but the
- * plan already in flight, which `latest()` includes. An all-at-once plan stops at its first
- * rejected node and is rejected whole, as in verifyPlan.
+ * verifyPlan in slices with a turn of the event loop between them, so that one large plan (1,000
+ * nodes, each holding hundreds of allocations to sum) cannot hold the loop (invariant 6). A slice
+ * ends after `nodesPerSlice` nodes or `sliceMs`, whichever comes first: a plan that verifies
+ * quickly is not spread over turns for nothing (the applier is the one serial step of placing, and
+ * each turn it waits behind costs every plan queued after it).
+ *
+ * Each slice is verified against `latest()`, asked again after every turn: a node's part of the
+ * plan is checked against the latest state there is when its turn comes, never an older one than
+ * verifyPlan would have used. Fit is decided node by node, so slices do not interact; the caller
+ * still serialises plans, so nothing places between slices but the plan already in flight, which
+ * `latest()` includes. An all-at-once plan stops at its first rejected node and is rejected
+ * whole, as in verifyPlan.
  */
 export async function verifyPlanInSlices(
   latest: () => NodeAllocsView,
@@ -124,11 +132,16 @@ export async function verifyPlanInSlices(
   const result = emptyVerification();
   let view = latest();
   let inSlice = 0;
+  let sliceStart = slicing.clock();
   for (const nodeId of planNodeIds(plan)) {
-    if (inSlice === slicing.nodesPerSlice) {
+    if (
+      inSlice === slicing.nodesPerSlice ||
+      (inSlice > 0 && slicing.clock() - sliceStart >= slicing.sliceMs)
+    ) {
       await slicing.yieldTurn();
       view = latest();
       inSlice = 0;
+      sliceStart = slicing.clock();
     }
     inSlice++;
     if (!verifyInto(result, view, plan, nodeId) && plan.AllAtOnce) break;
