@@ -35,8 +35,8 @@ interface InFlight {
 /**
  * The leader's one plan applier (Nomad's plan_apply.go). It takes plans from the plan queue in
  * order, verifies each node by node against the latest state (a slice of nodes per event-loop
- * turn), commits the part that fits as one Raft entry and answers the worker with a PlanResult (RejectedNodes and a RefreshIndex for the
- * rest).
+ * turn), commits the part that fits as one Raft entry and answers the worker with a PlanResult
+ * (RejectedNodes and a RefreshIndex for the rest).
  *
  * Pipelining: plan N+1 is verified while plan N's Raft commit is in flight, against the latest
  * state with N's effect applied optimistically (OptimisticView). N+1 is proposed only after N
