@@ -50,7 +50,11 @@ const nodes = (n: number): string[] => Array.from({ length: n }, (_, i) => mockI
 describe("AllocWatchHub", () => {
   it("wakes a plan's 5,000 nodes in bounded batches, each node once, oldest mark first", () => {
     const turns = new Turns();
-    const hub = new AllocWatchHub({ streamsPerTurn: 100, defer: turns.defer });
+    const hub = new AllocWatchHub({
+      streamsPerTurn: 100,
+      turnMs: Number.POSITIVE_INFINITY,
+      defer: turns.defer,
+    });
     const ids = nodes(5000);
     const woken: string[] = [];
     for (const id of ids) hub.watch(id, () => woken.push(id));
@@ -192,5 +196,24 @@ describe("AllocWatchHub", () => {
     hub.applied({ type: "node-deregister", NodeIDs: [a], Evals: [] }, noState);
     turns.settle();
     expect(seen.at(-1)).toBe("all");
+  });
+
+  it("ends a turn on time before its stream count, waking at least one node per turn", () => {
+    const turns = new Turns();
+    let now = 0;
+    // Each clock reading "takes" 1 ms.
+    const hub = new AllocWatchHub({ streamsPerTurn: 100, turnMs: 3, clock: () => now++, defer: turns.defer });
+    const ids = nodes(12);
+    const woken: string[] = [];
+    for (const id of ids) hub.watch(id, () => woken.push(id));
+    const perTurn: number[] = [];
+    while (!turns.idle) {
+      const before = woken.length;
+      turns.turn();
+      perTurn.push(woken.length - before);
+    }
+    expect(woken).toEqual(ids);
+    expect(Math.max(...perTurn)).toBeLessThan(12);
+    expect(Math.min(...perTurn)).toBeGreaterThanOrEqual(1);
   });
 });

@@ -18,11 +18,17 @@ export interface AllocWatchHubOptions {
    * and hold the event loop for all of it (invariant 6).
    */
   streamsPerTurn?: number;
+  /** A turn also stops waking streams once it has run this long (ms by `clock`). */
+  turnMs?: number;
+  /** Milliseconds from any fixed origin (default performance.now). */
+  clock?: () => number;
   /** Runs `fn` in a later turn (default setImmediate: after pending I/O, so Raft gets its turn). */
   defer?: (fn: () => void) => void;
 }
 
 const DEFAULT_STREAMS_PER_TURN = 256;
+/** A push costs ~0.1 ms (mostly MessagePack), more on a loaded machine: 256 can take 50 ms. */
+const DEFAULT_TURN_MS = 10;
 
 /**
  * Routes "the allocations of node N may have changed" to the watch streams of node N only, and
@@ -38,10 +44,10 @@ const DEFAULT_STREAMS_PER_TURN = 256;
  * cost 200 comparisons per plan that places one more, O(allocs²/nodes) over a C1M run.
  *
  * Spreading: an applied entry only marks its nodes dirty; a drain wakes the streams of dirty
- * nodes, `streamsPerTurn` at a time, oldest mark first. A stream reads the latest state when it is
- * woken and sends the difference to what it sent before, so marks coalesce: a node marked again
- * before its wake-up is woken once and sees both changes; a node marked after its wake-up is
- * queued again; the hints of coalesced marks are merged. Invariant: every change to a node's
+ * nodes, `streamsPerTurn` (or `turnMs`) at a time, oldest mark first. A stream reads the latest
+ * state when it is woken and sends the difference to what it sent before, so marks coalesce: a
+ * node marked again before its wake-up is woken once and sees both changes; a node marked after
+ * its wake-up is queued again; the hints of coalesced marks are merged. Invariant: every change to a node's
  * allocations is followed by at least one wake-up of each of its streams, with the changed ID in
  * its hints (or "all"), that reads a state containing it, so every stream converges to its node's
  * full set; nothing is sent twice because the stream diffs against what it sent.
@@ -52,12 +58,16 @@ export class AllocWatchHub {
   private readonly dirty = new Map<string, Set<string> | "all">();
   private drainScheduled = false;
   private readonly streamsPerTurn: number;
+  private readonly turnMs: number;
+  private readonly clock: () => number;
   private readonly defer: (fn: () => void) => void;
 
   constructor(options: AllocWatchHubOptions = {}) {
     this.streamsPerTurn = options.streamsPerTurn ?? DEFAULT_STREAMS_PER_TURN;
     if (!(this.streamsPerTurn >= 1)) throw new Error("AllocWatchHub: streamsPerTurn must be at least 1");
     this.defer = options.defer ?? ((fn) => setImmediate(fn));
+    this.turnMs = options.turnMs ?? DEFAULT_TURN_MS;
+    this.clock = options.clock ?? (() => performance.now());
   }
 
   /**
@@ -157,12 +167,16 @@ export class AllocWatchHub {
     this.defer(() => this.drain());
   }
 
-  /** Wakes the streams of the oldest dirty nodes, `streamsPerTurn` at most (a node whole). */
+  /**
+   * Wakes the streams of the oldest dirty nodes, `streamsPerTurn` at most and for `turnMs` at
+   * most (always at least one node, so that the drain progresses; a node's streams all at once).
+   */
   private drain(): void {
     this.drainScheduled = false;
     let budget = this.streamsPerTurn;
+    const started = this.clock();
     for (const [nodeId, changes] of this.dirty) {
-      if (budget <= 0) break;
+      if (budget <= 0 || (budget < this.streamsPerTurn && this.clock() - started >= this.turnMs)) break;
       // Removed before waking: a mark made while (or after) its streams look is queued again.
       this.dirty.delete(nodeId);
       const set = this.watchers.get(nodeId);
