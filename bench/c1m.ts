@@ -194,7 +194,16 @@ export async function run(argv: string[]): Promise<BenchResult> {
   try {
     const leader = await cluster.waitForLeader(60_000);
     sim = SimProcess.start({ servers: cluster.rpcAddresses(), nodes: a.nodes, classes, ...nodeSize(a) });
-    const registered = await sim.next("registered");
+    let timer: NodeJS.Timeout | undefined;
+    const registered = await Promise.race([
+      sim.next("registered"),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`bench c1m: the ${a.nodes} nodes did not register within ${a.timeoutS} s`)),
+          a.timeoutS * 1000,
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
     notes.push(
       `${a.nodes} nodes in ${classes.length} classes registered in ${registered.seconds.toFixed(1)} s (leader ${leader.name})`,
     );
