@@ -14,11 +14,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LocalCluster, type ServerProcess } from "../src/cli/local-cluster.js";
+import { LocalCluster } from "../src/cli/local-cluster.js";
 import { NodeSimulator } from "../src/client/node-sim/node-simulator.js";
 import { createLogger } from "../src/common/log.js";
 import { AgentTls, TLS_DISABLED, useRpcTls } from "../src/common/tls.js";
 import type { BenchResult } from "./harness.js";
+import { parseNumberArgs, scrapeAll, submitJobs, waitForRunning } from "./sim-cluster.js";
 import { type BenchTls, serverTlsArgs, writeBenchTls } from "./tls-files.js";
 
 interface Args {
@@ -34,7 +35,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = {
+  return parseNumberArgs("cluster", argv, {
     nodes: 5000,
     jobs: 100,
     count: 1000,
@@ -43,53 +44,7 @@ function parseArgs(argv: string[]): Args {
     schedulers: 2,
     timeoutS: 900,
     tls: 1,
-  };
-  for (let i = 0; i < argv.length; i += 2) {
-    const key = argv[i]?.replace(/^--?/, "") as keyof Args;
-    const value = Number(argv[i + 1]);
-    if (!(key in args) || !Number.isFinite(value))
-      throw new Error(`bench cluster: bad argument ${argv[i]} ${argv[i + 1]}`);
-    args[key] = value;
-  }
-  return args;
-}
-
-/** Parses Prometheus text into name{labels} → value. */
-function parseMetrics(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    if (line === "" || line.startsWith("#")) continue;
-    const space = line.lastIndexOf(" ");
-    out.set(
-      line
-        .slice(0, space)
-        .replace(/,?agent="[^"]*"/, "")
-        .replace("{}", ""),
-      Number(line.slice(space + 1)),
-    );
-  }
-  return out;
-}
-
-async function scrape(cluster: LocalCluster, server: ServerProcess): Promise<Map<string, number>> {
-  const res = await cluster.fetch(`${server.httpUrl}/v1/metrics?format=prometheus`, {
-    signal: AbortSignal.timeout(10_000),
-  });
-  return parseMetrics(await res.text());
-}
-
-async function scrapeAll(cluster: LocalCluster): Promise<Map<string, Map<string, number>>> {
-  const out = new Map<string, Map<string, number>>();
-  await Promise.all(
-    cluster.running().map(async (s) => {
-      try {
-        out.set(s.name, await scrape(cluster, s));
-      } catch {
-        // A server busy past the scrape timeout: skip this sample.
-      }
-    }),
-  );
-  return out;
+  } satisfies Args);
 }
 
 function job(id: string, a: Args): unknown {
@@ -191,52 +146,25 @@ async function scenario(
     let maxRaftLagS = 0;
     const raftLagByServer = new Map<string, number>();
     const t0 = performance.now();
-    let next = 0;
-    const submitter = async (): Promise<void> => {
-      while (next < a.jobs) {
-        const id = `c2m-${next++}`;
-        // Any server takes a job (followers forward); a 503 during a leader change is retried.
-        for (let attempt = 0; ; attempt++) {
-          const server = cluster.running()[attempt % cluster.running().length] ?? leader;
-          const res = await cluster
-            .http(server, "POST", "/v1/jobs", job(id, a))
-            .catch((error: unknown) => ({ status: 0, body: String(error), index: 0 }));
-          if (res.status === 200) break;
-          if (attempt >= 30) throw new Error(`submit ${id}: ${res.status} ${JSON.stringify(res.body)}`);
-          await new Promise((r) => setTimeout(r, 1000));
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: 8 }, submitter));
+    const ids = Array.from({ length: a.jobs }, (_, i) => `c2m-${i}`);
+    await submitJobs(cluster, ids, (id) => job(id, a));
     const submittedS = (performance.now() - t0) / 1000;
-    let running = 0;
-    let lastProgress = performance.now();
-    let lastRunning = -1;
-    for (;;) {
-      const samples = await scrapeAll(cluster);
-      for (const [name, metrics] of samples) {
-        const lag = metrics.get("nodejs_eventloop_lag_max_seconds") ?? 0;
-        maxLagS = Math.max(maxLagS, lag);
-        lagByServer.set(name, Math.max(lagByServer.get(name) ?? 0, lag));
-        const raftLag = metrics.get("drover_raft_thread_event_loop_lag_max_seconds") ?? 0;
-        maxRaftLagS = Math.max(maxRaftLagS, raftLag);
-        raftLagByServer.set(name, Math.max(raftLagByServer.get(name) ?? 0, raftLag));
-      }
-      // Every server's state converges; the highest count is the leader's (or ahead of a lagging one).
-      for (const metrics of samples.values()) {
-        running = Math.max(running, metrics.get('drover_allocs{client_status="running"}') ?? 0);
-      }
-      if (running >= total) break;
-      if (running !== lastRunning) {
-        lastRunning = running;
-        lastProgress = performance.now();
-      }
-      if (performance.now() - lastProgress > 120_000 || performance.now() - t0 > a.timeoutS * 1000) {
-        notes.push(`stopped waiting: ${running}/${total} running`);
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    const { running, stopped } = await waitForRunning(cluster, total, {
+      timeoutS: a.timeoutS,
+      stallS: 120,
+      startedAt: t0,
+      onSample: (samples) => {
+        for (const [name, metrics] of samples) {
+          const lag = metrics.get("nodejs_eventloop_lag_max_seconds") ?? 0;
+          maxLagS = Math.max(maxLagS, lag);
+          lagByServer.set(name, Math.max(lagByServer.get(name) ?? 0, lag));
+          const raftLag = metrics.get("drover_raft_thread_event_loop_lag_max_seconds") ?? 0;
+          maxRaftLagS = Math.max(maxRaftLagS, raftLag);
+          raftLagByServer.set(name, Math.max(raftLagByServer.get(name) ?? 0, raftLag));
+        }
+      },
+    });
+    if (stopped !== undefined) notes.push(`stopped waiting: ${stopped}`);
     const elapsedS = (performance.now() - t0) / 1000;
     const after = await scrapeAll(cluster);
     const delta = (name: string, metric: string): number =>

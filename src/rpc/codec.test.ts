@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../common/errors.js";
-import { packValue, unpackOptional, unpackValue } from "./codec.js";
+import { mockAlloc, mockJob } from "../fsm/mock.js";
+import { packPackedArray, packValue, unpackOptional, unpackValue } from "./codec.js";
 
 describe("codec", () => {
   it("round-trips a struct through a bytes field", () => {
@@ -16,5 +17,17 @@ describe("codec", () => {
     expect(() => unpackValue(Uint8Array.from([0xdc, 0xff]))).toThrow(
       /does not decode as MessagePack \(2 bytes\)/,
     );
+  });
+
+  it("reads an array of separately packed elements as the array packed at once", () => {
+    // Elements of different shapes reuse record slots with different definitions.
+    const job = mockJob({ ID: "web" });
+    const other = { ...mockJob({ ID: "api" }), Meta: { team: "x" }, Extra: [1, { a: 2 }] };
+    const alloc = mockAlloc();
+    for (const n of [0, 1, 3, 15, 16, 70_000]) {
+      const values = Array.from({ length: n }, (_, i) => [job, other, alloc, { i }][i % 4]);
+      const packed = packPackedArray(values.map((v) => packValue(v)));
+      expect(unpackValue(packed)).toEqual(unpackValue(packValue(values)));
+    }
   });
 });

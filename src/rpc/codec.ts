@@ -37,3 +37,26 @@ export function unpackOptional<T>(bytes: Uint8Array): T | undefined {
 }
 
 export const EMPTY: Buffer = Buffer.alloc(0);
+
+/**
+ * The MessagePack array of `elements`, each already packed on its own by packValue (e.g. once,
+ * and cached, for a value sent to many streams): the array header, then the elements' bytes.
+ * Each packed element carries the record definitions it uses, and a reader takes a definition
+ * where it appears, so this reads back exactly as packValue of the unpacked elements would.
+ */
+export function packPackedArray(elements: readonly Uint8Array[]): Buffer {
+  const n = elements.length;
+  let header: Buffer;
+  if (n < 16) {
+    header = Buffer.from([0x90 | n]);
+  } else if (n < 0x10000) {
+    header = Buffer.alloc(3);
+    header[0] = 0xdc;
+    header.writeUInt16BE(n, 1);
+  } else {
+    header = Buffer.alloc(5);
+    header[0] = 0xdd;
+    header.writeUInt32BE(n, 1);
+  }
+  return Buffer.concat([header, ...elements]);
+}

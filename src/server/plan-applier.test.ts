@@ -9,6 +9,7 @@ import { InProcessContext } from "./in-process-context.js";
 import { ManualClock } from "./manual-clock.js";
 import { PlanApplier } from "./plan-applier.js";
 import { PlanQueue } from "./plan-queue.js";
+import type { PlanSlicing } from "./plan-verify.js";
 import { slotNode, testEval } from "./test-fixtures.js";
 
 let allocSeq = 0;
@@ -46,7 +47,7 @@ function plan(evalId: string, token: string, placements: Allocation[], fields: P
   };
 }
 
-async function setup(nodes: Node[]) {
+async function setup(nodes: Node[], slicing: Partial<PlanSlicing> = {}) {
   const clock = new ManualClock();
   const ctx = new InProcessContext(new StateStore(), clock);
   ctx.applyNow({ type: "node-register", Nodes: nodes, Evals: [] });
@@ -55,7 +56,7 @@ async function setup(nodes: Node[]) {
   broker.setEnabled(true);
   const queue = new PlanQueue(ctx.metrics);
   queue.setEnabled(true);
-  const applier = new PlanApplier(ctx, queue, (id, token) => broker.outstanding(id) === token);
+  const applier = new PlanApplier(ctx, queue, (id, token) => broker.outstanding(id) === token, slicing);
   applier.start();
   /** Enqueues an eval and takes its delivery, as a worker would. */
   const deliver = async (id: string): Promise<string> => {
@@ -207,5 +208,67 @@ describe("PlanApplier", () => {
     expect(evals.map((e) => e.TriggeredBy)).toEqual(["preemption"]);
     assertNoOverCommit(ctx);
     await applier.stop();
+  });
+});
+
+describe("PlanApplier on a large plan", () => {
+  /**
+   * 1,000 one-slot nodes and a plan placing one alloc on each, verified 100 nodes per turn. At the
+   * fifth turn the last node goes down: the slice that holds it is verified after that, against
+   * the state as it is then.
+   */
+  async function largePlan(allAtOnce: boolean) {
+    const nodes = Array.from({ length: 1000 }, (_, i) => slotNode(i + 1, 1));
+    const last = nodes[999] as Node;
+    const slices: number[] = [];
+    let ctxRef: InProcessContext | undefined;
+    const { ctx, queue, applier, deliver } = await setup(nodes, {
+      nodesPerSlice: 100,
+      sliceMs: Number.POSITIVE_INFINITY,
+      yieldTurn: async () => {
+        slices.push(ctxRef?.state().index ?? 0);
+        if (slices.length === 5) {
+          ctxRef?.applyNow({
+            type: "node-status",
+            Updates: [{ NodeID: last.ID, Status: "down", StatusDescription: "", UpdatedAt: 0 }],
+            Evals: [],
+          });
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+      },
+    });
+    ctxRef = ctx;
+    const token = await deliver("e1");
+    const result = await queue.enqueue(
+      plan(
+        "e1",
+        token,
+        nodes.map((n) => alloc(n.ID)),
+        { AllAtOnce: allAtOnce },
+      ),
+    );
+    await applier.stop();
+    return { ctx, result, slices, last };
+  }
+
+  it("verifies it in bounded slices, each against the latest state", async () => {
+    const { ctx, result, slices, last } = await largePlan(false);
+    // 10 slices of 100 nodes: a turn between each two.
+    expect(slices).toHaveLength(9);
+    expect(result.RejectedNodes).toEqual([last.ID]);
+    expect(Object.keys(result.NodeAllocation)).toHaveLength(999);
+    expect(ctx.state().allocCount()).toBe(999);
+    expect(ctx.state().allocsByNode(last.ID)).toHaveLength(0);
+    expect(result.RefreshIndex).toBeGreaterThanOrEqual(result.AllocIndex);
+    assertNoOverCommit(ctx);
+  });
+
+  it("rejects an all-at-once plan whole when a node of its last slice no longer fits", async () => {
+    const { ctx, result, slices, last } = await largePlan(true);
+    expect(slices).toHaveLength(9);
+    expect(result.RejectedNodes).toEqual([last.ID]);
+    expect(result.AllocIndex).toBe(0);
+    expect(Object.keys(result.NodeAllocation)).toHaveLength(0);
+    expect(ctx.state().allocCount()).toBe(0);
   });
 });

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   type Allocation,
@@ -8,7 +9,7 @@ import {
   type NodeStatus,
   type Plan,
 } from "../fsm/index.js";
-import { verifyNodePlan } from "./plan-verify.js";
+import { verifyNodePlan, verifyPlan, verifyPlanInSlices } from "./plan-verify.js";
 
 function view(node: Node, allocs: Allocation[]) {
   return {
@@ -69,5 +70,104 @@ describe("verifyNodePlan on a node that is not ready", () => {
         nodeId,
       ),
     ).toBe("node is initializing");
+  });
+});
+
+describe("verifyPlanInSlices", () => {
+  /** An alloc of `cpu` MHz on node `node` with one static port (ports collide when equal). */
+  const unit = (id: number, node: number, cpu: number, port: number): Allocation =>
+    mockAlloc({
+      ID: mockId(id, 0xa),
+      NodeID: mockId(node, 1),
+      AllocatedResources: {
+        Tasks: { web: { Cpu: { CpuShares: cpu }, Memory: { MemoryMB: 10, MemoryMaxMB: 0 }, Networks: [] } },
+        Shared: { DiskMB: 1, Networks: [], Ports: [{ Label: "p", Value: port, To: 0, HostIP: "" }] },
+      },
+    });
+
+  it("decides exactly as verifyPlan against one state, whatever the slice size", async () => {
+    const scenario = fc.record({
+      nodes: fc.integer({ min: 1, max: 12 }),
+      existing: fc.array(
+        fc.tuple(fc.nat(11), fc.integer({ min: 100, max: 900 }), fc.integer({ min: 20000, max: 20020 })),
+        { maxLength: 30 },
+      ),
+      placed: fc.array(
+        fc.tuple(fc.nat(13), fc.integer({ min: 100, max: 900 }), fc.integer({ min: 20000, max: 20020 })),
+        { maxLength: 30 },
+      ),
+      stops: fc.array(fc.nat(29), { maxLength: 10 }),
+      allAtOnce: fc.boolean(),
+      perSlice: fc.integer({ min: 1, max: 5 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(scenario, async (sc) => {
+        const nodes = Array.from({ length: sc.nodes }, (_, i) =>
+          mockNode({
+            ID: mockId(i, 1),
+            NodeResources: {
+              ...mockNode().NodeResources,
+              Cpu: { CpuShares: 2000, TotalCpuCores: 2 },
+            },
+          }),
+        );
+        const existing = sc.existing
+          .filter(([n]) => n < sc.nodes)
+          .map(([n, cpu, port], i) => unit(i + 1, n, cpu, port));
+        const view = {
+          index: 7,
+          nodeByID: (id: string) => nodes.find((n) => n.ID === id),
+          allocsByNode: (id: string) => existing.filter((a) => a.NodeID === id),
+        };
+        const NodeAllocation: Record<string, Allocation[]> = {};
+        for (const [i, [n, cpu, port]] of sc.placed.entries()) {
+          const a = unit(1000 + i, n, cpu, port);
+          NodeAllocation[a.NodeID] = [...(NodeAllocation[a.NodeID] ?? []), a];
+        }
+        const NodeUpdate: Record<string, Allocation[]> = {};
+        for (const k of sc.stops) {
+          const a = existing[k];
+          if (a === undefined) continue;
+          NodeUpdate[a.NodeID] = [...(NodeUpdate[a.NodeID] ?? []), { ...a, DesiredStatus: "stop" }];
+        }
+        const p: Plan = { ...plan([], mockId(0, 1)), NodeAllocation, NodeUpdate, AllAtOnce: sc.allAtOnce };
+        let turns = 0;
+        const sliced = await verifyPlanInSlices(() => view, p, {
+          nodesPerSlice: sc.perSlice,
+          sliceMs: Number.POSITIVE_INFINITY,
+          clock: () => 0,
+          yieldTurn: async () => {
+            turns++;
+          },
+        });
+        expect(sliced).toEqual(verifyPlan(view, p));
+        const touched = new Set([...Object.keys(NodeUpdate), ...Object.keys(NodeAllocation)]).size;
+        if (!sc.allAtOnce) expect(turns).toBe(Math.max(0, Math.ceil(touched / sc.perSlice) - 1));
+      }),
+      { numRuns: 300, seed: 17 },
+    );
+  });
+
+  it("ends a slice on time even before its node count", async () => {
+    const node = mockNode({ ID: mockId(1, 1) });
+    const view = { index: 1, nodeByID: () => node, allocsByNode: () => [] };
+    const NodeAllocation: Record<string, Allocation[]> = {};
+    for (let i = 0; i < 10; i++) NodeAllocation[mockId(i, 1)] = [unit(i + 1, i, 1, 20000 + i)];
+    let now = 0;
+    let turns = 0;
+    await verifyPlanInSlices(
+      () => view,
+      { ...plan([], node.ID), NodeAllocation },
+      {
+        nodesPerSlice: 100,
+        sliceMs: 3,
+        // Each node "takes" 1 ms: a slice holds 3 nodes.
+        clock: () => now++,
+        yieldTurn: async () => {
+          turns++;
+        },
+      },
+    );
+    expect(turns).toBeGreaterThanOrEqual(3);
   });
 });

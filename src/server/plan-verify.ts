@@ -53,30 +53,30 @@ export function verifyNodePlan(view: NodeAllocsView, plan: Plan, nodeId: string)
   return fit.fit ? undefined : `resources exhausted: ${fit.dimension ?? "unknown"}`;
 }
 
-/**
- * Verifies every node of a plan (the nodes it stops or places allocations on) and keeps the part
- * that fits. An all-at-once plan is kept whole or not at all (Nomad's AllAtOnce).
- */
-export function verifyPlan(view: NodeAllocsView, plan: Plan): PlanVerification {
-  const nodeIds = new Set([...Object.keys(plan.NodeUpdate), ...Object.keys(plan.NodeAllocation)]);
-  const result: PlanVerification = {
-    NodeUpdate: {},
-    NodeAllocation: {},
-    NodePreemptions: {},
-    rejected: [],
-    allAtOnceRejected: false,
-  };
-  for (const nodeId of nodeIds) {
-    const reason = verifyNodePlan(view, plan, nodeId);
-    if (reason !== undefined) {
-      result.rejected.push({ nodeId, reason });
-      if (plan.AllAtOnce) break;
-      continue;
-    }
-    copyNonEmpty(result.NodeUpdate, plan.NodeUpdate, nodeId);
-    copyNonEmpty(result.NodeAllocation, plan.NodeAllocation, nodeId);
-    copyNonEmpty(result.NodePreemptions, plan.NodePreemptions, nodeId);
+/** The nodes a plan touches (stops or placements), each once, in a stable order. */
+function planNodeIds(plan: Plan): Set<string> {
+  return new Set([...Object.keys(plan.NodeUpdate), ...Object.keys(plan.NodeAllocation)]);
+}
+
+function emptyVerification(): PlanVerification {
+  return { NodeUpdate: {}, NodeAllocation: {}, NodePreemptions: {}, rejected: [], allAtOnceRejected: false };
+}
+
+/** Verifies one node into `result`; returns false when the node was rejected. */
+function verifyInto(result: PlanVerification, view: NodeAllocsView, plan: Plan, nodeId: string): boolean {
+  const reason = verifyNodePlan(view, plan, nodeId);
+  if (reason !== undefined) {
+    result.rejected.push({ nodeId, reason });
+    return false;
   }
+  copyNonEmpty(result.NodeUpdate, plan.NodeUpdate, nodeId);
+  copyNonEmpty(result.NodeAllocation, plan.NodeAllocation, nodeId);
+  copyNonEmpty(result.NodePreemptions, plan.NodePreemptions, nodeId);
+  return true;
+}
+
+/** An all-at-once plan is kept whole or not at all (Nomad's AllAtOnce). */
+function finish(result: PlanVerification, plan: Plan): PlanVerification {
   if (plan.AllAtOnce && result.rejected.length > 0) {
     result.NodeUpdate = {};
     result.NodeAllocation = {};
@@ -84,6 +84,69 @@ export function verifyPlan(view: NodeAllocsView, plan: Plan): PlanVerification {
     result.allAtOnceRejected = true;
   }
   return result;
+}
+
+/**
+ * Verifies every node of a plan (the nodes it stops or places allocations on) and keeps the part
+ * that fits. An all-at-once plan is kept whole or not at all (Nomad's AllAtOnce).
+ */
+export function verifyPlan(view: NodeAllocsView, plan: Plan): PlanVerification {
+  const result = emptyVerification();
+  for (const nodeId of planNodeIds(plan)) {
+    if (!verifyInto(result, view, plan, nodeId) && plan.AllAtOnce) break;
+  }
+  return finish(result, plan);
+}
+
+export interface PlanSlicing {
+  /** At most this many nodes are verified in one event-loop turn (at least 1). */
+  nodesPerSlice: number;
+  /** A slice also ends once it has run this long (ms by `clock`), whatever its node count. */
+  sliceMs: number;
+  /** Milliseconds from any fixed origin (performance.now). */
+  clock: () => number;
+  /** Gives the event loop a turn between slices. */
+  yieldTurn: () => Promise<void>;
+}
+
+/**
+ * verifyPlan in slices with a turn of the event loop between them, so that one large plan (1,000
+ * nodes, each holding hundreds of allocations to sum) cannot hold the loop (invariant 6). A slice
+ * ends after `nodesPerSlice` nodes or `sliceMs`, whichever comes first: a plan that verifies
+ * quickly is not spread over turns for nothing (the applier is the one serial step of placing, and
+ * each turn it waits behind costs every plan queued after it).
+ *
+ * Each slice is verified against `latest()`, asked again after every turn: a node's part of the
+ * plan is checked against the latest state there is when its turn comes, never an older one than
+ * verifyPlan would have used. Fit is decided node by node, so slices do not interact; the caller
+ * still serialises plans, so nothing places between slices but the plan already in flight, which
+ * `latest()` includes. An all-at-once plan stops at its first rejected node and is rejected
+ * whole, as in verifyPlan.
+ */
+export async function verifyPlanInSlices(
+  latest: () => NodeAllocsView,
+  plan: Plan,
+  slicing: PlanSlicing,
+): Promise<PlanVerification> {
+  if (!(slicing.nodesPerSlice >= 1)) throw new Error("verifyPlanInSlices: nodesPerSlice must be at least 1");
+  const result = emptyVerification();
+  let view = latest();
+  let inSlice = 0;
+  let sliceStart = slicing.clock();
+  for (const nodeId of planNodeIds(plan)) {
+    if (
+      inSlice === slicing.nodesPerSlice ||
+      (inSlice > 0 && slicing.clock() - sliceStart >= slicing.sliceMs)
+    ) {
+      await slicing.yieldTurn();
+      view = latest();
+      inSlice = 0;
+      sliceStart = slicing.clock();
+    }
+    inSlice++;
+    if (!verifyInto(result, view, plan, nodeId) && plan.AllAtOnce) break;
+  }
+  return finish(result, plan);
 }
 
 function copyNonEmpty(

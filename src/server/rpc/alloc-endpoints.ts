@@ -17,8 +17,16 @@ import type {
   ServerApi,
 } from "../../rpc/server-api.js";
 import { jobEvaluation } from "../new-evaluation.js";
+import type { AllocChanges } from "./alloc-watch-hub.js";
 import { type EndpointContext, matchesQuery } from "./endpoint-context.js";
 import { WriteBatcher } from "./write-batcher.js";
+
+/** The fields of an allocation whose change a client must be told about. */
+interface SentAlloc {
+  allocModifyIndex: number;
+  desiredStatus: Allocation["DesiredStatus"];
+  migrate: Allocation["DesiredTransition"]["Migrate"];
+}
 
 const CLIENT_STATUSES: readonly AllocClientStatus[] = [
   "pending",
@@ -63,44 +71,59 @@ export class AllocEndpoints implements AllocApi {
     if (node === undefined) throw new NotFoundError(`node ${request.nodeId} not found`);
     if (node.SecretID !== request.secretId)
       throw new PreconditionError(`node ${request.nodeId}: wrong SecretID`);
-    /** The alloc objects last seen for this client (stored objects are immutable: identity = unchanged). */
-    const sent = new Map<string, Allocation>();
+    /**
+     * What this client was last sent of each allocation of its node, by ID: only the fields whose
+     * change it must hear about (not the allocation object, which would hold every allocation of
+     * every watched node in memory twice).
+     */
+    const sent = new Map<string, SentAlloc>();
     const sentJobs = new Set<string>();
     let first = true;
-    let scheduled = false;
     let cancelled = false;
     let resolveClosed: () => void = () => {};
     const closed = new Promise<void>((resolve) => {
       resolveClosed = resolve;
     });
-    const push = (): void => {
-      scheduled = false;
+    const look = (alloc: Allocation, changed: Allocation[]): void => {
+      const prev = sent.get(alloc.ID);
+      // Only server-side changes matter to the client, not its own status reports coming back.
+      if (
+        prev !== undefined &&
+        prev.allocModifyIndex === alloc.AllocModifyIndex &&
+        prev.desiredStatus === alloc.DesiredStatus &&
+        prev.migrate === alloc.DesiredTransition.Migrate
+      ) {
+        return;
+      }
+      sent.set(alloc.ID, {
+        allocModifyIndex: alloc.AllocModifyIndex,
+        desiredStatus: alloc.DesiredStatus,
+        migrate: alloc.DesiredTransition.Migrate,
+      });
+      if (first && request.minIndex > 0 && alloc.ModifyIndex <= request.minIndex) return;
+      // Placement metrics (scores of every node considered) are for operators, not clients.
+      changed.push(alloc.Metrics === null ? alloc : { ...alloc, Metrics: null });
+    };
+    const push = (changes: AllocChanges): void => {
       if (cancelled) return;
       const state = this.c.state();
-      const allocs = state.allocsByNode(request.nodeId);
       const changed: Allocation[] = [];
-      for (const alloc of allocs) {
-        const prev = sent.get(alloc.ID);
-        if (prev === alloc) continue;
-        sent.set(alloc.ID, alloc);
-        // Only server-side changes matter to the client, not its own status reports coming back.
-        if (
-          prev !== undefined &&
-          prev.AllocModifyIndex === alloc.AllocModifyIndex &&
-          prev.DesiredStatus === alloc.DesiredStatus &&
-          prev.DesiredTransition.Migrate === alloc.DesiredTransition.Migrate
-        ) {
-          continue;
-        }
-        if (first && request.minIndex > 0 && alloc.ModifyIndex <= request.minIndex) continue;
-        // Placement metrics (scores of every node considered) are for operators, not clients.
-        changed.push(alloc.Metrics === null ? alloc : { ...alloc, Metrics: null });
-      }
       const removed: string[] = [];
-      if (sent.size > allocs.length) {
-        const present = new Set(allocs.map((a) => a.ID));
-        for (const id of sent.keys()) if (!present.has(id)) removed.push(id);
-        for (const id of removed) sent.delete(id);
+      if (first || changes === "all") {
+        const allocs = state.allocsByNode(request.nodeId);
+        for (const alloc of allocs) look(alloc, changed);
+        if (sent.size > allocs.length) {
+          const present = new Set(allocs.map((a) => a.ID));
+          for (const id of sent.keys()) if (!present.has(id)) removed.push(id);
+          for (const id of removed) sent.delete(id);
+        }
+      } else {
+        // Only what the applied entries wrote on this node (the hub's hints).
+        for (const id of changes) {
+          const alloc = state.allocByID(id);
+          if (alloc !== undefined && alloc.NodeID === request.nodeId) look(alloc, changed);
+          else if (sent.delete(id)) removed.push(id);
+        }
       }
       if (!first && changed.length === 0 && removed.length === 0) return;
       const jobs: Job[] = [];
@@ -115,14 +138,9 @@ export class AllocEndpoints implements AllocApi {
       onUpdate({ index: state.index, full: first, allocs: changed, jobs, removedAllocIds: removed });
       first = false;
     };
-    const wake = (): void => {
-      if (scheduled || cancelled) return;
-      scheduled = true;
-      // Coalesce the wake-ups of one burst of applied entries into one message.
-      setImmediate(push);
-    };
-    const unsubscribe = this.c.hub.watch(request.nodeId, wake);
-    wake();
+    // The hub coalesces the wake-ups of a burst of applied entries and spreads the streams it
+    // wakes over turns; it also makes the first (full) push.
+    const unsubscribe = this.c.hub.watch(request.nodeId, push);
     return {
       cancel: () => {
         if (cancelled) return;

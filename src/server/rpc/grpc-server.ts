@@ -30,7 +30,7 @@ import type { EvalWriteResponse } from "../../gen/proto/drover/server/EvalWriteR
 import type { JobEvaluateRequest__Output } from "../../gen/proto/drover/server/JobEvaluateRequest.js";
 import type { JobRevertRequest__Output } from "../../gen/proto/drover/server/JobRevertRequest.js";
 import type { JobScaleRequest__Output } from "../../gen/proto/drover/server/JobScaleRequest.js";
-import { EMPTY, packValue, unpackOptional, unpackValue } from "../../rpc/codec.js";
+import { EMPTY, packPackedArray, packValue, unpackOptional, unpackValue } from "../../rpc/codec.js";
 import type * as P from "../../rpc/proto-types.js";
 import { FORWARDED_KEY, toGrpcError } from "../../rpc/rpc-status.js";
 import type {
@@ -185,6 +185,22 @@ async function aclWrite(api: ServerApi, op: string, body: Record<string, unknown
 }
 
 /**
+ * Each stored job version packed once: a job is sent to every node that runs one of its
+ * allocations (a C1M job to ~1,000 streams), and packing it for each of them made the alloc
+ * watch cost O(nodes × jobs). Stored jobs are immutable, so the object identifies the bytes.
+ */
+const packedJobs = new WeakMap<Job, Buffer>();
+
+function packedJob(job: Job): Buffer {
+  let bytes = packedJobs.get(job);
+  if (bytes === undefined) {
+    bytes = packValue(job);
+    packedJobs.set(job, bytes);
+  }
+  return bytes;
+}
+
+/**
  * Serves a ServerApi (the local endpoints) as the `drover.server.Server` gRPC service on the
  * agent's gRPC server, next to the Raft transport. Every handler answers errors as gRPC statuses
  * (rpc-status.ts), never throws into grpc-js.
@@ -256,7 +272,7 @@ function serverHandlers(api: ServerApi, logger: Logger): P.ServerHandlers {
             index: update.index,
             full: update.full,
             allocs: packValue(update.allocs),
-            jobs: update.jobs.length === 0 ? EMPTY : packValue(update.jobs),
+            jobs: update.jobs.length === 0 ? EMPTY : packPackedArray(update.jobs.map(packedJob)),
             removedAllocIds: update.removedAllocIds,
           });
         },
