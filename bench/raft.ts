@@ -1,5 +1,6 @@
 /**
  * `npm run bench -- raft [--duration-s 10] [--failovers 5] [--skip-etcd] [--skip-drover]
+ *                       [--skip-tls] [--outstanding 1|64] [--keep-dir]
  *                       [--agent-node-flags "--max-semi-space-size=32"]`
  *
  * Drover's replicated write path against etcd 3.4, side by side in one run, both as 3 servers
@@ -446,6 +447,8 @@ function argValue(args: readonly string[], name: string, fallback: number): numb
 export async function run(args: string[]): Promise<BenchResult> {
   const durationMs = argValue(args, "--duration-s", 10) * 1000;
   const rounds = argValue(args, "--failovers", 5);
+  // `--outstanding 1` (or 64) runs one load phase only, e.g. to profile the c1 path alone.
+  const phases = args.includes("--outstanding") ? [argValue(args, "--outstanding", 1)] : [1, 64];
   const metrics: Record<string, number> = {};
   const rows: Array<Record<string, string | number>> = [];
   const notes: string[] = [];
@@ -527,11 +530,13 @@ export async function run(args: string[]): Promise<BenchResult> {
       });
     }
     for (const side of sides) {
+      if (!phases.includes(1)) break;
       await step(side, async () => {
         side.c1 = await load(side.target, 1, durationMs);
       });
     }
     for (const side of sides) {
+      if (!phases.includes(64)) break;
       await step(side, async () => {
         side.c64 = await load(side.target, 64, durationMs);
       });
@@ -543,7 +548,7 @@ export async function run(args: string[]): Promise<BenchResult> {
     }
     // The TLS variant measures the steady write path only; failover is the plaintext cluster's.
     for (const side of sides) {
-      if (side.prefix === "drover_tls") continue;
+      if (side.prefix === "drover_tls" || rounds === 0) continue;
       await step(side, async () => {
         side.failovers = await failovers(side.target, rounds, join(dir, side.target.name));
       });
@@ -569,7 +574,8 @@ export async function run(args: string[]): Promise<BenchResult> {
           errors: r.errors,
         });
       }
-      if (times !== undefined) {
+      // `--failovers 0` (quick loops on the steady write path) measures no failover at all.
+      if (times !== undefined && times.length > 0) {
         metrics[`${prefix}_failover_median_ms`] = percentile(times, 50);
         metrics[`${prefix}_failover_max_ms`] = Math.max(...times);
         rows.push({
@@ -598,7 +604,9 @@ export async function run(args: string[]): Promise<BenchResult> {
     );
   } finally {
     for (const side of sides) await side.target.stop();
-    rmSync(dir, { recursive: true, force: true });
+    // `--keep-dir` leaves the servers' data and logs (e.g. `DROVER_RAFT_TRACE=1` output) behind.
+    if (args.includes("--keep-dir")) notes.push(`data and logs kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
   return { metrics, rows, notes };
 }
