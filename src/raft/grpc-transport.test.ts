@@ -168,6 +168,23 @@ describe("GrpcTransport", () => {
     expect(new Set(asked)).toEqual(new Set(["rpc-of-b:4647"]));
   });
 
+  it("keeps a peer's order when a turn's messages are flushed early and more follow", async () => {
+    const a = await endpoint("a");
+    const b = await endpoint("b");
+    a.transport.setPeer("b", b.address);
+    // Interleaved flush() calls and sends in one turn: the flushed messages leave at once, the
+    // rest at the end of the turn, and the peer steps all of them in the order they were sent.
+    for (let i = 0; i < 60; i++) {
+      a.transport.send([app("a", "b", i)]);
+      if (i % 3 === 0) a.transport.flush();
+    }
+    a.transport.flush();
+    a.transport.flush(); // nothing pending: a no-op
+    await until(b, () => b.received.length === 60);
+    expect(b.received.map((m) => m.index)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    expect(a.unreachable).toEqual([]);
+  });
+
   it("splits what one turn queued for a peer into stream messages under the size limit, in order", async () => {
     const a = await endpoint("a", 16 * 1024);
     const b = await endpoint("b");

@@ -227,6 +227,16 @@ export class GrpcTransport {
     for (const [id, list] of byPeer) this.peers.get(id)?.sendOnStream(list);
   }
 
+  /**
+   * Writes what `send` queued for the peers' streams now instead of at the end of this turn's
+   * microtasks: for a caller whose next step is long synchronous work (starting a LevelDB write,
+   * applying entries) that the messages should not wait behind. Later sends in the same turn
+   * still gather into the next stream message.
+   */
+  flush(): void {
+    for (const peer of this.peers.values()) peer.flushPending();
+  }
+
   close(): void {
     this.closed = true;
     for (const peer of this.peers.values()) peer.close();
@@ -441,6 +451,11 @@ class Peer {
     // A microtask, not setImmediate: the driver's Ready loop runs in a setImmediate callback, so
     // this still gathers every Ready of that callback without delaying the messages by a turn.
     queueMicrotask(() => this.flush());
+  }
+
+  /** Writes the pending messages now (the scheduled flush then finds nothing to do). */
+  flushPending(): void {
+    if (this.pending.length > 0) this.flush();
   }
 
   private flush(): void {

@@ -170,6 +170,8 @@ export class RaftNode {
   /** Committed entries and installed snapshots, applied in order off the Ready loop. */
   private readonly applyQueue: ApplyQueue<ApplyTask>;
   private storeChain: Promise<void> = Promise.resolve();
+  /** Store writes queued or running in `storeChain` (see withStore). */
+  private storeWrites = 0;
   private stopped = false;
   private failure: Error | undefined;
   /** When (Date.now()) the last message from the current leader arrived. */
@@ -595,16 +597,27 @@ export class RaftNode {
       applyNow = split === -1 ? rd.committedEntries : rd.committedEntries.slice(0, split);
       applyLater = split === -1 ? [] : rd.committedEntries.slice(split);
     }
-    if (applyNow.length > 0) this.applyQueue.push({ kind: "entries", entries: applyNow });
     if (this.soft.role === "leader") this.proposals.noteIndexes(rd.entries);
-    if (rd.hardState !== undefined || rd.entries.length > 0 || rd.snapshot !== undefined) {
-      await this.withStore(() =>
-        this.store.persist({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot?.metadata }),
-      );
-    }
+    // The write starts first (withStore starts it synchronously when no other write is queued)
+    // and the entries already durable are applied while it runs: on a follower the fsync is on
+    // the leader's commit path, applying is not.
+    const persisted =
+      rd.hardState !== undefined || rd.entries.length > 0 || rd.snapshot !== undefined
+        ? this.withStore(() =>
+            this.store.persist({
+              hardState: rd.hardState,
+              entries: rd.entries,
+              snapshot: rd.snapshot?.metadata,
+            }),
+          )
+        : undefined;
+    if (applyNow.length > 0) this.applyQueue.push({ kind: "entries", entries: applyNow });
+    await persisted;
     const durableAt = this.trace === undefined ? 0 : LatencyTrace.now();
     if (this.soft.role === "leader") this.trace?.mark("durable", firstNew, lastNew);
+    // Sent before the entries that committed with this Ready are applied below (synchronously).
     this.options.transport.send(rd.messages);
+    this.options.transport.flush();
     if (this.soft.role !== "leader")
       this.trace?.onFollowerPersisted(rd.entries, receivedAt, takenAt, durableAt);
     if (rd.hardState !== undefined) {
@@ -627,7 +640,11 @@ export class RaftNode {
    * entries our durable log holds.
    */
   private handleLeaderReady(core: RawNode, rd: Ready, firstNew: LogIndex, lastNew: LogIndex): void {
+    // The appends leave before our own write starts and before committed entries are applied
+    // (both synchronous work on this thread): a follower's fsync, not ours, is on the commit
+    // path, so every microsecond the appends wait here is added to every write's latency.
     this.commitHold.sendAsLeader(rd.messages);
+    this.options.transport.flush();
     this.trace?.mark("sent", firstNew, lastNew);
     this.proposals.noteIndexes(rd.entries);
     const written = this.store.append(rd.entries, rd.hardState);
@@ -986,12 +1003,29 @@ export class RaftNode {
     return this.confWaiters.wait(this.membership, done, Date.now() + timeoutMs);
   }
 
+  /**
+   * Runs store writes one at a time, in call order. With none queued or running the write
+   * starts at once (synchronously), not a microtask later, so that the caller can overlap it
+   * with its own synchronous work.
+   */
   private withStore<T>(write: () => Promise<T>): Promise<T> {
-    const next = this.storeChain.then(write);
+    const start = (): Promise<T> => {
+      try {
+        return write();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
+    const next = this.storeWrites === 0 ? start() : this.storeChain.then(write);
+    this.storeWrites++;
     // The chain only orders the writes; each caller gets (and handles) its own write's outcome.
     this.storeChain = next.then(
-      () => undefined,
-      () => undefined,
+      () => {
+        this.storeWrites--;
+      },
+      () => {
+        this.storeWrites--;
+      },
     );
     return next;
   }
