@@ -14,6 +14,7 @@ import type { RaftConfiguration } from "../membership.js";
 import type { AutopilotHealthView, RaftOperatorBackend } from "../operator-service.js";
 import type { LeaderObserver } from "../raft-node.js";
 import type { StateMachine } from "../state-machine.js";
+import { type Envelope, PortOutbox, unbatch } from "./port-outbox.js";
 import {
   errorFromWire,
   errorToWire,
@@ -74,6 +75,8 @@ interface Pending {
  */
 export class RaftThreadClient implements RaftOperatorBackend {
   private readonly worker: Worker;
+  /** Everything main posts goes through it, grouped per turn (port-outbox.ts). */
+  private readonly outbox: PortOutbox<MainMessage>;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private status: RaftStatus | undefined;
@@ -105,7 +108,12 @@ export class RaftThreadClient implements RaftOperatorBackend {
       appliedIndex: options.stateMachine.appliedIndex(),
     };
     this.worker = new Worker(threadEntry(), { workerData: settings });
-    this.worker.on("message", (message: ThreadMessage) => this.onMessage(message));
+    this.outbox = new PortOutbox((message, transfer) => {
+      if (this.dead === undefined) this.worker.postMessage(message, transfer);
+    });
+    this.worker.on("message", (envelope: Envelope<ThreadMessage>) =>
+      unbatch(envelope, (message) => this.onMessage(message)),
+    );
     this.worker.on("error", (error: Error) => this.die(error));
     this.worker.on("exit", (code) => this.die(new Error(`raft thread exited with code ${code}`)));
   }
@@ -246,7 +254,7 @@ export class RaftThreadClient implements RaftOperatorBackend {
 
   private post(message: MainMessage, transfer?: ArrayBuffer[]): void {
     if (this.dead !== undefined) return;
-    this.worker.postMessage(message, transfer);
+    this.outbox.post(message, transfer);
   }
 
   private request(build: (id: number) => MainMessage, transfer?: ArrayBuffer[]): Promise<unknown> {

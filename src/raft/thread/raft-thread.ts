@@ -18,6 +18,7 @@ import { Discovery } from "../bootstrap.js";
 import { GrpcTransport, raftChannelOptions } from "../grpc-transport.js";
 import { RaftNode } from "../raft-node.js";
 import { EndpointResolver } from "./endpoint-resolver.js";
+import { type Envelope, PortOutbox, unbatch } from "./port-outbox.js";
 import {
   errorToWire,
   type MainMessage,
@@ -32,8 +33,16 @@ const port = parentPort;
 if (port === null) throw new Error("raft-thread must run in a worker thread");
 const settings = workerData as RaftThreadSettings;
 
+const outbox = new PortOutbox<ThreadMessage>((message, transfer) => port?.postMessage(message, transfer));
+
 function post(message: ThreadMessage, transfer?: ArrayBuffer[]): void {
-  port?.postMessage(message, transfer);
+  outbox.post(message, transfer);
+}
+
+/** A fatal error goes out at once: the thread may not see another turn. */
+function postFatal(error: unknown): void {
+  outbox.post({ type: "fatal", error: errorToWire(error) });
+  outbox.flush();
 }
 
 const log: Logger = createLogger(settings.log.name, {
@@ -68,14 +77,16 @@ let stopping: Promise<void> | undefined;
 let lastStatus = "";
 let lastContactPosted = 0;
 
-port.on("message", (message: MainMessage) => {
-  try {
-    handle(message);
-  } catch (error) {
-    if ("id" in message) post({ type: "reply", id: message.id, error: errorToWire(error) });
-    else log.error({ err: error, type: message.type }, "raft thread: message failed");
-  }
-});
+port.on("message", (envelope: Envelope<MainMessage>) =>
+  unbatch(envelope, (message) => {
+    try {
+      handle(message);
+    } catch (error) {
+      if ("id" in message) post({ type: "reply", id: message.id, error: errorToWire(error) });
+      else log.error({ err: error, type: message.type }, "raft thread: message failed");
+    }
+  }),
+);
 
 function handle(message: MainMessage): void {
   switch (message.type) {
@@ -255,7 +266,7 @@ async function start(): Promise<void> {
   });
   node = raft;
   stateMachine.awaited = (index) => raft.awaitsProposal(index);
-  raft.onFatal((error) => post({ type: "fatal", error: errorToWire(error) }));
+  raft.onFatal(postFatal);
   raft.onLeaderChange(() => pushStatus(true));
   const found = new Discovery({
     self: { id: settings.id, address: settings.rpcAddress },
@@ -314,5 +325,5 @@ function stop(): Promise<void> {
 
 start().catch((error: unknown) => {
   log.error({ err: error }, "raft thread failed to start");
-  post({ type: "fatal", error: errorToWire(error) });
+  postFatal(error);
 });
