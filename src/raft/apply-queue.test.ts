@@ -17,6 +17,30 @@ const flush = async (): Promise<void> => {
 };
 
 describe("ApplyQueue", () => {
+  it("joins the tasks that queued while one ran, where the merge allows, keeping order", async () => {
+    const ran: number[][] = [];
+    const first = gate();
+    const queue = new ApplyQueue<number[]>(
+      (task) => {
+        ran.push(task);
+        // The first task holds the queue until the others are pushed; the rest finish at once.
+        return ran.length === 1 ? first.done : Promise.resolve();
+      },
+      () => undefined,
+      () => false,
+      // Arrays join unless the next one starts with 0 (a task that must stay apart).
+      (a, b) => (b[0] === 0 ? undefined : [...a, ...b]),
+    );
+    queue.push([1]);
+    queue.push([2]);
+    queue.push([3, 4]);
+    queue.push([0]);
+    queue.push([5]);
+    first.open();
+    await flush();
+    expect(ran).toEqual([[1], [2, 3, 4], [0, 5]]);
+  });
+
   it("runs tasks one at a time, in push order", async () => {
     const started: number[] = [];
     const gates = new Map<number, ReturnType<typeof gate>>();

@@ -228,10 +228,14 @@ export class RaftNode {
       },
     });
     this.reads = new ReadBarriers(this.incarnation);
-    this.applyQueue = new ApplyQueue(
+    this.applyQueue = new ApplyQueue<ApplyTask>(
       (task) => this.applyTask(task),
       (error) => this.fail(error),
       () => this.stopped,
+      (first, next) =>
+        first.kind === "entries" && next.kind === "entries"
+          ? { kind: "entries", entries: [...first.entries, ...next.entries] }
+          : undefined,
     );
     this.commitHold = new CommitHold(
       (messages) => this.options.transport.send(messages),
