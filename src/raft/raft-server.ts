@@ -35,6 +35,18 @@ export interface RaftServerOptions {
   readonly requestTimeoutMs?: number | undefined;
   readonly faults?: FaultInjector | undefined;
   readonly autopilot?: AutopilotConfig | undefined;
+  /** Maps a peer's stored (RPC) address to where its Raft listener is (GrpcTransport's option). */
+  readonly resolveAddress?: ((address: string) => Promise<string>) | undefined;
+  /**
+   * Whether to add the RaftOperator service to `grpcServer` (default true). The Raft thread's
+   * listener carries Raft traffic only: its operator service lives on the agent's RPC port.
+   */
+  readonly operatorService?: boolean | undefined;
+  /**
+   * Called once the node is open and discovery exists, before discovery runs: whoever answers
+   * discovery requests or watches the node from elsewhere (the Raft thread) hooks in here.
+   */
+  readonly onOpen?: ((node: RaftNode, discovery: Discovery) => void) | undefined;
 }
 
 export interface RaftServer {
@@ -64,6 +76,7 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
       if (node === undefined) throw new Error("raft node not open");
       return node.readSnapshot(ref);
     },
+    resolveAddress: options.resolveAddress,
   });
   node = await RaftNode.open({
     id: options.id,
@@ -89,12 +102,16 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
     log: options.log.child({ component: "raft-discovery" }),
   });
   transport.addToServer(options.grpcServer);
-  addRaftOperatorService(
-    options.grpcServer,
-    localOperatorBackend(node, discovery),
-    options.log.child({ component: "raft-operator" }),
-    options.metrics,
-  );
+  const operatorService = options.operatorService ?? true;
+  if (operatorService) {
+    addRaftOperatorService(
+      options.grpcServer,
+      localOperatorBackend(node, discovery),
+      options.log.child({ component: "raft-operator" }),
+      options.metrics,
+    );
+  }
+  options.onOpen?.(node, discovery);
 
   const outcome = await discovery.discover();
   if (outcome.kind === "bootstrap") await node.bootstrap(outcome.servers);
@@ -132,7 +149,7 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
       transport.close();
       // The gRPC server is the caller's and stays bound: a restarted Raft server adds these again.
       options.grpcServer.removeService(raftProto().drover.raft.RaftTransport.service);
-      options.grpcServer.removeService(raftProto().drover.raft.RaftOperator.service);
+      if (operatorService) options.grpcServer.removeService(raftProto().drover.raft.RaftOperator.service);
     },
   };
 }

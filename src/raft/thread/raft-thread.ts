@@ -14,9 +14,10 @@ import { NotLeaderError } from "../../common/errors.js";
 import { createLogger, type Logger } from "../../common/log.js";
 import { AgentMetrics } from "../../common/metrics.js";
 import { AgentTls, currentRpcTls, rpcServerCredentials, useRpcTls } from "../../common/tls.js";
-import { Discovery } from "../bootstrap.js";
-import { GrpcTransport, raftChannelOptions } from "../grpc-transport.js";
-import { RaftNode } from "../raft-node.js";
+import type { Discovery } from "../bootstrap.js";
+import { raftChannelOptions } from "../grpc-transport.js";
+import type { RaftNode } from "../raft-node.js";
+import { type RaftServer, startRaftServer } from "../raft-server.js";
 import { EndpointResolver } from "./endpoint-resolver.js";
 import { type Envelope, PortOutbox, unbatch } from "./port-outbox.js";
 import {
@@ -212,8 +213,6 @@ function pushStatus(force = false): void {
   post({ type: "status", status });
 }
 
-let joining: Promise<void> = Promise.resolve();
-let rejoining: Promise<void> = Promise.resolve();
 let statusTimer: NodeJS.Timeout | undefined;
 const grpcServer = new grpc.Server(raftChannelOptions());
 
@@ -233,28 +232,21 @@ async function start(): Promise<void> {
     );
   });
   const raftAddress = `${settings.bind}:${bound}`;
-  const transport = new GrpcTransport({
-    id: settings.id,
-    address: settings.rpcAddress,
-    log: log.child({ component: "raft-transport" }),
-    metrics,
-    openSnapshot: (ref) => {
-      if (node === undefined) throw new Error("raft node not open");
-      return node.readSnapshot(ref);
-    },
-    resolveAddress: (address) => resolver.resolve(address),
-  });
-  transport.addToServer(grpcServer);
   log.info({ raftAddress }, "raft listening");
   post({ type: "listening", raftAddress });
 
-  const raft = await RaftNode.open({
+  const server = await startRaftServer({
     id: settings.id,
     address: settings.rpcAddress,
     dataDir: settings.dataDir,
     stateMachine,
-    transport,
-    log: log.child({ component: "raft" }),
+    grpcServer,
+    // RaftOperator stays on the agent's RPC port (main), which reaches this node through the port.
+    operatorService: false,
+    resolveAddress: (address) => resolver.resolve(address),
+    bootstrapExpect: settings.bootstrapExpect,
+    join: settings.join,
+    log,
     metrics,
     raftMultiplier: settings.raftMultiplier,
     snapshotThresholdEntries: settings.snapshotThresholdEntries,
@@ -263,55 +255,31 @@ async function start(): Promise<void> {
     trailingLogs: settings.trailingLogs,
     requestTimeoutMs: settings.requestTimeoutMs,
     autopilot: settings.autopilot,
+    onOpen: (raft, found) => {
+      node = raft;
+      discovery = found;
+      stateMachine.awaited = (index) => raft.awaitsProposal(index);
+      raft.onFatal(postFatal);
+      raft.onLeaderChange(() => pushStatus(true));
+    },
   });
-  node = raft;
-  stateMachine.awaited = (index) => raft.awaitsProposal(index);
-  raft.onFatal(postFatal);
-  raft.onLeaderChange(() => pushStatus(true));
-  const found = new Discovery({
-    self: { id: settings.id, address: settings.rpcAddress },
-    bootstrapExpect: settings.bootstrapExpect,
-    join: settings.join.filter((address) => address !== settings.rpcAddress),
-    node: raft,
-    log: log.child({ component: "raft-discovery" }),
-  });
-  discovery = found;
-  const outcome = await found.discover();
-  if (outcome.kind === "bootstrap") await raft.bootstrap(outcome.servers);
-  if (outcome.kind === "member") {
-    // Listed but holding no state: it must be able to answer the members (votes, appends) before
-    // the leader's snapshot tells it their addresses.
-    for (const s of outcome.servers) if (s.id !== settings.id) transport.setPeer(s.id, s.address);
-  }
-  raft.start();
-  if (outcome.kind === "join") {
-    joining = found.join(outcome.via).catch((error: unknown) => {
-      log.error({ err: error }, "joining the cluster failed");
-    });
-  }
-  // Ten election timeouts without a leader: long enough that an election in progress is not
-  // mistaken for having been removed.
-  const silenceMs = 10 * raft.electionTimeoutMs();
-  rejoining = joining
-    .then(() => found.rejoinIfRemoved(silenceMs))
-    .catch((error: unknown) => {
-      log.error({ err: error }, "rejoining the cluster failed");
-    });
+  raftServer = server;
   statusTimer = setInterval(() => pushStatus(), 100);
-  post({ type: "started", outcome: outcome.kind, status: statusOf(raft) });
-  stopTransport = () => transport.close();
+  post({ type: "started", outcome: server.outcome.kind, status: statusOf(server.node) });
 }
 
-let stopTransport: () => void = () => undefined;
+let raftServer: RaftServer | undefined;
 
 function stop(): Promise<void> {
   stopping ??= (async () => {
     if (statusTimer !== undefined) clearInterval(statusTimer);
-    discovery?.close();
-    await joining;
-    await rejoining;
-    await node?.stop();
-    stopTransport();
+    if (raftServer !== undefined) {
+      await raftServer.stop();
+    } else {
+      // Stopped while starting (discovery still running): end discovery, then the node.
+      discovery?.close();
+      await node?.stop();
+    }
     resolver.close();
     await new Promise<void>((resolve) => {
       grpcServer.tryShutdown(() => resolve());
