@@ -109,9 +109,8 @@ export class DroverFsm implements StateMachine {
     if (this.level !== null && entries.length > 0) {
       const commits = this.pending;
       this.pending = [];
-      // Not tables(): taking them would end the store's edit chain (see StateStore.chainOwner).
-      const indexes = this.store.indexes();
-      await this.level.write(commits, indexes.index, indexes.tableIndexes, indexes.raftOffset);
+      const tables = this.store.tables();
+      await this.level.write(commits, tables.index, tables.tableIndexes, tables.raftOffset);
     }
     return { outcomes, commands, stateIndexes };
   }

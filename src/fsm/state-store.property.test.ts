@@ -57,42 +57,6 @@ describe("StateStore over random command logs", () => {
     );
   });
 
-  it("hides its edit chains: snapshots never change and the state is the unchained one", async () => {
-    // Entries applied as bytes share one HAMT edit owner until a reader takes the state (see
-    // StateStore.chainOwner); a rejected command in a chain rolls the chain back and replays it.
-    // The reference store is read after every entry, so each of its transactions copies afresh.
-    await fc.assert(
-      fc.asyncProperty(
-        fc.integer(),
-        fc.array(fc.integer({ min: 1, max: 200 }), { maxLength: 12 }),
-        async (seed, readAt) => {
-          const commands = randomCommands(seed, 200);
-          const chained = new StateStore();
-          const reference = new StateStore();
-          const reads = new Set(readAt);
-          const taken: Array<[Tables, Buffer]> = [];
-          for (const [i, command] of commands.entries()) {
-            const bytes = encodeCommand(command);
-            const a = chained.applyEntry(i + 1, bytes);
-            const b = reference.applyEntry(i + 1, bytes);
-            reference.tables();
-            expect(a instanceof Error).toBe(b instanceof Error);
-            if (reads.has(i + 1)) taken.push([chained.tables(), await streamBytes(chained.tables())]);
-          }
-          for (const [tables, bytes] of taken) {
-            expect((await streamBytes(tables)).equals(bytes)).toBe(true);
-            checkTablesInvariants(tables);
-          }
-          checkTablesInvariants(chained.tables());
-          expect((await streamBytes(chained.tables())).equals(await streamBytes(reference.tables()))).toBe(
-            true,
-          );
-        },
-      ),
-      { numRuns: 40 },
-    );
-  });
-
   it("gives byte-identical snapshots for the same log, and restores them exactly", async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer(), fc.integer({ min: 1, max: 5000 }), async (seed, chunkSize) => {

@@ -54,31 +54,6 @@ function allocs(n: number, overrides: Partial<Allocation> = {}): Allocation[] {
 }
 
 describe("StateStore", () => {
-  it("undoes a plan rejected half-way through an edit chain, keeping the chain's earlier entries", () => {
-    const store = seeded();
-    const before = store.snapshot();
-    // Two plans applied as bytes, with no reader in between: one edit chain.
-    const first = allocs(6).slice(0, 3);
-    expect(store.applyEntry(3, encodeCommand(plan(first)))).not.toBeInstanceOf(Error);
-    // The second places two allocations and then meets one of a job that does not exist.
-    const bad = allocs(6).slice(3);
-    (bad[2] as Allocation).JobID = "nope";
-    const outcome = store.applyEntry(4, encodeCommand(plan(bad)));
-    expect(outcome).toBeInstanceOf(InvalidCommandError);
-    const snap = store.snapshot();
-    expect(snap.index).toBe(4);
-    expect(snap.allocCount()).toBe(3);
-    expect([...snap.allocsByNode(mockId(1, 1))].map((a) => a.ID).sort()).toEqual(
-      first.map((a) => a.ID).sort(),
-    );
-    for (const alloc of bad) expect(snap.allocByID(alloc.ID)).toBeUndefined();
-    // The snapshot taken before the chain saw none of it.
-    expect(before.allocCount()).toBe(0);
-    // And the chain goes on from the rolled-back state.
-    expect(store.applyEntry(5, encodeCommand(plan(bad.slice(0, 2))))).not.toBeInstanceOf(Error);
-    expect(store.snapshot().allocCount()).toBe(5);
-  });
-
   it("registers a job with its eval, summary, version and pending status", () => {
     const store = seeded();
     const snap = store.snapshot();

@@ -3,7 +3,6 @@ import { applyCommand } from "./apply-command.js";
 import { decodeCommand } from "./command-codec.js";
 import type { Command, CommandResult, ResultOf } from "./commands.js";
 import { CommandRejectedError, CorruptSnapshotError, InvalidCommandError } from "./errors.js";
-import type { Owner } from "./persistent-map.js";
 import { readSnapshotHeader } from "./snapshot-stream.js";
 import { StateSnapshot } from "./state-snapshot.js";
 import { type ChangeSet, StateTxn } from "./state-txn.js";
@@ -37,20 +36,6 @@ export interface Commit {
 
 const NO_ALLOCS: ReadonlyMap<string, Allocation> = new Map();
 
-/** An entry applied in the current edit chain (see StateStore.chainOwner), kept to replay it. */
-interface ChainLink {
-  readonly index: number;
-  readonly raftOffset: number;
-  readonly data: Uint8Array;
-}
-
-/**
- * Bounds on an edit chain: a rejected command replays the chain's entries (decode and apply),
- * so a long chain would make a rare rejection slow; the entries' bytes are held meanwhile.
- */
-const MAX_CHAIN_ENTRIES = 64;
-const MAX_CHAIN_BYTES = 32 << 20;
-
 /** The outcome of applying one Raft entry's bytes: a result, a rejection, or nothing (no-op). */
 export type EntryOutcome = CommandResult | CommandRejectedError | undefined;
 
@@ -65,28 +50,9 @@ export class StateStore {
   private readonly watches = new WatchRegistry();
   private indexWaiters: Array<{ index: number; wake: () => void }> = [];
   private readonly commitListeners: Array<(commit: Commit) => void> = [];
-  /**
-   * The HAMT edit owner shared by the transactions of entries applied since a reader last took
-   * the state (snapshot(), tables()), or undefined when the next entry starts a new chain. Each
-   * transaction of a chain edits in place the trie nodes that earlier links created instead of
-   * copying their paths again: a plan's 1,000 inserts into the allocation table and its indexes
-   * then copy each path once per chain rather than once per entry.
-   *
-   * Invariants: (1) no version published while the chain lives has been handed out: handing one
-   * out (sealChain) ends the chain, so a snapshot never sees a later edit; (2) `chainBase` was
-   * taken before the chain's owner existed, so none of its nodes belongs to that owner and it is
-   * immutable; (3) `chain` lists every entry applied since `chainBase`, so that a command the
-   * chain rejects half-way (having edited shared nodes in place) is undone by going back to
-   * `chainBase` and applying those entries again under a new owner (apply is deterministic).
-   */
-  private chainOwner: Owner | undefined;
-  private chainBase: Tables;
-  private chain: ChainLink[] = [];
-  private chainBytes = 0;
 
   constructor(initial: Tables = emptyTables()) {
     this.current = initial;
-    this.chainBase = initial;
   }
 
   /** The state index of the last applied entry (tables.ts: Raft index + raftOffset). */
@@ -100,31 +66,12 @@ export class StateStore {
   }
 
   snapshot(): StateSnapshot {
-    this.sealChain();
     return new StateSnapshot(this.current);
   }
 
   /** The current immutable tables (for the snapshot writer and tests). */
   tables(): Tables {
-    this.sealChain();
     return this.current;
-  }
-
-  /**
-   * The current indexes, without taking the tables (which would end the edit chain): for the
-   * persistence layer, which records them after every applied batch.
-   */
-  indexes(): Pick<Tables, "index" | "tableIndexes" | "raftOffset"> {
-    const { index, tableIndexes, raftOffset } = this.current;
-    return { index, tableIndexes, raftOffset };
-  }
-
-  /** Ends the edit chain: the current version may now be read, so nothing may edit its nodes. */
-  private sealChain(): void {
-    if (this.chainOwner === undefined) return;
-    this.chainOwner = undefined;
-    this.chain = [];
-    this.chainBytes = 0;
   }
 
   /** Called after every commit, synchronously, in index order (the LevelDB layer listens). */
@@ -147,57 +94,21 @@ export class StateStore {
     raftOffset = this.current.raftOffset,
   ): ResultOf<C> {
     this.checkIndex(index);
-    // Only entries given as bytes can be replayed, and a restore replaces everything anyway.
-    const chained = entryData !== undefined && command.type !== "snapshot-restore";
-    if (!chained) this.sealChain();
-    else if (this.chainOwner === undefined) {
-      this.chainOwner = {};
-      this.chainBase = this.current;
-    }
-    const txn = new StateTxn(this.current, index, true, entryData !== undefined, this.chainOwner);
+    const txn = new StateTxn(this.current, index, true, entryData !== undefined);
     txn.raftOffset = raftOffset;
     let result: CommandResult;
     try {
       result = applyCommand(txn, command);
     } catch (error) {
-      if (chained) this.rollBackChain();
       throw asRejection(error, command.type);
     }
-    const next = txn.commit();
-    if (chained && entryData !== undefined) {
-      this.chain.push({ index, raftOffset, data: entryData });
-      this.chainBytes += entryData.length;
-    }
-    this.publish(next, txn.changes, txn.touched, {
+    this.publish(txn.commit(), txn.changes, txn.touched, {
       placedFromEntry: txn.placedFromEntry,
       deletedAllocs: txn.deletedAllocs,
       entryData,
       command,
     });
-    if (this.chain.length >= MAX_CHAIN_ENTRIES || this.chainBytes >= MAX_CHAIN_BYTES) this.sealChain();
     return result as ResultOf<C>;
-  }
-
-  /**
-   * After a command of the chain failed half-way: its transaction may have edited, in place,
-   * nodes that the current version shares. Rebuilds the current version from `chainBase` by
-   * applying the chain's entries again under a new owner; they applied before, so they apply
-   * again to the same state (apply is deterministic). Nothing is published again.
-   */
-  private rollBackChain(): void {
-    const links = this.chain;
-    this.current = this.chainBase;
-    this.chainOwner = {};
-    this.chain = [];
-    this.chainBytes = 0;
-    for (const link of links) {
-      const txn = new StateTxn(this.current, link.index, true, true, this.chainOwner);
-      txn.raftOffset = link.raftOffset;
-      applyCommand(txn, decodeCommand(link.data));
-      this.current = txn.commit();
-      this.chain.push(link);
-      this.chainBytes += link.data.length;
-    }
   }
 
   /**
@@ -259,7 +170,6 @@ export class StateStore {
 
   /** Replaces the whole state (restore, load). Every watcher wakes. */
   replace(tables: Tables): void {
-    this.sealChain();
     this.current = tables;
     this.watches.fireAll();
     this.wakeIndexWaiters();

@@ -29,11 +29,10 @@ export type ChangeSet = Map<TableName, Map<string, unknown>>;
  * dropped, which is how a rejected command leaves the state untouched.
  *
  * All writes of one transaction share one HAMT edit owner (see persistent-map.ts), so a batch of
- * N writes copies each trie path once. The owner dies with the transaction, unless the store
- * chains it into the next transaction (StateStore: only while no reader holds a version).
+ * N writes copies each trie path once; the owner dies with the transaction.
  */
 export class StateTxn {
-  private readonly owner: Owner;
+  private readonly owner: Owner = {};
   private readonly summaryDrafts = new Map<string, JobSummary>();
   readonly changes: ChangeSet = new Map();
   /** Watch keys touched: "<table>" style keys are implied; see watchKeyOf* below. */
@@ -88,14 +87,7 @@ export class StateTxn {
     private readonly tracking = true,
     /** The command's objects were decoded for this transaction alone and may be reused in place. */
     readonly ownsCommand = false,
-    /**
-     * The HAMT edit owner: a fresh one by default (the transaction copies every node it changes
-     * once). The store passes the owner of a chain of transactions that no reader has seen yet
-     * (see StateStore.chainOwner): nodes an earlier link created are then edited in place.
-     */
-    owner: Owner = {},
   ) {
-    this.owner = owner;
     assert(index >= base.index, () => `txn index ${index} below state index ${base.index}`);
     this.raftOffset = base.raftOffset;
     this.jobs = base.jobs;
