@@ -78,6 +78,18 @@ import type { StateMachine } from "./state-machine.js";
  * replication).
  */
 
+/** The operator-tunable part of RaftNodeOptions (Nomad's raft_* settings, autopilot), plain data. */
+export type RaftTuning = Pick<
+  RaftNodeOptions,
+  | "raftMultiplier"
+  | "snapshotThresholdEntries"
+  | "snapshotIntervalMs"
+  | "snapshotThresholdBytes"
+  | "trailingLogs"
+  | "requestTimeoutMs"
+  | "autopilot"
+>;
+
 export interface RaftNodeOptions {
   readonly id: RaftId;
   /** The RPC address peers reach this server at (host:port). */

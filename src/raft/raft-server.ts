@@ -1,13 +1,12 @@
 import type * as grpc from "@grpc/grpc-js";
 import type { Logger } from "../common/log.js";
 import type { AgentMetrics } from "../common/metrics.js";
-import type { AutopilotConfig } from "./autopilot.js";
 import { Discovery, type DiscoveryOutcome } from "./bootstrap.js";
 import type { RaftId } from "./core/types.js";
 import { FaultInjector } from "./fault-injector.js";
 import { GrpcTransport, raftProto } from "./grpc-transport.js";
 import { addRaftOperatorService, localOperatorBackend } from "./operator-service.js";
-import { RaftNode } from "./raft-node.js";
+import { RaftNode, type RaftTuning } from "./raft-node.js";
 import type { StateMachine } from "./state-machine.js";
 
 /**
@@ -15,7 +14,7 @@ import type { StateMachine } from "./state-machine.js";
  * transport and operator services on the agent's (already bound) gRPC server, discovery and
  * bootstrap or join. The agent owns the gRPC server and the state machine.
  */
-export interface RaftServerOptions {
+export interface RaftServerOptions extends RaftTuning {
   readonly id: RaftId;
   /** The RPC address peers reach this server at (host:port of `grpcServer`). */
   readonly address: string;
@@ -27,14 +26,7 @@ export interface RaftServerOptions {
   readonly join: readonly string[];
   readonly log: Logger;
   readonly metrics?: AgentMetrics | undefined;
-  readonly raftMultiplier?: number | undefined;
-  readonly snapshotThresholdEntries?: number | undefined;
-  readonly snapshotIntervalMs?: number | undefined;
-  readonly snapshotThresholdBytes?: number | undefined;
-  readonly trailingLogs?: number | undefined;
-  readonly requestTimeoutMs?: number | undefined;
   readonly faults?: FaultInjector | undefined;
-  readonly autopilot?: AutopilotConfig | undefined;
   /** Maps a peer's stored (RPC) address to where its Raft listener is (GrpcTransport's option). */
   readonly resolveAddress?: ((address: string) => Promise<string>) | undefined;
   /**

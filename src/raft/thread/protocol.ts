@@ -15,9 +15,10 @@ import type { DiscoveryOutcome } from "../bootstrap.js";
 import { ConfChangeRejectedError } from "../core/index.js";
 import type { EntryType, LogIndex, RaftId, Term } from "../core/types.js";
 import type { RaftConfiguration } from "../membership.js";
+import type { RaftTuning } from "../raft-node.js";
 
 /** The Raft thread's settings (workerData): what startRaftServer took, as plain data. */
-export interface RaftThreadSettings {
+export interface RaftThreadSettings extends RaftTuning {
   readonly id: RaftId;
   /** The RPC address: the one the Raft configuration stores and peers resolve. */
   readonly rpcAddress: string;
@@ -27,13 +28,6 @@ export interface RaftThreadSettings {
   readonly dataDir: string;
   readonly bootstrapExpect: number;
   readonly join: readonly string[];
-  readonly raftMultiplier?: number | undefined;
-  readonly snapshotThresholdEntries?: number | undefined;
-  readonly snapshotIntervalMs?: number | undefined;
-  readonly snapshotThresholdBytes?: number | undefined;
-  readonly trailingLogs?: number | undefined;
-  readonly requestTimeoutMs?: number | undefined;
-  readonly autopilot?: AutopilotConfig | undefined;
   /** The state machine's applied index when the thread starts (the FSM is opened first). */
   readonly appliedIndex: LogIndex;
   /** The agent's gRPC TLS (the same files and region), undefined without TLS. */
