@@ -360,6 +360,11 @@ export class GrpcTransport {
   }
 }
 
+/** The wait before retrying a peer after `previousMs`: doubling from 50 ms, at most 1 s. */
+function nextBackoffMs(previousMs: number): number {
+  return Math.min(1000, Math.max(50, previousMs * 2));
+}
+
 /** One peer's connection: a client, the long-lived stream and its backoff. */
 class Peer {
   /** Undefined until the peer's Raft listener is known (resolveAddress) and after it is forgotten. */
@@ -418,7 +423,7 @@ class Peer {
       },
       (error: unknown) => {
         this.resolving = false;
-        this.resolveBackoffMs = Math.min(1000, Math.max(50, this.resolveBackoffMs * 2));
+        this.resolveBackoffMs = nextBackoffMs(this.resolveBackoffMs);
         this.resolveRetryAt = Date.now() + this.resolveBackoffMs;
         this.options.log.debug(
           { peer: this.id, address: this.address, err: errorText(error) },
@@ -597,7 +602,7 @@ class Peer {
       this.queue.length = 0;
       if (this.closed) return;
       if (this.client === client) this.forgetListener(error);
-      this.backoffMs = Math.min(1000, Math.max(50, this.backoffMs * 2));
+      this.backoffMs = nextBackoffMs(this.backoffMs);
       this.retryAt = Date.now() + this.backoffMs;
       this.options.log.debug({ peer: this.id, err: error?.message }, "raft stream closed");
       this.handler().onUnreachable(this.id);
