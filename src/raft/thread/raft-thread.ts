@@ -99,18 +99,9 @@ function handle(message: MainMessage): void {
       reader.handle(message);
       return;
     case "applied":
-      stateMachine.answered(message.seq, { type: "applied", outcomes: message.outcomes });
-      return;
     case "snapshotTaken":
-      stateMachine.answered(message.seq, {
-        type: "snapshotTaken",
-        index: message.index,
-        ...(message.term === undefined ? {} : { term: message.term }),
-        stream: message.stream,
-      });
-      return;
     case "restored":
-      stateMachine.answered(message.seq, { type: "restored", appliedIndex: message.appliedIndex });
+      stateMachine.answered(message.seq, message);
       return;
     case "smError":
       stateMachine.failed(message.seq, message.error);

@@ -1,17 +1,16 @@
 import type { Entry, LogIndex, Term } from "../core/types.js";
 import type { StateMachine } from "../state-machine.js";
-import { errorFromWire, type ThreadMessage, type WireEntry, type WireError } from "./protocol.js";
+import {
+  errorFromWire,
+  type MainMessage,
+  type ThreadMessage,
+  type WireEntry,
+  type WireError,
+} from "./protocol.js";
 import type { StreamHost, StreamReader } from "./remote-stream.js";
 
-type Answer =
-  | { readonly type: "applied"; readonly outcomes: ReadonlyArray<unknown> }
-  | {
-      readonly type: "snapshotTaken";
-      readonly index: LogIndex;
-      readonly term?: Term;
-      readonly stream: number;
-    }
-  | { readonly type: "restored"; readonly appliedIndex: LogIndex };
+/** Main's answer to one state machine request (protocol.ts), matched by its `seq`. */
+type Answer = Extract<MainMessage, { readonly type: "applied" | "snapshotTaken" | "restored" }>;
 
 /**
  * The Raft thread's StateMachine: the real one (the FSM) lives on the agent's main thread. Each
