@@ -12,7 +12,8 @@
  * server's main thread; per server in the rows), `raft_thread_lag_ms_max` (the same for the thread
  * that runs Raft, goal ≤ 200), `sim_cpu_share` (the simulator's CPU seconds ÷ those of servers
  * and simulator together, over the run: near 0.5 on two cores means the simulator, not Drover, may
- * be what limits the rate). A run that stalls or times out reports how far it got.
+ * be what limits the rate). The rows also show where each server's memory goes: the largest
+ * samples of main's V8 heap, the Raft thread's V8 heap and the Raft log it keeps in memory. A run that stalls or times out reports how far it got.
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -219,6 +220,9 @@ export async function run(argv: string[]): Promise<BenchResult> {
     // The Raft thread's own loop (heartbeats, votes, appends): the lag the issue's goal is about.
     const raftLagByServer = new Map<string, number>();
     const rssByServer = new Map<string, number>();
+    // Where a server's memory goes, each the largest sample: main's V8 heap, the Raft thread's V8
+    // heap and the Raft log kept since the last compaction (held in the Raft thread's heap).
+    const memoryByServer = new Map<string, { mainHeap: number; raftHeap: number; raftLog: number }>();
     const total = a.jobs * a.count;
 
     const bar = new cliProgress.SingleBar(
@@ -258,6 +262,11 @@ export async function run(argv: string[]): Promise<BenchResult> {
           lagByServer.set(name, Math.max(lagByServer.get(name) ?? 0, lag));
           const raftLag = metrics.get("drover_raft_thread_event_loop_lag_max_seconds") ?? 0;
           raftLagByServer.set(name, Math.max(raftLagByServer.get(name) ?? 0, raftLag));
+          const memory = memoryByServer.get(name) ?? { mainHeap: 0, raftHeap: 0, raftLog: 0 };
+          memory.mainHeap = Math.max(memory.mainHeap, metrics.get("nodejs_heap_size_used_bytes") ?? 0);
+          memory.raftHeap = Math.max(memory.raftHeap, metrics.get("drover_raft_thread_heap_used_bytes") ?? 0);
+          memory.raftLog = Math.max(memory.raftLog, metrics.get("drover_raft_log_bytes") ?? 0);
+          memoryByServer.set(name, memory);
         }
         for (const [name, pid] of pids) {
           try {
@@ -310,6 +319,9 @@ export async function run(argv: string[]): Promise<BenchResult> {
     const rows = servers.map((s) => ({
       server: s.name + (s.name === leader.name ? " (first leader)" : ""),
       rss_mb_max: rssByServer.get(s.name) ?? Number.NaN,
+      main_heap_mb_max: (memoryByServer.get(s.name)?.mainHeap ?? 0) / 2 ** 20,
+      raft_heap_mb_max: (memoryByServer.get(s.name)?.raftHeap ?? 0) / 2 ** 20,
+      raft_log_mb_max: (memoryByServer.get(s.name)?.raftLog ?? 0) / 2 ** 20,
       event_loop_lag_ms_max: (lagByServer.get(s.name) ?? 0) * 1000,
       raft_thread_lag_ms_max: (raftLagByServer.get(s.name) ?? 0) * 1000,
     }));

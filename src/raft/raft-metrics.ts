@@ -14,6 +14,8 @@ export class RaftMetrics {
   readonly snapshotSeconds: Histogram;
   readonly snapshotBytes: Gauge;
   readonly snapshotInstalls: Counter;
+  /** Bytes of log entries held since the last compaction (kept in memory as well as on disk). */
+  readonly logBytes: Gauge;
   readonly autopilotHealthy: Gauge;
   readonly autopilotFailureTolerance: Gauge;
 
@@ -43,6 +45,10 @@ export class RaftMetrics {
     this.snapshotInstalls = metrics.counter(
       "drover_raft_snapshot_installs_total",
       "Snapshots received from the leader and installed in place of the state",
+    );
+    this.logBytes = metrics.gauge(
+      "drover_raft_log_bytes",
+      "Bytes of Raft log entries kept since the last compaction (held in memory and on disk)",
     );
     // Set by the leader each tick (as Nomad's autopilot gauges, meaningful on the leader only).
     this.autopilotHealthy = metrics.gauge(

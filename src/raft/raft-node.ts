@@ -764,6 +764,7 @@ export class RaftNode {
     const last = entries[entries.length - 1];
     if (last !== undefined && last.index > this.applied) this.applied = last.index;
     this.metrics?.appliedIndex.set(this.applied);
+    this.metrics?.logBytes.set(this.store.retainedBytes());
     this.reads.serve(this.applied);
   }
 
@@ -812,6 +813,7 @@ export class RaftNode {
     this.metrics?.snapshotInstalls.inc();
     this.applied = meta.index;
     this.metrics?.appliedIndex.set(this.applied);
+    this.metrics?.logBytes.set(this.store.retainedBytes());
     this.reads.serve(this.applied);
   }
 

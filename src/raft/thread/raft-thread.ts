@@ -7,6 +7,7 @@
  * which reach this node through requests on the port.
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { getHeapStatistics } from "node:v8";
 import { parentPort, workerData } from "node:worker_threads";
 import * as grpc from "@grpc/grpc-js";
 import { Gauge } from "prom-client";
@@ -64,6 +65,16 @@ new Gauge({
   collect() {
     this.set(lag.count === 0 ? 0 : lag.max / 1e9);
     lag.reset();
+  },
+});
+
+// The thread's own V8 heap: main's process metrics see only main's isolate.
+new Gauge({
+  name: "drover_raft_thread_heap_used_bytes",
+  help: "V8 heap in use by the Raft thread's isolate",
+  registers: [metrics.registry],
+  collect() {
+    this.set(getHeapStatistics().used_heap_size);
   },
 });
 
