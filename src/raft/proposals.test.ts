@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { TimeoutError } from "../common/errors.js";
 import type { Entry } from "./core/types.js";
-import { encodeProposal } from "./proposal-id.js";
+import { decodeProposal, encodeProposal } from "./proposal-id.js";
 import { type ProposalSink, Proposals } from "./proposals.js";
 
 class NotLeader extends Error {}
@@ -33,6 +33,26 @@ describe("Proposals", () => {
     await expect(a).resolves.toBe("ra");
     await expect(b).resolves.toBe("rb");
     expect(proposals.size).toBe(0);
+  });
+
+  it("names the tag of a pending proposal by its header, and forgets it once settled", async () => {
+    const { proposals, batches, sink } = setup();
+    const tagged = proposals.add(new Uint8Array([1]), Number.POSITIVE_INFINITY, 0n, 41);
+    const untagged = proposals.add(new Uint8Array([2]), Number.POSITIVE_INFINITY, 0n);
+    proposals.flush(sink);
+    const [dt, du] = batches[0] as [Uint8Array, Uint8Array];
+    expect(proposals.tagOf(decodeProposal(dt).id)).toBe(41);
+    expect(proposals.tagOf(decodeProposal(du).id)).toBeUndefined();
+    // The same sequence number from another server or an earlier run of this one is not ours.
+    const { id } = decodeProposal(dt);
+    expect(proposals.tagOf({ ...id, node: "s2" })).toBeUndefined();
+    expect(proposals.tagOf({ ...id, incarnation: id.incarnation + 1 })).toBeUndefined();
+    proposals.noteIndexes([entry(5, dt), entry(6, du)]);
+    proposals.settle(entry(5, dt), "rt", 1n);
+    proposals.settle(entry(6, du), "ru", 1n);
+    await expect(tagged).resolves.toBe("rt");
+    await expect(untagged).resolves.toBe("ru");
+    expect(proposals.tagOf(decodeProposal(dt).id)).toBeUndefined();
   });
 
   it("rejects a proposal whose index another leader's entry took", async () => {

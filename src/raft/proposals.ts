@@ -22,6 +22,8 @@ interface PendingProposal {
   readonly deadline: number;
   /** The log index it was appended at, once known (0 until then). */
   index: LogIndex;
+  /** The proposer's own label, handed back by tagOf (the Raft thread's request id on main). */
+  readonly tag: number | undefined;
 }
 
 /** What a proposal batch is handed to: RawNode.proposeBatch (throws when it refuses the batch). */
@@ -60,12 +62,12 @@ export class Proposals {
   }
 
   /** Queues `payload`; the future settles when its entry is applied here (see settle). */
-  add(payload: Uint8Array, deadline: number, startedAt: bigint): Promise<unknown> {
+  add(payload: Uint8Array, deadline: number, startedAt: bigint, tag?: number): Promise<unknown> {
     const id: ProposalId = { node: this.nodeId, incarnation: this.incarnation, seq: this.seq++ };
     const key = proposalKey(id);
     return new Promise<unknown>((resolve, reject) => {
       this.queue.push({ key, data: encodeProposal(id, payload) });
-      this.pending.set(key, { resolve, reject, startedAt, deadline, index: 0 });
+      this.pending.set(key, { resolve, reject, startedAt, deadline, index: 0, tag });
     });
   }
 
@@ -101,9 +103,13 @@ export class Proposals {
     }
   }
 
-  /** True when one of our pending proposals was appended at `index` (its proposer waits on it). */
-  awaits(index: LogIndex): boolean {
-    return this.byIndex.has(index);
+  /**
+   * The tag of our pending proposal with proposer header `id` (settle matches entries by it too),
+   * undefined for anyone else's proposal or one made without a tag.
+   */
+  tagOf(id: ProposalId): number | undefined {
+    if (id.node !== this.nodeId || id.incarnation !== this.incarnation) return undefined;
+    return this.pending.get(proposalKey(id))?.tag;
   }
 
   /**

@@ -55,7 +55,7 @@ import { ReadBarriers } from "./read-barriers.js";
 import { frameSnapshot } from "./snapshot-frame.js";
 import { type SnapshotRef, SnapshotStore } from "./snapshot-store.js";
 import { Snapshots } from "./snapshots.js";
-import type { StateMachine } from "./state-machine.js";
+import type { AppliedEntry, StateMachine } from "./state-machine.js";
 
 /**
  * The Raft driver: owns time, disk, network and the state machine around the pure core, and wires
@@ -398,13 +398,13 @@ export class RaftNode {
    * Replicates `payload` and resolves with the state machine's result for it once applied here.
    * Rejects with NotLeaderError (leader id and address, when known) on a follower or when the
    * entry was replaced by another leader's, TimeoutError after `timeoutMs` (the entry may still
-   * commit later: the outcome is then unknown).
+   * commit later: the outcome is then unknown). `tag` labels the proposal for proposalTag.
    */
-  propose(payload: Uint8Array, timeoutMs = this.requestTimeoutMs): Promise<unknown> {
+  propose(payload: Uint8Array, timeoutMs = this.requestTimeoutMs, tag?: number): Promise<unknown> {
     this.throwIfFailed();
     this.requireCore();
     if (!this.isLeader()) return Promise.reject(this.notLeader());
-    const done = this.proposals.add(payload, Date.now() + timeoutMs, process.hrtime.bigint());
+    const done = this.proposals.add(payload, Date.now() + timeoutMs, process.hrtime.bigint(), tag);
     this.kick();
     return done;
   }
@@ -487,10 +487,6 @@ export class RaftNode {
    * True when a proposal made on this server waits for the entry at `index` (a state machine
    * hosted elsewhere sends back only the results someone waits for).
    */
-  awaitsProposal(index: LogIndex): boolean {
-    return this.proposals.awaits(index);
-  }
-
   /** The (base) election timeout: ELECTION_TICKS ticks. */
   electionTimeoutMs(): number {
     return ELECTION_TICKS * this.tickMs;
@@ -727,7 +723,7 @@ export class RaftNode {
 
   private async applyEntries(entries: readonly Entry[]): Promise<void> {
     const core = this.requireCore();
-    const forFsm: Entry[] = [];
+    const forFsm: AppliedEntry[] = [];
     const originals: Entry[] = [];
     for (const entry of entries) {
       if (entry.index <= this.applied) {
@@ -738,10 +734,14 @@ export class RaftNode {
       }
       if (entry.type === "confChange") await this.applyConfChange(entry);
       originals.push(entry);
+      if (entry.type !== "normal" || entry.data.byteLength === 0) {
+        forFsm.push(entry);
+        continue;
+      }
+      const { id, payload } = decodeProposal(entry.data);
+      const proposal = this.proposals.tagOf(id);
       forFsm.push(
-        entry.type === "normal" && entry.data.byteLength > 0
-          ? { ...entry, data: decodeProposal(entry.data).payload }
-          : entry,
+        proposal === undefined ? { ...entry, data: payload } : { ...entry, data: payload, proposal },
       );
     }
     if (forFsm.length === 0) {

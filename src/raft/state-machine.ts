@@ -1,6 +1,14 @@
 import type { Entry, LogIndex, Term } from "./core/types.js";
 
 /**
+ * A committed entry as the state machine receives it: `data` without the proposer header, and
+ * `proposal`, the tag (RaftNode.propose) of the pending proposal of this server it carries.
+ */
+export interface AppliedEntry extends Entry {
+  readonly proposal?: number;
+}
+
+/**
  * The application that Raft replicates (Drover's FSM, or a test key/value store). The driver
  * (raft-node.ts) is its only caller: it applies committed entries strictly in log order, takes
  * snapshots for log compaction and restores snapshots received from a leader.
@@ -23,7 +31,7 @@ export interface StateMachine {
    * the applied index (result `undefined`). May be async for persistence, but the driver never
    * calls it again before the previous call has settled, and never with a gap.
    */
-  apply(entries: readonly Entry[]): Promise<unknown[]>;
+  apply(entries: readonly AppliedEntry[]): Promise<unknown[]>;
 
   /**
    * A consistent snapshot of the state at `index` (= appliedIndex() at the call) as a byte

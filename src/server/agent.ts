@@ -26,7 +26,7 @@ import { Forwarder } from "./forward.js";
 import { FsmApplyTimer } from "./fsm-apply-timer.js";
 import { DEFAULT_HEARTBEAT_CONFIG } from "./heartbeats.js";
 import { DEFAULT_LEADER_CONFIG, Leader } from "./leader.js";
-import { ObservedFsm, outcomeCodec, RaftServerContext } from "./raft-context.js";
+import { ObservedFsm, RaftServerContext } from "./raft-context.js";
 import { AllocWatchHub } from "./rpc/alloc-watch-hub.js";
 import { ApiLeaderClient } from "./rpc/api-leader-client.js";
 import { type LeaderDuties, ServerEndpoints } from "./rpc/endpoints.js";
@@ -192,7 +192,6 @@ export class ServerAgent {
         metricsAgent: config.name,
       },
       stateMachine: observed,
-      resultCodec: outcomeCodec,
       log: logger.child({ component: "raft-thread" }),
       onFatal: (error) => {
         // Never serve with a dead Raft: the state would stop moving while answering as if fine.

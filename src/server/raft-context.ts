@@ -13,7 +13,6 @@ import { emptyTables } from "../fsm/tables.js";
 import type { Entry, LogIndex } from "../raft/core/types.js";
 import type { RaftNode } from "../raft/raft-node.js";
 import type { StateMachine } from "../raft/state-machine.js";
-import type { ResultCodec } from "../raft/thread/raft-thread-client.js";
 import type { ServerAddress } from "../rpc/server-api.js";
 import type { Clock } from "./clock.js";
 import type { AppliedListener, ProposeResult, ServerContext } from "./context.js";
@@ -24,23 +23,6 @@ interface IndexedOutcome {
   readonly index: LogIndex;
   readonly outcome: unknown;
 }
-
-/**
- * How an IndexedOutcome crosses to the Raft thread and back to its proposer (plain data): a
- * CommandRejectedError is sent as its message and rebuilt (the proposer tests its class).
- */
-export const outcomeCodec: ResultCodec = {
-  encode(result: unknown): unknown {
-    const r = result as IndexedOutcome;
-    if (r.outcome instanceof CommandRejectedError) return { index: r.index, rejected: r.outcome.message };
-    return r;
-  },
-  decode(wire: unknown): unknown {
-    const w = wire as { index: LogIndex; outcome?: unknown; rejected?: string };
-    if (w.rejected !== undefined) return { index: w.index, outcome: new CommandRejectedError(w.rejected) };
-    return w;
-  },
-};
 
 /** The parts of Raft the context uses: RaftNode, or main's handle on the Raft thread. */
 export type RaftHandle = Pick<

@@ -67,6 +67,8 @@ export interface WireEntry {
   readonly type: EntryType;
   readonly offset: number;
   readonly length: number;
+  /** Main's request id of the proposal of this server the entry carries: main answers it. */
+  readonly proposal?: number;
 }
 
 export type HealthAnswer = ClusterHealth & { readonly lastTerms: ReadonlyArray<readonly [RaftId, Term]> };
@@ -84,8 +86,7 @@ export type MainMessage =
   | { readonly type: "stop"; readonly id: number }
   | { readonly type: "reloadTls" }
   /** The state machine's answers. */
-  /** One result per entry: encoded for the `awaited` ones, null for the rest. */
-  | { readonly type: "applied"; readonly seq: number; readonly outcomes: ReadonlyArray<unknown> }
+  | { readonly type: "applied"; readonly seq: number }
   | { readonly type: "smError"; readonly seq: number; readonly error: WireError }
   | {
       readonly type: "snapshotTaken";
@@ -111,15 +112,14 @@ export type ThreadMessage =
   | { readonly type: "listening"; readonly raftAddress: string }
   | { readonly type: "fatal"; readonly error: WireError }
   /**
-   * Committed entries for the state machine, bytes in `buffer` (transferred). `awaited`: indexes
-   * a proposal of this server waits on; only their outcomes travel back.
+   * Committed entries for the state machine, bytes in `buffer` (transferred). Main answers the
+   * proposals the entries name (WireEntry.proposal) with their results as soon as it applied them.
    */
   | {
       readonly type: "apply";
       readonly seq: number;
       readonly entries: readonly WireEntry[];
       readonly buffer: ArrayBuffer;
-      readonly awaited: readonly LogIndex[];
     }
   | { readonly type: "snapshot"; readonly seq: number }
   /** `stream`: the Raft thread's stream of the received snapshot, pulled by main. */

@@ -32,18 +32,10 @@ import { StreamHost, StreamReader } from "./remote-stream.js";
  * main when the proposal's answer comes back. Structured clone keeps plain data; errors lose
  * their class, so a state machine whose results hold errors encodes them explicitly.
  */
-export interface ResultCodec {
-  encode(result: unknown): unknown;
-  decode(wire: unknown): unknown;
-}
-
-const PLAIN: ResultCodec = { encode: (r) => r, decode: (w) => w };
-
 export interface RaftThreadOptions {
   readonly settings: Omit<RaftThreadSettings, "appliedIndex">;
   /** The application's state machine; it stays on this thread. */
   readonly stateMachine: StateMachine;
-  readonly resultCodec?: ResultCodec | undefined;
   readonly log: Logger;
   /**
    * The Raft thread died or its node failed (disk, broken invariant) after it started (before,
@@ -66,12 +58,13 @@ interface Pending {
  * trail the thread by one message), calls are requests on the port, and the state machine
  * hosted here answers the thread's apply, snapshot and restore requests in their order.
  *
- * Proposal results: the thread marks the entries a proposal of this server waits on; only their
- * results are encoded and sent back with the apply ack, and return to the proposer inside the
- * proposal's answer. This keeps RaftNode's proposal bookkeeping (matching by proposer header,
- * overwritten and expired proposals) in one place, and nothing here is kept per index: a result
- * kept on main until its proposal's answer came would need a map that a timed-out or overwritten
- * proposal leaves entries in.
+ * Proposal results never cross the port: the thread names, on each entry it hands over, the
+ * pending proposal of this server the entry carries (its request id here, matched by proposer
+ * header in RaftNode), and main resolves that request with the state machine's result right after
+ * applying it, before the thread even hears the ack. A write so waits for two crossings (proposal
+ * in, entries out), not four. A proposal that fails on the thread (expired, replaced, not leader)
+ * is never named on an entry and is answered by the thread's reply as any other request; one
+ * named after it failed finds no pending request here, and the late answer is ignored.
  */
 export class RaftThreadClient implements RaftOperatorBackend {
   private readonly worker: Worker;
@@ -83,7 +76,6 @@ export class RaftThreadClient implements RaftOperatorBackend {
   private readonly observers = new Set<LeaderObserver>();
   private readonly streams: StreamHost;
   private readonly reader: StreamReader;
-  private readonly codec: ResultCodec;
   /** State machine requests run one after another, in arrival order (as RaftNode issues them). */
   private smChain: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -94,7 +86,6 @@ export class RaftThreadClient implements RaftOperatorBackend {
   private readonly startedPromise: Promise<void>;
 
   private constructor(private readonly options: RaftThreadOptions) {
-    this.codec = options.resultCodec ?? PLAIN;
     this.startedPromise = new Promise<void>((resolve, reject) => {
       this.started = { resolve, reject };
     });
@@ -196,11 +187,11 @@ export class RaftThreadClient implements RaftOperatorBackend {
     // `new Uint8Array(view)` copies; a Buffer's slice() would not (and transferring its shared
     // buffer would empty every other view of it, the encoder's included).
     const data = whole ? payload : new Uint8Array(payload);
-    const wire = await this.request(
+    // Resolved by serveStateMachine with the applied entry's result (see the class comment).
+    return this.request(
       (id) => ({ type: "propose", id, data }),
       whole ? undefined : [data.buffer as ArrayBuffer],
     );
-    return this.codec.decode(wire);
   }
 
   async readBarrier(): Promise<LogIndex> {
@@ -321,11 +312,13 @@ export class RaftThreadClient implements RaftOperatorBackend {
             data: new Uint8Array(message.buffer, e.offset, e.length),
           }));
           const results = await sm.apply(entries);
-          const awaited = new Set(message.awaited);
-          const outcomes = entries.map((entry, i) =>
-            awaited.has(entry.index) ? this.codec.encode(results[i]) : null,
-          );
-          this.post({ type: "applied", seq: message.seq, outcomes });
+          this.post({ type: "applied", seq: message.seq });
+          message.entries.forEach((e, i) => {
+            if (e.proposal === undefined) return;
+            const pending = this.pending.get(e.proposal);
+            this.pending.delete(e.proposal);
+            pending?.resolve(results[i]);
+          });
           return;
         }
         case "snapshot": {

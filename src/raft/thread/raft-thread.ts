@@ -144,9 +144,20 @@ function handle(message: MainMessage): void {
   // Not running yet: no leader known here, which callers already handle (they wait and retry).
   if (raft === undefined) throw new NotLeaderError(undefined);
   switch (message.type) {
-    case "propose":
-      reply(message.id, () => raft.propose(message.data));
+    case "propose": {
+      const id = message.id;
+      // Main answers an applied proposal itself, from the entry that named it (ThreadStateMachine).
+      raft.propose(message.data, undefined, id).then(
+        () => {
+          if (!stateMachine.delivered(id)) post({ type: "reply", id, error: errorToWire(undelivered(id)) });
+        },
+        (error: unknown) => {
+          stateMachine.delivered(id);
+          post({ type: "reply", id, error: errorToWire(error) });
+        },
+      );
       return;
+    }
     case "readBarrier":
       reply(message.id, () => raft.readBarrier());
       return;
@@ -166,6 +177,11 @@ function handle(message: MainMessage): void {
       });
       return;
   }
+}
+
+/** A proposal applied here whose entry main was not asked to answer: a broken invariant. */
+function undelivered(id: number): Error {
+  return new Error(`raft thread: proposal ${id} applied but its result never reached main`);
 }
 
 /**
@@ -260,7 +276,6 @@ async function start(): Promise<void> {
     onOpen: (raft, found) => {
       node = raft;
       discovery = found;
-      stateMachine.awaited = (index) => raft.awaitsProposal(index);
       raft.onFatal(postFatal);
       raft.onLeaderChange(() => pushStatus(true));
     },

@@ -1,5 +1,5 @@
-import type { Entry, LogIndex, Term } from "../core/types.js";
-import type { StateMachine } from "../state-machine.js";
+import type { LogIndex, Term } from "../core/types.js";
+import type { AppliedEntry, StateMachine } from "../state-machine.js";
 import {
   errorFromWire,
   type MainMessage,
@@ -25,8 +25,11 @@ export class ThreadStateMachine implements StateMachine {
   private applied: LogIndex;
   private nextSeq = 1;
   private readonly waiting = new Map<number, { resolve: (a: Answer) => void; reject: (e: Error) => void }>();
-  /** Whether a proposal of this server waits on the entry at an index (RaftNode.awaitsProposal). */
-  awaited: (index: LogIndex) => boolean = () => false;
+  /**
+   * Proposals whose entry went to main, which answers them itself: their own reply (when the
+   * Raft thread's promise settles) must not go out too. Emptied by `delivered`.
+   */
+  private readonly deliveredIds = new Set<number>();
 
   constructor(
     private readonly post: (message: ThreadMessage, transfer?: ArrayBuffer[]) => void,
@@ -44,37 +47,46 @@ export class ThreadStateMachine implements StateMachine {
   }
 
   /**
-   * Main's results, one per entry: the encoded result where a proposer here waits for it,
-   * undefined elsewhere (nobody reads those).
+   * Applies on main. The results stay there: main hands each proposal's result to its proposer
+   * (the entry names the proposal), so the proposals settled here resolve with undefined.
    */
-  async apply(entries: readonly Entry[]): Promise<unknown[]> {
+  async apply(entries: readonly AppliedEntry[]): Promise<unknown[]> {
     let total = 0;
     for (const entry of entries) total += entry.data.byteLength;
     const buffer = new ArrayBuffer(total);
     const bytes = new Uint8Array(buffer);
     const wire: WireEntry[] = [];
-    const awaited: LogIndex[] = [];
     let offset = 0;
     for (const entry of entries) {
       bytes.set(entry.data, offset);
-      wire.push({
-        index: entry.index,
-        term: entry.term,
-        type: entry.type,
-        offset,
-        length: entry.data.byteLength,
-      });
-      offset += entry.data.byteLength;
-      if (entry.type === "normal" && this.awaited(entry.index)) awaited.push(entry.index);
+      // The tag is main's request id of the proposal (raft-thread.ts proposes with it).
+      const proposal = entry.proposal;
+      const length = entry.data.byteLength;
+      if (proposal === undefined) {
+        wire.push({ index: entry.index, term: entry.term, type: entry.type, offset, length });
+      } else {
+        wire.push({ index: entry.index, term: entry.term, type: entry.type, offset, length, proposal });
+        this.deliveredIds.add(proposal);
+      }
+      offset += length;
     }
     const seq = this.nextSeq++;
     const answer = await this.request(seq, () =>
-      this.post({ type: "apply", seq, entries: wire, buffer, awaited }, [buffer]),
+      this.post({ type: "apply", seq, entries: wire, buffer }, [buffer]),
     );
     if (answer.type !== "applied") throw new Error(`state machine answered ${answer.type} to apply`);
     const last = entries[entries.length - 1];
     if (last !== undefined) this.applied = last.index;
-    return answer.outcomes.map((o) => (o === null ? undefined : o));
+    return new Array<unknown>(entries.length);
+  }
+
+  /**
+   * True (once) when main already answered proposal `id` from its applied entry. A proposal
+   * that failed here instead (expired, replaced, not leader) was never delivered, or main has
+   * answered it and ignores the late error.
+   */
+  delivered(id: number): boolean {
+    return this.deliveredIds.delete(id);
   }
 
   async snapshot(): Promise<{ index: LogIndex; term?: Term; chunks: AsyncIterable<Uint8Array> }> {
