@@ -242,3 +242,74 @@ describe("LevelDbLogStore", () => {
     await store.close();
   });
 });
+
+describe("LevelDbLogStore with a small memory cache", () => {
+  // "eN" entries are 26-27 bytes by entrySize: about three fit in 80 bytes.
+  const cacheBytes = 80;
+  const open = () => LevelDbLogStore.open(dir, silentLogger(), { cacheBytes });
+  const all = (store: LevelDbLogStore) => store.entries(store.firstIndex(), store.lastIndex() + 1);
+
+  it("keeps only the newest bytes in memory and reads older entries back from disk", async () => {
+    let store = await open();
+    for (let i = 1; i <= 20; i += 4) await store.persist({ entries: range(i, i + 3, 1) });
+    expect(store.residentBytes()).toBeLessThanOrEqual(cacheBytes);
+    expect(store.residentBytes()).toBeGreaterThan(0);
+    expect(store.retainedBytes()).toBeGreaterThan(cacheBytes * 4);
+    expect(texts(all(store))).toEqual(range(1, 20, 1).map((e) => new TextDecoder().decode(e.data)));
+    expect(all(store).map((e) => e.term)).toEqual(Array(20).fill(1));
+    // maxBytes counts evicted entries at their full size.
+    expect(store.entries(1, 21, 60)).toHaveLength(2);
+    await store.close();
+    store = await open();
+    expect(store.residentBytes()).toBeLessThanOrEqual(cacheBytes);
+    expect(texts(store.entries(2, 5))).toEqual(["e2", "e3", "e4"]);
+    await store.close();
+  });
+
+  it("replaces a suffix and compacts with entries evicted", async () => {
+    const store = await open();
+    await store.persist({ entries: range(1, 20, 1) });
+    // A follower's conflicting suffix (§5.3) replaced from index 15 with the new leader's entries.
+    await store.persist({ entries: range(15, 17, 2) });
+    expect(store.lastIndex()).toBe(17);
+    expect(all(store).map((e) => `${e.index}:${e.term}`)).toEqual([
+      ...range(1, 14, 1).map((e) => `${e.index}:1`),
+      "15:2",
+      "16:2",
+      "17:2",
+    ]);
+    expect(
+      await store.compact(
+        { index: 12, term: 1, confState: { voters: ["s1"], learners: [], votersOutgoing: [] } },
+        10,
+      ),
+    ).toBe(true);
+    expect(store.firstIndex()).toBe(11);
+    expect(texts(all(store))).toEqual(["e11", "e12", "e13", "e14", "e15", "e16", "e17"]);
+    expect(store.residentBytes()).toBeLessThanOrEqual(store.retainedBytes());
+    // Replaced by a snapshot from the leader: nothing of the old log is left in memory or read.
+    await store.persist({
+      snapshot: { index: 30, term: 3, confState: { voters: ["s1"], learners: [], votersOutgoing: [] } },
+    });
+    expect(store.residentBytes()).toBe(0);
+    expect(store.retainedBytes()).toBe(0);
+    await store.persist({ entries: range(31, 40, 3) });
+    expect(texts(all(store))).toHaveLength(10);
+    expect(store.entries(31, 32)[0]?.term).toBe(3);
+    await store.close();
+  });
+
+  it("never drops the bytes of a pipelined append before it is durable", async () => {
+    const store = await open();
+    await store.persist({ entries: range(1, 5, 1), hardState: { term: 1, vote: "s1", commit: 0 } });
+    const durable = store.append(range(6, 30, 1), undefined);
+    // Nothing of 6..30 is on disk yet, so all of it is still in memory.
+    expect(store.residentBytes()).toBeGreaterThanOrEqual(
+      range(6, 30, 1).reduce((n, e) => n + e.data.length, 0),
+    );
+    await durable;
+    expect(store.residentBytes()).toBeLessThanOrEqual(cacheBytes);
+    expect(texts(all(store))).toEqual(range(1, 30, 1).map((e) => new TextDecoder().decode(e.data)));
+    await store.close();
+  });
+});

@@ -31,8 +31,12 @@ import { CompactedError, CorruptLogError, UnavailableError } from "./storage-err
  * Raft's durable state in LevelDB (classic-level): the log, the hard state (term, vote, commit),
  * the membership and the metadata of the latest snapshot.
  *
- * Reads are synchronous, as the pure core wants them: every entry after the compaction point is
- * also kept in memory (compaction by threshold bounds that window). Writes go through `persist`,
+ * Reads are synchronous, as the pure core wants them. Every entry after the compaction point keeps
+ * its index, term and type in memory; its bytes stay in memory only while they are among the
+ * newest `cacheBytes` of the log (what replication and apply read nearly always). Older bytes are
+ * dropped once durable and read back from LevelDB synchronously (getSync) in the rare case that a
+ * lagging follower or a lagging state machine asks for them. So the log's memory does not grow
+ * with the log, and snapshots need not be taken just to bound memory. Writes go through `persist`,
  * one atomic LevelDB batch with `sync: true` per Ready, so that many proposals share one fsync
  * (group commit) and nothing is acknowledged before it is durable (Raft Figure 2, "persistent
  * state ... updated on stable storage before responding to RPCs").
@@ -53,6 +57,29 @@ interface QueuedAppend {
   /** The last index this write makes durable. */
   last: LogIndex;
   readonly waiters: Array<{ resolve: () => void; reject: (error: Error) => void }>;
+}
+
+/** An entry whose bytes were dropped from memory; `size` is what entrySize() gave for it. */
+interface EvictedEntry {
+  readonly index: LogIndex;
+  readonly term: Term;
+  readonly type: Entry["type"];
+  readonly size: number;
+  readonly data?: undefined;
+}
+
+type TailEntry = Entry | EvictedEntry;
+
+function sizeOf(entry: TailEntry): number {
+  return entry.data === undefined ? entry.size : entrySize(entry);
+}
+
+/** Default of LogStoreOptions.cacheBytes. */
+export const DEFAULT_LOG_CACHE_BYTES = 64 << 20;
+
+export interface LogStoreOptions {
+  /** Bytes of the newest entries kept in memory (older ones are read back from disk). */
+  readonly cacheBytes?: number | undefined;
 }
 
 /** Log entries deleted per LevelDB clear() when compaction collects garbage. */
@@ -93,8 +120,14 @@ export class LevelDbLogStore implements RaftStorage {
   private compactedIndex: LogIndex = 0;
   private compactedTerm: Term = 0;
   /** Entries compactedIndex+1 .. lastIndex, contiguous: tail[i].index === compactedIndex + 1 + i. */
-  private tail: Entry[] = [];
+  private tail: TailEntry[] = [];
   private tailBytes = 0;
+  /**
+   * tail[0 .. cachedFrom) are evicted (bytes on disk only), tail[cachedFrom ..] hold their bytes;
+   * cachedBytes is the size of the latter. Only durable entries are ever evicted.
+   */
+  private cachedFrom = 0;
+  private cachedBytes = 0;
   private hardState: HardState = EMPTY_HARD_STATE;
   private membership: Membership = { confState: EMPTY_CONF, index: 0, addresses: {} };
   private snapshotMeta: SnapshotMetadata = { index: 0, term: 0, confState: EMPTY_CONF };
@@ -118,6 +151,7 @@ export class LevelDbLogStore implements RaftStorage {
   private constructor(
     private readonly db: ClassicLevel<Buffer, Buffer>,
     private readonly log: Logger,
+    private readonly cacheBytes: number,
   ) {}
 
   /**
@@ -125,10 +159,12 @@ export class LevelDbLogStore implements RaftStorage {
    * not match is a torn write at the tail (never fsynced, so never acknowledged): it and anything
    * after it are deleted. A bad record followed by good ones is real corruption: refuse to start.
    */
-  static async open(path: string, log: Logger): Promise<LevelDbLogStore> {
+  static async open(path: string, log: Logger, options: LogStoreOptions = {}): Promise<LevelDbLogStore> {
+    const cacheBytes = options.cacheBytes ?? DEFAULT_LOG_CACHE_BYTES;
+    assert(cacheBytes >= 0, "log cache size must not be negative");
     const db = new ClassicLevel<Buffer, Buffer>(path, { keyEncoding: "buffer", valueEncoding: "buffer" });
     await db.open();
-    const store = new LevelDbLogStore(db, log);
+    const store = new LevelDbLogStore(db, log, cacheBytes);
     try {
       await store.load();
     } catch (error) {
@@ -160,8 +196,7 @@ export class LevelDbLogStore implements RaftStorage {
     let good = 0;
     for (const record of records) {
       if (record.entry === undefined || record.index !== this.compactedIndex + 1 + good) break;
-      this.tail.push(record.entry);
-      this.tailBytes += entrySize(record.entry);
+      this.push(record.entry);
       good++;
     }
     const bad = records[good];
@@ -176,6 +211,8 @@ export class LevelDbLogStore implements RaftStorage {
       this.log.warn({ index: bad.index }, "truncating torn log tail record");
       await this.db.batch([{ type: "del", key: entryKey(bad.index) }], { sync: true });
     }
+    // Everything loaded is durable.
+    this.evict();
     if (this.hardState.commit > this.lastIndex()) {
       // The commit index is volatile state in Raft (Figure 2); only entries we hold can be
       // committed from our point of view. Entries and hard state share one batch, so this only
@@ -203,12 +240,22 @@ export class LevelDbLogStore implements RaftStorage {
     const out: Entry[] = [];
     let bytes = 0;
     for (let i = lo; i < hi; i++) {
-      const entry = this.tail[i - this.compactedIndex - 1] as Entry;
-      bytes += entrySize(entry);
+      const entry = this.tail[i - this.compactedIndex - 1] as TailEntry;
+      bytes += sizeOf(entry);
       if (out.length > 0 && bytes > maxBytes) break;
-      out.push(entry);
+      out.push(entry.data === undefined ? this.readBack(entry) : entry);
     }
     return out;
+  }
+
+  /** An evicted entry's bytes, read back from LevelDB (not cached again: it is old). */
+  private readBack(entry: EvictedEntry): Entry {
+    const value = this.db.getSync(entryKey(entry.index));
+    const decoded = value === undefined ? undefined : decodeEntry(entry.index, value);
+    if (decoded === undefined || decoded.term !== entry.term) {
+      throw new CorruptLogError(`log record ${entry.index} is missing or corrupt on disk`);
+    }
+    return decoded;
   }
 
   term(index: LogIndex): Term {
@@ -245,6 +292,11 @@ export class LevelDbLogStore implements RaftStorage {
   /** Bytes of entries held after the compaction point (for byte-based compaction thresholds). */
   retainedBytes(): number {
     return this.tailBytes;
+  }
+
+  /** Bytes of those entries held in memory too (at most about `cacheBytes`). */
+  residentBytes(): number {
+    return this.cachedBytes;
   }
 
   /**
@@ -333,12 +385,10 @@ export class LevelDbLogStore implements RaftStorage {
         this.snapshotMeta = snapshotMeta;
         this.compactedIndex = compactedIndex;
         this.compactedTerm = compactedTerm;
-        for (let i = keep; i < this.tail.length; i++) this.tailBytes -= entrySize(this.tail[i] as Entry);
-        this.tail.length = keep;
-        for (const entry of entries) {
-          this.tail.push(entry);
-          this.tailBytes += entrySize(entry);
-        }
+        this.truncate(keep);
+        for (const entry of entries) this.push(entry);
+        // Pipelined appends are idle here (asserted above): the whole log is durable.
+        this.evict();
         this.hardStateUnsaved = false;
       }
       if (batch.hardState !== undefined) {
@@ -385,8 +435,7 @@ export class LevelDbLogStore implements RaftStorage {
       const entry = entries[i] as Entry;
       assert(entry.index === first.index + i, "appended entries are not contiguous");
       batch.ops.push({ type: "put", key: entryKey(entry.index), value: encodeEntry(entry) });
-      this.tail.push(entry);
-      this.tailBytes += entrySize(entry);
+      this.push(entry);
     }
     batch.last = this.lastIndex();
     this.queued = batch;
@@ -432,6 +481,7 @@ export class LevelDbLogStore implements RaftStorage {
     this.write(batch.ops).then(
       () => {
         this.durableLast = batch.last;
+        this.evict();
         this.inflight = undefined;
         for (const w of batch.waiters) w.resolve();
         this.pump();
@@ -475,14 +525,57 @@ export class LevelDbLogStore implements RaftStorage {
       await this.write(ops);
       if (to > this.compactedIndex) this.collectGarbage(this.compactedIndex, to);
       const dropped = to - this.compactedIndex;
-      for (let i = 0; i < dropped; i++) this.tailBytes -= entrySize(this.tail[i] as Entry);
+      for (let i = 0; i < dropped; i++) {
+        const size = sizeOf(this.tail[i] as TailEntry);
+        this.tailBytes -= size;
+        if (i >= this.cachedFrom) this.cachedBytes -= size;
+      }
       this.tail = this.tail.slice(dropped);
+      this.cachedFrom = Math.max(0, this.cachedFrom - dropped);
       this.compactedIndex = to;
       this.compactedTerm = term;
       this.snapshotMeta = meta;
       return true;
     } finally {
       this.writing = false;
+    }
+  }
+
+  // ─────────────── the in-memory window ───────────────
+
+  /** Appends an entry (with its bytes) at the end of the tail. */
+  private push(entry: Entry): void {
+    const size = entrySize(entry);
+    this.tail.push(entry);
+    this.tailBytes += size;
+    this.cachedBytes += size;
+  }
+
+  /** Drops tail[keep ..] (a replaced suffix or a log replaced by a snapshot). */
+  private truncate(keep: number): void {
+    for (let i = keep; i < this.tail.length; i++) {
+      const size = sizeOf(this.tail[i] as TailEntry);
+      this.tailBytes -= size;
+      if (i >= this.cachedFrom) this.cachedBytes -= size;
+    }
+    this.tail.length = Math.min(this.tail.length, keep);
+    this.cachedFrom = Math.min(this.cachedFrom, this.tail.length);
+  }
+
+  /**
+   * Drops the bytes of the oldest cached entries while the cache is over its size, never those of
+   * an entry that is not durable yet (getSync could not read it back). The newest entry keeps its
+   * bytes whatever its size.
+   */
+  private evict(): void {
+    const durable = this.durableLastIndex();
+    while (this.cachedBytes > this.cacheBytes && this.cachedFrom < this.tail.length - 1) {
+      const entry = this.tail[this.cachedFrom] as Entry;
+      if (entry.index > durable) return;
+      const size = entrySize(entry);
+      this.tail[this.cachedFrom] = { index: entry.index, term: entry.term, type: entry.type, size };
+      this.cachedBytes -= size;
+      this.cachedFrom++;
     }
   }
 

@@ -85,6 +85,7 @@ export type RaftTuning = Pick<
   | "snapshotThresholdEntries"
   | "snapshotIntervalMs"
   | "snapshotThresholdBytes"
+  | "logCacheBytes"
   | "trailingLogs"
   | "requestTimeoutMs"
   | "autopilot"
@@ -115,6 +116,8 @@ export interface RaftNodeOptions {
   readonly snapshotIntervalMs?: number | undefined;
   /** … or once the retained log holds this many bytes (bounds the memory the log's tail takes). */
   readonly snapshotThresholdBytes?: number | undefined;
+  /** Bytes of the newest log entries kept in memory; older ones are read back from disk (default 64 MiB). */
+  readonly logCacheBytes?: number | undefined;
   /** Entries kept behind a snapshot for slow followers. */
   readonly trailingLogs?: number | undefined;
   /** Default deadline of a proposal or read barrier. */
@@ -263,7 +266,9 @@ export class RaftNode {
    * (restart, or a server waiting to be added), then `start`.
    */
   static async open(options: RaftNodeOptions): Promise<RaftNode> {
-    const store = await LevelDbLogStore.open(join(options.dataDir, "raft", "log"), options.log);
+    const store = await LevelDbLogStore.open(join(options.dataDir, "raft", "log"), options.log, {
+      cacheBytes: options.logCacheBytes,
+    });
     const snapshots = await SnapshotStore.open(join(options.dataDir, "raft", "snapshots"));
     const node = new RaftNode(options, store, snapshots);
     await node.recoverStateMachine();

@@ -82,6 +82,7 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
     snapshotThresholdEntries: options.snapshotThresholdEntries,
     snapshotIntervalMs: options.snapshotIntervalMs,
     snapshotThresholdBytes: options.snapshotThresholdBytes,
+    logCacheBytes: options.logCacheBytes,
     trailingLogs: options.trailingLogs,
     requestTimeoutMs: options.requestTimeoutMs,
     autopilot: options.autopilot,

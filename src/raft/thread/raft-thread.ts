@@ -270,6 +270,7 @@ async function start(): Promise<void> {
     snapshotThresholdEntries: settings.snapshotThresholdEntries,
     snapshotIntervalMs: settings.snapshotIntervalMs,
     snapshotThresholdBytes: settings.snapshotThresholdBytes,
+    logCacheBytes: settings.logCacheBytes,
     trailingLogs: settings.trailingLogs,
     requestTimeoutMs: settings.requestTimeoutMs,
     autopilot: settings.autopilot,
