@@ -114,7 +114,10 @@ export interface RaftNodeOptions {
    * after every apply. The byte threshold below is checked after every apply regardless.
    */
   readonly snapshotIntervalMs?: number | undefined;
-  /** … or once the retained log holds this many bytes (bounds the memory the log's tail takes). */
+  /**
+   * … or once the retained log holds this many bytes and at least as many as the last snapshot
+   * (default 64 MiB): the disk the log takes stays within about twice the state.
+   */
   readonly snapshotThresholdBytes?: number | undefined;
   /** Bytes of the newest log entries kept in memory; older ones are read back from disk (default 64 MiB). */
   readonly logCacheBytes?: number | undefined;

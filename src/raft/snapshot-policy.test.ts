@@ -25,6 +25,12 @@ describe("snapshot policy", () => {
     expect(snapshotDue(policy, { ...base, entriesSince: 0, logBytes: 5000 })).toBe(false);
   });
 
+  it("waits past the byte threshold until the log is as large as the last snapshot", () => {
+    const large = { ...base, entriesSince: 1, lastSnapshotBytes: 7000, nextCheckAt: 99 };
+    expect(snapshotDue(policy, { ...large, logBytes: 6999 })).toBe(false);
+    expect(snapshotDue(policy, { ...large, logBytes: 7000 })).toBe(true);
+  });
+
   it("draws the next check from [interval, 2 x interval), or checks always with interval 0", () => {
     expect(nextSnapshotCheck(policy, 1000, 0)).toBe(61_000);
     expect(nextSnapshotCheck(policy, 1000, 0.5)).toBe(91_000);
