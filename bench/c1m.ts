@@ -13,7 +13,7 @@
  * that runs Raft, goal ≤ 200), `sim_cpu_share` (the simulator's CPU seconds ÷ those of servers
  * and simulator together, over the run: near 0.5 on two cores means the simulator, not Drover, may
  * be what limits the rate). The rows also show where each server's memory goes: the largest
- * samples of main's V8 heap, the Raft thread's V8 heap and the Raft log it keeps in memory. A run that stalls or times out reports how far it got.
+ * samples of main's V8 heap, the Raft thread's V8 heap and the Raft log bytes it keeps in memory. A run that stalls or times out reports how far it got.
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -221,7 +221,7 @@ export async function run(argv: string[]): Promise<BenchResult> {
     const raftLagByServer = new Map<string, number>();
     const rssByServer = new Map<string, number>();
     // Where a server's memory goes, each the largest sample: main's V8 heap, the Raft thread's V8
-    // heap and the Raft log kept since the last compaction (held in the Raft thread's heap).
+    // heap and the bytes of Raft log entries it keeps in memory (outside its V8 heap).
     const memoryByServer = new Map<string, { mainHeap: number; raftHeap: number; raftLog: number }>();
     const total = a.jobs * a.count;
 
@@ -265,7 +265,7 @@ export async function run(argv: string[]): Promise<BenchResult> {
           const memory = memoryByServer.get(name) ?? { mainHeap: 0, raftHeap: 0, raftLog: 0 };
           memory.mainHeap = Math.max(memory.mainHeap, metrics.get("nodejs_heap_size_used_bytes") ?? 0);
           memory.raftHeap = Math.max(memory.raftHeap, metrics.get("drover_raft_thread_heap_used_bytes") ?? 0);
-          memory.raftLog = Math.max(memory.raftLog, metrics.get("drover_raft_log_bytes") ?? 0);
+          memory.raftLog = Math.max(memory.raftLog, metrics.get("drover_raft_log_memory_bytes") ?? 0);
           memoryByServer.set(name, memory);
         }
         for (const [name, pid] of pids) {

@@ -14,8 +14,10 @@ export class RaftMetrics {
   readonly snapshotSeconds: Histogram;
   readonly snapshotBytes: Gauge;
   readonly snapshotInstalls: Counter;
-  /** Bytes of log entries held since the last compaction (kept in memory as well as on disk). */
+  /** Bytes of log entries held since the last compaction (on disk). */
   readonly logBytes: Gauge;
+  /** The part of those whose bytes are also in memory (the newest, up to logCacheBytes). */
+  readonly logMemoryBytes: Gauge;
   readonly autopilotHealthy: Gauge;
   readonly autopilotFailureTolerance: Gauge;
 
@@ -48,7 +50,11 @@ export class RaftMetrics {
     );
     this.logBytes = metrics.gauge(
       "drover_raft_log_bytes",
-      "Bytes of Raft log entries kept since the last compaction (held in memory and on disk)",
+      "Bytes of Raft log entries kept since the last compaction (on disk)",
+    );
+    this.logMemoryBytes = metrics.gauge(
+      "drover_raft_log_memory_bytes",
+      "Bytes of the newest Raft log entries also held in memory (older ones are read from disk)",
     );
     // Set by the leader each tick (as Nomad's autopilot gauges, meaningful on the leader only).
     this.autopilotHealthy = metrics.gauge(

@@ -773,6 +773,7 @@ export class RaftNode {
     if (last !== undefined && last.index > this.applied) this.applied = last.index;
     this.metrics?.appliedIndex.set(this.applied);
     this.metrics?.logBytes.set(this.store.retainedBytes());
+    this.metrics?.logMemoryBytes.set(this.store.residentBytes());
     this.reads.serve(this.applied);
   }
 
@@ -822,6 +823,7 @@ export class RaftNode {
     this.applied = meta.index;
     this.metrics?.appliedIndex.set(this.applied);
     this.metrics?.logBytes.set(this.store.retainedBytes());
+    this.metrics?.logMemoryBytes.set(this.store.residentBytes());
     this.reads.serve(this.applied);
   }
 
