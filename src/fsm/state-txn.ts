@@ -293,7 +293,14 @@ export class StateTxn {
     // times per alloc, was a visible share of a plan's apply).
     const hash = hashString(alloc.ID);
     const old = this.allocs.getHashed(alloc.ID, hash);
-    if (old !== undefined) this.unindexAlloc(old);
+    // An update that keeps the alloc under the same node, job and eval (a client's status report,
+    // the commonest write) replaces it in place in each index below: deleting it first and
+    // adding it back cost as much again.
+    const inPlace = old !== undefined && sameIndexKeys(old, alloc);
+    if (old !== undefined) {
+      if (inPlace) this.unindexInPlace(old);
+      else this.unindexAlloc(old);
+    }
     this.allocs = this.allocs.setHashed(alloc.ID, hash, alloc, this.owner);
     const jobKey = this.allocJobKey(alloc.Namespace, alloc.JobID);
     this.allocsByNode.setHashed(alloc.NodeID, alloc.ID, hash, alloc);
@@ -330,6 +337,12 @@ export class StateTxn {
     this.record("allocs", id, null);
     this.touched.add(`allocs:node:${old.NodeID}`);
     this.touched.add(`allocs:job:${nsKey(old.Namespace, old.JobID)}`);
+  }
+
+  /** unindexAlloc for an alloc about to be replaced under the same index keys: only the counts. */
+  private unindexInPlace(old: Allocation): void {
+    if (!allocTerminal(old)) this.liveAllocsByJob.add(this.allocJobKey(old.Namespace, old.JobID), -1);
+    if (old.NodeID !== "") this.touched.add(`allocs:node:${old.NodeID}`);
   }
 
   private unindexAlloc(old: Allocation): void {
@@ -533,4 +546,9 @@ export class StateTxn {
     changed.set(key, value);
     this.touched.add(`${table}:${key}`);
   }
+}
+
+/** True when both allocs sit under the same keys of the node, job and eval indexes. */
+function sameIndexKeys(a: Allocation, b: Allocation): boolean {
+  return a.NodeID === b.NodeID && a.JobID === b.JobID && a.Namespace === b.Namespace && a.EvalID === b.EvalID;
 }
