@@ -71,11 +71,15 @@ describe("ProcessTree", () => {
     const exited = new Promise((resolve) => child.once("exit", resolve));
     const pid = child.pid as number;
     const tree = new ProcessTree({ pid, startTicks: (await readStartTicks(pid)) as number }, pid);
-    await expect.poll(async () => (await tree.members()).length, { timeout: 10_000 }).toBe(3);
-    const members = await tree.members();
-    const escaped = (await listProcesses()).find(
-      (p) => members.some((m) => m.pid === p.pid) && p.session !== pid,
-    );
+    // Wait for both sleeps AND for setsid to have moved its one into a new session: right after
+    // the fork it is still in sh's session (under load, that window is long enough to observe).
+    const escapedMember = async () => {
+      const members = await tree.members();
+      if (members.length !== 3) return undefined;
+      return (await listProcesses()).find((p) => members.some((m) => m.pid === p.pid) && p.session !== pid);
+    };
+    await expect.poll(escapedMember, { timeout: 10_000 }).toBeDefined();
+    const escaped = await escapedMember();
     expect(escaped).toBeDefined();
 
     await tree.signal("SIGKILL");
