@@ -1000,12 +1000,34 @@ export class RaftNode {
           this.options.log.info({ leader: peer }, "leader stream lost; starting a pre-vote");
           this.requireCore().forgetLeaderAndPreVote();
           this.kick();
+          this.retryPreVote(ELECTION_TICKS * this.tickMs);
         }, delay);
       },
     };
   }
 
   // ─────────────────────────── helpers ───────────────────────────
+
+  /**
+   * After a pre-vote for a lost leader: the first follower to notice is ignored by the other,
+   * which still counts the old leader's lease, and stays a pre-candidate waiting for an answer
+   * that never comes; the other then asks in turn and may be refused for a shorter log. Both wait
+   * out a whole election timeout (1-2 s of failover instead of ~0.2 s). So while no leader is
+   * known, pre-vote again every one to two ticks for up to `forMs`; by then the lease has
+   * lapsed everywhere the stream broke. Campaigning is always safe in Raft; a pre-vote changes no
+   * term unless it wins.
+   */
+  private retryPreVote(forMs: number): void {
+    if (forMs <= 0) return;
+    const delay = (1 + this.random.next()) * this.tickMs;
+    setTimeout(() => {
+      const role = this.soft.role;
+      if (this.stopped || this.soft.lead !== NONE || (role !== "follower" && role !== "preCandidate")) return;
+      this.requireCore().forgetLeaderAndPreVote();
+      this.kick();
+      this.retryPreVote(forMs - delay);
+    }, delay);
+  }
 
   /**
    * Proposes a membership change, waiting while another one is pending: the core accepts one

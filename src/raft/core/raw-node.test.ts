@@ -247,6 +247,24 @@ describe("RawNode", () => {
     expect(t.node("a").status().role).toBe("leader");
     expect(t.node("a").status().term).toBe(term);
   });
+  it("forgetLeaderAndPreVote asks again as a pre-candidate once the lease lapsed elsewhere", () => {
+    const t = trio({ preVote: true, checkQuorum: true });
+    t.node("a").campaign();
+    t.settle();
+    const term = t.node("a").status().term;
+    // The leader is gone: nothing reaches it or comes from it any more.
+    const alive = (m: Message) => m.to !== "a" && m.from !== "a";
+    t.node("b").forgetLeaderAndPreVote();
+    t.settle(alive);
+    // c still counts a's lease and ignores b's pre-vote: b waits as a pre-candidate.
+    expect(t.node("b").status().role).toBe("preCandidate");
+    expect(t.node("c").status().lead).toBe("a");
+    t.node("c").forgetLeader();
+    t.node("b").forgetLeaderAndPreVote();
+    t.settle(alive);
+    expect(t.node("b").status().role).toBe("leader");
+    expect(t.node("b").status().term).toBe(term + 1);
+  });
 });
 
 describe("RawNode asynchronous leader writes", () => {

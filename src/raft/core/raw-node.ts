@@ -171,8 +171,16 @@ export class RawNode {
     this.raft.forgetLeader();
   }
 
-  /** Fast failover entry point (see the header comment): forget the leader and campaign now. */
+  /**
+   * Fast failover entry point (see the header comment): forget the leader and campaign now. A
+   * pre-candidate asks again: a peer that still counted the old leader's lease ignored its first
+   * request (no answer comes), and may have forgotten that leader since.
+   */
   forgetLeaderAndPreVote(): void {
+    if (this.raft.role === "preCandidate") {
+      this.campaign();
+      return;
+    }
     if (this.raft.role !== "follower") return;
     this.raft.forgetLeader();
     this.campaign();
