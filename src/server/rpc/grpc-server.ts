@@ -194,7 +194,9 @@ const packedJobs = new WeakMap<Job, Buffer>();
 function packedJob(job: Job): Buffer {
   let bytes = packedJobs.get(job);
   if (bytes === undefined) {
-    bytes = packValue(job);
+    // A copy: packValue's result is a view into msgpackr's shared output buffer (often several
+    // MB after a large push), which a cached view would keep alive for as long as the job.
+    bytes = Buffer.from(packValue(job));
     packedJobs.set(job, bytes);
   }
   return bytes;
