@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { AllocCompactor } from "./alloc-compactor.js";
 import { emptyAllocMetric } from "./alloc-metric.js";
 import { mockAlloc, mockId } from "./mock.js";
-import type { Allocation } from "./structs.js";
+import type { Allocation, AllocMetric } from "./structs.js";
 
 function full(i: number): Allocation {
   return mockAlloc({
@@ -111,6 +111,28 @@ describe("AllocCompactor", () => {
     if (negativeNetwork === undefined) throw new Error("no network");
     negativeNetwork.DynamicPorts = [{ Label: "http", Value: -0, To: 8080, HostNetwork: "default" }];
     expect(Object.is(dynamic(compactor.compactOwned(negative))?.[0]?.Value, -0)).toBe(true);
+  });
+
+  it("shares the metrics' count maps, telling key order and -0 apart", () => {
+    const compactor = new AllocCompactor();
+    const withCounts = (counts: Record<string, number>): Allocation => {
+      const alloc = full(1);
+      (alloc.Metrics as AllocMetric).NodesAvailable = counts;
+      return alloc;
+    };
+    const available = (x: Allocation) => x.Metrics?.NodesAvailable;
+    const a = compactor.compactOwned(withCounts({ dc1: 10, dc2: 3 }));
+    const b = compactor.compactOwned(withCounts({ dc1: 10, dc2: 3 }));
+    const c = compactor.compact(withCounts({ dc1: 10, dc2: 3 }));
+    expect(available(b)).toBe(available(a));
+    expect(available(c)).toBe(available(a));
+    expect(Object.isFrozen(available(a))).toBe(true);
+    const swapped = compactor.compactOwned(withCounts({ dc2: 3, dc1: 10 }));
+    expect(Object.keys(available(swapped) ?? {})).toEqual(["dc2", "dc1"]);
+    const other = compactor.compactOwned(withCounts({ dc1: 11, dc2: 3 }));
+    expect(available(other)).toEqual({ dc1: 11, dc2: 3 });
+    const back = compactor.compactOwned(withCounts({ dc1: 10, dc2: 3 }));
+    expect(available(back)).toBe(available(a));
   });
 
   it("keeps the order of task names when sharing task resources", () => {

@@ -46,6 +46,8 @@ export class AllocCompactor {
   private strings = new Map<string, string>();
   private lastTasks: Record<string, AllocatedTaskResources> | undefined;
   private shared = new Map<string, unknown>();
+  /** The last shared value of each AllocMetric count field (see shareCounts). */
+  private readonly lastCounts: Array<Record<string, number> | undefined> = [];
   private readonly portLists = new PortListCache<Port>();
   private readonly mappingLists = new PortListCache<AllocatedPortMapping>();
   private readonly lastStrings: string[] = Array.from({ length: SITES }, () => "");
@@ -270,11 +272,11 @@ export class AllocCompactor {
   /** `metrics` done in place for an owned alloc: rebuilding them made five objects of garbage per alloc. */
   private metricsInPlace(m: AllocMetric, ownStrings: boolean): void {
     if (fieldCount(m) !== 13) return;
-    m.NodesAvailable = this.share(m.NodesAvailable);
-    m.ClassFiltered = this.share(m.ClassFiltered);
-    m.ConstraintFiltered = this.share(m.ConstraintFiltered);
-    m.ClassExhausted = this.share(m.ClassExhausted);
-    m.DimensionExhausted = this.share(m.DimensionExhausted);
+    m.NodesAvailable = this.shareCounts(0, m.NodesAvailable);
+    m.ClassFiltered = this.shareCounts(1, m.ClassFiltered);
+    m.ConstraintFiltered = this.shareCounts(2, m.ConstraintFiltered);
+    m.ClassExhausted = this.shareCounts(3, m.ClassExhausted);
+    m.DimensionExhausted = this.shareCounts(4, m.DimensionExhausted);
     if (m.QuotaExhausted.length === 0) m.QuotaExhausted = EMPTY_ARRAY;
     if (m.ScoreMetaData.length === 0) m.ScoreMetaData = EMPTY_ARRAY;
     else if (!ownStrings) for (const score of m.ScoreMetaData) score.NodeID = this.str(score.NodeID);
@@ -287,12 +289,12 @@ export class AllocCompactor {
       NodesEvaluated: m.NodesEvaluated,
       NodesFiltered: m.NodesFiltered,
       NodesInPool: m.NodesInPool,
-      NodesAvailable: this.share(m.NodesAvailable),
-      ClassFiltered: this.share(m.ClassFiltered),
-      ConstraintFiltered: this.share(m.ConstraintFiltered),
+      NodesAvailable: this.shareCounts(0, m.NodesAvailable),
+      ClassFiltered: this.shareCounts(1, m.ClassFiltered),
+      ConstraintFiltered: this.shareCounts(2, m.ConstraintFiltered),
       NodesExhausted: m.NodesExhausted,
-      ClassExhausted: this.share(m.ClassExhausted),
-      DimensionExhausted: this.share(m.DimensionExhausted),
+      ClassExhausted: this.shareCounts(3, m.ClassExhausted),
+      DimensionExhausted: this.shareCounts(4, m.DimensionExhausted),
       QuotaExhausted: m.QuotaExhausted.length === 0 ? EMPTY_ARRAY : m.QuotaExhausted,
       ScoreMetaData:
         m.ScoreMetaData.length === 0
@@ -333,6 +335,19 @@ export class AllocCompactor {
     const index = (t.Migrate ? 1 : 0) | (t.Reschedule ? 2 : 0) | (t.ForceReschedule ? 4 : 0);
     // Exactly the three known fields: anything else is kept as it came.
     return fieldCount(t) === 3 ? (TRANSITIONS[index] as DesiredTransition) : t;
+  }
+
+  /**
+   * `share` for one of AllocMetric's count maps (`site`: which one), comparing with the last
+   * value shared there first: the allocations of one plan carry the same counts, and the JSON
+   * key share() builds was most of the compaction of their metrics.
+   */
+  private shareCounts(site: number, value: Record<string, number>): Record<string, number> {
+    const last = this.lastCounts[site];
+    if (last !== undefined && sameCounts(value, last)) return last;
+    const shared = this.share(value);
+    this.lastCounts[site] = shared;
+    return shared;
   }
 
   /** One frozen copy per distinct small value (by its JSON text, unless a cheaper key is given). */
@@ -544,6 +559,17 @@ function isPlainTask(t: AllocatedTaskResources): boolean {
   return (
     t.Networks.length === 0 && fieldCount(t) === 3 && fieldCount(t.Cpu) === 1 && fieldCount(t.Memory) === 2
   );
+}
+
+/** Equal flat maps: the same keys in the same order (the order is encoded), the same values. */
+function sameCounts(a: Record<string, unknown>, b: Record<string, number>): boolean {
+  let count = 0;
+  for (const key in a) {
+    // nameAt walks from the start: bounded, since counts are per datacenter or class (few).
+    if (count >= 16 || nameAt(b, count) !== key || !Object.is(a[key], b[key])) return false;
+    count += 1;
+  }
+  return count === fieldCount(b);
 }
 
 function isEmpty(value: object): boolean {
