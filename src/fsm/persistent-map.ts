@@ -348,6 +348,14 @@ function buildNode(
         const items = Array.from(order.subarray(start, end)).sort((x, y) =>
           (keys[x] as string) < (keys[y] as string) ? -1 : 1,
         );
+        // Equal keys have equal hashes, so any repeated key ends up in such a group: checking
+        // here makes build() refuse repeats at no cost to the common path.
+        for (let i = 1; i < items.length; i++) {
+          assert(
+            keys[items[i] as number] !== keys[items[i - 1] as number],
+            () => `hamt: build with the key ${JSON.stringify(keys[items[i] as number])} twice`,
+          );
+        }
         array[at + 1] = new CollisionNode(
           hash,
           items.flatMap((i) => [keys[i], values[i]]),
@@ -379,7 +387,7 @@ export class PMap<V> {
   /**
    * A map of `keys[i]` → `values[i]` built in one pass (bulk loading): the same map, in the same
    * iteration order, as setting them one by one, for a fraction of the work and garbage. Keys
-   * must be distinct; `hashes[i]` = hashString(keys[i]) when the caller has them already.
+   * must be distinct (a repeated key fails an assertion); `hashes[i]` = hashString(keys[i]) when the caller has them already.
    */
   static build<V>(keys: readonly string[], values: readonly V[], hashes?: ArrayLike<number>): PMap<V> {
     assert(keys.length === values.length, "hamt: build with keys and values of different lengths");
