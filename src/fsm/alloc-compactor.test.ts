@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { AllocCompactor } from "./alloc-compactor.js";
 import { emptyAllocMetric } from "./alloc-metric.js";
 import { mockAlloc, mockId } from "./mock.js";
-import type { Allocation } from "./structs.js";
+import type { Allocation, AllocMetric } from "./structs.js";
 
 function full(i: number): Allocation {
   return mockAlloc({
@@ -67,6 +67,72 @@ describe("AllocCompactor", () => {
     const mine = full(6);
     compactor.compact(mine);
     expect(Object.isFrozen(mine.AllocatedResources.Tasks)).toBe(false);
+  });
+
+  it("shares identical port lists, frozen, copying or in place", () => {
+    const compactor = new AllocCompactor();
+    const withPort = (i: number, value: number): Allocation => {
+      const alloc = full(i);
+      const network = alloc.AllocatedResources.Shared.Networks[0];
+      if (network === undefined) throw new Error("full() without a network");
+      network.DynamicPorts = [{ Label: "http", Value: value, To: 8080, HostNetwork: "default" }];
+      alloc.AllocatedResources.Shared.Ports = [{ Label: "http", Value: value, To: 8080, HostIP: "10.0.0.1" }];
+      return alloc;
+    };
+    const a = compactor.compactOwned(withPort(1, 25000));
+    const b = compactor.compact(withPort(2, 25000));
+    const c = compactor.compactOwned(withPort(3, 25001));
+    const dynamic = (x: Allocation) => x.AllocatedResources.Shared.Networks[0]?.DynamicPorts;
+    expect(dynamic(b)).toBe(dynamic(a));
+    expect(b.AllocatedResources.Shared.Ports).toBe(a.AllocatedResources.Shared.Ports);
+    expect(Object.isFrozen(dynamic(a))).toBe(true);
+    expect(Object.isFrozen(dynamic(a)?.[0])).toBe(true);
+    expect(dynamic(c)).not.toBe(dynamic(a));
+    expect(dynamic(c)).toEqual([{ Label: "http", Value: 25001, To: 8080, HostNetwork: "default" }]);
+    // A label that looks like a field boundary does not meet another list's key.
+    const tricky = compactor.compactOwned(withPort(4, 25000));
+    const network = tricky.AllocatedResources.Shared.Networks[0];
+    if (network === undefined) throw new Error("no network");
+    const odd = withPort(5, 25000);
+    const oddNetwork = odd.AllocatedResources.Shared.Networks[0];
+    if (oddNetwork === undefined) throw new Error("no network");
+    oddNetwork.DynamicPorts = [{ Label: "http25000:8080:7:default", Value: 1, To: 2, HostNetwork: "" }];
+    expect(dynamic(compactor.compactOwned(odd))).not.toBe(network.DynamicPorts);
+    // Other shapes (key order, -0, extra fields) are kept as they came, not shared.
+    const reordered = withPort(6, 25000);
+    const moved = reordered.AllocatedResources.Shared.Networks[0];
+    if (moved === undefined) throw new Error("no network");
+    moved.DynamicPorts = [{ Value: 25000, Label: "http", To: 8080, HostNetwork: "default" }];
+    const kept = compactor.compactOwned(reordered);
+    expect(dynamic(kept)).not.toBe(dynamic(a));
+    expect(Object.keys(dynamic(kept)?.[0] ?? {})).toEqual(["Value", "Label", "To", "HostNetwork"]);
+    const negative = withPort(7, 0);
+    const negativeNetwork = negative.AllocatedResources.Shared.Networks[0];
+    if (negativeNetwork === undefined) throw new Error("no network");
+    negativeNetwork.DynamicPorts = [{ Label: "http", Value: -0, To: 8080, HostNetwork: "default" }];
+    expect(Object.is(dynamic(compactor.compactOwned(negative))?.[0]?.Value, -0)).toBe(true);
+  });
+
+  it("shares the metrics' count maps, telling key order and -0 apart", () => {
+    const compactor = new AllocCompactor();
+    const withCounts = (counts: Record<string, number>): Allocation => {
+      const alloc = full(1);
+      (alloc.Metrics as AllocMetric).NodesAvailable = counts;
+      return alloc;
+    };
+    const available = (x: Allocation) => x.Metrics?.NodesAvailable;
+    const a = compactor.compactOwned(withCounts({ dc1: 10, dc2: 3 }));
+    const b = compactor.compactOwned(withCounts({ dc1: 10, dc2: 3 }));
+    const c = compactor.compact(withCounts({ dc1: 10, dc2: 3 }));
+    expect(available(b)).toBe(available(a));
+    expect(available(c)).toBe(available(a));
+    expect(Object.isFrozen(available(a))).toBe(true);
+    const swapped = compactor.compactOwned(withCounts({ dc2: 3, dc1: 10 }));
+    expect(Object.keys(available(swapped) ?? {})).toEqual(["dc2", "dc1"]);
+    const other = compactor.compactOwned(withCounts({ dc1: 11, dc2: 3 }));
+    expect(available(other)).toEqual({ dc1: 11, dc2: 3 });
+    const back = compactor.compactOwned(withCounts({ dc1: 10, dc2: 3 }));
+    expect(available(back)).toBe(available(a));
   });
 
   it("keeps the order of task names when sharing task resources", () => {

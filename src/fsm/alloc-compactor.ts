@@ -1,4 +1,5 @@
 import type {
+  AllocatedPortMapping,
   AllocatedResources,
   AllocatedTaskResources,
   Allocation,
@@ -24,6 +25,8 @@ import type {
 
 const MAX_STRINGS = 200_000;
 const MAX_SHARED = 50_000;
+/** Distinct one-port lists kept for sharing, per kind (dropped all at once when full). */
+const MAX_PORT_LISTS = 100_000;
 
 // strAt() call sites: the fields whose value usually repeats from one allocation to the next.
 const SITE_MODE = 5;
@@ -43,6 +46,10 @@ export class AllocCompactor {
   private strings = new Map<string, string>();
   private lastTasks: Record<string, AllocatedTaskResources> | undefined;
   private shared = new Map<string, unknown>();
+  /** The last shared value of each AllocMetric count field (see shareCounts). */
+  private readonly lastCounts: Array<Record<string, number> | undefined> = [];
+  private readonly portLists = new PortListCache<Port>();
+  private readonly mappingLists = new PortListCache<AllocatedPortMapping>();
   private readonly lastStrings: string[] = Array.from({ length: SITES }, () => "");
 
   /**
@@ -123,11 +130,14 @@ export class AllocCompactor {
     if (shared.Networks.length === 0) shared.Networks = EMPTY_ARRAY;
     else for (const n of shared.Networks) this.networkInPlace(n, ownStrings);
     if (shared.Ports.length === 0) shared.Ports = EMPTY_ARRAY;
-    else if (!ownStrings) {
-      for (const p of shared.Ports) {
-        p.Label = this.strAt(SITE_PORT_LABEL, p.Label);
-        p.HostIP = this.strAt(SITE_HOST_IP, p.HostIP);
+    else {
+      if (!ownStrings) {
+        for (const p of shared.Ports) {
+          p.Label = this.strAt(SITE_PORT_LABEL, p.Label);
+          p.HostIP = this.strAt(SITE_HOST_IP, p.HostIP);
+        }
       }
+      shared.Ports = this.sharedMappings(shared.Ports) ?? shared.Ports;
     }
     a.DesiredStatus = desiredStatus(a.DesiredStatus);
     a.ClientStatus = clientStatus(a.ClientStatus);
@@ -171,13 +181,39 @@ export class AllocCompactor {
 
   private portsInPlace(ports: Port[], ownStrings: boolean): Port[] {
     if (ports.length === 0) return EMPTY_ARRAY as Port[];
-    if (ownStrings) return ports;
-    for (const p of ports) {
-      if (fieldCount(p) !== 4) continue;
-      p.Label = this.strAt(SITE_PORT_LABEL, p.Label);
-      p.HostNetwork = this.strAt(SITE_HOST_NETWORK, p.HostNetwork);
+    if (!ownStrings) {
+      for (const p of ports) {
+        if (fieldCount(p) !== 4) continue;
+        p.Label = this.strAt(SITE_PORT_LABEL, p.Label);
+        p.HostNetwork = this.strAt(SITE_HOST_NETWORK, p.HostNetwork);
+      }
     }
-    return ports;
+    return this.sharedPorts(ports) ?? ports;
+  }
+
+  /**
+   * The shared, frozen copy of a one-port list of the exact known shape (fields and their
+   * order), or undefined for any other list. Dynamic ports are drawn from a fixed range
+   * (20000–32000), so across a big cluster the same label/value/target lists recur many times:
+   * the entry and its array are ~110 bytes per allocation otherwise. Mappings carry the host's IP
+   * and recur only per node. The list passed in is frozen and kept on a miss: the caller must own
+   * it (compact() passes copies). Lookups go by the (interned) strings and one integer, since
+   * building a string key per list cost more than the rest of the compaction.
+   */
+  private sharedPorts(ports: Port[]): Port[] | undefined {
+    const p = ports[0];
+    if (ports.length !== 1 || p === undefined || !hasExactKeys(p, PORT_KEYS)) return undefined;
+    if (typeof p.Label !== "string" || typeof p.HostNetwork !== "string") return undefined;
+    if (!isPortNumber(p.Value) || !isPortNumber(p.To)) return undefined;
+    return this.portLists.intern(p.Label, p.HostNetwork, (p.Value << 16) | p.To, ports);
+  }
+
+  private sharedMappings(ports: AllocatedPortMapping[]): AllocatedPortMapping[] | undefined {
+    const p = ports[0];
+    if (ports.length !== 1 || p === undefined || !hasExactKeys(p, MAPPING_KEYS)) return undefined;
+    if (typeof p.Label !== "string" || typeof p.HostIP !== "string") return undefined;
+    if (!isPortNumber(p.Value) || !isPortNumber(p.To)) return undefined;
+    return this.mappingLists.intern(p.Label, p.HostIP, (p.Value << 16) | p.To, ports);
   }
 
   private resources(r: AllocatedResources): AllocatedResources {
@@ -189,21 +225,23 @@ export class AllocCompactor {
         DiskMB: r.Shared.DiskMB,
         Networks:
           r.Shared.Networks.length === 0 ? EMPTY_ARRAY : r.Shared.Networks.map((n) => this.network(n)),
-        Ports:
-          r.Shared.Ports.length === 0
-            ? EMPTY_ARRAY
-            : r.Shared.Ports.map((p) =>
-                fieldCount(p) === 4
-                  ? {
-                      Label: this.strAt(SITE_PORT_LABEL, p.Label),
-                      Value: p.Value,
-                      To: p.To,
-                      HostIP: this.strAt(SITE_HOST_IP, p.HostIP),
-                    }
-                  : structuredClone(p),
-              ),
+        Ports: r.Shared.Ports.length === 0 ? EMPTY_ARRAY : this.mappings(r.Shared.Ports),
       },
     };
+  }
+
+  private mappings(ports: AllocatedPortMapping[]): AllocatedPortMapping[] {
+    const copy = ports.map((p) =>
+      fieldCount(p) === 4
+        ? {
+            Label: this.strAt(SITE_PORT_LABEL, p.Label),
+            Value: p.Value,
+            To: p.To,
+            HostIP: this.strAt(SITE_HOST_IP, p.HostIP),
+          }
+        : structuredClone(p),
+    );
+    return this.sharedMappings(copy) ?? copy;
   }
 
   private network(n: NetworkResource): NetworkResource {
@@ -222,22 +260,23 @@ export class AllocCompactor {
   private ports(ports: Port[]): Port[] {
     if (ports.length === 0) return EMPTY_ARRAY as Port[];
     if (ports.some((p) => fieldCount(p) !== 4)) return structuredClone(ports);
-    return ports.map((p) => ({
+    const copy = ports.map((p) => ({
       Label: this.strAt(SITE_PORT_LABEL, p.Label),
       Value: p.Value,
       To: p.To,
       HostNetwork: this.strAt(SITE_HOST_NETWORK, p.HostNetwork),
     }));
+    return this.sharedPorts(copy) ?? copy;
   }
 
   /** `metrics` done in place for an owned alloc: rebuilding them made five objects of garbage per alloc. */
   private metricsInPlace(m: AllocMetric, ownStrings: boolean): void {
     if (fieldCount(m) !== 13) return;
-    m.NodesAvailable = this.share(m.NodesAvailable);
-    m.ClassFiltered = this.share(m.ClassFiltered);
-    m.ConstraintFiltered = this.share(m.ConstraintFiltered);
-    m.ClassExhausted = this.share(m.ClassExhausted);
-    m.DimensionExhausted = this.share(m.DimensionExhausted);
+    m.NodesAvailable = this.shareCounts(0, m.NodesAvailable);
+    m.ClassFiltered = this.shareCounts(1, m.ClassFiltered);
+    m.ConstraintFiltered = this.shareCounts(2, m.ConstraintFiltered);
+    m.ClassExhausted = this.shareCounts(3, m.ClassExhausted);
+    m.DimensionExhausted = this.shareCounts(4, m.DimensionExhausted);
     if (m.QuotaExhausted.length === 0) m.QuotaExhausted = EMPTY_ARRAY;
     if (m.ScoreMetaData.length === 0) m.ScoreMetaData = EMPTY_ARRAY;
     else if (!ownStrings) for (const score of m.ScoreMetaData) score.NodeID = this.str(score.NodeID);
@@ -250,12 +289,12 @@ export class AllocCompactor {
       NodesEvaluated: m.NodesEvaluated,
       NodesFiltered: m.NodesFiltered,
       NodesInPool: m.NodesInPool,
-      NodesAvailable: this.share(m.NodesAvailable),
-      ClassFiltered: this.share(m.ClassFiltered),
-      ConstraintFiltered: this.share(m.ConstraintFiltered),
+      NodesAvailable: this.shareCounts(0, m.NodesAvailable),
+      ClassFiltered: this.shareCounts(1, m.ClassFiltered),
+      ConstraintFiltered: this.shareCounts(2, m.ConstraintFiltered),
       NodesExhausted: m.NodesExhausted,
-      ClassExhausted: this.share(m.ClassExhausted),
-      DimensionExhausted: this.share(m.DimensionExhausted),
+      ClassExhausted: this.shareCounts(3, m.ClassExhausted),
+      DimensionExhausted: this.shareCounts(4, m.DimensionExhausted),
       QuotaExhausted: m.QuotaExhausted.length === 0 ? EMPTY_ARRAY : m.QuotaExhausted,
       ScoreMetaData:
         m.ScoreMetaData.length === 0
@@ -296,6 +335,19 @@ export class AllocCompactor {
     const index = (t.Migrate ? 1 : 0) | (t.Reschedule ? 2 : 0) | (t.ForceReschedule ? 4 : 0);
     // Exactly the three known fields: anything else is kept as it came.
     return fieldCount(t) === 3 ? (TRANSITIONS[index] as DesiredTransition) : t;
+  }
+
+  /**
+   * `share` for one of AllocMetric's count maps (`site`: which one), comparing with the last
+   * value shared there first: the allocations of one plan carry the same counts, and the JSON
+   * key share() builds was most of the compaction of their metrics.
+   */
+  private shareCounts(site: number, value: Record<string, number>): Record<string, number> {
+    const last = this.lastCounts[site];
+    if (last !== undefined && sameCounts(value, last)) return last;
+    const shared = this.share(value);
+    this.lastCounts[site] = shared;
+    return shared;
   }
 
   /** One frozen copy per distinct small value (by its JSON text, unless a cheaper key is given). */
@@ -377,6 +429,78 @@ function fieldCount(value: object): number {
   return count;
 }
 
+/**
+ * Frozen one-port lists by label, host (network name or IP) and `Value << 16 | To` (a bijection
+ * of two 16-bit ports, so always a small integer key). The last label/host pair is remembered:
+ * a plan's ports mostly share both.
+ */
+class PortListCache<T extends object> {
+  private byLabel = new Map<string, Map<string, Map<number, T[]>>>();
+  private size = 0;
+  private lastLabel: string | undefined;
+  private lastHost: string | undefined;
+  private last: Map<number, T[]> | undefined;
+
+  /** The list kept for this key, or `list` itself (frozen, entry and array) as the kept one. */
+  intern(label: string, host: string, ports: number, list: T[]): T[] {
+    let byPorts = label === this.lastLabel && host === this.lastHost ? this.last : undefined;
+    if (byPorts === undefined) {
+      let byHost = this.byLabel.get(label);
+      if (byHost === undefined) {
+        byHost = new Map();
+        this.byLabel.set(label, byHost);
+      }
+      byPorts = byHost.get(host);
+      if (byPorts === undefined) {
+        byPorts = new Map();
+        byHost.set(host, byPorts);
+      }
+      this.lastLabel = label;
+      this.lastHost = host;
+      this.last = byPorts;
+    }
+    const known = byPorts.get(ports);
+    if (known !== undefined) return known;
+    if (this.size >= MAX_PORT_LISTS) {
+      this.byLabel = new Map();
+      this.size = 0;
+      this.lastLabel = undefined;
+      this.lastHost = undefined;
+      this.last = undefined;
+      return this.intern(label, host, ports, list);
+    }
+    for (const entry of list) Object.freeze(entry);
+    Object.freeze(list);
+    byPorts.set(ports, list);
+    this.size += 1;
+    return list;
+  }
+}
+
+const PORT_KEYS = ["Label", "Value", "To", "HostNetwork"] as const;
+const MAPPING_KEYS = ["Label", "Value", "To", "HostIP"] as const;
+
+/** Whether `value`'s own enumerable keys are exactly `keys`, in that order. */
+function hasExactKeys(value: object, keys: readonly string[]): boolean {
+  let i = 0;
+  for (const key in value) {
+    if (key !== keys[i]) return false;
+    i += 1;
+  }
+  return i === keys.length;
+}
+
+/** A port number as every encoding writes it the same way (no -0, no fractions). */
+function isPortNumber(value: unknown): value is number {
+  return (
+    typeof value === "number" &&
+    Number.isInteger(value) &&
+    value >= 0 &&
+    value <= 0xffff &&
+    !Object.is(value, -0)
+  );
+}
+
 type StampField = "CreateIndex" | "ModifyIndex" | "AllocModifyIndex" | "CreateTime" | "ModifyTime";
 
 const TRANSITIONS: readonly DesiredTransition[] = Array.from({ length: 8 }, (_, i) =>
@@ -435,6 +559,17 @@ function isPlainTask(t: AllocatedTaskResources): boolean {
   return (
     t.Networks.length === 0 && fieldCount(t) === 3 && fieldCount(t.Cpu) === 1 && fieldCount(t.Memory) === 2
   );
+}
+
+/** Equal flat maps: the same keys in the same order (the order is encoded), the same values. */
+function sameCounts(a: Record<string, unknown>, b: Record<string, number>): boolean {
+  let count = 0;
+  for (const key in a) {
+    // nameAt walks from the start: bounded, since counts are per datacenter or class (few).
+    if (count >= 16 || nameAt(b, count) !== key || !Object.is(a[key], b[key])) return false;
+    count += 1;
+  }
+  return count === fieldCount(b);
 }
 
 function isEmpty(value: object): boolean {

@@ -65,8 +65,9 @@ export async function loadGeneration(db: Db, generation: number, codec: RecordCo
     allocRecords.add(id);
   });
 
-  // 2. Allocations created by plan entries, in index order (a later creation of an id wins),
-  // straight into the tables. Each entry's ids ("a") come just before its bytes ("b"). Entries
+  // 2. Allocations created by plan entries, in index order, straight into the tables. Their ids
+  // are distinct once overridden ones are skipped: an id is created again only after its
+  // deletion, which tombstoned it under the earlier plan (or deleted that plan). Each entry's ids ("a") come just before its bytes ("b"). Entries
   // are large (~0.5 MB for 1,000 allocations): read them a few at a time.
   const builder = new TablesBuilder(index, tableIndexes, raftOffset);
   const planIds = new Map<number, string[]>();

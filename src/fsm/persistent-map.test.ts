@@ -145,4 +145,12 @@ describe("PMap", () => {
     );
     expect(PMap.build([], []).size).toBe(0);
   });
+
+  it("refuses to build with a repeated key", () => {
+    const keys = Array.from({ length: 200 }, (_, i) => `k${i}`);
+    expect(() => PMap.build([...keys, "k17"], [...keys.map((_, i) => i), 0])).toThrow(/k17.*twice/);
+    const [a, b] = collidingPairs(1)[0] as [string, string];
+    expect(PMap.build([a, b], [1, 2]).size).toBe(2);
+    expect(() => PMap.build([a, b, a], [1, 2, 3])).toThrow(/twice/);
+  });
 });

@@ -39,6 +39,12 @@ export class TablesBuilder {
   private count = 0;
   /** Alloc ID → alloc; a later record of an id replaces the earlier one. */
   private readonly allocs = new Map<string, Allocation>();
+  /**
+   * Allocations created by stored plan entries, whose ids are distinct from each other and from
+   * every record (the loader skips those a record or tombstone overrides): kept in a list, since
+   * a million-entry Map only to find no repeats was a tenth of a restart.
+   */
+  private readonly placed: Allocation[] = [];
 
   constructor(
     readonly index: number,
@@ -66,17 +72,22 @@ export class TablesBuilder {
     this.count += 1;
   }
 
-  /** An allocation already in its stored, compact form (placedAlloc output). */
+  /**
+   * An allocation already in its stored, compact form (placedAlloc output), whose id no other
+   * allocation given to this builder has (a repeat fails an assertion on finish()).
+   */
   addPlacedAlloc(alloc: Allocation): void {
     this.count += 1;
-    this.allocs.set(alloc.ID, alloc);
+    this.placed.push(alloc);
   }
 
   finish(): Tables {
     const tables = this.txn.commit(this.tableIndexes);
     assert(tables.allocs.size === 0, "tables-builder: allocations bypassed the bulk build");
-    const built = buildAllocTables([...this.allocs.values()]);
+    const all = this.allocs.size === 0 ? this.placed : [...this.placed, ...this.allocs.values()];
+    const built = buildAllocTables(all);
     this.allocs.clear();
+    this.placed.length = 0;
     return { ...tables, ...built };
   }
 }
