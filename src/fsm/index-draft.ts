@@ -1,4 +1,5 @@
 import { assert } from "../common/assert.js";
+import { EMPTY_NODE_USAGE, NodeUsageDraft, type NodeUsageSummary } from "./node-usage-summary.js";
 import { hashString, type Owner, PMap } from "./persistent-map.js";
 
 /**
@@ -101,5 +102,50 @@ export class CounterDraft {
     }
     this.dirty = undefined;
     return this.counts;
+  }
+}
+
+/**
+ * The per-node usage summaries (node-usage-summary.ts) changed by one transaction: one draft per
+ * touched node, published on `finish()` (a node whose summary empties is dropped).
+ */
+export class NodeUsageIndexDraft {
+  /** Created on the first write (see IndexDraft). */
+  private dirty: Map<string, NodeUsageDraft> | undefined;
+  // The draft last written: a plan writes its allocations node by node.
+  private lastNodeId: string | undefined;
+  private lastDraft: NodeUsageDraft | undefined;
+
+  constructor(
+    private summaries: PMap<NodeUsageSummary>,
+    private readonly owner: Owner,
+  ) {}
+
+  /** The draft of `nodeId`'s summary, created from the stored one on first use. */
+  of(nodeId: string): NodeUsageDraft {
+    if (nodeId === this.lastNodeId && this.lastDraft !== undefined) return this.lastDraft;
+    this.dirty ??= new Map();
+    let draft = this.dirty.get(nodeId);
+    if (draft === undefined) {
+      draft = new NodeUsageDraft(this.summaries.get(nodeId) ?? EMPTY_NODE_USAGE, this.owner);
+      this.dirty.set(nodeId, draft);
+    }
+    this.lastNodeId = nodeId;
+    this.lastDraft = draft;
+    return draft;
+  }
+
+  finish(): PMap<NodeUsageSummary> {
+    for (const [nodeId, draft] of this.dirty ?? []) {
+      const summary = draft.finish();
+      this.summaries =
+        summary === EMPTY_NODE_USAGE
+          ? this.summaries.delete(nodeId, this.owner)
+          : this.summaries.set(nodeId, summary, this.owner);
+    }
+    this.dirty = undefined;
+    this.lastNodeId = undefined;
+    this.lastDraft = undefined;
+    return this.summaries;
   }
 }

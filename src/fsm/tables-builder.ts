@@ -1,7 +1,9 @@
 import { assert } from "../common/assert.js";
 import { ACL_BOOTSTRAP_KEY, type AclBootstrapRecord, type AclPolicy, type AclToken } from "./acl.js";
 import { allocCompactor } from "./alloc-compactor.js";
+import { holdsResources } from "./alloc-usage.js";
 import { CorruptSnapshotError } from "./errors.js";
+import { NodeUsageIndexDraft } from "./index-draft.js";
 import { hashString, PMap } from "./persistent-map.js";
 import { StateTxn } from "./state-txn.js";
 import {
@@ -83,12 +85,13 @@ export class TablesBuilder {
 
 type AllocTables = Pick<
   Tables,
-  "allocs" | "allocsByNode" | "allocsByJob" | "allocsByEval" | "liveAllocsByJob"
+  "allocs" | "allocsByNode" | "allocsByJob" | "allocsByEval" | "liveAllocsByJob" | "nodeUsage"
 >;
 
 /**
- * The allocation table, its three indexes and the live counts per job (what StateTxn.putAlloc
- * maintains one alloc at a time), each built in one pass. Every alloc ID is hashed once.
+ * The allocation table, its three indexes, the live counts per job and the per-node usage
+ * summaries (what StateTxn.putAlloc maintains one alloc at a time), each built in one pass. Every
+ * alloc ID is hashed once.
  */
 function buildAllocTables(allocs: readonly Allocation[]): AllocTables {
   const ids = allocs.map((a) => a.ID);
@@ -97,6 +100,8 @@ function buildAllocTables(allocs: readonly Allocation[]): AllocTables {
   const byJob = new Groups();
   const byEval = new Groups();
   const live = new Map<string, number>();
+  // A fresh owner: the summaries are built in place, then published with the tables.
+  const usage = new NodeUsageIndexDraft(PMap.empty(), {});
   let lastNamespace: string | undefined;
   let lastJobId: string | undefined;
   let jobKey = "";
@@ -110,6 +115,7 @@ function buildAllocTables(allocs: readonly Allocation[]): AllocTables {
     byJob.add(jobKey, i);
     byEval.add(alloc.EvalID, i);
     if (!allocTerminal(alloc)) live.set(jobKey, (live.get(jobKey) ?? 0) + 1);
+    if (holdsResources(alloc)) usage.of(alloc.NodeID).add(alloc, jobKey);
   }
   return {
     allocs: PMap.build(ids, allocs, hashes),
@@ -117,6 +123,7 @@ function buildAllocTables(allocs: readonly Allocation[]): AllocTables {
     allocsByJob: byJob.build(ids, allocs, hashes),
     allocsByEval: byEval.build(ids, allocs, hashes),
     liveAllocsByJob: PMap.build([...live.keys()], [...live.values()]),
+    nodeUsage: usage.finish(),
   };
 }
 
