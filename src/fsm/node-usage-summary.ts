@@ -88,10 +88,6 @@ export class NodeUsageDraft {
   invalidPorts: number;
   ports: PMap<number>;
   counts: PMap<number>;
-  // The last job / group keys built (runs of allocations of one group are the common case).
-  private lastJobKey = "";
-  private lastGroup = "";
-  private lastGroupKey = "";
 
   constructor(
     base: NodeUsageSummary,
@@ -107,17 +103,25 @@ export class NodeUsageDraft {
     this.counts = base.counts;
   }
 
-  /** Counts `alloc` (the caller has checked that it holds resources here). */
-  add(alloc: Allocation, jobKey = jobCountKey(alloc.Namespace, alloc.JobID)): void {
-    this.change(alloc, jobKey, 1);
+  /**
+   * Counts `alloc` (the caller has checked that it holds resources here). The keys default to
+   * `jobCountKey` / `groupCountKey` of the allocation; a caller writing many passes shared ones.
+   */
+  add(alloc: Allocation, jobKey?: string, groupKey?: string): void {
+    this.change(alloc, jobKey, groupKey, 1);
   }
 
   /** Takes back an allocation `add` counted, as it was then. */
-  remove(alloc: Allocation, jobKey = jobCountKey(alloc.Namespace, alloc.JobID)): void {
-    this.change(alloc, jobKey, -1);
+  remove(alloc: Allocation, jobKey?: string, groupKey?: string): void {
+    this.change(alloc, jobKey, groupKey, -1);
   }
 
-  private change(alloc: Allocation, jobKey: string, sign: 1 | -1): void {
+  private change(
+    alloc: Allocation,
+    jobKey: string | undefined,
+    groupKey: string | undefined,
+    sign: 1 | -1,
+  ): void {
     const usage = computeAllocUsage(alloc);
     this.allocs += sign;
     assert(this.allocs >= 0, () => `node usage of ${alloc.NodeID}: alloc ${alloc.ID} removed twice`);
@@ -125,13 +129,8 @@ export class NodeUsageDraft {
     this.memoryMB += sign * usage.memoryMB;
     this.diskMB += sign * usage.diskMB;
     for (const port of usage.ports) this.changePort(port, sign);
-    this.bump(jobKey, sign);
-    if (jobKey !== this.lastJobKey || alloc.TaskGroup !== this.lastGroup) {
-      this.lastJobKey = jobKey;
-      this.lastGroup = alloc.TaskGroup;
-      this.lastGroupKey = `${jobKey}\u0000${alloc.TaskGroup}`;
-    }
-    this.bump(this.lastGroupKey, sign);
+    this.bump(jobKey ?? jobCountKey(alloc.Namespace, alloc.JobID), sign);
+    this.bump(groupKey ?? groupCountKey(alloc.Namespace, alloc.JobID, alloc.TaskGroup), sign);
   }
 
   private changePort(port: number, sign: 1 | -1): void {

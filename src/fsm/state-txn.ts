@@ -302,7 +302,7 @@ export class StateTxn {
     if (old !== undefined) this.unindexAlloc(old, usageChanges);
     this.allocs = this.allocs.setHashed(alloc.ID, hash, alloc, this.owner);
     const jobKey = this.allocJobKey(alloc.Namespace, alloc.JobID);
-    if (usageChanges && holds) this.nodeUsage.of(alloc.NodeID).add(alloc, jobKey);
+    if (usageChanges && holds) this.nodeUsage.add(alloc, jobKey);
     this.allocsByNode.setHashed(alloc.NodeID, alloc.ID, hash, alloc);
     this.allocsByJob.setHashed(jobKey, alloc.ID, hash, alloc);
     this.allocsByEval.setHashed(alloc.EvalID, alloc.ID, hash, alloc);
@@ -342,7 +342,7 @@ export class StateTxn {
   /** `releaseUsage`: take the allocation out of its node's usage summary (if it is counted there). */
   private unindexAlloc(old: Allocation, releaseUsage = true): void {
     const jobKey = nsKey(old.Namespace, old.JobID);
-    if (releaseUsage && holdsResources(old)) this.nodeUsage.of(old.NodeID).remove(old, jobKey);
+    if (releaseUsage && holdsResources(old)) this.nodeUsage.remove(old, jobKey);
     this.allocsByNode.delete(old.NodeID, old.ID);
     this.allocsByJob.delete(jobKey, old.ID);
     this.allocsByEval.delete(old.EvalID, old.ID);

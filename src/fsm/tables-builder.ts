@@ -115,7 +115,7 @@ function buildAllocTables(allocs: readonly Allocation[]): AllocTables {
     byJob.add(jobKey, i);
     byEval.add(alloc.EvalID, i);
     if (!allocTerminal(alloc)) live.set(jobKey, (live.get(jobKey) ?? 0) + 1);
-    if (holdsResources(alloc)) usage.of(alloc.NodeID).add(alloc, jobKey);
+    if (holdsResources(alloc)) usage.add(alloc, jobKey);
   }
   return {
     allocs: PMap.build(ids, allocs, hashes),
