@@ -153,7 +153,7 @@ export class NodeUsageIndexDraft {
     this.dirty ??= new Map();
     let draft = this.dirty.get(nodeId);
     if (draft === undefined) {
-      draft = new NodeUsageDraft(this.summaries.get(nodeId) ?? EMPTY_NODE_USAGE, this.owner);
+      draft = new NodeUsageDraft(this.summaries.get(nodeId) ?? EMPTY_NODE_USAGE);
       this.dirty.set(nodeId, draft);
     }
     this.lastNodeId = nodeId;

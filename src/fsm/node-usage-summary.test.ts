@@ -8,7 +8,13 @@ import { decodeCommand, encodeCommand } from "./command-codec.js";
 import type { Command } from "./commands.js";
 import { DroverFsm } from "./drover-fsm.js";
 import { mockAlloc, mockId } from "./mock.js";
-import { EMPTY_NODE_USAGE, plainNodeUsage, summarizeAllocs } from "./node-usage-summary.js";
+import {
+  EMPTY_NODE_USAGE,
+  plainNodeUsage,
+  portCount,
+  summarizeAllocs,
+  usageCount,
+} from "./node-usage-summary.js";
 import { randomCommands } from "./random-commands.js";
 import { tablesFromSnapshot, writeSnapshotStream } from "./snapshot-stream.js";
 import { StateSnapshot } from "./state-snapshot.js";
@@ -173,18 +179,18 @@ describe("per-node usage summaries", () => {
     const two = write(emptyTables(), 1, [withPort(1), withPort(2)]);
     const usage = (tables: Tables) => new StateSnapshot(tables).nodeUsage(nodeId);
     expect(usage(two)).toMatchObject({ allocs: 2, cpu: 1000, memoryMB: 512, diskMB: 300, portCollisions: 1 });
-    expect(usage(two).ports.get("23456")).toBe(2);
+    expect(portCount(usage(two), 23456)).toBe(2);
     const one = write(two, 2, [{ ...withPort(1), ClientStatus: "complete" }]);
     expect(usage(one)).toMatchObject({ allocs: 1, cpu: 500, portCollisions: 0 });
-    expect(usage(one).ports.get("23456")).toBe(1);
-    expect(usage(one).counts.get(`default\u0000${withPort(2).JobID}`)).toBe(1);
-    expect(usage(one).counts.get(`default\u0000${withPort(2).JobID}\u0000web`)).toBe(1);
+    expect(portCount(usage(one), 23456)).toBe(1);
+    expect(usageCount(usage(one), `default\u0000${withPort(2).JobID}`)).toBe(1);
+    expect(usageCount(usage(one), `default\u0000${withPort(2).JobID}\u0000web`)).toBe(1);
     const none = write(one, 3, [{ ...withPort(2), DesiredStatus: "stop" }]);
     expect(usage(none)).toBe(EMPTY_NODE_USAGE);
     expect(none.nodeUsage.size).toBe(0);
     // The earlier versions are untouched.
     expect(usage(two).allocs).toBe(2);
-    expect(usage(two).ports.get("23456")).toBe(2);
+    expect(portCount(usage(two), 23456)).toBe(2);
   });
 });
 

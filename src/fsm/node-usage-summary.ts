@@ -1,6 +1,5 @@
 import { assert } from "../common/assert.js";
 import { computeAllocUsage, holdsResources, MAX_PORT } from "./alloc-usage.js";
-import { type Owner, PMap } from "./persistent-map.js";
 import type { Allocation } from "./structs.js";
 import { nsKey } from "./tables.js";
 
@@ -9,9 +8,14 @@ import { nsKey } from "./tables.js";
  * keeps one per node so that a scheduler ranking a node, or the plan applier re-checking it, starts
  * from these sums instead of adding up every allocation on the node.
  *
- * A summary is immutable (its maps are persistent), so a snapshot holding it never sees later
- * writes. Invariant (tables-invariants.ts): each equals `summarizeAllocs` of its node's
- * allocations, and a node none of whose allocations holds resources has no summary.
+ * A summary is immutable (the object is frozen; its arrays are read-only by type and never
+ * written once published), so a snapshot holding it never sees later writes; an unchanged node's summary is shared by every version of the state. Invariant
+ * (tables-invariants.ts): each equals `summarizeAllocs` of its node's allocations, and a node
+ * none of whose allocations holds resources has no summary.
+ *
+ * Ports and counts are sorted arrays rather than persistent maps: a node holds a few hundred
+ * entries at most, a changed summary copies them once per transaction, and an array slot costs a
+ * fraction of a trie entry (the summaries of a million allocations are ~3 entries per allocation).
  */
 export interface NodeUsageSummary {
   /** How many allocations hold resources on the node. */
@@ -20,27 +24,32 @@ export interface NodeUsageSummary {
   readonly memoryMB: number;
   readonly diskMB: number;
   /**
-   * Host port (`portKey`) → how many of those allocations use it. A multiset: a count above 1
-   * means the state over-commits the port (an older state, or a plan verified before a fix).
+   * The host ports those allocations use, ascending, one element per use: a multiset, so a port
+   * appears twice when the state over-commits it (an older state, or one a fix has not reached).
    */
-  readonly ports: PMap<number>;
-  /** Σ (count − 1) over the ports: 0 unless some port is used twice. */
+  readonly ports: readonly number[];
+  /** Σ (uses − 1) over the ports: 0 unless some port is used twice. */
   readonly portCollisions: number;
   /** Uses of ports outside 1..65535 (never valid; kept so that a fit check can refuse them). */
   readonly invalidPorts: number;
-  /** `jobCountKey` and `groupCountKey` → how many of those allocations belong to the job / group. */
-  readonly counts: PMap<number>;
+  /** `jobCountKey` and `groupCountKey` values, ascending (string order), each once. */
+  readonly countKeys: readonly string[];
+  /** countValues[i]: how many of those allocations count under countKeys[i] (always ≥ 1). */
+  readonly countValues: readonly number[];
 }
+
+const NONE: readonly never[] = Object.freeze([]);
 
 export const EMPTY_NODE_USAGE: NodeUsageSummary = Object.freeze({
   allocs: 0,
   cpu: 0,
   memoryMB: 0,
   diskMB: 0,
-  ports: PMap.empty<number>(),
+  ports: NONE,
   portCollisions: 0,
   invalidPorts: 0,
-  counts: PMap.empty<number>(),
+  countKeys: NONE,
+  countValues: NONE,
 });
 
 /** The count key of a job's allocations: nsKey(namespace, jobId). */
@@ -53,31 +62,60 @@ export function groupCountKey(namespace: string, jobId: string, group: string): 
   return `${nsKey(namespace, jobId)}\u0000${group}`;
 }
 
-// Port keys are interned: a node summary holds one entry per used port, and 5,000 nodes using
-// the same few thousand ports would otherwise each keep their own copies of the strings.
-const portKeys: string[] = [];
-
-/** The key of a host port in `NodeUsageSummary.ports`. */
-export function portKey(port: number): string {
-  if (!Number.isInteger(port) || port < 0 || port > MAX_PORT) return String(port);
-  let key = portKeys[port];
-  if (key === undefined) {
-    key = String(port);
-    portKeys[port] = key;
+/** The first index of `sorted` whose element is not below `value`. */
+function lowerBound<T>(sorted: readonly T[], value: T): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((sorted[mid] as T) < value) low = mid + 1;
+    else high = mid;
   }
-  return key;
+  return low;
+}
+
+// Array.prototype.splice was most of a plan's summary upkeep (a generic builtin, and it allocates
+// the removed-elements array); these plain loops on small arrays are what the JIT does well.
+
+function insertAt<T>(array: T[], at: number, value: T): void {
+  array.push(value);
+  for (let i = array.length - 1; i > at; i--) array[i] = array[i - 1] as T;
+  array[at] = value;
+}
+
+function removeAt<T>(array: T[], at: number): void {
+  for (let i = at + 1; i < array.length; i++) array[i - 1] = array[i] as T;
+  array.pop();
 }
 
 /** How many holding allocations use `port` on the node. */
 export function portCount(summary: NodeUsageSummary, port: number): number {
-  return summary.ports.get(portKey(port)) ?? 0;
+  const ports = summary.ports;
+  let at = lowerBound(ports, port);
+  let count = 0;
+  while (ports[at] === port) {
+    count++;
+    at++;
+  }
+  return count;
+}
+
+/** The ports the node's holding allocations use, each once, ascending. */
+export function* distinctPorts(summary: NodeUsageSummary): Generator<number> {
+  const ports = summary.ports;
+  for (let i = 0; i < ports.length; i++) if (i === 0 || ports[i] !== ports[i - 1]) yield ports[i] as number;
+}
+
+/** How many holding allocations count under `key` (jobCountKey / groupCountKey). */
+export function usageCount(summary: NodeUsageSummary, key: string): number {
+  const at = lowerBound(summary.countKeys, key);
+  return summary.countKeys[at] === key ? (summary.countValues[at] as number) : 0;
 }
 
 /**
  * A node's summary being changed: starts from a stored one (or EMPTY_NODE_USAGE) and publishes a
- * new immutable one on `finish()`. Its maps are written with `owner`: give it the owner of a
- * transaction (state-txn.ts) or a fresh `{}` for a throwaway copy, never one whose maps a reader
- * still holds.
+ * new immutable one on `finish()`. The base's arrays are copied on the first change of each, so
+ * the base is never touched.
  */
 export class NodeUsageDraft {
   allocs: number;
@@ -86,21 +124,22 @@ export class NodeUsageDraft {
   diskMB: number;
   portCollisions: number;
   invalidPorts: number;
-  ports: PMap<number>;
-  counts: PMap<number>;
+  private ports: number[];
+  private countKeys: string[];
+  private countValues: number[];
+  private ownPorts = false;
+  private ownCounts = false;
 
-  constructor(
-    base: NodeUsageSummary,
-    private readonly owner: Owner,
-  ) {
+  constructor(base: NodeUsageSummary) {
     this.allocs = base.allocs;
     this.cpu = base.cpu;
     this.memoryMB = base.memoryMB;
     this.diskMB = base.diskMB;
     this.portCollisions = base.portCollisions;
     this.invalidPorts = base.invalidPorts;
-    this.ports = base.ports;
-    this.counts = base.counts;
+    this.ports = base.ports as number[];
+    this.countKeys = base.countKeys as string[];
+    this.countValues = base.countValues as number[];
   }
 
   /**
@@ -134,33 +173,64 @@ export class NodeUsageDraft {
   }
 
   private changePort(port: number, sign: 1 | -1): void {
-    const key = portKey(port);
-    const before = this.ports.get(key) ?? 0;
-    const after = before + sign;
-    assert(after >= 0, () => `node usage: port ${port} released more often than used`);
-    if (sign > 0 ? before >= 1 : before >= 2) this.portCollisions += sign;
+    if (!this.ownPorts) {
+      this.ports = this.ports.slice();
+      this.ownPorts = true;
+    }
+    const ports = this.ports;
+    const at = lowerBound(ports, port);
+    const usedBefore = ports[at] === port;
+    if (sign > 0) {
+      if (usedBefore) this.portCollisions++;
+      insertAt(ports, at, port);
+    } else {
+      assert(usedBefore, () => `node usage: port ${port} released more often than used`);
+      if (ports[at + 1] === port) this.portCollisions--;
+      removeAt(ports, at);
+    }
     if (port < 1 || port > MAX_PORT) this.invalidPorts += sign;
-    this.ports = after === 0 ? this.ports.delete(key, this.owner) : this.ports.set(key, after, this.owner);
   }
 
   private bump(key: string, sign: 1 | -1): void {
-    const after = (this.counts.get(key) ?? 0) + sign;
-    assert(after >= 0, () => `node usage: count of ${JSON.stringify(key)} went negative`);
-    this.counts = after === 0 ? this.counts.delete(key, this.owner) : this.counts.set(key, after, this.owner);
+    if (!this.ownCounts) {
+      this.countKeys = this.countKeys.slice();
+      this.countValues = this.countValues.slice();
+      this.ownCounts = true;
+    }
+    const at = lowerBound(this.countKeys, key);
+    if (this.countKeys[at] === key) {
+      const after = (this.countValues[at] as number) + sign;
+      assert(after >= 0, () => `node usage: count of ${JSON.stringify(key)} went negative`);
+      if (after > 0) {
+        this.countValues[at] = after;
+      } else {
+        removeAt(this.countKeys, at);
+        removeAt(this.countValues, at);
+      }
+      return;
+    }
+    assert(sign > 0, () => `node usage: count of ${JSON.stringify(key)} went negative`);
+    insertAt(this.countKeys, at, key);
+    insertAt(this.countValues, at, 1);
   }
 
   /** The summary as it now stands (EMPTY_NODE_USAGE once nothing holds the node). */
   finish(): NodeUsageSummary {
     if (this.allocs === 0) {
       assert(
-        this.ports.size === 0 &&
-          this.counts.size === 0 &&
+        this.ports.length === 0 &&
+          this.countKeys.length === 0 &&
           this.portCollisions === 0 &&
           this.invalidPorts === 0,
         "node usage: no allocation left but ports or counts remain",
       );
       return EMPTY_NODE_USAGE;
     }
+    // Published arrays are never written again: a later draft copies them first. They are not
+    // frozen because copying a frozen array (slice or a loop) is several times slower, and each
+    // placement copies its node's arrays once.
+    this.ownPorts = false;
+    this.ownCounts = false;
     return Object.freeze({
       allocs: this.allocs,
       cpu: this.cpu,
@@ -169,29 +239,72 @@ export class NodeUsageDraft {
       ports: this.ports,
       portCollisions: this.portCollisions,
       invalidPorts: this.invalidPorts,
-      counts: this.counts,
+      countKeys: this.countKeys,
+      countValues: this.countValues,
     });
   }
 }
 
-/** The summary of a node holding `allocs` (all on that node), recomputed from scratch. */
-export function summarizeAllocs(allocs: Iterable<Allocation>): NodeUsageSummary {
-  const draft = new NodeUsageDraft(EMPTY_NODE_USAGE, {});
-  for (const alloc of allocs) if (holdsResources(alloc)) draft.add(alloc);
-  return draft.finish();
+/**
+ * The summary of a node holding `allocs` (all on that node), computed from scratch in one pass
+ * and one sort (a bulk load builds every node's this way). `countKey` may return shared strings
+ * for the job and group keys (by default each call builds its own).
+ */
+export function summarizeAllocs(
+  allocs: Iterable<Allocation>,
+  countKey: (key: string) => string = (key) => key,
+): NodeUsageSummary {
+  let count = 0;
+  let cpu = 0;
+  let memoryMB = 0;
+  let diskMB = 0;
+  let invalidPorts = 0;
+  const ports: number[] = [];
+  const counts = new Map<string, number>();
+  for (const alloc of allocs) {
+    if (!holdsResources(alloc)) continue;
+    const usage = computeAllocUsage(alloc);
+    count++;
+    cpu += usage.cpu;
+    memoryMB += usage.memoryMB;
+    diskMB += usage.diskMB;
+    for (const port of usage.ports) {
+      ports.push(port);
+      if (port < 1 || port > MAX_PORT) invalidPorts++;
+    }
+    const jobKey = countKey(jobCountKey(alloc.Namespace, alloc.JobID));
+    const groupKey = countKey(`${jobKey}\u0000${alloc.TaskGroup}`);
+    counts.set(jobKey, (counts.get(jobKey) ?? 0) + 1);
+    counts.set(groupKey, (counts.get(groupKey) ?? 0) + 1);
+  }
+  if (count === 0) return EMPTY_NODE_USAGE;
+  ports.sort((a, b) => a - b);
+  let portCollisions = 0;
+  for (let i = 1; i < ports.length; i++) if (ports[i] === ports[i - 1]) portCollisions++;
+  const countKeys = [...counts.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return Object.freeze({
+    allocs: count,
+    cpu,
+    memoryMB,
+    diskMB,
+    ports,
+    portCollisions,
+    invalidPorts,
+    countKeys,
+    countValues: countKeys.map((key) => counts.get(key) as number),
+  });
 }
 
-/** A plain, order-independent form of a summary, for comparing two in tests and invariant checks. */
+/** A plain form of a summary, for comparing two in tests and invariant checks. */
 export function plainNodeUsage(summary: NodeUsageSummary): Record<string, unknown> {
-  const sorted = (map: PMap<number>) => [...map.keys()].sort().map((key) => [key, map.get(key)] as const);
   return {
     allocs: summary.allocs,
     cpu: summary.cpu,
     memoryMB: summary.memoryMB,
     diskMB: summary.diskMB,
-    ports: sorted(summary.ports),
+    ports: [...summary.ports],
     portCollisions: summary.portCollisions,
     invalidPorts: summary.invalidPorts,
-    counts: sorted(summary.counts),
+    counts: summary.countKeys.map((key, i) => [key, summary.countValues[i]]),
   };
 }

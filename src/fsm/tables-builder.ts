@@ -1,9 +1,8 @@
 import { assert } from "../common/assert.js";
 import { ACL_BOOTSTRAP_KEY, type AclBootstrapRecord, type AclPolicy, type AclToken } from "./acl.js";
 import { allocCompactor } from "./alloc-compactor.js";
-import { holdsResources } from "./alloc-usage.js";
 import { CorruptSnapshotError } from "./errors.js";
-import { NodeUsageIndexDraft } from "./index-draft.js";
+import { EMPTY_NODE_USAGE, type NodeUsageSummary, summarizeAllocs } from "./node-usage-summary.js";
 import { hashString, PMap } from "./persistent-map.js";
 import { StateTxn } from "./state-txn.js";
 import {
@@ -100,8 +99,6 @@ function buildAllocTables(allocs: readonly Allocation[]): AllocTables {
   const byJob = new Groups();
   const byEval = new Groups();
   const live = new Map<string, number>();
-  // A fresh owner: the summaries are built in place, then published with the tables.
-  const usage = new NodeUsageIndexDraft(PMap.empty(), {});
   let lastNamespace: string | undefined;
   let lastJobId: string | undefined;
   let jobKey = "";
@@ -115,7 +112,6 @@ function buildAllocTables(allocs: readonly Allocation[]): AllocTables {
     byJob.add(jobKey, i);
     byEval.add(alloc.EvalID, i);
     if (!allocTerminal(alloc)) live.set(jobKey, (live.get(jobKey) ?? 0) + 1);
-    if (holdsResources(alloc)) usage.add(alloc, jobKey);
   }
   return {
     allocs: PMap.build(ids, allocs, hashes),
@@ -123,7 +119,7 @@ function buildAllocTables(allocs: readonly Allocation[]): AllocTables {
     allocsByJob: byJob.build(ids, allocs, hashes),
     allocsByEval: byEval.build(ids, allocs, hashes),
     liveAllocsByJob: PMap.build([...live.keys()], [...live.values()]),
-    nodeUsage: usage.finish(),
+    nodeUsage: byNode.summarize(allocs),
   };
 }
 
@@ -144,6 +140,30 @@ class Groups {
       this.last = group;
     }
     this.last.push(item);
+  }
+
+  /** The usage summary of each group's allocations (groups by node ID), empty ones left out. */
+  summarize(allocs: readonly Allocation[]): PMap<NodeUsageSummary> {
+    // Job and group keys are interned: every node's counts of one group share one string.
+    const interned = new Map<string, string>();
+    const intern = (key: string): string => {
+      const known = interned.get(key);
+      if (known !== undefined) return known;
+      interned.set(key, key);
+      return key;
+    };
+    const nodeIds: string[] = [];
+    const summaries: NodeUsageSummary[] = [];
+    for (const [nodeId, items] of this.groups) {
+      const summary = summarizeAllocs(
+        items.map((i) => allocs[i] as Allocation),
+        intern,
+      );
+      if (summary === EMPTY_NODE_USAGE) continue;
+      nodeIds.push(nodeId);
+      summaries.push(summary);
+    }
+    return PMap.build(nodeIds, summaries);
   }
 
   build<V>(keys: readonly string[], values: readonly V[], hashes: Uint32Array): PMap<PMap<V>> {

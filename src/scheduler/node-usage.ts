@@ -1,10 +1,12 @@
 import { holdsResources } from "../fsm/alloc-usage.js";
 import {
+  distinctPorts,
   EMPTY_NODE_USAGE,
   groupCountKey,
   jobCountKey,
   type NodeUsageSummary,
   portCount,
+  usageCount,
 } from "../fsm/node-usage-summary.js";
 import type { Allocation, Node } from "../fsm/structs.js";
 import {
@@ -181,8 +183,7 @@ export class NodeUsage {
     let used = 0;
     for (const port of reservedPorts) if (inRange(port)) used++;
     const seen = new Set<number>();
-    for (const key of this.base.ports.keys()) {
-      const port = Number(key);
+    for (const port of distinctPorts(this.base)) {
       seen.add(port);
       if (inRange(port) && !reservedPorts.has(port) && this.portUses(port) > 0) used++;
     }
@@ -196,7 +197,7 @@ export class NodeUsage {
   count(key: number): number {
     let count = this.counts.get(key);
     if (count === undefined) {
-      count = this.base.counts.get(this.keys.text(key)) ?? 0;
+      count = usageCount(this.base, this.keys.text(key));
       this.counts.set(key, count);
     }
     return count;

@@ -77,8 +77,7 @@ export class OptimisticView implements NodeAllocsView {
     const stopped = this.inFlight.NodeUpdate[nodeId] ?? [];
     const preempted = this.inFlight.NodePreemptions[nodeId] ?? [];
     if (placed.length === 0 && stopped.length === 0 && preempted.length === 0) return base;
-    // A fresh owner: the draft copies whatever it changes of the base's maps.
-    const draft = new NodeUsageDraft(base, {});
+    const draft = new NodeUsageDraft(base);
     const gone = new Set<string>();
     for (const alloc of stopped) gone.add(alloc.ID);
     for (const alloc of preempted) gone.add(alloc.ID);

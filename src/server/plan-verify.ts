@@ -92,8 +92,7 @@ function proposedUsage(view: NodeAllocsView, plan: Plan, nodeId: string): NodeUs
   for (const alloc of plan.NodeUpdate[nodeId] ?? []) removed.add(alloc.ID);
   for (const alloc of plan.NodePreemptions[nodeId] ?? []) removed.add(alloc.ID);
   for (const alloc of placed) removed.add(alloc.ID);
-  // A fresh owner: the draft copies whatever it changes of the view's maps.
-  const draft = new NodeUsageDraft(base, {});
+  const draft = new NodeUsageDraft(base);
   for (const id of removed) {
     const alloc = stored(id);
     if (alloc !== undefined && alloc.NodeID === nodeId && holdsResources(alloc)) draft.remove(alloc);
@@ -120,11 +119,11 @@ function exhaustedDimension(node: Node, usage: NodeUsageSummary): string | undef
 
 /** True when some allocation uses a node-reserved port (walks the smaller of the two sets). */
 function usesReservedPort(usage: NodeUsageSummary, reserved: ReadonlySet<number>): boolean {
-  if (reserved.size <= usage.ports.size) {
+  if (reserved.size <= usage.ports.length) {
     for (const port of reserved) if (portCount(usage, port) > 0) return true;
     return false;
   }
-  for (const key of usage.ports.keys()) if (reserved.has(Number(key))) return true;
+  for (const port of usage.ports) if (reserved.has(port)) return true;
   return false;
 }
 
