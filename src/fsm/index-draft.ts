@@ -129,12 +129,12 @@ export class NodeUsageIndexDraft {
 
   /** Counts `alloc` on its node (it holds resources); `jobKey` = jobCountKey of the allocation. */
   add(alloc: Allocation, jobKey: string): void {
-    this.of(alloc.NodeID).add(alloc, jobKey, this.groupKey(jobKey, alloc.TaskGroup));
+    this.of(alloc.NodeID).add(alloc, this.groupKey(jobKey, alloc.TaskGroup));
   }
 
   /** Takes back an allocation `add` counted, as it was then. */
   remove(alloc: Allocation, jobKey: string): void {
-    this.of(alloc.NodeID).remove(alloc, jobKey, this.groupKey(jobKey, alloc.TaskGroup));
+    this.of(alloc.NodeID).remove(alloc, this.groupKey(jobKey, alloc.TaskGroup));
   }
 
   /** groupCountKey, given the job's key. */

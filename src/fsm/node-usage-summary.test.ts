@@ -10,6 +10,7 @@ import { DroverFsm } from "./drover-fsm.js";
 import { mockAlloc, mockId } from "./mock.js";
 import {
   EMPTY_NODE_USAGE,
+  jobUsageCount,
   plainNodeUsage,
   portCount,
   summarizeAllocs,
@@ -183,7 +184,7 @@ describe("per-node usage summaries", () => {
     const one = write(two, 2, [{ ...withPort(1), ClientStatus: "complete" }]);
     expect(usage(one)).toMatchObject({ allocs: 1, cpu: 500, portCollisions: 0 });
     expect(portCount(usage(one), 23456)).toBe(1);
-    expect(usageCount(usage(one), `default\u0000${withPort(2).JobID}`)).toBe(1);
+    expect(jobUsageCount(usage(one), `default\u0000${withPort(2).JobID}`)).toBe(1);
     expect(usageCount(usage(one), `default\u0000${withPort(2).JobID}\u0000web`)).toBe(1);
     const none = write(one, 3, [{ ...withPort(2), DesiredStatus: "stop" }]);
     expect(usage(none)).toBe(EMPTY_NODE_USAGE);

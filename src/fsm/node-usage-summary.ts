@@ -1,5 +1,6 @@
 import { assert } from "../common/assert.js";
 import { computeAllocUsage, holdsResources, MAX_PORT } from "./alloc-usage.js";
+import { BagDraft, bagCount, bagEntries, bagOf, bagPrefixSum, type CountBag, emptyBag } from "./count-bag.js";
 import type { Allocation } from "./structs.js";
 import { nsKey } from "./tables.js";
 
@@ -8,14 +9,10 @@ import { nsKey } from "./tables.js";
  * keeps one per node so that a scheduler ranking a node, or the plan applier re-checking it, starts
  * from these sums instead of adding up every allocation on the node.
  *
- * A summary is immutable (the object is frozen; its arrays are read-only by type and never
- * written once published), so a snapshot holding it never sees later writes; an unchanged node's summary is shared by every version of the state. Invariant
- * (tables-invariants.ts): each equals `summarizeAllocs` of its node's allocations, and a node
- * none of whose allocations holds resources has no summary.
- *
- * Ports and counts are sorted arrays rather than persistent maps: a node holds a few hundred
- * entries at most, a changed summary copies them once per transaction, and an array slot costs a
- * fraction of a trie entry (the summaries of a million allocations are ~3 entries per allocation).
+ * A summary is immutable (the object is frozen, its bags persistent: count-bag.ts), so a snapshot
+ * holding it never sees later writes; an unchanged node's summary is shared by every version of
+ * the state. Invariant (tables-invariants.ts): each equals `summarizeAllocs` of its node's
+ * allocations, and a node none of whose allocations holds resources has no summary.
  */
 export interface NodeUsageSummary {
   /** How many allocations hold resources on the node. */
@@ -24,32 +21,30 @@ export interface NodeUsageSummary {
   readonly memoryMB: number;
   readonly diskMB: number;
   /**
-   * The host ports those allocations use, ascending, one element per use: a multiset, so a port
-   * appears twice when the state over-commits it (an older state, or one a fix has not reached).
+   * Host port → how many of those allocations use it: a multiset, so a count above 1 means the
+   * state over-commits the port (an older state, or one a fix has not reached).
    */
-  readonly ports: readonly number[];
-  /** Σ (uses − 1) over the ports: 0 unless some port is used twice. */
+  readonly ports: CountBag<number>;
+  /** Σ (count − 1) over the ports: 0 unless some port is used twice. */
   readonly portCollisions: number;
   /** Uses of ports outside 1..65535 (never valid; kept so that a fit check can refuse them). */
   readonly invalidPorts: number;
-  /** `jobCountKey` and `groupCountKey` values, ascending (string order), each once. */
-  readonly countKeys: readonly string[];
-  /** countValues[i]: how many of those allocations count under countKeys[i] (always ≥ 1). */
-  readonly countValues: readonly number[];
+  /**
+   * `groupCountKey` → how many of those allocations belong to the task group. A job's count is
+   * the sum over its groups (`jobUsageCount`): their keys share the job's prefix.
+   */
+  readonly counts: CountBag<string>;
 }
-
-const NONE: readonly never[] = Object.freeze([]);
 
 export const EMPTY_NODE_USAGE: NodeUsageSummary = Object.freeze({
   allocs: 0,
   cpu: 0,
   memoryMB: 0,
   diskMB: 0,
-  ports: NONE,
+  ports: emptyBag<number>(),
   portCollisions: 0,
   invalidPorts: 0,
-  countKeys: NONE,
-  countValues: NONE,
+  counts: emptyBag<string>(),
 });
 
 /** The count key of a job's allocations: nsKey(namespace, jobId). */
@@ -62,60 +57,29 @@ export function groupCountKey(namespace: string, jobId: string, group: string): 
   return `${nsKey(namespace, jobId)}\u0000${group}`;
 }
 
-/** The first index of `sorted` whose element is not below `value`. */
-function lowerBound<T>(sorted: readonly T[], value: T): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if ((sorted[mid] as T) < value) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-}
-
-// Array.prototype.splice was most of a plan's summary upkeep (a generic builtin, and it allocates
-// the removed-elements array); these plain loops on small arrays are what the JIT does well.
-
-function insertAt<T>(array: T[], at: number, value: T): void {
-  array.push(value);
-  for (let i = array.length - 1; i > at; i--) array[i] = array[i - 1] as T;
-  array[at] = value;
-}
-
-function removeAt<T>(array: T[], at: number): void {
-  for (let i = at + 1; i < array.length; i++) array[i - 1] = array[i] as T;
-  array.pop();
-}
-
 /** How many holding allocations use `port` on the node. */
 export function portCount(summary: NodeUsageSummary, port: number): number {
-  const ports = summary.ports;
-  let at = lowerBound(ports, port);
-  let count = 0;
-  while (ports[at] === port) {
-    count++;
-    at++;
-  }
-  return count;
+  return bagCount(summary.ports, port);
 }
 
 /** The ports the node's holding allocations use, each once, ascending. */
 export function* distinctPorts(summary: NodeUsageSummary): Generator<number> {
-  const ports = summary.ports;
-  for (let i = 0; i < ports.length; i++) if (i === 0 || ports[i] !== ports[i - 1]) yield ports[i] as number;
+  for (const [port] of bagEntries(summary.ports)) yield port;
 }
 
-/** How many holding allocations count under `key` (jobCountKey / groupCountKey). */
+/** How many holding allocations belong to the group (`key` = groupCountKey). */
 export function usageCount(summary: NodeUsageSummary, key: string): number {
-  const at = lowerBound(summary.countKeys, key);
-  return summary.countKeys[at] === key ? (summary.countValues[at] as number) : 0;
+  return bagCount(summary.counts, key);
+}
+
+/** How many holding allocations belong to the job (`key` = jobCountKey), all groups together. */
+export function jobUsageCount(summary: NodeUsageSummary, key: string): number {
+  return bagPrefixSum(summary.counts, `${key}\u0000`);
 }
 
 /**
  * A node's summary being changed: starts from a stored one (or EMPTY_NODE_USAGE) and publishes a
- * new immutable one on `finish()`. The base's arrays are copied on the first change of each, so
- * the base is never touched.
+ * new immutable one on `finish()`; the base is never touched.
  */
 export class NodeUsageDraft {
   allocs: number;
@@ -124,11 +88,8 @@ export class NodeUsageDraft {
   diskMB: number;
   portCollisions: number;
   invalidPorts: number;
-  private ports: number[];
-  private countKeys: string[];
-  private countValues: number[];
-  private ownPorts = false;
-  private ownCounts = false;
+  private readonly ports: BagDraft<number>;
+  private readonly counts: BagDraft<string>;
 
   constructor(base: NodeUsageSummary) {
     this.allocs = base.allocs;
@@ -137,118 +98,64 @@ export class NodeUsageDraft {
     this.diskMB = base.diskMB;
     this.portCollisions = base.portCollisions;
     this.invalidPorts = base.invalidPorts;
-    this.ports = base.ports as number[];
-    this.countKeys = base.countKeys as string[];
-    this.countValues = base.countValues as number[];
+    this.ports = new BagDraft(base.ports);
+    this.counts = new BagDraft(base.counts);
   }
 
   /**
-   * Counts `alloc` (the caller has checked that it holds resources here). The keys default to
-   * `jobCountKey` / `groupCountKey` of the allocation; a caller writing many passes shared ones.
+   * Counts `alloc` (the caller has checked that it holds resources here). The group key defaults
+   * to `groupCountKey` of the allocation; a caller writing many passes a shared one.
    */
-  add(alloc: Allocation, jobKey?: string, groupKey?: string): void {
-    this.change(alloc, jobKey, groupKey, 1);
+  add(alloc: Allocation, groupKey?: string): void {
+    this.change(alloc, groupKey, 1);
   }
 
   /** Takes back an allocation `add` counted, as it was then. */
-  remove(alloc: Allocation, jobKey?: string, groupKey?: string): void {
-    this.change(alloc, jobKey, groupKey, -1);
+  remove(alloc: Allocation, groupKey?: string): void {
+    this.change(alloc, groupKey, -1);
   }
 
-  private change(
-    alloc: Allocation,
-    jobKey: string | undefined,
-    groupKey: string | undefined,
-    sign: 1 | -1,
-  ): void {
+  private change(alloc: Allocation, groupKey: string | undefined, sign: 1 | -1): void {
     const usage = computeAllocUsage(alloc);
     this.allocs += sign;
     assert(this.allocs >= 0, () => `node usage of ${alloc.NodeID}: alloc ${alloc.ID} removed twice`);
     this.cpu += sign * usage.cpu;
     this.memoryMB += sign * usage.memoryMB;
     this.diskMB += sign * usage.diskMB;
-    for (const port of usage.ports) this.changePort(port, sign);
-    this.bump(jobKey ?? jobCountKey(alloc.Namespace, alloc.JobID), sign);
-    this.bump(groupKey ?? groupCountKey(alloc.Namespace, alloc.JobID, alloc.TaskGroup), sign);
-  }
-
-  private changePort(port: number, sign: 1 | -1): void {
-    if (!this.ownPorts) {
-      this.ports = this.ports.slice();
-      this.ownPorts = true;
+    for (const port of usage.ports) {
+      const before = this.ports.add(port, sign);
+      if (sign > 0 ? before >= 1 : before >= 2) this.portCollisions += sign;
+      if (port < 1 || port > MAX_PORT) this.invalidPorts += sign;
     }
-    const ports = this.ports;
-    const at = lowerBound(ports, port);
-    const usedBefore = ports[at] === port;
-    if (sign > 0) {
-      if (usedBefore) this.portCollisions++;
-      insertAt(ports, at, port);
-    } else {
-      assert(usedBefore, () => `node usage: port ${port} released more often than used`);
-      if (ports[at + 1] === port) this.portCollisions--;
-      removeAt(ports, at);
-    }
-    if (port < 1 || port > MAX_PORT) this.invalidPorts += sign;
-  }
-
-  private bump(key: string, sign: 1 | -1): void {
-    if (!this.ownCounts) {
-      this.countKeys = this.countKeys.slice();
-      this.countValues = this.countValues.slice();
-      this.ownCounts = true;
-    }
-    const at = lowerBound(this.countKeys, key);
-    if (this.countKeys[at] === key) {
-      const after = (this.countValues[at] as number) + sign;
-      assert(after >= 0, () => `node usage: count of ${JSON.stringify(key)} went negative`);
-      if (after > 0) {
-        this.countValues[at] = after;
-      } else {
-        removeAt(this.countKeys, at);
-        removeAt(this.countValues, at);
-      }
-      return;
-    }
-    assert(sign > 0, () => `node usage: count of ${JSON.stringify(key)} went negative`);
-    insertAt(this.countKeys, at, key);
-    insertAt(this.countValues, at, 1);
+    this.counts.add(groupKey ?? groupCountKey(alloc.Namespace, alloc.JobID, alloc.TaskGroup), sign);
   }
 
   /** The summary as it now stands (EMPTY_NODE_USAGE once nothing holds the node). */
   finish(): NodeUsageSummary {
     if (this.allocs === 0) {
       assert(
-        this.ports.length === 0 &&
-          this.countKeys.length === 0 &&
-          this.portCollisions === 0 &&
-          this.invalidPorts === 0,
-        "node usage: no allocation left but ports or counts remain",
+        this.portCollisions === 0 && this.invalidPorts === 0,
+        "node usage: no allocation left but port collisions remain",
       );
       return EMPTY_NODE_USAGE;
     }
-    // Published arrays are never written again: a later draft copies them first. They are not
-    // frozen because copying a frozen array (slice or a loop) is several times slower, and each
-    // placement copies its node's arrays once.
-    this.ownPorts = false;
-    this.ownCounts = false;
     return Object.freeze({
       allocs: this.allocs,
       cpu: this.cpu,
       memoryMB: this.memoryMB,
       diskMB: this.diskMB,
-      ports: this.ports,
+      ports: this.ports.finish(),
       portCollisions: this.portCollisions,
       invalidPorts: this.invalidPorts,
-      countKeys: this.countKeys,
-      countValues: this.countValues,
+      counts: this.counts.finish(),
     });
   }
 }
 
 /**
  * The summary of a node holding `allocs` (all on that node), computed from scratch in one pass
- * and one sort (a bulk load builds every node's this way). `countKey` may return shared strings
- * for the job and group keys (by default each call builds its own).
+ * (a bulk load builds every node's this way). `countKey` may return a shared string for each
+ * group key (by default each call builds its own).
  */
 export function summarizeAllocs(
   allocs: Iterable<Allocation>,
@@ -259,7 +166,8 @@ export function summarizeAllocs(
   let memoryMB = 0;
   let diskMB = 0;
   let invalidPorts = 0;
-  const ports: number[] = [];
+  let portCollisions = 0;
+  const ports = new Map<number, number>();
   const counts = new Map<string, number>();
   for (const alloc of allocs) {
     if (!holdsResources(alloc)) continue;
@@ -269,42 +177,37 @@ export function summarizeAllocs(
     memoryMB += usage.memoryMB;
     diskMB += usage.diskMB;
     for (const port of usage.ports) {
-      ports.push(port);
+      const before = ports.get(port) ?? 0;
+      if (before > 0) portCollisions++;
+      ports.set(port, before + 1);
       if (port < 1 || port > MAX_PORT) invalidPorts++;
     }
-    const jobKey = countKey(jobCountKey(alloc.Namespace, alloc.JobID));
-    const groupKey = countKey(`${jobKey}\u0000${alloc.TaskGroup}`);
-    counts.set(jobKey, (counts.get(jobKey) ?? 0) + 1);
+    const groupKey = countKey(groupCountKey(alloc.Namespace, alloc.JobID, alloc.TaskGroup));
     counts.set(groupKey, (counts.get(groupKey) ?? 0) + 1);
   }
   if (count === 0) return EMPTY_NODE_USAGE;
-  ports.sort((a, b) => a - b);
-  let portCollisions = 0;
-  for (let i = 1; i < ports.length; i++) if (ports[i] === ports[i - 1]) portCollisions++;
-  const countKeys = [...counts.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return Object.freeze({
     allocs: count,
     cpu,
     memoryMB,
     diskMB,
-    ports,
+    ports: bagOf(ports),
     portCollisions,
     invalidPorts,
-    countKeys,
-    countValues: countKeys.map((key) => counts.get(key) as number),
+    counts: bagOf(counts),
   });
 }
 
-/** A plain form of a summary, for comparing two in tests and invariant checks. */
+/** A plain form of a summary (bags as their entries), for comparing two in tests and checks. */
 export function plainNodeUsage(summary: NodeUsageSummary): Record<string, unknown> {
   return {
     allocs: summary.allocs,
     cpu: summary.cpu,
     memoryMB: summary.memoryMB,
     diskMB: summary.diskMB,
-    ports: [...summary.ports],
+    ports: [...bagEntries(summary.ports)],
     portCollisions: summary.portCollisions,
     invalidPorts: summary.invalidPorts,
-    counts: summary.countKeys.map((key, i) => [key, summary.countValues[i]]),
+    counts: [...bagEntries(summary.counts)],
   };
 }

@@ -4,6 +4,7 @@ import {
   EMPTY_NODE_USAGE,
   groupCountKey,
   jobCountKey,
+  jobUsageCount,
   type NodeUsageSummary,
   portCount,
   usageCount,
@@ -32,28 +33,31 @@ export class CountKeys {
   private readonly ids = new Map<string, number>();
   /** Key − 1 → the state's count key (node-usage-summary.ts) it stands for. */
   private readonly texts: string[] = [];
+  /** Key − 1 → true for a job's key (its count sums the job's groups), false for a group's. */
+  private readonly jobKeys: boolean[] = [];
 
   /** Key of a job's allocations. */
   job(namespace: string, jobId: string): number {
-    return this.intern(jobCountKey(namespace, jobId));
+    return this.intern(jobCountKey(namespace, jobId), true);
   }
 
   /** Key of a job's task group's allocations. */
   group(namespace: string, jobId: string, group: string): number {
-    return this.intern(groupCountKey(namespace, jobId, group));
+    return this.intern(groupCountKey(namespace, jobId, group), false);
   }
 
-  /** The state's count key of `key`. */
-  text(key: number): string {
+  /** How many allocations the summary counts under `key`. */
+  countIn(summary: NodeUsageSummary, key: number): number {
     const text = this.texts[key - 1];
     if (text === undefined) throw new Error(`count key ${key} was never interned`);
-    return text;
+    return this.jobKeys[key - 1] === true ? jobUsageCount(summary, text) : usageCount(summary, text);
   }
 
-  private intern(text: string): number {
+  private intern(text: string, isJob: boolean): number {
     let id = this.ids.get(text);
     if (id === undefined) {
       this.texts.push(text);
+      this.jobKeys.push(isJob);
       id = this.texts.length;
       this.ids.set(text, id);
     }
@@ -197,7 +201,7 @@ export class NodeUsage {
   count(key: number): number {
     let count = this.counts.get(key);
     if (count === undefined) {
-      count = usageCount(this.base, this.keys.text(key));
+      count = this.keys.countIn(this.base, key);
       this.counts.set(key, count);
     }
     return count;

@@ -1,5 +1,7 @@
 import { holdsResources } from "../fsm/alloc-usage.js";
+import { bagSizeBound } from "../fsm/count-bag.js";
 import {
+  distinctPorts,
   NodeUsageDraft,
   type NodeUsageSummary,
   portCount,
@@ -119,11 +121,11 @@ function exhaustedDimension(node: Node, usage: NodeUsageSummary): string | undef
 
 /** True when some allocation uses a node-reserved port (walks the smaller of the two sets). */
 function usesReservedPort(usage: NodeUsageSummary, reserved: ReadonlySet<number>): boolean {
-  if (reserved.size <= usage.ports.length) {
+  if (reserved.size <= bagSizeBound(usage.ports)) {
     for (const port of reserved) if (portCount(usage, port) > 0) return true;
     return false;
   }
-  for (const port of usage.ports) if (reserved.has(port)) return true;
+  for (const port of distinctPorts(usage)) if (reserved.has(port)) return true;
   return false;
 }
 
