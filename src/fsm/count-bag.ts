@@ -3,8 +3,8 @@ import { assert } from "../common/assert.js";
 /**
  * A persistent multiset (key → count > 0) for the per-node usage summaries: a sorted base run
  * plus a short sorted run of signed changes on top of it. A write copies only the change run (a
- * few dozen slots at most); once that run outgrows MAX_CHANGES it is merged into a new base, so
- * the O(size) copy is paid once per MAX_CHANGES writes instead of on every write. A node's
+ * few dozen slots at most); once that run outgrows its limit (maxChanges) it is merged into a new
+ * base, so the O(size) copy is paid once per that many writes instead of on every write. A node's
  * summary is rewritten once per allocation placed on it, and copying its whole bag each time was
  * the dominant cost (and old-generation garbage) of applying a plan.
  *
@@ -22,8 +22,14 @@ export interface CountBag<K extends string | number> {
   readonly changes: readonly number[];
 }
 
-/** Change runs longer than this are merged into the base when a draft finishes. */
-const MAX_CHANGES = 32;
+/**
+ * A change run longer than this is merged into the base when a draft finishes: √(base size), at
+ * least 8. A write copies the change run (up to the limit) and a merge copies the base once per
+ * limit writes, so each write copies O(√size) slots either way.
+ */
+function maxChanges(baseSize: number): number {
+  return Math.max(8, Math.ceil(Math.sqrt(baseSize)));
+}
 
 const NONE: readonly never[] = Object.freeze([]);
 
@@ -158,7 +164,7 @@ export class BagDraft<K extends string | number> {
   finish(): CountBag<K> {
     if (!this.owned) return this.base;
     this.owned = false;
-    if (this.changedKeys.length <= MAX_CHANGES) {
+    if (this.changedKeys.length <= maxChanges(this.base.keys.length)) {
       return {
         keys: this.base.keys,
         counts: this.base.counts,

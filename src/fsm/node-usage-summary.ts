@@ -88,7 +88,9 @@ export class NodeUsageDraft {
   diskMB: number;
   portCollisions: number;
   invalidPorts: number;
-  private readonly ports: BagDraft<number>;
+  private readonly basePorts: CountBag<number>;
+  /** Created on the first port change (most allocations of a big plan carry none). */
+  private ports: BagDraft<number> | undefined;
   private readonly counts: BagDraft<string>;
 
   constructor(base: NodeUsageSummary) {
@@ -98,7 +100,7 @@ export class NodeUsageDraft {
     this.diskMB = base.diskMB;
     this.portCollisions = base.portCollisions;
     this.invalidPorts = base.invalidPorts;
-    this.ports = new BagDraft(base.ports);
+    this.basePorts = base.ports;
     this.counts = new BagDraft(base.counts);
   }
 
@@ -123,6 +125,7 @@ export class NodeUsageDraft {
     this.memoryMB += sign * usage.memoryMB;
     this.diskMB += sign * usage.diskMB;
     for (const port of usage.ports) {
+      this.ports ??= new BagDraft(this.basePorts);
       const before = this.ports.add(port, sign);
       if (sign > 0 ? before >= 1 : before >= 2) this.portCollisions += sign;
       if (port < 1 || port > MAX_PORT) this.invalidPorts += sign;
@@ -144,7 +147,7 @@ export class NodeUsageDraft {
       cpu: this.cpu,
       memoryMB: this.memoryMB,
       diskMB: this.diskMB,
-      ports: this.ports.finish(),
+      ports: this.ports?.finish() ?? this.basePorts,
       portCollisions: this.portCollisions,
       invalidPorts: this.invalidPorts,
       counts: this.counts.finish(),
