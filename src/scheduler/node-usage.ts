@@ -1,4 +1,5 @@
 import { holdsResources } from "../fsm/alloc-usage.js";
+import { bagSizeBound } from "../fsm/count-bag.js";
 import {
   distinctPorts,
   EMPTY_NODE_USAGE,
@@ -85,16 +86,18 @@ export class NodeUsage {
   cpu: number;
   memoryMB: number;
   diskMB: number;
+  // The collections below are created on first use: a scheduler builds a NodeUsage for every
+  // candidate node it ranks, and most of them never see a placement or a stop.
   /** Plan's changes to the summary's port counts. */
-  private readonly portDelta = new Map<number, number>();
+  private portDelta: Map<number, number> | undefined;
   /** Used ports inside the dynamic range, node-reserved ones included; computed on first use. */
   private dynamicUsedCount: number | undefined;
   /** Allocation counts by `keys.job()` and `keys.group()`, fetched from the summary on first use. */
-  private readonly counts = new Map<number, number>();
+  private counts: Map<number, number> | undefined;
   /** Allocations the plan added here (placements, in-place updates), by ID. */
-  private readonly added = new Map<string, Allocation>();
+  private added: Map<string, Allocation> | undefined;
   /** Stored allocations the summary counted and the plan took out (stopped, or replaced in place). */
-  private readonly takenOut = new Set<string>();
+  private takenOut: Set<string> | undefined;
 
   constructor(
     readonly node: Node,
@@ -112,20 +115,23 @@ export class NodeUsage {
   add(alloc: Allocation): void {
     this.remove(alloc.ID);
     this.change(alloc, 1);
+    this.added ??= new Map();
     this.added.set(alloc.ID, alloc);
   }
 
   /** Takes out the allocation with this ID if it is counted here; otherwise changes nothing. */
   remove(allocId: string): void {
-    const added = this.added.get(allocId);
+    const added = this.added?.get(allocId);
     if (added !== undefined) {
-      this.added.delete(allocId);
+      this.added?.delete(allocId);
       this.change(added, -1);
       return;
     }
-    if (this.takenOut.has(allocId)) return;
+    // An empty summary counts nothing stored (the common case of a fresh placement's node).
+    if (this.base.allocs === 0 || this.takenOut?.has(allocId) === true) return;
     const stored = this.stored(allocId);
     if (stored === undefined || !this.countsStored(stored)) return;
+    this.takenOut ??= new Set();
     this.takenOut.add(allocId);
     this.change(stored, -1);
   }
@@ -137,12 +143,16 @@ export class NodeUsage {
 
   /** True when the stored allocation is counted here once the plan applies. */
   keepsStored(stored: Allocation): boolean {
-    return this.countsStored(stored) && !this.takenOut.has(stored.ID) && !this.added.has(stored.ID);
+    return (
+      this.countsStored(stored) &&
+      this.takenOut?.has(stored.ID) !== true &&
+      this.added?.has(stored.ID) !== true
+    );
   }
 
   /** The allocations the plan added here. */
-  addedAllocs(): IterableIterator<Allocation> {
-    return this.added.values();
+  addedAllocs(): Allocation[] {
+    return [...(this.added?.values() ?? [])];
   }
 
   private change(alloc: Allocation, sign: 1 | -1): void {
@@ -157,6 +167,7 @@ export class NodeUsage {
 
   private changePort(port: number, sign: 1 | -1): void {
     const before = this.portUses(port);
+    this.portDelta ??= new Map();
     this.portDelta.set(port, (this.portDelta.get(port) ?? 0) + sign);
     if (this.dynamicUsedCount === undefined || this.capacity.reservedPorts.has(port)) return;
     if (port < this.capacity.minDynamicPort || port > this.capacity.maxDynamicPort) return;
@@ -167,7 +178,7 @@ export class NodeUsage {
 
   /** How many counted allocations use the port (more than 1 only if the state over-commits it). */
   private portUses(port: number): number {
-    return portCount(this.base, port) + (this.portDelta.get(port) ?? 0);
+    return portCount(this.base, port) + (this.portDelta?.get(port) ?? 0);
   }
 
   /** True when a counted allocation uses the port (node-reserved ports are the capacity's, not here). */
@@ -183,22 +194,22 @@ export class NodeUsage {
 
   private countDynamicUsed(): number {
     const { minDynamicPort, maxDynamicPort, reservedPorts } = this.capacity;
-    const inRange = (port: number) => port >= minDynamicPort && port <= maxDynamicPort;
     let used = 0;
-    for (const port of reservedPorts) if (inRange(port)) used++;
-    const seen = new Set<number>();
-    for (const port of distinctPorts(this.base)) {
-      seen.add(port);
-      if (inRange(port) && !reservedPorts.has(port) && this.portUses(port) > 0) used++;
+    for (const port of reservedPorts) if (port >= minDynamicPort && port <= maxDynamicPort) used++;
+    const counts = (port: number): boolean =>
+      port >= minDynamicPort && port <= maxDynamicPort && !reservedPorts.has(port) && this.portUses(port) > 0;
+    if (bagSizeBound(this.base.ports) > 0) {
+      for (const port of distinctPorts(this.base)) if (counts(port)) used++;
     }
-    for (const port of this.portDelta.keys()) {
-      if (seen.has(port)) continue;
-      if (inRange(port) && !reservedPorts.has(port) && this.portUses(port) > 0) used++;
+    // Ports the plan brought that the summary does not hold.
+    for (const port of this.portDelta?.keys() ?? []) {
+      if (portCount(this.base, port) === 0 && counts(port)) used++;
     }
     return used;
   }
 
   count(key: number): number {
+    this.counts ??= new Map();
     let count = this.counts.get(key);
     if (count === undefined) {
       count = this.keys.countIn(this.base, key);
@@ -208,7 +219,8 @@ export class NodeUsage {
   }
 
   private bump(key: number, delta: number): void {
-    this.counts.set(key, this.count(key) + delta);
+    const count = this.count(key) + delta;
+    this.counts?.set(key, count);
   }
 
   /** null when `ask` fits on top of what the node holds, else the exhausted dimension. */

@@ -78,11 +78,13 @@ export class PlanBuilder {
     let usage = this.usage.get(node.ID);
     if (usage === undefined) {
       usage = new NodeUsage(node, this.keys, this.reader.nodeUsage(node.ID), this.storedAlloc);
-      for (const alloc of this.plan.NodeUpdate[node.ID] ?? []) {
-        if (this.removed.has(alloc.ID)) usage.remove(alloc.ID);
-      }
-      for (const alloc of this.plan.NodePreemptions[node.ID] ?? []) {
-        if (this.removed.has(alloc.ID)) usage.remove(alloc.ID);
+      if (this.removed.size > 0) {
+        for (const alloc of this.plan.NodeUpdate[node.ID] ?? []) {
+          if (this.removed.has(alloc.ID)) usage.remove(alloc.ID);
+        }
+        for (const alloc of this.plan.NodePreemptions[node.ID] ?? []) {
+          if (this.removed.has(alloc.ID)) usage.remove(alloc.ID);
+        }
       }
       for (const alloc of this.plan.NodeAllocation[node.ID] ?? []) {
         if (holdsResources(alloc)) usage.add(alloc);
@@ -102,7 +104,7 @@ export class PlanBuilder {
   liveAllocsOn(node: Node): Allocation[] {
     const usage = this.usageOf(node);
     const live = this.reader.allocsByNode(node.ID).filter((alloc) => usage.keepsStored(alloc));
-    for (const alloc of usage.addedAllocs()) live.push(alloc);
+    live.push(...usage.addedAllocs());
     return live;
   }
 
