@@ -2,6 +2,7 @@
 
 export * from "./acl.js";
 export * from "./alloc-disconnect.js";
+export * from "./alloc-usage.js";
 export { namespaceDeleteProblem, readerContents } from "./apply-namespace.js";
 export * from "./command-codec.js";
 export * from "./commands.js";
@@ -12,6 +13,7 @@ export { nextJobVersion, sameJobSpec } from "./job-version.js";
 export { LevelState, type LevelStateOptions } from "./leveldb-state.js";
 export * from "./mock.js";
 export * from "./namespace.js";
+export * from "./node-usage-summary.js";
 export { tablesFromSnapshot, writeSnapshotStream } from "./snapshot-stream.js";
 export * from "./state-reader.js";
 export { StateSnapshot } from "./state-snapshot.js";

@@ -1,4 +1,5 @@
 import type { AclBootstrapRecord, AclPolicy, AclToken } from "./acl.js";
+import type { NodeUsageSummary } from "./node-usage-summary.js";
 import type {
   Allocation,
   Deployment,
@@ -45,6 +46,12 @@ export interface StateReader {
   allocsByJob(namespace: string, jobId: string): readonly Allocation[];
   allocsByEval(evalId: string): readonly Allocation[];
   allocCount(): number;
+  /**
+   * What the node's allocations that hold resources (desired run, client status not terminal)
+   * hold, summed: cpu, memory, disk, host ports and counts per job and group. O(1); the empty
+   * summary for a node nothing holds (or an unknown one).
+   */
+  nodeUsage(nodeId: string): NodeUsageSummary;
 
   evalByID(id: string): Evaluation | undefined;
   evals(): Iterable<Evaluation>;

@@ -1,5 +1,6 @@
 import { ACL_BOOTSTRAP_KEY, type AclBootstrapRecord, type AclPolicy, type AclToken } from "./acl.js";
 import { IMPLICIT_DEFAULT_NAMESPACE } from "./namespace.js";
+import { EMPTY_NODE_USAGE, type NodeUsageSummary } from "./node-usage-summary.js";
 import type { PMap } from "./persistent-map.js";
 import type { StateReader } from "./state-reader.js";
 import {
@@ -101,6 +102,10 @@ export class StateSnapshot implements StateReader {
 
   allocCount(): number {
     return this.tables.allocs.size;
+  }
+
+  nodeUsage(nodeId: string): NodeUsageSummary {
+    return this.tables.nodeUsage.get(nodeId) ?? EMPTY_NODE_USAGE;
   }
 
   evalByID(id: string): Evaluation | undefined {

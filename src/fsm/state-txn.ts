@@ -1,6 +1,7 @@
 import { assert } from "../common/assert.js";
 import { ACL_BOOTSTRAP_KEY, type AclBootstrapRecord, type AclPolicy, type AclToken } from "./acl.js";
-import { CounterDraft, IndexDraft } from "./index-draft.js";
+import { holdsResources } from "./alloc-usage.js";
+import { CounterDraft, IndexDraft, NodeUsageIndexDraft } from "./index-draft.js";
 import { hashString, type Owner, type PMap } from "./persistent-map.js";
 import {
   type Allocation,
@@ -64,6 +65,7 @@ export class StateTxn {
   private readonly allocsByJob: IndexDraft<Allocation>;
   private readonly allocsByEval: IndexDraft<Allocation>;
   private readonly liveAllocsByJob: CounterDraft;
+  private readonly nodeUsage: NodeUsageIndexDraft;
   private evals: PMap<Evaluation>;
   private readonly evalsByJob: IndexDraft<Evaluation>;
   private readonly liveEvalsByJob: CounterDraft;
@@ -102,6 +104,7 @@ export class StateTxn {
     this.allocsByJob = new IndexDraft(base.allocsByJob, this.owner);
     this.allocsByEval = new IndexDraft(base.allocsByEval, this.owner);
     this.liveAllocsByJob = new CounterDraft(base.liveAllocsByJob, this.owner);
+    this.nodeUsage = new NodeUsageIndexDraft(base.nodeUsage, this.owner);
     this.evals = base.evals;
     this.evalsByJob = new IndexDraft(base.evalsByJob, this.owner);
     this.liveEvalsByJob = new CounterDraft(base.liveEvalsByJob, this.owner);
@@ -293,16 +296,19 @@ export class StateTxn {
     // times per alloc, was a visible share of a plan's apply).
     const hash = hashString(alloc.ID);
     const old = this.allocs.getHashed(alloc.ID, hash);
-    // An update that keeps the alloc under the same node, job and eval (a client's status report,
-    // the commonest write) replaces it in place in each index below: deleting it first and
-    // adding it back cost as much again.
-    const inPlace = old !== undefined && sameIndexKeys(old, alloc);
+    const holds = holdsResources(alloc);
+    // Most rewrites of an allocation (client status updates) leave what it holds as it was.
+    const usageChanges = old === undefined ? holds : !holdsTheSame(old, alloc, holds);
     if (old !== undefined) {
-      if (inPlace) this.unindexInPlace(old);
-      else this.unindexAlloc(old);
+      // An update that keeps the alloc under the same node, job and eval (a client's status
+      // report, the commonest write) replaces it in place in each index below: deleting it first
+      // and adding it back cost as much again.
+      if (sameIndexKeys(old, alloc)) this.unindexInPlace(old, usageChanges);
+      else this.unindexAlloc(old, usageChanges);
     }
     this.allocs = this.allocs.setHashed(alloc.ID, hash, alloc, this.owner);
     const jobKey = this.allocJobKey(alloc.Namespace, alloc.JobID);
+    if (usageChanges && holds) this.nodeUsage.add(alloc, jobKey);
     this.allocsByNode.setHashed(alloc.NodeID, alloc.ID, hash, alloc);
     this.allocsByJob.setHashed(jobKey, alloc.ID, hash, alloc);
     this.allocsByEval.setHashed(alloc.EvalID, alloc.ID, hash, alloc);
@@ -339,14 +345,21 @@ export class StateTxn {
     this.touched.add(`allocs:job:${nsKey(old.Namespace, old.JobID)}`);
   }
 
-  /** unindexAlloc for an alloc about to be replaced under the same index keys: only the counts. */
-  private unindexInPlace(old: Allocation): void {
-    if (!allocTerminal(old)) this.liveAllocsByJob.add(this.allocJobKey(old.Namespace, old.JobID), -1);
+  /**
+   * unindexAlloc for an alloc about to be replaced under the same index keys: only the counts and
+   * (`releaseUsage`) its node's usage summary change.
+   */
+  private unindexInPlace(old: Allocation, releaseUsage: boolean): void {
+    const jobKey = this.allocJobKey(old.Namespace, old.JobID);
+    if (releaseUsage && holdsResources(old)) this.nodeUsage.remove(old, jobKey);
+    if (!allocTerminal(old)) this.liveAllocsByJob.add(jobKey, -1);
     if (old.NodeID !== "") this.touched.add(`allocs:node:${old.NodeID}`);
   }
 
-  private unindexAlloc(old: Allocation): void {
+  /** `releaseUsage`: take the allocation out of its node's usage summary (if it is counted there). */
+  private unindexAlloc(old: Allocation, releaseUsage = true): void {
     const jobKey = nsKey(old.Namespace, old.JobID);
+    if (releaseUsage && holdsResources(old)) this.nodeUsage.remove(old, jobKey);
     this.allocsByNode.delete(old.NodeID, old.ID);
     this.allocsByJob.delete(jobKey, old.ID);
     this.allocsByEval.delete(old.EvalID, old.ID);
@@ -519,6 +532,7 @@ export class StateTxn {
       allocsByJob: this.allocsByJob.finish(),
       allocsByEval: this.allocsByEval.finish(),
       liveAllocsByJob: this.liveAllocsByJob.finish(),
+      nodeUsage: this.nodeUsage.finish(),
       evals: this.evals,
       evalsByJob: this.evalsByJob.finish(),
       liveEvalsByJob: this.liveEvalsByJob.finish(),
@@ -551,4 +565,21 @@ export class StateTxn {
 /** True when both allocs sit under the same keys of the node, job and eval indexes. */
 function sameIndexKeys(a: Allocation, b: Allocation): boolean {
   return a.NodeID === b.NodeID && a.JobID === b.JobID && a.Namespace === b.Namespace && a.EvalID === b.EvalID;
+}
+
+/**
+ * True when `next` holds on its node exactly what `old` held (`nextHolds` = holdsResources(next)):
+ * both hold nothing, or both hold the same resources object on the same node for the same group.
+ * Stored allocations share their frozen AllocatedResources across rewrites (alloc-compactor.ts).
+ */
+function holdsTheSame(old: Allocation, next: Allocation, nextHolds: boolean): boolean {
+  if (holdsResources(old) !== nextHolds) return false;
+  if (!nextHolds) return true;
+  return (
+    old.AllocatedResources === next.AllocatedResources &&
+    old.NodeID === next.NodeID &&
+    old.TaskGroup === next.TaskGroup &&
+    old.JobID === next.JobID &&
+    old.Namespace === next.Namespace
+  );
 }

@@ -2,6 +2,7 @@ import { assert } from "../common/assert.js";
 import { ACL_BOOTSTRAP_KEY, type AclBootstrapRecord, type AclPolicy, type AclToken } from "./acl.js";
 import { allocCompactor } from "./alloc-compactor.js";
 import { CorruptSnapshotError } from "./errors.js";
+import { EMPTY_NODE_USAGE, type NodeUsageSummary, summarizeAllocs } from "./node-usage-summary.js";
 import { hashString, PMap } from "./persistent-map.js";
 import { StateTxn } from "./state-txn.js";
 import {
@@ -94,12 +95,13 @@ export class TablesBuilder {
 
 type AllocTables = Pick<
   Tables,
-  "allocs" | "allocsByNode" | "allocsByJob" | "allocsByEval" | "liveAllocsByJob"
+  "allocs" | "allocsByNode" | "allocsByJob" | "allocsByEval" | "liveAllocsByJob" | "nodeUsage"
 >;
 
 /**
- * The allocation table, its three indexes and the live counts per job (what StateTxn.putAlloc
- * maintains one alloc at a time), each built in one pass. Every alloc ID is hashed once.
+ * The allocation table, its three indexes, the live counts per job and the per-node usage
+ * summaries (what StateTxn.putAlloc maintains one alloc at a time), each built in one pass. Every
+ * alloc ID is hashed once.
  */
 function buildAllocTables(allocs: readonly Allocation[]): AllocTables {
   const ids = allocs.map((a) => a.ID);
@@ -128,6 +130,7 @@ function buildAllocTables(allocs: readonly Allocation[]): AllocTables {
     allocsByJob: byJob.build(ids, allocs, hashes),
     allocsByEval: byEval.build(ids, allocs, hashes),
     liveAllocsByJob: PMap.build([...live.keys()], [...live.values()]),
+    nodeUsage: byNode.summarize(allocs),
   };
 }
 
@@ -148,6 +151,30 @@ class Groups {
       this.last = group;
     }
     this.last.push(item);
+  }
+
+  /** The usage summary of each group's allocations (groups by node ID), empty ones left out. */
+  summarize(allocs: readonly Allocation[]): PMap<NodeUsageSummary> {
+    // Job and group keys are interned: every node's counts of one group share one string.
+    const interned = new Map<string, string>();
+    const intern = (key: string): string => {
+      const known = interned.get(key);
+      if (known !== undefined) return known;
+      interned.set(key, key);
+      return key;
+    };
+    const nodeIds: string[] = [];
+    const summaries: NodeUsageSummary[] = [];
+    for (const [nodeId, items] of this.groups) {
+      const summary = summarizeAllocs(
+        items.map((i) => allocs[i] as Allocation),
+        intern,
+      );
+      if (summary === EMPTY_NODE_USAGE) continue;
+      nodeIds.push(nodeId);
+      summaries.push(summary);
+    }
+    return PMap.build(nodeIds, summaries);
   }
 
   build<V>(keys: readonly string[], values: readonly V[], hashes: Uint32Array): PMap<PMap<V>> {

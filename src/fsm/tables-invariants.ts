@@ -1,4 +1,5 @@
 import { assert } from "../common/assert.js";
+import { plainNodeUsage, summarizeAllocs } from "./node-usage-summary.js";
 import type { PMap } from "./persistent-map.js";
 import { allocTerminal, isTerminalEvalStatus } from "./structs.js";
 import { nsKey, type Tables } from "./tables.js";
@@ -36,6 +37,7 @@ export function checkTablesInvariants(tables: Tables): void {
     if (!isTerminalEvalStatus(e.Status)) liveEvals.set(key, (liveEvals.get(key) ?? 0) + 1);
   });
   checkCounts("liveEvalsByJob", tables.liveEvalsByJob, liveEvals);
+  checkNodeUsage(tables);
 
   tables.jobs.forEach((job, key) => {
     assert(key === nsKey(job.Namespace, job.ID), () => `jobs: key ${key} does not match job ${job.ID}`);
@@ -91,4 +93,26 @@ function checkCounts(name: string, counts: PMap<number>, expected: Map<string, n
       () => `${name}: ${JSON.stringify(key)} is ${counts.get(key)}, expected ${count}`,
     );
   }
+}
+
+/** Every node's usage summary equals the one recomputed from its allocations; no empty ones kept. */
+function checkNodeUsage(tables: Tables): void {
+  let expectedNodes = 0;
+  tables.allocsByNode.forEach((allocs, nodeId) => {
+    const expected = summarizeAllocs(allocs.values());
+    const stored = tables.nodeUsage.get(nodeId);
+    if (expected.allocs === 0) {
+      assert(stored === undefined, () => `nodeUsage: node ${nodeId} holds nothing but has a summary`);
+      return;
+    }
+    expectedNodes += 1;
+    assert(stored !== undefined, () => `nodeUsage: node ${nodeId} has no summary`);
+    const want = JSON.stringify(plainNodeUsage(expected));
+    const got = JSON.stringify(plainNodeUsage(stored));
+    assert(got === want, () => `nodeUsage: node ${nodeId} is ${got}, its allocations sum to ${want}`);
+  });
+  assert(
+    tables.nodeUsage.size === expectedNodes,
+    () => `nodeUsage: ${tables.nodeUsage.size} summaries, allocations imply ${expectedNodes}`,
+  );
 }

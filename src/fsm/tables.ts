@@ -1,4 +1,5 @@
 import type { AclBootstrapRecord, AclPolicy, AclToken } from "./acl.js";
+import type { NodeUsageSummary } from "./node-usage-summary.js";
 import { PMap } from "./persistent-map.js";
 import {
   type Allocation,
@@ -116,6 +117,11 @@ export interface Tables {
   readonly allocsByJob: PMap<PMap<Allocation>>;
   readonly allocsByEval: PMap<PMap<Allocation>>;
   readonly liveAllocsByJob: PMap<number>;
+  /**
+   * Node ID → what the allocations holding resources there hold (node-usage-summary.ts); derived
+   * from `allocs` like the indexes, absent for a node nothing holds.
+   */
+  readonly nodeUsage: PMap<NodeUsageSummary>;
 
   readonly evals: PMap<Evaluation>;
   readonly evalsByJob: PMap<PMap<Evaluation>>;
@@ -160,6 +166,7 @@ export function emptyTables(): Tables {
     allocsByJob: PMap.empty(),
     allocsByEval: PMap.empty(),
     liveAllocsByJob: PMap.empty(),
+    nodeUsage: PMap.empty(),
     evals: PMap.empty(),
     evalsByJob: PMap.empty(),
     liveEvalsByJob: PMap.empty(),

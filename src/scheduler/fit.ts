@@ -1,4 +1,5 @@
-import type { Allocation, NetworkResource, Node } from "../fsm/structs.js";
+import { type AllocUsage, computeAllocUsage } from "../fsm/alloc-usage.js";
+import type { Allocation, Node } from "../fsm/structs.js";
 import { allocClientTerminal } from "../fsm/structs.js";
 import { MAX_PORT, parsePortSpec } from "./port-spec.js";
 
@@ -47,13 +48,7 @@ export interface NodeCapacity {
   maxDynamicPort: number;
 }
 
-/** What one allocation uses on its node. `ports` holds each host port once. */
-export interface AllocUsage {
-  cpu: number;
-  memoryMB: number;
-  diskMB: number;
-  ports: number[];
-}
+export type { AllocUsage };
 
 const capacityCache = new WeakMap<Node, NodeCapacity>();
 /** Most nodes share a reserved-ports spec ("22"); they share its parsed set, which nobody mutates. */
@@ -96,33 +91,15 @@ export function nodeCapacity(node: Node): NodeCapacity {
 const usageCache = new WeakMap<Allocation, AllocUsage>();
 
 /**
- * The resources an allocation holds. Ports are gathered from every place an allocation may
- * carry them (shared port mappings, shared and task networks) and counted once per allocation.
+ * The resources an allocation holds (the state store's definition, alloc-usage.ts), memoized per
+ * allocation object: stored allocations are frozen, and a scheduler asks for the same ones often.
  */
 export function allocUsage(alloc: Allocation): AllocUsage {
   const cached = usageCache.get(alloc);
   if (cached !== undefined) return cached;
-  const resources = alloc.AllocatedResources;
-  let cpu = 0;
-  let memoryMB = 0;
-  const ports = new Set<number>();
-  for (const task of Object.values(resources.Tasks)) {
-    cpu += task.Cpu.CpuShares;
-    memoryMB += task.Memory.MemoryMB;
-    addNetworkPorts(ports, task.Networks);
-  }
-  addNetworkPorts(ports, resources.Shared.Networks);
-  for (const mapping of resources.Shared.Ports) if (mapping.Value !== 0) ports.add(mapping.Value);
-  const usage: AllocUsage = { cpu, memoryMB, diskMB: resources.Shared.DiskMB, ports: [...ports] };
+  const usage = computeAllocUsage(alloc);
   usageCache.set(alloc, usage);
   return usage;
-}
-
-function addNetworkPorts(into: Set<number>, networks: readonly NetworkResource[]): void {
-  for (const network of networks) {
-    for (const port of network.ReservedPorts) if (port.Value !== 0) into.add(port.Value);
-    for (const port of network.DynamicPorts) if (port.Value !== 0) into.add(port.Value);
-  }
 }
 
 /**

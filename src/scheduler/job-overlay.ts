@@ -1,4 +1,5 @@
 import type { AclBootstrapRecord, AclPolicy, AclToken } from "../fsm/acl.js";
+import type { NodeUsageSummary } from "../fsm/node-usage-summary.js";
 import type { StateReader } from "../fsm/state-reader.js";
 import type {
   Allocation,
@@ -108,6 +109,10 @@ export class JobOverlayReader implements StateReader {
 
   allocCount(): number {
     return this.base.allocCount();
+  }
+
+  nodeUsage(nodeId: string): NodeUsageSummary {
+    return this.base.nodeUsage(nodeId);
   }
 
   evalByID(id: string): Evaluation | undefined {

@@ -1,6 +1,6 @@
+import { holdsResources } from "../fsm/alloc-usage.js";
 import type { StateReader } from "../fsm/state-reader.js";
 import type { Allocation, AllocClientStatus, Evaluation, Job, Node, Plan } from "../fsm/structs.js";
-import { allocClientTerminal } from "../fsm/structs.js";
 import { CountKeys, NodeUsage } from "./node-usage.js";
 
 /** Something that follows the allocations a plan adds and removes (spread and distinct_property counts). */
@@ -12,7 +12,8 @@ export interface PlanListener {
 /**
  * The plan under construction for one eval, with the per-node usage it implies. Stops are
  * recorded before the placements that may reuse their room (as Nomad computes stops first).
- * Usage for a node is built on first use from the snapshot and then kept in step with the plan.
+ * Usage for a node is built on first use from the snapshot's summary of the node and then kept in
+ * step with the plan.
  */
 export class PlanBuilder {
   readonly plan: Plan;
@@ -68,24 +69,43 @@ export class PlanBuilder {
     return this.removed.has(allocId);
   }
 
+  /**
+   * What the node holds once the plan applies. Built on first use from the snapshot's summary of
+   * the node, with the plan's changes so far on it replayed (stops and preemptions, then
+   * placements and in-place updates, as the plan applier applies them); kept in step after that.
+   */
   usageOf(node: Node): NodeUsage {
     let usage = this.usage.get(node.ID);
     if (usage === undefined) {
-      usage = new NodeUsage(node, this.keys);
-      const placed = this.plan.NodeAllocation[node.ID] ?? [];
-      const replaced = new Set(placed.map((a) => a.ID));
-      for (const alloc of this.reader.allocsByNode(node.ID)) {
-        if (this.isLive(alloc) && !replaced.has(alloc.ID)) usage.add(alloc);
+      usage = new NodeUsage(node, this.keys, this.reader.nodeUsage(node.ID), this.storedAlloc);
+      if (this.removed.size > 0) {
+        for (const alloc of this.plan.NodeUpdate[node.ID] ?? []) {
+          if (this.removed.has(alloc.ID)) usage.remove(alloc.ID);
+        }
+        for (const alloc of this.plan.NodePreemptions[node.ID] ?? []) {
+          if (this.removed.has(alloc.ID)) usage.remove(alloc.ID);
+        }
       }
-      for (const alloc of placed) if (holdsResources(alloc)) usage.add(alloc);
+      for (const alloc of this.plan.NodeAllocation[node.ID] ?? []) {
+        if (holdsResources(alloc)) usage.add(alloc);
+        else usage.remove(alloc.ID);
+      }
       this.usage.set(node.ID, usage);
     }
     return usage;
   }
 
-  /** Live allocations on the node once the plan applies (for preemption). */
+  private readonly storedAlloc = (allocId: string): Allocation | undefined => this.reader.allocByID(allocId);
+
+  /**
+   * Live allocations on the node once the plan applies (for preemption, which is rare: this one
+   * walks the node's allocations).
+   */
   liveAllocsOn(node: Node): Allocation[] {
-    return [...this.usageOf(node).counted.values()];
+    const usage = this.usageOf(node);
+    const live = this.reader.allocsByNode(node.ID).filter((alloc) => usage.keepsStored(alloc));
+    live.push(...usage.addedAllocs());
+    return live;
   }
 
   /** Stops an allocation: a copy with DesiredStatus "stop" goes into NodeUpdate. */
@@ -117,7 +137,11 @@ export class PlanBuilder {
   /** Places a new allocation or an in-place update of an existing one (same ID). */
   appendAlloc(alloc: Allocation): void {
     push(this.plan.NodeAllocation, alloc.NodeID, alloc);
-    if (!holdsResources(alloc)) return;
+    if (!holdsResources(alloc)) {
+      // It replaces the stored allocation with its ID, which then holds nothing either.
+      this.usage.get(alloc.NodeID)?.remove(alloc.ID);
+      return;
+    }
     this.usage.get(alloc.NodeID)?.add(alloc);
     for (const listener of this.listeners) listener.placed(alloc);
   }
@@ -156,10 +180,7 @@ export class PlanBuilder {
   }
 }
 
-/** An allocation holds resources on its node while servers want it running and the client has not ended it. */
-export function holdsResources(alloc: Allocation): boolean {
-  return alloc.DesiredStatus === "run" && !allocClientTerminal(alloc);
-}
+export { holdsResources };
 
 function push(map: Record<string, Allocation[]>, key: string, alloc: Allocation): void {
   const list = map[key];

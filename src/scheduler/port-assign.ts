@@ -30,7 +30,7 @@ export function assignPorts(
     for (const network of task.Resources.Networks) for (const p of network.ReservedPorts) taken.add(p.Value);
   }
   const free = (port: number): boolean =>
-    !usage.ports.has(port) && !capacity.reservedPorts.has(port) && !taken.has(port);
+    !usage.hasPort(port) && !capacity.reservedPorts.has(port) && !taken.has(port);
   const pick = (): number => {
     const low = capacity.minDynamicPort;
     const span = capacity.maxDynamicPort - low + 1;

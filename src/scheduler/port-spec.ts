@@ -1,7 +1,7 @@
 import { ValidationError } from "../common/errors.js";
+import { MAX_PORT } from "../fsm/alloc-usage.js";
 
-/** The highest TCP/UDP port number. */
-export const MAX_PORT = 65535;
+export { MAX_PORT };
 
 /**
  * Parses a reserved-ports specification as Nomad's client config spells it ("22,80,8000-8100")

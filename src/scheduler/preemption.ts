@@ -91,7 +91,7 @@ export function chooseVictims(
   if (fits()) return victims;
   // Static port conflicts can only be solved by evicting the holder of the port.
   for (const port of ask.staticPorts) {
-    if (!usage.ports.has(port)) continue;
+    if (!usage.hasPort(port)) continue;
     const holder = candidates.find((a) => allocUsage(a).ports.includes(port));
     if (holder === undefined) return null;
     take(holder);
@@ -135,7 +135,7 @@ function fitsWithout(
   if (state.disk + ask.diskMB > capacity.diskMB) return false;
   for (const port of ask.staticPorts) {
     if (capacity.reservedPorts.has(port)) return false;
-    if (usage.ports.has(port) && !state.freedPorts.has(port)) return false;
+    if (usage.hasPort(port) && !state.freedPorts.has(port)) return false;
   }
   if (ask.dynamicPorts > 0) {
     let freedInRange = 0;

@@ -1,3 +1,5 @@
+import { holdsResources } from "../fsm/alloc-usage.js";
+import { NodeUsageDraft, type NodeUsageSummary } from "../fsm/node-usage-summary.js";
 import type { StateReader } from "../fsm/state-reader.js";
 import type { Allocation, Node } from "../fsm/structs.js";
 
@@ -7,6 +9,13 @@ export interface NodeAllocsView {
   readonly index: number;
   nodeByID(id: string): Node | undefined;
   allocsByNode(nodeId: string): readonly Allocation[];
+  /**
+   * The summary of what the node's allocations hold (StateReader.nodeUsage). A view without it
+   * is summed from allocsByNode on each check.
+   */
+  nodeUsage?(nodeId: string): NodeUsageSummary;
+  /** The allocation with this ID, if any. A view without it is searched through allocsByNode. */
+  allocByID?(id: string): Allocation | undefined;
 }
 
 /** The per-node effects of a plan whose Raft commit is still in flight. */
@@ -38,6 +47,50 @@ export class OptimisticView implements NodeAllocsView {
 
   nodeByID(id: string): Node | undefined {
     return this.base.nodeByID(id);
+  }
+
+  /** In-flight allocations by ID: the placed version, or null for one it stops or preempts. */
+  private inFlightById: Map<string, Allocation | null> | undefined;
+
+  allocByID(id: string): Allocation | undefined {
+    if (this.inFlightById === undefined) {
+      const byId = new Map<string, Allocation | null>();
+      for (const allocs of Object.values(this.inFlight.NodeAllocation)) {
+        for (const alloc of allocs) byId.set(alloc.ID, alloc);
+      }
+      for (const allocs of Object.values(this.inFlight.NodeUpdate))
+        for (const a of allocs) byId.set(a.ID, null);
+      for (const allocs of Object.values(this.inFlight.NodePreemptions)) {
+        for (const alloc of allocs) byId.set(alloc.ID, null);
+      }
+      this.inFlightById = byId;
+    }
+    const inFlight = this.inFlightById.get(id);
+    if (inFlight === undefined) return this.base.allocByID(id);
+    return inFlight ?? undefined;
+  }
+
+  /** The base summary with the in-flight plan's changes on the node applied (as allocsByNode). */
+  nodeUsage(nodeId: string): NodeUsageSummary {
+    const base = this.base.nodeUsage(nodeId);
+    const placed = this.inFlight.NodeAllocation[nodeId] ?? [];
+    const stopped = this.inFlight.NodeUpdate[nodeId] ?? [];
+    const preempted = this.inFlight.NodePreemptions[nodeId] ?? [];
+    if (placed.length === 0 && stopped.length === 0 && preempted.length === 0) return base;
+    const draft = new NodeUsageDraft(base);
+    const gone = new Set<string>();
+    for (const alloc of stopped) gone.add(alloc.ID);
+    for (const alloc of preempted) gone.add(alloc.ID);
+    const replaced = new Map<string, Allocation>();
+    for (const alloc of placed) replaced.set(alloc.ID, alloc);
+    for (const id of new Set([...gone, ...replaced.keys()])) {
+      const stored = this.base.allocByID(id);
+      if (stored !== undefined && stored.NodeID === nodeId && holdsResources(stored)) draft.remove(stored);
+    }
+    for (const alloc of replaced.values()) {
+      if (!gone.has(alloc.ID) && holdsResources(alloc)) draft.add(alloc);
+    }
+    return draft.finish();
   }
 
   allocsByNode(nodeId: string): readonly Allocation[] {

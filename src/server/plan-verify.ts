@@ -1,5 +1,23 @@
-import type { Allocation, Plan } from "../fsm/structs.js";
-import { allocsFit, proposedNodeAllocs } from "../scheduler/fit.js";
+import { holdsResources } from "../fsm/alloc-usage.js";
+import { bagSizeBound } from "../fsm/count-bag.js";
+import {
+  distinctPorts,
+  NodeUsageDraft,
+  type NodeUsageSummary,
+  portCount,
+  summarizeAllocs,
+} from "../fsm/node-usage-summary.js";
+import type { Allocation, Node, Plan } from "../fsm/structs.js";
+import { allocClientTerminal } from "../fsm/structs.js";
+import {
+  DIMENSION_CPU,
+  DIMENSION_DISK,
+  DIMENSION_INVALID_PORT,
+  DIMENSION_MEMORY,
+  DIMENSION_PORT_COLLISION,
+  DIMENSION_RESERVED_PORT,
+  nodeCapacity,
+} from "../scheduler/fit.js";
 import type { NodeAllocsView } from "./plan-overlay.js";
 
 /** Why one node's part of a plan was rejected. */
@@ -30,12 +48,11 @@ export function verifyNodePlan(view: NodeAllocsView, plan: Plan, nodeId: string)
   if (placements.length === 0) return undefined;
   const node = view.nodeByID(nodeId);
   if (node === undefined) return "node does not exist";
-  const existing = view.allocsByNode(nodeId);
   if (node.Status === "disconnected" || node.Status === "down") {
     // Nomad's isValidForDisconnectedNode: the only writes a disconnected (or down) node takes are
     // its own allocations being marked unknown (or lost, while their replacement waits for the
     // client to stop them); they hold no more than they held, so there is nothing to fit.
-    const existingIds = new Set(existing.map((a) => a.ID));
+    const existingIds = new Set(view.allocsByNode(nodeId).map((a) => a.ID));
     const onlyMarks = placements.every(
       (a) => (a.ClientStatus === "unknown" || a.ClientStatus === "lost") && existingIds.has(a.ID),
     );
@@ -44,13 +61,72 @@ export function verifyNodePlan(view: NodeAllocsView, plan: Plan, nodeId: string)
   if (node.Status !== "ready") return `node is ${node.Status}`;
   if (node.SchedulingEligibility !== "eligible" || node.DrainStrategy !== null) {
     // Only in-place updates of allocations already on the node may land here.
-    const existingIds = new Set(existing.map((a) => a.ID));
+    const existingIds = new Set(view.allocsByNode(nodeId).map((a) => a.ID));
     if (placements.some((a) => !existingIds.has(a.ID))) {
       return node.DrainStrategy !== null ? "node is draining" : "node is not eligible";
     }
   }
-  const fit = allocsFit(node, proposedNodeAllocs(existing, plan, nodeId));
-  return fit.fit ? undefined : `resources exhausted: ${fit.dimension ?? "unknown"}`;
+  const exhausted = exhaustedDimension(node, proposedUsage(view, plan, nodeId));
+  return exhausted === undefined ? undefined : `resources exhausted: ${exhausted}`;
+}
+
+/**
+ * What would hold the node once the plan applies (Nomad's AllocsFit input, as the scheduler's
+ * proposedNodeAllocs lists it): the view's summary of the node, minus the stored allocations the
+ * plan stops, preempts or replaces (each once, and only if the summary counts it), plus the
+ * plan's placements whose client status is not terminal. O(the plan's allocations on the node).
+ */
+function proposedUsage(view: NodeAllocsView, plan: Plan, nodeId: string): NodeUsageSummary {
+  let stored: (id: string) => Allocation | undefined;
+  let base: NodeUsageSummary;
+  if (view.nodeUsage !== undefined && view.allocByID !== undefined) {
+    const byId = view.allocByID.bind(view);
+    stored = byId;
+    base = view.nodeUsage(nodeId);
+  } else {
+    const existing = view.allocsByNode(nodeId);
+    const byId = new Map(existing.map((a) => [a.ID, a] as const));
+    stored = (id) => byId.get(id);
+    base = summarizeAllocs(existing);
+  }
+  const placed = plan.NodeAllocation[nodeId] ?? [];
+  const removed = new Set<string>();
+  for (const alloc of plan.NodeUpdate[nodeId] ?? []) removed.add(alloc.ID);
+  for (const alloc of plan.NodePreemptions[nodeId] ?? []) removed.add(alloc.ID);
+  for (const alloc of placed) removed.add(alloc.ID);
+  const draft = new NodeUsageDraft(base);
+  for (const id of removed) {
+    const alloc = stored(id);
+    if (alloc !== undefined && alloc.NodeID === nodeId && holdsResources(alloc)) draft.remove(alloc);
+  }
+  for (const alloc of placed) if (!allocClientTerminal(alloc)) draft.add(alloc);
+  return draft.finish();
+}
+
+/**
+ * The first dimension `usage` exceeds on the node, in Nomad's order (cpu, memory, disk, then
+ * network), or undefined when it fits. Of the port problems, an invalid port is named before a
+ * node-reserved one, and that before a port used twice.
+ */
+function exhaustedDimension(node: Node, usage: NodeUsageSummary): string | undefined {
+  const capacity = nodeCapacity(node);
+  if (usage.cpu > capacity.cpu) return DIMENSION_CPU;
+  if (usage.memoryMB > capacity.memoryMB) return DIMENSION_MEMORY;
+  if (usage.diskMB > capacity.diskMB) return DIMENSION_DISK;
+  if (usage.invalidPorts > 0) return DIMENSION_INVALID_PORT;
+  if (usesReservedPort(usage, capacity.reservedPorts)) return DIMENSION_RESERVED_PORT;
+  if (usage.portCollisions > 0) return DIMENSION_PORT_COLLISION;
+  return undefined;
+}
+
+/** True when some allocation uses a node-reserved port (walks the smaller of the two sets). */
+function usesReservedPort(usage: NodeUsageSummary, reserved: ReadonlySet<number>): boolean {
+  if (reserved.size <= bagSizeBound(usage.ports)) {
+    for (const port of reserved) if (portCount(usage, port) > 0) return true;
+    return false;
+  }
+  for (const port of distinctPorts(usage)) if (reserved.has(port)) return true;
+  return false;
 }
 
 /** The nodes a plan touches (stops or placements), each once, in a stable order. */
