@@ -5,12 +5,12 @@ import {
   type Allocation,
   type AllocClientStatus,
   emptyTables,
-  mockAlloc,
   mockId,
   mockNode,
   StateSnapshot,
 } from "../fsm/index.js";
 import { StateTxn } from "../fsm/state-txn.js";
+import { randomAllocFactory } from "../fsm/test-random-alloc.js";
 import { allocUsage, nodeCapacity } from "./fit.js";
 import { holdsResources, PlanBuilder } from "./plan-builder.js";
 
@@ -23,36 +23,17 @@ const JOBS = ["a", "b"];
 const GROUPS = ["web", "db"];
 
 function allocFactory(rand: SeededRandom) {
-  const pick = <T>(items: readonly T[]): T => items[rand.int(items.length)] as T;
-  return (id: number, overrides: Partial<Allocation> = {}): Allocation =>
-    mockAlloc({
-      ID: mockId(id, 0xa),
-      NodeID: rand.next() < 0.85 ? NODE : OTHER,
-      JobID: pick(JOBS),
-      TaskGroup: pick(GROUPS),
-      DesiredStatus: rand.next() < 0.85 ? "run" : "stop",
-      ClientStatus: pick(STATUSES),
-      AllocatedResources: {
-        Tasks: {
-          web: {
-            Cpu: { CpuShares: pick([100, 500]) },
-            Memory: { MemoryMB: pick([128, 1024]), MemoryMaxMB: 0 },
-            Networks: [],
-          },
-        },
-        Shared: {
-          DiskMB: pick([150, 300]),
-          Networks: [],
-          Ports: Array.from({ length: rand.int(3) }, (_, i) => ({
-            Label: `p${i}`,
-            Value: pick(PORTS),
-            To: 0,
-            HostIP: "",
-          })),
-        },
-      },
-      ...overrides,
-    });
+  return randomAllocFactory(rand, {
+    node: NODE,
+    otherNode: OTHER,
+    jobs: JOBS,
+    groups: GROUPS,
+    statuses: STATUSES,
+    cpu: [100, 500],
+    memoryMB: [128, 1024],
+    diskMB: [150, 300],
+    port: (r) => PORTS[r.int(PORTS.length)] as number,
+  });
 }
 
 /**

@@ -5,13 +5,13 @@ import {
   type Allocation,
   type AllocClientStatus,
   emptyTables,
-  mockAlloc,
   mockId,
   mockNode,
   type Plan,
   StateSnapshot,
 } from "../fsm/index.js";
 import { StateTxn } from "../fsm/state-txn.js";
+import { randomAllocFactory } from "../fsm/test-random-alloc.js";
 import {
   allocsFit,
   DIMENSION_CPU,
@@ -32,35 +32,17 @@ const WHOLE_DIMENSIONS = new Set([DIMENSION_CPU, DIMENSION_MEMORY, DIMENSION_DIS
  * that fill it after a few, ports from a small pool (22 is reserved, 70000 is invalid).
  */
 function allocFactory(rand: SeededRandom) {
-  const pick = <T>(items: readonly T[]): T => items[rand.int(items.length)] as T;
-  return (id: number, overrides: Partial<Allocation> = {}): Allocation =>
-    mockAlloc({
-      ID: mockId(id, 0xa),
-      NodeID: rand.next() < 0.85 ? NODE : OTHER,
-      JobID: pick(["a", "b"]),
-      DesiredStatus: rand.next() < 0.85 ? "run" : "stop",
-      ClientStatus: pick(STATUSES),
-      AllocatedResources: {
-        Tasks: {
-          web: {
-            Cpu: { CpuShares: pick([100, 500, 1500]) },
-            Memory: { MemoryMB: pick([128, 1024, 3000]), MemoryMaxMB: 0 },
-            Networks: [],
-          },
-        },
-        Shared: {
-          DiskMB: pick([150, 40_000]),
-          Networks: [],
-          Ports: Array.from({ length: rand.int(3) }, (_, i) => ({
-            Label: `p${i}`,
-            Value: rand.next() < 0.03 ? pick([22, 70_000]) : pick([8080, 8081, 23456, 23457, 23458]),
-            To: 0,
-            HostIP: "",
-          })),
-        },
-      },
-      ...overrides,
-    });
+  const pick = (items: readonly number[]): number => items[rand.int(items.length)] as number;
+  return randomAllocFactory(rand, {
+    node: NODE,
+    otherNode: OTHER,
+    jobs: ["a", "b"],
+    statuses: STATUSES,
+    cpu: [100, 500, 1500],
+    memoryMB: [128, 1024, 3000],
+    diskMB: [150, 40_000],
+    port: (r) => (r.next() < 0.03 ? pick([22, 70_000]) : pick([8080, 8081, 23456, 23457, 23458])),
+  });
 }
 
 /** A plan (or an in-flight plan) over `existing`: stops, preemptions, in-place updates, placements. */
