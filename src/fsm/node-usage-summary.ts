@@ -156,6 +156,32 @@ export class NodeUsageDraft {
 }
 
 /**
+ * `base`, a node's summary, with a plan's changes on that node: every stored allocation the plan
+ * removes (`removedIds`: stops, preemptions) or replaces (a placement with its ID) is taken out
+ * once, if the summary counts it (`stored` finds it; it must be on `nodeId` and hold resources);
+ * then the placements `counts` accepts are added. O(the plan's allocations on the node).
+ */
+export function summaryWithPlan(
+  base: NodeUsageSummary,
+  nodeId: string,
+  stored: (allocId: string) => Allocation | undefined,
+  removedIds: Iterable<string>,
+  placed: readonly Allocation[],
+  counts: (alloc: Allocation) => boolean,
+): NodeUsageSummary {
+  const taken = new Set(removedIds);
+  for (const alloc of placed) taken.add(alloc.ID);
+  if (taken.size === 0) return base;
+  const draft = new NodeUsageDraft(base);
+  for (const id of taken) {
+    const alloc = stored(id);
+    if (alloc !== undefined && alloc.NodeID === nodeId && holdsResources(alloc)) draft.remove(alloc);
+  }
+  for (const alloc of placed) if (counts(alloc)) draft.add(alloc);
+  return draft.finish();
+}
+
+/**
  * The summary of a node holding `allocs` (all on that node), computed from scratch in one pass
  * (a bulk load builds every node's this way). `countKey` may return a shared string for each
  * group key (by default each call builds its own).

@@ -1,5 +1,5 @@
 import { holdsResources } from "../fsm/alloc-usage.js";
-import { NodeUsageDraft, type NodeUsageSummary } from "../fsm/node-usage-summary.js";
+import { type NodeUsageSummary, summaryWithPlan } from "../fsm/node-usage-summary.js";
 import type { StateReader } from "../fsm/state-reader.js";
 import type { Allocation, Node } from "../fsm/structs.js";
 
@@ -9,13 +9,10 @@ export interface NodeAllocsView {
   readonly index: number;
   nodeByID(id: string): Node | undefined;
   allocsByNode(nodeId: string): readonly Allocation[];
-  /**
-   * The summary of what the node's allocations hold (StateReader.nodeUsage). A view without it
-   * is summed from allocsByNode on each check.
-   */
-  nodeUsage?(nodeId: string): NodeUsageSummary;
-  /** The allocation with this ID, if any. A view without it is searched through allocsByNode. */
-  allocByID?(id: string): Allocation | undefined;
+  /** The summary of what the node's allocations hold (StateReader.nodeUsage). */
+  nodeUsage(nodeId: string): NodeUsageSummary;
+  /** The allocation with this ID, if any. */
+  allocByID(id: string): Allocation | undefined;
 }
 
 /** The per-node effects of a plan whose Raft commit is still in flight. */
@@ -72,25 +69,19 @@ export class OptimisticView implements NodeAllocsView {
 
   /** The base summary with the in-flight plan's changes on the node applied (as allocsByNode). */
   nodeUsage(nodeId: string): NodeUsageSummary {
-    const base = this.base.nodeUsage(nodeId);
-    const placed = this.inFlight.NodeAllocation[nodeId] ?? [];
-    const stopped = this.inFlight.NodeUpdate[nodeId] ?? [];
-    const preempted = this.inFlight.NodePreemptions[nodeId] ?? [];
-    if (placed.length === 0 && stopped.length === 0 && preempted.length === 0) return base;
-    const draft = new NodeUsageDraft(base);
     const gone = new Set<string>();
-    for (const alloc of stopped) gone.add(alloc.ID);
-    for (const alloc of preempted) gone.add(alloc.ID);
-    const replaced = new Map<string, Allocation>();
-    for (const alloc of placed) replaced.set(alloc.ID, alloc);
-    for (const id of new Set([...gone, ...replaced.keys()])) {
-      const stored = this.base.allocByID(id);
-      if (stored !== undefined && stored.NodeID === nodeId && holdsResources(stored)) draft.remove(stored);
-    }
-    for (const alloc of replaced.values()) {
-      if (!gone.has(alloc.ID) && holdsResources(alloc)) draft.add(alloc);
-    }
-    return draft.finish();
+    for (const alloc of this.inFlight.NodeUpdate[nodeId] ?? []) gone.add(alloc.ID);
+    for (const alloc of this.inFlight.NodePreemptions[nodeId] ?? []) gone.add(alloc.ID);
+    // A placement the same plan also stops is gone too (allocsByNode drops it).
+    const placed = (this.inFlight.NodeAllocation[nodeId] ?? []).filter((alloc) => !gone.has(alloc.ID));
+    return summaryWithPlan(
+      this.base.nodeUsage(nodeId),
+      nodeId,
+      (id) => this.base.allocByID(id),
+      gone,
+      placed,
+      holdsResources,
+    );
   }
 
   allocsByNode(nodeId: string): readonly Allocation[] {

@@ -9,14 +9,24 @@ import {
   type NodeStatus,
   type Plan,
 } from "../fsm/index.js";
+import { summarizeAllocs } from "../fsm/node-usage-summary.js";
+import type { NodeAllocsView } from "./plan-overlay.js";
 import { verifyNodePlan, verifyPlan, verifyPlanInSlices } from "./plan-verify.js";
 
-function view(node: Node, allocs: Allocation[]) {
+/** A view over listed nodes and allocations, its summaries summed from the allocations. */
+function listView(index: number, nodes: readonly Node[], allocs: readonly Allocation[]): NodeAllocsView {
+  const onNode = (nodeId: string) => allocs.filter((a) => a.NodeID === nodeId);
   return {
-    index: 1,
-    nodeByID: (id: string) => (id === node.ID ? node : undefined),
-    allocsByNode: () => allocs,
+    index,
+    nodeByID: (id) => nodes.find((n) => n.ID === id),
+    allocsByNode: onNode,
+    nodeUsage: (nodeId) => summarizeAllocs(onNode(nodeId)),
+    allocByID: (id) => allocs.find((a) => a.ID === id),
   };
+}
+
+function view(node: Node, allocs: Allocation[]) {
+  return listView(1, [node], allocs);
 }
 
 function plan(allocs: Allocation[], nodeId: string): Plan {
@@ -114,11 +124,7 @@ describe("verifyPlanInSlices", () => {
         const existing = sc.existing
           .filter(([n]) => n < sc.nodes)
           .map(([n, cpu, port], i) => unit(i + 1, n, cpu, port));
-        const view = {
-          index: 7,
-          nodeByID: (id: string) => nodes.find((n) => n.ID === id),
-          allocsByNode: (id: string) => existing.filter((a) => a.NodeID === id),
-        };
+        const view = listView(7, nodes, existing);
         const NodeAllocation: Record<string, Allocation[]> = {};
         for (const [i, [n, cpu, port]] of sc.placed.entries()) {
           const a = unit(1000 + i, n, cpu, port);
@@ -150,7 +156,7 @@ describe("verifyPlanInSlices", () => {
 
   it("ends a slice on time even before its node count", async () => {
     const node = mockNode({ ID: mockId(1, 1) });
-    const view = { index: 1, nodeByID: () => node, allocsByNode: () => [] };
+    const view = { ...listView(1, [node], []), nodeByID: () => node };
     const NodeAllocation: Record<string, Allocation[]> = {};
     for (let i = 0; i < 10; i++) NodeAllocation[mockId(i, 1)] = [unit(i + 1, i, 1, 20000 + i)];
     let now = 0;

@@ -1,11 +1,9 @@
-import { holdsResources } from "../fsm/alloc-usage.js";
 import { bagSizeBound } from "../fsm/count-bag.js";
 import {
   distinctPorts,
-  NodeUsageDraft,
   type NodeUsageSummary,
   portCount,
-  summarizeAllocs,
+  summaryWithPlan,
 } from "../fsm/node-usage-summary.js";
 import type { Allocation, Node, Plan } from "../fsm/structs.js";
 import { allocClientTerminal } from "../fsm/structs.js";
@@ -77,30 +75,19 @@ export function verifyNodePlan(view: NodeAllocsView, plan: Plan, nodeId: string)
  * plan's placements whose client status is not terminal. O(the plan's allocations on the node).
  */
 function proposedUsage(view: NodeAllocsView, plan: Plan, nodeId: string): NodeUsageSummary {
-  let stored: (id: string) => Allocation | undefined;
-  let base: NodeUsageSummary;
-  if (view.nodeUsage !== undefined && view.allocByID !== undefined) {
-    const byId = view.allocByID.bind(view);
-    stored = byId;
-    base = view.nodeUsage(nodeId);
-  } else {
-    const existing = view.allocsByNode(nodeId);
-    const byId = new Map(existing.map((a) => [a.ID, a] as const));
-    stored = (id) => byId.get(id);
-    base = summarizeAllocs(existing);
-  }
+  const removedIds = [
+    ...(plan.NodeUpdate[nodeId] ?? []).map((alloc) => alloc.ID),
+    ...(plan.NodePreemptions[nodeId] ?? []).map((alloc) => alloc.ID),
+  ];
   const placed = plan.NodeAllocation[nodeId] ?? [];
-  const removed = new Set<string>();
-  for (const alloc of plan.NodeUpdate[nodeId] ?? []) removed.add(alloc.ID);
-  for (const alloc of plan.NodePreemptions[nodeId] ?? []) removed.add(alloc.ID);
-  for (const alloc of placed) removed.add(alloc.ID);
-  const draft = new NodeUsageDraft(base);
-  for (const id of removed) {
-    const alloc = stored(id);
-    if (alloc !== undefined && alloc.NodeID === nodeId && holdsResources(alloc)) draft.remove(alloc);
-  }
-  for (const alloc of placed) if (!allocClientTerminal(alloc)) draft.add(alloc);
-  return draft.finish();
+  return summaryWithPlan(
+    view.nodeUsage(nodeId),
+    nodeId,
+    (id) => view.allocByID(id),
+    removedIds,
+    placed,
+    (alloc) => !allocClientTerminal(alloc),
+  );
 }
 
 /**
