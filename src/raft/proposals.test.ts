@@ -28,8 +28,8 @@ describe("Proposals", () => {
     expect(batches).toHaveLength(1);
     const [da, db] = batches[0] as [Uint8Array, Uint8Array];
     proposals.noteIndexes([entry(5, da), entry(6, db)]);
-    proposals.settle(entry(5, da), "ra", 1n);
-    proposals.settle(entry(6, db), "rb", 1n);
+    proposals.settle(5, decodeProposal(da).id, "ra", 1n);
+    proposals.settle(6, decodeProposal(db).id, "rb", 1n);
     await expect(a).resolves.toBe("ra");
     await expect(b).resolves.toBe("rb");
     expect(proposals.size).toBe(0);
@@ -48,8 +48,8 @@ describe("Proposals", () => {
     expect(proposals.tagOf({ ...id, node: "s2" })).toBeUndefined();
     expect(proposals.tagOf({ ...id, incarnation: id.incarnation + 1 })).toBeUndefined();
     proposals.noteIndexes([entry(5, dt), entry(6, du)]);
-    proposals.settle(entry(5, dt), "rt", 1n);
-    proposals.settle(entry(6, du), "ru", 1n);
+    proposals.settle(5, decodeProposal(dt).id, "rt", 1n);
+    proposals.settle(6, decodeProposal(du).id, "ru", 1n);
     await expect(tagged).resolves.toBe("rt");
     await expect(untagged).resolves.toBe("ru");
     expect(proposals.tagOf(decodeProposal(dt).id)).toBeUndefined();
@@ -61,7 +61,7 @@ describe("Proposals", () => {
     proposals.flush(sink);
     proposals.noteIndexes([entry(5, (batches[0] as Uint8Array[])[0] as Uint8Array)]);
     const theirs = encodeProposal({ node: "s2", incarnation: 1, seq: 0 }, new Uint8Array([9]));
-    proposals.settle(entry(5, theirs, 3), undefined, 1n);
+    proposals.settle(5, decodeProposal(theirs).id, undefined, 1n);
     await expect(a).rejects.toBeInstanceOf(NotLeader);
   });
 
@@ -70,7 +70,7 @@ describe("Proposals", () => {
     void proposals.add(new Uint8Array([1]), Number.POSITIVE_INFINITY, 0n);
     proposals.flush(sink);
     const old = encodeProposal({ node: "s1", incarnation: 7, seq: 0 }, new Uint8Array([1]));
-    proposals.settle(entry(5, old), "x", 1n);
+    proposals.settle(5, decodeProposal(old).id, "x", 1n);
     expect(proposals.size).toBe(1);
   });
 

@@ -108,24 +108,26 @@ export class Proposals {
    * undefined for anyone else's proposal or one made without a tag.
    */
   tagOf(id: ProposalId): number | undefined {
-    if (id.node !== this.nodeId || id.incarnation !== this.incarnation) return undefined;
-    return this.pending.get(proposalKey(id))?.tag;
+    const key = this.keyOf(id);
+    return key === undefined ? undefined : this.pending.get(key)?.tag;
   }
 
   /**
-   * `entry` was applied with `result`: resolve our proposal it carries, and reject the one of
-   * ours that had this index if another leader's entry took it (§5.3: ours is gone for good).
+   * The normal entry at `index`, with proposer header `id` (undefined for an entry without one,
+   * a leader's no-op), was applied with `result`: resolve our proposal it carries, and reject the
+   * one of ours that had this index if another leader's entry took it (§5.3: ours is gone for
+   * good). The caller passes the header it already decoded to hand the payload to the FSM.
    */
-  settle(entry: Entry, result: unknown, now: bigint): void {
-    const ours = this.byIndex.get(entry.index);
-    if (ours !== undefined) this.byIndex.delete(entry.index);
-    const key = this.ownKey(entry);
+  settle(index: LogIndex, id: ProposalId | undefined, result: unknown, now: bigint): void {
+    const ours = this.byIndex.get(index);
+    if (ours !== undefined) this.byIndex.delete(index);
+    const key = id === undefined ? undefined : this.keyOf(id);
     if (key !== undefined) {
       const pending = this.pending.get(key);
       if (pending !== undefined) {
         this.pending.delete(key);
         pending.resolve(result);
-        this.hooks.onResolved?.(entry.index, Number(now - pending.startedAt) / 1e9);
+        this.hooks.onResolved?.(index, Number(now - pending.startedAt) / 1e9);
       }
       if (ours === key) return;
     }
@@ -157,7 +159,11 @@ export class Proposals {
 
   private ownKey(entry: Entry): string | undefined {
     if (entry.type !== "normal" || entry.data.byteLength === 0) return undefined;
-    const { id } = decodeProposal(entry.data);
+    return this.keyOf(decodeProposal(entry.data).id);
+  }
+
+  /** The pending-map key of a proposal of this server and run; undefined for anyone else's. */
+  private keyOf(id: ProposalId): string | undefined {
     if (id.node !== this.nodeId || id.incarnation !== this.incarnation) return undefined;
     return proposalKey(id);
   }

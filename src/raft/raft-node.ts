@@ -48,7 +48,7 @@ import {
   membershipAfter,
   type RaftConfiguration,
 } from "./membership.js";
-import { decodeProposal } from "./proposal-id.js";
+import { decodeProposal, type ProposalId } from "./proposal-id.js";
 import { Proposals } from "./proposals.js";
 import { RaftMetrics } from "./raft-metrics.js";
 import { ReadBarriers } from "./read-barriers.js";
@@ -733,6 +733,8 @@ export class RaftNode {
     const core = this.requireCore();
     const forFsm: AppliedEntry[] = [];
     const originals: Entry[] = [];
+    /** The proposer header of each of `originals` (undefined: not a normal entry with one). */
+    const ids: Array<ProposalId | undefined> = [];
     for (const entry of entries) {
       if (entry.index <= this.applied) {
         // Replayed after a restart: the state machine holds it; membership changes must still be
@@ -744,9 +746,11 @@ export class RaftNode {
       originals.push(entry);
       if (entry.type !== "normal" || entry.data.byteLength === 0) {
         forFsm.push(entry);
+        ids.push(undefined);
         continue;
       }
       const { id, payload } = decodeProposal(entry.data);
+      ids.push(id);
       const proposal = this.proposals.tagOf(id);
       forFsm.push(
         proposal === undefined ? { ...entry, data: payload } : { ...entry, data: payload, proposal },
@@ -763,7 +767,7 @@ export class RaftNode {
     const now = process.hrtime.bigint();
     for (let i = 0; i < originals.length; i++) {
       const entry = originals[i] as Entry;
-      if (entry.type === "normal") this.proposals.settle(entry, results[i], now);
+      if (entry.type === "normal") this.proposals.settle(entry.index, ids[i], results[i], now);
     }
     this.markApplied(entries);
   }
