@@ -1,7 +1,7 @@
-import { type AllocUsage, computeAllocUsage } from "../fsm/alloc-usage.js";
+import { type AllocUsage, computeAllocUsage, MAX_PORT } from "../fsm/alloc-usage.js";
 import type { Allocation, Node } from "../fsm/structs.js";
 import { allocClientTerminal } from "../fsm/structs.js";
-import { MAX_PORT, parsePortSpec } from "./port-spec.js";
+import { parsePortSpec } from "./port-spec.js";
 
 /**
  * The fit check: do these allocations, together, fit on this node? Shared by the schedulers

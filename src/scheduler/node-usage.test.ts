@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { SeededRandom } from "../common/rand.js";
+import { holdsResources } from "../fsm/alloc-usage.js";
 import {
   type Allocation,
   type AllocClientStatus,
@@ -12,7 +13,7 @@ import {
 import { StateTxn } from "../fsm/state-txn.js";
 import { randomAllocFactory } from "../fsm/test-random-alloc.js";
 import { allocUsage, nodeCapacity } from "./fit.js";
-import { holdsResources, PlanBuilder } from "./plan-builder.js";
+import { PlanBuilder } from "./plan-builder.js";
 
 const NODE = mockId(1, 1);
 const OTHER = mockId(2, 1);

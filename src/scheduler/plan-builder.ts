@@ -180,8 +180,6 @@ export class PlanBuilder {
   }
 }
 
-export { holdsResources };
-
 function push(map: Record<string, Allocation[]>, key: string, alloc: Allocation): void {
   const list = map[key];
   if (list === undefined) map[key] = [alloc];

@@ -1,8 +1,6 @@
 import { ValidationError } from "../common/errors.js";
 import { MAX_PORT } from "../fsm/alloc-usage.js";
 
-export { MAX_PORT };
-
 /**
  * Parses a reserved-ports specification as Nomad's client config spells it ("22,80,8000-8100")
  * into the list of ports it names. An empty string names no port.

@@ -1,7 +1,8 @@
+import { holdsResources } from "../fsm/alloc-usage.js";
 import type { StateReader } from "../fsm/state-reader.js";
 import type { Allocation, Node } from "../fsm/structs.js";
 import { resolveTarget } from "./node-target.js";
-import { holdsResources, type PlanBuilder, type PlanListener } from "./plan-builder.js";
+import type { PlanBuilder, PlanListener } from "./plan-builder.js";
 
 /**
  * How many live allocations of a job (or of one of its groups) sit on nodes with each value of a
