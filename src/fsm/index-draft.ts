@@ -1,5 +1,10 @@
 import { assert } from "../common/assert.js";
-import { EMPTY_NODE_USAGE, NodeUsageDraft, type NodeUsageSummary } from "./node-usage-summary.js";
+import {
+  EMPTY_NODE_USAGE,
+  groupKeyOfJob,
+  NodeUsageDraft,
+  type NodeUsageSummary,
+} from "./node-usage-summary.js";
 import { hashString, type Owner, PMap } from "./persistent-map.js";
 import type { Allocation } from "./structs.js";
 
@@ -142,7 +147,7 @@ export class NodeUsageIndexDraft {
     if (jobKey !== this.lastJobKey || group !== this.lastGroup) {
       this.lastJobKey = jobKey;
       this.lastGroup = group;
-      this.lastGroupKey = `${jobKey}\u0000${group}`;
+      this.lastGroupKey = groupKeyOfJob(jobKey, group);
     }
     return this.lastGroupKey;
   }

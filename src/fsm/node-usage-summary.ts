@@ -54,7 +54,12 @@ export function jobCountKey(namespace: string, jobId: string): string {
 
 /** The count key of a task group's allocations: the job's key, NUL, the group's name. */
 export function groupCountKey(namespace: string, jobId: string, group: string): string {
-  return `${nsKey(namespace, jobId)}\u0000${group}`;
+  return groupKeyOfJob(jobCountKey(namespace, jobId), group);
+}
+
+/** groupCountKey, given the job's key (jobCountKey). */
+export function groupKeyOfJob(jobKey: string, group: string): string {
+  return `${jobKey}\u0000${group}`;
 }
 
 /** How many holding allocations use `port` on the node. */
@@ -74,7 +79,7 @@ export function usageCount(summary: NodeUsageSummary, key: string): number {
 
 /** How many holding allocations belong to the job (`key` = jobCountKey), all groups together. */
 export function jobUsageCount(summary: NodeUsageSummary, key: string): number {
-  return bagPrefixSum(summary.counts, `${key}\u0000`);
+  return bagPrefixSum(summary.counts, groupKeyOfJob(key, ""));
 }
 
 /**
