@@ -1,3 +1,5 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { subscribeRequest } from "../../api/event-routes.js";
 import { mockAlloc, mockEval, mockId, mockJob, mockNode } from "../../fsm/mock.js";
@@ -94,6 +96,25 @@ describe("EventBroker", () => {
     expect(next.kind).toBe("closed");
     expect(next.kind === "closed" && next.reason).toMatch(/fell behind/);
     expect(broker.subscriberCount()).toBe(0);
+  });
+
+  it("lets go of evicted batches and what their events hold", async () => {
+    // A full collection on demand, to show that nothing keeps an evicted batch alive.
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const broker = new EventBroker({ maxEvents: 4 });
+    const payloads: WeakRef<object>[] = [];
+    for (let i = 1; i <= 40; i++) {
+      const payload = { Allocation: { ID: `a${i}` } };
+      payloads.push(new WeakRef(payload));
+      broker.publish(batch(i, [event(i, { Topic: "Allocation", Payload: payload })]));
+    }
+    // WeakRefs made in this turn hold their targets until it ends.
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    const alive = payloads.map((ref, i) => (ref.deref() === undefined ? 0 : i + 1)).filter((i) => i > 0);
+    expect(alive).toEqual([37, 38, 39, 40]);
+    expect(broker.firstIndex()).toBe(37);
   });
 
   it("ends every subscription on reset (the state was replaced) and on abort", async () => {

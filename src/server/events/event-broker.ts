@@ -73,8 +73,13 @@ export function eventMatches(event: StreamEvent, request: SubscribeRequest): boo
 
 export class EventBroker {
   private readonly maxEvents: number;
-  /** Buffered batches; `batches[head]` has sequence number `firstSeq`. */
-  private batches: EventBatch[] = [];
+  /**
+   * Buffered batches; `batches[head]` has sequence number `firstSeq`. Slots below `head` are
+   * emptied as batches are evicted: an evicted batch must not stay reachable until the array is
+   * next compacted, since each event holds the object its entry wrote (a 1,000-alloc plan is a
+   * thousand allocations).
+   */
+  private batches: (EventBatch | undefined)[] = [];
   private head = 0;
   private firstSeq = 0;
   private heldEvents = 0;
@@ -112,6 +117,7 @@ export class EventBroker {
     while (this.heldEvents > this.maxEvents && this.batches.length - this.head > 1) {
       const old = this.batches[this.head] as EventBatch;
       this.heldEvents -= old.Events.length;
+      this.batches[this.head] = undefined;
       this.head += 1;
       this.firstSeq += 1;
     }
