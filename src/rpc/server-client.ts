@@ -164,6 +164,16 @@ export interface ServerRpcClientOptions {
  * A typed client of one server's `drover.server.Server` service. Errors come back as the typed
  * errors the server raised (NotLeaderError, ValidationError, …; see rpc-status.ts).
  */
+/**
+ * How much longer than an ordinary call a worker waits for its plan. A plan waits in the leader's
+ * serialized plan queue behind every other worker's (the broker pauses the eval's nack timer
+ * meanwhile), and giving up early only makes things worse: the worker nacks the eval, another
+ * schedules it again from scratch, while the first plan may still be applied. A leader that goes
+ * away ends the call at once (the connection breaks, or it rejects what its queue held), so the
+ * long wait only covers a leader that is alive but busy, as Nomad's workers wait without limit.
+ */
+const PLAN_SUBMIT_EXTRA_MS = 10 * 60_000;
+
 export class ServerRpcClient implements ServerApi {
   private readonly client: ServerClient;
   private readonly defaultDeadlineMs: number;
@@ -583,9 +593,11 @@ export class ServerRpcClient implements ServerApi {
   }
 
   async planSubmit(plan: Plan): Promise<PlanResult> {
-    const res = await this.unary<P.PlanSubmitRequest, P.PlanSubmitResponse__Output>(this.client.planSubmit, {
-      plan: packValue(plan),
-    });
+    const res = await this.unary<P.PlanSubmitRequest, P.PlanSubmitResponse__Output>(
+      this.client.planSubmit,
+      { plan: packValue(plan) },
+      PLAN_SUBMIT_EXTRA_MS,
+    );
     return unpackValue<PlanResult>(res.result);
   }
 

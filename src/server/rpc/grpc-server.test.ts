@@ -1,7 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../../common/log.js";
-import { mockEval } from "../../fsm/index.js";
+import { mockEval, type Plan, type PlanResult } from "../../fsm/index.js";
 import type { DequeueResult, ServerApi } from "../../rpc/server-api.js";
 import { ServerRpcClient } from "../../rpc/server-client.js";
 import { addServerService } from "./grpc-server.js";
@@ -16,7 +16,7 @@ describe("server gRPC service: a caller that goes away", () => {
     for (const close of closers.splice(0)) close();
   });
 
-  async function serve(api: Partial<ServerApi>): Promise<ServerRpcClient> {
+  async function serve(api: Partial<ServerApi>, defaultDeadlineMs = 10_000): Promise<ServerRpcClient> {
     const server = new grpc.Server();
     addServerService(server, api as ServerApi, silentLogger());
     const port = await new Promise<number>((resolve, reject) =>
@@ -24,7 +24,7 @@ describe("server gRPC service: a caller that goes away", () => {
         e === null ? resolve(p) : reject(e),
       ),
     );
-    const client = new ServerRpcClient(`127.0.0.1:${port}`, { defaultDeadlineMs: 10_000 });
+    const client = new ServerRpcClient(`127.0.0.1:${port}`, { defaultDeadlineMs });
     closers.push(() => {
       client.close();
       server.forceShutdown();
@@ -65,5 +65,40 @@ describe("server gRPC service: a caller that goes away", () => {
     // The broker hands the eval out anyway (it raced the cancellation): it goes back at once.
     release({ eval: evaluation, token: "t-1", waitIndex: 1 });
     await expect.poll(() => nacks, { timeout: 10_000 }).toEqual([[evaluation.ID, "t-1"]]);
+  });
+
+  it("waits for a plan longer than an ordinary call's deadline (it may queue behind others)", async () => {
+    const evaluation = mockEval();
+    const emptyResult: PlanResult = {
+      NodeUpdate: {},
+      NodeAllocation: {},
+      NodePreemptions: {},
+      Deployment: null,
+      DeploymentUpdates: [],
+      RejectedNodes: [],
+      RefreshIndex: 0,
+      AllocIndex: 0,
+    };
+    const client = await serve(
+      {
+        // The leader's plan queue holds the plan for four times the ordinary deadline.
+        planSubmit: (plan: Plan) =>
+          new Promise<PlanResult>((resolve) =>
+            setTimeout(() => resolve({ ...emptyResult, AllocIndex: 7, RejectedNodes: [plan.EvalID] }), 800),
+          ),
+        evalGet: () => new Promise(() => undefined),
+      },
+      200,
+    );
+    const plan = { EvalID: evaluation.ID, EvalToken: "t-1" } as unknown as Plan;
+    await expect(client.planSubmit(plan)).resolves.toEqual({
+      ...emptyResult,
+      AllocIndex: 7,
+      RejectedNodes: [evaluation.ID],
+    });
+    // An ordinary call still ends at the deadline.
+    await expect(
+      client.evalGet(evaluation.ID, { minIndex: 0, maxWaitMs: 0, stale: true } as never),
+    ).rejects.toThrow(/DEADLINE_EXCEEDED/);
   });
 });
