@@ -57,13 +57,19 @@ export interface NodeSimulatorStats {
  * and stopped ones complete. Reports of all nodes are batched into one AllocClientUpdate per
  * window, as a busy real client batches its own. Used by cluster tests and bench/cluster.ts.
  */
+/** Reports in one request at most (a full request goes out at once, the rest in the next). */
+const MAX_REPORTS_PER_CALL = 5000;
+
 export class NodeSimulator {
   private readonly nodes = new Map<string, SimNodeState>();
   private readonly clients: ServerRpcClient[];
   private serverCursor = 0;
   private readonly rand: SeededRandom;
-  private pendingReports: Array<{ nodeId: string; update: AllocClientFields }> = [];
+  /** Reports not sent yet, by allocation ID, oldest first. */
+  private pendingReports = new Map<string, { nodeId: string; update: AllocClientFields }>();
   private reportTimer: NodeJS.Timeout | undefined;
+  /** A report request is in flight (at most one is). */
+  private reporting = false;
   private closed = false;
   private readonly counters = { reportsSent: 0, heartbeats: 0, rpcErrors: 0 };
 
@@ -240,27 +246,40 @@ export class NodeSimulator {
     return undefined;
   }
 
+  /**
+   * Queues a report; a newer one for the same allocation replaces one not sent yet. Reports go
+   * out as Nomad's clients send theirs: batched over a window, and one request at a time, what
+   * comes in meanwhile waiting for the next. A slow server then sees fewer, larger requests,
+   * rather than a pile of concurrent ones that time out and come back as retries of work it
+   * already did.
+   */
   private queueReport(nodeId: string, update: AllocClientFields): void {
-    this.pendingReports.push({ nodeId, update });
-    if (this.reportTimer === undefined) {
-      this.reportTimer = setTimeout(() => {
-        this.reportTimer = undefined;
-        this.flushReports().catch((error: unknown) =>
-          this.options.logger.error({ err: error }, "node-sim: report loop"),
-        );
-      }, this.options.reportWindowMs ?? 20);
-    }
+    this.pendingReports.delete(update.ID);
+    this.pendingReports.set(update.ID, { nodeId, update });
+    this.scheduleReports(this.options.reportWindowMs ?? 20);
+  }
+
+  private scheduleReports(delayMs: number): void {
+    if (this.reportTimer !== undefined || this.reporting || this.closed) return;
+    this.reportTimer = setTimeout(() => {
+      this.reportTimer = undefined;
+      this.flushReports().catch((error: unknown) =>
+        this.options.logger.error({ err: error }, "node-sim: report loop"),
+      );
+    }, delayMs);
   }
 
   private async flushReports(): Promise<void> {
-    const batch = this.pendingReports;
-    this.pendingReports = [];
-    if (batch.length === 0 || this.closed) return;
+    if (this.pendingReports.size === 0 || this.closed) return;
+    const batch = [...this.pendingReports.values()].slice(0, MAX_REPORTS_PER_CALL);
+    for (const { update } of batch) this.pendingReports.delete(update.ID);
     const secrets: Record<string, string> = {};
     for (const { nodeId } of batch) {
       const node = this.nodes.get(nodeId);
       if (node !== undefined) secrets[nodeId] = node.spec.secretId;
     }
+    this.reporting = true;
+    let retryInMs = this.options.reportWindowMs ?? 20;
     try {
       await this.client().allocClientUpdate(
         batch.map((b) => b.update),
@@ -269,18 +288,16 @@ export class NodeSimulator {
       this.counters.reportsSent += batch.length;
     } catch (error) {
       this.failover(error, "alloc update");
-      // Put them back in front: reports keep their order per allocation.
-      this.pendingReports = [...batch, ...this.pendingReports];
-      await sleep(200);
-      if (this.reportTimer === undefined && !this.closed) {
-        this.reportTimer = setTimeout(() => {
-          this.reportTimer = undefined;
-          this.flushReports().catch((e: unknown) =>
-            this.options.logger.error({ err: e }, "node-sim: report loop"),
-          );
-        }, 0);
-      }
+      // Back in front, unless a newer report for the allocation came in meanwhile.
+      const newer = this.pendingReports;
+      this.pendingReports = new Map();
+      for (const b of batch) if (!newer.has(b.update.ID)) this.pendingReports.set(b.update.ID, b);
+      for (const [id, b] of newer) this.pendingReports.set(id, b);
+      retryInMs = 200;
+    } finally {
+      this.reporting = false;
     }
+    if (this.pendingReports.size > 0) this.scheduleReports(retryInMs);
   }
 
   /** Makes a node go silent, as if its machine died: no heartbeats, no watch, no reports. */
