@@ -29,25 +29,55 @@ async function collect(chunks: AsyncIterable<Uint8Array>): Promise<number[][]> {
 }
 
 describe("streams across the port", () => {
-  it("delivers every chunk in order, reading the source only one chunk ahead of the reader", async () => {
+  it("delivers every byte in order, gathering small chunks into one answer", async () => {
     const { host, reader } = pair();
+    async function* source(): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < 50; i++) yield Uint8Array.of(i, i + 1);
+    }
+    const got = await collect(reader.read(host.add(source())));
+    expect(got.flat()).toEqual(Array.from({ length: 50 }, (_, i) => [i, i + 1]).flat());
+    // 100 bytes read at once are far below both limits: one answer.
+    expect(got.length).toBe(1);
+  });
+
+  it("answers with at most 4 MiB and reads the source no further ahead of the reader", async () => {
+    const { host, reader } = pair();
+    const MiB = 1 << 20;
     let produced = 0;
     let consumed = 0;
     let maxAhead = 0;
     async function* source(): AsyncGenerator<Uint8Array> {
-      for (let i = 0; i < 50; i++) {
-        produced++;
+      for (let i = 0; i < 10; i++) {
+        produced += MiB;
         maxAhead = Math.max(maxAhead, produced - consumed);
-        yield Uint8Array.of(i, i + 1);
+        yield new Uint8Array(MiB).fill(i);
       }
     }
-    const got: number[][] = [];
+    const sizes: number[] = [];
+    let expected = 0;
     for await (const chunk of reader.read(host.add(source()))) {
-      consumed++;
-      got.push([...chunk]);
+      sizes.push(chunk.byteLength);
+      // Bytes arrive in order: chunk i of the source is filled with i.
+      for (let at = 0; at < chunk.byteLength; at += MiB) expect(chunk[at]).toBe(expected++);
+      consumed += chunk.byteLength;
     }
-    expect(got).toEqual(Array.from({ length: 50 }, (_, i) => [i, i + 1]));
-    expect(maxAhead).toBe(1);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(10 * MiB);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(4 * MiB);
+    expect(maxAhead).toBeLessThanOrEqual(4 * MiB);
+  });
+
+  it("stops gathering once reading the source took its time budget", async () => {
+    const { host, reader } = pair();
+    async function* source(): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < 4; i++) {
+        // Each chunk costs longer than one answer's budget (20 ms) to make.
+        const until = performance.now() + 25;
+        while (performance.now() < until) {}
+        yield Uint8Array.of(i);
+      }
+    }
+    const got = await collect(reader.read(host.add(source())));
+    expect(got).toEqual([[0], [1], [2], [3]]);
   });
 
   it("sends a view of a larger buffer as its own bytes only", async () => {
@@ -98,7 +128,9 @@ describe("streams across the port", () => {
         closed = true;
       }
     }
-    for await (const chunk of reader.read(host.add(source()))) if (chunk[0] === 3) break;
+    // The source never ends: the reader stops after its second answer.
+    let answers = 0;
+    for await (const _chunk of reader.read(host.add(source()))) if (++answers === 2) break;
     // The cancel crosses the port; the next round trip on a new stream is after it.
     await collect(reader.read(host.add((async function* () {})())));
     expect(closed).toBe(true);

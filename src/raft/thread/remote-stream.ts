@@ -6,14 +6,27 @@
  * (backpressure without buffers that could grow). A chunk is copied once: by the port when it
  * is a whole buffer (which may still be the source's, so it is not transferred), else into a
  * buffer of its own that is transferred.
+ *
+ * One answer carries as many of the source's chunks as the holder reads within SERVE_BUDGET_MS
+ * and SERVE_MAX_BYTES. Each pull waits for a turn of the holder's event loop, and on a busy main
+ * thread a turn can take a second: with one small chunk per pull, a snapshot of a million
+ * allocations (1,600 chunks of 128 KiB) took minutes, all the while keeping an old version of
+ * the state alive. The source's chunks stay small, so no single read holds the loop long.
  */
 import { errorFromWire, errorToWire, type StreamMessage } from "./protocol.js";
 
 type Post = (message: StreamMessage, transfer?: ArrayBuffer[]) => void;
 
+/** How long one answer may keep reading its source (checked between the source's chunks). */
+const SERVE_BUDGET_MS = 20;
+/** The most bytes one answer gathers. */
+const SERVE_MAX_BYTES = 4 << 20;
+
 /** The holding side: streams registered under an id, served one chunk per pull. */
 export class StreamHost {
   private readonly streams = new Map<number, AsyncIterator<Uint8Array>>();
+  /** Streams whose source ended after their last answer's bytes were read: the next pull ends. */
+  private readonly ended = new Set<number>();
   private nextId = 1;
 
   constructor(private readonly post: Post) {}
@@ -34,6 +47,7 @@ export class StreamHost {
     if (message.type === "cancel") {
       const iterator = this.streams.get(message.stream);
       this.streams.delete(message.stream);
+      this.ended.delete(message.stream);
       void iterator?.return?.().catch(() => undefined);
       return true;
     }
@@ -46,22 +60,46 @@ export class StreamHost {
       this.post({ type: "chunk", stream, error: { name: "Error", message: `no stream ${stream}` } });
       return;
     }
+    if (this.ended.delete(stream)) {
+      this.streams.delete(stream);
+      this.post({ type: "chunk", stream, done: true });
+      return;
+    }
     try {
-      const next = await iterator.next();
-      if (next.done === true) {
+      const parts: Uint8Array[] = [];
+      let bytes = 0;
+      let done = false;
+      const started = performance.now();
+      do {
+        const next = await iterator.next();
+        if (next.done === true) {
+          done = true;
+          break;
+        }
+        parts.push(next.value);
+        bytes += next.value.byteLength;
+      } while (bytes < SERVE_MAX_BYTES && performance.now() - started < SERVE_BUDGET_MS);
+      if (parts.length === 0) {
         this.streams.delete(stream);
         this.post({ type: "chunk", stream, done: true });
-      } else {
+        return;
+      }
+      // The end, if reached, goes with the next pull (the reader asks again after this chunk).
+      if (done) this.ended.add(stream);
+      const chunk = parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts, bytes);
+      if (parts.length === 1 && chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength) {
+        this.post({ type: "chunk", stream, chunk });
+      } else if (parts.length === 1) {
         // A view of part of a larger buffer would be cloned whole: copy its bytes once into a
-        // buffer of their own and hand that over instead.
-        const chunk = next.value;
-        if (chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength) {
-          this.post({ type: "chunk", stream, chunk });
-        } else {
-          // A copy (a Buffer's slice() would share, and the transfer would empty the source).
-          const own = new Uint8Array(chunk);
-          this.post({ type: "chunk", stream, chunk: own }, [own.buffer]);
-        }
+        // buffer of their own (a Buffer's slice() would share, and the transfer would empty
+        // the source) and hand that over instead.
+        const own = new Uint8Array(chunk);
+        this.post({ type: "chunk", stream, chunk: own }, [own.buffer]);
+      } else {
+        // concat's result may sit in Buffer's shared pool when small: transfer only a buffer
+        // that is the result's alone.
+        const own = chunk.byteLength === chunk.buffer.byteLength ? chunk : new Uint8Array(chunk);
+        this.post({ type: "chunk", stream, chunk: own }, [own.buffer as ArrayBuffer]);
       }
     } catch (error) {
       this.streams.delete(stream);
@@ -73,6 +111,7 @@ export class StreamHost {
   clear(): void {
     for (const iterator of this.streams.values()) void iterator.return?.().catch(() => undefined);
     this.streams.clear();
+    this.ended.clear();
   }
 }
 
