@@ -13,7 +13,8 @@
  * that runs Raft, goal ≤ 200), `sim_cpu_share` (the simulator's CPU seconds ÷ those of servers
  * and simulator together, over the run: near 0.5 on two cores means the simulator, not Drover, may
  * be what limits the rate). The rows also show where each server's memory goes: the largest
- * samples of main's V8 heap, the Raft thread's V8 heap and the Raft log bytes it keeps in memory. A run that stalls or times out reports how far it got.
+ * samples of main's V8 heap, the Raft thread's V8 heap and the Raft log bytes it keeps in memory,
+ * and the Raft snapshots each server took. A run that stalls or times out reports how far it got.
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -324,6 +325,9 @@ export async function run(argv: string[]): Promise<BenchResult> {
       raft_log_mb_max: (memoryByServer.get(s.name)?.raftLog ?? 0) / 2 ** 20,
       event_loop_lag_ms_max: (lagByServer.get(s.name) ?? 0) * 1000,
       raft_thread_lag_ms_max: (raftLagByServer.get(s.name) ?? 0) * 1000,
+      // Raft snapshots taken during the run and the seconds they took together.
+      snapshots: delta(s.name, "drover_raft_snapshot_seconds_count"),
+      snapshot_s: delta(s.name, "drover_raft_snapshot_seconds_sum"),
     }));
     const metrics: Record<string, number> = {
       c1m_s: c1mS,
