@@ -15,7 +15,7 @@ import type { OperatorResponse__Output } from "../gen/proto/drover/raft/Operator
 import type { RaftOperatorClient } from "../gen/proto/drover/raft/RaftOperator.js";
 import type { AutopilotConfig } from "../raft/autopilot.js";
 import { ConfChangeRejectedError } from "../raft/core/index.js";
-import { raftChannelOptions, raftProto } from "../raft/grpc-transport.js";
+import { raftProto } from "../raft/grpc-transport.js";
 import { addRaftOperatorService, autopilotHealthMessage, LeaderForwarder } from "../raft/operator-service.js";
 import type { RaftConfiguration } from "../raft/raft-node.js";
 import { RaftThreadClient } from "../raft/thread/raft-thread-client.js";
@@ -31,6 +31,7 @@ import { AllocWatchHub } from "./rpc/alloc-watch-hub.js";
 import { ApiLeaderClient } from "./rpc/api-leader-client.js";
 import { type LeaderDuties, ServerEndpoints } from "./rpc/endpoints.js";
 import { addServerService } from "./rpc/grpc-server.js";
+import { rpcListenerOptions } from "./rpc/listener-options.js";
 import { serverOnlyCall } from "./rpc/server-only-calls.js";
 import type { ScheduleFn } from "./scheduler-runner.js";
 import { DEFAULT_WORKER_CONFIG, Worker } from "./worker.js";
@@ -156,7 +157,7 @@ export class ServerAgent {
       events.reset("this server's state was replaced from a snapshot; read the state and subscribe again"),
     );
 
-    const grpcServer = new grpc.Server(raftChannelOptions());
+    const grpcServer = new grpc.Server(rpcListenerOptions());
     const port = await new Promise<number>((resolve, reject) => {
       grpcServer.bindAsync(
         `${config.bind}:${config.rpcPort}`,
