@@ -94,6 +94,32 @@ describe("ApplyQueue", () => {
     expect(errors).toHaveLength(1);
   });
 
+  it("resolves idle() once every task pushed before or while it waits has run", async () => {
+    const started: number[] = [];
+    const gates = [gate(), gate()];
+    const queue = new ApplyQueue<number>(
+      (n) => {
+        started.push(n);
+        return (gates[n] as ReturnType<typeof gate>).done;
+      },
+      () => undefined,
+      () => false,
+    );
+    await queue.idle();
+    queue.push(0);
+    let idle = false;
+    const waited = queue.idle().then(() => {
+      idle = true;
+    });
+    gates[0]?.open();
+    queue.push(1);
+    await flush();
+    expect(idle).toBe(false);
+    gates[1]?.open();
+    await waited;
+    expect(started).toEqual([0, 1]);
+  });
+
   it("applies nothing once the server is stopped", async () => {
     let stopped = false;
     const started: number[] = [];

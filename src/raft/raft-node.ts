@@ -255,6 +255,7 @@ export class RaftNode {
           ? { kind: "entries", entries: [...first.entries, ...next.entries] }
           : undefined,
     );
+    options.stateMachine.onFailure?.((error) => this.fail(error));
     this.commitHold = new CommitHold(
       (messages) => this.options.transport.send(messages),
       COMMIT_HOLD_MS,
