@@ -58,6 +58,9 @@ export class ApplyQueue<T> {
   }
 
   private async drain(): Promise<void> {
+    // Start a microtask later, so that tasks pushed in the same synchronous run (the batches one
+    // port message carries to main, the Readies of one turn) already join the first call.
+    await Promise.resolve();
     for (let task = this.tasks.shift(); task !== undefined; task = this.tasks.shift()) {
       if (this.stopped()) {
         this.tasks.length = 0;

@@ -86,6 +86,7 @@ describe("StateMachineHost", () => {
     machine.holding = true;
     const { host: h, posted, answers } = host(machine);
     h.serve(batch(1, [1]));
+    await turns();
     h.serve(batch(2, [2, 3]));
     h.serve(batch(3, [4], true));
     h.serve(batch(4, [5]));
@@ -152,6 +153,7 @@ describe("StateMachineHost", () => {
     const { host: h, posted, answers } = host(machine);
     const wait = h.whenApplied(3);
     h.serve(batch(1, [1]));
+    await h.idle();
     h.serve(batch(2, [2], true));
     h.serve(batch(3, [3], true));
     await h.idle();
@@ -170,6 +172,7 @@ describe("StateMachineHost", () => {
     const machine = new GatedMachine();
     const { host: h, posted } = host(machine);
     h.serve(batch(1, [1]));
+    await h.idle();
     h.serve(batch(2, [3]));
     await h.idle();
     expect(posted.map((m) => m.type)).toEqual(["smError"]);
