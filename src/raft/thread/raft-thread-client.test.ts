@@ -156,6 +156,8 @@ describe("RaftThreadClient", () => {
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const machine = new KvMachine();
     const client = launch(dir, machine);
+    // Runs before the client's stop (cleanups run last first), which waits for held applies.
+    cleanups.push(() => machine.release());
     await leading(client);
     await client.propose(put("a", "1"));
     // The next write commits, and its apply here is held: the thread has handed it over already.
