@@ -32,6 +32,7 @@ describe("ApplyQueue", () => {
       (a, b) => (b[0] === 0 ? undefined : [...a, ...b]),
     );
     queue.push([1]);
+    await flush();
     queue.push([2]);
     queue.push([3, 4]);
     queue.push([0]);
@@ -39,6 +40,23 @@ describe("ApplyQueue", () => {
     first.open();
     await flush();
     expect(ran).toEqual([[1], [2, 3, 4], [0, 5]]);
+  });
+
+  it("joins the tasks pushed in one synchronous run into the first call", async () => {
+    const ran: number[][] = [];
+    const queue = new ApplyQueue<number[]>(
+      async (task) => {
+        ran.push(task);
+      },
+      () => undefined,
+      () => false,
+      (a, b) => [...a, ...b],
+    );
+    queue.push([1]);
+    queue.push([2]);
+    queue.push([3]);
+    await queue.idle();
+    expect(ran).toEqual([[1, 2, 3]]);
   });
 
   it("runs tasks one at a time, in push order", async () => {
@@ -94,6 +112,32 @@ describe("ApplyQueue", () => {
     expect(errors).toHaveLength(1);
   });
 
+  it("resolves idle() once every task pushed before or while it waits has run", async () => {
+    const started: number[] = [];
+    const gates = [gate(), gate()];
+    const queue = new ApplyQueue<number>(
+      (n) => {
+        started.push(n);
+        return (gates[n] as ReturnType<typeof gate>).done;
+      },
+      () => undefined,
+      () => false,
+    );
+    await queue.idle();
+    queue.push(0);
+    let idle = false;
+    const waited = queue.idle().then(() => {
+      idle = true;
+    });
+    gates[0]?.open();
+    queue.push(1);
+    await flush();
+    expect(idle).toBe(false);
+    gates[1]?.open();
+    await waited;
+    expect(started).toEqual([0, 1]);
+  });
+
   it("applies nothing once the server is stopped", async () => {
     let stopped = false;
     const started: number[] = [];
@@ -107,6 +151,7 @@ describe("ApplyQueue", () => {
       () => stopped,
     );
     queue.push(1);
+    await flush();
     queue.push(2);
     stopped = true;
     first.open();

@@ -10,6 +10,8 @@ export class ApplyQueue<T> {
   private readonly tasks: T[] = [];
   private running = false;
   private failed = false;
+  /** Settles when the loop running now has nothing left (undefined: not running). */
+  private draining: Promise<void> | undefined;
 
   constructor(
     private readonly run: (task: T) => Promise<void>,
@@ -30,17 +32,24 @@ export class ApplyQueue<T> {
     return this.running;
   }
 
+  /** Resolves once no task is running or queued (after a failure: once it was reported). */
+  async idle(): Promise<void> {
+    while (this.draining !== undefined) await this.draining;
+  }
+
   push(task: T): void {
     if (this.failed) return;
     this.tasks.push(task);
     if (this.running) return;
     this.running = true;
-    this.drain().then(
+    this.draining = this.drain().then(
       () => {
         this.running = false;
+        this.draining = undefined;
       },
       (error: unknown) => {
         this.running = false;
+        this.draining = undefined;
         this.failed = true;
         this.tasks.length = 0;
         this.onError(error);
@@ -49,6 +58,9 @@ export class ApplyQueue<T> {
   }
 
   private async drain(): Promise<void> {
+    // Start a microtask later, so that tasks pushed in the same synchronous run (the batches one
+    // port message carries to main, the Readies of one turn) already join the first call.
+    await Promise.resolve();
     for (let task = this.tasks.shift(); task !== undefined; task = this.tasks.shift()) {
       if (this.stopped()) {
         this.tasks.length = 0;

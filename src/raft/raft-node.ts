@@ -148,8 +148,15 @@ type ApplyTask =
   | { readonly kind: "entries"; readonly entries: readonly Entry[] }
   | { readonly kind: "snapshot"; readonly metadata: SnapshotMetadata };
 
-/** How long a steady leader holds a commit-only append for a follower (see sendAsLeader). */
-const COMMIT_HOLD_MS = 5;
+/**
+ * How long a steady leader holds a commit-only append for a follower (commit-hold.ts), as
+ * hashicorp/raft's CommitTimeout (50 ms): a client that writes one request after the other
+ * rarely sends its next write within a few milliseconds, so a shorter hold let most commit-only
+ * appends go out on their own, each costing a follower wake-up, an ack and an apply of its own.
+ * What it delays is only when followers learn of a commit (their state for stale reads, and
+ * heartbeats carry the commit index at every tick anyway); never a leader's commit or answer.
+ */
+const COMMIT_HOLD_MS = 50;
 
 const HEARTBEAT_TICKS = 1;
 const ELECTION_TICKS = 10;
@@ -255,6 +262,7 @@ export class RaftNode {
           ? { kind: "entries", entries: [...first.entries, ...next.entries] }
           : undefined,
     );
+    options.stateMachine.onFailure?.((error) => this.fail(error));
     this.commitHold = new CommitHold(
       (messages) => this.options.transport.send(messages),
       COMMIT_HOLD_MS,

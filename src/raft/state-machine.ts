@@ -30,8 +30,22 @@ export interface StateMachine {
    * Raft itself) and entries with empty `data` (a new leader's no-op, §5.4.2) must only advance
    * the applied index (result `undefined`). May be async for persistence, but the driver never
    * calls it again before the previous call has settled, and never with a gap.
+   *
+   * A state machine on another thread may resolve once the entries are queued for it in order
+   * (thread/thread-state-machine.ts), before they took effect. It must then serve every later
+   * call (apply, snapshot, restore) after them, so that a snapshot still covers exactly the
+   * entries passed before it; whoever reads its state must wait for the index it needs there
+   * (thread/state-machine-host.ts does for read barriers); and a later failure to apply them is
+   * reported through `onFailure`.
    */
   apply(entries: readonly AppliedEntry[]): Promise<unknown[]>;
+
+  /**
+   * Only for a state machine whose `apply` resolves before the entries took effect: `handler`
+   * is called (once) if applying them fails later. The driver stops, as it does when `apply`
+   * rejects: a server that failed to apply an entry must not go on.
+   */
+  onFailure?(handler: (error: Error) => void): void;
 
   /**
    * A consistent snapshot of the state at `index` (= appliedIndex() at the call) as a byte

@@ -1,9 +1,11 @@
 /**
  * Everything that crosses the one MessagePort between an agent's main thread and its Raft thread.
  * Requests carry an id and get exactly one `reply`; the Raft thread also pushes its status on
- * every change and drives the state machine hosted on main (apply, snapshot, restore), each
- * awaited by an answer from main. Byte streams (snapshots) go one pulled chunk at a time
- * (remote-stream.ts), so at most one chunk per stream is in flight.
+ * every change and drives the state machine hosted on main (apply, snapshot, restore), which
+ * serves them strictly in order: snapshot and restore are each awaited by an answer, applies are
+ * not (main acknowledges the batches that ask for it; see thread-state-machine.ts). Byte streams
+ * (snapshots) go one pulled chunk at a time (remote-stream.ts), so at most one chunk per stream
+ * is in flight.
  */
 import { NotFoundError, NotLeaderError, TimeoutError, ValidationError } from "../../common/errors.js";
 import type { LogFormat } from "../../common/log.js";
@@ -85,7 +87,10 @@ export type MainMessage =
   | { readonly type: "metrics"; readonly id: number }
   | { readonly type: "stop"; readonly id: number }
   | { readonly type: "reloadTls" }
-  /** The state machine's answers. */
+  /**
+   * The state machine's answers. `applied`: every apply batch up to `seq` is applied (sent for
+   * the batches that ask for it). `smError`: request `seq` failed; main serves nothing after it.
+   */
   | { readonly type: "applied"; readonly seq: number }
   | { readonly type: "smError"; readonly seq: number; readonly error: WireError }
   | {
@@ -113,13 +118,15 @@ export type ThreadMessage =
   | { readonly type: "fatal"; readonly error: WireError }
   /**
    * Committed entries for the state machine, bytes in `buffer` (transferred). Main answers the
-   * proposals the entries name (WireEntry.proposal) with their results as soon as it applied them.
+   * proposals the entries name (WireEntry.proposal) with their results as soon as it applied them,
+   * and posts `applied` for this batch only when `ack` is set.
    */
   | {
       readonly type: "apply";
       readonly seq: number;
       readonly entries: readonly WireEntry[];
       readonly buffer: ArrayBuffer;
+      readonly ack: boolean;
     }
   | { readonly type: "snapshot"; readonly seq: number }
   /** `stream`: the Raft thread's stream of the received snapshot, pulled by main. */

@@ -18,12 +18,33 @@ class KvMachine implements StateMachine {
   failOn: string | undefined;
   snapshots = 0;
   restores = 0;
+  /** While set, each apply waits until `release` (it is called at once, then held). */
+  private held: Array<() => void> | undefined;
+  /** Called when an apply starts to wait (see `hold`). */
+  onHeld: (() => void) | undefined;
+
+  hold(): void {
+    this.held = [];
+  }
+
+  release(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const open of held) open();
+  }
 
   appliedIndex(): LogIndex {
     return this.applied;
   }
 
   async apply(entries: readonly Entry[]): Promise<unknown[]> {
+    const held = this.held;
+    if (held !== undefined) {
+      await new Promise<void>((resolve) => {
+        held.push(resolve);
+        this.onHeld?.();
+      });
+    }
     const results: unknown[] = [];
     for (const entry of entries) {
       this.applied = entry.index;
@@ -128,6 +149,38 @@ describe("RaftThreadClient", () => {
     const names = (await client.metrics()).map((m) => m.name);
     expect(names).toContain("drover_raft_commit_index");
     expect(names).toContain("drover_raft_thread_event_loop_lag_max_seconds");
+  });
+
+  it("answers a read barrier only once this thread applied up to its index", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "drover-raft-thread-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const machine = new KvMachine();
+    const client = launch(dir, machine);
+    // Runs before the client's stop (cleanups run last first), which waits for held applies.
+    cleanups.push(() => machine.release());
+    await leading(client);
+    await client.propose(put("a", "1"));
+    // The next write commits, and its apply here is held: the thread has handed it over already.
+    machine.hold();
+    const applying = new Promise<void>((resolve) => {
+      machine.onHeld = resolve;
+    });
+    const written = client.propose(put("b", "2")) as Promise<{ index: number }>;
+    await applying;
+    let answered: number | undefined;
+    const barrier = client.readBarrier().then((index) => {
+      answered = index;
+      return index;
+    });
+    // Long enough for the thread's answer to cross (a ReadIndex on a single server is immediate).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(answered).toBeUndefined();
+    expect(machine.values.has("b")).toBe(false);
+    machine.release();
+    const index = await barrier;
+    expect(machine.values.get("b")).toBe("2");
+    expect(index).toBeGreaterThanOrEqual((await written).index);
+    expect(machine.applied).toBeGreaterThanOrEqual(index);
   });
 
   it("snapshots the state from this thread and restores it into a fresh state machine", async () => {

@@ -9,7 +9,7 @@ import type { DiscoverRequest__Output } from "../../gen/proto/drover/raft/Discov
 import type { DiscoverResponse } from "../../gen/proto/drover/raft/DiscoverResponse.js";
 import type { AutopilotConfig } from "../autopilot.js";
 import type { DiscoveryOutcome } from "../bootstrap.js";
-import type { Entry, LogIndex, RaftId, Term } from "../core/types.js";
+import type { LogIndex, RaftId, Term } from "../core/types.js";
 import type { RaftConfiguration } from "../membership.js";
 import type { AutopilotHealthView, RaftOperatorBackend } from "../operator-service.js";
 import type { LeaderObserver } from "../raft-node.js";
@@ -17,7 +17,6 @@ import type { StateMachine } from "../state-machine.js";
 import { type Envelope, PortOutbox, unbatch } from "./port-outbox.js";
 import {
   errorFromWire,
-  errorToWire,
   type HealthAnswer,
   type MainMessage,
   type RaftStatus,
@@ -25,6 +24,7 @@ import {
   type ThreadMessage,
 } from "./protocol.js";
 import { StreamHost, StreamReader } from "./remote-stream.js";
+import { StateMachineHost } from "./state-machine-host.js";
 
 /**
  * How a proposer's result crosses the port: the state machine's results are encoded on main
@@ -65,6 +65,9 @@ interface Pending {
  * in, entries out), not four. A proposal that fails on the thread (expired, replaced, not leader)
  * is never named on an entry and is answered by the thread's reply as any other request; one
  * named after it failed finds no pending request here, and the late answer is ignored.
+ *
+ * The thread does not wait for main to apply (state-machine-host.ts), so its answers may run
+ * ahead of the state here: a read barrier resolves only once main applied up to its index.
  */
 export class RaftThreadClient implements RaftOperatorBackend {
   private readonly worker: Worker;
@@ -76,8 +79,8 @@ export class RaftThreadClient implements RaftOperatorBackend {
   private readonly observers = new Set<LeaderObserver>();
   private readonly streams: StreamHost;
   private readonly reader: StreamReader;
-  /** State machine requests run one after another, in arrival order (as RaftNode issues them). */
-  private smChain: Promise<void> = Promise.resolve();
+  /** Serves the thread's state machine requests in arrival order (as RaftNode issues them). */
+  private readonly host: StateMachineHost;
   private stopped = false;
   private dead: Error | undefined;
   private raftAddress = "";
@@ -94,9 +97,20 @@ export class RaftThreadClient implements RaftOperatorBackend {
     const post = (message: MainMessage, transfer?: ArrayBuffer[]): void => this.post(message, transfer);
     this.streams = new StreamHost(post);
     this.reader = new StreamReader(post);
+    this.host = new StateMachineHost(options.stateMachine, {
+      post: (message) => this.post(message),
+      streams: this.streams,
+      reader: this.reader,
+      answer: (id, result) => {
+        const pending = this.pending.get(id);
+        this.pending.delete(id);
+        pending?.resolve(result);
+      },
+      log: options.log,
+    });
     const settings: RaftThreadSettings = {
       ...options.settings,
-      appliedIndex: options.stateMachine.appliedIndex(),
+      appliedIndex: this.host.appliedIndex(),
     };
     this.worker = new Worker(threadEntry(), { workerData: settings });
     this.outbox = new PortOutbox((message, transfer) => {
@@ -194,8 +208,14 @@ export class RaftThreadClient implements RaftOperatorBackend {
     );
   }
 
+  /**
+   * A linearizable read point (RaftNode.readBarrier): the thread's answer names an index it
+   * handed over for applying, which main may not have reached yet; reads here need main's state.
+   */
   async readBarrier(): Promise<LogIndex> {
-    return (await this.request((id) => ({ type: "readBarrier", id }))) as LogIndex;
+    const index = (await this.request((id) => ({ type: "readBarrier", id }))) as LogIndex;
+    await this.host.whenApplied(index);
+    return index;
   }
 
   async addServer(server: RaftId, address: string): Promise<LogIndex> {
@@ -229,7 +249,10 @@ export class RaftThreadClient implements RaftOperatorBackend {
     this.post({ type: "reloadTls" });
   }
 
-  /** Stops the node (log closed, listener down) and ends the thread. Safe to call twice. */
+  /**
+   * Stops the node (log closed, listener down) and ends the thread, then waits for the state
+   * machine to finish what the thread handed it (the caller closes it next). Safe to call twice.
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
     try {
@@ -238,6 +261,7 @@ export class RaftThreadClient implements RaftOperatorBackend {
       this.stopped = true;
       this.streams.clear();
       await this.worker.terminate();
+      await this.host.idle();
     }
   }
 
@@ -293,54 +317,8 @@ export class RaftThreadClient implements RaftOperatorBackend {
       case "apply":
       case "snapshot":
       case "restore":
-        this.smChain = this.smChain.then(() => this.serveStateMachine(message));
+        this.host.serve(message);
         return;
-    }
-  }
-
-  private async serveStateMachine(
-    message: Extract<ThreadMessage, { type: "apply" | "snapshot" | "restore" }>,
-  ): Promise<void> {
-    const sm = this.options.stateMachine;
-    try {
-      switch (message.type) {
-        case "apply": {
-          const entries: Entry[] = message.entries.map((e) => ({
-            index: e.index,
-            term: e.term,
-            type: e.type,
-            data: new Uint8Array(message.buffer, e.offset, e.length),
-          }));
-          const results = await sm.apply(entries);
-          this.post({ type: "applied", seq: message.seq });
-          message.entries.forEach((e, i) => {
-            if (e.proposal === undefined) return;
-            const pending = this.pending.get(e.proposal);
-            this.pending.delete(e.proposal);
-            pending?.resolve(results[i]);
-          });
-          return;
-        }
-        case "snapshot": {
-          const snap = await sm.snapshot();
-          const stream = this.streams.add(snap.chunks);
-          this.post({
-            type: "snapshotTaken",
-            seq: message.seq,
-            index: snap.index,
-            ...(snap.term === undefined ? {} : { term: snap.term }),
-            stream,
-          });
-          return;
-        }
-        case "restore":
-          await sm.restore(message.index, this.reader.read(message.stream));
-          this.post({ type: "restored", seq: message.seq, appliedIndex: sm.appliedIndex() });
-          return;
-      }
-    } catch (error) {
-      this.options.log.error({ err: error, request: message.type }, "state machine request failed");
-      this.post({ type: "smError", seq: message.seq, error: errorToWire(error) });
     }
   }
 
@@ -358,6 +336,7 @@ export class RaftThreadClient implements RaftOperatorBackend {
     const stopped = this.stopped;
     for (const pending of this.pending.values()) pending.reject(new NotLeaderError(undefined));
     this.pending.clear();
+    this.host.close(new NotLeaderError(undefined));
     this.reader.failAll(error);
     this.streams.clear();
     const starting = this.started;

@@ -115,7 +115,7 @@ function handle(message: MainMessage): void {
       stateMachine.answered(message.seq, message);
       return;
     case "smError":
-      stateMachine.failed(message.seq, message.error);
+      stateMachine.failed(message.error);
       return;
     case "reloadTls":
       try {

@@ -1,3 +1,4 @@
+import { assert } from "../../common/assert.js";
 import type { LogIndex, Term } from "../core/types.js";
 import type { AppliedEntry, StateMachine } from "../state-machine.js";
 import {
@@ -10,13 +11,36 @@ import {
 import type { StreamHost, StreamReader } from "./remote-stream.js";
 
 /** Main's answer to one state machine request (protocol.ts), matched by its `seq`. */
-type Answer = Extract<MainMessage, { readonly type: "applied" | "snapshotTaken" | "restored" }>;
+type Answer = Extract<MainMessage, { readonly type: "snapshotTaken" | "restored" }>;
 
 /**
- * The Raft thread's StateMachine: the real one (the FSM) lives on the agent's main thread. Each
- * call posts a request and resolves on main's answer, so RaftNode's guarantees hold unchanged:
- * it never calls again before the previous call settled (apply order, backpressure: the apply
- * loop waits for main), and the applied index it sees is the one main reached.
+ * How far main may fall behind the batches posted to it. An ack is asked for every
+ * ACK_EVERY_BATCHES batches or ACK_EVERY_BYTES bytes; `apply` waits while more than
+ * MAX_UNACKED_BATCHES batches or MAX_UNACKED_BYTES bytes are unacknowledged. With the limits at
+ * twice the cadence the ack asked for half a window ago normally arrives before the window is
+ * full, so a main thread that keeps up never stalls the apply loop.
+ */
+export const ACK_EVERY_BATCHES = 16;
+export const ACK_EVERY_BYTES = 16 << 20;
+export const MAX_UNACKED_BATCHES = 32;
+export const MAX_UNACKED_BYTES = 32 << 20;
+
+/**
+ * The Raft thread's StateMachine: the real one (the FSM) lives on the agent's main thread, which
+ * serves every request strictly in the order posted (state-machine-host.ts).
+ *
+ * `apply` resolves as soon as its batch is posted, not when main applied it: waiting for main's
+ * answer put two cross-thread wake-ups on every write's path. So RaftNode's applied index is what
+ * was handed to main, and what depends on main's state waits for main instead: a snapshot request
+ * is served after every batch posted before it (so it covers exactly those, and its index is
+ * RaftNode's applied index); a read barrier's answer is held on main until main applied up to it
+ * (RaftThreadClient.readBarrier); a proposer is answered by main when it applied the entry.
+ * Backpressure: main acknowledges only the batches that ask for it (see ACK_EVERY_BATCHES), and
+ * `apply` waits while too much is unacknowledged. A failure main reports stops the node
+ * (`onFailure`), and every call after it rejects.
+ *
+ * Invariant: `unacked` lists the posted batches main has not acknowledged, in seq order, and
+ * `unackedBytes` is the sum of their bytes.
  *
  * Entries travel as one fresh buffer holding all their bytes (copied once here, then transferred:
  * an entry's bytes are often a view into a larger buffer, which the port would clone whole).
@@ -30,6 +54,15 @@ export class ThreadStateMachine implements StateMachine {
    * Raft thread's promise settles) must not go out too. Emptied by `delivered`.
    */
   private readonly deliveredIds = new Set<number>();
+  private readonly unacked: Array<{ readonly seq: number; readonly bytes: number }> = [];
+  private unackedBytes = 0;
+  /** Batches and bytes posted since the last one that asked for an ack. */
+  private batchesSinceAck = 0;
+  private bytesSinceAck = 0;
+  /** `apply` waiting for room (at most one: RaftNode never calls apply concurrently). */
+  private roomWaiter: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  private failure: Error | undefined;
+  private readonly failureHandlers: Array<(error: Error) => void> = [];
 
   constructor(
     private readonly post: (message: ThreadMessage, transfer?: ArrayBuffer[]) => void,
@@ -42,15 +75,22 @@ export class ThreadStateMachine implements StateMachine {
     this.applied = appliedIndex;
   }
 
+  /** The index of the last entry handed to main (main's own index may trail it). */
   appliedIndex(): LogIndex {
     return this.applied;
   }
 
+  onFailure(handler: (error: Error) => void): void {
+    this.failureHandlers.push(handler);
+  }
+
   /**
-   * Applies on main. The results stay there: main hands each proposal's result to its proposer
-   * (the entry names the proposal), so the proposals settled here resolve with undefined.
+   * Posts the batch to main and resolves once it is posted and main is within the limits. The
+   * results stay on main: main hands each proposal's result to its proposer (the entry names the
+   * proposal), so the proposals settled here resolve with undefined.
    */
   async apply(entries: readonly AppliedEntry[]): Promise<unknown[]> {
+    this.throwIfFailed();
     let total = 0;
     for (const entry of entries) total += entry.data.byteLength;
     const buffer = new ArrayBuffer(total);
@@ -71,12 +111,26 @@ export class ThreadStateMachine implements StateMachine {
       offset += length;
     }
     const seq = this.nextSeq++;
-    const answer = await this.request(seq, () =>
-      this.post({ type: "apply", seq, entries: wire, buffer }, [buffer]),
-    );
-    if (answer.type !== "applied") throw new Error(`state machine answered ${answer.type} to apply`);
+    this.unacked.push({ seq, bytes: total });
+    this.unackedBytes += total;
+    this.batchesSinceAck++;
+    this.bytesSinceAck += total;
+    // A batch that leaves main over the limits asks for its own ack, so the wait below ends
+    // even when no earlier batch asked for one.
+    const ack =
+      this.batchesSinceAck >= ACK_EVERY_BATCHES || this.bytesSinceAck >= ACK_EVERY_BYTES || this.overLimits();
+    if (ack) {
+      this.batchesSinceAck = 0;
+      this.bytesSinceAck = 0;
+    }
+    this.post({ type: "apply", seq, entries: wire, buffer, ack }, [buffer]);
     const last = entries[entries.length - 1];
     if (last !== undefined) this.applied = last.index;
+    if (this.overLimits()) {
+      await new Promise<void>((resolve, reject) => {
+        this.roomWaiter = { resolve, reject };
+      });
+    }
     return new Array<unknown>(entries.length);
   }
 
@@ -89,7 +143,13 @@ export class ThreadStateMachine implements StateMachine {
     return this.deliveredIds.delete(id);
   }
 
+  /** Batches posted to main and not yet acknowledged (for tests and metrics). */
+  get unackedBatches(): number {
+    return this.unacked.length;
+  }
+
   async snapshot(): Promise<{ index: LogIndex; term?: Term; chunks: AsyncIterable<Uint8Array> }> {
+    this.throwIfFailed();
     const seq = this.nextSeq++;
     const answer = await this.request(seq, () => this.post({ type: "snapshot", seq }));
     if (answer.type !== "snapshotTaken") throw new Error(`state machine answered ${answer.type} to snapshot`);
@@ -100,6 +160,7 @@ export class ThreadStateMachine implements StateMachine {
   }
 
   async restore(index: LogIndex, chunks: AsyncIterable<Uint8Array>): Promise<void> {
+    this.throwIfFailed();
     const seq = this.nextSeq++;
     const stream = this.host.add(chunks);
     const answer = await this.request(seq, () => this.post({ type: "restore", seq, index, stream }));
@@ -107,18 +168,56 @@ export class ThreadStateMachine implements StateMachine {
     this.applied = answer.appliedIndex;
   }
 
-  /** Main's answer to request `seq`. */
-  answered(seq: number, answer: Answer): void {
+  /**
+   * Main's answer to request `seq`. Main serves requests in order, so any answer also
+   * acknowledges every batch posted before it.
+   */
+  answered(
+    seq: number,
+    answer: MainMessage & { readonly type: "applied" | "snapshotTaken" | "restored" },
+  ): void {
+    this.acknowledge(seq);
+    if (answer.type === "applied") return;
     const waiter = this.waiting.get(seq);
+    assert(waiter !== undefined, () => `state machine answer for unknown request ${seq}`);
     this.waiting.delete(seq);
-    waiter?.resolve(answer);
+    waiter.resolve(answer);
   }
 
-  /** Main failed request `seq` (the FSM threw): RaftNode treats it as fatal, as it would locally. */
-  failed(seq: number, error: WireError): void {
-    const waiter = this.waiting.get(seq);
-    this.waiting.delete(seq);
-    waiter?.reject(errorFromWire(error));
+  /**
+   * Main failed a request (the FSM threw) and serves nothing more: the node must stop, as
+   * it would on a local state machine's failure, even if no call of its waits for main now.
+   */
+  failed(error: WireError): void {
+    if (this.failure !== undefined) return;
+    const failure = errorFromWire(error);
+    this.failure = failure;
+    const waiters = [...this.waiting.values()];
+    this.waiting.clear();
+    for (const waiter of waiters) waiter.reject(failure);
+    const room = this.roomWaiter;
+    this.roomWaiter = undefined;
+    room?.reject(failure);
+    for (const handler of this.failureHandlers) handler(failure);
+  }
+
+  private acknowledge(seq: number): void {
+    while (this.unacked.length > 0 && (this.unacked[0] as { seq: number }).seq <= seq) {
+      this.unackedBytes -= (this.unacked.shift() as { bytes: number }).bytes;
+    }
+    if (this.roomWaiter !== undefined && !this.overLimits()) {
+      const room = this.roomWaiter;
+      this.roomWaiter = undefined;
+      room.resolve();
+    }
+  }
+
+  private overLimits(): boolean {
+    return this.unacked.length > MAX_UNACKED_BATCHES || this.unackedBytes > MAX_UNACKED_BYTES;
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
   }
 
   private request(seq: number, send: () => void): Promise<Answer> {
