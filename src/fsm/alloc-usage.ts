@@ -1,4 +1,9 @@
-import { type Allocation, allocClientTerminal, type NetworkResource } from "./structs.js";
+import {
+  type AllocatedResources,
+  type Allocation,
+  allocClientTerminal,
+  type NetworkResource,
+} from "./structs.js";
 
 /**
  * What one allocation takes from its node, and when it takes it. The state store keeps per-node
@@ -28,20 +33,68 @@ export function holdsResources(alloc: Pick<Allocation, "DesiredStatus" | "Client
  * carry them (shared port mappings, shared and task networks) and counted once per allocation.
  */
 export function computeAllocUsage(alloc: Allocation): AllocUsage {
+  return allocUsageInto(alloc, { cpu: 0, memoryMB: 0, diskMB: 0, ports: [] });
+}
+
+/**
+ * computeAllocUsage written into `out` (its ports array emptied and reused), for a caller that
+ * reads the result before the next call: the state's per-node sums take one allocation at a time,
+ * and a fresh object and array per allocation were garbage of every write and of a restart.
+ */
+export function allocUsageInto(alloc: Allocation, out: AllocUsage): AllocUsage {
   const resources = alloc.AllocatedResources;
+  const tasks = tasksUsage(resources.Tasks);
+  const ports = out.ports;
+  ports.length = 0;
+  for (const port of tasks.ports) ports.push(port);
+  addNetworkPorts(ports, resources.Shared.Networks);
+  for (const mapping of resources.Shared.Ports) addPort(ports, mapping.Value);
+  out.cpu = tasks.cpu;
+  out.memoryMB = tasks.memoryMB;
+  out.diskMB = resources.Shared.DiskMB;
+  return out;
+}
+
+/** What an allocation's task map holds: its part of AllocUsage. `ports` holds each port once. */
+interface TasksUsage {
+  readonly cpu: number;
+  readonly memoryMB: number;
+  readonly ports: readonly number[];
+}
+
+// The last deep-frozen task map summed, with its sums. Stored allocations share one frozen task
+// map per distinct group resources (alloc-compactor.ts), and a plan's writes and a restart's
+// per-node sums meet them in long runs: each map is summed once per run instead of once per
+// allocation. A frozen map cannot change, so the sums stay right for as long as it is the last.
+let lastTasks: object | undefined;
+let lastTasksUsage: TasksUsage = { cpu: 0, memoryMB: 0, ports: [] };
+
+function tasksUsage(tasks: AllocatedResources["Tasks"]): TasksUsage {
+  if (tasks === lastTasks) return lastTasksUsage;
   let cpu = 0;
   let memoryMB = 0;
   const ports: number[] = [];
-  for (const name in resources.Tasks) {
-    const task = resources.Tasks[name];
+  for (const name in tasks) {
+    const task = tasks[name];
     if (task === undefined) continue;
     cpu += task.Cpu.CpuShares;
     memoryMB += task.Memory.MemoryMB;
     addNetworkPorts(ports, task.Networks);
   }
-  addNetworkPorts(ports, resources.Shared.Networks);
-  for (const mapping of resources.Shared.Ports) addPort(ports, mapping.Value);
-  return { cpu, memoryMB, diskMB: resources.Shared.DiskMB, ports };
+  const usage = { cpu, memoryMB, ports };
+  if (deepFrozen(tasks)) {
+    lastTasks = tasks;
+    lastTasksUsage = usage;
+  }
+  return usage;
+}
+
+/** Whether nothing reachable from `value` can change (what alloc-compactor.ts's sharing makes). */
+function deepFrozen(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return true;
+  if (!Object.isFrozen(value)) return false;
+  for (const key in value) if (!deepFrozen((value as Record<string, unknown>)[key])) return false;
+  return true;
 }
 
 function addNetworkPorts(into: number[], networks: readonly NetworkResource[]): void {

@@ -1,5 +1,5 @@
 import { assert } from "../common/assert.js";
-import { computeAllocUsage, holdsResources, MAX_PORT } from "./alloc-usage.js";
+import { type AllocUsage, allocUsageInto, holdsResources, MAX_PORT } from "./alloc-usage.js";
 import { BagDraft, bagCount, bagEntries, bagOf, bagPrefixSum, type CountBag, emptyBag } from "./count-bag.js";
 import type { Allocation } from "./structs.js";
 import { nsKey } from "./tables.js";
@@ -82,6 +82,9 @@ export function jobUsageCount(summary: NodeUsageSummary, key: string): number {
   return bagPrefixSum(summary.counts, groupKeyOfJob(key, ""));
 }
 
+/** What allocUsageInto writes for the sums below, each read before the next allocation's. */
+const scratchUsage: AllocUsage = { cpu: 0, memoryMB: 0, diskMB: 0, ports: [] };
+
 /**
  * A node's summary being changed: starts from a stored one (or EMPTY_NODE_USAGE) and publishes a
  * new immutable one on `finish()`; the base is never touched.
@@ -123,7 +126,7 @@ export class NodeUsageDraft {
   }
 
   private change(alloc: Allocation, groupKey: string | undefined, sign: 1 | -1): void {
-    const usage = computeAllocUsage(alloc);
+    const usage = allocUsageInto(alloc, scratchUsage);
     this.allocs += sign;
     assert(this.allocs >= 0, () => `node usage of ${alloc.NodeID}: alloc ${alloc.ID} removed twice`);
     this.cpu += sign * usage.cpu;
@@ -188,12 +191,12 @@ export function summaryWithPlan(
 
 /**
  * The summary of a node holding `allocs` (all on that node), computed from scratch in one pass
- * (a bulk load builds every node's this way). `countKey` may return a shared string for each
- * group key (by default each call builds its own).
+ * (a bulk load builds every node's this way). `groupKeys[i]`, when given, is groupCountKey of
+ * `allocs[i]` (a bulk load passes one shared string per group instead of building one per call).
  */
 export function summarizeAllocs(
-  allocs: Iterable<Allocation>,
-  countKey: (key: string) => string = (key) => key,
+  allocs: readonly Allocation[],
+  groupKeys?: readonly string[],
 ): NodeUsageSummary {
   let count = 0;
   let cpu = 0;
@@ -203,9 +206,9 @@ export function summarizeAllocs(
   let portCollisions = 0;
   const ports = new Map<number, number>();
   const counts = new Map<string, number>();
-  for (const alloc of allocs) {
+  for (const [i, alloc] of allocs.entries()) {
     if (!holdsResources(alloc)) continue;
-    const usage = computeAllocUsage(alloc);
+    const usage = allocUsageInto(alloc, scratchUsage);
     count++;
     cpu += usage.cpu;
     memoryMB += usage.memoryMB;
@@ -216,7 +219,7 @@ export function summarizeAllocs(
       ports.set(port, before + 1);
       if (port < 1 || port > MAX_PORT) invalidPorts++;
     }
-    const groupKey = countKey(groupCountKey(alloc.Namespace, alloc.JobID, alloc.TaskGroup));
+    const groupKey = groupKeys?.[i] ?? groupCountKey(alloc.Namespace, alloc.JobID, alloc.TaskGroup);
     counts.set(groupKey, (counts.get(groupKey) ?? 0) + 1);
   }
   if (count === 0) return EMPTY_NODE_USAGE;

@@ -2,7 +2,12 @@ import { assert } from "../common/assert.js";
 import { ACL_BOOTSTRAP_KEY, type AclBootstrapRecord, type AclPolicy, type AclToken } from "./acl.js";
 import { allocCompactor } from "./alloc-compactor.js";
 import { CorruptSnapshotError } from "./errors.js";
-import { EMPTY_NODE_USAGE, type NodeUsageSummary, summarizeAllocs } from "./node-usage-summary.js";
+import {
+  EMPTY_NODE_USAGE,
+  groupKeyOfJob,
+  type NodeUsageSummary,
+  summarizeAllocs,
+} from "./node-usage-summary.js";
 import { hashString, PMap } from "./persistent-map.js";
 import { StateTxn } from "./state-txn.js";
 import {
@@ -110,15 +115,30 @@ function buildAllocTables(allocs: readonly Allocation[]): AllocTables {
   const byJob = new Groups();
   const byEval = new Groups();
   const live = new Map<string, number>();
+  // groupCountKey of each alloc: one shared string per group, so that every node's count of a
+  // group shares it and no key is built per allocation. Allocations come in runs of one job and
+  // group (a plan's), so the last key is compared first.
+  const groupKeys = new Array<string>(allocs.length);
+  const knownGroupKeys = new Map<string, string>();
   let lastNamespace: string | undefined;
   let lastJobId: string | undefined;
+  let lastGroup: string | undefined;
   let jobKey = "";
+  let groupKey = "";
   for (const [i, alloc] of allocs.entries()) {
     if (alloc.JobID !== lastJobId || alloc.Namespace !== lastNamespace) {
       lastNamespace = alloc.Namespace;
       lastJobId = alloc.JobID;
       jobKey = nsKey(alloc.Namespace, alloc.JobID);
+      lastGroup = undefined;
     }
+    if (alloc.TaskGroup !== lastGroup) {
+      lastGroup = alloc.TaskGroup;
+      const key = groupKeyOfJob(jobKey, alloc.TaskGroup);
+      groupKey = knownGroupKeys.get(key) ?? key;
+      knownGroupKeys.set(groupKey, groupKey);
+    }
+    groupKeys[i] = groupKey;
     byNode.add(alloc.NodeID, i);
     byJob.add(jobKey, i);
     byEval.add(alloc.EvalID, i);
@@ -130,7 +150,7 @@ function buildAllocTables(allocs: readonly Allocation[]): AllocTables {
     allocsByJob: byJob.build(ids, allocs, hashes),
     allocsByEval: byEval.build(ids, allocs, hashes),
     liveAllocsByJob: PMap.build([...live.keys()], [...live.values()]),
-    nodeUsage: byNode.summarize(allocs),
+    nodeUsage: byNode.summarize(allocs, groupKeys),
   };
 }
 
@@ -153,22 +173,17 @@ class Groups {
     this.last.push(item);
   }
 
-  /** The usage summary of each group's allocations (groups by node ID), empty ones left out. */
-  summarize(allocs: readonly Allocation[]): PMap<NodeUsageSummary> {
-    // Job and group keys are interned: every node's counts of one group share one string.
-    const interned = new Map<string, string>();
-    const intern = (key: string): string => {
-      const known = interned.get(key);
-      if (known !== undefined) return known;
-      interned.set(key, key);
-      return key;
-    };
+  /**
+   * The usage summary of each group's allocations (groups by node ID), empty ones left out;
+   * `groupKeys[i]` is groupCountKey of `allocs[i]`.
+   */
+  summarize(allocs: readonly Allocation[], groupKeys: readonly string[]): PMap<NodeUsageSummary> {
     const nodeIds: string[] = [];
     const summaries: NodeUsageSummary[] = [];
     for (const [nodeId, items] of this.groups) {
       const summary = summarizeAllocs(
         items.map((i) => allocs[i] as Allocation),
-        intern,
+        items.map((i) => groupKeys[i] as string),
       );
       if (summary === EMPTY_NODE_USAGE) continue;
       nodeIds.push(nodeId);
