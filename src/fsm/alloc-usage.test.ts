@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { allocCompactor } from "./alloc-compactor.js";
-import { allocUsageInto, computeAllocUsage } from "./alloc-usage.js";
+import { allocUsageInto, computeAllocUsage, newAllocUsageScratch } from "./alloc-usage.js";
 import { mockAlloc } from "./mock.js";
 import type { Allocation } from "./structs.js";
 
@@ -48,11 +48,15 @@ describe("alloc usage", () => {
     expect(computeAllocUsage(alloc)).toEqual({ cpu: 700, memoryMB: 256, diskMB: 150, ports: [9000, 23456] });
   });
 
-  it("writes into the object it is given, ports emptied first", () => {
-    const out = { cpu: 1, memoryMB: 2, diskMB: 3, ports: [1, 2, 3] };
+  it("writes into the scratch it is given, ports counted from the start", () => {
+    const out = newAllocUsageScratch();
+    out.ports.push(1, 2, 3);
+    out.portCount = 3;
     const ports = out.ports;
     expect(allocUsageInto(mockAlloc(), out)).toBe(out);
-    expect(out).toEqual({ cpu: 500, memoryMB: 256, diskMB: 150, ports: [23456] });
+    expect(out.portCount).toBe(1);
+    expect(out.ports[0]).toBe(23456);
+    expect([out.cpu, out.memoryMB, out.diskMB]).toEqual([500, 256, 150]);
     expect(out.ports).toBe(ports);
   });
 });

@@ -1,5 +1,5 @@
 import { assert } from "../common/assert.js";
-import { type AllocUsage, allocUsageInto, holdsResources, MAX_PORT } from "./alloc-usage.js";
+import { allocUsageInto, holdsResources, MAX_PORT, newAllocUsageScratch } from "./alloc-usage.js";
 import { BagDraft, bagCount, bagEntries, bagOf, bagPrefixSum, type CountBag, emptyBag } from "./count-bag.js";
 import type { Allocation } from "./structs.js";
 import { nsKey } from "./tables.js";
@@ -83,7 +83,7 @@ export function jobUsageCount(summary: NodeUsageSummary, key: string): number {
 }
 
 /** What allocUsageInto writes for the sums below, each read before the next allocation's. */
-const scratchUsage: AllocUsage = { cpu: 0, memoryMB: 0, diskMB: 0, ports: [] };
+const scratchUsage = newAllocUsageScratch();
 
 /**
  * A node's summary being changed: starts from a stored one (or EMPTY_NODE_USAGE) and publishes a
@@ -132,7 +132,8 @@ export class NodeUsageDraft {
     this.cpu += sign * usage.cpu;
     this.memoryMB += sign * usage.memoryMB;
     this.diskMB += sign * usage.diskMB;
-    for (const port of usage.ports) {
+    for (let i = 0; i < usage.portCount; i++) {
+      const port = usage.ports[i] as number;
       this.ports ??= new BagDraft(this.basePorts);
       const before = this.ports.add(port, sign);
       if (sign > 0 ? before >= 1 : before >= 2) this.portCollisions += sign;
@@ -213,7 +214,8 @@ export function summarizeAllocs(
     cpu += usage.cpu;
     memoryMB += usage.memoryMB;
     diskMB += usage.diskMB;
-    for (const port of usage.ports) {
+    for (let p = 0; p < usage.portCount; p++) {
+      const port = usage.ports[p] as number;
       const before = ports.get(port) ?? 0;
       if (before > 0) portCollisions++;
       ports.set(port, before + 1);
