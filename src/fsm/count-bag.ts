@@ -232,11 +232,33 @@ export class BagDraft<K extends string | number> {
 
   /** The base with the changes folded in (keys whose count reaches 0 are dropped). */
   private folded(): CountBag<K> {
+    // Plain loops over the net changes, not bagEntries: a fold runs once per few writes of every
+    // node a plan touches, and the generator's result objects were most of its cost.
+    const base = this.base;
+    const [changedKeys, changes] = netChanges(this.head);
     const keys: K[] = [];
     const counts: number[] = [];
-    for (const [key, count] of bagEntries({ ...this.base, changes: this.head, changeCount: this.length })) {
-      keys.push(key);
-      counts.push(count);
+    let i = 0;
+    let j = 0;
+    while (i < base.keys.length || j < changedKeys.length) {
+      const a = base.keys[i];
+      const b = changedKeys[j];
+      let key: K;
+      let count: number;
+      if (b === undefined || (a !== undefined && a < b)) {
+        key = a as K;
+        count = base.counts[i++] as number;
+      } else if (a === undefined || b < a) {
+        key = b;
+        count = changes[j++] as number;
+      } else {
+        key = a;
+        count = (base.counts[i++] as number) + (changes[j++] as number);
+      }
+      if (count > 0) {
+        keys.push(key);
+        counts.push(count);
+      }
     }
     if (keys.length === 0) return emptyBag();
     return { keys, counts, changes: undefined, changeCount: 0 };
