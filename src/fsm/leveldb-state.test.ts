@@ -4,7 +4,11 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Entry } from "../raft/core/types.js";
 import { encodeCommand } from "./command-codec.js";
+import type { Command } from "./commands.js";
 import { DroverFsm } from "./drover-fsm.js";
+import { mockAlloc, mockId, mockJob, mockNode } from "./mock.js";
+import { writeSnapshotStream } from "./snapshot-stream.js";
+import type { Allocation } from "./structs.js";
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -52,5 +56,59 @@ describe("LevelState writes", () => {
     const again = await DroverFsm.open(dir);
     expect(again.store.snapshot().index).toBe(3);
     await again.close();
+  });
+});
+
+describe("stored plan entries", () => {
+  async function bytesOf(fsm: DroverFsm): Promise<Buffer> {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of writeSnapshotStream(fsm.store.tables())) chunks.push(chunk);
+    return Buffer.concat(chunks);
+  }
+
+  function planEntry(index: number, allocs: Allocation[]): Entry {
+    const byNode: Record<string, Allocation[]> = {};
+    for (const alloc of allocs) byNode[alloc.NodeID] = [...(byNode[alloc.NodeID] ?? []), alloc];
+    const command: Command = {
+      type: "plan-apply",
+      EvalID: "",
+      NodeUpdate: {},
+      NodeAllocation: byNode,
+      NodePreemptions: {},
+      Deployment: null,
+      DeploymentUpdates: [],
+      Evals: [],
+      Now: index,
+    };
+    return { term: 1, index, type: "normal", data: encodeCommand(command) };
+  }
+
+  it("reload a plan that created all its allocations and one that created some", async () => {
+    const dir = tempDir();
+    const fsm = await DroverFsm.open(dir, { sync: false });
+    const nodes = [mockNode({ ID: mockId(1, 1) }), mockNode({ ID: mockId(2, 1) })];
+    const job = mockJob();
+    const alloc = (n: number, node: number): Allocation =>
+      mockAlloc({ ID: mockId(n, 0xa), NodeID: mockId(node, 1), JobID: job.ID, Name: `${job.ID}.web[${n}]` });
+    const command = (c: Command, index: number): Entry => ({
+      term: 1,
+      index,
+      type: "normal",
+      data: encodeCommand(c),
+    });
+    await fsm.apply([
+      command({ type: "node-register", Nodes: nodes, Evals: [] }, 1),
+      command({ type: "job-register", Job: job, Eval: null }, 2),
+      // Every allocation new: the stored ids are just their number.
+      planEntry(3, [alloc(1, 1), alloc(2, 2), alloc(3, 1)]),
+      // One update of a stored allocation and two new ones: the ids of the new ones.
+      planEntry(4, [alloc(4, 2), { ...alloc(2, 2), DesiredDescription: "updated" }, alloc(5, 1)]),
+    ]);
+    const before = await bytesOf(fsm);
+    await fsm.close();
+    const reopened = await DroverFsm.open(dir);
+    expect(reopened.store.snapshot().allocCount()).toBe(5);
+    expect((await bytesOf(reopened)).equals(before)).toBe(true);
+    await reopened.close();
   });
 });

@@ -190,14 +190,11 @@ export class LevelState {
     // Without the entry's bytes (a command applied directly, not from Raft) every record is stored.
     const fromEntry = commit.entryData !== undefined && commit.placedFromEntry.size > 0;
     if (fromEntry) {
-      batch.bytes += (commit.entryData as Uint8Array).length;
+      const ids = this.codec.pack(createdIds(commit));
+      batch.bytes += (commit.entryData as Uint8Array).length + ids.length;
       batch.ops.push(
         { type: "put", key: planKey(g, commit.index), value: commit.entryData as Uint8Array },
-        {
-          type: "put",
-          key: planIdsKey(g, commit.index),
-          value: this.codec.pack([...commit.placedFromEntry.keys()]),
-        },
+        { type: "put", key: planIdsKey(g, commit.index), value: ids },
       );
       this.planRefs.set(commit.index, commit.placedFromEntry.size);
     }
@@ -419,4 +416,20 @@ export class LevelState {
  */
 async function flushMemtable(db: Db): Promise<void> {
   await db.compactRange("\u0000", "\u0001");
+}
+
+/**
+ * What the plan-ids record of a commit holds (leveldb-layout.ts): the ids of the allocations the
+ * entry's plan created, in the order apply placed them, or just their number when the plan
+ * created every allocation it lists (the common case; the loader then takes them all, in the
+ * plan's order, which is the order apply placed them in). Packing a thousand ids per plan was a
+ * tenth of a LevelDB write's bytes and ~0.7 µs of apply per allocation.
+ */
+function createdIds(commit: Commit): string[] | number {
+  const created = commit.placedFromEntry;
+  if (commit.command?.type !== "plan-apply") return [...created.keys()];
+  let listed = 0;
+  for (const allocs of Object.values(commit.command.NodeAllocation)) listed += allocs.length;
+  // placedFromEntry holds distinct ids of allocations the plan lists: as many means all of them.
+  return listed === created.size ? created.size : [...created.keys()];
 }
