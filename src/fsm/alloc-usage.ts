@@ -1,3 +1,4 @@
+import { isDeepFrozen } from "./deep-freeze.js";
 import {
   type AllocatedPortMapping,
   type AllocatedResources,
@@ -113,19 +114,11 @@ function tasksUsage(tasks: AllocatedResources["Tasks"]): TasksUsage {
     count = addNetworkPorts(ports, count, task.Networks);
   }
   const usage = { cpu, memoryMB, ports: ports.slice(0, count) };
-  if (deepFrozen(tasks)) {
+  if (isDeepFrozen(tasks)) {
     lastTasks = tasks;
     lastTasksUsage = usage;
   }
   return usage;
-}
-
-/** Whether nothing reachable from `value` can change (what alloc-compactor.ts's sharing makes). */
-function deepFrozen(value: unknown): boolean {
-  if (typeof value !== "object" || value === null) return true;
-  if (!Object.isFrozen(value)) return false;
-  for (const key in value) if (!deepFrozen((value as Record<string, unknown>)[key])) return false;
-  return true;
 }
 
 // Indexed loops below: for-of over the (often frozen, shared) port lists cost several times more.
