@@ -124,7 +124,8 @@ export async function loadGeneration(db: Db, generation: number, codec: RecordCo
 /** The allocations a plan created, given what its plan-ids record holds: ids, or their number. */
 function createdFromRecord(command: PlanApplyCommand, stored: unknown, planIndex: number): Allocation[] {
   if (Array.isArray(stored)) return createdBy(command, stored as string[]);
-  const all = Object.values(command.NodeAllocation).flat();
+  const all: Allocation[] = [];
+  for (const allocs of Object.values(command.NodeAllocation)) for (const alloc of allocs) all.push(alloc);
   if (stored !== all.length) {
     throw new CorruptSnapshotError(
       `stored plan ${planIndex} lists ${all.length} allocations, not ${String(stored)}`,

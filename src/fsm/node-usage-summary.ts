@@ -191,50 +191,76 @@ export function summaryWithPlan(
 }
 
 /**
- * The summary of a node holding `allocs` (all on that node), computed from scratch in one pass
- * (a bulk load builds every node's this way). `groupKeys[i]`, when given, is groupCountKey of
- * `allocs[i]` (a bulk load passes one shared string per group instead of building one per call).
+ * The summary of a node holding `allocs` (all on that node), computed from scratch in one pass.
+ * `groupKeys[i]`, when given, is groupCountKey of `allocs[i]` (a caller may pass one shared
+ * string per group instead of building one per call).
  */
 export function summarizeAllocs(
   allocs: readonly Allocation[],
   groupKeys?: readonly string[],
 ): NodeUsageSummary {
-  let count = 0;
-  let cpu = 0;
-  let memoryMB = 0;
-  let diskMB = 0;
-  let invalidPorts = 0;
-  let portCollisions = 0;
-  const ports = new Map<number, number>();
-  const counts = new Map<string, number>();
-  for (const [i, alloc] of allocs.entries()) {
+  const sum = new UsageSum();
+  for (let i = 0; i < allocs.length; i++) {
+    const alloc = allocs[i] as Allocation;
     if (!holdsResources(alloc)) continue;
     const usage = allocUsageInto(alloc, scratchUsage);
-    count++;
-    cpu += usage.cpu;
-    memoryMB += usage.memoryMB;
-    diskMB += usage.diskMB;
-    for (let p = 0; p < usage.portCount; p++) {
-      const port = usage.ports[p] as number;
-      const before = ports.get(port) ?? 0;
-      if (before > 0) portCollisions++;
-      ports.set(port, before + 1);
-      if (port < 1 || port > MAX_PORT) invalidPorts++;
-    }
     const groupKey = groupKeys?.[i] ?? groupCountKey(alloc.Namespace, alloc.JobID, alloc.TaskGroup);
-    counts.set(groupKey, (counts.get(groupKey) ?? 0) + 1);
+    sum.add(usage.cpu, usage.memoryMB, usage.diskMB, usage.ports, 0, usage.portCount, groupKey);
   }
-  if (count === 0) return EMPTY_NODE_USAGE;
-  return Object.freeze({
-    allocs: count,
-    cpu,
-    memoryMB,
-    diskMB,
-    ports: bagOf(ports),
-    portCollisions,
-    invalidPorts,
-    counts: bagOf(counts),
-  });
+  return sum.finish();
+}
+
+/**
+ * A node's summary summed from scratch, one holding allocation at a time, and built once
+ * (summarizeAllocs, and a bulk load, which gathers what each allocation holds beforehand).
+ */
+export class UsageSum {
+  private count = 0;
+  private cpu = 0;
+  private memoryMB = 0;
+  private diskMB = 0;
+  private invalidPorts = 0;
+  private portCollisions = 0;
+  private readonly ports = new Map<number, number>();
+  private readonly counts = new Map<string, number>();
+
+  /** Counts one holding allocation: its sums, its ports `ports[from, to)` (each once), its group. */
+  add(
+    cpu: number,
+    memoryMB: number,
+    diskMB: number,
+    ports: ArrayLike<number>,
+    from: number,
+    to: number,
+    groupKey: string,
+  ): void {
+    this.count++;
+    this.cpu += cpu;
+    this.memoryMB += memoryMB;
+    this.diskMB += diskMB;
+    for (let p = from; p < to; p++) {
+      const port = ports[p] as number;
+      const before = this.ports.get(port) ?? 0;
+      if (before > 0) this.portCollisions++;
+      this.ports.set(port, before + 1);
+      if (port < 1 || port > MAX_PORT) this.invalidPorts++;
+    }
+    this.counts.set(groupKey, (this.counts.get(groupKey) ?? 0) + 1);
+  }
+
+  finish(): NodeUsageSummary {
+    if (this.count === 0) return EMPTY_NODE_USAGE;
+    return Object.freeze({
+      allocs: this.count,
+      cpu: this.cpu,
+      memoryMB: this.memoryMB,
+      diskMB: this.diskMB,
+      ports: bagOf(this.ports),
+      portCollisions: this.portCollisions,
+      invalidPorts: this.invalidPorts,
+      counts: bagOf(this.counts),
+    });
+  }
 }
 
 /** A plain form of a summary (bags as their entries), for comparing two in tests and checks. */
