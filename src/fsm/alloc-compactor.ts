@@ -1,3 +1,4 @@
+import { deepFreeze, isDeepFrozen } from "./deep-freeze.js";
 import type {
   AllocatedPortMapping,
   AllocatedResources,
@@ -45,9 +46,16 @@ const EMPTY_ARRAY = Object.freeze([]) as unknown as never[];
 export class AllocCompactor {
   private strings = new Map<string, string>();
   private lastTasks: Record<string, AllocatedTaskResources> | undefined;
+  /**
+   * The last frozen task map given to tasks() and what it shared it as: fast-decode.ts hands out
+   * one frozen value for a run of allocations whose task resources are encoded alike.
+   */
+  private lastFrozenTasks: object | undefined;
   private shared = new Map<string, unknown>();
   /** The last shared value of each AllocMetric count field (see shareCounts). */
   private readonly lastCounts: Array<Record<string, number> | undefined> = [];
+  /** The last frozen value given to shareCounts at each site (see lastFrozenTasks). */
+  private readonly lastFrozenCounts: Array<object | undefined> = [];
   private readonly portLists = new PortListCache<Port>();
   private readonly mappingLists = new PortListCache<AllocatedPortMapping>();
   private readonly lastStrings: string[] = Array.from({ length: SITES }, () => "");
@@ -161,9 +169,12 @@ export class AllocCompactor {
    */
   private tasks(tasks: Record<string, AllocatedTaskResources>): Record<string, AllocatedTaskResources> {
     const last = this.lastTasks;
-    if (last !== undefined && samePlainTasks(tasks, last)) return last;
-    const shared = this.share(tasks, taskResourcesKey(tasks));
+    if (tasks === this.lastFrozenTasks && last !== undefined) return last;
+    const shared =
+      last !== undefined && samePlainTasks(tasks, last) ? last : this.share(tasks, taskResourcesKey(tasks));
     this.lastTasks = shared;
+    // A frozen map cannot change later, so the same object shares as the same value next time.
+    this.lastFrozenTasks = isDeepFrozen(tasks) ? tasks : undefined;
     return shared;
   }
 
@@ -344,9 +355,10 @@ export class AllocCompactor {
    */
   private shareCounts(site: number, value: Record<string, number>): Record<string, number> {
     const last = this.lastCounts[site];
-    if (last !== undefined && sameCounts(value, last)) return last;
-    const shared = this.share(value);
+    if (last !== undefined && value === this.lastFrozenCounts[site]) return last;
+    const shared = last !== undefined && sameCounts(value, last) ? last : this.share(value);
     this.lastCounts[site] = shared;
+    this.lastFrozenCounts[site] = isDeepFrozen(value) ? value : undefined;
     return shared;
   }
 
@@ -576,14 +588,6 @@ function isEmpty(value: object): boolean {
   if (Array.isArray(value)) return value.length === 0;
   for (const _ in value) return false;
   return true;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
 
 /** The process-wide compactor: a cache of immutable values, shared by every store. */

@@ -96,4 +96,38 @@ describe("fastDecode", () => {
     expect(decoded.Allocs[0]?.ID).toBe(mockId(1, 0xa));
     expect(decoded.Allocs[1]?.NodeID).toBe(mockId(1, 1));
   });
+
+  it("reads a repeated allocation field once per run of equal encodings, frozen", () => {
+    type Decoded = {
+      Allocs: Array<{ DesiredTransition: object; AllocatedResources: { Tasks: object; Shared: object } }>;
+    };
+    const allocs = [1, 2, 3, 4].map((i) =>
+      mockAlloc({
+        ID: mockId(i, 0xa),
+        DesiredTransition: { Migrate: i === 3, Reschedule: false, ForceReschedule: false },
+      }),
+    );
+    const bytes = encodeCommand({ type: "alloc-client-update", Allocs: allocs, Evals: [] });
+    const first = fastDecode(bytes) as Decoded;
+    expectSame(first, packr.unpack(bytes));
+    const [a, b, c, d] = first.Allocs as [
+      Decoded["Allocs"][0],
+      Decoded["Allocs"][0],
+      Decoded["Allocs"][0],
+      Decoded["Allocs"][0],
+    ];
+    // Equal encodings after the first (which defined the structures): one shared frozen value.
+    expect(c.AllocatedResources.Tasks).toBe(b.AllocatedResources.Tasks);
+    expect(d.AllocatedResources.Tasks).toBe(b.AllocatedResources.Tasks);
+    expect(Object.isFrozen(b.AllocatedResources.Tasks)).toBe(true);
+    expect(b.DesiredTransition).not.toBe(c.DesiredTransition);
+    expect(d.DesiredTransition).not.toBe(c.DesiredTransition);
+    // What is not a repeated field stays each allocation's own.
+    expect(b.AllocatedResources.Shared).not.toBe(c.AllocatedResources.Shared);
+    expect(Object.isFrozen(c.AllocatedResources.Shared)).toBe(false);
+    expect(a.AllocatedResources.Tasks).toEqual(b.AllocatedResources.Tasks);
+    // Another message never gets the values of an earlier one.
+    const second = fastDecode(bytes) as Decoded;
+    expect(second.Allocs[1]?.AllocatedResources.Tasks).not.toBe(b.AllocatedResources.Tasks);
+  });
 });

@@ -1,4 +1,5 @@
 import { Buffer } from "node:buffer";
+import { deepFreeze } from "./deep-freeze.js";
 
 /**
  * A decoder for the msgpack that command-codec.ts's Packr writes, for the common case only, that
@@ -62,6 +63,7 @@ const owned = new WeakSet<object>();
  * objects it returns are recorded (see stringsOwned).
  */
 export function fastDecode(data: Uint8Array): unknown {
+  message += 1;
   src = data;
   buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   pos = 0;
@@ -163,6 +165,7 @@ function read(intern: boolean): unknown {
       for (const key of keys) if (typeof key !== "string" || key === "__proto__") throw UNSUPPORTED;
       const reader = structureReader(keys as string[]);
       structures[id & 0x3f] = reader;
+      definitions += 1;
       return reader();
     }
     case 0xd9:
@@ -182,6 +185,78 @@ function read(intern: boolean): unknown {
     default:
       throw UNSUPPORTED;
   }
+}
+
+/**
+ * Fields of the allocation structures whose values repeat from one allocation of a plan to the
+ * next, and which apply either keeps as they are or replaces with a shared frozen copy
+ * (alloc-compactor.ts): the allocation's transition and empty lists, its task resources, its
+ * metrics' count maps. A structure gets them only when its keys show it is that structure.
+ */
+function repeatedFields(keys: readonly string[]): ReadonlySet<string> {
+  const has = (key: string): boolean => keys.includes(key);
+  if (has("AllocatedResources") && has("DesiredTransition") && has("TaskStates")) {
+    return new Set(["DesiredTransition", "AllocStates", "TaskStates", "PreemptedAllocations"]);
+  }
+  if (keys.length === 2 && keys[0] === "Tasks" && keys[1] === "Shared") return new Set(["Tasks"]);
+  if (has("ScoreMetaData") && has("NodesEvaluated") && has("DimensionExhausted")) {
+    return new Set([
+      "NodesAvailable",
+      "ClassFiltered",
+      "ConstraintFiltered",
+      "ClassExhausted",
+      "DimensionExhausted",
+      "QuotaExhausted",
+    ]);
+  }
+  return NO_FIELDS;
+}
+
+const NO_FIELDS: ReadonlySet<string> = new Set();
+
+/** Counts decoded messages: a Repeat is valid only within the message it was read from. */
+let message = 0;
+/** Counts structure definitions: a record byte may mean another structure after one. */
+let definitions = 0;
+/** Encodings longer than this are never remembered (the repeated values are small). */
+const MAX_REPEATED_BYTES = 256;
+
+/** The last value read at one repeated field of one structure, with its bytes. */
+interface Repeat {
+  message: number;
+  definitions: number;
+  bytes: Uint8Array;
+  value: unknown;
+}
+
+/**
+ * Reads a repeated field's value: when the bytes at `pos` are those of the value read last at
+ * this field, in this message, with no structure defined since (so every record byte in them
+ * means what it meant), they encode the same value, and that value is returned again without
+ * decoding. It is frozen (deep) when remembered, since allocations then share it: nothing may
+ * change it in place, and an attempt throws instead of changing another allocation.
+ */
+function readRepeated(repeat: Repeat): unknown {
+  const bytes = repeat.bytes;
+  if (repeat.message === message && repeat.definitions === definitions && pos + bytes.length <= end) {
+    let same = true;
+    for (let i = 0; i < bytes.length && same; i++) same = src[pos + i] === bytes[i];
+    if (same) {
+      pos += bytes.length;
+      return repeat.value;
+    }
+  }
+  const start = pos;
+  const before = definitions;
+  const value = read(true);
+  // A value that defined a structure is written differently (by reference) the next time.
+  if (definitions === before && pos - start <= MAX_REPEATED_BYTES) {
+    repeat.message = message;
+    repeat.definitions = definitions;
+    repeat.bytes = src.slice(start, pos);
+    repeat.value = deepFreeze(value);
+  }
+  return value;
 }
 
 function structureReader(keys: readonly string[]): StructureReader {
@@ -214,8 +289,18 @@ function wideReader(keys: readonly string[]): StructureReader {
  * exactly these own properties, in this order, like msgpackr's `object[key] = read()`.
  */
 function compileStructure(keys: readonly string[]): StructureReader {
-  const fields = keys.map((key) => `${JSON.stringify(key)}: read(${!UNIQUE_FIELDS.has(key)})`);
-  return new Function("read", `return () => ({ ${fields.join(", ")} });`)(read) as StructureReader;
+  const repeated = repeatedFields(keys);
+  const repeats: Repeat[] = [];
+  const fields = keys.map((key) => {
+    if (!repeated.has(key)) return `${JSON.stringify(key)}: read(${!UNIQUE_FIELDS.has(key)})`;
+    repeats.push({ message: 0, definitions: 0, bytes: new Uint8Array(0), value: undefined });
+    return `${JSON.stringify(key)}: readRepeated(repeats[${repeats.length - 1}])`;
+  });
+  return new Function("read", "readRepeated", "repeats", `return () => ({ ${fields.join(", ")} });`)(
+    read,
+    readRepeated,
+    repeats,
+  ) as StructureReader;
 }
 
 function readMap(length: number): Record<string, unknown> {

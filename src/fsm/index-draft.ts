@@ -9,6 +9,22 @@ import { hashString, type Owner, PMap } from "./persistent-map.js";
 import type { Allocation } from "./structs.js";
 
 /**
+ * An inner map a transaction creates, gathered to be built in one go (PMap.build) when it is first
+ * read or the transaction finishes: a plan's 1,000 allocations of a new job and a new eval went
+ * into two new maps one persistent insert at a time, each re-allocating the arrays on its path.
+ * Invariant: `keys` are distinct (only keys known to be absent from the whole index are gathered).
+ */
+class NewInnerMap<T> {
+  readonly keys: string[] = [];
+  readonly values: T[] = [];
+  readonly hashes: number[] = [];
+
+  build(): PMap<T> {
+    return PMap.build(this.keys, this.values, this.hashes);
+  }
+}
+
+/**
  * A secondary index (outer key → inner map) being changed by one transaction. The inner maps it
  * touches are kept in a plain Map until `finish()`, so a plan of 1,000 allocations of one eval
  * writes the outer trie once instead of 1,000 times. Reads see the pending changes.
@@ -17,25 +33,28 @@ export class IndexDraft<T> {
   // Created on the first write: a transaction builds a dozen drafts and most commands touch one
   // or two of them (a variable write none), and the empty Maps were a measurable share of the
   // garbage per applied entry.
-  private dirty: Map<string, PMap<T>> | undefined;
+  private dirty: Map<string, PMap<T> | NewInnerMap<T>> | undefined;
   // The inner map last written: a plan writes 1,000 allocations under one job and one eval, and
   // this skips two Map lookups per write. Always equal to dirty.get(lastKey) when lastKey is set.
   private lastKey: string | undefined;
-  private lastMap: PMap<T> | undefined;
+  private lastMap: PMap<T> | NewInnerMap<T> | undefined;
 
   constructor(
     private outer: PMap<PMap<T>>,
     private readonly owner: Owner,
   ) {}
 
-  private dirtyMap(): Map<string, PMap<T>> {
+  private dirtyMap(): Map<string, PMap<T> | NewInnerMap<T>> {
     this.dirty ??= new Map();
     return this.dirty;
   }
 
   get(key: string): PMap<T> | undefined {
     const pending = this.dirty?.get(key);
-    if (pending !== undefined) return pending.size === 0 ? undefined : pending;
+    if (pending !== undefined) {
+      const map = pending instanceof NewInnerMap ? this.built(key, pending) : pending;
+      return map.size === 0 ? undefined : map;
+    }
     return this.outer.get(key);
   }
 
@@ -43,13 +62,38 @@ export class IndexDraft<T> {
     return this.get(key) !== undefined;
   }
 
+  /** Builds a gathered new inner map, which from then on takes writes one at a time. */
+  private built(key: string, gathered: NewInnerMap<T>): PMap<T> {
+    const map = gathered.build();
+    this.dirtyMap().set(key, map);
+    if (key === this.lastKey) this.lastMap = map;
+    return map;
+  }
+
   set(key: string, inner: string, value: T): void {
     this.setHashed(key, inner, hashString(inner), value);
   }
 
-  /** `set` with `innerHash` = hashString(inner) computed by the caller. */
-  setHashed(key: string, inner: string, innerHash: number, value: T): void {
-    const current = key === this.lastKey ? this.lastMap : this.get(key);
+  /**
+   * `set` with `innerHash` = hashString(inner) computed by the caller. `absent`: the caller knows
+   * that `inner` is under no key of this index (a new allocation), so a new inner map may gather
+   * it for a bulk build instead of inserting it.
+   */
+  setHashed(key: string, inner: string, innerHash: number, value: T, absent = false): void {
+    let current = key === this.lastKey ? this.lastMap : (this.dirty?.get(key) ?? this.outer.get(key));
+    if (absent && (current === undefined || current instanceof NewInnerMap)) {
+      if (current === undefined) {
+        current = new NewInnerMap<T>();
+        this.dirtyMap().set(key, current);
+      }
+      current.keys.push(inner);
+      current.values.push(value);
+      current.hashes.push(innerHash);
+      this.lastKey = key;
+      this.lastMap = current;
+      return;
+    }
+    if (current instanceof NewInnerMap) current = this.built(key, current);
     const next = (current ?? PMap.empty<T>()).setHashed(inner, innerHash, value, this.owner);
     if (next !== current || key !== this.lastKey) this.dirtyMap().set(key, next);
     this.lastKey = key;
@@ -66,7 +110,8 @@ export class IndexDraft<T> {
 
   /** The index with every pending change; empty inner maps are dropped. */
   finish(): PMap<PMap<T>> {
-    for (const [key, map] of this.dirty ?? []) {
+    for (const [key, pending] of this.dirty ?? []) {
+      const map = pending instanceof NewInnerMap ? pending.build() : pending;
       this.outer = map.size === 0 ? this.outer.delete(key, this.owner) : this.outer.set(key, map, this.owner);
     }
     this.dirty = undefined;

@@ -5,7 +5,8 @@ import type { ClassicLevel } from "classic-level";
  * "!gen" lives under a generation; one generation is live at a time.
  *
  *   "!gen"                        → live generation number
- *   "g<gen>:e:<index>:a"          → ids of the allocations a plan entry created
+ *   "g<gen>:e:<index>:a"          → ids of the allocations a plan entry created, or their number
+ *                                   when it created every allocation it lists
  *   "g<gen>:e:<index>:b"          → that plan entry's bytes
  *   "g<gen>:m:applied"            → applied index of the generation
  *   "g<gen>:m:tables"             → table indexes of the generation

@@ -70,19 +70,28 @@ export async function loadGeneration(db: Db, generation: number, codec: RecordCo
   // deletion, which tombstoned it under the earlier plan (or deleted that plan). Each entry's ids ("a") come just before its bytes ("b"). Entries
   // are large (~0.5 MB for 1,000 allocations): read them a few at a time.
   const builder = new TablesBuilder(index, tableIndexes, raftOffset);
-  const planIds = new Map<number, string[]>();
+  const planIds = new Map<number, readonly string[]>();
+  // The plan-ids record read just before its plan's bytes: a list of ids, or a count.
+  let storedIds: { planIndex: number; ids: unknown } | undefined;
   await scan(db, planPrefix(generation), PLAN_BATCH, (rest, value) => {
     const planIndex = Number.parseInt(rest.slice(0, rest.indexOf(":")), 16);
     if (rest.endsWith(":a")) {
-      planIds.set(planIndex, codec.unpack(value) as string[]);
+      storedIds = { planIndex, ids: codec.unpack(value) };
       return;
     }
     const command = decodeCommand(value);
     if (command.type !== "plan-apply") {
       throw new CorruptSnapshotError(`stored plan ${planIndex} is a ${command.type}`);
     }
+    if (storedIds?.planIndex !== planIndex)
+      throw new CorruptSnapshotError(`stored plan ${planIndex} has no ids`);
+    const created = createdFromRecord(command, storedIds.ids, planIndex);
+    planIds.set(
+      planIndex,
+      created.map((alloc) => alloc.ID),
+    );
     const ownStrings = stringsOwned(command);
-    for (const alloc of createdBy(command, planIds.get(planIndex) ?? [])) {
+    for (const alloc of created) {
       if (allocRecords.size > 0 && allocRecords.has(alloc.ID)) continue;
       if (tombstones.size > 0 && tombstones.get(alloc.ID)?.includes(planIndex) === true) continue;
       builder.addPlacedAlloc(placedAlloc(alloc, planIndex, command.Now, true, ownStrings));
@@ -110,6 +119,19 @@ export async function loadGeneration(db: Db, generation: number, codec: RecordCo
     else deadPlans.push(planIndex);
   }
   return { tables, planRefs, deadPlans };
+}
+
+/** The allocations a plan created, given what its plan-ids record holds: ids, or their number. */
+function createdFromRecord(command: PlanApplyCommand, stored: unknown, planIndex: number): Allocation[] {
+  if (Array.isArray(stored)) return createdBy(command, stored as string[]);
+  const all: Allocation[] = [];
+  for (const allocs of Object.values(command.NodeAllocation)) for (const alloc of allocs) all.push(alloc);
+  if (stored !== all.length) {
+    throw new CorruptSnapshotError(
+      `stored plan ${planIndex} lists ${all.length} allocations, not ${String(stored)}`,
+    );
+  }
+  return all;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { assert } from "../common/assert.js";
-import { computeAllocUsage, holdsResources, MAX_PORT } from "./alloc-usage.js";
+import { allocUsageInto, holdsResources, MAX_PORT, newAllocUsageScratch } from "./alloc-usage.js";
 import { BagDraft, bagCount, bagEntries, bagOf, bagPrefixSum, type CountBag, emptyBag } from "./count-bag.js";
 import type { Allocation } from "./structs.js";
 import { nsKey } from "./tables.js";
@@ -82,6 +82,9 @@ export function jobUsageCount(summary: NodeUsageSummary, key: string): number {
   return bagPrefixSum(summary.counts, groupKeyOfJob(key, ""));
 }
 
+/** What allocUsageInto writes for the sums below, each read before the next allocation's. */
+const scratchUsage = newAllocUsageScratch();
+
 /**
  * A node's summary being changed: starts from a stored one (or EMPTY_NODE_USAGE) and publishes a
  * new immutable one on `finish()`; the base is never touched.
@@ -123,13 +126,14 @@ export class NodeUsageDraft {
   }
 
   private change(alloc: Allocation, groupKey: string | undefined, sign: 1 | -1): void {
-    const usage = computeAllocUsage(alloc);
+    const usage = allocUsageInto(alloc, scratchUsage);
     this.allocs += sign;
     assert(this.allocs >= 0, () => `node usage of ${alloc.NodeID}: alloc ${alloc.ID} removed twice`);
     this.cpu += sign * usage.cpu;
     this.memoryMB += sign * usage.memoryMB;
     this.diskMB += sign * usage.diskMB;
-    for (const port of usage.ports) {
+    for (let i = 0; i < usage.portCount; i++) {
+      const port = usage.ports[i] as number;
       this.ports ??= new BagDraft(this.basePorts);
       const before = this.ports.add(port, sign);
       if (sign > 0 ? before >= 1 : before >= 2) this.portCollisions += sign;
@@ -187,49 +191,76 @@ export function summaryWithPlan(
 }
 
 /**
- * The summary of a node holding `allocs` (all on that node), computed from scratch in one pass
- * (a bulk load builds every node's this way). `countKey` may return a shared string for each
- * group key (by default each call builds its own).
+ * The summary of a node holding `allocs` (all on that node), computed from scratch in one pass.
+ * `groupKeys[i]`, when given, is groupCountKey of `allocs[i]` (a caller may pass one shared
+ * string per group instead of building one per call).
  */
 export function summarizeAllocs(
-  allocs: Iterable<Allocation>,
-  countKey: (key: string) => string = (key) => key,
+  allocs: readonly Allocation[],
+  groupKeys?: readonly string[],
 ): NodeUsageSummary {
-  let count = 0;
-  let cpu = 0;
-  let memoryMB = 0;
-  let diskMB = 0;
-  let invalidPorts = 0;
-  let portCollisions = 0;
-  const ports = new Map<number, number>();
-  const counts = new Map<string, number>();
-  for (const alloc of allocs) {
+  const sum = new UsageSum();
+  for (let i = 0; i < allocs.length; i++) {
+    const alloc = allocs[i] as Allocation;
     if (!holdsResources(alloc)) continue;
-    const usage = computeAllocUsage(alloc);
-    count++;
-    cpu += usage.cpu;
-    memoryMB += usage.memoryMB;
-    diskMB += usage.diskMB;
-    for (const port of usage.ports) {
-      const before = ports.get(port) ?? 0;
-      if (before > 0) portCollisions++;
-      ports.set(port, before + 1);
-      if (port < 1 || port > MAX_PORT) invalidPorts++;
-    }
-    const groupKey = countKey(groupCountKey(alloc.Namespace, alloc.JobID, alloc.TaskGroup));
-    counts.set(groupKey, (counts.get(groupKey) ?? 0) + 1);
+    const usage = allocUsageInto(alloc, scratchUsage);
+    const groupKey = groupKeys?.[i] ?? groupCountKey(alloc.Namespace, alloc.JobID, alloc.TaskGroup);
+    sum.add(usage.cpu, usage.memoryMB, usage.diskMB, usage.ports, 0, usage.portCount, groupKey);
   }
-  if (count === 0) return EMPTY_NODE_USAGE;
-  return Object.freeze({
-    allocs: count,
-    cpu,
-    memoryMB,
-    diskMB,
-    ports: bagOf(ports),
-    portCollisions,
-    invalidPorts,
-    counts: bagOf(counts),
-  });
+  return sum.finish();
+}
+
+/**
+ * A node's summary summed from scratch, one holding allocation at a time, and built once
+ * (summarizeAllocs, and a bulk load, which gathers what each allocation holds beforehand).
+ */
+export class UsageSum {
+  private count = 0;
+  private cpu = 0;
+  private memoryMB = 0;
+  private diskMB = 0;
+  private invalidPorts = 0;
+  private portCollisions = 0;
+  private readonly ports = new Map<number, number>();
+  private readonly counts = new Map<string, number>();
+
+  /** Counts one holding allocation: its sums, its ports `ports[from, to)` (each once), its group. */
+  add(
+    cpu: number,
+    memoryMB: number,
+    diskMB: number,
+    ports: ArrayLike<number>,
+    from: number,
+    to: number,
+    groupKey: string,
+  ): void {
+    this.count++;
+    this.cpu += cpu;
+    this.memoryMB += memoryMB;
+    this.diskMB += diskMB;
+    for (let p = from; p < to; p++) {
+      const port = ports[p] as number;
+      const before = this.ports.get(port) ?? 0;
+      if (before > 0) this.portCollisions++;
+      this.ports.set(port, before + 1);
+      if (port < 1 || port > MAX_PORT) this.invalidPorts++;
+    }
+    this.counts.set(groupKey, (this.counts.get(groupKey) ?? 0) + 1);
+  }
+
+  finish(): NodeUsageSummary {
+    if (this.count === 0) return EMPTY_NODE_USAGE;
+    return Object.freeze({
+      allocs: this.count,
+      cpu: this.cpu,
+      memoryMB: this.memoryMB,
+      diskMB: this.diskMB,
+      ports: bagOf(this.ports),
+      portCollisions: this.portCollisions,
+      invalidPorts: this.invalidPorts,
+      counts: bagOf(this.counts),
+    });
+  }
 }
 
 /** A plain form of a summary (bags as their entries), for comparing two in tests and checks. */

@@ -309,9 +309,12 @@ export class StateTxn {
     this.allocs = this.allocs.setHashed(alloc.ID, hash, alloc, this.owner);
     const jobKey = this.allocJobKey(alloc.Namespace, alloc.JobID);
     if (usageChanges && holds) this.nodeUsage.add(alloc, jobKey);
-    this.allocsByNode.setHashed(alloc.NodeID, alloc.ID, hash, alloc);
-    this.allocsByJob.setHashed(jobKey, alloc.ID, hash, alloc);
-    this.allocsByEval.setHashed(alloc.EvalID, alloc.ID, hash, alloc);
+    // A new allocation is in no index yet (they hold exactly the allocs table): a new inner map
+    // may gather it for a bulk build (index-draft.ts).
+    const absent = old === undefined;
+    this.allocsByNode.setHashed(alloc.NodeID, alloc.ID, hash, alloc, absent);
+    this.allocsByJob.setHashed(jobKey, alloc.ID, hash, alloc, absent);
+    this.allocsByEval.setHashed(alloc.EvalID, alloc.ID, hash, alloc, absent);
     if (!allocTerminal(alloc)) this.liveAllocsByJob.add(jobKey, 1);
     this.record("allocs", alloc.ID, alloc);
     if (!this.tracking) return;

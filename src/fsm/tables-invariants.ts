@@ -99,7 +99,7 @@ function checkCounts(name: string, counts: PMap<number>, expected: Map<string, n
 function checkNodeUsage(tables: Tables): void {
   let expectedNodes = 0;
   tables.allocsByNode.forEach((allocs, nodeId) => {
-    const expected = summarizeAllocs(allocs.values());
+    const expected = summarizeAllocs(allocs.toArray());
     const stored = tables.nodeUsage.get(nodeId);
     if (expected.allocs === 0) {
       assert(stored === undefined, () => `nodeUsage: node ${nodeId} holds nothing but has a summary`);
