@@ -246,9 +246,14 @@ export interface ServerApi {
   nodeDeregister(nodeId: string): Promise<number>;
   nodeUpdateDrain(nodeId: string, drain: DrainStrategy | null, markEligible: boolean): Promise<number>;
   nodeUpdateEligibility(nodeId: string, eligibility: SchedulingEligibility): Promise<number>;
+  /**
+   * `onUpdate` gets every push. When it returns a promise (the server's transport: settled once
+   * the message left), the server pushes nothing more on this stream until it settles, and what
+   * changed meanwhile goes out together in the next push.
+   */
   watchClientAllocs(
     request: { nodeId: string; secretId: string; minIndex: number; stale: boolean },
-    onUpdate: (update: ClientAllocsUpdate) => void,
+    onUpdate: (update: ClientAllocsUpdate) => void | Promise<void>,
   ): AllocWatch;
   nodeList(query: QueryOptions): Promise<QueryResult<Node[]>>;
   nodeGet(id: string, query: QueryOptions): Promise<QueryResult<Node | undefined>>;

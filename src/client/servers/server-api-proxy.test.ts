@@ -43,7 +43,9 @@ describe("serverApiProxy", () => {
     servers.failover("a:1", new Error("x"));
     const request = { nodeId: "n", secretId: "s", minIndex: 0, stale: true };
     const indexes: number[] = [];
-    const watch = api.watchClientAllocs(request, (update) => indexes.push(update.index));
+    const watch = api.watchClientAllocs(request, (update) => {
+      indexes.push(update.index);
+    });
     expect(cluster.server("b:1").lastWatch()).toBe(watch);
     expect(cluster.server("b:1").lastWatch().request).toEqual(request);
     expect(cluster.server("a:1").watches).toHaveLength(0);

@@ -155,6 +155,15 @@ export class AllocWatchHub {
     this.scheduleDrain();
   }
 
+  /**
+   * Queues `nodeId`'s streams to look at `changes` again: a stream that held back a wake-up
+   * while its previous push was still being sent hands the held changes back this way, so they
+   * go out through the drain like any other.
+   */
+  requeue(nodeId: string, changes: AllocChanges): void {
+    this.mark(nodeId, changes === "all" ? "all" : [...changes]);
+  }
+
   /** The state changed wholesale (a snapshot was installed): every stream looks again. */
   wakeAll(): void {
     for (const nodeId of this.watchers.keys()) this.dirty.set(nodeId, "all");

@@ -30,6 +30,8 @@ interface Harness {
   leader: Leader;
   leaderClient: ServerRpcClient;
   followerClient: ServerRpcClient;
+  /** The leader's endpoints themselves, without gRPC in between. */
+  leaderEndpoints: ServerEndpoints;
   setFollowerKnowsLeader(known: boolean): void;
   /** Resolves once the follower's forwarder waits for news of a leader. */
   followerAwaitsLeader(): Promise<void>;
@@ -119,6 +121,7 @@ async function harness(): Promise<Harness> {
     leader,
     leaderClient,
     followerClient,
+    leaderEndpoints,
     setFollowerKnowsLeader: (known) => {
       followerKnowsLeader = known;
       leaderNews.dispatchEvent(new Event("changed"));
@@ -270,6 +273,58 @@ describe("server endpoints over gRPC", () => {
     await expect.poll(() => updates.length).toBe(4);
     expect(updates[3]?.removedAllocIds).toEqual(["a1"]);
     expect(updates[3]?.allocs).toEqual([]);
+    watch.cancel();
+    await watch.closed;
+  });
+
+  it("holds a watch's pushes while the previous one is being sent, then sends what changed in one", async () => {
+    await h.leaderClient.nodeRegister(mockNode({ ID: "n1", SecretID: "s", Name: "n1" }));
+    const job = mockJob({ ID: "web" });
+    h.ctx.applyNow({ type: "job-register", Job: job, Eval: null });
+    const version = h.ctx.state().jobByID(job.Namespace, "web")?.Version ?? 0;
+    const place = (id: string, now: number): void => {
+      const alloc = mockAlloc({
+        ID: id,
+        NodeID: "n1",
+        JobID: "web",
+        Namespace: job.Namespace,
+        JobVersion: version,
+      });
+      h.ctx.applyNow({
+        type: "plan-apply",
+        EvalID: "",
+        NodeUpdate: {},
+        NodeAllocation: { n1: [alloc] },
+        NodePreemptions: {},
+        Deployment: null,
+        DeploymentUpdates: [],
+        Evals: [],
+        Now: now,
+      });
+    };
+    // A transport that has not sent anything yet: each push settles only when the test says so.
+    const updates: ClientAllocsUpdate[] = [];
+    const leave: Array<() => void> = [];
+    const watch = h.leaderEndpoints.watchClientAllocs(
+      { nodeId: "n1", secretId: "s", minIndex: 0, stale: true },
+      (u) => {
+        updates.push(u);
+        return new Promise<void>((resolve) => leave.push(resolve));
+      },
+    );
+    await expect.poll(() => updates.length).toBe(1);
+    place("a1", 1);
+    place("a2", 2);
+    // Let the hub wake the stream for both plans: it must hold them back.
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(updates).toHaveLength(1);
+    leave.shift()?.();
+    await expect.poll(() => updates.length).toBe(2);
+    expect(updates[1]?.allocs.map((a) => a.ID).sort()).toEqual(["a1", "a2"]);
+    // Nothing changed while that one was out: settling it sends nothing.
+    leave.shift()?.();
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(updates).toHaveLength(2);
     watch.cancel();
     await watch.closed;
   });

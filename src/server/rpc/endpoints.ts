@@ -147,7 +147,7 @@ export class ServerEndpoints implements ServerApi {
 
   watchClientAllocs(
     request: { nodeId: string; secretId: string; minIndex: number; stale: boolean },
-    onUpdate: (update: ClientAllocsUpdate) => void,
+    onUpdate: (update: ClientAllocsUpdate) => void | Promise<void>,
   ): AllocWatch {
     return this.allocs.watchClientAllocs(request, onUpdate);
   }

@@ -269,15 +269,21 @@ function serverHandlers(api: ServerApi, logger: Logger): P.ServerHandlers {
     try {
       const handle = api.watchClientAllocs(
         { nodeId: req.nodeId, secretId: req.secretId, minIndex: req.minIndex, stale: req.stale },
-        (update) => {
-          call.write({
-            index: update.index,
-            full: update.full,
-            allocs: packValue(update.allocs),
-            jobs: update.jobs.length === 0 ? EMPTY : packPackedArray(update.jobs.map(packedJob)),
-            removedAllocIds: update.removedAllocIds,
-          });
-        },
+        // Settles once the message left for the client (HTTP/2 flow control took it), so the
+        // watch holds further pushes back instead of piling them up in the stream's buffer.
+        (update) =>
+          new Promise<void>((resolve) => {
+            call.write(
+              {
+                index: update.index,
+                full: update.full,
+                allocs: packValue(update.allocs),
+                jobs: update.jobs.length === 0 ? EMPTY : packPackedArray(update.jobs.map(packedJob)),
+                removedAllocIds: update.removedAllocIds,
+              },
+              () => resolve(),
+            );
+          }),
       );
       call.on("cancelled", () => handle.cancel());
       call.on("close", () => handle.cancel());
