@@ -6,7 +6,7 @@ import type { Entry } from "../raft/core/types.js";
 import { encodeCommand } from "./command-codec.js";
 import type { Command } from "./commands.js";
 import { DroverFsm } from "./drover-fsm.js";
-import { mockAlloc, mockId, mockJob, mockNode } from "./mock.js";
+import { mockAlloc, mockId, mockJob, mockNode, mockPlanApply } from "./mock.js";
 import { writeSnapshotStream } from "./snapshot-stream.js";
 import type { Allocation } from "./structs.js";
 
@@ -67,20 +67,7 @@ describe("stored plan entries", () => {
   }
 
   function planEntry(index: number, allocs: Allocation[]): Entry {
-    const byNode: Record<string, Allocation[]> = {};
-    for (const alloc of allocs) byNode[alloc.NodeID] = [...(byNode[alloc.NodeID] ?? []), alloc];
-    const command: Command = {
-      type: "plan-apply",
-      EvalID: "",
-      NodeUpdate: {},
-      NodeAllocation: byNode,
-      NodePreemptions: {},
-      Deployment: null,
-      DeploymentUpdates: [],
-      Evals: [],
-      Now: index,
-    };
-    return { term: 1, index, type: "normal", data: encodeCommand(command) };
+    return { term: 1, index, type: "normal", data: encodeCommand(mockPlanApply(allocs, { Now: index })) };
   }
 
   it("reload a plan that created all its allocations and one that created some", async () => {

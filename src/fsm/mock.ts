@@ -1,3 +1,4 @@
+import type { PlanApplyCommand } from "./commands.js";
 import { makeEvaluation } from "./evaluation.js";
 import {
   type Allocation,
@@ -250,4 +251,31 @@ export function mockDeployment(overrides: Partial<Deployment> = {}): Deployment 
 export function mockId(n: number, kind = 0): string {
   const hex = n.toString(16).padStart(12, "0");
   return `${kind.toString(16).padStart(8, "0")}-0000-4000-8000-${hex}`;
+}
+
+/**
+ * A plan-apply command placing `allocs` on their nodes (NodeAllocation grouped by NodeID, in the
+ * order given), with nothing stopped or preempted; `extra` sets any other field.
+ */
+export function mockPlanApply(
+  allocs: readonly Allocation[],
+  extra: Partial<PlanApplyCommand> = {},
+): PlanApplyCommand {
+  const byNode: Record<string, Allocation[]> = {};
+  for (const alloc of allocs) {
+    byNode[alloc.NodeID] ??= [];
+    byNode[alloc.NodeID]?.push(alloc);
+  }
+  return {
+    type: "plan-apply",
+    EvalID: "",
+    NodeUpdate: {},
+    NodeAllocation: byNode,
+    NodePreemptions: {},
+    Deployment: null,
+    DeploymentUpdates: [],
+    Evals: [],
+    Now: 0,
+    ...extra,
+  };
 }

@@ -2,30 +2,14 @@ import { describe, expect, it } from "vitest";
 import { decodeCommand, encodeCommand } from "./command-codec.js";
 import type { Command, PlanApplyCommand } from "./commands.js";
 import { CorruptCommandError, InvalidCommandError, UnknownCommandError } from "./errors.js";
-import { mockAlloc, mockDeployment, mockEval, mockId, mockJob, mockNode } from "./mock.js";
+import { mockAlloc, mockDeployment, mockEval, mockId, mockJob, mockNode, mockPlanApply } from "./mock.js";
 import { StateStore } from "./state-store.js";
 import type { Allocation } from "./structs.js";
 
 const NOW = 1_700_000_000_000_000_000;
 
 function plan(allocs: Allocation[], extra: Partial<PlanApplyCommand> = {}): PlanApplyCommand {
-  const byNode: Record<string, Allocation[]> = {};
-  for (const alloc of allocs) {
-    byNode[alloc.NodeID] ??= [];
-    byNode[alloc.NodeID]?.push(alloc);
-  }
-  return {
-    type: "plan-apply",
-    EvalID: "",
-    NodeUpdate: {},
-    NodeAllocation: byNode,
-    NodePreemptions: {},
-    Deployment: null,
-    DeploymentUpdates: [],
-    Evals: [],
-    Now: NOW,
-    ...extra,
-  };
+  return mockPlanApply(allocs, { Now: NOW, ...extra });
 }
 
 /** A store with one node, one registered job (count 3) and its pending eval. */

@@ -8,7 +8,7 @@ import {
   ValidationError,
 } from "../../common/errors.js";
 import { silentLogger } from "../../common/log.js";
-import { mockAlloc, mockJob, mockNode } from "../../fsm/mock.js";
+import { mockAlloc, mockJob, mockNode, mockPlanApply } from "../../fsm/mock.js";
 import { StateStore } from "../../fsm/state-store.js";
 import type { Allocation } from "../../fsm/structs.js";
 import type { ClientAllocsUpdate, ServerAddress } from "../../rpc/server-api.js";
@@ -217,17 +217,7 @@ describe("server endpoints over gRPC", () => {
       Name: "web.web[0]",
       ClientStatus: "pending",
     });
-    h.ctx.applyNow({
-      type: "plan-apply",
-      EvalID: "",
-      NodeUpdate: {},
-      NodeAllocation: { n1: [alloc] },
-      NodePreemptions: {},
-      Deployment: null,
-      DeploymentUpdates: [],
-      Evals: [],
-      Now: 1,
-    });
+    h.ctx.applyNow(mockPlanApply([alloc], { Now: 1 }));
     await expect.poll(() => updates.length).toBe(2);
     expect(updates[1]?.full).toBe(false);
     expect(updates[1]?.allocs.map((a) => a.ID)).toEqual(["a1"]);
@@ -247,17 +237,12 @@ describe("server endpoints over gRPC", () => {
       ),
     ).rejects.toBeInstanceOf(PreconditionError);
     // A server-side change (stop) is pushed; the client's own report was not.
-    h.ctx.applyNow({
-      type: "plan-apply",
-      EvalID: "",
-      NodeUpdate: { n1: [{ ...alloc, DesiredStatus: "stop", DesiredDescription: "stopped" }] },
-      NodeAllocation: {},
-      NodePreemptions: {},
-      Deployment: null,
-      DeploymentUpdates: [],
-      Evals: [],
-      Now: 2,
-    });
+    h.ctx.applyNow(
+      mockPlanApply([], {
+        NodeUpdate: { n1: [{ ...alloc, DesiredStatus: "stop", DesiredDescription: "stopped" }] },
+        Now: 2,
+      }),
+    );
     await expect.poll(() => updates.length).toBe(3);
     expect(updates[2]?.allocs[0]?.DesiredStatus).toBe("stop");
     expect(updates[2]?.jobs).toEqual([]);
@@ -290,17 +275,7 @@ describe("server endpoints over gRPC", () => {
         Namespace: job.Namespace,
         JobVersion: version,
       });
-      h.ctx.applyNow({
-        type: "plan-apply",
-        EvalID: "",
-        NodeUpdate: {},
-        NodeAllocation: { n1: [alloc] },
-        NodePreemptions: {},
-        Deployment: null,
-        DeploymentUpdates: [],
-        Evals: [],
-        Now: now,
-      });
+      h.ctx.applyNow(mockPlanApply([alloc], { Now: now }));
     };
     // A transport that has not sent anything yet: each push settles only when the test says so.
     const updates: ClientAllocsUpdate[] = [];
