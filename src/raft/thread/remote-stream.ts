@@ -86,19 +86,15 @@ export class StreamHost {
       }
       // The end, if reached, goes with the next pull (the reader asks again after this chunk).
       if (done) this.ended.add(stream);
-      const chunk = parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts, bytes);
-      if (parts.length === 1 && chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength) {
-        this.post({ type: "chunk", stream, chunk });
-      } else if (parts.length === 1) {
-        // A view of part of a larger buffer would be cloned whole: copy its bytes once into a
-        // buffer of their own (a Buffer's slice() would share, and the transfer would empty
-        // the source) and hand that over instead.
-        const own = new Uint8Array(chunk);
-        this.post({ type: "chunk", stream, chunk: own }, [own.buffer]);
+      const joined = parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts, bytes);
+      const whole = joined.byteOffset === 0 && joined.byteLength === joined.buffer.byteLength;
+      if (whole && parts.length === 1) {
+        // The source's own buffer (it may still use it): the port copies it, no transfer.
+        this.post({ type: "chunk", stream, chunk: joined });
       } else {
-        // concat's result may sit in Buffer's shared pool when small: transfer only a buffer
-        // that is the result's alone.
-        const own = chunk.byteLength === chunk.buffer.byteLength ? chunk : new Uint8Array(chunk);
+        // A view of part of a larger buffer (a source's, or Buffer's shared pool) would be cloned
+        // whole and a transfer would empty it: copy the bytes once into a buffer of their own.
+        const own = whole ? joined : new Uint8Array(joined);
         this.post({ type: "chunk", stream, chunk: own }, [own.buffer as ArrayBuffer]);
       }
     } catch (error) {
