@@ -123,6 +123,23 @@ describe("DroverFsm on LevelDB", () => {
     await reopened.close();
   });
 
+  it("persists what it applied on demand, synced even when its writes are not; in memory it cannot", async () => {
+    expect(DroverFsm.inMemory().persist).toBeUndefined();
+    const dir = tempDir();
+    const fsm = await DroverFsm.open(dir, { sync: false });
+    await applyInBatches(fsm, entries(23, 1, 30), 10);
+    expect(fsm.appliedIndex()).toBe(0);
+    const persist = fsm.persist as () => Promise<number>;
+    expect(await persist()).toBe(30);
+    expect(fsm.appliedIndex()).toBe(30);
+    const before = await bytesOf(fsm.store.tables());
+    await fsm.close();
+    const reopened = await DroverFsm.open(dir);
+    expect(reopened.appliedIndex()).toBe(30);
+    expect((await bytesOf(reopened.store.tables())).equals(before)).toBe(true);
+    await reopened.close();
+  });
+
   it("hands out a snapshot without waiting for LevelDB; the stream ends only once its index is durable", async () => {
     const dir = tempDir();
     const fsm = await DroverFsm.open(dir);

@@ -32,10 +32,22 @@ export class DroverFsm implements StateMachine {
   private lastCommand: Command | undefined;
   private timer: ApplyTimer | undefined;
 
+  /** See StateMachine.persist: only an FSM with its LevelDB copy keeps its state itself. */
+  readonly persist: (() => Promise<LogIndex>) | undefined;
+
   private constructor(
     readonly store: StateStore,
     private readonly level: LevelState | null,
   ) {
+    this.persist =
+      level === null
+        ? undefined
+        : async () => {
+            // What was applied before the call, whatever is applied while it waits.
+            const tables = store.tables();
+            await level.persist(tables.index);
+            return tables.index - tables.raftOffset;
+          };
     store.onCommit((commit) => {
       this.lastCommand = commit.command;
       if (this.level !== null) this.pending.push(commit);

@@ -2,9 +2,10 @@ import type { ClassicLevel } from "classic-level";
 
 /**
  * Key layout of the FSM's LevelDB (see leveldb-state.ts for why it is shaped so). Every key but
- * "!gen" lives under a generation; one generation is live at a time.
+ * "!gen" and "!sync" lives under a generation; one generation is live at a time.
  *
  *   "!gen"                        → live generation number
+ *   "!sync"                       → nothing: written with fsync to make earlier writes durable
  *   "g<gen>:e:<index>:a"          → ids of the allocations a plan entry created, or their number
  *                                   when it created every allocation it lists
  *   "g<gen>:e:<index>:b"          → that plan entry's bytes
@@ -21,6 +22,7 @@ import type { ClassicLevel } from "classic-level";
 export type Db = ClassicLevel<string, Uint8Array>;
 
 export const GEN_KEY = "!gen";
+export const SYNC_KEY = "!sync";
 
 export function genPrefix(generation: number): string {
   return `g${generation.toString(16).padStart(8, "0")}:`;

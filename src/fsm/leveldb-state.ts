@@ -11,6 +11,7 @@ import {
   planIdsKey,
   planKey,
   recordPrefix,
+  SYNC_KEY,
   tombstonePrefix,
 } from "./leveldb-layout.js";
 import { deletePlans, loadGeneration } from "./leveldb-load.js";
@@ -60,6 +61,8 @@ interface QueuedBatch {
   /** The keys' and values' bytes (about what the write adds to LevelDB's log and memtable). */
   bytes: number;
 }
+
+const EMPTY = new Uint8Array(0);
 
 /** Queued (not yet written) operations above which `write()` waits for the disk. */
 const MAX_QUEUED_OPS = 8000;
@@ -248,6 +251,21 @@ export class LevelState {
   /** Waits until everything queued is durable. */
   async flush(): Promise<void> {
     await this.writeQueuedUntil(() => this.inflight === undefined && this.queued === undefined);
+  }
+
+  /**
+   * Writes what is queued up to state `index` and fsyncs it even when writes are not synced
+   * (`sync: false`), so
+   * that Raft may drop the log entries behind the durable index. One synced write suffices:
+   * LevelDB makes every earlier write durable with it (its documented "every Nth write synced"
+   * scheme relies on the same).
+   */
+  async persist(index: number): Promise<void> {
+    await this.flushTo(index);
+    if (this.sync) return;
+    // A key of its own: a batch written meanwhile must not see its applied index overwritten.
+    await this.db.put(SYNC_KEY, EMPTY, { sync: true });
+    this.throwIfFailed();
   }
 
   /** Someone waits: what is queued goes to disk now, not after the gathering delay. */

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../common/log.js";
-import { type Message, message } from "./core/types.js";
+import { type Message, message, type SnapshotMetadata } from "./core/types.js";
 import { GrpcTransport, raftChannelOptions, raftProto, type TransportHandler } from "./grpc-transport.js";
 import { SnapshotStore } from "./snapshot-store.js";
 
@@ -17,6 +17,11 @@ interface Endpoint {
   unreachable: string[];
   snapshotStatus: Array<[string, boolean]>;
   snapshots: SnapshotStore;
+  /** What the node would send instead of the snapshot the core asks for (none: the same). */
+  newer: SnapshotMetadata | undefined;
+  /** Snapshots opened for sending, and closed again. */
+  opened: number;
+  closed: number;
   waiters: Array<() => void>;
 }
 
@@ -42,7 +47,11 @@ async function endpoint(
     id,
     address: `127.0.0.1:${port}`,
     log: silentLogger(),
-    openSnapshot: (ref) => snapshots.read(ref),
+    openSnapshot: async (requested) => {
+      const metadata = ep.newer ?? requested;
+      ep.opened++;
+      return { metadata, chunks: snapshots.read(metadata), close: () => ep.closed++ };
+    },
     ...(maxMessageBytes === undefined ? {} : { maxMessageBytes }),
     resolveAddress,
   });
@@ -56,6 +65,9 @@ async function endpoint(
     unreachable: [],
     snapshotStatus: [],
     snapshots,
+    newer: undefined,
+    opened: 0,
+    closed: 0,
     waiters: [],
   };
   const wake = (): void => {
@@ -235,6 +247,34 @@ describe("GrpcTransport", () => {
     expect(Buffer.concat(chunks).equals(Buffer.from(bytes))).toBe(true);
   });
 
+  it("sends the snapshot the node opens, with its metadata, when it is newer than the one asked for", async () => {
+    const a = await endpoint("a");
+    const b = await endpoint("b");
+    a.transport.setPeer("b", b.address);
+    const confState = { voters: ["a", "b"], learners: [], votersOutgoing: [] };
+    async function* source(): AsyncIterable<Uint8Array> {
+      yield new TextEncoder().encode("state at 80");
+    }
+    await a.snapshots.write({ index: 80, term: 3 }, source());
+    a.newer = { index: 80, term: 3, confState };
+    a.transport.send([
+      message({
+        type: "snap",
+        from: "a",
+        to: "b",
+        term: 3,
+        snapshot: { metadata: { index: 50, term: 2, confState }, data: new Uint8Array(0) },
+      }),
+    ]);
+    await until(a, () => a.snapshotStatus.length === 1);
+    expect(a.snapshotStatus).toEqual([["b", true]]);
+    expect(b.received[0]?.snapshot?.metadata).toEqual({ index: 80, term: 3, confState });
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of b.snapshots.read({ index: 80, term: 3 })) chunks.push(chunk);
+    expect(new TextDecoder().decode(Buffer.concat(chunks))).toBe("state at 80");
+    expect([a.opened, a.closed]).toEqual([1, 1]);
+  });
+
   it("reports a snapshot the peer refuses mid-stream as failed, and can send the next one", async () => {
     const a = await endpoint("a");
     const b = await endpoint("b");
@@ -258,6 +298,8 @@ describe("GrpcTransport", () => {
     a.transport.send([snap]);
     await until(a, () => a.snapshotStatus.length === 1);
     expect(a.snapshotStatus).toEqual([["b", false]]);
+    // A failed send gives its snapshot back too (compaction waits for open ones).
+    expect([a.opened, a.closed]).toEqual([1, 1]);
     expect(b.received).toEqual([]);
 
     // The failed send released the peer: the next attempt goes through.

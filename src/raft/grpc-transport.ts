@@ -14,10 +14,10 @@ import type { RaftTransportClient } from "../gen/proto/drover/raft/RaftTransport
 import type { SnapshotAck } from "../gen/proto/drover/raft/SnapshotAck.js";
 import type { SnapshotChunk, SnapshotChunk__Output } from "../gen/proto/drover/raft/SnapshotChunk.js";
 import type { ProtoGrpcType } from "../gen/proto/raft.js";
-import type { Message, RaftId } from "./core/types.js";
+import type { Message, RaftId, SnapshotMetadata } from "./core/types.js";
 import { FaultInjector } from "./fault-injector.js";
 import { decodeBatch, decodeMessage, encodeBatch, encodeMessage, messageSize } from "./message-codec.js";
-import type { SnapshotRef } from "./snapshot-store.js";
+import type { OpenedSnapshot } from "./snapshots.js";
 
 /**
  * Raft messages between servers over gRPC (proto/raft.proto).
@@ -70,8 +70,11 @@ export interface GrpcTransportOptions {
   /** Where this server listens for Raft RPCs (told to peers with every call). */
   readonly address: string;
   readonly log: Logger;
-  /** The bytes of a local snapshot, to send to a peer that needs it. */
-  readonly openSnapshot: (ref: SnapshotRef) => AsyncIterable<Uint8Array>;
+  /**
+   * The snapshot to send a peer that needs `requested` (the core's message names the log's):
+   * the bytes to stream and the metadata they hold, which the message then carries instead.
+   */
+  readonly openSnapshot: (requested: SnapshotMetadata) => Promise<OpenedSnapshot>;
   readonly faults?: FaultInjector;
   /** Upper bound on one gRPC message (a batch of entries); default 64 MiB. */
   readonly maxMessageBytes?: number;
@@ -541,7 +544,20 @@ class Peer {
 
   private async streamSnapshot(message: Message): Promise<void> {
     assert(message.snapshot !== undefined, "snap message without a snapshot");
-    const meta = message.snapshot.metadata;
+    // Opened before the call: producing the snapshot may take long (snapshots.ts).
+    const opened = await this.options.openSnapshot(message.snapshot.metadata);
+    try {
+      await this.sendOpened(
+        { ...message, snapshot: { ...message.snapshot, metadata: opened.metadata } },
+        opened,
+      );
+    } finally {
+      opened.close();
+    }
+  }
+
+  private async sendOpened(message: Message, opened: OpenedSnapshot): Promise<void> {
+    const meta = opened.metadata;
     this.options.log.info({ peer: this.id, index: meta.index, term: meta.term }, "sending snapshot");
     const client = this.currentClient();
     if (client === undefined) throw new Error(`raft listener of ${this.id} not known yet`);
@@ -571,7 +587,7 @@ class Peer {
     };
     try {
       stream.write({ message: encodeMessage(message), data: new Uint8Array(0) });
-      for await (const data of this.options.openSnapshot({ index: meta.index, term: meta.term })) {
+      for await (const data of opened.chunks) {
         if (this.closed) throw new Error("transport closed");
         throwIfRefused();
         if (!stream.write({ data })) {

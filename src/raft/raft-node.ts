@@ -53,8 +53,8 @@ import { Proposals } from "./proposals.js";
 import { RaftMetrics } from "./raft-metrics.js";
 import { ReadBarriers } from "./read-barriers.js";
 import { frameSnapshot } from "./snapshot-frame.js";
-import { type SnapshotRef, SnapshotStore } from "./snapshot-store.js";
-import { Snapshots } from "./snapshots.js";
+import { SnapshotStore } from "./snapshot-store.js";
+import { type OpenedSnapshot, Snapshots } from "./snapshots.js";
 import type { AppliedEntry, StateMachine } from "./state-machine.js";
 
 /**
@@ -146,7 +146,9 @@ interface Waiter<T> {
 
 type ApplyTask =
   | { readonly kind: "entries"; readonly entries: readonly Entry[] }
-  | { readonly kind: "snapshot"; readonly metadata: SnapshotMetadata };
+  | { readonly kind: "snapshot"; readonly metadata: SnapshotMetadata }
+  /** Work that needs the applied index and the membership to agree (snapshots.ts). */
+  | { readonly kind: "call"; readonly run: (fsmApplied: LogIndex, membership: Membership) => Promise<void> };
 
 /**
  * How long a steady leader holds a commit-only append for a follower (commit-hold.ts), as
@@ -240,6 +242,7 @@ export class RaftNode {
       },
       trailingLogs: options.trailingLogs ?? 1024,
       withStore: (write) => this.withStore(write),
+      inApplyLoop: (run) => this.applyQueue.push({ kind: "call", run }),
       fail: (error) => this.fail(error),
       random: () => this.random.next(),
     });
@@ -527,9 +530,12 @@ export class RaftNode {
     };
   }
 
-  /** A local snapshot's bytes (header frame included), for the transport to send to a peer. */
-  readSnapshot(ref: SnapshotRef): AsyncIterable<Uint8Array> {
-    return this.snapshots.read(ref);
+  /**
+   * The snapshot to send a peer that needs `requested` (the log's snapshot): its bytes (header
+   * frame included) and the metadata they hold, which may be newer (snapshots.ts).
+   */
+  openSnapshot(requested: SnapshotMetadata): Promise<OpenedSnapshot> {
+    return this.snapshots.openForPeer(requested);
   }
 
   configuration(): RaftConfiguration {
@@ -727,6 +733,10 @@ export class RaftNode {
   // ─────────────────────────── applying ───────────────────────────
 
   private async applyTask(task: ApplyTask): Promise<void> {
+    if (task.kind === "call") {
+      await task.run(this.fsmApplied, this.membership);
+      return;
+    }
     if (task.kind === "snapshot") {
       // Our own snapshot still being written must not outlive (and prune) the installed one.
       await this.snapshots.idle();
@@ -819,13 +829,10 @@ export class RaftNode {
   // ─────────────────────────── snapshots ───────────────────────────
 
   private async recoverStateMachine(): Promise<void> {
-    const meta = this.store.snapshot().metadata;
-    if (meta.index <= this.fsmApplied) return;
-    this.options.log.info(
-      { index: meta.index, fsmApplied: this.fsmApplied },
-      "restoring state machine from snapshot",
-    );
-    await this.restoreFromFile(meta);
+    const membership = await this.snapshots.recover(this.fsmApplied);
+    if (membership === undefined) return;
+    this.membership = membership;
+    this.fsmApplied = membership.index;
   }
 
   private async restoreSnapshot(meta: SnapshotMetadata): Promise<void> {

@@ -64,9 +64,9 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
     log: options.log.child({ component: "raft-transport" }),
     faults,
     metrics: options.metrics,
-    openSnapshot: (ref) => {
+    openSnapshot: async (requested) => {
       if (node === undefined) throw new Error("raft node not open");
-      return node.readSnapshot(ref);
+      return node.openSnapshot(requested);
     },
     resolveAddress: options.resolveAddress,
   });

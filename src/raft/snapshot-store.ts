@@ -88,10 +88,14 @@ export class SnapshotStore {
     return refs.sort((a, b) => a.index - b.index);
   }
 
-  /** Deletes every snapshot except `keep` (call only after the log store refers to `keep`). */
-  async prune(keep: SnapshotRef): Promise<void> {
+  /**
+   * Deletes every snapshot except `keep` (call only after the log store refers to `keep`, or,
+   * with `keep` undefined, to state that no file holds).
+   */
+  async prune(keep: SnapshotRef | undefined): Promise<void> {
     for (const ref of await this.list()) {
-      if (ref.index !== keep.index || ref.term !== keep.term) await rm(this.path(ref), { force: true });
+      if (keep === undefined || ref.index !== keep.index || ref.term !== keep.term)
+        await rm(this.path(ref), { force: true });
     }
   }
 

@@ -2,9 +2,18 @@
  * A server's Raft snapshots, taken and installed (the files themselves are snapshot-store.ts; the
  * rule for when to take one is snapshot-policy.ts).
  *
- * Taking: decided and started inside the apply loop (the state machine hands out an immutable view
- * at the applied index), while the bytes are streamed to disk, paced, and the log compacted in the
- * background, so applying goes on meanwhile. At most one is written at a time.
+ * Taking, for a state machine that keeps its state durably itself (StateMachine.persist, Drover's
+ * FSM): compaction writes no state. The state machine makes what it applied durable, and the log
+ * is compacted behind that index; the log store's snapshot metadata then names state that only
+ * the state machine holds. A full snapshot file is produced only when a peer needs one
+ * (`openForPeer`), at the applied index of that moment, and reused for later sends while the log
+ * still continues it (as etcd v3 sends its backend at the applied index, whatever snapshot the
+ * core asked for). Compaction waits while a snapshot is being produced or sent: the peer needs
+ * the entries right after it.
+ * Taking, for any other state machine: a full snapshot of the state at the applied index is
+ * written to a file (paced) before the log is compacted behind it; peers are sent that file.
+ * Either way the decision and the state machine's view are taken inside the apply loop, and the
+ * writing runs in the background while applying goes on. At most one is written at a time.
  * Installing: a snapshot file (received from the leader, or found newer than the state machine at
  * start) replaces the state machine's state and the stored membership (the addresses travel in
  * the file's header frame); older files are pruned.
@@ -17,8 +26,9 @@ import type { LevelDbLogStore, Membership } from "./leveldb-log-store.js";
 import type { RaftMetrics } from "./raft-metrics.js";
 import { frameSnapshot, unframeSnapshot } from "./snapshot-frame.js";
 import { nextSnapshotCheck, type SnapshotPolicyOptions, snapshotDue } from "./snapshot-policy.js";
-import type { SnapshotRef, SnapshotStore } from "./snapshot-store.js";
+import type { SnapshotStore } from "./snapshot-store.js";
 import type { StateMachine } from "./state-machine.js";
+import { LostStateError } from "./storage-errors.js";
 
 /**
  * Share of one core a background snapshot may use: after producing each chunk, its writer rests
@@ -58,17 +68,32 @@ export interface SnapshotsHost {
   readonly trailingLogs: number;
   /** Orders writes to the log store (one persist at a time). */
   withStore<T>(write: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `task` in the apply loop, after the tasks queued before it, with the state machine's
+   * applied index and the membership as of that index.
+   */
+  inApplyLoop(task: (fsmApplied: LogIndex, membership: Membership) => Promise<void>): void;
   /** A background write failed: the server must stop. */
   fail(error: unknown): void;
   random(): number;
 }
 
+/** A snapshot opened to be sent to a peer: `close` once done with it, sent or not. */
+export interface OpenedSnapshot {
+  /** What the bytes hold: the message to the peer must carry this metadata. */
+  readonly metadata: SnapshotMetadata;
+  /** The file's bytes, header frame included. */
+  readonly chunks: AsyncIterable<Uint8Array>;
+  close(): void;
+}
+
 export class Snapshots {
+  /** Snapshots taken (log compactions) and installed since this process started. */
   taken = 0;
   installed = 0;
-  /** The snapshot being written and the log compaction after it, if any. */
+  /** The snapshot being written or the log compaction in progress, if any. */
   private writing: Promise<void> | undefined;
-  /** Size of the latest snapshot this server wrote (0 until its first): see snapshot-policy.ts. */
+  /** Size of the latest snapshot file this server wrote (0 until its first): see snapshot-policy.ts. */
   private lastBytes = 0;
   /** Date.now() before which the entry threshold is not checked. */
   private nextCheckAt: number;
@@ -79,9 +104,21 @@ export class Snapshots {
    * full-state snapshot after another (bench/cluster: ~70% of the leader's CPU at 100k allocs).
    */
   private trailingBytes = 0;
+  /** The state machine keeps its state durably itself: compactions write no file (see above). */
+  private readonly persists: boolean;
+  /**
+   * Only when `persists`: the newest full snapshot file here (produced for a peer, installed from
+   * the leader, or the bootstrap snapshot), if any. Files are only ever full ones.
+   */
+  private full: SnapshotMetadata | undefined;
+  /** A full snapshot being produced for peers (openForPeer). */
+  private producing: Promise<SnapshotMetadata> | undefined;
+  /** Snapshots opened for peers and not closed yet: compaction waits for them. */
+  private sending = 0;
 
   constructor(private readonly host: SnapshotsHost) {
     this.nextCheckAt = nextSnapshotCheck(host.policy, Date.now(), host.random());
+    this.persists = host.stateMachine.persist !== undefined;
   }
 
   /** Resolves once no snapshot of ours is being written (one installed meanwhile must not be
@@ -90,8 +127,27 @@ export class Snapshots {
     await this.writing;
   }
 
-  read(ref: SnapshotRef): AsyncIterable<Uint8Array> {
-    return this.host.files.read(ref);
+  /**
+   * At start: notes whether the log's snapshot is a file here, and loads the state machine from
+   * it when the state machine is behind it (a crash between installing a received snapshot and
+   * restoring the state machine). Returns the membership when it restored.
+   */
+  async recover(fsmApplied: LogIndex): Promise<Membership | undefined> {
+    const h = this.host;
+    const meta = h.store.snapshot().metadata;
+    const onDisk = await h.files.has(meta);
+    if (onDisk) this.full = meta;
+    if (meta.index <= fsmApplied) return undefined;
+    if (!onDisk) {
+      throw new LostStateError(
+        `the state machine's durable state ends at index ${fsmApplied}, before the Raft log's ` +
+          `snapshot at ${meta.index}, whose state only the state machine held: its data was lost ` +
+          "or replaced. Remove this server's data directory and add it to the cluster again " +
+          "(the leader then sends it a snapshot).",
+      );
+    }
+    h.log.info({ index: meta.index, fsmApplied }, "restoring state machine from snapshot");
+    return this.restore(meta);
   }
 
   /**
@@ -111,63 +167,158 @@ export class Snapshots {
     };
     await h.withStore(() => h.store.persist({ membership }));
     await h.files.prune(meta);
+    this.full = meta;
     return membership;
   }
 
   /**
+   * The snapshot to send a peer for which the core asked for `requested` (the log's snapshot).
+   * Without `persists` that is the file itself. With it, the log's snapshot may hold no file: the
+   * peer gets the newest full file if the log continues it (it is not older than the log's
+   * snapshot), or else one produced now at the applied index.
+   */
+  async openForPeer(requested: SnapshotMetadata): Promise<OpenedSnapshot> {
+    let metadata = requested;
+    if (this.persists) {
+      const full = this.full;
+      const floor = this.host.store.snapshot().metadata.index;
+      metadata = full !== undefined && full.index >= floor ? full : await this.produce();
+    }
+    this.sending++;
+    let open = true;
+    return {
+      metadata,
+      chunks: this.host.files.read(metadata),
+      close: () => {
+        if (open) this.sending--;
+        open = false;
+      },
+    };
+  }
+
+  /**
    * Takes a snapshot at `fsmApplied` (the state machine's applied index) with `membership` as of
-   * that index if one is due, and writes it and compacts the log in the background.
+   * that index if one is due, and compacts the log in the background (after writing the file,
+   * or after the state machine made its state durable).
    */
   async maybeTake(fsmApplied: LogIndex, membership: Membership): Promise<void> {
     const h = this.host;
     if (this.writing !== undefined) return;
+    // A peer being sent a snapshot needs the entries right after it (etcd pauses compaction so).
+    if (this.persists && (this.sending > 0 || this.producing !== undefined)) return;
     const last = h.store.snapshot().metadata;
     const now = Date.now();
     const due = snapshotDue(h.policy, {
       entriesSince: fsmApplied - last.index,
       logBytes: Math.max(0, h.store.retainedBytes() - this.trailingBytes),
-      lastSnapshotBytes: this.lastBytes,
+      // Compacting behind a state machine that keeps its state costs no copy of that state.
+      lastSnapshotBytes: this.persists ? 0 : this.lastBytes,
       now,
       nextCheckAt: this.nextCheckAt,
     });
     if (!due) return;
     if (fsmApplied > h.store.lastIndex()) return;
     this.nextCheckAt = nextSnapshotCheck(h.policy, now, h.random());
-    const snap = await h.stateMachine.snapshot();
-    assert(snap.index === fsmApplied, () => `snapshot at ${snap.index}, applied ${fsmApplied}`);
-    // Everything the file holds is fixed here, at the applied index: the state machine's view and
-    // the membership as of that index.
+    const started = performance.now();
+    // Everything the snapshot stands for is fixed here, at the applied index: the state
+    // machine's state and the membership as of that index.
     const meta: SnapshotMetadata = {
-      index: snap.index,
-      term: h.store.term(snap.index),
+      index: fsmApplied,
+      term: h.store.term(fsmApplied),
       confState: membership.confState,
     };
-    const framed = frameSnapshot({ addresses: membership.addresses }, snap.chunks);
-    this.writing = this.write(meta, framed).then(
+    let work: Promise<void>;
+    if (this.persists) {
+      // Asked now, so that it covers exactly the entries applied so far.
+      const durable = (h.stateMachine.persist as () => Promise<LogIndex>)();
+      work = durable.then((index) => {
+        assert(index >= meta.index, () => `state machine durable at ${index}, applied ${meta.index}`);
+        return this.compact(meta, started);
+      });
+    } else {
+      const snap = await h.stateMachine.snapshot();
+      assert(snap.index === fsmApplied, () => `snapshot at ${snap.index}, applied ${fsmApplied}`);
+      const framed = frameSnapshot({ addresses: membership.addresses }, snap.chunks);
+      work = this.writeFile(meta, framed).then(() => this.compact(meta, started));
+    }
+    this.background(work);
+  }
+
+  private background(work: Promise<void>): void {
+    this.writing = work.then(
       () => {
         this.writing = undefined;
       },
       (error: unknown) => {
         this.writing = undefined;
-        h.fail(error);
+        this.host.fail(error);
       },
     );
   }
 
-  private async write(meta: SnapshotMetadata, framed: AsyncIterable<Uint8Array>): Promise<void> {
+  /** A full snapshot file at the applied index, produced in the apply loop for peers. */
+  private produce(): Promise<SnapshotMetadata> {
+    if (this.producing !== undefined) return this.producing;
     const h = this.host;
-    const started = performance.now();
+    const producing = new Promise<SnapshotMetadata>((resolve, reject) => {
+      h.inApplyLoop(async (fsmApplied, membership) => {
+        try {
+          // One writer at a time: a compaction under way ends first.
+          await this.idle();
+          const snap = await h.stateMachine.snapshot();
+          assert(snap.index === fsmApplied, () => `snapshot at ${snap.index}, applied ${fsmApplied}`);
+          const meta: SnapshotMetadata = {
+            index: snap.index,
+            term: h.store.term(snap.index),
+            confState: membership.confState,
+          };
+          h.log.info({ index: meta.index }, "producing a snapshot for a peer");
+          const framed = frameSnapshot({ addresses: membership.addresses }, snap.chunks);
+          const written = this.writeFile(meta, framed).then(() => {
+            this.full = meta;
+            return h.files.prune(meta);
+          });
+          written.then(() => resolve(meta), reject);
+          this.background(written);
+        } catch (error) {
+          reject(error);
+          throw error;
+        }
+      });
+    });
+    this.producing = producing;
+    const clear = (): void => {
+      this.producing = undefined;
+    };
+    producing.then(clear, clear);
+    return producing;
+  }
+
+  private async writeFile(meta: SnapshotMetadata, framed: AsyncIterable<Uint8Array>): Promise<void> {
+    const h = this.host;
     this.lastBytes = await h.files.write(meta, paced(framed));
     h.metrics?.snapshotBytes.set(this.lastBytes);
+  }
+
+  /** Drops the log behind `meta` (a snapshot whose state is now durable: file or state machine). */
+  private async compact(meta: SnapshotMetadata, started: number): Promise<void> {
+    const h = this.host;
     const compactTo = Math.max(0, meta.index - h.trailingLogs);
     const compacted = await h.withStore(() => h.store.compact(meta, compactTo));
     // A snapshot installed from the leader meanwhile is newer: it stays, and this one's file goes
     // when that one prunes.
     if (!compacted) return;
     this.trailingBytes = h.store.retainedBytes();
-    await h.files.prune(meta);
+    if (!this.persists) {
+      await h.files.prune(meta);
+    } else if (this.full === undefined || this.full.index < meta.index) {
+      // The log no longer continues any file here (the bootstrap snapshot's included): the next
+      // peer gets a fresh one.
+      this.full = undefined;
+      await h.files.prune(undefined);
+    }
     this.taken++;
     h.metrics?.snapshotSeconds.observe((performance.now() - started) / 1000);
-    h.log.info({ index: meta.index, compactTo }, "snapshot taken, log compacted");
+    h.log.info({ index: meta.index, compactTo, file: !this.persists }, "snapshot taken, log compacted");
   }
 }

@@ -48,6 +48,16 @@ export interface StateMachine {
   onFailure?(handler: (error: Error) => void): void;
 
   /**
+   * Only for a state machine that keeps its applied state durably on its own (Drover's FSM in
+   * LevelDB); absent otherwise. Resolves once every entry passed to `apply` before the call is
+   * durable (fsynced), with the index of the last of them. Raft then compacts its log behind
+   * that index without writing the state into a snapshot file, and calls `snapshot()` only when
+   * a peer needs one (as etcd v3 sends its backend): the state machine's own copy is the
+   * snapshot, so a restart replays the log from its durable index and never needs a file.
+   */
+  readonly persist?: (() => Promise<LogIndex>) | undefined;
+
+  /**
    * A consistent snapshot of the state at `index` (= appliedIndex() at the call) as a byte
    * stream. The state must not change while the stream is read (take an immutable view first).
    */

@@ -8,3 +8,12 @@ export { CompactedError, UnavailableError } from "./core/errors.js";
 export class CorruptLogError extends Error {
   override name = "CorruptLogError";
 }
+
+/**
+ * The state machine's durable state ends before the log's snapshot, and no snapshot file holds
+ * the state between (a state machine that keeps its own state was lost or replaced): the server
+ * must not start, or it would serve a state with entries missing.
+ */
+export class LostStateError extends Error {
+  override name = "LostStateError";
+}

@@ -140,11 +140,11 @@ export class ServerAgent {
     const metrics = new AgentMetrics(config.name);
     const clock = new SystemClock();
     await mkdir(config.dataDir, { recursive: true });
-    // The FSM's LevelDB copy is not fsynced: it only speeds up restarts. Every entry it holds is
-    // already durable in the Raft log (the driver applies only entries it has fsynced), and after
-    // a crash the driver restores the FSM from the fsynced Raft snapshot whenever that is newer
-    // and replays the log after the FSM's durable index (compaction never drops entries above
-    // the snapshot). A second fsync per write would double the disk's work on the write path.
+    // The FSM's LevelDB copy is not fsynced on every write: every entry it holds is already
+    // durable in the Raft log (the driver applies only entries it has fsynced), and after a crash
+    // the driver replays the log after the FSM's durable index. Before Raft compacts its log, it
+    // asks the FSM to persist (one fsynced write), so no entry leaves the log before its effect
+    // is durable here. A second fsync per write would double the disk's work on the write path.
     const fsm = await DroverFsm.open(join(config.dataDir, "fsm"), { sync: false });
     fsm.setApplyTimer(new FsmApplyTimer(metrics));
     const observed = new ObservedFsm(fsm);

@@ -121,6 +121,11 @@ export class ObservedFsm implements StateMachine {
     return results;
   }
 
+  /** The FSM's own (see StateMachine.persist). */
+  get persist(): StateMachine["persist"] {
+    return this.fsm.persist;
+  }
+
   snapshot(): ReturnType<StateMachine["snapshot"]> {
     return this.fsm.snapshot();
   }

@@ -32,6 +32,8 @@ export interface RunResult {
   /** Crashes that lost writes a leader had sent before making them durable. */
   unsyncedTailsLost: number;
   snapshotsSent: number;
+  /** Snapshots sent at a later index than the core asked for (ClusterOptions.freshSnapshots). */
+  freshSnapshotsSent: number;
   pauses: number;
   /** Conf changes proposed to add back a server that had been removed. */
   rejoins: number;
@@ -72,6 +74,9 @@ function randomOptions(seed: number, rand: SeededRandom): ClusterOptions {
     disableProposalForwarding: rand.next() < 0.3,
     // Mostly as the production leader writes (send before fsync), sometimes persist-first.
     asyncWrites: rand.next() < 0.8,
+    // Half the seeds send snapshots as Drover's servers do (taken at send time). Drawn from the
+    // seed, not `rand`, so that every other choice of a seed stays what it was.
+    freshSnapshots: seed % 2 === 1,
   };
 }
 
@@ -326,7 +331,13 @@ export function runSeed(seed: number, options: RunOptions): RunResult {
   }
   stats.leaders = seenLeaders.size;
   stats.committed = cluster.checker.committedIndex;
-  return { seed, steps: options.steps, ...stats, reads: cluster.reads.length };
+  return {
+    seed,
+    steps: options.steps,
+    ...stats,
+    freshSnapshotsSent: cluster.freshSnapshotsSent,
+    reads: cluster.reads.length,
+  };
 }
 
 /**

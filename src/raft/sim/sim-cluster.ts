@@ -25,6 +25,12 @@ export interface ClusterOptions {
   maxUncommittedEntriesSize?: number;
   /** Leaders send before their fsync, as the production driver does (see SimNode). */
   asyncWrites: boolean;
+  /**
+   * A snapshot message carries the sender's state at a random index between the one the core
+   * asked for and the sender's applied index when it is delivered, as a server whose state
+   * machine keeps its own state sends (snapshots.ts: taken when a peer needs one).
+   */
+  freshSnapshots?: boolean;
 }
 
 export const DEFAULT_CLUSTER_OPTIONS: ClusterOptions = {
@@ -223,8 +229,27 @@ export class SimCluster {
     }
   }
 
+  /** Snapshot messages delivered with a later snapshot than the core asked for (freshSnapshots). */
+  freshSnapshotsSent = 0;
+
+  /** `m` with the sender's state at a later index, when it has one (see freshSnapshots). */
+  private freshSnapshot(m: Message): Message {
+    const sender = this.nodes.get(m.from);
+    const asked = m.snapshot?.metadata.index;
+    if (sender?.raw === undefined || asked === undefined) return m;
+    const low = Math.max(asked, sender.storage.snapshot().metadata.index);
+    const high = sender.app.applied;
+    if (high <= low) return m;
+    const snapshot = sender.snapshotAt(low + 1 + this.rand.int(high - low));
+    if (snapshot === undefined) return m;
+    this.freshSnapshotsSent++;
+    this.trace?.(`  ${m.from} sends its state at ${snapshot.metadata.index} instead of ${asked}`);
+    return { ...m, snapshot };
+  }
+
   /** Delivers one message to its target (or drops it if the target is down or cut off). */
-  deliver(m: Message): void {
+  deliver(sent: Message): void {
+    const m = sent.type === "snap" && this.options.freshSnapshots === true ? this.freshSnapshot(sent) : sent;
     const target = this.nodes.get(m.to)?.raw;
     if (target !== undefined && this.paused.has(m.to) && !this.network.isCut(m.from, m.to)) {
       this.held.push(m);

@@ -187,6 +187,22 @@ export class SimNode {
     for (const rs of rd.readStates) hooks.readState(this, rs);
   }
 
+  /**
+   * The application state at `index` as a snapshot, without compacting: what a server whose state
+   * machine keeps its own state sends a peer, taken when it sends (snapshots.ts), at an index
+   * between its log's snapshot and its applied index. Undefined outside that range.
+   */
+  snapshotAt(index: LogIndex): Snapshot | undefined {
+    const snap = this.storage.snapshot();
+    if (index === snap.metadata.index) return snap;
+    const state = this.history.find((h) => h.applied === index);
+    if (state === undefined) return undefined;
+    return {
+      metadata: { index, term: this.storage.term(index), confState: state.confState },
+      data: encodeAppState(state.hash),
+    };
+  }
+
   /** Snapshots the application state at `index` (<= applied) and compacts the log up to it. */
   compact(index: LogIndex): boolean {
     const snapIndex = this.storage.snapshot().metadata.index;

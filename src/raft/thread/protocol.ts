@@ -1,8 +1,8 @@
 /**
  * Everything that crosses the one MessagePort between an agent's main thread and its Raft thread.
  * Requests carry an id and get exactly one `reply`; the Raft thread also pushes its status on
- * every change and drives the state machine hosted on main (apply, snapshot, restore), which
- * serves them strictly in order: snapshot and restore are each awaited by an answer, applies are
+ * every change and drives the state machine hosted on main (apply, persist, snapshot, restore), which
+ * serves them strictly in order: persist, snapshot and restore are each awaited by an answer, applies are
  * not (main acknowledges the batches that ask for it; see thread-state-machine.ts). Byte streams
  * (snapshots) go one pulled chunk at a time (remote-stream.ts), so at most one chunk per stream
  * is in flight.
@@ -32,6 +32,8 @@ export interface RaftThreadSettings extends RaftTuning {
   readonly join: readonly string[];
   /** The state machine's applied index when the thread starts (the FSM is opened first). */
   readonly appliedIndex: LogIndex;
+  /** Main's state machine keeps its state durably itself (StateMachine.persist). */
+  readonly stateMachinePersists: boolean;
   /** The agent's gRPC TLS (the same files and region), undefined without TLS. */
   readonly tls?: { readonly config: TlsConfig; readonly region: string } | undefined;
   readonly log: { readonly name: string; readonly level: string; readonly format?: LogFormat | undefined };
@@ -102,6 +104,8 @@ export type MainMessage =
       readonly stream: number;
     }
   | { readonly type: "restored"; readonly seq: number; readonly appliedIndex: LogIndex }
+  /** Every batch before request `seq` is durable on main, the last at Raft index `index`. */
+  | { readonly type: "persisted"; readonly seq: number; readonly index: LogIndex }
   | StreamMessage;
 
 /** Raft thread → main. */
@@ -129,6 +133,8 @@ export type ThreadMessage =
       readonly ack: boolean;
     }
   | { readonly type: "snapshot"; readonly seq: number }
+  /** Make everything applied so far durable (StateMachine.persist). */
+  | { readonly type: "persist"; readonly seq: number }
   /** `stream`: the Raft thread's stream of the received snapshot, pulled by main. */
   | { readonly type: "restore"; readonly seq: number; readonly index: LogIndex; readonly stream: number }
   | StreamMessage;

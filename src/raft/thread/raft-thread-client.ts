@@ -33,7 +33,7 @@ import { StateMachineHost } from "./state-machine-host.js";
  * their class, so a state machine whose results hold errors encodes them explicitly.
  */
 export interface RaftThreadOptions {
-  readonly settings: Omit<RaftThreadSettings, "appliedIndex">;
+  readonly settings: Omit<RaftThreadSettings, "appliedIndex" | "stateMachinePersists">;
   /** The application's state machine; it stays on this thread. */
   readonly stateMachine: StateMachine;
   readonly log: Logger;
@@ -111,6 +111,7 @@ export class RaftThreadClient implements RaftOperatorBackend {
     const settings: RaftThreadSettings = {
       ...options.settings,
       appliedIndex: this.host.appliedIndex(),
+      stateMachinePersists: options.stateMachine.persist !== undefined,
     };
     this.worker = new Worker(threadEntry(), { workerData: settings });
     this.outbox = new PortOutbox((message, transfer) => {
@@ -315,6 +316,7 @@ export class RaftThreadClient implements RaftOperatorBackend {
         this.reader.handle(message);
         return;
       case "apply":
+      case "persist":
       case "snapshot":
       case "restore":
         this.host.serve(message);

@@ -80,7 +80,13 @@ new Gauge({
 
 const streams = new StreamHost(post);
 const reader = new StreamReader(post);
-const stateMachine = new ThreadStateMachine(post, settings.appliedIndex, reader, streams);
+const stateMachine = new ThreadStateMachine(
+  post,
+  settings.appliedIndex,
+  reader,
+  streams,
+  settings.stateMachinePersists,
+);
 const resolver = new EndpointResolver();
 
 let node: RaftNode | undefined;
@@ -112,6 +118,7 @@ function handle(message: MainMessage): void {
     case "applied":
     case "snapshotTaken":
     case "restored":
+    case "persisted":
       stateMachine.answered(message.seq, message);
       return;
     case "smError":

@@ -44,6 +44,9 @@ class GatedMachine implements StateMachine {
     return { index: this.applied, chunks: (async function* () {})() };
   }
 
+  /** Durable up to what it applied (as the FSM's LevelDB copy once flushed). */
+  readonly persist = async (): Promise<LogIndex> => this.applied;
+
   async restore(index: LogIndex): Promise<void> {
     this.applied = index;
   }
@@ -145,6 +148,20 @@ describe("StateMachineHost", () => {
     machine.release();
     await h.idle();
     expect(posted).toEqual([{ type: "snapshotTaken", seq: 3, index: 2, stream: 7 }]);
+  });
+
+  it("makes the state durable after the batches posted before it, and answers its index", async () => {
+    const machine = new GatedMachine();
+    machine.holding = true;
+    const { host: h, posted } = host(machine);
+    h.serve(batch(1, [1]));
+    h.serve({ type: "persist", seq: 2 });
+    h.serve(batch(3, [2]));
+    await turns();
+    expect(posted).toEqual([]);
+    machine.release();
+    await h.idle();
+    expect(posted).toEqual([{ type: "persisted", seq: 2, index: 1 }]);
   });
 
   it("reports the first failure, serves nothing after it and fails the waits", async () => {

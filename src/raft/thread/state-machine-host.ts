@@ -7,7 +7,10 @@ import { errorToWire, type MainMessage, type ThreadMessage } from "./protocol.js
 import type { StreamHost, StreamReader } from "./remote-stream.js";
 
 /** A state machine request from the Raft thread (ThreadStateMachine). */
-export type StateMachineRequest = Extract<ThreadMessage, { type: "apply" | "snapshot" | "restore" }>;
+export type StateMachineRequest = Extract<
+  ThreadMessage,
+  { type: "apply" | "persist" | "snapshot" | "restore" }
+>;
 type ApplyRequest = Extract<StateMachineRequest, { type: "apply" }>;
 
 type Task =
@@ -148,6 +151,13 @@ export class StateMachineHost {
 
   private async runOther(request: Exclude<StateMachineRequest, ApplyRequest>): Promise<void> {
     const sm = this.stateMachine;
+    if (request.type === "persist") {
+      assert(sm.persist !== undefined, "persist asked of a state machine that does not keep its state");
+      const index = await sm.persist();
+      assert(index === this.applied, () => `persisted up to ${index}, applied here ${this.applied}`);
+      this.ports.post({ type: "persisted", seq: request.seq, index });
+      return;
+    }
     if (request.type === "snapshot") {
       const snap = await sm.snapshot();
       assert(snap.index === this.applied, () => `snapshot at ${snap.index}, applied here ${this.applied}`);

@@ -16,11 +16,11 @@ import {
  */
 type ApplyMessage = Extract<ThreadMessage, { type: "apply" }>;
 
-function proxy(): { sm: ThreadStateMachine; posted: ThreadMessage[] } {
+function proxy(persists = false): { sm: ThreadStateMachine; posted: ThreadMessage[] } {
   const posted: ThreadMessage[] = [];
   const reader = { read: () => (async function* () {})() } as unknown as StreamReader;
   const host = { add: () => 1 } as unknown as StreamHost;
-  return { sm: new ThreadStateMachine((m) => posted.push(m), 0, reader, host), posted };
+  return { sm: new ThreadStateMachine((m) => posted.push(m), 0, reader, host, persists), posted };
 }
 
 let nextIndex = 1;
@@ -100,6 +100,20 @@ describe("ThreadStateMachine", () => {
     const seq = (request as { seq: number }).seq;
     sm.answered(seq, { type: "snapshotTaken", seq, index: sm.appliedIndex(), stream: 1 });
     expect((await taken).index).toBe(sm.appliedIndex());
+    expect(sm.unackedBatches).toBe(0);
+  });
+
+  it("has persist only when main's state machine keeps its state, and asks main for it in order", async () => {
+    expect(proxy().sm.persist).toBeUndefined();
+    const { sm, posted } = proxy(true);
+    await sm.apply([entry()]);
+    const persist = sm.persist as () => Promise<number>;
+    const durable = persist();
+    const request = posted.at(-1);
+    expect(request?.type).toBe("persist");
+    const seq = (request as { seq: number }).seq;
+    sm.answered(seq, { type: "persisted", seq, index: sm.appliedIndex() });
+    expect(await durable).toBe(sm.appliedIndex());
     expect(sm.unackedBatches).toBe(0);
   });
 

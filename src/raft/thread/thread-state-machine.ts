@@ -11,7 +11,7 @@ import {
 import type { StreamHost, StreamReader } from "./remote-stream.js";
 
 /** Main's answer to one state machine request (protocol.ts), matched by its `seq`. */
-type Answer = Extract<MainMessage, { readonly type: "snapshotTaken" | "restored" }>;
+type Answer = Extract<MainMessage, { readonly type: "snapshotTaken" | "restored" | "persisted" }>;
 
 /**
  * How far main may fall behind the batches posted to it. An ack is asked for every
@@ -64,6 +64,9 @@ export class ThreadStateMachine implements StateMachine {
   private failure: Error | undefined;
   private readonly failureHandlers: Array<(error: Error) => void> = [];
 
+  /** Present when main's state machine has it (StateMachine.persist). */
+  readonly persist: (() => Promise<LogIndex>) | undefined;
+
   constructor(
     private readonly post: (message: ThreadMessage, transfer?: ArrayBuffer[]) => void,
     appliedIndex: LogIndex,
@@ -71,8 +74,20 @@ export class ThreadStateMachine implements StateMachine {
     private readonly reader: StreamReader,
     /** Holds the received snapshot streams main reads on restore. */
     private readonly host: StreamHost,
+    /** Main's state machine keeps its state durably itself. */
+    persists = false,
   ) {
     this.applied = appliedIndex;
+    this.persist = persists ? () => this.persistOnMain() : undefined;
+  }
+
+  /** Served on main after every batch posted before it, so it covers exactly those. */
+  private async persistOnMain(): Promise<LogIndex> {
+    this.throwIfFailed();
+    const seq = this.nextSeq++;
+    const answer = await this.request(seq, () => this.post({ type: "persist", seq }));
+    if (answer.type !== "persisted") throw new Error(`state machine answered ${answer.type} to persist`);
+    return answer.index;
   }
 
   /** The index of the last entry handed to main (main's own index may trail it). */
@@ -174,7 +189,7 @@ export class ThreadStateMachine implements StateMachine {
    */
   answered(
     seq: number,
-    answer: MainMessage & { readonly type: "applied" | "snapshotTaken" | "restored" },
+    answer: MainMessage & { readonly type: "applied" | "snapshotTaken" | "restored" | "persisted" },
   ): void {
     this.acknowledge(seq);
     if (answer.type === "applied") return;
