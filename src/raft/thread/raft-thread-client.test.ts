@@ -172,8 +172,9 @@ describe("RaftThreadClient", () => {
       answered = index;
       return index;
     });
-    // Long enough for the thread's answer to cross (a ReadIndex on a single server is immediate).
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The thread's answer crossed and is held here until main applied up to its index.
+    while (client.heldReadBarriers === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(client.heldReadBarriers).toBe(1);
     expect(answered).toBeUndefined();
     expect(machine.values.has("b")).toBe(false);
     machine.release();

@@ -209,6 +209,11 @@ export class RaftThreadClient implements RaftOperatorBackend {
     );
   }
 
+  /** Read barriers the thread answered that wait for main's state to reach their index. */
+  get heldReadBarriers(): number {
+    return this.host.waiting;
+  }
+
   /**
    * A linearizable read point (RaftNode.readBarrier): the thread's answer names an index it
    * handed over for applying, which main may not have reached yet; reads here need main's state.

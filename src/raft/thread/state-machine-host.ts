@@ -89,6 +89,11 @@ export class StateMachineHost {
     return new Promise<void>((resolve, reject) => this.waiters.push({ index, resolve, reject }));
   }
 
+  /** Waits for an index here that have not ended yet (read barriers held for main's state). */
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
   /** Resolves once every request queued so far has been served (or the host failed). */
   idle(): Promise<void> {
     return this.queue.idle();
