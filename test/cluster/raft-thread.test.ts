@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -48,6 +49,21 @@ describe("the Raft thread", () => {
     const gauges = new Set(json.Gauges.map((g) => g.Name));
     expect(gauges).toContain("drover_raft_term");
     expect(gauges).toContain("drover_raft_thread_event_loop_lag_max_seconds");
+  });
+
+  it("runs the Raft thread, and only it, at a higher CPU priority when the agent may raise one", async () => {
+    const server = cluster.servers[0];
+    const pid = server?.proc?.pid;
+    if (pid === undefined) throw new Error("no server process");
+    const nices = readdirSync(`/proc/${pid}/task`).map((tid) => {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+    });
+    const base = nices[0] as number;
+    const raised = nices.filter((n) => n < base);
+    // Root (this suite's CI) may; anyone else keeps every thread at the process's priority.
+    if (process.getuid?.() === 0) expect(raised).toEqual([Math.max(-20, base - 5)]);
+    else expect(raised).toEqual([]);
   });
 
   it("finds a follower again after it restarts on another Raft port", async () => {
