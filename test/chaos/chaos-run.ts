@@ -138,6 +138,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
   const dir = mkdtempSync(join(tmpdir(), "drover-chaos-"));
   const ledger = join(dir, "ledger");
   writeFileSync(ledger, "");
+  // Servers compact their Raft logs every few dozen entries, so that a server killed, paused or
+  // cut off comes back behind its leader's log and is caught up by a snapshot made for it.
+  const serverConfig = join(dir, "server.hcl");
+  writeFileSync(
+    serverConfig,
+    'server {\n  raft_snapshot_threshold = 64\n  raft_snapshot_interval = "2s"\n  raft_trailing_logs = 16\n}\n',
+  );
   const names = Array.from({ length: serverCount }, (_, i) => `s${i + 1}`);
   const violations: string[] = [];
   const violation = (text: string): void => {
@@ -181,7 +188,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
       baseDir: join(dir, "cluster"),
       bindFor: (name, kind) => (kind === "server" ? network.addressOf(name) : network.hostAddress),
       commandPrefix: (name, kind) => (kind === "server" ? network.commandPrefix(name) : []),
-      extraArgs: ["--raft-multiplier", String(multiplier)],
+      extraArgs: ["--raft-multiplier", String(multiplier), "--config", serverConfig],
       logLevel: "warn",
     });
     const c = cluster;
