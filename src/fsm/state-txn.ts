@@ -36,8 +36,14 @@ export class StateTxn {
   private readonly owner: Owner = {};
   private readonly summaryDrafts = new Map<string, JobSummary>();
   readonly changes: ChangeSet = new Map();
-  /** Watch keys touched: "<table>" style keys are implied; see watchKeyOf* below. */
+  /**
+   * Index watch keys touched (`allocs:job:<jobKey>`). The table keys and the `<table>:<key>` key
+   * of every changed record are implied by `changes`, and `allocs:node:<id>` keys by
+   * `touchedAllocNodes` (watch-registry.ts builds the strings only when someone waits on them).
+   */
   readonly touched = new Set<string>();
+  /** Nodes whose allocations changed: their `allocs:node:<id>` watch keys are touched. */
+  readonly touchedAllocNodes = new Set<string>();
   /** Jobs (nsKey) whose status may need recomputing at the end of the command. */
   readonly touchedJobs = new Set<string>();
   /**
@@ -318,7 +324,7 @@ export class StateTxn {
     if (!allocTerminal(alloc)) this.liveAllocsByJob.add(jobKey, 1);
     this.record("allocs", alloc.ID, alloc);
     if (!this.tracking) return;
-    this.touched.add(`allocs:node:${alloc.NodeID}`);
+    this.touchedAllocNodes.add(alloc.NodeID);
     // Sets ignore repeats, so adding the job's keys once per run of allocs of one job is enough.
     if (jobKey !== this.lastTouchedJobKey) {
       this.touched.add(`allocs:job:${jobKey}`);
@@ -344,7 +350,7 @@ export class StateTxn {
     this.allocs = this.allocs.delete(id, this.owner);
     if (this.tracking) this.deletedAllocs.set(id, old);
     this.record("allocs", id, null);
-    this.touched.add(`allocs:node:${old.NodeID}`);
+    this.touchedAllocNodes.add(old.NodeID);
     this.touched.add(`allocs:job:${nsKey(old.Namespace, old.JobID)}`);
   }
 
@@ -356,7 +362,7 @@ export class StateTxn {
     const jobKey = this.allocJobKey(old.Namespace, old.JobID);
     if (releaseUsage && holdsResources(old)) this.nodeUsage.remove(old, jobKey);
     if (!allocTerminal(old)) this.liveAllocsByJob.add(jobKey, -1);
-    if (old.NodeID !== "") this.touched.add(`allocs:node:${old.NodeID}`);
+    if (old.NodeID !== "") this.touchedAllocNodes.add(old.NodeID);
   }
 
   /** `releaseUsage`: take the allocation out of its node's usage summary (if it is counted there). */
@@ -367,7 +373,7 @@ export class StateTxn {
     this.allocsByJob.delete(jobKey, old.ID);
     this.allocsByEval.delete(old.EvalID, old.ID);
     if (!allocTerminal(old)) this.liveAllocsByJob.add(jobKey, -1);
-    if (old.NodeID !== "") this.touched.add(`allocs:node:${old.NodeID}`);
+    if (old.NodeID !== "") this.touchedAllocNodes.add(old.NodeID);
   }
 
   putEval(evaluation: Evaluation): void {
@@ -561,7 +567,6 @@ export class StateTxn {
       this.changes.set(table, changed);
     }
     changed.set(key, value);
-    this.touched.add(`${table}:${key}`);
   }
 }
 
