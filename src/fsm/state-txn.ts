@@ -58,6 +58,13 @@ export class StateTxn {
   private lastJobNamespace = "";
   private lastJobKey = nsKey("", "");
   private lastTouchedJobKey: string | undefined;
+  // The last alloc(id) lookup: a placement or an update looks its allocation up and then writes
+  // it, and putAlloc takes the id's hash and the old value from here instead of hashing the id
+  // and walking the million-entry trie again. Invariant: when lookedUpId is set, lookedUp is what
+  // `allocs` holds under it (every write of `allocs` clears it).
+  private lookedUpId: string | undefined;
+  private lookedUpHash = 0;
+  private lookedUp: Allocation | undefined;
 
   private jobs: PMap<Job>;
   private jobVersions: PMap<readonly Job[]>;
@@ -144,7 +151,12 @@ export class StateTxn {
     return this.nodes.get(id);
   }
   alloc(id: string): Allocation | undefined {
-    return this.allocs.get(id);
+    const hash = hashString(id);
+    const found = this.allocs.getHashed(id, hash);
+    this.lookedUpId = id;
+    this.lookedUpHash = hash;
+    this.lookedUp = found;
+    return found;
   }
   allocsOfJob(namespace: string, jobId: string): Allocation[] {
     return this.allocsByJob.get(nsKey(namespace, jobId))?.toArray() ?? [];
@@ -300,8 +312,10 @@ export class StateTxn {
     if (fromEntry && this.tracking) this.placedFromEntry.set(alloc.ID, alloc);
     // The id is hashed once for the primary table and the three indexes (FNV over 36 chars, four
     // times per alloc, was a visible share of a plan's apply).
-    const hash = hashString(alloc.ID);
-    const old = this.allocs.getHashed(alloc.ID, hash);
+    const known = alloc.ID === this.lookedUpId;
+    const hash = known ? this.lookedUpHash : hashString(alloc.ID);
+    const old = known ? this.lookedUp : this.allocs.getHashed(alloc.ID, hash);
+    this.forgetLookup();
     const holds = holdsResources(alloc);
     // Most rewrites of an allocation (client status updates) leave what it holds as it was.
     const usageChanges = old === undefined ? holds : !holdsTheSame(old, alloc, holds);
@@ -333,6 +347,11 @@ export class StateTxn {
     }
   }
 
+  private forgetLookup(): void {
+    this.lookedUpId = undefined;
+    this.lookedUp = undefined;
+  }
+
   /** nsKey(namespace, jobId), the same string object for a run of allocs of one job. */
   private allocJobKey(namespace: string, jobId: string): string {
     if (jobId !== this.lastJobId || namespace !== this.lastJobNamespace) {
@@ -344,6 +363,7 @@ export class StateTxn {
   }
 
   deleteAlloc(id: string): void {
+    this.forgetLookup();
     const old = this.allocs.get(id);
     if (old === undefined) return;
     this.unindexAlloc(old);
