@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { IndexDraft } from "./index-draft.js";
+import { BuiltInnerMaps, IndexDraft } from "./index-draft.js";
 import { hashString, PMap } from "./persistent-map.js";
 
 type Op =
@@ -106,5 +106,37 @@ describe("IndexDraft", () => {
     for (const [i, id] of ids.entries()) oneByOne = oneByOne.set(id, i);
     expect(built?.size).toBe(1000);
     expect([...(built?.entries() ?? [])]).toEqual([...oneByOne.entries()]);
+  });
+
+  it("shares one built inner map between indexes that gathered the same entries", () => {
+    const ids = Array.from({ length: 100 }, (_, i) => `alloc-${i}`);
+    const owner = {};
+    const byJob = new IndexDraft(PMap.empty<PMap<number>>(), owner);
+    const byEval = new IndexDraft(PMap.empty<PMap<number>>(), owner);
+    const byNode = new IndexDraft(PMap.empty<PMap<number>>(), owner);
+    for (const [i, id] of ids.entries()) {
+      byJob.setHashed("job", id, hashString(id), i, true);
+      byEval.setHashed("eval", id, hashString(id), i, true);
+      // Equal keys, one value differs: not the same entries.
+      byNode.setHashed("node", id, hashString(id), i === 50 ? -1 : i, true);
+    }
+    const builds = new BuiltInnerMaps<number>();
+    const jobs = byJob.finish(builds);
+    const evals = byEval.finish(builds);
+    const nodes = byNode.finish(builds);
+    expect(evals.get("eval")).toBe(jobs.get("job"));
+    expect(nodes.get("node")).not.toBe(jobs.get("job"));
+    expect(nodes.get("node")?.get("alloc-50")).toBe(-1);
+
+    // A later write to one index leaves the other as it was.
+    const next = new IndexDraft(evals, {});
+    next.set("eval", "alloc-0", -7);
+    next.delete("eval", "alloc-1");
+    const evalsAfter = next.finish();
+    expect(evalsAfter.get("eval")?.get("alloc-0")).toBe(-7);
+    expect(evalsAfter.get("eval")?.get("alloc-1")).toBeUndefined();
+    expect(jobs.get("job")?.get("alloc-0")).toBe(0);
+    expect(jobs.get("job")?.get("alloc-1")).toBe(1);
+    expect(jobs.get("job")?.size).toBe(100);
   });
 });

@@ -1,7 +1,7 @@
 import { assert } from "../common/assert.js";
 import { ACL_BOOTSTRAP_KEY, type AclBootstrapRecord, type AclPolicy, type AclToken } from "./acl.js";
 import { holdsResources } from "./alloc-usage.js";
-import { CounterDraft, IndexDraft, NodeUsageIndexDraft } from "./index-draft.js";
+import { BuiltInnerMaps, CounterDraft, IndexDraft, NodeUsageIndexDraft } from "./index-draft.js";
 import { hashString, type Owner, type PMap } from "./persistent-map.js";
 import {
   type Allocation,
@@ -544,6 +544,9 @@ export class StateTxn {
   commit(loadedTableIndexes?: Readonly<Record<TableName, number>>): Tables {
     this.flushSummaryDrafts();
     const tableIndexes = { ...(loadedTableIndexes ?? this.base.tableIndexes) };
+    const newAllocMaps = new BuiltInnerMaps<Allocation>();
+    const allocsByJob = this.allocsByJob.finish(newAllocMaps);
+    const allocsByEval = this.allocsByEval.finish(newAllocMaps);
     for (const table of this.changes.keys()) tableIndexes[table] = this.index;
     return {
       index: this.index,
@@ -558,8 +561,8 @@ export class StateTxn {
       nodesByClass: this.nodesByClass.finish(),
       allocs: this.allocs,
       allocsByNode: this.allocsByNode.finish(),
-      allocsByJob: this.allocsByJob.finish(),
-      allocsByEval: this.allocsByEval.finish(),
+      allocsByJob,
+      allocsByEval,
       liveAllocsByJob: this.liveAllocsByJob.finish(),
       nodeUsage: this.nodeUsage.finish(),
       evals: this.evals,
