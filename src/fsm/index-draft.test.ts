@@ -120,11 +120,20 @@ describe("IndexDraft", () => {
       // Equal keys, one value differs: not the same entries.
       byNode.setHashed("node", id, hashString(id), i === 50 ? -1 : i, true);
     }
+    // A second pair in the same transaction.
+    for (let i = 0; i < 10; i++) {
+      const id = `other-${i}`;
+      byJob.setHashed("job2", id, hashString(id), i, true);
+      byEval.setHashed("eval2", id, hashString(id), i, true);
+    }
     const builds = new BuiltInnerMaps<number>();
+    // The node map starts with the same key as the job's: the eval's is told from both.
+    const nodes = byNode.finish(builds);
     const jobs = byJob.finish(builds);
     const evals = byEval.finish(builds);
-    const nodes = byNode.finish(builds);
     expect(evals.get("eval")).toBe(jobs.get("job"));
+    expect(evals.get("eval2")).toBe(jobs.get("job2"));
+    expect(jobs.get("job2")?.size).toBe(10);
     expect(nodes.get("node")).not.toBe(jobs.get("job"));
     expect(nodes.get("node")?.get("alloc-50")).toBe(-1);
 

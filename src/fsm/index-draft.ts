@@ -33,13 +33,21 @@ class NewInnerMap<T> {
  * indexes part ways, path copy by path copy, at their next differing write.
  */
 export class BuiltInnerMaps<T> {
-  private readonly built: Array<{ gathered: NewInnerMap<T>; map: PMap<T> }> = [];
+  /**
+   * Built maps by the first key gathered: a transaction that creates many new inner maps (a
+   * restore of thousands of jobs and evals) compares each with the few that start alike.
+   */
+  private readonly byFirstKey = new Map<string, Array<{ gathered: NewInnerMap<T>; map: PMap<T> }>>();
 
   /** The map built from `gathered`, or from an earlier gathering of the same entries. */
   build(gathered: NewInnerMap<T>): PMap<T> {
-    for (const known of this.built) if (sameEntries(known.gathered, gathered)) return known.map;
+    const first = gathered.keys[0];
+    if (first === undefined) return gathered.build();
+    const candidates = this.byFirstKey.get(first);
+    for (const known of candidates ?? []) if (sameEntries(known.gathered, gathered)) return known.map;
     const map = gathered.build();
-    this.built.push({ gathered, map });
+    if (candidates === undefined) this.byFirstKey.set(first, [{ gathered, map }]);
+    else candidates.push({ gathered, map });
     return map;
   }
 }
