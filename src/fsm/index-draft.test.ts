@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { IndexDraft } from "./index-draft.js";
+import { BuiltInnerMaps, IndexDraft } from "./index-draft.js";
 import { hashString, PMap } from "./persistent-map.js";
 
 type Op =
@@ -106,5 +106,46 @@ describe("IndexDraft", () => {
     for (const [i, id] of ids.entries()) oneByOne = oneByOne.set(id, i);
     expect(built?.size).toBe(1000);
     expect([...(built?.entries() ?? [])]).toEqual([...oneByOne.entries()]);
+  });
+
+  it("shares one built inner map between indexes that gathered the same entries", () => {
+    const ids = Array.from({ length: 100 }, (_, i) => `alloc-${i}`);
+    const owner = {};
+    const byJob = new IndexDraft(PMap.empty<PMap<number>>(), owner);
+    const byEval = new IndexDraft(PMap.empty<PMap<number>>(), owner);
+    const byNode = new IndexDraft(PMap.empty<PMap<number>>(), owner);
+    for (const [i, id] of ids.entries()) {
+      byJob.setHashed("job", id, hashString(id), i, true);
+      byEval.setHashed("eval", id, hashString(id), i, true);
+      // Equal keys, one value differs: not the same entries.
+      byNode.setHashed("node", id, hashString(id), i === 50 ? -1 : i, true);
+    }
+    // A second pair in the same transaction.
+    for (let i = 0; i < 10; i++) {
+      const id = `other-${i}`;
+      byJob.setHashed("job2", id, hashString(id), i, true);
+      byEval.setHashed("eval2", id, hashString(id), i, true);
+    }
+    const builds = new BuiltInnerMaps<number>();
+    // The node map starts with the same key as the job's: the eval's is told from both.
+    const nodes = byNode.finish(builds);
+    const jobs = byJob.finish(builds);
+    const evals = byEval.finish(builds);
+    expect(evals.get("eval")).toBe(jobs.get("job"));
+    expect(evals.get("eval2")).toBe(jobs.get("job2"));
+    expect(jobs.get("job2")?.size).toBe(10);
+    expect(nodes.get("node")).not.toBe(jobs.get("job"));
+    expect(nodes.get("node")?.get("alloc-50")).toBe(-1);
+
+    // A later write to one index leaves the other as it was.
+    const next = new IndexDraft(evals, {});
+    next.set("eval", "alloc-0", -7);
+    next.delete("eval", "alloc-1");
+    const evalsAfter = next.finish();
+    expect(evalsAfter.get("eval")?.get("alloc-0")).toBe(-7);
+    expect(evalsAfter.get("eval")?.get("alloc-1")).toBeUndefined();
+    expect(jobs.get("job")?.get("alloc-0")).toBe(0);
+    expect(jobs.get("job")?.get("alloc-1")).toBe(1);
+    expect(jobs.get("job")?.size).toBe(100);
   });
 });

@@ -25,6 +25,42 @@ class NewInnerMap<T> {
 }
 
 /**
+ * Inner maps that one transaction's drafts built from gathered allocations, so that another
+ * index that gathered exactly the same entries, in the same order, shares the built map instead
+ * of building an equal one. A job's first plan places every allocation of the job under one eval:
+ * its `allocsByJob` and `allocsByEval` maps hold the same entries, and were two tries of a
+ * thousand entries each. Sharing is safe because built maps are immutable (no edit owner); the two
+ * indexes part ways, path copy by path copy, at their next differing write.
+ */
+export class BuiltInnerMaps<T> {
+  /**
+   * Built maps by the first key gathered: a transaction that creates many new inner maps (a
+   * restore of thousands of jobs and evals) compares each with the few that start alike.
+   */
+  private readonly byFirstKey = new Map<string, Array<{ gathered: NewInnerMap<T>; map: PMap<T> }>>();
+
+  /** The map built from `gathered`, or from an earlier gathering of the same entries. */
+  build(gathered: NewInnerMap<T>): PMap<T> {
+    const first = gathered.keys[0];
+    if (first === undefined) return gathered.build();
+    const candidates = this.byFirstKey.get(first);
+    for (const known of candidates ?? []) if (sameEntries(known.gathered, gathered)) return known.map;
+    const map = gathered.build();
+    if (candidates === undefined) this.byFirstKey.set(first, [{ gathered, map }]);
+    else candidates.push({ gathered, map });
+    return map;
+  }
+}
+
+function sameEntries<T>(a: NewInnerMap<T>, b: NewInnerMap<T>): boolean {
+  if (a.keys.length !== b.keys.length) return false;
+  for (let i = 0; i < a.keys.length; i++) {
+    if (a.keys[i] !== b.keys[i] || a.values[i] !== b.values[i]) return false;
+  }
+  return true;
+}
+
+/**
  * A secondary index (outer key → inner map) being changed by one transaction. The inner maps it
  * touches are kept in a plain Map until `finish()`, so a plan of 1,000 allocations of one eval
  * writes the outer trie once instead of 1,000 times. Reads see the pending changes.
@@ -108,10 +144,13 @@ export class IndexDraft<T> {
     if (key === this.lastKey) this.lastMap = next;
   }
 
-  /** The index with every pending change; empty inner maps are dropped. */
-  finish(): PMap<PMap<T>> {
+  /**
+   * The index with every pending change; empty inner maps are dropped. Gathered new inner maps
+   * are built through `builds` when given (shared with other indexes finished with it).
+   */
+  finish(builds?: BuiltInnerMaps<T>): PMap<PMap<T>> {
     for (const [key, pending] of this.dirty ?? []) {
-      const map = pending instanceof NewInnerMap ? pending.build() : pending;
+      const map = pending instanceof NewInnerMap ? (builds?.build(pending) ?? pending.build()) : pending;
       this.outer = map.size === 0 ? this.outer.delete(key, this.owner) : this.outer.set(key, map, this.owner);
     }
     this.dirty = undefined;

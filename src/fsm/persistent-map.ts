@@ -24,13 +24,34 @@ const MASK = 0x1f;
 /** The deepest shift with hash bits left (32-bit hash: shifts 0, 5, …, 30). */
 const MAX_SHIFT = 30;
 
-class BitmapNode {
-  /** Pairs: [key, value] for a leaf, [undefined, child node] for a sub-trie. */
-  constructor(
-    public bitmap: number,
-    public array: unknown[],
-    public owner: Owner | null,
-  ) {}
+/**
+ * A bitmap node is one array: `[bitmap, owner, k0, v0, k1, v1, …]`, the pairs being `[key,
+ * value]` for a leaf and `[undefined, child node]` for a sub-trie. A wrapper object holding the
+ * bitmap, the owner and the pair array cost one more object (48 bytes) per node: a million stored
+ * allocations keep about a million trie nodes across their four maps, and each write copies a few.
+ * The array's length is exact (2 + 2 × the bitmap's population); a node that gains or loses a
+ * pair is a new array, so its parent points to the new one (edited in place when owned).
+ */
+type BitmapNode = unknown[];
+
+const BITMAP = 0;
+const OWNER = 1;
+/** Index of a bitmap node's first pair. */
+const PAIRS = 2;
+
+function bitmapNode(bitmap: number, owner: Owner | null, pairs: number): BitmapNode {
+  const node = new Array<unknown>(PAIRS + pairs * 2);
+  node[BITMAP] = bitmap;
+  node[OWNER] = owner;
+  return node;
+}
+
+function isBitmap(node: TrieNode): node is BitmapNode {
+  return Array.isArray(node);
+}
+
+function bitmapOf(node: BitmapNode): number {
+  return node[BITMAP] as number;
 }
 
 /** Keys whose full 32-bit hashes are equal, kept sorted by key (canonical order). */
@@ -69,17 +90,28 @@ function popcount(x: number): number {
 let sizeDelta = 0;
 
 function editableBitmap(node: BitmapNode, owner: Owner | null): BitmapNode {
-  if (owner !== null && node.owner === owner) return node;
-  return new BitmapNode(node.bitmap, node.array.slice(), owner);
+  if (owner !== null && node[OWNER] === owner) return node;
+  const copy = node.slice();
+  copy[OWNER] = owner;
+  return copy;
 }
 
-/** `array` with `key, value` inserted at `at`, in a new array of exactly the right length. */
-function withPair(array: readonly unknown[], at: number, key: string, value: unknown): unknown[] {
-  const out = new Array<unknown>(array.length + 2);
-  for (let i = 0; i < at; i++) out[i] = array[i];
+/** `node` with `key, value` inserted at `at` (an array index), in a new node of exactly the right length. */
+function withPair(
+  node: BitmapNode,
+  bitmap: number,
+  owner: Owner | null,
+  at: number,
+  key: string,
+  value: unknown,
+): BitmapNode {
+  const out = new Array<unknown>(node.length + 2);
+  out[BITMAP] = bitmap;
+  out[OWNER] = owner;
+  for (let i = PAIRS; i < at; i++) out[i] = node[i];
   out[at] = key;
   out[at + 1] = value;
-  for (let i = at; i < array.length; i++) out[i + 2] = array[i];
+  for (let i = at; i < node.length; i++) out[i + 2] = node[i];
   return out;
 }
 
@@ -105,21 +137,37 @@ function pairNode(
   const c1 = (h1 >>> shift) & MASK;
   const c2 = (h2 >>> shift) & MASK;
   if (c1 === c2) {
-    return new BitmapNode(1 << c1, [undefined, pairNode(shift + BITS, k1, v1, h1, k2, v2, h2, owner)], owner);
+    const node = bitmapNode(1 << c1, owner, 1);
+    node[PAIRS] = undefined;
+    node[PAIRS + 1] = pairNode(shift + BITS, k1, v1, h1, k2, v2, h2, owner);
+    return node;
   }
-  return new BitmapNode((1 << c1) | (1 << c2), c1 < c2 ? [k1, v1, k2, v2] : [k2, v2, k1, v1], owner);
+  const node = bitmapNode((1 << c1) | (1 << c2), owner, 2);
+  const first = c1 < c2 ? PAIRS : PAIRS + 2;
+  const second = c1 < c2 ? PAIRS + 2 : PAIRS;
+  node[first] = k1;
+  node[first + 1] = v1;
+  node[second] = k2;
+  node[second + 1] = v2;
+  return node;
+}
+
+/** The array index of the pair of `bit` in a node with `bitmap`. */
+function pairAt(bitmap: number, bit: number): number {
+  return PAIRS + 2 * popcount(bitmap & (bit - 1));
 }
 
 function getIn(root: TrieNode, hash: number, key: string): unknown {
   let node: TrieNode = root;
   let shift = 0;
   for (;;) {
-    if (node instanceof BitmapNode) {
+    if (isBitmap(node)) {
+      const bitmap = bitmapOf(node);
       const bit = 1 << ((hash >>> shift) & MASK);
-      if ((node.bitmap & bit) === 0) return undefined;
-      const at = 2 * popcount(node.bitmap & (bit - 1));
-      const k = node.array[at];
-      const v = node.array[at + 1];
+      if ((bitmap & bit) === 0) return undefined;
+      const at = pairAt(bitmap, bit);
+      const k = node[at];
+      const v = node[at + 1];
       if (k === undefined) {
         node = v as TrieNode;
         shift += BITS;
@@ -142,7 +190,7 @@ function insert(
   value: unknown,
   owner: Owner | null,
 ): TrieNode {
-  if (node instanceof CollisionNode) {
+  if (!isBitmap(node)) {
     if (node.hash === hash) {
       const arr = node.array;
       let i = 0;
@@ -159,44 +207,40 @@ function insert(
       return edit;
     }
     // A different hash reached a collision node: put the collision node under a bitmap node.
-    const wrapper = new BitmapNode(1 << ((node.hash >>> shift) & MASK), [undefined, node], owner);
+    const wrapper = bitmapNode(1 << ((node.hash >>> shift) & MASK), owner, 1);
+    wrapper[PAIRS] = undefined;
+    wrapper[PAIRS + 1] = node;
     return insert(wrapper, shift, hash, key, value, owner);
   }
+  const bitmap = bitmapOf(node);
   const bit = 1 << ((hash >>> shift) & MASK);
-  const at = 2 * popcount(node.bitmap & (bit - 1));
-  if ((node.bitmap & bit) === 0) {
-    // A new array of exactly the new length, even for a node this owner may edit: splice would
-    // grow the array by half again plus 16 slots, and the slack stays in the stored trie (and a
-    // copy-then-splice allocates twice).
-    const array = withPair(node.array, at, key, value);
+  const at = pairAt(bitmap, bit);
+  if ((bitmap & bit) === 0) {
+    // A new node of exactly the new length, even for a node this owner may edit: splice would
+    // grow the array by half again plus 16 slots, and the slack stays in the stored trie.
     sizeDelta = 1;
-    if (owner !== null && node.owner === owner) {
-      node.array = array;
-      node.bitmap |= bit;
-      return node;
-    }
-    return new BitmapNode(node.bitmap | bit, array, owner);
+    return withPair(node, bitmap | bit, owner, at, key, value);
   }
-  const k = node.array[at];
-  const v = node.array[at + 1];
+  const k = node[at];
+  const v = node[at + 1];
   if (k === undefined) {
     const child = insert(v as TrieNode, shift + BITS, hash, key, value, owner);
     if (child === v) return node;
     const edit = editableBitmap(node, owner);
-    edit.array[at + 1] = child;
+    edit[at + 1] = child;
     return edit;
   }
   if (k === key) {
     if (v === value) return node;
     const edit = editableBitmap(node, owner);
-    edit.array[at + 1] = value;
+    edit[at + 1] = value;
     return edit;
   }
   const sub = pairNode(shift + BITS, k as string, v, hashString(k as string), key, value, hash, owner);
   sizeDelta = 1;
   const edit = editableBitmap(node, owner);
-  edit.array[at] = undefined;
-  edit.array[at + 1] = sub;
+  edit[at] = undefined;
+  edit[at + 1] = sub;
   return edit;
 }
 
@@ -208,7 +252,7 @@ function remove(
   key: string,
   owner: Owner | null,
 ): TrieNode | null {
-  if (node instanceof CollisionNode) {
+  if (!isBitmap(node)) {
     if (node.hash !== hash) return node;
     const arr = node.array;
     for (let i = 0; i < arr.length; i += 2) {
@@ -221,11 +265,12 @@ function remove(
     }
     return node;
   }
+  const bitmap = bitmapOf(node);
   const bit = 1 << ((hash >>> shift) & MASK);
-  if ((node.bitmap & bit) === 0) return node;
-  const at = 2 * popcount(node.bitmap & (bit - 1));
-  const k = node.array[at];
-  const v = node.array[at + 1];
+  if ((bitmap & bit) === 0) return node;
+  const at = pairAt(bitmap, bit);
+  const k = node[at];
+  const v = node[at + 1];
   if (k === undefined) {
     const child = remove(v as TrieNode, shift + BITS, hash, key, owner);
     if (child === v) return node;
@@ -233,11 +278,11 @@ function remove(
     const edit = editableBitmap(node, owner);
     const single = singleLeaf(child);
     if (single === undefined) {
-      edit.array[at + 1] = child;
+      edit[at + 1] = child;
     } else {
       // Pull a lone leaf up so that deletes leave no chains of one-entry nodes behind.
-      edit.array[at] = single[0];
-      edit.array[at + 1] = single[1];
+      edit[at] = single[0];
+      edit[at + 1] = single[1];
     }
     return edit;
   }
@@ -246,40 +291,55 @@ function remove(
   return withoutSlot(node, bit, at, owner);
 }
 
+/** `node` without the pair of `bit` at `at`: a new node of exactly the right length. */
 function withoutSlot(node: BitmapNode, bit: number, at: number, owner: Owner | null): BitmapNode | null {
-  if (node.bitmap === bit) return null;
-  const edit = editableBitmap(node, owner);
-  edit.array.splice(at, 2);
-  edit.bitmap &= ~bit;
-  return edit;
+  const bitmap = bitmapOf(node);
+  if (bitmap === bit) return null;
+  const out = new Array<unknown>(node.length - 2);
+  out[BITMAP] = bitmap & ~bit;
+  out[OWNER] = owner;
+  for (let i = PAIRS; i < at; i++) out[i] = node[i];
+  for (let i = at + 2; i < node.length; i++) out[i - 2] = node[i];
+  return out;
 }
 
 function singleLeaf(node: TrieNode): [string, unknown] | undefined {
-  if (node.array.length !== 2) return undefined;
-  const k = node.array[0];
+  if (!isBitmap(node)) {
+    return node.array.length === 2 ? [node.array[0] as string, node.array[1]] : undefined;
+  }
+  if (node.length !== PAIRS + 2) return undefined;
+  const k = node[PAIRS];
   if (k === undefined) return undefined;
-  return [k as string, node.array[1]];
+  return [k as string, node[PAIRS + 1]];
 }
 
 function forEachIn(node: TrieNode, fn: (value: unknown, key: string) => void): void {
-  const arr = node.array;
-  for (let i = 0; i < arr.length; i += 2) {
-    const k = arr[i];
-    if (k === undefined) forEachIn(arr[i + 1] as TrieNode, fn);
-    else fn(arr[i + 1], k as string);
+  if (!isBitmap(node)) {
+    const arr = node.array;
+    for (let i = 0; i < arr.length; i += 2) fn(arr[i + 1], arr[i] as string);
+    return;
+  }
+  for (let i = PAIRS; i < node.length; i += 2) {
+    const k = node[i];
+    if (k === undefined) forEachIn(node[i + 1] as TrieNode, fn);
+    else fn(node[i + 1], k as string);
   }
 }
 
 function* entriesIn(node: TrieNode): Generator<[string, unknown]> {
-  const arr = node.array;
-  for (let i = 0; i < arr.length; i += 2) {
-    const k = arr[i];
-    if (k === undefined) yield* entriesIn(arr[i + 1] as TrieNode);
-    else yield [k as string, arr[i + 1]];
+  if (!isBitmap(node)) {
+    const arr = node.array;
+    for (let i = 0; i < arr.length; i += 2) yield [arr[i] as string, arr[i + 1]];
+    return;
+  }
+  for (let i = PAIRS; i < node.length; i += 2) {
+    const k = node[i];
+    if (k === undefined) yield* entriesIn(node[i + 1] as TrieNode);
+    else yield [k as string, node[i + 1]];
   }
 }
 
-const EMPTY_ROOT = new BitmapNode(0, [], null);
+const EMPTY_ROOT: BitmapNode = bitmapNode(0, null, 0);
 
 /** buildNode's per-level slot counts (shifts 0, 5, …, MAX_SHIFT). */
 const LEVEL_COUNTS: readonly Int32Array[] = Array.from(
@@ -329,21 +389,21 @@ function buildNode(
   }
   // A plain copy: a subarray() view is one more object per node.
   for (let i = lo; i < hi; i++) order[i] = scratch[i] as number;
-  const array = new Array<unknown>(2 * popcount(bitmap));
-  let at = 0;
+  const node = bitmapNode(bitmap, null, popcount(bitmap));
+  let at = PAIRS;
   let start = lo;
   for (let c = 0; c < 32; c++) {
     if ((bitmap & (1 << c)) === 0) continue;
     const end = lo + (counts[c] as number);
     const first = order[start] as number;
     if (end - start === 1) {
-      array[at] = keys[first];
-      array[at + 1] = values[first];
+      node[at] = keys[first];
+      node[at + 1] = values[first];
     } else {
       const hash = hashes[first] as number;
       let same = true;
       for (let i = start + 1; i < end && same; i++) same = hashes[order[i] as number] === hash;
-      array[at] = undefined;
+      node[at] = undefined;
       if (same) {
         const items = Array.from(order.subarray(start, end)).sort((x, y) =>
           (keys[x] as string) < (keys[y] as string) ? -1 : 1,
@@ -356,20 +416,20 @@ function buildNode(
             () => `hamt: build with the key ${JSON.stringify(keys[items[i] as number])} twice`,
           );
         }
-        array[at + 1] = new CollisionNode(
+        node[at + 1] = new CollisionNode(
           hash,
           items.flatMap((i) => [keys[i], values[i]]),
           null,
         );
       } else {
         assert(shift < MAX_SHIFT, "hamt: distinct hashes ran out of bits");
-        array[at + 1] = buildNode(keys, values, hashes, order, scratch, start, end, shift + BITS);
+        node[at + 1] = buildNode(keys, values, hashes, order, scratch, start, end, shift + BITS);
       }
     }
     at += 2;
     start = end;
   }
-  return new BitmapNode(bitmap, array, null);
+  return node;
 }
 
 export class PMap<V> {

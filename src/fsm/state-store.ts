@@ -35,6 +35,7 @@ export interface Commit {
 }
 
 const NO_ALLOCS: ReadonlyMap<string, Allocation> = new Map();
+const NO_KEYS: ReadonlySet<string> = new Set();
 
 /** The outcome of applying one Raft entry's bytes: a result, a rejection, or nothing (no-op). */
 export type EntryOutcome = CommandResult | CommandRejectedError | undefined;
@@ -102,7 +103,7 @@ export class StateStore {
     } catch (error) {
       throw asRejection(error, command.type);
     }
-    this.publish(txn.commit(), txn.changes, txn.touched, {
+    this.publish(txn.commit(), txn.changes, txn.touched, txn.touchedAllocNodes, {
       placedFromEntry: txn.placedFromEntry,
       deletedAllocs: txn.deletedAllocs,
       entryData,
@@ -160,7 +161,7 @@ export class StateStore {
   /** Moves the applied index without changing any table (no-op and membership entries). */
   advance(index: number): void {
     this.checkIndex(index);
-    this.publish({ ...this.current, index }, new Map(), new Set(), {
+    this.publish({ ...this.current, index }, new Map(), NO_KEYS, NO_KEYS, {
       placedFromEntry: NO_ALLOCS,
       deletedAllocs: NO_ALLOCS,
       entryData: undefined,
@@ -263,12 +264,13 @@ export class StateStore {
     next: Tables,
     changes: ChangeSet,
     touched: ReadonlySet<string>,
+    touchedAllocNodes: ReadonlySet<string>,
     allocs: Pick<Commit, "placedFromEntry" | "deletedAllocs" | "entryData" | "command">,
   ): void {
     this.current = next;
     const commit: Commit = { index: next.index, changes, tableIndexes: next.tableIndexes, ...allocs };
     for (const listener of this.commitListeners) listener(commit);
-    if (changes.size > 0) this.watches.fire([...changes.keys(), ...touched]);
+    if (changes.size > 0) this.watches.fireCommit(changes, touched, touchedAllocNodes);
     this.wakeIndexWaiters();
   }
 

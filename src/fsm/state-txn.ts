@@ -1,7 +1,7 @@
 import { assert } from "../common/assert.js";
 import { ACL_BOOTSTRAP_KEY, type AclBootstrapRecord, type AclPolicy, type AclToken } from "./acl.js";
 import { holdsResources } from "./alloc-usage.js";
-import { CounterDraft, IndexDraft, NodeUsageIndexDraft } from "./index-draft.js";
+import { BuiltInnerMaps, CounterDraft, IndexDraft, NodeUsageIndexDraft } from "./index-draft.js";
 import { hashString, type Owner, type PMap } from "./persistent-map.js";
 import {
   type Allocation,
@@ -36,8 +36,14 @@ export class StateTxn {
   private readonly owner: Owner = {};
   private readonly summaryDrafts = new Map<string, JobSummary>();
   readonly changes: ChangeSet = new Map();
-  /** Watch keys touched: "<table>" style keys are implied; see watchKeyOf* below. */
+  /**
+   * Index watch keys touched (`allocs:job:<jobKey>`). The table keys and the `<table>:<key>` key
+   * of every changed record are implied by `changes`, and `allocs:node:<id>` keys by
+   * `touchedAllocNodes` (watch-registry.ts builds the strings only when someone waits on them).
+   */
   readonly touched = new Set<string>();
+  /** Nodes whose allocations changed: their `allocs:node:<id>` watch keys are touched. */
+  readonly touchedAllocNodes = new Set<string>();
   /** Jobs (nsKey) whose status may need recomputing at the end of the command. */
   readonly touchedJobs = new Set<string>();
   /**
@@ -52,6 +58,13 @@ export class StateTxn {
   private lastJobNamespace = "";
   private lastJobKey = nsKey("", "");
   private lastTouchedJobKey: string | undefined;
+  // The last alloc(id) lookup: a placement or an update looks its allocation up and then writes
+  // it, and putAlloc takes the id's hash and the old value from here instead of hashing the id
+  // and walking the million-entry trie again. Invariant: when lookedUpId is set, lookedUp is what
+  // `allocs` holds under it (every write of `allocs` clears it).
+  private lookedUpId: string | undefined;
+  private lookedUpHash = 0;
+  private lookedUp: Allocation | undefined;
 
   private jobs: PMap<Job>;
   private jobVersions: PMap<readonly Job[]>;
@@ -138,7 +151,12 @@ export class StateTxn {
     return this.nodes.get(id);
   }
   alloc(id: string): Allocation | undefined {
-    return this.allocs.get(id);
+    const hash = hashString(id);
+    const found = this.allocs.getHashed(id, hash);
+    this.lookedUpId = id;
+    this.lookedUpHash = hash;
+    this.lookedUp = found;
+    return found;
   }
   allocsOfJob(namespace: string, jobId: string): Allocation[] {
     return this.allocsByJob.get(nsKey(namespace, jobId))?.toArray() ?? [];
@@ -294,8 +312,10 @@ export class StateTxn {
     if (fromEntry && this.tracking) this.placedFromEntry.set(alloc.ID, alloc);
     // The id is hashed once for the primary table and the three indexes (FNV over 36 chars, four
     // times per alloc, was a visible share of a plan's apply).
-    const hash = hashString(alloc.ID);
-    const old = this.allocs.getHashed(alloc.ID, hash);
+    const known = alloc.ID === this.lookedUpId;
+    const hash = known ? this.lookedUpHash : hashString(alloc.ID);
+    const old = known ? this.lookedUp : this.allocs.getHashed(alloc.ID, hash);
+    this.forgetLookup();
     const holds = holdsResources(alloc);
     // Most rewrites of an allocation (client status updates) leave what it holds as it was.
     const usageChanges = old === undefined ? holds : !holdsTheSame(old, alloc, holds);
@@ -318,13 +338,18 @@ export class StateTxn {
     if (!allocTerminal(alloc)) this.liveAllocsByJob.add(jobKey, 1);
     this.record("allocs", alloc.ID, alloc);
     if (!this.tracking) return;
-    this.touched.add(`allocs:node:${alloc.NodeID}`);
+    this.touchedAllocNodes.add(alloc.NodeID);
     // Sets ignore repeats, so adding the job's keys once per run of allocs of one job is enough.
     if (jobKey !== this.lastTouchedJobKey) {
       this.touched.add(`allocs:job:${jobKey}`);
       this.touchedJobs.add(jobKey);
       this.lastTouchedJobKey = jobKey;
     }
+  }
+
+  private forgetLookup(): void {
+    this.lookedUpId = undefined;
+    this.lookedUp = undefined;
   }
 
   /** nsKey(namespace, jobId), the same string object for a run of allocs of one job. */
@@ -338,13 +363,14 @@ export class StateTxn {
   }
 
   deleteAlloc(id: string): void {
+    this.forgetLookup();
     const old = this.allocs.get(id);
     if (old === undefined) return;
     this.unindexAlloc(old);
     this.allocs = this.allocs.delete(id, this.owner);
     if (this.tracking) this.deletedAllocs.set(id, old);
     this.record("allocs", id, null);
-    this.touched.add(`allocs:node:${old.NodeID}`);
+    this.touchedAllocNodes.add(old.NodeID);
     this.touched.add(`allocs:job:${nsKey(old.Namespace, old.JobID)}`);
   }
 
@@ -356,7 +382,7 @@ export class StateTxn {
     const jobKey = this.allocJobKey(old.Namespace, old.JobID);
     if (releaseUsage && holdsResources(old)) this.nodeUsage.remove(old, jobKey);
     if (!allocTerminal(old)) this.liveAllocsByJob.add(jobKey, -1);
-    if (old.NodeID !== "") this.touched.add(`allocs:node:${old.NodeID}`);
+    if (old.NodeID !== "") this.touchedAllocNodes.add(old.NodeID);
   }
 
   /** `releaseUsage`: take the allocation out of its node's usage summary (if it is counted there). */
@@ -367,7 +393,7 @@ export class StateTxn {
     this.allocsByJob.delete(jobKey, old.ID);
     this.allocsByEval.delete(old.EvalID, old.ID);
     if (!allocTerminal(old)) this.liveAllocsByJob.add(jobKey, -1);
-    if (old.NodeID !== "") this.touched.add(`allocs:node:${old.NodeID}`);
+    if (old.NodeID !== "") this.touchedAllocNodes.add(old.NodeID);
   }
 
   putEval(evaluation: Evaluation): void {
@@ -518,6 +544,9 @@ export class StateTxn {
   commit(loadedTableIndexes?: Readonly<Record<TableName, number>>): Tables {
     this.flushSummaryDrafts();
     const tableIndexes = { ...(loadedTableIndexes ?? this.base.tableIndexes) };
+    const newAllocMaps = new BuiltInnerMaps<Allocation>();
+    const allocsByJob = this.allocsByJob.finish(newAllocMaps);
+    const allocsByEval = this.allocsByEval.finish(newAllocMaps);
     for (const table of this.changes.keys()) tableIndexes[table] = this.index;
     return {
       index: this.index,
@@ -532,8 +561,8 @@ export class StateTxn {
       nodesByClass: this.nodesByClass.finish(),
       allocs: this.allocs,
       allocsByNode: this.allocsByNode.finish(),
-      allocsByJob: this.allocsByJob.finish(),
-      allocsByEval: this.allocsByEval.finish(),
+      allocsByJob,
+      allocsByEval,
       liveAllocsByJob: this.liveAllocsByJob.finish(),
       nodeUsage: this.nodeUsage.finish(),
       evals: this.evals,
@@ -561,7 +590,6 @@ export class StateTxn {
       this.changes.set(table, changed);
     }
     changed.set(key, value);
-    this.touched.add(`${table}:${key}`);
   }
 }
 

@@ -142,11 +142,14 @@ function buildAllocTables(allocs: readonly Allocation[]): AllocTables {
     byEval.add(alloc.EvalID, i);
     if (!allocTerminal(alloc)) live.set(jobKey, (live.get(jobKey) ?? 0) + 1);
   }
+  const builtGroups = new Map<number, { items: readonly number[]; map: PMap<Allocation> }>();
   return {
     allocs: PMap.build(ids, allocs, hashes),
     allocsByNode: byNode.build(ids, allocs, hashes),
-    allocsByJob: byJob.build(ids, allocs, hashes),
-    allocsByEval: byEval.build(ids, allocs, hashes),
+    // One build per distinct group: a job placed by one eval has equal job and eval maps
+    // (see BuiltInnerMaps in index-draft.ts; the same sharing apply does).
+    allocsByJob: byJob.build(ids, allocs, hashes, builtGroups),
+    allocsByEval: byEval.build(ids, allocs, hashes, builtGroups),
     liveAllocsByJob: PMap.build([...live.keys()], [...live.values()]),
     nodeUsage: byNode.summarize(held, groupKeys),
   };
@@ -241,19 +244,40 @@ class Groups {
     return PMap.build(nodeIds, summaries);
   }
 
-  build<V>(keys: readonly string[], values: readonly V[], hashes: Uint32Array): PMap<PMap<V>> {
+  /**
+   * The outer → inner maps. `built` (by a group's first item) holds the inner maps built so far
+   * by the groups finished with it: a group of the same items, in the same order, shares one.
+   */
+  build<V>(
+    keys: readonly string[],
+    values: readonly V[],
+    hashes: Uint32Array,
+    built?: Map<number, { items: readonly number[]; map: PMap<V> }>,
+  ): PMap<PMap<V>> {
     const inner: Array<PMap<V>> = [];
     for (const items of this.groups.values()) {
-      inner.push(
-        PMap.build(
-          items.map((i) => keys[i] as string),
-          items.map((i) => values[i] as V),
-          Uint32Array.from(items, (i) => hashes[i] as number),
-        ),
+      const first = items[0] as number;
+      const known = built?.get(first);
+      if (known !== undefined && sameItems(known.items, items)) {
+        inner.push(known.map);
+        continue;
+      }
+      const map = PMap.build(
+        items.map((i) => keys[i] as string),
+        items.map((i) => values[i] as V),
+        Uint32Array.from(items, (i) => hashes[i] as number),
       );
+      built?.set(first, { items, map });
+      inner.push(map);
     }
     return PMap.build([...this.groups.keys()], inner);
   }
+}
+
+function sameItems(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
