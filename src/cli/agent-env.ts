@@ -1,6 +1,8 @@
 /**
- * glibc malloc settings for agent processes this code starts (the local cluster, benchmarks,
- * cluster tests); deploy/ sets the same for systemd and the container image.
+ * Process settings for agent processes this code starts (the local cluster, benchmarks, cluster
+ * tests); deploy/ sets the same for systemd and the container image.
+ *
+ * glibc malloc settings.
  *
  * Why: glibc raises its mmap threshold each time a large mmapped block is freed, after which
  * blocks of that size come from the brk heap, which can only shrink from its top. A server passes
@@ -18,7 +20,19 @@ export const AGENT_MALLOC_ENV: Readonly<Record<string, string>> = {
   MALLOC_TRIM_THRESHOLD_: "131072",
 };
 
-/** `env` with the agent malloc settings it does not set itself. */
-export function withAgentMallocEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return { ...AGENT_MALLOC_ENV, ...env };
+/**
+ * V8's young generation. A server keeps nearly everything it allocates while it places work
+ * (allocation records, the persistent maps' new paths), and each scavenge of the default 16 MiB
+ * semi-space copied those survivors while dropping little: scavenges were most of its garbage
+ * collection time. With 64 MiB, short-lived garbage dies between scavenges and there are a
+ * quarter as many (bench c1m at 300 × 1,000: 11-16% less server CPU, ~170 MB more RSS). Only the
+ * maximum may go in NODE_OPTIONS; V8 grows the space up to it when survival is high.
+ */
+export const AGENT_NODE_OPTIONS = "--max-semi-space-size=64";
+
+/** `env` with the agent settings it does not set itself (its own NODE_OPTIONS flag wins). */
+export function withAgentEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const own = env["NODE_OPTIONS"] ?? "";
+  const nodeOptions = own.includes("--max-semi-space-size") ? own : `${AGENT_NODE_OPTIONS} ${own}`.trim();
+  return { ...AGENT_MALLOC_ENV, ...env, NODE_OPTIONS: nodeOptions };
 }

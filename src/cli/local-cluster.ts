@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { withAgentMallocEnv } from "./agent-env.js";
+import { withAgentEnv } from "./agent-env.js";
 import { DroverClient } from "./http-client.js";
 
 /**
@@ -378,7 +378,7 @@ export class LocalCluster {
       // Own process group: a Ctrl-C at the terminal reaches the harness (which stops the agents
       // in order), not every agent at once in the middle of that.
       detached: true,
-      env: withAgentMallocEnv({ ...process.env, DROVER_LOG_LEVEL: this.options.logLevel ?? "info" }),
+      env: withAgentEnv({ ...process.env, DROVER_LOG_LEVEL: this.options.logLevel ?? "info" }),
     });
     agent.proc = proc;
     const onOutput = this.options.onOutput;
