@@ -5,6 +5,7 @@ import type { Logger } from "../common/log.js";
 import type { AgentMetrics } from "../common/metrics.js";
 import { SeededRandom } from "../common/rand.js";
 import { outsideRequest } from "../common/request-context.js";
+import { ApplyHold } from "./apply-hold.js";
 import { ApplyQueue } from "./apply-queue.js";
 import {
   Autopilot,
@@ -160,6 +161,15 @@ type ApplyTask =
  */
 const COMMIT_HOLD_MS = 50;
 
+/**
+ * How long a follower holds committed entries before applying them, and how many bytes it holds
+ * at most (apply-hold.ts): nobody waits for a follower's apply, and one apply call per write cost
+ * each follower a state machine wake-up per write. Shorter than the commit hold, which already
+ * decides how far a follower's state trails at low load.
+ */
+const FOLLOWER_APPLY_HOLD_MS = 20;
+const FOLLOWER_APPLY_HOLD_BYTES = 1 << 20;
+
 const HEARTBEAT_TICKS = 1;
 const ELECTION_TICKS = 10;
 const BASE_TICK_MS = 100;
@@ -196,6 +206,8 @@ export class RaftNode {
   private readyScheduled = false;
   /** Committed entries and installed snapshots, applied in order off the Ready loop. */
   private readonly applyQueue: ApplyQueue<ApplyTask>;
+  /** A follower's committed entries on their way to applyQueue (apply-hold.ts). */
+  private readonly applyHold: ApplyHold;
   private storeChain: Promise<void> = Promise.resolve();
   /** Store writes queued or running in `storeChain` (see withStore). */
   private storeWrites = 0;
@@ -264,6 +276,11 @@ export class RaftNode {
         first.kind === "entries" && next.kind === "entries"
           ? { kind: "entries", entries: [...first.entries, ...next.entries] }
           : undefined,
+    );
+    this.applyHold = new ApplyHold(
+      (entries) => this.applyQueue.push({ kind: "entries", entries }),
+      FOLLOWER_APPLY_HOLD_MS,
+      FOLLOWER_APPLY_HOLD_BYTES,
     );
     options.stateMachine.onFailure?.((error) => this.fail(error));
     this.commitHold = new CommitHold(
@@ -548,6 +565,7 @@ export class RaftNode {
     this.stopped = true;
     if (this.timer !== undefined) clearInterval(this.timer);
     this.commitHold.drop();
+    this.applyHold.drop();
     this.failAll(new NotLeaderError(undefined));
     while (this.inReady || this.applyQueue.busy) await new Promise((resolve) => setTimeout(resolve, 5));
     await this.snapshots.idle();
@@ -645,7 +663,7 @@ export class RaftNode {
             }),
           )
         : undefined;
-    if (applyNow.length > 0) this.applyQueue.push({ kind: "entries", entries: applyNow });
+    if (applyNow.length > 0) this.applyCommitted(applyNow);
     await persisted;
     const durableAt = this.trace === undefined ? 0 : LatencyTrace.now();
     if (this.soft.role === "leader") this.trace?.mark("durable", firstNew, lastNew);
@@ -658,8 +676,11 @@ export class RaftNode {
       this.term = rd.hardState.term;
       this.commit = rd.hardState.commit;
     }
-    if (rd.snapshot !== undefined) this.applyQueue.push({ kind: "snapshot", metadata: rd.snapshot.metadata });
-    if (applyLater.length > 0) this.applyQueue.push({ kind: "entries", entries: applyLater });
+    if (rd.snapshot !== undefined) {
+      this.applyHold.flush();
+      this.applyQueue.push({ kind: "snapshot", metadata: rd.snapshot.metadata });
+    }
+    if (applyLater.length > 0) this.applyCommitted(applyLater);
     for (const rs of rd.readStates) this.onReadState(Buffer.from(rs.requestCtx).toString("hex"), rs.index);
     this.updateGauges();
     return true;
@@ -698,8 +719,7 @@ export class RaftNode {
       this.term = rd.hardState.term;
       this.commit = rd.hardState.commit;
     }
-    if (rd.committedEntries.length > 0)
-      this.applyQueue.push({ kind: "entries", entries: rd.committedEntries });
+    if (rd.committedEntries.length > 0) this.applyCommitted(rd.committedEntries);
     for (const rs of rd.readStates) this.onReadState(Buffer.from(rs.requestCtx).toString("hex"), rs.index);
     this.updateGauges();
   }
@@ -707,6 +727,8 @@ export class RaftNode {
   private onSoftState(soft: SoftState): void {
     const previous = this.soft;
     this.soft = soft;
+    // Only a follower holds applies: whatever it held goes first, in order.
+    if (soft.role !== "follower") this.applyHold.flush();
     if (previous.lead !== soft.lead) {
       if (soft.lead === this.options.id) {
         this.leaderSince = Date.now();
@@ -731,6 +753,16 @@ export class RaftNode {
   }
 
   // ─────────────────────────── applying ───────────────────────────
+
+  /** Committed entries to the apply loop: at once on a leader, held briefly on a follower. */
+  private applyCommitted(entries: readonly Entry[]): void {
+    if (this.soft.role === "follower") {
+      this.applyHold.hold(entries);
+    } else {
+      this.applyHold.flush();
+      this.applyQueue.push({ kind: "entries", entries });
+    }
+  }
 
   private async applyTask(task: ApplyTask): Promise<void> {
     if (task.kind === "call") {
@@ -858,6 +890,8 @@ export class RaftNode {
   }
 
   private onReadState(ctx: string, index: LogIndex): void {
+    // A read waits for this index: held entries go to the apply loop now, not after the hold.
+    if (index > this.applied) this.applyHold.flush();
     if (this.reads.onReadState(ctx, index, this.applied)) this.issueRead();
   }
 
@@ -1143,6 +1177,7 @@ export class RaftNode {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.stopped = true;
     this.commitHold.drop();
+    this.applyHold.drop();
     this.failAll(err);
     for (const handler of this.fatalHandlers) handler(err);
   }
