@@ -50,6 +50,11 @@ export interface ChaosSummary {
   linearizability: { keys: number; anomalies: string[]; timedOut: string[] };
   statesCompared: number;
   tasksSeen: number;
+  /**
+   * Raft log compactions and installed snapshots at the end, summed over the servers' current
+   * processes (a restarted server's counters start again).
+   */
+  raftSnapshots: { compactions: number; installs: number };
   violations: string[];
   /** Where logs and data were kept (a failed run keeps them). */
   dir: string;
@@ -57,6 +62,27 @@ export interface ChaosSummary {
 
 const WINDOW_MS = 5_000;
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Sums `name`'s samples in a Prometheus text exposition. */
+function metricSum(text: string, name: string): number {
+  let sum = 0;
+  for (const match of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "gm")))
+    sum += Number(match[1]);
+  return sum;
+}
+
+async function raftSnapshotCounts(c: LocalCluster): Promise<{ compactions: number; installs: number }> {
+  const counts = { compactions: 0, installs: 0 };
+  for (const server of c.running()) {
+    const text = await c
+      .fetch(`${server.httpUrl}/v1/metrics?format=prometheus`)
+      .then((res) => res.text())
+      .catch(() => "");
+    counts.compactions += metricSum(text, "drover_raft_snapshot_seconds_count");
+    counts.installs += metricSum(text, "drover_raft_snapshot_installs_total");
+  }
+  return counts;
+}
 
 /** `eventually`, answering undefined instead of throwing when the time is up (a violation then). */
 function within<T>(timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T | undefined> {
@@ -453,6 +479,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
       linearizability: { keys: lin.keys, anomalies, timedOut: lin.timedOut ?? [] },
       statesCompared: hashes.compared,
       tasksSeen: tasks.length,
+      raftSnapshots: await raftSnapshotCounts(c),
       violations,
       dir,
     };
@@ -514,6 +541,7 @@ export function formatSummary(s: ChaosSummary, options: ChaosOptions): string {
         ? `, undecided (search timed out): ${s.linearizability.timedOut.length}`
         : ""),
     `FSM states compared at equal applied indexes: ${s.statesCompared}; task instances in the ledger: ${s.tasksSeen}`,
+    `Raft log compactions: ${s.raftSnapshots.compactions}; snapshots installed: ${s.raftSnapshots.installs} (servers' current processes)`,
     `invariant violations: ${s.violations.length}`,
     ...s.violations.map((v) => `  - ${v}`),
     ...s.linearizability.anomalies.map((a) => `  - anomaly ${a}`),
