@@ -88,14 +88,20 @@ export class SnapshotStore {
     return refs.sort((a, b) => a.index - b.index);
   }
 
-  /**
-   * Deletes every snapshot except `keep` (call only after the log store refers to `keep`, or,
-   * with `keep` undefined, to state that no file holds).
-   */
-  async prune(keep: SnapshotRef | undefined): Promise<void> {
+  /** Deletes every snapshot except `keep` (call only after the log store refers to `keep`). */
+  async prune(keep: SnapshotRef): Promise<void> {
     for (const ref of await this.list()) {
-      if (keep === undefined || ref.index !== keep.index || ref.term !== keep.term)
-        await rm(this.path(ref), { force: true });
+      if (ref.index !== keep.index || ref.term !== keep.term) await rm(this.path(ref), { force: true });
+    }
+  }
+
+  /**
+   * Deletes every snapshot older than `index`, and only those: a newer file may be one just
+   * received from a leader, still to be installed.
+   */
+  async pruneBefore(index: LogIndex): Promise<void> {
+    for (const ref of await this.list()) {
+      if (ref.index < index) await rm(this.path(ref), { force: true });
     }
   }
 

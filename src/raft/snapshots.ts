@@ -276,7 +276,7 @@ export class Snapshots {
           const framed = frameSnapshot({ addresses: membership.addresses }, snap.chunks);
           const written = this.writeFile(meta, framed).then(() => {
             this.full = meta;
-            return h.files.prune(meta);
+            return h.files.pruneBefore(meta.index);
           });
           written.then(() => resolve(meta), reject);
           this.background(written);
@@ -311,11 +311,11 @@ export class Snapshots {
     this.trailingBytes = h.store.retainedBytes();
     if (!this.persists) {
       await h.files.prune(meta);
-    } else if (this.full === undefined || this.full.index < meta.index) {
-      // The log no longer continues any file here (the bootstrap snapshot's included): the next
-      // peer gets a fresh one.
-      this.full = undefined;
-      await h.files.prune(undefined);
+    } else {
+      // The log no longer continues the files before this index (the bootstrap snapshot's
+      // included): the next peer gets a fresh one.
+      if (this.full !== undefined && this.full.index < meta.index) this.full = undefined;
+      await h.files.pruneBefore(meta.index);
     }
     this.taken++;
     h.metrics?.snapshotSeconds.observe((performance.now() - started) / 1000);
