@@ -862,13 +862,11 @@ export class RaftNode {
 
   private async recoverStateMachine(): Promise<void> {
     const membership = await this.snapshots.recover(this.fsmApplied);
-    if (membership === undefined) return;
-    this.membership = membership;
-    this.fsmApplied = membership.index;
+    if (membership !== undefined) this.adoptRestored(membership);
   }
 
   private async restoreSnapshot(meta: SnapshotMetadata): Promise<void> {
-    await this.restoreFromFile(meta);
+    this.adoptRestored(await this.snapshots.restore(meta));
     this.snapshots.installed++;
     this.metrics?.snapshotInstalls.inc();
     this.applied = meta.index;
@@ -878,9 +876,10 @@ export class RaftNode {
     this.reads.serve(this.applied);
   }
 
-  private async restoreFromFile(meta: SnapshotMetadata): Promise<void> {
-    this.membership = await this.snapshots.restore(meta);
-    this.fsmApplied = meta.index;
+  /** The state machine now holds a restored snapshot's state, with this membership. */
+  private adoptRestored(membership: Membership): void {
+    this.membership = membership;
+    this.fsmApplied = membership.index;
   }
 
   // ─────────────────────────── reads ───────────────────────────

@@ -104,10 +104,10 @@ export class Snapshots {
    * full-state snapshot after another (bench/cluster: ~70% of the leader's CPU at 100k allocs).
    */
   private trailingBytes = 0;
-  /** The state machine keeps its state durably itself: compactions write no file (see above). */
-  private readonly persists: boolean;
+  /** The state machine's own (StateMachine.persist): then compactions write no file (see above). */
+  private readonly persist: (() => Promise<LogIndex>) | undefined;
   /**
-   * Only when `persists`: the newest full snapshot file here (produced for a peer, installed from
+   * Only when `persist` is there: the newest full snapshot file here (produced for a peer, installed from
    * the leader, or the bootstrap snapshot), if any. Files are only ever full ones.
    */
   private full: SnapshotMetadata | undefined;
@@ -118,7 +118,7 @@ export class Snapshots {
 
   constructor(private readonly host: SnapshotsHost) {
     this.nextCheckAt = nextSnapshotCheck(host.policy, Date.now(), host.random());
-    this.persists = host.stateMachine.persist !== undefined;
+    this.persist = host.stateMachine.persist;
   }
 
   /** Resolves once no snapshot of ours is being written (one installed meanwhile must not be
@@ -173,13 +173,13 @@ export class Snapshots {
 
   /**
    * The snapshot to send a peer for which the core asked for `requested` (the log's snapshot).
-   * Without `persists` that is the file itself. With it, the log's snapshot may hold no file: the
+   * Without `persist` that is the file itself. With it, the log's snapshot may hold no file: the
    * peer gets the newest full file if the log continues it (it is not older than the log's
    * snapshot), or else one produced now at the applied index.
    */
   async openForPeer(requested: SnapshotMetadata): Promise<OpenedSnapshot> {
     let metadata = requested;
-    if (this.persists) {
+    if (this.persist !== undefined) {
       const full = this.full;
       const floor = this.host.store.snapshot().metadata.index;
       metadata = full !== undefined && full.index >= floor ? full : await this.produce();
@@ -205,14 +205,14 @@ export class Snapshots {
     const h = this.host;
     if (this.writing !== undefined) return;
     // A peer being sent a snapshot needs the entries right after it (etcd pauses compaction so).
-    if (this.persists && (this.sending > 0 || this.producing !== undefined)) return;
+    if (this.persist !== undefined && (this.sending > 0 || this.producing !== undefined)) return;
     const last = h.store.snapshot().metadata;
     const now = Date.now();
     const due = snapshotDue(h.policy, {
       entriesSince: fsmApplied - last.index,
       logBytes: Math.max(0, h.store.retainedBytes() - this.trailingBytes),
       // Compacting behind a state machine that keeps its state costs no copy of that state.
-      lastSnapshotBytes: this.persists ? 0 : this.lastBytes,
+      lastSnapshotBytes: this.persist !== undefined ? 0 : this.lastBytes,
       now,
       nextCheckAt: this.nextCheckAt,
     });
@@ -220,28 +220,39 @@ export class Snapshots {
     if (fsmApplied > h.store.lastIndex()) return;
     this.nextCheckAt = nextSnapshotCheck(h.policy, now, h.random());
     const started = performance.now();
-    // Everything the snapshot stands for is fixed here, at the applied index: the state
-    // machine's state and the membership as of that index.
-    const meta: SnapshotMetadata = {
-      index: fsmApplied,
-      term: h.store.term(fsmApplied),
-      confState: membership.confState,
-    };
-    let work: Promise<void>;
-    if (this.persists) {
+    if (this.persist !== undefined) {
+      const meta = this.metadataAt(fsmApplied, membership);
       // Asked now, so that it covers exactly the entries applied so far.
-      const durable = (h.stateMachine.persist as () => Promise<LogIndex>)();
-      work = durable.then((index) => {
-        assert(index >= meta.index, () => `state machine durable at ${index}, applied ${meta.index}`);
-        return this.compact(meta, started);
-      });
+      const durable = this.persist();
+      this.background(
+        durable.then((index) => {
+          assert(index >= meta.index, () => `state machine durable at ${index}, applied ${meta.index}`);
+          return this.compact(meta, started);
+        }),
+      );
     } else {
-      const snap = await h.stateMachine.snapshot();
-      assert(snap.index === fsmApplied, () => `snapshot at ${snap.index}, applied ${fsmApplied}`);
-      const framed = frameSnapshot({ addresses: membership.addresses }, snap.chunks);
-      work = this.writeFile(meta, framed).then(() => this.compact(meta, started));
+      const { meta, framed } = await this.view(fsmApplied, membership);
+      this.background(this.writeFile(meta, framed).then(() => this.compact(meta, started)));
     }
-    this.background(work);
+  }
+
+  /**
+   * What a snapshot at `fsmApplied` (the state machine's applied index) stands for, fixed there:
+   * the state machine's state and the membership as of that index.
+   */
+  private metadataAt(fsmApplied: LogIndex, membership: Membership): SnapshotMetadata {
+    return { index: fsmApplied, term: this.host.store.term(fsmApplied), confState: membership.confState };
+  }
+
+  /** The state machine's immutable view at `fsmApplied` (call in the apply loop), framed. */
+  private async view(
+    fsmApplied: LogIndex,
+    membership: Membership,
+  ): Promise<{ meta: SnapshotMetadata; framed: AsyncIterable<Uint8Array> }> {
+    const snap = await this.host.stateMachine.snapshot();
+    assert(snap.index === fsmApplied, () => `snapshot at ${snap.index}, applied ${fsmApplied}`);
+    const framed = frameSnapshot({ addresses: membership.addresses }, snap.chunks);
+    return { meta: this.metadataAt(fsmApplied, membership), framed };
   }
 
   private background(work: Promise<void>): void {
@@ -256,42 +267,39 @@ export class Snapshots {
     );
   }
 
-  /** A full snapshot file at the applied index, produced in the apply loop for peers. */
+  /** A full snapshot file at the applied index, produced for peers (one at a time). */
   private produce(): Promise<SnapshotMetadata> {
-    if (this.producing !== undefined) return this.producing;
-    const h = this.host;
-    const producing = new Promise<SnapshotMetadata>((resolve, reject) => {
-      h.inApplyLoop(async (fsmApplied, membership) => {
-        try {
-          // One writer at a time: a compaction under way ends first.
-          await this.idle();
-          const snap = await h.stateMachine.snapshot();
-          assert(snap.index === fsmApplied, () => `snapshot at ${snap.index}, applied ${fsmApplied}`);
-          const meta: SnapshotMetadata = {
-            index: snap.index,
-            term: h.store.term(snap.index),
-            confState: membership.confState,
-          };
-          h.log.info({ index: meta.index }, "producing a snapshot for a peer");
-          const framed = frameSnapshot({ addresses: membership.addresses }, snap.chunks);
-          const written = this.writeFile(meta, framed).then(() => {
-            this.full = meta;
-            return h.files.pruneBefore(meta.index);
-          });
-          written.then(() => resolve(meta), reject);
-          this.background(written);
-        } catch (error) {
-          reject(error);
-          throw error;
-        }
+    this.producing ??= this.viewInApplyLoop()
+      .then(async ({ meta, framed }) => {
+        this.host.log.info({ index: meta.index }, "producing a snapshot for a peer");
+        const written = this.writeFile(meta, framed).then(() => {
+          this.full = meta;
+          return this.host.files.pruneBefore(meta.index);
+        });
+        this.background(written);
+        await written;
+        return meta;
+      })
+      .finally(() => {
+        this.producing = undefined;
+      });
+    return this.producing;
+  }
+
+  /**
+   * `view` taken in the apply loop, where the applied index and the membership agree, after any
+   * compaction under way (one writer at a time). A failure there stops the server, as any failure
+   * in the apply loop does.
+   */
+  private viewInApplyLoop(): ReturnType<Snapshots["view"]> {
+    return new Promise((resolve, reject) => {
+      this.host.inApplyLoop(async (fsmApplied, membership) => {
+        await this.idle();
+        const taken = this.view(fsmApplied, membership);
+        taken.then(resolve, reject);
+        await taken;
       });
     });
-    this.producing = producing;
-    const clear = (): void => {
-      this.producing = undefined;
-    };
-    producing.then(clear, clear);
-    return producing;
   }
 
   private async writeFile(meta: SnapshotMetadata, framed: AsyncIterable<Uint8Array>): Promise<void> {
@@ -309,7 +317,7 @@ export class Snapshots {
     // when that one prunes.
     if (!compacted) return;
     this.trailingBytes = h.store.retainedBytes();
-    if (!this.persists) {
+    if (this.persist === undefined) {
       await h.files.prune(meta);
     } else {
       // The log no longer continues the files before this index (the bootstrap snapshot's
@@ -319,6 +327,9 @@ export class Snapshots {
     }
     this.taken++;
     h.metrics?.snapshotSeconds.observe((performance.now() - started) / 1000);
-    h.log.info({ index: meta.index, compactTo, file: !this.persists }, "snapshot taken, log compacted");
+    h.log.info(
+      { index: meta.index, compactTo, file: this.persist === undefined },
+      "snapshot taken, log compacted",
+    );
   }
 }
