@@ -11,6 +11,7 @@ import { encodeCommand } from "../src/fsm/command-codec.js";
 import type { Command } from "../src/fsm/commands.js";
 import { DroverFsm } from "../src/fsm/drover-fsm.js";
 import { mockEval, mockJob, mockNode } from "../src/fsm/mock.js";
+import { packedMetric } from "../src/fsm/packed-metric.js";
 import { writeSnapshotStream } from "../src/fsm/snapshot-stream.js";
 import type { Allocation, AllocMetric, Job, Node } from "../src/fsm/structs.js";
 import type { Entry } from "../src/raft/core/types.js";
@@ -133,7 +134,8 @@ export function benchAlloc(
     FollowupEvalID: "",
     PreemptedAllocations: [],
     PreemptedByAllocation: "",
-    Metrics: placementMetrics(rand, nodeIds),
+    // Packed, as the scheduler hands it over (src/scheduler/alloc-factory.ts).
+    Metrics: packedMetric(placementMetrics(rand, nodeIds)),
     CreateIndex: 0,
     ModifyIndex: 0,
     AllocModifyIndex: 0,

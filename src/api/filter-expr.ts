@@ -247,13 +247,20 @@ class Parser {
   }
 }
 
+/** The field at `path` as the JSON answer shows it (a value with toJSON, e.g. packed metrics, as its JSON form). */
 function get(item: unknown, path: readonly string[]): unknown {
-  let value = item;
+  let value = asJson(item);
   for (const key of path) {
     if (value === null || typeof value !== "object") return undefined;
-    value = (value as Record<string, unknown>)[key];
+    value = asJson((value as Record<string, unknown>)[key]);
   }
   return value;
+}
+
+function asJson(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  return typeof toJSON === "function" ? (toJSON as () => unknown).call(value) : value;
 }
 
 function equals(field: unknown, value: string): boolean {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../common/errors.js";
+import { emptyAllocMetric } from "../fsm/alloc-metric.js";
+import { PackedAllocMetric } from "../fsm/packed-metric.js";
 import { parseFilter } from "./filter-expr.js";
 import { listQuery, pageOf } from "./list-paging.js";
 
@@ -68,6 +70,22 @@ describe("filter expressions", () => {
     expect(matching("Status == running and (Priority < 40 or Priority > 80)")).toEqual(["b", "d"]);
     expect(matching("not Status == running")).toEqual(["a", "e"]);
     expect(matching('Name not contains "a"')).toEqual(["e", "d"]);
+  });
+
+  it("sees packed placement metrics as their JSON shows them", () => {
+    const allocs = [3, 7].map((n) => ({
+      ID: `a${n}`,
+      Metrics: PackedAllocMetric.pack({
+        ...emptyAllocMetric(),
+        NodesEvaluated: n,
+        NodesAvailable: { dc1: n },
+      }),
+    }));
+    const match = (expr: string) => allocs.filter(parseFilter(expr)).map((a) => a.ID);
+    expect(match("Metrics.NodesEvaluated > 5")).toEqual(["a7"]);
+    expect(match('Metrics contains "NodesAvailable"')).toEqual(["a3", "a7"]);
+    expect(match('Metrics.NodesAvailable["dc1"] == 3')).toEqual(["a3"]);
+    expect(match("Metrics.ScoreMetaData is empty")).toEqual(["a3", "a7"]);
   });
 
   it("refuses bad expressions with the position", () => {

@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import { AllocCompactor } from "./alloc-compactor.js";
 import { emptyAllocMetric } from "./alloc-metric.js";
 import { mockAlloc, mockId } from "./mock.js";
-import type { Allocation, AllocMetric } from "./structs.js";
+import { PackedAllocMetric, unpackedMetric } from "./packed-metric.js";
+import type { Allocation } from "./structs.js";
+
+/** The alloc with its metrics unpacked, to compare values. */
+function plain(alloc: Allocation): Allocation {
+  return { ...alloc, Metrics: unpackedMetric(alloc.Metrics) };
+}
 
 function full(i: number): Allocation {
   return mockAlloc({
@@ -48,9 +54,12 @@ describe("AllocCompactor", () => {
       const expected = structuredClone(original);
       const copy = compactor.compact(original, { ModifyIndex: 7 });
       expect(original).toEqual(expected);
-      expect(copy).toEqual({ ...expected, ModifyIndex: 7 });
+      expect(plain(copy)).toEqual({ ...expected, ModifyIndex: 7 });
       const owned = structuredClone(original);
-      expect(compactor.compactOwned(owned, { ModifyIndex: 7 })).toEqual({ ...expected, ModifyIndex: 7 });
+      expect(plain(compactor.compactOwned(owned, { ModifyIndex: 7 }))).toEqual({
+        ...expected,
+        ModifyIndex: 7,
+      });
     }
   });
 
@@ -60,7 +69,7 @@ describe("AllocCompactor", () => {
     const b = compactor.compact(full(4));
     expect(a.AllocatedResources.Tasks).toBe(b.AllocatedResources.Tasks);
     expect(a.DesiredTransition).toBe(b.DesiredTransition);
-    expect(a.Metrics?.NodesAvailable).toBe(b.Metrics?.NodesAvailable);
+    expect(a.Metrics).toBeInstanceOf(PackedAllocMetric);
     expect(Object.isFrozen(a.AllocatedResources.Tasks["web"]?.Cpu)).toBe(true);
     expect(a.AllocatedResources.Shared.Ports).not.toBe(b.AllocatedResources.Shared.Ports);
     // A caller's object that went in stays its own (not frozen, not shared).
@@ -113,26 +122,26 @@ describe("AllocCompactor", () => {
     expect(Object.is(dynamic(compactor.compactOwned(negative))?.[0]?.Value, -0)).toBe(true);
   });
 
-  it("shares the metrics' count maps, telling key order and -0 apart", () => {
+  it("packs the metrics, copying or in place, and keeps their key order", () => {
     const compactor = new AllocCompactor();
     const withCounts = (counts: Record<string, number>): Allocation => {
       const alloc = full(1);
-      (alloc.Metrics as AllocMetric).NodesAvailable = counts;
+      const metric = unpackedMetric(alloc.Metrics);
+      if (metric === null) throw new Error("no metrics");
+      metric.NodesAvailable = counts;
+      alloc.Metrics = metric;
       return alloc;
     };
-    const available = (x: Allocation) => x.Metrics?.NodesAvailable;
-    const a = compactor.compactOwned(withCounts({ dc1: 10, dc2: 3 }));
-    const b = compactor.compactOwned(withCounts({ dc1: 10, dc2: 3 }));
-    const c = compactor.compact(withCounts({ dc1: 10, dc2: 3 }));
-    expect(available(b)).toBe(available(a));
-    expect(available(c)).toBe(available(a));
-    expect(Object.isFrozen(available(a))).toBe(true);
-    const swapped = compactor.compactOwned(withCounts({ dc2: 3, dc1: 10 }));
-    expect(Object.keys(available(swapped) ?? {})).toEqual(["dc2", "dc1"]);
-    const other = compactor.compactOwned(withCounts({ dc1: 11, dc2: 3 }));
-    expect(available(other)).toEqual({ dc1: 11, dc2: 3 });
-    const back = compactor.compactOwned(withCounts({ dc1: 10, dc2: 3 }));
-    expect(available(back)).toBe(available(a));
+    const owned = compactor.compactOwned(withCounts({ dc2: 3, dc1: 10 }));
+    const copied = compactor.compact(withCounts({ dc2: 3, dc1: 10 }));
+    for (const alloc of [owned, copied]) {
+      expect(alloc.Metrics).toBeInstanceOf(PackedAllocMetric);
+      expect(Object.keys(alloc.Metrics?.NodesAvailable ?? {})).toEqual(["dc2", "dc1"]);
+      expect(alloc.Metrics?.ScoreMetaData).toEqual(full(1).Metrics?.ScoreMetaData);
+    }
+    // Packed metrics stay as they are: the same object, not packed again.
+    const again = compactor.compact(owned);
+    expect(again.Metrics).toBe(owned.Metrics);
   });
 
   it("keeps the order of task names when sharing task resources", () => {
@@ -159,7 +168,7 @@ describe("AllocCompactor", () => {
     const metrics = partial.Metrics as unknown as Record<string, unknown>;
     delete metrics["NodesInPool"];
     const stored = compactor.compact(partial);
-    expect(stored).toEqual(partial);
-    expect(Object.hasOwn(stored.Metrics ?? {}, "NodesInPool")).toBe(false);
+    expect(plain(stored)).toEqual(partial);
+    expect(Object.hasOwn(unpackedMetric(stored.Metrics) ?? {}, "NodesInPool")).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import { deepFreeze, isDeepFrozen } from "./deep-freeze.js";
+import { packedMetric } from "./packed-metric.js";
 import type {
   AllocatedPortMapping,
   AllocatedResources,
@@ -6,7 +7,6 @@ import type {
   Allocation,
   AllocClientStatus,
   AllocDesiredStatus,
-  AllocMetric,
   DesiredTransition,
   NetworkResource,
   Port,
@@ -20,8 +20,12 @@ import type {
  * shape (one V8 hidden class), interns repeated strings, and shares identical small sub-objects —
  * frozen, since they now belong to many allocations.
  *
- * It only changes object identity, never values: snapshots, encodings and apply results are the
- * same with or without it. Its caches are bounded and may be dropped at any time.
+ * Placement metrics are stored packed (packed-metric.ts), whatever form they came in: the scheduler
+ * packs them already; anything else (older entries, tests) is packed here.
+ *
+ * It only changes object identity and the metrics' form, never values: what any field reads, and
+ * apply results, are the same with or without it. Its caches are bounded and may be dropped at
+ * any time.
  */
 
 const MAX_STRINGS = 200_000;
@@ -52,10 +56,6 @@ export class AllocCompactor {
    */
   private lastFrozenTasks: object | undefined;
   private shared = new Map<string, unknown>();
-  /** The last shared value of each AllocMetric count field (see shareCounts). */
-  private readonly lastCounts: Array<Record<string, number> | undefined> = [];
-  /** The last frozen value given to shareCounts at each site (see lastFrozenTasks). */
-  private readonly lastFrozenCounts: Array<object | undefined> = [];
   private readonly portLists = new PortListCache<Port>();
   private readonly mappingLists = new PortListCache<AllocatedPortMapping>();
   private readonly lastStrings: string[] = Array.from({ length: SITES }, () => "");
@@ -92,7 +92,7 @@ export class AllocCompactor {
       FollowupEvalID: this.str(a.FollowupEvalID),
       PreemptedAllocations: a.PreemptedAllocations.length === 0 ? EMPTY_ARRAY : a.PreemptedAllocations,
       PreemptedByAllocation: detach(a.PreemptedByAllocation),
-      Metrics: a.Metrics === null ? null : this.metrics(a.Metrics),
+      Metrics: packedMetric(a.Metrics),
       CreateIndex: stamp.CreateIndex ?? a.CreateIndex,
       ModifyIndex: stamp.ModifyIndex ?? a.ModifyIndex,
       AllocModifyIndex: stamp.AllocModifyIndex ?? a.AllocModifyIndex,
@@ -153,7 +153,7 @@ export class AllocCompactor {
     if (a.AllocStates.length === 0) a.AllocStates = EMPTY_ARRAY;
     if (isEmpty(a.TaskStates)) a.TaskStates = EMPTY_OBJECT;
     if (a.PreemptedAllocations.length === 0) a.PreemptedAllocations = EMPTY_ARRAY;
-    if (a.Metrics !== null) this.metricsInPlace(a.Metrics, ownStrings);
+    a.Metrics = packedMetric(a.Metrics);
     if (stamp.CreateIndex !== undefined) a.CreateIndex = stamp.CreateIndex;
     if (stamp.ModifyIndex !== undefined) a.ModifyIndex = stamp.ModifyIndex;
     if (stamp.AllocModifyIndex !== undefined) a.AllocModifyIndex = stamp.AllocModifyIndex;
@@ -280,46 +280,6 @@ export class AllocCompactor {
     return this.sharedPorts(copy) ?? copy;
   }
 
-  /** `metrics` done in place for an owned alloc: rebuilding them made five objects of garbage per alloc. */
-  private metricsInPlace(m: AllocMetric, ownStrings: boolean): void {
-    if (fieldCount(m) !== 13) return;
-    m.NodesAvailable = this.shareCounts(0, m.NodesAvailable);
-    m.ClassFiltered = this.shareCounts(1, m.ClassFiltered);
-    m.ConstraintFiltered = this.shareCounts(2, m.ConstraintFiltered);
-    m.ClassExhausted = this.shareCounts(3, m.ClassExhausted);
-    m.DimensionExhausted = this.shareCounts(4, m.DimensionExhausted);
-    if (m.QuotaExhausted.length === 0) m.QuotaExhausted = EMPTY_ARRAY;
-    if (m.ScoreMetaData.length === 0) m.ScoreMetaData = EMPTY_ARRAY;
-    else if (!ownStrings) for (const score of m.ScoreMetaData) score.NodeID = this.str(score.NodeID);
-  }
-
-  private metrics(m: AllocMetric): AllocMetric {
-    // Rebuild only the shape we know; anything else is kept as it came (values never change).
-    if (fieldCount(m) !== 13) return m;
-    return {
-      NodesEvaluated: m.NodesEvaluated,
-      NodesFiltered: m.NodesFiltered,
-      NodesInPool: m.NodesInPool,
-      NodesAvailable: this.shareCounts(0, m.NodesAvailable),
-      ClassFiltered: this.shareCounts(1, m.ClassFiltered),
-      ConstraintFiltered: this.shareCounts(2, m.ConstraintFiltered),
-      NodesExhausted: m.NodesExhausted,
-      ClassExhausted: this.shareCounts(3, m.ClassExhausted),
-      DimensionExhausted: this.shareCounts(4, m.DimensionExhausted),
-      QuotaExhausted: m.QuotaExhausted.length === 0 ? EMPTY_ARRAY : m.QuotaExhausted,
-      ScoreMetaData:
-        m.ScoreMetaData.length === 0
-          ? EMPTY_ARRAY
-          : m.ScoreMetaData.map((s) => ({
-              NodeID: this.str(s.NodeID),
-              Scores: s.Scores,
-              NormScore: s.NormScore,
-            })),
-      AllocationTime: m.AllocationTime,
-      CoalescedFailures: m.CoalescedFailures,
-    };
-  }
-
   /**
    * `str` with a one-entry cache per call site: the allocations of one plan share their job,
    * eval, group and namespace, and comparing with the last string beats hashing a fresh one.
@@ -346,20 +306,6 @@ export class AllocCompactor {
     const index = (t.Migrate ? 1 : 0) | (t.Reschedule ? 2 : 0) | (t.ForceReschedule ? 4 : 0);
     // Exactly the three known fields: anything else is kept as it came.
     return fieldCount(t) === 3 ? (TRANSITIONS[index] as DesiredTransition) : t;
-  }
-
-  /**
-   * `share` for one of AllocMetric's count maps (`site`: which one), comparing with the last
-   * value shared there first: the allocations of one plan carry the same counts, and the JSON
-   * key share() builds was most of the compaction of their metrics.
-   */
-  private shareCounts(site: number, value: Record<string, number>): Record<string, number> {
-    const last = this.lastCounts[site];
-    if (last !== undefined && value === this.lastFrozenCounts[site]) return last;
-    const shared = last !== undefined && sameCounts(value, last) ? last : this.share(value);
-    this.lastCounts[site] = shared;
-    this.lastFrozenCounts[site] = isDeepFrozen(value) ? value : undefined;
-    return shared;
   }
 
   /** One frozen copy per distinct small value (by its JSON text, unless a cheaper key is given). */
@@ -574,15 +520,6 @@ function isPlainTask(t: AllocatedTaskResources): boolean {
 }
 
 /** Equal flat maps: the same keys in the same order (the order is encoded), the same values. */
-function sameCounts(a: Record<string, unknown>, b: Record<string, number>): boolean {
-  let count = 0;
-  for (const key in a) {
-    // nameAt walks from the start: bounded, since counts are per datacenter or class (few).
-    if (count >= 16 || nameAt(b, count) !== key || !Object.is(a[key], b[key])) return false;
-    count += 1;
-  }
-  return count === fieldCount(b);
-}
 
 function isEmpty(value: object): boolean {
   if (Array.isArray(value)) return value.length === 0;

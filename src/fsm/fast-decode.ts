@@ -1,5 +1,6 @@
 import { Buffer } from "node:buffer";
 import { deepFreeze } from "./deep-freeze.js";
+import { PACKED_METRIC_EXT, PackedAllocMetric } from "./packed-metric.js";
 
 /**
  * A decoder for the msgpack that command-codec.ts's Packr writes, for the common case only, that
@@ -11,7 +12,7 @@ import { deepFreeze } from "./deep-freeze.js";
  *
  * It returns exactly what msgpackr's unpack returns (same keys in the same order, same values),
  * or undefined when the bytes use anything outside what it handles (non-ASCII strings, binary,
- * 64-bit integers, float32, extensions other than records, `__proto__` keys, two-byte record
+ * 64-bit integers, float32, extensions other than records and packed metrics, `__proto__` keys, two-byte record
  * ids, undefined record ids, malformed input): the caller then decodes with msgpackr, which also
  * produces the error for bad input. What it handles is what every plan entry is made of.
  *
@@ -155,7 +156,22 @@ function read(intern: boolean): unknown {
       pos += 4;
       return v;
     }
+    case 0xc7:
+      return readExtension(byte());
+    case 0xc8:
+      return readExtension(u16());
+    case 0xc9:
+      return readExtension(u32());
+    case 0xd5:
+      return readExtension(2);
+    case 0xd6:
+      return readExtension(4);
+    case 0xd7:
+      return readExtension(8);
+    case 0xd8:
+      return readExtension(16);
     case 0xd4: {
+      if (src[pos] === PACKED_METRIC_EXT) return readExtension(1);
       if (byte() !== 0x72) throw UNSUPPORTED;
       const id = byte();
       // msgpackr keeps the low 6 bits; ids outside 0x40–0x7f come only with two-byte records.
@@ -301,6 +317,14 @@ function compileStructure(keys: readonly string[]): StructureReader {
     readRepeated,
     repeats,
   ) as StructureReader;
+}
+
+/** An extension of `length` payload bytes (its type byte next): only packed metrics are ours. */
+function readExtension(length: number): PackedAllocMetric {
+  if (byte() !== PACKED_METRIC_EXT || length > end - pos) throw UNSUPPORTED;
+  const start = pos;
+  pos += length;
+  return PackedAllocMetric.fromLatin1(latin1(start, pos));
 }
 
 function readMap(length: number): Record<string, unknown> {

@@ -14,6 +14,7 @@ export { LevelState, type LevelStateOptions } from "./leveldb-state.js";
 export * from "./mock.js";
 export * from "./namespace.js";
 export * from "./node-usage-summary.js";
+export { PackedAllocMetric, packedMetric } from "./packed-metric.js";
 export { tablesFromSnapshot, writeSnapshotStream } from "./snapshot-stream.js";
 export * from "./state-reader.js";
 export { StateSnapshot } from "./state-snapshot.js";

@@ -1,6 +1,7 @@
 import { Packr } from "msgpackr";
 import { ValidationError } from "../common/errors.js";
 import { decodeBounded } from "../common/limits.js";
+import { registerPackedMetricExtension } from "../fsm/packed-metric.js";
 
 /**
  * Packs Drover structs into the `bytes` fields of proto/server.proto with msgpackr records: an
@@ -10,6 +11,8 @@ import { decodeBounded } from "../common/limits.js";
  * read on its own, by a client of another release or on a fresh connection.
  */
 const packr = new Packr({ useRecords: true });
+// Allocations carry their placement metrics packed, as a MessagePack extension.
+registerPackedMetricExtension();
 
 export function packValue(value: unknown): Buffer {
   return packr.pack(value);

@@ -1,3 +1,4 @@
+import { packedMetric } from "../fsm/packed-metric.js";
 import type {
   AllocatedResources,
   Allocation,
@@ -72,7 +73,8 @@ export function newAllocation(p: NewAllocation): Allocation {
     FollowupEvalID: "",
     PreemptedAllocations: [],
     PreemptedByAllocation: "",
-    Metrics: p.metric,
+    // Packed here, once: the plan, the Raft entry and every server's state carry it so.
+    Metrics: packedMetric(p.metric),
     CreateIndex: 0,
     ModifyIndex: 0,
     AllocModifyIndex: 0,
