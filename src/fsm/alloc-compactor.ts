@@ -1,3 +1,4 @@
+import type { AllocClientFields } from "./alloc-client-overlay.js";
 import { deepFreeze, isDeepFrozen } from "./deep-freeze.js";
 import { packedMetric } from "./packed-metric.js";
 import type {
@@ -160,6 +161,19 @@ export class AllocCompactor {
     if (stamp.CreateTime !== undefined) a.CreateTime = stamp.CreateTime;
     if (stamp.ModifyTime !== undefined) a.ModifyTime = stamp.ModifyTime;
     return a;
+  }
+
+  /**
+   * Writes a stored overlay's fields (alloc-client-overlay.ts) into `a`, an allocation the caller
+   * owns (just loaded), compacted as compact() compacts them.
+   */
+  setClientFields(a: Allocation, fields: AllocClientFields): void {
+    a.ClientStatus = clientStatus(fields.ClientStatus);
+    a.ClientDescription = this.str(fields.ClientDescription);
+    a.TaskStates = isEmpty(fields.TaskStates) ? EMPTY_OBJECT : fields.TaskStates;
+    a.DeploymentStatus = fields.DeploymentStatus;
+    a.ModifyIndex = fields.ModifyIndex;
+    a.ModifyTime = fields.ModifyTime;
   }
 
   /**

@@ -11,6 +11,9 @@ import type { ClassicLevel } from "classic-level";
  *   "g<gen>:e:<index>:b"          → that plan entry's bytes
  *   "g<gen>:m:applied"            → applied index of the generation
  *   "g<gen>:m:tables"             → table indexes of the generation
+ *   "g<gen>:o:<alloc id>"         → the client-owned fields of that allocation (an overlay,
+ *                                   alloc-client-overlay.ts) over its base: its "r" record if
+ *                                   it has one, else the plan entry that created it
  *   "g<gen>:r:<table>:<key>"      → one record (record-codec.ts)
  *   "g<gen>:t:<index>:<alloc id>" → that plan's allocation was deleted (value: deleting index)
  *
@@ -18,6 +21,7 @@ import type { ClassicLevel } from "classic-level";
  * chosen for LevelDB's compactions: the bulky plan entries come first and only ever grow at the
  * end of their range, so the key range of a new batch ([newest plan … small mutable records])
  * overlaps none of the older plan data, which compactions then need not rewrite again and again.
+ * clearGeneration and clearOtherGenerations clear whole generations, whatever prefixes they hold.
  */
 export type Db = ClassicLevel<string, Uint8Array>;
 
@@ -39,6 +43,11 @@ export function metaKey(generation: number, name: "applied" | "tables" | "offset
 
 export function recordPrefix(generation: number): string {
   return `${genPrefix(generation)}r:`;
+}
+
+/** Overlays of allocations (see the table above); the key is this and the allocation's id. */
+export function overlayPrefix(generation: number): string {
+  return `${genPrefix(generation)}o:`;
 }
 
 export function planPrefix(generation: number): string {

@@ -1,3 +1,4 @@
+import { type AllocClientFields, isClientFields } from "./alloc-client-overlay.js";
 import { decodeCommand } from "./command-codec.js";
 import type { PlanApplyCommand } from "./commands.js";
 import { CorruptSnapshotError } from "./errors.js";
@@ -6,6 +7,7 @@ import {
   type Db,
   genPrefix,
   metaKey,
+  overlayPrefix,
   planIdsKey,
   planKey,
   planPrefix,
@@ -33,7 +35,9 @@ export interface Loaded {
 /**
  * Loads generation `generation`: allocations created by stored plan entries (rebuilt with the
  * same placedAlloc() apply used), minus tombstoned ones, overridden by individual records, which
- * are always newer (any later change of an allocation is stored as its own record).
+ * are always newer (any later change of an allocation is stored as its own record), each with
+ * its overlay of client-owned fields written in, if it has one (newer still: LevelState deletes
+ * an allocation's overlay with every record it writes of it).
  */
 export async function loadGeneration(db: Db, generation: number, codec: RecordCodec): Promise<Loaded> {
   const applied = await db.get(metaKey(generation, "applied"));
@@ -53,7 +57,8 @@ export async function loadGeneration(db: Db, generation: number, codec: RecordCo
   const prefix = genPrefix(generation);
 
   // 1. What overrides a plan entry's allocation: a tombstone naming that entry, or a record of
-  // the allocation (always its newest version). Both are few next to the plan entries.
+  // the allocation (its newest version, but for an overlay). Both are few next to the plan
+  // entries.
   const tombstones = new Map<string, number[]>();
   await scan(db, `${prefix}t:`, LOAD_BATCH, (key) => {
     const sep = key.indexOf(":");
@@ -64,12 +69,19 @@ export async function loadGeneration(db: Db, generation: number, codec: RecordCo
   await scanKeys(db, `${recordPrefix(generation)}allocs:`, (id) => {
     allocRecords.add(id);
   });
+  // Overlays: about one per allocation once its client reported (small records).
+  const overlays = new Map<string, AllocClientFields>();
+  await scan(db, overlayPrefix(generation), LOAD_BATCH, (id, value) => {
+    const fields = codec.unpack(value);
+    if (!isClientFields(fields)) throw new CorruptSnapshotError(`stored overlay of ${id} is malformed`);
+    overlays.set(id, fields);
+  });
 
   // 2. Allocations created by plan entries, in index order, straight into the tables. Their ids
   // are distinct once overridden ones are skipped: an id is created again only after its
   // deletion, which tombstoned it under the earlier plan (or deleted that plan). Each entry's ids ("a") come just before its bytes ("b"). Entries
   // are large (~0.5 MB for 1,000 allocations): read them a few at a time.
-  const builder = new TablesBuilder(index, tableIndexes, raftOffset);
+  const builder = new TablesBuilder(index, tableIndexes, raftOffset, overlays);
   const planIds = new Map<number, readonly string[]>();
   // The plan-ids record read just before its plan's bytes: a list of ids, or a count.
   let storedIds: { planIndex: number; ids: unknown } | undefined;

@@ -1,6 +1,7 @@
 import { ClassicLevel } from "classic-level";
 import { assert } from "../common/assert.js";
 import { type LevelOp, writeLevelBatch } from "../common/level-batch.js";
+import { clientOverlay } from "./alloc-client-overlay.js";
 import { CorruptSnapshotError } from "./errors.js";
 import {
   clearGeneration,
@@ -8,6 +9,7 @@ import {
   type Db,
   GEN_KEY,
   metaKey,
+  overlayPrefix,
   planIdsKey,
   planKey,
   recordPrefix,
@@ -18,6 +20,7 @@ import { deletePlans, loadGeneration } from "./leveldb-load.js";
 import { RecordCodec } from "./record-codec.js";
 import { readSnapshotStream } from "./snapshot-stream.js";
 import type { Commit } from "./state-store.js";
+import type { Allocation } from "./structs.js";
 import type { TableName, Tables } from "./tables.js";
 import { TablesBuilder } from "./tables-builder.js";
 
@@ -33,7 +36,14 @@ import { TablesBuilder } from "./tables-builder.js";
  * the ids of the allocations it created; the loader rebuilds those with the same placedAlloc()
  * that apply used. Any later change of such an allocation is stored as its own record (which
  * wins on load); its deletion leaves a tombstone next to the plan while the plan is still
- * stored. A plan entry is deleted, with its tombstones, once none of its allocations is left.
+ * stored. A plan entry is deleted, with its tombstones, once none of its allocations is left
+ * (planRefs counts the living allocations each stored plan created, wherever their value is
+ * stored: a plan entry stays while any of them lives).
+ *
+ * Client updates: a change that rewrote only an allocation's client-owned fields (its status
+ * reports, nearly one per allocation) is stored as an overlay of just those fields on the stored
+ * allocation, its record or else its plan entry (alloc-client-overlay.ts; encodeAlloc states
+ * the invariant), instead of re-encoding the whole allocation.
  *
  * Restore writes a fresh generation next to the live one and then flips "!gen" in one synced
  * write: a crash before the flip leaves the old state whole (the half-written generation is
@@ -203,10 +213,12 @@ export class LevelState {
     }
     const prefix = recordPrefix(g);
     for (const [table, changes] of commit.changes) {
+      if (table === "allocs") {
+        for (const [id, value] of changes)
+          this.encodeAlloc(commit, fromEntry, id, value as Allocation | null, batch);
+        continue;
+      }
       for (const [key, value] of changes) {
-        // Stored as part of the plan entry, unless changed again within the same entry.
-        if (fromEntry && table === "allocs" && value !== null && commit.placedFromEntry.get(key) === value)
-          continue;
         const full = `${prefix}${table}:${key}`;
         if (value === null) {
           batch.ops.push({ type: "del", key: full });
@@ -237,6 +249,53 @@ export class LevelState {
         { type: "del", key: planIdsKey(g, last.CreateIndex) },
       );
       batch.deadPlans.push(last.CreateIndex);
+    }
+  }
+
+  /**
+   * The operations storing allocation `id`'s value after `commit` (null: deleted). Invariant:
+   * "o:<id>" exists (stored or queued) only while the allocation exists and its stored base
+   * (record, else plan entry) plus that overlay equals the allocation in memory. So a deletion
+   * and every whole record of an allocation that existed before the commit, or was deleted in it,
+   * delete the overlay in the same batch, after any earlier put of it (a batch applies its
+   * operations in order); an overlay is written only on top of the value the allocation had
+   * before the commit, which (by the invariant) is what the store then holds.
+   */
+  private encodeAlloc(
+    commit: Commit,
+    fromEntry: boolean,
+    id: string,
+    value: Allocation | null,
+    batch: QueuedBatch,
+  ): void {
+    // Stored as part of the plan entry, unless changed again within the same entry.
+    if (fromEntry && value !== null && commit.placedFromEntry.get(id) === value) return;
+    const g = this.generation;
+    const record = `${recordPrefix(g)}allocs:${id}`;
+    const overlay = `${overlayPrefix(g)}${id}`;
+    if (value === null) {
+      batch.ops.push({ type: "del", key: record }, { type: "del", key: overlay });
+      batch.bytes += record.length + overlay.length;
+      return;
+    }
+    const before = commit.allocsBefore.get(id);
+    // A deletion in this entry may have tombstoned the base in the plan: such a value is stored whole.
+    const replaced = commit.deletedAllocs.has(id);
+    if (before !== undefined && !replaced) {
+      const fields = clientOverlay(before, value);
+      if (fields !== undefined) {
+        const packed = this.codec.pack(fields);
+        batch.ops.push({ type: "put", key: overlay, value: packed });
+        batch.bytes += overlay.length + packed.length;
+        return;
+      }
+    }
+    const packed = this.codec.pack(value);
+    batch.ops.push({ type: "put", key: record, value: packed });
+    batch.bytes += record.length + packed.length;
+    if (before !== undefined || replaced) {
+      batch.ops.push({ type: "del", key: overlay });
+      batch.bytes += overlay.length;
     }
   }
 

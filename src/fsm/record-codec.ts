@@ -255,6 +255,8 @@ export const STATIC_STRUCTURES: readonly (readonly string[])[] = [
     "CreateIndex",
     "ModifyIndex",
   ],
+  // An allocation's overlay of client-owned fields (alloc-client-overlay.ts CLIENT_FIELDS)
+  ["ClientStatus", "ClientDescription", "TaskStates", "DeploymentStatus", "ModifyIndex", "ModifyTime"],
 ];
 
 export class RecordCodec {

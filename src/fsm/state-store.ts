@@ -25,6 +25,8 @@ export interface Commit {
   readonly placedFromEntry: ReadonlyMap<string, Allocation>;
   /** Allocations deleted, with their last value. */
   readonly deletedAllocs: ReadonlyMap<string, Allocation>;
+  /** Allocations rewritten, as they were before this entry (StateTxn.allocsBefore). */
+  readonly allocsBefore: ReadonlyMap<string, Allocation>;
   /** The entry's bytes, when the command came from them (applyEntry). */
   readonly entryData: Uint8Array | undefined;
   /**
@@ -106,6 +108,7 @@ export class StateStore {
     this.publish(txn.commit(), txn.changes, txn.touched, txn.touchedAllocNodes, {
       placedFromEntry: txn.placedFromEntry,
       deletedAllocs: txn.deletedAllocs,
+      allocsBefore: txn.allocsBefore,
       entryData,
       command,
     });
@@ -164,6 +167,7 @@ export class StateStore {
     this.publish({ ...this.current, index }, new Map(), NO_KEYS, NO_KEYS, {
       placedFromEntry: NO_ALLOCS,
       deletedAllocs: NO_ALLOCS,
+      allocsBefore: NO_ALLOCS,
       entryData: undefined,
       command: undefined,
     });
@@ -265,7 +269,7 @@ export class StateStore {
     changes: ChangeSet,
     touched: ReadonlySet<string>,
     touchedAllocNodes: ReadonlySet<string>,
-    allocs: Pick<Commit, "placedFromEntry" | "deletedAllocs" | "entryData" | "command">,
+    allocs: Pick<Commit, "placedFromEntry" | "deletedAllocs" | "allocsBefore" | "entryData" | "command">,
   ): void {
     this.current = next;
     const commit: Commit = { index: next.index, changes, tableIndexes: next.tableIndexes, ...allocs };

@@ -53,6 +53,12 @@ export class StateTxn {
   readonly placedFromEntry = new Map<string, Allocation>();
   /** Allocations deleted by this entry, with their last value (LevelDB needs their CreateIndex). */
   readonly deletedAllocs = new Map<string, Allocation>();
+  /**
+   * Allocations this entry rewrote, as they were before its first write of them (none for one
+   * that did not exist then): LevelDB stores a rewrite that changed only client-owned fields as
+   * an overlay on that value (alloc-client-overlay.ts).
+   */
+  readonly allocsBefore = new Map<string, Allocation>();
   // putAlloc's caches for runs of allocations of one job (see allocJobKey).
   private lastJobId = "";
   private lastJobNamespace = "";
@@ -316,6 +322,8 @@ export class StateTxn {
     const hash = known ? this.lookedUpHash : hashString(alloc.ID);
     const old = known ? this.lookedUp : this.allocs.getHashed(alloc.ID, hash);
     this.forgetLookup();
+    if (old !== undefined && this.tracking && !this.allocsBefore.has(alloc.ID))
+      this.allocsBefore.set(alloc.ID, old);
     const holds = holdsResources(alloc);
     // Most rewrites of an allocation (client status updates) leave what it holds as it was.
     const usageChanges = old === undefined ? holds : !holdsTheSame(old, alloc, holds);

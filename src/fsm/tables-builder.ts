@@ -1,5 +1,6 @@
 import { assert } from "../common/assert.js";
 import { ACL_BOOTSTRAP_KEY, type AclBootstrapRecord, type AclPolicy, type AclToken } from "./acl.js";
+import type { AllocClientFields } from "./alloc-client-overlay.js";
 import { allocCompactor } from "./alloc-compactor.js";
 import { allocUsageInto, holdsResources, newAllocUsageScratch } from "./alloc-usage.js";
 import { CorruptSnapshotError } from "./errors.js";
@@ -47,11 +48,18 @@ export class TablesBuilder {
    * a million-entry Map only to find no repeats was a tenth of a restart.
    */
   private readonly placed: Allocation[] = [];
+  /** How many of `overlays` were written into an allocation so far. */
+  private overlaid = 0;
 
   constructor(
     readonly index: number,
     private readonly tableIndexes: Readonly<Record<TableName, number>>,
     raftOffset = 0,
+    /**
+     * Stored overlays by alloc ID (leveldb-layout.ts), written into their allocation as it is
+     * added; each must find its allocation (else finish() reports the store corrupt).
+     */
+    private readonly overlays: ReadonlyMap<string, AllocClientFields> = NO_OVERLAYS,
   ) {
     this.txn = new StateTxn(emptyTables(), index, false);
     this.txn.raftOffset = raftOffset;
@@ -66,7 +74,7 @@ export class TablesBuilder {
       if (typeof value !== "object" || value === null) {
         throw new CorruptSnapshotError(`${table}/${key}: record is not an object`);
       }
-      const alloc = allocCompactor.compact(value as Allocation);
+      const alloc = this.withOverlay(allocCompactor.compact(value as Allocation));
       this.allocs.set(alloc.ID, alloc);
     } else {
       addRecord(this.txn, table, key, value);
@@ -80,7 +88,17 @@ export class TablesBuilder {
    */
   addPlacedAlloc(alloc: Allocation): void {
     this.count += 1;
-    this.placed.push(alloc);
+    this.placed.push(this.withOverlay(alloc));
+  }
+
+  /** `alloc` (which this builder owns) with its overlay written in, if it has one. */
+  private withOverlay(alloc: Allocation): Allocation {
+    if (this.overlays.size === 0) return alloc;
+    const fields = this.overlays.get(alloc.ID);
+    if (fields === undefined) return alloc;
+    allocCompactor.setClientFields(alloc, fields);
+    this.overlaid += 1;
+    return alloc;
   }
 
   finish(): Tables {
@@ -90,9 +108,19 @@ export class TablesBuilder {
     const built = buildAllocTables(all);
     this.allocs.clear();
     this.placed.length = 0;
+    // Each allocation id was added once (PMap.build asserts it), so each overlay was written at
+    // most once: fewer written than stored means some found no allocation.
+    if (this.overlaid !== this.overlays.size) {
+      for (const id of this.overlays.keys()) {
+        if (!built.allocs.has(id))
+          throw new CorruptSnapshotError(`stored overlay of missing allocation ${id}`);
+      }
+    }
     return { ...tables, ...built };
   }
 }
+
+const NO_OVERLAYS: ReadonlyMap<string, AllocClientFields> = new Map();
 
 type AllocTables = Pick<
   Tables,
