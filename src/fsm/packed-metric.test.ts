@@ -113,6 +113,8 @@ describe("PackedAllocMetric", () => {
       const fast = fastDecode(bytes) as PlanApplyCommand | undefined;
       expect(fast, `length ${length}`).toBeDefined();
       expect(Object.values(fast?.NodeAllocation ?? {})[0]?.[0]?.Metrics).toEqual(packed);
+      const slow = new Packr({ useRecords: true, mapsAsObjects: true }).unpack(bytes) as PlanApplyCommand;
+      expect(Object.values(slow.NodeAllocation)[0]?.[0]?.Metrics, `length ${length}`).toEqual(packed);
     }
   });
 });
