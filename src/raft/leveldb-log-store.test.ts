@@ -172,6 +172,43 @@ describe("LevelDbLogStore", () => {
     await store.close();
   });
 
+  it("restarts with a commit index no lower than a compaction written before it", async () => {
+    let store = await LevelDbLogStore.open(dir, silentLogger());
+    await store.persist({ entries: range(1, 20, 1), hardState: { term: 1, vote: "s1", commit: 10 } });
+    // Commit-only hard states wait for the next batch with entries; the compaction is written now.
+    await store.persist({ hardState: { term: 1, vote: "s1", commit: 18 } });
+    const conf = { voters: ["s1"], learners: [], votersOutgoing: [] };
+    await store.compact({ index: 16, term: 1, confState: conf }, 12);
+    store = await reopen(store);
+    expect(store.initialState().hardState).toEqual({ term: 1, vote: "s1", commit: 16 });
+    expect(store.firstIndex()).toBe(13);
+    expect(store.lastIndex()).toBe(20);
+    await store.close();
+  });
+
+  it("restarts the log after its snapshot when the snapshot names entries it lost", async () => {
+    let store = await LevelDbLogStore.open(dir, silentLogger());
+    await store.persist({ entries: range(1, 20, 1), hardState: { term: 1, vote: "s1", commit: 20 } });
+    const conf = { voters: ["s1"], learners: [], votersOutgoing: [] };
+    await store.compact({ index: 18, term: 1, confState: conf }, 10);
+    await store.close();
+    // A crash lost the last entries (written after the compaction's record, never synced).
+    const db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: "buffer", valueEncoding: "buffer" });
+    await db.batch([15, 16, 17, 18, 19, 20].map((i) => ({ type: "del" as const, key: entryKey(i) })));
+    await db.close();
+    store = await LevelDbLogStore.open(dir, silentLogger());
+    expect(store.firstIndex()).toBe(19);
+    expect(store.lastIndex()).toBe(18);
+    expect(store.term(18)).toBe(1);
+    expect(store.initialState().hardState.commit).toBe(18);
+    // The log goes on after the snapshot, and a restart keeps it so.
+    await store.persist({ entries: range(19, 21, 2) });
+    store = await reopen(store);
+    expect(store.firstIndex()).toBe(19);
+    expect(texts(store.entries(19, 22))).toEqual(["e19", "e20", "e21"]);
+    await store.close();
+  });
+
   it("writes a commit-only hard state with the next batch that carries entries", async () => {
     let store = await LevelDbLogStore.open(dir, silentLogger());
     await store.persist({ entries: range(1, 5, 1), hardState: { term: 1, vote: "s1", commit: 2 } });

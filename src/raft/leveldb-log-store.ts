@@ -213,6 +213,30 @@ export class LevelDbLogStore implements RaftStorage {
     }
     // Everything loaded is durable.
     this.evict();
+    const snapshot = this.snapshotMeta;
+    if (snapshot.index > this.lastIndex()) {
+      // A compaction's record can reach the disk before the last entries it covers (a leader's
+      // pipelined appends are written after it). The state machine holds what the snapshot names,
+      // so the log restarts right after it, as after installing a snapshot; the leader re-sends
+      // whatever follows.
+      this.log.warn({ snapshot: snapshot.index, last: this.lastIndex() }, "log ends before its snapshot");
+      this.truncate(0);
+      this.compactedIndex = snapshot.index;
+      this.compactedTerm = snapshot.term;
+      await this.db.batch(
+        [{ type: "put", key: KEY_COMPACTED, value: pack([snapshot.index, snapshot.term]) }],
+        {
+          sync: true,
+        },
+      );
+    }
+    if (this.hardState.commit < snapshot.index) {
+      // Only a batch with entries writes the commit index (see persist), but a snapshot names
+      // applied, hence committed, state: a crash between a compaction and the next such batch
+      // left a commit index below the snapshot, which the core cannot restart from (its applied
+      // index would pass its commit index).
+      this.hardState = { ...this.hardState, commit: snapshot.index };
+    }
     if (this.hardState.commit > this.lastIndex()) {
       // The commit index is volatile state in Raft (Figure 2); only entries we hold can be
       // committed from our point of view. Entries and hard state share one batch, so this only
