@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Entry } from "../raft/core/types.js";
@@ -8,34 +5,15 @@ import { decodeCommand, encodeCommand } from "./command-codec.js";
 import { DroverFsm } from "./drover-fsm.js";
 import { CommandRejectedError, CorruptSnapshotError } from "./errors.js";
 import { randomCommands } from "./random-commands.js";
-import { writeSnapshotStream } from "./snapshot-stream.js";
-import type { Tables } from "./tables.js";
 import { checkTablesInvariants } from "./tables-invariants.js";
+import { once, removeTempDirs, snapshotBytes, tempDir } from "./test-store.js";
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "drover-fsm-"));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-async function bytesOf(tables: Tables): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of writeSnapshotStream(tables)) chunks.push(chunk);
-  return Buffer.concat(chunks);
-}
+afterEach(removeTempDirs);
 
 async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const out: Uint8Array[] = [];
   for await (const chunk of chunks) out.push(chunk);
   return Buffer.concat(out);
-}
-
-async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
-  yield bytes;
 }
 
 /** Entries for a command log, with a no-op and a membership change mixed in. */
@@ -88,19 +66,21 @@ describe("DroverFsm on LevelDB", () => {
     expect(results.some((r) => r !== undefined && !(r instanceof Error))).toBe(true);
     await fsm.flush();
     expect(fsm.appliedIndex()).toBe(200);
-    const before = await bytesOf(fsm.store.tables());
+    const before = await snapshotBytes(fsm.store.tables());
     await fsm.close();
 
     const reopened = await DroverFsm.open(dir);
     expect(reopened.appliedIndex()).toBe(200);
     checkTablesInvariants(reopened.store.tables());
-    expect((await bytesOf(reopened.store.tables())).equals(before)).toBe(true);
+    expect((await snapshotBytes(reopened.store.tables())).equals(before)).toBe(true);
     // Raft replays only what comes after; the result matches a store that never stopped.
     await reopened.apply(entries(12, 201, 50));
     const memory = DroverFsm.inMemory();
     await memory.apply(entries(11, 1, 200));
     await memory.apply(entries(12, 201, 50));
-    expect((await bytesOf(reopened.store.tables())).equals(await bytesOf(memory.store.tables()))).toBe(true);
+    expect(
+      (await snapshotBytes(reopened.store.tables())).equals(await snapshotBytes(memory.store.tables())),
+    ).toBe(true);
     await reopened.close();
   });
 
@@ -115,11 +95,11 @@ describe("DroverFsm on LevelDB", () => {
     expect(fsm.appliedIndex()).toBe(30);
     await applyInBatches(fsm, entries(22, 31, 20), 5);
     expect(fsm.appliedIndex()).toBe(30);
-    const before = await bytesOf(fsm.store.tables());
+    const before = await snapshotBytes(fsm.store.tables());
     await fsm.close();
     const reopened = await DroverFsm.open(dir);
     expect(reopened.appliedIndex()).toBe(50);
-    expect((await bytesOf(reopened.store.tables())).equals(before)).toBe(true);
+    expect((await snapshotBytes(reopened.store.tables())).equals(before)).toBe(true);
     await reopened.close();
   });
 
@@ -132,11 +112,11 @@ describe("DroverFsm on LevelDB", () => {
     const persist = fsm.persist as () => Promise<number>;
     expect(await persist()).toBe(30);
     expect(fsm.appliedIndex()).toBe(30);
-    const before = await bytesOf(fsm.store.tables());
+    const before = await snapshotBytes(fsm.store.tables());
     await fsm.close();
     const reopened = await DroverFsm.open(dir);
     expect(reopened.appliedIndex()).toBe(30);
-    expect((await bytesOf(reopened.store.tables())).equals(before)).toBe(true);
+    expect((await snapshotBytes(reopened.store.tables())).equals(before)).toBe(true);
     await reopened.close();
   });
 
@@ -153,7 +133,7 @@ describe("DroverFsm on LevelDB", () => {
     expect(fsm.appliedIndex()).toBeGreaterThanOrEqual(40);
     const memory = DroverFsm.inMemory();
     await memory.apply(entries(31, 1, 40));
-    expect(bytes.equals(await bytesOf(memory.store.tables()))).toBe(true);
+    expect(bytes.equals(await snapshotBytes(memory.store.tables()))).toBe(true);
     await fsm.close();
   });
 
@@ -173,7 +153,9 @@ describe("DroverFsm on LevelDB", () => {
           fsm = await DroverFsm.open(dir);
           expect(fsm.appliedIndex()).toBe(next - 1);
           checkTablesInvariants(fsm.store.tables());
-          expect((await bytesOf(fsm.store.tables())).equals(await bytesOf(memory.store.tables()))).toBe(true);
+          expect(
+            (await snapshotBytes(fsm.store.tables())).equals(await snapshotBytes(memory.store.tables())),
+          ).toBe(true);
         }
         await fsm.close();
       }),
@@ -195,12 +177,12 @@ describe("DroverFsm on LevelDB", () => {
     await target.apply(entries(23, 1, 60));
     await target.restore(150, once(snapBytes));
     expect(target.appliedIndex()).toBe(150);
-    expect((await bytesOf(target.store.tables())).equals(snapBytes)).toBe(true);
+    expect((await snapshotBytes(target.store.tables())).equals(snapBytes)).toBe(true);
     await target.close();
 
     const reopened = await DroverFsm.open(dir);
     expect(reopened.appliedIndex()).toBe(150);
-    expect((await bytesOf(reopened.store.tables())).equals(snapBytes)).toBe(true);
+    expect((await snapshotBytes(reopened.store.tables())).equals(snapBytes)).toBe(true);
     await reopened.close();
   });
 
@@ -209,7 +191,7 @@ describe("DroverFsm on LevelDB", () => {
     // most keys are deleted then put: what the saved state holds must survive all three copies.
     const saved = DroverFsm.inMemory();
     await saved.apply(entries(41, 1, 120));
-    const snapBytes = await bytesOf(saved.store.tables());
+    const snapBytes = await snapshotBytes(saved.store.tables());
     const savedJobs = [...saved.store.snapshot().jobs()].map((j) => `${j.Namespace}/${j.ID}`).sort();
     expect(savedJobs.length).toBeGreaterThan(0);
 
@@ -219,7 +201,7 @@ describe("DroverFsm on LevelDB", () => {
     await applyInBatches(fsm, [...entries(41, 1, 120), ...entries(42, 121, 60)], 9);
     const jobsOf = (f: DroverFsm): string[] =>
       [...f.store.snapshot().jobs()].map((j) => `${j.Namespace}/${j.ID}`).sort();
-    expect((await bytesOf(fsm.store.tables())).equals(snapBytes)).toBe(false);
+    expect((await snapshotBytes(fsm.store.tables())).equals(snapBytes)).toBe(false);
     expect(jobsOf(fsm).filter((job) => savedJobs.includes(job)).length).toBeGreaterThan(0);
     const [outcome] = await fsm.apply([
       {
@@ -235,20 +217,20 @@ describe("DroverFsm on LevelDB", () => {
       expect(fsm.store.snapshot().jobByID(job.Namespace, job.ID)).toEqual(job);
     }
     checkTablesInvariants(fsm.store.tables());
-    const after = await bytesOf(fsm.store.tables());
+    const after = await snapshotBytes(fsm.store.tables());
 
     const follower = DroverFsm.inMemory();
     await follower.apply(entries(43, 1, 30));
     const snap = await fsm.snapshot();
     await follower.restore(snap.index, snap.chunks);
     expect(jobsOf(follower)).toEqual(savedJobs);
-    expect((await bytesOf(follower.store.tables())).equals(after)).toBe(true);
+    expect((await snapshotBytes(follower.store.tables())).equals(after)).toBe(true);
     await fsm.close();
 
     const reopened = await DroverFsm.open(dir);
     expect(reopened.appliedIndex()).toBe(181);
     expect(jobsOf(reopened)).toEqual(savedJobs);
-    expect((await bytesOf(reopened.store.tables())).equals(after)).toBe(true);
+    expect((await snapshotBytes(reopened.store.tables())).equals(after)).toBe(true);
     await reopened.close();
   });
 
@@ -256,7 +238,7 @@ describe("DroverFsm on LevelDB", () => {
     // A source far ahead (state index 300) restored into a log at Raft index 11.
     const saved = DroverFsm.inMemory();
     await saved.apply(entries(51, 1, 300));
-    const snapBytes = await bytesOf(saved.store.tables());
+    const snapBytes = await snapshotBytes(saved.store.tables());
 
     const dir = tempDir();
     const fsm = await DroverFsm.open(dir);
@@ -297,7 +279,7 @@ describe("DroverFsm on LevelDB", () => {
     const dir = tempDir();
     const target = await DroverFsm.open(dir);
     await target.apply(entries(32, 1, 80));
-    const before = await bytesOf(target.store.tables());
+    const before = await snapshotBytes(target.store.tables());
     await expect(
       target.restore(150, once(snapBytes.subarray(0, snapBytes.length - 9))),
     ).rejects.toBeInstanceOf(CorruptSnapshotError);
@@ -305,15 +287,15 @@ describe("DroverFsm on LevelDB", () => {
     garbled.fill(0x7f, 20, 60);
     await expect(target.restore(150, once(garbled))).rejects.toBeInstanceOf(CorruptSnapshotError);
     expect(target.appliedIndex()).toBe(80);
-    expect((await bytesOf(target.store.tables())).equals(before)).toBe(true);
+    expect((await snapshotBytes(target.store.tables())).equals(before)).toBe(true);
     await target.close();
 
     const reopened = await DroverFsm.open(dir);
     expect(reopened.appliedIndex()).toBe(80);
-    expect((await bytesOf(reopened.store.tables())).equals(before)).toBe(true);
+    expect((await snapshotBytes(reopened.store.tables())).equals(before)).toBe(true);
     // The next restore still works after the failed ones.
     await reopened.restore(150, once(snapBytes));
-    expect((await bytesOf(reopened.store.tables())).equals(snapBytes)).toBe(true);
+    expect((await snapshotBytes(reopened.store.tables())).equals(snapBytes)).toBe(true);
     await reopened.close();
   });
 });

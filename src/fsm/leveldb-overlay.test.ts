@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { ClassicLevel } from "classic-level";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
@@ -11,30 +8,12 @@ import type { AllocClientUpdate, Command } from "./commands.js";
 import { DroverFsm } from "./drover-fsm.js";
 import { mockAlloc, mockId, mockJob, mockNode, mockPlanApply } from "./mock.js";
 import { randomCommands } from "./random-commands.js";
-import { writeSnapshotStream } from "./snapshot-stream.js";
 import type { Allocation, AllocClientStatus, TaskState } from "./structs.js";
 import type { Tables } from "./tables.js";
 import { checkTablesInvariants } from "./tables-invariants.js";
+import { once, removeTempDirs, snapshotBytes, tempDir } from "./test-store.js";
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "drover-overlay-"));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-async function bytesOf(tables: Tables): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of writeSnapshotStream(tables)) chunks.push(chunk);
-  return Buffer.concat(chunks);
-}
-
-async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
-  yield bytes;
-}
+afterEach(removeTempDirs);
 
 /** The stored keys of a closed store, by kind ("o": overlays, "r:allocs": alloc records, …). */
 async function storedKeys(dir: string): Promise<{
@@ -63,13 +42,13 @@ async function storedKeys(dir: string): Promise<{
 
 /** Closes `fsm`, reopens its store and checks it holds exactly what `fsm` held in memory. */
 async function reopenedEquals(fsm: DroverFsm, dir: string): Promise<void> {
-  const before = await bytesOf(fsm.store.tables());
+  const before = await snapshotBytes(fsm.store.tables());
   const index = fsm.store.index;
   await fsm.close();
   const reopened = await DroverFsm.open(dir);
   expect(reopened.store.index).toBe(index);
   checkTablesInvariants(reopened.store.tables());
-  expect((await bytesOf(reopened.store.tables())).equals(before)).toBe(true);
+  expect((await snapshotBytes(reopened.store.tables())).equals(before)).toBe(true);
   await reopened.close();
 }
 
@@ -153,7 +132,7 @@ async function withPlan(dir: string): Promise<DroverFsm> {
 
 describe("client updates stored as overlays", () => {
   it("reload over a plan-created allocation", async () => {
-    const dir = tempDir();
+    const dir = tempDir("drover-overlay-");
     const fsm = await withPlan(dir);
     await fsm.apply(log(4, clientUpdate(update(A, "running", 40))));
     expect(fsm.store.snapshot().allocByID(A)?.ClientStatus).toBe("running");
@@ -165,7 +144,7 @@ describe("client updates stored as overlays", () => {
   });
 
   it("reload over an allocation stored as its own record", async () => {
-    const dir = tempDir();
+    const dir = tempDir("drover-overlay-");
     const fsm = await withPlan(dir);
     // A server-side change: the whole record; then the client's update on top of it.
     await fsm.apply(log(4, migrate(A)));
@@ -177,7 +156,7 @@ describe("client updates stored as overlays", () => {
   });
 
   it("leave no stale overlay behind a later whole record", async () => {
-    const dir = tempDir();
+    const dir = tempDir("drover-overlay-");
     const fsm = await withPlan(dir);
     await fsm.apply(log(4, clientUpdate(update(A, "running", 40))));
     await fsm.flush();
@@ -190,7 +169,7 @@ describe("client updates stored as overlays", () => {
   });
 
   it("go with their allocation, and its plan entry goes once all its allocations are gone", async () => {
-    const dir = tempDir();
+    const dir = tempDir("drover-overlay-");
     let fsm = await withPlan(dir);
     await fsm.apply(log(4, clientUpdate(update(A, "running", 40), update(B, "running", 41))));
     await fsm.apply(log(5, gc(A)));
@@ -212,7 +191,7 @@ describe("client updates stored as overlays", () => {
   });
 
   it("hold the final value after several changes of one allocation in one entry and in one write", async () => {
-    const dir = tempDir();
+    const dir = tempDir("drover-overlay-");
     const fsm = await withPlan(dir);
     // One LevelDB write (one applied batch) of: two updates of A in one entry, a whole record of
     // A between two client updates, a new plan's allocation C updated twice, and B deleted after
@@ -256,7 +235,7 @@ describe("client updates stored as overlays", () => {
     const chunks: Uint8Array[] = [];
     for await (const chunk of snap.chunks) chunks.push(chunk);
 
-    const dir = tempDir();
+    const dir = tempDir("drover-overlay-");
     const fsm = await withPlan(dir);
     await fsm.apply(log(4, clientUpdate(update(A, "failed", 40), update(B, "running", 41))));
     await fsm.restore(snap.index, once(Buffer.concat(chunks)));
@@ -283,8 +262,8 @@ describe("client updates stored as overlays", () => {
         mockPlanApply([alloc(A, NODES[0] as string)], { Now: 3 }),
       ),
     );
-    const snapBytes = await bytesOf(saved.store.tables());
-    const dir = tempDir();
+    const snapBytes = await snapshotBytes(saved.store.tables());
+    const dir = tempDir("drover-overlay-");
     const fsm = await withPlan(dir);
     await fsm.apply(
       log(
@@ -332,7 +311,7 @@ describe("stores with overlays over random logs", () => {
     await fc.assert(
       fc.asyncProperty(fc.integer(), fc.integer({ min: 1, max: 30 }), async (seed, batch) => {
         const rand = new SeededRandom(seed);
-        const dir = tempDir();
+        const dir = tempDir("drover-overlay-");
         const memory = DroverFsm.inMemory();
         let fsm = await DroverFsm.open(dir, { sync: false });
         let next = 1;
@@ -352,13 +331,13 @@ describe("stores with overlays over random logs", () => {
             }
           }
           for (let i = 0; i < made.length; i += batch) await fsm.apply(made.slice(i, i + batch));
-          const expected = await bytesOf(memory.store.tables());
-          expect((await bytesOf(fsm.store.tables())).equals(expected)).toBe(true);
+          const expected = await snapshotBytes(memory.store.tables());
+          expect((await snapshotBytes(fsm.store.tables())).equals(expected)).toBe(true);
           await fsm.close();
           overlaysSeen += (await storedKeys(dir)).overlays.length;
           fsm = await DroverFsm.open(dir, { sync: false });
           checkTablesInvariants(fsm.store.tables());
-          expect((await bytesOf(fsm.store.tables())).equals(expected)).toBe(true);
+          expect((await snapshotBytes(fsm.store.tables())).equals(expected)).toBe(true);
         }
         await fsm.close();
       }),
