@@ -5,7 +5,7 @@ import { newAllocation } from "./alloc-factory.js";
 import { type CandidateNodes, candidateNodes } from "./candidate-nodes.js";
 import { childEval, completedEval } from "./eval-factory.js";
 import { JobFeasibility } from "./feasibility.js";
-import { generateUuid, schedulingRandom } from "./ids.js";
+import { IdSource, schedulingRandom } from "./ids.js";
 import { PlanBuilder } from "./plan-builder.js";
 import { assignPorts } from "./port-assign.js";
 import { preemptionEnabled, tryPreemption } from "./preemption.js";
@@ -39,6 +39,8 @@ export function scheduleGeneric(
 
 class GenericScheduler {
   private readonly rng: SeededRandom;
+  /** Ids of what this call creates: 128-bit seeded, never the 32-bit shuffling PRNG (ids.ts). */
+  private readonly ids: IdSource;
   private readonly now: number;
   private readonly job: Job | null;
   private readonly builder: PlanBuilder;
@@ -53,6 +55,7 @@ class GenericScheduler {
     options: ScheduleOptions,
   ) {
     this.rng = schedulingRandom(options.seed, evaluation.ID, reader.index);
+    this.ids = new IdSource(options.seed, evaluation.ID, reader.index);
     this.now = options.now;
     this.job = reader.jobByID(evaluation.Namespace, evaluation.JobID) ?? null;
     this.builder = PlanBuilder.forEval(reader, evaluation, this.job, options.evalToken);
@@ -60,7 +63,7 @@ class GenericScheduler {
   }
 
   private newId(): string {
-    return generateUuid(this.rng);
+    return this.ids.uuid();
   }
 
   run(): ScheduleResult {

@@ -9,7 +9,7 @@ import { datacenterMatches } from "./datacenter-match.js";
 import { childEval, completedEval } from "./eval-factory.js";
 import { JobFeasibility } from "./feasibility.js";
 import { type GroupAsk, groupAsk } from "./group-ask.js";
-import { generateUuid, schedulingRandom } from "./ids.js";
+import { IdSource, schedulingRandom } from "./ids.js";
 import type { NodeUsage } from "./node-usage.js";
 import { PlanBuilder } from "./plan-builder.js";
 import { assignPorts } from "./port-assign.js";
@@ -52,6 +52,8 @@ interface Destructive {
 
 class SystemScheduler {
   private readonly rng: SeededRandom;
+  /** Ids of what this call creates: 128-bit seeded, never the 32-bit shuffling PRNG (ids.ts). */
+  private readonly ids: IdSource;
   private readonly now: number;
   private readonly job: Job | null;
   private readonly sysbatch: boolean;
@@ -68,6 +70,7 @@ class SystemScheduler {
     options: ScheduleOptions,
   ) {
     this.rng = schedulingRandom(options.seed, evaluation.ID, reader.index);
+    this.ids = new IdSource(options.seed, evaluation.ID, reader.index);
     this.now = options.now;
     this.job = reader.jobByID(evaluation.Namespace, evaluation.JobID) ?? null;
     this.sysbatch = (this.job?.Type ?? evaluation.Type) === "sysbatch";
@@ -75,7 +78,7 @@ class SystemScheduler {
   }
 
   private newId(): string {
-    return generateUuid(this.rng);
+    return this.ids.uuid();
   }
 
   run(): ScheduleResult {

@@ -177,3 +177,27 @@ describe("verifyPlanInSlices", () => {
     expect(turns).toBeGreaterThanOrEqual(3);
   });
 });
+
+describe("verifyNodePlan on an id that is already taken", () => {
+  const nodeA = mockNode({ ID: mockId(1, 1) });
+  const nodeB = mockNode({ ID: mockId(2, 1) });
+  const stored = mockAlloc({ ID: mockId(1, 0xb), NodeID: nodeA.ID, JobID: "web", ClientStatus: "running" });
+  const v = listView(1, [nodeA, nodeB], [stored]);
+
+  it("rejects a placement that would move a stored allocation to another node", () => {
+    const moved = { ...stored, NodeID: nodeB.ID, ClientStatus: "pending" as const };
+    expect(verifyNodePlan(v, plan([moved], nodeB.ID), nodeB.ID)).toBe(
+      `allocation ${stored.ID} already exists for job web on node ${nodeA.ID}`,
+    );
+  });
+
+  it("rejects a placement that would give a stored allocation to another job", () => {
+    const taken = { ...stored, JobID: "other" };
+    expect(verifyNodePlan(v, plan([taken], nodeA.ID), nodeA.ID)).toMatch(/already exists for job web/);
+  });
+
+  it("takes an in-place update of the allocation on its own node and job", () => {
+    const updated = { ...stored, DesiredDescription: "updated in place" };
+    expect(verifyNodePlan(v, plan([updated], nodeA.ID), nodeA.ID)).toBeUndefined();
+  });
+});

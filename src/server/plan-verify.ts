@@ -57,6 +57,11 @@ export function verifyNodePlan(view: NodeAllocsView, plan: Plan, nodeId: string)
     return onlyMarks ? undefined : `node is ${node.Status} and the plan places on it`;
   }
   if (node.Status !== "ready") return `node is ${node.Status}`;
+  // Each placement's stored version, looked up once for both checks below.
+  const stored = new Map<string, Allocation | undefined>();
+  for (const alloc of placements) stored.set(alloc.ID, view.allocByID(alloc.ID));
+  const foreign = foreignPlacement(stored, placements, nodeId);
+  if (foreign !== undefined) return foreign;
   if (node.SchedulingEligibility !== "eligible" || node.DrainStrategy !== null) {
     // Only in-place updates of allocations already on the node may land here.
     const existingIds = new Set(view.allocsByNode(nodeId).map((a) => a.ID));
@@ -64,8 +69,33 @@ export function verifyNodePlan(view: NodeAllocsView, plan: Plan, nodeId: string)
       return node.DrainStrategy !== null ? "node is draining" : "node is not eligible";
     }
   }
-  const exhausted = exhaustedDimension(node, proposedUsage(view, plan, nodeId));
+  const exhausted = exhaustedDimension(node, proposedUsage(view, plan, nodeId, stored));
   return exhausted === undefined ? undefined : `resources exhausted: ${exhausted}`;
+}
+
+/**
+ * An allocation never changes node or job: a placement whose ID names a stored allocation of
+ * another node, job or namespace would overwrite that allocation (and leave its client running
+ * something the state no longer knows). Schedulers draw 128-bit ids, so this is a guard against
+ * a broken or hostile plan, not a path any healthy plan takes.
+ */
+function foreignPlacement(
+  stored: ReadonlyMap<string, Allocation | undefined>,
+  placements: readonly Allocation[],
+  nodeId: string,
+): string | undefined {
+  for (const alloc of placements) {
+    const existing = stored.get(alloc.ID);
+    if (existing === undefined) continue;
+    if (
+      existing.NodeID !== nodeId ||
+      existing.JobID !== alloc.JobID ||
+      existing.Namespace !== alloc.Namespace
+    ) {
+      return `allocation ${alloc.ID} already exists for job ${existing.JobID} on node ${existing.NodeID}`;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -74,7 +104,13 @@ export function verifyNodePlan(view: NodeAllocsView, plan: Plan, nodeId: string)
  * plan stops, preempts or replaces (each once, and only if the summary counts it), plus the
  * plan's placements whose client status is not terminal. O(the plan's allocations on the node).
  */
-function proposedUsage(view: NodeAllocsView, plan: Plan, nodeId: string): NodeUsageSummary {
+function proposedUsage(
+  view: NodeAllocsView,
+  plan: Plan,
+  nodeId: string,
+  /** Stored versions already looked up (the placements'). */
+  stored: ReadonlyMap<string, Allocation | undefined>,
+): NodeUsageSummary {
   const removedIds = [
     ...(plan.NodeUpdate[nodeId] ?? []).map((alloc) => alloc.ID),
     ...(plan.NodePreemptions[nodeId] ?? []).map((alloc) => alloc.ID),
@@ -83,7 +119,7 @@ function proposedUsage(view: NodeAllocsView, plan: Plan, nodeId: string): NodeUs
   return summaryWithPlan(
     view.nodeUsage(nodeId),
     nodeId,
-    (id) => view.allocByID(id),
+    (id) => (stored.has(id) ? stored.get(id) : view.allocByID(id)),
     removedIds,
     placed,
     (alloc) => !allocClientTerminal(alloc),
