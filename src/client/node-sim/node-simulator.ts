@@ -211,12 +211,9 @@ export class NodeSimulator {
     if (!state.alive) return;
     if (update.full) {
       const present = new Set(update.allocs.map((a) => a.ID));
-      for (const id of state.allocs.keys()) if (!present.has(id)) state.allocs.delete(id);
+      for (const id of state.allocs.keys()) if (!present.has(id)) this.forget(state, id);
     }
-    for (const id of update.removedAllocIds) {
-      state.allocs.delete(id);
-      state.reported.delete(id);
-    }
+    for (const id of update.removedAllocIds) this.forget(state, id);
     for (const alloc of update.allocs) {
       state.allocs.set(alloc.ID, alloc);
       const wanted = this.clientStatusFor(alloc);
@@ -234,6 +231,17 @@ export class NodeSimulator {
         ModifyTime: Date.now() * 1e6,
       });
     }
+  }
+
+  /**
+   * The server no longer lists the allocation on this node: drop it, with any report of it not
+   * sent yet. The server would refuse that report (the allocation is gone or not this node's)
+   * and, as it refuses a whole batch, hold back every report queued behind it.
+   */
+  private forget(state: SimNodeState, allocId: string): void {
+    state.allocs.delete(allocId);
+    state.reported.delete(allocId);
+    if (this.pendingReports.get(allocId)?.nodeId === state.spec.id) this.pendingReports.delete(allocId);
   }
 
   /** What a client would report for the allocation now; undefined when nothing changes. */
@@ -291,7 +299,11 @@ export class NodeSimulator {
       // Back in front, unless a newer report for the allocation came in meanwhile.
       const newer = this.pendingReports;
       this.pendingReports = new Map();
-      for (const b of batch) if (!newer.has(b.update.ID)) this.pendingReports.set(b.update.ID, b);
+      for (const b of batch) {
+        // Not a report of an alloc forgotten meanwhile (see forget): that one would fail again.
+        const held = this.nodes.get(b.nodeId)?.allocs.has(b.update.ID) ?? false;
+        if (held && !newer.has(b.update.ID)) this.pendingReports.set(b.update.ID, b);
+      }
       for (const [id, b] of newer) this.pendingReports.set(id, b);
       retryInMs = 200;
     } finally {
