@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
-import { tmpdir } from "node:os";
+import { getPriority, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalCluster } from "../../src/cli/local-cluster.js";
@@ -62,8 +62,10 @@ describe("the Raft thread", () => {
     const base = nices[0] as number;
     const raised = nices.filter((n) => n < base);
     // Root (this suite's CI) may; anyone else keeps every thread at the process's priority.
-    if (process.getuid?.() === 0) expect(raised).toEqual([Math.max(-20, base - 5)]);
-    else expect(raised).toEqual([]);
+    // Every thread's nice value in the message: a failure must say which thread sat where.
+    const seen = `threads' nice values ${JSON.stringify(nices)}; this test process's ${getPriority(process.pid)}`;
+    if (process.getuid?.() === 0) expect(raised, seen).toEqual([Math.max(-20, base - 5)]);
+    else expect(raised, seen).toEqual([]);
   });
 
   it("finds a follower again after it restarts on another Raft port", async () => {
