@@ -9,6 +9,7 @@ import {
   PUBLIC,
   resolveToken,
   TOKEN,
+  tokenBySecret,
   variable,
   visibleAnswer,
 } from "../acl/index.js";
@@ -246,7 +247,13 @@ export class RouteGuard implements RequestGuard {
 export function agentGuardOptions(api: ServerApi, state: (() => StateReader) | undefined): RouteGuardOptions {
   return {
     resolve: async (secret) => {
-      if (state !== undefined) return resolveToken(state(), secret, Date.now() * 1e6);
+      if (state !== undefined) {
+        const local = state();
+        // A token this server has not applied yet (created a moment ago) is the leader's to
+        // resolve: aclResolve asks it. Any other answer comes from the local state.
+        const unknown = secret !== undefined && secret !== "" && tokenBySecret(local, secret) === undefined;
+        if (!unknown) return resolveToken(local, secret, Date.now() * 1e6);
+      }
       const resolved = await withToken(secret, () => api.aclResolve());
       return resolved.management
         ? Acl.management(resolved.accessorId)

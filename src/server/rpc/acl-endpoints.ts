@@ -252,7 +252,26 @@ export class AclEndpoints implements AclApi {
     return tokenView(token);
   }
 
+  /**
+   * What the calling token may do. From this server's state, as Nomad resolves tokens; but a
+   * token this server does not know may have been created a moment ago and not be applied here
+   * yet, so then the leader's state decides (asked as writes are forwarded): a token works on
+   * every server once its creation has returned. Only a token the leader does not know either is
+   * refused.
+   */
   async aclResolve(): Promise<ResolvedAcl> {
+    const secret = currentToken();
+    if (secret !== undefined && secret !== "" && tokenBySecret(this.c.state(), secret) === undefined) {
+      return this.c.write(
+        async () => this.resolveHere(),
+        (c) => c.aclResolve(),
+        true,
+      );
+    }
+    return this.resolveHere();
+  }
+
+  private resolveHere(): ResolvedAcl {
     const state = this.c.state();
     const acl = resolveToken(state, currentToken(), this.c.now());
     if (acl.management) return { accessorId: acl.accessorId, management: true, rules: [] };

@@ -1,0 +1,124 @@
+import * as grpc from "@grpc/grpc-js";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { hashSecret } from "../../acl/index.js";
+import { agentGuardOptions } from "../../api/route-acl.js";
+import { PermissionDeniedError } from "../../common/errors.js";
+import { silentLogger } from "../../common/log.js";
+import { withToken } from "../../common/request-context.js";
+import { StateStore } from "../../fsm/state-store.js";
+import type { ServerAddress } from "../../rpc/server-api.js";
+import { SystemClock } from "../clock.js";
+import { Forwarder } from "../forward.js";
+import { InProcessContext } from "../in-process-context.js";
+import { AllocWatchHub } from "./alloc-watch-hub.js";
+import { type ClusterView, ServerEndpoints } from "./endpoints.js";
+import { addServerService } from "./grpc-server.js";
+
+const SECRET = "5ecre7-0000-4000-a000-000000000001";
+
+/**
+ * A leader whose state holds a management token, and a follower whose state does not (yet):
+ * each with its own store, as a follower that has not applied the token's entry.
+ */
+interface Pair {
+  leaderCtx: InProcessContext;
+  followerCtx: InProcessContext;
+  follower: ServerEndpoints;
+  close(): Promise<void>;
+}
+
+function view(self: ServerAddress, leader: () => ServerAddress): ClusterView {
+  return {
+    self,
+    selfId: self.id,
+    leader,
+    leaderChanged: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 20))),
+    lastContactMs: () => 0,
+    peers: () => [self],
+  };
+}
+
+async function pair(): Promise<Pair> {
+  const leaderCtx = new InProcessContext(new StateStore(), new SystemClock());
+  await leaderCtx.propose({
+    type: "acl-bootstrap",
+    Token: {
+      AccessorID: "a0000000-0000-4000-a000-000000000001",
+      SecretHash: hashSecret(SECRET),
+      Name: "Bootstrap Token",
+      Type: "management",
+      Policies: [],
+      Global: true,
+      CreateTime: 0,
+      ExpirationTime: 0,
+    },
+  });
+  let leaderAddress: ServerAddress = { id: "s1", rpcAddress: "" };
+  const leaderView = view(leaderAddress, () => leaderAddress);
+  const leaderForwarder = new Forwarder(leaderView);
+  const leader = new ServerEndpoints({
+    ctx: leaderCtx,
+    cluster: leaderView,
+    forwarder: leaderForwarder,
+    duties: () => undefined,
+    hub: new AllocWatchHub(),
+    forwardDeadlineMs: 2_000,
+  });
+  const server = new grpc.Server();
+  addServerService(server, leader, silentLogger(), leader.localOnly());
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) =>
+      e ? reject(e) : resolve(p),
+    ),
+  );
+  leaderAddress = { id: "s1", rpcAddress: `127.0.0.1:${port}` };
+
+  const followerCtx = new InProcessContext(new StateStore(), new SystemClock());
+  const followerForwarder = new Forwarder(view({ id: "s2", rpcAddress: "" }, () => leaderAddress));
+  const follower = new ServerEndpoints({
+    ctx: followerCtx,
+    cluster: view({ id: "s2", rpcAddress: "" }, () => leaderAddress),
+    forwarder: followerForwarder,
+    duties: () => undefined,
+    hub: new AllocWatchHub(),
+    forwardDeadlineMs: 2_000,
+  });
+  return {
+    leaderCtx,
+    followerCtx,
+    follower,
+    close: async () => {
+      leaderForwarder.close();
+      followerForwarder.close();
+      leader.close();
+      follower.close();
+      server.forceShutdown();
+    },
+  };
+}
+
+describe("a token the follower has not applied yet", () => {
+  let p: Pair;
+  beforeEach(async () => {
+    p = await pair();
+  });
+  afterEach(async () => {
+    await p.close();
+  });
+
+  it("is resolved by the leader, for the endpoints and for the HTTP guard", async () => {
+    expect(p.followerCtx.state().aclTokens()).toEqual([]);
+    const resolved = await withToken(SECRET, () => p.follower.aclResolve());
+    expect(resolved).toMatchObject({ management: true, accessorId: "a0000000-0000-4000-a000-000000000001" });
+    const guard = agentGuardOptions(p.follower, () => p.followerCtx.state());
+    expect((await guard.resolve(SECRET)).management).toBe(true);
+  });
+
+  it("is refused when the leader does not know it either", async () => {
+    await expect(withToken("not-a-token", () => p.follower.aclResolve())).rejects.toThrow(
+      /ACL token not found/,
+    );
+    const guard = agentGuardOptions(p.follower, () => p.followerCtx.state());
+    await expect(guard.resolve("not-a-token")).rejects.toBeInstanceOf(PermissionDeniedError);
+  });
+});
