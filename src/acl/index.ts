@@ -3,4 +3,11 @@ export { Acl, type CoarseArea, type CoarseLevel, globMatch } from "./acl.js";
 export { visibleAnswer } from "./answer.js";
 export { parsePolicy } from "./policy-parse.js";
 export * from "./requirement.js";
-export { type AclStateView, ANONYMOUS_POLICY, hashSecret, resolveToken, tokenBySecret } from "./resolve.js";
+export {
+  type AclStateView,
+  ANONYMOUS_POLICY,
+  hashSecret,
+  resolveToken,
+  resolveTokenFound,
+  tokenBySecret,
+} from "./resolve.js";

@@ -50,7 +50,14 @@ export function resolveToken(state: AclStateView, secret: string | undefined, no
   if (secret === undefined || secret === "") {
     return Acl.fromRules(rulesOf(state, [ANONYMOUS_POLICY]), "anonymous");
   }
-  const token = tokenBySecret(state, secret);
+  return resolveTokenFound(state, tokenBySecret(state, secret), nowNs);
+}
+
+/**
+ * resolveToken for a secret already looked up with tokenBySecret (undefined: no such token), so
+ * that a caller who needed the lookup first does not hash the secret twice.
+ */
+export function resolveTokenFound(state: AclStateView, token: AclToken | undefined, nowNs: number): Acl {
   if (token === undefined) throw new PermissionDeniedError("Permission denied: ACL token not found");
   if (token.ExpirationTime > 0 && token.ExpirationTime <= nowNs) {
     throw new PermissionDeniedError("Permission denied: ACL token expired");

@@ -8,6 +8,7 @@ import {
   ns,
   PUBLIC,
   resolveToken,
+  resolveTokenFound,
   TOKEN,
   tokenBySecret,
   variable,
@@ -249,10 +250,11 @@ export function agentGuardOptions(api: ServerApi, state: (() => StateReader) | u
     resolve: async (secret) => {
       if (state !== undefined) {
         const local = state();
+        if (secret === undefined || secret === "") return resolveToken(local, secret, Date.now() * 1e6);
         // A token this server has not applied yet (created a moment ago) is the leader's to
         // resolve: aclResolve asks it. Any other answer comes from the local state.
-        const unknown = secret !== undefined && secret !== "" && tokenBySecret(local, secret) === undefined;
-        if (!unknown) return resolveToken(local, secret, Date.now() * 1e6);
+        const token = tokenBySecret(local, secret);
+        if (token !== undefined) return resolveTokenFound(local, token, Date.now() * 1e6);
       }
       const resolved = await withToken(secret, () => api.aclResolve());
       return resolved.management
