@@ -1,9 +1,7 @@
-import * as grpc from "@grpc/grpc-js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { hashSecret } from "../../acl/index.js";
 import { agentGuardOptions } from "../../api/route-acl.js";
 import { PermissionDeniedError } from "../../common/errors.js";
-import { silentLogger } from "../../common/log.js";
 import { withToken } from "../../common/request-context.js";
 import { StateStore } from "../../fsm/state-store.js";
 import type { ServerAddress } from "../../rpc/server-api.js";
@@ -11,8 +9,8 @@ import { SystemClock } from "../clock.js";
 import { Forwarder } from "../forward.js";
 import { InProcessContext } from "../in-process-context.js";
 import { AllocWatchHub } from "./alloc-watch-hub.js";
-import { type ClusterView, ServerEndpoints } from "./endpoints.js";
-import { addServerService } from "./grpc-server.js";
+import { ServerEndpoints } from "./endpoints.js";
+import { clusterView, serveEndpoints } from "./test-endpoints.js";
 
 const SECRET = "5ecre7-0000-4000-a000-000000000001";
 
@@ -25,17 +23,6 @@ interface Pair {
   followerCtx: InProcessContext;
   follower: ServerEndpoints;
   close(): Promise<void>;
-}
-
-function view(self: ServerAddress, leader: () => ServerAddress): ClusterView {
-  return {
-    self,
-    selfId: self.id,
-    leader,
-    leaderChanged: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 20))),
-    lastContactMs: () => 0,
-    peers: () => [self],
-  };
 }
 
 async function pair(): Promise<Pair> {
@@ -54,7 +41,7 @@ async function pair(): Promise<Pair> {
     },
   });
   let leaderAddress: ServerAddress = { id: "s1", rpcAddress: "" };
-  const leaderView = view(leaderAddress, () => leaderAddress);
+  const leaderView = clusterView(leaderAddress, () => leaderAddress);
   const leaderForwarder = new Forwarder(leaderView);
   const leader = new ServerEndpoints({
     ctx: leaderCtx,
@@ -64,20 +51,14 @@ async function pair(): Promise<Pair> {
     hub: new AllocWatchHub(),
     forwardDeadlineMs: 2_000,
   });
-  const server = new grpc.Server();
-  addServerService(server, leader, silentLogger(), leader.localOnly());
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) =>
-      e ? reject(e) : resolve(p),
-    ),
-  );
-  leaderAddress = { id: "s1", rpcAddress: `127.0.0.1:${port}` };
+  const { server, address } = await serveEndpoints(leader);
+  leaderAddress = { id: "s1", rpcAddress: address };
 
   const followerCtx = new InProcessContext(new StateStore(), new SystemClock());
-  const followerForwarder = new Forwarder(view({ id: "s2", rpcAddress: "" }, () => leaderAddress));
+  const followerForwarder = new Forwarder(clusterView({ id: "s2", rpcAddress: "" }, () => leaderAddress));
   const follower = new ServerEndpoints({
     ctx: followerCtx,
-    cluster: view({ id: "s2", rpcAddress: "" }, () => leaderAddress),
+    cluster: clusterView({ id: "s2", rpcAddress: "" }, () => leaderAddress),
     forwarder: followerForwarder,
     duties: () => undefined,
     hub: new AllocWatchHub(),

@@ -1,4 +1,3 @@
-import * as grpc from "@grpc/grpc-js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   ConflictError,
@@ -7,7 +6,6 @@ import {
   TimeoutError,
   ValidationError,
 } from "../../common/errors.js";
-import { silentLogger } from "../../common/log.js";
 import { mockAlloc, mockJob, mockNode, mockPlanApply } from "../../fsm/mock.js";
 import { StateStore } from "../../fsm/state-store.js";
 import type { Allocation } from "../../fsm/structs.js";
@@ -19,7 +17,7 @@ import { InProcessContext } from "../in-process-context.js";
 import { DEFAULT_LEADER_CONFIG, Leader } from "../leader.js";
 import { AllocWatchHub } from "./alloc-watch-hub.js";
 import { type ClusterView, type LeaderDuties, ServerEndpoints } from "./endpoints.js";
-import { addServerService } from "./grpc-server.js";
+import { clusterView, serveEndpoints } from "./test-endpoints.js";
 
 /**
  * The endpoints over gRPC against one real StateStore and the real Leader (InProcessContext:
@@ -38,28 +36,6 @@ interface Harness {
   close(): Promise<void>;
 }
 
-async function serve(endpoints: ServerEndpoints): Promise<{ server: grpc.Server; address: string }> {
-  const server = new grpc.Server();
-  addServerService(server, endpoints, silentLogger(), endpoints.localOnly());
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) =>
-      e ? reject(e) : resolve(p),
-    ),
-  );
-  return { server, address: `127.0.0.1:${port}` };
-}
-
-function view(self: ServerAddress, leader: () => ServerAddress | undefined): ClusterView {
-  return {
-    self,
-    selfId: self.id,
-    leader,
-    leaderChanged: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 20))),
-    lastContactMs: () => 0,
-    peers: () => [self],
-  };
-}
-
 async function harness(): Promise<Harness> {
   const ctx = new InProcessContext(new StateStore(), new SystemClock());
   const leader = new Leader(ctx, {
@@ -72,7 +48,7 @@ async function harness(): Promise<Harness> {
   ctx.onApplied((_i, command) => hub.applied(command, ctx.state()));
   const duties: LeaderDuties = leader;
   let leaderAddress: ServerAddress = { id: "s1", rpcAddress: "" };
-  const leaderView = view(leaderAddress, () => leaderAddress);
+  const leaderView = clusterView(leaderAddress, () => leaderAddress);
   const leaderForwarder = new Forwarder(leaderView);
   const leaderEndpoints = new ServerEndpoints({
     ctx,
@@ -83,15 +59,15 @@ async function harness(): Promise<Harness> {
     forwardDeadlineMs: 2_000,
     allocUpdateWindowMs: 5,
   });
-  const a = await serve(leaderEndpoints);
+  const a = await serveEndpoints(leaderEndpoints);
   leaderAddress = { id: "s1", rpcAddress: a.address };
 
   let followerKnowsLeader = true;
-  // The follower's leaderChanged() (a short poll, as view()'s) also tells the test that a request
+  // The follower's leaderChanged() (a short poll, as clusterView()'s) also tells the test that a request
   // waits for a leader, and setFollowerKnowsLeader() wakes it at once.
   const leaderNews = new EventTarget();
   const followerView: ClusterView = {
-    ...view({ id: "s2", rpcAddress: "" }, () => (followerKnowsLeader ? leaderAddress : undefined)),
+    ...clusterView({ id: "s2", rpcAddress: "" }, () => (followerKnowsLeader ? leaderAddress : undefined)),
     leaderChanged: (ms) =>
       new Promise((resolve) => {
         const timer = setTimeout(wake, Math.min(ms, 20));
@@ -113,7 +89,7 @@ async function harness(): Promise<Harness> {
     hub,
     forwardDeadlineMs: 2_000,
   });
-  const b = await serve(followerEndpoints);
+  const b = await serveEndpoints(followerEndpoints);
   const leaderClient = new ServerRpcClient(a.address);
   const followerClient = new ServerRpcClient(b.address);
   return {
@@ -431,7 +407,7 @@ describe("server endpoints over gRPC", () => {
     const made = await Promise.all(
       [0, 1].map(async (i) => {
         const other = (): ServerAddress => addresses[1 - i] as ServerAddress;
-        const v = view(addresses[i] as ServerAddress, other);
+        const v = clusterView(addresses[i] as ServerAddress, other);
         const forwarder = new Forwarder(v);
         const endpoints = new ServerEndpoints({
           ctx: notLeader,
@@ -441,7 +417,7 @@ describe("server endpoints over gRPC", () => {
           hub: new AllocWatchHub(),
           forwardDeadlineMs: 1_000,
         });
-        const served = await serve(endpoints);
+        const served = await serveEndpoints(endpoints);
         addresses[i] = { id: addresses[i]?.id ?? "", rpcAddress: served.address };
         return { forwarder, endpoints, served };
       }),
