@@ -29,7 +29,7 @@ import {
   type ThreadMessage,
 } from "./protocol.js";
 import { StreamHost, StreamReader } from "./remote-stream.js";
-import { RAFT_THREAD_NICE_BOOST, raiseThreadPriority } from "./thread-priority.js";
+import { autogroupCaveat, RAFT_THREAD_NICE_BOOST, raiseThreadPriority } from "./thread-priority.js";
 import { ThreadStateMachine } from "./thread-state-machine.js";
 
 const port = parentPort;
@@ -55,9 +55,13 @@ const log: Logger = createLogger(settings.log.name, {
 if (settings.tls !== undefined) useRpcTls(new AgentTls(settings.tls.config, settings.tls.region));
 
 const priority = raiseThreadPriority(RAFT_THREAD_NICE_BOOST);
-if (priority.raised)
-  log.info({ tid: priority.tid, nice: priority.nice }, "raft thread runs at a higher priority");
-else log.info({ reason: priority.reason }, "raft thread runs at its process's priority");
+if (priority.raised) {
+  const caveat = autogroupCaveat();
+  log.info(
+    { tid: priority.tid, nice: priority.nice, ...(caveat === undefined ? {} : { caveat }) },
+    "raft thread runs at a higher priority",
+  );
+} else log.info({ reason: priority.reason }, "raft thread runs at its process's priority");
 
 // The thread's own registry (no process metrics: main's registry has them); main merges it into
 // /v1/metrics on every scrape.

@@ -1,7 +1,7 @@
 import { readFileSync, readlinkSync } from "node:fs";
 import { getPriority, setPriority } from "node:os";
 import { describe, expect, it } from "vitest";
-import { raiseThreadPriority } from "./thread-priority.js";
+import { autogroupCaveat, raiseThreadPriority } from "./thread-priority.js";
 
 /** The nice value of thread `tid` of this process, as the kernel reports it. */
 function niceOf(tid: number): number {
@@ -32,5 +32,17 @@ describe.skipIf(process.platform !== "linux")("raiseThreadPriority", () => {
       // Raising a nice value back is always allowed.
       if (outcome.raised) setPriority(self, before);
     }
+  });
+});
+
+describe("autogroupCaveat", () => {
+  it("names the autogroup setting when it is on, and nothing when it is off or unreadable", () => {
+    const reading = (value: string) => (path: string) => {
+      expect(path).toBe("/proc/sys/kernel/sched_autogroup_enabled");
+      return value;
+    };
+    expect(autogroupCaveat(reading("1\n"))).toMatch(/sched_autogroup_enabled=1.*session/);
+    expect(autogroupCaveat(reading("0\n"))).toBeUndefined();
+    expect(autogroupCaveat(reading(""))).toBeUndefined();
   });
 });

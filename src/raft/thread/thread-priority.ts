@@ -1,4 +1,4 @@
-import { readlinkSync } from "node:fs";
+import { readFileSync, readlinkSync } from "node:fs";
 import { getPriority, setPriority } from "node:os";
 
 /**
@@ -39,5 +39,33 @@ export function raiseThreadPriority(boost: number): PriorityOutcome {
       raised: false,
       reason: `setpriority: ${code} (lowering a nice value needs root or CAP_SYS_NICE)`,
     };
+  }
+}
+
+/**
+ * Why the priority may count for less than it seems, or undefined. With the kernel's autogroup
+ * scheduling on (`kernel.sched_autogroup_enabled`, on by default in many distributions), tasks of
+ * the root CPU cgroup are grouped by session, and the kernel shares CPU between those groups
+ * first: a thread's nice value then weighs only against threads of its own session. A server
+ * started in a session of its own (a shell, a supervisor that calls setsid) competes with every
+ * other session as one equal group, however high its Raft thread's priority. The agent cannot
+ * leave its session's group, so it says so in the log, and the local cluster keeps its agents in
+ * its own session.
+ */
+export function autogroupCaveat(readFile: (path: string) => string = readText): string | undefined {
+  const enabled = readFile("/proc/sys/kernel/sched_autogroup_enabled").trim();
+  if (enabled !== "1") return undefined;
+  return (
+    "kernel.sched_autogroup_enabled=1: unless this process has a CPU cgroup of its own, the kernel " +
+    "shares CPU between sessions first, and the Raft thread's priority counts only against threads " +
+    "of this session (sysctl kernel.sched_autogroup_enabled=0 lifts that)"
+  );
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
   }
 }
