@@ -30,6 +30,12 @@ export const AGENT_MALLOC_ENV: Readonly<Record<string, string>> = {
  */
 export const AGENT_NODE_OPTIONS = "--max-semi-space-size=64";
 
+/**
+ * Set to `1` for agents that a harness stops itself (the local cluster): the agent then ignores
+ * SIGINT and stops on SIGTERM only (run-agent.ts).
+ */
+export const IGNORE_SIGINT_ENV = "DROVER_IGNORE_SIGINT";
+
 /** `env` with the agent settings it does not set itself (its own NODE_OPTIONS flag wins). */
 export function withAgentEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const own = env["NODE_OPTIONS"] ?? "";

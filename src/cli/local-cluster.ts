@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { withAgentEnv } from "./agent-env.js";
+import { IGNORE_SIGINT_ENV, withAgentEnv } from "./agent-env.js";
 import { DroverClient } from "./http-client.js";
 
 /**
@@ -375,10 +375,16 @@ export class LocalCluster {
     const argv = prefix.length === 0 ? args : [...prefix.slice(1), process.execPath, ...args];
     const proc = spawn(command, argv, {
       stdio: ["ignore", "pipe", "pipe"],
-      // Own process group: a Ctrl-C at the terminal reaches the harness (which stops the agents
-      // in order), not every agent at once in the middle of that.
-      detached: true,
-      env: withAgentEnv({ ...process.env, DROVER_LOG_LEVEL: this.options.logLevel ?? "info" }),
+      // Not detached: a detached child gets a session of its own, and with the kernel's autogroup
+      // scheduling on, each session is one equal group in the CPU's sharing, so the servers' Raft
+      // threads lost their priority against the other servers' main threads (thread-priority.ts).
+      // The agents stay in the harness's session and process group instead; a Ctrl-C at the
+      // terminal reaches them too, so they ignore SIGINT and the harness stops them in order.
+      env: withAgentEnv({
+        ...process.env,
+        DROVER_LOG_LEVEL: this.options.logLevel ?? "info",
+        [IGNORE_SIGINT_ENV]: "1",
+      }),
     });
     agent.proc = proc;
     const onOutput = this.options.onOutput;

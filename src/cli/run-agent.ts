@@ -20,6 +20,7 @@ import { AgentTls, useRpcTls } from "../common/tls.js";
 import { schedule } from "../scheduler/index.js";
 import { ServerAgent } from "../server/agent.js";
 import type { AgentConfig } from "./agent-config.js";
+import { IGNORE_SIGINT_ENV } from "./agent-env.js";
 import { exposureWarnings } from "./exposure.js";
 
 /**
@@ -260,11 +261,20 @@ function reloadOnSighup(tls: AgentTls | undefined, logger: Logger): () => void {
 /**
  * Resolves on the first SIGINT or SIGTERM. Later ones while the agent shuts down are noted and
  * otherwise ignored: dying half-way through a shutdown would leave tasks and state behind.
+ *
+ * With `DROVER_IGNORE_SIGINT=1` SIGINT is ignored altogether: the local cluster sets it, because
+ * its agents share its terminal's process group (see local-cluster.ts) and a Ctrl-C there is
+ * the harness's to handle, which stops its agents in order with SIGTERM.
  */
 function waitForSignal(logger: Logger): Promise<void> {
+  const ignoreInterrupt = process.env[IGNORE_SIGINT_ENV] === "1";
   return new Promise((resolve) => {
     let received = false;
     const onSignal = (signal: NodeJS.Signals): void => {
+      if (signal === "SIGINT" && ignoreInterrupt) {
+        logger.debug({ signal, env: IGNORE_SIGINT_ENV }, "interrupt ignored; waiting for SIGTERM");
+        return;
+      }
       if (received) {
         logger.warn({ signal }, "already shutting down");
         return;

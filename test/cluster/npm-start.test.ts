@@ -26,6 +26,9 @@ function startCluster(args: readonly string[]): {
 } {
   const child = spawn(process.execPath, [START, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
+    // A process group of its own, as a shell gives a foreground command: a Ctrl-C at a terminal
+    // signals that whole group.
+    detached: true,
     env: { ...process.env, DROVER_LOG_LEVEL: "info" },
   });
   const lines: string[] = [];
@@ -74,6 +77,12 @@ function pidsWithArg(text: string): number[] {
     }
   }
   return pids;
+}
+
+/** The process group of a live process (field 5 of /proc/PID/stat). */
+function processGroupOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
 }
 
 /** A process that still exists and is not a zombie waiting for its parent. */
@@ -163,14 +172,21 @@ describe("npm start", () => {
     expect(status.stdout).toContain("running");
   });
 
-  it("stops everything on SIGINT and exits 0, leaving no agent or task process", async () => {
+  it("stops everything on a terminal's Ctrl-C and exits 0, leaving no agent or task process", async () => {
     const allocs = (await (await fetch(`${ready.http}/v1/job/web/allocations`)).json()) as AllocStub[];
     const taskPids = allocs.flatMap((a) => pidsWithEnv(`NOMAD_ALLOC_ID=${a.ID}`));
     expect(taskPids.length).toBeGreaterThanOrEqual(2);
     const agentPids = pidsWithArg(join(dir, "data"));
     expect(agentPids.length).toBeGreaterThanOrEqual(5);
+    // The agents share the harness's process group, so SIGINT reaches all of them at once, as
+    // from a terminal: they leave it to the harness, which stops them in order.
+    // (Tasks have sessions of their own and are not part of that.)
+    const withDataDir = pidsWithArg("--data-dir");
+    const harnessAndAgents = agentPids.filter((pid) => withDataDir.includes(pid));
+    expect(harnessAndAgents.length).toBeGreaterThanOrEqual(6);
+    expect(harnessAndAgents.map(processGroupOf)).toEqual(harnessAndAgents.map(() => run.child.pid));
     const exited = new Promise<number | null>((resolve) => run.child.once("exit", (code) => resolve(code)));
-    run.child.kill("SIGINT");
+    process.kill(-(run.child.pid as number), "SIGINT");
     expect(await exited).toBe(0);
     expect(run.lines).toContain("drover: stopped");
     expect([...taskPids, ...agentPids].filter(alive)).toEqual([]);
