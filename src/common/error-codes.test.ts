@@ -6,6 +6,7 @@ import {
   NotFoundError,
   NotLeaderError,
   PreconditionError,
+  ServerStoppingError,
   StaleEvalTokenError,
   StalePlanError,
   TaskConfigError,
@@ -18,6 +19,7 @@ describe("error codes", () => {
   // The answers callers depend on, restated so that changing one is a deliberate act.
   it.each([
     ["NotLeaderError", new NotLeaderError("s1", "10.0.0.1:4647"), "not-leader", 503, status.UNAVAILABLE],
+    ["ServerStoppingError", new ServerStoppingError(), "not-leader", 503, status.UNAVAILABLE],
     ["TimeoutError", new TimeoutError("deadline"), "timeout", 503, status.DEADLINE_EXCEEDED],
     ["ValidationError", new ValidationError("bad", "Job"), "validation", 400, status.INVALID_ARGUMENT],
     ["NotFoundError", new NotFoundError("no such job"), "not-found", 404, status.NOT_FOUND],

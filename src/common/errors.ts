@@ -13,6 +13,18 @@ export class NotLeaderError extends Error {
   }
 }
 
+/**
+ * The server is shutting down and takes no more writes. It answers as a NotLeaderError with no
+ * leader (503, UNAVAILABLE): the caller tries another server.
+ */
+export class ServerStoppingError extends NotLeaderError {
+  override name = "ServerStoppingError";
+  constructor() {
+    super(undefined);
+    this.message = "the server is shutting down";
+  }
+}
+
 export class TimeoutError extends Error {
   override name = "TimeoutError";
 }

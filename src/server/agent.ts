@@ -559,7 +559,7 @@ export class ServerAgent {
     await Promise.all(this.workers.map((w) => w.stop()));
     await this.transitions;
     await this.leader.revoke();
-    this.endpoints.close();
+    await this.endpoints.close();
     this.forwarder.close();
     this.operatorForwarder.close();
     await this.raft.stop();

@@ -71,8 +71,8 @@ async function pair(): Promise<Pair> {
     close: async () => {
       leaderForwarder.close();
       followerForwarder.close();
-      leader.close();
-      follower.close();
+      await leader.close();
+      await follower.close();
       server.forceShutdown();
     },
   };

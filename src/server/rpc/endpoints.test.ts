@@ -109,8 +109,8 @@ async function harness(): Promise<Harness> {
       followerClient.close();
       leaderForwarder.close();
       followerForwarder.close();
-      leaderEndpoints.close();
-      followerEndpoints.close();
+      await leaderEndpoints.close();
+      await followerEndpoints.close();
       await leader.revoke();
       a.server.forceShutdown();
       b.server.forceShutdown();
@@ -432,7 +432,7 @@ describe("server endpoints over gRPC", () => {
       client.close();
       for (const m of made) {
         m.forwarder.close();
-        m.endpoints.close();
+        await m.endpoints.close();
         m.served.server.forceShutdown();
       }
     }

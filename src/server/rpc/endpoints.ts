@@ -112,8 +112,9 @@ export class ServerEndpoints implements ServerApi {
     return new ServerEndpoints(this.o, { allocUpdates: this.allocs.updates }, false);
   }
 
-  close(): void {
-    this.allocs.updates.close();
+  /** Stops taking batched writes; resolves once the batch being written (if any) has settled. */
+  close(): Promise<void> {
+    return this.allocs.updates.close();
   }
 
   // ── nodes (node-endpoints.ts) ──

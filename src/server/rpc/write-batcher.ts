@@ -1,4 +1,5 @@
 import { assert } from "../../common/assert.js";
+import { ServerStoppingError } from "../../common/errors.js";
 import { outsideRequest } from "../../common/request-context.js";
 
 /**
@@ -12,6 +13,7 @@ export class WriteBatcher<T> {
     [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  private closed = false;
 
   constructor(
     private readonly flush: (items: T[]) => Promise<number>,
@@ -21,8 +23,12 @@ export class WriteBatcher<T> {
     assert(windowMs >= 0 && maxItems > 0, "WriteBatcher: bad window or size");
   }
 
-  /** Queues `items`; resolves with the index of the entry that carried the last of them. */
+  /**
+   * Queues `items`; resolves with the index of the entry that carried the last of them. Rejects
+   * with ServerStoppingError once closed.
+   */
   add(items: readonly T[]): Promise<number> {
+    if (this.closed) return Promise.reject(new ServerStoppingError());
     const applied = items.map(
       (item) =>
         new Promise<number>((resolve, reject) => {
@@ -62,8 +68,19 @@ export class WriteBatcher<T> {
     });
   }
 
-  close(): void {
+  /**
+   * Stops batching: items still waiting for their window are rejected with ServerStoppingError
+   * (their callers try another server), and a flush already under way settles as it ends. Resolves
+   * once it has.
+   */
+  close(): Promise<void> {
+    this.closed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    const waiting = this.pending;
+    this.pending = [];
+    const stopping = new ServerStoppingError();
+    for (const w of waiting) w.reject(stopping);
+    return this.flushing;
   }
 }
