@@ -123,6 +123,17 @@ export class Acl {
     return new Acl(false, rules, accessorId);
   }
 
+  /** The ACL of a token as another server resolved it (its answer to an ACL resolve call). */
+  static fromResolution(resolved: {
+    readonly accessorId: string;
+    readonly management: boolean;
+    readonly rules: readonly AclRules[];
+  }): Acl {
+    return resolved.management
+      ? Acl.management(resolved.accessorId)
+      : Acl.fromRules(resolved.rules, resolved.accessorId);
+  }
+
   /** The capabilities the token holds on namespace `namespace`. */
   namespaceCapabilities(namespace: string): Set<string> {
     const caps = new Set<string>();

@@ -256,10 +256,7 @@ export function agentGuardOptions(api: ServerApi, state: (() => StateReader) | u
         const token = tokenBySecret(local, secret);
         if (token !== undefined) return resolveTokenFound(local, token, Date.now() * 1e6);
       }
-      const resolved = await withToken(secret, () => api.aclResolve());
-      return resolved.management
-        ? Acl.management(resolved.accessorId)
-        : Acl.fromRules(resolved.rules, resolved.accessorId);
+      return Acl.fromResolution(await withToken(secret, () => api.aclResolve()));
     },
     namespaceOfObject: async (object, id) => {
       if (state !== undefined) {

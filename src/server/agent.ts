@@ -30,6 +30,7 @@ import { ObservedFsm, RaftServerContext } from "./raft-context.js";
 import { AllocWatchHub } from "./rpc/alloc-watch-hub.js";
 import { ApiLeaderClient } from "./rpc/api-leader-client.js";
 import { type LeaderDuties, ServerEndpoints } from "./rpc/endpoints.js";
+import { serverAclOptions } from "./rpc/grpc-acl.js";
 import { addServerService } from "./rpc/grpc-server.js";
 import { rpcListenerOptions } from "./rpc/listener-options.js";
 import { serverOnlyCall } from "./rpc/server-only-calls.js";
@@ -253,7 +254,13 @@ export class ServerAgent {
       logger.child({ component: "rpc" }),
       endpoints.localOnly(),
       metrics,
-      config.aclEnabled === true ? { state: () => context.state(), now: () => clock.now() } : undefined,
+      config.aclEnabled === true
+        ? serverAclOptions(
+            () => context.state(),
+            () => clock.now(),
+            endpoints,
+          )
+        : undefined,
     );
 
     const leaderClient = new ApiLeaderClient(endpoints);

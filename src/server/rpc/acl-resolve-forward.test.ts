@@ -5,11 +5,13 @@ import { PermissionDeniedError } from "../../common/errors.js";
 import { withToken } from "../../common/request-context.js";
 import { StateStore } from "../../fsm/state-store.js";
 import type { ServerAddress } from "../../rpc/server-api.js";
+import { ServerRpcClient } from "../../rpc/server-client.js";
 import { SystemClock } from "../clock.js";
 import { Forwarder } from "../forward.js";
 import { InProcessContext } from "../in-process-context.js";
 import { AllocWatchHub } from "./alloc-watch-hub.js";
 import { ServerEndpoints } from "./endpoints.js";
+import { serverAclOptions } from "./grpc-acl.js";
 import { clusterView, serveEndpoints } from "./test-endpoints.js";
 
 const SECRET = "5ecre7-0000-4000-a000-000000000001";
@@ -22,6 +24,8 @@ interface Pair {
   leaderCtx: InProcessContext;
   followerCtx: InProcessContext;
   follower: ServerEndpoints;
+  /** A gRPC client of the follower, which checks every call as a server with ACLs on does. */
+  followerClient: ServerRpcClient;
   close(): Promise<void>;
 }
 
@@ -64,16 +68,28 @@ async function pair(): Promise<Pair> {
     hub: new AllocWatchHub(),
     forwardDeadlineMs: 2_000,
   });
+  const served = await serveEndpoints(
+    follower,
+    serverAclOptions(
+      () => followerCtx.state(),
+      () => Date.now() * 1e6,
+      follower,
+    ),
+  );
+  const followerClient = new ServerRpcClient(served.address);
   return {
     leaderCtx,
     followerCtx,
     follower,
+    followerClient,
     close: async () => {
+      followerClient.close();
       leaderForwarder.close();
       followerForwarder.close();
       await leader.close();
       await follower.close();
       server.forceShutdown();
+      served.server.forceShutdown();
     },
   };
 }
@@ -93,6 +109,21 @@ describe("a token the follower has not applied yet", () => {
     expect(resolved).toMatchObject({ management: true, accessorId: "a0000000-0000-4000-a000-000000000001" });
     const guard = agentGuardOptions(p.follower, () => p.followerCtx.state());
     expect((await guard.resolve(SECRET)).management).toBe(true);
+  });
+
+  it("is admitted by the follower's gRPC service once the leader knows it", async () => {
+    // A client agent passes a user's call on to a server with the user's token: the follower
+    // must not refuse a token that the leader has already created.
+    const written = await withToken(SECRET, () =>
+      p.followerClient.varPut("default", "fresh/token", { k: "v" }, undefined),
+    );
+    expect(written.ok).toBe(true);
+    expect(written.variable?.Path).toBe("fresh/token");
+    await expect(
+      withToken("not-a-token", () =>
+        p.followerClient.varPut("default", "fresh/other", { k: "v" }, undefined),
+      ),
+    ).rejects.toThrow(/ACL token not found/);
   });
 
   it("is refused when the leader does not know it either", async () => {

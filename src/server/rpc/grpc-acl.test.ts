@@ -1,6 +1,6 @@
 import { Metadata } from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
-import { hashSecret } from "../../acl/index.js";
+import { Acl, hashSecret } from "../../acl/index.js";
 import { PermissionDeniedError } from "../../common/errors.js";
 import {
   type AclNamespaceRule,
@@ -12,12 +12,24 @@ import {
 } from "../../fsm/index.js";
 import { packValue, unpackValue } from "../../rpc/codec.js";
 import { serverProto } from "../../rpc/server-client.js";
-import { admitCall, METHOD_ACL } from "./grpc-acl.js";
+import { type Admission, admitCall, type GrpcAclOptions, METHOD_ACL } from "./grpc-acl.js";
 
 function withToken(secret: string | undefined): Metadata {
   const m = new Metadata();
   if (secret !== undefined) m.set("x-nomad-token", secret);
   return m;
+}
+
+/** admitCall for options without `resolveUnknown`, which always answers at once. */
+function admitNow(
+  options: GrpcAclOptions,
+  method: string,
+  request: Record<string, unknown>,
+  metadata: Metadata,
+): Admission {
+  const admission = admitCall(options, method, request, metadata);
+  if (admission instanceof Promise) throw new Error(`${method}: admitted asynchronously`);
+  return admission;
 }
 
 /** A store holding one policy `name` of `rule` and a client token `<name>-secret` with it. */
@@ -64,18 +76,18 @@ describe("the gRPC method ACL table", () => {
     const store = storeWithToken("ro", { Name: "default", Policy: "read", Capabilities: [], Variables: [] });
     const options = { state: () => store.snapshot(), now: () => 0 };
     const register = { job: packValue(mockJob({ ID: "x" })) };
-    const denied = admitCall(options, "JobRegister", register, withToken("ro-secret"));
+    const denied = admitNow(options, "JobRegister", register, withToken("ro-secret"));
     expect(denied.ok).toBe(false);
     expect(!denied.ok && denied.error).toBeInstanceOf(PermissionDeniedError);
     expect(!denied.ok && denied.error.message).toBe(
       "Permission denied: missing capability submit-job on namespace default",
     );
-    expect(admitCall(options, "JobRegister", register, withToken(undefined)).ok).toBe(false);
+    expect(admitNow(options, "JobRegister", register, withToken(undefined)).ok).toBe(false);
     // Client agents' calls are authenticated by their node secret, not a token.
-    expect(admitCall(options, "NodeHeartbeat", { nodeId: "n", secretId: "s" }, withToken(undefined)).ok).toBe(
+    expect(admitNow(options, "NodeHeartbeat", { nodeId: "n", secretId: "s" }, withToken(undefined)).ok).toBe(
       true,
     );
-    const list = admitCall(options, "JobList", { query: { namespace: "*" } }, withToken("ro-secret"));
+    const list = admitNow(options, "JobList", { query: { namespace: "*" } }, withToken("ro-secret"));
     expect(list.ok).toBe(true);
     const filter = list.ok ? list.filter : undefined;
     const answer = filter?.({
@@ -113,7 +125,7 @@ describe("the gRPC method ACL table", () => {
     store.apply(6, { type: "eval-upsert", Evals: [evaluation] });
     const options = { state: () => store.snapshot(), now: () => 0 };
     const admitted = (method: string, request: Record<string, unknown>, token?: string): boolean =>
-      admitCall(options, method, request, withToken(token)).ok;
+      admitNow(options, method, request, withToken(token)).ok;
     const prodQuery = { query: { namespace: "prod" } };
     const defaultQuery = { query: { namespace: "default" } };
     // [method, a request the prod token may make, the same call aimed at the default namespace]
@@ -156,5 +168,37 @@ describe("the gRPC method ACL table", () => {
     // Server-to-server and node calls carry no token.
     expect(admitted("EvalDequeue", {})).toBe(true);
     expect(admitted("NodeHeartbeat", { nodeId: "n", secretId: "s" })).toBe(true);
+  });
+
+  it("asks the leader about a token this server does not know yet, and only then", async () => {
+    const store = storeWithToken("ro", { Name: "default", Policy: "read", Capabilities: [], Variables: [] });
+    const asked: string[] = [];
+    const options: GrpcAclOptions = {
+      state: () => store.snapshot(),
+      now: () => 0,
+      resolveUnknown: async (secret) => {
+        asked.push(secret);
+        if (secret === "fresh-management") return Acl.management("fresh");
+        throw new PermissionDeniedError("Permission denied: ACL token not found");
+      },
+    };
+    const register = { job: packValue(mockJob({ ID: "x" })) };
+    // Created a moment ago on the leader, not applied here yet: the leader's answer decides.
+    const fresh = admitCall(options, "JobRegister", register, withToken("fresh-management"));
+    expect(fresh).toBeInstanceOf(Promise);
+    expect(await fresh).toEqual({ ok: true, filter: undefined });
+    // Unknown to the leader too: refused with the leader's error.
+    const unknown = await admitCall(options, "JobRegister", register, withToken("nobody"));
+    expect(unknown.ok).toBe(false);
+    expect(!unknown.ok && unknown.error.message).toBe("Permission denied: ACL token not found");
+    // A token known here, no token, and public methods never leave the server.
+    expect(admitCall(options, "JobRegister", register, withToken("ro-secret"))).toMatchObject({ ok: false });
+    expect(admitCall(options, "JobList", { query: {} }, withToken("ro-secret"))).toMatchObject({ ok: true });
+    expect(admitCall(options, "JobList", { query: {} }, withToken(undefined))).toMatchObject({ ok: false });
+    expect(admitCall(options, "StatusLeader", {}, withToken("nobody"))).toEqual({
+      ok: true,
+      filter: undefined,
+    });
+    expect(asked).toEqual(["fresh-management", "nobody"]);
   });
 });

@@ -1,6 +1,6 @@
 import type { Metadata } from "@grpc/grpc-js";
 import {
-  type Acl,
+  Acl,
   type AclRequirement,
   type AclTarget,
   checkRequirement,
@@ -9,15 +9,18 @@ import {
   ns,
   PUBLIC,
   resolveToken,
+  resolveTokenFound,
   TOKEN,
+  tokenBySecret,
   variable,
   visibleAnswer,
 } from "../../acl/index.js";
 import { unreachable } from "../../common/assert.js";
 import { PermissionDeniedError } from "../../common/errors.js";
-import { callToken } from "../../common/request-context.js";
+import { callToken, withToken } from "../../common/request-context.js";
 import { DEFAULT_NAMESPACE, type Job, type StateReader } from "../../fsm/index.js";
 import { EMPTY, packValue, unpackValue } from "../../rpc/codec.js";
+import type { ServerApi } from "../../rpc/server-api.js";
 
 /** The request fields the table reads (grpc-js's decoded messages, loosely). */
 type Req = Record<string, unknown>;
@@ -193,6 +196,28 @@ export interface GrpcAclOptions {
   state(): StateReader;
   /** Nanoseconds since the epoch (token expiry). */
   now(): number;
+  /**
+   * The ACL of a token this server's state does not hold: it may have been created a moment ago
+   * and not be applied here yet, so the leader decides (the HTTP layer does the same). Without
+   * it, such a token is refused as unknown.
+   */
+  resolveUnknown?(secret: string): Promise<Acl>;
+}
+
+/**
+ * A server's options: its state and clock, and `api` (its endpoints) to resolve a token its state
+ * does not hold yet, which asks the leader (AclEndpoints.aclResolve).
+ */
+export function serverAclOptions(
+  state: () => StateReader,
+  now: () => number,
+  api: Pick<ServerApi, "aclResolve">,
+): GrpcAclOptions {
+  return {
+    state,
+    now,
+    resolveUnknown: async (secret) => Acl.fromResolution(await withToken(secret, () => api.aclResolve())),
+  };
 }
 
 /** The outcome of the check: refused, or admitted with the answer's filter (if any). */
@@ -203,14 +228,15 @@ export type Admission =
 /**
  * Checks one call against the table. Answers of `check` methods are filtered for non-management
  * tokens: `items` (lists) keep what the token may see; `item` (gets) is refused when the token may
- * not see it; `variable` likewise.
+ * not see it; `variable` likewise. Synchronous unless the token is unknown here and
+ * `resolveUnknown` asks the leader.
  */
 export function admitCall(
   options: GrpcAclOptions,
   method: string,
   request: Req,
   metadata: Metadata,
-): Admission {
+): Admission | Promise<Admission> {
   const rule = METHOD_ACL[method];
   if (rule === undefined) {
     return {
@@ -223,8 +249,28 @@ export function admitCall(
     const need = rule.need(request);
     if (need.kind === "public") return { ok: true, filter: undefined };
     const state = options.state();
-    const acl = resolveToken(state, callToken(metadata), options.now());
-    checkRequirement(acl, need, targetOf(rule.target, request, state));
+    const target = targetOf(rule.target, request, state);
+    const secret = callToken(metadata);
+    if (secret === undefined || secret === "") {
+      return decide(resolveToken(state, secret, options.now()), need, target);
+    }
+    const token = tokenBySecret(state, secret);
+    const resolveUnknown = options.resolveUnknown;
+    if (token === undefined && resolveUnknown !== undefined) {
+      return resolveUnknown(secret).then(
+        (acl) => decide(acl, need, target),
+        (error: unknown) => ({ ok: false, error: error as Error }),
+      );
+    }
+    return decide(resolveTokenFound(state, token, options.now()), need, target);
+  } catch (error) {
+    return { ok: false, error: error as Error };
+  }
+}
+
+function decide(acl: Acl, need: AclRequirement, target: AclTarget): Admission {
+  try {
+    checkRequirement(acl, need, target);
     return { ok: true, filter: acl.management ? undefined : (res) => filterResponse(acl, need, res) };
   } catch (error) {
     return { ok: false, error: error as Error };

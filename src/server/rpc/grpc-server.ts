@@ -46,7 +46,7 @@ import type {
 } from "../../rpc/server-api.js";
 import { serverProto } from "../../rpc/server-client.js";
 import type { GcRequest } from "../../scheduler/schedule-types.js";
-import { admitCall, type GrpcAclOptions } from "./grpc-acl.js";
+import { type Admission, admitCall, type GrpcAclOptions } from "./grpc-acl.js";
 
 function queryFromProto(q: P.QueryOptions__Output | null): QueryOptions {
   if (q === null) return {};
@@ -509,6 +509,16 @@ function guarded(name: string, handler: AnyHandler, acl: GrpcAclOptions): AnyHan
   return (call, ...rest) => {
     const request = (call.request ?? {}) as Record<string, unknown>;
     const admission = admitCall(acl, name, request, call.metadata);
+    // Asynchronous only for a token this server does not know yet (the leader resolves it).
+    if (admission instanceof Promise) void admission.then((settled) => serveAdmitted(settled, call, rest));
+    else serveAdmitted(admission, call, rest);
+  };
+
+  function serveAdmitted(
+    admission: Admission,
+    call: { metadata: Metadata; request?: unknown },
+    rest: unknown[],
+  ): void {
     const callback = rest[0] as ((error: unknown, value: unknown) => void) | undefined;
     if (!admission.ok) {
       const error = Object.assign(new Error(admission.error.message), toGrpcError(admission.error));
@@ -532,7 +542,7 @@ function guarded(name: string, handler: AnyHandler, acl: GrpcAclOptions): AnyHan
         callback(Object.assign(new Error((refused as Error).message), toGrpcError(refused)), null);
       }
     });
-  };
+  }
 }
 
 /**
