@@ -7,17 +7,25 @@
  * Why: glibc raises its mmap threshold each time a large mmapped block is freed, after which
  * blocks of that size come from the brk heap, which can only shrink from its top. A server passes
  * many short-lived buffers of hundreds of KB to a few MB (Raft entries, snapshot chunks, gRPC
- * messages), and with the moving threshold a leader's brk heap held 1.6 GB of freed memory at
- * half a million allocations (its followers', 0.4 GB). A fixed threshold of 128 KiB sends those
- * buffers to mmap, which returns them on free; a fixed trim threshold gives back the heap's free
- * top; two arenas bound the per-thread heaps of the Raft thread and libuv's pool.
+ * messages), and with the moving threshold (up to 32 MiB) a leader's brk heap held 1.6 GB of
+ * freed memory at half a million allocations (its followers', 0.4 GB). A fixed threshold caps
+ * that: blocks above it are mapped for themselves and unmapped when freed.
+ *
+ * Where the cap sits is a trade between memory and CPU. Every block above the threshold costs an
+ * mmap, page faults on first touch and an munmap, and a server makes such blocks for nearly
+ * every large entry (LevelDB copies each value it is given, Buffers above Node's pool size are
+ * allocations of their own). At 128 KiB that was about a tenth of the servers' CPU in bench c1m;
+ * at 1 MiB most of those blocks come from the heaps again, which then hold a few hundred MB more
+ * on a leader. The trim threshold keeps 4 MiB of a heap's free top instead of returning and
+ * faulting it back in between writes; two arenas bound the per-thread heaps of the Raft thread
+ * and libuv's pool.
  *
  * A value already in the environment wins.
  */
 export const AGENT_MALLOC_ENV: Readonly<Record<string, string>> = {
   MALLOC_ARENA_MAX: "2",
-  MALLOC_MMAP_THRESHOLD_: "131072",
-  MALLOC_TRIM_THRESHOLD_: "131072",
+  MALLOC_MMAP_THRESHOLD_: "1048576",
+  MALLOC_TRIM_THRESHOLD_: "4194304",
 };
 
 /**
