@@ -55,15 +55,19 @@ describe("the Raft thread", () => {
     const server = cluster.servers[0];
     const pid = server?.proc?.pid;
     if (pid === undefined) throw new Error("no server process");
-    const nices = readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const niceOf = (tid: string): number => {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
       return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
-    });
-    const base = nices[0] as number;
+    };
+    // The process's own priority is its main thread's, whose thread id is the pid. Not the first
+    // entry of the listing: readdir's names come sorted as strings, so "10012" precedes "9998".
+    const base = niceOf(String(pid));
+    const tids = readdirSync(`/proc/${pid}/task`);
+    const nices = tids.map(niceOf);
     const raised = nices.filter((n) => n < base);
     // Root (this suite's CI) may; anyone else keeps every thread at the process's priority.
     // Every thread's nice value in the message: a failure must say which thread sat where.
-    const seen = `threads' nice values ${JSON.stringify(nices)}; this test process's ${getPriority(process.pid)}`;
+    const seen = `main thread ${pid} at ${base}; threads ${JSON.stringify(tids)} at ${JSON.stringify(nices)}; this test process at ${getPriority(process.pid)}`;
     if (process.getuid?.() === 0) expect(raised, seen).toEqual([Math.max(-20, base - 5)]);
     else expect(raised, seen).toEqual([]);
   });
