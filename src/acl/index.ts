@@ -7,7 +7,7 @@ export {
   type AclStateView,
   ANONYMOUS_POLICY,
   hashSecret,
+  resolveKnownToken,
   resolveToken,
-  resolveTokenFound,
   tokenBySecret,
 } from "./resolve.js";

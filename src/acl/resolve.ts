@@ -54,10 +54,22 @@ export function resolveToken(state: AclStateView, secret: string | undefined, no
 }
 
 /**
- * resolveToken for a secret already looked up with tokenBySecret (undefined: no such token), so
- * that a caller who needed the lookup first does not hash the secret twice.
+ * resolveToken, except that a token given but not in `state` answers undefined instead of being
+ * refused: a server may not have applied a token created a moment ago, and then asks the leader
+ * (the HTTP guard, the gRPC admission and the ACL resolve endpoint all do). The secret is hashed
+ * once either way.
  */
-export function resolveTokenFound(state: AclStateView, token: AclToken | undefined, nowNs: number): Acl {
+export function resolveKnownToken(
+  state: AclStateView,
+  secret: string | undefined,
+  nowNs: number,
+): Acl | undefined {
+  if (secret === undefined || secret === "") return resolveToken(state, secret, nowNs);
+  const token = tokenBySecret(state, secret);
+  return token === undefined ? undefined : resolveTokenFound(state, token, nowNs);
+}
+
+function resolveTokenFound(state: AclStateView, token: AclToken | undefined, nowNs: number): Acl {
   if (token === undefined) throw new PermissionDeniedError("Permission denied: ACL token not found");
   if (token.ExpirationTime > 0 && token.ExpirationTime <= nowNs) {
     throw new PermissionDeniedError("Permission denied: ACL token expired");

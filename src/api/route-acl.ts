@@ -7,10 +7,8 @@ import {
   MANAGEMENT,
   ns,
   PUBLIC,
-  resolveToken,
-  resolveTokenFound,
+  resolveKnownToken,
   TOKEN,
-  tokenBySecret,
   variable,
   visibleAnswer,
 } from "../acl/index.js";
@@ -248,15 +246,10 @@ export class RouteGuard implements RequestGuard {
 export function agentGuardOptions(api: ServerApi, state: (() => StateReader) | undefined): RouteGuardOptions {
   return {
     resolve: async (secret) => {
-      if (state !== undefined) {
-        const local = state();
-        if (secret === undefined || secret === "") return resolveToken(local, secret, Date.now() * 1e6);
-        // A token this server has not applied yet (created a moment ago) is the leader's to
-        // resolve: aclResolve asks it. Any other answer comes from the local state.
-        const token = tokenBySecret(local, secret);
-        if (token !== undefined) return resolveTokenFound(local, token, Date.now() * 1e6);
-      }
-      return Acl.fromResolution(await withToken(secret, () => api.aclResolve()));
+      // A token this server has not applied yet (created a moment ago) is the leader's to
+      // resolve: aclResolve asks it. Any other answer comes from the local state.
+      const known = state === undefined ? undefined : resolveKnownToken(state(), secret, Date.now() * 1e6);
+      return known ?? Acl.fromResolution(await withToken(secret, () => api.aclResolve()));
     },
     namespaceOfObject: async (object, id) => {
       if (state !== undefined) {

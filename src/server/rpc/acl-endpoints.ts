@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import {
+  type Acl,
   checkRequirement,
   hashSecret,
   ns,
   parsePolicy,
+  resolveKnownToken,
   resolveToken,
   tokenBySecret,
 } from "../../acl/index.js";
@@ -260,21 +262,19 @@ export class AclEndpoints implements AclApi {
    * refused.
    */
   async aclResolve(): Promise<ResolvedAcl> {
-    const secret = currentToken();
-    if (secret !== undefined && secret !== "" && tokenBySecret(this.c.state(), secret) === undefined) {
-      return this.c.write(
-        async () => this.resolveHere(),
-        (c) => c.aclResolve(),
-        true,
-      );
-    }
-    return this.resolveHere();
+    const known = resolveKnownToken(this.c.state(), currentToken(), this.c.now());
+    if (known !== undefined) return this.resolution(known);
+    return this.c.write(
+      async () => this.resolution(resolveToken(this.c.state(), currentToken(), this.c.now())),
+      (c) => c.aclResolve(),
+      true,
+    );
   }
 
-  private resolveHere(): ResolvedAcl {
-    const state = this.c.state();
-    const acl = resolveToken(state, currentToken(), this.c.now());
+  /** A resolved token as a client agent receives it: its rules, for the policies that exist. */
+  private resolution(acl: Acl): ResolvedAcl {
     if (acl.management) return { accessorId: acl.accessorId, management: true, rules: [] };
+    const state = this.c.state();
     const token = acl.accessorId === "anonymous" ? undefined : state.aclToken(acl.accessorId);
     const names = token === undefined ? ["anonymous"] : token.Policies;
     const rules = names.flatMap((n) => {

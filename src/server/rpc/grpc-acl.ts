@@ -8,10 +8,9 @@ import {
   MANAGEMENT,
   ns,
   PUBLIC,
+  resolveKnownToken,
   resolveToken,
-  resolveTokenFound,
   TOKEN,
-  tokenBySecret,
   variable,
   visibleAnswer,
 } from "../../acl/index.js";
@@ -251,18 +250,17 @@ export function admitCall(
     const state = options.state();
     const target = targetOf(rule.target, request, state);
     const secret = callToken(metadata);
-    if (secret === undefined || secret === "") {
+    const known = resolveKnownToken(state, secret, options.now());
+    if (known !== undefined) return decide(known, need, target);
+    const resolveUnknown = options.resolveUnknown;
+    if (secret === undefined || resolveUnknown === undefined) {
+      // Refused as unknown (resolveToken throws, and the catch below answers).
       return decide(resolveToken(state, secret, options.now()), need, target);
     }
-    const token = tokenBySecret(state, secret);
-    const resolveUnknown = options.resolveUnknown;
-    if (token === undefined && resolveUnknown !== undefined) {
-      return resolveUnknown(secret).then(
-        (acl) => decide(acl, need, target),
-        (error: unknown) => ({ ok: false, error: error as Error }),
-      );
-    }
-    return decide(resolveTokenFound(state, token, options.now()), need, target);
+    return resolveUnknown(secret).then(
+      (acl) => decide(acl, need, target),
+      (error: unknown) => ({ ok: false, error: error as Error }),
+    );
   } catch (error) {
     return { ok: false, error: error as Error };
   }
