@@ -7,12 +7,10 @@ import { StateStore } from "../../fsm/state-store.js";
 import type { ServerAddress } from "../../rpc/server-api.js";
 import { ServerRpcClient } from "../../rpc/server-client.js";
 import { SystemClock } from "../clock.js";
-import { Forwarder } from "../forward.js";
 import { InProcessContext } from "../in-process-context.js";
-import { AllocWatchHub } from "./alloc-watch-hub.js";
-import { ServerEndpoints } from "./endpoints.js";
+import type { ServerEndpoints } from "./endpoints.js";
 import { serverAclOptions } from "./grpc-acl.js";
-import { clusterView, serveEndpoints } from "./test-endpoints.js";
+import { clusterView, startEndpoints } from "./test-endpoints.js";
 
 const SECRET = "5ecre7-0000-4000-a000-000000000001";
 
@@ -45,51 +43,32 @@ async function pair(): Promise<Pair> {
     },
   });
   let leaderAddress: ServerAddress = { id: "s1", rpcAddress: "" };
-  const leaderView = clusterView(leaderAddress, () => leaderAddress);
-  const leaderForwarder = new Forwarder(leaderView);
-  const leader = new ServerEndpoints({
+  const leader = await startEndpoints({
     ctx: leaderCtx,
-    cluster: leaderView,
-    forwarder: leaderForwarder,
-    duties: () => undefined,
-    hub: new AllocWatchHub(),
-    forwardDeadlineMs: 2_000,
+    cluster: clusterView(leaderAddress, () => leaderAddress),
   });
-  const { server, address } = await serveEndpoints(leader);
-  leaderAddress = { id: "s1", rpcAddress: address };
+  leaderAddress = { id: "s1", rpcAddress: leader.address };
 
   const followerCtx = new InProcessContext(new StateStore(), new SystemClock());
-  const followerForwarder = new Forwarder(clusterView({ id: "s2", rpcAddress: "" }, () => leaderAddress));
-  const follower = new ServerEndpoints({
-    ctx: followerCtx,
-    cluster: clusterView({ id: "s2", rpcAddress: "" }, () => leaderAddress),
-    forwarder: followerForwarder,
-    duties: () => undefined,
-    hub: new AllocWatchHub(),
-    forwardDeadlineMs: 2_000,
-  });
-  const served = await serveEndpoints(
-    follower,
-    serverAclOptions(
-      () => followerCtx.state(),
-      () => Date.now() * 1e6,
-      follower,
-    ),
+  const follower = await startEndpoints(
+    { ctx: followerCtx, cluster: clusterView({ id: "s2", rpcAddress: "" }, () => leaderAddress) },
+    (endpoints) =>
+      serverAclOptions(
+        () => followerCtx.state(),
+        () => Date.now() * 1e6,
+        endpoints,
+      ),
   );
-  const followerClient = new ServerRpcClient(served.address);
+  const followerClient = new ServerRpcClient(follower.address);
   return {
     leaderCtx,
     followerCtx,
-    follower,
+    follower: follower.endpoints,
     followerClient,
     close: async () => {
       followerClient.close();
-      leaderForwarder.close();
-      followerForwarder.close();
       await leader.close();
       await follower.close();
-      server.forceShutdown();
-      served.server.forceShutdown();
     },
   };
 }

@@ -12,12 +12,11 @@ import type { Allocation } from "../../fsm/structs.js";
 import type { ClientAllocsUpdate, ServerAddress } from "../../rpc/server-api.js";
 import { ServerRpcClient } from "../../rpc/server-client.js";
 import { SystemClock } from "../clock.js";
-import { Forwarder } from "../forward.js";
 import { InProcessContext } from "../in-process-context.js";
 import { DEFAULT_LEADER_CONFIG, Leader } from "../leader.js";
 import { AllocWatchHub } from "./alloc-watch-hub.js";
-import { type ClusterView, type LeaderDuties, ServerEndpoints } from "./endpoints.js";
-import { clusterView, serveEndpoints } from "./test-endpoints.js";
+import type { ClusterView, LeaderDuties, ServerEndpoints } from "./endpoints.js";
+import { clusterView, startEndpoints } from "./test-endpoints.js";
 
 /**
  * The endpoints over gRPC against one real StateStore and the real Leader (InProcessContext:
@@ -48,18 +47,13 @@ async function harness(): Promise<Harness> {
   ctx.onApplied((_i, command) => hub.applied(command, ctx.state()));
   const duties: LeaderDuties = leader;
   let leaderAddress: ServerAddress = { id: "s1", rpcAddress: "" };
-  const leaderView = clusterView(leaderAddress, () => leaderAddress);
-  const leaderForwarder = new Forwarder(leaderView);
-  const leaderEndpoints = new ServerEndpoints({
+  const a = await startEndpoints({
     ctx,
-    cluster: leaderView,
-    forwarder: leaderForwarder,
+    cluster: clusterView(leaderAddress, () => leaderAddress),
     duties: () => duties,
     hub,
-    forwardDeadlineMs: 2_000,
     allocUpdateWindowMs: 5,
   });
-  const a = await serveEndpoints(leaderEndpoints);
   leaderAddress = { id: "s1", rpcAddress: a.address };
 
   let followerKnowsLeader = true;
@@ -80,16 +74,7 @@ async function harness(): Promise<Harness> {
         leaderNews.dispatchEvent(new Event("waiting"));
       }),
   };
-  const followerForwarder = new Forwarder(followerView);
-  const followerEndpoints = new ServerEndpoints({
-    ctx,
-    cluster: followerView,
-    forwarder: followerForwarder,
-    duties: () => undefined,
-    hub,
-    forwardDeadlineMs: 2_000,
-  });
-  const b = await serveEndpoints(followerEndpoints);
+  const b = await startEndpoints({ ctx, cluster: followerView, hub });
   const leaderClient = new ServerRpcClient(a.address);
   const followerClient = new ServerRpcClient(b.address);
   return {
@@ -97,7 +82,7 @@ async function harness(): Promise<Harness> {
     leader,
     leaderClient,
     followerClient,
-    leaderEndpoints,
+    leaderEndpoints: a.endpoints,
     setFollowerKnowsLeader: (known) => {
       followerKnowsLeader = known;
       leaderNews.dispatchEvent(new Event("changed"));
@@ -107,13 +92,9 @@ async function harness(): Promise<Harness> {
     close: async () => {
       leaderClient.close();
       followerClient.close();
-      leaderForwarder.close();
-      followerForwarder.close();
-      await leaderEndpoints.close();
-      await followerEndpoints.close();
+      await a.close();
+      await b.close();
       await leader.revoke();
-      a.server.forceShutdown();
-      b.server.forceShutdown();
     },
   };
 }
@@ -295,7 +276,7 @@ describe("server endpoints over gRPC", () => {
     expect(evaluation?.JobID).toBe("batchy");
     expect(evaluation?.TriggeredBy).toBe("job-register");
     const got = await h.followerClient.jobGet("batchy", {});
-    expect(got.value?.Type).toBe("batch");
+    await expect(got.value?.Type).toBe("batch");
     // A stale EnforceIndex is a conflict (HTTP 409, gRPC ABORTED) that names the current index.
     const stale = h.followerClient.jobRegister(mockJob({ ID: "batchy", Type: "batch" }), {
       enforceIndex: true,
@@ -407,19 +388,13 @@ describe("server endpoints over gRPC", () => {
     const made = await Promise.all(
       [0, 1].map(async (i) => {
         const other = (): ServerAddress => addresses[1 - i] as ServerAddress;
-        const v = clusterView(addresses[i] as ServerAddress, other);
-        const forwarder = new Forwarder(v);
-        const endpoints = new ServerEndpoints({
+        const served = await startEndpoints({
           ctx: notLeader,
-          cluster: v,
-          forwarder,
-          duties: () => undefined,
-          hub: new AllocWatchHub(),
+          cluster: clusterView(addresses[i] as ServerAddress, other),
           forwardDeadlineMs: 1_000,
         });
-        const served = await serveEndpoints(endpoints);
         addresses[i] = { id: addresses[i]?.id ?? "", rpcAddress: served.address };
-        return { forwarder, endpoints, served };
+        return served;
       }),
     );
     const client = new ServerRpcClient(addresses[0]?.rpcAddress ?? "");
@@ -430,11 +405,7 @@ describe("server endpoints over gRPC", () => {
       );
     } finally {
       client.close();
-      for (const m of made) {
-        m.forwarder.close();
-        await m.endpoints.close();
-        m.served.server.forceShutdown();
-      }
+      for (const m of made) await m.close();
     }
   });
 

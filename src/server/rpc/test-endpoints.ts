@@ -1,7 +1,9 @@
 import * as grpc from "@grpc/grpc-js";
 import { silentLogger } from "../../common/log.js";
 import type { ServerAddress } from "../../rpc/server-api.js";
-import type { ClusterView, ServerEndpoints } from "./endpoints.js";
+import { Forwarder } from "../forward.js";
+import { AllocWatchHub } from "./alloc-watch-hub.js";
+import { type ClusterView, type EndpointsOptions, ServerEndpoints } from "./endpoints.js";
 import type { GrpcAclOptions } from "./grpc-acl.js";
 import { addServerService } from "./grpc-server.js";
 
@@ -34,5 +36,43 @@ export function clusterView(self: ServerAddress, leader: () => ServerAddress | u
     leaderChanged: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 20))),
     lastContactMs: () => 0,
     peers: () => [self],
+  };
+}
+
+/** One server's endpoints, with their own forwarder, served on loopback. */
+export interface ServedEndpoints {
+  endpoints: ServerEndpoints;
+  address: string;
+  /** Stops the forwarder, the endpoints (their batched writes) and the gRPC server. */
+  close(): Promise<void>;
+}
+
+/**
+ * Endpoints on `options.ctx` as the server `options.cluster` sees the cluster: a forwarder of
+ * their own, no leader duties and a fresh watch hub unless given, a 2 s forwarding deadline unless
+ * given. `acl` makes the gRPC service check every call, with options built for the endpoints.
+ */
+export async function startEndpoints(
+  options: Omit<EndpointsOptions, "forwarder" | "duties" | "hub" | "forwardDeadlineMs"> &
+    Partial<Pick<EndpointsOptions, "duties" | "hub" | "forwardDeadlineMs">>,
+  acl?: (endpoints: ServerEndpoints) => GrpcAclOptions,
+): Promise<ServedEndpoints> {
+  const forwarder = new Forwarder(options.cluster);
+  const endpoints = new ServerEndpoints({
+    duties: () => undefined,
+    hub: new AllocWatchHub(),
+    forwardDeadlineMs: 2_000,
+    ...options,
+    forwarder,
+  });
+  const { server, address } = await serveEndpoints(endpoints, acl?.(endpoints));
+  return {
+    endpoints,
+    address,
+    close: async () => {
+      forwarder.close();
+      await endpoints.close();
+      server.forceShutdown();
+    },
   };
 }
