@@ -180,9 +180,9 @@ describe("npm start", () => {
     expect(agentPids.length).toBeGreaterThanOrEqual(5);
     // The agents share the harness's process group, so SIGINT reaches all of them at once, as
     // from a terminal: they leave it to the harness, which stops them in order.
-    // (Tasks have sessions of their own and are not part of that.)
-    const withDataDir = pidsWithArg("--data-dir");
-    const harnessAndAgents = agentPids.filter((pid) => withDataDir.includes(pid));
+    // (Tasks have sessions of their own and are not part of that.) The harness and the agents are
+    // the processes given a --data-dir under ours (arguments are NUL-separated in cmdline).
+    const harnessAndAgents = pidsWithArg(`--data-dir\0${join(dir, "data")}`);
     expect(harnessAndAgents.length).toBeGreaterThanOrEqual(6);
     expect(harnessAndAgents.map(processGroupOf)).toEqual(harnessAndAgents.map(() => run.child.pid));
     const exited = new Promise<number | null>((resolve) => run.child.once("exit", (code) => resolve(code)));
