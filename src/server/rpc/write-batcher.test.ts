@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { ServerStoppingError } from "../../common/errors.js";
 import { WriteBatcher } from "./write-batcher.js";
 
@@ -21,12 +21,19 @@ function manualFlush(): {
 }
 
 describe("WriteBatcher", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("writes the items of one window as one batch, in arrival order", async () => {
+    vi.useFakeTimers();
     const f = manualFlush();
     const batcher = new WriteBatcher(f.flush, 5, 100);
     const first = batcher.add(["a", "b"]);
     const second = batcher.add(["c"]);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await vi.advanceTimersByTimeAsync(4);
+    expect(f.batches).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
     expect(f.batches).toEqual([["a", "b", "c"]]);
     f.complete(7);
     expect(await first).toBe(7);
