@@ -11,3 +11,4 @@ export {
   resolveToken,
   tokenBySecret,
 } from "./resolve.js";
+export { UnknownSecrets } from "./unknown-secrets.js";

@@ -8,6 +8,7 @@ import {
   resolveKnownToken,
   resolveToken,
   tokenBySecret,
+  UnknownSecrets,
 } from "../../acl/index.js";
 import { NotFoundError, PermissionDeniedError, ValidationError } from "../../common/errors.js";
 import { currentToken } from "../../common/request-context.js";
@@ -48,6 +49,10 @@ type AclApi = Pick<
   | "aclAuthorizeAlloc"
 >;
 
+/** How long a server refuses a token the leader refused without asking again (Nomad's token TTL). */
+const UNKNOWN_SECRET_TTL_NS = 30e9;
+const UNKNOWN_SECRETS_MAX = 4096;
+
 /** The API's view of a stored token: no hash, and the secret only when the caller just made it. */
 export function tokenView(token: AclToken, secretId = ""): AclTokenView {
   return {
@@ -72,6 +77,11 @@ export function tokenView(token: AclToken, secretId = ""): AclTokenView {
  * bootstrap is decided by the FSM in log order.
  */
 export class AclEndpoints implements AclApi {
+  /** Tokens the leader refused (see UnknownSecrets). */
+  private readonly unknownSecrets = new UnknownSecrets(UNKNOWN_SECRET_TTL_NS, UNKNOWN_SECRETS_MAX);
+  /** Questions to the leader about unknown tokens in flight, by secret hash. */
+  private readonly asking = new Map<string, Promise<ResolvedAcl>>();
+
   constructor(private readonly c: EndpointContext) {}
 
   aclBootstrap(): Promise<AclTokenView> {
@@ -262,13 +272,36 @@ export class AclEndpoints implements AclApi {
    * refused.
    */
   async aclResolve(): Promise<ResolvedAcl> {
-    const known = resolveKnownToken(this.c.state(), currentToken(), this.c.now());
+    const secret = currentToken();
+    const known = resolveKnownToken(this.c.state(), secret, this.c.now());
     if (known !== undefined) return this.resolution(known);
-    return this.c.write(
-      async () => this.resolution(resolveToken(this.c.state(), currentToken(), this.c.now())),
-      (c) => c.aclResolve(),
-      true,
-    );
+    // Left: a token given that this server does not hold (no token resolved as anonymous above).
+    // A wrong token is refused without asking again, and requests that arrive together with one
+    // unknown token share one question (the answer depends on the secret only).
+    const hash = hashSecret(secret ?? "");
+    const refusal = this.unknownSecrets.refusal(hash, this.c.now());
+    if (refusal !== undefined) throw new PermissionDeniedError(refusal);
+    let asked = this.asking.get(hash);
+    if (asked === undefined) {
+      asked = this.askLeader(hash).finally(() => this.asking.delete(hash));
+      this.asking.set(hash, asked);
+    }
+    return asked;
+  }
+
+  private async askLeader(secretHash: string): Promise<ResolvedAcl> {
+    try {
+      return await this.c.write(
+        async () => this.resolution(resolveToken(this.c.state(), currentToken(), this.c.now())),
+        (c) => c.aclResolve(),
+        true,
+      );
+    } catch (error) {
+      if (error instanceof PermissionDeniedError) {
+        this.unknownSecrets.remember(secretHash, error.message, this.c.now());
+      }
+      throw error;
+    }
   }
 
   /** A resolved token as a client agent receives it: its rules, for the policies that exist. */

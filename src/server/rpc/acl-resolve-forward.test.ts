@@ -24,6 +24,8 @@ interface Pair {
   follower: ServerEndpoints;
   /** A gRPC client of the follower, which checks every call as a server with ACLs on does. */
   followerClient: ServerRpcClient;
+  /** Stops the leader's gRPC service: the follower can no longer ask it. */
+  stopLeader(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -65,6 +67,7 @@ async function pair(): Promise<Pair> {
     followerCtx,
     follower: follower.endpoints,
     followerClient,
+    stopLeader: () => leader.close(),
     close: async () => {
       followerClient.close();
       await leader.close();
@@ -111,5 +114,23 @@ describe("a token the follower has not applied yet", () => {
     );
     const guard = agentGuardOptions(p.follower, () => p.followerCtx.state());
     await expect(guard.resolve("not-a-token")).rejects.toBeInstanceOf(PermissionDeniedError);
+  });
+
+  it("is refused again without asking the leader once the leader refused it", async () => {
+    await expect(withToken("not-a-token", () => p.follower.aclResolve())).rejects.toThrow(
+      /ACL token not found/,
+    );
+    await p.stopLeader();
+    // The follower remembers the leader's answer: a stream of wrong tokens costs one question.
+    await expect(withToken("not-a-token", () => p.follower.aclResolve())).rejects.toThrow(
+      /ACL token not found/,
+    );
+    await expect(
+      withToken("not-a-token", () => p.followerClient.varPut("default", "x/y", { k: "v" }, undefined)),
+    ).rejects.toThrow(/ACL token not found/);
+    // Another unknown token still needs the leader, which is gone now.
+    const other = withToken("another-wrong-token", () => p.follower.aclResolve());
+    await expect(other).rejects.toThrow();
+    await expect(other).rejects.not.toBeInstanceOf(PermissionDeniedError);
   });
 });
