@@ -11,8 +11,9 @@
  * sent to the leader (both clusters run at once and the phases alternate between them, so that
  * a shared machine's background load hits both alike); then kill -9 of the leader `failovers`
  * times, measuring the time until a write through a surviving server succeeds. Drover also reports leader changes observed while
- * nothing failed (from drover_raft_leader_changes_total on every server). `--agent-node-flags`
- * passes V8/Node flags to Drover's agent processes (deployment tuning; none by default).
+ * nothing failed (from drover_raft_leader_changes_total on every server). Drover's agents run
+ * with the environment every launcher gives them (src/cli/agent-env.ts: glibc malloc settings and
+ * the young generation's size); `--agent-node-flags` passes further V8/Node flags to them.
  * Unless `--skip-tls`, a third cluster, Drover with mutual TLS on gRPC and HTTPS with client
  * certificates (certificates from `drover tls`'s code), runs the same load phases (no failovers):
  * `tls_writes_ratio` is its writes/s at 64 outstanding ÷ plaintext Drover's in the same run.
@@ -24,6 +25,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { withAgentEnv } from "../src/cli/agent-env.js";
 import { type BenchResult, percentile } from "./harness.js";
 import { pickLoopbackPorts } from "./loopback-ports.js";
 import { type BenchTls, serverTlsArgs, writeBenchTls } from "./tls-files.js";
@@ -37,6 +39,8 @@ interface Member {
   readonly httpUrl: string;
   readonly args: readonly string[];
   readonly command: string;
+  /** The process environment (default: this process's). */
+  readonly env?: NodeJS.ProcessEnv;
   process: ChildProcess | undefined;
 }
 
@@ -98,7 +102,10 @@ async function ok(agent: Agent, url: string, method: string, body: string | unde
 
 function startMember(member: Member, logFile: string): void {
   const out = openSync(logFile, "a");
-  member.process = spawn(member.command, [...member.args], { stdio: ["ignore", out, out] });
+  member.process = spawn(member.command, [...member.args], {
+    stdio: ["ignore", out, out],
+    ...(member.env === undefined ? {} : { env: member.env }),
+  });
   const child = member.process;
   child.once("exit", () => {
     if (member.process === child) member.process = undefined;
@@ -243,6 +250,8 @@ async function droverTarget(dir: string, nodeFlags: readonly string[], tls?: Ben
     name,
     httpUrl: `${scheme}://127.0.0.1:${http[i]}`,
     command: process.execPath,
+    // As deployed: the malloc and young-generation settings every launcher gives an agent.
+    env: withAgentEnv(process.env),
     args: [
       ...nodeFlags,
       bin,
@@ -456,7 +465,12 @@ export async function run(args: string[]): Promise<BenchResult> {
       } else {
         const flagsAt = args.indexOf("--agent-node-flags");
         const nodeFlags = flagsAt >= 0 ? (args[flagsAt + 1] ?? "").split(" ").filter((f) => f !== "") : [];
-        if (nodeFlags.length > 0) notes.push(`Drover agents ran with node flags: ${nodeFlags.join(" ")}`);
+        const agentEnv = withAgentEnv({});
+        notes.push(
+          `Drover agents ran with ${Object.entries(agentEnv)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(" ")}${nodeFlags.length > 0 ? ` and node flags ${nodeFlags.join(" ")}` : ""}`,
+        );
         sides.push({
           target: await droverTarget(join(dir, "drover"), nodeFlags),
           prefix: "drover",
