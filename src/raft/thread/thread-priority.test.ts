@@ -36,13 +36,38 @@ describe.skipIf(process.platform !== "linux")("raiseThreadPriority", () => {
 });
 
 describe("autogroupCaveat", () => {
+  /** A readFile over `files`; a path not listed reads as "" (unreadable). */
+  const reading =
+    (files: Record<string, string>) =>
+    (path: string): string =>
+      files[path] ?? "";
+  const ENABLED = "/proc/sys/kernel/sched_autogroup_enabled";
+  const CGROUP = "/proc/self/cgroup";
+  const ROOT_SUBTREE = "/sys/fs/cgroup/cgroup.subtree_control";
+
   it("names the autogroup setting when it is on, and nothing when it is off or unreadable", () => {
-    const reading = (value: string) => (path: string) => {
-      expect(path).toBe("/proc/sys/kernel/sched_autogroup_enabled");
-      return value;
-    };
-    expect(autogroupCaveat(reading("1\n"))).toMatch(/sched_autogroup_enabled=1.*session/);
-    expect(autogroupCaveat(reading("0\n"))).toBeUndefined();
-    expect(autogroupCaveat(reading(""))).toBeUndefined();
+    expect(autogroupCaveat(reading({ [ENABLED]: "1\n", [CGROUP]: "0::/\n" }))).toMatch(
+      /sched_autogroup_enabled=1.*root CPU cgroup.*session/,
+    );
+    expect(autogroupCaveat(reading({ [ENABLED]: "1\n" }))).toBeDefined();
+    expect(autogroupCaveat(reading({ [ENABLED]: "0\n", [CGROUP]: "0::/\n" }))).toBeUndefined();
+    expect(autogroupCaveat(reading({}))).toBeUndefined();
+  });
+
+  it("says nothing for a process in a CPU cgroup of its own, where autogroup does not apply", () => {
+    const v1 = "12:memory:/x\n4:cpu,cpuacct:/system.slice/drover-server.service\n0::/\n";
+    expect(autogroupCaveat(reading({ [ENABLED]: "1", [CGROUP]: v1 }))).toBeUndefined();
+    const v1Root = "12:memory:/x\n4:cpu,cpuacct:/\n0::/system.slice/drover-server.service\n";
+    expect(autogroupCaveat(reading({ [ENABLED]: "1", [CGROUP]: v1Root }))).toBeDefined();
+    const v2 = "0::/system.slice/drover-server.service\n";
+    expect(
+      autogroupCaveat(
+        reading({ [ENABLED]: "1", [CGROUP]: v2, [ROOT_SUBTREE]: "cpuset cpu io memory pids\n" }),
+      ),
+    ).toBeUndefined();
+    // Without the cpu controller below the root, every cgroup shares the root's CPU group.
+    expect(
+      autogroupCaveat(reading({ [ENABLED]: "1", [CGROUP]: v2, [ROOT_SUBTREE]: "memory pids\n" })),
+    ).toBeDefined();
   });
 });
