@@ -50,6 +50,7 @@ describe("raft random simulation", () => {
       pauses: 0,
       rejoins: 0,
       reads: 0,
+      fastPreVotes: 0,
     };
     for (let seed = firstSeed; seed < firstSeed + seedCount; seed++) {
       const r = runSeed(seed, { steps: STEPS });
@@ -63,6 +64,7 @@ describe("raft random simulation", () => {
       totals.pauses += r.pauses;
       totals.rejoins += r.rejoins;
       totals.reads += r.reads;
+      totals.fastPreVotes += r.fastPreVotes;
     }
     // The runs must actually exercise what they claim to (a sim that never commits proves nothing).
     expect(totals.committed).toBeGreaterThan(seedCount * 5);
@@ -77,5 +79,6 @@ describe("raft random simulation", () => {
     expect(totals.pauses).toBeGreaterThan(seedCount / 2);
     expect(totals.rejoins).toBeGreaterThan(seedCount / 10);
     expect(totals.reads).toBeGreaterThan(seedCount * 5);
+    expect(totals.fastPreVotes).toBeGreaterThan(seedCount / 2);
   });
 });

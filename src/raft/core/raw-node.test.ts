@@ -265,6 +265,26 @@ describe("RawNode", () => {
     expect(t.node("b").status().role).toBe("leader");
     expect(t.node("b").status().term).toBe(term + 1);
   });
+
+  it("forgetLeaderAndPreVote starts over after two followers split the vote", () => {
+    const t = trio({ preVote: true, checkQuorum: true });
+    t.node("a").campaign();
+    t.settle();
+    const term = t.node("a").status().term;
+    const alive = (m: Message) => m.to !== "a" && m.from !== "a";
+    // Both followers see the leader's stream break at the same moment: each grants the other's
+    // pre-vote, both campaign for the same term, and each has voted for itself.
+    t.node("b").forgetLeaderAndPreVote();
+    t.node("c").forgetLeaderAndPreVote();
+    t.settle(alive);
+    expect(t.node("b").status()).toMatchObject({ role: "candidate", term: term + 1, lead: "" });
+    expect(t.node("c").status()).toMatchObject({ role: "candidate", term: term + 1, lead: "" });
+    // The driver's next retry on one of them wins the next term without an election timeout.
+    t.node("b").forgetLeaderAndPreVote();
+    t.settle(alive);
+    expect(t.node("b").status()).toMatchObject({ role: "leader", term: term + 2 });
+    expect(t.node("c").status()).toMatchObject({ role: "follower", lead: "b", term: term + 2 });
+  });
 });
 
 describe("RawNode asynchronous leader writes", () => {

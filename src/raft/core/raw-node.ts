@@ -174,10 +174,14 @@ export class RawNode {
   /**
    * Fast failover entry point (see the header comment): forget the leader and campaign now. A
    * pre-candidate asks again: a peer that still counted the old leader's lease ignored its first
-   * request (no answer comes), and may have forgotten that leader since.
+   * request (no answer comes), and may have forgotten that leader since. A candidate starts over
+   * too: two followers that lost the leader together may both win their pre-votes (each grants the
+   * other's) and then split the real vote, and without this both would wait out a whole randomized
+   * election timeout (1-2 s) before the next round. The new round is a pre-vote for the next term,
+   * which the other candidate grants (it has no leader) unless its log is longer.
    */
   forgetLeaderAndPreVote(): void {
-    if (this.raft.role === "preCandidate") {
+    if (this.raft.role === "preCandidate" || this.raft.role === "candidate") {
       this.campaign();
       return;
     }

@@ -4,7 +4,8 @@
  * partitions (symmetric and asymmetric), message loss and duplication, crashes (sometimes between
  * ready() and the fsync, or after a leader sent entries it had not yet made durable) and restarts,
  * and pauses longer than the election timeout (the leader preferred), after which the paused node
- * is asked for a read at once, with its stale beliefs. Invariants are checked after every step;
+ * is asked for a read at once, with its stale beliefs, and the driver's fast failover (a pre-vote
+ * at once, by a follower, pre-candidate or candidate). Invariants are checked after every step;
  * at the end the faults stop and the cluster must elect a leader and commit a new entry
  * everywhere (liveness).
  *
@@ -39,6 +40,8 @@ export interface RunResult {
   rejoins: number;
   /** Reads answered (a ReadIndex result delivered to the node that asked). */
   reads: number;
+  /** Pre-votes started at once, as the driver does when its leader's stream breaks. */
+  fastPreVotes: number;
 }
 
 export class SimulationFailure extends Error {
@@ -100,6 +103,7 @@ export function runSeed(seed: number, options: RunOptions): RunResult {
     snapshotsSent: 0,
     pauses: 0,
     rejoins: 0,
+    fastPreVotes: 0,
   };
   // The one paused node, and how many ticks the others must get before it resumes.
   let pausedNode: RaftId | undefined;
@@ -251,6 +255,15 @@ export function runSeed(seed: number, options: RunOptions): RunResult {
       const applied = node.app.applied;
       const snap = node.storage.snapshot().metadata.index;
       if (applied > snap) node.compact(snap + 1 + rand.int(applied - snap));
+    } else if (r < 0.94) {
+      // The driver's fast failover (raft-node.ts): a follower whose leader's stream broke, or a
+      // node whose retry found no leader yet (a pre-candidate, or a candidate of a split vote),
+      // pre-votes at once instead of waiting for its election timeout.
+      const id = pick(upIds().filter((i) => cluster.node(i).rawNode().status().role !== "leader"));
+      if (id !== undefined) {
+        stats.fastPreVotes++;
+        cluster.node(id).rawNode().forgetLeaderAndPreVote();
+      }
     } else {
       const l = cluster.leader();
       const target = pick(members());
