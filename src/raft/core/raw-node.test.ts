@@ -236,11 +236,19 @@ describe("RawNode", () => {
     expect(() => a.step(message({ type: "hup", from: "a", to: "a" }))).toThrow(AssertionError);
   });
 
-  it("forgetLeaderAndPreVote starts a pre-vote that a healthy leader's followers refuse", () => {
+  /** Three voters with pre-vote and check-quorum, `a` leading; `alive` drops a's messages. */
+  function ledByA() {
     const t = trio({ preVote: true, checkQuorum: true });
     t.node("a").campaign();
     t.settle();
     const term = t.node("a").status().term;
+    // For when the leader is gone: nothing reaches it or comes from it any more.
+    const alive = (m: Message) => m.to !== "a" && m.from !== "a";
+    return { t, term, alive };
+  }
+
+  it("forgetLeaderAndPreVote starts a pre-vote that a healthy leader's followers refuse", () => {
+    const { t, term } = ledByA();
     t.node("b").forgetLeaderAndPreVote();
     expect(t.node("b").status().role).toBe("preCandidate");
     t.settle();
@@ -248,12 +256,7 @@ describe("RawNode", () => {
     expect(t.node("a").status().term).toBe(term);
   });
   it("forgetLeaderAndPreVote asks again as a pre-candidate once the lease lapsed elsewhere", () => {
-    const t = trio({ preVote: true, checkQuorum: true });
-    t.node("a").campaign();
-    t.settle();
-    const term = t.node("a").status().term;
-    // The leader is gone: nothing reaches it or comes from it any more.
-    const alive = (m: Message) => m.to !== "a" && m.from !== "a";
+    const { t, term, alive } = ledByA();
     t.node("b").forgetLeaderAndPreVote();
     t.settle(alive);
     // c still counts a's lease and ignores b's pre-vote: b waits as a pre-candidate.
@@ -267,11 +270,7 @@ describe("RawNode", () => {
   });
 
   it("forgetLeaderAndPreVote starts over after two followers split the vote", () => {
-    const t = trio({ preVote: true, checkQuorum: true });
-    t.node("a").campaign();
-    t.settle();
-    const term = t.node("a").status().term;
-    const alive = (m: Message) => m.to !== "a" && m.from !== "a";
+    const { t, term, alive } = ledByA();
     // Both followers see the leader's stream break at the same moment: each grants the other's
     // pre-vote, both campaign for the same term, and each has voted for itself.
     t.node("b").forgetLeaderAndPreVote();
