@@ -11,4 +11,3 @@ export {
   resolveToken,
   tokenBySecret,
 } from "./resolve.js";
-export { UnknownSecrets } from "./unknown-secrets.js";

@@ -8,9 +8,9 @@ import {
   resolveKnownToken,
   resolveToken,
   tokenBySecret,
-  UnknownSecrets,
 } from "../../acl/index.js";
 import { NotFoundError, PermissionDeniedError, ValidationError } from "../../common/errors.js";
+import { ExpiringCache } from "../../common/expiring-cache.js";
 import { currentToken } from "../../common/request-context.js";
 import {
   ACL_POLICY_DESCRIPTION_MAX,
@@ -49,9 +49,19 @@ type AclApi = Pick<
   | "aclAuthorizeAlloc"
 >;
 
-/** How long a server refuses a token the leader refused without asking again (Nomad's token TTL). */
-const UNKNOWN_SECRET_TTL_NS = 30e9;
-const UNKNOWN_SECRETS_MAX = 4096;
+/**
+ * How long a server refuses, without asking again, a token the leader refused (Nomad's token TTL),
+ * and for how many tokens at most.
+ *
+ * Without this memory every request with a wrong, deleted or made-up token would cost a call to
+ * the leader, so that anyone who can reach a follower could load the leader at will. Remembering a
+ * refusal is safe because secrets are made by the server that creates the token (random UUIDs): a
+ * secret the leader did not know cannot become valid later, except by a snapshot restore that
+ * brings back a deleted token, and a server resolves from its own state first, so such a token
+ * works again as soon as the server has applied the restore.
+ */
+const REFUSED_SECRET_TTL_NS = 30e9;
+const REFUSED_SECRETS_MAX = 4096;
 
 /** The API's view of a stored token: no hash, and the secret only when the caller just made it. */
 export function tokenView(token: AclToken, secretId = ""): AclTokenView {
@@ -77,8 +87,8 @@ export function tokenView(token: AclToken, secretId = ""): AclTokenView {
  * bootstrap is decided by the FSM in log order.
  */
 export class AclEndpoints implements AclApi {
-  /** Tokens the leader refused (see UnknownSecrets). */
-  private readonly unknownSecrets = new UnknownSecrets(UNKNOWN_SECRET_TTL_NS, UNKNOWN_SECRETS_MAX);
+  /** The leader's refusals by secret hash (see REFUSED_SECRET_TTL_NS). */
+  private readonly refusedSecrets = new ExpiringCache<string>(REFUSED_SECRET_TTL_NS, REFUSED_SECRETS_MAX);
   /** Questions to the leader about unknown tokens in flight, by secret hash. */
   private readonly asking = new Map<string, Promise<ResolvedAcl>>();
 
@@ -279,7 +289,7 @@ export class AclEndpoints implements AclApi {
     // A wrong token is refused without asking again, and requests that arrive together with one
     // unknown token share one question (the answer depends on the secret only).
     const hash = hashSecret(secret ?? "");
-    const refusal = this.unknownSecrets.refusal(hash, this.c.now());
+    const refusal = this.refusedSecrets.get(hash, this.c.now());
     if (refusal !== undefined) throw new PermissionDeniedError(refusal);
     let asked = this.asking.get(hash);
     if (asked === undefined) {
@@ -298,7 +308,7 @@ export class AclEndpoints implements AclApi {
       );
     } catch (error) {
       if (error instanceof PermissionDeniedError) {
-        this.unknownSecrets.remember(secretHash, error.message, this.c.now());
+        this.refusedSecrets.set(secretHash, error.message, this.c.now());
       }
       throw error;
     }
