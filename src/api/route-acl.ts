@@ -4,6 +4,7 @@ import {
   type AclTarget,
   checkRequirement,
   coarse,
+  hashSecret,
   MANAGEMENT,
   ns,
   PUBLIC,
@@ -13,6 +14,7 @@ import {
   visibleAnswer,
 } from "../acl/index.js";
 import { PermissionDeniedError } from "../common/errors.js";
+import { ExpiringCache } from "../common/expiring-cache.js";
 import { withToken } from "../common/request-context.js";
 import { DEFAULT_NAMESPACE, type StateReader } from "../fsm/index.js";
 import type { ServerApi } from "../rpc/server-api.js";
@@ -237,18 +239,56 @@ export class RouteGuard implements RequestGuard {
   }
 }
 
+/** How a client agent caches resolved tokens (Nomad's `acl { token_ttl }`). */
+export interface TokenCacheOptions {
+  /** How long a resolution (or a refusal) is reused; 0 asks a server on every request. */
+  ttlMs: number;
+  /** Clock in ms (default Date.now). */
+  now?: () => number;
+}
+
+/** The most tokens a client agent keeps resolved at once. */
+const CACHED_TOKENS_MAX = 4096;
+
 /**
  * How an agent's HTTP layer resolves tokens: a server from its own replicated state (as Nomad
  * does: no leader round trip per request), a client agent by asking its servers (the token
  * travels in the call's metadata). Object namespaces (an allocation's, a deployment's) come from
  * a stale read.
+ *
+ * A client agent reuses what a server answered, a refusal included, for `tokens.ttlMs`, as
+ * Nomad's clients do: a deleted token, or a changed policy, takes up to that long to reach a
+ * client's HTTP API. Only servers' answers are kept; an error reaching them is not.
  */
-export function agentGuardOptions(api: ServerApi, state: (() => StateReader) | undefined): RouteGuardOptions {
+export function agentGuardOptions(
+  api: ServerApi,
+  state: (() => StateReader) | undefined,
+  tokens: TokenCacheOptions = { ttlMs: 0 },
+): RouteGuardOptions {
+  const now = tokens.now ?? Date.now;
+  const cache = new ExpiringCache<{ acl: Acl } | { refused: string }>(tokens.ttlMs, CACHED_TOKENS_MAX);
+  const askServer = async (secret: string | undefined): Promise<Acl> => {
+    const key = secret === undefined || secret === "" ? "" : hashSecret(secret);
+    const cached = cache.get(key, now());
+    if (cached !== undefined) {
+      if ("refused" in cached) throw new PermissionDeniedError(cached.refused);
+      return cached.acl;
+    }
+    try {
+      const acl = Acl.fromResolution(await withToken(secret, () => api.aclResolve()));
+      cache.set(key, { acl }, now());
+      return acl;
+    } catch (error) {
+      if (error instanceof PermissionDeniedError) cache.set(key, { refused: error.message }, now());
+      throw error;
+    }
+  };
   return {
     resolve: async (secret) => {
+      if (state === undefined) return askServer(secret);
       // A token this server has not applied yet (created a moment ago) is the leader's to
       // resolve: aclResolve asks it. Any other answer comes from the local state.
-      const known = state === undefined ? undefined : resolveKnownToken(state(), secret, Date.now() * 1e6);
+      const known = resolveKnownToken(state(), secret, Date.now() * 1e6);
       return known ?? Acl.fromResolution(await withToken(secret, () => api.aclResolve()));
     },
     namespaceOfObject: async (object, id) => {

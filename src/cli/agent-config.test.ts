@@ -157,13 +157,21 @@ describe("resolveAgentConfig", () => {
 
   it("turns ACLs on from acl { enabled } or --acl-enabled (off by default)", async () => {
     const base = { server: true, dataDir: "/d" };
-    expect((await resolveAgentConfig(base)).acl).toEqual({ enabled: false });
-    expect((await resolveAgentConfig({ ...base, aclEnabled: true })).acl).toEqual({ enabled: true });
-    expect((await resolveAgentConfig({ ...base, aclEnabled: "false" })).acl).toEqual({ enabled: false });
+    expect((await resolveAgentConfig(base)).acl).toEqual({ enabled: false, tokenTtlMs: 30_000 });
+    expect((await resolveAgentConfig({ ...base, aclEnabled: true })).acl.enabled).toBe(true);
+    expect((await resolveAgentConfig({ ...base, aclEnabled: "false" })).acl.enabled).toBe(false);
     const file = join(dir, "acl.hcl");
     writeFileSync(file, `data_dir = "/d"\nserver {\n  enabled = true\n}\nacl {\n  enabled = true\n}\n`);
-    expect((await resolveAgentConfig({ config: file })).acl).toEqual({ enabled: true });
+    expect((await resolveAgentConfig({ config: file })).acl).toEqual({ enabled: true, tokenTtlMs: 30_000 });
     await expect(resolveAgentConfig({ ...base, aclEnabled: "maybe" })).rejects.toThrow(/acl.enabled/);
+  });
+
+  it("reads how long a client reuses a token's resolution from acl { token_ttl }", async () => {
+    const file = join(dir, "acl-ttl.hcl");
+    writeFileSync(file, `data_dir = "/d"\nclient {\n  enabled = true\n}\nacl {\n  token_ttl = "5s"\n}\n`);
+    expect((await resolveAgentConfig({ config: file })).acl).toEqual({ enabled: false, tokenTtlMs: 5000 });
+    writeFileSync(file, `data_dir = "/d"\nclient {\n  enabled = true\n}\nacl {\n  token_ttl = "soon"\n}\n`);
+    await expect(resolveAgentConfig({ config: file })).rejects.toThrow(/acl.token_ttl: invalid duration/);
   });
 
   it("reads JSON config files too", async () => {

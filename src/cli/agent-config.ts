@@ -52,8 +52,11 @@ export interface AgentConfig {
   logLevel: LogLevel | undefined;
   /** `--log-json` / `log_json`; undefined: JSON unless stdout is a terminal. */
   logJson: boolean | undefined;
-  /** `acl { enabled = true }` / `--acl-enabled`: every HTTP route and gRPC method checks a token. */
-  acl: { enabled: boolean };
+  /**
+   * `acl { enabled = true }` / `--acl-enabled`: every HTTP route and gRPC method checks a token.
+   * `acl { token_ttl }`: how long a client agent reuses a server's answer about a token.
+   */
+  acl: { enabled: boolean; tokenTtlMs: number };
   /** `tls { … }` / `--tls-*`: mutual TLS for gRPC, HTTPS for the API (docs/security.md). */
   tls: TlsConfig;
 }
@@ -69,6 +72,9 @@ export interface AgentAutopilotConfig {
   maxTrailingLogs: number;
   minQuorum: number | undefined;
 }
+
+/** Nomad's default `acl { token_ttl }`. */
+const DEFAULT_TOKEN_TTL_MS = 30_000;
 
 export function defaultAgentConfig(): AgentConfig {
   return {
@@ -111,7 +117,7 @@ export function defaultAgentConfig(): AgentConfig {
     },
     logLevel: undefined,
     logJson: undefined,
-    acl: { enabled: false },
+    acl: { enabled: false, tokenTtlMs: DEFAULT_TOKEN_TTL_MS },
     tls: { ...TLS_DISABLED },
   };
 }
@@ -164,6 +170,8 @@ export interface AgentFlags {
   autopilotMinQuorum?: string;
   /** `--acl-enabled` alone is true; `acl { enabled }` in the config file. */
   aclEnabled?: boolean | string;
+  /** `acl { token_ttl }` (config file only, as in Nomad). */
+  aclTokenTtl?: string;
   /** `tls { http rpc ca_file cert_file key_file verify_server_hostname verify_https_client }`. */
   tlsHttp?: boolean | string;
   tlsRpc?: boolean | string;
@@ -295,7 +303,9 @@ export async function readConfigFile(path: string): Promise<AgentFlags> {
   set("autopilotServerStabilizationTime", fileValue(autopilot, "server_stabilization_time", where));
   set("autopilotMaxTrailingLogs", fileValue(autopilot, "max_trailing_logs", where));
   set("autopilotMinQuorum", fileValue(autopilot, "min_quorum", where));
-  set("aclEnabled", fileValue(block(doc, "acl"), "enabled", `${path}: acl`));
+  const acl = block(doc, "acl");
+  set("aclEnabled", fileValue(acl, "enabled", `${path}: acl`));
+  set("aclTokenTtl", fileValue(acl, "token_ttl", `${path}: acl`));
   const tls = block(doc, "tls");
   const tlsWhere = `${path}: tls`;
   set("tlsHttp", fileValue(tls, "http", tlsWhere));
@@ -404,7 +414,8 @@ export async function resolveAgentConfig(flags: AgentFlags): Promise<AgentConfig
     c.reserved.diskMb = intValue(f.reservedDisk, "client.reserved.disk", 0, 1e12);
   if (f.reservedPorts !== undefined) c.reserved.ports = f.reservedPorts;
   c.stopTasksOnShutdown = f.stopTasksOnShutdown ?? false;
-  if (f.aclEnabled !== undefined) c.acl = { enabled: booleanValue(f.aclEnabled, "acl.enabled") };
+  if (f.aclEnabled !== undefined) c.acl.enabled = booleanValue(f.aclEnabled, "acl.enabled");
+  if (f.aclTokenTtl !== undefined) c.acl.tokenTtlMs = parseDurationMs(f.aclTokenTtl, "acl.token_ttl");
   resolveAutopilot(f, c.autopilot);
   c.tls = resolveTls(f);
   if (f.driverEnable !== undefined)

@@ -29,7 +29,7 @@ describe("exposure warnings", () => {
       ...base,
       bind: "10.0.0.1",
       tls: { ...base.tls, http: true, rpc: true },
-      acl: { enabled: true },
+      acl: { ...base.acl, enabled: true },
     };
     expect(exposureWarnings(c)).toEqual([]);
     expect(exposureWarnings({ ...c, tls: { ...c.tls, http: false } })).toEqual([

@@ -101,7 +101,9 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     if (server === undefined && client !== undefined) announce(client.rpcAddress);
     const api = server?.endpoints ?? client?.serverApi();
     if (api === undefined) throw new Error("agent: neither a server nor a client");
-    guardOptions = agentGuardOptions(api, server === undefined ? undefined : () => server.context.state());
+    guardOptions = agentGuardOptions(api, server === undefined ? undefined : () => server.context.state(), {
+      ttlMs: config.acl.tokenTtlMs,
+    });
     const forwarded = server !== undefined ? forwardedLogSource(server.endpoints) : undefined;
     if (forwarded !== undefined) stops.push(async () => forwarded.close());
     v1Router(

@@ -116,6 +116,23 @@ describe("a token the follower has not applied yet", () => {
     await expect(guard.resolve("not-a-token")).rejects.toBeInstanceOf(PermissionDeniedError);
   });
 
+  it("is reused by a client agent's guard for the token TTL, a refusal too", async () => {
+    let nowMs = 0;
+    // A client agent's guard: no state of its own, it asks a server (here the follower).
+    const guard = agentGuardOptions(p.followerClient, undefined, { ttlMs: 30_000, now: () => nowMs });
+    expect((await guard.resolve(SECRET)).management).toBe(true);
+    await expect(guard.resolve("not-a-token")).rejects.toBeInstanceOf(PermissionDeniedError);
+    await p.stopLeader();
+    // The follower can no longer resolve the token; the client still holds both answers.
+    nowMs = 29_999;
+    expect((await guard.resolve(SECRET)).management).toBe(true);
+    await expect(guard.resolve("not-a-token")).rejects.toBeInstanceOf(PermissionDeniedError);
+    nowMs = 30_000;
+    const expired = guard.resolve(SECRET);
+    await expect(expired).rejects.toThrow();
+    await expect(expired).rejects.not.toBeInstanceOf(PermissionDeniedError);
+  });
+
   it("is refused again without asking the leader once the leader refused it", async () => {
     await expect(withToken("not-a-token", () => p.follower.aclResolve())).rejects.toThrow(
       /ACL token not found/,
