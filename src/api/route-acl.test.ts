@@ -1,14 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { Acl } from "../acl/index.js";
+import { PermissionDeniedError } from "../common/errors.js";
 import type { AgentMetrics } from "../common/metrics.js";
-import type { ServerApi } from "../rpc/server-api.js";
+import { currentToken } from "../common/request-context.js";
+import type { ResolvedAcl, ServerApi } from "../rpc/server-api.js";
 import type { EventBroker } from "../server/events/event-broker.js";
 import { addAutopilotRoutes } from "./autopilot-routes.js";
 import { addEventRoutes } from "./event-routes.js";
 import type { ApiRequest } from "./http-server.js";
 import { addLogRoutes } from "./log-routes.js";
 import { addOperatorRoutes } from "./operator-routes.js";
-import { ROUTE_ACL, RouteGuard, routeAclOf } from "./route-acl.js";
+import { agentGuardOptions, ROUTE_ACL, RouteGuard, routeAclOf } from "./route-acl.js";
 import { addSearchRoutes } from "./search-routes.js";
 import { v1Router } from "./v1-routes.js";
 
@@ -114,5 +116,68 @@ describe("the route ACL table", () => {
     expect(() => single?.({ body: { ID: "e", Namespace: "prod" } })).toThrow(
       "missing capability read-job on namespace prod",
     );
+  });
+});
+
+describe("a client agent's token resolution", () => {
+  /** A server API that answers aclResolve from `answer` and counts the calls. */
+  function serverApi(answer: (secret: string | undefined) => ResolvedAcl) {
+    const api = {
+      calls: 0,
+      aclResolve: async (): Promise<ResolvedAcl> => {
+        api.calls++;
+        return answer(currentToken());
+      },
+    };
+    return api;
+  }
+
+  it("reuses a server's answer for the TTL, a refusal too, and asks again after it", async () => {
+    const api = serverApi((secret) => {
+      if (secret !== "good") throw new PermissionDeniedError("Permission denied: ACL token not found");
+      return { accessorId: "t1", management: true, rules: [], expirationTime: 0 };
+    });
+    let nowMs = 0;
+    const guard = agentGuardOptions(api as unknown as ServerApi, undefined, {
+      ttlMs: 30_000,
+      now: () => nowMs,
+    });
+    expect((await guard.resolve("good")).management).toBe(true);
+    await expect(guard.resolve("bad")).rejects.toThrow(/not found/);
+    nowMs = 29_999;
+    expect((await guard.resolve("good")).management).toBe(true);
+    await expect(guard.resolve("bad")).rejects.toBeInstanceOf(PermissionDeniedError);
+    expect(api.calls).toBe(2);
+    nowMs = 30_000;
+    await guard.resolve("good");
+    expect(api.calls).toBe(3);
+  });
+
+  it("stops at the token's own expiry within the TTL", async () => {
+    const api = serverApi(() => ({
+      accessorId: "t1",
+      management: true,
+      rules: [],
+      expirationTime: 10_000e6,
+    }));
+    let nowMs = 0;
+    const guard = agentGuardOptions(api as unknown as ServerApi, undefined, {
+      ttlMs: 30_000,
+      now: () => nowMs,
+    });
+    await guard.resolve("short-lived");
+    nowMs = 9_999;
+    await guard.resolve("short-lived");
+    nowMs = 10_000;
+    await expect(guard.resolve("short-lived")).rejects.toThrow(/ACL token expired/);
+    expect(api.calls).toBe(1);
+  });
+
+  it("asks on every request with a TTL of 0", async () => {
+    const api = serverApi(() => ({ accessorId: "anonymous", management: false, rules: [] }));
+    const guard = agentGuardOptions(api as unknown as ServerApi, undefined, { ttlMs: 0 });
+    await guard.resolve(undefined);
+    await guard.resolve(undefined);
+    expect(api.calls).toBe(2);
   });
 });

@@ -258,7 +258,8 @@ const CACHED_TOKENS_MAX = 4096;
  *
  * A client agent reuses what a server answered, a refusal included, for `tokens.ttlMs`, as
  * Nomad's clients do: a deleted token, or a changed policy, takes up to that long to reach a
- * client's HTTP API. Only servers' answers are kept; an error reaching them is not.
+ * client's HTTP API. A token's expiry travels with the answer and holds on time. Only servers'
+ * answers are kept; an error reaching them is not.
  */
 export function agentGuardOptions(
   api: ServerApi,
@@ -266,17 +267,21 @@ export function agentGuardOptions(
   tokens: TokenCacheOptions = { ttlMs: 0 },
 ): RouteGuardOptions {
   const now = tokens.now ?? Date.now;
-  const cache = new ExpiringCache<{ acl: Acl } | { refused: string }>(tokens.ttlMs, CACHED_TOKENS_MAX);
+  // expiresMs: the token's own expiry (0: none), which a reused answer must not outlive.
+  type Answer = { acl: Acl; expiresMs: number } | { refused: string };
+  const cache = new ExpiringCache<Answer>(tokens.ttlMs, CACHED_TOKENS_MAX);
   const askServer = async (secret: string | undefined): Promise<Acl> => {
     const key = secret === undefined || secret === "" ? "" : hashSecret(secret);
     const cached = cache.get(key, now());
     if (cached !== undefined) {
       if ("refused" in cached) throw new PermissionDeniedError(cached.refused);
-      return cached.acl;
+      if (cached.expiresMs === 0 || now() < cached.expiresMs) return cached.acl;
+      throw new PermissionDeniedError("Permission denied: ACL token expired");
     }
     try {
-      const acl = Acl.fromResolution(await withToken(secret, () => api.aclResolve()));
-      cache.set(key, { acl }, now());
+      const resolved = await withToken(secret, () => api.aclResolve());
+      const acl = Acl.fromResolution(resolved);
+      cache.set(key, { acl, expiresMs: (resolved.expirationTime ?? 0) / 1e6 }, now());
       return acl;
     } catch (error) {
       if (error instanceof PermissionDeniedError) cache.set(key, { refused: error.message }, now());

@@ -237,6 +237,11 @@ export interface ResolvedAcl {
   accessorId: string;
   management: boolean;
   rules: AclRules[];
+  /**
+   * When the token expires (ns since the epoch; 0 or absent: never), so that an agent reusing
+   * this answer stops at the token's expiry.
+   */
+  expirationTime?: number;
 }
 
 export interface ServerApi {

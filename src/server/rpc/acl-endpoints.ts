@@ -316,15 +316,16 @@ export class AclEndpoints implements AclApi {
 
   /** A resolved token as a client agent receives it: its rules, for the policies that exist. */
   private resolution(acl: Acl): ResolvedAcl {
-    if (acl.management) return { accessorId: acl.accessorId, management: true, rules: [] };
     const state = this.c.state();
     const token = acl.accessorId === "anonymous" ? undefined : state.aclToken(acl.accessorId);
+    const expirationTime = token?.ExpirationTime ?? 0;
+    if (acl.management) return { accessorId: acl.accessorId, management: true, rules: [], expirationTime };
     const names = token === undefined ? ["anonymous"] : token.Policies;
     const rules = names.flatMap((n) => {
       const p = state.aclPolicy(n);
       return p === undefined ? [] : [p.Parsed];
     });
-    return { accessorId: acl.accessorId, management: false, rules };
+    return { accessorId: acl.accessorId, management: false, rules, expirationTime };
   }
 
   /** From local state, like every token resolution; an unknown allocation is checked as `default`'s. */
