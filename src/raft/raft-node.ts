@@ -1064,13 +1064,12 @@ export class RaftNode {
    * After a pre-vote for a lost leader: the first follower to notice is ignored by the other,
    * which still counts the old leader's lease, and stays a pre-candidate waiting for an answer
    * that never comes; the other then asks in turn and may be refused for a shorter log. Both wait
-   * out a whole election timeout (1-2 s of failover instead of ~0.2 s). The same wait followed a
+   * out a whole election timeout (1-2 s of failover instead of ~0.2 s). The same wait follows a
    * split vote, when both followers noticed at once, each granted the other's pre-vote and both
-   * became candidates of one term (bench raft: 1 failover in ~10 took 1.4-2.0 s, all at term + 2).
-   * So while no leader is known, pre-vote again every one to two ticks for up to `forMs`, as a
-   * follower, pre-candidate or candidate; by then the lease has lapsed everywhere the stream
-   * broke, and the random delay parts two candidates. Campaigning is always safe in Raft; a
-   * pre-vote changes no term unless it wins.
+   * became candidates of one term. So while no leader is known, pre-vote again every one to two
+   * ticks for up to `forMs`, as a follower, pre-candidate or candidate; by then the lease has
+   * lapsed everywhere the stream broke, and the random delay parts two candidates. Campaigning is
+   * always safe in Raft; a pre-vote changes no term unless it wins.
    */
   private retryPreVote(forMs: number): void {
     if (forMs <= 0) return;

@@ -52,10 +52,9 @@ export function raiseThreadPriority(boost: number): PriorityOutcome {
  * leave its session's group, so it says so in the log, and the local cluster keeps its agents in
  * its own session.
  *
- * Autogroup applies to the root CPU cgroup only (measured here: a one-process session beside a
- * three-process one got 92% of a core in the root cgroup, 50% once both sat in one CPU cgroup), so
- * a server with a CPU cgroup of its own (systemd with CPUWeight=, a container) gets no caveat. In a
- * cgroup namespace the namespace's root looks like the root, so the caveat may then be one too many.
+ * The kernel autogroups only tasks of the root CPU cgroup, so a server with a CPU cgroup of its own
+ * (systemd with CPUWeight=, a container) gets no caveat. In a cgroup namespace the namespace's
+ * root looks like the root, so the caveat may then be one too many.
  */
 export function autogroupCaveat(readFile: (path: string) => string = readText): string | undefined {
   const enabled = readFile("/proc/sys/kernel/sched_autogroup_enabled").trim();
