@@ -84,6 +84,15 @@ function closest<T>(items: readonly T[], key: (item: T) => string, value: string
   return out;
 }
 
+/** A server's answer to an ACL resolve call: the shape of src/rpc's ResolvedAcl, its wire type. */
+export interface AclResolution {
+  readonly accessorId: string;
+  readonly management: boolean;
+  readonly rules: readonly AclRules[];
+  /** When the token expires (ns since the epoch; 0 or absent: never). */
+  readonly expirationTime?: number;
+}
+
 /**
  * What a resolved token may do: a management token everything; a client token the union of its
  * policies, where `deny` wins over everything else that applies to the same object, and for a
@@ -99,6 +108,11 @@ export class Acl {
     rules: readonly AclRules[],
     /** The token's AccessorID ("anonymous" for requests without one), for logs and errors. */
     readonly accessorId: string,
+    /**
+     * When the token expires (ns since the epoch; 0: never), kept only for an ACL another server
+     * resolved, so that whoever reuses it stops at the expiry. Local resolution checks it itself.
+     */
+    readonly expirationTime = 0,
   ) {
     this.namespaces = rules.flatMap((r) => r.Namespaces);
     const merge = (pick: (r: AclRules) => string): string => {
@@ -124,14 +138,11 @@ export class Acl {
   }
 
   /** The ACL of a token as another server resolved it (its answer to an ACL resolve call). */
-  static fromResolution(resolved: {
-    readonly accessorId: string;
-    readonly management: boolean;
-    readonly rules: readonly AclRules[];
-  }): Acl {
+  static fromResolution(resolved: AclResolution): Acl {
+    const expires = resolved.expirationTime ?? 0;
     return resolved.management
-      ? Acl.management(resolved.accessorId)
-      : Acl.fromRules(resolved.rules, resolved.accessorId);
+      ? new Acl(true, [], resolved.accessorId, expires)
+      : new Acl(false, resolved.rules, resolved.accessorId, expires);
   }
 
   /** The capabilities the token holds on namespace `namespace`. */

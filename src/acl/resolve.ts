@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { PermissionDeniedError } from "../common/errors.js";
+import { withToken } from "../common/request-context.js";
 import type { AclPolicy, AclRules, AclToken } from "../fsm/index.js";
-import { Acl } from "./acl.js";
+import { Acl, type AclResolution } from "./acl.js";
 
 /** The policy that applies to requests without a token (Nomad's anonymous token's policy). */
 export const ANONYMOUS_POLICY = "anonymous";
@@ -67,6 +68,18 @@ export function resolveKnownToken(
   if (secret === undefined || secret === "") return resolveToken(state, secret, nowNs);
   const token = tokenBySecret(state, secret);
   return token === undefined ? undefined : resolveTokenFound(state, token, nowNs);
+}
+
+/**
+ * The ACL of `secret` as another agent resolves it: a server asks its leader, a client agent its
+ * servers (`resolver.aclResolve`, with the secret as the call's token). An unknown or expired token
+ * is refused there with PermissionDeniedError.
+ */
+export async function resolveElsewhere(
+  resolver: { aclResolve(): Promise<AclResolution> },
+  secret: string | undefined,
+): Promise<Acl> {
+  return Acl.fromResolution(await withToken(secret, () => resolver.aclResolve()));
 }
 
 function resolveTokenFound(state: AclStateView, token: AclToken | undefined, nowNs: number): Acl {

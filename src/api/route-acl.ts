@@ -1,5 +1,5 @@
 import {
-  Acl,
+  type Acl,
   type AclRequirement,
   type AclTarget,
   checkRequirement,
@@ -8,6 +8,7 @@ import {
   MANAGEMENT,
   ns,
   PUBLIC,
+  resolveElsewhere,
   resolveKnownToken,
   TOKEN,
   variable,
@@ -15,7 +16,6 @@ import {
 } from "../acl/index.js";
 import { PermissionDeniedError } from "../common/errors.js";
 import { ExpiringCache } from "../common/expiring-cache.js";
-import { withToken } from "../common/request-context.js";
 import { DEFAULT_NAMESPACE, type StateReader } from "../fsm/index.js";
 import type { ServerApi } from "../rpc/server-api.js";
 import type { ApiRequest, ApiResponse, RequestGuard } from "./http-server.js";
@@ -267,21 +267,20 @@ export function agentGuardOptions(
   tokens: TokenCacheOptions = { ttlMs: 0 },
 ): RouteGuardOptions {
   const now = tokens.now ?? Date.now;
-  // expiresMs: the token's own expiry (0: none), which a reused answer must not outlive.
-  type Answer = { acl: Acl; expiresMs: number } | { refused: string };
-  const cache = new ExpiringCache<Answer>(tokens.ttlMs, CACHED_TOKENS_MAX);
+  const cache = new ExpiringCache<{ acl: Acl } | { refused: string }>(tokens.ttlMs, CACHED_TOKENS_MAX);
   const askServer = async (secret: string | undefined): Promise<Acl> => {
     const key = secret === undefined || secret === "" ? "" : hashSecret(secret);
     const cached = cache.get(key, now());
     if (cached !== undefined) {
       if ("refused" in cached) throw new PermissionDeniedError(cached.refused);
-      if (cached.expiresMs === 0 || now() < cached.expiresMs) return cached.acl;
+      // A reused answer must not outlive the token.
+      const expires = cached.acl.expirationTime;
+      if (expires === 0 || now() * 1e6 < expires) return cached.acl;
       throw new PermissionDeniedError("Permission denied: ACL token expired");
     }
     try {
-      const resolved = await withToken(secret, () => api.aclResolve());
-      const acl = Acl.fromResolution(resolved);
-      cache.set(key, { acl, expiresMs: (resolved.expirationTime ?? 0) / 1e6 }, now());
+      const acl = await resolveElsewhere(api, secret);
+      cache.set(key, { acl }, now());
       return acl;
     } catch (error) {
       if (error instanceof PermissionDeniedError) cache.set(key, { refused: error.message }, now());
@@ -294,7 +293,7 @@ export function agentGuardOptions(
       // A token this server has not applied yet (created a moment ago) is the leader's to
       // resolve: aclResolve asks it. Any other answer comes from the local state.
       const known = resolveKnownToken(state(), secret, Date.now() * 1e6);
-      return known ?? Acl.fromResolution(await withToken(secret, () => api.aclResolve()));
+      return known ?? resolveElsewhere(api, secret);
     },
     namespaceOfObject: async (object, id) => {
       if (state !== undefined) {

@@ -1,6 +1,6 @@
 import type { Metadata } from "@grpc/grpc-js";
 import {
-  Acl,
+  type Acl,
   type AclRequirement,
   type AclTarget,
   checkRequirement,
@@ -8,6 +8,7 @@ import {
   MANAGEMENT,
   ns,
   PUBLIC,
+  resolveElsewhere,
   resolveKnownToken,
   resolveToken,
   TOKEN,
@@ -16,7 +17,7 @@ import {
 } from "../../acl/index.js";
 import { unreachable } from "../../common/assert.js";
 import { PermissionDeniedError } from "../../common/errors.js";
-import { callToken, withToken } from "../../common/request-context.js";
+import { callToken } from "../../common/request-context.js";
 import { DEFAULT_NAMESPACE, type Job, type StateReader } from "../../fsm/index.js";
 import { EMPTY, packValue, unpackValue } from "../../rpc/codec.js";
 import type { ServerApi } from "../../rpc/server-api.js";
@@ -215,7 +216,7 @@ export function serverAclOptions(
   return {
     state,
     now,
-    resolveUnknown: async (secret) => Acl.fromResolution(await withToken(secret, () => api.aclResolve())),
+    resolveUnknown: (secret) => resolveElsewhere(api, secret),
   };
 }
 
