@@ -465,11 +465,12 @@ export async function run(args: string[]): Promise<BenchResult> {
       } else {
         const flagsAt = args.indexOf("--agent-node-flags");
         const nodeFlags = flagsAt >= 0 ? (args[flagsAt + 1] ?? "").split(" ").filter((f) => f !== "") : [];
-        const agentEnv = withAgentEnv({});
+        // The settings as the agents got them (a value already in this environment wins).
+        const deployed = withAgentEnv(process.env);
+        const settings = Object.keys(withAgentEnv({})).map((k) => `${k}=${deployed[k] ?? ""}`);
         notes.push(
-          `Drover agents ran with ${Object.entries(agentEnv)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(" ")}${nodeFlags.length > 0 ? ` and node flags ${nodeFlags.join(" ")}` : ""}`,
+          `Drover agents ran with ${settings.join(" ")}` +
+            (nodeFlags.length > 0 ? ` and node flags ${nodeFlags.join(" ")}` : ""),
         );
         sides.push({
           target: await droverTarget(join(dir, "drover"), nodeFlags),
