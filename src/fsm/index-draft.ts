@@ -1,12 +1,5 @@
 import { assert } from "../common/assert.js";
-import {
-  EMPTY_NODE_USAGE,
-  groupKeyOfJob,
-  NodeUsageDraft,
-  type NodeUsageSummary,
-} from "./node-usage-summary.js";
 import { hashString, type Owner, PMap } from "./persistent-map.js";
-import type { Allocation } from "./structs.js";
 
 /**
  * An inner map a transaction creates, gathered to be built in one go (PMap.build) when it is first
@@ -192,75 +185,5 @@ export class CounterDraft {
     }
     this.dirty = undefined;
     return this.counts;
-  }
-}
-
-/**
- * The per-node usage summaries (node-usage-summary.ts) changed by one transaction: one draft per
- * touched node, published on `finish()` (a node whose summary empties is dropped).
- */
-export class NodeUsageIndexDraft {
-  /** Created on the first write (see IndexDraft). */
-  private dirty: Map<string, NodeUsageDraft> | undefined;
-  // The draft last written: a plan writes its allocations node by node.
-  private lastNodeId: string | undefined;
-  private lastDraft: NodeUsageDraft | undefined;
-  // The last group key built: one string shared by every node's count of a run of allocations of
-  // one group (a plan spreads one group over up to a thousand nodes; each kept its own copy).
-  private lastJobKey = "";
-  private lastGroup = "";
-  private lastGroupKey = "";
-
-  constructor(
-    private summaries: PMap<NodeUsageSummary>,
-    private readonly owner: Owner,
-  ) {}
-
-  /** Counts `alloc` on its node (it holds resources); `jobKey` = jobCountKey of the allocation. */
-  add(alloc: Allocation, jobKey: string): void {
-    this.of(alloc.NodeID).add(alloc, this.groupKey(jobKey, alloc.TaskGroup));
-  }
-
-  /** Takes back an allocation `add` counted, as it was then. */
-  remove(alloc: Allocation, jobKey: string): void {
-    this.of(alloc.NodeID).remove(alloc, this.groupKey(jobKey, alloc.TaskGroup));
-  }
-
-  /** groupCountKey, given the job's key. */
-  private groupKey(jobKey: string, group: string): string {
-    if (jobKey !== this.lastJobKey || group !== this.lastGroup) {
-      this.lastJobKey = jobKey;
-      this.lastGroup = group;
-      this.lastGroupKey = groupKeyOfJob(jobKey, group);
-    }
-    return this.lastGroupKey;
-  }
-
-  /** The draft of `nodeId`'s summary, created from the stored one on first use. */
-  private of(nodeId: string): NodeUsageDraft {
-    if (nodeId === this.lastNodeId && this.lastDraft !== undefined) return this.lastDraft;
-    this.dirty ??= new Map();
-    let draft = this.dirty.get(nodeId);
-    if (draft === undefined) {
-      draft = new NodeUsageDraft(this.summaries.get(nodeId) ?? EMPTY_NODE_USAGE);
-      this.dirty.set(nodeId, draft);
-    }
-    this.lastNodeId = nodeId;
-    this.lastDraft = draft;
-    return draft;
-  }
-
-  finish(): PMap<NodeUsageSummary> {
-    for (const [nodeId, draft] of this.dirty ?? []) {
-      const summary = draft.finish();
-      this.summaries =
-        summary === EMPTY_NODE_USAGE
-          ? this.summaries.delete(nodeId, this.owner)
-          : this.summaries.set(nodeId, summary, this.owner);
-    }
-    this.dirty = undefined;
-    this.lastNodeId = undefined;
-    this.lastDraft = undefined;
-    return this.summaries;
   }
 }

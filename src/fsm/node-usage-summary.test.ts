@@ -10,11 +10,10 @@ import { DroverFsm } from "./drover-fsm.js";
 import { mockAlloc, mockId } from "./mock.js";
 import {
   EMPTY_NODE_USAGE,
-  jobUsageCount,
+  groupCountKey,
+  jobCountKey,
   plainNodeUsage,
-  portCount,
   summarizeAllocs,
-  usageCount,
 } from "./node-usage-summary.js";
 import { randomCommands } from "./random-commands.js";
 import { tablesFromSnapshot, writeSnapshotStream } from "./snapshot-stream.js";
@@ -78,17 +77,31 @@ function variedCommands(seed: number, count: number): Command[] {
   return randomCommands(seed, count).map((command) => vary(command) as Command);
 }
 
+/** Every node that has allocations or may have a summary. */
+function nodeIdsOf(tables: Tables): Set<string> {
+  return new Set<string>([...tables.allocsByNode.keys(), ...tables.nodeUsage.nodeIds()]);
+}
+
+/** The group and job count keys of the node's allocations (what plainNodeUsage lists). */
+function keysOn(snap: StateSnapshot, nodeId: string): { groups: Set<string>; jobs: Set<string> } {
+  const keys = { groups: new Set<string>(), jobs: new Set<string>() };
+  for (const alloc of snap.allocsByNode(nodeId)) {
+    keys.groups.add(groupCountKey(alloc.Namespace, alloc.JobID, alloc.TaskGroup));
+    keys.jobs.add(jobCountKey(alloc.Namespace, alloc.JobID));
+  }
+  return keys;
+}
+
 /** Every node's stored summary against the one recomputed from the node's allocations. */
 function expectSummariesMatchAllocs(tables: Tables): void {
   const snap = new StateSnapshot(tables);
-  const nodeIds = new Set<string>([...tables.allocsByNode.keys(), ...tables.nodeUsage.keys()]);
-  for (const nodeId of nodeIds) {
-    expect(plainNodeUsage(snap.nodeUsage(nodeId)), `node ${nodeId}`).toEqual(
-      plainNodeUsage(summarizeAllocs(snap.allocsByNode(nodeId))),
+  for (const nodeId of nodeIdsOf(tables)) {
+    const keys = keysOn(snap, nodeId);
+    const summary = snap.nodeUsage(nodeId);
+    expect(plainNodeUsage(summary, keys), `node ${nodeId}`).toEqual(
+      plainNodeUsage(summarizeAllocs(snap.allocsByNode(nodeId)), keys),
     );
-  }
-  for (const [nodeId, summary] of tables.nodeUsage.entries()) {
-    expect(summary.allocs, `empty summary of ${nodeId} kept`).toBeGreaterThan(0);
+    if (summary.allocs === 0) expect(summary, `empty summary of ${nodeId}`).toBe(EMPTY_NODE_USAGE);
   }
 }
 
@@ -180,24 +193,27 @@ describe("per-node usage summaries", () => {
     const two = write(emptyTables(), 1, [withPort(1), withPort(2)]);
     const usage = (tables: Tables) => new StateSnapshot(tables).nodeUsage(nodeId);
     expect(usage(two)).toMatchObject({ allocs: 2, cpu: 1000, memoryMB: 512, diskMB: 300, portCollisions: 1 });
-    expect(portCount(usage(two), 23456)).toBe(2);
+    expect(usage(two).portCount(23456)).toBe(2);
     const one = write(two, 2, [{ ...withPort(1), ClientStatus: "complete" }]);
     expect(usage(one)).toMatchObject({ allocs: 1, cpu: 500, portCollisions: 0 });
-    expect(portCount(usage(one), 23456)).toBe(1);
-    expect(jobUsageCount(usage(one), `default\u0000${withPort(2).JobID}`)).toBe(1);
-    expect(usageCount(usage(one), `default\u0000${withPort(2).JobID}\u0000web`)).toBe(1);
+    expect(usage(one).portCount(23456)).toBe(1);
+    expect(usage(one).jobUsageCount(`default\u0000${withPort(2).JobID}`)).toBe(1);
+    expect(usage(one).usageCount(`default\u0000${withPort(2).JobID}\u0000web`)).toBe(1);
     const none = write(one, 3, [{ ...withPort(2), DesiredStatus: "stop" }]);
     expect(usage(none)).toBe(EMPTY_NODE_USAGE);
-    expect(none.nodeUsage.size).toBe(0);
     // The earlier versions are untouched.
     expect(usage(two).allocs).toBe(2);
-    expect(portCount(usage(two), 23456)).toBe(2);
+    expect(usage(two).portCount(23456)).toBe(2);
   });
 });
 
-/** Every stored summary in plain form, by node. */
+/** Every stored summary in plain form, by node (nodes nothing holds left out). */
 function plainAll(tables: Tables): Record<string, unknown> {
+  const snap = new StateSnapshot(tables);
   const out: Record<string, unknown> = {};
-  for (const [nodeId, summary] of tables.nodeUsage.entries()) out[nodeId] = plainNodeUsage(summary);
+  for (const nodeId of [...nodeIdsOf(tables)].sort()) {
+    const summary = snap.nodeUsage(nodeId);
+    if (summary !== EMPTY_NODE_USAGE) out[nodeId] = plainNodeUsage(summary, keysOn(snap, nodeId));
+  }
   return out;
 }

@@ -1,18 +1,16 @@
 import { assert } from "../common/assert.js";
 import { allocUsageInto, holdsResources, MAX_PORT, newAllocUsageScratch } from "./alloc-usage.js";
-import { BagDraft, bagCount, bagEntries, bagOf, bagPrefixSum, type CountBag, emptyBag } from "./count-bag.js";
+import { nsKey } from "./ns-key.js";
 import type { Allocation } from "./structs.js";
-import { nsKey } from "./tables.js";
 
 /**
  * What the allocations that hold resources on one node (holdsResources) hold, summed: the state
- * keeps one per node so that a scheduler ranking a node, or the plan applier re-checking it, starts
- * from these sums instead of adding up every allocation on the node.
+ * keeps one per node (node-usage-store.ts) so that a scheduler ranking a node, or the plan applier
+ * re-checking it, starts from these sums instead of adding up every allocation on the node.
  *
- * A summary is immutable (the object is frozen, its bags persistent: count-bag.ts), so a snapshot
- * holding it never sees later writes; an unchanged node's summary is shared by every version of
- * the state. Invariant (tables-invariants.ts): each equals `summarizeAllocs` of its node's
- * allocations, and a node none of whose allocations holds resources has no summary.
+ * A summary never changes once handed out, whatever is written later. Invariant
+ * (tables-invariants.ts): the state's summary of a node equals `summarizeAllocs` of its
+ * allocations.
  */
 export interface NodeUsageSummary {
   /** How many allocations hold resources on the node. */
@@ -20,32 +18,24 @@ export interface NodeUsageSummary {
   readonly cpu: number;
   readonly memoryMB: number;
   readonly diskMB: number;
-  /**
-   * Host port → how many of those allocations use it: a multiset, so a count above 1 means the
-   * state over-commits the port (an older state, or one a fix has not reached).
-   */
-  readonly ports: CountBag<number>;
-  /** Σ (count − 1) over the ports: 0 unless some port is used twice. */
+  /** Σ (uses − 1) over the ports: 0 unless some port is used twice. */
   readonly portCollisions: number;
   /** Uses of ports outside 1..65535 (never valid; kept so that a fit check can refuse them). */
   readonly invalidPorts: number;
+  /** At least the number of distinct ports in use; 0 when none is. */
+  readonly portBound: number;
   /**
-   * `groupCountKey` → how many of those allocations belong to the task group. A job's count is
-   * the sum over its groups (`jobUsageCount`): their keys share the job's prefix.
+   * How many of the allocations use the host port: a multiset, so a count above 1 means the state
+   * over-commits the port (an older state, or one a fix has not reached).
    */
-  readonly counts: CountBag<string>;
+  portCount(port: number): number;
+  /** The ports in use, each once, in no particular order. */
+  distinctPorts(): Iterable<number>;
+  /** How many of the allocations belong to the task group (`key` = groupCountKey). */
+  usageCount(key: string): number;
+  /** How many of the allocations belong to the job, all groups together (`key` = jobCountKey). */
+  jobUsageCount(key: string): number;
 }
-
-export const EMPTY_NODE_USAGE: NodeUsageSummary = Object.freeze({
-  allocs: 0,
-  cpu: 0,
-  memoryMB: 0,
-  diskMB: 0,
-  ports: emptyBag<number>(),
-  portCollisions: 0,
-  invalidPorts: 0,
-  counts: emptyBag<string>(),
-});
 
 /** The count key of a job's allocations: nsKey(namespace, jobId). */
 export function jobCountKey(namespace: string, jobId: string): string {
@@ -62,70 +52,50 @@ export function groupKeyOfJob(jobKey: string, group: string): string {
   return `${jobKey}\u0000${group}`;
 }
 
-/** How many holding allocations use `port` on the node. */
-export function portCount(summary: NodeUsageSummary, port: number): number {
-  return bagCount(summary.ports, port);
-}
-
-/** The ports the node's holding allocations use, each once, ascending. */
-export function* distinctPorts(summary: NodeUsageSummary): Generator<number> {
-  for (const [port] of bagEntries(summary.ports)) yield port;
-}
-
-/** How many holding allocations belong to the group (`key` = groupCountKey). */
-export function usageCount(summary: NodeUsageSummary, key: string): number {
-  return bagCount(summary.counts, key);
-}
-
-/** How many holding allocations belong to the job (`key` = jobCountKey), all groups together. */
-export function jobUsageCount(summary: NodeUsageSummary, key: string): number {
-  return bagPrefixSum(summary.counts, groupKeyOfJob(key, ""));
-}
-
 /** What allocUsageInto writes for the sums below, each read before the next allocation's. */
 const scratchUsage = newAllocUsageScratch();
+/**
+ * summarizeAllocs' own: it may run inside UsageCounter.change's loop over `scratchUsage` (a
+ * counter's base may be a store view that falls back to summing).
+ */
+const summingScratch = newAllocUsageScratch();
+
+const NO_PORTS: ReadonlyMap<number, number> = new Map();
+const NO_COUNTS: ReadonlyMap<string, number> = new Map();
 
 /**
- * A node's summary being changed: starts from a stored one (or EMPTY_NODE_USAGE) and publishes a
- * new immutable one on `finish()`; the base is never touched.
+ * Usage counted on top of a base summary: the sums as plain fields, and the ports and counts as
+ * changes to the base's (entries that return to 0 are dropped). Over EMPTY_NODE_USAGE the changes
+ * are the counts themselves, which is how the store keeps a node's live usage
+ * (node-usage-store.ts); over a stored summary it is a plan's effect on the node.
  */
-export class NodeUsageDraft {
+export class UsageCounter {
   allocs: number;
   cpu: number;
   memoryMB: number;
   diskMB: number;
   portCollisions: number;
   invalidPorts: number;
-  private readonly basePorts: CountBag<number>;
-  /** Created on the first port change (most allocations of a big plan carry none). */
-  private ports: BagDraft<number> | undefined;
-  private readonly counts: BagDraft<string>;
+  /** Created on the first port change (most allocations carry none). */
+  private ports: Map<number, number> | undefined;
+  private groups: Map<string, number> | undefined;
+  private jobs: Map<string, number> | undefined;
 
-  constructor(base: NodeUsageSummary) {
+  constructor(private readonly base: NodeUsageSummary) {
     this.allocs = base.allocs;
     this.cpu = base.cpu;
     this.memoryMB = base.memoryMB;
     this.diskMB = base.diskMB;
     this.portCollisions = base.portCollisions;
     this.invalidPorts = base.invalidPorts;
-    this.basePorts = base.ports;
-    this.counts = new BagDraft(base.counts);
   }
 
   /**
-   * Counts `alloc` (the caller has checked that it holds resources here). The group key defaults
-   * to `groupCountKey` of the allocation; a caller writing many passes a shared one.
+   * Counts `alloc` (`sign` 1; the caller has checked that it holds resources here) or takes back
+   * an allocation counted before, as it was then (`sign` -1). The keys default to the
+   * allocation's; a caller writing many passes shared strings.
    */
-  add(alloc: Allocation, groupKey?: string): void {
-    this.change(alloc, groupKey, 1);
-  }
-
-  /** Takes back an allocation `add` counted, as it was then. */
-  remove(alloc: Allocation, groupKey?: string): void {
-    this.change(alloc, groupKey, -1);
-  }
-
-  private change(alloc: Allocation, groupKey: string | undefined, sign: 1 | -1): void {
+  change(alloc: Allocation, sign: 1 | -1, groupKey?: string, jobKey?: string): void {
     const usage = allocUsageInto(alloc, scratchUsage);
     this.allocs += sign;
     assert(this.allocs >= 0, () => `node usage of ${alloc.NodeID}: alloc ${alloc.ID} removed twice`);
@@ -134,15 +104,46 @@ export class NodeUsageDraft {
     this.diskMB += sign * usage.diskMB;
     for (let i = 0; i < usage.portCount; i++) {
       const port = usage.ports[i] as number;
-      this.ports ??= new BagDraft(this.basePorts);
-      const before = this.ports.add(port, sign);
+      this.ports ??= new Map();
+      const before = this.base.portCount(port) + addTo(this.ports, port, sign);
       if (sign > 0 ? before >= 1 : before >= 2) this.portCollisions += sign;
       if (port < 1 || port > MAX_PORT) this.invalidPorts += sign;
     }
-    this.counts.add(groupKey ?? groupCountKey(alloc.Namespace, alloc.JobID, alloc.TaskGroup), sign);
+    const job = jobKey ?? jobCountKey(alloc.Namespace, alloc.JobID);
+    this.groups ??= new Map();
+    this.jobs ??= new Map();
+    addTo(this.groups, groupKey ?? groupKeyOfJob(job, alloc.TaskGroup), sign);
+    addTo(this.jobs, job, sign);
   }
 
-  /** The summary as it now stands (EMPTY_NODE_USAGE once nothing holds the node). */
+  portCount(port: number): number {
+    return this.base.portCount(port) + (this.ports?.get(port) ?? 0);
+  }
+
+  /** At least the number of distinct ports in use. */
+  get portBound(): number {
+    return this.base.portBound + (this.ports?.size ?? 0);
+  }
+
+  *distinctPorts(): Generator<number> {
+    for (const port of this.base.distinctPorts()) if (this.portCount(port) > 0) yield port;
+    for (const port of this.ports?.keys() ?? []) {
+      if (this.base.portCount(port) === 0 && this.portCount(port) > 0) yield port;
+    }
+  }
+
+  usageCount(key: string): number {
+    return this.base.usageCount(key) + (this.groups?.get(key) ?? 0);
+  }
+
+  jobUsageCount(key: string): number {
+    return this.base.jobUsageCount(key) + (this.jobs?.get(key) ?? 0);
+  }
+
+  /**
+   * The counts as they now stand, as a summary that no later change touches (EMPTY_NODE_USAGE
+   * once nothing holds the node). O(the changes): it keeps the base and copies the changes.
+   */
   finish(): NodeUsageSummary {
     if (this.allocs === 0) {
       assert(
@@ -151,18 +152,67 @@ export class NodeUsageDraft {
       );
       return EMPTY_NODE_USAGE;
     }
-    return Object.freeze({
-      allocs: this.allocs,
-      cpu: this.cpu,
-      memoryMB: this.memoryMB,
-      diskMB: this.diskMB,
-      ports: this.ports?.finish() ?? this.basePorts,
-      portCollisions: this.portCollisions,
-      invalidPorts: this.invalidPorts,
-      counts: this.counts.finish(),
-    });
+    const changed = new UsageCounter(this.base);
+    changed.allocs = this.allocs;
+    changed.cpu = this.cpu;
+    changed.memoryMB = this.memoryMB;
+    changed.diskMB = this.diskMB;
+    changed.portCollisions = this.portCollisions;
+    changed.invalidPorts = this.invalidPorts;
+    if (this.ports !== undefined) changed.ports = new Map(this.ports);
+    if (this.groups !== undefined) changed.groups = new Map(this.groups);
+    if (this.jobs !== undefined) changed.jobs = new Map(this.jobs);
+    return Object.freeze(changed);
   }
 }
+
+/** map[key] += delta, dropping the entry at 0; returns the value before. */
+function addTo<K>(map: Map<K, number>, key: K, delta: number): number {
+  const before = map.get(key) ?? 0;
+  const after = before + delta;
+  if (after === 0) map.delete(key);
+  else map.set(key, after);
+  return before;
+}
+
+/** A summary built once from absolute counts (summarizeAllocs, UsageSum). */
+class FixedUsage implements NodeUsageSummary {
+  constructor(
+    readonly allocs: number,
+    readonly cpu: number,
+    readonly memoryMB: number,
+    readonly diskMB: number,
+    readonly portCollisions: number,
+    readonly invalidPorts: number,
+    private readonly ports: ReadonlyMap<number, number>,
+    private readonly groups: ReadonlyMap<string, number>,
+    private readonly jobs: ReadonlyMap<string, number>,
+  ) {}
+
+  get portBound(): number {
+    return this.ports.size;
+  }
+
+  portCount(port: number): number {
+    return this.ports.get(port) ?? 0;
+  }
+
+  distinctPorts(): Iterable<number> {
+    return this.ports.keys();
+  }
+
+  usageCount(key: string): number {
+    return this.groups.get(key) ?? 0;
+  }
+
+  jobUsageCount(key: string): number {
+    return this.jobs.get(key) ?? 0;
+  }
+}
+
+export const EMPTY_NODE_USAGE: NodeUsageSummary = Object.freeze(
+  new FixedUsage(0, 0, 0, 0, 0, 0, NO_PORTS, NO_COUNTS, NO_COUNTS),
+);
 
 /**
  * `base`, a node's summary, with a plan's changes on that node: every stored allocation the plan
@@ -181,31 +231,32 @@ export function summaryWithPlan(
   const taken = new Set(removedIds);
   for (const alloc of placed) taken.add(alloc.ID);
   if (taken.size === 0) return base;
-  const draft = new NodeUsageDraft(base);
+  const counter = new UsageCounter(base);
   for (const id of taken) {
     const alloc = stored(id);
-    if (alloc !== undefined && alloc.NodeID === nodeId && holdsResources(alloc)) draft.remove(alloc);
+    if (alloc !== undefined && alloc.NodeID === nodeId && holdsResources(alloc)) counter.change(alloc, -1);
   }
-  for (const alloc of placed) if (counts(alloc)) draft.add(alloc);
-  return draft.finish();
+  for (const alloc of placed) if (counts(alloc)) counter.change(alloc, 1);
+  return counter.finish();
 }
 
-/**
- * The summary of a node holding `allocs` (all on that node), computed from scratch in one pass.
- * `groupKeys[i]`, when given, is groupCountKey of `allocs[i]` (a caller may pass one shared
- * string per group instead of building one per call).
- */
-export function summarizeAllocs(
-  allocs: readonly Allocation[],
-  groupKeys?: readonly string[],
-): NodeUsageSummary {
+/** The summary of a node holding `allocs` (all on that node), computed from scratch in one pass. */
+export function summarizeAllocs(allocs: Iterable<Allocation>): NodeUsageSummary {
   const sum = new UsageSum();
-  for (let i = 0; i < allocs.length; i++) {
-    const alloc = allocs[i] as Allocation;
+  for (const alloc of allocs) {
     if (!holdsResources(alloc)) continue;
-    const usage = allocUsageInto(alloc, scratchUsage);
-    const groupKey = groupKeys?.[i] ?? groupCountKey(alloc.Namespace, alloc.JobID, alloc.TaskGroup);
-    sum.add(usage.cpu, usage.memoryMB, usage.diskMB, usage.ports, 0, usage.portCount, groupKey);
+    const usage = allocUsageInto(alloc, summingScratch);
+    const jobKey = jobCountKey(alloc.Namespace, alloc.JobID);
+    sum.add(
+      usage.cpu,
+      usage.memoryMB,
+      usage.diskMB,
+      usage.ports,
+      0,
+      usage.portCount,
+      jobKey,
+      alloc.TaskGroup,
+    );
   }
   return sum.finish();
 }
@@ -215,16 +266,20 @@ export function summarizeAllocs(
  * (summarizeAllocs, and a bulk load, which gathers what each allocation holds beforehand).
  */
 export class UsageSum {
-  private count = 0;
-  private cpu = 0;
-  private memoryMB = 0;
-  private diskMB = 0;
-  private invalidPorts = 0;
-  private portCollisions = 0;
-  private readonly ports = new Map<number, number>();
-  private readonly counts = new Map<string, number>();
+  count = 0;
+  cpu = 0;
+  memoryMB = 0;
+  diskMB = 0;
+  invalidPorts = 0;
+  portCollisions = 0;
+  readonly ports = new Map<number, number>();
+  readonly groups = new Map<string, number>();
+  readonly jobs = new Map<string, number>();
 
-  /** Counts one holding allocation: its sums, its ports `ports[from, to)` (each once), its group. */
+  /**
+   * Counts one holding allocation: its sums, its ports `ports[from, to)` (each once), its job
+   * (`jobKey` = jobCountKey) and group.
+   */
   add(
     cpu: number,
     memoryMB: number,
@@ -232,7 +287,9 @@ export class UsageSum {
     ports: ArrayLike<number>,
     from: number,
     to: number,
-    groupKey: string,
+    jobKey: string,
+    group: string,
+    groupKey = groupKeyOfJob(jobKey, group),
   ): void {
     this.count++;
     this.cpu += cpu;
@@ -240,39 +297,49 @@ export class UsageSum {
     this.diskMB += diskMB;
     for (let p = from; p < to; p++) {
       const port = ports[p] as number;
-      const before = this.ports.get(port) ?? 0;
-      if (before > 0) this.portCollisions++;
-      this.ports.set(port, before + 1);
+      if (addTo(this.ports, port, 1) > 0) this.portCollisions++;
       if (port < 1 || port > MAX_PORT) this.invalidPorts++;
     }
-    this.counts.set(groupKey, (this.counts.get(groupKey) ?? 0) + 1);
+    addTo(this.groups, groupKey, 1);
+    addTo(this.jobs, jobKey, 1);
   }
 
   finish(): NodeUsageSummary {
     if (this.count === 0) return EMPTY_NODE_USAGE;
-    return Object.freeze({
-      allocs: this.count,
-      cpu: this.cpu,
-      memoryMB: this.memoryMB,
-      diskMB: this.diskMB,
-      ports: bagOf(this.ports),
-      portCollisions: this.portCollisions,
-      invalidPorts: this.invalidPorts,
-      counts: bagOf(this.counts),
-    });
+    return Object.freeze(
+      new FixedUsage(
+        this.count,
+        this.cpu,
+        this.memoryMB,
+        this.diskMB,
+        this.portCollisions,
+        this.invalidPorts,
+        this.ports,
+        this.groups,
+        this.jobs,
+      ),
+    );
   }
 }
 
-/** A plain form of a summary (bags as their entries), for comparing two in tests and checks. */
-export function plainNodeUsage(summary: NodeUsageSummary): Record<string, unknown> {
+/**
+ * A plain form of a summary, for comparing two in tests and checks: the ports (with their counts)
+ * ascending, and the counts of the groups and jobs `keys` names (a summary cannot list its keys).
+ */
+export function plainNodeUsage(
+  summary: NodeUsageSummary,
+  keys: { groups: Iterable<string>; jobs: Iterable<string> } = { groups: [], jobs: [] },
+): Record<string, unknown> {
+  const ports = [...summary.distinctPorts()].sort((a, b) => a - b);
   return {
     allocs: summary.allocs,
     cpu: summary.cpu,
     memoryMB: summary.memoryMB,
     diskMB: summary.diskMB,
-    ports: [...bagEntries(summary.ports)],
+    ports: ports.map((port) => [port, summary.portCount(port)]),
     portCollisions: summary.portCollisions,
     invalidPorts: summary.invalidPorts,
-    counts: [...bagEntries(summary.counts)],
+    groups: [...keys.groups].sort().map((key) => [key, summary.usageCount(key)]),
+    jobs: [...keys.jobs].sort().map((key) => [key, summary.jobUsageCount(key)]),
   };
 }

@@ -1,6 +1,6 @@
 import { ACL_BOOTSTRAP_KEY, type AclBootstrapRecord, type AclPolicy, type AclToken } from "./acl.js";
 import { IMPLICIT_DEFAULT_NAMESPACE } from "./namespace.js";
-import { EMPTY_NODE_USAGE, type NodeUsageSummary } from "./node-usage-summary.js";
+import type { NodeUsageSummary } from "./node-usage-summary.js";
 import type { PMap } from "./persistent-map.js";
 import type { StateReader } from "./state-reader.js";
 import {
@@ -105,7 +105,7 @@ export class StateSnapshot implements StateReader {
   }
 
   nodeUsage(nodeId: string): NodeUsageSummary {
-    return this.tables.nodeUsage.get(nodeId) ?? EMPTY_NODE_USAGE;
+    return this.tables.nodeUsage.get(nodeId, () => this.tables.allocsByNode.get(nodeId)?.values() ?? []);
   }
 
   evalByID(id: string): Evaluation | undefined {

@@ -103,6 +103,7 @@ export class StateStore {
     try {
       result = applyCommand(txn, command);
     } catch (error) {
+      txn.abort();
       throw asRejection(error, command.type);
     }
     this.publish(txn.commit(), txn.changes, txn.touched, txn.touchedAllocNodes, {

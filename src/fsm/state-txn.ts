@@ -1,7 +1,8 @@
 import { assert } from "../common/assert.js";
 import { ACL_BOOTSTRAP_KEY, type AclBootstrapRecord, type AclPolicy, type AclToken } from "./acl.js";
 import { holdsResources } from "./alloc-usage.js";
-import { BuiltInnerMaps, CounterDraft, IndexDraft, NodeUsageIndexDraft } from "./index-draft.js";
+import { BuiltInnerMaps, CounterDraft, IndexDraft } from "./index-draft.js";
+import type { NodeUsageEdit } from "./node-usage-store.js";
 import { hashString, type Owner, type PMap } from "./persistent-map.js";
 import {
   type Allocation,
@@ -26,8 +27,8 @@ export type ChangeSet = Map<TableName, Map<string, unknown>>;
  * A write transaction over one `Tables` version: the only code that changes tables. It keeps the
  * secondary indexes and per-job counters in step with the primary tables, records every changed
  * record (for LevelDB) and every touched watch key, and publishes a new immutable `Tables` on
- * `commit()`. Nothing is visible to readers before that, and a transaction that throws is simply
- * dropped, which is how a rejected command leaves the state untouched.
+ * `commit()`. Nothing is visible to readers before that, and a transaction that throws is
+ * aborted (`abort()`), which is how a rejected command leaves the state untouched.
  *
  * All writes of one transaction share one HAMT edit owner (see persistent-map.ts), so a batch of
  * N writes copies each trie path once; the owner dies with the transaction.
@@ -84,7 +85,8 @@ export class StateTxn {
   private readonly allocsByJob: IndexDraft<Allocation>;
   private readonly allocsByEval: IndexDraft<Allocation>;
   private readonly liveAllocsByJob: CounterDraft;
-  private readonly nodeUsage: NodeUsageIndexDraft;
+  /** Started by the first usage change (node-usage-store.ts: it claims the store's next write). */
+  private usageEdit: NodeUsageEdit | undefined;
   private evals: PMap<Evaluation>;
   private readonly evalsByJob: IndexDraft<Evaluation>;
   private readonly liveEvalsByJob: CounterDraft;
@@ -123,7 +125,6 @@ export class StateTxn {
     this.allocsByJob = new IndexDraft(base.allocsByJob, this.owner);
     this.allocsByEval = new IndexDraft(base.allocsByEval, this.owner);
     this.liveAllocsByJob = new CounterDraft(base.liveAllocsByJob, this.owner);
-    this.nodeUsage = new NodeUsageIndexDraft(base.nodeUsage, this.owner);
     this.evals = base.evals;
     this.evalsByJob = new IndexDraft(base.evalsByJob, this.owner);
     this.liveEvalsByJob = new CounterDraft(base.liveEvalsByJob, this.owner);
@@ -336,7 +337,7 @@ export class StateTxn {
     }
     this.allocs = this.allocs.setHashed(alloc.ID, hash, alloc, this.owner);
     const jobKey = this.allocJobKey(alloc.Namespace, alloc.JobID);
-    if (usageChanges && holds) this.nodeUsage.add(alloc, jobKey);
+    if (usageChanges && holds) this.usage().add(alloc, jobKey);
     // A new allocation is in no index yet (they hold exactly the allocs table): a new inner map
     // may gather it for a bulk build (index-draft.ts).
     const absent = old === undefined;
@@ -388,7 +389,7 @@ export class StateTxn {
    */
   private unindexInPlace(old: Allocation, releaseUsage: boolean): void {
     const jobKey = this.allocJobKey(old.Namespace, old.JobID);
-    if (releaseUsage && holdsResources(old)) this.nodeUsage.remove(old, jobKey);
+    if (releaseUsage && holdsResources(old)) this.usage().remove(old, jobKey);
     if (!allocTerminal(old)) this.liveAllocsByJob.add(jobKey, -1);
     if (old.NodeID !== "") this.touchedAllocNodes.add(old.NodeID);
   }
@@ -396,7 +397,7 @@ export class StateTxn {
   /** `releaseUsage`: take the allocation out of its node's usage summary (if it is counted there). */
   private unindexAlloc(old: Allocation, releaseUsage = true): void {
     const jobKey = nsKey(old.Namespace, old.JobID);
-    if (releaseUsage && holdsResources(old)) this.nodeUsage.remove(old, jobKey);
+    if (releaseUsage && holdsResources(old)) this.usage().remove(old, jobKey);
     this.allocsByNode.delete(old.NodeID, old.ID);
     this.allocsByJob.delete(jobKey, old.ID);
     this.allocsByEval.delete(old.EvalID, old.ID);
@@ -556,7 +557,7 @@ export class StateTxn {
     const allocsByJob = this.allocsByJob.finish(newAllocMaps);
     const allocsByEval = this.allocsByEval.finish(newAllocMaps);
     for (const table of this.changes.keys()) tableIndexes[table] = this.index;
-    return {
+    const tables: Tables = {
       index: this.index,
       raftOffset: this.raftOffset,
       tableIndexes,
@@ -572,7 +573,7 @@ export class StateTxn {
       allocsByJob,
       allocsByEval,
       liveAllocsByJob: this.liveAllocsByJob.finish(),
-      nodeUsage: this.nodeUsage.finish(),
+      nodeUsage: this.base.nodeUsage,
       evals: this.evals,
       evalsByJob: this.evalsByJob.finish(),
       liveEvalsByJob: this.liveEvalsByJob.finish(),
@@ -586,9 +587,25 @@ export class StateTxn {
       aclTokensBySecret: this.aclTokensBySecret,
       aclBootstrap: this.aclBootstrap,
     };
+    // Last: once committed, the usage write cannot be taken back (a throw above leaves it
+    // pending, and the store's next edit aborts it).
+    return this.usageEdit === undefined ? tables : { ...tables, nodeUsage: this.usageEdit.commit() };
+  }
+
+  /**
+   * Drops the transaction: the usage summaries, the one index changed in place before commit,
+   * take its changes back. Every other draft is simply forgotten.
+   */
+  abort(): void {
+    this.usageEdit?.abort();
   }
 
   // ───────────── helpers ─────────────
+
+  private usage(): NodeUsageEdit {
+    this.usageEdit ??= this.base.nodeUsage.edit(this.base.allocsByNode);
+    return this.usageEdit;
+  }
 
   private record(table: TableName, key: string, value: unknown): void {
     if (!this.tracking) return;

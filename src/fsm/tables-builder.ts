@@ -4,7 +4,8 @@ import type { AllocClientFields } from "./alloc-client-overlay.js";
 import { allocCompactor } from "./alloc-compactor.js";
 import { allocUsageInto, holdsResources, newAllocUsageScratch } from "./alloc-usage.js";
 import { CorruptSnapshotError } from "./errors.js";
-import { EMPTY_NODE_USAGE, groupKeyOfJob, type NodeUsageSummary, UsageSum } from "./node-usage-summary.js";
+import { NodeUsageIndex } from "./node-usage-store.js";
+import { groupKeyOfJob, type NodeUsageSummary, UsageSum } from "./node-usage-summary.js";
 import { hashString, PMap } from "./persistent-map.js";
 import { StateTxn } from "./state-txn.js";
 import {
@@ -143,6 +144,7 @@ function buildAllocTables(allocs: readonly Allocation[]): AllocTables {
   // group shares it and no key is built per allocation. Allocations come in runs of one job and
   // group (a plan's), so the last key is compared first.
   const groupKeys = new Array<string>(allocs.length);
+  const jobKeys = new Array<string>(allocs.length);
   const held = new HeldColumns(allocs.length);
   const knownGroupKeys = new Map<string, string>();
   let lastNamespace: string | undefined;
@@ -164,6 +166,7 @@ function buildAllocTables(allocs: readonly Allocation[]): AllocTables {
       knownGroupKeys.set(groupKey, groupKey);
     }
     groupKeys[i] = groupKey;
+    jobKeys[i] = jobKey;
     held.add(i, alloc);
     byNode.add(alloc.NodeID, i);
     byJob.add(jobKey, i);
@@ -179,7 +182,7 @@ function buildAllocTables(allocs: readonly Allocation[]): AllocTables {
     allocsByJob: byJob.build(ids, allocs, hashes, builtGroups),
     allocsByEval: byEval.build(ids, allocs, hashes, builtGroups),
     liveAllocsByJob: PMap.build([...live.keys()], [...live.values()]),
-    nodeUsage: byNode.summarize(held, groupKeys),
+    nodeUsage: NodeUsageIndex.of(byNode.summarize(held, allocs, groupKeys, jobKeys)),
   };
 }
 
@@ -243,12 +246,15 @@ class Groups {
   }
 
   /**
-   * The usage summary of each group's allocations (groups by node ID), empty ones left out;
-   * `groupKeys[i]` is groupCountKey of allocation i.
+   * The usage summary of each group's allocations (groups by node ID); `groupKeys[i]` and
+   * `jobKeys[i]` are groupCountKey and jobCountKey of allocation i.
    */
-  summarize(held: HeldColumns, groupKeys: readonly string[]): PMap<NodeUsageSummary> {
-    const nodeIds: string[] = [];
-    const summaries: NodeUsageSummary[] = [];
+  *summarize(
+    held: HeldColumns,
+    allocs: readonly Allocation[],
+    groupKeys: readonly string[],
+    jobKeys: readonly string[],
+  ): Generator<[string, NodeUsageSummary]> {
     for (const [nodeId, items] of this.groups) {
       const sum = new UsageSum();
       for (const i of items) {
@@ -261,15 +267,13 @@ class Groups {
           ports,
           portStart[i] as number,
           portStart[i + 1] as number,
+          jobKeys[i] as string,
+          (allocs[i] as Allocation).TaskGroup,
           groupKeys[i] as string,
         );
       }
-      const summary = sum.finish();
-      if (summary === EMPTY_NODE_USAGE) continue;
-      nodeIds.push(nodeId);
-      summaries.push(summary);
+      yield [nodeId, sum.finish()];
     }
-    return PMap.build(nodeIds, summaries);
   }
 
   /**

@@ -1,6 +1,13 @@
 import { assert } from "../common/assert.js";
-import { plainNodeUsage, summarizeAllocs } from "./node-usage-summary.js";
+import {
+  EMPTY_NODE_USAGE,
+  groupCountKey,
+  jobCountKey,
+  plainNodeUsage,
+  summarizeAllocs,
+} from "./node-usage-summary.js";
 import type { PMap } from "./persistent-map.js";
+import { StateSnapshot } from "./state-snapshot.js";
 import { allocTerminal, isTerminalEvalStatus } from "./structs.js";
 import { nsKey, type Tables } from "./tables.js";
 
@@ -97,22 +104,28 @@ function checkCounts(name: string, counts: PMap<number>, expected: Map<string, n
 
 /** Every node's usage summary equals the one recomputed from its allocations; no empty ones kept. */
 function checkNodeUsage(tables: Tables): void {
-  let expectedNodes = 0;
+  const reader = new StateSnapshot(tables);
   tables.allocsByNode.forEach((allocs, nodeId) => {
-    const expected = summarizeAllocs(allocs.toArray());
-    const stored = tables.nodeUsage.get(nodeId);
+    const expected = summarizeAllocs(allocs.values());
+    const stored = reader.nodeUsage(nodeId);
     if (expected.allocs === 0) {
-      assert(stored === undefined, () => `nodeUsage: node ${nodeId} holds nothing but has a summary`);
+      assert(stored === EMPTY_NODE_USAGE, () => `nodeUsage: node ${nodeId} holds nothing but has a summary`);
       return;
     }
-    expectedNodes += 1;
-    assert(stored !== undefined, () => `nodeUsage: node ${nodeId} has no summary`);
-    const want = JSON.stringify(plainNodeUsage(expected));
-    const got = JSON.stringify(plainNodeUsage(stored));
+    const keys = { groups: new Set<string>(), jobs: new Set<string>() };
+    allocs.forEach((alloc) => {
+      keys.groups.add(groupCountKey(alloc.Namespace, alloc.JobID, alloc.TaskGroup));
+      keys.jobs.add(jobCountKey(alloc.Namespace, alloc.JobID));
+    });
+    const want = JSON.stringify(plainNodeUsage(expected, keys));
+    const got = JSON.stringify(plainNodeUsage(stored, keys));
     assert(got === want, () => `nodeUsage: node ${nodeId} is ${got}, its allocations sum to ${want}`);
   });
-  assert(
-    tables.nodeUsage.size === expectedNodes,
-    () => `nodeUsage: ${tables.nodeUsage.size} summaries, allocations imply ${expectedNodes}`,
-  );
+  for (const nodeId of tables.nodeUsage.nodeIds()) {
+    if (tables.allocsByNode.has(nodeId)) continue;
+    assert(
+      reader.nodeUsage(nodeId) === EMPTY_NODE_USAGE,
+      () => `nodeUsage: node ${nodeId} has no allocations but has a summary`,
+    );
+  }
 }

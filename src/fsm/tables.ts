@@ -1,5 +1,5 @@
 import type { AclBootstrapRecord, AclPolicy, AclToken } from "./acl.js";
-import type { NodeUsageSummary } from "./node-usage-summary.js";
+import { NodeUsageIndex } from "./node-usage-store.js";
 import { PMap } from "./persistent-map.js";
 import {
   type Allocation,
@@ -69,10 +69,7 @@ export function isTableName(name: string): name is TableName {
   return (TABLES as readonly string[]).includes(name);
 }
 
-/** The key of a namespaced object (job, summary, versions, variable): namespace NUL id. */
-export function nsKey(namespace: string, id: string): string {
-  return `${namespace}\u0000${id}`;
-}
+export { nsKey } from "./ns-key.js";
 
 /** The one key of the scheduler_config table. */
 export const SCHEDULER_CONFIG_KEY = "config";
@@ -119,9 +116,9 @@ export interface Tables {
   readonly liveAllocsByJob: PMap<number>;
   /**
    * Node ID → what the allocations holding resources there hold (node-usage-summary.ts); derived
-   * from `allocs` like the indexes, absent for a node nothing holds.
+   * from `allocs` like the indexes. Read it through StateReader.nodeUsage (node-usage-store.ts).
    */
-  readonly nodeUsage: PMap<NodeUsageSummary>;
+  readonly nodeUsage: NodeUsageIndex;
 
   readonly evals: PMap<Evaluation>;
   readonly evalsByJob: PMap<PMap<Evaluation>>;
@@ -166,7 +163,7 @@ export function emptyTables(): Tables {
     allocsByJob: PMap.empty(),
     allocsByEval: PMap.empty(),
     liveAllocsByJob: PMap.empty(),
-    nodeUsage: PMap.empty(),
+    nodeUsage: NodeUsageIndex.empty(),
     evals: PMap.empty(),
     evalsByJob: PMap.empty(),
     liveEvalsByJob: PMap.empty(),

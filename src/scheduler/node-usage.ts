@@ -1,14 +1,9 @@
 import { holdsResources } from "../fsm/alloc-usage.js";
-import { bagSizeBound } from "../fsm/count-bag.js";
 import {
-  distinctPorts,
   EMPTY_NODE_USAGE,
   groupCountKey,
   jobCountKey,
-  jobUsageCount,
   type NodeUsageSummary,
-  portCount,
-  usageCount,
 } from "../fsm/node-usage-summary.js";
 import type { Allocation, Node } from "../fsm/structs.js";
 import {
@@ -51,7 +46,7 @@ export class CountKeys {
   countIn(summary: NodeUsageSummary, key: number): number {
     const text = this.texts[key - 1];
     if (text === undefined) throw new Error(`count key ${key} was never interned`);
-    return this.jobKeys[key - 1] === true ? jobUsageCount(summary, text) : usageCount(summary, text);
+    return this.jobKeys[key - 1] === true ? summary.jobUsageCount(text) : summary.usageCount(text);
   }
 
   private intern(text: string, isJob: boolean): number {
@@ -178,7 +173,7 @@ export class NodeUsage {
 
   /** How many counted allocations use the port (more than 1 only if the state over-commits it). */
   private portUses(port: number): number {
-    return portCount(this.base, port) + (this.portDelta?.get(port) ?? 0);
+    return this.base.portCount(port) + (this.portDelta?.get(port) ?? 0);
   }
 
   /** True when a counted allocation uses the port (node-reserved ports are the capacity's, not here). */
@@ -198,12 +193,12 @@ export class NodeUsage {
     for (const port of reservedPorts) if (port >= minDynamicPort && port <= maxDynamicPort) used++;
     const counts = (port: number): boolean =>
       port >= minDynamicPort && port <= maxDynamicPort && !reservedPorts.has(port) && this.portUses(port) > 0;
-    if (bagSizeBound(this.base.ports) > 0) {
-      for (const port of distinctPorts(this.base)) if (counts(port)) used++;
+    if (this.base.portBound > 0) {
+      for (const port of this.base.distinctPorts()) if (counts(port)) used++;
     }
     // Ports the plan brought that the summary does not hold.
     for (const port of this.portDelta?.keys() ?? []) {
-      if (portCount(this.base, port) === 0 && counts(port)) used++;
+      if (this.base.portCount(port) === 0 && counts(port)) used++;
     }
     return used;
   }

@@ -1,10 +1,4 @@
-import { bagSizeBound } from "../fsm/count-bag.js";
-import {
-  distinctPorts,
-  type NodeUsageSummary,
-  portCount,
-  summaryWithPlan,
-} from "../fsm/node-usage-summary.js";
+import { type NodeUsageSummary, summaryWithPlan } from "../fsm/node-usage-summary.js";
 import type { Allocation, Node, Plan } from "../fsm/structs.js";
 import { allocClientTerminal } from "../fsm/structs.js";
 import {
@@ -144,11 +138,11 @@ function exhaustedDimension(node: Node, usage: NodeUsageSummary): string | undef
 
 /** True when some allocation uses a node-reserved port (walks the smaller of the two sets). */
 function usesReservedPort(usage: NodeUsageSummary, reserved: ReadonlySet<number>): boolean {
-  if (reserved.size <= bagSizeBound(usage.ports)) {
-    for (const port of reserved) if (portCount(usage, port) > 0) return true;
+  if (reserved.size <= usage.portBound) {
+    for (const port of reserved) if (usage.portCount(port) > 0) return true;
     return false;
   }
-  for (const port of distinctPorts(usage)) if (reserved.has(port)) return true;
+  for (const port of usage.distinctPorts()) if (reserved.has(port)) return true;
   return false;
 }
 
