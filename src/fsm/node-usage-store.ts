@@ -1,11 +1,13 @@
 import { assert } from "../common/assert.js";
-import { allocUsageInto, newAllocUsageScratch } from "./alloc-usage.js";
+import { allocUsageInto, MAX_PORT, newAllocUsageScratch } from "./alloc-usage.js";
 import {
   EMPTY_NODE_USAGE,
   groupKeyOfJob,
   type NodeUsageSummary,
+  sumAllocs,
   summarizeAllocs,
   UsageCounter,
+  type UsageSum,
 } from "./node-usage-summary.js";
 import type { PMap } from "./persistent-map.js";
 import type { Allocation } from "./structs.js";
@@ -40,32 +42,94 @@ const KEPT_CHANGES = 32;
 /** A read more changes behind than this sums the node's allocations instead. */
 const MAX_NEWER = KEPT_CHANGES;
 
-/** One change of a node's usage: write `seq` counted `alloc` (sign 1) or took it back (-1). */
-interface UsageChange {
-  readonly seq: number;
-  readonly sign: 1 | -1;
-  readonly alloc: Allocation;
-  readonly groupKey: string;
-  readonly jobKey: string;
-}
-
-/** One node's live usage and its recent changes. */
-class NodeUsageRecord {
-  readonly live: UsageCounter;
-  /** Recent changes, oldest first. Invariant: seqs never decrease along the list. */
-  changes: UsageChange[] = [];
+/**
+ * One node's live usage, which it answers as a summary (of the newest write), and its recent
+ * changes. The sums and ports are the record's own; the group and job counts live in the store,
+ * by key first (see NodeUsageStore).
+ *
+ * The log is four parallel arrays, oldest first (a record per change was an object per write
+ * that lived through many scavenges): change i is write |seqs[i]| counting `allocs[i]` (seqs[i]
+ * > 0) or taking it back (< 0), under `groupKeys[i]` and `jobKeys[i]`. Invariant: |seqs| never
+ * decreases along the log.
+ */
+class NodeUsageRecord implements NodeUsageSummary {
+  allocs = 0;
+  cpu = 0;
+  memoryMB = 0;
+  diskMB = 0;
+  portCollisions = 0;
+  invalidPorts = 0;
+  /** Port → uses; created on the first port. */
+  private ports: Map<number, number> | undefined;
+  readonly seqs: number[] = [];
+  readonly changed: Allocation[] = [];
+  readonly groupKeys: string[] = [];
+  readonly jobKeys: string[] = [];
   /** Every dropped change had a seq ≤ this (0: none was dropped). */
   droppedThrough = 0;
   /** The seq of the last write that listed this record as touched (NodeUsageEdit). */
   touchedBy = 0;
 
-  constructor(base: NodeUsageSummary) {
-    this.live = new UsageCounter(base);
+  constructor(
+    readonly nodeId: string,
+    private readonly store: NodeUsageStore,
+  ) {}
+
+  /** Counts `alloc` (sign 1) or takes it back (-1) in the sums and ports. */
+  changeSums(alloc: Allocation, sign: 1 | -1): void {
+    const usage = allocUsageInto(alloc, writeScratch);
+    this.allocs += sign;
+    assert(this.allocs >= 0, () => `node usage of ${alloc.NodeID}: alloc ${alloc.ID} removed twice`);
+    this.cpu += sign * usage.cpu;
+    this.memoryMB += sign * usage.memoryMB;
+    this.diskMB += sign * usage.diskMB;
+    for (let i = 0; i < usage.portCount; i++) {
+      const port = usage.ports[i] as number;
+      this.ports ??= new Map();
+      const before = this.ports.get(port) ?? 0;
+      if (before + sign === 0) this.ports.delete(port);
+      else this.ports.set(port, before + sign);
+      if (sign > 0 ? before >= 1 : before >= 2) this.portCollisions += sign;
+      if (port < 1 || port > MAX_PORT) this.invalidPorts += sign;
+    }
   }
 
-  apply(change: UsageChange): void {
-    this.live.change(change.alloc, change.sign, change.groupKey, change.jobKey);
-    this.changes.push(change);
+  loadSums(sum: UsageSum): void {
+    this.allocs = sum.count;
+    this.cpu = sum.cpu;
+    this.memoryMB = sum.memoryMB;
+    this.diskMB = sum.diskMB;
+    this.portCollisions = sum.portCollisions;
+    this.invalidPorts = sum.invalidPorts;
+    if (sum.ports.size > 0) this.ports = new Map(sum.ports);
+  }
+
+  /** Appends a change to the log (the caller applied it). */
+  log(seq: number, sign: 1 | -1, alloc: Allocation, groupKey: string, jobKey: string): void {
+    this.seqs.push(sign * seq);
+    this.changed.push(alloc);
+    this.groupKeys.push(groupKey);
+    this.jobKeys.push(jobKey);
+  }
+
+  get portBound(): number {
+    return this.ports?.size ?? 0;
+  }
+
+  portCount(port: number): number {
+    return this.ports?.get(port) ?? 0;
+  }
+
+  distinctPorts(): Iterable<number> {
+    return this.ports?.keys() ?? [];
+  }
+
+  usageCount(key: string): number {
+    return this.store.groupCounts.get(key)?.get(this.nodeId) ?? 0;
+  }
+
+  jobUsageCount(key: string): number {
+    return this.store.jobCounts.get(key)?.get(this.nodeId) ?? 0;
   }
 
   /**
@@ -74,9 +138,9 @@ class NodeUsageRecord {
    */
   newerThan(seq: number): number | undefined {
     if (this.droppedThrough > seq) return undefined;
-    const changes = this.changes;
+    const seqs = this.seqs;
     let newer = 0;
-    for (let i = changes.length - 1; i >= 0 && (changes[i] as UsageChange).seq > seq; i--) {
+    for (let i = seqs.length - 1; i >= 0 && Math.abs(seqs[i] as number) > seq; i--) {
       if (++newer > MAX_NEWER) return undefined;
     }
     return newer;
@@ -84,33 +148,83 @@ class NodeUsageRecord {
 
   /** Takes back write `seq`'s changes (the last ones in the log). */
   rollBack(seq: number): void {
-    for (;;) {
-      const last = this.changes.at(-1);
-      if (last === undefined || last.seq !== seq) return;
-      this.changes.pop();
-      this.live.change(last.alloc, -last.sign as 1 | -1, last.groupKey, last.jobKey);
+    while (this.seqs.length > 0 && Math.abs(this.seqs.at(-1) as number) === seq) {
+      const sign = Math.sign(this.seqs.pop() as number) as 1 | -1;
+      const alloc = this.changed.pop() as Allocation;
+      const groupKey = this.groupKeys.pop() as string;
+      const jobKey = this.jobKeys.pop() as string;
+      this.changeSums(alloc, -sign as 1 | -1);
+      addCount(this.store.groupCounts, groupKey, this.nodeId, -sign);
+      addCount(this.store.jobCounts, jobKey, this.nodeId, -sign);
     }
   }
 
   prune(): void {
-    if (this.changes.length <= 2 * KEPT_CHANGES) return;
-    const drop = this.changes.length - KEPT_CHANGES;
-    this.droppedThrough = (this.changes[drop - 1] as UsageChange).seq;
-    this.changes = this.changes.slice(drop);
+    const length = this.seqs.length;
+    if (length <= 2 * KEPT_CHANGES) return;
+    const drop = length - KEPT_CHANGES;
+    this.droppedThrough = Math.abs(this.seqs[drop - 1] as number);
+    for (const list of [this.seqs, this.changed, this.groupKeys, this.jobKeys] as unknown[][]) {
+      list.copyWithin(0, drop);
+      list.length = KEPT_CHANGES;
+    }
   }
 }
 
-/** The mutable part shared by every version of one lineage. */
+/** outer[key][nodeId] += delta, dropping entries (and inner maps) that reach 0. */
+function addCount(outer: Map<string, Map<string, number>>, key: string, nodeId: string, delta: number): void {
+  const inner = innerOf(outer, key);
+  addInner(inner, nodeId, delta);
+  if (inner.size === 0) outer.delete(key);
+}
+
+function addInner(inner: Map<string, number>, nodeId: string, delta: number): void {
+  const after = (inner.get(nodeId) ?? 0) + delta;
+  assert(after >= 0, () => `node usage of ${nodeId}: a count went negative`);
+  if (after === 0) inner.delete(nodeId);
+  else inner.set(nodeId, after);
+}
+
+/**
+ * The mutable part shared by every version of one lineage. The group and job counts are kept by
+ * key, then node: a plan writes one group's allocations over many nodes, so its writes meet one
+ * inner map instead of a map per node (and a scheduler asks about one group across nodes).
+ */
 class NodeUsageStore {
   readonly records = new Map<string, NodeUsageRecord>();
+  /** groupCountKey → node ID → holding allocations of the group there (no zeros). */
+  readonly groupCounts = new Map<string, Map<string, number>>();
+  /** jobCountKey → node ID → holding allocations of the job there (no zeros). */
+  readonly jobCounts = new Map<string, Map<string, number>>();
   /** The seq of the newest committed write. */
   head = 0;
   /** The write in progress, if any. */
   pending: NodeUsageEdit | undefined;
+
+  /** Takes in a node's usage summed from its allocations (a bulk load, or a copy of a version). */
+  load(nodeId: string, sum: UsageSum): void {
+    if (sum.count === 0) return;
+    assert(!this.records.has(nodeId), () => `node usage: ${nodeId} loaded twice`);
+    const record = new NodeUsageRecord(nodeId, this);
+    record.loadSums(sum);
+    this.records.set(nodeId, record);
+    for (const [key, count] of sum.groups) innerOf(this.groupCounts, key).set(nodeId, count);
+    for (const [key, count] of sum.jobs) innerOf(this.jobCounts, key).set(nodeId, count);
+  }
 }
 
-/** What allocUsageInto writes for the port reads of a view. */
-const scratchUsage = newAllocUsageScratch();
+function innerOf(outer: Map<string, Map<string, number>>, key: string): Map<string, number> {
+  let inner = outer.get(key);
+  if (inner === undefined) {
+    inner = new Map();
+    outer.set(key, inner);
+  }
+  return inner;
+}
+
+/** What allocUsageInto writes: for a write's sums, and for the port reads of a view. */
+const writeScratch = newAllocUsageScratch();
+const readScratch = newAllocUsageScratch();
 
 /**
  * Node `record`'s usage as write `seq` left it, while the log can say (else `fixed`, summed once
@@ -133,15 +247,15 @@ class NodeUsageView implements NodeUsageSummary {
     newer: number,
     private readonly allocsAt: () => Iterable<Allocation>,
   ) {
-    let at: NodeUsageSummary = record.live;
+    let at: NodeUsageSummary = record;
     if (newer > 0) {
       // The sums at `seq`: the live ones with the newer changes taken back, newest first (port
       // collisions depend on the order of uses).
-      const back = new UsageCounter(record.live);
-      const changes = record.changes;
-      for (let i = changes.length - 1; i >= changes.length - newer; i--) {
-        const change = changes[i] as UsageChange;
-        back.change(change.alloc, -change.sign as 1 | -1, change.groupKey, change.jobKey);
+      const back = new UsageCounter(record);
+      const { seqs, changed, groupKeys, jobKeys } = record;
+      for (let i = seqs.length - 1; i >= seqs.length - newer; i--) {
+        const sign = (seqs[i] as number) > 0 ? -1 : 1;
+        back.change(changed[i] as Allocation, sign, groupKeys[i], jobKeys[i]);
       }
       at = back;
     }
@@ -154,60 +268,59 @@ class NodeUsageView implements NodeUsageSummary {
     this.portBound = at.portBound;
   }
 
-  /** The changes newer than `seq` now, or undefined once this view must read `fixed`. */
-  private newer(): number | undefined {
+  /** Where the changes newer than `seq` start in the log now, or undefined: read `fixed`. */
+  private firstNewer(): number | undefined {
     if (this.fixed !== undefined) return undefined;
     const newer = this.record.newerThan(this.seq);
-    if (newer === undefined) this.fixed = summarizeAllocs(this.allocsAt());
-    return newer;
+    if (newer === undefined) {
+      this.fixed = summarizeAllocs(this.allocsAt());
+      return undefined;
+    }
+    return this.record.seqs.length - newer;
   }
 
   portCount(port: number): number {
-    const newer = this.newer();
-    if (newer === undefined) return (this.fixed as NodeUsageSummary).portCount(port);
-    let count = this.record.live.portCount(port);
-    const changes = this.record.changes;
-    for (let i = changes.length - newer; i < changes.length; i++) {
-      const change = changes[i] as UsageChange;
-      const usage = allocUsageInto(change.alloc, scratchUsage);
-      for (let p = 0; p < usage.portCount; p++) if (usage.ports[p] === port) count -= change.sign;
+    const first = this.firstNewer();
+    if (first === undefined) return (this.fixed as NodeUsageSummary).portCount(port);
+    let count = this.record.portCount(port);
+    const { seqs, changed } = this.record;
+    for (let i = first; i < seqs.length; i++) {
+      const usage = allocUsageInto(changed[i] as Allocation, readScratch);
+      const sign = Math.sign(seqs[i] as number);
+      for (let p = 0; p < usage.portCount; p++) if (usage.ports[p] === port) count -= sign;
     }
     return count;
   }
 
   distinctPorts(): Iterable<number> {
-    const newer = this.newer();
-    if (newer === undefined) return (this.fixed as NodeUsageSummary).distinctPorts();
-    const candidates = new Set(this.record.live.distinctPorts());
-    const changes = this.record.changes;
-    for (let i = changes.length - newer; i < changes.length; i++) {
-      const usage = allocUsageInto((changes[i] as UsageChange).alloc, scratchUsage);
+    const first = this.firstNewer();
+    if (first === undefined) return (this.fixed as NodeUsageSummary).distinctPorts();
+    const candidates = new Set(this.record.distinctPorts());
+    const { seqs, changed } = this.record;
+    for (let i = first; i < seqs.length; i++) {
+      const usage = allocUsageInto(changed[i] as Allocation, readScratch);
       for (let p = 0; p < usage.portCount; p++) candidates.add(usage.ports[p] as number);
     }
     return [...candidates].filter((port) => this.portCount(port) > 0);
   }
 
   usageCount(key: string): number {
-    const newer = this.newer();
-    if (newer === undefined) return (this.fixed as NodeUsageSummary).usageCount(key);
-    let count = this.record.live.usageCount(key);
-    const changes = this.record.changes;
-    for (let i = changes.length - newer; i < changes.length; i++) {
-      const change = changes[i] as UsageChange;
-      if (change.groupKey === key) count -= change.sign;
-    }
-    return count;
+    const first = this.firstNewer();
+    if (first === undefined) return (this.fixed as NodeUsageSummary).usageCount(key);
+    return this.countBack(this.record.usageCount(key), this.record.groupKeys, key, first);
   }
 
   jobUsageCount(key: string): number {
-    const newer = this.newer();
-    if (newer === undefined) return (this.fixed as NodeUsageSummary).jobUsageCount(key);
-    let count = this.record.live.jobUsageCount(key);
-    const changes = this.record.changes;
-    for (let i = changes.length - newer; i < changes.length; i++) {
-      const change = changes[i] as UsageChange;
-      if (change.jobKey === key) count -= change.sign;
-    }
+    const first = this.firstNewer();
+    if (first === undefined) return (this.fixed as NodeUsageSummary).jobUsageCount(key);
+    return this.countBack(this.record.jobUsageCount(key), this.record.jobKeys, key, first);
+  }
+
+  /** `live` less the newer changes (from `first` on) whose key in `keys` is `key`. */
+  private countBack(live: number, keys: readonly string[], key: string, first: number): number {
+    let count = live;
+    const seqs = this.record.seqs;
+    for (let i = first; i < seqs.length; i++) if (keys[i] === key) count -= Math.sign(seqs[i] as number);
     return count;
   }
 }
@@ -226,12 +339,10 @@ export class NodeUsageIndex {
     return new NodeUsageIndex(new NodeUsageStore(), 0);
   }
 
-  /** A new lineage holding these summaries (node ID → summary; a bulk load's). */
-  static of(summaries: Iterable<[string, NodeUsageSummary]>): NodeUsageIndex {
+  /** A new lineage holding these nodes' usage (node ID → sum; a bulk load's). */
+  static of(sums: Iterable<[string, UsageSum]>): NodeUsageIndex {
     const store = new NodeUsageStore();
-    for (const [nodeId, summary] of summaries) {
-      if (summary !== EMPTY_NODE_USAGE) store.records.set(nodeId, new NodeUsageRecord(summary));
-    }
+    for (const [nodeId, sum] of sums) store.load(nodeId, sum);
     return new NodeUsageIndex(store, 0);
   }
 
@@ -244,7 +355,7 @@ export class NodeUsageIndex {
     if (record === undefined) return EMPTY_NODE_USAGE;
     const newer = record.newerThan(this.seq);
     if (newer === undefined) return summarizeAllocs(allocsAt());
-    if (newer === 0 && record.live.allocs === 0) return EMPTY_NODE_USAGE;
+    if (newer === 0 && record.allocs === 0) return EMPTY_NODE_USAGE;
     const view = new NodeUsageView(record, this.seq, newer, allocsAt);
     return view.allocs === 0 ? EMPTY_NODE_USAGE : view;
   }
@@ -263,10 +374,7 @@ export class NodeUsageIndex {
     store.pending?.abort();
     if (store.head === this.seq) return new NodeUsageEdit(store, this.seq + 1);
     const forked = new NodeUsageStore();
-    allocsByNode.forEach((allocs, nodeId) => {
-      const summary = summarizeAllocs(allocs.values());
-      if (summary !== EMPTY_NODE_USAGE) forked.records.set(nodeId, new NodeUsageRecord(summary));
-    });
+    for (const [nodeId, allocs] of allocsByNode.entries()) forked.load(nodeId, sumAllocs(allocs.values()));
     return new NodeUsageEdit(forked, 1);
   }
 
@@ -283,11 +391,13 @@ export class NodeUsageIndex {
 export class NodeUsageEdit {
   private readonly touched: NodeUsageRecord[] = [];
   private done = false;
-  // The last group key built: one string shared by every node's count of a run of allocations of
-  // one group (a plan spreads one group over up to a thousand nodes).
+  // The last group and job written, with their count maps: a plan writes a run of allocations of
+  // one group over up to a thousand nodes, so each key string is built and looked up once a run.
   private lastJobKey = "";
   private lastGroup = "";
-  private lastGroupKey = "";
+  private groupKey = "";
+  private groupInner: Map<string, number> | undefined;
+  private jobInner: Map<string, number> | undefined;
   // The record last written: a plan writes its allocations node by node.
   private lastNodeId: string | undefined;
   private lastRecord: NodeUsageRecord | undefined;
@@ -314,16 +424,33 @@ export class NodeUsageEdit {
     if (jobKey !== this.lastJobKey || alloc.TaskGroup !== this.lastGroup) {
       this.lastJobKey = jobKey;
       this.lastGroup = alloc.TaskGroup;
-      this.lastGroupKey = groupKeyOfJob(jobKey, alloc.TaskGroup);
+      this.groupKey = groupKeyOfJob(jobKey, alloc.TaskGroup);
+      this.groupInner = undefined;
+      this.jobInner = undefined;
     }
-    this.recordOf(alloc.NodeID).apply({ seq: this.seq, sign, alloc, groupKey: this.lastGroupKey, jobKey });
+    const record = this.recordOf(alloc.NodeID);
+    record.changeSums(alloc, sign);
+    record.log(this.seq, sign, alloc, this.groupKey, jobKey);
+    this.groupInner ??= innerOf(this.store.groupCounts, this.groupKey);
+    this.jobInner ??= innerOf(this.store.jobCounts, jobKey);
+    addInner(this.groupInner, alloc.NodeID, sign);
+    addInner(this.jobInner, alloc.NodeID, sign);
+    // An inner map that empties leaves its outer map (and the cache, which would keep it).
+    if (this.groupInner.size === 0) {
+      this.store.groupCounts.delete(this.groupKey);
+      this.groupInner = undefined;
+    }
+    if (this.jobInner.size === 0) {
+      this.store.jobCounts.delete(jobKey);
+      this.jobInner = undefined;
+    }
   }
 
   private recordOf(nodeId: string): NodeUsageRecord {
     if (nodeId === this.lastNodeId && this.lastRecord !== undefined) return this.lastRecord;
     let record = this.store.records.get(nodeId);
     if (record === undefined) {
-      record = new NodeUsageRecord(EMPTY_NODE_USAGE);
+      record = new NodeUsageRecord(nodeId, this.store);
       this.store.records.set(nodeId, record);
     }
     if (record.touchedBy !== this.seq) {

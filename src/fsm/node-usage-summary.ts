@@ -242,6 +242,11 @@ export function summaryWithPlan(
 
 /** The summary of a node holding `allocs` (all on that node), computed from scratch in one pass. */
 export function summarizeAllocs(allocs: Iterable<Allocation>): NodeUsageSummary {
+  return sumAllocs(allocs).finish();
+}
+
+/** What the holding ones of `allocs` (all on one node) hold, summed. */
+export function sumAllocs(allocs: Iterable<Allocation>): UsageSum {
   const sum = new UsageSum();
   for (const alloc of allocs) {
     if (!holdsResources(alloc)) continue;
@@ -258,7 +263,7 @@ export function summarizeAllocs(allocs: Iterable<Allocation>): NodeUsageSummary 
       alloc.TaskGroup,
     );
   }
-  return sum.finish();
+  return sum;
 }
 
 /**

@@ -5,7 +5,7 @@ import { allocCompactor } from "./alloc-compactor.js";
 import { allocUsageInto, holdsResources, newAllocUsageScratch } from "./alloc-usage.js";
 import { CorruptSnapshotError } from "./errors.js";
 import { NodeUsageIndex } from "./node-usage-store.js";
-import { groupKeyOfJob, type NodeUsageSummary, UsageSum } from "./node-usage-summary.js";
+import { groupKeyOfJob, UsageSum } from "./node-usage-summary.js";
 import { hashString, PMap } from "./persistent-map.js";
 import { StateTxn } from "./state-txn.js";
 import {
@@ -254,7 +254,7 @@ class Groups {
     allocs: readonly Allocation[],
     groupKeys: readonly string[],
     jobKeys: readonly string[],
-  ): Generator<[string, NodeUsageSummary]> {
+  ): Generator<[string, UsageSum]> {
     for (const [nodeId, items] of this.groups) {
       const sum = new UsageSum();
       for (const i of items) {
@@ -272,7 +272,7 @@ class Groups {
           groupKeys[i] as string,
         );
       }
-      yield [nodeId, sum.finish()];
+      yield [nodeId, sum];
     }
   }
 
