@@ -339,10 +339,33 @@ export class NodeUsageIndex {
     return new NodeUsageIndex(new NodeUsageStore(), 0);
   }
 
-  /** A new lineage holding these nodes' usage (node ID → sum; a bulk load's). */
-  static of(sums: Iterable<[string, UsageSum]>): NodeUsageIndex {
+  /**
+   * A new lineage holding these nodes' usage (node ID → sum; a bulk load's). A sum that counted
+   * no groups and jobs (`UsageSum(false)`) leaves them to `counts`: (node ID, groupCountKey,
+   * jobCountKey) of each holding allocation, best in runs of one group (a bulk load's order).
+   */
+  static of(
+    sums: Iterable<[string, UsageSum]>,
+    counts: Iterable<readonly [string, string, string]> = [],
+  ): NodeUsageIndex {
     const store = new NodeUsageStore();
     for (const [nodeId, sum] of sums) store.load(nodeId, sum);
+    let lastGroup: string | undefined;
+    let lastJob: string | undefined;
+    let groupInner = new Map<string, number>();
+    let jobInner = new Map<string, number>();
+    for (const [nodeId, groupKey, jobKey] of counts) {
+      if (groupKey !== lastGroup) {
+        lastGroup = groupKey;
+        groupInner = innerOf(store.groupCounts, groupKey);
+      }
+      if (jobKey !== lastJob) {
+        lastJob = jobKey;
+        jobInner = innerOf(store.jobCounts, jobKey);
+      }
+      addInner(groupInner, nodeId, 1);
+      addInner(jobInner, nodeId, 1);
+    }
     return new NodeUsageIndex(store, 0);
   }
 

@@ -281,6 +281,9 @@ export class UsageSum {
   readonly groups = new Map<string, number>();
   readonly jobs = new Map<string, number>();
 
+  /** `counted` false: sum only, leaving `groups` and `jobs` empty (a bulk load counts them by key). */
+  constructor(private readonly counted = true) {}
+
   /**
    * Counts one holding allocation: its sums, its ports `ports[from, to)` (each once), its job
    * (`jobKey` = jobCountKey) and group.
@@ -305,6 +308,7 @@ export class UsageSum {
       if (addTo(this.ports, port, 1) > 0) this.portCollisions++;
       if (port < 1 || port > MAX_PORT) this.invalidPorts++;
     }
+    if (!this.counted) return;
     addTo(this.groups, groupKey, 1);
     addTo(this.jobs, jobKey, 1);
   }

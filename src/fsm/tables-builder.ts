@@ -182,8 +182,24 @@ function buildAllocTables(allocs: readonly Allocation[]): AllocTables {
     allocsByJob: byJob.build(ids, allocs, hashes, builtGroups),
     allocsByEval: byEval.build(ids, allocs, hashes, builtGroups),
     liveAllocsByJob: PMap.build([...live.keys()], [...live.values()]),
-    nodeUsage: NodeUsageIndex.of(byNode.summarize(held, allocs, groupKeys, jobKeys)),
+    nodeUsage: NodeUsageIndex.of(
+      byNode.summarize(held, allocs, groupKeys, jobKeys),
+      heldCounts(held, allocs, groupKeys, jobKeys),
+    ),
   };
+}
+
+/** (node ID, group key, job key) of each holding allocation, in load order (runs of a group). */
+function* heldCounts(
+  held: HeldColumns,
+  allocs: readonly Allocation[],
+  groupKeys: readonly string[],
+  jobKeys: readonly string[],
+): Generator<readonly [string, string, string]> {
+  for (let i = 0; i < allocs.length; i++) {
+    if (held.holds[i] === 1)
+      yield [(allocs[i] as Allocation).NodeID, groupKeys[i] as string, jobKeys[i] as string];
+  }
 }
 
 /**
@@ -256,7 +272,7 @@ class Groups {
     jobKeys: readonly string[],
   ): Generator<[string, UsageSum]> {
     for (const [nodeId, items] of this.groups) {
-      const sum = new UsageSum();
+      const sum = new UsageSum(false);
       for (const i of items) {
         if (held.holds[i] === 0) continue;
         const { ports, portStart } = held;
