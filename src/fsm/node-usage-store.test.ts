@@ -36,6 +36,10 @@ function expectVersions(versions: readonly Tables[]): void {
   for (const tables of versions) {
     const snap = new StateSnapshot(tables);
     for (const nodeId of [NODE, OTHER]) {
+      const expected = [...tables.allocs.values()]
+        .filter((alloc) => alloc.NodeID === nodeId)
+        .sort((a, b) => (a.ID < b.ID ? -1 : 1));
+      expect(snap.allocsByNode(nodeId), `allocs of ${nodeId} at ${tables.index}`).toEqual(expected);
       // Read twice: a view answers count lookups from the log as it is at the time of the read.
       const summary = snap.nodeUsage(nodeId);
       expectSummaryOf(summary, snap.allocsByNode(nodeId), `node ${nodeId} at ${tables.index}`);
@@ -44,8 +48,8 @@ function expectVersions(versions: readonly Tables[]): void {
   }
 }
 
-describe("node usage store", () => {
-  it("reads every kept version exactly, through aborted, abandoned and branching writes", () => {
+describe("node usage and allocations-by-node stores", () => {
+  it("read every kept version exactly, through aborted, abandoned and branching writes", () => {
     fc.assert(
       fc.property(fc.integer(), (seed) => {
         const rand = new SeededRandom(seed);

@@ -28,7 +28,7 @@ import type { Allocation } from "./structs.js";
  * N's live counts and takes back N's changes newer than S, newest first. The log keeps the last
  * KEPT_CHANGES changes per node at least; a version so old that some of its node's newer changes
  * were dropped, or that is more than MAX_NEWER changes behind, is summed afresh from the node's
- * allocations in that version (`allocsByNode`, which is persistent): slower, never wrong. Readers
+ * allocations in that version (StateReader.allocsByNode): slower, never wrong. Readers
  * are recent snapshots (schedulers, the plan applier), so that path is rare.
  *
  * One writer: a store is changed only by a transaction on its newest version. A transaction on
@@ -389,15 +389,21 @@ export class NodeUsageIndex {
   }
 
   /**
-   * Starts the next write. `allocsByNode` is this version's: if a later version was written
-   * already, the store is copied as of this version from it first (a branch; tests only).
+   * Starts the next write. `allocs` is this version's allocs table: if a later version was
+   * written already, the store is copied as of this version from it first (a branch; tests only).
    */
-  edit(allocsByNode: PMap<PMap<Allocation>>): NodeUsageEdit {
+  edit(allocs: PMap<Allocation>): NodeUsageEdit {
     const store = this.store;
     store.pending?.abort();
     if (store.head === this.seq) return new NodeUsageEdit(store, this.seq + 1);
     const forked = new NodeUsageStore();
-    for (const [nodeId, allocs] of allocsByNode.entries()) forked.load(nodeId, sumAllocs(allocs.values()));
+    const byNode = new Map<string, Allocation[]>();
+    allocs.forEach((alloc) => {
+      const list = byNode.get(alloc.NodeID);
+      if (list === undefined) byNode.set(alloc.NodeID, [alloc]);
+      else list.push(alloc);
+    });
+    for (const [nodeId, list] of byNode) forked.load(nodeId, sumAllocs(list));
     return new NodeUsageEdit(forked, 1);
   }
 

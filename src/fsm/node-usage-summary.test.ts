@@ -79,7 +79,7 @@ function variedCommands(seed: number, count: number): Command[] {
 
 /** Every node that has allocations or may have a summary. */
 function nodeIdsOf(tables: Tables): Set<string> {
-  return new Set<string>([...tables.allocsByNode.keys(), ...tables.nodeUsage.nodeIds()]);
+  return new Set<string>([...tables.allocsByNode.nodeIds(), ...tables.nodeUsage.nodeIds()]);
 }
 
 /** The group and job count keys of the node's allocations (what plainNodeUsage lists). */

@@ -89,7 +89,12 @@ export class StateSnapshot implements StateReader {
   }
 
   allocsByNode(nodeId: string): readonly Allocation[] {
-    return this.memoised("n", nodeId, this.tables.allocsByNode, NO_ALLOCS);
+    const memoKey = `n${nodeId}`;
+    const hit = this.memo.get(memoKey);
+    if (hit !== undefined) return hit as readonly Allocation[];
+    const list = this.tables.allocsByNode.get(nodeId, this.tables.allocs);
+    this.memo.set(memoKey, list);
+    return list;
   }
 
   allocsByJob(namespace: string, jobId: string): readonly Allocation[] {
@@ -105,7 +110,7 @@ export class StateSnapshot implements StateReader {
   }
 
   nodeUsage(nodeId: string): NodeUsageSummary {
-    return this.tables.nodeUsage.get(nodeId, () => this.tables.allocsByNode.get(nodeId)?.values() ?? []);
+    return this.tables.nodeUsage.get(nodeId, () => this.allocsByNode(nodeId));
   }
 
   evalByID(id: string): Evaluation | undefined {

@@ -2,6 +2,7 @@ import { assert } from "../common/assert.js";
 import { ACL_BOOTSTRAP_KEY, type AclBootstrapRecord, type AclPolicy, type AclToken } from "./acl.js";
 import { holdsResources } from "./alloc-usage.js";
 import { BuiltInnerMaps, CounterDraft, IndexDraft } from "./index-draft.js";
+import type { NodeAllocsEdit } from "./node-allocs-store.js";
 import type { NodeUsageEdit } from "./node-usage-store.js";
 import { hashString, type Owner, type PMap } from "./persistent-map.js";
 import {
@@ -81,7 +82,8 @@ export class StateTxn {
   private nodes: PMap<Node>;
   private readonly nodesByClass: IndexDraft<Node>;
   private allocs: PMap<Allocation>;
-  private readonly allocsByNode: IndexDraft<Allocation>;
+  /** Started by the first write of an allocation (node-allocs-store.ts, like usageEdit). */
+  private byNodeEdit: NodeAllocsEdit | undefined;
   private readonly allocsByJob: IndexDraft<Allocation>;
   private readonly allocsByEval: IndexDraft<Allocation>;
   private readonly liveAllocsByJob: CounterDraft;
@@ -121,7 +123,6 @@ export class StateTxn {
     this.nodes = base.nodes;
     this.nodesByClass = new IndexDraft(base.nodesByClass, this.owner);
     this.allocs = base.allocs;
-    this.allocsByNode = new IndexDraft(base.allocsByNode, this.owner);
     this.allocsByJob = new IndexDraft(base.allocsByJob, this.owner);
     this.allocsByEval = new IndexDraft(base.allocsByEval, this.owner);
     this.liveAllocsByJob = new CounterDraft(base.liveAllocsByJob, this.owner);
@@ -341,7 +342,7 @@ export class StateTxn {
     // A new allocation is in no index yet (they hold exactly the allocs table): a new inner map
     // may gather it for a bulk build (index-draft.ts).
     const absent = old === undefined;
-    this.allocsByNode.setHashed(alloc.NodeID, alloc.ID, hash, alloc, absent);
+    this.byNode().put(alloc);
     this.allocsByJob.setHashed(jobKey, alloc.ID, hash, alloc, absent);
     this.allocsByEval.setHashed(alloc.EvalID, alloc.ID, hash, alloc, absent);
     if (!allocTerminal(alloc)) this.liveAllocsByJob.add(jobKey, 1);
@@ -398,7 +399,7 @@ export class StateTxn {
   private unindexAlloc(old: Allocation, releaseUsage = true): void {
     const jobKey = nsKey(old.Namespace, old.JobID);
     if (releaseUsage && holdsResources(old)) this.usage().remove(old, jobKey);
-    this.allocsByNode.delete(old.NodeID, old.ID);
+    this.byNode().remove(old.NodeID, old.ID);
     this.allocsByJob.delete(jobKey, old.ID);
     this.allocsByEval.delete(old.EvalID, old.ID);
     if (!allocTerminal(old)) this.liveAllocsByJob.add(jobKey, -1);
@@ -569,7 +570,7 @@ export class StateTxn {
       nodes: this.nodes,
       nodesByClass: this.nodesByClass.finish(),
       allocs: this.allocs,
-      allocsByNode: this.allocsByNode.finish(),
+      allocsByNode: this.base.allocsByNode,
       allocsByJob,
       allocsByEval,
       liveAllocsByJob: this.liveAllocsByJob.finish(),
@@ -587,24 +588,35 @@ export class StateTxn {
       aclTokensBySecret: this.aclTokensBySecret,
       aclBootstrap: this.aclBootstrap,
     };
-    // Last: once committed, the usage write cannot be taken back (a throw above leaves it
-    // pending, and the store's next edit aborts it).
-    return this.usageEdit === undefined ? tables : { ...tables, nodeUsage: this.usageEdit.commit() };
+    // Last: once committed, the in-place writes cannot be taken back (a throw above leaves them
+    // pending, and their store's next edit aborts them).
+    if (this.usageEdit === undefined && this.byNodeEdit === undefined) return tables;
+    return {
+      ...tables,
+      nodeUsage: this.usageEdit?.commit() ?? tables.nodeUsage,
+      allocsByNode: this.byNodeEdit?.commit() ?? tables.allocsByNode,
+    };
   }
 
   /**
-   * Drops the transaction: the usage summaries, the one index changed in place before commit,
-   * take its changes back. Every other draft is simply forgotten.
+   * Drops the transaction: the usage summaries and the allocations by node, the indexes changed
+   * in place before commit, take its changes back. Every other draft is simply forgotten.
    */
   abort(): void {
     this.usageEdit?.abort();
+    this.byNodeEdit?.abort();
   }
 
   // ───────────── helpers ─────────────
 
   private usage(): NodeUsageEdit {
-    this.usageEdit ??= this.base.nodeUsage.edit(this.base.allocsByNode);
+    this.usageEdit ??= this.base.nodeUsage.edit(this.base.allocs);
     return this.usageEdit;
+  }
+
+  private byNode(): NodeAllocsEdit {
+    this.byNodeEdit ??= this.base.allocsByNode.edit(this.base.allocs);
+    return this.byNodeEdit;
   }
 
   private record(table: TableName, key: string, value: unknown): void {

@@ -4,6 +4,7 @@ import type { AllocClientFields } from "./alloc-client-overlay.js";
 import { allocCompactor } from "./alloc-compactor.js";
 import { allocUsageInto, holdsResources, newAllocUsageScratch } from "./alloc-usage.js";
 import { CorruptSnapshotError } from "./errors.js";
+import { NodeAllocsIndex } from "./node-allocs-store.js";
 import { NodeUsageIndex } from "./node-usage-store.js";
 import { groupKeyOfJob, UsageSum } from "./node-usage-summary.js";
 import { hashString, PMap } from "./persistent-map.js";
@@ -176,7 +177,7 @@ function buildAllocTables(allocs: readonly Allocation[]): AllocTables {
   const builtGroups = new Map<number, { items: readonly number[]; map: PMap<Allocation> }>();
   return {
     allocs: PMap.build(ids, allocs, hashes),
-    allocsByNode: byNode.build(ids, allocs, hashes),
+    allocsByNode: NodeAllocsIndex.of(byNode.lists(allocs)),
     // One build per distinct group: a job placed by one eval has equal job and eval maps
     // (see BuiltInnerMaps in index-draft.ts; the same sharing apply does).
     allocsByJob: byJob.build(ids, allocs, hashes, builtGroups),
@@ -259,6 +260,17 @@ class Groups {
       this.last = group;
     }
     this.last.push(item);
+  }
+
+  /** Each group's values (by item position), in a fresh array. */
+  lists<V>(values: readonly V[]): Map<string, V[]> {
+    const out = new Map<string, V[]>();
+    for (const [key, items] of this.groups)
+      out.set(
+        key,
+        items.map((i) => values[i] as V),
+      );
+    return out;
   }
 
   /**

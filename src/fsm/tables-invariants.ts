@@ -8,7 +8,7 @@ import {
 } from "./node-usage-summary.js";
 import type { PMap } from "./persistent-map.js";
 import { StateSnapshot } from "./state-snapshot.js";
-import { allocTerminal, isTerminalEvalStatus } from "./structs.js";
+import { type Allocation, allocTerminal, isTerminalEvalStatus } from "./structs.js";
 import { nsKey, type Tables } from "./tables.js";
 
 /**
@@ -22,7 +22,6 @@ export function checkTablesInvariants(tables: Tables): void {
     job.ParentID === "" ? [] : [nsKey(job.Namespace, job.ParentID)],
   );
   checkIndex("nodesByClass", tables.nodesByClass, tables.nodes, (node) => [node.ComputedClass]);
-  checkIndex("allocsByNode", tables.allocsByNode, tables.allocs, (alloc) => [alloc.NodeID]);
   checkIndex("allocsByJob", tables.allocsByJob, tables.allocs, (alloc) => [
     nsKey(alloc.Namespace, alloc.JobID),
   ]);
@@ -44,7 +43,9 @@ export function checkTablesInvariants(tables: Tables): void {
     if (!isTerminalEvalStatus(e.Status)) liveEvals.set(key, (liveEvals.get(key) ?? 0) + 1);
   });
   checkCounts("liveEvalsByJob", tables.liveEvalsByJob, liveEvals);
-  checkNodeUsage(tables);
+  const byNode = allocsByNodeOf(tables);
+  checkAllocsByNode(tables, byNode);
+  checkNodeUsage(tables, byNode);
 
   tables.jobs.forEach((job, key) => {
     assert(key === nsKey(job.Namespace, job.ID), () => `jobs: key ${key} does not match job ${job.ID}`);
@@ -102,27 +103,58 @@ function checkCounts(name: string, counts: PMap<number>, expected: Map<string, n
   }
 }
 
-/** Every node's usage summary equals the one recomputed from its allocations; no empty ones kept. */
-function checkNodeUsage(tables: Tables): void {
+/** Node ID → its allocations (by ID), from the allocs table. */
+function allocsByNodeOf(tables: Tables): Map<string, Allocation[]> {
+  const byNode = new Map<string, Allocation[]>();
+  tables.allocs.forEach((alloc) => {
+    const list = byNode.get(alloc.NodeID);
+    if (list === undefined) byNode.set(alloc.NodeID, [alloc]);
+    else list.push(alloc);
+  });
+  for (const list of byNode.values()) list.sort((a, b) => (a.ID < b.ID ? -1 : 1));
+  return byNode;
+}
+
+/** Each node lists exactly its allocations, by ID; a node without any lists none. */
+function checkAllocsByNode(tables: Tables, byNode: ReadonlyMap<string, readonly Allocation[]>): void {
   const reader = new StateSnapshot(tables);
-  tables.allocsByNode.forEach((allocs, nodeId) => {
-    const expected = summarizeAllocs(allocs.values());
+  for (const [nodeId, allocs] of byNode) {
+    const listed = reader.allocsByNode(nodeId);
+    assert(
+      listed.length === allocs.length && listed.every((alloc, i) => alloc === allocs[i]),
+      () =>
+        `allocsByNode: node ${nodeId} lists ${listed.map((a) => a.ID).join(",")}, ` +
+        `the allocs table ${allocs.map((a) => a.ID).join(",")}`,
+    );
+  }
+  for (const nodeId of tables.allocsByNode.nodeIds()) {
+    if (byNode.has(nodeId)) continue;
+    const listed = reader.allocsByNode(nodeId);
+    assert(listed.length === 0, () => `allocsByNode: node ${nodeId} lists ${listed.length} it does not hold`);
+  }
+}
+
+/** Every node's usage summary equals the one recomputed from its allocations; no empty ones kept. */
+function checkNodeUsage(tables: Tables, byNode: ReadonlyMap<string, readonly Allocation[]>): void {
+  const reader = new StateSnapshot(tables);
+  for (const [nodeId, allocs] of byNode) {
+    const expected = summarizeAllocs(allocs);
     const stored = reader.nodeUsage(nodeId);
     if (expected.allocs === 0) {
       assert(stored === EMPTY_NODE_USAGE, () => `nodeUsage: node ${nodeId} holds nothing but has a summary`);
-      return;
+      continue;
     }
     const keys = { groups: new Set<string>(), jobs: new Set<string>() };
-    allocs.forEach((alloc) => {
+    for (const alloc of allocs) {
       keys.groups.add(groupCountKey(alloc.Namespace, alloc.JobID, alloc.TaskGroup));
       keys.jobs.add(jobCountKey(alloc.Namespace, alloc.JobID));
-    });
+    }
     const want = JSON.stringify(plainNodeUsage(expected, keys));
     const got = JSON.stringify(plainNodeUsage(stored, keys));
     assert(got === want, () => `nodeUsage: node ${nodeId} is ${got}, its allocations sum to ${want}`);
-  });
+  }
   for (const nodeId of tables.nodeUsage.nodeIds()) {
-    if (tables.allocsByNode.has(nodeId)) continue;
+    if (byNode.has(nodeId)) continue;
     assert(
       reader.nodeUsage(nodeId) === EMPTY_NODE_USAGE,
       () => `nodeUsage: node ${nodeId} has no allocations but has a summary`,

@@ -1,4 +1,5 @@
 import type { AclBootstrapRecord, AclPolicy, AclToken } from "./acl.js";
+import { NodeAllocsIndex } from "./node-allocs-store.js";
 import { NodeUsageIndex } from "./node-usage-store.js";
 import { PMap } from "./persistent-map.js";
 import {
@@ -109,7 +110,8 @@ export interface Tables {
   readonly nodesByClass: PMap<PMap<Node>>;
 
   readonly allocs: PMap<Allocation>;
-  readonly allocsByNode: PMap<PMap<Allocation>>;
+  /** Node ID → its allocations, by ID. Read it through StateReader.allocsByNode (node-allocs-store.ts). */
+  readonly allocsByNode: NodeAllocsIndex;
   /** nsKey(namespace, JobID) → alloc ID → alloc. */
   readonly allocsByJob: PMap<PMap<Allocation>>;
   readonly allocsByEval: PMap<PMap<Allocation>>;
@@ -159,7 +161,7 @@ export function emptyTables(): Tables {
     nodes: PMap.empty(),
     nodesByClass: PMap.empty(),
     allocs: PMap.empty(),
-    allocsByNode: PMap.empty(),
+    allocsByNode: NodeAllocsIndex.empty(),
     allocsByJob: PMap.empty(),
     allocsByEval: PMap.empty(),
     liveAllocsByJob: PMap.empty(),

@@ -1,0 +1,265 @@
+import { assert } from "../common/assert.js";
+import type { PMap } from "./persistent-map.js";
+import type { Allocation } from "./structs.js";
+
+/**
+ * The state's allocations by node (`Tables.allocsByNode`), kept as one live map per node changed
+ * in place, plus a short log of each node's recently changed IDs to
+ * read older versions by. The same scheme as the usage summaries (node-usage-store.ts), and for
+ * the same reason: a plan spreads its allocations over up to a thousand nodes, and a persistent
+ * per-node map copied a trie path for every one of them on every plan, garbage that outlived the
+ * young generation.
+ *
+ * Versions. Each transaction that changes the index commits one write, numbered `seq` (the
+ * lineage's own counter). Reading node N at `seq` S takes N's live list and puts back, for each
+ * ID changed after S, that allocation as the version's `allocs` table holds it (the primary table
+ * stays persistent, so the log needs only the IDs). A version so old that some of its node's
+ * later changes were dropped, or more than MAX_NEWER behind, is answered by scanning that
+ * version's whole `allocs` table: slow, never wrong, and rare, since readers hold recent
+ * snapshots.
+ *
+ * Order. A node's allocations are listed by ID, so that equal states list them alike whatever
+ * their history (a restart included). Reads sort; they are the rare path (preemption, a node
+ * going down, the API), while every placement writes.
+ *
+ * One writer: a transaction on an older version (tests branch states) first copies the index as of
+ * that version; a transaction that throws takes its changes back (`abort`).
+ */
+
+/** Changes kept per node after pruning; a node's log is pruned when it holds twice as many. */
+const KEPT_CHANGES = 32;
+/** A read more changes behind than this scans the allocs table instead. */
+const MAX_NEWER = KEPT_CHANGES;
+
+const NONE: readonly Allocation[] = Object.freeze([]);
+
+/** One node's allocations and the IDs its recent writes changed. */
+class NodeAllocsRecord {
+  /** Allocation ID → allocation, in no useful order (reads sort). */
+  readonly live = new Map<string, Allocation>();
+  /** The log, oldest first: write seqs[i] changed allocation changedIds[i]. */
+  readonly seqs: number[] = [];
+  readonly changedIds: string[] = [];
+  /** Every dropped change had a seq ≤ this (0: none was dropped). */
+  droppedThrough = 0;
+  /** The seq of the last write that listed this record as touched. */
+  touchedBy = 0;
+
+  /**
+   * How many of the last changes are newer than write `seq`, or undefined when the log cannot
+   * say (dropped changes, or more than MAX_NEWER).
+   */
+  newerThan(seq: number): number | undefined {
+    if (this.droppedThrough > seq) return undefined;
+    let newer = 0;
+    for (let i = this.seqs.length - 1; i >= 0 && (this.seqs[i] as number) > seq; i--) {
+      if (++newer > MAX_NEWER) return undefined;
+    }
+    return newer;
+  }
+
+  prune(): void {
+    const length = this.seqs.length;
+    if (length <= 2 * KEPT_CHANGES) return;
+    const drop = length - KEPT_CHANGES;
+    this.droppedThrough = this.seqs[drop - 1] as number;
+    for (const list of [this.seqs, this.changedIds] as unknown[][]) {
+      list.copyWithin(0, drop);
+      list.length = KEPT_CHANGES;
+    }
+  }
+}
+
+/** The mutable part shared by every version of one lineage. */
+class NodeAllocsStore {
+  readonly records = new Map<string, NodeAllocsRecord>();
+  /** The seq of the newest committed write. */
+  head = 0;
+  /** The write in progress, if any. */
+  pending: NodeAllocsEdit | undefined;
+
+  recordOf(nodeId: string): NodeAllocsRecord {
+    let record = this.records.get(nodeId);
+    if (record === undefined) {
+      record = new NodeAllocsRecord();
+      this.records.set(nodeId, record);
+    }
+    return record;
+  }
+
+  /** Fills the store from a whole allocs table (a copy of an older version). */
+  static from(allocs: PMap<Allocation>): NodeAllocsStore {
+    const byNode = new Map<string, Allocation[]>();
+    allocs.forEach((alloc) => {
+      const list = byNode.get(alloc.NodeID);
+      if (list === undefined) byNode.set(alloc.NodeID, [alloc]);
+      else list.push(alloc);
+    });
+    return NodeAllocsStore.grouped(byNode);
+  }
+
+  /** A store holding these lists (node ID → its allocations, any order; taken over). */
+  static grouped(byNode: Map<string, Allocation[]>): NodeAllocsStore {
+    const store = new NodeAllocsStore();
+    for (const [nodeId, allocs] of byNode) {
+      const record = store.recordOf(nodeId);
+      for (const alloc of allocs) record.live.set(alloc.ID, alloc);
+    }
+    return store;
+  }
+}
+
+/**
+ * One version of the allocations by node: what `Tables.allocsByNode` holds. Immutable to its
+ * holders; a transaction makes the next one through `edit()`.
+ */
+export class NodeAllocsIndex {
+  private constructor(
+    private readonly store: NodeAllocsStore,
+    private readonly seq: number,
+  ) {}
+
+  static empty(): NodeAllocsIndex {
+    return new NodeAllocsIndex(new NodeAllocsStore(), 0);
+  }
+
+  /** A new lineage holding these lists (node ID → its allocations, any order; taken over). */
+  static of(byNode: Map<string, Allocation[]>): NodeAllocsIndex {
+    return new NodeAllocsIndex(NodeAllocsStore.grouped(byNode), 0);
+  }
+
+  /**
+   * The node's allocations in this version, sorted by ID (a fresh array). `allocs` is this
+   * version's allocs table.
+   */
+  get(nodeId: string, allocs: PMap<Allocation>): readonly Allocation[] {
+    const record = this.store.records.get(nodeId);
+    if (record === undefined) return NONE;
+    const newer = record.newerThan(this.seq);
+    if (newer === undefined) return scan(allocs, nodeId);
+    if (newer === 0) return record.live.size === 0 ? NONE : [...record.live.values()].sort(byId);
+    const changed = new Set<string>();
+    for (let i = record.seqs.length - newer; i < record.seqs.length; i++) {
+      changed.add(record.changedIds[i] as string);
+    }
+    const out: Allocation[] = [];
+    for (const [id, alloc] of record.live) if (!changed.has(id)) out.push(alloc);
+    for (const id of changed) {
+      const then = allocs.get(id);
+      if (then !== undefined && then.NodeID === nodeId) out.push(then);
+    }
+    return out.length === 0 ? NONE : out.sort(byId);
+  }
+
+  /** The nodes that may have allocations in this version (a superset of those that do). */
+  nodeIds(): Iterable<string> {
+    return this.store.records.keys();
+  }
+
+  /**
+   * Starts the next write. `allocs` is this version's allocs table: if a later version was
+   * written already, the index is copied as of this version from it first (a branch; tests only).
+   */
+  edit(allocs: PMap<Allocation>): NodeAllocsEdit {
+    const store = this.store;
+    store.pending?.abort();
+    if (store.head === this.seq) return new NodeAllocsEdit(store, this.seq + 1, allocs);
+    return new NodeAllocsEdit(NodeAllocsStore.from(allocs), 1, allocs);
+  }
+
+  /** @internal NodeAllocsEdit's way to publish the version it committed. */
+  static at(store: NodeAllocsStore, seq: number): NodeAllocsIndex {
+    return new NodeAllocsIndex(store, seq);
+  }
+}
+
+function byId(a: Allocation, b: Allocation): number {
+  return a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0;
+}
+
+/** The node's allocations, found by scanning the whole table (a version the log cannot read). */
+function scan(allocs: PMap<Allocation>, nodeId: string): readonly Allocation[] {
+  const out: Allocation[] = [];
+  allocs.forEach((alloc) => {
+    if (alloc.NodeID === nodeId) out.push(alloc);
+  });
+  return out.length === 0 ? NONE : out.sort(byId);
+}
+
+/**
+ * One transaction's changes to the allocations by node, applied to the live lists as they come:
+ * `commit()` publishes them as the next version, `abort()` takes them back.
+ */
+export class NodeAllocsEdit {
+  private readonly touched: Array<[string, NodeAllocsRecord]> = [];
+  private done = false;
+  // The record last written: a plan writes its allocations node by node.
+  private lastNodeId: string | undefined;
+  private lastRecord: NodeAllocsRecord | undefined;
+
+  constructor(
+    private readonly store: NodeAllocsStore,
+    private readonly seq: number,
+    /** The allocs table of the version this write starts from (what `abort()` restores). */
+    private readonly base: PMap<Allocation>,
+  ) {
+    store.pending = this;
+  }
+
+  /** Lists `alloc` under its node, replacing the one with its ID there. */
+  put(alloc: Allocation): void {
+    this.logged(alloc.NodeID, alloc.ID).live.set(alloc.ID, alloc);
+  }
+
+  /** Takes the allocation with this ID off the node's list, if it is there. */
+  remove(nodeId: string, id: string): void {
+    this.logged(nodeId, id).live.delete(id);
+  }
+
+  private logged(nodeId: string, id: string): NodeAllocsRecord {
+    assert(!this.done && this.store.pending === this, "allocs by node: write after its end");
+    let record = this.lastRecord;
+    if (nodeId !== this.lastNodeId || record === undefined) {
+      record = this.store.recordOf(nodeId);
+      if (record.touchedBy !== this.seq) {
+        record.touchedBy = this.seq;
+        this.touched.push([nodeId, record]);
+      }
+      this.lastNodeId = nodeId;
+      this.lastRecord = record;
+    }
+    record.seqs.push(this.seq);
+    record.changedIds.push(id);
+    return record;
+  }
+
+  /** Publishes the changes as the store's next version. */
+  commit(): NodeAllocsIndex {
+    assert(
+      !this.done && this.store.pending === this,
+      "allocs by node: a write committed twice or after a newer one",
+    );
+    this.done = true;
+    this.store.pending = undefined;
+    this.store.head = this.seq;
+    for (const [, record] of this.touched) record.prune();
+    return NodeAllocsIndex.at(this.store, this.seq);
+  }
+
+  /** Takes the changes back (a rejected command): each changed ID as the base version holds it. */
+  abort(): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.store.pending === this) this.store.pending = undefined;
+    for (const [nodeId, record] of this.touched) {
+      while (record.seqs.length > 0 && record.seqs.at(-1) === this.seq) {
+        record.seqs.pop();
+        const id = record.changedIds.pop() as string;
+        const before = this.base.get(id);
+        if (before !== undefined && before.NodeID === nodeId) record.live.set(id, before);
+        else record.live.delete(id);
+      }
+      record.touchedBy = 0;
+    }
+  }
+}
