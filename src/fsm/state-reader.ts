@@ -41,6 +41,7 @@ export interface StateReader {
 
   allocByID(id: string): Allocation | undefined;
   allocs(): Iterable<Allocation>;
+  /** The node's allocations (terminal ones included), sorted by ID. */
   allocsByNode(nodeId: string): readonly Allocation[];
   /** Every allocation of the job, of all versions, terminal ones included. */
   allocsByJob(namespace: string, jobId: string): readonly Allocation[];
@@ -48,8 +49,8 @@ export interface StateReader {
   allocCount(): number;
   /**
    * What the node's allocations that hold resources (desired run, client status not terminal)
-   * hold, summed: cpu, memory, disk, host ports and counts per job and group. O(1); the empty
-   * summary for a node nothing holds (or an unknown one).
+   * hold, summed: cpu, memory, disk, host ports and counts per job and group. O(1) for a recent
+   * snapshot (node-usage-store.ts); the empty summary for a node nothing holds (or an unknown one).
    */
   nodeUsage(nodeId: string): NodeUsageSummary;
 
