@@ -6,6 +6,7 @@ import { constants, type PerformanceEntry, PerformanceObserver } from "node:perf
 import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { withAgentEnv } from "../src/cli/agent-env.js";
 import { SeededRandom } from "../src/common/rand.js";
 import { encodeCommand } from "../src/fsm/command-codec.js";
 import type { Command } from "../src/fsm/commands.js";
@@ -18,10 +19,12 @@ import type { Entry } from "../src/raft/core/types.js";
 import type { BenchResult } from "./harness.js";
 
 /**
- * `npm run bench -- fsm [--allocs N] [--sync false] [--heap-mb MB] [--keep DIR]`: applies plan entries of 1,000 allocations
+ * `npm run bench -- fsm [--allocs N] [--sync false] [--heap-mb MB] [--bare-node] [--keep DIR]`: applies plan entries of 1,000 allocations
  * (decode + apply + one LevelDB write per entry, fsync on) until the store holds N (default
  * 1,000,000) allocations on 5,000 nodes; times O(1) snapshots along the way; then restarts in a
  * fresh process that loads everything from LevelDB and reports load time and resident memory.
+ * Both processes run with an agent's settings (withAgentEnv), as the FSM does in production;
+ * `--bare-node` runs them with Node's defaults instead.
  */
 
 export const NODES = 5000;
@@ -154,8 +157,10 @@ function parseArgs(args: readonly string[]): {
   sync: boolean;
   keep: string | undefined;
   heapMb: number;
+  bare: boolean;
 } {
   let allocs = 1_000_000;
+  let bare = false;
   let sync = true;
   let keep: string | undefined;
   let heapMb = 8192;
@@ -164,8 +169,9 @@ function parseArgs(args: readonly string[]): {
     else if (args[i] === "--sync") sync = args[++i] !== "false";
     else if (args[i] === "--keep") keep = args[++i];
     else if (args[i] === "--heap-mb") heapMb = Number(args[++i]);
+    else if (args[i] === "--bare-node") bare = true;
   }
-  return { allocs, sync, keep, heapMb };
+  return { allocs, sync, keep, heapMb, bare };
 }
 
 function ms(start: bigint): number {
@@ -173,7 +179,7 @@ function ms(start: bigint): number {
 }
 
 export async function run(args: string[]): Promise<BenchResult> {
-  const { heapMb } = parseArgs(args);
+  const { heapMb, bare } = parseArgs(args);
   if (heapMb > 0 && process.env["DROVER_BENCH_FSM_CHILD"] !== "1") {
     // Run the measurement in a process with a heap limit sized for a million allocations (the
     // default ~4 GB limit makes V8 collect ever more often as the heap approaches it).
@@ -186,7 +192,7 @@ export async function run(args: string[]): Promise<BenchResult> {
         encoding: "utf8",
         maxBuffer: 16 << 20,
         stdio: ["ignore", "pipe", "inherit"],
-        env: { ...process.env, DROVER_BENCH_FSM_CHILD: "1" },
+        env: { ...childEnv(bare), DROVER_BENCH_FSM_CHILD: "1" },
       },
     );
     return JSON.parse(out.trim().split("\n").at(-1) as string) as BenchResult;
@@ -343,6 +349,7 @@ async function measure(args: string[]): Promise<BenchResult> {
         `${placed} allocations in ${plans} plan entries of ${PLAN_SIZE} on ${NODES} nodes; LevelDB sync=${sync}`,
         `processes run with --max-old-space-size=${heapMb > 0 ? heapMb : "default"} (--heap-mb 0 for Node's default)` +
           ` ${process.env["DROVER_BENCH_NODE_FLAGS"] ?? ""}`,
+        `agent settings (withAgentEnv; --bare-node for Node's defaults): ${settingsNote()}`,
         `apply time counts decode + apply + one atomic LevelDB write per entry; ${snapshots} snapshots timed`,
         "restart: a fresh process opens LevelDB, loads every record and rebuilds the indexes",
       ],
@@ -365,6 +372,20 @@ function extraNodeFlags(): string[] {
 }
 
 /** Runs `loadPhase` in a fresh Node process, so that memory and load time start from nothing. */
+/**
+ * The environment of the measuring processes: an agent's (withAgentEnv: its V8 young generation
+ * and malloc settings), since the FSM runs inside an agent; `--bare-node` leaves Node's defaults.
+ */
+function childEnv(bare: boolean): NodeJS.ProcessEnv {
+  return bare ? process.env : withAgentEnv(process.env);
+}
+
+/** The agent settings this process runs with, as the notes list them. */
+function settingsNote(): string {
+  const keys = Object.keys(withAgentEnv({}));
+  return keys.map((key) => `${key}=${process.env[key] ?? "(unset)"}`).join(" ");
+}
+
 function restartInChild(dir: string, allocs: number, heapMb: number): RestartReport {
   const self = fileURLToPath(import.meta.url);
   const script = `import(${JSON.stringify(`file://${self}`)}).then((m) => m.loadPhase(${JSON.stringify(dir)}, ${allocs}))`;
@@ -373,6 +394,8 @@ function restartInChild(dir: string, allocs: number, heapMb: number): RestartRep
     encoding: "utf8",
     maxBuffer: 1 << 20,
     stdio: ["ignore", "pipe", "inherit"],
+    // The same settings as the applying process (inherited from it when that is a child).
+    env: process.env,
   });
   return JSON.parse(out.trim().split("\n").at(-1) as string) as RestartReport;
 }
