@@ -26,8 +26,12 @@ import type { Allocation } from "./structs.js";
  * that version; a transaction that throws takes its changes back (`abort`).
  */
 
-/** Changes kept per node after pruning; a node's log is pruned when it holds twice as many. */
-const KEPT_CHANGES = 32;
+/**
+ * Changes kept per node after pruning; a node's log is pruned when it holds twice as many. More
+ * than the usage store keeps: every write of an allocation is a change here (client updates
+ * included), and an entry is only a seq and an ID.
+ */
+const KEPT_CHANGES = 64;
 /** A read more changes behind than this scans the allocs table instead. */
 const MAX_NEWER = KEPT_CHANGES;
 
