@@ -1,6 +1,7 @@
 import { assert } from "../common/assert.js";
-import { allocUsageInto, MAX_PORT, newAllocUsageScratch } from "./alloc-usage.js";
+import { allocUsageInto, newAllocUsageScratch } from "./alloc-usage.js";
 import {
+  addAllocUsage,
   EMPTY_NODE_USAGE,
   groupKeyOfJob,
   type NodeUsageSummary,
@@ -77,22 +78,16 @@ class NodeUsageRecord implements NodeUsageSummary {
 
   /** Counts `alloc` (sign 1) or takes it back (-1) in the sums and ports. */
   changeSums(alloc: Allocation, sign: 1 | -1): void {
-    const usage = allocUsageInto(alloc, writeScratch);
-    this.allocs += sign;
-    assert(this.allocs >= 0, () => `node usage of ${alloc.NodeID}: alloc ${alloc.ID} removed twice`);
-    this.cpu += sign * usage.cpu;
-    this.memoryMB += sign * usage.memoryMB;
-    this.diskMB += sign * usage.diskMB;
-    for (let i = 0; i < usage.portCount; i++) {
-      const port = usage.ports[i] as number;
-      this.ports ??= new Map();
-      const before = this.ports.get(port) ?? 0;
-      if (before + sign === 0) this.ports.delete(port);
-      else this.ports.set(port, before + sign);
-      if (sign > 0 ? before >= 1 : before >= 2) this.portCollisions += sign;
-      if (port < 1 || port > MAX_PORT) this.invalidPorts += sign;
-    }
+    addAllocUsage(this, alloc, sign, this.usePort);
   }
+
+  private readonly usePort = (port: number, sign: 1 | -1): number => {
+    this.ports ??= new Map();
+    const before = this.ports.get(port) ?? 0;
+    if (before + sign === 0) this.ports.delete(port);
+    else this.ports.set(port, before + sign);
+    return before;
+  };
 
   loadSums(sum: UsageSum): void {
     this.allocs = sum.count;
@@ -222,8 +217,10 @@ function innerOf(outer: Map<string, Map<string, number>>, key: string): Map<stri
   return inner;
 }
 
-/** What allocUsageInto writes: for a write's sums, and for the port reads of a view. */
-const writeScratch = newAllocUsageScratch();
+/**
+ * What allocUsageInto writes for the port reads of a view (its own: a view may be a counter's
+ * base, read inside addAllocUsage's loop over that module's scratch).
+ */
 const readScratch = newAllocUsageScratch();
 
 /**

@@ -63,13 +63,47 @@ const summingScratch = newAllocUsageScratch();
 const NO_PORTS: ReadonlyMap<number, number> = new Map();
 const NO_COUNTS: ReadonlyMap<string, number> = new Map();
 
+/** The sums a summary's writer keeps (UsageCounter, the store's live records). */
+export interface UsageSums {
+  allocs: number;
+  cpu: number;
+  memoryMB: number;
+  diskMB: number;
+  portCollisions: number;
+  invalidPorts: number;
+}
+
+/**
+ * Counts `alloc` into `sums` (`sign` 1) or takes it back (-1), as it holds now. `usePort` changes
+ * a port's uses by `sign` and returns the uses before, from which the collisions follow.
+ */
+export function addAllocUsage(
+  sums: UsageSums,
+  alloc: Allocation,
+  sign: 1 | -1,
+  usePort: (port: number, sign: 1 | -1) => number,
+): void {
+  const usage = allocUsageInto(alloc, scratchUsage);
+  sums.allocs += sign;
+  assert(sums.allocs >= 0, () => `node usage of ${alloc.NodeID}: alloc ${alloc.ID} removed twice`);
+  sums.cpu += sign * usage.cpu;
+  sums.memoryMB += sign * usage.memoryMB;
+  sums.diskMB += sign * usage.diskMB;
+  for (let i = 0; i < usage.portCount; i++) {
+    const port = usage.ports[i] as number;
+    const before = usePort(port, sign);
+    if (sign > 0 ? before >= 1 : before >= 2) sums.portCollisions += sign;
+    if (port < 1 || port > MAX_PORT) sums.invalidPorts += sign;
+  }
+}
+
 /**
  * Usage counted on top of a base summary: the sums as plain fields, and the ports and counts as
  * changes to the base's (entries that return to 0 are dropped). Over EMPTY_NODE_USAGE the changes
  * are the counts themselves, which is how the store keeps a node's live usage
  * (node-usage-store.ts); over a stored summary it is a plan's effect on the node.
  */
-export class UsageCounter {
+export class UsageCounter implements UsageSums {
   allocs: number;
   cpu: number;
   memoryMB: number;
@@ -96,25 +130,18 @@ export class UsageCounter {
    * allocation's; a caller writing many passes shared strings.
    */
   change(alloc: Allocation, sign: 1 | -1, groupKey?: string, jobKey?: string): void {
-    const usage = allocUsageInto(alloc, scratchUsage);
-    this.allocs += sign;
-    assert(this.allocs >= 0, () => `node usage of ${alloc.NodeID}: alloc ${alloc.ID} removed twice`);
-    this.cpu += sign * usage.cpu;
-    this.memoryMB += sign * usage.memoryMB;
-    this.diskMB += sign * usage.diskMB;
-    for (let i = 0; i < usage.portCount; i++) {
-      const port = usage.ports[i] as number;
-      this.ports ??= new Map();
-      const before = this.base.portCount(port) + addTo(this.ports, port, sign);
-      if (sign > 0 ? before >= 1 : before >= 2) this.portCollisions += sign;
-      if (port < 1 || port > MAX_PORT) this.invalidPorts += sign;
-    }
+    addAllocUsage(this, alloc, sign, this.usePort);
     const job = jobKey ?? jobCountKey(alloc.Namespace, alloc.JobID);
     this.groups ??= new Map();
     this.jobs ??= new Map();
     addTo(this.groups, groupKey ?? groupKeyOfJob(job, alloc.TaskGroup), sign);
     addTo(this.jobs, job, sign);
   }
+
+  private readonly usePort = (port: number, sign: 1 | -1): number => {
+    this.ports ??= new Map();
+    return this.base.portCount(port) + addTo(this.ports, port, sign);
+  };
 
   portCount(port: number): number {
     return this.base.portCount(port) + (this.ports?.get(port) ?? 0);
