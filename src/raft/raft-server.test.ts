@@ -283,7 +283,13 @@ describe("RaftServer (3 in one process)", () => {
     lagging.faults.heal();
     await eventually("the follower caught up", () => (lagFsm.summary().count === 220 ? true : undefined));
     expect(lagging.node.snapshotStats().installed).toBe(0);
-    expect(new Set(ms.map((m) => m.fsm.summary().digest)).size).toBe(1);
+    // The other follower learns the last commit index from a later append or heartbeat, which
+    // may come after the lagging one caught up: compare the states once all three applied it.
+    await eventually("every server applied 220", () =>
+      ms.every((m) => m.fsm.summary().count === 220) ? true : undefined,
+    );
+    const digests = ms.map((m) => `${m.id} ${m.fsm.summary().digest}`);
+    expect(new Set(ms.map((m) => m.fsm.summary().digest)).size, digests.join(", ")).toBe(1);
   });
 
   it("restarts a formed cluster with one founder missing from the persisted configuration", async () => {
