@@ -34,8 +34,8 @@ import type { Allocation } from "./structs.js";
  *
  * One writer: a store is changed only by a transaction on its newest version. A transaction on
  * an older version (tests branch states; production never does) first copies the store as of
- * that version (`fork`). A transaction that throws takes its changes back (`abort`), so a rejected
- * command still leaves the state as it was.
+ * that version (in `edit()`). A transaction that throws takes its changes back (`abort`), so a
+ * rejected command still leaves the state as it was.
  */
 
 /** Changes kept per node after pruning; a node's log is pruned when it holds twice as many. */
@@ -49,7 +49,7 @@ const MAX_NEWER = KEPT_CHANGES;
  * by key first (see NodeUsageStore).
  *
  * The log is four parallel arrays, oldest first (a record per change was an object per write
- * that lived through many scavenges): change i is write |seqs[i]| counting `allocs[i]` (seqs[i]
+ * that lived through many scavenges): change i is write |seqs[i]| counting `changed[i]` (seqs[i]
  * > 0) or taking it back (< 0), under `groupKeys[i]` and `jobKeys[i]`. Invariant: |seqs| never
  * decreases along the log.
  */
