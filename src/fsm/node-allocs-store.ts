@@ -91,17 +91,6 @@ class NodeAllocsStore {
     return record;
   }
 
-  /** Fills the store from a whole allocs table (a copy of an older version). */
-  static from(allocs: PMap<Allocation>): NodeAllocsStore {
-    const byNode = new Map<string, Allocation[]>();
-    allocs.forEach((alloc) => {
-      const list = byNode.get(alloc.NodeID);
-      if (list === undefined) byNode.set(alloc.NodeID, [alloc]);
-      else list.push(alloc);
-    });
-    return NodeAllocsStore.grouped(byNode);
-  }
-
   /** A store holding these lists (node ID → its allocations, any order; taken over). */
   static grouped(byNode: Map<string, Allocation[]>): NodeAllocsStore {
     const store = new NodeAllocsStore();
@@ -141,7 +130,7 @@ export class NodeAllocsIndex {
     if (record === undefined) return NONE;
     const newer = record.newerThan(this.seq);
     if (newer === undefined) return scan(allocs, nodeId);
-    if (newer === 0) return record.live.size === 0 ? NONE : [...record.live.values()].sort(byId);
+    if (newer === 0) return record.live.size === 0 ? NONE : [...record.live.values()].sort(compareAllocIds);
     const changed = new Set<string>();
     for (let i = record.seqs.length - newer; i < record.seqs.length; i++) {
       changed.add(record.changedIds[i] as string);
@@ -152,7 +141,7 @@ export class NodeAllocsIndex {
       const then = allocs.get(id);
       if (then !== undefined && then.NodeID === nodeId) out.push(then);
     }
-    return out.length === 0 ? NONE : out.sort(byId);
+    return out.length === 0 ? NONE : out.sort(compareAllocIds);
   }
 
   /** The nodes that may have allocations in this version (a superset of those that do). */
@@ -168,7 +157,7 @@ export class NodeAllocsIndex {
     const store = this.store;
     store.pending?.abort();
     if (store.head === this.seq) return new NodeAllocsEdit(store, this.seq + 1, allocs);
-    return new NodeAllocsEdit(NodeAllocsStore.from(allocs), 1, allocs);
+    return new NodeAllocsEdit(NodeAllocsStore.grouped(groupByNode(allocs)), 1, allocs);
   }
 
   /** @internal NodeAllocsEdit's way to publish the version it committed. */
@@ -177,8 +166,23 @@ export class NodeAllocsIndex {
   }
 }
 
-function byId(a: Allocation, b: Allocation): number {
+/** The order a node's allocations are listed in: by ID. */
+export function compareAllocIds(a: Allocation, b: Allocation): number {
   return a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0;
+}
+
+/**
+ * Node ID → its allocations in `allocs` (in table order), by a walk of the whole table: what a
+ * copy of an older version and the invariant checks start from.
+ */
+export function groupByNode(allocs: PMap<Allocation>): Map<string, Allocation[]> {
+  const byNode = new Map<string, Allocation[]>();
+  allocs.forEach((alloc) => {
+    const list = byNode.get(alloc.NodeID);
+    if (list === undefined) byNode.set(alloc.NodeID, [alloc]);
+    else list.push(alloc);
+  });
+  return byNode;
 }
 
 /** The node's allocations, found by scanning the whole table (a version the log cannot read). */
@@ -187,7 +191,7 @@ function scan(allocs: PMap<Allocation>, nodeId: string): readonly Allocation[] {
   allocs.forEach((alloc) => {
     if (alloc.NodeID === nodeId) out.push(alloc);
   });
-  return out.length === 0 ? NONE : out.sort(byId);
+  return out.length === 0 ? NONE : out.sort(compareAllocIds);
 }
 
 /**

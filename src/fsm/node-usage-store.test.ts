@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { SeededRandom } from "../common/rand.js";
 import { mockId } from "./mock.js";
+import { compareAllocIds } from "./node-allocs-store.js";
 import {
   EMPTY_NODE_USAGE,
   groupCountKey,
@@ -38,7 +39,7 @@ function expectVersions(versions: readonly Tables[]): void {
     for (const nodeId of [NODE, OTHER]) {
       const expected = [...tables.allocs.values()]
         .filter((alloc) => alloc.NodeID === nodeId)
-        .sort((a, b) => (a.ID < b.ID ? -1 : 1));
+        .sort(compareAllocIds);
       expect(snap.allocsByNode(nodeId), `allocs of ${nodeId} at ${tables.index}`).toEqual(expected);
       // Read twice: a view answers count lookups from the log as it is at the time of the read.
       const summary = snap.nodeUsage(nodeId);

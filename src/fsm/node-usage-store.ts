@@ -1,5 +1,6 @@
 import { assert } from "../common/assert.js";
 import { allocUsageInto, newAllocUsageScratch } from "./alloc-usage.js";
+import { groupByNode } from "./node-allocs-store.js";
 import {
   addAllocUsage,
   EMPTY_NODE_USAGE,
@@ -394,13 +395,7 @@ export class NodeUsageIndex {
     store.pending?.abort();
     if (store.head === this.seq) return new NodeUsageEdit(store, this.seq + 1);
     const forked = new NodeUsageStore();
-    const byNode = new Map<string, Allocation[]>();
-    allocs.forEach((alloc) => {
-      const list = byNode.get(alloc.NodeID);
-      if (list === undefined) byNode.set(alloc.NodeID, [alloc]);
-      else list.push(alloc);
-    });
-    for (const [nodeId, list] of byNode) forked.load(nodeId, sumAllocs(list));
+    for (const [nodeId, list] of groupByNode(allocs)) forked.load(nodeId, sumAllocs(list));
     return new NodeUsageEdit(forked, 1);
   }
 

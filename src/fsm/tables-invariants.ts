@@ -1,4 +1,5 @@
 import { assert } from "../common/assert.js";
+import { compareAllocIds, groupByNode } from "./node-allocs-store.js";
 import {
   EMPTY_NODE_USAGE,
   groupCountKey,
@@ -105,13 +106,8 @@ function checkCounts(name: string, counts: PMap<number>, expected: Map<string, n
 
 /** Node ID → its allocations (by ID), from the allocs table. */
 function allocsByNodeOf(tables: Tables): Map<string, Allocation[]> {
-  const byNode = new Map<string, Allocation[]>();
-  tables.allocs.forEach((alloc) => {
-    const list = byNode.get(alloc.NodeID);
-    if (list === undefined) byNode.set(alloc.NodeID, [alloc]);
-    else list.push(alloc);
-  });
-  for (const list of byNode.values()) list.sort((a, b) => (a.ID < b.ID ? -1 : 1));
+  const byNode = groupByNode(tables.allocs);
+  for (const list of byNode.values()) list.sort(compareAllocIds);
   return byNode;
 }
 
