@@ -8,13 +8,7 @@ import { decodeCommand, encodeCommand } from "./command-codec.js";
 import type { Command } from "./commands.js";
 import { DroverFsm } from "./drover-fsm.js";
 import { mockAlloc, mockId } from "./mock.js";
-import {
-  EMPTY_NODE_USAGE,
-  groupCountKey,
-  jobCountKey,
-  plainNodeUsage,
-  summarizeAllocs,
-} from "./node-usage-summary.js";
+import { EMPTY_NODE_USAGE, plainNodeUsage, summarizeAllocs } from "./node-usage-summary.js";
 import { randomCommands } from "./random-commands.js";
 import { tablesFromSnapshot, writeSnapshotStream } from "./snapshot-stream.js";
 import { StateSnapshot } from "./state-snapshot.js";
@@ -82,24 +76,14 @@ function nodeIdsOf(tables: Tables): Set<string> {
   return new Set<string>([...tables.allocsByNode.nodeIds(), ...tables.nodeUsage.nodeIds()]);
 }
 
-/** The group and job count keys of the node's allocations (what plainNodeUsage lists). */
-function keysOn(snap: StateSnapshot, nodeId: string): { groups: Set<string>; jobs: Set<string> } {
-  const keys = { groups: new Set<string>(), jobs: new Set<string>() };
-  for (const alloc of snap.allocsByNode(nodeId)) {
-    keys.groups.add(groupCountKey(alloc.Namespace, alloc.JobID, alloc.TaskGroup));
-    keys.jobs.add(jobCountKey(alloc.Namespace, alloc.JobID));
-  }
-  return keys;
-}
-
 /** Every node's stored summary against the one recomputed from the node's allocations. */
 function expectSummariesMatchAllocs(tables: Tables): void {
   const snap = new StateSnapshot(tables);
   for (const nodeId of nodeIdsOf(tables)) {
-    const keys = keysOn(snap, nodeId);
+    const allocs = snap.allocsByNode(nodeId);
     const summary = snap.nodeUsage(nodeId);
-    expect(plainNodeUsage(summary, keys), `node ${nodeId}`).toEqual(
-      plainNodeUsage(summarizeAllocs(snap.allocsByNode(nodeId)), keys),
+    expect(plainNodeUsage(summary, allocs), `node ${nodeId}`).toEqual(
+      plainNodeUsage(summarizeAllocs(allocs), allocs),
     );
     if (summary.allocs === 0) expect(summary, `empty summary of ${nodeId}`).toBe(EMPTY_NODE_USAGE);
   }
@@ -213,7 +197,7 @@ function plainAll(tables: Tables): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const nodeId of [...nodeIdsOf(tables)].sort()) {
     const summary = snap.nodeUsage(nodeId);
-    if (summary !== EMPTY_NODE_USAGE) out[nodeId] = plainNodeUsage(summary, keysOn(snap, nodeId));
+    if (summary !== EMPTY_NODE_USAGE) out[nodeId] = plainNodeUsage(summary, snap.allocsByNode(nodeId));
   }
   return out;
 }

@@ -360,12 +360,18 @@ export class UsageSum {
 
 /**
  * A plain form of a summary, for comparing two in tests and checks: the ports (with their counts)
- * ascending, and the counts of the groups and jobs `keys` names (a summary cannot list its keys).
+ * ascending, and the counts of the groups and jobs of `allocs` (a summary cannot list its keys;
+ * pass the node's allocations).
  */
 export function plainNodeUsage(
   summary: NodeUsageSummary,
-  keys: { groups: Iterable<string>; jobs: Iterable<string> } = { groups: [], jobs: [] },
+  allocs: Iterable<Allocation> = [],
 ): Record<string, unknown> {
+  const keys = { groups: new Set<string>(), jobs: new Set<string>() };
+  for (const alloc of allocs) {
+    keys.groups.add(groupCountKey(alloc.Namespace, alloc.JobID, alloc.TaskGroup));
+    keys.jobs.add(jobCountKey(alloc.Namespace, alloc.JobID));
+  }
   const ports = [...summary.distinctPorts()].sort((a, b) => a - b);
   return {
     allocs: summary.allocs,

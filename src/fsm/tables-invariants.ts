@@ -1,12 +1,6 @@
 import { assert } from "../common/assert.js";
 import { compareAllocIds, groupByNode } from "./node-allocs-store.js";
-import {
-  EMPTY_NODE_USAGE,
-  groupCountKey,
-  jobCountKey,
-  plainNodeUsage,
-  summarizeAllocs,
-} from "./node-usage-summary.js";
+import { EMPTY_NODE_USAGE, plainNodeUsage, summarizeAllocs } from "./node-usage-summary.js";
 import type { PMap } from "./persistent-map.js";
 import { StateSnapshot } from "./state-snapshot.js";
 import { type Allocation, allocTerminal, isTerminalEvalStatus } from "./structs.js";
@@ -140,13 +134,8 @@ function checkNodeUsage(tables: Tables, byNode: ReadonlyMap<string, readonly All
       assert(stored === EMPTY_NODE_USAGE, () => `nodeUsage: node ${nodeId} holds nothing but has a summary`);
       continue;
     }
-    const keys = { groups: new Set<string>(), jobs: new Set<string>() };
-    for (const alloc of allocs) {
-      keys.groups.add(groupCountKey(alloc.Namespace, alloc.JobID, alloc.TaskGroup));
-      keys.jobs.add(jobCountKey(alloc.Namespace, alloc.JobID));
-    }
-    const want = JSON.stringify(plainNodeUsage(expected, keys));
-    const got = JSON.stringify(plainNodeUsage(stored, keys));
+    const want = JSON.stringify(plainNodeUsage(expected, allocs));
+    const got = JSON.stringify(plainNodeUsage(stored, allocs));
     assert(got === want, () => `nodeUsage: node ${nodeId} is ${got}, its allocations sum to ${want}`);
   }
   for (const nodeId of tables.nodeUsage.nodeIds()) {
