@@ -278,17 +278,8 @@ export function sumAllocs(allocs: Iterable<Allocation>): UsageSum {
   for (const alloc of allocs) {
     if (!holdsResources(alloc)) continue;
     const usage = allocUsageInto(alloc, summingScratch);
-    const jobKey = jobCountKey(alloc.Namespace, alloc.JobID);
-    sum.add(
-      usage.cpu,
-      usage.memoryMB,
-      usage.diskMB,
-      usage.ports,
-      0,
-      usage.portCount,
-      jobKey,
-      alloc.TaskGroup,
-    );
+    sum.add(usage.cpu, usage.memoryMB, usage.diskMB, usage.ports, 0, usage.portCount);
+    sum.addGroup(jobCountKey(alloc.Namespace, alloc.JobID), alloc.TaskGroup);
   }
   return sum;
 }
@@ -308,12 +299,9 @@ export class UsageSum {
   readonly groups = new Map<string, number>();
   readonly jobs = new Map<string, number>();
 
-  /** `counted` false: sum only, leaving `groups` and `jobs` empty (a bulk load counts them by key). */
-  constructor(private readonly counted = true) {}
-
   /**
-   * Counts one holding allocation: its sums, its ports `ports[from, to)` (each once), its job
-   * (`jobKey` = jobCountKey) and group.
+   * Adds one holding allocation's resources: its sums and its ports `ports[from, to)` (each once).
+   * `addGroup` counts its job and group (a bulk load counts those by key instead).
    */
   add(
     cpu: number,
@@ -322,9 +310,6 @@ export class UsageSum {
     ports: ArrayLike<number>,
     from: number,
     to: number,
-    jobKey: string,
-    group: string,
-    groupKey = groupKeyOfJob(jobKey, group),
   ): void {
     this.count++;
     this.cpu += cpu;
@@ -335,8 +320,11 @@ export class UsageSum {
       if (addTo(this.ports, port, 1) > 0) this.portCollisions++;
       if (port < 1 || port > MAX_PORT) this.invalidPorts++;
     }
-    if (!this.counted) return;
-    addTo(this.groups, groupKey, 1);
+  }
+
+  /** Counts one holding allocation under its job (`jobKey` = jobCountKey) and group. */
+  addGroup(jobKey: string, group: string): void {
+    addTo(this.groups, groupKeyOfJob(jobKey, group), 1);
     addTo(this.jobs, jobKey, 1);
   }
 

@@ -183,10 +183,7 @@ function buildAllocTables(allocs: readonly Allocation[]): AllocTables {
     allocsByJob: byJob.build(ids, allocs, hashes, builtGroups),
     allocsByEval: byEval.build(ids, allocs, hashes, builtGroups),
     liveAllocsByJob: PMap.build([...live.keys()], [...live.values()]),
-    nodeUsage: NodeUsageIndex.of(
-      byNode.summarize(held, allocs, groupKeys, jobKeys),
-      heldCounts(held, allocs, groupKeys, jobKeys),
-    ),
+    nodeUsage: NodeUsageIndex.of(byNode.summarize(held), heldCounts(held, allocs, groupKeys, jobKeys)),
   };
 }
 
@@ -274,17 +271,12 @@ class Groups {
   }
 
   /**
-   * The usage summary of each group's allocations (groups by node ID); `groupKeys[i]` and
-   * `jobKeys[i]` are groupCountKey and jobCountKey of allocation i.
+   * The resources each group's allocations hold (groups by node ID); the group and job counts
+   * are left to the caller, which counts them by key.
    */
-  *summarize(
-    held: HeldColumns,
-    allocs: readonly Allocation[],
-    groupKeys: readonly string[],
-    jobKeys: readonly string[],
-  ): Generator<[string, UsageSum]> {
+  *summarize(held: HeldColumns): Generator<[string, UsageSum]> {
     for (const [nodeId, items] of this.groups) {
-      const sum = new UsageSum(false);
+      const sum = new UsageSum();
       for (const i of items) {
         if (held.holds[i] === 0) continue;
         const { ports, portStart } = held;
@@ -295,9 +287,6 @@ class Groups {
           ports,
           portStart[i] as number,
           portStart[i + 1] as number,
-          jobKeys[i] as string,
-          (allocs[i] as Allocation).TaskGroup,
-          groupKeys[i] as string,
         );
       }
       yield [nodeId, sum];
