@@ -3,6 +3,7 @@ import { request } from "node:http";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalCluster, type ServerProcess } from "../../src/cli/local-cluster.js";
+import { eventually } from "./fixtures/raft-cluster.js";
 
 /**
  * Random and malformed input against the HTTP API of a real one-server cluster: whatever comes
@@ -579,6 +580,18 @@ describe("HTTP API fuzz: malformed input is refused, never a fault", () => {
     expect(job.status).toBe(200);
     const variable = await cluster.http(server, "PUT", `/v1/var/${ANCHOR_VAR}`, { Items: { k: "v" } });
     expect(variable.status).toBe(200);
+    // The anchor job's evaluation still changes the job (its status) after registration; a
+    // fingerprint taken before it settles would blame the first fuzz request for that change.
+    await eventually("the anchor job's evaluations to finish", 30_000, async () => {
+      const evals = await cluster.http<Array<{ Status: string }>>(
+        server,
+        "GET",
+        `/v1/job/${ANCHOR_JOB}/evaluations`,
+      );
+      return evals.status === 200 && evals.body.length > 0 && evals.body.every((e) => e.Status !== "pending")
+        ? true
+        : undefined;
+    });
   });
 
   afterAll(async () => {

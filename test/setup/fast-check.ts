@@ -28,8 +28,11 @@ fc.configureGlobal({
     const { testPath, currentTestName } = expect.getState();
     const file = testPath === undefined ? "<test file>" : testPath.replace(`${process.cwd()}/`, "");
     const name = (currentTestName ?? "").split(" > ").pop() ?? "";
+    const cause =
+      details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
     throw new Error(
       `${fc.defaultReportMessage(details)}\n` +
+        `  error: ${cause}\n` +
         `  replay: FC_SEED=${details.seed} npx vitest run ${file} -t ${JSON.stringify(name)}`,
     );
   },
