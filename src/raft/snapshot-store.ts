@@ -1,6 +1,7 @@
 import { createReadStream } from "node:fs";
 import { mkdir, open, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { syncDir } from "../common/durable-file.js";
 import type { LogIndex, Term } from "./core/types.js";
 
 /**
@@ -65,7 +66,7 @@ export class SnapshotStore {
     }
     await file.close();
     await rename(temp, final);
-    await this.syncDir();
+    await syncDir(this.dir);
     return bytes;
   }
 
@@ -102,15 +103,6 @@ export class SnapshotStore {
   async pruneBefore(index: LogIndex): Promise<void> {
     for (const ref of await this.list()) {
       if (ref.index < index) await rm(this.path(ref), { force: true });
-    }
-  }
-
-  private async syncDir(): Promise<void> {
-    const dir = await open(this.dir, "r");
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
     }
   }
 }
