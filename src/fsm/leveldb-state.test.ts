@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { ClassicLevel } from "classic-level";
 import type { Entry } from "../raft/core/types.js";
 import { encodeCommand } from "./command-codec.js";
 import type { Command } from "./commands.js";
@@ -56,6 +57,22 @@ describe("LevelState writes", () => {
     const again = await DroverFsm.open(dir);
     expect(again.store.snapshot().index).toBe(3);
     await again.close();
+  });
+});
+
+describe("opening a store", () => {
+  it("leaves a store it cannot load closed, so that it can be opened again", async () => {
+    const dir = tempDir();
+    const fsm = await DroverFsm.open(dir, { sync: false });
+    await fsm.apply([bigWrite(1)]);
+    await fsm.close();
+    const db = new ClassicLevel<string, Uint8Array>(dir, { keyEncoding: "utf8", valueEncoding: "view" });
+    await db.open();
+    await db.put("g00000000:r:no-such-table:x", new Uint8Array([0xc0]));
+    await db.close();
+    for (let attempt = 0; attempt < 2; attempt++) {
+      await expect(DroverFsm.open(dir)).rejects.toThrow(/stored record with bad key/);
+    }
   });
 });
 

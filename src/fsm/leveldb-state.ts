@@ -16,7 +16,7 @@ import {
   SYNC_KEY,
   tombstonePrefix,
 } from "./leveldb-layout.js";
-import { deletePlans, loadGeneration } from "./leveldb-load.js";
+import { deletePlans, type Loaded, loadGeneration } from "./leveldb-load.js";
 import { RecordCodec } from "./record-codec.js";
 import { readSnapshotStream } from "./snapshot-stream.js";
 import type { Commit } from "./state-store.js";
@@ -123,12 +123,20 @@ export class LevelState {
     const db: Db = new ClassicLevel<string, Uint8Array>(dir, { keyEncoding: "utf8", valueEncoding: "view" });
     await db.open();
     const codec = new RecordCodec();
-    const genBytes = await db.get(GEN_KEY);
-    const generation = genBytes === undefined ? 0 : (codec.unpack(genBytes) as number);
-    assert(Number.isSafeInteger(generation) && generation >= 0, "leveldb-state: bad generation key");
-    await clearOtherGenerations(db, generation);
-    const loaded = await loadGeneration(db, generation, codec);
-    await deletePlans(db, generation, loaded.deadPlans);
+    let generation: number;
+    let loaded: Loaded;
+    try {
+      const genBytes = await db.get(GEN_KEY);
+      generation = genBytes === undefined ? 0 : (codec.unpack(genBytes) as number);
+      assert(Number.isSafeInteger(generation) && generation >= 0, "leveldb-state: bad generation key");
+      await clearOtherGenerations(db, generation);
+      loaded = await loadGeneration(db, generation, codec);
+      await deletePlans(db, generation, loaded.deadPlans);
+    } catch (error) {
+      // A store that cannot be loaded is left closed (and as it was), so it may be opened again.
+      await db.close();
+      throw error;
+    }
     // LevelDB reads its table files through mmap, and the load touched every page of every one:
     // ~250 bytes of resident (file-backed) memory per stored allocation that stays mapped while
     // the table cache keeps the files open. Reopening closes them; later reads map only what they
