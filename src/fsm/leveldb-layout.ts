@@ -8,7 +8,9 @@ import type { ClassicLevel } from "classic-level";
  *   "!sync"                       → nothing: written with fsync to make earlier writes durable
  *   "g<gen>:e:<index>:a"          → ids of the allocations a plan entry created, or their number
  *                                   when it created every allocation it lists
- *   "g<gen>:e:<index>:b"          → that plan entry's bytes
+ *   "g<gen>:e:<index>:b"          → that plan entry's bytes, when it is smaller than the plan
+ *                                   file size (leveldb-state.ts); a larger one is the file
+ *                                   plans/<gen>-<index>.plan instead (plan-files.ts)
  *   "g<gen>:m:applied"            → applied index of the generation
  *   "g<gen>:m:tables"             → table indexes of the generation
  *   "g<gen>:o:<alloc id>"         → the client-owned fields of that allocation (an overlay,
@@ -18,10 +20,11 @@ import type { ClassicLevel } from "classic-level";
  *   "g<gen>:t:<index>:<alloc id>" → that plan's allocation was deleted (value: deleting index)
  *
  * Indexes are fixed-width hex so that keys sort in index order. The order of the prefixes is
- * chosen for LevelDB's compactions: the bulky plan entries come first and only ever grow at the
- * end of their range, so the key range of a new batch ([newest plan … small mutable records])
- * overlaps none of the older plan data, which compactions then need not rewrite again and again.
- * clearGeneration and clearOtherGenerations clear whole generations, whatever prefixes they hold.
+ * chosen for LevelDB's compactions: the plan entries (its bulkiest values) come first and only
+ * ever grow at the end of their range, so the key range of a new batch ([newest plan … small
+ * mutable records]) overlaps none of the older plan data, which compactions then need not
+ * rewrite again and again. clearGeneration and clearOtherGenerations clear whole generations,
+ * whatever prefixes they hold (the plan files of a generation are PlanFiles').
  */
 export type Db = ClassicLevel<string, Uint8Array>;
 

@@ -13,9 +13,11 @@ import {
   planPrefix,
   prefixRange,
   recordPrefix,
+  SYNC_KEY,
   tombstonePrefix,
 } from "./leveldb-layout.js";
 import { placedAlloc } from "./placed-alloc.js";
+import type { PlanFiles } from "./plan-files.js";
 import type { RecordCodec } from "./record-codec.js";
 import type { Allocation } from "./structs.js";
 import { completeTableIndexes, emptyTables, isTableName, type Tables } from "./tables.js";
@@ -23,6 +25,9 @@ import { TablesBuilder } from "./tables-builder.js";
 
 const LOAD_BATCH = 2000;
 const PLAN_BATCH = 4;
+/** Plan entries whose bytes are read ahead of the one being loaded. */
+const PLAN_LOOKAHEAD = 4;
+const EMPTY = new Uint8Array(0);
 
 export interface Loaded {
   tables: Tables;
@@ -39,7 +44,12 @@ export interface Loaded {
  * its overlay of client-owned fields written in, if it has one (newer still: LevelState deletes
  * an allocation's overlay with every record it writes of it).
  */
-export async function loadGeneration(db: Db, generation: number, codec: RecordCodec): Promise<Loaded> {
+export async function loadGeneration(
+  db: Db,
+  files: PlanFiles,
+  generation: number,
+  codec: RecordCodec,
+): Promise<Loaded> {
   const applied = await db.get(metaKey(generation, "applied"));
   const storedTables = await db.get(metaKey(generation, "tables"));
   if (applied === undefined || storedTables === undefined) {
@@ -79,25 +89,15 @@ export async function loadGeneration(db: Db, generation: number, codec: RecordCo
 
   // 2. Allocations created by plan entries, in index order, straight into the tables. Their ids
   // are distinct once overridden ones are skipped: an id is created again only after its
-  // deletion, which tombstoned it under the earlier plan (or deleted that plan). Each entry's ids ("a") come just before its bytes ("b"). Entries
-  // are large (~0.5 MB for 1,000 allocations): read them a few at a time.
+  // deletion, which tombstoned it under the earlier plan (or deleted that plan).
   const builder = new TablesBuilder(index, tableIndexes, raftOffset, overlays);
   const planIds = new Map<number, readonly string[]>();
-  // The plan-ids record read just before its plan's bytes: a list of ids, or a count.
-  let storedIds: { planIndex: number; ids: unknown } | undefined;
-  await scan(db, planPrefix(generation), PLAN_BATCH, (rest, value) => {
-    const planIndex = Number.parseInt(rest.slice(0, rest.indexOf(":")), 16);
-    if (rest.endsWith(":a")) {
-      storedIds = { planIndex, ids: codec.unpack(value) };
-      return;
-    }
-    const command = decodeCommand(value);
+  await readPlans(db, files, generation, codec, (planIndex, storedIds, bytes) => {
+    const command = decodeCommand(bytes);
     if (command.type !== "plan-apply") {
       throw new CorruptSnapshotError(`stored plan ${planIndex} is a ${command.type}`);
     }
-    if (storedIds?.planIndex !== planIndex)
-      throw new CorruptSnapshotError(`stored plan ${planIndex} has no ids`);
-    const created = createdFromRecord(command, storedIds.ids, planIndex);
+    const created = createdFromRecord(command, storedIds, planIndex);
     planIds.set(
       planIndex,
       created.map((alloc) => alloc.ID),
@@ -170,8 +170,89 @@ export function createdBy(command: PlanApplyCommand, ids: readonly string[]): Al
     .filter((alloc) => wanted.has(alloc.ID));
 }
 
-/** Deletes dead plan entries with their ids and tombstones (idempotent). */
-export async function deletePlans(db: Db, generation: number, plans: readonly number[]): Promise<void> {
+/** A stored plan entry on its way to the loader: its ids record and its bytes, maybe still read. */
+interface StoredPlan {
+  readonly planIndex: number;
+  readonly ids: unknown;
+  readonly bytes: Promise<Uint8Array>;
+}
+
+/**
+ * Calls `onPlan` for every stored plan entry of the generation, in index order, with what its
+ * ids record holds and its bytes: from LevelDB when it stored them ("b", right after the entry's
+ * "a"), else from the entry's file. Entries are large (~0.5 MB for 1,000 allocations): LevelDB is
+ * read a few entries at a time, the next batch while this one is decoded, and files up to
+ * PLAN_LOOKAHEAD entries ahead.
+ */
+async function readPlans(
+  db: Db,
+  files: PlanFiles,
+  generation: number,
+  codec: RecordCodec,
+  onPlan: (planIndex: number, ids: unknown, bytes: Uint8Array) => void,
+): Promise<void> {
+  const prefix = planPrefix(generation);
+  const ahead: StoredPlan[] = [];
+  // The entry whose ids were read last, until its bytes are known (or the next entry starts).
+  let open: { planIndex: number; ids: unknown } | undefined;
+  const close = (bytes?: Uint8Array): void => {
+    if (open === undefined) return;
+    const read = bytes !== undefined ? Promise.resolve(bytes) : files.read(generation, open.planIndex);
+    // Handled when its turn comes; until then a failed read must not count as unhandled.
+    read.catch(() => undefined);
+    ahead.push({ planIndex: open.planIndex, ids: open.ids, bytes: read });
+    open = undefined;
+  };
+  const drain = async (keep: number): Promise<void> => {
+    while (ahead.length > keep) {
+      const plan = ahead.shift() as StoredPlan;
+      onPlan(plan.planIndex, plan.ids, await plan.bytes);
+    }
+  };
+  const iterator = db.iterator(prefixRange(prefix));
+  let pending: Promise<Array<[string, Uint8Array]>> | undefined;
+  try {
+    pending = iterator.nextv(PLAN_BATCH);
+    for (;;) {
+      const batch = await pending;
+      pending = undefined;
+      if (batch.length === 0) break;
+      pending = iterator.nextv(PLAN_BATCH);
+      for (const [key, value] of batch) {
+        const rest = key.slice(prefix.length);
+        const planIndex = Number.parseInt(rest.slice(0, rest.indexOf(":")), 16);
+        if (rest.endsWith(":a")) {
+          close();
+          open = { planIndex, ids: codec.unpack(value) };
+          continue;
+        }
+        if (open?.planIndex !== planIndex)
+          throw new CorruptSnapshotError(`stored plan ${planIndex} has no ids`);
+        close(value);
+      }
+      await drain(PLAN_LOOKAHEAD);
+    }
+    close();
+    await drain(0);
+  } finally {
+    // Reads still in flight (onPlan threw) end before the iterator closes.
+    await pending?.catch(() => undefined);
+    await Promise.allSettled(ahead.map((plan) => plan.bytes));
+    await iterator.close();
+  }
+}
+
+/**
+ * Deletes dead plan entries with their ids and tombstones (idempotent), and then their files:
+ * only once LevelDB's deletion of what refers to them is durable (plan-files.ts).
+ */
+export async function deletePlans(
+  db: Db,
+  files: PlanFiles,
+  generation: number,
+  plans: readonly number[],
+): Promise<void> {
+  if (plans.length === 0) return;
   for (const planIndex of plans) {
     await db.batch([
       { type: "del", key: planKey(generation, planIndex) },
@@ -179,6 +260,8 @@ export async function deletePlans(db: Db, generation: number, plans: readonly nu
     ]);
     await db.clear(prefixRange(tombstonePrefix(generation, planIndex)));
   }
+  await db.put(SYNC_KEY, EMPTY, { sync: true });
+  await files.remove(generation, plans);
 }
 
 async function scanKeys(db: Db, prefix: string, onKey: (rest: string) => void): Promise<void> {

@@ -1,11 +1,14 @@
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { ClassicLevel } from "classic-level";
 import fc from "fast-check";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { SeededRandom } from "../common/rand.js";
 import type { Entry } from "../raft/core/types.js";
 import { encodeCommand } from "./command-codec.js";
 import type { AllocClientUpdate, Command } from "./commands.js";
 import { DroverFsm } from "./drover-fsm.js";
+import { PLAN_FILE_BYTES } from "./leveldb-state.js";
 import { mockAlloc, mockId, mockJob, mockNode, mockPlanApply } from "./mock.js";
 import { randomCommands } from "./random-commands.js";
 import type { Allocation, AllocClientStatus, TaskState } from "./structs.js";
@@ -15,11 +18,24 @@ import { once, removeTempDirs, snapshotBytes, tempDir } from "./test-store.js";
 
 afterEach(removeTempDirs);
 
+/** Where plan entries' bytes go in the suites below: each runs with both (describe.each). */
+const PLACES = [
+  { place: "plan entries in LevelDB", planFileBytes: Number.POSITIVE_INFINITY },
+  { place: "plan entries in files", planFileBytes: 0 },
+];
+let planFileBytes = PLAN_FILE_BYTES;
+
+function openStore(dir: string): Promise<DroverFsm> {
+  return DroverFsm.open(dir, { sync: false, planFileBytes });
+}
+
 /** The stored keys of a closed store, by kind ("o": overlays, "r:allocs": alloc records, …). */
 async function storedKeys(dir: string): Promise<{
   overlays: string[];
   allocRecords: string[];
+  /** Indexes of the stored plan entries. */
   plans: string[];
+  planFiles: string[];
   tombstones: string[];
   all: string[];
 }> {
@@ -34,7 +50,8 @@ async function storedKeys(dir: string): Promise<{
   return {
     overlays: after("o"),
     allocRecords: after("r:allocs"),
-    plans: after("e"),
+    plans: [...new Set(after("e").map((rest) => rest.slice(0, rest.indexOf(":"))))],
+    planFiles: existsSync(join(dir, "plans")) ? readdirSync(join(dir, "plans")) : [],
     tombstones: after("t"),
     all,
   };
@@ -45,7 +62,7 @@ async function reopenedEquals(fsm: DroverFsm, dir: string): Promise<void> {
   const before = await snapshotBytes(fsm.store.tables());
   const index = fsm.store.index;
   await fsm.close();
-  const reopened = await DroverFsm.open(dir);
+  const reopened = await openStore(dir);
   expect(reopened.store.index).toBe(index);
   checkTablesInvariants(reopened.store.tables());
   expect((await snapshotBytes(reopened.store.tables())).equals(before)).toBe(true);
@@ -118,7 +135,7 @@ function log(from: number, ...commands: Command[]): Entry[] {
 
 /** Nodes, the job, and one plan (entry 3, stored as a plan entry) that created A and B. */
 async function withPlan(dir: string): Promise<DroverFsm> {
-  const fsm = await DroverFsm.open(dir, { sync: false });
+  const fsm = await openStore(dir);
   await fsm.apply(
     log(
       1,
@@ -130,7 +147,11 @@ async function withPlan(dir: string): Promise<DroverFsm> {
   return fsm;
 }
 
-describe("client updates stored as overlays", () => {
+describe.each(PLACES)("client updates stored as overlays, $place", (places) => {
+  beforeAll(() => {
+    planFileBytes = places.planFileBytes;
+  });
+
   it("reload over a plan-created allocation", async () => {
     const dir = tempDir("drover-overlay-");
     const fsm = await withPlan(dir);
@@ -177,16 +198,18 @@ describe("client updates stored as overlays", () => {
     let keys = await storedKeys(dir);
     // B lives in the plan entry (with its overlay): the plan stays, A is tombstoned there.
     expect(keys.overlays).toEqual([B]);
-    expect(keys.plans.length).toBe(2);
+    expect(keys.plans.length).toBe(1);
+    expect(keys.planFiles.length).toBe(planFileBytes === 0 ? 1 : 0);
     expect(keys.tombstones.length).toBe(1);
 
-    fsm = await DroverFsm.open(dir, { sync: false });
+    fsm = await openStore(dir);
     await fsm.apply(log(6, gc(B)));
     expect(fsm.store.snapshot().allocCount()).toBe(0);
     await reopenedEquals(fsm, dir);
     keys = await storedKeys(dir);
     expect(keys.overlays).toEqual([]);
     expect(keys.plans).toEqual([]);
+    expect(keys.planFiles).toEqual([]);
     expect(keys.tombstones).toEqual([]);
   });
 
@@ -246,6 +269,7 @@ describe("client updates stored as overlays", () => {
     expect(keys.overlays.sort()).toEqual([A, C].sort());
     expect(keys.allocRecords.sort()).toEqual([A, C].sort());
     expect(keys.plans).toEqual([]);
+    expect(keys.planFiles).toEqual([]);
     // Nothing of the old generation is left.
     expect(new Set(keys.all.filter((key) => key.startsWith("g")).map((key) => key.slice(0, 9)))).toEqual(
       new Set(["g00000001"]),
@@ -280,7 +304,11 @@ describe("client updates stored as overlays", () => {
   });
 });
 
-describe("stores with overlays over random logs", () => {
+describe.each(PLACES)("stores with overlays over random logs, $place", (places) => {
+  beforeAll(() => {
+    planFileBytes = places.planFileBytes;
+  });
+
   /**
    * A client update of 1–3 allocations that exist in `tables` (the same one twice at times),
    * or undefined when there are none.
@@ -308,12 +336,13 @@ describe("stores with overlays over random logs", () => {
 
   it("reload exactly what they applied, for random client updates of live allocations", async () => {
     let overlaysSeen = 0;
+    let planFilesSeen = 0;
     await fc.assert(
       fc.asyncProperty(fc.integer(), fc.integer({ min: 1, max: 30 }), async (seed, batch) => {
         const rand = new SeededRandom(seed);
         const dir = tempDir("drover-overlay-");
         const memory = DroverFsm.inMemory();
-        let fsm = await DroverFsm.open(dir, { sync: false });
+        let fsm = await openStore(dir);
         let next = 1;
         for (let round = 0; round < 3; round++) {
           // The log is made against the in-memory copy, so that updates name live allocations.
@@ -334,8 +363,10 @@ describe("stores with overlays over random logs", () => {
           const expected = await snapshotBytes(memory.store.tables());
           expect((await snapshotBytes(fsm.store.tables())).equals(expected)).toBe(true);
           await fsm.close();
-          overlaysSeen += (await storedKeys(dir)).overlays.length;
-          fsm = await DroverFsm.open(dir, { sync: false });
+          const keys = await storedKeys(dir);
+          overlaysSeen += keys.overlays.length;
+          planFilesSeen += keys.planFiles.length;
+          fsm = await openStore(dir);
           checkTablesInvariants(fsm.store.tables());
           expect((await snapshotBytes(fsm.store.tables())).equals(expected)).toBe(true);
         }
@@ -344,5 +375,6 @@ describe("stores with overlays over random logs", () => {
       { numRuns: 15 },
     );
     expect(overlaysSeen).toBeGreaterThan(0);
+    if (planFileBytes === 0) expect(planFilesSeen).toBeGreaterThan(0);
   });
 });

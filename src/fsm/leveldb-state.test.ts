@@ -1,12 +1,14 @@
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
 import { ClassicLevel } from "classic-level";
+import { afterEach, describe, expect, it } from "vitest";
 import type { Entry } from "../raft/core/types.js";
 import { encodeCommand } from "./command-codec.js";
 import type { Command } from "./commands.js";
 import { DroverFsm } from "./drover-fsm.js";
+import { CorruptSnapshotError } from "./errors.js";
+import { PLAN_FILE_BYTES } from "./leveldb-state.js";
 import { mockAlloc, mockId, mockJob, mockNode, mockPlanApply } from "./mock.js";
 import { writeSnapshotStream } from "./snapshot-stream.js";
 import type { Allocation } from "./structs.js";
@@ -114,5 +116,100 @@ describe("stored plan entries", () => {
     expect(reopened.store.snapshot().allocCount()).toBe(5);
     expect((await bytesOf(reopened)).equals(before)).toBe(true);
     await reopened.close();
+  });
+});
+
+describe("plan entries kept as files", () => {
+  const nodes = [mockNode({ ID: mockId(1, 1) }), mockNode({ ID: mockId(2, 1) })];
+  const job = mockJob();
+  /** Entries 1–3: the nodes, the job and a plan of `count` new allocations (index 3). */
+  function entries(count: number): Entry[] {
+    const allocs = Array.from({ length: count }, (_, n) =>
+      mockAlloc({
+        ID: mockId(n + 1, 0xa),
+        NodeID: mockId(1 + (n % 2), 1),
+        JobID: job.ID,
+        Name: `${job.ID}.web[${n}]`,
+      }),
+    );
+    return [
+      {
+        term: 1,
+        index: 1,
+        type: "normal",
+        data: encodeCommand({ type: "node-register", Nodes: nodes, Evals: [] }),
+      },
+      {
+        term: 1,
+        index: 2,
+        type: "normal",
+        data: encodeCommand({ type: "job-register", Job: job, Eval: null }),
+      },
+      { term: 1, index: 3, type: "normal", data: encodeCommand(mockPlanApply(allocs, { Now: 3 })) },
+    ];
+  }
+  /** A store in a fresh directory holding entries(count), closed; with its snapshot bytes. */
+  async function stored(count: number): Promise<{ dir: string; bytes: Buffer }> {
+    const dir = tempDir();
+    const fsm = await DroverFsm.open(dir, { sync: false });
+    await fsm.apply(entries(count));
+    const bytes = await snapshotOf(fsm);
+    await fsm.close();
+    return { dir, bytes };
+  }
+  async function snapshotOf(fsm: DroverFsm): Promise<Buffer> {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of writeSnapshotStream(fsm.store.tables())) chunks.push(chunk);
+    return Buffer.concat(chunks);
+  }
+  async function levelKeys(dir: string): Promise<string[]> {
+    const db = new ClassicLevel<string, Uint8Array>(dir, { keyEncoding: "utf8", valueEncoding: "view" });
+    await db.open();
+    const keys = await db.keys().all();
+    await db.close();
+    return keys;
+  }
+  const planFiles = (dir: string): string[] => readdirSync(join(dir, "plans")).sort();
+
+  it("hold a large plan entry's bytes outside LevelDB, and a small one's inside", async () => {
+    const large = await stored(400);
+    expect(entries(400)[2]?.data.length).toBeGreaterThanOrEqual(PLAN_FILE_BYTES);
+    expect(planFiles(large.dir)).toEqual([`00000000-${(3).toString(16).padStart(13, "0")}.plan`]);
+    const keys = await levelKeys(large.dir);
+    expect(keys.filter((key) => key.includes(":e:"))).toEqual([
+      `g00000000:e:${(3).toString(16).padStart(13, "0")}:a`,
+    ]);
+    const reopened = await DroverFsm.open(large.dir);
+    expect(reopened.store.snapshot().allocCount()).toBe(400);
+    expect((await snapshotOf(reopened)).equals(large.bytes)).toBe(true);
+    await reopened.close();
+
+    const small = await stored(3);
+    expect(planFiles(small.dir)).toEqual([]);
+    expect((await levelKeys(small.dir)).filter((key) => key.includes(":e:")).length).toBe(2);
+  });
+
+  it("remove orphaned files and other generations' at open, and nothing else", async () => {
+    const { dir, bytes } = await stored(400);
+    const [kept] = planFiles(dir);
+    // A plan written just before a crash (its LevelDB write lost), an old generation's plan, and
+    // a file that is not a plan's.
+    writeFileSync(join(dir, "plans", `00000000-${(9).toString(16).padStart(13, "0")}.plan`), "half");
+    writeFileSync(join(dir, "plans", `00000007-${(3).toString(16).padStart(13, "0")}.plan`), "old");
+    writeFileSync(join(dir, "plans", "notes.txt"), "mine");
+    const reopened = await DroverFsm.open(dir);
+    expect((await snapshotOf(reopened)).equals(bytes)).toBe(true);
+    await reopened.close();
+    expect(planFiles(dir)).toEqual([kept, "notes.txt"]);
+  });
+
+  it("refuse to load a store whose plan file is gone, and leave what is stored as it was", async () => {
+    const { dir } = await stored(400);
+    const keys = await levelKeys(dir);
+    rmSync(join(dir, "plans", planFiles(dir)[0] as string));
+    const opening = DroverFsm.open(dir);
+    await expect(opening).rejects.toBeInstanceOf(CorruptSnapshotError);
+    await expect(opening).rejects.toThrow(/stored plan 3 has no file/);
+    expect(await levelKeys(dir)).toEqual(keys);
   });
 });

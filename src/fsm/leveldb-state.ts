@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { ClassicLevel } from "classic-level";
 import { assert } from "../common/assert.js";
 import { type LevelOp, writeLevelBatch } from "../common/level-batch.js";
@@ -17,6 +18,7 @@ import {
   tombstonePrefix,
 } from "./leveldb-layout.js";
 import { deletePlans, type Loaded, loadGeneration } from "./leveldb-load.js";
+import { PlanFiles } from "./plan-files.js";
 import { RecordCodec } from "./record-codec.js";
 import { readSnapshotStream } from "./snapshot-stream.js";
 import type { Commit } from "./state-store.js";
@@ -33,7 +35,8 @@ import { TablesBuilder } from "./tables-builder.js";
  *
  * Plan entries: re-encoding every allocation a plan creates would cost more CPU than applying it
  * (msgpack ≈ 14 µs per allocation here). Instead the plan entry's own bytes are stored once, with
- * the ids of the allocations it created; the loader rebuilds those with the same placedAlloc()
+ * the ids of the allocations it created (a large entry's bytes in a file of its own, beside
+ * LevelDB: plan-files.ts says why and how that stays atomic); the loader rebuilds those with the same placedAlloc()
  * that apply used. Any later change of such an allocation is stored as its own record (which
  * wins on load); its deletion leaves a tombstone next to the plan while the plan is still
  * stored. A plan entry is deleted, with its tombstones, once none of its allocations is left
@@ -57,7 +60,19 @@ export interface LevelStateOptions {
    * its log, which is only safe while the log still holds them.
    */
   readonly sync?: boolean;
+  /**
+   * Plan entries of at least this many bytes are kept in files of their own (plan-files.ts)
+   * instead of LevelDB (default PLAN_FILE_BYTES; tests move it to exercise both).
+   */
+  readonly planFileBytes?: number;
 }
+
+/**
+ * Below this size a plan entry's bytes go into LevelDB with the rest of its write: a file costs
+ * an fsync of its own and of the directory, which small entries (a job's few allocations, the
+ * common case) would pay for little.
+ */
+export const PLAN_FILE_BYTES = 64 << 10;
 
 type Op = LevelOp<string, Uint8Array>;
 
@@ -68,6 +83,8 @@ interface QueuedBatch {
   raftOffset: number;
   /** Plan entries whose last allocation went away in this batch: clear their tombstones after it. */
   deadPlans: number[];
+  /** Plan entries stored as files (PlanFiles), written before the batch. */
+  planFiles: Array<{ index: number; bytes: Uint8Array }>;
   /** The keys' and values' bytes (about what the write adds to LevelDB's log and memtable). */
   bytes: number;
 }
@@ -113,6 +130,8 @@ export class LevelState {
     /** Stored plan entries → how many of the allocations they created still exist. */
     private planRefs: Map<number, number>,
     private readonly sync: boolean,
+    private readonly files: PlanFiles,
+    private readonly planFileBytes: number,
   ) {}
 
   /** Opens (or creates) the store in `dir` and loads every record into memory. */
@@ -121,6 +140,8 @@ export class LevelState {
     options: LevelStateOptions = {},
   ): Promise<{ level: LevelState; tables: Tables }> {
     const db: Db = new ClassicLevel<string, Uint8Array>(dir, { keyEncoding: "utf8", valueEncoding: "view" });
+    // The plan files live in a directory of their own inside LevelDB's (which ignores it).
+    const files = await PlanFiles.open(join(dir, "plans"));
     await db.open();
     const codec = new RecordCodec();
     let generation: number;
@@ -130,8 +151,10 @@ export class LevelState {
       generation = genBytes === undefined ? 0 : (codec.unpack(genBytes) as number);
       assert(Number.isSafeInteger(generation) && generation >= 0, "leveldb-state: bad generation key");
       await clearOtherGenerations(db, generation);
-      loaded = await loadGeneration(db, generation, codec);
-      await deletePlans(db, generation, loaded.deadPlans);
+      loaded = await loadGeneration(db, files, generation, codec);
+      await deletePlans(db, files, generation, loaded.deadPlans);
+      const live = loaded.planRefs;
+      await files.removeAllBut(generation, (index) => live.has(index));
     } catch (error) {
       // A store that cannot be loaded is left closed (and as it was), so it may be opened again.
       await db.close();
@@ -151,6 +174,8 @@ export class LevelState {
       loaded.tables.raftOffset,
       loaded.planRefs,
       options.sync ?? true,
+      files,
+      options.planFileBytes ?? PLAN_FILE_BYTES,
     );
     return { level, tables: loaded.tables };
   }
@@ -182,7 +207,15 @@ export class LevelState {
   ): Promise<void> {
     this.throwIfFailed();
     assert(!this.restoring, "leveldb-state: write during a restore");
-    const batch = this.queued ?? { ops: [], appliedIndex, tableIndexes, raftOffset, deadPlans: [], bytes: 0 };
+    const batch = this.queued ?? {
+      ops: [],
+      appliedIndex,
+      tableIndexes,
+      raftOffset,
+      deadPlans: [],
+      planFiles: [],
+      bytes: 0,
+    };
     assert(appliedIndex >= batch.appliedIndex, "leveldb-state: applied index moved backwards");
     for (const commit of commits) this.encodeCommit(commit, batch);
     batch.appliedIndex = appliedIndex;
@@ -211,12 +244,12 @@ export class LevelState {
     // Without the entry's bytes (a command applied directly, not from Raft) every record is stored.
     const fromEntry = commit.entryData !== undefined && commit.placedFromEntry.size > 0;
     if (fromEntry) {
+      const bytes = commit.entryData as Uint8Array;
       const ids = this.codec.pack(createdIds(commit));
-      batch.bytes += (commit.entryData as Uint8Array).length + ids.length;
-      batch.ops.push(
-        { type: "put", key: planKey(g, commit.index), value: commit.entryData as Uint8Array },
-        { type: "put", key: planIdsKey(g, commit.index), value: ids },
-      );
+      batch.bytes += bytes.length + ids.length;
+      if (bytes.length >= this.planFileBytes) batch.planFiles.push({ index: commit.index, bytes });
+      else batch.ops.push({ type: "put", key: planKey(g, commit.index), value: bytes });
+      batch.ops.push({ type: "put", key: planIdsKey(g, commit.index), value: ids });
       this.planRefs.set(commit.index, commit.placedFromEntry.size);
     }
     const prefix = recordPrefix(g);
@@ -388,10 +421,13 @@ export class LevelState {
       { type: "put", key: metaKey(g, "tables"), value: this.codec.pack(batch.tableIndexes) },
       { type: "put", key: metaKey(g, "offset"), value: this.codec.pack(batch.raftOffset) },
     );
-    this.inflight = writeLevelBatch(this.db, batch.ops, this.sync)
+    // Plan files are durable before the write that refers to them (plan-files.ts).
+    this.inflight = this.files
+      .write(g, batch.planFiles)
+      .then(() => writeLevelBatch(this.db, batch.ops, this.sync))
       // Tombstones of dead plans go after the atomic write; leftovers (a crash in between) are
       // found and cleared by the next open.
-      .then(() => deletePlans(this.db, g, batch.deadPlans))
+      .then(() => deletePlans(this.db, this.files, g, batch.deadPlans))
       .then(
         () => {
           this.durableIndex = batch.appliedIndex;
@@ -476,6 +512,7 @@ export class LevelState {
       this.durableOffset = raftOffset;
       this.planRefs = new Map();
       await clearGeneration(this.db, old);
+      await this.files.removeAllBut(next, () => true);
       return builder.finish();
     } finally {
       this.restoring = false;
