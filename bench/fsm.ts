@@ -21,8 +21,9 @@ import type { BenchResult } from "./harness.js";
 /**
  * `npm run bench -- fsm [--allocs N] [--sync false] [--heap-mb MB] [--bare-node] [--keep DIR]`: applies plan entries of 1,000 allocations
  * (decode + apply + one LevelDB write per entry, fsync on) until the store holds N (default
- * 1,000,000) allocations on 5,000 nodes; times O(1) snapshots along the way; then restarts in a
- * fresh process that loads everything from LevelDB and reports load time and resident memory.
+ * 1,000,000) allocations on 5,000 nodes; times O(1) snapshots along the way; then, once that
+ * process exited, restarts in a fresh one that loads everything from LevelDB and reports load
+ * time and resident memory.
  * Both processes run with an agent's settings (withAgentEnv), as the FSM does in production;
  * `--bare-node` runs them with Node's defaults instead.
  */
@@ -179,29 +180,59 @@ function ms(start: bigint): number {
 }
 
 export async function run(args: string[]): Promise<BenchResult> {
-  const { heapMb, bare } = parseArgs(args);
-  if (heapMb > 0 && process.env["DROVER_BENCH_FSM_CHILD"] !== "1") {
-    // Run the measurement in a process with a heap limit sized for a million allocations (the
-    // default ~4 GB limit makes V8 collect ever more often as the heap approaches it).
-    const self = fileURLToPath(import.meta.url);
-    const script = `import(${JSON.stringify(`file://${self}`)}).then((m) => m.run(${JSON.stringify(args)})).then((r) => process.stdout.write(JSON.stringify(r) + "\\n"))`;
-    const out = execFileSync(
-      process.execPath,
-      [`--max-old-space-size=${heapMb}`, ...extraNodeFlags(), "--input-type=module", "-e", script],
-      {
-        encoding: "utf8",
-        maxBuffer: 16 << 20,
-        stdio: ["ignore", "pipe", "inherit"],
-        env: { ...childEnv(bare), DROVER_BENCH_FSM_CHILD: "1" },
-      },
-    );
-    return JSON.parse(out.trim().split("\n").at(-1) as string) as BenchResult;
+  const { heapMb, bare, keep } = parseArgs(args);
+  // --keep DIR leaves the LevelDB state in DIR for profiling the restart by hand.
+  const dir = keep ?? mkdtempSync(join(tmpdir(), "drover-bench-fsm-"));
+  try {
+    // With a heap size, the apply runs in a process of its own with that limit (the default
+    // ~4 GB limit makes V8 collect ever more often as the heap approaches it), which exits
+    // before the restart starts: a restarting server does not run beside a process that still
+    // holds the same million allocations, and on this VM a second resident process of that size
+    // made the load's page faults cost about five times the system CPU (restart 8.6 s against
+    // 5.4 s).
+    const apply = heapMb > 0 ? applyInChild(args, dir, heapMb, bare) : await applyPhase(args, dir);
+    const restart = restartInChild(dir, apply.placed, heapMb, childEnv(bare));
+    return report(apply, restart, heapMb, heapMb > 0);
+  } finally {
+    if (keep === undefined) rmSync(dir, { recursive: true, force: true });
   }
-  return measure(args);
 }
 
-async function measure(args: string[]): Promise<BenchResult> {
-  const { allocs: target, sync, keep, heapMb } = parseArgs(args);
+function applyInChild(args: string[], dir: string, heapMb: number, bare: boolean): ApplyReport {
+  const self = fileURLToPath(import.meta.url);
+  const script = `import(${JSON.stringify(`file://${self}`)}).then((m) => m.applyPhase(${JSON.stringify(args)}, ${JSON.stringify(dir)})).then((r) => process.stdout.write(JSON.stringify(r) + "\\n"))`;
+  const out = execFileSync(
+    process.execPath,
+    [`--max-old-space-size=${heapMb}`, ...extraNodeFlags(), "--input-type=module", "-e", script],
+    { encoding: "utf8", maxBuffer: 1 << 20, stdio: ["ignore", "pipe", "inherit"], env: childEnv(bare) },
+  );
+  return JSON.parse(out.trim().split("\n").at(-1) as string) as ApplyReport;
+}
+
+/** What the apply phase measured (applyPhase), for the report. */
+export interface ApplyReport {
+  placed: number;
+  plans: number;
+  sync: boolean;
+  applyMs: number;
+  applyCpuUs: number;
+  gcMs: number;
+  majorGcMs: number;
+  heapAfterApply: number;
+  bytes: number;
+  encodeMs: number;
+  snapshotMsMax: number;
+  snapshots: number;
+  /** The agent settings the applying process ran with (settingsNote). */
+  settings: string;
+}
+
+/**
+ * Applies the plan entries into a store in `dir` (left closed there for the restart) and
+ * reports what it measured.
+ */
+export async function applyPhase(args: string[], dir: string): Promise<ApplyReport> {
+  const { allocs: target, sync } = parseArgs(args);
   // Garbage-collection pauses of the whole run (apply and bench-side work alike), to attribute
   // the apply time honestly.
   let gcMs = 0;
@@ -218,145 +249,164 @@ async function measure(args: string[]): Promise<BenchResult> {
     }
   });
   gcObserver.observe({ entryTypes: ["gc"] });
-  // --keep DIR leaves the LevelDB state in DIR for profiling the restart by hand.
-  const dir = keep ?? mkdtempSync(join(tmpdir(), "drover-bench-fsm-"));
-  try {
-    const fsm = await DroverFsm.open(dir, { sync });
-    const rand = new SeededRandom(42);
-    let index = 0;
-    const entry = (command: Command): Entry => ({
-      term: 1,
-      index: ++index,
-      type: "normal",
-      data: encodeCommand(command),
-    });
+  const fsm = await DroverFsm.open(dir, { sync });
+  const rand = new SeededRandom(42);
+  let index = 0;
+  const entry = (command: Command): Entry => ({
+    term: 1,
+    index: ++index,
+    type: "normal",
+    data: encodeCommand(command),
+  });
 
-    const nodes = Array.from({ length: NODES }, (_, i) => benchNode(rand, i));
-    const nodeIds = nodes.map((n) => n.ID);
-    for (let i = 0; i < NODES; i += 500) {
-      await fsm.apply([entry({ type: "node-register", Nodes: nodes.slice(i, i + 500), Evals: [] })]);
-    }
-
-    const plans = Math.ceil(target / PLAN_SIZE);
-    let applyMs = 0;
-    // Process CPU time (all threads: GC helpers and LevelDB's too) spent in apply calls: a
-    // figure less distorted than wall time when the machine is shared.
-    let applyCpuUs = 0;
-    let encodeMs = 0;
-    let bytes = 0;
-    let snapshotMsMax = 0;
-    let snapshots = 0;
-    let placed = 0;
-    for (let p = 0; p < plans; p++) {
-      const job = benchJob(p);
-      const evalId = uuid(rand);
-      await fsm.apply([
-        entry({
-          type: "job-register",
-          Job: job,
-          Eval: mockEval({ ID: evalId, JobID: job.ID, CreateTime: NOW, ModifyTime: NOW }),
-        }),
-      ]);
-      const byNode: Record<string, Allocation[]> = {};
-      const count = Math.min(PLAN_SIZE, target - placed);
-      for (let i = 0; i < count; i++) {
-        const node = nodes[(p * 37 + i) % NODES] as Node;
-        const list = byNode[node.ID] ?? [];
-        list.push(benchAlloc(rand, job, evalId, i, node, nodeIds));
-        byNode[node.ID] = list;
-      }
-      const encodeStart = process.hrtime.bigint();
-      const planEntry = entry({
-        type: "plan-apply",
-        EvalID: evalId,
-        NodeUpdate: {},
-        NodeAllocation: byNode,
-        NodePreemptions: {},
-        Deployment: null,
-        DeploymentUpdates: [],
-        Evals: [],
-        Now: NOW + p,
-      });
-      encodeMs += ms(encodeStart);
-      bytes += planEntry.data.length;
-      const applyStart = process.hrtime.bigint();
-      const cpuStart = process.cpuUsage();
-      await fsm.apply([planEntry]);
-      applyMs += ms(applyStart);
-      const cpu = process.cpuUsage(cpuStart);
-      applyCpuUs += cpu.user + cpu.system;
-      placed += count;
-
-      if (p % 10 === 0 || p === plans - 1) {
-        // Taking a snapshot: the immutable reader plus the (lazy) Raft snapshot stream over it.
-        const snapStart = process.hrtime.bigint();
-        const view = fsm.store.snapshot();
-        const stream = writeSnapshotStream(view.tables);
-        const took = ms(snapStart);
-        await stream.return(undefined);
-        if (view.allocCount() !== placed || view.index !== index) throw new Error("snapshot out of step");
-        snapshotMsMax = Math.max(snapshotMsMax, took);
-        snapshots += 1;
-      }
-    }
-    // Writes trail apply (group commit); the rate counts them only once they are durable.
-    const flushStart = process.hrtime.bigint();
-    await fsm.flush();
-    applyMs += ms(flushStart);
-    if (fsm.store.snapshot().allocCount() !== placed) throw new Error("lost allocations");
-    gcObserver.disconnect();
-    gc();
-    const heapAfterApply = process.memoryUsage().heapUsed;
-    await fsm.close();
-
-    const restart = restartInChild(dir, placed, heapMb);
-    const allocUpsertsPerS = placed / (applyMs / 1000);
-    return {
-      metrics: {
-        alloc_upserts_per_s: Math.round(allocUpsertsPerS),
-        snapshot_ms_max: snapshotMsMax,
-        bytes_per_alloc: Math.round(restart.rssBytesPerAlloc),
-        restart_s: restart.seconds,
-      },
-      rows: [
-        { metric: "alloc_upserts_per_s", value: Math.round(allocUpsertsPerS), goal: ">= 100000" },
-        { metric: "snapshot_ms_max", value: snapshotMsMax, goal: "<= 1" },
-        {
-          metric: "bytes_per_alloc (RSS, fresh process)",
-          value: Math.round(restart.rssBytesPerAlloc),
-          goal: "<= 1500",
-        },
-        { metric: "restart_s", value: restart.seconds, goal: "<= 10" },
-        {
-          metric: "heap_bytes_per_alloc (fresh process)",
-          value: Math.round(restart.heapBytesPerAlloc),
-          goal: "",
-        },
-        {
-          metric: "heap_bytes_per_alloc (after apply)",
-          value: Math.round(heapAfterApply / placed),
-          goal: "",
-        },
-        { metric: "apply_cpu_us_per_alloc (process CPU in apply)", value: applyCpuUs / placed, goal: "" },
-        { metric: "restart_cpu_s (process CPU of the load)", value: restart.cpuSeconds, goal: "" },
-        { metric: "gc_pause_s (whole apply phase, all GCs)", value: gcMs / 1000, goal: "" },
-        { metric: "gc_major_pause_s (whole apply phase)", value: majorGcMs / 1000, goal: "" },
-        { metric: "apply_wall_s (counted in alloc_upserts_per_s)", value: applyMs / 1000, goal: "" },
-        { metric: "plan_entry_bytes_avg", value: Math.round(bytes / plans), goal: "" },
-        { metric: "encode_ms_per_plan (proposer side, not counted)", value: encodeMs / plans, goal: "" },
-      ],
-      notes: [
-        `${placed} allocations in ${plans} plan entries of ${PLAN_SIZE} on ${NODES} nodes; LevelDB sync=${sync}`,
-        `processes run with --max-old-space-size=${heapMb > 0 ? heapMb : "default"} (--heap-mb 0 for Node's default)` +
-          ` ${process.env["DROVER_BENCH_NODE_FLAGS"] ?? ""}`,
-        `agent settings (withAgentEnv; --bare-node for Node's defaults): ${settingsNote()}`,
-        `apply time counts decode + apply + one atomic LevelDB write per entry; ${snapshots} snapshots timed`,
-        "restart: a fresh process opens LevelDB, loads every record and rebuilds the indexes",
-      ],
-    };
-  } finally {
-    if (keep === undefined) rmSync(dir, { recursive: true, force: true });
+  const nodes = Array.from({ length: NODES }, (_, i) => benchNode(rand, i));
+  const nodeIds = nodes.map((n) => n.ID);
+  for (let i = 0; i < NODES; i += 500) {
+    await fsm.apply([entry({ type: "node-register", Nodes: nodes.slice(i, i + 500), Evals: [] })]);
   }
+
+  const plans = Math.ceil(target / PLAN_SIZE);
+  let applyMs = 0;
+  // Process CPU time (all threads: GC helpers and LevelDB's too) spent in apply calls: a
+  // figure less distorted than wall time when the machine is shared.
+  let applyCpuUs = 0;
+  let encodeMs = 0;
+  let bytes = 0;
+  let snapshotMsMax = 0;
+  let snapshots = 0;
+  let placed = 0;
+  for (let p = 0; p < plans; p++) {
+    const job = benchJob(p);
+    const evalId = uuid(rand);
+    await fsm.apply([
+      entry({
+        type: "job-register",
+        Job: job,
+        Eval: mockEval({ ID: evalId, JobID: job.ID, CreateTime: NOW, ModifyTime: NOW }),
+      }),
+    ]);
+    const byNode: Record<string, Allocation[]> = {};
+    const count = Math.min(PLAN_SIZE, target - placed);
+    for (let i = 0; i < count; i++) {
+      const node = nodes[(p * 37 + i) % NODES] as Node;
+      const list = byNode[node.ID] ?? [];
+      list.push(benchAlloc(rand, job, evalId, i, node, nodeIds));
+      byNode[node.ID] = list;
+    }
+    const encodeStart = process.hrtime.bigint();
+    const planEntry = entry({
+      type: "plan-apply",
+      EvalID: evalId,
+      NodeUpdate: {},
+      NodeAllocation: byNode,
+      NodePreemptions: {},
+      Deployment: null,
+      DeploymentUpdates: [],
+      Evals: [],
+      Now: NOW + p,
+    });
+    encodeMs += ms(encodeStart);
+    bytes += planEntry.data.length;
+    const applyStart = process.hrtime.bigint();
+    const cpuStart = process.cpuUsage();
+    await fsm.apply([planEntry]);
+    applyMs += ms(applyStart);
+    const cpu = process.cpuUsage(cpuStart);
+    applyCpuUs += cpu.user + cpu.system;
+    placed += count;
+
+    if (p % 10 === 0 || p === plans - 1) {
+      // Taking a snapshot: the immutable reader plus the (lazy) Raft snapshot stream over it.
+      const snapStart = process.hrtime.bigint();
+      const view = fsm.store.snapshot();
+      const stream = writeSnapshotStream(view.tables);
+      const took = ms(snapStart);
+      await stream.return(undefined);
+      if (view.allocCount() !== placed || view.index !== index) throw new Error("snapshot out of step");
+      snapshotMsMax = Math.max(snapshotMsMax, took);
+      snapshots += 1;
+    }
+  }
+  // Writes trail apply (group commit); the rate counts them only once they are durable.
+  const flushStart = process.hrtime.bigint();
+  await fsm.flush();
+  applyMs += ms(flushStart);
+  if (fsm.store.snapshot().allocCount() !== placed) throw new Error("lost allocations");
+  gcObserver.disconnect();
+  gc();
+  const heapAfterApply = process.memoryUsage().heapUsed;
+  await fsm.close();
+
+  return {
+    placed,
+    plans,
+    sync,
+    applyMs,
+    applyCpuUs,
+    gcMs,
+    majorGcMs,
+    heapAfterApply,
+    bytes,
+    encodeMs,
+    snapshotMsMax,
+    snapshots,
+    settings: settingsNote(),
+  };
+}
+
+function report(
+  apply: ApplyReport,
+  restart: RestartReport,
+  heapMb: number,
+  ownProcess: boolean,
+): BenchResult {
+  const { placed, plans } = apply;
+  const allocUpsertsPerS = placed / (apply.applyMs / 1000);
+  return {
+    metrics: {
+      alloc_upserts_per_s: Math.round(allocUpsertsPerS),
+      snapshot_ms_max: apply.snapshotMsMax,
+      bytes_per_alloc: Math.round(restart.rssBytesPerAlloc),
+      restart_s: restart.seconds,
+    },
+    rows: [
+      { metric: "alloc_upserts_per_s", value: Math.round(allocUpsertsPerS), goal: ">= 100000" },
+      { metric: "snapshot_ms_max", value: apply.snapshotMsMax, goal: "<= 1" },
+      {
+        metric: "bytes_per_alloc (RSS, fresh process)",
+        value: Math.round(restart.rssBytesPerAlloc),
+        goal: "<= 1500",
+      },
+      { metric: "restart_s", value: restart.seconds, goal: "<= 10" },
+      {
+        metric: "heap_bytes_per_alloc (fresh process)",
+        value: Math.round(restart.heapBytesPerAlloc),
+        goal: "",
+      },
+      {
+        metric: "heap_bytes_per_alloc (after apply)",
+        value: Math.round(apply.heapAfterApply / placed),
+        goal: "",
+      },
+      { metric: "apply_cpu_us_per_alloc (process CPU in apply)", value: apply.applyCpuUs / placed, goal: "" },
+      { metric: "restart_cpu_s (process CPU of the load)", value: restart.cpuSeconds, goal: "" },
+      { metric: "gc_pause_s (whole apply phase, all GCs)", value: apply.gcMs / 1000, goal: "" },
+      { metric: "gc_major_pause_s (whole apply phase)", value: apply.majorGcMs / 1000, goal: "" },
+      { metric: "apply_wall_s (counted in alloc_upserts_per_s)", value: apply.applyMs / 1000, goal: "" },
+      { metric: "plan_entry_bytes_avg", value: Math.round(apply.bytes / plans), goal: "" },
+      { metric: "encode_ms_per_plan (proposer side, not counted)", value: apply.encodeMs / plans, goal: "" },
+    ],
+    notes: [
+      `${placed} allocations in ${plans} plan entries of ${PLAN_SIZE} on ${NODES} nodes; LevelDB sync=${apply.sync}`,
+      `processes run with --max-old-space-size=${heapMb > 0 ? heapMb : "default"} (--heap-mb 0 for Node's default)` +
+        ` ${process.env["DROVER_BENCH_NODE_FLAGS"] ?? ""}`,
+      `agent settings (withAgentEnv; --bare-node for Node's defaults): ${apply.settings}`,
+      `apply time counts decode + apply + one atomic LevelDB write per entry; ${apply.snapshots} snapshots timed`,
+      ownProcess
+        ? "restart: a fresh process, started once the applying one exited, opens LevelDB, loads every record and rebuilds the indexes"
+        : "restart: a fresh process opens LevelDB, loads every record and rebuilds the indexes (--heap-mb 0: beside the applying process, which still holds its heap)",
+    ],
+  };
 }
 
 interface RestartReport {
@@ -386,7 +436,7 @@ function settingsNote(): string {
   return keys.map((key) => `${key}=${process.env[key] ?? "(unset)"}`).join(" ");
 }
 
-function restartInChild(dir: string, allocs: number, heapMb: number): RestartReport {
+function restartInChild(dir: string, allocs: number, heapMb: number, env: NodeJS.ProcessEnv): RestartReport {
   const self = fileURLToPath(import.meta.url);
   const script = `import(${JSON.stringify(`file://${self}`)}).then((m) => m.loadPhase(${JSON.stringify(dir)}, ${allocs}))`;
   const heapFlags = [...(heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : []), ...extraNodeFlags()];
@@ -394,8 +444,8 @@ function restartInChild(dir: string, allocs: number, heapMb: number): RestartRep
     encoding: "utf8",
     maxBuffer: 1 << 20,
     stdio: ["ignore", "pipe", "inherit"],
-    // The same settings as the applying process (inherited from it when that is a child).
-    env: process.env,
+    // The same settings as the applying process.
+    env,
   });
   return JSON.parse(out.trim().split("\n").at(-1) as string) as RestartReport;
 }
