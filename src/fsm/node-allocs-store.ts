@@ -1,5 +1,5 @@
 import { assert } from "../common/assert.js";
-import type { PMap } from "./persistent-map.js";
+import { hashString, type PMap } from "./persistent-map.js";
 import type { Allocation } from "./structs.js";
 
 /**
@@ -37,10 +37,26 @@ const MAX_NEWER = KEPT_CHANGES;
 
 const NONE: readonly Allocation[] = Object.freeze([]);
 
-/** One node's allocations and the IDs its recent writes changed. */
+/**
+ * The hash a record keeps of an allocation ID: the allocs table's hash of it (which a write has
+ * at hand), cut to 30 bits so that the array holding it stays an array of small integers.
+ */
+export function idHash(tableHash: number): number {
+  return tableHash & 0x3fffffff;
+}
+
+/**
+ * One node's allocations and the IDs its recent writes changed.
+ *
+ * The allocations are a plain array in no useful order (reads sort), with each one's ID hash at
+ * the same position in `hashes`: a placement appends to both, and finding an allocation scans
+ * the hashes (small integers, side by side) and compares an ID only where they match. A Map by
+ * ID cost a hash of the ID string and a cold lookup in the node's table on every write, and each
+ * of a plan's writes meets another node's table.
+ */
 class NodeAllocsRecord {
-  /** Allocation ID → allocation, in no useful order (reads sort). */
-  readonly live = new Map<string, Allocation>();
+  readonly allocs: Allocation[] = [];
+  readonly hashes: number[] = [];
   /** The log, oldest first: write seqs[i] changed allocation changedIds[i]. */
   readonly seqs: number[] = [];
   readonly changedIds: string[] = [];
@@ -72,6 +88,37 @@ class NodeAllocsRecord {
       list.length = KEPT_CHANGES;
     }
   }
+
+  /** Where the allocation with this ID (and idHash) is in `allocs`, or -1. */
+  indexOf(id: string, hash: number): number {
+    const hashes = this.hashes;
+    for (let i = 0; i < hashes.length; i++) {
+      if (hashes[i] === hash && (this.allocs[i] as Allocation).ID === id) return i;
+    }
+    return -1;
+  }
+
+  /** Lists `alloc`, replacing the one with its ID; `absent`: the caller knows there is none. */
+  set(alloc: Allocation, hash: number, absent: boolean): void {
+    const at = absent ? -1 : this.indexOf(alloc.ID, hash);
+    if (at >= 0) {
+      this.allocs[at] = alloc;
+      return;
+    }
+    this.allocs.push(alloc);
+    this.hashes.push(hash);
+  }
+
+  /** Takes the allocation with this ID off the list (the last one fills its place). */
+  delete(id: string, hash: number): void {
+    const at = this.indexOf(id, hash);
+    if (at < 0) return;
+    const last = this.allocs.length - 1;
+    this.allocs[at] = this.allocs[last] as Allocation;
+    this.hashes[at] = this.hashes[last] as number;
+    this.allocs.pop();
+    this.hashes.pop();
+  }
 }
 
 /** The mutable part shared by every version of one lineage. */
@@ -96,7 +143,10 @@ class NodeAllocsStore {
     const store = new NodeAllocsStore();
     for (const [nodeId, allocs] of byNode) {
       const record = store.recordOf(nodeId);
-      for (const alloc of allocs) record.live.set(alloc.ID, alloc);
+      for (const alloc of allocs) {
+        record.allocs.push(alloc);
+        record.hashes.push(idHash(hashString(alloc.ID)));
+      }
     }
     return store;
   }
@@ -130,13 +180,13 @@ export class NodeAllocsIndex {
     if (record === undefined) return NONE;
     const newer = record.newerThan(this.seq);
     if (newer === undefined) return scan(allocs, nodeId);
-    if (newer === 0) return record.live.size === 0 ? NONE : [...record.live.values()].sort(compareAllocIds);
+    if (newer === 0) return record.allocs.length === 0 ? NONE : [...record.allocs].sort(compareAllocIds);
     const changed = new Set<string>();
     for (let i = record.seqs.length - newer; i < record.seqs.length; i++) {
       changed.add(record.changedIds[i] as string);
     }
     const out: Allocation[] = [];
-    for (const [id, alloc] of record.live) if (!changed.has(id)) out.push(alloc);
+    for (const alloc of record.allocs) if (!changed.has(alloc.ID)) out.push(alloc);
     for (const id of changed) {
       const then = allocs.get(id);
       if (then !== undefined && then.NodeID === nodeId) out.push(then);
@@ -214,14 +264,18 @@ export class NodeAllocsEdit {
     store.pending = this;
   }
 
-  /** Lists `alloc` under its node, replacing the one with its ID there. */
-  put(alloc: Allocation): void {
-    this.logged(alloc.NodeID, alloc.ID).live.set(alloc.ID, alloc);
+  /**
+   * Lists `alloc` under its node, replacing the one with its ID there. `hash`: the allocs table's
+   * hash of its ID; `absent`: no allocation with its ID is listed anywhere (it is new to the
+   * allocs table).
+   */
+  put(alloc: Allocation, hash: number, absent: boolean): void {
+    this.logged(alloc.NodeID, alloc.ID).set(alloc, idHash(hash), absent);
   }
 
-  /** Takes the allocation with this ID off the node's list, if it is there. */
-  remove(nodeId: string, id: string): void {
-    this.logged(nodeId, id).live.delete(id);
+  /** Takes the allocation with this ID (`hash`: the table's hash of it) off the node's list. */
+  remove(nodeId: string, id: string, hash: number): void {
+    this.logged(nodeId, id).delete(id, idHash(hash));
   }
 
   private logged(nodeId: string, id: string): NodeAllocsRecord {
@@ -263,9 +317,10 @@ export class NodeAllocsEdit {
       while (record.seqs.length > 0 && record.seqs.at(-1) === this.seq) {
         record.seqs.pop();
         const id = record.changedIds.pop() as string;
+        const hash = idHash(hashString(id));
         const before = this.base.get(id);
-        if (before !== undefined && before.NodeID === nodeId) record.live.set(id, before);
-        else record.live.delete(id);
+        if (before !== undefined && before.NodeID === nodeId) record.set(before, hash, false);
+        else record.delete(id, hash);
       }
       record.touchedBy = 0;
     }

@@ -334,7 +334,7 @@ export class StateTxn {
       // report, the commonest write) replaces it in place in each index below: deleting it first
       // and adding it back cost as much again.
       if (sameIndexKeys(old, alloc)) this.unindexInPlace(old, usageChanges);
-      else this.unindexAlloc(old, usageChanges);
+      else this.unindexAlloc(old, hash, usageChanges);
     }
     this.allocs = this.allocs.setHashed(alloc.ID, hash, alloc, this.owner);
     const jobKey = this.allocJobKey(alloc.Namespace, alloc.JobID);
@@ -342,7 +342,7 @@ export class StateTxn {
     // A new allocation is in no index yet (they hold exactly the allocs table): a new inner map
     // may gather it for a bulk build (index-draft.ts).
     const absent = old === undefined;
-    this.byNode().put(alloc);
+    this.byNode().put(alloc, hash, absent);
     this.allocsByJob.setHashed(jobKey, alloc.ID, hash, alloc, absent);
     this.allocsByEval.setHashed(alloc.EvalID, alloc.ID, hash, alloc, absent);
     if (!allocTerminal(alloc)) this.liveAllocsByJob.add(jobKey, 1);
@@ -376,7 +376,7 @@ export class StateTxn {
     this.forgetLookup();
     const old = this.allocs.get(id);
     if (old === undefined) return;
-    this.unindexAlloc(old);
+    this.unindexAlloc(old, hashString(id));
     this.allocs = this.allocs.delete(id, this.owner);
     if (this.tracking) this.deletedAllocs.set(id, old);
     this.record("allocs", id, null);
@@ -395,11 +395,14 @@ export class StateTxn {
     if (old.NodeID !== "") this.touchedAllocNodes.add(old.NodeID);
   }
 
-  /** `releaseUsage`: take the allocation out of its node's usage summary (if it is counted there). */
-  private unindexAlloc(old: Allocation, releaseUsage = true): void {
+  /**
+   * `hash`: the allocs table's hash of its ID. `releaseUsage`: take the allocation out of its
+   * node's usage summary (if it is counted there).
+   */
+  private unindexAlloc(old: Allocation, hash: number, releaseUsage = true): void {
     const jobKey = nsKey(old.Namespace, old.JobID);
     if (releaseUsage && holdsResources(old)) this.usage().remove(old, jobKey);
-    this.byNode().remove(old.NodeID, old.ID);
+    this.byNode().remove(old.NodeID, old.ID, hash);
     this.allocsByJob.delete(jobKey, old.ID);
     this.allocsByEval.delete(old.EvalID, old.ID);
     if (!allocTerminal(old)) this.liveAllocsByJob.add(jobKey, -1);
