@@ -49,6 +49,12 @@ const MAX_NEWER = KEPT_CHANGES;
  * changes. The sums and ports are the record's own; the group and job counts live in the store,
  * by key first (see NodeUsageStore).
  *
+ * The ports in use are a plain array holding each use (a port used twice is there twice), in no
+ * order: a write appends or swaps one out after a scan of small integers side by side, where a
+ * Map of port → uses cost two lookups in the node's own table, cold on every write of a plan
+ * (each meets another node). Reads that ask per port get a Map built from the array on demand
+ * and dropped by the next write.
+ *
  * The log is four parallel arrays, oldest first (a record per change was an object per write
  * that lived through many scavenges): change i is write |seqs[i]| counting `changed[i]` (seqs[i]
  * > 0) or taking it back (< 0), under `groupKeys[i]` and `jobKeys[i]`. Invariant: |seqs| never
@@ -61,8 +67,10 @@ class NodeUsageRecord implements NodeUsageSummary {
   diskMB = 0;
   portCollisions = 0;
   invalidPorts = 0;
-  /** Port → uses; created on the first port. */
-  private ports: Map<number, number> | undefined;
+  /** Every use of a port, in no order. */
+  private readonly ports: number[] = [];
+  /** Port → uses, from `ports`, while no write changed them (see portCounts). */
+  private portUses: Map<number, number> | undefined;
   readonly seqs: number[] = [];
   readonly changed: Allocation[] = [];
   readonly groupKeys: string[] = [];
@@ -83,12 +91,33 @@ class NodeUsageRecord implements NodeUsageSummary {
   }
 
   private readonly usePort = (port: number, sign: 1 | -1): number => {
-    this.ports ??= new Map();
-    const before = this.ports.get(port) ?? 0;
-    if (before + sign === 0) this.ports.delete(port);
-    else this.ports.set(port, before + sign);
+    this.portUses = undefined;
+    const ports = this.ports;
+    let before = 0;
+    let at = -1;
+    for (let i = 0; i < ports.length; i++) {
+      if (ports[i] !== port) continue;
+      before += 1;
+      at = i;
+    }
+    if (sign > 0) {
+      ports.push(port);
+    } else {
+      assert(at >= 0, () => `node usage of ${this.nodeId}: port ${port} released but not in use`);
+      ports[at] = ports[ports.length - 1] as number;
+      ports.pop();
+    }
     return before;
   };
+
+  private portCounts(): Map<number, number> {
+    if (this.portUses === undefined) {
+      const uses = new Map<number, number>();
+      for (const port of this.ports) uses.set(port, (uses.get(port) ?? 0) + 1);
+      this.portUses = uses;
+    }
+    return this.portUses;
+  }
 
   loadSums(sum: UsageSum): void {
     this.allocs = sum.count;
@@ -97,7 +126,7 @@ class NodeUsageRecord implements NodeUsageSummary {
     this.diskMB = sum.diskMB;
     this.portCollisions = sum.portCollisions;
     this.invalidPorts = sum.invalidPorts;
-    if (sum.ports.size > 0) this.ports = new Map(sum.ports);
+    for (const [port, uses] of sum.ports) for (let i = 0; i < uses; i++) this.ports.push(port);
   }
 
   /** Appends a change to the log (the caller applied it). */
@@ -109,15 +138,15 @@ class NodeUsageRecord implements NodeUsageSummary {
   }
 
   get portBound(): number {
-    return this.ports?.size ?? 0;
+    return this.ports.length;
   }
 
   portCount(port: number): number {
-    return this.ports?.get(port) ?? 0;
+    return this.ports.length === 0 ? 0 : (this.portCounts().get(port) ?? 0);
   }
 
   distinctPorts(): Iterable<number> {
-    return this.ports?.keys() ?? [];
+    return this.ports.length === 0 ? [] : this.portCounts().keys();
   }
 
   usageCount(key: string): number {
