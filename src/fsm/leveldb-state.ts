@@ -550,8 +550,6 @@ async function flushMemtable(db: Db): Promise<void> {
 function createdIds(commit: Commit): string[] | number {
   const created = commit.placedFromEntry;
   if (commit.command?.type !== "plan-apply") return [...created.keys()];
-  let listed = 0;
-  for (const allocs of Object.values(commit.command.NodeAllocation)) listed += allocs.length;
   // placedFromEntry holds distinct ids of allocations the plan lists: as many means all of them.
-  return listed === created.size ? created.size : [...created.keys()];
+  return commit.placementsListed === created.size ? created.size : [...created.keys()];
 }

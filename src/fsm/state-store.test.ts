@@ -285,12 +285,18 @@ describe("StateStore", () => {
     const broken = allocs(2);
     (broken[1] as { ClientStatus: unknown }).ClientStatus = 7;
     expect(store.applyEntry(6, encodeCommand(plan(broken)))).toBeInstanceOf(InvalidCommandError);
-    expect(store.index).toBe(6);
+    // One whose allocation lacks a string field: the error names the field.
+    const unnamed = allocs(1);
+    (unnamed[0] as { TaskGroup: unknown }).TaskGroup = null;
+    expect(store.applyEntry(7, encodeCommand(plan(unnamed)))).toEqual(
+      expect.objectContaining({ message: expect.stringMatching(/TaskGroup is not a string/) }),
+    );
+    expect(store.index).toBe(7);
     const after = store.tables();
     expect(after.allocs).toBe(tables.allocs);
     expect(after.jobs).toBe(tables.jobs);
     expect(after.tableIndexes).toEqual(tables.tableIndexes);
-    expect(() => store.apply(6, { type: "eval-upsert", Evals: [] })).toThrow(/in order/);
+    expect(() => store.apply(7, { type: "eval-upsert", Evals: [] })).toThrow(/in order/);
   });
 
   it("accepts empty data as a no-op that only advances the index", () => {

@@ -23,6 +23,8 @@ export interface Commit {
   readonly tableIndexes: Readonly<Record<TableName, number>>;
   /** New allocations placed from the entry's plan, as stored (see placed-alloc.ts). */
   readonly placedFromEntry: ReadonlyMap<string, Allocation>;
+  /** How many placements the entry's plan listed (StateTxn.placementsListed; 0 without a plan). */
+  readonly placementsListed: number;
   /** Allocations deleted, with their last value. */
   readonly deletedAllocs: ReadonlyMap<string, Allocation>;
   /** Allocations rewritten, as they were before this entry (StateTxn.allocsBefore). */
@@ -108,6 +110,7 @@ export class StateStore {
     }
     this.publish(txn.commit(), txn.changes, txn.touched, txn.touchedAllocNodes, {
       placedFromEntry: txn.placedFromEntry,
+      placementsListed: txn.placementsListed,
       deletedAllocs: txn.deletedAllocs,
       allocsBefore: txn.allocsBefore,
       entryData,
@@ -167,6 +170,7 @@ export class StateStore {
     this.checkIndex(index);
     this.publish({ ...this.current, index }, new Map(), NO_KEYS, NO_KEYS, {
       placedFromEntry: NO_ALLOCS,
+      placementsListed: 0,
       deletedAllocs: NO_ALLOCS,
       allocsBefore: NO_ALLOCS,
       entryData: undefined,
@@ -270,7 +274,10 @@ export class StateStore {
     changes: ChangeSet,
     touched: ReadonlySet<string>,
     touchedAllocNodes: ReadonlySet<string>,
-    allocs: Pick<Commit, "placedFromEntry" | "deletedAllocs" | "allocsBefore" | "entryData" | "command">,
+    allocs: Pick<
+      Commit,
+      "placedFromEntry" | "placementsListed" | "deletedAllocs" | "allocsBefore" | "entryData" | "command"
+    >,
   ): void {
     this.current = next;
     const commit: Commit = { index: next.index, changes, tableIndexes: next.tableIndexes, ...allocs };

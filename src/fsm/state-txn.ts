@@ -53,6 +53,11 @@ export class StateTxn {
    * placed-alloc.ts): LevelDB keeps the entry's bytes instead of re-encoding each of them.
    */
   readonly placedFromEntry = new Map<string, Allocation>();
+  /**
+   * How many placements the entry's plan listed (apply-plan.ts counts them as it places them):
+   * when every one created an allocation, LevelDB stores their number instead of their IDs.
+   */
+  placementsListed = 0;
   /** Allocations deleted by this entry, with their last value (LevelDB needs their CreateIndex). */
   readonly deletedAllocs = new Map<string, Allocation>();
   /**
