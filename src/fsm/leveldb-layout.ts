@@ -31,8 +31,13 @@ export type Db = ClassicLevel<string, Uint8Array>;
 export const GEN_KEY = "!gen";
 export const SYNC_KEY = "!sync";
 
+/** A generation number as keys and plan file names write it: fixed-width hex. */
+export function hexGeneration(generation: number): string {
+  return generation.toString(16).padStart(8, "0");
+}
+
 export function genPrefix(generation: number): string {
-  return `g${generation.toString(16).padStart(8, "0")}:`;
+  return `g${hexGeneration(generation)}:`;
 }
 
 export function hexIndex(index: number): string {

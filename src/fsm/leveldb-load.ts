@@ -191,7 +191,6 @@ async function readPlans(
   codec: RecordCodec,
   onPlan: (planIndex: number, ids: unknown, bytes: Uint8Array) => void,
 ): Promise<void> {
-  const prefix = planPrefix(generation);
   const ahead: StoredPlan[] = [];
   // The entry whose ids were read last, until its bytes are known (or the next entry starts).
   let open: { planIndex: number; ids: unknown } | undefined;
@@ -209,17 +208,9 @@ async function readPlans(
       onPlan(plan.planIndex, plan.ids, await plan.bytes);
     }
   };
-  const iterator = db.iterator(prefixRange(prefix));
-  let pending: Promise<Array<[string, Uint8Array]>> | undefined;
   try {
-    pending = iterator.nextv(PLAN_BATCH);
-    for (;;) {
-      const batch = await pending;
-      pending = undefined;
-      if (batch.length === 0) break;
-      pending = iterator.nextv(PLAN_BATCH);
-      for (const [key, value] of batch) {
-        const rest = key.slice(prefix.length);
+    for await (const batch of batches(db, planPrefix(generation), PLAN_BATCH)) {
+      for (const [rest, value] of batch) {
         const planIndex = Number.parseInt(rest.slice(0, rest.indexOf(":")), 16);
         if (rest.endsWith(":a")) {
           close();
@@ -235,10 +226,8 @@ async function readPlans(
     close();
     await drain(0);
   } finally {
-    // Reads still in flight (onPlan threw) end before the iterator closes.
-    await pending?.catch(() => undefined);
+    // File reads still in flight (onPlan threw) end before the load reports.
     await Promise.allSettled(ahead.map((plan) => plan.bytes));
-    await iterator.close();
   }
 }
 
@@ -252,7 +241,6 @@ export async function deletePlans(
   generation: number,
   plans: readonly number[],
 ): Promise<void> {
-  if (plans.length === 0) return;
   for (const planIndex of plans) {
     await db.batch([
       { type: "del", key: planKey(generation, planIndex) },
@@ -260,8 +248,10 @@ export async function deletePlans(
     ]);
     await db.clear(prefixRange(tombstonePrefix(generation, planIndex)));
   }
+  const filed = files.filed(generation, plans);
+  if (filed.length === 0) return;
   await db.put(SYNC_KEY, EMPTY, { sync: true });
-  await files.remove(generation, plans);
+  await files.remove(generation, filed);
 }
 
 async function scanKeys(db: Db, prefix: string, onKey: (rest: string) => void): Promise<void> {
@@ -277,16 +267,27 @@ async function scanKeys(db: Db, prefix: string, onKey: (rest: string) => void): 
   }
 }
 
-/**
- * Calls `onRecord` for every record under `prefix`, in key order. The next batch is read (on
- * libuv's thread pool) while this one is decoded.
- */
+/** Calls `onRecord` for every record under `prefix`, in key order (see batches). */
 async function scan(
   db: Db,
   prefix: string,
   batchSize: number,
   onRecord: (rest: string, value: Uint8Array) => void,
 ): Promise<void> {
+  for await (const batch of batches(db, prefix, batchSize)) {
+    for (const [rest, value] of batch) onRecord(rest, value);
+  }
+}
+
+/**
+ * The records under `prefix` in key order, `batchSize` at a time, keys without the prefix. The
+ * next batch is read (on libuv's thread pool) while the caller works on this one.
+ */
+async function* batches(
+  db: Db,
+  prefix: string,
+  batchSize: number,
+): AsyncGenerator<Array<[string, Uint8Array]>> {
   const iterator = db.iterator(prefixRange(prefix));
   let pending: Promise<Array<[string, Uint8Array]>> | undefined;
   try {
@@ -296,10 +297,11 @@ async function scan(
       pending = undefined;
       if (batch.length === 0) break;
       pending = iterator.nextv(batchSize);
-      for (const [key, value] of batch) onRecord(key.slice(prefix.length), value);
+      for (const record of batch) record[0] = record[0].slice(prefix.length);
+      yield batch;
     }
   } finally {
-    // A read still in flight (onRecord threw) ends before the iterator closes.
+    // A read still in flight (the caller stopped early) ends before the iterator closes.
     await pending?.catch(() => undefined);
     await iterator.close();
   }

@@ -1,6 +1,5 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { ClassicLevel } from "classic-level";
 import fc from "fast-check";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { SeededRandom } from "../common/rand.js";
@@ -14,7 +13,7 @@ import { randomCommands } from "./random-commands.js";
 import type { Allocation, AllocClientStatus, TaskState } from "./structs.js";
 import type { Tables } from "./tables.js";
 import { checkTablesInvariants } from "./tables-invariants.js";
-import { once, removeTempDirs, snapshotBytes, tempDir } from "./test-store.js";
+import { once, removeTempDirs, snapshotBytes, storedLevelKeys, tempDir } from "./test-store.js";
 
 afterEach(removeTempDirs);
 
@@ -39,10 +38,7 @@ async function storedKeys(dir: string): Promise<{
   tombstones: string[];
   all: string[];
 }> {
-  const db = new ClassicLevel<string, Uint8Array>(dir, { keyEncoding: "utf8", valueEncoding: "view" });
-  await db.open();
-  const all = await db.keys().all();
-  await db.close();
+  const all = await storedLevelKeys(dir);
   const after = (kind: string): string[] =>
     all
       .filter((key) => key.includes(`:${kind}:`))

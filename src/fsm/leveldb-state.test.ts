@@ -1,5 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ClassicLevel } from "classic-level";
 import { afterEach, describe, expect, it } from "vitest";
@@ -8,20 +7,14 @@ import { encodeCommand } from "./command-codec.js";
 import type { Command } from "./commands.js";
 import { DroverFsm } from "./drover-fsm.js";
 import { CorruptSnapshotError } from "./errors.js";
+import { planIdsKey, tombstonePrefix } from "./leveldb-layout.js";
 import { PLAN_FILE_BYTES } from "./leveldb-state.js";
 import { mockAlloc, mockId, mockJob, mockNode, mockPlanApply } from "./mock.js";
-import { writeSnapshotStream } from "./snapshot-stream.js";
+import { planFileName } from "./plan-files.js";
 import type { Allocation } from "./structs.js";
+import { removeTempDirs, snapshotBytes, storedLevelKeys, tempDir } from "./test-store.js";
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "drover-level-state-"));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+afterEach(removeTempDirs);
 
 /** A variable write of about one MiB (what a plan entry of 2,000 allocations weighs). */
 function bigWrite(index: number): Entry {
@@ -79,12 +72,6 @@ describe("opening a store", () => {
 });
 
 describe("stored plan entries", () => {
-  async function bytesOf(fsm: DroverFsm): Promise<Buffer> {
-    const chunks: Uint8Array[] = [];
-    for await (const chunk of writeSnapshotStream(fsm.store.tables())) chunks.push(chunk);
-    return Buffer.concat(chunks);
-  }
-
   function planEntry(index: number, allocs: Allocation[]): Entry {
     return { term: 1, index, type: "normal", data: encodeCommand(mockPlanApply(allocs, { Now: index })) };
   }
@@ -110,11 +97,11 @@ describe("stored plan entries", () => {
       // One update of a stored allocation and two new ones: the ids of the new ones.
       planEntry(4, [alloc(4, 2), { ...alloc(2, 2), DesiredDescription: "updated" }, alloc(5, 1)]),
     ]);
-    const before = await bytesOf(fsm);
+    const before = await snapshotBytes(fsm.store.tables());
     await fsm.close();
     const reopened = await DroverFsm.open(dir);
     expect(reopened.store.snapshot().allocCount()).toBe(5);
-    expect((await bytesOf(reopened)).equals(before)).toBe(true);
+    expect((await snapshotBytes(reopened.store.tables())).equals(before)).toBe(true);
     await reopened.close();
   });
 });
@@ -153,40 +140,26 @@ describe("plan entries kept as files", () => {
     const dir = tempDir();
     const fsm = await DroverFsm.open(dir, { sync: false });
     await fsm.apply(entries(count));
-    const bytes = await snapshotOf(fsm);
+    const bytes = await snapshotBytes(fsm.store.tables());
     await fsm.close();
     return { dir, bytes };
-  }
-  async function snapshotOf(fsm: DroverFsm): Promise<Buffer> {
-    const chunks: Uint8Array[] = [];
-    for await (const chunk of writeSnapshotStream(fsm.store.tables())) chunks.push(chunk);
-    return Buffer.concat(chunks);
-  }
-  async function levelKeys(dir: string): Promise<string[]> {
-    const db = new ClassicLevel<string, Uint8Array>(dir, { keyEncoding: "utf8", valueEncoding: "view" });
-    await db.open();
-    const keys = await db.keys().all();
-    await db.close();
-    return keys;
   }
   const planFiles = (dir: string): string[] => readdirSync(join(dir, "plans")).sort();
 
   it("hold a large plan entry's bytes outside LevelDB, and a small one's inside", async () => {
     const large = await stored(400);
     expect(entries(400)[2]?.data.length).toBeGreaterThanOrEqual(PLAN_FILE_BYTES);
-    expect(planFiles(large.dir)).toEqual([`00000000-${(3).toString(16).padStart(13, "0")}.plan`]);
-    const keys = await levelKeys(large.dir);
-    expect(keys.filter((key) => key.includes(":e:"))).toEqual([
-      `g00000000:e:${(3).toString(16).padStart(13, "0")}:a`,
-    ]);
+    expect(planFiles(large.dir)).toEqual([planFileName(0, 3)]);
+    const keys = await storedLevelKeys(large.dir);
+    expect(keys.filter((key) => key.includes(":e:"))).toEqual([planIdsKey(0, 3)]);
     const reopened = await DroverFsm.open(large.dir);
     expect(reopened.store.snapshot().allocCount()).toBe(400);
-    expect((await snapshotOf(reopened)).equals(large.bytes)).toBe(true);
+    expect((await snapshotBytes(reopened.store.tables())).equals(large.bytes)).toBe(true);
     await reopened.close();
 
     const small = await stored(3);
     expect(planFiles(small.dir)).toEqual([]);
-    expect((await levelKeys(small.dir)).filter((key) => key.includes(":e:")).length).toBe(2);
+    expect((await storedLevelKeys(small.dir)).filter((key) => key.includes(":e:")).length).toBe(2);
   });
 
   it("remove orphaned files and other generations' at open, and nothing else", async () => {
@@ -194,22 +167,43 @@ describe("plan entries kept as files", () => {
     const [kept] = planFiles(dir);
     // A plan written just before a crash (its LevelDB write lost), an old generation's plan, and
     // a file that is not a plan's.
-    writeFileSync(join(dir, "plans", `00000000-${(9).toString(16).padStart(13, "0")}.plan`), "half");
-    writeFileSync(join(dir, "plans", `00000007-${(3).toString(16).padStart(13, "0")}.plan`), "old");
+    writeFileSync(join(dir, "plans", planFileName(0, 9)), "half");
+    writeFileSync(join(dir, "plans", planFileName(7, 3)), "old");
     writeFileSync(join(dir, "plans", "notes.txt"), "mine");
     const reopened = await DroverFsm.open(dir);
-    expect((await snapshotOf(reopened)).equals(bytes)).toBe(true);
+    expect((await snapshotBytes(reopened.store.tables())).equals(bytes)).toBe(true);
     await reopened.close();
     expect(planFiles(dir)).toEqual([kept, "notes.txt"]);
   });
 
+  it("remove a plan found dead at open (a crash before its cleanup) with its file", async () => {
+    const { dir } = await stored(400);
+    // Every allocation of plan 3 tombstoned, as a deletion leaves it before the plan is cleared.
+    const db = new ClassicLevel<string, Uint8Array>(dir, { keyEncoding: "utf8", valueEncoding: "view" });
+    await db.open();
+    const ops = Array.from({ length: 400 }, (_, n) => ({
+      type: "put" as const,
+      key: `${tombstonePrefix(0, 3)}${mockId(n + 1, 0xa)}`,
+      value: new Uint8Array([4]),
+    }));
+    await db.batch(ops);
+    await db.close();
+    const reopened = await DroverFsm.open(dir);
+    expect(reopened.store.snapshot().allocCount()).toBe(0);
+    await reopened.close();
+    expect(planFiles(dir)).toEqual([]);
+    expect((await storedLevelKeys(dir)).filter((key) => key.includes(":e:") || key.includes(":t:"))).toEqual(
+      [],
+    );
+  });
+
   it("refuse to load a store whose plan file is gone, and leave what is stored as it was", async () => {
     const { dir } = await stored(400);
-    const keys = await levelKeys(dir);
+    const keys = await storedLevelKeys(dir);
     rmSync(join(dir, "plans", planFiles(dir)[0] as string));
     const opening = DroverFsm.open(dir);
     await expect(opening).rejects.toBeInstanceOf(CorruptSnapshotError);
     await expect(opening).rejects.toThrow(/stored plan 3 has no file/);
-    expect(await levelKeys(dir)).toEqual(keys);
+    expect(await storedLevelKeys(dir)).toEqual(keys);
   });
 });

@@ -144,22 +144,11 @@ export class LevelState {
     const files = await PlanFiles.open(join(dir, "plans"));
     await db.open();
     const codec = new RecordCodec();
-    let generation: number;
-    let loaded: Loaded;
-    try {
-      const genBytes = await db.get(GEN_KEY);
-      generation = genBytes === undefined ? 0 : (codec.unpack(genBytes) as number);
-      assert(Number.isSafeInteger(generation) && generation >= 0, "leveldb-state: bad generation key");
-      await clearOtherGenerations(db, generation);
-      loaded = await loadGeneration(db, files, generation, codec);
-      await deletePlans(db, files, generation, loaded.deadPlans);
-      const live = loaded.planRefs;
-      await files.removeAllBut(generation, (index) => live.has(index));
-    } catch (error) {
+    const { generation, loaded } = await loadStored(db, files, codec).catch(async (error: unknown) => {
       // A store that cannot be loaded is left closed (and as it was), so it may be opened again.
       await db.close();
       throw error;
-    }
+    });
     // LevelDB reads its table files through mmap, and the load touched every page of every one:
     // ~250 bytes of resident (file-backed) memory per stored allocation that stays mapped while
     // the table cache keeps the files open. Reopening closes them; later reads map only what they
@@ -527,6 +516,28 @@ export class LevelState {
       await this.db.close();
     }
   }
+}
+
+/**
+ * Loads the live generation of an open store and clears what it no longer needs: other
+ * generations, dead plan entries (with their files) and plan files nothing refers to.
+ */
+async function loadStored(
+  db: Db,
+  files: PlanFiles,
+  codec: RecordCodec,
+): Promise<{ generation: number; loaded: Loaded }> {
+  const genBytes = await db.get(GEN_KEY);
+  const generation = genBytes === undefined ? 0 : (codec.unpack(genBytes) as number);
+  assert(Number.isSafeInteger(generation) && generation >= 0, "leveldb-state: bad generation key");
+  await clearOtherGenerations(db, generation);
+  const loaded = await loadGeneration(db, files, generation, codec);
+  // Orphaned files go at once (nothing refers to them); a dead plan's file only once its
+  // deletion from LevelDB is durable, which deletePlans sees to.
+  const dead = new Set(loaded.deadPlans);
+  await files.removeAllBut(generation, (index) => loaded.planRefs.has(index) || dead.has(index));
+  await deletePlans(db, files, generation, loaded.deadPlans);
+  return { generation, loaded };
 }
 
 /**

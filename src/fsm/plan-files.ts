@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { syncDir, writeFileDurably } from "../common/durable-file.js";
 import { CorruptSnapshotError } from "./errors.js";
-import { hexIndex } from "./leveldb-layout.js";
+import { hexGeneration, hexIndex } from "./leveldb-layout.js";
 
 /**
  * Large plan entries kept as files of their own, beside the FSM's LevelDB (leveldb-state.ts
@@ -23,6 +23,10 @@ import { hexIndex } from "./leveldb-layout.js";
  * Names: `<generation>-<index>.plan`, both fixed-width hex (the layout's key encoding).
  */
 export class PlanFiles {
+  /** The plan indexes with a file in the live generation (the one removeAllBut kept). */
+  private readonly held = new Set<number>();
+  private live = -1;
+
   private constructor(private readonly dir: string) {}
 
   /** The plan files under `dir` (created if missing). */
@@ -32,7 +36,7 @@ export class PlanFiles {
   }
 
   private path(generation: number, index: number): string {
-    return join(this.dir, `${generation.toString(16).padStart(8, "0")}-${hexIndex(index)}.plan`);
+    return join(this.dir, planFileName(generation, index));
   }
 
   /** Writes the plans' files and makes them durable (data, then the directory) before resolving. */
@@ -40,6 +44,12 @@ export class PlanFiles {
     if (plans.length === 0) return;
     await Promise.all(plans.map((plan) => writeFileDurably(this.path(generation, plan.index), plan.bytes)));
     await syncDir(this.dir);
+    if (generation === this.live) for (const plan of plans) this.held.add(plan.index);
+  }
+
+  /** Which of these plans of generation `generation` have a file. */
+  filed(generation: number, indexes: readonly number[]): number[] {
+    return generation === this.live ? indexes.filter((index) => this.held.has(index)) : [];
   }
 
   /** The bytes of a stored plan's file. */
@@ -56,23 +66,38 @@ export class PlanFiles {
 
   /** Unlinks these plans' files, where they exist (the caller made their removal from LevelDB durable). */
   async remove(generation: number, indexes: readonly number[]): Promise<void> {
-    for (const index of indexes) await rm(this.path(generation, index), { force: true });
+    for (const index of indexes) {
+      await rm(this.path(generation, index), { force: true });
+      if (generation === this.live) this.held.delete(index);
+    }
   }
 
   /**
-   * Unlinks every file but those of generation `live` that `keep` accepts (by plan index): the
-   * files of other generations and the orphans of the live one.
+   * Makes `live` the live generation and unlinks every file but those of it that `keep` accepts
+   * (by plan index): the files of other generations and the orphans of the live one.
    */
   async removeAllBut(live: number, keep: (index: number) => boolean): Promise<void> {
+    this.live = live;
+    this.held.clear();
     let removed = false;
     for (const name of await readdir(this.dir)) {
-      const match = /^([0-9a-f]{8})-([0-9a-f]{13})\.plan$/.exec(name);
+      const match = PLAN_FILE.exec(name);
       if (match === null) continue;
-      if (Number.parseInt(match[1] as string, 16) === live && keep(Number.parseInt(match[2] as string, 16)))
+      const index = Number.parseInt(match[2] as string, 16);
+      if (Number.parseInt(match[1] as string, 16) === live && keep(index)) {
+        this.held.add(index);
         continue;
+      }
       await rm(join(this.dir, name), { force: true });
       removed = true;
     }
     if (removed) await syncDir(this.dir);
   }
 }
+
+/** The name of plan `index`'s file in generation `generation`; PLAN_FILE reads it back. */
+export function planFileName(generation: number, index: number): string {
+  return `${hexGeneration(generation)}-${hexIndex(index)}.plan`;
+}
+
+const PLAN_FILE = /^([0-9a-f]{8})-([0-9a-f]{13})\.plan$/;

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ClassicLevel } from "classic-level";
 import { writeSnapshotStream } from "./snapshot-stream.js";
 import type { Tables } from "./tables.js";
 
@@ -24,6 +25,17 @@ export async function snapshotBytes(tables: Tables): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
   for await (const chunk of writeSnapshotStream(tables)) chunks.push(chunk);
   return Buffer.concat(chunks);
+}
+
+/** Every key LevelDB holds in the (closed) store in `dir`, in key order. */
+export async function storedLevelKeys(dir: string): Promise<string[]> {
+  const db = new ClassicLevel<string, Uint8Array>(dir, { keyEncoding: "utf8", valueEncoding: "view" });
+  await db.open();
+  try {
+    return await db.keys().all();
+  } finally {
+    await db.close();
+  }
 }
 
 /** `bytes` as a one-chunk stream (what a restore reads). */
