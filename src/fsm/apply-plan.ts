@@ -29,16 +29,13 @@ export function applyPlan(txn: StateTxn, command: PlanApplyCommand): PlanApplyRe
   for (const allocs of Object.values(command.NodePreemptions)) {
     for (const diff of allocs) written += preemptAlloc(txn, diff, command.Now) ? 1 : 0;
   }
-  const stopsAndPreemptions = written;
   const jobs = new KnownJobs(txn);
   const ownStrings = txn.ownsCommand && stringsOwned(command);
   for (const [nodeId, allocs] of Object.entries(command.NodeAllocation)) {
-    for (const alloc of allocs) {
-      placeAlloc(txn, nodeId, alloc, command.Now, jobs, ownStrings);
-      written += 1;
-    }
+    for (const alloc of allocs) placeAlloc(txn, nodeId, alloc, command.Now, jobs, ownStrings);
+    txn.placementsListed += allocs.length;
   }
-  txn.placementsListed = written - stopsAndPreemptions;
+  written += txn.placementsListed;
   upsertEvals(txn, command.Evals);
   return { AllocIndex: written > 0 ? txn.index : 0, AllocsWritten: written };
 }

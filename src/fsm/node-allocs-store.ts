@@ -41,7 +41,7 @@ const NONE: readonly Allocation[] = Object.freeze([]);
  * The hash a record keeps of an allocation ID: the allocs table's hash of it (which a write has
  * at hand), cut to 30 bits so that the array holding it stays an array of small integers.
  */
-export function idHash(tableHash: number): number {
+function idHash(tableHash: number): number {
   return tableHash & 0x3fffffff;
 }
 
@@ -143,10 +143,7 @@ class NodeAllocsStore {
     const store = new NodeAllocsStore();
     for (const [nodeId, allocs] of byNode) {
       const record = store.recordOf(nodeId);
-      for (const alloc of allocs) {
-        record.allocs.push(alloc);
-        record.hashes.push(idHash(hashString(alloc.ID)));
-      }
+      for (const alloc of allocs) record.set(alloc, idHash(hashString(alloc.ID)), true);
     }
     return store;
   }

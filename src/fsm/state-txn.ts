@@ -379,9 +379,10 @@ export class StateTxn {
 
   deleteAlloc(id: string): void {
     this.forgetLookup();
-    const old = this.allocs.get(id);
+    const hash = hashString(id);
+    const old = this.allocs.getHashed(id, hash);
     if (old === undefined) return;
-    this.unindexAlloc(old, hashString(id));
+    this.unindexAlloc(old, hash);
     this.allocs = this.allocs.delete(id, this.owner);
     if (this.tracking) this.deletedAllocs.set(id, old);
     this.record("allocs", id, null);
