@@ -11,7 +11,7 @@ import { SeededRandom } from "../src/common/rand.js";
 import { encodeCommand } from "../src/fsm/command-codec.js";
 import type { Command } from "../src/fsm/commands.js";
 import { DroverFsm } from "../src/fsm/drover-fsm.js";
-import { mockEval, mockJob, mockNode } from "../src/fsm/mock.js";
+import { mockEval, mockJob, mockNode, mockPlanApply } from "../src/fsm/mock.js";
 import { packedMetric } from "../src/fsm/packed-metric.js";
 import { writeSnapshotStream } from "../src/fsm/snapshot-stream.js";
 import type { Allocation, AllocMetric, Job, Node } from "../src/fsm/structs.js";
@@ -187,9 +187,8 @@ export async function run(args: string[]): Promise<BenchResult> {
     // With a heap size, the apply runs in a process of its own with that limit (the default
     // ~4 GB limit makes V8 collect ever more often as the heap approaches it), which exits
     // before the restart starts: a restarting server does not run beside a process that still
-    // holds the same million allocations, and on this VM a second resident process of that size
-    // made the load's page faults cost about five times the system CPU (restart 8.6 s against
-    // 5.4 s).
+    // holds the same million allocations, and on a VM a second resident process of that size
+    // can make the load's page faults cost several times the system CPU.
     const apply = heapMb > 0 ? applyInChild(args, dir, heapMb, bare) : await applyPhase(args, dir);
     const restart = restartInChild(dir, apply.placed, heapMb, childEnv(bare));
     return report(apply, restart, heapMb, heapMb > 0);
@@ -199,14 +198,28 @@ export async function run(args: string[]): Promise<BenchResult> {
 }
 
 function applyInChild(args: string[], dir: string, heapMb: number, bare: boolean): ApplyReport {
-  const self = fileURLToPath(import.meta.url);
-  const script = `import(${JSON.stringify(`file://${self}`)}).then((m) => m.applyPhase(${JSON.stringify(args)}, ${JSON.stringify(dir)})).then((r) => process.stdout.write(JSON.stringify(r) + "\\n"))`;
-  const out = execFileSync(
-    process.execPath,
-    [`--max-old-space-size=${heapMb}`, ...extraNodeFlags(), "--input-type=module", "-e", script],
-    { encoding: "utf8", maxBuffer: 1 << 20, stdio: ["ignore", "pipe", "inherit"], env: childEnv(bare) },
+  return inChild<ApplyReport>(
+    `m.applyPhase(${JSON.stringify(args)}, ${JSON.stringify(dir)}).then((r) => process.stdout.write(JSON.stringify(r) + "\\n"))`,
+    heapMb,
+    childEnv(bare),
   );
-  return JSON.parse(out.trim().split("\n").at(-1) as string) as ApplyReport;
+}
+
+/**
+ * Runs `call` (an expression over this module as `m` that prints one JSON line) in a fresh Node
+ * process with `heapMb` and the extra flags, and returns what it printed.
+ */
+function inChild<T>(call: string, heapMb: number, env: NodeJS.ProcessEnv): T {
+  const self = fileURLToPath(import.meta.url);
+  const script = `import(${JSON.stringify(`file://${self}`)}).then((m) => ${call})`;
+  const heapFlags = [...(heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : []), ...extraNodeFlags()];
+  const out = execFileSync(process.execPath, [...heapFlags, "--input-type=module", "-e", script], {
+    encoding: "utf8",
+    maxBuffer: 1 << 20,
+    stdio: ["ignore", "pipe", "inherit"],
+    env,
+  });
+  return JSON.parse(out.trim().split("\n").at(-1) as string) as T;
 }
 
 /** What the apply phase measured (applyPhase), for the report. */
@@ -285,26 +298,13 @@ export async function applyPhase(args: string[], dir: string): Promise<ApplyRepo
         Eval: mockEval({ ID: evalId, JobID: job.ID, CreateTime: NOW, ModifyTime: NOW }),
       }),
     ]);
-    const byNode: Record<string, Allocation[]> = {};
     const count = Math.min(PLAN_SIZE, target - placed);
-    for (let i = 0; i < count; i++) {
-      const node = nodes[(p * 37 + i) % NODES] as Node;
-      const list = byNode[node.ID] ?? [];
-      list.push(benchAlloc(rand, job, evalId, i, node, nodeIds));
-      byNode[node.ID] = list;
-    }
+    const allocs = Array.from({ length: count }, (_, i) =>
+      benchAlloc(rand, job, evalId, i, nodes[(p * 37 + i) % NODES] as Node, nodeIds),
+    );
+    const plan = mockPlanApply(allocs, { EvalID: evalId, Now: NOW + p });
     const encodeStart = process.hrtime.bigint();
-    const planEntry = entry({
-      type: "plan-apply",
-      EvalID: evalId,
-      NodeUpdate: {},
-      NodeAllocation: byNode,
-      NodePreemptions: {},
-      Deployment: null,
-      DeploymentUpdates: [],
-      Evals: [],
-      Now: NOW + p,
-    });
+    const planEntry = entry(plan);
     encodeMs += ms(encodeStart);
     bytes += planEntry.data.length;
     const applyStart = process.hrtime.bigint();
@@ -421,7 +421,6 @@ function extraNodeFlags(): string[] {
   return process.env["DROVER_BENCH_NODE_FLAGS"]?.split(" ").filter((f) => f !== "") ?? [];
 }
 
-/** Runs `loadPhase` in a fresh Node process, so that memory and load time start from nothing. */
 /**
  * The environment of the measuring processes: an agent's (withAgentEnv: its V8 young generation
  * and malloc settings), since the FSM runs inside an agent; `--bare-node` leaves Node's defaults.
@@ -436,18 +435,12 @@ function settingsNote(): string {
   return keys.map((key) => `${key}=${process.env[key] ?? "(unset)"}`).join(" ");
 }
 
+/**
+ * Runs `loadPhase` in a fresh Node process, so that memory and load time start from nothing;
+ * `env`: the same settings as the applying process.
+ */
 function restartInChild(dir: string, allocs: number, heapMb: number, env: NodeJS.ProcessEnv): RestartReport {
-  const self = fileURLToPath(import.meta.url);
-  const script = `import(${JSON.stringify(`file://${self}`)}).then((m) => m.loadPhase(${JSON.stringify(dir)}, ${allocs}))`;
-  const heapFlags = [...(heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : []), ...extraNodeFlags()];
-  const out = execFileSync(process.execPath, [...heapFlags, "--input-type=module", "-e", script], {
-    encoding: "utf8",
-    maxBuffer: 1 << 20,
-    stdio: ["ignore", "pipe", "inherit"],
-    // The same settings as the applying process.
-    env,
-  });
-  return JSON.parse(out.trim().split("\n").at(-1) as string) as RestartReport;
+  return inChild<RestartReport>(`m.loadPhase(${JSON.stringify(dir)}, ${allocs})`, heapMb, env);
 }
 
 /** The child side of the restart measurement: prints one JSON line. */
